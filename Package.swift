@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "ghp",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "ghp", targets: ["ghp"]),
+    .library(name: "GHPKit", targets: ["GHPKit"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CLibGit2",
+      pkgConfig: "libgit2",
+      providers: [.apt(["libgit2-dev"])]
+    ),
+    .target(
+      name: "GHPKit",
+      dependencies: ["CLibGit2"]
+    ),
+    .executableTarget(
+      name: "ghp",
+      dependencies: [
+        "GHPKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "ghp-bench",
+      dependencies: ["GHPKit"],
+      swiftSettings: [.swiftLanguageMode(.v5)]
+    ),
+    .target(
+      name: "GHPTestSupport",
+      dependencies: ["GHPKit"],
+      path: "Tests/Support"
+    ),
+    .testTarget(
+      name: "GHPKitTests",
+      dependencies: ["GHPKit", "GHPTestSupport"]
+    ),
+    .testTarget(
+      name: "ghpTests",
+      dependencies: ["ghp", "GHPKit", "GHPTestSupport"]
+    ),
+  ]
+)

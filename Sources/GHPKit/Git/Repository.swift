@@ -1,0 +1,302 @@
+import CLibGit2
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An open git repository: the one owner of its `git_repository` handle.
+///
+/// Not `Sendable`: a handle belongs to the thread that opened it.
+public final class Repository {
+  let pointer: OpaquePointer
+
+  /// Opens the repository that contains `path`, searching upwards as git does.
+  public init(discovering path: String) throws(GitError) {
+    GitRuntime.ensure()
+    var out: OpaquePointer?
+    try check(git_repository_open_ext(&out, path, 0, nil))
+    pointer = out!
+  }
+
+  deinit { git_repository_free(pointer) }
+
+  /// The `.git` folder of this worktree (for a linked worktree, `.git/worktrees/<name>`).
+  public var gitDirectory: String { String(cString: git_repository_path(pointer)) }
+
+  /// The folder shared by all worktrees (the main `.git`).
+  public var commonDirectory: String { String(cString: git_repository_commondir(pointer)) }
+
+  /// The working tree, or nil for a bare repository.
+  public var workingDirectory: String? { git_repository_workdir(pointer).map { String(cString: $0) } }
+
+  public var isBare: Bool { git_repository_is_bare(pointer) != 0 }
+
+  // MARK: - References
+
+  /// The id a reference points at, or nil when it does not exist.
+  public func referenceTarget(_ name: String) throws(GitError) -> ObjectID? {
+    var oid = git_oid()
+    let code = git_reference_name_to_id(&oid, pointer, name)
+    if code == GIT_ENOTFOUND.rawValue { return nil }
+    try check(code)
+    return ObjectID(oid)
+  }
+
+  /// The full name of the branch HEAD points at (`refs/heads/...`), even when it has no commit yet.
+  public func headReferenceName() -> String? {
+    var ref: OpaquePointer?
+    guard git_reference_lookup(&ref, pointer, "HEAD") == 0, let ref else { return nil }
+    defer { git_reference_free(ref) }
+    guard git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(ref) else {
+      return nil
+    }
+    return String(cString: target)
+  }
+
+  /// Moves `name` to `target` only if it still points at `expected` (nil: only if it does not exist yet).
+  ///
+  /// Throws `GitError` of kind `.modified` or `.exists` when someone else moved it first, `.locked`
+  /// when another writer holds the ref's lock file.
+  public func compareAndSwapReference(
+    _ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String
+  ) throws(GitError) {
+    var ref: OpaquePointer?
+    var new = target.raw
+    if var old = expected?.raw {
+      try check(git_reference_create_matching(&ref, pointer, name, &new, 1, &old, logMessage))
+    } else {
+      try check(git_reference_create_matching(&ref, pointer, name, &new, 0, nil, logMessage))
+    }
+    git_reference_free(ref)
+  }
+
+  // MARK: - Objects
+
+  /// Writes a blob and returns its id.
+  public func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
+    var oid = git_oid()
+    let code = bytes.withUnsafeBytes { buffer in
+      git_blob_create_from_buffer(&oid, pointer, buffer.baseAddress, buffer.count)
+    }
+    try check(code)
+    return ObjectID(oid)
+  }
+
+  /// The bytes of a blob.
+  public func blobBytes(_ id: ObjectID) throws(GitError) -> [UInt8] {
+    var blob: OpaquePointer?
+    var oid = id.raw
+    try check(git_blob_lookup(&blob, pointer, &oid))
+    defer { git_blob_free(blob) }
+    let size = Int(git_blob_rawsize(blob))
+    guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+    return [UInt8](UnsafeRawBufferPointer(start: raw, count: size))
+  }
+
+  public func commit(_ id: ObjectID) throws(GitError) -> Commit {
+    var out: OpaquePointer?
+    var oid = id.raw
+    try check(git_commit_lookup(&out, pointer, &oid))
+    return Commit(out!)
+  }
+
+  public func tree(_ id: ObjectID) throws(GitError) -> Tree {
+    var out: OpaquePointer?
+    var oid = id.raw
+    try check(git_tree_lookup(&out, pointer, &oid))
+    return Tree(out!)
+  }
+
+  /// The id of the empty tree, written if needed.
+  public func emptyTree() throws(GitError) -> ObjectID {
+    var builder: OpaquePointer?
+    try check(git_treebuilder_new(&builder, pointer, nil))
+    defer { git_treebuilder_free(builder) }
+    var oid = git_oid()
+    try check(git_treebuilder_write(&oid, builder))
+    return ObjectID(oid)
+  }
+
+  /// A path to write (a blob id) or remove (nil) in a tree update.
+  public struct TreeUpdate {
+    public var path: String
+    public var blob: ObjectID?
+    public init(path: String, blob: ObjectID?) {
+      self.path = path
+      self.blob = blob
+    }
+  }
+
+  /// Writes a tree that is `baseline` with `updates` applied; only the trees on changed paths are rewritten.
+  public func updatedTree(_ baseline: ObjectID?, applying updates: [TreeUpdate]) throws(GitError) -> ObjectID {
+    let base: Tree
+    if let baseline { base = try tree(baseline) } else { base = try tree(emptyTree()) }
+    // The C structs point into these strings: keep them alive for the call.
+    let paths = updates.map { strdup($0.path)! }
+    defer { paths.forEach { free($0) } }
+    var raw = updates.enumerated().map { index, update in
+      git_tree_update(
+        action: update.blob == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT,
+        id: update.blob?.raw ?? git_oid(),
+        filemode: GIT_FILEMODE_BLOB,
+        path: UnsafePointer(paths[index]))
+    }
+    var oid = git_oid()
+    try check(git_tree_create_updated(&oid, pointer, base.pointer, raw.count, &raw))
+    return ObjectID(oid)
+  }
+
+  /// Writes a commit object (no reference is moved).
+  public func writeCommit(
+    tree: ObjectID, parents: [ObjectID], author: Signature, message: String
+  ) throws(GitError) -> ObjectID {
+    let treeObject = try self.tree(tree)
+    var parentCommits: [Commit] = []
+    for id in parents { parentCommits.append(try commit(id)) }
+    var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
+    let signature = try author.make()
+    defer { git_signature_free(signature) }
+    var oid = git_oid()
+    try check(
+      git_commit_create(
+        &oid, pointer, nil, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count,
+        &parentPointers))
+    return ObjectID(oid)
+  }
+
+  // MARK: - History
+
+  /// Calls `body` with each commit reachable from `tip`, newest first, until it returns false.
+  public func walk(from tip: ObjectID, _ body: (Commit) throws -> Bool) throws {
+    var walker: OpaquePointer?
+    try check(git_revwalk_new(&walker, pointer))
+    defer { git_revwalk_free(walker) }
+    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+    var start = tip.raw
+    try check(git_revwalk_push(walker, &start))
+    var oid = git_oid()
+    while git_revwalk_next(&oid, walker) == 0 {
+      if try !body(commit(ObjectID(oid))) { break }
+    }
+  }
+
+  // MARK: - Config
+
+  /// A string from the repository's configuration (all levels), or nil.
+  public func configString(_ key: String) -> String? {
+    var config: OpaquePointer?
+    guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+    defer { git_config_free(config) }
+    var buf = git_buf()
+    defer { git_buf_dispose(&buf) }
+    guard git_config_get_string_buf(&buf, config, key) == 0, let ptr = buf.ptr else { return nil }
+    return String(cString: ptr)
+  }
+}
+
+/// A commit, owning its handle.
+public final class Commit {
+  let pointer: OpaquePointer
+  init(_ pointer: OpaquePointer) { self.pointer = pointer }
+  deinit { git_commit_free(pointer) }
+
+  public var id: ObjectID { ObjectID(git_commit_id(pointer).pointee) }
+  public var treeID: ObjectID { ObjectID(git_commit_tree_id(pointer).pointee) }
+  public var message: String { String(cString: git_commit_message(pointer)) }
+  public var summary: String { git_commit_summary(pointer).map { String(cString: $0) } ?? "" }
+  /// Seconds since 1970 of the committer time.
+  public var time: Int64 { git_commit_time(pointer) }
+  public var authorName: String { String(cString: git_commit_author(pointer).pointee.name) }
+  public var parentCount: Int { Int(git_commit_parentcount(pointer)) }
+}
+
+/// A tree, owning its handle.
+public final class Tree {
+  let pointer: OpaquePointer
+  init(_ pointer: OpaquePointer) { self.pointer = pointer }
+  deinit { git_tree_free(pointer) }
+
+  public var id: ObjectID { ObjectID(git_tree_id(pointer).pointee) }
+
+  /// The id of the object at `path` (slash-separated), or nil when there is none.
+  public func entryID(at path: String) throws(GitError) -> ObjectID? {
+    var entry: OpaquePointer?
+    let code = git_tree_entry_bypath(&entry, pointer, path)
+    if code == GIT_ENOTFOUND.rawValue { return nil }
+    try check(code)
+    defer { git_tree_entry_free(entry) }
+    return ObjectID(git_tree_entry_id(entry).pointee)
+  }
+
+  /// The names and ids of the entries directly in this tree, in git's order.
+  public func entries() -> [(name: String, id: ObjectID)] {
+    let count = git_tree_entrycount(pointer)
+    var result: [(String, ObjectID)] = []
+    result.reserveCapacity(count)
+    for index in 0..<count {
+      guard let entry = git_tree_entry_byindex(pointer, index) else { continue }
+      result.append((String(cString: git_tree_entry_name(entry)), ObjectID(git_tree_entry_id(entry).pointee)))
+    }
+    return result
+  }
+}
+
+/// Who made a commit, and when.
+public struct Signature: Sendable {
+  public var name: String
+  public var email: String
+  /// Seconds since 1970.
+  public var time: Int64
+
+  public init(name: String, email: String, time: Int64) {
+    self.name = name
+    self.email = email
+    self.time = time
+  }
+
+  func make() throws(GitError) -> UnsafeMutablePointer<git_signature> {
+    var out: UnsafeMutablePointer<git_signature>?
+    try check(git_signature_new(&out, name, email, git_time_t(time), 0))
+    return out!
+  }
+}
+
+// MARK: - Config files
+
+extension Repository {
+  /// A string from one config file (such as a worktree's `config.worktree`), or nil.
+  public static func configString(_ key: String, inFile path: String) -> String? {
+    GitRuntime.ensure()
+    var config: OpaquePointer?
+    guard git_config_open_ondisk(&config, path) == 0 else { return nil }
+    defer { git_config_free(config) }
+    var snapshot: OpaquePointer?
+    guard git_config_snapshot(&snapshot, config) == 0 else { return nil }
+    defer { git_config_free(snapshot) }
+    var buf = git_buf()
+    defer { git_buf_dispose(&buf) }
+    guard git_config_get_string_buf(&buf, snapshot, key) == 0, let ptr = buf.ptr else { return nil }
+    return String(cString: ptr)
+  }
+
+  /// Sets a string in one config file, creating the file if needed.
+  public static func setConfigString(_ key: String, _ value: String, inFile path: String) throws(GitError) {
+    GitRuntime.ensure()
+    var config: OpaquePointer?
+    try check(git_config_open_ondisk(&config, path))
+    defer { git_config_free(config) }
+    try check(git_config_set_string(config, key, value))
+  }
+
+  /// Removes a key from one config file; no error when it was not there.
+  public static func removeConfigKey(_ key: String, inFile path: String) throws(GitError) {
+    GitRuntime.ensure()
+    var config: OpaquePointer?
+    try check(git_config_open_ondisk(&config, path))
+    defer { git_config_free(config) }
+    let code = git_config_delete_entry(config, key)
+    if code != GIT_ENOTFOUND.rawValue { try check(code) }
+  }
+}

@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What an operation wants written: documents to put (bytes) or remove (nil), and the commit message.
+public struct Change: Sendable {
+  public var writes: [String: [UInt8]?]
+  public var message: CommitMessage
+
+  public init(writes: [String: [UInt8]?] = [:], message: CommitMessage) {
+    self.writes = writes
+    self.message = message
+  }
+
+  /// Puts a JSON document in its canonical form.
+  public mutating func put(_ path: String, json: JSON) { writes[path] = json.canonical() }
+  /// Puts a text document, with a trailing newline.
+  public mutating func put(_ path: String, text: String) {
+    writes[path] = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)
+  }
+}
+
+/// The result of a transaction: the operation's own answer and the commit that landed (nil when
+/// the operation had nothing to change).
+public struct Landed<Result> {
+  public var result: Result
+  public var commit: ObjectID?
+}
+
+/// The one way state changes: take the writer lock, read the tip, apply a pure operation, write one
+/// commit, move `refs/heads/ghp/state` by compare-and-swap; on a lost race, start again from the
+/// new tip.
+public final class Ledger {
+  public let repository: Repository
+  private let lock: WriterLock
+
+  /// How old a ref `.lock` must be before it is taken for one left by a killed process. git holds a
+  /// ref lock for microseconds, and ghp's own writers queue on the writer lock before touching it.
+  static let staleRefLockAge: Double = 2.0
+
+  public init(repository: Repository) throws(GHPError) {
+    self.repository = repository
+    lock = try WriterLock(commonDirectory: repository.commonDirectory)
+  }
+
+  /// The tip of `ghp/state` as it is now (no lock taken: reads never wait for writers).
+  public func snapshot() throws(GHPError) -> StateSnapshot {
+    let tip: ObjectID?
+    do { tip = try repository.referenceTarget(StatePaths.branch) } catch { throw .git(error) }
+    return try StateSnapshot(repository: repository, commit: tip)
+  }
+
+  /// Runs `operation` against the tip and lands its change as one commit authored by `actor`.
+  ///
+  /// `operation` must be a pure function of the snapshot: it may run more than once when another
+  /// writer (another machine's fetch, a person with the git CLI) moves the ref between read and write.
+  public func transact<Result>(
+    actor: String, clock: Clock, _ operation: (StateSnapshot) throws(GHPError) -> (Change?, Result)
+  ) throws(GHPError) -> Landed<Result> {
+    try lock.lock()
+    defer { lock.unlock() }
+    var attempts = 0
+    var lockWaitStarted: Double?
+    while true {
+      attempts += 1
+      let state = try snapshot()
+      let (change, result) = try operation(state)
+      guard let change else { return Landed(result: result, commit: nil) }
+      do {
+        let commit = try write(change, onto: state, actor: actor, clock: clock)
+        try repository.compareAndSwapReference(
+          StatePaths.branch, to: commit, expected: state.commit, logMessage: "ghp: \(change.message.subject)")
+        return Landed(result: result, commit: commit)
+      } catch let error {
+        switch error.kind {
+        case .modified, .exists:
+          guard attempts < 1000 else { throw .contention(attempts) }
+          usleep(UInt32.random(in: 100...2000))
+        case .locked:
+          try recoverRefLock(waitStarted: &lockWaitStarted)
+        default:
+          throw .git(error)
+        }
+      }
+    }
+  }
+
+  private func write(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock) throws(GitError)
+    -> ObjectID
+  {
+    var updates: [Repository.TreeUpdate] = []
+    for path in change.writes.keys.sorted() {
+      var blob: ObjectID?
+      if let bytes = change.writes[path]! { blob = try repository.writeBlob(bytes) }
+      updates.append(.init(path: path, blob: blob))
+    }
+    let tree = try repository.updatedTree(state.treeID, applying: updates)
+    let signature = Signature(name: actor, email: "\(actor)@ghp", time: clock.now)
+    return try repository.writeCommit(
+      tree: tree, parents: state.commit.map { [$0] } ?? [], author: signature, message: change.message.text)
+  }
+
+  /// The path of the lock file git and libgit2 create while moving `ghp/state`.
+  public var refLockPath: String {
+    let common = repository.commonDirectory
+    return (common.hasSuffix("/") ? common : common + "/") + "refs/heads/ghp/state.lock"
+  }
+
+  /// Called when the ref's `.lock` is held. We hold the writer lock, so no ghp process on this machine
+  /// is behind it: either a git process is mid-update (it finishes in microseconds) or a writer was
+  /// killed. Wait briefly; once the file is older than `staleRefLockAge`, remove it and go on.
+  private func recoverRefLock(waitStarted: inout Double?) throws(GHPError) {
+    let path = refLockPath
+    let now = Self.wallClock()
+    if waitStarted == nil { waitStarted = now }
+    var info = stat()
+    guard stat(path, &info) == 0 else { return }  // gone already: retry
+    let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    if now - modified >= Self.staleRefLockAge {
+      guard unlink(path) == 0 || errno == ENOENT else { throw .staleRefLock(path) }
+      return
+    }
+    // A lock that keeps being renewed belongs to a live writer that is not ghp.
+    if now - waitStarted! > 4 * Self.staleRefLockAge { throw .refLocked(path) }
+    usleep(20_000)
+  }
+
+  static func wallClock() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+  }
+}

@@ -1,0 +1,121 @@
+/// How a refusal names the holder of an issue: "#147 is held by worker-2 since 2025-01-25T10:31:00Z (epoch 3)".
+func holderDescription(_ issue: Issue) -> String {
+  let since = issue.claimedAt.map { " since \(RFC3339.format($0))" } ?? ""
+  return "#\(issue.id) is held by \(issue.assignee ?? "nobody")\(since) (epoch \(issue.epoch))"
+}
+
+extension AgentStatusDocument {
+  /// The agent's record, or a new worker's.
+  func record(for agent: String, clock: Clock) -> AgentRecord {
+    agents[agent] ?? AgentRecord(status: "idle", lastAction: "", timestamp: clock.now, role: .worker)
+  }
+}
+
+/// `ghp claim <id>`: take an issue, or be refused with the holder's name.
+public struct ClaimOperation: StateOperation {
+  public var issueID: String
+
+  public init(issueID: String) { self.issueID = issueID }
+
+  public struct Output: Sendable {
+    public var issue: Issue
+    /// True when the caller already held it (nothing was written).
+    public var alreadyHeld: Bool
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
+    try state.requireInitialised()
+    var issue = try state.requireIssue(issueID)
+    switch issue.status {
+    case .claimed where issue.assignee == actor:
+      return (nil, Output(issue: issue, alreadyHeld: true))
+    case .claimed:
+      throw .refused(holderDescription(issue))
+    case .done:
+      throw .refused("#\(issue.id) is done; there is nothing to claim")
+    case .dead:
+      throw .refused("#\(issue.id) is dead after \(issue.attempts) failed attempts; an orchestrator can `ghp issue retry \(issue.id)`")
+    case .open:
+      break
+    }
+    for dependency in issue.dependencies {
+      let other = try state.issue(dependency)
+      if other?.status != .done {
+        throw .refused("#\(issue.id) waits on #\(dependency), which is \(other?.status.rawValue ?? "missing")")
+      }
+    }
+    return (try claimChange(&issue, state: state, actor: actor, clock: clock), Output(issue: issue, alreadyHeld: false))
+  }
+}
+
+/// Gives `issue` to `actor` (epoch + 1) and records it in the agent's status.
+func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, clock: Clock, op: String = "claim")
+  throws(GHPError) -> Change
+{
+  issue.status = .claimed
+  issue.assignee = actor
+  issue.epoch += 1
+  issue.claimedAt = clock.now
+  issue.updatedAt = clock.now
+  var agents = try state.agents()
+  var record = agents.record(for: actor, clock: clock)
+  record.issue = issue.id
+  record.status = "claimed"
+  record.lastAction = "Claimed #\(issue.id) \(issue.title)"
+  record.timestamp = clock.now
+  agents.agents[actor] = record
+  var change = Change(
+    message: CommitMessage(
+      subject: "\(actor): \(op) #\(issue.id) \(issue.title)", op: op, agent: actor, issue: issue.id, epoch: issue.epoch))
+  change.put(StatePaths.issue(issue.id), json: issue.json)
+  change.put(StatePaths.agentStatus, json: agents.json)
+  return change
+}
+
+/// `ghp release <id>`: give an issue back to the queue. Its holder may; so may an orchestrator.
+public struct ReleaseOperation: StateOperation {
+  public var issueID: String
+  public var reason: String?
+
+  public init(issueID: String, reason: String? = nil) {
+    self.issueID = issueID
+    self.reason = reason
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    var issue = try state.requireIssue(issueID)
+    guard issue.status == .claimed, let holder = issue.assignee else {
+      throw .refused("#\(issue.id) is not claimed (it is \(issue.status.rawValue)); there is nothing to release")
+    }
+    if holder != actor {
+      guard try state.role(of: actor) == .orchestrator else {
+        throw .refused("\(holderDescription(issue)), not by \(actor): only its holder or an orchestrator may release it")
+      }
+    }
+    issue.status = .open
+    issue.assignee = nil
+    issue.claimedAt = nil
+    issue.epoch += 1
+    issue.updatedAt = clock.now
+    var agents = try state.agents()
+    if var record = agents.agents[holder] {
+      if record.issue == issue.id { record.issue = nil }
+      if holder == actor {
+        record.status = "idle"
+        record.lastAction = "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? "")
+        record.timestamp = clock.now
+      }
+      agents.agents[holder] = record
+    }
+    var arguments: [String: JSON] = ["holder": .string(holder)]
+    if let reason { arguments["reason"] = .string(reason) }
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): release #\(issue.id) \(issue.title)" + (holder == actor ? "" : " (held by \(holder))"),
+        op: "release", agent: actor, issue: issue.id, epoch: issue.epoch, arguments: .object(arguments)))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}

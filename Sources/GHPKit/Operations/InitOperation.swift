@@ -1,0 +1,73 @@
+/// `ghp init`: creates `ghp/state` with the policy, the plan and the caller registered as an orchestrator.
+public struct InitOperation: StateOperation {
+  public var goal: String
+  public var config: Config
+
+  public init(goal: String, config: Config = Config()) {
+    self.goal = goal
+    self.config = config
+  }
+
+  public struct Output: Sendable {
+    public var orchestrator: String
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
+    if let commit = state.commit { throw .alreadyInitialised(commit.short) }
+    let goal = goal.trimmingSpaces
+    let agents = AgentStatusDocument(agents: [
+      actor: AgentRecord(status: "planning", lastAction: "Initialised ghp", timestamp: clock.now, role: .orchestrator)
+    ])
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): init" + (goal.isEmpty ? "" : " \(goal)"), op: "init", agent: actor,
+        arguments: .object(["goal": .string(goal)])))
+    change.put(StatePaths.config, text: config.toml)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    change.put(StatePaths.plan, text: "# Plan\n\n" + (goal.isEmpty ? "" : "Goal: \(goal)\n"))
+    change.put(StatePaths.discoveries, text: "# Discoveries\n")
+    return (change, Output(orchestrator: actor))
+  }
+}
+
+/// `ghp init` as a whole: who the caller is, the state branch, and the caller's identity recorded in
+/// this worktree's config.
+public enum InitSession {
+  /// The caller: the usual identity, else a ref-safe name made from `git config user.name`.
+  public static func caller(_ workspace: Workspace) throws(GHPError) -> String {
+    do {
+      return try workspace.actor()
+    } catch .noIdentity {
+      guard let userName = workspace.repository.configString("user.name"), let slug = AgentName.slug(userName) else {
+        throw .noIdentity
+      }
+      return slug
+    }
+  }
+
+  public static func initialise(_ workspace: Workspace, goal: String, config: Config) throws(GHPError)
+    -> Landed<InitOperation.Output>
+  {
+    let caller = try caller(workspace)
+    let landed = try workspace.ledger.transact(actor: caller, clock: workspace.clock) { (state) throws(GHPError) in
+      try InitOperation(goal: goal, config: config).apply(to: state, actor: caller, clock: workspace.clock)
+    }
+    try workspace.recordIdentity(caller)
+    return landed
+  }
+}
+
+extension Workspace {
+  /// Records `name` as this worktree's `ghp.agent` (in its own `config.worktree`, with git's
+  /// `extensions.worktreeConfig` switched on so plain `git config ghp.agent` reads it too).
+  public func recordIdentity(_ name: String) throws(GHPError) {
+    let common = repository.commonDirectory
+    let shared = (common.hasSuffix("/") ? common : common + "/") + "config"
+    do {
+      try Repository.setConfigString("extensions.worktreeConfig", "true", inFile: shared)
+      try Repository.setConfigString("ghp.agent", name, inFile: worktreeConfigPath)
+    } catch {
+      throw .git(error)
+    }
+  }
+}

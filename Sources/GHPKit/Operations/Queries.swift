@@ -1,0 +1,86 @@
+/// One agent as `ghp agent-status` shows it.
+public struct AgentStatusRow: Sendable {
+  public var name: String
+  public var record: AgentRecord
+  /// Seconds since the last heartbeat.
+  public var age: Int64
+  public var stale: Bool
+}
+
+/// `ghp agent-status`: every agent with its age and stale mark, read from the tip tree only.
+public struct StatusReport: Sendable {
+  public var rows: [AgentStatusRow]
+  public var staleAfter: Int64
+  public var now: Int64
+
+  public init(state: StateSnapshot, clock: Clock) throws(GHPError) {
+    try state.requireInitialised()
+    let config = try state.config()
+    staleAfter = config.staleAfter
+    now = clock.now
+    rows = try state.agents().agents.map { name, record in
+      let age = clock.now - record.timestamp
+      return AgentStatusRow(name: name, record: record, age: age, stale: age > config.staleAfter)
+    }.sorted { $0.name < $1.name }
+  }
+
+  /// The seed's shape, with `"stale"` added to each agent.
+  public var json: JSON {
+    var agents: [String: JSON] = [:]
+    let document = AgentStatusDocument(agents: Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.record) }))
+    guard case .object(let root) = document.json, case .object(let byName)? = root["agents"] else { return document.json }
+    for row in rows {
+      guard case .object(var fields)? = byName[row.name] else { continue }
+      fields["stale"] = .bool(row.stale)
+      agents[row.name] = .object(fields)
+    }
+    return .object(["agents": .object(agents)])
+  }
+}
+
+/// One state commit as `ghp log` shows it.
+public struct LogEntry: Sendable {
+  public var commit: ObjectID
+  public var time: Int64
+  public var subject: String
+  /// The parsed trailers; nil for a commit made by hand without them.
+  public var message: CommitMessage?
+  public var author: String
+
+  public var json: JSON {
+    var f: [String: JSON] = [
+      "commit": .string(commit.hex), "time": .string(RFC3339.format(time)), "subject": .string(subject),
+      "agent": .string(message?.agent ?? author), "op": message.map { .string($0.op) } ?? .null,
+      "issue": IssueReference.write(message?.issue), "epoch": message?.epoch.map { .int($0) } ?? .null,
+    ]
+    if let arguments = message?.arguments { f["args"] = arguments }
+    return .object(f)
+  }
+}
+
+/// `ghp log`: the coordination history, newest first, from the commits of `ghp/state`.
+public enum HistoryLog {
+  /// At most `limit` entries (nil: all), filtered by agent and issue.
+  public static func entries(
+    _ state: StateSnapshot, agent: String? = nil, issue: String? = nil, limit: Int? = 20
+  ) throws(GHPError) -> [LogEntry] {
+    try state.requireInitialised()
+    var out: [LogEntry] = []
+    if limit == 0 { return out }
+    do {
+      try state.repository.walk(from: state.commit!) { commit in
+        let message = CommitMessage.parse(commit.message)
+        let who = message?.agent ?? commit.authorName
+        if let agent, who != agent { return true }
+        if let issue, message?.issue != issue { return true }
+        out.append(LogEntry(commit: commit.id, time: commit.time, subject: commit.summary, message: message, author: commit.authorName))
+        return limit.map { out.count < $0 } ?? true
+      }
+    } catch let error as GitError {
+      throw .git(error)
+    } catch {
+      throw .io("\(error)")
+    }
+    return out
+  }
+}

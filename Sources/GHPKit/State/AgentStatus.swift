@@ -1,0 +1,97 @@
+/// One agent's line in `.ghp/agent-status.json`.
+public struct AgentRecord: Equatable, Sendable {
+  public enum Role: String, Sendable, CaseIterable {
+    case orchestrator, worker
+  }
+
+  public var issue: String?
+  public var status: String
+  public var lastAction: String
+  /// Seconds since 1970 of the last heartbeat or status update.
+  public var timestamp: Int64
+  public var branch: String?
+  public var role: Role
+  /// Fields ghp does not know, kept as they were so that other tools' additions survive.
+  public var extra: [String: JSON] = [:]
+
+  public init(
+    issue: String? = nil, status: String, lastAction: String, timestamp: Int64, branch: String? = nil,
+    role: Role = .worker
+  ) {
+    self.issue = issue
+    self.status = status
+    self.lastAction = lastAction
+    self.timestamp = timestamp
+    self.branch = branch
+    self.role = role
+  }
+}
+
+/// `.ghp/agent-status.json`: the seed's shape, `{"agents": {"worker-1": {"issue": 147, "status": ...}}}`.
+public struct AgentStatusDocument: Equatable, Sendable {
+  public var agents: [String: AgentRecord] = [:]
+
+  public init(agents: [String: AgentRecord] = [:]) { self.agents = agents }
+
+  static let known: Set<String> = ["issue", "status", "lastAction", "timestamp", "branch", "role"]
+
+  public init(json: JSON) throws(DocumentError) {
+    guard let root = json.objectValue else { throw DocumentError("the document is not a JSON object") }
+    guard let agents = root["agents"]?.objectValue else { throw DocumentError("\"agents\" is missing or not an object") }
+    for (name, value) in agents {
+      guard let fields = value.objectValue else { throw DocumentError("agent '\(name)' is not an object") }
+      guard let timestampText = fields["timestamp"]?.stringValue, let timestamp = RFC3339.parse(timestampText) else {
+        throw DocumentError("agent '\(name)' has no valid RFC 3339 \"timestamp\"")
+      }
+      var record = AgentRecord(
+        issue: try IssueReference.read(fields["issue"], what: "agent '\(name)' \"issue\""),
+        status: fields["status"]?.stringValue ?? "idle",
+        lastAction: fields["lastAction"]?.stringValue ?? "",
+        timestamp: timestamp,
+        branch: fields["branch"]?.stringValue,
+        role: fields["role"]?.stringValue.flatMap(AgentRecord.Role.init(rawValue:)) ?? .worker)
+      record.extra = fields.filter { !Self.known.contains($0.key) }
+      self.agents[name] = record
+    }
+  }
+
+  public var json: JSON {
+    var agents: [String: JSON] = [:]
+    for (name, record) in self.agents {
+      var fields = record.extra
+      fields["issue"] = IssueReference.write(record.issue)
+      fields["status"] = .string(record.status)
+      fields["lastAction"] = .string(record.lastAction)
+      fields["timestamp"] = .string(RFC3339.format(record.timestamp))
+      fields["role"] = .string(record.role.rawValue)
+      if let branch = record.branch { fields["branch"] = .string(branch) }
+      agents[name] = .object(fields)
+    }
+    return .object(["agents": .object(agents)])
+  }
+}
+
+/// Issue ids are written as JSON numbers when they are plain numbers (the seed's `"issue": 147`)
+/// and as strings otherwise (`"task-001"`).
+enum IssueReference {
+  static func read(_ value: JSON?, what: String) throws(DocumentError) -> String? {
+    switch value {
+    case nil, .null?: return nil
+    case .int(let number)?: return String(number)
+    case .string(let text)?: return text.isEmpty ? nil : text
+    default: throw DocumentError("\(what) is neither a number nor a string")
+    }
+  }
+
+  static func write(_ id: String?) -> JSON {
+    guard let id else { return .null }
+    if let number = Int(id), String(number) == id { return .int(number) }
+    return .string(id)
+  }
+}
+
+/// Why a document could not be read.
+public struct DocumentError: Error, Sendable {
+  public let detail: String
+  public init(_ detail: String) { self.detail = detail }
+}

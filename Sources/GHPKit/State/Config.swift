@@ -1,0 +1,106 @@
+/// The policy in `.ghp/config.toml` on the state branch. People edit this file; ghp only reads it
+/// (and writes it once, at `ghp init`).
+public struct Config: Equatable, Sendable {
+  public enum OnStale: String, Sendable { case escalate, release }
+
+  /// Seconds without a heartbeat after which an agent is stale.
+  public var staleAfter: Int64 = 600
+  /// Failed attempts after which an issue is dead.
+  public var maxAttempts: Int = 3
+  public var onStale: OnStale = .escalate
+  public var baseBranch: String = "main"
+  public var worktreeRoot: String = ".."
+  public var agentCommand: String = ""
+  /// Names that act as orchestrators besides those registered with that role.
+  public var orchestrators: [String] = []
+  /// Globs of files that agents edit only with an approval.
+  public var sharedGlobs: [String] = ["README*", "Package.swift", ".ci/**", "hooks/**", "templates/**"]
+  /// Whether the shared-file rule also binds orchestrators.
+  public var sharedAppliesToOrchestrators = false
+  /// Where the state is shared across machines (`ghp remote set`), or nil for local only.
+  public var remote: String?
+
+  public init() {}
+
+  public init(toml text: String) throws(DocumentError) {
+    let values: [String: TOML.Value]
+    do { values = try TOML.parse(text) } catch { throw DocumentError(error.description) }
+    func string(_ key: String) throws(DocumentError) -> String? {
+      guard let value = values[key] else { return nil }
+      guard case .string(let s) = value else { throw DocumentError("'\(key)' must be a string") }
+      return s
+    }
+    func strings(_ key: String) throws(DocumentError) -> [String]? {
+      guard let value = values[key] else { return nil }
+      guard case .array(let items) = value else { throw DocumentError("'\(key)' must be a list of strings") }
+      var out: [String] = []
+      for item in items {
+        guard case .string(let s) = item else { throw DocumentError("'\(key)' must be a list of strings") }
+        out.append(s)
+      }
+      return out
+    }
+    if let value = values["staleAfter"] {
+      switch value {
+      case .integer(let seconds) where seconds > 0: staleAfter = seconds
+      case .string(let text):
+        guard let seconds = Duration.seconds(text), seconds > 0 else {
+          throw DocumentError("'staleAfter' must be a duration such as \"10m\" or \"600s\"")
+        }
+        staleAfter = seconds
+      default: throw DocumentError("'staleAfter' must be a duration such as \"10m\" or \"600s\"")
+      }
+    }
+    if let value = values["maxAttempts"] {
+      guard case .integer(let n) = value, n > 0 else { throw DocumentError("'maxAttempts' must be a positive integer") }
+      maxAttempts = Int(n)
+    }
+    if let text = try string("onStale") {
+      guard let policy = OnStale(rawValue: text) else { throw DocumentError("'onStale' must be \"escalate\" or \"release\"") }
+      onStale = policy
+    }
+    baseBranch = try string("baseBranch") ?? baseBranch
+    worktreeRoot = try string("worktreeRoot") ?? worktreeRoot
+    agentCommand = try string("agentCommand") ?? agentCommand
+    orchestrators = try strings("roles.orchestrators") ?? orchestrators
+    sharedGlobs = try strings("shared.globs") ?? sharedGlobs
+    if let value = values["shared.appliesToOrchestrators"] {
+      guard case .boolean(let b) = value else { throw DocumentError("'shared.appliesToOrchestrators' must be true or false") }
+      sharedAppliesToOrchestrators = b
+    }
+    remote = try string("remote.name").flatMap { $0.isEmpty ? nil : $0 }
+  }
+
+  /// The file `ghp init` writes: every setting with its default and a comment that says what it does.
+  public var toml: String {
+    func list(_ items: [String]) -> String { "[" + items.map(TOML.quote).joined(separator: ", ") + "]" }
+    return """
+      # ghp policy. This file lives on the ghp/state branch; edit it there (or with
+      # `ghp config`), never in an agent's checkout.
+
+      # An agent whose last heartbeat is older than this is stale ("90s", "10m", "2h").
+      staleAfter = \(TOML.quote(Duration.exact(staleAfter)))
+      # Failed attempts after which an issue is dead (out of `ghp ready` until retried).
+      maxAttempts = \(maxAttempts)
+      # What `ghp reap` does with a stale agent: "escalate" to a human, or "release" its claims.
+      onStale = \(TOML.quote(onStale.rawValue))
+      # The branch agent branches start from.
+      baseBranch = \(TOML.quote(baseBranch))
+      # Where agent worktrees are made, relative to the repository's top folder.
+      worktreeRoot = \(TOML.quote(worktreeRoot))
+      # The command `ghp run` starts in each worker's worktree (empty: none).
+      agentCommand = \(TOML.quote(agentCommand))
+
+      [roles]
+      # Agents with orchestrator authority besides those registered with that role.
+      orchestrators = \(list(orchestrators))
+
+      [shared]
+      # Files agents edit only with an orchestrator's approval (`ghp approve`).
+      globs = \(list(sharedGlobs))
+      # Whether orchestrators need approvals too.
+      appliesToOrchestrators = \(sharedAppliesToOrchestrators)
+
+      """
+  }
+}

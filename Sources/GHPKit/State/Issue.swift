@@ -1,0 +1,120 @@
+/// One issue: `.ghp/issues/<id>.json`.
+public struct Issue: Equatable, Sendable {
+  public enum Status: String, Sendable, CaseIterable {
+    case open, claimed, done, dead
+  }
+
+  /// One failed attempt, kept with the issue.
+  public struct Failure: Equatable, Sendable {
+    public var agent: String
+    public var at: Int64
+    public var reason: String
+  }
+
+  public var id: String
+  public var title: String
+  public var body: String = ""
+  /// Lower comes first.
+  public var priority: Int = 2
+  public var dependencies: [String] = []
+  /// Globs of the files this issue's holder has authority over.
+  public var scope: [String] = []
+  public var status: Status = .open
+  public var assignee: String?
+  /// Grows each time the issue changes hands; work from an older epoch is fenced off.
+  public var epoch: Int = 0
+  public var attempts: Int = 0
+  public var failures: [Failure] = []
+  public var createdAt: Int64
+  public var createdBy: String
+  public var claimedAt: Int64?
+  public var updatedAt: Int64
+  /// The one-line result summary (the full text is `.ghp/results/<id>.md`).
+  public var result: String?
+  public var extra: [String: JSON] = [:]
+
+  public init(id: String, title: String, createdAt: Int64, createdBy: String) {
+    self.id = id
+    self.title = title
+    self.createdAt = createdAt
+    self.createdBy = createdBy
+    self.updatedAt = createdAt
+  }
+
+  static let known: Set<String> = [
+    "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
+    "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result",
+  ]
+
+  public init(json: JSON) throws(DocumentError) {
+    guard let f = json.objectValue else { throw DocumentError("the document is not a JSON object") }
+    guard let id = try IssueReference.read(f["id"], what: "\"id\"") else { throw DocumentError("\"id\" is missing") }
+    guard let title = f["title"]?.stringValue else { throw DocumentError("\"title\" is missing") }
+    func time(_ key: String) throws(DocumentError) -> Int64? {
+      guard let value = f[key], !value.isNull else { return nil }
+      guard let text = value.stringValue, let seconds = RFC3339.parse(text) else {
+        throw DocumentError("\"\(key)\" is not an RFC 3339 time")
+      }
+      return seconds
+    }
+    func strings(_ key: String) throws(DocumentError) -> [String] {
+      guard let value = f[key], !value.isNull else { return [] }
+      guard let items = value.arrayValue else { throw DocumentError("\"\(key)\" is not a list") }
+      var out: [String] = []
+      for item in items {
+        guard let s = try IssueReference.read(item, what: "an entry of \"\(key)\"") else { continue }
+        out.append(s)
+      }
+      return out
+    }
+    let statusText = f["status"]?.stringValue ?? "open"
+    guard let status = Status(rawValue: statusText) else { throw DocumentError("unknown status '\(statusText)'") }
+    self.id = id
+    self.title = title
+    self.body = f["body"]?.stringValue ?? ""
+    self.priority = f["priority"]?.intValue ?? 2
+    self.dependencies = try strings("dependencies")
+    self.scope = try strings("scope")
+    self.status = status
+    self.assignee = f["assignee"]?.stringValue
+    self.epoch = f["epoch"]?.intValue ?? 0
+    self.attempts = f["attempts"]?.intValue ?? 0
+    self.createdAt = try time("createdAt") ?? 0
+    self.createdBy = f["createdBy"]?.stringValue ?? ""
+    self.claimedAt = try time("claimedAt")
+    self.updatedAt = try time("updatedAt") ?? self.createdAt
+    self.result = f["result"]?.stringValue
+    for item in f["failures"]?.arrayValue ?? [] {
+      guard let entry = item.objectValue else { continue }
+      failures.append(
+        Failure(
+          agent: entry["agent"]?.stringValue ?? "", at: entry["at"]?.stringValue.flatMap(RFC3339.parse) ?? 0,
+          reason: entry["reason"]?.stringValue ?? ""))
+    }
+    self.extra = f.filter { !Self.known.contains($0.key) }
+  }
+
+  public var json: JSON {
+    var f = extra
+    f["id"] = IssueReference.write(id)
+    f["title"] = .string(title)
+    f["body"] = .string(body)
+    f["priority"] = .int(priority)
+    f["dependencies"] = .array(dependencies.map { IssueReference.write($0) })
+    f["scope"] = .array(scope.map { .string($0) })
+    f["status"] = .string(status.rawValue)
+    f["assignee"] = assignee.map { .string($0) } ?? .null
+    f["epoch"] = .int(epoch)
+    f["attempts"] = .int(attempts)
+    f["failures"] = .array(
+      failures.map {
+        .object(["agent": .string($0.agent), "at": .string(RFC3339.format($0.at)), "reason": .string($0.reason)])
+      })
+    f["createdAt"] = .string(RFC3339.format(createdAt))
+    f["createdBy"] = .string(createdBy)
+    f["claimedAt"] = claimedAt.map { .string(RFC3339.format($0)) } ?? .null
+    f["updatedAt"] = .string(RFC3339.format(updatedAt))
+    f["result"] = result.map { .string($0) } ?? .null
+    return .object(f)
+  }
+}

@@ -1,0 +1,141 @@
+/// The documents of one commit of `ghp/state`, read lazily: an operation reads only what it needs,
+/// and nothing here walks history.
+public final class StateSnapshot {
+  let repository: Repository
+  /// The commit read, or nil when `ghp/state` does not exist yet.
+  public let commit: ObjectID?
+  let tree: Tree?
+
+  private var cachedAgents: AgentStatusDocument?
+  private var cachedConfig: Config?
+  private var cachedIssues: [String: Issue] = [:]
+
+  init(repository: Repository, commit: ObjectID?) throws(GHPError) {
+    self.repository = repository
+    self.commit = commit
+    do {
+      if let commit { tree = try repository.tree(repository.commit(commit).treeID) } else { tree = nil }
+    } catch {
+      throw .git(error)
+    }
+  }
+
+  /// The commit's tree id, or nil before `ghp init`.
+  public var treeID: ObjectID? { tree?.id }
+
+  public var exists: Bool { commit != nil }
+
+  var shortCommit: String { commit?.short ?? "(none)" }
+
+  /// The raw bytes of a document, or nil when the path is absent.
+  public func bytes(_ path: String) throws(GHPError) -> [UInt8]? {
+    guard let tree else { return nil }
+    do {
+      guard let id = try tree.entryID(at: path) else { return nil }
+      return try repository.blobBytes(id)
+    } catch {
+      throw .git(error)
+    }
+  }
+
+  /// A document as text, or nil when absent.
+  public func text(_ path: String) throws(GHPError) -> String? {
+    try bytes(path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// A JSON document, or nil when absent; invalid JSON is an error naming the file and commit.
+  func json(_ path: String) throws(GHPError) -> JSON? {
+    guard let bytes = try bytes(path) else { return nil }
+    do {
+      return try JSON.parse(bytes)
+    } catch {
+      throw .corruptDocument(path: path, commit: shortCommit, detail: "invalid JSON, \(error.description)")
+    }
+  }
+
+  /// Fails with `notInitialised` before `ghp init`.
+  public func requireInitialised() throws(GHPError) {
+    if commit == nil { throw .notInitialised }
+  }
+
+  // MARK: - Documents
+
+  public func agents() throws(GHPError) -> AgentStatusDocument {
+    if let cachedAgents { return cachedAgents }
+    var document = AgentStatusDocument()
+    if let json = try json(StatePaths.agentStatus) {
+      do { document = try AgentStatusDocument(json: json) } catch {
+        throw .corruptDocument(path: StatePaths.agentStatus, commit: shortCommit, detail: error.detail)
+      }
+    }
+    cachedAgents = document
+    return document
+  }
+
+  public func config() throws(GHPError) -> Config {
+    if let cachedConfig { return cachedConfig }
+    var config = Config()
+    if let text = try text(StatePaths.config) {
+      do { config = try Config(toml: text) } catch { throw .corruptConfig(commit: shortCommit, detail: error.detail) }
+    }
+    cachedConfig = config
+    return config
+  }
+
+  /// The issue with this id, or nil.
+  public func issue(_ id: String) throws(GHPError) -> Issue? {
+    if let cached = cachedIssues[id] { return cached }
+    let path = StatePaths.issue(id)
+    guard let json = try json(path) else { return nil }
+    do {
+      let issue = try Issue(json: json)
+      cachedIssues[id] = issue
+      return issue
+    } catch {
+      throw .corruptDocument(path: path, commit: shortCommit, detail: error.detail)
+    }
+  }
+
+  /// The issue with this id, or `unknownIssue`.
+  public func requireIssue(_ id: String) throws(GHPError) -> Issue {
+    guard let issue = try issue(id) else { throw .unknownIssue(id) }
+    return issue
+  }
+
+  /// The ids of all issues, from the names in `.ghp/issues/` (no issue document is read).
+  public func issueIDs() throws(GHPError) -> [String] {
+    guard let tree else { return [] }
+    do {
+      guard let folder = try tree.entryID(at: StatePaths.issuesFolder) else { return [] }
+      return try repository.tree(folder).entries().compactMap { entry in
+        entry.name.hasSuffix(".json") ? String(entry.name.dropLast(5)) : nil
+      }
+    } catch {
+      throw .git(error)
+    }
+  }
+
+  /// Every issue, in id order.
+  public func allIssues() throws(GHPError) -> [Issue] {
+    var issues: [Issue] = []
+    for id in try issueIDs().sorted(by: IssueID.precedes) { issues.append(try requireIssue(id)) }
+    return issues
+  }
+
+  // MARK: - Authority
+
+  /// The role of an agent: orchestrator if registered as one or named in the config.
+  public func role(of agent: String) throws(GHPError) -> AgentRecord.Role {
+    if try config().orchestrators.contains(agent) { return .orchestrator }
+    return try agents().agents[agent]?.role ?? .worker
+  }
+
+  /// Fails with a refusal unless `agent` is an orchestrator.
+  public func requireOrchestrator(_ agent: String, toDo action: String) throws(GHPError) {
+    guard try role(of: agent) == .orchestrator else {
+      throw .refused(
+        "\(agent) is not an orchestrator: only an orchestrator may \(action) (an orchestrator can grant the role with `ghp agent add \(agent) --role orchestrator`)"
+      )
+    }
+  }
+}

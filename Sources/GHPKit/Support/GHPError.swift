@@ -1,0 +1,70 @@
+/// Everything ghp can fail with. Each case reads as one plain sentence that says what happened and
+/// what to run next; the executable decides the exit code from `isRefusal`.
+public enum GHPError: Error, CustomStringConvertible, Sendable {
+  case notARepository(String)
+  case notInitialised
+  case alreadyInitialised(String)
+  case noIdentity
+  case invalidAgentName(String, String)
+  case invalidIssueID(String, String)
+  case unknownIssue(String)
+  case unknownAgent(String)
+  case emptyText(String)
+  case invalidValue(String, String)
+  case invalidNow(String)
+  case corruptDocument(path: String, commit: String, detail: String)
+  case corruptConfig(commit: String, detail: String)
+  case staleRefLock(String)
+  case refLocked(String)
+  case contention(Int)
+  case io(String)
+  case git(GitError)
+  /// Refused by the coordination rules (exit 3): the text names who or what stands in the way.
+  case refused(String)
+
+  /// True when the coordination rules refused the request (as opposed to a failure).
+  public var isRefusal: Bool { if case .refused = self { true } else { false } }
+
+  public var description: String {
+    switch self {
+    case .notARepository(let path):
+      "not a git repository: \(path) (run ghp inside a repository, or pass -C PATH)"
+    case .notInitialised:
+      "ghp is not initialised in this repository: there is no ghp/state branch (run `ghp init --goal \"...\"`)"
+    case .alreadyInitialised(let commit):
+      "ghp is already initialised here (ghp/state is at \(commit)); use `ghp plan set` to change the plan"
+    case .noIdentity:
+      "who is acting? set one of: --agent NAME, GHP_AGENT=NAME, `git config ghp.agent NAME`, or work on a branch agent/NAME"
+    case .invalidAgentName(let name, let reason):
+      "invalid agent name '\(name)': \(reason) (use letters, digits, '.', '_' and '-', at most 64 characters)"
+    case .invalidIssueID(let id, let reason):
+      "invalid issue id '\(id)': \(reason)"
+    case .unknownIssue(let id):
+      "no issue #\(id) on ghp/state (see `ghp issue list`)"
+    case .unknownAgent(let name):
+      "no agent '\(name)' in .ghp/agent-status.json (see `ghp agent-status`)"
+    case .emptyText(let what):
+      "\(what) is empty: give some text"
+    case .invalidValue(let what, let detail):
+      "invalid \(what): \(detail)"
+    case .invalidNow(let text):
+      "GHP_NOW is not an RFC 3339 time: '\(text)' (example: 2025-01-25T10:30:00Z)"
+    case .corruptDocument(let path, let commit, let detail):
+      "\(path) at ghp/state \(commit) is not valid: \(detail); nothing was written (fix it on ghp/state, or revert the commit that broke it)"
+    case .corruptConfig(let commit, let detail):
+      ".ghp/config.toml at ghp/state \(commit) is not valid: \(detail); nothing was written (fix it on ghp/state)"
+    case .staleRefLock(let path):
+      "\(path) is held and may be a lock left by a killed process; if no git command is running, remove it: rm '\(path)'"
+    case .refLocked(let path):
+      "another git process holds \(path); try again in a moment"
+    case .contention(let attempts):
+      "ghp/state kept moving under this change (\(attempts) attempts); nothing was written, try again"
+    case .io(let detail):
+      detail
+    case .git(let error):
+      error.description
+    case .refused(let reason):
+      reason
+    }
+  }
+}

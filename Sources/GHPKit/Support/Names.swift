@@ -1,0 +1,74 @@
+/// Agent names become parts of ref names (`agent/<name>`) and paths, so only a safe subset is accepted.
+public enum AgentName {
+  public static let maximumLength = 64
+
+  /// Returns the name if it is valid, else throws `GHPError.invalidAgentName` with the reason.
+  @discardableResult
+  public static func validate(_ name: String) throws(GHPError) -> String {
+    func refuse(_ reason: String) -> GHPError { .invalidAgentName(name, reason) }
+    if name.isEmpty { throw refuse("it is empty") }
+    if name.utf8.count > maximumLength { throw refuse("it is longer than \(maximumLength) characters") }
+    try validateRefComponent(name, refuse: refuse)
+    return name
+  }
+
+  /// A ref-safe name made from free text such as `user.name` ("Jane Doe" -> "jane-doe"), or nil.
+  public static func slug(_ text: String) -> String? {
+    var out = ""
+    var lastWasDash = true
+    for scalar in text.lowercased().unicodeScalars {
+      if scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) {
+        out.unicodeScalars.append(scalar)
+        lastWasDash = false
+      } else if !lastWasDash {
+        out += "-"
+        lastWasDash = true
+      }
+    }
+    while out.hasSuffix("-") { out.removeLast() }
+    let slug = String(out.prefix(maximumLength))
+    return (try? validate(slug)) == nil ? nil : slug
+  }
+}
+
+/// Issue ids are `1`, `2`, ... or imported ids such as `task-001`; they name files under `.ghp/issues/`.
+public enum IssueID {
+  @discardableResult
+  public static func validate(_ id: String) throws(GHPError) -> String {
+    func refuse(_ reason: String) -> GHPError { .invalidIssueID(id, reason) }
+    var trimmed = id
+    if trimmed.hasPrefix("#") { trimmed.removeFirst() }
+    if trimmed.isEmpty { throw refuse("it is empty") }
+    if trimmed.utf8.count > 64 { throw refuse("it is longer than 64 characters") }
+    try validateRefComponent(trimmed, refuse: refuse)
+    return trimmed
+  }
+
+  /// Orders ids numerically where both are numbers, else by text.
+  public static func precedes(_ a: String, _ b: String) -> Bool {
+    switch (Int(a), Int(b)) {
+    case (let x?, let y?): x < y
+    case (.some, nil): true
+    case (nil, .some): false
+    default: a < b
+    }
+  }
+}
+
+/// git's ref-format rules for one path component, plus ghp's stricter character set.
+private func validateRefComponent(_ text: String, refuse: (String) -> GHPError) throws(GHPError) {
+  for scalar in text.unicodeScalars {
+    let ok = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+    if !ok {
+      if scalar == "/" { throw refuse("it contains '/'") }
+      if scalar == " " { throw refuse("it contains a space") }
+      if scalar.value < 0x20 || scalar.value == 0x7F { throw refuse("it contains a control character") }
+      throw refuse("it contains '\(scalar)'")
+    }
+  }
+  if text.hasPrefix(".") { throw refuse("it starts with '.'") }
+  if text.hasPrefix("-") { throw refuse("it starts with '-'") }
+  if text.contains("..") { throw refuse("it contains '..'") }
+  if text.hasSuffix(".lock") { throw refuse("it ends with '.lock'") }
+  if text.hasSuffix(".") { throw refuse("it ends with '.'") }
+}

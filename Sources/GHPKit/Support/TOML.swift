@@ -1,0 +1,236 @@
+/// A reader for the part of TOML that `.ghp/config.toml` uses: `[table]` headers, `key = value`
+/// with strings (basic and literal), integers, booleans and arrays of those (over several lines
+/// too), and comments. Anything else is an error naming the line, never a silent guess.
+public enum TOML {
+  public enum Value: Equatable, Sendable {
+    case string(String)
+    case integer(Int64)
+    case boolean(Bool)
+    case array([Value])
+  }
+
+  public struct ParseError: Error, CustomStringConvertible, Sendable {
+    public let line: Int
+    public let reason: String
+    public var description: String { "line \(line): \(reason)" }
+  }
+
+  /// Parses a document into a flat map of dotted keys (`roles.orchestrators`) to values.
+  public static func parse(_ text: String) throws(ParseError) -> [String: Value] {
+    var result: [String: Value] = [:]
+    var table = ""
+    var scanner = Scanner(chars: Array(text.unicodeScalars))
+    while !scanner.atEnd {
+      scanner.skipBlank()
+      if scanner.atEnd { break }
+      let c = scanner.peek!
+      if c == "\n" || c == "\r" {
+        scanner.advance()
+        continue
+      }
+      if c == "#" {
+        scanner.skipToLineEnd()
+        continue
+      }
+      if c == "[" {
+        scanner.advance()
+        scanner.skipBlank()
+        table = try scanner.key()
+        scanner.skipBlank()
+        guard scanner.peek == "]" else { throw scanner.fail("expected ']' after the table name") }
+        scanner.advance()
+        try scanner.endOfLine()
+        continue
+      }
+      let key = try scanner.key()
+      scanner.skipBlank()
+      guard scanner.peek == "=" else { throw scanner.fail("expected '=' after '\(key)'") }
+      scanner.advance()
+      scanner.skipBlank()
+      let value = try scanner.value()
+      try scanner.endOfLine()
+      let full = table.isEmpty ? key : "\(table).\(key)"
+      guard result[full] == nil else { throw scanner.fail("'\(full)' is defined twice") }
+      result[full] = value
+    }
+    return result
+  }
+
+  /// Writes a TOML basic string.
+  public static func quote(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+
+  private struct Scanner {
+    let chars: [Unicode.Scalar]
+    var index = 0
+    var line = 1
+
+    var atEnd: Bool { index >= chars.count }
+    var peek: Unicode.Scalar? { index < chars.count ? chars[index] : nil }
+
+    mutating func advance() {
+      if chars[index] == "\n" { line += 1 }
+      index += 1
+    }
+
+    func fail(_ reason: String) -> ParseError { ParseError(line: line, reason: reason) }
+
+    mutating func skipBlank() {
+      while let c = peek, c == " " || c == "\t" { advance() }
+    }
+
+    mutating func skipToLineEnd() {
+      while let c = peek, c != "\n" { advance() }
+    }
+
+    /// After a value: blanks, an optional comment, then the end of the line.
+    mutating func endOfLine() throws(ParseError) {
+      skipBlank()
+      if peek == "#" { skipToLineEnd() }
+      if peek == "\r" { advance() }
+      guard atEnd || peek == "\n" else { throw fail("unexpected text after the value") }
+    }
+
+    mutating func key() throws(ParseError) -> String {
+      var parts: [String] = []
+      repeat {
+        if !parts.isEmpty {
+          advance()
+          skipBlank()
+        }
+        if peek == "\"" {
+          parts.append(try basicString())
+        } else {
+          var name = ""
+          while let c = peek, c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-" {
+            name.unicodeScalars.append(c)
+            advance()
+          }
+          guard !name.isEmpty else { throw fail("expected a key") }
+          parts.append(name)
+        }
+        skipBlank()
+      } while peek == "."
+      return parts.joined(separator: ".")
+    }
+
+    mutating func value() throws(ParseError) -> Value {
+      guard let c = peek else { throw fail("expected a value") }
+      switch c {
+      case "\"": return .string(try basicString())
+      case "'": return .string(try literalString())
+      case "[": return try array()
+      case "t", "f":
+        var word = ""
+        while let c = peek, c.properties.isAlphabetic {
+          word.unicodeScalars.append(c)
+          advance()
+        }
+        guard word == "true" || word == "false" else { throw fail("expected true or false, found '\(word)'") }
+        return .boolean(word == "true")
+      default:
+        var text = ""
+        while let c = peek, ("0"..."9").contains(c) || c == "-" || c == "+" || c == "_" {
+          if c != "_" { text.unicodeScalars.append(c) }
+          advance()
+        }
+        guard let number = Int64(text) else { throw fail("expected a string, number, boolean or array") }
+        return .integer(number)
+      }
+    }
+
+    mutating func array() throws(ParseError) -> Value {
+      advance()
+      var items: [Value] = []
+      while true {
+        skipSpaceAndComments()
+        guard let c = peek else { throw fail("unterminated array") }
+        if c == "]" {
+          advance()
+          return .array(items)
+        }
+        items.append(try value())
+        skipSpaceAndComments()
+        if peek == "," {
+          advance()
+        } else if peek != "]" {
+          throw fail("expected ',' or ']' in array")
+        }
+      }
+    }
+
+    mutating func skipSpaceAndComments() {
+      while let c = peek {
+        if c == " " || c == "\t" || c == "\n" || c == "\r" {
+          advance()
+        } else if c == "#" {
+          skipToLineEnd()
+        } else {
+          return
+        }
+      }
+    }
+
+    mutating func literalString() throws(ParseError) -> String {
+      advance()
+      var out = ""
+      while let c = peek, c != "'" {
+        guard c != "\n" else { throw fail("unterminated string") }
+        out.unicodeScalars.append(c)
+        advance()
+      }
+      guard peek == "'" else { throw fail("unterminated string") }
+      advance()
+      return out
+    }
+
+    mutating func basicString() throws(ParseError) -> String {
+      advance()
+      var out = ""
+      while let c = peek, c != "\"" {
+        guard c != "\n" else { throw fail("unterminated string") }
+        advance()
+        guard c == "\\" else {
+          out.unicodeScalars.append(c)
+          continue
+        }
+        guard let e = peek else { throw fail("unterminated string") }
+        advance()
+        switch e {
+        case "n": out += "\n"
+        case "t": out += "\t"
+        case "r": out += "\r"
+        case "\"": out += "\""
+        case "\\": out += "\\"
+        case "u", "U":
+          var hex = ""
+          for _ in 0..<(e == "u" ? 4 : 8) {
+            guard let h = peek else { throw fail("short unicode escape") }
+            hex.unicodeScalars.append(h)
+            advance()
+          }
+          guard let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else {
+            throw fail("invalid unicode escape")
+          }
+          out.unicodeScalars.append(scalar)
+        default: throw fail("invalid escape '\\\(e)'")
+        }
+      }
+      guard peek == "\"" else { throw fail("unterminated string") }
+      advance()
+      return out
+    }
+  }
+}

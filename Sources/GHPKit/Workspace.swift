@@ -1,0 +1,70 @@
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// A unit of work in the state: a pure function of a snapshot, the acting agent and the clock, that
+/// returns the change to land (nil when there is nothing to change) and its answer for the caller.
+public protocol StateOperation {
+  associatedtype Output
+  func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output)
+}
+
+/// Everything a command needs: the repository, its ledger, the clock and who is acting.
+public final class Workspace {
+  public let repository: Repository
+  public let ledger: Ledger
+  public let clock: Clock
+  public let environment: [String: String]
+  private let explicitAgent: String?
+
+  /// Opens the repository containing `path` (default: the current folder).
+  public init(path: String? = nil, agent: String? = nil, environment: [String: String]) throws(GHPError) {
+    let start = path ?? FileManager.default.currentDirectoryPath
+    do {
+      repository = try Repository(discovering: start)
+    } catch {
+      if error.kind == .notFound { throw .notARepository(start) }
+      throw .git(error)
+    }
+    ledger = try Ledger(repository: repository)
+    clock = try Clock.fromEnvironment(environment)
+    self.environment = environment
+    explicitAgent = agent
+  }
+
+  /// Path of this worktree's own config file (`config.worktree` in its git folder).
+  public var worktreeConfigPath: String {
+    let dir = repository.gitDirectory
+    return (dir.hasSuffix("/") ? dir : dir + "/") + "config.worktree"
+  }
+
+  /// Who is acting: `--agent`, `GHP_AGENT`, `git config ghp.agent` (this worktree's own config
+  /// first), or the `agent/<name>` branch checked out here.
+  public func actor() throws(GHPError) -> String {
+    if let name = explicitAgent, !name.isEmpty { return try AgentName.validate(name) }
+    if let name = environment["GHP_AGENT"], !name.isEmpty { return try AgentName.validate(name) }
+    if let name = Repository.configString("ghp.agent", inFile: worktreeConfigPath) ?? repository.configString("ghp.agent"),
+      !name.isEmpty
+    {
+      return try AgentName.validate(name)
+    }
+    if let head = repository.headReferenceName(), head.hasPrefix("refs/heads/agent/") {
+      return try AgentName.validate(String(head.dropFirst("refs/heads/agent/".count)))
+    }
+    throw .noIdentity
+  }
+
+  /// The current tip of `ghp/state`, for reads.
+  public func snapshot() throws(GHPError) -> StateSnapshot { try ledger.snapshot() }
+
+  /// Lands an operation as the acting agent.
+  @discardableResult
+  public func run<O: StateOperation>(_ operation: O) throws(GHPError) -> Landed<O.Output> {
+    let actor = try actor()
+    return try ledger.transact(actor: actor, clock: clock) { (state) throws(GHPError) in
+      try operation.apply(to: state, actor: actor, clock: clock)
+    }
+  }
+}

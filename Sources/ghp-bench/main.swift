@@ -1,0 +1,25 @@
+import Foundation
+import GHPKit
+
+// ghp-bench: prints ghp's figures and their ratios to baselines measured in the same run.
+//
+//   swift run -c release ghp-bench [--quick]
+//
+// Run it on a quiet machine; every figure is a median or a rate over many runs, never a promise.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "writer", arguments.count == 4, let count = Int(arguments[3]) {
+  try LedgerBench.writer(repo: arguments[1], agent: arguments[2], count: count)
+  exit(0)
+}
+let quick = arguments.contains("--quick")
+print("ghp-bench\(quick ? " (quick)" : ""): binaries in \(Harness.binFolder.path)")
+var report = Report()
+defer { Harness.cleanUp() }
+do {
+  try LedgerBench.run(quick: quick, report: &report)
+} catch {
+  Harness.cleanUp()
+  print("ghp-bench: \(error)")
+  exit(1)
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import GHPKit
+
+extension GHP {
+  struct AgentHeartbeat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "agent-heartbeat",
+      abstract: "Say you are alive (every few minutes), optionally with what you just did.",
+      discussion: "Example: ghp agent-heartbeat --action \"Wrote the model\" --status implementing")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var fields: StatusFields
+
+    func run() throws {
+      try fields.land(global: global, heartbeat: true)
+    }
+  }
+
+  struct AgentStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "agent-status",
+      abstract: "Show every agent's issue, status, last action and heartbeat age; or update your own.",
+      subcommands: [Show.self, Update.self],
+      defaultSubcommand: Show.self)
+  }
+}
+
+/// The fields a heartbeat or status update may set.
+struct StatusFields: ParsableArguments {
+  @Option(help: "What you are doing: implementing, testing, blocked, reviewing, ...")
+  var status: String?
+
+  @Option(help: "What you just did, in a few words.")
+  var action: String?
+
+  @Option(help: "The issue you are working on (you must hold it).")
+  var issue: String?
+
+  func validate() throws {
+    if let status {
+      do { try StatusUpdateOperation.validateStatus(status) } catch { throw ValidationError(error.description) }
+    }
+    if let issue {
+      do { try IssueID.validate(issue) } catch { throw ValidationError(error.description) }
+    }
+  }
+
+  func land(global: GlobalOptions, heartbeat: Bool) throws {
+    let workspace = try global.workspace()
+    let operation = StatusUpdateOperation(
+      status: status, action: action, issueID: try issue.map { try IssueID.validate($0) }, isHeartbeat: heartbeat)
+    let landed = try workspace.run(operation)
+    if global.json {
+      Output.json(
+        .object([
+          "agent": .string(try workspace.actor()), "status": .string(landed.result.status),
+          "lastAction": .string(landed.result.lastAction), "timestamp": .string(RFC3339.format(landed.result.timestamp)),
+          "commit": .string(landed.commit?.hex ?? ""),
+        ]))
+    } else {
+      Output.line("\(try workspace.actor()): \(landed.result.status) at \(RFC3339.format(landed.result.timestamp))")
+    }
+  }
+}
+
+extension GHP.AgentStatus {
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "The status table (default).",
+      discussion: "Examples: ghp agent-status   ghp agent-status --stale   ghp agent-status --json")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Only agents whose heartbeat is older than staleAfter.")
+    var stale = false
+
+    func run() throws {
+      let workspace = try global.workspace()
+      var report = try StatusReport(state: workspace.snapshot(), clock: workspace.clock)
+      if stale { report.rows = report.rows.filter(\.stale) }
+      if global.json {
+        Output.json(report.json)
+      } else {
+        Output.text(report.table())
+      }
+    }
+  }
+
+  struct Update: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Update your own status.",
+      discussion: "Example: ghp agent-status update --status blocked --action \"Waiting for #2\" --issue 1")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var fields: StatusFields
+
+    func validate() throws {
+      if fields.status == nil && fields.action == nil && fields.issue == nil {
+        throw ValidationError("give at least one of --status, --action, --issue")
+      }
+    }
+
+    func run() throws {
+      try fields.land(global: global, heartbeat: false)
+    }
+  }
+}

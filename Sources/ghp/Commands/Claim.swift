@@ -1,0 +1,64 @@
+import ArgumentParser
+import GHPKit
+
+extension GHP {
+  struct Claim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Claim an issue: exit 0 when it is yours, exit 3 naming the holder when someone else has it.",
+      discussion: "Example: ghp claim 1")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The issue id.")
+    var id: String
+
+    func validate() throws {
+      do { try IssueID.validate(id) } catch { throw ValidationError(error.description) }
+    }
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let landed = try workspace.run(ClaimOperation(issueID: try IssueID.validate(id)))
+      let issue = landed.result.issue
+      if global.json {
+        Output.json(
+          .object([
+            "issue": issue.json, "alreadyHeld": .bool(landed.result.alreadyHeld),
+            "commit": landed.commit.map { .string($0.hex) } ?? .null,
+          ]))
+      } else if landed.result.alreadyHeld {
+        Output.line("You already hold #\(issue.id) \(issue.title) (epoch \(issue.epoch)).")
+      } else {
+        Output.line("Claimed #\(issue.id) \(issue.title) (epoch \(issue.epoch)).")
+      }
+    }
+  }
+
+  struct Release: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Give an issue back to the queue (its holder, or an orchestrator).",
+      discussion: "Example: ghp release 1 --reason \"needs a database\"")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The issue id.")
+    var id: String
+
+    @Option(help: "Why, for the log.")
+    var reason: String?
+
+    func validate() throws {
+      do { try IssueID.validate(id) } catch { throw ValidationError(error.description) }
+    }
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let landed = try workspace.run(ReleaseOperation(issueID: try IssueID.validate(id), reason: reason))
+      if global.json {
+        Output.json(.object(["issue": landed.result.json, "commit": .string(landed.commit?.hex ?? "")]))
+      } else {
+        Output.line("Released #\(landed.result.id) \(landed.result.title).")
+      }
+    }
+  }
+}

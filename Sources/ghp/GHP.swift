@@ -1,0 +1,79 @@
+import ArgumentParser
+import GHPKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+struct GHP: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ghp",
+    abstract: "Coordinate a team of coding agents through git: claims, status, escalations and handoffs on ghp/state.",
+    discussion: """
+      State lives on the branch ghp/state; every change is one commit landed by compare-and-swap.
+      Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules.
+      """,
+    version: "0.1.0",
+    subcommands: [
+      Init.self, IssueCommand.self, Claim.self, Release.self, AgentHeartbeat.self, AgentStatus.self, Log.self,
+    ]
+  )
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+  @Option(name: .customShort("C"), help: ArgumentHelp("Run as if ghp was started in <path>.", valueName: "path"))
+  var directory: String?
+
+  @Option(help: "Act as this agent (default: GHP_AGENT, `git config ghp.agent`, or the agent/<name> branch).")
+  var agent: String?
+
+  @Flag(help: "Print one JSON document instead of text.")
+  var json = false
+
+  func workspace() throws -> Workspace {
+    try Workspace(path: directory, agent: agent, environment: Output.environment)
+  }
+
+  /// `ghp -C path --agent w1 claim 1` as git users write it: global options given before the
+  /// subcommand are moved after it (before any `--`), where the subcommand's parser finds them.
+  static func hoisted(_ arguments: [String]) -> [String] {
+    var globals: [String] = []
+    var index = 0
+    while index < arguments.count {
+      let word = arguments[index]
+      if (word == "-C" || word == "--agent") && index + 1 < arguments.count {
+        globals += [word, arguments[index + 1]]
+        index += 2
+      } else if word == "--json" || word.hasPrefix("--agent=") || (word.hasPrefix("-C") && word.count > 2) {
+        globals.append(word)
+        index += 1
+      } else {
+        break
+      }
+    }
+    guard !globals.isEmpty, index < arguments.count else { return arguments }
+    var rest = Array(arguments[index...])
+    let end = rest.firstIndex(of: "--") ?? rest.count
+    rest.insert(contentsOf: globals, at: end)
+    return rest
+  }
+}
+
+/// Options of commands that only read, where `--agent` means something of their own.
+struct ReadOptions: ParsableArguments {
+  @Option(name: .customShort("C"), help: ArgumentHelp("Run as if ghp was started in <path>.", valueName: "path"))
+  var directory: String?
+
+  @Flag(help: "Print one JSON document instead of text.")
+  var json = false
+
+  func workspace() throws -> Workspace {
+    try Workspace(path: directory, environment: Output.environment)
+  }
+}
+
+/// A refusal already printed; carries the exit code.
+struct Refused: Error {
+  var code: Int32 = 3
+}

@@ -1,0 +1,51 @@
+import GHPKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The executable's only way to print.
+enum Output {
+  static func line(_ text: String) { write(1, text.hasSuffix("\n") ? text : text + "\n") }
+
+  static func text(_ text: String) { write(1, text) }
+
+  static func json(_ value: JSON) { write(1, value.pretty()) }
+
+  static func error(_ text: String) { write(2, "ghp: " + (text.hasSuffix("\n") ? text : text + "\n")) }
+
+  /// Writes all of `text` to a file descriptor (unbuffered: nothing is lost when the process exits).
+  private static func write(_ descriptor: Int32, _ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+      if written < 0 && errno == EINTR { continue }
+      if written <= 0 { return }
+      offset += written
+    }
+  }
+
+  static var environment: [String: String] {
+    var out: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+      let text = String(cString: entry)
+      if let eq = text.firstIndex(of: "=") { out[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+      pointer += 1
+    }
+    return out
+  }
+
+  /// Reads all of standard input (for `-` arguments).
+  static func readStandardInput() -> String {
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = read(0, &buffer, buffer.count)
+      if count <= 0 { break }
+      bytes.append(contentsOf: buffer[0..<count])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import GHPKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+// Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules.
+do {
+  var command = try GHP.parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
+  if var asyncCommand = command as? AsyncParsableCommand {
+    try await asyncCommand.run()
+  } else {
+    try command.run()
+  }
+} catch let error as GHPError {
+  Output.error(error.description)
+  exit(error.isRefusal ? 3 : 1)
+} catch let error as Refused {
+  exit(error.code)
+} catch {
+  let code = GHP.exitCode(for: error)
+  if code == .success {
+    // --help and --version
+    print(GHP.fullMessage(for: error))
+    exit(0)
+  }
+  var message = GHP.fullMessage(for: error)
+  if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+  if !message.isEmpty { Output.error(message) }
+  exit(code == .validationFailure ? 2 : code.rawValue)
+}

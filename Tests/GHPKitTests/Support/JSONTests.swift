@@ -1,0 +1,172 @@
+import Testing
+
+@testable import GHPKit
+
+@Suite struct JSONTests {
+  @Test func canonicalFormSortsKeysIndentsAndEndsWithNewline() throws {
+    let value = try JSON.parse(#"{"b": [1, 2.5, "x"], "a": {"z": null, "y": true}, "c": []}"#)
+    let text = String(decoding: value.canonical(), as: UTF8.self)
+    #expect(
+      text == """
+        {
+          "a": {
+            "y": true,
+            "z": null
+          },
+          "b": [
+            1,
+            2.5,
+            "x"
+          ],
+          "c": []
+        }
+
+        """)
+  }
+
+  @Test func sameDocumentGivesSameBytes() throws {
+    let one = try JSON.parse(#"{"x": 1, "y": "two", "z": [true]}"#)
+    let two = try JSON.parse(#"{"z":[true],"y":"two","x":1}"#)
+    #expect(one.canonical() == two.canonical())
+  }
+
+  @Test func stringsRoundTripThroughEscapes() throws {
+    let original = "quote \" backslash \\ newline \n tab \t control \u{01} snow ☃ emoji 🎉"
+    let written = JSON.object(["s": .string(original)]).compact()
+    #expect(try JSON.parse(written)["s"]?.stringValue == original)
+    #expect(try JSON.parse(#""\ud83c\udf89 \u00e9""#).stringValue == "🎉 é")
+  }
+
+  @Test(arguments: ["", "{", #"{"a" 1}"#, "[1,]", "tru", #""unterminated"#, "{} x", "01x", #"{"a":1,}"#])
+  func invalidTextIsRefused(_ text: String) throws {
+    #expect(throws: JSONParseError.self) { try JSON.parse(text) }
+  }
+
+  @Test func numbersKeepTheirKind() throws {
+    let value = try JSON.parse("[0, -12, 3.25, 1e3]")
+    #expect(value.arrayValue == [.int(0), .int(-12), .double(3.25), .double(1000)])
+    #expect(JSON.double(1000).compact() == "1000")
+  }
+}
+
+@Suite struct TOMLTests {
+  @Test func readsTheConfigSubset() throws {
+    let values = try TOML.parse(
+      """
+      # comment
+      staleAfter = "10m"   # trailing comment
+      maxAttempts = 3
+      literal = 'C:\\path'
+      [roles]
+      orchestrators = [
+        "alice", # first
+        "bob",
+      ]
+      [shared]
+      appliesToOrchestrators = true
+      """)
+    #expect(values["staleAfter"] == .string("10m"))
+    #expect(values["maxAttempts"] == .integer(3))
+    #expect(values["literal"] == .string("C:\\path"))
+    #expect(values["roles.orchestrators"] == .array([.string("alice"), .string("bob")]))
+    #expect(values["shared.appliesToOrchestrators"] == .boolean(true))
+  }
+
+  @Test(arguments: ["x = ", "x = \"open", "[roles", "x = 1 2", "x = 1\nx = 2", "= 3", "x = [1,"])
+  func malformedLinesAreErrorsWithTheirLine(_ text: String) throws {
+    #expect(throws: TOML.ParseError.self) { try TOML.parse(text) }
+  }
+
+  @Test func writtenConfigReadsBackTheSame() throws {
+    var config = Config()
+    config.staleAfter = 90
+    config.orchestrators = ["ann \"the\" lead"]
+    config.onStale = .release
+    #expect(try Config(toml: config.toml) == config)
+  }
+
+  @Test func invalidPolicyValuesAreNamed() throws {
+    #expect(throws: DocumentError.self) { try Config(toml: "staleAfter = \"soon\"") }
+    #expect(throws: DocumentError.self) { try Config(toml: "onStale = \"panic\"") }
+    #expect(throws: DocumentError.self) { try Config(toml: "maxAttempts = 0") }
+  }
+}
+
+@Suite struct TimeTests {
+  @Test func formatsAndParsesRFC3339() {
+    #expect(RFC3339.format(0) == "1970-01-01T00:00:00Z")
+    #expect(RFC3339.format(1_737_801_000) == "2025-01-25T10:30:00Z")
+    #expect(RFC3339.parse("2025-01-25T10:30:00Z") == 1_737_801_000)
+    #expect(RFC3339.parse("2025-01-25T11:30:00.123+01:00") == 1_737_801_000)
+    #expect(RFC3339.parse("2025-01-25 10:30:00z") == 1_737_801_000)
+  }
+
+  @Test(arguments: ["", "2025-01-25", "2025-13-01T00:00:00Z", "2025-01-25T10:30:00", "yesterday", "2025-01-25T10:30:00Zx"])
+  func rejectsWhatIsNotRFC3339(_ text: String) {
+    #expect(RFC3339.parse(text) == nil)
+  }
+
+  @Test func readsDurations() throws {
+    #expect(Duration.seconds("600") == 600)
+    #expect(Duration.seconds("10m") == 600)
+    #expect(Duration.seconds("2h") == 7200)
+    #expect(Duration.seconds("ten") == nil)
+    #expect(Duration.describe(3600 + 600) == "1h10m")
+  }
+
+  @Test func clockTakesGHPNow() throws {
+    #expect(try Clock.fromEnvironment(["GHP_NOW": "2025-01-25T10:30:00Z"]).now == 1_737_801_000)
+    #expect(throws: GHPError.self) { try Clock.fromEnvironment(["GHP_NOW": "noon"]) }
+  }
+}
+
+@Suite struct NameTests {
+  @Test(arguments: ["worker-1", "Claude_2", "a.b", String(repeating: "x", count: 64)])
+  func acceptsRefSafeNames(_ name: String) throws {
+    #expect(try AgentName.validate(name) == name)
+  }
+
+  @Test(arguments: [
+    "", "a/b", "a..b", "has space", "tab\there", ".hidden", "-flag", "x.lock", "end.", "ctl\u{7}", "ünï",
+    String(repeating: "x", count: 65), "a:b", "a~b", "a^b", "a*b", "a?b", "a[b", "a\\b", "@{x}",
+  ])
+  func refusesUnsafeNames(_ name: String) {
+    #expect(throws: GHPError.self) { try AgentName.validate(name) }
+  }
+
+  @Test func slugsAUserName() throws {
+    #expect(AgentName.slug("Jane Doe") == "jane-doe")
+    #expect(AgentName.slug("  Ann-Marie O'Neil ") == "ann-marie-o-neil")
+    #expect(AgentName.slug("李") == nil)
+  }
+
+  @Test func issueIDsSortNumericallyFirst() throws {
+    #expect(["10", "task-1", "2", "1"].sorted(by: IssueID.precedes) == ["1", "2", "10", "task-1"])
+    #expect(throws: GHPError.self) { try IssueID.validate("../x") }
+    #expect(try IssueID.validate("#12") == "12")
+  }
+}
+
+@Suite struct CommitMessageTests {
+  @Test func trailersRoundTrip() throws {
+    let message = CommitMessage(
+      subject: "worker-1: claim #147 Create dashboard command", op: "claim", agent: "worker-1", issue: "147", epoch: 3,
+      arguments: .object(["why": .string("a: b")]))
+    #expect(
+      message.text == """
+        worker-1: claim #147 Create dashboard command
+
+        Ghp-Op: claim
+        Ghp-Agent: worker-1
+        Ghp-Issue: 147
+        Ghp-Epoch: 3
+        Ghp-Args: {"why":"a: b"}
+
+        """)
+    #expect(CommitMessage.parse(message.text) == message)
+  }
+
+  @Test func aHandMadeCommitHasNoOperation() throws {
+    #expect(CommitMessage.parse("fix typo in plan\n\nby hand\n") == nil)
+  }
+}

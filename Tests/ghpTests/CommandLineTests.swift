@@ -1,0 +1,181 @@
+import Foundation
+import GHPKit
+import GHPTestSupport
+import Testing
+
+@Suite struct CommandLineTests {
+  @Test func theFirstSessionFlow() throws {
+    let repo = try ScratchRepository()
+    let initResult = try repo.ghp("init", "--goal", "Build a REST API")
+    #expect(initResult.status == 0, "\(initResult.stderr)")
+    #expect(initResult.stdout.contains("test-human is an orchestrator"))
+    // The human's later commands need no flag: init recorded ghp.agent in this worktree.
+    let added = try repo.ghp("issue", "add", "Create User model")
+    #expect(added.status == 0)
+    #expect(added.stdout == "1\n")
+
+    let claimed = try repo.ghp("claim", "1", agent: "worker-1")
+    #expect(claimed.status == 0)
+    #expect(claimed.stdout.contains("Claimed #1 Create User model (epoch 1)"))
+    let refused = try repo.ghp("claim", "1", agent: "worker-2")
+    #expect(refused.status == 3)
+    #expect(refused.stderr.contains("held by worker-1"))
+    #expect(refused.stdout.isEmpty)
+
+    let beat = try repo.ghp(
+      "agent-heartbeat", "--action", "Wrote the model", "--status", "implementing", agent: "worker-1")
+    #expect(beat.status == 0, "\(beat.stderr)")
+    let update = try repo.ghp(
+      ["agent-status", "update", "--status", "blocked", "--action", "Waiting for #2", "--issue", "1"], agent: "worker-1")
+    #expect(update.status == 0, "\(update.stderr)")
+
+    let table = try repo.ghp("agent-status")
+    #expect(table.status == 0)
+    let workerLine = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("worker-1") })
+    #expect(workerLine.contains("#1") && workerLine.contains("blocked") && workerLine.contains("Waiting for #2"))
+
+    let json = try JSON.parse(try repo.ghp("agent-status", "--json").stdout)
+    #expect(json["agents"]?["worker-1"]?["issue"] == .int(1))
+    #expect(json["agents"]?["worker-1"]?["status"] == .string("blocked"))
+    #expect(json["agents"]?["worker-1"]?["stale"] == .bool(false))
+    #expect(json["agents"]?["test-human"]?["role"] == .string("orchestrator"))
+
+    // The document on the branch is the seed's shape, readable with plain git.
+    let document = try JSON.parse(try repo.stateFile(".ghp/agent-status.json"))
+    #expect(document["agents"]?["worker-1"]?["lastAction"] == .string("Waiting for #2"))
+    #expect(document["agents"]?["worker-1"]?["timestamp"]?.stringValue.flatMap(RFC3339.parse) != nil)
+
+    let released = try repo.ghp("release", "1", agent: "worker-1")
+    #expect(released.status == 0)
+
+    let log = try repo.ghp("log")
+    // Each line: short commit, time, subject, separated by two spaces.
+    let subjects = log.stdout.split(separator: "\n").map { $0.components(separatedBy: "  ").dropFirst(2).joined(separator: "  ") }
+    #expect(
+      subjects == [
+        "worker-1: release #1 Create User model", "worker-1: status blocked: Waiting for #2",
+        "worker-1: heartbeat implementing: Wrote the model", "worker-1: claim #1 Create User model",
+        "test-human: add #1 Create User model", "test-human: init Build a REST API",
+      ])
+    #expect(try repo.stateSubjects().count == 6)
+    #expect(try repo.git("log", "--author=worker-1", "--format=%s", "ghp/state").split(separator: "\n").count == 4)
+  }
+
+  @Test func logFiltersAndJSON() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 2)
+    try repo.ghp("claim", "1", agent: "w1")
+    try repo.ghp("claim", "2", agent: "w2")
+    try repo.ghp("agent-heartbeat", "--status", "testing", agent: "w1")
+    let byAgent = try JSON.parse(try repo.ghp("log", "--agent", "w1", "--json").stdout)
+    #expect(byAgent.arrayValue?.map { $0["op"]?.stringValue } == ["heartbeat", "claim"])
+    let byIssue = try JSON.parse(try repo.ghp("log", "--issue", "2", "--json").stdout)
+    #expect(byIssue.arrayValue?.compactMap { $0["op"]?.stringValue } == ["claim", "issue-add"])
+    #expect(byIssue.arrayValue?.first?["epoch"] == .int(1))
+    let limited = try repo.ghp("log", "-n", "1")
+    #expect(limited.stdout.split(separator: "\n").count == 1)
+    #expect(try repo.ghp("log", "-n", "-1").status == 2)
+  }
+
+  @Test func staleAgentsShowUnderGHPNow() throws {
+    let repo = try ScratchRepository()
+    try repo.ghp(["init"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
+    try repo.ghp("agent-heartbeat", "--status", "implementing", agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:30:00Z"])
+    try repo.ghp("agent-heartbeat", "--status", "implementing", agent: "w2", environment: ["GHP_NOW": "2025-01-25T10:38:00Z"])
+    let later = ["GHP_NOW": "2025-01-25T10:41:00Z"]
+    let stale = try repo.ghp(["agent-status", "--stale", "--json"], environment: later)
+    let names = try JSON.parse(stale.stdout)["agents"]?.objectValue?.keys.sorted()
+    #expect(names == ["lead", "w1"])
+    let table = try repo.ghp(["agent-status"], environment: later).stdout
+    #expect(table.contains("STALE"))
+    #expect(table.split(separator: "\n").first { $0.hasPrefix("w2") }?.contains("STALE") == false)
+  }
+
+  @Test func globalOptionsGoBeforeOrAfterTheSubcommand() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    let elsewhere = FileManager.default.temporaryDirectory.path
+    let before = try repo.ghp(["-C", repo.path, "--agent", "w1", "claim", "1"], in: elsewhere)
+    #expect(before.status == 0, "\(before.stderr)")
+    let after = try repo.ghp(["claim", "1", "-C", repo.path, "--agent", "w2", "--json"], in: elsewhere)
+    #expect(after.status == 3)
+  }
+
+  @Test func exitCodesForUsage() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    #expect(try repo.ghp("no-such-command").status == 2)
+    #expect(try repo.ghp("claim").status == 2)
+    #expect(try repo.ghp("claim", "a/b").status == 2)
+    #expect(try repo.ghp("agent-status", "update").status == 2)
+    #expect(try repo.ghp(["agent-heartbeat", "--status", "Not A Word"], agent: "w1").status == 2)
+    let help = try repo.ghp("--help")
+    #expect(help.status == 0)
+    #expect(help.stdout.contains("agent-heartbeat"))
+  }
+}
+
+@Suite struct BadInputTests {
+  /// Each bad input: one line on stderr, a non-zero exit, and `ghp/state` unchanged.
+  func expectOneLineFailure(_ result: ProcessRunner.Result, code: Int32 = 1, mentioning words: [String]) {
+    #expect(result.status == code, "\(result.stderr)")
+    #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    for word in words { #expect(result.stderr.contains(word), "\(result.stderr)") }
+  }
+
+  @Test func notARepository() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ghp-norepo-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let result = try ProcessRunner.run(GHPBinary.path, ["agent-status"], in: folder.path)
+    expectOneLineFailure(result, mentioning: ["not a git repository"])
+    let missing = try ProcessRunner.run(GHPBinary.path, ["-C", "/no/such/place", "agent-status"], in: folder.path)
+    expectOneLineFailure(missing, mentioning: ["not a git repository", "/no/such/place"])
+  }
+
+  @Test func notInitialised() throws {
+    let repo = try ScratchRepository()
+    expectOneLineFailure(try repo.ghp("agent-status"), mentioning: ["ghp init"])
+    expectOneLineFailure(try repo.ghp("claim", "1", agent: "w1"), mentioning: ["ghp init"])
+    #expect(throws: (any Error).self) { try repo.git("rev-parse", "--verify", "-q", "ghp/state") }
+  }
+
+  @Test func badNamesTitlesAndIssues() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    let tip = try repo.git("rev-parse", "ghp/state")
+    expectOneLineFailure(try repo.ghp("claim", "7", agent: "w1"), mentioning: ["no issue #7"])
+    expectOneLineFailure(try repo.ghp("claim", "1", agent: "bad name"), mentioning: ["invalid agent name", "space"])
+    expectOneLineFailure(try repo.ghp(["claim", "1", "--agent", "../x"]), mentioning: ["invalid agent name"])
+    expectOneLineFailure(try repo.ghp("issue", "add", "  ", agent: "lead"), mentioning: ["title is empty"])
+    expectOneLineFailure(try repo.ghp("issue", "add", "x", agent: "w1"), code: 3, mentioning: ["not an orchestrator"])
+    expectOneLineFailure(
+      try repo.ghp(["agent-status"], environment: ["GHP_NOW": "tomorrow"]), mentioning: ["GHP_NOW", "RFC 3339"])
+    #expect(try repo.git("rev-parse", "ghp/state") == tip)
+  }
+
+  @Test func noIdentityExplainsHowToSetOne() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    try repo.git("config", "--worktree", "--unset", "ghp.agent")
+    let tip = try repo.git("rev-parse", "ghp/state")
+    expectOneLineFailure(try repo.ghp("claim", "1"), mentioning: ["GHP_AGENT", "git config ghp.agent", "agent/NAME"])
+    #expect(try repo.git("rev-parse", "ghp/state") == tip)
+  }
+
+  @Test func aCorruptDocumentIsNamedAndNothingIsWritten() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    // A person edits issue 1 on ghp/state by hand and breaks it.
+    let worktree = repo.root.deletingLastPathComponent().appendingPathComponent("state-edit").path
+    try repo.git("worktree", "add", "-q", worktree, "ghp/state")
+    try "{\"id\": 1, \"title\": ".write(toFile: worktree + "/.ghp/issues/1.json", atomically: true, encoding: .utf8)
+    _ = try ProcessRunner.run("/usr/bin/git", ["commit", "-qam", "hand edit"], in: worktree)
+    let broken = try repo.git("rev-parse", "--short=10", "ghp/state")
+
+    expectOneLineFailure(try repo.ghp("claim", "1", agent: "w1"), mentioning: [".ghp/issues/1.json", broken])
+    #expect(try repo.git("rev-parse", "--short=10", "ghp/state") == broken)
+    // What does not need the broken document still works.
+    #expect(try repo.ghp("agent-status").status == 0)
+  }
+}
