@@ -3,7 +3,7 @@ import GHPKit
 
 // ghp-bench: prints ghp's figures and their ratios to baselines measured in the same run.
 //
-//   swift run -c release ghp-bench [--quick]
+//   swift run -c release ghp-bench [--quick] [ledger|queue]
 //
 // Run it on a quiet machine; every figure is a median or a rate over many runs, never a promise.
 
@@ -17,7 +17,9 @@ print("ghp-bench\(quick ? " (quick)" : ""): binaries in \(Harness.binFolder.path
 var report = Report()
 defer { Harness.cleanUp() }
 do {
-  try LedgerBench.run(quick: quick, report: &report)
+  let only = arguments.first { !$0.hasPrefix("-") }
+  if only == nil || only == "ledger" { try LedgerBench.run(quick: quick, report: &report) }
+  if only == nil || only == "queue" { try QueueBench.run(quick: quick, report: &report) }
 } catch {
   Harness.cleanUp()
   print("ghp-bench: \(error)")

@@ -11,11 +11,13 @@ struct GHP: AsyncParsableCommand {
     abstract: "Coordinate a team of coding agents through git: claims, status, escalations and handoffs on ghp/state.",
     discussion: """
       State lives on the branch ghp/state; every change is one commit landed by compare-and-swap.
-      Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules.
+      Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules,
+      4 nothing ready (claim --next).
       """,
     version: "0.1.0",
     subcommands: [
-      Init.self, IssueCommand.self, Claim.self, Release.self, AgentHeartbeat.self, AgentStatus.self, Log.self,
+      Init.self, IssueCommand.self, Ready.self, Claim.self, Release.self, Done.self, Fail.self, Assign.self,
+      AgentHeartbeat.self, AgentStatus.self, Log.self, Plan.self, Discover.self, Discoveries.self,
     ]
   )
 }
@@ -73,7 +75,37 @@ struct ReadOptions: ParsableArguments {
   }
 }
 
-/// A refusal already printed; carries the exit code.
-struct Refused: Error {
-  var code: Int32 = 3
+/// Parsing helpers shared by commands.
+enum Arguments {
+  /// An issue id argument, or a usage error.
+  static func issueID(_ text: String) throws -> String {
+    do { return try IssueID.validate(text) } catch { throw ValidationError(error.description) }
+  }
+
+  /// Ids given as `1,3` or repeated (`--after 1 --after 3`).
+  static func issueIDs(_ texts: [String]) throws -> [String] {
+    try texts.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: " ") } }.filter { !$0.isEmpty }
+      .map(issueID)
+  }
+
+  /// Text given inline, or `-` for standard input.
+  static func text(_ value: String) -> String { value == "-" ? Output.readStandardInput() : value }
+
+  /// The bytes of a file, or of standard input for `-`; one clear line when it cannot be read.
+  static func fileBytes(_ path: String) throws -> [UInt8] {
+    if path == "-" { return Array(Output.readStandardInput().utf8) }
+    guard let bytes = Output.readFile(path) else {
+      throw GHPError.io("cannot read \(path): \(String(cString: strerror(errno)))")
+    }
+    return bytes
+  }
+}
+
+extension String {
+  func trimmingCharacters(in set: String) -> String {
+    var s = Substring(self)
+    while let c = s.first, set.contains(c) { s.removeFirst() }
+    while let c = s.last, set.contains(c) { s.removeLast() }
+    return String(s)
+  }
 }

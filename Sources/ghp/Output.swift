@@ -37,6 +37,21 @@ enum Output {
     return out
   }
 
+  /// The whole content of a file, or nil (errno says why).
+  static func readFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = read(fd, &buffer, buffer.count)
+      if count < 0 { return nil }
+      if count == 0 { return bytes }
+      bytes.append(contentsOf: buffer[0..<count])
+    }
+  }
+
   /// Reads all of standard input (for `-` arguments).
   static func readStandardInput() -> String {
     var bytes: [UInt8] = []

@@ -15,9 +15,7 @@ do {
   }
 } catch let error as GHPError {
   Output.error(error.description)
-  exit(error.isRefusal ? 3 : 1)
-} catch let error as Refused {
-  exit(error.code)
+  exit(error.exitCode)
 } catch {
   let code = GHP.exitCode(for: error)
   if code == .success {

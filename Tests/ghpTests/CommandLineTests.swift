@@ -169,13 +169,16 @@ import Testing
     // A person edits issue 1 on ghp/state by hand and breaks it.
     let worktree = repo.root.deletingLastPathComponent().appendingPathComponent("state-edit").path
     try repo.git("worktree", "add", "-q", worktree, "ghp/state")
-    try "{\"id\": 1, \"title\": ".write(toFile: worktree + "/.ghp/issues/1.json", atomically: true, encoding: .utf8)
+    try "{\"id\": 1, \"title\": ".write(toFile: worktree + "/.ghp/issues/01/1.json", atomically: true, encoding: .utf8)
     _ = try ProcessRunner.run("/usr/bin/git", ["commit", "-qam", "hand edit"], in: worktree)
     let broken = try repo.git("rev-parse", "--short=10", "ghp/state")
 
-    expectOneLineFailure(try repo.ghp("claim", "1", agent: "w1"), mentioning: [".ghp/issues/1.json", broken])
+    expectOneLineFailure(try repo.ghp("claim", "1", agent: "w1"), mentioning: [".ghp/issues/01/1.json", broken])
     #expect(try repo.git("rev-parse", "--short=10", "ghp/state") == broken)
-    // What does not need the broken document still works.
-    #expect(try repo.ghp("agent-status").status == 0)
+    // The status table still shows the agents, with the broken document named beside it.
+    let status = try repo.ghp("agent-status")
+    #expect(status.status == 0)
+    #expect(status.stdout.contains("warning: .ghp/issues/01/1.json at ghp/state \(broken)"))
+    expectOneLineFailure(try repo.ghp("ready"), mentioning: [".ghp/issues/01/1.json"])
   }
 }

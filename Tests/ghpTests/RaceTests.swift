@@ -36,7 +36,7 @@ import Testing
         $0.contains("Ghp-Op: claim\n") && $0.contains("Ghp-Issue: \(round)\n")
       }
       #expect(claims.count == 1, "round \(round)")
-      let issue = try JSON.parse(try repo.stateFile(".ghp/issues/\(round).json"))
+      let issue = try JSON.parse(try repo.stateFile(StatePaths.issue(String(round))))
       #expect(issue["assignee"] == .string(winner))
       #expect(issue["epoch"] == .int(1))
     }

@@ -13,6 +13,30 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
     raw = oid
   }
 
+  /// Parses 40 hex digits from bytes, without making a string.
+  public init?(hexBytes: UnsafeBufferPointer<UInt8>) {
+    guard hexBytes.count == 40 else { return nil }
+    var oid = git_oid()
+    let ok = hexBytes.withMemoryRebound(to: CChar.self) { git_oid_fromstrn(&oid, $0.baseAddress, 40) == 0 }
+    guard ok else { return nil }
+    raw = oid
+  }
+
+  /// From 20 raw bytes.
+  init(rawBytes: UnsafeBufferPointer<UInt8>) {
+    var oid = git_oid()
+    withUnsafeMutableBytes(of: &oid) { $0.copyMemory(from: UnsafeRawBufferPointer(rawBytes)) }
+    raw = oid
+  }
+
+  /// Appends the 40 hex digits to `out`.
+  public func appendHex(to out: inout [UInt8]) {
+    var copy = raw
+    var buffer = [CChar](repeating: 0, count: 41)
+    git_oid_tostr(&buffer, 41, &copy)
+    for index in 0..<40 { out.append(UInt8(bitPattern: buffer[index])) }
+  }
+
   /// The all-zero id.
   public static let zero = ObjectID(git_oid())
 

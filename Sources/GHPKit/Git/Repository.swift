@@ -166,6 +166,92 @@ public final class Repository {
     return ObjectID(oid)
   }
 
+  /// Runs `body` on a second handle of this repository whose new objects are kept in memory, then
+  /// writes them all as one pack. For large changes (an import of thousands of issues) this is one
+  /// fsynced pack instead of thousands of fsynced loose objects.
+  public func writingOnePack<T>(_ body: (Repository) throws(GitError) -> T) throws(GitError) -> T {
+    let packed = try Repository(discovering: gitDirectory)
+    var odb: OpaquePointer?
+    try check(git_repository_odb(&odb, packed.pointer))
+    defer { git_odb_free(odb) }
+    var backend: UnsafeMutablePointer<git_odb_backend>?
+    try check(git_mempack_new(&backend))
+    // The object database owns the backend from here on, and frees it with the handle.
+    try check(git_odb_add_backend(odb, backend, 1000))
+    let result = try body(packed)
+    try check(ghp_mempack_flush(packed.pointer, backend))
+    return result
+  }
+
+  /// One changed entry between two trees: its path and its new blob (nil when deleted).
+  public struct TreeDelta {
+    public var path: String
+    public var newID: ObjectID?
+  }
+
+  /// The blobs that differ between two trees, recursing only into subtrees whose ids differ.
+  ///
+  /// Written here rather than with `git_diff_tree_to_tree`, which sets up a whole diff (attributes,
+  /// drivers) and took 11 ms on a 20,000-issue state where this takes a fraction of one.
+  public func treeDeltas(from old: ObjectID, to new: ObjectID, prefix: String = "") throws(GitError) -> [TreeDelta] {
+    guard old != new else { return [] }
+    let before = try tree(old).typedEntries()
+    let after = try tree(new).typedEntries()
+    var deltas: [TreeDelta] = []
+    var i = 0
+    var j = 0
+    func removed(_ entry: Tree.Entry) throws(GitError) {
+      if entry.isTree {
+        for inner in try treeDeltas(from: entry.id, to: emptyTree(), prefix: prefix + entry.name + "/") {
+          deltas.append(inner)
+        }
+      } else {
+        deltas.append(TreeDelta(path: prefix + entry.name, newID: nil))
+      }
+    }
+    func added(_ entry: Tree.Entry) throws(GitError) {
+      if entry.isTree {
+        deltas += try treeDeltas(from: emptyTree(), to: entry.id, prefix: prefix + entry.name + "/")
+      } else {
+        deltas.append(TreeDelta(path: prefix + entry.name, newID: entry.id))
+      }
+    }
+    func precedes(_ a: String, _ b: String) -> Bool { Array(a.utf8).lexicographicallyPrecedes(b.utf8) }
+    while i < before.count || j < after.count {
+      if j == after.count || (i < before.count && precedes(before[i].name, after[j].name)) {
+        try removed(before[i])
+        i += 1
+      } else if i == before.count || precedes(after[j].name, before[i].name) {
+        try added(after[j])
+        j += 1
+      } else {
+        let (a, b) = (before[i], after[j])
+        if a.id != b.id {
+          if a.isTree && b.isTree {
+            deltas += try treeDeltas(from: a.id, to: b.id, prefix: prefix + a.name + "/")
+          } else if !a.isTree && !b.isTree {
+            deltas.append(TreeDelta(path: prefix + b.name, newID: b.id))
+          } else {
+            try removed(a)
+            try added(b)
+          }
+        }
+        i += 1
+        j += 1
+      }
+    }
+    return deltas
+  }
+
+  /// Whether an object is in the database (old trees may have been pruned by `git gc`).
+  public func contains(_ id: ObjectID) -> Bool {
+    var odb: OpaquePointer?
+    guard git_repository_odb(&odb, pointer) == 0 else { return false }
+    defer { git_odb_free(odb) }
+    var oid = id.raw
+    return git_odb_exists(odb, &oid) != 0
+  }
+
   // MARK: - History
 
   /// Calls `body` with each commit reachable from `tip`, newest first, until it returns false.
@@ -228,6 +314,26 @@ public final class Tree {
     try check(code)
     defer { git_tree_entry_free(entry) }
     return ObjectID(git_tree_entry_id(entry).pointee)
+  }
+
+  /// An entry of a tree: its name, id and whether it is a tree itself.
+  public struct Entry {
+    public var name: String
+    public var id: ObjectID
+    public var isTree: Bool
+  }
+
+  /// The entries directly in this tree, sorted by name as bytes (for merging two listings).
+  func typedEntries() -> [Entry] {
+    var result: [Entry] = []
+    for index in 0..<git_tree_entrycount(pointer) {
+      guard let entry = git_tree_entry_byindex(pointer, index) else { continue }
+      result.append(
+        Entry(
+          name: String(cString: git_tree_entry_name(entry)), id: ObjectID(git_tree_entry_id(entry).pointee),
+          isTree: git_tree_entry_type(entry) == GIT_OBJECT_TREE))
+    }
+    return result.sorted { Array($0.name.utf8).lexicographicallyPrecedes($1.name.utf8) }
   }
 
   /// The names and ids of the entries directly in this tree, in git's order.

@@ -87,9 +87,23 @@ public final class Ledger {
     }
   }
 
+  /// Above this many documents a change is written as one pack rather than loose objects.
+  static let packThreshold = 64
+
   private func write(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock) throws(GitError)
     -> ObjectID
   {
+    guard change.writes.count < Self.packThreshold else {
+      return try repository.writingOnePack { (packed) throws(GitError) in
+        try Self.write(change, onto: state, actor: actor, clock: clock, in: packed)
+      }
+    }
+    return try Self.write(change, onto: state, actor: actor, clock: clock, in: repository)
+  }
+
+  private static func write(
+    _ change: Change, onto state: StateSnapshot, actor: String, clock: Clock, in repository: Repository
+  ) throws(GitError) -> ObjectID {
     var updates: [Repository.TreeUpdate] = []
     for path in change.writes.keys.sorted() {
       var blob: ObjectID?

@@ -48,25 +48,30 @@ public struct ClaimOperation: StateOperation {
   }
 }
 
-/// Gives `issue` to `actor` (epoch + 1) and records it in the agent's status.
-func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, clock: Clock, op: String = "claim")
-  throws(GHPError) -> Change
+/// Gives `issue` to `agent` (epoch + 1) and points the agent's status at it.
+func handOver(_ issue: inout Issue, to agent: String, agents: inout AgentStatusDocument, clock: Clock, status: String,
+  action: String)
 {
   issue.status = .claimed
-  issue.assignee = actor
+  issue.assignee = agent
   issue.epoch += 1
   issue.claimedAt = clock.now
   issue.updatedAt = clock.now
-  var agents = try state.agents()
-  var record = agents.record(for: actor, clock: clock)
+  var record = agents.record(for: agent, clock: clock)
   record.issue = issue.id
-  record.status = "claimed"
-  record.lastAction = "Claimed #\(issue.id) \(issue.title)"
+  record.status = status
+  record.lastAction = action
   record.timestamp = clock.now
-  agents.agents[actor] = record
+  agents.agents[agent] = record
+}
+
+/// `actor` claims `issue`: the change to land.
+func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> Change {
+  var agents = try state.agents()
+  handOver(&issue, to: actor, agents: &agents, clock: clock, status: "claimed", action: "Claimed #\(issue.id) \(issue.title)")
   var change = Change(
     message: CommitMessage(
-      subject: "\(actor): \(op) #\(issue.id) \(issue.title)", op: op, agent: actor, issue: issue.id, epoch: issue.epoch))
+      subject: "\(actor): claim #\(issue.id) \(issue.title)", op: "claim", agent: actor, issue: issue.id, epoch: issue.epoch))
   change.put(StatePaths.issue(issue.id), json: issue.json)
   change.put(StatePaths.agentStatus, json: agents.json)
   return change
@@ -99,15 +104,9 @@ public struct ReleaseOperation: StateOperation {
     issue.epoch += 1
     issue.updatedAt = clock.now
     var agents = try state.agents()
-    if var record = agents.agents[holder] {
-      if record.issue == issue.id { record.issue = nil }
-      if holder == actor {
-        record.status = "idle"
-        record.lastAction = "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? "")
-        record.timestamp = clock.now
-      }
-      agents.agents[holder] = record
-    }
+    agents.finish(
+      holder, issue: issue.id, action: "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? ""), clock: clock,
+      byHolder: holder == actor)
     var arguments: [String: JSON] = ["holder": .string(holder)]
     if let reason { arguments["reason"] = .string(reason) }
     var change = Change(

@@ -12,10 +12,22 @@ public struct StatusReport: Sendable {
   public var rows: [AgentStatusRow]
   public var staleAfter: Int64
   public var now: Int64
+  /// Issues that failed `maxAttempts` times: they wait for an orchestrator's `ghp issue retry`.
+  public var deadIssues: [IssueSummary]
+  /// Documents that could not be read; the table still shows what could.
+  public var warnings: [String] = []
 
   public init(state: StateSnapshot, clock: Clock) throws(GHPError) {
     try state.requireInitialised()
     let config = try state.config()
+    // A broken issue document must not hide who is doing what: report it beside the table.
+    do {
+      deadIssues = try state.issueSummaries().filter { $0.status == .dead }.sorted { IssueID.precedes($0.id, $1.id) }
+    } catch {
+      guard case .corruptDocument = error else { throw error }
+      deadIssues = []
+      warnings.append(error.description)
+    }
     staleAfter = config.staleAfter
     now = clock.now
     rows = try state.agents().agents.map { name, record in
@@ -28,13 +40,49 @@ public struct StatusReport: Sendable {
   public var json: JSON {
     var agents: [String: JSON] = [:]
     let document = AgentStatusDocument(agents: Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.record) }))
-    guard case .object(let root) = document.json, case .object(let byName)? = root["agents"] else { return document.json }
+    guard case .object(let original) = document.json, case .object(let byName)? = original["agents"] else {
+      return document.json
+    }
     for row in rows {
       guard case .object(var fields)? = byName[row.name] else { continue }
       fields["stale"] = .bool(row.stale)
       agents[row.name] = .object(fields)
     }
-    return .object(["agents": .object(agents)])
+    var root: [String: JSON] = ["agents": .object(agents)]
+    if !deadIssues.isEmpty { root["deadIssues"] = .array(deadIssues.map(\.json)) }
+    if !warnings.isEmpty { root["warnings"] = .array(warnings.map { .string($0) }) }
+    return .object(root)
+  }
+}
+
+/// `ghp issue list --status`: the statuses, plus `failed` (open again after at least one failure).
+public enum IssueFilter: String, CaseIterable, Sendable {
+  case open, claimed, done, failed, dead
+
+  public func matches(_ summary: IssueSummary) -> Bool {
+    switch self {
+    case .failed: summary.status == .open && summary.attempts > 0
+    default: summary.status.rawValue == rawValue
+    }
+  }
+}
+
+/// `ghp issue show`: the issue, its full result and its history.
+public struct IssueDetail: Sendable {
+  public var issue: Issue
+  public var result: String?
+  public var history: [LogEntry]
+
+  public init(state: StateSnapshot, id: String) throws(GHPError) {
+    issue = try state.requireIssue(id)
+    result = try state.text(StatePaths.result(id))
+    history = try HistoryLog.entries(state, issue: id, limit: nil)
+  }
+
+  public var json: JSON {
+    var fields: [String: JSON] = ["issue": issue.json, "history": .array(history.map(\.json))]
+    fields["result"] = result.map { .string($0) } ?? .null
+    return .object(fields)
   }
 }
 

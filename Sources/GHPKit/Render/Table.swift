@@ -38,7 +38,54 @@ extension StatusReport {
       staleCount == 0
       ? ""
       : "\(staleCount) stale (no heartbeat for more than \(Duration.describe(staleAfter))): an orchestrator runs `ghp reap`\n"
+    var dead = ""
+    if !deadIssues.isEmpty {
+      dead = "Dead issues (failed too often; an orchestrator runs `ghp issue retry ID`):\n"
+      dead += deadIssues.map { "  #\($0.id) \(TextTable.clip($0.title, 60)) (\($0.attempts) attempts)\n" }.joined()
+    }
+    let warned = warnings.map { "warning: \($0)\n" }.joined()
     return TextTable.render(header: ["AGENT", "ROLE", "ISSUE", "STATUS", "AGE", "", "LAST ACTION"], rows: body) + footer
+      + dead + warned
+  }
+}
+
+extension IssueSummary {
+  /// Rows of `ghp issue list` and `ghp ready`.
+  public static func table(_ summaries: [IssueSummary]) -> String {
+    if summaries.isEmpty { return "No issues.\n" }
+    return TextTable.render(
+      header: ["ID", "P", "STATUS", "HOLDER", "AFTER", "TITLE"],
+      rows: summaries.map {
+        [
+          "#\($0.id)", String($0.priority), $0.status.rawValue + ($0.attempts > 0 ? " (\($0.attempts) failed)" : ""),
+          $0.assignee ?? "-", $0.dependencies.isEmpty ? "-" : $0.dependencies.map { "#\($0)" }.joined(separator: ","),
+          TextTable.clip($0.title, 70),
+        ]
+      })
+  }
+}
+
+extension IssueDetail {
+  /// Everything about the issue, for a person.
+  public var text: String {
+    var lines = ["#\(issue.id) \(issue.title)", ""]
+    lines.append("status:       \(issue.status.rawValue)" + (issue.assignee.map { " by \($0)" } ?? ""))
+    lines.append("priority:     \(issue.priority)")
+    lines.append("epoch:        \(issue.epoch)")
+    if !issue.dependencies.isEmpty { lines.append("after:        " + issue.dependencies.map { "#\($0)" }.joined(separator: ", ")) }
+    if !issue.scope.isEmpty { lines.append("scope:        " + issue.scope.joined(separator: " ")) }
+    lines.append("created:      \(RFC3339.format(issue.createdAt)) by \(issue.createdBy)")
+    if issue.attempts > 0 || !issue.failures.isEmpty {
+      lines.append("attempts:     \(issue.attempts)")
+      for failure in issue.failures {
+        lines.append("  failed \(RFC3339.format(failure.at)) by \(failure.agent): \(failure.reason)")
+      }
+    }
+    if !issue.body.isEmpty { lines += ["", issue.body.trimmingSpaces] }
+    if let result { lines += ["", "Result:", result.trimmingSpaces] }
+    lines += ["", "History:"]
+    lines += history.map { "  " + $0.line }
+    return lines.joined(separator: "\n") + "\n"
   }
 }
 

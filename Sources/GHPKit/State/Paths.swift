@@ -12,6 +12,14 @@ public enum StatePaths {
   public static let escalationsFolder = ".ghp/escalations"
   public static let handoffsFolder = ".ghp/handoffs"
 
-  public static func issue(_ id: String) -> String { "\(issuesFolder)/\(id).json" }
+  /// `.ghp/issues/<shard>/<id>.json`, the shard being the id's last two characters (`1` -> `01`,
+  /// `123` -> `23`, `task-001` -> `01`). A flat folder of 20,000 issues is one 770 KB tree that every
+  /// claim would rewrite; fanned out, a claim rewrites a tree a hundredth of that size.
+  public static func issue(_ id: String) -> String { "\(issuesFolder)/\(issueShard(id))/\(id).json" }
+
+  public static func issueShard(_ id: String) -> String {
+    let tail = String(id.suffix(2))
+    return tail.count == 2 ? tail : "0" + tail
+  }
   public static func result(_ id: String) -> String { "\(resultsFolder)/\(id).md" }
 }

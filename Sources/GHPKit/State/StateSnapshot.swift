@@ -102,14 +102,23 @@ public final class StateSnapshot {
     return issue
   }
 
-  /// The ids of all issues, from the names in `.ghp/issues/` (no issue document is read).
+  /// The ids of all issues, from the file names under `.ghp/issues/` (no issue document is read).
   public func issueIDs() throws(GHPError) -> [String] {
+    try issueFiles().map(\.id)
+  }
+
+  /// Every issue document's id and blob, walking the shard folders of `.ghp/issues/`.
+  func issueFiles() throws(GHPError) -> [(id: String, blob: ObjectID)] {
     guard let tree else { return [] }
     do {
       guard let folder = try tree.entryID(at: StatePaths.issuesFolder) else { return [] }
-      return try repository.tree(folder).entries().compactMap { entry in
-        entry.name.hasSuffix(".json") ? String(entry.name.dropLast(5)) : nil
+      var files: [(id: String, blob: ObjectID)] = []
+      for shard in try repository.tree(folder).entries() {
+        for entry in try repository.tree(shard.id).entries() where entry.name.hasSuffix(".json") {
+          files.append((String(entry.name.dropLast(5)), entry.id))
+        }
       }
+      return files
     } catch {
       throw .git(error)
     }
@@ -120,6 +129,22 @@ public final class StateSnapshot {
     var issues: [Issue] = []
     for id in try issueIDs().sorted(by: IssueID.precedes) { issues.append(try requireIssue(id)) }
     return issues
+  }
+
+  private var cachedTable: IssueTable??
+
+  /// The issue table of this snapshot (see `IssueTable`), or nil when there are no issues.
+  func issueTable() throws(GHPError) -> IssueTable? {
+    if let cachedTable { return cachedTable }
+    let table = try IssueIndex.load(self)
+    cachedTable = .some(table)
+    return table
+  }
+
+  /// Summaries of every issue, in no particular order.
+  public func issueSummaries() throws(GHPError) -> [IssueSummary] {
+    guard let table = try issueTable() else { return [] }
+    return (0..<table.count).map(table.summary)
   }
 
   // MARK: - Authority

@@ -17,6 +17,8 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   case staleRefLock(String)
   case refLocked(String)
   case contention(Int)
+  /// `claim --next` found nothing ready (exit 4).
+  case nothingReady
   case io(String)
   case git(GitError)
   /// Refused by the coordination rules (exit 3): the text names who or what stands in the way.
@@ -24,6 +26,15 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
 
   /// True when the coordination rules refused the request (as opposed to a failure).
   public var isRefusal: Bool { if case .refused = self { true } else { false } }
+
+  /// 1 failure, 3 refused by the coordination rules, 4 nothing ready.
+  public var exitCode: Int32 {
+    switch self {
+    case .refused: 3
+    case .nothingReady: 4
+    default: 1
+    }
+  }
 
   public var description: String {
     switch self {
@@ -59,6 +70,8 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
       "another git process holds \(path); try again in a moment"
     case .contention(let attempts):
       "ghp/state kept moving under this change (\(attempts) attempts); nothing was written, try again"
+    case .nothingReady:
+      "nothing is ready: every open issue is claimed or waits on another (see `ghp issue list`)"
     case .io(let detail):
       detail
     case .git(let error):

@@ -5,20 +5,30 @@ extension GHP {
   struct Claim: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Claim an issue: exit 0 when it is yours, exit 3 naming the holder when someone else has it.",
-      discussion: "Example: ghp claim 1")
+      discussion: """
+        With --next, claims the first ready issue atomically; exit 4 when nothing is ready.
+        Examples: ghp claim 1   ghp claim --next
+        """)
 
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The issue id.")
-    var id: String
+    var id: String?
+
+    @Flag(help: "Claim the first issue of `ghp ready`.")
+    var next = false
 
     func validate() throws {
-      do { try IssueID.validate(id) } catch { throw ValidationError(error.description) }
+      if (id == nil) == !next { throw ValidationError("give an issue id, or --next") }
+      if let id { _ = try Arguments.issueID(id) }
     }
 
     func run() throws {
       let workspace = try global.workspace()
-      let landed = try workspace.run(ClaimOperation(issueID: try IssueID.validate(id)))
+      let landed =
+        next
+        ? try workspace.run(ClaimNextOperation())
+        : try workspace.run(ClaimOperation(issueID: try Arguments.issueID(id ?? "")))
       let issue = landed.result.issue
       if global.json {
         Output.json(
@@ -47,13 +57,11 @@ extension GHP {
     @Option(help: "Why, for the log.")
     var reason: String?
 
-    func validate() throws {
-      do { try IssueID.validate(id) } catch { throw ValidationError(error.description) }
-    }
+    func validate() throws { _ = try Arguments.issueID(id) }
 
     func run() throws {
       let workspace = try global.workspace()
-      let landed = try workspace.run(ReleaseOperation(issueID: try IssueID.validate(id), reason: reason))
+      let landed = try workspace.run(ReleaseOperation(issueID: try Arguments.issueID(id), reason: reason))
       if global.json {
         Output.json(.object(["issue": landed.result.json, "commit": .string(landed.commit?.hex ?? "")]))
       } else {

@@ -5,8 +5,17 @@ extension GHP {
   struct IssueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "issue",
-      abstract: "Create and inspect issues (the work queue).",
-      subcommands: [Add.self])
+      abstract: "Create, import, list, show, edit and retry issues (the work queue).",
+      subcommands: [Add.self, Import.self, List.self, Show.self, Edit.self, Retry.self])
+  }
+}
+
+/// Prints an issue: its JSON, or one line.
+func printIssue(_ issue: Issue, verb: String, json: Bool, commit: ObjectID?) {
+  if json {
+    Output.json(.object(["issue": issue.json, "commit": commit.map { .string($0.hex) } ?? .null]))
+  } else {
+    Output.line("\(verb) #\(issue.id) \(issue.title) (\(issue.status.rawValue), epoch \(issue.epoch)).")
   }
 }
 
@@ -14,16 +23,33 @@ extension GHP.IssueCommand {
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Add an issue (orchestrators only); prints its id.",
-      discussion: "Example: ghp issue add \"Create User model\"")
+      discussion: """
+        Example: ghp issue add "Create login endpoint" -p 1 --after 1 --scope 'Sources/Auth/**' --body -
+        """)
 
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The issue's title.")
     var title: String
 
+    @Option(name: .short, help: "Priority: a lower number comes first.")
+    var priority: Int = 2
+
+    @Option(help: ArgumentHelp("Issues that must be done first (1,3 or repeated).", valueName: "ids"))
+    var after: [String] = []
+
+    @Option(help: ArgumentHelp("Globs of the files this issue owns (repeatable).", valueName: "glob"))
+    var scope: [String] = []
+
+    @Option(help: "The description; - reads standard input.")
+    var body: String?
+
     func run() throws {
       let workspace = try global.workspace()
-      let landed = try workspace.run(AddIssueOperation(title: title))
+      let operation = AddIssueOperation(
+        title: title, body: body.map(Arguments.text) ?? "", priority: priority,
+        dependencies: try Arguments.issueIDs(after), scope: scope)
+      let landed = try workspace.run(operation)
       if global.json {
         Output.json(landed.result.json)
       } else {
@@ -31,4 +57,136 @@ extension GHP.IssueCommand {
       }
     }
   }
+
+  struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Add many issues in one commit from a JSON file (orchestrators only).",
+      discussion: """
+        Reads the prototype's task format, {"tasks": [{"id": "task-001", "description": ..., "status":
+        "available", "claimed_by": null, "priority": 1, "dependencies": [], "context": {"files": [...],
+        "hints": ...}}]}, or a JSON array of ghp issue objects. A file with a repeated or existing id, an
+        unknown dependency or a dependency cycle is refused, naming them; nothing is written.
+        Example: ghp issue import tasks.json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The file; - reads standard input.")
+    var file: String
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let issues = try IssueImport.parse(Arguments.fileBytes(file), actor: workspace.actor(), clock: workspace.clock)
+      let name = file == "-" ? "standard input" : String(file.split(separator: "/").last ?? "")
+      let landed = try workspace.run(ImportIssuesOperation(issues: issues, source: name))
+      if global.json {
+        Output.json(
+          .object([
+            "imported": .int(landed.result.count), "ids": .array(landed.result.map { .string($0.id) }),
+            "commit": .string(landed.commit?.hex ?? ""),
+          ]))
+      } else {
+        Output.line("Imported \(landed.result.count) issues in \(landed.commit?.short ?? "?").")
+      }
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List issues, by id.",
+      discussion: """
+        --status failed lists open issues that failed at least once; dead ones failed maxAttempts times.
+        Example: ghp issue list --status open
+        """)
+
+    @OptionGroup var global: ReadOptions
+
+    @Option(help: "open, claimed, done, failed or dead.")
+    var status: IssueFilter?
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      var summaries = try state.issueSummaries().sorted { IssueID.precedes($0.id, $1.id) }
+      if let status { summaries = summaries.filter(status.matches) }
+      if global.json {
+        Output.json(.array(summaries.map(\.json)))
+      } else {
+        Output.text(IssueSummary.table(summaries))
+      }
+    }
+  }
+
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Everything about an issue: fields, result and history.",
+      discussion: "Example: ghp issue show 2")
+
+    @OptionGroup var global: ReadOptions
+
+    @Argument(help: "The issue id.")
+    var id: String
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      let detail = try IssueDetail(state: state, id: Arguments.issueID(id))
+      if global.json { Output.json(detail.json) } else { Output.text(detail.text) }
+    }
+  }
+
+  struct Edit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Change an issue's title, body, priority, dependencies or scope (orchestrators only).",
+      discussion: "Example: ghp issue edit 2 -p 1 --after 1,3")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The issue id.")
+    var id: String
+
+    @Option(help: "A new title.")
+    var title: String?
+
+    @Option(help: "A new description; - reads standard input.")
+    var body: String?
+
+    @Option(name: .short, help: "A new priority.")
+    var priority: Int?
+
+    @Option(help: ArgumentHelp("Replace the dependencies (1,3; \"\" for none).", valueName: "ids"))
+    var after: [String] = []
+
+    @Option(help: ArgumentHelp("Replace the scope (repeatable).", valueName: "glob"))
+    var scope: [String] = []
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let operation = EditIssueOperation(
+        issueID: try Arguments.issueID(id), title: title, body: body.map(Arguments.text), priority: priority,
+        dependencies: after.isEmpty ? nil : try Arguments.issueIDs(after), scope: scope.isEmpty ? nil : scope)
+      let landed = try workspace.run(operation)
+      printIssue(landed.result, verb: landed.commit == nil ? "Unchanged" : "Edited", json: global.json, commit: landed.commit)
+    }
+  }
+
+  struct Retry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Put a dead issue back in the queue with fresh attempts (orchestrators only).",
+      discussion: "Example: ghp issue retry 2")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The issue id.")
+    var id: String
+
+    func run() throws {
+      let landed = try global.workspace().run(RetryOperation(issueID: try Arguments.issueID(id)))
+      printIssue(landed.result, verb: "Reopened", json: global.json, commit: landed.commit)
+    }
+  }
 }
+
+extension IssueFilter: ExpressibleByArgument {}

@@ -46,7 +46,7 @@ struct ProbeOperation: StateOperation {
     let repo = try initialised(issues: 1)
     try workspace(repo, agent: "w1").run(ClaimOperation(issueID: "1"))
     let changed = try repo.git("diff", "--name-only", "ghp/state~1", "ghp/state")
-    #expect(changed.split(separator: "\n").sorted() == [".ghp/agent-status.json", ".ghp/issues/1.json"])
+    #expect(changed.split(separator: "\n").sorted() == [".ghp/agent-status.json", ".ghp/issues/01/1.json"])
   }
 
   @Test func aRefMovedByAnotherWriterIsRetriedFromTheNewTip() throws {

@@ -1,0 +1,254 @@
+/// Checks that every dependency exists (in `state` or among `incoming`) and that the graph, with
+/// `incoming` applied, has no cycle.
+func validateDependencies(_ state: StateSnapshot, incoming: [String: [String]]) throws(GHPError) {
+  let existing = try state.issueSummaries()
+  var graph = Dictionary(existing.map { ($0.id, $0.dependencies) }, uniquingKeysWith: { a, _ in a })
+  for (id, dependencies) in incoming {
+    for dependency in dependencies where graph[dependency] == nil && incoming[dependency] == nil {
+      throw .refused("#\(id) depends on #\(dependency), which does not exist; nothing was written")
+    }
+    graph[id] = dependencies
+  }
+  if let cycle = DependencyGraph.cycle(in: graph) { throw DependencyGraph.refusal(cycle) }
+}
+
+extension AgentStatusDocument {
+  /// The holder's status after it let go of an issue (done, failed, released, reassigned). When
+  /// someone else acted, only the issue is cleared: that is not the holder's heartbeat.
+  mutating func finish(_ agent: String, issue: String, action: String, clock: Clock, byHolder: Bool) {
+    guard var record = agents[agent] else { return }
+    if record.issue == issue { record.issue = nil }
+    if byHolder {
+      record.status = "idle"
+      record.lastAction = action
+      record.timestamp = clock.now
+    }
+    agents[agent] = record
+  }
+}
+
+/// Fails unless `actor` holds `issue` or is an orchestrator.
+func requireHolderOrOrchestrator(_ issue: Issue, _ actor: String, _ state: StateSnapshot, toDo action: String)
+  throws(GHPError)
+{
+  if issue.status == .claimed && issue.assignee == actor { return }
+  if try state.role(of: actor) == .orchestrator && issue.status == .claimed { return }
+  if issue.status != .claimed {
+    throw .refused("#\(issue.id) is \(issue.status.rawValue), not claimed: only a claimed issue can be \(action)")
+  }
+  throw .refused("\(holderDescription(issue)), not by \(actor): only its holder or an orchestrator may mark it \(action)")
+}
+
+/// `ghp issue edit`: change an issue's title, body, priority, dependencies or scope (orchestrators).
+public struct EditIssueOperation: StateOperation {
+  public var issueID: String
+  public var title: String?
+  public var body: String?
+  public var priority: Int?
+  public var dependencies: [String]?
+  public var scope: [String]?
+
+  public init(issueID: String, title: String? = nil, body: String? = nil, priority: Int? = nil,
+    dependencies: [String]? = nil, scope: [String]? = nil)
+  {
+    self.issueID = issueID
+    self.title = title
+    self.body = body
+    self.priority = priority
+    self.dependencies = dependencies
+    self.scope = scope
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "edit issues")
+    var issue = try state.requireIssue(issueID)
+    var changed: [String] = []
+    if let title {
+      let trimmed = title.trimmingSpaces
+      guard !trimmed.isEmpty else { throw .emptyText("the issue title") }
+      issue.title = trimmed
+      changed.append("title")
+    }
+    if let body {
+      issue.body = body
+      changed.append("body")
+    }
+    if let priority {
+      issue.priority = priority
+      changed.append("priority \(priority)")
+    }
+    if let dependencies {
+      if dependencies.contains(issue.id) { throw DependencyGraph.refusal([issue.id, issue.id]) }
+      try validateDependencies(state, incoming: [issue.id: dependencies])
+      issue.dependencies = dependencies
+      changed.append("after " + (dependencies.isEmpty ? "nothing" : dependencies.map { "#\($0)" }.joined(separator: ",")))
+    }
+    if let scope {
+      issue.scope = scope
+      changed.append("scope")
+    }
+    guard !changed.isEmpty else { return (nil, issue) }
+    issue.updatedAt = clock.now
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): edit #\(issue.id) (\(changed.joined(separator: ", ")))", op: "issue-edit", agent: actor,
+        issue: issue.id))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    return (change, issue)
+  }
+}
+
+/// `ghp assign <id> <agent>`: an orchestrator gives an issue to an agent (epoch + 1).
+public struct AssignOperation: StateOperation {
+  public var issueID: String
+  public var agent: String
+
+  public init(issueID: String, agent: String) {
+    self.issueID = issueID
+    self.agent = agent
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "assign issues")
+    try AgentName.validate(agent)
+    var issue = try state.requireIssue(issueID)
+    if issue.status == .claimed && issue.assignee == agent { return (nil, issue) }
+    if issue.status == .done || issue.status == .dead {
+      throw .refused("#\(issue.id) is \(issue.status.rawValue); only an open or claimed issue can be assigned")
+    }
+    let previous = issue.status == .claimed ? issue.assignee : nil
+    var agents = try state.agents()
+    if let previous { agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false) }
+    handOver(&issue, to: agent, agents: &agents, clock: clock, status: "assigned", action: "Assigned #\(issue.id) by \(actor)")
+    // Being given work is not the assignee's own heartbeat.
+    if let before = try state.agents().agents[agent] { agents.agents[agent]?.timestamp = before.timestamp }
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): assign #\(issue.id) \(issue.title) to \(agent)" + (previous.map { " (was \($0))" } ?? ""),
+        op: "assign", agent: actor, issue: issue.id, epoch: issue.epoch, arguments: .object(["to": .string(agent)])))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}
+
+/// The ready queue: open, unclaimed, every dependency done; by priority, then age.
+public enum ReadyQueue {
+  public static func ready(_ state: StateSnapshot, limit: Int? = nil) throws(GHPError) -> [IssueSummary] {
+    try state.requireInitialised()
+    guard let table = try state.issueTable() else { return [] }
+    let ready = table.ready()
+    return (limit.map { ready.prefix($0) } ?? ready[...]).map(table.summary)
+  }
+}
+
+/// `ghp claim --next`: claims the first issue of the ready queue, atomically.
+public struct ClaimNextOperation: StateOperation {
+  public init() {}
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError)
+    -> (Change?, ClaimOperation.Output)
+  {
+    guard let first = try ReadyQueue.ready(state, limit: 1).first else { throw .nothingReady }
+    var issue = try state.requireIssue(first.id)
+    let change = try claimChange(&issue, state: state, actor: actor, clock: clock)
+    return (change, ClaimOperation.Output(issue: issue, alreadyHeld: false))
+  }
+}
+
+/// `ghp done <id>`: the holder reports the issue finished, with its result.
+public struct DoneOperation: StateOperation {
+  public var issueID: String
+  public var result: String
+
+  public init(issueID: String, result: String) {
+    self.issueID = issueID
+    self.result = result
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    let text = result.trimmingSpaces
+    guard !text.isEmpty else { throw .emptyText("the result") }
+    var issue = try state.requireIssue(issueID)
+    try requireHolderOrOrchestrator(issue, actor, state, toDo: "done")
+    let holder = issue.assignee ?? actor
+    let summary = TextTable.clip(text.split(separator: "\n").first.map(String.init) ?? text, 200)
+    issue.status = .done
+    issue.result = summary
+    issue.updatedAt = clock.now
+    var agents = try state.agents()
+    agents.finish(holder, issue: issue.id, action: "Done #\(issue.id): \(summary)", clock: clock, byHolder: holder == actor)
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): done #\(issue.id) \(issue.title)", body: summary, op: "done", agent: actor, issue: issue.id,
+        epoch: issue.epoch))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(StatePaths.result(issue.id), text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}
+
+/// `ghp fail <id>`: the attempt failed; the issue goes back to open, or is dead after `maxAttempts`.
+public struct FailOperation: StateOperation {
+  public var issueID: String
+  public var reason: String
+
+  public init(issueID: String, reason: String) {
+    self.issueID = issueID
+    self.reason = reason
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    let reason = reason.trimmingSpaces
+    guard !reason.isEmpty else { throw .emptyText("the reason") }
+    var issue = try state.requireIssue(issueID)
+    try requireHolderOrOrchestrator(issue, actor, state, toDo: "failed")
+    let holder = issue.assignee ?? actor
+    issue.attempts += 1
+    issue.failures.append(Issue.Failure(agent: holder, at: clock.now, reason: reason))
+    issue.status = issue.attempts >= (try state.config().maxAttempts) ? .dead : .open
+    issue.assignee = nil
+    issue.claimedAt = nil
+    issue.epoch += 1
+    issue.updatedAt = clock.now
+    var agents = try state.agents()
+    agents.finish(holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor)
+    let fate = issue.status == .dead ? "dead after \(issue.attempts) attempts" : "attempt \(issue.attempts)"
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): fail #\(issue.id) \(issue.title) (\(fate))", body: reason, op: "fail", agent: actor,
+        issue: issue.id, epoch: issue.epoch, arguments: .object(["reason": .string(reason)])))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}
+
+/// `ghp issue retry <id>`: an orchestrator puts a dead issue back in the queue, with fresh attempts.
+public struct RetryOperation: StateOperation {
+  public var issueID: String
+
+  public init(issueID: String) { self.issueID = issueID }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "retry issues")
+    var issue = try state.requireIssue(issueID)
+    guard issue.status == .dead else {
+      throw .refused("#\(issue.id) is \(issue.status.rawValue), not dead: only a dead issue can be retried")
+    }
+    issue.status = .open
+    issue.attempts = 0
+    issue.updatedAt = clock.now
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): retry #\(issue.id) \(issue.title)", op: "retry", agent: actor, issue: issue.id))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    return (change, issue)
+  }
+}
