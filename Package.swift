@@ -9,7 +9,8 @@ let package = Package(
     .library(name: "GHPKit", targets: ["GHPKit"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     .systemLibrary(
@@ -19,7 +20,7 @@ let package = Package(
     ),
     .target(
       name: "GHPKit",
-      dependencies: ["CLibGit2"]
+      dependencies: ["CLibGit2", .product(name: "Mustache", package: "swift-mustache")]
     ),
     .executableTarget(
       name: "ghp",

@@ -17,7 +17,8 @@ struct GHP: AsyncParsableCommand {
     version: "0.1.0",
     subcommands: [
       Init.self, IssueCommand.self, Ready.self, Claim.self, Release.self, Done.self, Fail.self, Assign.self,
-      AgentHeartbeat.self, AgentStatus.self, Log.self, Plan.self, Discover.self, Discoveries.self,
+      AgentHeartbeat.self, AgentStatus.self, AgentEscalate.self, AgentHandoff.self, Escalations.self, Resolve.self,
+      Handoff.self, Reap.self, ClaimCheck.self, Log.self, Plan.self, Discover.self, Discoveries.self, Prompt.self,
     ]
   )
 }

@@ -20,6 +20,12 @@ public final class Repository {
     pointer = out!
   }
 
+  /// Takes ownership of a handle libgit2 opened.
+  init(owning pointer: OpaquePointer) {
+    GitRuntime.ensure()
+    self.pointer = pointer
+  }
+
   deinit { git_repository_free(pointer) }
 
   /// The `.git` folder of this worktree (for a linked worktree, `.git/worktrees/<name>`).

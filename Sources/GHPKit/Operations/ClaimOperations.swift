@@ -30,7 +30,7 @@ public struct ClaimOperation: StateOperation {
     case .claimed where issue.assignee == actor:
       return (nil, Output(issue: issue, alreadyHeld: true))
     case .claimed:
-      throw .refused(holderDescription(issue))
+      throw issue.lastReleasedFrom == actor ? issue.refusal(for: actor, action: "claim") : .refused(holderDescription(issue))
     case .done:
       throw .refused("#\(issue.id) is done; there is nothing to claim")
     case .dead:
@@ -94,9 +94,9 @@ public struct ReleaseOperation: StateOperation {
       throw .refused("#\(issue.id) is not claimed (it is \(issue.status.rawValue)); there is nothing to release")
     }
     if holder != actor {
-      guard try state.role(of: actor) == .orchestrator else {
-        throw .refused("\(holderDescription(issue)), not by \(actor): only its holder or an orchestrator may release it")
-      }
+      guard try state.role(of: actor) == .orchestrator else { throw issue.refusal(for: actor, action: "release") }
+      issue.lastRelease = LostClaim(issue: issue.id, epoch: issue.epoch, by: actor, at: clock.now, reason: reason ?? "released by an orchestrator")
+      issue.lastReleasedFrom = holder
     }
     issue.status = .open
     issue.assignee = nil

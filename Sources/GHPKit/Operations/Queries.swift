@@ -5,6 +5,8 @@ public struct AgentStatusRow: Sendable {
   /// Seconds since the last heartbeat.
   public var age: Int64
   public var stale: Bool
+  /// Answers to this agent's escalations given since its last report.
+  public var answers: [Escalation] = []
 }
 
 /// `ghp agent-status`: every agent with its age and stale mark, read from the tip tree only.
@@ -16,6 +18,8 @@ public struct StatusReport: Sendable {
   public var deadIssues: [IssueSummary]
   /// Documents that could not be read; the table still shows what could.
   public var warnings: [String] = []
+  /// Open escalations, most severe first: what a human reads first.
+  public var openEscalations: [Escalation] = []
 
   public init(state: StateSnapshot, clock: Clock) throws(GHPError) {
     try state.requireInitialised()
@@ -30,9 +34,19 @@ public struct StatusReport: Sendable {
     }
     staleAfter = config.staleAfter
     now = clock.now
+    var escalations: [Escalation] = []
+    do { escalations = try state.escalations() } catch {
+      guard case .corruptDocument = error else { throw error }
+      warnings.append(error.description)
+    }
+    openEscalations = escalations.filter { $0.status == .open }.sorted(by: Escalation.inboxOrder)
     rows = try state.agents().agents.map { name, record in
       let age = clock.now - record.timestamp
-      return AgentStatusRow(name: name, record: record, age: age, stale: age > config.staleAfter)
+      var row = AgentStatusRow(name: name, record: record, age: age, stale: age > config.staleAfter)
+      row.answers = escalations.filter {
+        $0.agent == name && $0.status == .resolved && ($0.answered ?? 0) >= record.timestamp
+      }
+      return row
     }.sorted { $0.name < $1.name }
   }
 
@@ -46,9 +60,11 @@ public struct StatusReport: Sendable {
     for row in rows {
       guard case .object(var fields)? = byName[row.name] else { continue }
       fields["stale"] = .bool(row.stale)
+      if !row.answers.isEmpty { fields["answers"] = .array(row.answers.map(\.json)) }
       agents[row.name] = .object(fields)
     }
     var root: [String: JSON] = ["agents": .object(agents)]
+    if !openEscalations.isEmpty { root["openEscalations"] = .array(openEscalations.map(\.json)) }
     if !deadIssues.isEmpty { root["deadIssues"] = .array(deadIssues.map(\.json)) }
     if !warnings.isEmpty { root["warnings"] = .array(warnings.map { .string($0) }) }
     return .object(root)
@@ -109,14 +125,18 @@ public struct LogEntry: Sendable {
 /// `ghp log`: the coordination history, newest first, from the commits of `ghp/state`.
 public enum HistoryLog {
   /// At most `limit` entries (nil: all), filtered by agent and issue.
+  /// `scanning` bounds how many commits are looked at (for filters that may match rarely).
   public static func entries(
-    _ state: StateSnapshot, agent: String? = nil, issue: String? = nil, limit: Int? = 20
+    _ state: StateSnapshot, agent: String? = nil, issue: String? = nil, limit: Int? = 20, scanning: Int? = nil
   ) throws(GHPError) -> [LogEntry] {
     try state.requireInitialised()
     var out: [LogEntry] = []
     if limit == 0 { return out }
+    var scanned = 0
     do {
       try state.repository.walk(from: state.commit!) { commit in
+        scanned += 1
+        if let scanning, scanned > scanning { return false }
         let message = CommitMessage.parse(commit.message)
         let who = message?.agent ?? commit.authorName
         if let agent, who != agent { return true }

@@ -27,16 +27,16 @@ extension AgentStatusDocument {
   }
 }
 
-/// Fails unless `actor` holds `issue` or is an orchestrator.
+/// Fails unless `actor` holds `issue` or is an orchestrator (and the issue is claimed).
 func requireHolderOrOrchestrator(_ issue: Issue, _ actor: String, _ state: StateSnapshot, toDo action: String)
   throws(GHPError)
 {
   if issue.status == .claimed && issue.assignee == actor { return }
   if try state.role(of: actor) == .orchestrator && issue.status == .claimed { return }
-  if issue.status != .claimed {
-    throw .refused("#\(issue.id) is \(issue.status.rawValue), not claimed: only a claimed issue can be \(action)")
+  if issue.status != .claimed && issue.lastReleasedFrom != actor {
+    throw .refused("#\(issue.id) is \(issue.status.rawValue), not claimed: only a claimed issue can be marked \(action)")
   }
-  throw .refused("\(holderDescription(issue)), not by \(actor): only its holder or an orchestrator may mark it \(action)")
+  throw issue.refusal(for: actor, action: "mark \(action)")
 }
 
 /// `ghp issue edit`: change an issue's title, body, priority, dependencies or scope (orchestrators).

@@ -26,20 +26,34 @@ public struct StatusUpdateOperation: StateOperation {
     }
   }
 
-  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, AgentRecord) {
+  /// What the agent is told when it reports: claims it lost while silent, a handoff waiting for
+  /// it, answers to its escalations since its last report. Each is told once.
+  public struct Output: Sendable {
+    public var record: AgentRecord
+    public var lostClaims: [LostClaim]
+    public var handoffWaiting: String?
+    public var answers: [Escalation]
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
     if let status { try Self.validateStatus(status) }
     var agents = try state.agents()
     var record = agents.record(for: actor, clock: clock)
+    let previous = agents.agents[actor]?.timestamp
     if let issueID {
       let issue = try state.requireIssue(issueID)
       guard issue.assignee == actor, issue.status == .claimed else {
-        throw .refused(
-          issue.status == .claimed
-            ? "\(holderDescription(issue)), not by \(actor): a status may name only an issue you hold"
-            : "#\(issue.id) is \(issue.status.rawValue), not held by \(actor): claim it first (`ghp claim \(issue.id)`)")
+        throw issue.refusal(for: actor, action: "report on")
       }
       record.issue = issue.id
+    }
+    let lost = record.lostClaims
+    let handoff = record.handoffWaiting
+    record.lostClaims = []
+    record.handoffWaiting = nil
+    let answers = try state.escalations().filter {
+      $0.agent == actor && $0.status == .resolved && ($0.answered ?? 0) >= (previous ?? 0)
     }
     if let status { record.status = status }
     if let action { record.lastAction = action }
@@ -55,6 +69,6 @@ public struct StatusUpdateOperation: StateOperation {
         subject: "\(actor): \(op)" + (detail.isEmpty ? "" : " \(detail)"), op: op, agent: actor, issue: record.issue,
         arguments: .object(arguments)))
     change.put(StatePaths.agentStatus, json: agents.json)
-    return (change, record)
+    return (change, Output(record: record, lostClaims: lost, handoffWaiting: handoff, answers: answers))
   }
 }

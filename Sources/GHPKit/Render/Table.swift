@@ -25,7 +25,19 @@ public enum TextTable {
 extension StatusReport {
   /// The table a person reads: stale agents first, each marked.
   public func table() -> String {
-    if rows.isEmpty { return "No agents yet.\n" }
+    var top = ""
+    if !openEscalations.isEmpty {
+      top = "OPEN ESCALATIONS (answer with `ghp resolve ID --answer \"...\"`):\n"
+      top += TextTable.render(
+        header: ["  ID", "SEVERITY", "FROM", "ISSUE", "AGE", "QUESTION"],
+        rows: openEscalations.map {
+          [
+            "  \($0.id)", $0.severity.rawValue.uppercased(), $0.agent, $0.issue.map { "#\($0)" } ?? "-",
+            Duration.describe(now - $0.asked), TextTable.clip($0.question, 70),
+          ]
+        }) + "\n"
+    }
+    if rows.isEmpty { return top + "No agents yet.\n" }
     let ordered = rows.sorted { ($0.stale ? 0 : 1, $0.name) < ($1.stale ? 0 : 1, $1.name) }
     let body = ordered.map { row in
       [
@@ -44,8 +56,15 @@ extension StatusReport {
       dead += deadIssues.map { "  #\($0.id) \(TextTable.clip($0.title, 60)) (\($0.attempts) attempts)\n" }.joined()
     }
     let warned = warnings.map { "warning: \($0)\n" }.joined()
-    return TextTable.render(header: ["AGENT", "ROLE", "ISSUE", "STATUS", "AGE", "", "LAST ACTION"], rows: body) + footer
-      + dead + warned
+    var waiting = ""
+    for row in rows {
+      if let issue = row.record.handoffWaiting { waiting += "\(row.name): a handoff of #\(issue) is waiting (`ghp handoff show \(issue)`)\n" }
+      for answer in row.answers {
+        waiting += "\(row.name): escalation \(answer.id) answered by \(answer.answeredBy ?? "?"): \(TextTable.clip(answer.answer ?? "", 70))\n"
+      }
+    }
+    return top + TextTable.render(header: ["AGENT", "ROLE", "ISSUE", "STATUS", "AGE", "", "LAST ACTION"], rows: body)
+      + waiting + footer + dead + warned
   }
 }
 
@@ -92,4 +111,30 @@ extension IssueDetail {
 extension LogEntry {
   /// One line: short commit, time, subject.
   public var line: String { "\(commit.short)  \(RFC3339.format(time))  \(subject)" }
+}
+
+extension StatusUpdateOperation.Output {
+  /// What the agent must be told, one line each: lost claims first.
+  public var notices: [String] {
+    var lines = lostClaims.map {
+      "your claim on #\($0.issue) (epoch \($0.epoch)) was released by \($0.by) at \(RFC3339.format($0.at))"
+        + ($0.reason.isEmpty ? "" : " (\($0.reason))") + ": do not land work for it (see `ghp issue show \($0.issue)`)"
+    }
+    if let handoffWaiting {
+      lines.append("a handoff of #\(handoffWaiting) is waiting for you: read it with `ghp handoff show \(handoffWaiting)`")
+    }
+    for answer in answers {
+      lines.append("escalation \(answer.id) was answered by \(answer.answeredBy ?? "?"): \(answer.answer ?? "")")
+    }
+    return lines
+  }
+
+  public var json: JSON {
+    .object([
+      "status": .string(record.status), "lastAction": .string(record.lastAction),
+      "timestamp": .string(RFC3339.format(record.timestamp)), "issue": IssueReference.write(record.issue),
+      "lostClaims": .array(lostClaims.map(\.json)), "handoffWaiting": IssueReference.write(handoffWaiting),
+      "answers": .array(answers.map(\.json)),
+    ])
+  }
 }

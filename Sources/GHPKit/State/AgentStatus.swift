@@ -11,6 +11,10 @@ public struct AgentRecord: Equatable, Sendable {
   public var timestamp: Int64
   public var branch: String?
   public var role: Role
+  /// An issue handed to this agent whose handoff it has not seen yet.
+  public var handoffWaiting: String?
+  /// Claims taken from this agent (by `ghp reap`) that it has not been told about yet.
+  public var lostClaims: [LostClaim] = []
   /// Fields ghp does not know, kept as they were so that other tools' additions survive.
   public var extra: [String: JSON] = [:]
 
@@ -27,13 +31,46 @@ public struct AgentRecord: Equatable, Sendable {
   }
 }
 
+/// A claim taken away from an agent, kept until the agent is told.
+public struct LostClaim: Equatable, Sendable {
+  public var issue: String
+  public var epoch: Int
+  public var by: String
+  public var at: Int64
+  public var reason: String
+
+  var json: JSON {
+    .object([
+      "issue": IssueReference.write(issue), "epoch": .int(epoch), "by": .string(by), "at": .string(RFC3339.format(at)),
+      "reason": .string(reason),
+    ])
+  }
+
+  init(issue: String, epoch: Int, by: String, at: Int64, reason: String) {
+    self.issue = issue
+    self.epoch = epoch
+    self.by = by
+    self.at = at
+    self.reason = reason
+  }
+
+  init?(json: JSON) {
+    guard let issue = try? IssueReference.read(json["issue"], what: "issue"), let epoch = json["epoch"]?.intValue,
+      let by = json["by"]?.stringValue, let at = json["at"]?.stringValue.flatMap(RFC3339.parse)
+    else { return nil }
+    self.init(issue: issue, epoch: epoch, by: by, at: at, reason: json["reason"]?.stringValue ?? "")
+  }
+}
+
 /// `.ghp/agent-status.json`: the seed's shape, `{"agents": {"worker-1": {"issue": 147, "status": ...}}}`.
 public struct AgentStatusDocument: Equatable, Sendable {
   public var agents: [String: AgentRecord] = [:]
 
   public init(agents: [String: AgentRecord] = [:]) { self.agents = agents }
 
-  static let known: Set<String> = ["issue", "status", "lastAction", "timestamp", "branch", "role"]
+  static let known: Set<String> = [
+    "issue", "status", "lastAction", "timestamp", "branch", "role", "handoffWaiting", "lostClaims",
+  ]
 
   public init(json: JSON) throws(DocumentError) {
     guard let root = json.objectValue else { throw DocumentError("the document is not a JSON object") }
@@ -50,6 +87,8 @@ public struct AgentStatusDocument: Equatable, Sendable {
         timestamp: timestamp,
         branch: fields["branch"]?.stringValue,
         role: fields["role"]?.stringValue.flatMap(AgentRecord.Role.init(rawValue:)) ?? .worker)
+      record.handoffWaiting = try IssueReference.read(fields["handoffWaiting"], what: "agent '\(name)' \"handoffWaiting\"")
+      record.lostClaims = fields["lostClaims"]?.arrayValue?.compactMap(LostClaim.init(json:)) ?? []
       record.extra = fields.filter { !Self.known.contains($0.key) }
       self.agents[name] = record
     }
@@ -65,6 +104,8 @@ public struct AgentStatusDocument: Equatable, Sendable {
       fields["timestamp"] = .string(RFC3339.format(record.timestamp))
       fields["role"] = .string(record.role.rawValue)
       if let branch = record.branch { fields["branch"] = .string(branch) }
+      if let handoff = record.handoffWaiting { fields["handoffWaiting"] = IssueReference.write(handoff) }
+      if !record.lostClaims.isEmpty { fields["lostClaims"] = .array(record.lostClaims.map(\.json)) }
       agents[name] = .object(fields)
     }
     return .object(["agents": .object(agents)])

@@ -29,6 +29,11 @@ public struct Issue: Equatable, Sendable {
   public var createdBy: String
   public var claimedAt: Int64?
   public var updatedAt: Int64
+  /// The last time the claim was taken from its holder by someone else (`ghp reap`, `ghp release`
+  /// by an orchestrator, `ghp assign`), so that the former holder can be told when and by whom.
+  public var lastRelease: LostClaim?
+  /// The agent it was taken from.
+  public var lastReleasedFrom: String?
   /// The one-line result summary (the full text is `.ghp/results/<id>.md`).
   public var result: String?
   public var extra: [String: JSON] = [:]
@@ -43,7 +48,7 @@ public struct Issue: Equatable, Sendable {
 
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
-    "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result",
+    "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease",
   ]
 
   public init(json: JSON) throws(DocumentError) {
@@ -84,6 +89,10 @@ public struct Issue: Equatable, Sendable {
     self.claimedAt = try time("claimedAt")
     self.updatedAt = try time("updatedAt") ?? self.createdAt
     self.result = f["result"]?.stringValue
+    if let release = f["lastRelease"], let claim = LostClaim(json: release) {
+      lastRelease = claim
+      lastReleasedFrom = release["from"]?.stringValue
+    }
     for item in f["failures"]?.arrayValue ?? [] {
       guard let entry = item.objectValue else { continue }
       failures.append(
@@ -115,6 +124,10 @@ public struct Issue: Equatable, Sendable {
     f["claimedAt"] = claimedAt.map { .string(RFC3339.format($0)) } ?? .null
     f["updatedAt"] = .string(RFC3339.format(updatedAt))
     f["result"] = result.map { .string($0) } ?? .null
+    if let lastRelease, case .object(var release) = lastRelease.json {
+      release["from"] = lastReleasedFrom.map { .string($0) } ?? .null
+      f["lastRelease"] = .object(release)
+    }
     return .object(f)
   }
 }

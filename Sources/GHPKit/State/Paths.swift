@@ -22,4 +22,6 @@ public enum StatePaths {
     return tail.count == 2 ? tail : "0" + tail
   }
   public static func result(_ id: String) -> String { "\(resultsFolder)/\(id).md" }
+  public static func escalation(_ id: String) -> String { "\(escalationsFolder)/\(id).md" }
+  public static func handoff(_ issue: String) -> String { "\(handoffsFolder)/\(issue).md" }
 }

@@ -113,14 +113,22 @@ public final class StateSnapshot {
     do {
       guard let folder = try tree.entryID(at: StatePaths.issuesFolder) else { return [] }
       var files: [(id: String, blob: ObjectID)] = []
-      for shard in try repository.tree(folder).entries() {
+      for shard in try repository.tree(folder).typedEntries() {
+        guard shard.isTree else {
+          let id = shard.name.hasSuffix(".json") ? String(shard.name.dropLast(5)) : shard.name
+          throw GHPError.corruptDocument(
+            path: "\(StatePaths.issuesFolder)/\(shard.name)", commit: shortCommit,
+            detail: "issue documents live in shard folders; move it to \(StatePaths.issue(id))")
+        }
         for entry in try repository.tree(shard.id).entries() where entry.name.hasSuffix(".json") {
           files.append((String(entry.name.dropLast(5)), entry.id))
         }
       }
       return files
-    } catch {
+    } catch let error as GitError {
       throw .git(error)
+    } catch {
+      throw error as! GHPError
     }
   }
 

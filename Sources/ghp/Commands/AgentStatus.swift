@@ -50,16 +50,18 @@ struct StatusFields: ParsableArguments {
     let operation = StatusUpdateOperation(
       status: status, action: action, issueID: try issue.map { try IssueID.validate($0) }, isHeartbeat: heartbeat)
     let landed = try workspace.run(operation)
+    let agent = try workspace.actor()
     if global.json {
-      Output.json(
-        .object([
-          "agent": .string(try workspace.actor()), "status": .string(landed.result.status),
-          "lastAction": .string(landed.result.lastAction), "timestamp": .string(RFC3339.format(landed.result.timestamp)),
-          "commit": .string(landed.commit?.hex ?? ""),
-        ]))
+      guard case .object(var fields) = landed.result.json else { return }
+      fields["agent"] = .string(agent)
+      fields["commit"] = .string(landed.commit?.hex ?? "")
+      Output.json(.object(fields))
     } else {
-      Output.line("\(try workspace.actor()): \(landed.result.status) at \(RFC3339.format(landed.result.timestamp))")
+      Output.line("\(agent): \(landed.result.record.status) at \(RFC3339.format(landed.result.record.timestamp))")
     }
+    for notice in landed.result.notices { Output.error(notice) }
+    // The heartbeat landed (the agent is alive again), but work it held was taken: exit 3.
+    if !landed.result.lostClaims.isEmpty { throw ExitCode(3) }
   }
 }
 

@@ -78,7 +78,7 @@ import Testing
       try workspace(repo, agent: "w1").run(StatusUpdateOperation(issueID: "2", isHeartbeat: true))
     }
     let ok = try workspace(repo, agent: "w1").run(StatusUpdateOperation(status: "testing", issueID: "1", isHeartbeat: true))
-    #expect(ok.result.issue == "1")
+    #expect(ok.result.record.issue == "1")
   }
 }
 

@@ -1,0 +1,94 @@
+import CLibGit2
+
+/// What the repository says about an agent's branch and worktree (for handoffs and `agent list`).
+extension Repository {
+  /// The best common ancestor of two commits, or nil when they share none.
+  public func mergeBase(_ one: ObjectID, _ two: ObjectID) throws(GitError) -> ObjectID? {
+    var out = git_oid()
+    var a = one.raw
+    var b = two.raw
+    let code = git_merge_base(&out, pointer, &a, &b)
+    if code == GIT_ENOTFOUND.rawValue { return nil }
+    try check(code)
+    return ObjectID(out)
+  }
+
+  /// Commits reachable from `tip` but not from `hidden`, newest first, at most `limit`.
+  public func commits(from tip: ObjectID, hiding hidden: ObjectID?, limit: Int) throws(GitError) -> [(id: ObjectID, subject: String)] {
+    var walker: OpaquePointer?
+    try check(git_revwalk_new(&walker, pointer))
+    defer { git_revwalk_free(walker) }
+    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+    var start = tip.raw
+    try check(git_revwalk_push(walker, &start))
+    if var hide = hidden?.raw { try check(git_revwalk_hide(walker, &hide)) }
+    var out: [(ObjectID, String)] = []
+    var oid = git_oid()
+    while out.count < limit, git_revwalk_next(&oid, walker) == 0 {
+      let commit = try commit(ObjectID(oid))
+      out.append((commit.id, commit.summary))
+    }
+    return out
+  }
+
+  /// Counts commits reachable from `tip` but not from `hidden`.
+  public func aheadBehind(_ local: ObjectID, _ upstream: ObjectID) throws(GitError) -> (ahead: Int, behind: Int) {
+    var ahead = 0
+    var behind = 0
+    var a = local.raw
+    var b = upstream.raw
+    try check(git_graph_ahead_behind(&ahead, &behind, pointer, &a, &b))
+    return (ahead, behind)
+  }
+
+  /// The working folders of every worktree of this repository (the main one first), with the branch
+  /// each has checked out.
+  public func worktrees() -> [(path: String, branch: String?)] {
+    var result: [(String, String?)] = []
+    if let main = try? Repository(discovering: commonDirectory), let path = main.workingDirectory {
+      result.append((path, main.headReferenceName()))
+    }
+    var names = git_strarray()
+    guard git_worktree_list(&names, pointer) == 0 else { return result }
+    defer { git_strarray_dispose(&names) }
+    for index in 0..<names.count {
+      guard let name = names.strings[index] else { continue }
+      var worktree: OpaquePointer?
+      guard git_worktree_lookup(&worktree, pointer, name) == 0 else { continue }
+      defer { git_worktree_free(worktree) }
+      guard git_worktree_validate(worktree) == 0, let path = git_worktree_path(worktree) else { continue }
+      var opened: OpaquePointer?
+      guard git_repository_open_from_worktree(&opened, worktree) == 0, let opened else { continue }
+      let repository = Repository(owning: opened)
+      result.append((String(cString: path), repository.headReferenceName()))
+    }
+    return result
+  }
+
+  /// Paths with uncommitted changes (staged, unstaged or untracked) in this repository's worktree.
+  public func uncommittedPaths(limit: Int = 200) throws(GitError) -> [String] {
+    var options = git_status_options()
+    try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
+    options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+    options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+    var list: OpaquePointer?
+    try check(git_status_list_new(&list, pointer, &options))
+    defer { git_status_list_free(list) }
+    var paths: [String] = []
+    for index in 0..<min(git_status_list_entrycount(list), limit) {
+      guard let entry = git_status_byindex(list, index)?.pointee else { continue }
+      let delta = entry.index_to_workdir ?? entry.head_to_index
+      guard let file = delta?.pointee.new_file.path ?? delta?.pointee.old_file.path else { continue }
+      paths.append(String(cString: file))
+    }
+    return paths.sorted()
+  }
+
+  /// Whether `path` (relative to the worktree) is tracked in this worktree's index.
+  public func isTracked(_ path: String) -> Bool {
+    var index: OpaquePointer?
+    guard git_repository_index(&index, pointer) == 0 else { return false }
+    defer { git_index_free(index) }
+    return git_index_get_bypath(index, path, 0) != nil
+  }
+}

@@ -1,0 +1,97 @@
+extension StateSnapshot {
+  /// The next escalation number.
+  func nextEscalationID() throws(GHPError) -> String {
+    String((try escalations().compactMap { Int($0.id) }.max() ?? 0) + 1)
+  }
+}
+
+/// The change that writes one escalation document, rendered from the (possibly overridden) template.
+func escalationWrite(_ escalation: Escalation, state: StateSnapshot, into change: inout Change) throws(GHPError) {
+  let template = try Templates.text("escalation.md", state: state)
+  change.put(StatePaths.escalation(escalation.id), text: try escalation.document(template: template))
+}
+
+/// `ghp agent-escalate`: a question for a human; the asking agent's status becomes `escalated`.
+public struct EscalateOperation: StateOperation {
+  public var question: String
+  public var issueID: String?
+  public var severity: Escalation.Severity
+  public var context: String?
+
+  public init(question: String, issueID: String? = nil, severity: Escalation.Severity = .medium, context: String? = nil) {
+    self.question = question
+    self.issueID = issueID
+    self.severity = severity
+    self.context = context
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Escalation) {
+    try state.requireInitialised()
+    let question = question.trimmingSpaces
+    guard !question.isEmpty else { throw .emptyText("the question") }
+    if let issueID { _ = try state.requireIssue(issueID) }
+    let escalation = Escalation(
+      id: try state.nextEscalationID(), agent: actor, issue: issueID, severity: severity, question: question,
+      context: context.map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }, asked: clock.now)
+    var agents = try state.agents()
+    var record = agents.record(for: actor, clock: clock)
+    record.status = "escalated"
+    record.lastAction = "Escalated \(escalation.id): \(TextTable.clip(question, 80))"
+    record.timestamp = clock.now
+    agents.agents[actor] = record
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): escalate \(escalation.id) (\(severity.rawValue)) \(TextTable.clip(question, 60))",
+        op: "escalate", agent: actor, issue: issueID,
+        arguments: .object(["id": .string(escalation.id), "severity": .string(severity.rawValue)])))
+    try escalationWrite(escalation, state: state, into: &change)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, escalation)
+  }
+}
+
+/// `ghp resolve`: an orchestrator (or the human behind one) answers an open escalation.
+public struct ResolveOperation: StateOperation {
+  public var escalationID: String
+  public var answer: String
+
+  public init(escalationID: String, answer: String) {
+    self.escalationID = escalationID
+    self.answer = answer
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Escalation) {
+    try state.requireInitialised()
+    let answer = answer.trimmingSpaces
+    guard !answer.isEmpty else { throw .emptyText("the answer") }
+    try state.requireOrchestrator(actor, toDo: "resolve escalations")
+    guard var escalation = try state.escalation(escalationID) else {
+      throw .invalidValue("escalation", "there is no escalation \(escalationID) (see `ghp escalations`)")
+    }
+    guard escalation.status == .open else {
+      throw .refused(
+        "escalation \(escalation.id) was already resolved by \(escalation.answeredBy ?? "?") at \(escalation.answered.map(RFC3339.format) ?? "?")"
+      )
+    }
+    escalation.status = .resolved
+    escalation.answer = answer
+    escalation.answeredBy = actor
+    escalation.answered = clock.now
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): resolve \(escalation.id) for \(escalation.agent): \(TextTable.clip(answer, 60))", op: "resolve",
+        agent: actor, issue: escalation.issue, arguments: .object(["id": .string(escalation.id)])))
+    try escalationWrite(escalation, state: state, into: &change)
+    return (change, escalation)
+  }
+}
+
+extension Escalation {
+  /// Open ones first, the most severe first, then the oldest.
+  public static func inboxOrder(_ a: Escalation, _ b: Escalation) -> Bool {
+    if a.status != b.status { return a.status == .open }
+    if a.severity != b.severity { return a.severity > b.severity }
+    if a.asked != b.asked { return a.asked < b.asked }
+    return IssueID.precedes(a.id, b.id)
+  }
+}

@@ -1,0 +1,119 @@
+extension Issue {
+  /// Why `agent` may not act on this issue, naming who holds it, since when, and — for an agent
+  /// whose claim was taken away — when and by whom.
+  func refusal(for agent: String, action: String) -> GHPError {
+    if lastReleasedFrom == agent, let release = lastRelease, status != .claimed || assignee != agent {
+      let now = status == .claimed ? "now held by \(assignee ?? "?") (epoch \(epoch))" : "now \(status.rawValue) (epoch \(epoch))"
+      return .refused(
+        "your claim on #\(id) (epoch \(release.epoch)) was released by \(release.by) at \(RFC3339.format(release.at))"
+          + (release.reason.isEmpty ? "" : " (\(release.reason))") + "; it is \(now); do not \(action) it")
+    }
+    if status == .claimed {
+      return .refused("\(holderDescription(self)), not by \(agent): you may not \(action) it")
+    }
+    return .refused("#\(id) is \(status.rawValue), not held by \(agent): claim it first (`ghp claim \(id)`)")
+  }
+}
+
+/// `ghp claim-check <issue> --epoch N`: does the caller still hold the issue at that epoch? For hooks
+/// and scripts that must not land work from a holder whose claim was taken away.
+public enum ClaimCheck {
+  public static func check(_ state: StateSnapshot, issueID: String, epoch: Int, agent: String) throws(GHPError) -> Issue {
+    try state.requireInitialised()
+    let issue = try state.requireIssue(issueID)
+    guard issue.status == .claimed, issue.assignee == agent else {
+      throw issue.refusal(for: agent, action: "work on")
+    }
+    guard issue.epoch == epoch else {
+      throw .refused(
+        "#\(issue.id) is at epoch \(issue.epoch), not \(epoch): the claim changed hands since that work began (it is \(agent)'s again, but under a newer claim)"
+      )
+    }
+    return issue
+  }
+}
+
+/// `ghp reap`: act on stale agents (orchestrators). Policy `escalate` raises one escalation per stale
+/// agent (never a second while the first is open); `release` gives their claims back to the queue
+/// (epoch + 1), recording who reaped and why so the agent is told when it returns.
+public struct ReapOperation: StateOperation {
+  public var policy: Config.OnStale?
+
+  public init(policy: Config.OnStale? = nil) { self.policy = policy }
+
+  public struct Action: Sendable {
+    public var agent: String
+    public var lastHeartbeat: Int64
+    /// `escalated N`, `released #4, #7`, or why nothing was done.
+    public var outcome: String
+    public var changed: Bool
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Action]) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "reap stale agents")
+    let config = try state.config()
+    let policy = self.policy ?? config.onStale
+    var agents = try state.agents()
+    let summaries = try state.issueSummaries()
+    var escalations = try state.escalations()
+    var nextEscalation = (escalations.compactMap { Int($0.id) }.max() ?? 0) + 1
+    var change = Change(message: CommitMessage(subject: "", op: "reap", agent: actor))
+    var actions: [Action] = []
+    let template = try Templates.text("escalation.md", state: state)
+
+    for (name, record) in agents.agents.sorted(by: { $0.key < $1.key }) {
+      guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker else { continue }
+      let held = summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes)
+      let since = RFC3339.format(record.timestamp)
+      let reason = "no heartbeat since \(since)"
+      switch policy {
+      case .escalate:
+        if let open = escalations.first(where: { $0.status == .open && $0.about == name }) {
+          actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "already escalated as \(open.id)", changed: false))
+          continue
+        }
+        let holding = held.isEmpty ? "holds no issue" : "holds " + held.map { "#\($0)" }.joined(separator: ", ")
+        var escalation = Escalation(
+          id: String(nextEscalation), agent: actor, issue: held.first, about: name, severity: .high,
+          question: "\(name) has sent no heartbeat since \(since) and \(holding). Release its work for others (`ghp reap --release`), or wait?",
+          context: "Raised by `ghp reap` (policy escalate, staleAfter \(Duration.exact(config.staleAfter))).", asked: clock.now)
+        escalation.status = .open
+        nextEscalation += 1
+        escalations.append(escalation)
+        change.put(StatePaths.escalation(escalation.id), text: try escalation.document(template: template))
+        actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "escalated \(escalation.id)", changed: true))
+      case .release:
+        guard !held.isEmpty else {
+          actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "holds nothing to release", changed: false))
+          continue
+        }
+        var updated = record
+        for id in held {
+          var issue = try state.requireIssue(id)
+          let lost = LostClaim(issue: id, epoch: issue.epoch, by: actor, at: clock.now, reason: reason)
+          issue.status = .open
+          issue.assignee = nil
+          issue.claimedAt = nil
+          issue.epoch += 1
+          issue.updatedAt = clock.now
+          issue.lastRelease = lost
+          issue.lastReleasedFrom = name
+          change.put(StatePaths.issue(id), json: issue.json)
+          updated.lostClaims.append(lost)
+        }
+        updated.issue = nil
+        updated.status = "stale"
+        agents.agents[name] = updated
+        actions.append(
+          Action(agent: name, lastHeartbeat: record.timestamp, outcome: "released " + held.map { "#\($0)" }.joined(separator: ", "), changed: true))
+      }
+    }
+    let done = actions.filter(\.changed)
+    guard !done.isEmpty else { return (nil, actions) }
+    if policy == .release { change.put(StatePaths.agentStatus, json: agents.json) }
+    change.message.subject = "\(actor): reap " + done.map { "\($0.agent) (\($0.outcome))" }.joined(separator: ", ")
+    change.message.arguments = .object(["policy": .string(policy.rawValue), "agents": .array(done.map { .string($0.agent) })])
+    return (change, actions)
+  }
+}

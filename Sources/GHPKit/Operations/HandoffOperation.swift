@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What an agent's branch holds, from the repository (not from the agent's memory).
+public struct BranchReport: Sendable {
+  public var name: String
+  public var base: String
+  public var exists: Bool
+  public var ahead: Int = 0
+  public var commits: [(short: String, subject: String)] = []
+  public var files: [String] = []
+  public var worktree: String?
+  public var uncommitted: [String] = []
+
+  /// Reads `agent/<agent>` against `base`: commits ahead with their subjects, files changed since
+  /// the merge base, and uncommitted work in the worktree that has the branch checked out.
+  public static func gather(_ repository: Repository, agent: String, base: String) -> BranchReport {
+    var report = BranchReport(name: "agent/\(agent)", base: base, exists: false)
+    guard let tip = try? repository.referenceTarget("refs/heads/agent/\(agent)") else { return report }
+    report.exists = true
+    let baseTip = try? repository.referenceTarget("refs/heads/\(base)")
+    let mergeBase = baseTip.flatMap { try? repository.mergeBase(tip, $0) }
+    if let commits = try? repository.commits(from: tip, hiding: mergeBase, limit: 100) {
+      report.commits = commits.map { ($0.id.short, $0.subject) }
+    }
+    report.ahead = (try? baseTip.map { try repository.aheadBehind(tip, $0).ahead }) ?? report.commits.count
+    if let mergeBase, let from = try? repository.commit(mergeBase).treeID, let to = try? repository.commit(tip).treeID {
+      report.files = ((try? repository.treeDeltas(from: from, to: to)) ?? []).map(\.path).sorted()
+    }
+    if let checkout = repository.worktrees().first(where: { $0.branch == "refs/heads/agent/\(agent)" }) {
+      report.worktree = checkout.path
+      if let opened = try? Repository(discovering: checkout.path) {
+        report.uncommitted = (try? opened.uncommittedPaths()) ?? []
+      }
+    }
+    return report
+  }
+
+  var values: [String: Any] {
+    [
+      "name": name, "base": base, "exists": exists, "ahead": ahead, "worktree": worktree ?? "",
+      "commits": commits.map { ["short": $0.short, "subject": $0.subject] }, "files": files,
+      "uncommitted": uncommitted,
+    ]
+  }
+
+  public var json: JSON {
+    .object([
+      "name": .string(name), "base": .string(base), "exists": .bool(exists), "ahead": .int(ahead),
+      "commits": .array(commits.map { .object(["commit": .string($0.short), "subject": .string($0.subject)]) }),
+      "files": .array(files.map { .string($0) }), "worktree": worktree.map { .string($0) } ?? .null,
+      "uncommitted": .array(uncommitted.map { .string($0) }),
+    ])
+  }
+}
+
+/// `ghp agent-handoff`: a handoff document generated from the state and the repository, stored at
+/// `.ghp/handoffs/<issue>.md`; with a receiver, the claim passes to it in the same commit.
+public struct HandoffOperation: StateOperation {
+  public var issueID: String
+  public var receiver: String?
+  public var note: String?
+  public var branch: BranchReport
+
+  public init(issueID: String, receiver: String?, note: String?, branch: BranchReport) {
+    self.issueID = issueID
+    self.receiver = receiver
+    self.note = note
+    self.branch = branch
+  }
+
+  public struct Output: Sendable {
+    public var document: String
+    public var issue: Issue
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
+    try state.requireInitialised()
+    var issue = try state.requireIssue(issueID)
+    guard issue.status == .claimed, issue.assignee == actor else { throw issue.refusal(for: actor, action: "hand off") }
+    if let receiver {
+      try AgentName.validate(receiver)
+      if receiver == actor { throw .invalidValue("--to", "you already hold #\(issue.id)") }
+    }
+    var agents = try state.agents()
+    let record = agents.record(for: actor, clock: clock)
+    let claimedAt = issue.claimedAt ?? 0
+    let discoveries = Discovery.parse(try state.text(StatePaths.discoveries) ?? "").filter { $0.at >= claimedAt }
+    let escalations = try state.escalations().filter {
+      $0.status == .open && ($0.agent == actor || $0.issue == issue.id || $0.about == actor)
+    }
+    let actions = try HistoryLog.entries(state, agent: actor, limit: 10, scanning: 2000)
+
+    var values: [String: Any] = [
+      "from": actor, "at": RFC3339.format(clock.now), "status": record.status, "lastAction": record.lastAction,
+      "lastHeartbeat": RFC3339.format(record.timestamp), "branch": branch.values,
+      "hasDependencies": !issue.dependencies.isEmpty, "hasBody": !issue.body.trimmingSpaces.isEmpty, "hasScope": !issue.scope.isEmpty, "hasFiles": !branch.files.isEmpty,
+      "hasUncommitted": !branch.uncommitted.isEmpty,
+      "actions": actions.map { ["time": RFC3339.format($0.time), "subject": $0.subject] },
+      "discoveries": discoveries.map { ["at": RFC3339.format($0.at), "agent": $0.agent, "text": $0.text] },
+      "escalations": escalations.map { ["id": $0.id, "severity": $0.severity.rawValue, "agent": $0.agent, "question": $0.question] },
+    ]
+    if let receiver { values["to"] = receiver }
+    if let note = note?.trimmingSpaces, !note.isEmpty { values["note"] = note }
+
+    var subject = "\(actor): handoff #\(issue.id) \(issue.title)"
+    if let receiver {
+      agents.finish(actor, issue: issue.id, action: "Handed off #\(issue.id) to \(receiver)", clock: clock, byHolder: true)
+      agents.agents[actor]?.status = "handed-off"
+      let previous = agents.agents[receiver]
+      handOver(&issue, to: receiver, agents: &agents, clock: clock, status: "handoff", action: "Received #\(issue.id) from \(actor)")
+      // Receiving work is not the receiver's own heartbeat.
+      if let previous { agents.agents[receiver]?.timestamp = previous.timestamp }
+      agents.agents[receiver]?.handoffWaiting = issue.id
+      subject += " to \(receiver)"
+    } else {
+      var updated = record
+      updated.lastAction = "Wrote a handoff for #\(issue.id)"
+      updated.timestamp = clock.now
+      agents.agents[actor] = updated
+    }
+    values["issue"] = [
+      "id": issue.id, "title": issue.title, "body": issue.body, "priority": issue.priority, "status": issue.status.rawValue,
+      "epoch": issue.epoch, "dependencies": issue.dependencies, "scope": issue.scope,
+    ] as [String: Any]
+    let document = try Templates.render("handoff.md", state: state, values)
+
+    var change = Change(
+      message: CommitMessage(
+        subject: subject, op: "handoff", agent: actor, issue: issue.id, epoch: issue.epoch,
+        arguments: receiver.map { .object(["to": .string($0)]) }))
+    change.put(StatePaths.handoff(issue.id), text: document)
+    if receiver != nil { change.put(StatePaths.issue(issue.id), json: issue.json) }
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, Output(document: document, issue: issue))
+  }
+}
+
+/// Where `--write` may put a handoff: inside the repository's working tree, not inside `.git`, and
+/// not over a tracked file unless forced.
+public enum HandoffFile {
+  public static func validate(_ path: String, workspace: Workspace, force: Bool) throws(GHPError) -> String {
+    guard let workdir = workspace.repository.workingDirectory.flatMap(realPath) else {
+      throw .invalidValue("--write", "this repository has no working tree to write into")
+    }
+    let absolute = path.hasPrefix("/") ? path : (currentDirectory() + "/" + path)
+    let parent = String(absolute[..<absolute.lastIndex(of: "/")!])
+    let name = String(absolute[absolute.index(after: absolute.lastIndex(of: "/")!)...])
+    guard !name.isEmpty, name != ".", name != "..", let folder = realPath(parent.isEmpty ? "/" : parent) else {
+      throw .invalidValue("--write", "\(path) is not a file path in an existing folder")
+    }
+    let resolved = folder + "/" + name
+    let root = workdir.hasSuffix("/") ? workdir : workdir + "/"
+    guard resolved.hasPrefix(root) else {
+      throw .invalidValue("--write", "\(path) is outside the repository (\(workdir)); write handoffs inside it")
+    }
+    let relative = String(resolved.dropFirst(root.count))
+    if relative == ".git" || relative.hasPrefix(".git/") {
+      throw .invalidValue("--write", "\(path) is inside .git")
+    }
+    if !force && workspace.repository.isTracked(relative) {
+      throw .invalidValue("--write", "\(relative) is a tracked file; pass --force to overwrite it")
+    }
+    return resolved
+  }
+
+  static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  static func currentDirectory() -> String {
+    guard let cwd = getcwd(nil, 0) else { return "." }
+    defer { free(cwd) }
+    return String(cString: cwd)
+  }
+
+  /// Writes the document (atomically: aside, then renamed).
+  public static func write(_ text: String, to path: String) throws(GHPError) {
+    let temporary = path + ".ghp-tmp"
+    guard let file = fopen(temporary, "w") else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
+    let bytes = Array(text.utf8)
+    let written = fwrite(bytes, 1, bytes.count, file)
+    fclose(file)
+    guard written == bytes.count, rename(temporary, path) == 0 else {
+      unlink(temporary)
+      throw .io("cannot write \(path): \(String(cString: strerror(errno)))")
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/// A question for a human: `.ghp/escalations/<id>.md`.
+///
+/// The document is Markdown rendered from the escalation template for people to read; its first
+/// line is an HTML comment holding the fields as JSON, so ghp reads it back whatever the template.
+public struct Escalation: Equatable, Sendable {
+  public enum Severity: String, CaseIterable, Sendable, Comparable {
+    case low, medium, high, critical
+
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+  }
+
+  public enum Status: String, Sendable { case open, resolved }
+
+  public var id: String
+  public var agent: String
+  public var issue: String?
+  /// For escalations `ghp reap` raises: the stale agent they are about.
+  public var about: String?
+  public var severity: Severity
+  public var question: String
+  public var context: String?
+  public var status: Status = .open
+  public var asked: Int64
+  public var answer: String?
+  public var answeredBy: String?
+  public var answered: Int64?
+
+  public init(id: String, agent: String, issue: String?, about: String? = nil, severity: Severity, question: String,
+    context: String?, asked: Int64)
+  {
+    self.id = id
+    self.agent = agent
+    self.issue = issue
+    self.about = about
+    self.severity = severity
+    self.question = question
+    self.context = context
+    self.asked = asked
+  }
+
+  static let marker = "<!-- ghp-escalation "
+
+  public var json: JSON {
+    var f: [String: JSON] = [
+      "id": IssueReference.write(id), "agent": .string(agent), "issue": IssueReference.write(issue),
+      "severity": .string(severity.rawValue), "question": .string(question), "status": .string(status.rawValue),
+      "asked": .string(RFC3339.format(asked)),
+    ]
+    f["about"] = about.map { .string($0) } ?? .null
+    f["context"] = context.map { .string($0) } ?? .null
+    f["answer"] = answer.map { .string($0) } ?? .null
+    f["answeredBy"] = answeredBy.map { .string($0) } ?? .null
+    f["answered"] = answered.map { .string(RFC3339.format($0)) } ?? .null
+    return .object(f)
+  }
+
+  init(json: JSON) throws(DocumentError) {
+    guard let f = json.objectValue, let id = try IssueReference.read(f["id"], what: "\"id\""),
+      let agent = f["agent"]?.stringValue, let question = f["question"]?.stringValue,
+      let severity = f["severity"]?.stringValue.flatMap(Severity.init(rawValue:)),
+      let status = f["status"]?.stringValue.flatMap(Status.init(rawValue:)),
+      let asked = f["asked"]?.stringValue.flatMap(RFC3339.parse)
+    else { throw DocumentError("the ghp-escalation header lacks id, agent, question, severity, status or asked") }
+    self.init(
+      id: id, agent: agent, issue: try IssueReference.read(f["issue"], what: "\"issue\""), about: f["about"]?.stringValue,
+      severity: severity, question: question, context: f["context"]?.stringValue, asked: asked)
+    self.status = status
+    answer = f["answer"]?.stringValue
+    answeredBy = f["answeredBy"]?.stringValue
+    answered = f["answered"]?.stringValue.flatMap(RFC3339.parse)
+  }
+
+  /// The whole document: the header line, then the rendered template.
+  func document(template: String) throws(GHPError) -> String {
+    // ">" only ever occurs inside JSON strings, where \u003e means the same and cannot end the comment.
+    let header = Self.marker + json.compact().replacing(">", with: "\\u003e") + " -->\n"
+    var values: [String: Any] = [
+      "id": id, "agent": agent, "severity": severity.rawValue, "question": question, "status": status.rawValue,
+      "asked": RFC3339.format(asked),
+    ]
+    if let issue { values["issue"] = issue }
+    if let about { values["about"] = about }
+    if let context, !context.isEmpty { values["context"] = context }
+    if let answer { values["answer"] = answer }
+    if let answeredBy { values["answeredBy"] = answeredBy }
+    if let answered { values["answered"] = RFC3339.format(answered) }
+    return header + (try TemplateRenderer.render(template, values))
+  }
+
+  /// Reads the header line of a document.
+  static func parse(_ document: String) throws(DocumentError) -> Escalation {
+    guard document.hasPrefix(marker), let end = document.firstIndex(of: "\n") else {
+      throw DocumentError("the first line is not a ghp-escalation header")
+    }
+    let line = document[document.index(document.startIndex, offsetBy: marker.count)..<end]
+    guard line.hasSuffix(" -->") else { throw DocumentError("the ghp-escalation header is not closed") }
+    do {
+      return try Escalation(json: JSON.parse(String(line.dropLast(4))))
+    } catch let error as DocumentError {
+      throw error
+    } catch {
+      throw DocumentError("the ghp-escalation header is not JSON: \(error)")
+    }
+  }
+}
+
+extension StateSnapshot {
+  /// Every escalation, by id.
+  public func escalations() throws(GHPError) -> [Escalation] {
+    guard let tree else { return [] }
+    let entries: [(name: String, id: ObjectID)]
+    do {
+      guard let folder = try tree.entryID(at: StatePaths.escalationsFolder) else { return [] }
+      entries = try repository.tree(folder).entries()
+    } catch {
+      throw .git(error)
+    }
+    var out: [Escalation] = []
+    for entry in entries where entry.name.hasSuffix(".md") {
+      out.append(try escalation(String(entry.name.dropLast(3)))!)
+    }
+    return out.sorted { IssueID.precedes($0.id, $1.id) }
+  }
+
+  public func escalation(_ id: String) throws(GHPError) -> Escalation? {
+    let path = StatePaths.escalation(id)
+    guard let text = try text(path) else { return nil }
+    do { return try Escalation.parse(text) } catch {
+      throw .corruptDocument(path: path, commit: shortCommit, detail: error.detail)
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/// The templates ghp renders: a file of the same name under `.ghp/templates/` on the state branch
+/// overrides the default embedded from the top-level `templates/` folder.
+public enum Templates {
+  public static let names = ["AGENTS.md", "escalation.md", "handoff.md", "leader-prompt.md", "worker-prompt.md"]
+
+  /// The template text for `name`, from the state branch if overridden there.
+  public static func text(_ name: String, state: StateSnapshot?) throws(GHPError) -> String {
+    if let state, let override = try state.text(".ghp/templates/\(name)") { return override }
+    guard let text = Embedded.templates[name] else { throw .invalidValue("template name", "no template \(name)") }
+    return text
+  }
+
+  public static func render(_ name: String, state: StateSnapshot?, _ values: [String: Any]) throws(GHPError) -> String {
+    try TemplateRenderer.render(text(name, state: state), values)
+  }
+}

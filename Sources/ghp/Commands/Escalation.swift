@@ -1,0 +1,101 @@
+import ArgumentParser
+import GHPKit
+
+extension Escalation.Severity: ExpressibleByArgument {}
+
+extension GHP {
+  struct AgentEscalate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "agent-escalate",
+      abstract: "Ask a human to decide; your status becomes `escalated` until you report again.",
+      discussion: """
+        Example: ghp agent-escalate "Two issues need Sources/Core/Router.swift: which goes first?" --issue 4 --severity high --context -
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The question, in one or two sentences.")
+    var question: String
+
+    @Option(help: "The issue it is about.")
+    var issue: String?
+
+    @Option(help: "low, medium, high or critical.")
+    var severity: Escalation.Severity = .medium
+
+    @Option(help: "What the human needs to know; - reads standard input.")
+    var context: String?
+
+    func run() throws {
+      let operation = EscalateOperation(
+        question: question, issueID: try issue.map(Arguments.issueID), severity: severity,
+        context: context.map(Arguments.text))
+      let landed = try global.workspace().run(operation)
+      if global.json {
+        Output.json(landed.result.json)
+      } else {
+        Output.line("Escalated as \(landed.result.id); read the answer with `ghp escalations --mine`.")
+      }
+    }
+  }
+
+  struct Escalations: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "A human's inbox of questions (open first, most severe first); an agent's answers.",
+      discussion: "Examples: ghp escalations --open   ghp escalations --mine --json")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Only open escalations.")
+    var open = false
+
+    @Flag(help: "Only escalations you asked.")
+    var mine = false
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      var list = try state.escalations().sorted(by: Escalation.inboxOrder)
+      if open { list = list.filter { $0.status == .open } }
+      if mine {
+        let me = try workspace.actor()
+        list = list.filter { $0.agent == me }
+      }
+      if global.json {
+        Output.json(.array(list.map(\.json)))
+        return
+      }
+      if list.isEmpty { return Output.line("No escalations.") }
+      for item in list {
+        let issue = item.issue.map { " #\($0)" } ?? ""
+        Output.line("\(item.id)  \(item.status.rawValue.uppercased())  \(item.severity.rawValue)  \(item.agent)\(issue)  \(RFC3339.format(item.asked))")
+        Output.line("    Q: \(item.question)")
+        if let answer = item.answer { Output.line("    A: \(answer)  (\(item.answeredBy ?? "?"))") }
+      }
+    }
+  }
+
+  struct Resolve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Answer an open escalation (orchestrators and the humans behind them).",
+      discussion: "Example: ghp resolve 7 --answer \"Do #4 first; #5 waits\"")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The escalation number.")
+    var id: String
+
+    @Option(help: "The decision; - reads standard input.")
+    var answer: String
+
+    func run() throws {
+      let landed = try global.workspace().run(ResolveOperation(escalationID: id, answer: Arguments.text(answer)))
+      if global.json {
+        Output.json(landed.result.json)
+      } else {
+        Output.line("Resolved \(landed.result.id); \(landed.result.agent) sees the answer on its next report.")
+      }
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import ArgumentParser
+import GHPKit
+
+extension GHP {
+  struct AgentHandoff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "agent-handoff",
+      abstract: "Write a handoff for an issue you hold, built from the state and your branch; --to passes the claim on.",
+      discussion: """
+        The document names the issue, your status and recent actions, discoveries since your claim, open
+        escalations, and your branch agent/<you>: commits ahead of the base, files changed, uncommitted work.
+        It is stored at .ghp/handoffs/<issue>.md and printed.
+        Example: ghp agent-handoff --issue 4 --to worker-3 --note "Tests for the router remain" --write handoff.md
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The issue you hold.")
+    var issue: String
+
+    @Option(help: "The agent who takes the claim over (epoch + 1).")
+    var to: String?
+
+    @Option(help: "Your own words for the receiver; - reads standard input.")
+    var note: String?
+
+    @Option(help: "Also write the document to this path inside the repository.")
+    var write: String?
+
+    @Flag(help: "Let --write overwrite a tracked file.")
+    var force = false
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let agent = try workspace.actor()
+      let destination = try write.map { try HandoffFile.validate($0, workspace: workspace, force: force) }
+      let base = try workspace.snapshot().config().baseBranch
+      let branch = BranchReport.gather(workspace.repository, agent: agent, base: base)
+      let operation = HandoffOperation(
+        issueID: try Arguments.issueID(issue), receiver: to, note: note.map(Arguments.text), branch: branch)
+      let landed = try workspace.run(operation)
+      if let destination { try HandoffFile.write(landed.result.document, to: destination) }
+      if global.json {
+        Output.json(
+          .object([
+            "issue": landed.result.issue.json, "document": .string(landed.result.document), "branch": branch.json,
+            "path": .string(StatePaths.handoff(landed.result.issue.id)), "commit": .string(landed.commit?.hex ?? ""),
+          ]))
+      } else {
+        Output.text(landed.result.document)
+      }
+    }
+  }
+
+  struct Handoff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Read handoffs.", subcommands: [Show.self], defaultSubcommand: Show.self)
+
+    struct Show: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Print the latest handoff of an issue (older ones: git log ghp/state).",
+        discussion: "Example: ghp handoff show 4")
+
+      @OptionGroup var global: ReadOptions
+
+      @Argument(help: "The issue.")
+      var issue: String
+
+      func run() throws {
+        let state = try global.workspace().snapshot()
+        try state.requireInitialised()
+        let id = try Arguments.issueID(issue)
+        guard let text = try state.text(StatePaths.handoff(id)) else {
+          throw GHPError.invalidValue("issue", "#\(id) has no handoff (`ghp agent-handoff --issue \(id)` writes one)")
+        }
+        if global.json { Output.json(.object(["issue": .string(id), "document": .string(text)])) } else { Output.text(text) }
+      }
+    }
+  }
+
+  struct Prompt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Ready-to-paste instructions for an agent: worker, leader, or the AGENTS.md snippet.",
+      discussion: "Examples: ghp prompt worker --agent worker-2   ghp prompt leader   ghp prompt agents-md >> AGENTS.md")
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+      case worker, leader, agentsMd = "agents-md"
+      var template: String {
+        switch self {
+        case .worker: "worker-prompt.md"
+        case .leader: "leader-prompt.md"
+        case .agentsMd: "AGENTS.md"
+        }
+      }
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "worker, leader or agents-md.")
+    var kind: Kind
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let state = try workspace.snapshot()
+      let agent = (try? workspace.actor()) ?? (kind == .leader ? "the orchestrator" : "a worker")
+      let text = try PromptRenderer.render(kind.template, state: state, agent: agent)
+      if global.json { Output.json(.object(["prompt": .string(text)])) } else { Output.text(text) }
+    }
+  }
+
+  struct Reap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Act on stale agents (orchestrators): escalate to a human, or release their claims.",
+      discussion: """
+        The policy is onStale in .ghp/config.toml (default escalate); --release or --escalate overrides it.
+        Escalate raises one escalation per stale agent, never a second while the first is open.
+        Example: ghp reap --dry-run
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Show what would happen; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Release stale agents' claims for others.")
+    var release = false
+
+    @Flag(help: "Escalate each stale agent to a human.")
+    var escalate = false
+
+    func validate() throws {
+      if release && escalate { throw ValidationError("give --release or --escalate, not both") }
+    }
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let operation = ReapOperation(policy: release ? .release : escalate ? .escalate : nil)
+      let actions: [ReapOperation.Action]
+      var commit: ObjectID?
+      if dryRun {
+        actions = try operation.apply(to: workspace.snapshot(), actor: workspace.actor(), clock: workspace.clock).1
+      } else {
+        let landed = try workspace.run(operation)
+        actions = landed.result
+        commit = landed.commit
+      }
+      if global.json {
+        Output.json(
+          .object([
+            "dryRun": .bool(dryRun), "commit": commit.map { .string($0.hex) } ?? .null,
+            "agents": .array(
+              actions.map {
+                .object([
+                  "agent": .string($0.agent), "lastHeartbeat": .string(RFC3339.format($0.lastHeartbeat)),
+                  "outcome": .string($0.outcome), "changed": .bool($0.changed),
+                ])
+              }),
+          ]))
+        return
+      }
+      if actions.isEmpty { return Output.line("No stale agents.") }
+      for action in actions {
+        Output.line("\(action.agent): silent since \(RFC3339.format(action.lastHeartbeat)): \(dryRun && action.changed ? "would be " : "")\(action.outcome)")
+      }
+    }
+  }
+
+  struct ClaimCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "claim-check",
+      abstract: "Exit 0 if you still hold the issue at that epoch, 3 otherwise (for hooks and scripts).",
+      discussion: "Example: ghp claim-check 4 --epoch 2")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The issue.")
+    var issue: String
+
+    @Option(help: "The epoch the work began under.")
+    var epoch: Int
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let held = try GHPKit.ClaimCheck.check(
+        workspace.snapshot(), issueID: try Arguments.issueID(issue), epoch: epoch, agent: workspace.actor())
+      if global.json {
+        Output.json(.object(["issue": held.json, "holds": .bool(true)]))
+      } else {
+        Output.line("You hold #\(held.id) at epoch \(held.epoch).")
+      }
+    }
+  }
+}
