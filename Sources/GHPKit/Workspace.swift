@@ -34,6 +34,15 @@ public final class Workspace {
     explicitAgent = agent
   }
 
+  /// For git hooks: the repository as git's environment names it (see `Repository(fromEnvironment:)`).
+  public init(hookEnvironment environment: [String: String], agent: String? = nil) throws(GHPError) {
+    do { repository = try Repository(fromEnvironment: ()) } catch { throw .notARepository(environment["GIT_DIR"] ?? ".") }
+    ledger = try Ledger(repository: repository)
+    clock = try Clock.fromEnvironment(environment)
+    self.environment = environment
+    explicitAgent = agent
+  }
+
   /// Path of this worktree's own config file (`config.worktree` in its git folder).
   public var worktreeConfigPath: String {
     let dir = repository.gitDirectory

@@ -3,7 +3,7 @@ import GHPKit
 
 // ghp-bench: prints ghp's figures and their ratios to baselines measured in the same run.
 //
-//   swift run -c release ghp-bench [--quick] [ledger|queue]
+//   swift run -c release ghp-bench [--quick] [ledger|queue|hooks]
 //
 // Run it on a quiet machine; every figure is a median or a rate over many runs, never a promise.
 
@@ -20,6 +20,7 @@ do {
   let only = arguments.first { !$0.hasPrefix("-") }
   if only == nil || only == "ledger" { try LedgerBench.run(quick: quick, report: &report) }
   if only == nil || only == "queue" { try QueueBench.run(quick: quick, report: &report) }
+  if only == nil || only == "hooks" { try HookBench.run(quick: quick, report: &report) }
 } catch {
   Harness.cleanUp()
   print("ghp-bench: \(error)")

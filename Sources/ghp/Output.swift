@@ -52,6 +52,22 @@ enum Output {
     }
   }
 
+  /// Replaces a file's content.
+  static func writeFile(_ path: String, _ text: String) throws {
+    guard let file = fopen(path, "w") else { throw GHPError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+    defer { fclose(file) }
+    let bytes = Array(text.utf8)
+    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw GHPError.io("cannot write \(path)") }
+  }
+
+  /// The absolute path of this executable (hooks call it when `ghp` is not on PATH).
+  static var executablePath: String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { return CommandLine.arguments[0] }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
   /// Reads all of standard input (for `-` arguments).
   static func readStandardInput() -> String {
     var bytes: [UInt8] = []

@@ -92,3 +92,56 @@ extension Repository {
     return git_index_get_bypath(index, path, 0) != nil
   }
 }
+
+// MARK: - Branches and worktrees
+
+extension Repository {
+  /// Creates `refs/heads/<name>` at `target` (fails if it exists).
+  public func createBranch(_ name: String, at target: ObjectID) throws(GitError) {
+    let commit = try self.commit(target)
+    var ref: OpaquePointer?
+    try check(git_branch_create(&ref, pointer, name, commit.pointer, 0))
+    git_reference_free(ref)
+  }
+
+  /// Deletes a local branch.
+  public func deleteBranch(_ name: String) throws(GitError) {
+    var ref: OpaquePointer?
+    try check(git_branch_lookup(&ref, pointer, name, GIT_BRANCH_LOCAL))
+    defer { git_reference_free(ref) }
+    try check(git_branch_delete(ref))
+  }
+
+  /// Adds a linked worktree named `name` at `path` with `branch` checked out.
+  public func addWorktree(name: String, path: String, branch: String) throws(GitError) {
+    var ref: OpaquePointer?
+    try check(git_reference_lookup(&ref, pointer, "refs/heads/\(branch)"))
+    defer { git_reference_free(ref) }
+    var options = git_worktree_add_options()
+    try check(git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)))
+    options.ref = ref
+    var worktree: OpaquePointer?
+    try check(git_worktree_add(&worktree, pointer, name, path, &options))
+    git_worktree_free(worktree)
+  }
+
+  /// Removes a linked worktree: its working folder and its administrative files.
+  public func removeWorktree(name: String) throws(GitError) {
+    var worktree: OpaquePointer?
+    try check(git_worktree_lookup(&worktree, pointer, name))
+    defer { git_worktree_free(worktree) }
+    var options = git_worktree_prune_options()
+    try check(git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)))
+    options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
+      | GIT_WORKTREE_PRUNE_LOCKED.rawValue
+    try check(git_worktree_prune(worktree, &options))
+  }
+
+  /// The folder of the linked worktree called `name`, if there is one.
+  public func worktreePath(name: String) -> String? {
+    var worktree: OpaquePointer?
+    guard git_worktree_lookup(&worktree, pointer, name) == 0 else { return nil }
+    defer { git_worktree_free(worktree) }
+    return git_worktree_path(worktree).map { String(cString: $0) }
+  }
+}

@@ -20,6 +20,16 @@ public final class Repository {
     pointer = out!
   }
 
+  /// Opens the repository the way git's own environment names it (`GIT_DIR`, `GIT_INDEX_FILE`,
+  /// `GIT_OBJECT_DIRECTORY`, `GIT_ALTERNATE_OBJECT_DIRECTORIES`), as hooks must: during
+  /// `pre-receive` the pushed objects are only in a quarantine folder those variables name.
+  public init(fromEnvironment: Void) throws(GitError) {
+    GitRuntime.ensure()
+    var out: OpaquePointer?
+    try check(git_repository_open_ext(&out, nil, GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, nil))
+    pointer = out!
+  }
+
   /// Takes ownership of a handle libgit2 opened.
   init(owning pointer: OpaquePointer) {
     GitRuntime.ensure()
@@ -259,6 +269,68 @@ public final class Repository {
   }
 
   // MARK: - History
+
+  /// The paths that differ between a tree and the index that a commit is about to record.
+  public func stagedPaths() throws(GitError) -> [String] {
+    var index: OpaquePointer?
+    try check(git_repository_index(&index, pointer))
+    defer { git_index_free(index) }
+    var head: Tree?
+    if let headID = try referenceTarget("HEAD") { head = try tree(commit(headID).treeID) }
+    var diff: OpaquePointer?
+    try check(git_diff_tree_to_index(&diff, pointer, head?.pointer, index, nil))
+    defer { git_diff_free(diff) }
+    var paths: [String] = []
+    for position in 0..<git_diff_num_deltas(diff) {
+      guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
+      if let path = delta.new_file.path { paths.append(String(cString: path)) }
+      if let old = delta.old_file.path, delta.status == GIT_DELTA_RENAMED { paths.append(String(cString: old)) }
+    }
+    return Array(Set(paths)).sorted()
+  }
+
+  /// The paths a commit changes against its first parent (all its files for a root commit).
+  public func changedPaths(of id: ObjectID) throws(GitError) -> [String] {
+    let commit = try self.commit(id)
+    let parent: ObjectID?
+    if commit.parentCount > 0 {
+      var out: OpaquePointer?
+      try check(git_commit_parent(&out, commit.pointer, 0))
+      parent = Commit(out!).treeID
+    } else {
+      parent = nil
+    }
+    let base: ObjectID
+    if let parent { base = parent } else { base = try emptyTree() }
+    return try treeDeltas(from: base, to: commit.treeID).map(\.path)
+  }
+
+  /// Commits reachable from `tip` and from none of `hidden` nor of the refs matching `hiddenGlobs`.
+  public func newCommits(tip: ObjectID, hiding hidden: [ObjectID], hidingGlobs: [String]) throws(GitError) -> [Commit] {
+    var walker: OpaquePointer?
+    try check(git_revwalk_new(&walker, pointer))
+    defer { git_revwalk_free(walker) }
+    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
+    var start = tip.raw
+    try check(git_revwalk_push(walker, &start))
+    for id in hidden {
+      var raw = id.raw
+      _ = git_revwalk_hide(walker, &raw)
+    }
+    for glob in hidingGlobs { _ = git_revwalk_hide_glob(walker, glob) }
+    var commits: [Commit] = []
+    var oid = git_oid()
+    while git_revwalk_next(&oid, walker) == 0 { commits.append(try commit(ObjectID(oid))) }
+    return commits
+  }
+
+  /// Whether `ancestor` is reachable from `descendant` (or is it).
+  public func isAncestor(_ ancestor: ObjectID, of descendant: ObjectID) throws(GitError) -> Bool {
+    if ancestor == descendant { return true }
+    var a = descendant.raw
+    var b = ancestor.raw
+    return try check(git_graph_descendant_of(pointer, &a, &b)) == 1
+  }
 
   /// Calls `body` with each commit reachable from `tip`, newest first, until it returns false.
   public func walk(from tip: ObjectID, _ body: (Commit) throws -> Bool) throws {

@@ -47,8 +47,8 @@ public struct CommitMessage: Equatable, Sendable {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// Reads a state commit's message; nil when it has no `Ghp-Op` trailer (a commit made by hand).
-  public static func parse(_ message: String) -> CommitMessage? {
+  /// The `Ghp-*` trailers of the last paragraph of a message.
+  public static func trailers(_ message: String) -> [String: String] {
     var trailers: [String: String] = [:]
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
     for line in lines.reversed() {
@@ -60,6 +60,13 @@ public struct CommitMessage: Equatable, Sendable {
       let value = line[line.index(after: colon)...].drop { $0 == " " }
       trailers[key] = String(value)
     }
+    return trailers
+  }
+
+  /// Reads a state commit's message; nil when it has no `Ghp-Op` trailer (a commit made by hand).
+  public static func parse(_ message: String) -> CommitMessage? {
+    let trailers = trailers(message)
+    let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
     guard let op = trailers["Ghp-Op"], let agent = trailers["Ghp-Agent"] else { return nil }
     return CommitMessage(
       subject: lines.first.map(String.init) ?? "", op: op, agent: agent, issue: trailers["Ghp-Issue"],

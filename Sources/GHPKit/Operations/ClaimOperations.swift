@@ -95,14 +95,8 @@ public struct ReleaseOperation: StateOperation {
     }
     if holder != actor {
       guard try state.role(of: actor) == .orchestrator else { throw issue.refusal(for: actor, action: "release") }
-      issue.lastRelease = LostClaim(issue: issue.id, epoch: issue.epoch, by: actor, at: clock.now, reason: reason ?? "released by an orchestrator")
-      issue.lastReleasedFrom = holder
     }
-    issue.status = .open
-    issue.assignee = nil
-    issue.claimedAt = nil
-    issue.epoch += 1
-    issue.updatedAt = clock.now
+    issue.reopen(at: clock.now, takenBy: holder == actor ? nil : actor, reason: reason ?? "released by an orchestrator")
     var agents = try state.agents()
     agents.finish(
       holder, issue: issue.id, action: "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? ""), clock: clock,

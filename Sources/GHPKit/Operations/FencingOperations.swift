@@ -91,16 +91,9 @@ public struct ReapOperation: StateOperation {
         var updated = record
         for id in held {
           var issue = try state.requireIssue(id)
-          let lost = LostClaim(issue: id, epoch: issue.epoch, by: actor, at: clock.now, reason: reason)
-          issue.status = .open
-          issue.assignee = nil
-          issue.claimedAt = nil
-          issue.epoch += 1
-          issue.updatedAt = clock.now
-          issue.lastRelease = lost
-          issue.lastReleasedFrom = name
+          issue.reopen(at: clock.now, takenBy: actor, reason: reason)
           change.put(StatePaths.issue(id), json: issue.json)
-          updated.lostClaims.append(lost)
+          updated.lostClaims.append(issue.lastRelease!)
         }
         updated.issue = nil
         updated.status = "stale"

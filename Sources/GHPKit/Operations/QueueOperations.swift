@@ -119,6 +119,10 @@ public struct AssignOperation: StateOperation {
       throw .refused("#\(issue.id) is \(issue.status.rawValue); only an open or claimed issue can be assigned")
     }
     let previous = issue.status == .claimed ? issue.assignee : nil
+    if previous != nil {
+      issue.lastRelease = LostClaim(issue: issue.id, epoch: issue.epoch, by: actor, at: clock.now, reason: "reassigned to \(agent)")
+      issue.lastReleasedFrom = previous
+    }
     var agents = try state.agents()
     if let previous { agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false) }
     handOver(&issue, to: agent, agents: &agents, clock: clock, status: "assigned", action: "Assigned #\(issue.id) by \(actor)")
@@ -211,11 +215,8 @@ public struct FailOperation: StateOperation {
     let holder = issue.assignee ?? actor
     issue.attempts += 1
     issue.failures.append(Issue.Failure(agent: holder, at: clock.now, reason: reason))
-    issue.status = issue.attempts >= (try state.config().maxAttempts) ? .dead : .open
-    issue.assignee = nil
-    issue.claimedAt = nil
-    issue.epoch += 1
-    issue.updatedAt = clock.now
+    issue.reopen(at: clock.now)
+    if issue.attempts >= (try state.config().maxAttempts) { issue.status = .dead }
     var agents = try state.agents()
     agents.finish(holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor)
     let fate = issue.status == .dead ? "dead after \(issue.attempts) attempts" : "attempt \(issue.attempts)"

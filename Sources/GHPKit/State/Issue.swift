@@ -46,6 +46,20 @@ public struct Issue: Equatable, Sendable {
     self.updatedAt = createdAt
   }
 
+  /// Back to open with epoch + 1. When someone other than the holder does it (`by` set), the
+  /// issue remembers who took it from whom, when and why, so the former holder can be told.
+  mutating func reopen(at time: Int64, takenBy taker: String? = nil, reason: String = "") {
+    if let taker, let holder = assignee {
+      lastRelease = LostClaim(issue: id, epoch: epoch, by: taker, at: time, reason: reason)
+      lastReleasedFrom = holder
+    }
+    status = .open
+    assignee = nil
+    claimedAt = nil
+    epoch += 1
+    updatedAt = time
+  }
+
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
     "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease",

@@ -13,11 +13,11 @@
 /// scanning records (dependencies are record indices), so no string is made for an issue that is
 /// not shown. A missing, old or damaged cache is rebuilt, never trusted.
 ///
-/// Layout: header | records (72 bytes each) | dependency table (UInt32 record indices) | strings.
+/// Layout: header | records (80 bytes each) | dependency table (UInt32 record indices) | strings.
 struct IssueTable {
-  static let magic: [UInt8] = Array("GHPIDX04".utf8)
+  static let magic: [UInt8] = Array("GHPIDX05".utf8)
   static let headerSize = 8 + 20 + 12
-  static let recordSize = 72
+  static let recordSize = 80
   static let missing = UInt32.max
 
   private(set) var tree: ObjectID
@@ -55,6 +55,11 @@ struct IssueTable {
 
   func id(_ index: Int) -> String { string(index, offset: 40, length: 44) }
   func title(_ index: Int) -> String { string(index, offset: 56, length: 60) }
+  /// The scope globs (stored joined by newlines).
+  func scope(_ index: Int) -> [String] {
+    load(index, 76, as: UInt32.self) == 0 ? [] : string(index, offset: 72, length: 76).split(separator: "\n").map(String.init)
+  }
+
   func assignee(_ index: Int) -> String? {
     load(index, 52, as: UInt32.self) == 0 ? nil : string(index, offset: 48, length: 52)
   }
@@ -127,6 +132,9 @@ struct IssueTable {
     store(UInt32(dependencyTable.count), index, 64)
     store(UInt32(dependencies.count), index, 68)
     dependencyTable.append(contentsOf: dependencies)
+    let scope = issue.scope.isEmpty ? (0, 0) : appendString(issue.scope.joined(separator: "\n"))
+    store(scope.0, index, 72)
+    store(scope.1, index, 76)
   }
 
   private mutating func appendRecord() -> Int {
@@ -172,13 +180,22 @@ struct IssueTable {
     var liveDependencies = 0
     for index in 0..<count {
       liveStrings += Int(load(index, 44, as: UInt32.self)) + Int(load(index, 52, as: UInt32.self))
-        + Int(load(index, 60, as: UInt32.self))
+        + Int(load(index, 60, as: UInt32.self)) + Int(load(index, 76, as: UInt32.self))
       liveDependencies += Int(load(index, 68, as: UInt32.self))
     }
     return (strings.count > 2 * liveStrings + (256 << 10)) || (dependencyTable.count > 2 * liveDependencies + (64 << 10))
   }
 
   // MARK: - Queries
+
+  /// Claimed issues held by someone other than `agent` that have a scope: (id, holder, globs).
+  func scopesHeld(notBy agent: String) -> [(index: Int, globs: [String])] {
+    (0..<count).compactMap { index in
+      guard status(index) == .claimed, load(index, 76, as: UInt32.self) != 0, let holder = assignee(index), holder != agent
+      else { return nil }
+      return (index, scope(index))
+    }
+  }
 
   /// Open issues whose every dependency is done, in queue order.
   func ready() -> [Int] {
@@ -232,7 +249,7 @@ struct IssueTable {
     strings = Array(bytes[dependencyEnd...])
     for index in 0..<count {
       guard load(index, 20, as: UInt8.self) < 4 else { return nil }
-      for (offset, length) in [(40, 44), (48, 52), (56, 60)] {
+      for (offset, length) in [(40, 44), (48, 52), (56, 60), (72, 76)] {
         guard Int(load(index, offset, as: UInt32.self)) + Int(load(index, length, as: UInt32.self)) <= stringCount else { return nil }
       }
       let start = Int(load(index, 64, as: UInt32.self))

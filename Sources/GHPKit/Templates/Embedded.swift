@@ -209,5 +209,53 @@ Every `ghp` command takes `--json` for output you can parse.
 """#,
   ]
   /// `hooks/` by file name.
-  public static let hooks: [String: String] = [:]
+  public static let hooks: [String: String] = [
+    "pre-commit": #"""
+#!/bin/sh
+# ghp-hook pre-commit: refuses a commit that touches a shared file without an approval, or a file in
+# the scope of an issue another agent holds.
+# Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
+# as pre-commit.ghp-chained and runs first; its refusal stands.
+chained="$0.ghp-chained"
+if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi
+exec "${GHP_BIN:-ghp}" hook pre-commit "$@"
+
+"""#,
+    "pre-push": #"""
+#!/bin/sh
+# ghp-hook pre-push: checks every commit being pushed (so a commit made with --no-verify is caught
+# here): shared files, scopes, and fencing of work from a claim that was taken away.
+# Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
+# as pre-push.ghp-chained and runs first, with the same input; its refusal stands.
+input=$(cat)
+chained="$0.ghp-chained"
+if [ -x "$chained" ]; then printf '%s\n' "$input" | "$chained" "$@" || exit $?; fi
+printf '%s\n' "$input" | exec "${GHP_BIN:-ghp}" hook pre-push "$@"
+
+"""#,
+    "pre-receive": #"""
+#!/bin/sh
+# ghp-hook pre-receive: for a shared server repository (`ghp hooks install --server`): agent X may
+# update only agent/X, ghp/state moves only by fast-forward, and every pushed commit passes the
+# same rules as on the agents' machines. It cannot be skipped by the pusher.
+# Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
+# as pre-receive.ghp-chained and runs first, with the same input; its refusal stands.
+input=$(cat)
+chained="$0.ghp-chained"
+if [ -x "$chained" ]; then printf '%s\n' "$input" | "$chained" "$@" || exit $?; fi
+printf '%s\n' "$input" | exec "${GHP_BIN:-ghp}" hook pre-receive "$@"
+
+"""#,
+    "prepare-commit-msg": #"""
+#!/bin/sh
+# ghp-hook prepare-commit-msg: adds the Ghp-Agent, Ghp-Issue and Ghp-Epoch trailers (the claim the
+# commit is made under) to an agent's commit message. --no-verify does not skip this hook.
+# Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
+# as prepare-commit-msg.ghp-chained and runs first; its refusal stands.
+chained="$0.ghp-chained"
+if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi
+exec "${GHP_BIN:-ghp}" hook prepare-commit-msg "$@"
+
+"""#,
+  ]
 }

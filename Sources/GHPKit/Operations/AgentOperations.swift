@@ -1,0 +1,219 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Registers an agent with its role and branch (orchestrators). Registering again with the same
+/// role changes nothing, so `ghp agent add` can be re-run after a failure.
+public struct RegisterAgentOperation: StateOperation {
+  public var name: String
+  public var role: AgentRecord.Role
+
+  public init(name: String, role: AgentRecord.Role) {
+    self.name = name
+    self.role = role
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, AgentRecord) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "add agents")
+    try AgentName.validate(name)
+    var agents = try state.agents()
+    if let existing = agents.agents[name], existing.role == role, existing.branch == "agent/\(name)" {
+      return (nil, existing)
+    }
+    var record = agents.agents[name] ?? AgentRecord(status: "idle", lastAction: "Added by \(actor)", timestamp: clock.now)
+    record.role = role
+    record.branch = "agent/\(name)"
+    agents.agents[name] = record
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): add agent \(name) (\(role.rawValue))", op: "agent-add", agent: actor,
+        arguments: .object(["name": .string(name), "role": .string(role.rawValue)])))
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, record)
+  }
+}
+
+/// Unregisters an agent and releases its claims (epoch + 1), recording why (orchestrators).
+public struct UnregisterAgentOperation: StateOperation {
+  public var name: String
+
+  public init(name: String) { self.name = name }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [String]) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "remove agents")
+    var agents = try state.agents()
+    guard agents.agents[name] != nil else { throw .unknownAgent(name) }
+    var change = Change(message: CommitMessage(subject: "", op: "agent-remove", agent: actor, arguments: .object(["name": .string(name)])))
+    let held = try state.issueSummaries().filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes)
+    for id in held {
+      var issue = try state.requireIssue(id)
+      issue.reopen(at: clock.now, takenBy: actor, reason: "agent \(name) removed")
+      change.put(StatePaths.issue(id), json: issue.json)
+    }
+    agents.agents[name] = nil
+    change.put(StatePaths.agentStatus, json: agents.json)
+    change.message.subject = "\(actor): remove agent \(name)" + (held.isEmpty ? "" : " (released " + held.map { "#\($0)" }.joined(separator: ", ") + ")")
+    return (change, held)
+  }
+}
+
+/// `ghp agent add/list/remove`: the branch, worktree and registration of each agent.
+public enum AgentWorktrees {
+  /// Where an agent's worktree goes by default: `<worktreeRoot>/<repository>-<agent>`, the root
+  /// relative to the repository's top folder.
+  public static func defaultPath(_ workspace: Workspace, agent: String, config: Config) -> String? {
+    guard let top = workspace.repository.workingDirectory.map({ $0.hasSuffix("/") ? String($0.dropLast()) : $0 }) else {
+      return nil
+    }
+    var mainTop = top
+    if let main = try? Repository(discovering: workspace.repository.commonDirectory), var folder = main.workingDirectory {
+      if folder.hasSuffix("/") { folder.removeLast() }
+      mainTop = folder
+    }
+    let name = mainTop.split(separator: "/").last.map(String.init) ?? "repo"
+    let configured = config.worktreeRoot.hasPrefix("/") ? config.worktreeRoot : "\(mainTop)/\(config.worktreeRoot)"
+    let root = HandoffFile.realPath(configured) ?? configured
+    return "\(root)/\(name)-\(agent)"
+  }
+
+  public struct Added: Sendable {
+    public var record: AgentRecord
+    public var path: String
+    public var branch: String
+    public var createdBranch: Bool
+  }
+
+  /// Registers the agent (one commit), creates `agent/<name>` from `base` and a worktree for it, and
+  /// sets the worktree's own `ghp.agent`.
+  public static func add(
+    _ workspace: Workspace, name: String, role: AgentRecord.Role, base: String?, path: String?
+  ) throws(GHPError) -> Added {
+    try AgentName.validate(name)
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    let config = try state.config()
+    let base = base ?? config.baseBranch
+    let branch = "agent/\(name)"
+    let repository = workspace.repository
+    guard let target = path ?? defaultPath(workspace, agent: name, config: config) else {
+      throw .invalidValue("--path", "this repository has no working tree; give --path")
+    }
+    let existingWorktree = repository.worktreePath(name: name)
+    if existingWorktree == nil && access(target, F_OK) == 0 {
+      throw .invalidValue("--path", "\(target) already exists; give another --path")
+    }
+    let branchTip: ObjectID?
+    let baseTip: ObjectID?
+    do {
+      branchTip = try repository.referenceTarget("refs/heads/\(branch)")
+      baseTip = try repository.referenceTarget("refs/heads/\(base)")
+    } catch {
+      throw .git(error)
+    }
+    if branchTip == nil && baseTip == nil {
+      throw .invalidValue("--base", "there is no branch \(base) to start agent/\(name) from (give --base BRANCH)")
+    }
+    // The state first: it checks the caller's authority before anything is made.
+    let landed = try workspace.run(RegisterAgentOperation(name: name, role: role))
+    do {
+      if branchTip == nil { try repository.createBranch(branch, at: baseTip!) }
+      if existingWorktree == nil { try repository.addWorktree(name: name, path: target, branch: branch) }
+    } catch {
+      throw .io("agent \(name) is registered, but its worktree could not be made: \(error.message); fix that and run `ghp agent add \(name)` again")
+    }
+    let common = repository.commonDirectory
+    let adminFolder = (common.hasSuffix("/") ? common : common + "/") + "worktrees/\(name)"
+    do {
+      try Repository.setConfigString("extensions.worktreeConfig", "true", inFile: (common.hasSuffix("/") ? common : common + "/") + "config")
+      try Repository.setConfigString("ghp.agent", name, inFile: adminFolder + "/config.worktree")
+    } catch {
+      throw .git(error)
+    }
+    return Added(record: landed.result, path: existingWorktree ?? target, branch: branch, createdBranch: branchTip == nil)
+  }
+
+  /// Refuses to drop a branch with commits not in the base, or a worktree with uncommitted work,
+  /// unless forced; releases the agent's claims; removes the worktree and (unless kept) the branch.
+  public static func remove(_ workspace: Workspace, name: String, force: Bool, keepBranch: Bool) throws(GHPError) -> [String] {
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    try state.requireOrchestrator(try workspace.actor(), toDo: "remove agents")
+    let repository = workspace.repository
+    let base = try state.config().baseBranch
+    let branch = "agent/\(name)"
+    if !force {
+      do {
+        if let tip = try repository.referenceTarget("refs/heads/\(branch)") {
+          let baseTip = try repository.referenceTarget("refs/heads/\(base)")
+          let unmerged = try repository.commits(from: tip, hiding: baseTip, limit: 5)
+          if !keepBranch && !unmerged.isEmpty {
+            let listed = unmerged.map { "\($0.id.short) \($0.subject)" }.joined(separator: "; ")
+            throw GHPError.refused("\(branch) has commits not in \(base) (\(listed)): merge them, or pass --keep-branch or --force")
+          }
+        }
+        if let path = repository.worktreePath(name: name), let opened = try? Repository(discovering: path) {
+          let dirty = try opened.uncommittedPaths(limit: 5)
+          if !dirty.isEmpty {
+            throw GHPError.refused("\(path) has uncommitted work (\(dirty.joined(separator: ", "))): commit it, or pass --force")
+          }
+        }
+      } catch let error as GitError {
+        throw .git(error)
+      } catch {
+        throw error as! GHPError
+      }
+    }
+    let released = try workspace.run(UnregisterAgentOperation(name: name)).result
+    do {
+      if repository.worktreePath(name: name) != nil { try repository.removeWorktree(name: name) }
+      if !keepBranch, try repository.referenceTarget("refs/heads/\(branch)") != nil { try repository.deleteBranch(branch) }
+    } catch {
+      throw .git(error)
+    }
+    return released
+  }
+
+  /// One line of `ghp agent list`.
+  public struct Listing: Sendable {
+    public var name: String
+    public var record: AgentRecord
+    public var worktree: String?
+    public var ahead: Int?
+    public var behind: Int?
+    public var claims: [String]
+    public var age: Int64
+
+    public var json: JSON {
+      .object([
+        "name": .string(name), "role": .string(record.role.rawValue), "branch": record.branch.map { .string($0) } ?? .null,
+        "worktree": worktree.map { .string($0) } ?? .null, "ahead": ahead.map { .int($0) } ?? .null,
+        "behind": behind.map { .int($0) } ?? .null, "claims": .array(claims.map { IssueReference.write($0) }),
+        "heartbeatAge": .int(Int(age)), "status": .string(record.status),
+      ])
+    }
+  }
+
+  public static func list(_ workspace: Workspace) throws(GHPError) -> [Listing] {
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    let repository = workspace.repository
+    let base = try? repository.referenceTarget("refs/heads/\(state.config().baseBranch)")
+    let worktrees = repository.worktrees()
+    let summaries = try state.issueSummaries()
+    return try state.agents().agents.sorted { $0.key < $1.key }.map { name, record in
+      let branch = record.branch ?? "agent/\(name)"
+      let tip = try? repository.referenceTarget("refs/heads/\(branch)")
+      var counts: (ahead: Int, behind: Int)?
+      if let tip, let base { counts = try? repository.aheadBehind(tip, base) }
+      return Listing(
+        name: name, record: record, worktree: worktrees.first { $0.branch == "refs/heads/\(branch)" }?.path,
+        ahead: counts?.ahead, behind: counts?.behind,
+        claims: summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes),
+        age: workspace.clock.now - record.timestamp)
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/// One rule a commit breaks, said so that the agent knows what to ask for.
+public struct EditViolation: Sendable, Equatable {
+  public var path: String
+  public var message: String
+}
+
+/// The authority rules on edits, read from the state branch (never from the agent's checkout):
+/// shared files need an approval; files in the scope of an issue someone else holds are theirs.
+public enum EditPolicy {
+  /// The rules `agent` breaks by touching `paths` in a commit made at `time` (seconds), and the
+  /// once-approvals the commit uses.
+  public static func check(
+    paths: [String], agent: String, time: Int64? = nil, state: StateSnapshot
+  ) throws(GHPError) -> (violations: [EditViolation], approvalsUsed: [String]) {
+    guard state.exists, !paths.isEmpty else { return ([], []) }
+    let config = try state.config()
+    let isOrchestrator = try state.role(of: agent) == .orchestrator
+    var violations: [EditViolation] = []
+    var used: [String] = []
+
+    if !isOrchestrator || config.sharedAppliesToOrchestrators {
+      let shared = config.sharedGlobs.map(Glob.init)
+      let approvals = try state.approvals().filter { $0.agent == agent }
+      for path in paths {
+        guard let rule = shared.first(where: { $0.matches(path) }) else { continue }
+        // A used once-approval still covers the commit that used it (made before it was used).
+        let approval = approvals.first { approval in
+          approval.globs.contains { Glob($0).matches(path) }
+            && (approval.isActive || (time != nil && approval.usedAt.map { time! <= $0 } == true))
+        }
+        if let approval {
+          if approval.once && approval.isActive { used.append(approval.id) }
+          continue
+        }
+        violations.append(
+          EditViolation(
+            path: path,
+            message:
+              "\(path) is a shared file (shared glob '\(rule.pattern)' in .ghp/config.toml) and \(agent) has no approval for it; ask: ghp agent-escalate \"Approval needed to edit \(path)\" --severity high   (an orchestrator grants it: ghp approve \(agent) \(path))"
+          ))
+      }
+    }
+
+    if !isOrchestrator, let table = try state.issueTable() {
+      // Scopes come from the issue table: no issue document is read unless a path falls in one.
+      let scopes = table.scopesHeld(notBy: agent).map { (index: $0.index, globs: $0.globs.map(Glob.init)) }
+      for path in paths {
+        guard let (index, glob) = scopes.lazy.compactMap({ entry in entry.globs.first { $0.matches(path) }.map { (entry.index, $0) } }).first
+        else { continue }
+        let issue = try state.requireIssue(table.id(index))
+        violations.append(
+          EditViolation(
+            path: path,
+            message:
+              "\(path) is in the scope of #\(issue.id) ('\(glob.pattern)'), \(holderDescription(issue).dropFirst("#\(issue.id) is ".count)); ask: ghp agent-escalate \"Need to edit \(path), in the scope of #\(issue.id)\" --issue \(issue.id)"
+          ))
+      }
+    }
+    return (violations, Array(Set(used)).sorted())
+  }
+
+  /// Fencing: a commit made under a claim that was later taken from its author (reaped, or released
+  /// or reassigned by an orchestrator) is a returning zombie's work.
+  public static func fencingViolation(issueID: String, epoch: Int, agent: String, commit: String, state: StateSnapshot)
+    throws(GHPError) -> EditViolation?
+  {
+    guard state.exists, let issue = try state.issue(issueID) else { return nil }
+    guard issue.lastReleasedFrom == agent, let release = issue.lastRelease, epoch <= release.epoch else { return nil }
+    let now = issue.status == .claimed ? "held by \(issue.assignee ?? "?") (epoch \(issue.epoch))" : "\(issue.status.rawValue) (epoch \(issue.epoch))"
+    return EditViolation(
+      path: "",
+      message:
+        "commit \(commit) was made by \(agent) under #\(issue.id) epoch \(epoch), but that claim was released by \(release.by) at \(RFC3339.format(release.at)) (\(release.reason)); #\(issue.id) is now \(now): this is stale work — check with `ghp claim-check \(issue.id) --epoch \(epoch)`, then claim again or hand the work to the holder"
+    )
+  }
+}

@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Installs ghp's hooks from the copies embedded in the binary. A hook the repository already had
+/// is kept as `<name>.ghp-chained` and run first; installing twice changes nothing; uninstalling
+/// puts back what was there.
+public enum HookInstaller {
+  public static let clientHooks = ["pre-commit", "prepare-commit-msg", "pre-push"]
+  public static let serverHooks = ["pre-receive"]
+  static let marker = "# ghp-hook "
+  static let chainedSuffix = ".ghp-chained"
+
+  /// Where git runs hooks: `core.hooksPath` (relative to the top of the worktree) or the common
+  /// git folder's `hooks/`.
+  public static func hooksDirectory(_ repository: Repository) -> String {
+    if let configured = repository.configString("core.hooksPath"), !configured.isEmpty {
+      if configured.hasPrefix("/") { return configured }
+      let top = repository.workingDirectory ?? repository.commonDirectory
+      return (top.hasSuffix("/") ? top : top + "/") + configured
+    }
+    let common = repository.commonDirectory
+    return (common.hasSuffix("/") ? common : common + "/") + "hooks"
+  }
+
+  public struct Report: Sendable {
+    public var directory: String
+    public var installed: [String] = []
+    public var chained: [String] = []
+    public var restored: [String] = []
+    public var removed: [String] = []
+  }
+
+  /// `ghpBinary`: the absolute path the hooks call when `ghp` is not on PATH.
+  public static func install(_ repository: Repository, server: Bool, ghpBinary: String) throws(GHPError) -> Report {
+    let directory = hooksDirectory(repository)
+    var report = Report(directory: directory)
+    guard makeDirectories(directory) else { throw .io("cannot create \(directory): \(String(cString: strerror(errno)))") }
+    for name in server ? serverHooks : clientHooks {
+      guard let script = Embedded.hooks[name] else { continue }
+      let path = "\(directory)/\(name)"
+      if let existing = read(path), !existing.contains(marker) {
+        guard !exists(path + chainedSuffix) else {
+          throw .io("both \(path) and \(path + chainedSuffix) exist and neither is ghp's: move one away, then install again")
+        }
+        guard rename(path, path + chainedSuffix) == 0 else { throw .io("cannot keep \(path): \(String(cString: strerror(errno)))") }
+        report.chained.append(name)
+      }
+      let text = script.replacing("${GHP_BIN:-ghp}", with: "${GHP_BIN:-\(ghpBinary)}")
+      try write(text, to: path)
+      report.installed.append(name)
+    }
+    return report
+  }
+
+  public static func uninstall(_ repository: Repository) throws(GHPError) -> Report {
+    let directory = hooksDirectory(repository)
+    var report = Report(directory: directory)
+    for name in clientHooks + serverHooks {
+      let path = "\(directory)/\(name)"
+      if let existing = read(path), existing.contains(marker) {
+        unlink(path)
+        report.removed.append(name)
+      }
+      if exists(path + chainedSuffix), !exists(path) {
+        guard rename(path + chainedSuffix, path) == 0 else { throw .io("cannot restore \(path): \(String(cString: strerror(errno)))") }
+        report.restored.append(name)
+      }
+    }
+    return report
+  }
+
+  static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  static func read(_ path: String) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let count = fread(&buffer, 1, buffer.count, file)
+      if count == 0 { break }
+      bytes.append(contentsOf: buffer[0..<count])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  static func write(_ text: String, to path: String) throws(GHPError) {
+    let temporary = path + ".ghp-tmp"
+    guard let file = fopen(temporary, "w") else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
+    let bytes = Array(text.utf8)
+    let written = fwrite(bytes, 1, bytes.count, file)
+    fclose(file)
+    guard written == bytes.count, chmod(temporary, 0o755) == 0, rename(temporary, path) == 0 else {
+      unlink(temporary)
+      throw .io("cannot write \(path): \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// `mkdir -p` for an absolute path.
+  static func makeDirectories(_ path: String) -> Bool {
+    var prefix = ""
+    for component in path.split(separator: "/") {
+      prefix += "/" + component
+      if mkdir(prefix, 0o755) != 0 && errno != EEXIST { return false }
+    }
+    return true
+  }
+}

@@ -1,0 +1,145 @@
+/// An orchestrator's permission for an agent to edit shared files.
+public struct Approval: Equatable, Sendable {
+  public var id: String
+  public var agent: String
+  public var globs: [String]
+  public var by: String
+  public var at: Int64
+  /// Used up by the first commit that needs it.
+  public var once: Bool
+  public var usedAt: Int64?
+  public var note: String?
+
+  public var isActive: Bool { !(once && usedAt != nil) }
+
+  public func covers(_ path: String, for agent: String) -> Bool {
+    self.agent == agent && isActive && globs.contains { Glob($0).matches(path) }
+  }
+
+  public var json: JSON {
+    .object([
+      "id": .string(id), "agent": .string(agent), "globs": .array(globs.map { .string($0) }), "by": .string(by),
+      "at": .string(RFC3339.format(at)), "once": .bool(once), "usedAt": usedAt.map { .string(RFC3339.format($0)) } ?? .null,
+      "note": note.map { .string($0) } ?? .null,
+    ])
+  }
+
+  init?(json: JSON) {
+    guard let id = json["id"]?.stringValue ?? json["id"]?.intValue.map(String.init), let agent = json["agent"]?.stringValue,
+      let globs = json["globs"]?.arrayValue?.compactMap(\.stringValue), let by = json["by"]?.stringValue,
+      let at = json["at"]?.stringValue.flatMap(RFC3339.parse)
+    else { return nil }
+    self.init(
+      id: id, agent: agent, globs: globs, by: by, at: at, once: json["once"]?.boolValue ?? false,
+      usedAt: json["usedAt"]?.stringValue.flatMap(RFC3339.parse), note: json["note"]?.stringValue)
+  }
+
+  public init(id: String, agent: String, globs: [String], by: String, at: Int64, once: Bool, usedAt: Int64? = nil, note: String? = nil) {
+    self.id = id
+    self.agent = agent
+    self.globs = globs
+    self.by = by
+    self.at = at
+    self.once = once
+    self.usedAt = usedAt
+    self.note = note
+  }
+}
+
+extension StateSnapshot {
+  /// `.ghp/approvals.json`: `{"approvals": [...]}`.
+  public func approvals() throws(GHPError) -> [Approval] {
+    guard let json = try json(StatePaths.approvals) else { return [] }
+    guard let items = json["approvals"]?.arrayValue else {
+      throw .corruptDocument(path: StatePaths.approvals, commit: shortCommit, detail: "\"approvals\" is missing or not a list")
+    }
+    var out: [Approval] = []
+    for (index, item) in items.enumerated() {
+      guard let approval = Approval(json: item) else {
+        throw .corruptDocument(path: StatePaths.approvals, commit: shortCommit, detail: "approval \(index + 1) lacks id, agent, globs, by or at")
+      }
+      out.append(approval)
+    }
+    return out
+  }
+}
+
+func approvalsDocument(_ approvals: [Approval]) -> JSON { .object(["approvals": .array(approvals.map(\.json))]) }
+
+/// `ghp approve`: lets an agent edit shared files matching globs (orchestrators).
+public struct ApproveOperation: StateOperation {
+  public var agent: String
+  public var globs: [String]
+  public var once: Bool
+  public var note: String?
+
+  public init(agent: String, globs: [String], once: Bool, note: String?) {
+    self.agent = agent
+    self.globs = globs
+    self.once = once
+    self.note = note
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
+    try AgentName.validate(agent)
+    let globs = globs.map(\.trimmingSpaces).filter { !$0.isEmpty }
+    guard !globs.isEmpty else { throw .emptyText("the list of files") }
+    var approvals = try state.approvals()
+    let approval = Approval(
+      id: String((approvals.compactMap { Int($0.id) }.max() ?? 0) + 1), agent: agent, globs: globs, by: actor, at: clock.now,
+      once: once, note: note)
+    approvals.append(approval)
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")", op: "approve",
+        agent: actor, arguments: .object(["id": .string(approval.id), "to": .string(agent)])))
+    change.put(StatePaths.approvals, json: approvalsDocument(approvals))
+    return (change, approval)
+  }
+}
+
+/// `ghp revoke`: withdraws an approval (orchestrators).
+public struct RevokeOperation: StateOperation {
+  public var approvalID: String
+
+  public init(approvalID: String) { self.approvalID = approvalID }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "revoke approvals")
+    var approvals = try state.approvals()
+    guard let index = approvals.firstIndex(where: { $0.id == approvalID }) else {
+      throw .invalidValue("approval", "there is no approval \(approvalID) (see `ghp approvals`)")
+    }
+    let removed = approvals.remove(at: index)
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): revoke approval \(removed.id) of \(removed.agent)", op: "revoke", agent: actor,
+        arguments: .object(["id": .string(removed.id)])))
+    change.put(StatePaths.approvals, json: approvalsDocument(approvals))
+    return (change, removed)
+  }
+}
+
+/// Marks `--once` approvals as used by a commit that needed them.
+struct UseApprovalsOperation: StateOperation {
+  var ids: [String]
+
+  func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Void) {
+    var approvals = try state.approvals()
+    var used: [String] = []
+    for index in approvals.indices where ids.contains(approvals[index].id) && approvals[index].once && approvals[index].usedAt == nil {
+      approvals[index].usedAt = clock.now
+      used.append(approvals[index].id)
+    }
+    guard !used.isEmpty else { return (nil, ()) }
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): use approval \(used.joined(separator: ", ")) (once)", op: "approval-use", agent: actor,
+        arguments: .object(["ids": .array(used.map { .string($0) })])))
+    change.put(StatePaths.approvals, json: approvalsDocument(approvals))
+    return (change, ())
+  }
+}

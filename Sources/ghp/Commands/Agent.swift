@@ -1,0 +1,99 @@
+import ArgumentParser
+import GHPKit
+
+extension AgentRecord.Role: ExpressibleByArgument {}
+
+extension GHP {
+  struct Agent: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "One branch and one worktree per agent.", subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Register an agent, create its branch agent/<name> and its worktree (orchestrators).",
+        discussion: """
+          The worktree's own config gets ghp.agent, so every ghp command and hook run inside it knows who
+          it is. Default folder: <worktreeRoot>/<repository>-<name> (worktreeRoot in the config, default ..).
+          Example: ghp agent add worker-1 --base main
+          """)
+
+      @OptionGroup var global: GlobalOptions
+
+      @Argument(help: "The agent's name.")
+      var name: String
+
+      @Option(help: "worker or orchestrator.")
+      var role: AgentRecord.Role = .worker
+
+      @Option(help: "The branch to start from (default: baseBranch in the config).")
+      var base: String?
+
+      @Option(help: "Where to make the worktree.")
+      var path: String?
+
+      func run() throws {
+        let added = try AgentWorktrees.add(global.workspace(), name: name, role: role, base: base, path: path)
+        if global.json {
+          Output.json(
+            .object([
+              "name": .string(name), "role": .string(added.record.role.rawValue), "branch": .string(added.branch),
+              "worktree": .string(added.path),
+            ]))
+        } else {
+          Output.line("Added \(name) (\(added.record.role.rawValue)) on \(added.branch) in \(added.path).")
+          Output.line("Next: cd \(added.path) && ghp prompt worker")
+        }
+      }
+    }
+
+    struct List: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Every agent: role, branch, worktree, ahead/behind the base, claims, heartbeat age.",
+        discussion: "Example: ghp agent list --json")
+
+      @OptionGroup var global: GlobalOptions
+
+      func run() throws {
+        let listings = try AgentWorktrees.list(global.workspace())
+        if global.json { return Output.json(.array(listings.map(\.json))) }
+        if listings.isEmpty { return Output.line("No agents.") }
+        Output.text(
+          TextTable.render(
+            header: ["AGENT", "ROLE", "BRANCH", "AHEAD", "BEHIND", "CLAIMS", "HEARTBEAT", "WORKTREE"],
+            rows: listings.map {
+              [
+                $0.name, $0.record.role.rawValue, $0.record.branch ?? "-", $0.ahead.map(String.init) ?? "-",
+                $0.behind.map(String.init) ?? "-", $0.claims.isEmpty ? "-" : $0.claims.map { "#\($0)" }.joined(separator: ","),
+                Duration.describe($0.age) + " ago", $0.worktree ?? "-",
+              ]
+            }))
+      }
+    }
+
+    struct Remove: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Release an agent's claims, remove its worktree and (unless kept) its branch (orchestrators).",
+        discussion: "Refuses a branch with commits not in the base, or uncommitted work, unless --force.\nExample: ghp agent remove worker-1")
+
+      @OptionGroup var global: GlobalOptions
+
+      @Argument(help: "The agent's name.")
+      var name: String
+
+      @Flag(help: "Remove even with unmerged commits or uncommitted work.")
+      var force = false
+
+      @Flag(help: "Keep the branch agent/<name>.")
+      var keepBranch = false
+
+      func run() throws {
+        let released = try AgentWorktrees.remove(global.workspace(), name: name, force: force, keepBranch: keepBranch)
+        if global.json {
+          Output.json(.object(["removed": .string(name), "released": .array(released.map { .string($0) })]))
+        } else {
+          Output.line("Removed \(name)" + (released.isEmpty ? "." : "; released " + released.map { "#\($0)" }.joined(separator: ", ") + "."))
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import GHPKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension GHP {
+  struct Hooks: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Install or remove the git hooks that enforce who may edit what.",
+      subcommands: [Install.self, Uninstall.self])
+
+    struct Install: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Install pre-commit, prepare-commit-msg and pre-push (or, with --server, pre-receive).",
+        discussion: """
+          Respects core.hooksPath. A hook the repository already has is kept as <name>.ghp-chained and runs
+          first (its refusal stands). Installing twice changes nothing; uninstall restores what was there.
+          Examples: ghp hooks install   ghp -C /srv/git/project.git hooks install --server
+          """)
+
+      @OptionGroup var global: GlobalOptions
+
+      @Flag(help: "Install the server hook (pre-receive) into a shared, usually bare, repository.")
+      var server = false
+
+      func run() throws {
+        let workspace = try global.workspace()
+        let report = try HookInstaller.install(workspace.repository, server: server, ghpBinary: Output.executablePath)
+        if global.json {
+          Output.json(
+            .object([
+              "directory": .string(report.directory), "installed": .array(report.installed.map { .string($0) }),
+              "chained": .array(report.chained.map { .string($0) }),
+            ]))
+        } else {
+          Output.line("Installed \(report.installed.joined(separator: ", ")) in \(report.directory).")
+          for name in report.chained { Output.line("Kept the existing \(name) as \(name).ghp-chained; it runs first.") }
+        }
+      }
+    }
+
+    struct Uninstall: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Remove ghp's hooks and put back the ones they chained.", discussion: "Example: ghp hooks uninstall")
+
+      @OptionGroup var global: GlobalOptions
+
+      func run() throws {
+        let report = try HookInstaller.uninstall(global.workspace().repository)
+        if global.json {
+          Output.json(
+            .object([
+              "removed": .array(report.removed.map { .string($0) }), "restored": .array(report.restored.map { .string($0) }),
+            ]))
+        } else {
+          Output.line("Removed \(report.removed.isEmpty ? "nothing" : report.removed.joined(separator: ", ")) from \(report.directory).")
+          for name in report.restored { Output.line("Restored \(name).") }
+        }
+      }
+    }
+  }
+
+  struct Hook: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run one hook's check (called by the installed hook scripts).",
+      discussion: "Names: pre-commit, prepare-commit-msg, pre-push, pre-receive. Exit 3 refuses.")
+
+    @Argument(help: "The hook.")
+    var name: String
+
+    @Argument(parsing: .allUnrecognized, help: "What git passed to the hook.")
+    var arguments: [String] = []
+
+    func run() throws {
+      let workspace = try Workspace(hookEnvironment: Output.environment)
+      var verdict = HookRunner.Verdict()
+      switch name {
+      case "pre-commit":
+        verdict = try HookRunner.preCommit(workspace)
+      case "prepare-commit-msg":
+        guard let file = arguments.first else { throw ValidationError("prepare-commit-msg needs the message file") }
+        let message = String(decoding: try Arguments.fileBytes(file), as: UTF8.self)
+        let updated = try HookRunner.prepareCommitMessage(message, workspace: workspace)
+        if updated != message { try Output.writeFile(file, updated) }
+      case "pre-push":
+        let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
+        verdict = try HookRunner.prePush(lines, remote: arguments.first ?? "origin", workspace: workspace)
+      case "pre-receive":
+        let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
+        verdict = try HookRunner.preReceive(lines, workspace: workspace)
+      default:
+        throw ValidationError("unknown hook '\(name)': pre-commit, prepare-commit-msg, pre-push or pre-receive")
+      }
+      for note in verdict.notes { Output.error(note) }
+      guard verdict.allowed else {
+        for refusal in verdict.refusals { Output.error("\(name): \(refusal)") }
+        Output.error("\(name): refused by ghp (\(verdict.refusals.count) problem\(verdict.refusals.count == 1 ? "" : "s")); nothing was \(name == "pre-commit" ? "committed" : "pushed")")
+        throw ExitCode(3)
+      }
+    }
+  }
+
+  struct Approve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Let an agent edit shared files matching globs (orchestrators).",
+      discussion: "Example: ghp approve worker-1 README.md 'Sources/Core/**' --once --note \"for #4\"")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The agent.")
+    var agent: String
+
+    @Argument(help: "Files or globs.")
+    var globs: [String]
+
+    @Flag(help: "Used up by the first commit that needs it.")
+    var once = false
+
+    @Option(help: "Why, for the record.")
+    var note: String?
+
+    func run() throws {
+      let landed = try global.workspace().run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
+      if global.json {
+        Output.json(landed.result.json)
+      } else {
+        Output.line("Approval \(landed.result.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "").")
+      }
+    }
+  }
+
+  struct Approvals: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Shared-file approvals: who, which files, by whom, used or not.", discussion: "Example: ghp approvals --json")
+
+    @OptionGroup var global: ReadOptions
+
+    func run() throws {
+      let state = try global.workspace().snapshot()
+      try state.requireInitialised()
+      let approvals = try state.approvals()
+      if global.json { return Output.json(.array(approvals.map(\.json))) }
+      if approvals.isEmpty { return Output.line("No approvals.") }
+      Output.text(
+        TextTable.render(
+          header: ["ID", "AGENT", "FILES", "BY", "WHEN", "STATE"],
+          rows: approvals.map {
+            [
+              $0.id, $0.agent, $0.globs.joined(separator: " "), $0.by, RFC3339.format($0.at),
+              $0.once ? ($0.usedAt.map { "used " + RFC3339.format($0) } ?? "once") : "standing",
+            ]
+          }))
+    }
+  }
+
+  struct Revoke: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Withdraw an approval (orchestrators).", discussion: "Example: ghp revoke 3")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The approval id.")
+    var id: String
+
+    func run() throws {
+      let landed = try global.workspace().run(RevokeOperation(approvalID: id))
+      if global.json { Output.json(landed.result.json) } else { Output.line("Revoked approval \(id) of \(landed.result.agent).") }
+    }
+  }
+}
