@@ -4,6 +4,8 @@
 #include <git2.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* git_libgit2_opts is variadic, which Swift cannot call: one small wrapper per
    option ghp sets. */
@@ -28,6 +30,86 @@ static inline int ghp_mempack_flush(git_repository *repo, git_odb_backend *mempa
   git_odb_free(odb);
   git_buf_dispose(&pack);
   if (!error) error = git_mempack_reset(mempack);
+  return error;
+}
+
+/* Network calls with their callbacks, in C because libgit2 reports through C function pointers.
+   Both callbacks receive the same payload: one ghp_network_state per call.
+
+   Credentials: ssh through the ssh agent; https with GHP_GIT_TOKEN (and GHP_GIT_USERNAME, default
+   "x-access-token") from the environment. Each kind is offered once, so a refused credential is an
+   error rather than an endless retry.
+
+   A server's rejection of a pushed ref arrives only through push_update_reference, never as a
+   failed git_remote_push: it is recorded in `rejected` and `message`. */
+typedef struct {
+  int ssh_tried;
+  int userpass_tried;
+  int rejected;
+  char message[512];
+} ghp_network_state;
+
+static inline int ghp_credentials(git_credential **out, const char *url, const char *username_from_url,
+                                  unsigned int allowed_types, void *payload) {
+  ghp_network_state *state = (ghp_network_state *)payload;
+  (void)url;
+  if ((allowed_types & GIT_CREDENTIAL_SSH_KEY) && !state->ssh_tried) {
+    state->ssh_tried = 1;
+    return git_credential_ssh_key_from_agent(out, username_from_url ? username_from_url : "git");
+  }
+  if ((allowed_types & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !state->userpass_tried) {
+    const char *token = getenv("GHP_GIT_TOKEN");
+    state->userpass_tried = 1;
+    if (token) {
+      const char *user = getenv("GHP_GIT_USERNAME");
+      return git_credential_userpass_plaintext_new(out, user ? user : "x-access-token", token);
+    }
+  }
+  git_error_set_str(GIT_ERROR_NET,
+                    "authentication failed: no credential was accepted (ssh: is your key in ssh-agent? https: set GHP_GIT_TOKEN)");
+  return GIT_EAUTH;
+}
+
+static inline int ghp_push_update_reference(const char *refname, const char *status, void *payload) {
+  ghp_network_state *state = (ghp_network_state *)payload;
+  if (status != NULL) {
+    state->rejected = 1;
+    snprintf(state->message, sizeof(state->message), "%s: %s", refname, status);
+  }
+  return 0;
+}
+
+/* Fetches one refspec from a named remote. */
+static inline int ghp_fetch(git_repository *repo, const char *remote_name, const char *refspec, ghp_network_state *state) {
+  git_remote *remote = NULL;
+  git_fetch_options options;
+  char *specs[] = {(char *)refspec};
+  git_strarray refspecs = {specs, 1};
+  int error = git_remote_lookup(&remote, repo, remote_name);
+  if (error) return error;
+  git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
+  options.callbacks.credentials = ghp_credentials;
+  options.callbacks.payload = state;
+  options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  error = git_remote_fetch(remote, &refspecs, &options, "ghp: fetch state");
+  git_remote_free(remote);
+  return error;
+}
+
+/* Pushes one refspec (never forced: no leading '+'); the server's verdict lands in state. */
+static inline int ghp_push(git_repository *repo, const char *remote_name, const char *refspec, ghp_network_state *state) {
+  git_remote *remote = NULL;
+  git_push_options options;
+  char *specs[] = {(char *)refspec};
+  git_strarray refspecs = {specs, 1};
+  int error = git_remote_lookup(&remote, repo, remote_name);
+  if (error) return error;
+  git_push_options_init(&options, GIT_PUSH_OPTIONS_VERSION);
+  options.callbacks.credentials = ghp_credentials;
+  options.callbacks.push_update_reference = ghp_push_update_reference;
+  options.callbacks.payload = state;
+  error = git_remote_push(remote, &refspecs, &options);
+  git_remote_free(remote);
   return error;
 }
 

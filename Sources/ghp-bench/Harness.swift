@@ -78,13 +78,16 @@ enum Harness {
   }
 
   /// Starts processes together and waits for all; returns the wall time from first start to last exit.
-  static func together(_ commands: [(String, [String])], in directory: String, environment: [[String: String]]) -> Double {
+  static func together(
+    _ commands: [(String, [String])], in directory: String, environment: [[String: String]], directories: [String]? = nil
+  ) -> Double {
     let previous = FileManager.default.currentDirectoryPath
     chdir(directory)
     defer { chdir(previous) }
     let start = now()
     var pids: [pid_t] = []
     for (index, (executable, arguments)) in commands.enumerated() {
+      if let directories { chdir(directories[index]) }
       var env = ProcessInfo.processInfo.environment
       for (k, v) in environment[index] { env[k] = v }
       let argv = ([executable] + arguments).map { strdup($0) } + [nil]

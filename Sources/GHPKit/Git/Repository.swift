@@ -289,6 +289,13 @@ public final class Repository {
     return Array(Set(paths)).sorted()
   }
 
+  /// The first parent of a commit, or nil for a root commit.
+  public func parent(of id: ObjectID) throws(GitError) -> ObjectID? {
+    let commit = try self.commit(id)
+    guard commit.parentCount > 0 else { return nil }
+    return ObjectID(git_commit_parent_id(commit.pointer, 0).pointee)
+  }
+
   /// The paths a commit changes against its first parent (all its files for a root commit).
   public func changedPaths(of id: ObjectID) throws(GitError) -> [String] {
     let commit = try self.commit(id)

@@ -18,6 +18,9 @@ public struct CommitMessage: Equatable, Sendable {
   public var epoch: Int?
   /// The operation's other arguments, one JSON object on one line.
   public var arguments: JSON?
+  /// For an operation re-applied by `ghp sync`: the local commit it came from, so that a sync
+  /// run again after a lost connection never applies it twice.
+  public var replayOf: String?
 
   public init(
     subject: String, body: String? = nil, op: String, agent: String, issue: String? = nil, epoch: Int? = nil,
@@ -44,6 +47,7 @@ public struct CommitMessage: Equatable, Sendable {
     if let issue { lines.append("Ghp-Issue: \(issue)") }
     if let epoch { lines.append("Ghp-Epoch: \(epoch)") }
     if let arguments, arguments != .object([:]) { lines.append("Ghp-Args: \(arguments.compact())") }
+    if let replayOf { lines.append("Ghp-Replay-Of: \(replayOf)") }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -68,8 +72,10 @@ public struct CommitMessage: Equatable, Sendable {
     let trailers = trailers(message)
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
     guard let op = trailers["Ghp-Op"], let agent = trailers["Ghp-Agent"] else { return nil }
-    return CommitMessage(
+    var message = CommitMessage(
       subject: lines.first.map(String.init) ?? "", op: op, agent: agent, issue: trailers["Ghp-Issue"],
       epoch: trailers["Ghp-Epoch"].flatMap { Int($0) }, arguments: trailers["Ghp-Args"].flatMap { try? JSON.parse($0) })
+    message.replayOf = trailers["Ghp-Replay-Of"]
+    return message
   }
 }

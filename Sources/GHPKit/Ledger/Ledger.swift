@@ -34,7 +34,7 @@ public struct Landed<Result> {
 /// new tip.
 public final class Ledger {
   public let repository: Repository
-  private let lock: WriterLock
+  let lock: WriterLock
 
   /// How old a ref `.lock` must be before it is taken for one left by a killed process. git holds a
   /// ref lock for microseconds, and ghp's own writers queue on the writer lock before touching it.
@@ -61,6 +61,10 @@ public final class Ledger {
   ) throws(GHPError) -> Landed<Result> {
     try lock.lock()
     defer { lock.unlock() }
+    // In remote mode the shared server is the arbiter: the change lands only once it is pushed.
+    if let remote = try snapshot().remoteName {
+      return try transactRemote(remote: remote, actor: actor, clock: clock, operation)
+    }
     var attempts = 0
     var lockWaitStarted: Double?
     while true {
@@ -90,7 +94,7 @@ public final class Ledger {
   /// Above this many documents a change is written as one pack rather than loose objects.
   static let packThreshold = 64
 
-  private func write(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock) throws(GitError)
+  func write(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock) throws(GitError)
     -> ObjectID
   {
     guard change.writes.count < Self.packThreshold else {
@@ -125,7 +129,7 @@ public final class Ledger {
   /// Called when the ref's `.lock` is held. We hold the writer lock, so no ghp process on this machine
   /// is behind it: either a git process is mid-update (it finishes in microseconds) or a writer was
   /// killed. Wait briefly; once the file is older than `staleRefLockAge`, remove it and go on.
-  private func recoverRefLock(waitStarted: inout Double?) throws(GHPError) {
+  func recoverRefLock(waitStarted: inout Double?) throws(GHPError) {
     let path = refLockPath
     let now = Self.wallClock()
     if waitStarted == nil { waitStarted = now }

@@ -43,7 +43,10 @@ public struct EscalateOperation: StateOperation {
       message: CommitMessage(
         subject: "\(actor): escalate \(escalation.id) (\(severity.rawValue)) \(TextTable.clip(question, 60))",
         op: "escalate", agent: actor, issue: issueID,
-        arguments: .object(["id": .string(escalation.id), "severity": .string(severity.rawValue)])))
+        arguments: .object([
+          "id": .string(escalation.id), "severity": .string(severity.rawValue), "question": .string(question),
+          "context": escalation.context.map { .string($0) } ?? .null,
+        ])))
     try escalationWrite(escalation, state: state, into: &change)
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, escalation)
@@ -80,7 +83,7 @@ public struct ResolveOperation: StateOperation {
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): resolve \(escalation.id) for \(escalation.agent): \(TextTable.clip(answer, 60))", op: "resolve",
-        agent: actor, issue: escalation.issue, arguments: .object(["id": .string(escalation.id)])))
+        agent: actor, issue: escalation.issue, arguments: .object(["id": .string(escalation.id), "answer": .string(answer)])))
     try escalationWrite(escalation, state: state, into: &change)
     return (change, escalation)
   }

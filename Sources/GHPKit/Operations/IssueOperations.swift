@@ -31,7 +31,10 @@ public struct AddIssueOperation: StateOperation {
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): add #\(issue.id) \(title)", op: "issue-add", agent: actor, issue: issue.id,
-        arguments: .object(["title": .string(title), "priority": .int(priority)])))
+        arguments: .object([
+          "title": .string(title), "priority": .int(priority), "body": .string(body),
+          "dependencies": .array(dependencies.map { .string($0) }), "scope": .array(scope.map { .string($0) }),
+        ])))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     return (change, issue)
   }

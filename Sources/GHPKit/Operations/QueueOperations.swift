@@ -188,7 +188,7 @@ public struct DoneOperation: StateOperation {
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): done #\(issue.id) \(issue.title)", body: summary, op: "done", agent: actor, issue: issue.id,
-        epoch: issue.epoch))
+        epoch: issue.epoch, arguments: .object(["result": .string(text)])))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     change.put(StatePaths.result(issue.id), text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")
     change.put(StatePaths.agentStatus, json: agents.json)

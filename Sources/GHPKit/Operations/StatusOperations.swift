@@ -63,6 +63,7 @@ public struct StatusUpdateOperation: StateOperation {
     var arguments: [String: JSON] = [:]
     if let status { arguments["status"] = .string(status) }
     if let action { arguments["action"] = .string(action) }
+    if let issueID { arguments["issue"] = .string(issueID) }
     let detail = [status, action].compactMap { $0 }.joined(separator: ": ")
     var change = Change(
       message: CommitMessage(

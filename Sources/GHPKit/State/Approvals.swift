@@ -94,7 +94,11 @@ public struct ApproveOperation: StateOperation {
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")", op: "approve",
-        agent: actor, arguments: .object(["id": .string(approval.id), "to": .string(agent)])))
+        agent: actor,
+        arguments: .object([
+          "id": .string(approval.id), "to": .string(agent), "globs": .array(globs.map { .string($0) }), "once": .bool(once),
+          "note": note.map { .string($0) } ?? .null,
+        ])))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     return (change, approval)
   }

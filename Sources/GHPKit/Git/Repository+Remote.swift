@@ -1,0 +1,56 @@
+import CLibGit2
+
+/// Fetching and pushing `ghp/state` through a named remote.
+extension Repository {
+  /// The URL configured for a remote, or nil when there is no such remote.
+  public func remoteURL(_ name: String) -> String? {
+    var remote: OpaquePointer?
+    guard git_remote_lookup(&remote, pointer, name) == 0 else { return nil }
+    defer { git_remote_free(remote) }
+    return git_remote_url(remote).map { String(cString: $0) }
+  }
+
+  /// Fetches one refspec (`+refs/heads/x:refs/remotes/origin/x`).
+  public func fetch(remote: String, refspec: String) throws(GitError) {
+    var state = ghp_network_state()
+    try check(ghp_fetch(pointer, remote, refspec, &state))
+  }
+
+  /// The outcome of a push: accepted, or rejected by the server with its reason.
+  public enum PushOutcome: Equatable, Sendable {
+    case accepted
+    case rejected(String)
+  }
+
+  /// Pushes one refspec without force. A server's refusal (not a fast-forward, a hook) comes back as
+  /// `.rejected`; a transport failure throws.
+  public func push(remote: String, refspec: String) throws(GitError) -> PushOutcome {
+    var state = ghp_network_state()
+    let code = ghp_push(pointer, remote, refspec, &state)
+    // libgit2 refuses on its own, before sending, when the remote ref points at a commit we do not
+    // have: the remote moved since our fetch. That is a lost race like a server's rejection.
+    if code == GIT_ENONFASTFORWARD.rawValue { return .rejected("the remote moved since the last fetch") }
+    try check(code)
+    guard state.rejected != 0 else { return .accepted }
+    let message = withUnsafeBytes(of: state.message) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    return .rejected(message)
+  }
+
+  /// Moves (or creates, or deletes with nil) a reference without a compare: for ghp's own
+  /// remote-tracking and scratch refs only, never for `ghp/state`.
+  public func setReference(_ name: String, to target: ObjectID?, logMessage: String) throws(GitError) {
+    guard var raw = target?.raw else {
+      var ref: OpaquePointer?
+      if git_reference_lookup(&ref, pointer, name) == 0 {
+        defer { git_reference_free(ref) }
+        try check(git_reference_delete(ref))
+      }
+      return
+    }
+    var ref: OpaquePointer?
+    try check(git_reference_create(&ref, pointer, name, &raw, 1, logMessage))
+    git_reference_free(ref)
+  }
+}

@@ -1,0 +1,309 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+extension StateSnapshot {
+  /// The remote state changes go through (`[remote] name` in the config), or nil for local mode.
+  public var remoteName: String? {
+    guard exists else { return nil }
+    return (try? config())?.remote
+  }
+}
+
+/// What `ghp sync` did with one local operation.
+public struct SyncFate: Sendable {
+  public enum Outcome: String, Sendable { case landed, alreadyThere = "already-there", lost, conflict }
+  public var commit: ObjectID
+  public var subject: String
+  public var outcome: Outcome
+  public var detail: String?
+  public var landedAs: ObjectID?
+
+  public var json: JSON {
+    .object([
+      "commit": .string(commit.hex), "subject": .string(subject), "outcome": .string(outcome.rawValue),
+      "detail": detail.map { .string($0) } ?? .null, "landedAs": landedAs.map { .string($0.hex) } ?? .null,
+    ])
+  }
+}
+
+/// The result of `ghp sync`: where local and remote stood, and every local operation's fate.
+public struct SyncReport: Sendable {
+  public enum Kind: String, Sendable {
+    case upToDate = "up-to-date", fastForwarded = "fast-forwarded", pushed, published, reapplied
+  }
+  public var kind: Kind
+  public var remote: String
+  public var tip: ObjectID?
+  public var fates: [SyncFate] = []
+}
+
+extension Ledger {
+  /// Bounded retries against the server; with the backoff below, about a minute at the most.
+  static let maxRemoteAttempts = 60
+
+  /// Refuses remotes that libgit2 reaches through its local transport, which force-writes the
+  /// ref with no old-value check: that would make the remote a last-writer-wins store.
+  public static func checkRemoteURL(_ url: String, name: String) throws(GHPError) {
+    let local =
+      url.hasPrefix("/") || url.hasPrefix("./") || url.hasPrefix("../") || url.hasPrefix("file:") || url.hasPrefix("~")
+      || (!url.contains("://") && !url.contains(":"))
+    if local {
+      throw .invalidValue(
+        "remote \(name)",
+        "\(url) is a local path; libgit2 pushes to a path without checking the old value, so it cannot arbitrate claims. Serve it through a git server (ssh://, https://, git://; for one machine: git daemon --enable=receive-pack)"
+      )
+    }
+  }
+
+  func remoteTrackingRef(_ remote: String) -> String { "refs/remotes/\(remote)/ghp/state" }
+
+  /// Fetches the remote's `ghp/state`; returns its tip (nil when the remote has none yet).
+  func fetchState(_ remote: String) throws(GHPError) -> ObjectID? {
+    guard let url = repository.remoteURL(remote) else {
+      throw .invalidValue("remote", "there is no git remote named \(remote) (see `git remote -v`)")
+    }
+    try Self.checkRemoteURL(url, name: remote)
+    do {
+      try repository.fetch(remote: remote, refspec: "+\(StatePaths.branch):\(remoteTrackingRef(remote))")
+    } catch {
+      // A remote without the branch yet is fine; anything else is a transport failure.
+      if error.kind != .notFound && !error.message.contains("couldn't find remote ref") {
+        throw .io("cannot fetch ghp/state from \(remote) (\(url)): \(error.message); nothing was changed")
+      }
+      try? repository.setReference(remoteTrackingRef(remote), to: nil, logMessage: "ghp: remote has no state")
+      return nil
+    }
+    do { return try repository.referenceTarget(remoteTrackingRef(remote)) } catch { throw .git(error) }
+  }
+
+  /// Pushes `commit` as the remote's `ghp/state`, without force.
+  func pushState(_ commit: ObjectID, remote: String) throws(GHPError) -> Repository.PushOutcome {
+    let outgoing = "refs/ghp/outgoing"
+    do {
+      try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
+      defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
+      let outcome = try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
+      if outcome == .accepted {
+        try repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
+      }
+      return outcome
+    } catch {
+      throw .io("cannot push ghp/state to \(remote): \(error.message); run `ghp sync` once the server is reachable")
+    }
+  }
+
+  /// Moves local `ghp/state` from `expected` to `target` (both may be nil/new).
+  func moveLocal(from expected: ObjectID?, to target: ObjectID, message: String) throws(GHPError) {
+    var waited: Double?
+    while true {
+      do {
+        try repository.compareAndSwapReference(StatePaths.branch, to: target, expected: expected, logMessage: message)
+        return
+      } catch {
+        if error.kind == .locked { try recoverRefLock(waitStarted: &waited); continue }
+        throw .git(error)
+      }
+    }
+  }
+
+  /// Exponential backoff with full jitter (up to 1.6 s), so that many machines racing for the
+  /// same ref spread out instead of colliding in step.
+  static func backoff(_ attempt: Int) {
+    let ceiling = min(1_600_000, 25_000 << min(attempt, 6))
+    usleep(UInt32.random(in: 5_000...UInt32(ceiling)))
+  }
+
+  /// One change in remote mode: fetch, apply to the remote tip, commit, push without force; on
+  /// rejection, fetch and apply again. Reported landed only when the server accepted it.
+  func transactRemote<Result>(
+    remote: String, actor: String, clock: Clock, _ operation: (StateSnapshot) throws(GHPError) -> (Change?, Result)
+  ) throws(GHPError) -> Landed<Result> {
+    for attempt in 1...Self.maxRemoteAttempts {
+      let remoteTip = try fetchState(remote)
+      let local = try snapshot()
+      // Local operations not yet on the remote (made offline) go first, in their order.
+      if let localTip = local.commit, localTip != remoteTip {
+        var behind = false
+        if let remoteTip {
+          do { behind = try repository.isAncestor(localTip, of: remoteTip) } catch { throw .git(error) }
+        }
+        if !behind {
+          _ = try syncLocked(remote: remote, actor: actor, clock: clock)
+          continue
+        }
+      }
+      let base = try StateSnapshot(repository: repository, commit: remoteTip ?? local.commit)
+      let (change, result) = try operation(base)
+      guard let change else {
+        if let remoteTip, remoteTip != local.commit {
+          try moveLocal(from: local.commit, to: remoteTip, message: "ghp: fast-forward to \(remote)")
+        }
+        return Landed(result: result, commit: nil)
+      }
+      let commit: ObjectID
+      do { commit = try write(change, onto: base, actor: actor, clock: clock) } catch { throw .git(error) }
+      switch try pushState(commit, remote: remote) {
+      case .accepted:
+        try moveLocal(from: local.commit, to: commit, message: "ghp: \(change.message.subject)")
+        return Landed(result: result, commit: commit)
+      case .rejected:
+        Self.backoff(attempt)
+      }
+    }
+    throw .contention(Self.maxRemoteAttempts)
+  }
+
+  /// `ghp sync`: fetch; fast-forward whichever side is behind; when both moved, re-apply the local
+  /// operations (from their trailers) onto the remote tip in order, and push.
+  public func sync(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
+    try lock.lock()
+    defer { lock.unlock() }
+    return try syncLocked(remote: remote, actor: actor, clock: clock)
+  }
+
+  func syncLocked(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
+    for attempt in 1...Self.maxRemoteAttempts {
+      let remoteTip = try fetchState(remote)
+      let localTip = try snapshot().commit
+      guard let localTip else {
+        guard let remoteTip else { throw .notInitialised }
+        try moveLocal(from: nil, to: remoteTip, message: "ghp: state from \(remote)")
+        return SyncReport(kind: .fastForwarded, remote: remote, tip: remoteTip)
+      }
+      guard let remoteTip else {
+        switch try pushState(localTip, remote: remote) {
+        case .accepted: return SyncReport(kind: .published, remote: remote, tip: localTip)
+        case .rejected: Self.backoff(attempt); continue
+        }
+      }
+      if localTip == remoteTip { return SyncReport(kind: .upToDate, remote: remote, tip: localTip) }
+      let localBehind: Bool
+      let remoteBehind: Bool
+      do {
+        localBehind = try repository.isAncestor(localTip, of: remoteTip)
+        remoteBehind = try repository.isAncestor(remoteTip, of: localTip)
+      } catch {
+        throw .git(error)
+      }
+      if localBehind {
+        try moveLocal(from: localTip, to: remoteTip, message: "ghp: fast-forward to \(remote)")
+        return SyncReport(kind: .fastForwarded, remote: remote, tip: remoteTip)
+      }
+      if remoteBehind {
+        switch try pushState(localTip, remote: remote) {
+        case .accepted: return SyncReport(kind: .pushed, remote: remote, tip: localTip)
+        case .rejected: Self.backoff(attempt); continue
+        }
+      }
+      var report = try reapply(localTip: localTip, onto: remoteTip, remote: remote, actor: actor, clock: clock)
+      guard let tip = report.tip else { continue }
+      switch try pushState(tip, remote: remote) {
+      case .accepted:
+        try moveLocal(from: localTip, to: tip, message: "ghp: sync with \(remote)")
+        report.kind = .reapplied
+        return report
+      case .rejected:
+        Self.backoff(attempt)
+      }
+    }
+    throw .contention(Self.maxRemoteAttempts)
+  }
+
+  /// Re-applies the local operations since the merge base onto the remote tip, one commit each,
+  /// keeping each operation's agent and time. Returns the new tip and every operation's fate.
+  func reapply(localTip: ObjectID, onto remoteTip: ObjectID, remote: String, actor: String, clock: Clock)
+    throws(GHPError) -> SyncReport
+  {
+    let base: ObjectID?
+    let localCommits: [Commit]
+    let remoteCommits: [Commit]
+    do {
+      base = try repository.mergeBase(localTip, remoteTip)
+      localCommits = try repository.newCommits(tip: localTip, hiding: base.map { [$0] } ?? [], hidingGlobs: [])
+      remoteCommits = try repository.newCommits(tip: remoteTip, hiding: base.map { [$0] } ?? [], hidingGlobs: [])
+    } catch {
+      throw .git(error)
+    }
+    // What the remote already has: commits re-applied by an earlier sync that lost its connection.
+    var present = Set(remoteCommits.compactMap { CommitMessage.trailers($0.message)["Ghp-Replay-Of"] })
+    present.formUnion(remoteCommits.map(\.id.hex))
+
+    var report = SyncReport(kind: .reapplied, remote: remote, tip: remoteTip)
+    var tip = remoteTip
+    var lost: [(agent: String, claim: LostClaim)] = []
+    for commit in localCommits {
+      let subject = commit.summary
+      let original = CommitMessage.trailers(commit.message)["Ghp-Replay-Of"] ?? commit.id.hex
+      if present.contains(original) {
+        report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .alreadyThere, detail: nil))
+        continue
+      }
+      guard var message = CommitMessage.parse(commit.message) else {
+        report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .conflict, detail: "not a ghp operation (made by hand); re-do it on the new state"))
+        continue
+      }
+      message.replayOf = original
+      let state = try StateSnapshot(repository: repository, commit: tip)
+      let when = Clock(now: commit.time)
+      var change: Change?
+      do {
+        if let operation = Replay.operation(message) {
+          change = try Replay.change(operation, state: state, actor: message.agent, clock: when)
+          change?.message.replayOf = original
+        } else {
+          let (documents, conflict) = try Replay.documentChange(of: commit, message: message, onto: state, repository: repository)
+          guard let documents else {
+            report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .conflict, detail: conflict))
+            continue
+          }
+          change = documents
+        }
+      } catch {
+        guard error.isRefusal else { throw error }
+        report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .lost, detail: error.description))
+        if message.op == "claim", let issue = message.issue {
+          lost.append((message.agent, LostClaim(issue: issue, epoch: 0, by: actor, at: clock.now, reason: "claimed offline, but on \(remote): \(error.description)")))
+        }
+        continue
+      }
+      guard let change else {
+        report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .alreadyThere, detail: "nothing left to change"))
+        continue
+      }
+      do { tip = try write(change, onto: state, actor: message.agent, clock: when) } catch { throw .git(error) }
+      report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .landed, detail: nil, landedAs: tip))
+    }
+    // Agents whose offline claims lost are told on their next report, as reaped agents are.
+    if !lost.isEmpty {
+      let state = try StateSnapshot(repository: repository, commit: tip)
+      var agents = try state.agents()
+      for (agent, claim) in lost { agents.agents[agent]?.lostClaims.append(claim) }
+      var change = Change(
+        message: CommitMessage(
+          subject: "\(actor): sync with \(remote): " + lost.map { "\($0.agent) lost #\($0.claim.issue)" }.joined(separator: ", "),
+          op: "sync-lost", agent: actor))
+      change.put(StatePaths.agentStatus, json: agents.json)
+      do { tip = try write(change, onto: state, actor: actor, clock: clock) } catch { throw .git(error) }
+    }
+    report.tip = tip
+    return report
+  }
+
+  /// `ghp remote status`: how far local `ghp/state` is from the remote's (after a fetch).
+  public func remoteStatus(remote: String) throws(GHPError) -> (local: ObjectID?, remote: ObjectID?, ahead: Int, behind: Int) {
+    let remoteTip = try fetchState(remote)
+    let localTip = try snapshot().commit
+    guard let localTip, let remoteTip else {
+      return (localTip, remoteTip, localTip == nil ? 0 : 1, remoteTip == nil ? 0 : 1)
+    }
+    do {
+      let counts = try repository.aheadBehind(localTip, remoteTip)
+      return (localTip, remoteTip, counts.ahead, counts.behind)
+    } catch {
+      throw .git(error)
+    }
+  }
+}

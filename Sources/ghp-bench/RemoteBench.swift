@@ -1,0 +1,91 @@
+import Foundation
+import GHPKit
+
+/// Issue 6's figures: claims per second through a git daemon on loopback with 1, 4 and 16 agents
+/// (each on its own clone), and the time to sync 1,000 local operations.
+enum RemoteBench {
+  /// Starts `git daemon` on a free loopback port serving `base`; returns its port and pid file.
+  static func startDaemon(base: String) -> (port: Int, pidFile: String) {
+    let pidFile = base + "/daemon.pid"
+    for _ in 0..<20 {
+      let port = Int.random(in: 20000..<60000)
+      let command =
+        "git daemon --base-path='\(base)' --export-all --enable=receive-pack --listen=127.0.0.1 --port=\(port) --reuseaddr --detach --pid-file='\(pidFile)' </dev/null >/dev/null 2>&1"
+      guard Harness.run("/bin/sh", ["-c", command], in: base, check: false).status == 0 else { continue }
+      for _ in 0..<50 {
+        if Harness.run("/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/state.git"], in: base, check: false).status == 0 {
+          return (port, pidFile)
+        }
+        usleep(100_000)
+      }
+    }
+    fatalError("git daemon did not start")
+  }
+
+  static func stopDaemon(_ pidFile: String) {
+    if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+      kill(pid, SIGTERM)
+    }
+  }
+
+  static func run(quick: Bool, report: inout Report) throws {
+    Report.section("10-11. across machines: a git daemon on loopback")
+    let ghp = Harness.binFolder.appendingPathComponent("ghp").path
+    let base = Harness.scratchRepository("server-root")
+    Harness.git(["init", "-q", "--bare", base + "/state.git"], in: base)
+    Harness.git(["config", "receive.denyNonFastForwards", "true"], in: base + "/state.git")
+    let daemon = startDaemon(base: base)
+    defer { stopDaemon(daemon.pidFile) }
+    let url = "git://127.0.0.1:\(daemon.port)/state.git"
+
+    let perAgent = quick ? 6 : 15
+    let seed = Harness.scratchRepository("remote-seed")
+    Harness.git(["remote", "add", "origin", url], in: seed)
+    Harness.git(["push", "-q", "origin", "main"], in: seed)
+    LedgerBench.initialise(seed)
+    let issues = (0..<(21 * perAgent + 10)).map { #"{"id": "r\#($0)", "title": "Remote issue \#($0)"}"# }
+    try Data(("[" + issues.joined(separator: ",") + "]").utf8).write(to: URL(fileURLWithPath: seed + "/issues.json"))
+    Harness.run(ghp, ["issue", "import", seed + "/issues.json"], in: seed, environment: ["GHP_AGENT": "lead"])
+    Harness.run(ghp, ["remote", "set", "origin"], in: seed, environment: ["GHP_AGENT": "lead"])
+
+    var clones: [String] = []
+    for index in 0..<16 {
+      let clone = Harness.scratchRepository("remote-clone-\(index)")
+      Harness.git(["remote", "add", "origin", url], in: clone)
+      Harness.run(ghp, ["sync"], in: clone, environment: ["GHP_AGENT": "lead"])
+      clones.append(clone)
+    }
+    for agents in [1, 4, 16] {
+      let script = "for i in $(seq \(perAgent)); do '\(ghp)' claim --next >/dev/null || exit 1; done"
+      let wall = Harness.together(
+        (0..<agents).map { _ in ("/bin/sh", ["-c", script]) }, in: clones[0],
+        environment: (0..<agents).map { ["GHP_AGENT": "c\(agents)-\($0)"] }, directories: Array(clones.prefix(agents)))
+      report.add("claims/s with \(agents) agent\(agents == 1 ? "" : "s") (one clone each, \(perAgent) claims each)", format(Double(agents * perAgent) / wall))
+    }
+
+    // Local mode (no `remote set`): 1,000 operations made on one machine while another moved the
+    // remote; sync re-applies them onto the remote tip.
+    Harness.git(["init", "-q", "--bare", base + "/offline.git"], in: base)
+    Harness.git(["config", "receive.denyNonFastForwards", "true"], in: base + "/offline.git")
+    let offlineURL = "git://127.0.0.1:\(daemon.port)/offline.git"
+    let publisher = Harness.scratchRepository("offline-seed")
+    Harness.git(["remote", "add", "origin", offlineURL], in: publisher)
+    LedgerBench.initialise(publisher)
+    Harness.run(ghp, ["sync"], in: publisher, environment: ["GHP_AGENT": "lead"])
+    let offline = Harness.scratchRepository("remote-offline")
+    Harness.git(["remote", "add", "origin", offlineURL], in: offline)
+    Harness.run(ghp, ["sync"], in: offline, environment: ["GHP_AGENT": "lead"])
+    let workspace = try Workspace(path: offline, agent: "offline-agent", environment: [:])
+    let count = quick ? 300 : 1000
+    for index in 0..<count {
+      try workspace.run(StatusUpdateOperation(status: "implementing", action: "offline \(index)", isHeartbeat: true))
+    }
+    Harness.run(ghp, ["agent-heartbeat", "--action", "meanwhile"], in: publisher, environment: ["GHP_AGENT": "other"])
+    Harness.run(ghp, ["sync"], in: publisher, environment: ["GHP_AGENT": "other"])
+    let sync = Harness.run(ghp, ["sync", "--json"], in: offline, environment: ["GHP_AGENT": "offline-agent"])
+    let landed = sync.output.components(separatedBy: "\"landed\"").count - 1
+    report.add("ghp sync of \(count) local operations onto a moved remote", format(sync.seconds, 2) + " s")
+    report.add("   operations re-applied (expected \(count))", String(landed))
+    report.add("   per operation", ms(sync.seconds / Double(max(landed, 1))))
+  }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import GHPKit
+import GHPTestSupport
+import Testing
+
+/// A bare repository behind a git daemon on loopback, a first clone where `lead` initialised ghp
+/// with `issues` issues, and more clones made on demand (one per "machine").
+private final class Network {
+  let seed: ScratchRepository
+  let daemon: GitDaemon
+  let url: String
+  var clones: [String] = []
+
+  init(issues: Int, remoteMode: Bool) throws {
+    seed = try ScratchRepository()
+    daemon = try GitDaemon(base: seed.root.deletingLastPathComponent().appendingPathComponent("srv"))
+    try daemon.makeRepository("project.git")
+    url = daemon.url("project.git")
+    try seed.git("remote", "add", "origin", url)
+    try seed.git("push", "-q", "origin", "main")
+    try seed.initialise(issues: issues)
+    let shared = remoteMode ? try seed.ghp(["remote", "set", "origin"], agent: "lead") : try seed.ghp(["sync"], agent: "lead")
+    #expect(shared.status == 0, "\(shared.stderr)")
+  }
+
+  /// A new clone (another machine) with the shared state fetched.
+  func clone() throws -> String {
+    let path = seed.root.deletingLastPathComponent().appendingPathComponent("clone-\(clones.count)").path
+    #expect(try ProcessRunner.run("/usr/bin/git", ["clone", "-q", url, path], in: seed.root.deletingLastPathComponent().path).status == 0)
+    #expect(try ghp(["sync"], in: path, agent: "lead").status == 0)
+    clones.append(path)
+    return path
+  }
+
+  func ghp(_ arguments: [String], in path: String, agent: String, environment: [String: String] = [:]) throws -> ProcessRunner.Result {
+    var env = environment
+    env["GHP_AGENT"] = agent
+    return try ProcessRunner.run(GHPBinary.path, arguments, in: path, environment: env)
+  }
+
+  /// Commit messages of the server's ghp/state, oldest first.
+  func serverLog() throws -> [String] {
+    let server = daemon.base.appendingPathComponent("project.git").path
+    let log = try ProcessRunner.run("/usr/bin/git", ["log", "--reverse", "--format=%B%x00", "ghp/state"], in: server).stdout
+    return log.split(separator: "\0").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+  }
+}
+
+@Suite(.serialized) struct RemoteTests {
+  @Test func thirtyTwoAgentsOnFourMachinesClaimOneIssueAndExactlyOneWins() throws {
+    let network = try Network(issues: 3, remoteMode: true)
+    let machines = try (0..<4).map { _ in try network.clone() }
+    for round in 1...3 {
+      let gate = network.seed.root.deletingLastPathComponent().appendingPathComponent("gate-\(round)").path
+      var processes: [(String, ProcessRunner.Running)] = []
+      for (machine, path) in machines.enumerated() {
+        for slot in 0..<8 {
+          let agent = "m\(machine)-a\(slot)"
+          let script = "while [ ! -e '\(gate)' ]; do sleep 0.005; done; exec '\(GHPBinary.path)' claim \(round)"
+          processes.append((agent, try ProcessRunner.start("/bin/sh", ["-c", script], in: path, environment: ["GHP_AGENT": agent])))
+        }
+      }
+      usleep(200_000)
+      FileManager.default.createFile(atPath: gate, contents: nil)
+      let results = processes.map { ($0.0, $0.1.wait()) }
+      let winners = results.filter { $0.1.status == 0 }
+      #expect(winners.count == 1, "round \(round): \(results.map { "\($0.0)=\($0.1.status) \($0.1.stderr)" })")
+      let winner = winners.first?.0 ?? "?"
+      #expect(results.filter { $0.1.status == 3 }.count == 31)
+      #expect(results.filter { $0.1.status == 3 }.allSatisfy { $0.1.stderr.contains("held by \(winner)") })
+      let claims = try network.serverLog().filter { $0.contains("Ghp-Op: claim\n") && $0.contains("Ghp-Issue: \(round)\n") }
+      #expect(claims.count == 1, "round \(round)")
+      #expect(claims.first?.contains("Ghp-Agent: \(winner)") == true)
+    }
+  }
+
+  @Test func offlineWorkOnTwoMachinesIsReappliedExceptTheLosingClaim() throws {
+    let network = try Network(issues: 10, remoteMode: false)
+    let a = try network.clone()
+    let b = try network.clone()
+    // 50 operations on each machine, offline: heartbeats, discoveries, claims of different issues,
+    // and one claim of the same issue (#10) on both.
+    func offline(_ path: String, _ agent: String, issues: [Int]) throws {
+      var count = 0
+      for issue in issues {
+        #expect(try network.ghp(["claim", "\(issue)"], in: path, agent: agent).status == 0)
+        count += 1
+      }
+      while count < 50 {
+        let op = count % 2 == 0 ? ["agent-heartbeat", "--action", "\(agent) step \(count)"] : ["discover", "\(agent) finding \(count)"]
+        #expect(try network.ghp(op, in: path, agent: agent).status == 0)
+        count += 1
+      }
+    }
+    try offline(a, "alice", issues: [1, 2, 3, 10])
+    try offline(b, "bob", issues: [4, 5, 6])
+    #expect(try network.ghp(["claim", "10"], in: b, agent: "bob").status == 0)  // bob's 50th: the same issue
+    let before = try network.serverLog().count
+
+    let first = try network.ghp(["sync", "--json"], in: a, agent: "alice")
+    #expect(first.status == 0, "\(first.stderr)")
+    let second = try network.ghp(["sync", "--json"], in: b, agent: "bob")
+    #expect(second.status == 3, "the losing claim is reported")
+    let fates = try second.json()["operations"]?.arrayValue ?? []
+    let lost = fates.filter { $0["outcome"] == .string("lost") }
+    #expect(lost.count == 1)
+    #expect(lost.first?["subject"]?.stringValue?.contains("claim #10") == true)
+    #expect(lost.first?["detail"]?.stringValue?.contains("held by alice") == true)
+    #expect(fates.filter { $0["outcome"] == .string("landed") }.count == 50)
+
+    let log = try network.serverLog()
+    let server = network.daemon.base.appendingPathComponent("project.git").path
+    #expect(try ProcessRunner.run("/usr/bin/git", ["log", "--merges", "--oneline", "ghp/state"], in: server).stdout.isEmpty)
+    // Every operation is there exactly once (101 made, the losing claim not, one notice for bob).
+    #expect(log.count == before + 50 + 51 - 1 + 1)
+    for (agent, claims) in [("alice", 4), ("bob", 3)] {
+      for step in claims..<50 {
+        let text = step % 2 == 0 ? "\"action\":\"\(agent) step \(step)\"" : "\"text\":\"\(agent) finding \(step)\""
+        #expect(log.filter { $0.contains(text) }.count == 1, "\(agent) \(step)")
+      }
+    }
+    for issue in 1...10 where issue < 7 || issue == 10 {
+      #expect(log.filter { $0.contains("Ghp-Op: claim\n") && $0.contains("Ghp-Issue: \(issue)\n") }.count == 1, "#\(issue)")
+    }
+    #expect(try network.ghp(["sync"], in: a, agent: "alice").status == 0)
+    let told = try network.ghp(["agent-heartbeat"], in: b, agent: "bob")
+    #expect(told.status == 3)
+    #expect(told.stderr.contains("#10"))
+    let status = try JSON.parse(try network.ghp(["agent-status", "--json"], in: a, agent: "alice").stdout)
+    #expect(status["agents"]?["alice"]?["lastAction"] == .string("alice step 48"))
+  }
+
+  @Test func aServerThatDiesMidSyncLosesNothingAndDoublesNothing() throws {
+    let network = try Network(issues: 2, remoteMode: false)
+    let a = try network.clone()
+    for index in 0..<10 {
+      #expect(try network.ghp(["discover", "note \(index)"], in: a, agent: "alice").status == 0)
+    }
+    // Someone else moves the remote meanwhile, so that the sync has to re-apply.
+    let other = try network.clone()
+    #expect(try network.ghp(["discover", "from the other machine"], in: other, agent: "carol").status == 0)
+    #expect(try network.ghp(["sync"], in: other, agent: "carol").status == 0)
+    // The server takes the next push of ghp/state, then dies before it can answer.
+    let server = network.daemon.base.appendingPathComponent("project.git").path
+    let marker = server + "/die-once"
+    FileManager.default.createFile(atPath: marker, contents: nil)
+    let hook = """
+      #!/bin/sh
+      if [ "$1" = committed ] && [ -e '\(marker)' ]; then rm -f '\(marker)'; kill -9 $PPID; fi
+      exit 0
+
+      """
+    try hook.write(toFile: server + "/hooks/reference-transaction", atomically: true, encoding: .utf8)
+    chmod(server + "/hooks/reference-transaction", 0o755)
+
+    let failed = try network.ghp(["sync"], in: a, agent: "alice")
+    #expect(failed.status == 1)
+    #expect(failed.stderr.contains("cannot push ghp/state"))
+    #expect(failed.stderr.split(separator: "\n").count == 1)
+    network.daemon.stop()
+    let restarted = try GitDaemon(base: network.daemon.base)
+    try ProcessRunner.run("/usr/bin/git", ["remote", "set-url", "origin", restarted.url("project.git")], in: a)
+
+    let again = try network.ghp(["sync", "--json"], in: a, agent: "alice")
+    #expect(again.status == 0, "\(again.stderr)")
+    let log = try ProcessRunner.run("/usr/bin/git", ["log", "--format=%B%x00", "ghp/state"], in: server).stdout
+      .split(separator: "\0")
+    for index in 0..<10 {
+      #expect(log.filter { $0.contains("Ghp-Op: discover\n") && $0.contains("\"note \(index)\"") }.count == 1, "note \(index)")
+    }
+    #expect(log.filter { $0.contains("from the other machine") }.count == 1)
+  }
+
+  @Test func aPathRemoteIsRefusedForRemoteMode() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    let bare = repo.root.deletingLastPathComponent().appendingPathComponent("bare.git").path
+    try repo.git("init", "-q", "--bare", bare)
+    try repo.git("remote", "add", "origin", bare)
+    try repo.git("remote", "add", "fileurl", "file://" + bare)
+    for name in ["origin", "fileurl"] {
+      let result = try repo.ghp(["remote", "set", name], agent: "lead")
+      #expect(result.status == 1)
+      #expect(result.stderr.contains("local path"))
+    }
+    let missing = try repo.ghp(["remote", "set", "nowhere"], agent: "lead")
+    #expect(missing.stderr.contains("no git remote named nowhere"))
+    #expect(try JSON.parse(try repo.ghp(["agent-status", "--json"]).stdout)["agents"] != nil)
+  }
+}
