@@ -1,0 +1,202 @@
+/// The operations as tools for agents (served over MCP by `ghp mcp`): each tool has a JSON input
+/// schema and a description an agent can act on, and calls the same library operation as the CLI,
+/// under the same authority rules. A refusal is thrown as the CLI's own `GHPError`.
+public enum ToolBox {
+  public struct Tool: Sendable {
+    public var name: String
+    public var description: String
+    public var schema: JSON
+  }
+
+  static func schema(_ properties: [String: (type: String, description: String)], required: [String] = []) -> JSON {
+    var props: [String: JSON] = [:]
+    for (name, spec) in properties {
+      if spec.type == "string[]" {
+        props[name] = .object(["type": .string("array"), "items": .object(["type": .string("string")]), "description": .string(spec.description)])
+      } else {
+        props[name] = .object(["type": .string(spec.type), "description": .string(spec.description)])
+      }
+    }
+    return .object(["type": .string("object"), "properties": .object(props), "required": .array(required.map { .string($0) })])
+  }
+
+  public static let tools: [Tool] = [
+    Tool(
+      name: "init_coordination",
+      description: "Start coordinating in this repository (creates the ghp/state branch; you become an orchestrator). Give the goal, and optionally the whole plan in Markdown.",
+      schema: schema(["goal": ("string", "What the team is building."), "plan": ("string", "The master plan, Markdown.")], required: ["goal"])),
+    Tool(
+      name: "create_task",
+      description: "Orchestrators: add a task (issue). Lower priority numbers come first; `after` lists task ids that must be done first; `scope` lists globs of the files the holder will own.",
+      schema: schema(
+        [
+          "title": ("string", "One line."), "body": ("string", "What to do, in detail."), "priority": ("integer", "1 is urgent; default 2."),
+          "after": ("string[]", "Ids of tasks that must be done first."), "scope": ("string[]", "File globs the holder owns, e.g. Sources/Auth/**."),
+        ], required: ["title"])),
+    Tool(
+      name: "claim_task",
+      description: "Claim a task before working on it. With `id`, that task (an error names its holder if it is taken); without, the best ready task. Never work on a task you did not claim.",
+      schema: schema(["id": ("string", "The task id; omit to take the next ready one.")])),
+    Tool(
+      name: "complete_task",
+      description: "Mark a task you hold done, with what you did and how you checked it. Tasks waiting on it become ready.",
+      schema: schema(["id": ("string", "The task id."), "result": ("string", "What was done and how it was verified.")], required: ["id", "result"])),
+    Tool(
+      name: "fail_task",
+      description: "Report that your attempt at a task failed (it goes back to the queue; after too many failures it is dead).",
+      schema: schema(["id": ("string", "The task id."), "reason": ("string", "Why it failed.")], required: ["id", "reason"])),
+    Tool(
+      name: "release_task",
+      description: "Give a task you hold back to the queue without finishing it.",
+      schema: schema(["id": ("string", "The task id."), "reason": ("string", "Why.")], required: ["id"])),
+    Tool(
+      name: "get_status",
+      description: "Every agent's task, status, last action and heartbeat age (stale ones marked), open escalations and dead tasks.",
+      schema: schema(["stale_only": ("boolean", "Only agents silent for longer than staleAfter.")])),
+    Tool(
+      name: "ready_tasks",
+      description: "Tasks ready to claim: open, unclaimed, every dependency done; best first.",
+      schema: schema(["limit": ("integer", "At most this many.")])),
+    Tool(
+      name: "add_discovery",
+      description: "Share a finding every agent should know (appended to the shared discoveries).",
+      schema: schema(["text": ("string", "The finding.")], required: ["text"])),
+    Tool(
+      name: "heartbeat",
+      description: "Say you are alive, every few minutes, with what you just did. Silent agents become stale and lose their tasks.",
+      schema: schema(
+        ["action": ("string", "What you just did."), "status": ("string", "implementing, testing, blocked, ..."), "issue": ("string", "The task you work on (you must hold it).")])),
+    Tool(
+      name: "escalate",
+      description: "Ask a human to decide something you should not guess. Severity: low, medium, high, critical.",
+      schema: schema(
+        ["question": ("string", "The decision needed."), "issue": ("string", "The task it is about."), "severity": ("string", "low, medium, high or critical."), "context": ("string", "What the human needs to know.")],
+        required: ["question"])),
+    Tool(
+      name: "handoff",
+      description: "Write a handoff for a task you hold, built from the state and your branch; with `to`, the task passes to that agent.",
+      schema: schema(["issue": ("string", "The task id."), "to": ("string", "The agent who takes it over."), "note": ("string", "Your own words for the receiver.")], required: ["issue"])),
+    Tool(
+      name: "get_log",
+      description: "The coordination history, newest first.",
+      schema: schema(["agent": ("string", "Only this agent's events."), "issue": ("string", "Only events about this task."), "limit": ("integer", "At most this many (default 20).")])),
+  ]
+
+  /// Runs one tool; the answer is what the CLI prints with `--json`.
+  public static func call(_ name: String, arguments: [String: JSON], workspace: Workspace) throws(GHPError) -> JSON {
+    func string(_ key: String) -> String? {
+      arguments[key]?.stringValue ?? arguments[key]?.intValue.map(String.init)
+    }
+    func required(_ key: String) throws(GHPError) -> String {
+      guard let value = string(key), !value.isEmpty else { throw .invalidValue("arguments", "\(name) needs \"\(key)\"") }
+      return value
+    }
+    func strings(_ key: String) -> [String] {
+      arguments[key]?.arrayValue?.compactMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? []
+    }
+    func commit(_ id: ObjectID?) -> JSON { id.map { .string($0.hex) } ?? .null }
+    /// An optional issue id argument, validated.
+    func issue(_ key: String) throws(GHPError) -> String? {
+      guard let value = string(key) else { return nil }
+      return try IssueID.validate(value)
+    }
+    func issues(_ key: String) throws(GHPError) -> [String] {
+      var out: [String] = []
+      for value in strings(key) { out.append(try IssueID.validate(value)) }
+      return out
+    }
+
+    switch name {
+    case "init_coordination":
+      let landed = try InitSession.initialise(workspace, goal: try required("goal"), config: Config())
+      if let plan = string("plan"), !plan.isEmpty { try workspace.run(SetPlanOperation(text: plan)) }
+      return .object(["orchestrator": .string(landed.result.orchestrator), "commit": commit(landed.commit)])
+    case "create_task":
+      let operation = AddIssueOperation(
+        title: try required("title"), body: string("body") ?? "", priority: arguments["priority"]?.intValue ?? 2,
+        dependencies: try issues("after"), scope: strings("scope"))
+      return try workspace.run(operation).result.json
+    case "claim_task":
+      let landed: Landed<ClaimOperation.Output>
+      if let id = try issue("id") {
+        landed = try workspace.run(ClaimOperation(issueID: id))
+      } else {
+        landed = try workspace.run(ClaimNextOperation())
+      }
+      return .object(["issue": landed.result.issue.json, "alreadyHeld": .bool(landed.result.alreadyHeld), "commit": commit(landed.commit)])
+    case "complete_task":
+      let landed = try workspace.run(DoneOperation(issueID: try IssueID.validate(try required("id")), result: try required("result")))
+      return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
+    case "fail_task":
+      let landed = try workspace.run(FailOperation(issueID: try IssueID.validate(try required("id")), reason: try required("reason")))
+      return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
+    case "release_task":
+      let landed = try workspace.run(ReleaseOperation(issueID: try IssueID.validate(try required("id")), reason: string("reason")))
+      return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
+    case "get_status":
+      var report = try StatusReport(state: workspace.snapshot(), clock: workspace.clock)
+      if arguments["stale_only"]?.boolValue == true { report.rows = report.rows.filter(\.stale) }
+      return report.json
+    case "ready_tasks":
+      let limit = arguments["limit"]?.intValue
+      return .array(try ReadyQueue.ready(workspace.snapshot(), limit: limit.flatMap { $0 > 0 ? $0 : nil }).map(\.json))
+    case "add_discovery":
+      return try workspace.run(DiscoverOperation(text: try required("text"))).result.json
+    case "heartbeat":
+      if let status = string("status") { try StatusUpdateOperation.validateStatus(status) }
+      let landed = try workspace.run(
+        StatusUpdateOperation(
+          status: string("status"), action: string("action"), issueID: try issue("issue"), isHeartbeat: true))
+      guard case .object(var fields) = landed.result.json else { return landed.result.json }
+      fields["notices"] = .array(landed.result.notices.map { .string($0) })
+      return .object(fields)
+    case "escalate":
+      var severity = Escalation.Severity.medium
+      if let text = string("severity") {
+        guard let value = Escalation.Severity(rawValue: text) else { throw .invalidValue("severity", "use low, medium, high or critical") }
+        severity = value
+      }
+      let operation = EscalateOperation(
+        question: try required("question"), issueID: try issue("issue"), severity: severity, context: string("context"))
+      return try workspace.run(operation).result.json
+    case "handoff":
+      let base = try workspace.snapshot().config().baseBranch
+      let branch = BranchReport.gather(workspace.repository, agent: try workspace.actor(), base: base)
+      let landed = try workspace.run(
+        HandoffOperation(issueID: try IssueID.validate(try required("issue")), receiver: string("to"), note: string("note"), branch: branch))
+      return .object(["issue": landed.result.issue.json, "document": .string(landed.result.document), "commit": commit(landed.commit)])
+    case "get_log":
+      let limit = arguments["limit"]?.intValue ?? 20
+      return .array(
+        try HistoryLog.entries(
+          workspace.snapshot(), agent: string("agent"), issue: try issue("issue"), limit: limit > 0 ? limit : nil
+        ).map(\.json))
+    default:
+      throw .invalidValue("tool", "no tool named \(name)")
+    }
+  }
+
+  // MARK: - Resources
+
+  public static let resources: [(uri: String, name: String, description: String, mime: String)] = [
+    ("ghp://status", "status", "Every agent's status, as `ghp agent-status --json`.", "application/json"),
+    ("ghp://plan", "plan", "The master plan (.ghp/plan.md).", "text/markdown"),
+  ]
+  public static let issueTemplate = "ghp://issues/{id}"
+
+  /// The text of a resource.
+  public static func read(_ uri: String, workspace: Workspace) throws(GHPError) -> (text: String, mime: String) {
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    switch uri {
+    case "ghp://status":
+      return (try StatusReport(state: state, clock: workspace.clock).json.pretty(), "application/json")
+    case "ghp://plan":
+      return (try state.text(StatePaths.plan) ?? "", "text/markdown")
+    default:
+      guard uri.hasPrefix("ghp://issues/") else { throw .invalidValue("resource", "no resource \(uri)") }
+      let id = try IssueID.validate(String(uri.dropFirst("ghp://issues/".count)))
+      return (try IssueDetail(state: state, id: id).json.pretty(), "application/json")
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import GHPKit
+import MCP
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension GHP {
+  struct MCPServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "mcp",
+      abstract: "Serve the operations as MCP tools over stdio, for agents that prefer tools to a shell.",
+      discussion: """
+        Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, get_status,
+        ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log. Resources: ghp://status, ghp://plan,
+        ghp://issues/{id}, with update notifications to subscribers whenever ghp/state moves.
+        Identity: --agent, else as the CLI (a server started in an agent's worktree knows who it is).
+        Example .mcp.json: {"mcpServers": {"ghp": {"command": "ghp", "args": ["mcp"]}}}
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws { try await serve() }
+
+    func serve() async throws {
+      let path = global.directory
+      let agent = global.agent
+      let environment = Output.environment
+      // Fail before speaking the protocol when there is no repository (stdout belongs to MCP).
+      let opened = try Workspace(path: path, agent: agent, environment: environment)
+      let watcher = try StateWatcher(repository: opened.repository)
+      let workspace: @Sendable () throws -> Workspace = { try Workspace(path: path, agent: agent, environment: environment) }
+
+      let server = Server(
+        name: "ghp", version: "0.1.0",
+        capabilities: .init(resources: .init(subscribe: true, listChanged: false), tools: .init(listChanged: false)))
+      let subscriptions = Subscriptions()
+
+      await server.withMethodHandler(ListTools.self) { _ in
+        .init(tools: ToolBox.tools.map { Tool(name: $0.name, description: $0.description, inputSchema: Self.value($0.schema)) })
+      }
+      await server.withMethodHandler(CallTool.self) { params in
+        do {
+          var arguments: [String: JSON] = [:]
+          for (key, value) in params.arguments ?? [:] { arguments[key] = Self.json(value) }
+          let answer = try ToolBox.call(params.name, arguments: arguments, workspace: workspace())
+          return .init(content: [.text(text: answer.pretty(), annotations: nil, _meta: nil)], isError: false)
+        } catch let error as GHPError {
+          return .init(content: [.text(text: error.description, annotations: nil, _meta: nil)], isError: true)
+        }
+      }
+      await server.withMethodHandler(ListResources.self) { _ in
+        .init(
+          resources: ToolBox.resources.map { Resource(name: $0.name, uri: $0.uri, description: $0.description, mimeType: $0.mime) },
+          nextCursor: nil)
+      }
+      await server.withMethodHandler(ListResourceTemplates.self) { _ in
+        .init(templates: [
+          Resource.Template(uriTemplate: ToolBox.issueTemplate, name: "issue", description: "One issue: fields, result and history.", mimeType: "application/json")
+        ])
+      }
+      await server.withMethodHandler(ReadResource.self) { params in
+        do {
+          let (text, mime) = try ToolBox.read(params.uri, workspace: workspace())
+          return .init(contents: [Resource.Content.text(text, uri: params.uri, mimeType: mime)])
+        } catch let error as GHPError {
+          throw MCPError.invalidParams(error.description)
+        }
+      }
+      await server.withMethodHandler(ResourceSubscribe.self) { params in
+        await subscriptions.add(params.uri)
+        return .init()
+      }
+      await server.withMethodHandler(ResourceUnsubscribe.self) { params in
+        await subscriptions.remove(params.uri)
+        return .init()
+      }
+
+      try await server.start(transport: StdioTransport())
+      // Tell subscribers when ghp/state moves, whoever moved it.
+      let notifier = Task {
+        let box = WatcherBox(watcher)
+        while !Task.isCancelled {
+          try? await Task.sleep(nanoseconds: 200_000_000)
+          guard let moved = try? box.watcher.poll(), !moved.isEmpty else { continue }
+          for uri in await subscriptions.all {
+            try? await server.notify(ResourceUpdatedNotification.message(.init(uri: uri)))
+          }
+        }
+      }
+      await server.waitUntilCompleted()
+      notifier.cancel()
+    }
+
+    static func value(_ json: JSON) -> Value {
+      switch json {
+      case .null: .null
+      case .bool(let b): .bool(b)
+      case .int(let i): .int(i)
+      case .double(let d): .double(d)
+      case .string(let s): .string(s)
+      case .array(let a): .array(a.map(value))
+      case .object(let o): .object(o.mapValues(value))
+      }
+    }
+
+    static func json(_ value: Value) -> JSON {
+      switch value {
+      case .null: .null
+      case .bool(let b): .bool(b)
+      case .int(let i): .int(i)
+      case .double(let d): .double(d)
+      case .string(let s): .string(s)
+      case .data(_, let data): .string(String(decoding: data, as: UTF8.self))
+      case .array(let a): .array(a.map(json))
+      case .object(let o): .object(o.mapValues(json))
+      }
+    }
+  }
+}
+
+/// The URIs clients subscribed to.
+actor Subscriptions {
+  private var uris: Set<String> = []
+  func add(_ uri: String) { uris.insert(uri) }
+  func remove(_ uri: String) { uris.remove(uri) }
+  var all: [String] { uris.sorted() }
+}
+
+/// The watcher is used from one task only; the box carries it there.
+final class WatcherBox: @unchecked Sendable {
+  let watcher: StateWatcher
+  init(_ watcher: StateWatcher) { self.watcher = watcher }
+}

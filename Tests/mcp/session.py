@@ -1,0 +1,133 @@
+"""Drives `ghp mcp` with the official MCP Python client (the `mcp` package from PyPI).
+
+Usage: python3 session.py GHP_BINARY REPOSITORY
+
+Checks, with real stdio servers on a real repository:
+  1. a whole session as the orchestrator and a worker: list tools, init, create, claim, heartbeat,
+     discover, escalate, complete; a refusal comes back as a tool error with the CLI's message;
+  2. two clients as two agents race claim_task on one issue: exactly one wins;
+  3. a client subscribed to ghp://status is notified when a CLI command changes the state.
+Prints one line per check and a closing "N passed, N failed" line; exits non-zero on failure.
+"""
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+from mcp import ClientSession, StdioServerParameters, types
+from mcp.client.stdio import stdio_client
+
+GHP, REPO = sys.argv[1], sys.argv[2]
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append(bool(condition))
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"), flush=True)
+
+
+def server(agent):
+    return StdioServerParameters(command=GHP, args=["mcp", "--agent", agent], cwd=REPO, env={**os.environ, "GHP_AGENT": ""})
+
+
+def text(result):
+    return "".join(part.text for part in result.content if getattr(part, "type", "") == "text")
+
+
+async def call(session, tool, **arguments):
+    result = await session.call_tool(tool, arguments)
+    return result.is_error, text(result)
+
+
+async def whole_session():
+    async with stdio_client(server("lead")) as (read, write):
+        async with ClientSession(read, write) as lead:
+            await lead.initialize()
+            tools = {tool.name: tool for tool in (await lead.list_tools()).tools}
+            expected = {"init_coordination", "create_task", "claim_task", "complete_task", "fail_task", "release_task",
+                        "get_status", "ready_tasks", "add_discovery", "heartbeat", "escalate", "handoff", "get_log"}
+            check("lists every tool", expected <= set(tools), sorted(tools))
+            check("tools have input schemas", all(tools[name].input_schema.get("type") == "object" for name in expected))
+            error, out = await call(lead, "init_coordination", goal="Build a REST API", plan="# Plan\n\n1. Users\n")
+            check("init_coordination", not error and json.loads(out)["orchestrator"] == "lead", out)
+            for title in ["Create User model", "Create login endpoint"]:
+                error, out = await call(lead, "create_task", title=title, priority=1)
+                check(f"create_task {title}", not error, out)
+            resources = {str(r.uri) for r in (await lead.list_resources()).resources}
+            check("lists resources", {"ghp://status", "ghp://plan"} <= resources, resources)
+            plan = await lead.read_resource("ghp://plan")
+            check("reads ghp://plan", "1. Users" in plan.contents[0].text, plan)
+    async with stdio_client(server("worker-1")) as (read, write):
+        async with ClientSession(read, write) as worker:
+            await worker.initialize()
+            error, out = await call(worker, "create_task", title="Sneaky")
+            check("a worker may not create tasks (tool error with the CLI's message)", error and "not an orchestrator" in out, out)
+            error, out = await call(worker, "claim_task")
+            check("claim_task without id takes the next ready task", not error and json.loads(out)["issue"]["id"] == 1, out)
+            error, out = await call(worker, "heartbeat", action="Wrote the model", status="implementing", issue="1")
+            check("heartbeat", not error and json.loads(out)["status"] == "implementing", out)
+            error, out = await call(worker, "add_discovery", text="Users live in Sources/Users")
+            check("add_discovery", not error, out)
+            error, out = await call(worker, "escalate", question="Which database?", issue="1", severity="high")
+            check("escalate", not error and json.loads(out)["severity"] == "high", out)
+            error, out = await call(worker, "complete_task", id="1", result="Model and tests in place")
+            check("complete_task", not error and json.loads(out)["issue"]["status"] == "done", out)
+            issue = await worker.read_resource("ghp://issues/1")
+            check("reads ghp://issues/1", json.loads(issue.contents[0].text)["issue"]["status"] == "done", issue)
+            error, out = await call(worker, "get_log", agent="worker-1", limit=10)
+            ops = [event["op"] for event in json.loads(out)]
+            check("get_log shows the session", ops[:5] == ["done", "escalate", "discover", "heartbeat", "claim"], ops)
+            error, out = await call(worker, "get_status")
+            status = json.loads(out)
+            check("get_status", status["agents"]["worker-1"]["status"] == "idle" and len(status["openEscalations"]) == 1, out)
+
+
+async def race():
+    async def claim(agent):
+        async with stdio_client(server(agent)) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                await asyncio.sleep(0.3)  # both connected before either claims
+                return agent, await call(session, "claim_task", id="2")
+
+    outcomes = await asyncio.gather(claim("racer-a"), claim("racer-b"))
+    winners = [agent for agent, (error, _) in outcomes if not error]
+    losers = [out for agent, (error, out) in outcomes if error]
+    check("two clients race claim_task: exactly one wins", len(winners) == 1, outcomes)
+    check("the loser is told who holds it", len(losers) == 1 and f"held by {winners[0] if winners else '?'}" in losers[0], outcomes)
+
+
+async def subscription():
+    updated = asyncio.Event()
+
+    async def on_message(message):
+        notification = getattr(message, "root", message)
+        if isinstance(notification, types.ResourceUpdatedNotification) and str(notification.params.uri) == "ghp://status":
+            updated.set()
+
+    async with stdio_client(server("observer")) as (read, write):
+        async with ClientSession(read, write, message_handler=on_message) as session:
+            await session.initialize()
+            await session.subscribe_resource("ghp://status")
+            await asyncio.sleep(0.5)
+            changed = subprocess.run([GHP, "agent-heartbeat", "--action", "from the CLI"], cwd=REPO,
+                                     env={**os.environ, "GHP_AGENT": "cli-agent"}, capture_output=True, text=True)
+            check("the CLI changes the state", changed.returncode == 0, changed.stderr)
+            try:
+                await asyncio.wait_for(updated.wait(), timeout=10)
+            except asyncio.TimeoutError:
+                pass
+            check("a subscriber to ghp://status is notified", updated.is_set())
+
+
+async def main():
+    await whole_session()
+    await race()
+    await subscription()
+
+
+asyncio.run(main())
+passed, failed = results.count(True), results.count(False)
+print(f"{passed} passed, {failed} failed")
+sys.exit(0 if failed == 0 else 1)
