@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "ghp", targets: ["ghp"]),
+    .executable(name: "ghp-mcp", targets: ["ghp-mcp"]),
     .library(name: "GHPKit", targets: ["GHPKit"]),
   ],
   dependencies: [
@@ -28,6 +29,16 @@ let package = Package(
       dependencies: [
         "GHPKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    // The MCP server is its own executable: the SDK links FoundationNetworking and with it libcurl
+    // and some twenty-five shared libraries, which would double every ghp command's start-up.
+    // `ghp mcp` runs it from beside the ghp binary.
+    .executableTarget(
+      name: "ghp-mcp",
+      dependencies: [
+        "GHPKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "MCP", package: "swift-sdk"),
       ]
     ),
@@ -47,7 +58,7 @@ let package = Package(
     ),
     .testTarget(
       name: "ghpTests",
-      dependencies: ["ghp", "GHPKit", "GHPTestSupport"]
+      dependencies: ["ghp", "ghp-mcp", "GHPKit", "GHPTestSupport"]
     ),
   ]
 )

@@ -8,12 +8,7 @@ import GHPKit
 // Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules.
 do {
   var command = try GHP.parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
-  // Called by its own name: through the existential, `run()` would pick the synchronous default.
-  if let server = command as? GHP.MCPServe {
-    try await server.serve()
-  } else {
-    try command.run()
-  }
+  try command.run()
 } catch let error as GHPError {
   Output.error(error.description)
   exit(error.exitCode)

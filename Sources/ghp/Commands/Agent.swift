@@ -6,11 +6,11 @@ extension AgentRecord.Role: ExpressibleByArgument {}
 extension GHP {
   struct Agent: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "One branch and one worktree per agent.", subcommands: [Add.self, List.self, Remove.self])
+      commandName: "agent", abstract: "One branch and one worktree per agent.", subcommands: [Add.self, List.self, Remove.self])
 
     struct Add: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Register an agent, create its branch agent/<name> and its worktree (orchestrators).",
+        commandName: "add", abstract: "Register an agent, create its branch agent/<name> and its worktree (orchestrators).",
         discussion: """
           The worktree's own config gets ghp.agent, so every ghp command and hook run inside it knows who
           it is. Default folder: <worktreeRoot>/<repository>-<name> (worktreeRoot in the config, default ..).
@@ -48,7 +48,7 @@ extension GHP {
 
     struct List: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Every agent: role, branch, worktree, ahead/behind the base, claims, heartbeat age.",
+        commandName: "list", abstract: "Every agent: role, branch, worktree, ahead/behind the base, claims, heartbeat age.",
         discussion: "Example: ghp agent list --json")
 
       @OptionGroup var global: GlobalOptions
@@ -72,7 +72,7 @@ extension GHP {
 
     struct Remove: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Release an agent's claims, remove its worktree and (unless kept) its branch (orchestrators).",
+        commandName: "remove", abstract: "Release an agent's claims, remove its worktree and (unless kept) its branch (orchestrators).",
         discussion: "Refuses a branch with commits not in the base, or uncommitted work, unless --force.\nExample: ghp agent remove worker-1")
 
       @OptionGroup var global: GlobalOptions

@@ -68,7 +68,7 @@ struct StatusFields: ParsableArguments {
 extension GHP.AgentStatus {
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "The status table (default).",
+      commandName: "show", abstract: "The status table (default).",
       discussion: "Examples: ghp agent-status   ghp agent-status --stale   ghp agent-status --json")
 
     @OptionGroup var global: GlobalOptions
@@ -90,7 +90,7 @@ extension GHP.AgentStatus {
 
   struct Update: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Update your own status.",
+      commandName: "update", abstract: "Update your own status.",
       discussion: "Example: ghp agent-status update --status blocked --action \"Waiting for #2\" --issue 1")
 
     @OptionGroup var global: GlobalOptions

@@ -4,7 +4,7 @@ import GHPKit
 extension GHP {
   struct Claim: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Claim an issue: exit 0 when it is yours, exit 3 naming the holder when someone else has it.",
+      commandName: "claim", abstract: "Claim an issue: exit 0 when it is yours, exit 3 naming the holder when someone else has it.",
       discussion: """
         With --next, claims the first ready issue atomically; exit 4 when nothing is ready.
         Examples: ghp claim 1   ghp claim --next
@@ -46,7 +46,7 @@ extension GHP {
 
   struct Release: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Give an issue back to the queue (its holder, or an orchestrator).",
+      commandName: "release", abstract: "Give an issue back to the queue (its holder, or an orchestrator).",
       discussion: "Example: ghp release 1 --reason \"needs a database\"")
 
     @OptionGroup var global: GlobalOptions

@@ -41,7 +41,7 @@ extension GHP {
 
   struct Escalations: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "A human's inbox of questions (open first, most severe first); an agent's answers.",
+      commandName: "escalations", abstract: "A human's inbox of questions (open first, most severe first); an agent's answers.",
       discussion: "Examples: ghp escalations --open   ghp escalations --mine --json")
 
     @OptionGroup var global: GlobalOptions
@@ -78,7 +78,7 @@ extension GHP {
 
   struct Resolve: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Answer an open escalation (orchestrators and the humans behind them).",
+      commandName: "resolve", abstract: "Answer an open escalation (orchestrators and the humans behind them).",
       discussion: "Example: ghp resolve 7 --answer \"Do #4 first; #5 waits\"")
 
     @OptionGroup var global: GlobalOptions

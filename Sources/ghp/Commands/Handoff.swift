@@ -54,11 +54,11 @@ extension GHP {
 
   struct Handoff: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Read handoffs.", subcommands: [Show.self], defaultSubcommand: Show.self)
+      commandName: "handoff", abstract: "Read handoffs.", subcommands: [Show.self], defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Print the latest handoff of an issue (older ones: git log ghp/state).",
+        commandName: "show", abstract: "Print the latest handoff of an issue (older ones: git log ghp/state).",
         discussion: "Example: ghp handoff show 4")
 
       @OptionGroup var global: ReadOptions
@@ -80,7 +80,7 @@ extension GHP {
 
   struct Prompt: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Ready-to-paste instructions for an agent: worker, leader, or the AGENTS.md snippet.",
+      commandName: "prompt", abstract: "Ready-to-paste instructions for an agent: worker, leader, or the AGENTS.md snippet.",
       discussion: "Examples: ghp prompt worker --agent worker-2   ghp prompt leader   ghp prompt agents-md >> AGENTS.md")
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
@@ -110,7 +110,7 @@ extension GHP {
 
   struct Reap: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Act on stale agents (orchestrators): escalate to a human, or release their claims.",
+      commandName: "reap", abstract: "Act on stale agents (orchestrators): escalate to a human, or release their claims.",
       discussion: """
         The policy is onStale in .ghp/config.toml (default escalate); --release or --escalate overrides it.
         Escalate raises one escalation per stale agent, never a second while the first is open.

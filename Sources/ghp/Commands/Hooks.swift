@@ -8,12 +8,12 @@ import GHPKit
 extension GHP {
   struct Hooks: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Install or remove the git hooks that enforce who may edit what.",
+      commandName: "hooks", abstract: "Install or remove the git hooks that enforce who may edit what.",
       subcommands: [Install.self, Uninstall.self])
 
     struct Install: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Install pre-commit, prepare-commit-msg and pre-push (or, with --server, pre-receive).",
+        commandName: "install", abstract: "Install pre-commit, prepare-commit-msg and pre-push (or, with --server, pre-receive).",
         discussion: """
           Respects core.hooksPath. A hook the repository already has is kept as <name>.ghp-chained and runs
           first (its refusal stands). Installing twice changes nothing; uninstall restores what was there.
@@ -43,7 +43,7 @@ extension GHP {
 
     struct Uninstall: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Remove ghp's hooks and put back the ones they chained.", discussion: "Example: ghp hooks uninstall")
+        commandName: "uninstall", abstract: "Remove ghp's hooks and put back the ones they chained.", discussion: "Example: ghp hooks uninstall")
 
       @OptionGroup var global: GlobalOptions
 
@@ -64,7 +64,7 @@ extension GHP {
 
   struct Hook: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Run one hook's check (called by the installed hook scripts).",
+      commandName: "hook", abstract: "Run one hook's check (called by the installed hook scripts).",
       discussion: "Names: pre-commit, prepare-commit-msg, pre-push, pre-receive. Exit 3 refuses.")
 
     @Argument(help: "The hook.")
@@ -104,7 +104,7 @@ extension GHP {
 
   struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Let an agent edit shared files matching globs (orchestrators).",
+      commandName: "approve", abstract: "Let an agent edit shared files matching globs (orchestrators).",
       discussion: "Example: ghp approve worker-1 README.md 'Sources/Core/**' --once --note \"for #4\"")
 
     @OptionGroup var global: GlobalOptions
@@ -133,7 +133,7 @@ extension GHP {
 
   struct Approvals: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Shared-file approvals: who, which files, by whom, used or not.", discussion: "Example: ghp approvals --json")
+      commandName: "approvals", abstract: "Shared-file approvals: who, which files, by whom, used or not.", discussion: "Example: ghp approvals --json")
 
     @OptionGroup var global: ReadOptions
 
@@ -156,7 +156,7 @@ extension GHP {
   }
 
   struct Revoke: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Withdraw an approval (orchestrators).", discussion: "Example: ghp revoke 3")
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Withdraw an approval (orchestrators).", discussion: "Example: ghp revoke 3")
 
     @OptionGroup var global: GlobalOptions
 

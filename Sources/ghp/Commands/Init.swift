@@ -4,7 +4,7 @@ import GHPKit
 extension GHP {
   struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Start coordinating in this repository: creates the ghp/state branch; the caller becomes an orchestrator.",
+      commandName: "init", abstract: "Start coordinating in this repository: creates the ghp/state branch; the caller becomes an orchestrator.",
       discussion: """
         The caller is --agent, GHP_AGENT, `git config ghp.agent`, or a name made from `git config user.name`.
         It is recorded in this worktree's `ghp.agent`, so later commands here need no flag.

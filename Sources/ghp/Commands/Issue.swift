@@ -22,7 +22,7 @@ func printIssue(_ issue: Issue, verb: String, json: Bool, commit: ObjectID?) {
 extension GHP.IssueCommand {
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Add an issue (orchestrators only); prints its id.",
+      commandName: "add", abstract: "Add an issue (orchestrators only); prints its id.",
       discussion: """
         Example: ghp issue add "Create login endpoint" -p 1 --after 1 --scope 'Sources/Auth/**' --body -
         """)
@@ -60,7 +60,7 @@ extension GHP.IssueCommand {
 
   struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Add many issues in one commit from a JSON file (orchestrators only).",
+      commandName: "import", abstract: "Add many issues in one commit from a JSON file (orchestrators only).",
       discussion: """
         Reads the prototype's task format, {"tasks": [{"id": "task-001", "description": ..., "status":
         "available", "claimed_by": null, "priority": 1, "dependencies": [], "context": {"files": [...],
@@ -93,7 +93,7 @@ extension GHP.IssueCommand {
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "List issues, by id.",
+      commandName: "list", abstract: "List issues, by id.",
       discussion: """
         --status failed lists open issues that failed at least once; dead ones failed maxAttempts times.
         Example: ghp issue list --status open
@@ -120,7 +120,7 @@ extension GHP.IssueCommand {
 
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Everything about an issue: fields, result and history.",
+      commandName: "show", abstract: "Everything about an issue: fields, result and history.",
       discussion: "Example: ghp issue show 2")
 
     @OptionGroup var global: ReadOptions
@@ -139,7 +139,7 @@ extension GHP.IssueCommand {
 
   struct Edit: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Change an issue's title, body, priority, dependencies or scope (orchestrators only).",
+      commandName: "edit", abstract: "Change an issue's title, body, priority, dependencies or scope (orchestrators only).",
       discussion: "Example: ghp issue edit 2 -p 1 --after 1,3")
 
     @OptionGroup var global: GlobalOptions
@@ -174,7 +174,7 @@ extension GHP.IssueCommand {
 
   struct Retry: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Put a dead issue back in the queue with fresh attempts (orchestrators only).",
+      commandName: "retry", abstract: "Put a dead issue back in the queue with fresh attempts (orchestrators only).",
       discussion: "Example: ghp issue retry 2")
 
     @OptionGroup var global: GlobalOptions

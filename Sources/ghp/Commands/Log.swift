@@ -4,7 +4,7 @@ import GHPKit
 extension GHP {
   struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "The coordination history, newest first (the commits of ghp/state).",
+      commandName: "log", abstract: "The coordination history, newest first (the commits of ghp/state).",
       discussion: "Examples: ghp log   ghp log --agent worker-1 -n 5   ghp log --issue 3 --json")
 
     @OptionGroup var global: ReadOptions

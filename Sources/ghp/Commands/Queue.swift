@@ -4,7 +4,7 @@ import GHPKit
 extension GHP {
   struct Ready: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Issues ready to claim: open, unclaimed, every dependency done; by priority, then age.",
+      commandName: "ready", abstract: "Issues ready to claim: open, unclaimed, every dependency done; by priority, then age.",
       discussion: "Example: ghp ready --json")
 
     @OptionGroup var global: ReadOptions
@@ -25,7 +25,7 @@ extension GHP {
 
   struct Done: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Mark an issue you hold done, with its result; dependants become ready.",
+      commandName: "done", abstract: "Mark an issue you hold done, with its result; dependants become ready.",
       discussion: """
         Examples: ghp done 2 --result "Endpoint and tests in place"
                   ghp done 2 --result-file out.md
@@ -56,7 +56,7 @@ extension GHP {
 
   struct Fail: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Report that your attempt at an issue failed: back to open, or dead after maxAttempts.",
+      commandName: "fail", abstract: "Report that your attempt at an issue failed: back to open, or dead after maxAttempts.",
       discussion: "Example: ghp fail 2 --reason \"tests need a database\"")
 
     @OptionGroup var global: GlobalOptions
@@ -76,7 +76,7 @@ extension GHP {
 
   struct Assign: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Give an issue to an agent (orchestrators only).",
+      commandName: "assign", abstract: "Give an issue to an agent (orchestrators only).",
       discussion: "Example: ghp assign 2 worker-3")
 
     @OptionGroup var global: GlobalOptions
@@ -95,12 +95,12 @@ extension GHP {
 
   struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "The master plan (.ghp/plan.md).",
+      commandName: "plan", abstract: "The master plan (.ghp/plan.md).",
       subcommands: [Show.self, Set.self],
       defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Print the plan.", discussion: "Example: ghp plan show")
+      static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the plan.", discussion: "Example: ghp plan show")
 
       @OptionGroup var global: ReadOptions
 
@@ -114,7 +114,7 @@ extension GHP {
 
     struct Set: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "Replace the plan with a file's text (orchestrators only).",
+        commandName: "set", abstract: "Replace the plan with a file's text (orchestrators only).",
         discussion: "Examples: ghp plan set plan.md   cat plan.md | ghp plan set -")
 
       @OptionGroup var global: GlobalOptions
@@ -136,7 +136,7 @@ extension GHP {
 
   struct Discover: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Share a finding with every agent (appended to .ghp/discoveries.md).",
+      commandName: "discover", abstract: "Share a finding with every agent (appended to .ghp/discoveries.md).",
       discussion: "Example: ghp discover \"The API uses zod-style validation in Sources/Validation\"")
 
     @OptionGroup var global: GlobalOptions
@@ -156,7 +156,7 @@ extension GHP {
 
   struct Discoveries: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "What agents have found, oldest first.",
+      commandName: "discoveries", abstract: "What agents have found, oldest first.",
       discussion: "Example: ghp discoveries --since 2025-01-25T10:00:00Z --json")
 
     @OptionGroup var global: ReadOptions

@@ -4,12 +4,12 @@ import GHPKit
 extension GHP {
   struct Remote: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Share ghp/state across machines through a git server.",
+      commandName: "remote", abstract: "Share ghp/state across machines through a git server.",
       subcommands: [Set.self, Unset.self, Status.self])
 
     struct Set: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "State changes now go through this git remote (orchestrators); publishes the state there.",
+        commandName: "set", abstract: "State changes now go through this git remote (orchestrators); publishes the state there.",
         discussion: """
           In remote mode every change is: fetch ghp/state, apply to the remote tip, commit, push without force;
           on rejection, fetch and apply again. A claim succeeds only once the server accepted it.
@@ -41,7 +41,7 @@ extension GHP {
 
     struct Unset: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "State changes stay local again (orchestrators).", discussion: "Example: ghp remote unset")
+        commandName: "unset", abstract: "State changes stay local again (orchestrators).", discussion: "Example: ghp remote unset")
 
       @OptionGroup var global: GlobalOptions
 
@@ -53,7 +53,7 @@ extension GHP {
 
     struct Status: ParsableCommand {
       static let configuration = CommandConfiguration(
-        abstract: "How far local ghp/state is from the remote's (fetches first).", discussion: "Example: ghp remote status")
+        commandName: "status", abstract: "How far local ghp/state is from the remote's (fetches first).", discussion: "Example: ghp remote status")
 
       @OptionGroup var global: GlobalOptions
 
@@ -82,7 +82,7 @@ extension GHP {
 
   struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Fetch ghp/state, re-apply local operations onto the remote tip if both moved, and push.",
+      commandName: "sync", abstract: "Fetch ghp/state, re-apply local operations onto the remote tip if both moved, and push.",
       discussion: """
         Each local operation is re-applied from its commit's trailers, in order, as its own agent at its own time.
         One that no longer holds (the issue was claimed there meanwhile) is not forced: it is reported, and its

@@ -8,7 +8,7 @@ import GHPKit
 extension GHP {
   struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Print each state change as it lands, until interrupted.",
+      commandName: "watch", abstract: "Print each state change as it lands, until interrupted.",
       discussion: """
         Looks at ghp/state every --interval seconds (default 0.2) and walks from the last seen commit to the new
         tip, so no event is missed when several land between two looks. One line per event (its subject and

@@ -1,15 +1,12 @@
 import ArgumentParser
+import Foundation
 import GHPKit
 import MCP
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
-extension GHP {
-  struct MCPServe: AsyncParsableCommand {
+@main
+struct MCPServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "mcp",
+      commandName: "ghp-mcp",
       abstract: "Serve the operations as MCP tools over stdio, for agents that prefer tools to a shell.",
       discussion: """
         Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, get_status,
@@ -19,14 +16,26 @@ extension GHP {
         Example .mcp.json: {"mcpServers": {"ghp": {"command": "ghp", "args": ["mcp"]}}}
         """)
 
-    @OptionGroup var global: GlobalOptions
+    @Option(name: .customShort("C"), help: ArgumentHelp("Run as if started in <path>.", valueName: "path"))
+    var directory: String?
 
-    func run() async throws { try await serve() }
+    @Option(help: "Act as this agent (default: GHP_AGENT, `git config ghp.agent`, or the agent/<name> branch).")
+    var agent: String?
+
+    func run() async throws {
+      do {
+        try await serve()
+      } catch let error as GHPError {
+        // stdout belongs to the protocol: the one line goes to stderr.
+        FileHandle.standardError.write(Data("ghp mcp: \(error.description)\n".utf8))
+        throw ExitCode(error.exitCode)
+      }
+    }
 
     func serve() async throws {
-      let path = global.directory
-      let agent = global.agent
-      let environment = Output.environment
+      let path = directory
+      let agent = self.agent
+      let environment = ProcessInfo.processInfo.environment
       // Fail before speaking the protocol when there is no repository (stdout belongs to MCP).
       let opened = try Workspace(path: path, agent: agent, environment: environment)
       let watcher = try StateWatcher(repository: opened.repository)
@@ -117,7 +126,6 @@ extension GHP {
       case .object(let o): .object(o.mapValues(json))
       }
     }
-  }
 }
 
 /// The URIs clients subscribed to.
