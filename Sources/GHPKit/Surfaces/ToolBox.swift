@@ -2,6 +2,16 @@
 /// schema and a description an agent can act on, and calls the same library operation as the CLI,
 /// under the same authority rules. A refusal is thrown as the CLI's own `GHPError`.
 public enum ToolBox {
+  /// The help of `ghp mcp` (and of `ghp-mcp`, which it runs).
+  public static let abstract = "Serve the operations as MCP tools over stdio, for agents that prefer tools to a shell."
+  public static let discussion = """
+    Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, get_status,
+    ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log. Resources: ghp://status, ghp://plan,
+    ghp://issues/{id}, with update notifications to subscribers whenever ghp/state moves.
+    Identity: --agent, else as the CLI (a server started in an agent's worktree knows who it is).
+    The server is the ghp-mcp program, next to ghp (scripts/install puts both there) or on PATH.
+    Example .mcp.json: {"mcpServers": {"ghp": {"command": "ghp", "args": ["mcp"]}}}
+    """
   public struct Tool: Sendable {
     public var name: String
     public var description: String

@@ -9,15 +9,7 @@ extension GHP {
   struct MCP: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "mcp",
-      abstract: "Serve the operations as MCP tools over stdio, for agents that prefer tools to a shell.",
-      discussion: """
-        Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, get_status,
-        ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log. Resources: ghp://status, ghp://plan,
-        ghp://issues/{id}, with update notifications to subscribers whenever ghp/state moves.
-        Identity: --agent, else as the CLI (a server started in an agent's worktree knows who it is).
-        The server is the ghp-mcp program, next to ghp (scripts/install puts both there) or on PATH.
-        Example .mcp.json: {"mcpServers": {"ghp": {"command": "ghp", "args": ["mcp"]}}}
-        """)
+      abstract: ToolBox.abstract, discussion: ToolBox.discussion)
 
     @OptionGroup var global: GlobalOptions
 
