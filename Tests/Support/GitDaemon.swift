@@ -6,6 +6,8 @@ public final class GitDaemon {
   public let base: URL
   public let port: Int
   private let pidFile: String
+  /// Read once it started: the folder holding the pid file may be gone by the time we stop.
+  private var pid: Int32 = 0
 
   /// Starts a daemon on a free port of 127.0.0.1 and waits until it answers.
   public init(base: URL) throws {
@@ -33,6 +35,9 @@ public final class GitDaemon {
       for _ in 0..<50 {
         if try ProcessRunner.run("/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/probe.git"], in: base.path).status == 0 {
           self.port = port
+          if let text = try? String(contentsOfFile: pidFile, encoding: .utf8) {
+            pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+          }
           return
         }
         usleep(100_000)
@@ -70,7 +75,9 @@ public final class GitDaemon {
   }
 
   /// Stops the daemon (kill -9 when `hard`), e.g. to test a server restart.
-  public func stop(hard: Bool = false) { Self.signal(pidFile, hard ? SIGKILL : SIGTERM) }
+  public func stop(hard: Bool = false) {
+    if pid > 0 { kill(pid, hard ? SIGKILL : SIGTERM) }
+  }
 
-  deinit { Self.signal(pidFile, SIGTERM) }
+  deinit { stop() }
 }

@@ -49,6 +49,10 @@ public struct ScratchError: Error, CustomStringConvertible {
 }
 
 /// Runs programs and captures what they print.
+///
+/// Children are started with posix_spawn, their output goes to files, and they are reaped with
+/// waitpid: no pipes and no threads. (Foundation's Process with pipe-reading threads deadlocked
+/// when dozens of racing children and parallel suites exhausted the shared thread pool.)
 public enum ProcessRunner {
   public struct Result: Sendable {
     public var status: Int32
@@ -61,43 +65,27 @@ public enum ProcessRunner {
     _ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:],
     input: String? = nil
   ) throws -> Result {
-    let process = try start(executable, arguments, in: directory, environment: environment, input: input)
-    return process.wait()
+    try start(executable, arguments, in: directory, environment: environment, input: input).wait()
   }
 
-  /// A started process whose output is being collected.
+  /// A started process; `wait()` reaps it and reads what it printed.
   public final class Running: @unchecked Sendable {
-    let process: Process
-    let out: Pipe
-    let err: Pipe
-    private var outData = Data()
-    private var errData = Data()
-    private let group = DispatchGroup()
+    public let pid: Int32
+    let folder: String
 
-    init(process: Process, out: Pipe, err: Pipe) {
-      self.process = process
-      self.out = out
-      self.err = err
-      group.enter()
-      DispatchQueue.global().async {
-        self.outData = out.fileHandleForReading.readDataToEndOfFile()
-        self.group.leave()
-      }
-      group.enter()
-      DispatchQueue.global().async {
-        self.errData = err.fileHandleForReading.readDataToEndOfFile()
-        self.group.leave()
-      }
+    init(pid: Int32, folder: String) {
+      self.pid = pid
+      self.folder = folder
     }
 
-    public var pid: Int32 { process.processIdentifier }
-
     public func wait() -> Result {
-      process.waitUntilExit()
-      group.wait()
-      return Result(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+      var status: Int32 = 0
+      while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+      let out = (try? String(contentsOfFile: folder + "/out", encoding: .utf8)) ?? ""
+      let err = (try? String(contentsOfFile: folder + "/err", encoding: .utf8)) ?? ""
+      try? FileManager.default.removeItem(atPath: folder)
+      let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+      return Result(status: code, stdout: out, stderr: err)
     }
   }
 
@@ -105,10 +93,6 @@ public enum ProcessRunner {
     _ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:],
     input: String? = nil
   ) throws -> Running {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": directory, "LANG": "C"]
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     env["GIT_AUTHOR_NAME"] = "Test Human"
@@ -116,16 +100,31 @@ public enum ProcessRunner {
     env["GIT_COMMITTER_NAME"] = "Test Human"
     env["GIT_COMMITTER_EMAIL"] = "human@example.com"
     for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let inPipe = Pipe()
-    process.standardInput = inPipe
-    try process.run()
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try? inPipe.fileHandleForWriting.close()
-    return Running(process: process, out: out, err: err)
+
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ghp-run-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    FileManager.default.createFile(atPath: folder + "/in", contents: Data((input ?? "").utf8))
+    guard FileManager.default.fileExists(atPath: directory) else {
+      throw ScratchError("cannot run \(executable): the folder \(directory) does not exist")
+    }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, folder + "/in", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, folder + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, folder + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    // env -C sets the child's folder (posix_spawn has no portable chdir) and then execs it, so the
+    // pid is the program's own.
+    let argv = (["/usr/bin/env", "-C", directory, executable] + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let code = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, envp)
+    guard code == 0 else { throw ScratchError("cannot start \(executable): \(String(cString: strerror(code)))") }
+    return Running(pid: pid, folder: folder)
   }
 }
