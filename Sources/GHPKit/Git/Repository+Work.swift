@@ -15,18 +15,11 @@ extension Repository {
 
   /// Commits reachable from `tip` but not from `hidden`, newest first, at most `limit`.
   public func commits(from tip: ObjectID, hiding hidden: ObjectID?, limit: Int) throws(GitError) -> [(id: ObjectID, subject: String)] {
-    var walker: OpaquePointer?
-    try check(git_revwalk_new(&walker, pointer))
-    defer { git_revwalk_free(walker) }
-    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
-    var start = tip.raw
-    try check(git_revwalk_push(walker, &start))
-    if var hide = hidden?.raw { try check(git_revwalk_hide(walker, &hide)) }
     var out: [(ObjectID, String)] = []
-    var oid = git_oid()
-    while out.count < limit, git_revwalk_next(&oid, walker) == 0 {
-      let commit = try commit(ObjectID(oid))
+    guard limit > 0 else { return out }
+    try revwalk(from: tip, hiding: hidden.map { [$0] } ?? []) { commit in
       out.append((commit.id, commit.summary))
+      return out.count < limit
     }
     return out
   }

@@ -312,22 +312,14 @@ public final class Repository {
     return try treeDeltas(from: base, to: commit.treeID).map(\.path)
   }
 
-  /// Commits reachable from `tip` and from none of `hidden` nor of the refs matching `hiddenGlobs`.
+  /// Commits reachable from `tip` and from none of `hidden` nor of the refs matching `hiddenGlobs`,
+  /// oldest first.
   public func newCommits(tip: ObjectID, hiding hidden: [ObjectID], hidingGlobs: [String]) throws(GitError) -> [Commit] {
-    var walker: OpaquePointer?
-    try check(git_revwalk_new(&walker, pointer))
-    defer { git_revwalk_free(walker) }
-    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
-    var start = tip.raw
-    try check(git_revwalk_push(walker, &start))
-    for id in hidden {
-      var raw = id.raw
-      _ = git_revwalk_hide(walker, &raw)
-    }
-    for glob in hidingGlobs { _ = git_revwalk_hide_glob(walker, glob) }
     var commits: [Commit] = []
-    var oid = git_oid()
-    while git_revwalk_next(&oid, walker) == 0 { commits.append(try commit(ObjectID(oid))) }
+    try revwalk(from: tip, hiding: hidden, hidingGlobs: hidingGlobs, oldestFirst: true) { commit in
+      commits.append(commit)
+      return true
+    }
     return commits
   }
 
@@ -340,13 +332,28 @@ public final class Repository {
   }
 
   /// Calls `body` with each commit reachable from `tip`, newest first, until it returns false.
-  public func walk(from tip: ObjectID, _ body: (Commit) throws -> Bool) throws {
+  public func walk(from tip: ObjectID, _ body: (Commit) throws(GitError) -> Bool) throws(GitError) {
+    try revwalk(from: tip, body)
+  }
+
+  /// The one revision walk: commits reachable from `tip` and from none of `hidden` (an id this
+  /// repository lacks hides nothing) nor of the refs matching `hidingGlobs`, newest first unless
+  /// `oldestFirst`, until `body` returns false.
+  func revwalk(
+    from tip: ObjectID, hiding hidden: [ObjectID] = [], hidingGlobs: [String] = [], oldestFirst: Bool = false,
+    _ body: (Commit) throws(GitError) -> Bool
+  ) throws(GitError) {
     var walker: OpaquePointer?
     try check(git_revwalk_new(&walker, pointer))
     defer { git_revwalk_free(walker) }
-    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | (oldestFirst ? GIT_SORT_REVERSE.rawValue : GIT_SORT_TIME.rawValue))
     var start = tip.raw
     try check(git_revwalk_push(walker, &start))
+    for id in hidden {
+      var raw = id.raw
+      _ = git_revwalk_hide(walker, &raw)
+    }
+    for glob in hidingGlobs { _ = git_revwalk_hide_glob(walker, glob) }
     var oid = git_oid()
     while git_revwalk_next(&oid, walker) == 0 {
       if try !body(commit(ObjectID(oid))) { break }

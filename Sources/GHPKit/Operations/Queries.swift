@@ -144,10 +144,8 @@ public enum HistoryLog {
         out.append(LogEntry(commit: commit.id, time: commit.time, subject: commit.summary, message: message, author: commit.authorName))
         return limit.map { out.count < $0 } ?? true
       }
-    } catch let error as GitError {
-      throw .git(error)
     } catch {
-      throw .io("\(error)")
+      throw .git(error)
     }
     return out
   }
