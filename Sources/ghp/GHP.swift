@@ -97,7 +97,7 @@ enum Arguments {
   /// The bytes of a file, or of standard input for `-`; one clear line when it cannot be read.
   static func fileBytes(_ path: String) throws -> [UInt8] {
     if path == "-" { return Array(Output.readStandardInput().utf8) }
-    guard let bytes = Output.readFile(path) else {
+    guard let bytes = Files.read(path) else {
       throw GHPError.io("cannot read \(path): \(String(cString: strerror(errno)))")
     }
     return bytes

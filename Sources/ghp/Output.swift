@@ -37,29 +37,6 @@ enum Output {
     return out
   }
 
-  /// The whole content of a file, or nil (errno says why).
-  static func readFile(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let count = read(fd, &buffer, buffer.count)
-      if count < 0 { return nil }
-      if count == 0 { return bytes }
-      bytes.append(contentsOf: buffer[0..<count])
-    }
-  }
-
-  /// Replaces a file's content.
-  static func writeFile(_ path: String, _ text: String) throws {
-    guard let file = fopen(path, "w") else { throw GHPError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
-    defer { fclose(file) }
-    let bytes = Array(text.utf8)
-    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw GHPError.io("cannot write \(path)") }
-  }
-
   /// The absolute path of this executable (hooks call it when `ghp` is not on PATH).
   static var executablePath: String {
     var buffer = [CChar](repeating: 0, count: 4096)
@@ -69,14 +46,5 @@ enum Output {
   }
 
   /// Reads all of standard input (for `-` arguments).
-  static func readStandardInput() -> String {
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let count = read(0, &buffer, buffer.count)
-      if count <= 0 { break }
-      bytes.append(contentsOf: buffer[0..<count])
-    }
-    return String(decoding: bytes, as: UTF8.self)
-  }
+  static func readStandardInput() -> String { String(decoding: Files.read("/dev/stdin") ?? [], as: UTF8.self) }
 }

@@ -179,16 +179,8 @@ public enum HandoffFile {
     return String(cString: cwd)
   }
 
-  /// Writes the document (atomically: aside, then renamed).
+  /// Writes the document (aside, then renamed into place).
   public static func write(_ text: String, to path: String) throws(GHPError) {
-    let temporary = path + ".ghp-tmp"
-    guard let file = fopen(temporary, "w") else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
-    let bytes = Array(text.utf8)
-    let written = fwrite(bytes, 1, bytes.count, file)
-    fclose(file)
-    guard written == bytes.count, rename(temporary, path) == 0 else {
-      unlink(temporary)
-      throw .io("cannot write \(path): \(String(cString: strerror(errno)))")
-    }
+    try Files.replace(path, with: Array(text.utf8))
   }
 }

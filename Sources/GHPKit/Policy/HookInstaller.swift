@@ -37,7 +37,7 @@ public enum HookInstaller {
   public static func install(_ repository: Repository, server: Bool, ghpBinary: String) throws(GHPError) -> Report {
     let directory = hooksDirectory(repository)
     var report = Report(directory: directory)
-    guard makeDirectories(directory) else { throw .io("cannot create \(directory): \(String(cString: strerror(errno)))") }
+    guard Files.makeDirectories(directory) else { throw .io("cannot create \(directory): \(String(cString: strerror(errno)))") }
     for name in server ? serverHooks : clientHooks {
       guard let script = Embedded.hooks[name] else { continue }
       let path = "\(directory)/\(name)"
@@ -49,7 +49,7 @@ public enum HookInstaller {
         report.chained.append(name)
       }
       let text = script.replacing("${GHP_BIN:-ghp}", with: "${GHP_BIN:-\(ghpBinary)}")
-      try write(text, to: path)
+      try Files.replace(path, with: Array(text.utf8), mode: 0o755)
       report.installed.append(name)
     }
     return report
@@ -74,38 +74,5 @@ public enum HookInstaller {
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-  static func read(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-      let count = fread(&buffer, 1, buffer.count, file)
-      if count == 0 { break }
-      bytes.append(contentsOf: buffer[0..<count])
-    }
-    return String(decoding: bytes, as: UTF8.self)
-  }
-
-  static func write(_ text: String, to path: String) throws(GHPError) {
-    let temporary = path + ".ghp-tmp"
-    guard let file = fopen(temporary, "w") else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
-    let bytes = Array(text.utf8)
-    let written = fwrite(bytes, 1, bytes.count, file)
-    fclose(file)
-    guard written == bytes.count, chmod(temporary, 0o755) == 0, rename(temporary, path) == 0 else {
-      unlink(temporary)
-      throw .io("cannot write \(path): \(String(cString: strerror(errno)))")
-    }
-  }
-
-  /// `mkdir -p` for an absolute path.
-  static func makeDirectories(_ path: String) -> Bool {
-    var prefix = ""
-    for component in path.split(separator: "/") {
-      prefix += "/" + component
-      if mkdir(prefix, 0o755) != 0 && errno != EEXIST { return false }
-    }
-    return true
-  }
+  static func read(_ path: String) -> String? { Files.read(path).map { String(decoding: $0, as: UTF8.self) } }
 }

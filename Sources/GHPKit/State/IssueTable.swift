@@ -273,7 +273,7 @@ enum IssueIndex {
     do { folder = try tree.entryID(at: StatePaths.issuesFolder) } catch { throw .git(error) }
     guard let folder else { return nil }
     let path = cachePath(state.repository)
-    let cached = readFile(path).flatMap(IssueTable.init(bytes:))
+    let cached = Files.read(path).flatMap(IssueTable.init(bytes:))
     if let cached, cached.tree == folder { return cached }
 
     var table: IssueTable?
@@ -295,42 +295,9 @@ enum IssueIndex {
       for file in try state.issueFiles() { issues.append((file.blob, try state.requireIssue(file.id))) }
       table = IssueTable(tree: folder, issues: issues)
     }
-    writeFile(path, table!.bytes)
-    return table
-  }
-
-  static func readFile(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, info.st_size > 0 else { return nil }
-    var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-    var total = 0
-    while total < bytes.count {
-      let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, $0.count - total) }
-      if n <= 0 { return nil }
-      total += n
-    }
-    return bytes
-  }
-
-  /// Written aside and renamed into place: a reader sees the old file or the whole new one.
-  static func writeFile(_ path: String, _ bytes: [UInt8]) {
+    // A cache that cannot be written is only a slower next read.
     mkdir(String(path[..<path.lastIndex(of: "/")!]), 0o755)
-    let temporary = "\(path).\(getpid()).tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return }
-    let complete = bytes.withUnsafeBytes { buffer -> Bool in
-      var offset = 0
-      while offset < buffer.count {
-        let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-        if n <= 0 { return false }
-        offset += n
-      }
-      return true
-    }
-    close(fd)
-    if !complete || rename(temporary, path) != 0 { unlink(temporary) }
+    try? Files.replace(path, with: table!.bytes)
+    return table
   }
 }

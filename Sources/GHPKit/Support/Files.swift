@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Whole-file reads and replacements, for everything ghp keeps outside the state branch: the
+/// issue cache, installed hooks, handoffs written with `--write`, commit-message files.
+public enum Files {
+  /// The whole content of a file (or of a pipe), or nil when it cannot be read (errno says why).
+  public static func read(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let count = Glibc.read(fd, &buffer, buffer.count)
+      if count < 0 && errno == EINTR { continue }
+      if count < 0 { return nil }
+      if count == 0 { return bytes }
+      bytes.append(contentsOf: buffer[0..<count])
+    }
+  }
+
+  /// Replaces a file: written aside (under a name unique to this process) and renamed into place,
+  /// so a reader sees the old file or the whole new one, never part of it.
+  public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(GHPError) {
+    let temporary = "\(path).\(getpid()).ghp-tmp"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      if written < 0 && errno == EINTR { continue }
+      if written <= 0 { break }
+      offset += written
+    }
+    let failure = errno
+    close(fd)
+    // open's mode is filtered by the umask; an executable hook must end up executable.
+    guard offset == bytes.count, chmod(temporary, mode) == 0, rename(temporary, path) == 0 else {
+      let reason = offset == bytes.count ? errno : failure
+      unlink(temporary)
+      throw .io("cannot write \(path): \(String(cString: strerror(reason)))")
+    }
+  }
+
+  /// `mkdir -p` for an absolute path.
+  public static func makeDirectories(_ path: String) -> Bool {
+    var prefix = ""
+    for component in path.split(separator: "/") {
+      prefix += "/" + component
+      if mkdir(prefix, 0o755) != 0 && errno != EEXIST { return false }
+    }
+    return true
+  }
+}
