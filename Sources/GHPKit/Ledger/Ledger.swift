@@ -62,14 +62,18 @@ public final class Ledger {
     try lock.lock()
     defer { lock.unlock() }
     // In remote mode the shared server is the arbiter: the change lands only once it is pushed.
-    if let remote = try snapshot().remoteName {
+    var first: StateSnapshot? = try snapshot()
+    if let remote = first?.remoteName {
       return try transactRemote(remote: remote, actor: actor, clock: clock, operation)
     }
     var attempts = 0
     var lockWaitStarted: Double?
     while true {
       attempts += 1
-      let state = try snapshot()
+      // The first attempt reuses the snapshot read above; a retry reads the new tip.
+      let state: StateSnapshot
+      if let read = first { state = read } else { state = try snapshot() }
+      first = nil
       let (change, result) = try operation(state)
       guard let change else { return Landed(result: result, commit: nil) }
       do {
