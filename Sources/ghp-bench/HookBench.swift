@@ -11,13 +11,8 @@ enum HookBench {
     LedgerBench.initialise(repo)
     // 50 shared globs in the policy.
     let workspace = try Workspace(path: repo, agent: "lead", environment: [:])
-    var config = Config()
-    config.sharedGlobs = (0..<50).map { "Shared\($0)/**" }
-    try workspace.ledger.transact(actor: "lead", clock: workspace.clock) { (_) throws(GHPError) in
-      var change = Change(message: CommitMessage(subject: "lead: bench policy", op: "config", agent: "lead"))
-      change.put(StatePaths.config, text: config.toml)
-      return (change, ())
-    }
+    let globs = (0..<50).map { "\"Shared\($0)/**\"" }.joined(separator: ", ")
+    try workspace.run(SetConfigOperation(key: "shared.globs", value: "[\(globs)]"))
     // 1,000 issues claimed by other agents, each owning a module.
     let tasks = (0..<1000).map {
       #"{"id": "s\#($0)", "description": "Module \#($0)", "status": "claimed", "claimed_by": "owner-\#($0 % 50)", "dependencies": [], "context": {"files": ["Sources/Module\#($0)/**"]}}"#

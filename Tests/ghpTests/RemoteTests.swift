@@ -5,7 +5,7 @@ import Testing
 
 /// A bare repository behind a git daemon on loopback, a first clone where `lead` initialised ghp
 /// with `issues` issues, and more clones made on demand (one per "machine").
-private final class Network {
+final class Network {
   let seed: ScratchRepository
   let daemon: GitDaemon
   let url: String

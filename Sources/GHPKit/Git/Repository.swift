@@ -11,6 +11,8 @@ import CLibGit2
 /// Not `Sendable`: a handle belongs to the thread that opened it.
 public final class Repository {
   let pointer: OpaquePointer
+  /// True when opened from git's environment (in a hook); a second handle is opened the same way.
+  let openedFromEnvironment: Bool
 
   /// Opens the repository that contains `path`, searching upwards as git does.
   public init(discovering path: String) throws(GitError) {
@@ -18,6 +20,7 @@ public final class Repository {
     var out: OpaquePointer?
     try check(git_repository_open_ext(&out, path, 0, nil))
     pointer = out!
+    openedFromEnvironment = false
   }
 
   /// Opens the repository the way git's own environment names it (`GIT_DIR`, `GIT_INDEX_FILE`,
@@ -28,12 +31,20 @@ public final class Repository {
     var out: OpaquePointer?
     try check(git_repository_open_ext(&out, nil, GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, nil))
     pointer = out!
+    openedFromEnvironment = true
   }
 
   /// Takes ownership of a handle libgit2 opened.
   init(owning pointer: OpaquePointer) {
     GitRuntime.ensure()
     self.pointer = pointer
+    openedFromEnvironment = false
+  }
+
+  /// Another handle of the same repository, opened the same way (so that in a hook it still sees
+  /// the quarantined objects of a push).
+  func reopened() throws(GitError) -> Repository {
+    try openedFromEnvironment ? Repository(fromEnvironment: ()) : Repository(discovering: gitDirectory)
   }
 
   deinit { git_repository_free(pointer) }
@@ -50,6 +61,17 @@ public final class Repository {
   public var isBare: Bool { git_repository_is_bare(pointer) != 0 }
 
   // MARK: - References
+
+  /// The commit a revision (`ghp/state`, `ghp/state~3`, an id) names, or nil.
+  public func resolveCommit(_ revision: String) -> ObjectID? {
+    var object: OpaquePointer?
+    guard git_revparse_single(&object, pointer, revision) == 0 else { return nil }
+    defer { git_object_free(object) }
+    var peeled: OpaquePointer?
+    guard git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0 else { return nil }
+    defer { git_object_free(peeled) }
+    return ObjectID(git_object_id(peeled).pointee)
+  }
 
   /// The id a reference points at, or nil when it does not exist.
   public func referenceTarget(_ name: String) throws(GitError) -> ObjectID? {
@@ -186,16 +208,9 @@ public final class Repository {
   /// writes them all as one pack. For large changes (an import of thousands of issues) this is one
   /// fsynced pack instead of thousands of fsynced loose objects.
   public func writingOnePack<T>(_ body: (Repository) throws(GitError) -> T) throws(GitError) -> T {
-    let packed = try Repository(discovering: gitDirectory)
-    var odb: OpaquePointer?
-    try check(git_repository_odb(&odb, packed.pointer))
-    defer { git_odb_free(odb) }
-    var backend: UnsafeMutablePointer<git_odb_backend>?
-    try check(git_mempack_new(&backend))
-    // The object database owns the backend from here on, and frees it with the handle.
-    try check(git_odb_add_backend(odb, backend, 1000))
-    let result = try body(packed)
-    try check(ghp_mempack_flush(packed.pointer, backend))
+    let scratch = try ScratchObjects(self)
+    let result = try body(scratch.repository)
+    try check(ghp_mempack_flush(scratch.repository.pointer, scratch.backend))
     return result
   }
 
@@ -387,6 +402,14 @@ public final class Commit {
   /// Seconds since 1970 of the committer time.
   public var time: Int64 { git_commit_time(pointer) }
   public var authorName: String { String(cString: git_commit_author(pointer).pointee.name) }
+  public var authorEmail: String { String(cString: git_commit_author(pointer).pointee.email) }
+  /// Seconds since 1970 of the author time.
+  public var authorTime: Int64 { Int64(git_commit_author(pointer).pointee.when.time) }
+  /// The raw message, every byte of it (`message` is cut by libgit2 at a NUL).
+  public var rawMessageBytes: [UInt8] {
+    guard let raw = git_commit_message_raw(pointer) else { return [] }
+    return Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
+  }
   public var parentCount: Int { Int(git_commit_parentcount(pointer)) }
 }
 
@@ -497,4 +520,27 @@ extension Repository {
     let code = git_config_delete_entry(config, key)
     if code != GIT_ENOTFOUND.rawValue { try check(code) }
   }
+}
+
+/// A second handle of a repository whose new objects are kept in memory: flushed as one pack
+/// (`writingOnePack`), or dropped (`reset`, or with the handle) when they were only computed, as
+/// `ghp verify` computes the tree an operation would write.
+final class ScratchObjects {
+  let repository: Repository
+  let backend: UnsafeMutablePointer<git_odb_backend>
+
+  init(_ original: Repository) throws(GitError) {
+    repository = try original.reopened()
+    var odb: OpaquePointer?
+    try check(git_repository_odb(&odb, repository.pointer))
+    defer { git_odb_free(odb) }
+    var made: UnsafeMutablePointer<git_odb_backend>?
+    try check(git_mempack_new(&made))
+    // The object database owns the backend from here on, and frees it with the handle.
+    try check(git_odb_add_backend(odb, made, 1000))
+    backend = made!
+  }
+
+  /// Forgets every object written so far.
+  func reset() { git_mempack_reset(backend) }
 }

@@ -1,5 +1,6 @@
-/// The message of a state commit: a readable subject, then trailers that say what happened so that
-/// a later step can re-apply the operation onto a newer tip.
+/// The message of a state commit: a readable subject (and body), then trailers. The last trailer,
+/// `Ghp-Operation`, is the operation itself (see `OperationRecord`); the others repeat the most
+/// useful facts for people reading `git log` and are checked against it.
 ///
 /// ```
 /// worker-1: claim #147 Create dashboard command
@@ -8,37 +9,41 @@
 /// Ghp-Agent: worker-1
 /// Ghp-Issue: 147
 /// Ghp-Epoch: 3
+/// Ghp-Operation: {"args":{"issue":"147"},"op":"claim","v":1}
 /// ```
 public struct CommitMessage: Equatable, Sendable {
   public var subject: String
   public var body: String?
-  public var op: String
+  public var operation: OperationRecord
   public var agent: String
   public var issue: String?
   public var epoch: Int?
-  /// The operation's other arguments, one JSON object on one line.
-  public var arguments: JSON?
   /// For an operation re-applied by `ghp sync`: the local commit it came from, so that a sync
   /// run again after a lost connection never applies it twice.
   public var replayOf: String?
 
   public init(
-    subject: String, body: String? = nil, op: String, agent: String, issue: String? = nil, epoch: Int? = nil,
-    arguments: JSON? = nil
+    subject: String, body: String? = nil, operation: OperationRecord, agent: String, issue: String? = nil,
+    epoch: Int? = nil
   ) {
     self.subject = subject
     self.body = body
-    self.op = op
+    self.operation = operation
     self.agent = agent
     self.issue = issue
     self.epoch = epoch
-    self.arguments = arguments
   }
 
+  /// The operation's name (`Ghp-Op`).
+  public var op: String { operation.name }
+
+  /// The operation's arguments.
+  public var arguments: JSON { .object(operation.arguments) }
+
   public var text: String {
-    var lines = [String(subject.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")]
+    var lines = [Self.oneLine(subject)]
     lines.append("")
-    if let body, !body.isEmpty {
+    if let body = body.map(Self.clean), !body.trimmingSpaces.isEmpty {
       lines.append(body)
       lines.append("")
     }
@@ -46,36 +51,80 @@ public struct CommitMessage: Equatable, Sendable {
     lines.append("Ghp-Agent: \(agent)")
     if let issue { lines.append("Ghp-Issue: \(issue)") }
     if let epoch { lines.append("Ghp-Epoch: \(epoch)") }
-    if let arguments, arguments != .object([:]) { lines.append("Ghp-Args: \(arguments.compact())") }
     if let replayOf { lines.append("Ghp-Replay-Of: \(replayOf)") }
+    lines.append("\(OperationRecord.trailer): \(operation.encoded)")
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// The `Ghp-*` trailers of the last paragraph of a message.
+  /// Free text made safe for a message: every control character but a newline or a tab (a NUL above
+  /// all, at which libgit2 would end the message) becomes a space.
+  static func clean(_ text: String) -> String {
+    var scalars = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+      let control = scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+        || scalar.value == 0x2028 || scalar.value == 0x2029
+      scalars.append(control && scalar != "\n" && scalar != "\t" ? " " : scalar)
+    }
+    return String(scalars)
+  }
+
+  /// A subject: the first line of the text, cleaned.
+  static func oneLine(_ text: String) -> String {
+    clean(String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""))
+      .replacingTabs
+  }
+
+  /// The `Ghp-*` trailers of the message's last paragraph, and only of that one: text after the
+  /// trailers (or a paragraph above them) is never read as one. A key given twice is not trusted.
   public static func trailers(_ message: String) -> [String: String] {
     var trailers: [String: String] = [:]
-    let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
+    var repeated: Set<String> = []
+    var lines = message.split(separator: "\n", omittingEmptySubsequences: false)
+    while let last = lines.last, last.allSatisfy({ $0 == " " || $0 == "\r" }) { lines.removeLast() }
     for line in lines.reversed() {
-      if line.isEmpty { if trailers.isEmpty { continue } else { break } }
-      guard line.hasPrefix("Ghp-"), let colon = line.firstIndex(of: ":") else {
-        if trailers.isEmpty { continue } else { break }
-      }
+      if line.allSatisfy({ $0 == " " || $0 == "\r" }) { break }
+      guard line.hasPrefix("Ghp-"), let colon = line.firstIndex(of: ":") else { continue }
       let key = String(line[..<colon])
       let value = line[line.index(after: colon)...].drop { $0 == " " }
+      if trailers[key] != nil { repeated.insert(key) }
       trailers[key] = String(value)
     }
+    for key in repeated { trailers[key] = nil }
     return trailers
   }
 
-  /// Reads a state commit's message; nil when it has no `Ghp-Op` trailer (a commit made by hand).
+  /// Reads a state commit's message; nil when it carries no operation ghp can read (a commit made
+  /// by hand, or one whose trailers disagree with its operation).
   public static func parse(_ message: String) -> CommitMessage? {
-    let trailers = trailers(message)
-    let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
-    guard let op = trailers["Ghp-Op"], let agent = trailers["Ghp-Agent"] else { return nil }
-    var message = CommitMessage(
-      subject: lines.first.map(String.init) ?? "", op: op, agent: agent, issue: trailers["Ghp-Issue"],
-      epoch: trailers["Ghp-Epoch"].flatMap { Int($0) }, arguments: trailers["Ghp-Args"].flatMap { try? JSON.parse($0) })
-    message.replayOf = trailers["Ghp-Replay-Of"]
-    return message
+    try? read(message).get()
   }
+
+  /// Reads a state commit's message, or says why it is not one ghp made.
+  public static func read(_ message: String) -> Result<CommitMessage, GHPError> {
+    let trailers = trailers(message)
+    guard let encoded = trailers[OperationRecord.trailer] else {
+      return .failure(.invalidValue("commit", "it carries no \(OperationRecord.trailer) trailer"))
+    }
+    let record: OperationRecord
+    switch OperationRecord.decode(encoded) {
+    case .success(let decoded): record = decoded
+    case .failure(let error): return .failure(error)
+    }
+    guard let agent = trailers["Ghp-Agent"] else {
+      return .failure(.invalidValue("commit", "it has no Ghp-Agent trailer"))
+    }
+    guard trailers["Ghp-Op"] == record.name else {
+      return .failure(.invalidValue("commit", "its Ghp-Op says \(trailers["Ghp-Op"] ?? "nothing") but it records \(record.name)"))
+    }
+    let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
+    var parsed = CommitMessage(
+      subject: lines.first.map(String.init) ?? "", operation: record, agent: agent, issue: trailers["Ghp-Issue"],
+      epoch: trailers["Ghp-Epoch"].flatMap { Int($0) })
+    parsed.replayOf = trailers["Ghp-Replay-Of"]
+    return .success(parsed)
+  }
+}
+
+extension String {
+  fileprivate var replacingTabs: String { contains("\t") ? split(separator: "\t", omittingEmptySubsequences: false).joined(separator: " ") : self }
 }

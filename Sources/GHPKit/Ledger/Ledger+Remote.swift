@@ -38,6 +38,8 @@ public struct SyncReport: Sendable {
   public var remote: String
   public var tip: ObjectID?
   public var fates: [SyncFate] = []
+  /// Ids made offline that were taken on the remote, and what they became.
+  public var renames = IDRenames()
 }
 
 extension Ledger {
@@ -76,7 +78,11 @@ extension Ledger {
       try? repository.setReference(remoteTrackingRef(remote), to: nil, logMessage: "ghp: remote has no state")
       return nil
     }
-    do { return try repository.referenceTarget(remoteTrackingRef(remote)) } catch { throw .git(error) }
+    let tip: ObjectID?
+    do { tip = try repository.referenceTarget(remoteTrackingRef(remote)) } catch { throw .git(error) }
+    // Nothing is built on what the server holds before it proves itself.
+    if let tip { try requireVerified(tip, source: "\(remote)'s ghp/state") }
+    return tip
   }
 
   /// Pushes `commit` as the remote's `ghp/state`, without force.
@@ -144,7 +150,7 @@ extension Ledger {
         return Landed(result: result, commit: nil)
       }
       let commit: ObjectID
-      do { commit = try write(change, onto: base, actor: actor, clock: clock) } catch { throw .git(error) }
+      commit = try write(change, onto: base, actor: actor, clock: clock)
       switch try pushState(commit, remote: remote) {
       case .accepted:
         try moveLocal(from: local.commit, to: commit, message: "ghp: \(change.message.subject)")
@@ -233,7 +239,9 @@ extension Ledger {
 
     var report = SyncReport(kind: .reapplied, remote: remote, tip: remoteTip)
     var tip = remoteTip
-    var lost: [(agent: String, claim: LostClaim)] = []
+    var lost: [NoticeLostClaimsOperation.Notice] = []
+    // Ids this batch made that the remote had taken meanwhile: later operations follow them.
+    var renames = IDRenames()
     for commit in localCommits {
       let subject = commit.summary
       let original = CommitMessage.trailers(commit.message)["Ghp-Replay-Of"] ?? commit.id.hex
@@ -241,52 +249,52 @@ extension Ledger {
         report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .alreadyThere, detail: nil))
         continue
       }
-      guard var message = CommitMessage.parse(commit.message) else {
-        report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .conflict, detail: "not a ghp operation (made by hand); re-do it on the new state"))
+      let message: CommitMessage
+      let operation: any RecordedOperation
+      do {
+        message = try CommitMessage.read(commit.message).get()
+        operation = try OperationCatalog.decode(message.operation)
+      } catch {
+        report.fates.append(
+          SyncFate(
+            commit: commit.id, subject: subject, outcome: .conflict,
+            detail: "not an operation ghp can re-apply (\(error.description)); re-do it on the new state"))
         continue
       }
-      message.replayOf = original
       let state = try StateSnapshot(repository: repository, commit: tip)
-      let when = Clock(now: commit.time)
+      let when = Clock(now: commit.authorTime)
       var change: Change?
       do {
-        if let operation = Replay.operation(message) {
-          change = try Replay.change(operation, state: state, actor: message.agent, clock: when)
-          change?.message.replayOf = original
-        } else {
-          let (documents, conflict) = try Replay.documentChange(of: commit, message: message, onto: state, repository: repository)
-          guard let documents else {
-            report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .conflict, detail: conflict))
-            continue
-          }
-          change = documents
-        }
+        change = try operation.renaming(renames).remintingIDs().change(on: state, actor: message.agent, clock: when)
       } catch {
         guard error.isRefusal else { throw error }
-        report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .lost, detail: error.description))
-        if message.op == "claim", let issue = message.issue {
-          lost.append((message.agent, LostClaim(issue: issue, epoch: 0, by: actor, at: clock.now, reason: "claimed offline, but on \(remote): \(error.description)")))
+        // A claim that lost is the normal fate of a race; anything else refused is a conflict a
+        // person must look at.
+        let isClaim = message.op == "claim"
+        report.fates.append(
+          SyncFate(commit: commit.id, subject: subject, outcome: isClaim ? .lost : .conflict, detail: error.description))
+        if isClaim, let issue = message.issue {
+          lost.append(.init(agent: message.agent, issue: renames.issue(issue), reason: "claimed offline, but on \(remote): \(error.description)"))
         }
         continue
       }
-      guard let change else {
+      guard var change else {
         report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .alreadyThere, detail: "nothing left to change"))
         continue
       }
-      do { tip = try write(change, onto: state, actor: message.agent, clock: when) } catch { throw .git(error) }
+      Replay.renames(from: message.operation, to: change.message.operation, into: &renames)
+      change.message.replayOf = original
+      tip = try write(change, onto: state, actor: message.agent, clock: when)
       report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .landed, detail: nil, landedAs: tip))
     }
+    report.renames = renames
     // Agents whose offline claims lost are told on their next report, as reaped agents are.
     if !lost.isEmpty {
       let state = try StateSnapshot(repository: repository, commit: tip)
-      var agents = try state.agents()
-      for (agent, claim) in lost { agents.agents[agent]?.lostClaims.append(claim) }
-      var change = Change(
-        message: CommitMessage(
-          subject: "\(actor): sync with \(remote): " + lost.map { "\($0.agent) lost #\($0.claim.issue)" }.joined(separator: ", "),
-          op: "sync-lost", agent: actor))
-      change.put(StatePaths.agentStatus, json: agents.json)
-      do { tip = try write(change, onto: state, actor: actor, clock: clock) } catch { throw .git(error) }
+      let notice = NoticeLostClaimsOperation(notices: lost)
+      if let change = try notice.apply(to: state, actor: actor, clock: clock).0 {
+        tip = try write(change, onto: state, actor: actor, clock: clock)
+      }
     }
     report.tip = tip
     return report

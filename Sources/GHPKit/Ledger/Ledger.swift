@@ -76,8 +76,8 @@ public final class Ledger {
       first = nil
       let (change, result) = try operation(state)
       guard let change else { return Landed(result: result, commit: nil) }
+      let commit = try write(change, onto: state, actor: actor, clock: clock)
       do {
-        let commit = try write(change, onto: state, actor: actor, clock: clock)
         try repository.compareAndSwapReference(
           StatePaths.branch, to: commit, expected: state.commit, logMessage: "ghp: \(change.message.subject)")
         return Landed(result: result, commit: commit)
@@ -98,8 +98,15 @@ public final class Ledger {
   /// Above this many documents a change is written as one pack rather than loose objects.
   static let packThreshold = 64
 
-  func write(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock) throws(GitError)
+  func write(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock) throws(GHPError)
     -> ObjectID
+  {
+    try change.message.operation.requireNoNUL()
+    do { return try writeObjects(change, onto: state, actor: actor, clock: clock) } catch { throw .git(error) }
+  }
+
+  private func writeObjects(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock)
+    throws(GitError) -> ObjectID
   {
     guard change.writes.count < Self.packThreshold else {
       return try repository.writingOnePack { (packed) throws(GitError) in
@@ -112,16 +119,21 @@ public final class Ledger {
   private static func write(
     _ change: Change, onto state: StateSnapshot, actor: String, clock: Clock, in repository: Repository
   ) throws(GitError) -> ObjectID {
+    let tree = try Self.tree(of: change, onto: state.treeID, in: repository)
+    let signature = Signature(name: actor, email: "\(actor)@ghp", time: clock.now)
+    return try repository.writeCommit(
+      tree: tree, parents: state.commit.map { [$0] } ?? [], author: signature, message: change.message.text)
+  }
+
+  /// The tree `change` makes of `baseline` (its blobs and trees written into `repository`).
+  static func tree(of change: Change, onto baseline: ObjectID?, in repository: Repository) throws(GitError) -> ObjectID {
     var updates: [Repository.TreeUpdate] = []
     for path in change.writes.keys.sorted() {
       var blob: ObjectID?
       if let bytes = change.writes[path]! { blob = try repository.writeBlob(bytes) }
       updates.append(.init(path: path, blob: blob))
     }
-    let tree = try repository.updatedTree(state.treeID, applying: updates)
-    let signature = Signature(name: actor, email: "\(actor)@ghp", time: clock.now)
-    return try repository.writeCommit(
-      tree: tree, parents: state.commit.map { [$0] } ?? [], author: signature, message: change.message.text)
+    return try repository.updatedTree(baseline, applying: updates)
   }
 
   /// The path of the lock file git and libgit2 create while moving `ghp/state`.

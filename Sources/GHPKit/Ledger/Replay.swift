@@ -1,88 +1,29 @@
-/// Rebuilding an operation from the trailers of the commit that recorded it, so that work done
-/// offline can be re-applied onto a newer tip instead of merging documents.
+/// Re-applying an operation recorded in a commit, onto another tip (`ghp sync`) or onto its own
+/// parent (`ghp verify`). Operations are read only from their `Ghp-Operation` record.
 enum Replay {
-  /// The operation a commit recorded, or nil when its op is replayed by documents instead.
-  static func operation(_ message: CommitMessage) -> (any StateOperation)? {
-    let args = message.arguments?.objectValue ?? [:]
-    func string(_ key: String) -> String? { args[key]?.stringValue }
-    func strings(_ key: String) -> [String] { args[key]?.arrayValue?.compactMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? [] }
-    switch message.op {
-    case "heartbeat", "status":
-      return StatusUpdateOperation(
-        status: string("status"), action: string("action"), issueID: string("issue"), isHeartbeat: message.op == "heartbeat")
-    case "claim":
-      return message.issue.map { ClaimOperation(issueID: $0) }
-    case "release":
-      return message.issue.map { ReleaseOperation(issueID: $0, reason: string("reason")) }
-    case "discover":
-      return string("text").map { DiscoverOperation(text: $0) }
-    case "done":
-      guard let issue = message.issue, let result = string("result") else { return nil }
-      return DoneOperation(issueID: issue, result: result)
-    case "fail":
-      guard let issue = message.issue, let reason = string("reason") else { return nil }
-      return FailOperation(issueID: issue, reason: reason)
-    case "assign":
-      guard let issue = message.issue, let to = string("to") else { return nil }
-      return AssignOperation(issueID: issue, agent: to)
-    case "escalate":
-      guard let question = string("question") else { return nil }
-      return EscalateOperation(
-        question: question, issueID: message.issue,
-        severity: string("severity").flatMap(Escalation.Severity.init(rawValue:)) ?? .medium, context: string("context"))
-    case "resolve":
-      guard let id = string("id"), let answer = string("answer") else { return nil }
-      return ResolveOperation(escalationID: id, answer: answer)
-    case "issue-add":
-      guard let title = string("title") else { return nil }
-      return AddIssueOperation(
-        title: title, body: string("body") ?? "", priority: args["priority"]?.intValue ?? 2,
-        dependencies: strings("dependencies"), scope: strings("scope"))
-    case "approve":
-      guard let to = string("to"), !strings("globs").isEmpty else { return nil }
-      return ApproveOperation(agent: to, globs: strings("globs"), once: args["once"]?.boolValue ?? false, note: string("note"))
-    default:
-      return nil
-    }
-  }
 
-  /// The change an operation makes on `state` (opening the existential).
-  static func change<O: StateOperation>(_ operation: O, state: StateSnapshot, actor: String, clock: Clock) throws(GHPError)
-    -> Change?
-  {
-    try operation.apply(to: state, actor: actor, clock: clock).0
+  /// Pairs the ids an operation made where it was first applied with those it made when re-applied.
+  static func renames(from original: OperationRecord, to replayed: OperationRecord, into renames: inout IDRenames) {
+    let before = OperationCatalog.minted(original)
+    let after = OperationCatalog.minted(replayed)
+    for (old, new) in zip(before.issues, after.issues) where old != new { renames.issues[old] = new }
+    for (old, new) in zip(before.escalations, after.escalations) where old != new { renames.escalations[old] = new }
+    for (old, new) in zip(before.approvals, after.approvals) where old != new { renames.approvals[old] = new }
   }
+}
 
-  /// Replays a commit by its documents: each path it changed is taken as it left it, provided the
-  /// new tip still has that path as the commit found it; otherwise it is a conflict (nil, with why).
-  static func documentChange(
-    of commit: Commit, message: CommitMessage, onto state: StateSnapshot, repository: Repository
-  ) throws(GHPError) -> (Change?, String?) {
-    do {
-      let parentTree: ObjectID
-      if commit.parentCount > 0, let parent = try repository.parent(of: commit.id) {
-        parentTree = try repository.commit(parent).treeID
-      } else {
-        parentTree = try repository.emptyTree()
+extension OperationRecord {
+  /// Refuses a record whose text holds a NUL anywhere: git ends a commit message at one.
+  func requireNoNUL() throws(GHPError) {
+    func check(_ value: JSON, _ key: String) throws(GHPError) {
+      switch value {
+      case .string(let text) where text.utf8.contains(0):
+        throw .invalidValue(key, "the text contains a NUL byte; remove it and try again (nothing was written)")
+      case .array(let items): for item in items { try check(item, key) }
+      case .object(let fields): for (name, field) in fields { try check(field, name) }
+      default: break
       }
-      let before = try repository.tree(parentTree)
-      let after = try repository.tree(commit.treeID)
-      var change = Change(message: message)
-      for delta in try repository.treeDeltas(from: parentTree, to: commit.treeID) {
-        let found = try state.tree?.entryID(at: delta.path)
-        let original = try before.entryID(at: delta.path)
-        if found != original && found != delta.newID {
-          return (nil, "\(delta.path) was changed on the remote too")
-        }
-        if let id = try after.entryID(at: delta.path) {
-          change.writes[delta.path] = try repository.blobBytes(id)
-        } else {
-          change.writes[delta.path] = .some(nil)
-        }
-      }
-      return (change, nil)
-    } catch {
-      throw .git(error)
     }
+    for (key, value) in arguments { try check(value, key) }
   }
 }

@@ -6,12 +6,23 @@
 
 /// Registers an agent with its role and branch (orchestrators). Registering again with the same
 /// role changes nothing, so `ghp agent add` can be re-run after a failure.
-public struct RegisterAgentOperation: StateOperation {
+public struct RegisterAgentOperation: RecordedOperation {
   public var name: String
   public var role: AgentRecord.Role
 
   public init(name: String, role: AgentRecord.Role) {
     self.name = name
+    self.role = role
+  }
+
+  public var record: OperationRecord { OperationRecord("agent-add", ["name": .string(name), "role": .string(role.rawValue)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    name = try arguments.string("name")
+    let word = try arguments.string("role")
+    guard let role = AgentRecord.Role(rawValue: word) else {
+      throw .invalidValue("argument 'role' of agent-add", "'\(word)' is not worker or orchestrator")
+    }
     self.role = role
   }
 
@@ -29,25 +40,28 @@ public struct RegisterAgentOperation: StateOperation {
     agents.agents[name] = record
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): add agent \(name) (\(role.rawValue))", op: "agent-add", agent: actor,
-        arguments: .object(["name": .string(name), "role": .string(role.rawValue)])))
+        subject: "\(actor): add agent \(name) (\(role.rawValue))", operation: self.record, agent: actor))
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, record)
   }
 }
 
 /// Unregisters an agent and releases its claims (epoch + 1), recording why (orchestrators).
-public struct UnregisterAgentOperation: StateOperation {
+public struct UnregisterAgentOperation: RecordedOperation {
   public var name: String
 
   public init(name: String) { self.name = name }
+
+  public var record: OperationRecord { OperationRecord("agent-remove", ["name": .string(name)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) { name = try arguments.string("name") }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [String]) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "remove agents")
     var agents = try state.agents()
     guard agents.agents[name] != nil else { throw .unknownAgent(name) }
-    var change = Change(message: CommitMessage(subject: "", op: "agent-remove", agent: actor, arguments: .object(["name": .string(name)])))
+    var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
     let held = try state.issueSummaries().filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes)
     for id in held {
       var issue = try state.requireIssue(id)

@@ -12,10 +12,16 @@ extension AgentStatusDocument {
 }
 
 /// `ghp claim <id>`: take an issue, or be refused with the holder's name.
-public struct ClaimOperation: StateOperation {
+public struct ClaimOperation: RecordedOperation {
   public var issueID: String
 
   public init(issueID: String) { self.issueID = issueID }
+
+  public var record: OperationRecord { OperationRecord("claim", ["issue": .string(issueID)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) { issueID = try arguments.string("issue") }
+
+  public func renaming(_ renames: IDRenames) -> Self { ClaimOperation(issueID: renames.issue(issueID)) }
 
   public struct Output: Sendable {
     public var issue: Issue
@@ -71,14 +77,15 @@ func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, cloc
   handOver(&issue, to: actor, agents: &agents, clock: clock, status: "claimed", action: "Claimed #\(issue.id) \(issue.title)")
   var change = Change(
     message: CommitMessage(
-      subject: "\(actor): claim #\(issue.id) \(issue.title)", op: "claim", agent: actor, issue: issue.id, epoch: issue.epoch))
+      subject: "\(actor): claim #\(issue.id) \(issue.title)", operation: ClaimOperation(issueID: issue.id).record, agent: actor,
+      issue: issue.id, epoch: issue.epoch))
   change.put(StatePaths.issue(issue.id), json: issue.json)
   change.put(StatePaths.agentStatus, json: agents.json)
   return change
 }
 
 /// `ghp release <id>`: give an issue back to the queue. Its holder may; so may an orchestrator.
-public struct ReleaseOperation: StateOperation {
+public struct ReleaseOperation: RecordedOperation {
   public var issueID: String
   public var reason: String?
 
@@ -86,6 +93,17 @@ public struct ReleaseOperation: StateOperation {
     self.issueID = issueID
     self.reason = reason
   }
+
+  public var record: OperationRecord {
+    OperationRecord("release", ["issue": .string(issueID), "reason": reason.map { .string($0) } ?? .null])
+  }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    reason = try arguments.optionalString("reason")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self { ReleaseOperation(issueID: renames.issue(issueID), reason: reason) }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
@@ -101,12 +119,11 @@ public struct ReleaseOperation: StateOperation {
     agents.finish(
       holder, issue: issue.id, action: "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? ""), clock: clock,
       byHolder: holder == actor)
-    var arguments: [String: JSON] = ["holder": .string(holder)]
-    if let reason { arguments["reason"] = .string(reason) }
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): release #\(issue.id) \(issue.title)" + (holder == actor ? "" : " (held by \(holder))"),
-        op: "release", agent: actor, issue: issue.id, epoch: issue.epoch, arguments: .object(arguments)))
+        operation: ReleaseOperation(issueID: issue.id, reason: reason).record, agent: actor, issue: issue.id,
+        epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, issue)

@@ -36,10 +36,25 @@ public enum ClaimCheck {
 /// `ghp reap`: act on stale agents (orchestrators). Policy `escalate` raises one escalation per stale
 /// agent (never a second while the first is open); `release` gives their claims back to the queue
 /// (epoch + 1), recording who reaped and why so the agent is told when it returns.
-public struct ReapOperation: StateOperation {
+public struct ReapOperation: RecordedOperation {
   public var policy: Config.OnStale?
 
   public init(policy: Config.OnStale? = nil) { self.policy = policy }
+
+  public var record: OperationRecord { OperationRecord("reap", ["policy": policy.map { .string($0.rawValue) } ?? .null]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    let word = try arguments.optionalString("policy")
+    policy = try word.map { (word) throws(GHPError) in
+      guard let policy = Config.OnStale(rawValue: word) else {
+        throw .invalidValue("argument 'policy' of reap", "'\(word)' is not escalate or release")
+      }
+      return policy
+    }
+    // What it made, recorded for people and for `ghp sync` (see `MintedIDs`).
+    _ = try arguments.strings("escalations")
+    _ = try arguments.strings("agents")
+  }
 
   public struct Action: Sendable {
     public var agent: String
@@ -57,8 +72,8 @@ public struct ReapOperation: StateOperation {
     var agents = try state.agents()
     let summaries = try state.issueSummaries()
     var escalations = try state.escalations()
-    var nextEscalation = (escalations.compactMap { Int($0.id) }.max() ?? 0) + 1
-    var change = Change(message: CommitMessage(subject: "", op: "reap", agent: actor))
+    var nextEscalation: Int? = Int(try state.nextEscalationID())
+    var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
     var actions: [Action] = []
     let template = try Templates.text("escalation.md", state: state)
 
@@ -74,12 +89,15 @@ public struct ReapOperation: StateOperation {
           continue
         }
         let holding = held.isEmpty ? "holds no issue" : "holds " + held.map { "#\($0)" }.joined(separator: ", ")
+        guard let number = nextEscalation else {
+          throw .invalidValue("escalation number", "no further number is free")
+        }
         var escalation = Escalation(
-          id: String(nextEscalation), agent: actor, issue: held.first, about: name, severity: .high,
+          id: String(number), agent: actor, issue: held.first, about: name, severity: .high,
           question: "\(name) has sent no heartbeat since \(since) and \(holding). Release its work for others (`ghp reap --release`), or wait?",
           context: "Raised by `ghp reap` (policy escalate, staleAfter \(Duration.exact(config.staleAfter))).", asked: clock.now)
         escalation.status = .open
-        nextEscalation += 1
+        nextEscalation = number < Int.max ? number + 1 : nil
         escalations.append(escalation)
         change.put(StatePaths.escalation(escalation.id), text: try escalation.document(template: template))
         actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "escalated \(escalation.id)", changed: true))
@@ -106,7 +124,13 @@ public struct ReapOperation: StateOperation {
     guard !done.isEmpty else { return (nil, actions) }
     if policy == .release { change.put(StatePaths.agentStatus, json: agents.json) }
     change.message.subject = "\(actor): reap " + done.map { "\($0.agent) (\($0.outcome))" }.joined(separator: ", ")
-    change.message.arguments = .object(["policy": .string(policy.rawValue), "agents": .array(done.map { .string($0.agent) })])
+    let made = actions.compactMap { $0.outcome.hasPrefix("escalated ") ? String($0.outcome.dropFirst(10)) : nil }
+    change.message.operation = OperationRecord(
+      "reap",
+      [
+        "policy": .string(policy.rawValue), "agents": .array(done.map { .string($0.agent) }),
+        "escalations": made.isEmpty ? .null : .array(made.map { .string($0) }),
+      ])
     return (change, actions)
   }
 }

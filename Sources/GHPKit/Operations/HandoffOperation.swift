@@ -15,6 +15,12 @@ public struct BranchReport: Sendable {
   public var worktree: String?
   public var uncommitted: [String] = []
 
+  public init(name: String, base: String, exists: Bool) {
+    self.name = name
+    self.base = base
+    self.exists = exists
+  }
+
   /// Reads `agent/<agent>` against `base`: commits ahead with their subjects, files changed since
   /// the merge base, and uncommitted work in the worktree that has the branch checked out.
   public static func gather(_ repository: Repository, agent: String, base: String) -> BranchReport {
@@ -55,11 +61,30 @@ public struct BranchReport: Sendable {
       "uncommitted": .array(uncommitted.map { .string($0) }),
     ])
   }
+
+  /// Reads `json` back (as recorded in a handoff operation).
+  init(json: JSON) throws(GHPError) {
+    var fields = OperationArguments(operation: "handoff's branch", json.objectValue ?? [:])
+    name = try fields.string("name")
+    base = try fields.string("base")
+    exists = try fields.bool("exists")
+    ahead = try fields.int("ahead")
+    guard case .array(let list)? = fields.optionalValue("commits") else { throw fields.wrong("commits", "an array") }
+    for item in list {
+      var commit = OperationArguments(operation: "a commit of handoff's branch", item.objectValue ?? [:])
+      commits.append((try commit.string("commit"), try commit.string("subject")))
+      try commit.finish()
+    }
+    files = try fields.strings("files")
+    worktree = try fields.optionalString("worktree")
+    uncommitted = try fields.strings("uncommitted")
+    try fields.finish()
+  }
 }
 
 /// `ghp agent-handoff`: a handoff document generated from the state and the repository, stored at
 /// `.ghp/handoffs/<issue>.md`; with a receiver, the claim passes to it in the same commit.
-public struct HandoffOperation: StateOperation {
+public struct HandoffOperation: RecordedOperation {
   public var issueID: String
   public var receiver: String?
   public var note: String?
@@ -75,6 +100,30 @@ public struct HandoffOperation: StateOperation {
   public struct Output: Sendable {
     public var document: String
     public var issue: Issue
+  }
+
+  /// The branch report is recorded too: it came from the repository, not from the state, and the
+  /// commit must re-execute to the same document.
+  public var record: OperationRecord {
+    OperationRecord(
+      "handoff",
+      [
+        "issue": .string(issueID), "to": receiver.map { .string($0) } ?? .null, "note": note.map { .string($0) } ?? .null,
+        "branch": branch.json,
+      ])
+  }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    receiver = try arguments.optionalString("to")
+    note = try arguments.optionalString("note")
+    branch = try BranchReport(json: arguments.value("branch"))
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.issueID = renames.issue(issueID)
+    return renamed
   }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
@@ -130,8 +179,8 @@ public struct HandoffOperation: StateOperation {
 
     var change = Change(
       message: CommitMessage(
-        subject: subject, op: "handoff", agent: actor, issue: issue.id, epoch: issue.epoch,
-        arguments: receiver.map { .object(["to": .string($0)]) }))
+        subject: subject, operation: HandoffOperation(issueID: issue.id, receiver: receiver, note: note, branch: branch).record,
+        agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.handoff(issue.id), text: document)
     if receiver != nil { change.put(StatePaths.issue(issue.id), json: issue.json) }
     change.put(StatePaths.agentStatus, json: agents.json)

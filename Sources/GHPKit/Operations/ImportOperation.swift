@@ -83,13 +83,42 @@ public enum IssueImport {
 
 /// `ghp issue import`: many issues in one commit (orchestrators). Refuses, writing nothing, a file
 /// whose ids repeat or already exist, whose dependencies are unknown, or whose dependencies loop.
-public struct ImportIssuesOperation: StateOperation {
+public struct ImportIssuesOperation: RecordedOperation {
   public var issues: [Issue]
   public var source: String
 
   public init(issues: [Issue], source: String) {
     self.issues = issues
     self.source = source
+  }
+
+  public var record: OperationRecord {
+    OperationRecord("import", ["source": .string(source), "issues": .array(issues.map(\.json))])
+  }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    source = try arguments.string("source")
+    guard case .array(let items)? = arguments.optionalValue("issues") else { throw arguments.wrong("issues", "an array") }
+    issues = []
+    for (index, item) in items.enumerated() {
+      do {
+        let issue = try Issue(json: item)
+        try IssueID.validate(issue.id)
+        issues.append(issue)
+      } catch let error as DocumentError {
+        throw .invalidValue("issue \(index + 1) of import", error.detail)
+      } catch {
+        throw error as! GHPError
+      }
+    }
+  }
+
+  /// Imported issues keep the ids of their file; only the dependencies that name issues of the
+  /// same offline batch are renamed.
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    for index in renamed.issues.indices { renamed.issues[index].dependencies = issues[index].dependencies.map(renames.issue) }
+    return renamed
   }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Issue]) {
@@ -110,8 +139,8 @@ public struct ImportIssuesOperation: StateOperation {
     try validateDependencies(state, incoming: incoming)
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): import \(issues.count) issue\(issues.count == 1 ? "" : "s") from \(source)", op: "import",
-        agent: actor, arguments: .object(["count": .int(issues.count), "source": .string(source)])))
+        subject: "\(actor): import \(issues.count) issue\(issues.count == 1 ? "" : "s") from \(source)", 
+        operation: record, agent: actor))
     for issue in issues { change.put(StatePaths.issue(issue.id), json: issue.json) }
     return (change, issues)
   }

@@ -1,11 +1,19 @@
 /// `ghp init`: creates `ghp/state` with the policy, the plan and the caller registered as an orchestrator.
-public struct InitOperation: StateOperation {
+public struct InitOperation: RecordedOperation {
   public var goal: String
-  public var config: Config
+  /// The policy file as written (`Config.toml`).
+  public var configText: String
 
   public init(goal: String, config: Config = Config()) {
     self.goal = goal
-    self.config = config
+    configText = config.toml
+  }
+
+  public var record: OperationRecord { OperationRecord("init", ["goal": .string(goal), "config": .string(configText)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    goal = try arguments.string("goal")
+    configText = try arguments.string("config")
   }
 
   public struct Output: Sendable {
@@ -15,14 +23,14 @@ public struct InitOperation: StateOperation {
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     if let commit = state.commit { throw .alreadyInitialised(commit.short) }
     let goal = goal.trimmingSpaces
+    do { _ = try Config(toml: configText) } catch { throw .invalidValue("config", error.detail) }
     let agents = AgentStatusDocument(agents: [
       actor: AgentRecord(status: "planning", lastAction: "Initialised ghp", timestamp: clock.now, role: .orchestrator)
     ])
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): init" + (goal.isEmpty ? "" : " \(goal)"), op: "init", agent: actor,
-        arguments: .object(["goal": .string(goal)])))
-    change.put(StatePaths.config, text: config.toml)
+        subject: "\(actor): init" + (goal.isEmpty ? "" : " \(goal)"), operation: record, agent: actor))
+    change.put(StatePaths.config, text: configText)
     change.put(StatePaths.agentStatus, json: agents.json)
     change.put(StatePaths.plan, text: "# Plan\n\n" + (goal.isEmpty ? "" : "Goal: \(goal)\n"))
     change.put(StatePaths.discoveries, text: "# Discoveries\n")
@@ -49,8 +57,9 @@ public enum InitSession {
     -> Landed<InitOperation.Output>
   {
     let caller = try caller(workspace)
+    let operation = InitOperation(goal: goal, config: config)
     let landed = try workspace.ledger.transact(actor: caller, clock: workspace.clock) { (state) throws(GHPError) in
-      try InitOperation(goal: goal, config: config).apply(to: state, actor: caller, clock: workspace.clock)
+      try operation.apply(to: state, actor: caller, clock: workspace.clock)
     }
     try workspace.recordIdentity(caller)
     return landed

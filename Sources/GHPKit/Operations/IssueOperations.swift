@@ -1,17 +1,54 @@
 /// `ghp issue add`: a new issue with the next free number (orchestrators only).
-public struct AddIssueOperation: StateOperation {
+public struct AddIssueOperation: RecordedOperation {
   public var title: String
   public var body: String = ""
   public var priority: Int = 2
   public var dependencies: [String] = []
   public var scope: [String] = []
+  /// The number to use; nil takes the next free one. Recorded, so that the commit re-executes to
+  /// the same issue; cleared when an offline batch is re-applied where that number was taken.
+  public var id: String?
 
-  public init(title: String, body: String = "", priority: Int = 2, dependencies: [String] = [], scope: [String] = []) {
+  public init(
+    title: String, body: String = "", priority: Int = 2, dependencies: [String] = [], scope: [String] = [],
+    id: String? = nil
+  ) {
     self.title = title
     self.body = body
     self.priority = priority
     self.dependencies = dependencies
     self.scope = scope
+    self.id = id
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      "issue-add",
+      [
+        "id": id.map { .string($0) } ?? .null, "title": .string(title), "body": .string(body), "priority": .int(priority),
+        "dependencies": .array(dependencies.map { .string($0) }), "scope": .array(scope.map { .string($0) }),
+      ])
+  }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    id = try arguments.optionalString("id")
+    title = try arguments.string("title")
+    body = try arguments.optionalString("body") ?? ""
+    priority = try arguments.optionalInt("priority") ?? 2
+    dependencies = try arguments.strings("dependencies")
+    scope = try arguments.strings("scope")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.dependencies = dependencies.map(renames.issue)
+    return renamed
+  }
+
+  public func remintingIDs() -> Self {
+    var fresh = self
+    fresh.id = nil
+    return fresh
   }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
@@ -22,20 +59,32 @@ public struct AddIssueOperation: StateOperation {
     for dependency in dependencies where try state.issue(dependency) == nil {
       throw .unknownIssue(dependency)
     }
-    let next = (try state.issueIDs().compactMap { Int($0) }.max() ?? 0) + 1
-    var issue = Issue(id: String(next), title: title, createdAt: clock.now, createdBy: actor)
+    let number = try mintedID(
+      id, "issue", isTaken: { (id) throws(GHPError) in try state.issue(id) != nil },
+      next: { () throws(GHPError) in String(try state.nextIssueNumber()) })
+    var issue = Issue(id: number, title: title, createdAt: clock.now, createdBy: actor)
     issue.body = body
     issue.priority = priority
     issue.dependencies = dependencies
     issue.scope = scope
+    var recorded = self
+    recorded.title = title
+    recorded.id = issue.id
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): add #\(issue.id) \(title)", op: "issue-add", agent: actor, issue: issue.id,
-        arguments: .object([
-          "title": .string(title), "priority": .int(priority), "body": .string(body),
-          "dependencies": .array(dependencies.map { .string($0) }), "scope": .array(scope.map { .string($0) }),
-        ])))
+        subject: "\(actor): add #\(issue.id) \(title)", operation: recorded.record, agent: actor, issue: issue.id))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     return (change, issue)
+  }
+}
+
+extension StateSnapshot {
+  /// One more than the highest numeric issue id; refuses rather than overflow.
+  func nextIssueNumber() throws(GHPError) -> Int {
+    let highest = try issueIDs().compactMap { Int($0) }.max() ?? 0
+    guard highest < Int.max else {
+      throw .invalidValue("issue number", "#\(highest) is the highest an issue can have; no further number is free")
+    }
+    return highest + 1
   }
 }

@@ -1,14 +1,18 @@
 /// `ghp plan set`: replaces the master plan (orchestrators).
-public struct SetPlanOperation: StateOperation {
+public struct SetPlanOperation: RecordedOperation {
   public var text: String
 
   public init(text: String) { self.text = text }
+
+  public var record: OperationRecord { OperationRecord("plan-set", ["text": .string(text)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) { text = try arguments.string("text") }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, String) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "set the plan")
     guard !text.trimmingSpaces.isEmpty else { throw .emptyText("the plan") }
-    var change = Change(message: CommitMessage(subject: "\(actor): set the plan", op: "plan-set", agent: actor))
+    var change = Change(message: CommitMessage(subject: "\(actor): set the plan", operation: record, agent: actor))
     change.put(StatePaths.plan, text: text)
     return (change, text)
   }
@@ -67,10 +71,14 @@ public struct Discovery: Equatable, Sendable {
 }
 
 /// `ghp discover`: appends a finding to `.ghp/discoveries.md` for every agent to read.
-public struct DiscoverOperation: StateOperation {
+public struct DiscoverOperation: RecordedOperation {
   public var text: String
 
   public init(text: String) { self.text = text }
+
+  public var record: OperationRecord { OperationRecord("discover", ["text": .string(text)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) { text = try arguments.string("text") }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Discovery) {
     try state.requireInitialised()
@@ -83,8 +91,8 @@ public struct DiscoverOperation: StateOperation {
     document += "\n" + entry.markdown
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): discover \(TextTable.clip(text, 60))", op: "discover", agent: actor, issue: issue,
-        arguments: .object(["text": .string(text)])))
+        subject: "\(actor): discover \(TextTable.clip(text, 60))", operation: DiscoverOperation(text: text).record,
+        agent: actor, issue: issue))
     change.writes[StatePaths.discoveries] = Array(document.utf8)
     return (change, entry)
   }

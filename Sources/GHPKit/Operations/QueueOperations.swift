@@ -40,7 +40,7 @@ func requireHolderOrOrchestrator(_ issue: Issue, _ actor: String, _ state: State
 }
 
 /// `ghp issue edit`: change an issue's title, body, priority, dependencies or scope (orchestrators).
-public struct EditIssueOperation: StateOperation {
+public struct EditIssueOperation: RecordedOperation {
   public var issueID: String
   public var title: String?
   public var body: String?
@@ -57,6 +57,33 @@ public struct EditIssueOperation: StateOperation {
     self.priority = priority
     self.dependencies = dependencies
     self.scope = scope
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      "issue-edit",
+      [
+        "issue": .string(issueID), "title": title.map { .string($0) } ?? .null, "body": body.map { .string($0) } ?? .null,
+        "priority": priority.map { .int($0) } ?? .null,
+        "dependencies": dependencies.map { .array($0.map { .string($0) }) } ?? .null,
+        "scope": scope.map { .array($0.map { .string($0) }) } ?? .null,
+      ])
+  }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    title = try arguments.optionalString("title")
+    body = try arguments.optionalString("body")
+    priority = try arguments.optionalInt("priority")
+    dependencies = try arguments.optionalStrings("dependencies")
+    scope = try arguments.optionalStrings("scope")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.issueID = renames.issue(issueID)
+    renamed.dependencies = dependencies?.map(renames.issue)
+    return renamed
   }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
@@ -90,17 +117,19 @@ public struct EditIssueOperation: StateOperation {
     }
     guard !changed.isEmpty else { return (nil, issue) }
     issue.updatedAt = clock.now
+    var recorded = self
+    recorded.issueID = issue.id
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): edit #\(issue.id) (\(changed.joined(separator: ", ")))", op: "issue-edit", agent: actor,
-        issue: issue.id))
+        subject: "\(actor): edit #\(issue.id) (\(changed.joined(separator: ", ")))", operation: recorded.record,
+        agent: actor, issue: issue.id))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     return (change, issue)
   }
 }
 
 /// `ghp assign <id> <agent>`: an orchestrator gives an issue to an agent (epoch + 1).
-public struct AssignOperation: StateOperation {
+public struct AssignOperation: RecordedOperation {
   public var issueID: String
   public var agent: String
 
@@ -108,6 +137,15 @@ public struct AssignOperation: StateOperation {
     self.issueID = issueID
     self.agent = agent
   }
+
+  public var record: OperationRecord { OperationRecord("assign", ["issue": .string(issueID), "to": .string(agent)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    agent = try arguments.string("to")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self { AssignOperation(issueID: renames.issue(issueID), agent: agent) }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
@@ -131,7 +169,7 @@ public struct AssignOperation: StateOperation {
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): assign #\(issue.id) \(issue.title) to \(agent)" + (previous.map { " (was \($0))" } ?? ""),
-        op: "assign", agent: actor, issue: issue.id, epoch: issue.epoch, arguments: .object(["to": .string(agent)])))
+        operation: AssignOperation(issueID: issue.id, agent: agent).record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, issue)
@@ -163,7 +201,7 @@ public struct ClaimNextOperation: StateOperation {
 }
 
 /// `ghp done <id>`: the holder reports the issue finished, with its result.
-public struct DoneOperation: StateOperation {
+public struct DoneOperation: RecordedOperation {
   public var issueID: String
   public var result: String
 
@@ -171,6 +209,15 @@ public struct DoneOperation: StateOperation {
     self.issueID = issueID
     self.result = result
   }
+
+  public var record: OperationRecord { OperationRecord("done", ["issue": .string(issueID), "result": .string(result)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    result = try arguments.string("result")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self { DoneOperation(issueID: renames.issue(issueID), result: result) }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
@@ -187,8 +234,8 @@ public struct DoneOperation: StateOperation {
     agents.finish(holder, issue: issue.id, action: "Done #\(issue.id): \(summary)", clock: clock, byHolder: holder == actor)
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): done #\(issue.id) \(issue.title)", body: summary, op: "done", agent: actor, issue: issue.id,
-        epoch: issue.epoch, arguments: .object(["result": .string(text)])))
+        subject: "\(actor): done #\(issue.id) \(issue.title)", body: summary,
+        operation: DoneOperation(issueID: issue.id, result: text).record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     change.put(StatePaths.result(issue.id), text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")
     change.put(StatePaths.agentStatus, json: agents.json)
@@ -197,7 +244,7 @@ public struct DoneOperation: StateOperation {
 }
 
 /// `ghp fail <id>`: the attempt failed; the issue goes back to open, or is dead after `maxAttempts`.
-public struct FailOperation: StateOperation {
+public struct FailOperation: RecordedOperation {
   public var issueID: String
   public var reason: String
 
@@ -205,6 +252,15 @@ public struct FailOperation: StateOperation {
     self.issueID = issueID
     self.reason = reason
   }
+
+  public var record: OperationRecord { OperationRecord("fail", ["issue": .string(issueID), "reason": .string(reason)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    reason = try arguments.string("reason")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self { FailOperation(issueID: renames.issue(issueID), reason: reason) }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
@@ -222,8 +278,8 @@ public struct FailOperation: StateOperation {
     let fate = issue.status == .dead ? "dead after \(issue.attempts) attempts" : "attempt \(issue.attempts)"
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): fail #\(issue.id) \(issue.title) (\(fate))", body: reason, op: "fail", agent: actor,
-        issue: issue.id, epoch: issue.epoch, arguments: .object(["reason": .string(reason)])))
+        subject: "\(actor): fail #\(issue.id) \(issue.title) (\(fate))", body: reason,
+        operation: FailOperation(issueID: issue.id, reason: reason).record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, issue)
@@ -231,10 +287,16 @@ public struct FailOperation: StateOperation {
 }
 
 /// `ghp issue retry <id>`: an orchestrator puts a dead issue back in the queue, with fresh attempts.
-public struct RetryOperation: StateOperation {
+public struct RetryOperation: RecordedOperation {
   public var issueID: String
 
   public init(issueID: String) { self.issueID = issueID }
+
+  public var record: OperationRecord { OperationRecord("retry", ["issue": .string(issueID)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) { issueID = try arguments.string("issue") }
+
+  public func renaming(_ renames: IDRenames) -> Self { RetryOperation(issueID: renames.issue(issueID)) }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
@@ -248,7 +310,8 @@ public struct RetryOperation: StateOperation {
     issue.updatedAt = clock.now
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): retry #\(issue.id) \(issue.title)", op: "retry", agent: actor, issue: issue.id))
+        subject: "\(actor): retry #\(issue.id) \(issue.title)", operation: RetryOperation(issueID: issue.id).record,
+        agent: actor, issue: issue.id))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     return (change, issue)
   }

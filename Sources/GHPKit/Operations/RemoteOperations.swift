@@ -1,9 +1,13 @@
 /// `ghp remote set`: record the remote state changes go through, in `[remote]` of the config
 /// (orchestrators). The rest of the human-edited file is kept as it is.
-public struct SetRemoteOperation: StateOperation {
+public struct SetRemoteOperation: RecordedOperation {
   public var name: String?
 
   public init(name: String?) { self.name = name }
+
+  public var record: OperationRecord { OperationRecord("remote-set", ["name": name.map { .string($0) } ?? .null]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) { name = try arguments.optionalString("name") }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, String?) {
     try state.requireInitialised()
@@ -26,8 +30,8 @@ public struct SetRemoteOperation: StateOperation {
     if try state.config().remote == name { return (nil, name) }
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): " + (name.map { "state changes go through \($0)" } ?? "state changes stay local"), op: "remote-set",
-        agent: actor, arguments: .object(["name": name.map { .string($0) } ?? .null])))
+        subject: "\(actor): " + (name.map { "state changes go through \($0)" } ?? "state changes stay local"), 
+        operation: record, agent: actor))
     change.put(StatePaths.config, text: updated)
     return (change, name)
   }

@@ -1,6 +1,6 @@
 /// `ghp agent-heartbeat` and `ghp agent-status update`: the agent says it is alive, what it is doing,
 /// and on which issue. A heartbeat is always a commit: it is the record that the agent was alive.
-public struct StatusUpdateOperation: StateOperation {
+public struct StatusUpdateOperation: RecordedOperation {
   public var status: String?
   public var action: String?
   /// The issue the agent works on; it must hold it.
@@ -13,6 +13,28 @@ public struct StatusUpdateOperation: StateOperation {
     self.action = action
     self.issueID = issueID
     self.isHeartbeat = isHeartbeat
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      isHeartbeat ? "heartbeat" : "status",
+      [
+        "status": status.map { .string($0) } ?? .null, "action": action.map { .string($0) } ?? .null,
+        "issue": issueID.map { .string($0) } ?? .null,
+      ])
+  }
+
+  init(arguments: inout OperationArguments, heartbeat: Bool) throws(GHPError) {
+    status = try arguments.optionalString("status")
+    action = try arguments.optionalString("action")
+    issueID = try arguments.optionalString("issue")
+    isHeartbeat = heartbeat
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.issueID = renames.issue(issueID)
+    return renamed
   }
 
   /// Validates a status word: lowercase letters, digits and '-', at most 32 characters.
@@ -59,16 +81,13 @@ public struct StatusUpdateOperation: StateOperation {
     if let action { record.lastAction = action }
     record.timestamp = clock.now
     agents.agents[actor] = record
-    let op = isHeartbeat ? "heartbeat" : "status"
-    var arguments: [String: JSON] = [:]
-    if let status { arguments["status"] = .string(status) }
-    if let action { arguments["action"] = .string(action) }
-    if let issueID { arguments["issue"] = .string(issueID) }
     let detail = [status, action].compactMap { $0 }.joined(separator: ": ")
+    var recorded = self
+    if issueID != nil { recorded.issueID = record.issue }
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): \(op)" + (detail.isEmpty ? "" : " \(detail)"), op: op, agent: actor, issue: record.issue,
-        arguments: .object(arguments)))
+        subject: "\(actor): \(self.record.name)" + (detail.isEmpty ? "" : " \(detail)"), operation: recorded.record,
+        agent: actor, issue: record.issue))
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, Output(record: record, lostClaims: lost, handoffWaiting: handoff, answers: answers))
   }

@@ -67,17 +67,43 @@ extension StateSnapshot {
 func approvalsDocument(_ approvals: [Approval]) -> JSON { .object(["approvals": .array(approvals.map(\.json))]) }
 
 /// `ghp approve`: lets an agent edit shared files matching globs (orchestrators).
-public struct ApproveOperation: StateOperation {
+public struct ApproveOperation: RecordedOperation {
   public var agent: String
   public var globs: [String]
   public var once: Bool
   public var note: String?
+  /// The approval's number; nil takes the next free one (see `AddIssueOperation.id`).
+  public var id: String?
 
-  public init(agent: String, globs: [String], once: Bool, note: String?) {
+  public init(agent: String, globs: [String], once: Bool, note: String?, id: String? = nil) {
     self.agent = agent
     self.globs = globs
     self.once = once
     self.note = note
+    self.id = id
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      "approve",
+      [
+        "id": id.map { .string($0) } ?? .null, "to": .string(agent), "globs": .array(globs.map { .string($0) }),
+        "once": .bool(once), "note": note.map { .string($0) } ?? .null,
+      ])
+  }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    id = try arguments.optionalString("id")
+    agent = try arguments.string("to")
+    globs = try arguments.strings("globs")
+    once = try arguments.bool("once", default: false)
+    note = try arguments.optionalString("note")
+  }
+
+  public func remintingIDs() -> Self {
+    var fresh = self
+    fresh.id = nil
+    return fresh
   }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
@@ -87,28 +113,38 @@ public struct ApproveOperation: StateOperation {
     let globs = globs.map(\.trimmingSpaces).filter { !$0.isEmpty }
     guard !globs.isEmpty else { throw .emptyText("the list of files") }
     var approvals = try state.approvals()
+    let number = try mintedID(
+      id, "approval", isTaken: { (id) throws(GHPError) in approvals.contains { $0.id == id } },
+      next: { () throws(GHPError) in
+        let highest = approvals.compactMap { Int($0.id) }.max() ?? 0
+        guard highest < Int.max else { throw .invalidValue("approval number", "no further number is free") }
+        return String(highest + 1)
+      })
     let approval = Approval(
-      id: String((approvals.compactMap { Int($0.id) }.max() ?? 0) + 1), agent: agent, globs: globs, by: actor, at: clock.now,
+      id: number, agent: agent, globs: globs, by: actor, at: clock.now,
       once: once, note: note)
     approvals.append(approval)
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")", op: "approve",
-        agent: actor,
-        arguments: .object([
-          "id": .string(approval.id), "to": .string(agent), "globs": .array(globs.map { .string($0) }), "once": .bool(once),
-          "note": note.map { .string($0) } ?? .null,
-        ])))
+        subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")", 
+        operation: ApproveOperation(agent: agent, globs: globs, once: once, note: note, id: approval.id).record,
+        agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     return (change, approval)
   }
 }
 
 /// `ghp revoke`: withdraws an approval (orchestrators).
-public struct RevokeOperation: StateOperation {
+public struct RevokeOperation: RecordedOperation {
   public var approvalID: String
 
   public init(approvalID: String) { self.approvalID = approvalID }
+
+  public var record: OperationRecord { OperationRecord("revoke", ["id": .string(approvalID)]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) { approvalID = try arguments.string("id") }
+
+  public func renaming(_ renames: IDRenames) -> Self { RevokeOperation(approvalID: renames.approval(approvalID)) }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
     try state.requireInitialised()
@@ -120,29 +156,39 @@ public struct RevokeOperation: StateOperation {
     let removed = approvals.remove(at: index)
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): revoke approval \(removed.id) of \(removed.agent)", op: "revoke", agent: actor,
-        arguments: .object(["id": .string(removed.id)])))
+        subject: "\(actor): revoke approval \(removed.id) of \(removed.agent)", operation: record, agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     return (change, removed)
   }
 }
 
 /// Marks `--once` approvals as used by a commit that needed them.
-struct UseApprovalsOperation: StateOperation {
+struct UseApprovalsOperation: RecordedOperation {
   var ids: [String]
+
+  init(ids: [String]) { self.ids = ids }
+
+  var record: OperationRecord { OperationRecord("approval-use", ["ids": .array(ids.map { .string($0) })]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) { ids = try arguments.strings("ids") }
+
+  func renaming(_ renames: IDRenames) -> Self { UseApprovalsOperation(ids: ids.map(renames.approval)) }
 
   func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Void) {
     var approvals = try state.approvals()
     var used: [String] = []
-    for index in approvals.indices where ids.contains(approvals[index].id) && approvals[index].once && approvals[index].usedAt == nil {
+    // An agent uses up only approvals given to it.
+    for index in approvals.indices
+    where ids.contains(approvals[index].id) && approvals[index].agent == actor && approvals[index].once
+      && approvals[index].usedAt == nil
+    {
       approvals[index].usedAt = clock.now
       used.append(approvals[index].id)
     }
     guard !used.isEmpty else { return (nil, ()) }
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): use approval \(used.joined(separator: ", ")) (once)", op: "approval-use", agent: actor,
-        arguments: .object(["ids": .array(used.map { .string($0) })])))
+        subject: "\(actor): use approval \(used.joined(separator: ", ")) (once)", operation: UseApprovalsOperation(ids: used).record, agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     return (change, ())
   }

@@ -124,6 +124,9 @@ extension StateSnapshot {
   }
 
   public func escalation(_ id: String) throws(GHPError) -> Escalation? {
+    guard (try? IssueID.validate(id)) == id else {
+      throw .invalidValue("escalation id '\(id)'", "use the number `ghp escalations` shows")
+    }
     let path = StatePaths.escalation(id)
     guard let text = try text(path) else { return nil }
     do { return try Escalation.parse(text) } catch {

@@ -85,6 +85,8 @@ public final class StateSnapshot {
   /// The issue with this id, or nil.
   public func issue(_ id: String) throws(GHPError) -> Issue? {
     if let cached = cachedIssues[id] { return cached }
+    // Ids reach here from commands, MCP arguments and recorded operations alike: never a path.
+    guard try IssueID.validate(id) == id else { return try issue(IssueID.validate(id)) }
     let path = StatePaths.issue(id)
     guard let json = try json(path) else { return nil }
     do {

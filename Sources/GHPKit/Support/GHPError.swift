@@ -17,6 +17,10 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   case staleRefLock(String)
   case refLocked(String)
   case contention(Int)
+  /// A commit of `ghp/state` from `source` does not prove itself (see `Verifier`).
+  case forged(commit: String, source: String, problem: String, more: Int)
+  /// The writer lock stayed held past the bound.
+  case writerBusy(path: String, holder: String, seconds: Int)
   /// `claim --next` found nothing ready (exit 4).
   case nothingReady
   case io(String)
@@ -70,6 +74,12 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
       "another git process holds \(path); try again in a moment"
     case .contention(let attempts):
       "ghp/state kept moving under this change (\(attempts) attempts); nothing was written, try again"
+    case .forged(let commit, let source, let problem, let more):
+      "refusing to build on \(source): commit \(commit.prefix(12)) \(problem)"
+        + (more > 0 ? " (and \(more) more)" : "")
+        + "; nothing was written (inspect it: `git show \(commit.prefix(12))`, `ghp verify`)"
+    case .writerBusy(let path, let holder, let seconds):
+      "another ghp writer (\(holder)) has held \(path) for over \(seconds) s; nothing was written (if that process is stuck, stop it and try again)"
     case .nothingReady:
       "nothing is ready: every open issue is claimed or waits on another (see `ghp issue list`)"
     case .io(let detail):

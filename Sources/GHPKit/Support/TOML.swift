@@ -234,3 +234,25 @@ public enum TOML {
     }
   }
 }
+
+extension TOML.Value {
+  /// The value as JSON.
+  public var json: JSON {
+    switch self {
+    case .string(let text): .string(text)
+    case .integer(let number): .int(Int(number))
+    case .boolean(let flag): .bool(flag)
+    case .array(let items): .array(items.map(\.json))
+    }
+  }
+
+  /// The value as a person reads it: text bare, everything else as TOML.
+  public var display: String {
+    switch self {
+    case .string(let text): text
+    case .integer(let number): String(number)
+    case .boolean(let flag): String(flag)
+    case .array(let items): "[" + items.map { if case .string(let s) = $0 { TOML.quote(s) } else { $0.display } }.joined(separator: ", ") + "]"
+    }
+  }
+}

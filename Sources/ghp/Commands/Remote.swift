@@ -104,10 +104,13 @@ extension GHP {
         Output.json(
           .object([
             "remote": .string(name), "result": .string(report.kind.rawValue), "tip": report.tip.map { .string($0.hex) } ?? .null,
-            "operations": .array(report.fates.map(\.json)),
+            "operations": .array(report.fates.map(\.json)), "renamed": report.renames.json,
           ]))
       } else {
         Output.line("\(report.kind.rawValue) with \(name); ghp/state is \(report.tip?.short ?? "?").")
+        for (old, new) in report.renames.issues.sorted(by: { IssueID.precedes($0.key, $1.key) }) {
+          Output.line("  issue #\(old) made here was taken on \(name): it is #\(new) now, and so are the operations that name it")
+        }
         for fate in report.fates {
           Output.line("  \(fate.outcome.rawValue.padding(13))\(fate.commit.short)  \(fate.subject)\(fate.detail.map { " — \($0)" } ?? "")")
         }

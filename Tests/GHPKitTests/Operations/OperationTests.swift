@@ -58,13 +58,7 @@ import Testing
   @Test func theConfigCanNameMoreOrchestrators() throws {
     let repo = try initialised()
     let ws = try workspace(repo)
-    var config = Config()
-    config.orchestrators = ["boss"]
-    try ws.ledger.transact(actor: "lead", clock: ws.clock) { (_) throws(GHPError) in
-      var change = Change(message: CommitMessage(subject: "lead: config", op: "config", agent: "lead"))
-      change.put(StatePaths.config, text: config.toml)
-      return (change, ())
-    }
+    try ws.run(SetConfigOperation(key: "roles.orchestrators", value: #"["boss"]"#))
     #expect(try workspace(repo, agent: "boss").run(AddIssueOperation(title: "By boss")).result.createdBy == "boss")
   }
 

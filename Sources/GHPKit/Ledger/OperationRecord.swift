@@ -1,0 +1,219 @@
+/// One typed state operation as it is written into the commit that made it: its name and every
+/// argument, as canonical JSON on one trailer line.
+///
+/// ```
+/// Ghp-Operation: {"args":{"issue":"147"},"op":"claim","v":1}
+/// ```
+///
+/// JSON escapes every control character (a newline, a NUL), so no free text inside an argument can
+/// end the line or start another trailer; and the line is the commit's last, so text the message
+/// carries above it (a subject, a body) can never stand in its place.
+public struct OperationRecord: Equatable, Sendable {
+  /// The encoding's version; a reader refuses a version it does not know.
+  public static let version = 1
+  public static let trailer = "Ghp-Operation"
+
+  public var name: String
+  public var arguments: [String: JSON]
+
+  public init(_ name: String, _ arguments: [String: JSON] = [:]) {
+    self.name = name
+    self.arguments = arguments.filter { $0.value != .null }
+  }
+
+  /// The trailer's value: canonical compact JSON.
+  public var encoded: String {
+    JSON.object(["op": .string(name), "args": .object(arguments), "v": .int(Self.version)]).compact()
+  }
+
+  /// Reads a trailer value; nil with why when it is not a record this version of ghp can read.
+  public static func decode(_ text: String) -> Result<OperationRecord, GHPError> {
+    let json: JSON
+    do { json = try JSON.parse(text) } catch {
+      return .failure(.invalidValue("operation", "\(trailer) is not JSON (\(error.description))"))
+    }
+    guard let fields = json.objectValue, let name = fields["op"]?.stringValue, let args = fields["args"]?.objectValue,
+      fields["v"]?.intValue == version, fields.count == 3
+    else {
+      return .failure(.invalidValue("operation", "\(trailer) must be {\"op\": name, \"args\": {...}, \"v\": \(version)}"))
+    }
+    let record = OperationRecord(name, args)
+    // A second encoding of the same operation would let two texts mean one thing: only the
+    // canonical form is accepted.
+    guard record.encoded == text else {
+      return .failure(.invalidValue("operation", "\(trailer) is not in canonical form"))
+    }
+    return .success(record)
+  }
+}
+
+/// Strict reading of an operation's arguments: a field of the wrong type, a missing field or a
+/// field the operation does not take is an error that names it, never a default.
+public struct OperationArguments {
+  public let operation: String
+  private let fields: [String: JSON]
+  private var read: Set<String> = []
+
+  public init(operation: String, _ fields: [String: JSON]) {
+    self.operation = operation
+    self.fields = fields
+  }
+
+  func wrong(_ key: String, _ expected: String) -> GHPError {
+    .invalidValue("argument '\(key)' of \(operation)", "expected \(expected), got \(Self.describe(fields[key]))")
+  }
+
+  static func describe(_ value: JSON?) -> String {
+    switch value {
+    case nil: "nothing (it is required)"
+    case .null?: "null"
+    case .bool?: "a boolean"
+    case .int?, .double?: "a number"
+    case .string?: "a string"
+    case .array?: "an array"
+    case .object?: "an object"
+    }
+  }
+
+  public mutating func optionalString(_ key: String) throws(GHPError) -> String? {
+    read.insert(key)
+    switch fields[key] {
+    case nil, .null?: return nil
+    case .string(let text)?: return text
+    default: throw wrong(key, "a string")
+    }
+  }
+
+  public mutating func string(_ key: String) throws(GHPError) -> String {
+    guard let value = try optionalString(key) else { throw wrong(key, "a string") }
+    return value
+  }
+
+  public mutating func optionalInt(_ key: String) throws(GHPError) -> Int? {
+    read.insert(key)
+    switch fields[key] {
+    case nil, .null?: return nil
+    case .int(let value)?: return value
+    default: throw wrong(key, "a whole number")
+    }
+  }
+
+  public mutating func int(_ key: String) throws(GHPError) -> Int {
+    guard let value = try optionalInt(key) else { throw wrong(key, "a whole number") }
+    return value
+  }
+
+  public mutating func bool(_ key: String, default value: Bool? = nil) throws(GHPError) -> Bool {
+    read.insert(key)
+    switch fields[key] {
+    case .bool(let flag)?: return flag
+    case nil, .null?: if let value { return value } else { throw wrong(key, "true or false") }
+    default: throw wrong(key, "true or false")
+    }
+  }
+
+  public mutating func optionalStrings(_ key: String) throws(GHPError) -> [String]? {
+    read.insert(key)
+    switch fields[key] {
+    case nil, .null?: return nil
+    case .array(let items)?:
+      var out: [String] = []
+      for item in items {
+        guard let text = item.stringValue else { throw wrong(key, "an array of strings") }
+        out.append(text)
+      }
+      return out
+    default: throw wrong(key, "an array of strings")
+    }
+  }
+
+  public mutating func strings(_ key: String) throws(GHPError) -> [String] { try optionalStrings(key) ?? [] }
+
+  public mutating func optionalValue(_ key: String) -> JSON? {
+    read.insert(key)
+    return fields[key].flatMap { $0 == .null ? nil : $0 }
+  }
+
+  public mutating func value(_ key: String) throws(GHPError) -> JSON {
+    guard let value = optionalValue(key) else { throw wrong(key, "a value") }
+    return value
+  }
+
+  /// Fails on any field no reader asked for: a misspelt key is never silently dropped.
+  public func finish() throws(GHPError) {
+    if let extra = fields.keys.sorted().first(where: { !read.contains($0) }) {
+      throw .invalidValue("argument '\(extra)' of \(operation)", "\(operation) takes no such argument")
+    }
+  }
+}
+
+/// A state operation that can be recorded in a commit and rebuilt from that record: the closed
+/// set of them is `OperationCatalog`.
+public protocol RecordedOperation: StateOperation {
+  /// The operation's name and all of its arguments.
+  var record: OperationRecord { get }
+  /// The same operation with the ids of an offline batch renamed (see `IDRenames`).
+  func renaming(_ renames: IDRenames) -> Self
+  /// The same operation without the ids it recorded as made, so that re-applied elsewhere it makes
+  /// fresh ones.
+  func remintingIDs() -> Self
+}
+
+extension RecordedOperation {
+  public func renaming(_ renames: IDRenames) -> Self { self }
+  public func remintingIDs() -> Self { self }
+
+  /// The change the operation makes on `state`, without its answer (callable on `any RecordedOperation`).
+  public func change(on state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> Change? {
+    try apply(to: state, actor: actor, clock: clock).0
+  }
+}
+
+extension IDRenames {
+  /// An id after renaming (unchanged when it was not renamed).
+  func issue(_ id: String) -> String { issues[id] ?? id }
+  func issue(_ id: String?) -> String? { id.map { issues[$0] ?? $0 } }
+  func escalation(_ id: String) -> String { escalations[id] ?? id }
+  func approval(_ id: String) -> String { approvals[id] ?? id }
+}
+
+/// Ids that an operation made offline got another value when it was re-applied elsewhere (another
+/// machine had taken the number): every later operation of the same batch is rewritten with them.
+public struct IDRenames: Sendable, Equatable {
+  public var issues: [String: String] = [:]
+  public var escalations: [String: String] = [:]
+  public var approvals: [String: String] = [:]
+
+  public init() {}
+
+  public var isEmpty: Bool { issues.isEmpty && escalations.isEmpty && approvals.isEmpty }
+
+  public var json: JSON {
+    func map(_ names: [String: String]) -> JSON { .object(names.mapValues { .string($0) }) }
+    return .object(["issues": map(issues), "escalations": map(escalations), "approvals": map(approvals)])
+  }
+}
+
+/// The ids an operation made (issue, escalation and approval numbers), as recorded.
+public struct MintedIDs: Sendable, Equatable {
+  public var issues: [String] = []
+  public var escalations: [String] = []
+  public var approvals: [String] = []
+
+  public init(issues: [String] = [], escalations: [String] = [], approvals: [String] = []) {
+    self.issues = issues
+    self.escalations = escalations
+    self.approvals = approvals
+  }
+}
+
+/// The number an operation makes: the recorded one when it has one (refused when taken, so that
+/// re-executing the commit gives the same document), else the next free one.
+func mintedID(
+  _ recorded: String?, _ what: String, isTaken: (String) throws(GHPError) -> Bool, next: () throws(GHPError) -> String
+) throws(GHPError) -> String {
+  guard let recorded else { return try next() }
+  try IssueID.validate(recorded)
+  if try isTaken(recorded) { throw .refused("\(what) \(recorded) already exists; nothing was written") }
+  return recorded
+}

@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// One commit that does not prove itself, and why.
+public struct VerificationFinding: Sendable, Equatable {
+  public var commit: ObjectID
+  public var subject: String
+  public var author: String
+  public var problem: String
+
+  public var json: JSON {
+    .object([
+      "commit": .string(commit.hex), "subject": .string(subject), "author": .string(author),
+      "problem": .string(problem),
+    ])
+  }
+}
+
+/// What `ghp verify` found over a range of `ghp/state`.
+public struct VerificationReport: Sendable {
+  public var tip: ObjectID?
+  public var checked = 0
+  public var findings: [VerificationFinding] = []
+  public var isClean: Bool { findings.isEmpty }
+}
+
+/// The one rule of the ledger, checked: the tree after each commit equals the commit's recorded
+/// operation applied to its parent's tree by the commit's author at the commit's time, and the
+/// author had the authority for it. `ghp verify`, remote mode, `ghp sync` and the server's
+/// `pre-receive` all check through here.
+public final class Verifier {
+  let repository: Repository
+  /// Where re-executed operations write their blobs and trees: memory, dropped after each commit.
+  private let scratch: ScratchObjects
+
+  public init(repository: Repository) throws(GHPError) {
+    self.repository = repository
+    do { scratch = try ScratchObjects(repository) } catch { throw .git(error) }
+  }
+
+  /// Verifies every commit reachable from `tip` and not from `hiding`, oldest first.
+  public func verify(tip: ObjectID, hiding: [ObjectID] = []) throws(GHPError) -> VerificationReport {
+    var report = VerificationReport(tip: tip)
+    let commits: [Commit]
+    do { commits = try repository.newCommits(tip: tip, hiding: hiding, hidingGlobs: []) } catch { throw .git(error) }
+    for commit in commits.reversed() {
+      report.checked += 1
+      if let problem = try check(commit) {
+        report.findings.append(
+          VerificationFinding(commit: commit.id, subject: commit.summary, author: commit.authorName, problem: problem))
+      }
+    }
+    return report
+  }
+
+  /// Why `commit` does not prove itself, or nil when it does.
+  public func check(_ commit: Commit) throws(GHPError) -> String? {
+    defer { scratch.reset() }
+    guard commit.parentCount <= 1 else {
+      return "it is a merge: ghp/state is linear, each commit one operation on one parent"
+    }
+    if commit.rawMessageBytes.count != commit.message.utf8.count {
+      return "its message holds a NUL byte; ghp never writes one"
+    }
+    let message: CommitMessage
+    let operation: any RecordedOperation
+    switch CommitMessage.read(commit.message) {
+    case .failure(let error): return "it records no operation ghp can read (\(error.description)): a hand edit?"
+    case .success(let read): message = read
+    }
+    do { operation = try OperationCatalog.decode(message.operation) } catch {
+      return "its operation cannot be read: \(error.description)"
+    }
+    let author = commit.authorName
+    guard author == message.agent else {
+      return "it says it is by \(message.agent) (Ghp-Agent), but its author is \(author)"
+    }
+    guard (try? AgentName.validate(author)) != nil, commit.authorEmail == "\(author)@ghp" else {
+      return "its author \(author) <\(commit.authorEmail)> is not a ghp agent identity"
+    }
+    let parent: ObjectID?
+    do { parent = try repository.parent(of: commit.id) } catch { throw .git(error) }
+    let state = try StateSnapshot(repository: scratch.repository, commit: parent)
+    let change: Change?
+    do {
+      change = try operation.change(on: state, actor: author, clock: Clock(now: commit.authorTime))
+    } catch {
+      if error.isRefusal { return "\(author) may not do this: \(error.description)" }
+      return "its operation fails when re-executed: \(error.description)"
+    }
+    let expected: ObjectID?
+    do {
+      if let change {
+        expected = try Ledger.tree(of: change, onto: state.treeID, in: scratch.repository)
+      } else {
+        expected = state.treeID
+      }
+    } catch {
+      throw .git(error)
+    }
+    guard expected == commit.treeID else {
+      let paths: [String]
+      do {
+        let base: ObjectID = try expected ?? repository.emptyTree()
+        paths = try scratch.repository.treeDeltas(from: base, to: commit.treeID).map(\.path)
+      } catch let error as GitError {
+        throw .git(error)
+      } catch {
+        paths = []
+      }
+      let named = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", …" : "")
+      return "its tree is not what its operation (\(message.op)) makes: \(named.isEmpty ? "the documents" : named) differ"
+    }
+    return nil
+  }
+}
+
+// MARK: - Remembering what was verified
+
+/// The tips this clone has verified, in `<common git dir>/ghp/verified`, so that the next
+/// verification starts where the last one ended instead of at the root.
+enum VerifiedTips {
+  static let kept = 32
+
+  static func path(_ repository: Repository) -> String {
+    let common = repository.commonDirectory
+    return (common.hasSuffix("/") ? common : common + "/") + "ghp/verified"
+  }
+
+  static func load(_ repository: Repository) -> [ObjectID] {
+    guard let bytes = Files.read(path(repository)) else { return [] }
+    return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { ObjectID(hex: String($0)) }
+      .filter { repository.contains($0) }
+  }
+
+  static func remember(_ tip: ObjectID, in repository: Repository) {
+    var tips = load(repository).filter { $0 != tip }
+    tips.append(tip)
+    let text = tips.suffix(kept).map(\.hex).joined(separator: "\n") + "\n"
+    try? Files.replace(path(repository), with: Array(text.utf8))
+  }
+}
+
+extension Ledger {
+  /// Verifies the commits of `tip` that this clone has neither made nor verified before, and
+  /// refuses to go on if one is forged; remembers `tip` as verified.
+  func requireVerified(_ tip: ObjectID, source: String) throws(GHPError) {
+    var known = VerifiedTips.load(repository)
+    if let local = try snapshot().commit { known.append(local) }
+    let verifier = try Verifier(repository: repository)
+    let report = try verifier.verify(tip: tip, hiding: known)
+    if let first = report.findings.first {
+      throw .forged(commit: first.commit.hex, source: source, problem: first.problem, more: report.findings.count - 1)
+    }
+    VerifiedTips.remember(tip, in: repository)
+  }
+}
+
+// MARK: - ghp verify
+
+extension Workspace {
+  /// `ghp verify [RANGE]`: `A..B` checks what B has that A has not; a single revision checks its
+  /// whole history; nothing checks all of `ghp/state`.
+  public func verify(range: String?) throws(GHPError) -> VerificationReport {
+    let text = range ?? StatePaths.branchShort
+    var hiding: [ObjectID] = []
+    var tipText = text
+    if let dots = text.range(of: "..") {
+      let from = String(text[..<dots.lowerBound])
+      tipText = String(text[dots.upperBound...])
+      if tipText.isEmpty { tipText = StatePaths.branchShort }
+      if !from.isEmpty { hiding.append(try resolve(from)) }
+    }
+    let tip = try resolve(tipText)
+    return try Verifier(repository: repository).verify(tip: tip, hiding: hiding)
+  }
+
+  private func resolve(_ revision: String) throws(GHPError) -> ObjectID {
+    guard !revision.hasPrefix("-"), let id = repository.resolveCommit(revision) else {
+      throw .invalidValue("revision '\(revision)'", "no such commit here (examples: ghp/state, ghp/state~10..ghp/state)")
+    }
+    return id
+  }
+}
