@@ -49,14 +49,37 @@ public final class Workspace {
     return (dir.hasSuffix("/") ? dir : dir + "/") + "config.worktree"
   }
 
+  /// The agent this worktree belongs to, when it is an agent's worktree: a linked worktree with its
+  /// own `ghp.agent` (as `ghp agent add` makes it).
+  public func boundAgent() throws(GHPError) -> String? {
+    guard repository.gitDirectory != repository.commonDirectory,
+      let name = Repository.configString("ghp.agent", inFile: worktreeConfigPath)
+    else { return nil }
+    return try AgentName.validate(name)
+  }
+
   /// Who is acting: `--agent`, `GHP_AGENT`, `git config ghp.agent` (this worktree's own config
-  /// first), or the `agent/<name>` branch checked out here.
+  /// first), or the `agent/<name>` branch checked out here. In an agent's worktree the agent is the
+  /// worktree's: a name given that contradicts it is refused. An empty `--agent` is refused; an
+  /// empty `GHP_AGENT` counts as unset.
   public func actor() throws(GHPError) -> String {
-    if let name = explicitAgent, !name.isEmpty { return try AgentName.validate(name) }
-    if let name = environment["GHP_AGENT"], !name.isEmpty { return try AgentName.validate(name) }
-    if let name = Repository.configString("ghp.agent", inFile: worktreeConfigPath) ?? repository.configString("ghp.agent"),
-      !name.isEmpty
-    {
+    let bound = try boundAgent()
+    var given: (name: String, source: String)?
+    if let name = explicitAgent {
+      given = (try AgentName.validate(name), "--agent")
+    } else if let name = environment["GHP_AGENT"], !name.isEmpty {
+      given = (try AgentName.validate(name), "GHP_AGENT")
+    }
+    if let given {
+      if let bound, bound != given.name {
+        throw .refused(
+          "this is \(bound)'s worktree (\(repository.workingDirectory ?? repository.gitDirectory)): \(given.source) says \(given.name), but here only \(bound) acts; run as \(given.name) from its own worktree or the main one"
+        )
+      }
+      return given.name
+    }
+    if let bound { return bound }
+    if let name = Repository.configString("ghp.agent", inFile: worktreeConfigPath) ?? repository.configString("ghp.agent") {
       return try AgentName.validate(name)
     }
     if let head = repository.headReferenceName(), head.hasPrefix("refs/heads/agent/") {

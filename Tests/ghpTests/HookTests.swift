@@ -5,7 +5,7 @@ import Testing
 
 /// A repository with ghp initialised by `lead`, hooks installed, and agents added with
 /// `ghp agent add` (each in its own worktree, with its own ghp.agent).
-private final class Team {
+final class Team {
   let repo: ScratchRepository
   var worktrees: [String: String] = [:]
 

@@ -312,19 +312,20 @@ public final class Repository {
   }
 
   /// The paths a commit changes against its first parent (all its files for a root commit).
+  /// For a merge, only the paths that differ from every parent: what the merge itself brought,
+  /// not what one side already had (a merge of main carries main's approved edits unchanged).
   public func changedPaths(of id: ObjectID) throws(GitError) -> [String] {
     let commit = try self.commit(id)
-    let parent: ObjectID?
-    if commit.parentCount > 0 {
+    guard commit.parentCount > 0 else { return try treeDeltas(from: emptyTree(), to: commit.treeID).map(\.path) }
+    var paths: Set<String>?
+    for index in 0..<commit.parentCount {
       var out: OpaquePointer?
-      try check(git_commit_parent(&out, commit.pointer, 0))
-      parent = Commit(out!).treeID
-    } else {
-      parent = nil
+      try check(git_commit_parent(&out, commit.pointer, UInt32(index)))
+      let parentTree = Commit(out!).treeID
+      let changed = Set(try treeDeltas(from: parentTree, to: commit.treeID).map(\.path))
+      paths = paths.map { $0.intersection(changed) } ?? changed
     }
-    let base: ObjectID
-    if let parent { base = parent } else { base = try emptyTree() }
-    return try treeDeltas(from: base, to: commit.treeID).map(\.path)
+    return (paths ?? []).sorted()
   }
 
   /// Commits reachable from `tip` and from none of `hidden` nor of the refs matching `hiddenGlobs`,

@@ -46,7 +46,7 @@ public final class Verifier {
     var report = VerificationReport(tip: tip)
     let commits: [Commit]
     do { commits = try repository.newCommits(tip: tip, hiding: hiding, hidingGlobs: []) } catch { throw .git(error) }
-    for commit in commits.reversed() {
+    for commit in commits {
       report.checked += 1
       if let problem = try check(commit) {
         report.findings.append(

@@ -157,10 +157,7 @@ public struct AssignOperation: RecordedOperation {
       throw .refused("#\(issue.id) is \(issue.status.rawValue); only an open or claimed issue can be assigned")
     }
     let previous = issue.status == .claimed ? issue.assignee : nil
-    if previous != nil {
-      issue.lastRelease = LostClaim(issue: issue.id, epoch: issue.epoch, by: actor, at: clock.now, reason: "reassigned to \(agent)")
-      issue.lastReleasedFrom = previous
-    }
+    if let previous { issue.recordTaking(from: previous, by: actor, at: clock.now, reason: "reassigned to \(agent)") }
     var agents = try state.agents()
     if let previous { agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false) }
     handOver(&issue, to: agent, agents: &agents, clock: clock, status: "assigned", action: "Assigned #\(issue.id) by \(actor)")

@@ -7,10 +7,10 @@ public struct EditViolation: Sendable, Equatable {
 /// The authority rules on edits, read from the state branch (never from the agent's checkout):
 /// shared files need an approval; files in the scope of an issue someone else holds are theirs.
 public enum EditPolicy {
-  /// The rules `agent` breaks by touching `paths` in a commit made at `time` (seconds), and the
-  /// once-approvals the commit uses.
+  /// The rules `agent` breaks by touching `paths` in `commit` (its id; nil for one being made), and
+  /// the once-approvals the commit uses that are not yet recorded as used by it.
   public static func check(
-    paths: [String], agent: String, time: Int64? = nil, state: StateSnapshot
+    paths: [String], agent: String, commit: String? = nil, state: StateSnapshot
   ) throws(GHPError) -> (violations: [EditViolation], approvalsUsed: [String]) {
     guard state.exists, !paths.isEmpty else { return ([], []) }
     let config = try state.config()
@@ -23,13 +23,12 @@ public enum EditPolicy {
       let approvals = try state.approvals().filter { $0.agent == agent }
       for path in paths {
         guard let rule = shared.first(where: { $0.matches(path) }) else { continue }
-        // A used once-approval still covers the commit that used it (made before it was used).
+        // A once-approval covers one commit, named by its id, never by a time its author sets.
         let approval = approvals.first { approval in
-          approval.globs.contains { Glob($0).matches(path) }
-            && (approval.isActive || (time != nil && approval.usedAt.map { time! <= $0 } == true))
+          approval.globs.contains { Glob($0).matches(path) } && approval.allows(commit: commit)
         }
         if let approval {
-          if approval.once && approval.isActive { used.append(approval.id) }
+          if approval.once && (approval.isActive || (commit != nil && approval.usedBy == nil)) { used.append(approval.id) }
           continue
         }
         violations.append(
@@ -60,17 +59,42 @@ public enum EditPolicy {
   }
 
   /// Fencing: a commit made under a claim that was later taken from its author (reaped, or released
-  /// or reassigned by an orchestrator) is a returning zombie's work.
+  /// or reassigned by an orchestrator) is a returning zombie's work, however many times the issue
+  /// changed hands since. A voluntary release or handoff fences nothing: the receiver may build on
+  /// the giver's branch.
   public static func fencingViolation(issueID: String, epoch: Int, agent: String, commit: String, state: StateSnapshot)
     throws(GHPError) -> EditViolation?
   {
     guard state.exists, let issue = try state.issue(issueID) else { return nil }
-    guard issue.lastReleasedFrom == agent, let release = issue.lastRelease, epoch <= release.epoch else { return nil }
+    guard let release = issue.taking(of: agent, epoch: epoch) else { return nil }
     let now = issue.status == .claimed ? "held by \(issue.assignee ?? "?") (epoch \(issue.epoch))" : "\(issue.status.rawValue) (epoch \(issue.epoch))"
     return EditViolation(
       path: "",
       message:
         "commit \(commit) was made by \(agent) under #\(issue.id) epoch \(epoch), but that claim was released by \(release.by) at \(RFC3339.format(release.at)) (\(release.reason)); #\(issue.id) is now \(now): this is stale work — check with `ghp claim-check \(issue.id) --epoch \(epoch)`, then claim again or hand the work to the holder"
     )
+  }
+
+  /// An agent that lost a claim (reaped, or released by an orchestrator) and has not yet been told:
+  /// its commits in that issue's scope are refused, with the facts, until it reads its status.
+  public static func lostClaimViolations(paths: [String], agent: String, state: StateSnapshot) throws(GHPError)
+    -> [EditViolation]
+  {
+    guard let record = try state.agents().agents[agent], !record.lostClaims.isEmpty, !paths.isEmpty else { return [] }
+    var violations: [EditViolation] = []
+    for lost in record.lostClaims {
+      guard let issue = try state.issue(lost.issue) else { continue }
+      if issue.status == .claimed && issue.assignee == agent { continue }
+      let globs = issue.scope.map(Glob.init)
+      for path in paths where globs.contains(where: { $0.matches(path) }) {
+        violations.append(
+          EditViolation(
+            path: path,
+            message:
+              "\(path) is in the scope of #\(issue.id), and \(agent)'s claim on it was released by \(lost.by) at \(RFC3339.format(lost.at))\(lost.reason.isEmpty ? "" : " (\(lost.reason))"); this work is stale: read `ghp agent-status` (your next heartbeat acknowledges it) and claim again before you commit there"
+          ))
+      }
+    }
+    return violations
   }
 }

@@ -1,10 +1,13 @@
 /// Path globs as scopes and shared-file rules use them, matched against the whole path from the
-/// repository's top: `*` and `?` stay within one folder, `**` spans folders (`Sources/Core/**`
-/// is everything below `Sources/Core`), `[abc]` is one of the characters.
+/// repository's top by git's own rules (wildmatch with `WM_PATHNAME`, as in `git ls-files
+/// ':(glob)…'`): `*` and `?` stay within one folder; `**/` at the start or `/**/` in the middle
+/// match zero or more folders, a trailing `/**` everything below, `**` alone everything; other
+/// runs of stars are one `*`; `[a-z]`, `[!abc]`/`[^abc]`, `[[:digit:]]` and `\x` (a literal x).
 public struct Glob: Sendable, Equatable {
   public let pattern: String
+  /// The pattern's bytes with a terminating 0, as the algorithm reads them.
   private let bytes: [UInt8]
-  /// The literal prefix before the first wildcard, for a quick rejection.
+  /// The literal prefix before the first special character, for a quick rejection.
   private let literalPrefix: [UInt8]
 
   public init(_ pattern: String) {
@@ -12,75 +15,164 @@ public struct Glob: Sendable, Equatable {
     while trimmed.hasPrefix("/") { trimmed.removeFirst() }
     if trimmed.hasPrefix("./") { trimmed.removeFirst(2) }
     self.pattern = trimmed
-    bytes = Array(trimmed.utf8)
-    literalPrefix = Array(bytes.prefix { !"*?[".utf8.contains($0) })
+    bytes = Array(trimmed.utf8) + [0]
+    literalPrefix = Array(trimmed.utf8.prefix { !Self.isSpecial($0) })
   }
 
   public func matches(_ path: String) -> Bool {
-    let target = Array(path.utf8)
-    guard target.starts(with: literalPrefix) else { return false }
-    return Self.match(bytes[...], target[...])
+    let text = Array(path.utf8)
+    guard text.starts(with: literalPrefix), !text.contains(0) else { return false }
+    return Self.match(bytes, 0, text + [0], 0) == .match
   }
+
+  static func isSpecial(_ byte: UInt8) -> Bool { byte == star || byte == question || byte == open || byte == backslash }
+
+  private enum Outcome { case match, noMatch, abortAll, abortToStarStar }
 
   private static let slash = UInt8(ascii: "/")
   private static let star = UInt8(ascii: "*")
+  private static let question = UInt8(ascii: "?")
+  private static let open = UInt8(ascii: "[")
+  private static let close = UInt8(ascii: "]")
+  private static let backslash = UInt8(ascii: "\\")
 
-  private static func match(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
-    var p = p
-    var s = s
-    while let c = p.first {
-      if c == star {
-        if p.dropFirst().first == star {
-          // `**`: any number of folders. `a/**/b` also matches `a/b`; a trailing `**` matches all below.
-          var rest = p.dropFirst(2)
-          if rest.first == slash { rest = rest.dropFirst() }
-          if rest.isEmpty { return true }
-          var tail = s
-          while true {
-            if match(rest, tail) { return true }
-            guard let next = tail.firstIndex(of: slash) else { return false }
-            tail = tail[(next + 1)...]
+  /// A port of git's `dowild` (wildmatch.c) with `WM_PATHNAME`; `p` and `t` are 0-terminated.
+  private static func match(_ p: [UInt8], _ start: Int, _ t: [UInt8], _ textStart: Int) -> Outcome {
+    var pi = start
+    var ti = textStart
+    while p[pi] != 0 {
+      var pc = p[pi]
+      var tc = t[ti]
+      if tc == 0 && pc != star { return .abortAll }
+      switch pc {
+      case backslash:
+        pi += 1
+        pc = p[pi]
+        if tc != pc { return .noMatch }
+      case question:
+        if tc == slash { return .noMatch }
+      case star:
+        var matchSlash = false
+        pi += 1
+        if p[pi] == star {
+          let before = pi - 2
+          while p[pi] == star { pi += 1 }
+          if (before < 0 || p[before] == slash) && (p[pi] == 0 || p[pi] == slash || (p[pi] == backslash && p[pi + 1] == slash)) {
+            // `**/` matches zero folders too: try the rest right here.
+            if p[pi] == slash && match(p, pi + 1, t, ti) == .match { return .match }
+            matchSlash = true
           }
         }
-        let rest = p.dropFirst()
-        var tail = s
-        while true {
-          if match(rest, tail) { return true }
-          guard let first = tail.first, first != slash else { return false }
-          tail = tail.dropFirst()
-        }
-      }
-      guard let d = s.first else { return false }
-      switch c {
-      case UInt8(ascii: "?"):
-        if d == slash { return false }
-      case UInt8(ascii: "["):
-        guard let close = p.dropFirst().firstIndex(of: UInt8(ascii: "]")) else {
-          if d != c { return false }
+        if p[pi] == 0 {
+          // A trailing `**` matches everything; a trailing `*` only what has no more slashes.
+          if !matchSlash && t[ti...].contains(slash) { return .noMatch }
+          return .match
+        } else if !matchSlash && p[pi] == slash {
+          // One `*` then a slash: the rest of this folder name.
+          guard let next = t[ti...].firstIndex(of: slash) else { return .noMatch }
+          ti = next
           break
         }
-        var set = p[(p.startIndex + 1)..<close]
-        let negate = set.first == UInt8(ascii: "!") || set.first == UInt8(ascii: "^")
-        if negate { set = set.dropFirst() }
-        var found = false
-        var index = set.startIndex
-        while index < set.endIndex {
-          if index + 2 < set.endIndex, set[index + 1] == UInt8(ascii: "-") {
-            if set[index] <= d && d <= set[index + 2] { found = true }
-            index += 3
-          } else {
-            if set[index] == d { found = true }
-            index += 1
+        while true {
+          if tc == 0 { break }
+          if !isSpecial(p[pi]) {
+            // Skip ahead to the next place the literal after the star could start.
+            let literal = p[pi]
+            while t[ti] != 0 && (matchSlash || t[ti] != slash) {
+              if t[ti] == literal { break }
+              ti += 1
+            }
+            tc = t[ti]
+            if tc != literal { return matchSlash ? .abortAll : .abortToStarStar }
           }
+          let matched = match(p, pi, t, ti)
+          if matched != .noMatch {
+            if !matchSlash || matched != .abortToStarStar { return matched }
+          } else if !matchSlash && tc == slash {
+            return .abortToStarStar
+          }
+          ti += 1
+          tc = t[ti]
         }
-        if found == negate || d == slash { return false }
-        p = p[close...]
+        return .abortAll
+      case open:
+        pi += 1
+        pc = p[pi]
+        let negated = pc == UInt8(ascii: "!") || pc == UInt8(ascii: "^")
+        if negated {
+          pi += 1
+          pc = p[pi]
+        }
+        var previous: UInt8 = 0
+        var matched = false
+        repeat {
+          if pc == 0 { return .abortAll }
+          if pc == backslash {
+            pi += 1
+            pc = p[pi]
+            if pc == 0 { return .abortAll }
+            if tc == pc { matched = true }
+          } else if pc == UInt8(ascii: "-") && previous != 0 && p[pi + 1] != 0 && p[pi + 1] != close {
+            pi += 1
+            pc = p[pi]
+            if pc == backslash {
+              pi += 1
+              pc = p[pi]
+              if pc == 0 { return .abortAll }
+            }
+            if tc <= pc && tc >= previous { matched = true }
+            pc = 0
+          } else if pc == open && p[pi + 1] == UInt8(ascii: ":") {
+            let nameStart = pi + 2
+            var end = nameStart
+            while p[end] != 0 && p[end] != close { end += 1 }
+            if p[end] == 0 { return .abortAll }
+            if end - nameStart - 1 < 0 || p[end - 1] != UInt8(ascii: ":") {
+              // No ":]": an ordinary '[' in the set.
+              if tc == open { matched = true }
+            } else {
+              let name = String(decoding: p[nameStart..<(end - 1)], as: UTF8.self)
+              guard let inClass = characterClass(name, tc) else { return .abortAll }
+              if inClass { matched = true }
+              pi = end
+              pc = 0
+            }
+          } else if tc == pc {
+            matched = true
+          }
+          previous = pc
+          pi += 1
+          pc = p[pi]
+        } while pc != close
+        if matched == negated || tc == slash { return .noMatch }
       default:
-        if c != d { return false }
+        if tc != pc { return .noMatch }
       }
-      p = p.dropFirst()
-      s = s.dropFirst()
+      pi += 1
+      ti += 1
     }
-    return s.isEmpty
+    return t[ti] == 0 ? .match : .noMatch
+  }
+
+  /// POSIX character classes, in the C locale; nil for a name git does not know.
+  private static func characterClass(_ name: String, _ c: UInt8) -> Bool? {
+    let s = Unicode.Scalar(c)
+    let alpha = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+    let digit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
+    switch name {
+    case "alnum": return alpha || digit
+    case "alpha": return alpha
+    case "blank": return c == 0x20 || c == 0x09
+    case "cntrl": return c < 0x20 || c == 0x7F
+    case "digit": return digit
+    case "graph": return c > 0x20 && c < 0x7F
+    case "lower": return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c)
+    case "print": return c >= 0x20 && c < 0x7F
+    case "punct": return c > 0x20 && c < 0x7F && !alpha && !digit
+    case "space": return [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D].contains(c)
+    case "upper": return (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+    case "xdigit": return digit || "abcdefABCDEF".unicodeScalars.contains(s)
+    default: return nil
+    }
   }
 }

@@ -8,7 +8,7 @@
 /// is kept as `<name>.ghp-chained` and run first; installing twice changes nothing; uninstalling
 /// puts back what was there.
 public enum HookInstaller {
-  public static let clientHooks = ["pre-commit", "prepare-commit-msg", "pre-push"]
+  public static let clientHooks = ["pre-commit", "prepare-commit-msg", "post-commit", "pre-push"]
   public static let serverHooks = ["pre-receive"]
   static let marker = "# ghp-hook "
   static let chainedSuffix = ".ghp-chained"

@@ -15,10 +15,11 @@ public enum HookRunner {
   /// The agent the hook runs for, or nil for a person with no ghp identity (not limited).
   static func agent(_ workspace: Workspace) -> String? { try? workspace.actor() }
 
-  // MARK: - pre-commit
+  // MARK: - pre-commit and post-commit
 
-  /// Checks the paths the commit records against the shared-file and scope rules; a `--once`
-  /// approval the commit needs is used up (recorded in the state).
+  /// Checks the paths the commit records against the shared-file and scope rules, and against the
+  /// scopes of claims the agent lost and has not yet been told of; a `--once` approval the commit
+  /// needs is used (recorded in the state; post-commit binds it to the commit's id).
   public static func preCommit(_ workspace: Workspace) throws(GHPError) -> Verdict {
     let state = try workspace.snapshot()
     guard state.exists, let agent = agent(workspace) else { return Verdict() }
@@ -26,28 +27,45 @@ public enum HookRunner {
     do { paths = try workspace.repository.stagedPaths() } catch { throw .git(error) }
     let result = try EditPolicy.check(paths: paths, agent: agent, state: state)
     var verdict = Verdict(refusals: result.violations.map(\.message))
+    verdict.refusals += try EditPolicy.lostClaimViolations(paths: paths, agent: agent, state: state).map(\.message)
     if verdict.allowed && !result.approvalsUsed.isEmpty {
-      try workspace.ledger.transact(actor: agent, clock: workspace.clock) { (state) throws(GHPError) in
-        try UseApprovalsOperation(ids: result.approvalsUsed).apply(to: state, actor: agent, clock: workspace.clock)
-      }
-      verdict.notes.append("used once-approval \(result.approvalsUsed.joined(separator: ", "))")
+      try workspace.run(UseApprovalsOperation(ids: result.approvalsUsed))
+      verdict.notes.append("used once-approval \(result.approvalsUsed.joined(separator: ", ")) (for this commit only)")
     }
     return verdict
   }
 
+  /// Binds the once-approvals pre-commit used to the commit just made (HEAD).
+  public static func postCommit(_ workspace: Workspace) throws(GHPError) -> Verdict {
+    let state = try workspace.snapshot()
+    guard state.exists, let agent = agent(workspace) else { return Verdict() }
+    let pending = try state.approvals().filter { $0.agent == agent && $0.once && $0.usedAt != nil && $0.usedBy == nil }
+    guard !pending.isEmpty, let head = workspace.repository.resolveCommit("HEAD") else { return Verdict() }
+    let paths: [String]
+    do { paths = try workspace.repository.changedPaths(of: head) } catch { throw .git(error) }
+    let ids = pending.filter { approval in paths.contains { path in approval.globs.contains { Glob($0).matches(path) } } }.map(\.id)
+    guard !ids.isEmpty else { return Verdict() }
+    try workspace.run(UseApprovalsOperation(ids: ids, commit: head.hex))
+    return Verdict()
+  }
+
   // MARK: - prepare-commit-msg
 
-  /// The message with `Ghp-Agent`, and `Ghp-Issue`/`Ghp-Epoch` for the claim the agent works under.
+  /// The message with `Ghp-Agent`, and `Ghp-Issue`/`Ghp-Epoch` for the claim the agent works under;
+  /// an agent that lost its claim without knowing gets the lost claim's, so fencing sees the commit.
   public static func prepareCommitMessage(_ message: String, workspace: Workspace) throws(GHPError) -> String {
     let state = try workspace.snapshot()
     guard state.exists, let agent = agent(workspace) else { return message }
     // An amended or reworded message keeps the trailers it has.
     if message.contains("\nGhp-Agent: ") || message.hasPrefix("Ghp-Agent: ") { return message }
     var trailers = ["Ghp-Agent: \(agent)"]
-    if let issueID = try state.agents().agents[agent]?.issue, let issue = try state.issue(issueID),
-      issue.status == .claimed, issue.assignee == agent
-    {
+    let record = try state.agents().agents[agent]
+    if let issueID = record?.issue, let issue = try state.issue(issueID), issue.status == .claimed, issue.assignee == agent {
       trailers += ["Ghp-Issue: \(issue.id)", "Ghp-Epoch: \(issue.epoch)"]
+    } else if let lost = record?.lostClaims.last, let issue = try state.issue(lost.issue),
+      let taking = issue.taken.last(where: { $0.agent == agent })
+    {
+      trailers += ["Ghp-Issue: \(issue.id)", "Ghp-Epoch: \(taking.epoch)"]
     }
     // Keep git's comment lines (the editor's help) after the trailers.
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -61,43 +79,51 @@ public enum HookRunner {
   // MARK: - pre-push and pre-receive
 
   /// One commit's checks: who made it (its `Ghp-Agent`, else `fallback`), its paths, its fencing.
+  /// Returns the refusals and the once-approvals it uses that are not yet recorded as its own.
   static func checkCommit(_ commit: Commit, fallback: String?, state: StateSnapshot, repository: Repository)
-    throws(GHPError) -> [String]
+    throws(GHPError) -> (refusals: [String], approvalsUsed: [String], agent: String?)
   {
-    let message = commit.message
-    let trailers = CommitMessage.trailers(message)
-    guard let agent = trailers["Ghp-Agent"] ?? fallback else { return [] }
+    let trailers = CommitMessage.trailers(commit.message)
+    guard let agent = trailers["Ghp-Agent"] ?? fallback else { return ([], [], nil) }
     let paths: [String]
     do { paths = try repository.changedPaths(of: commit.id) } catch { throw .git(error) }
-    var refusals = try EditPolicy.check(paths: paths, agent: agent, time: commit.time, state: state).violations.map {
-      "commit \(commit.id.short): \($0.message)"
-    }
+    let result = try EditPolicy.check(paths: paths, agent: agent, commit: commit.id.hex, state: state)
+    var refusals = result.violations.map { "commit \(commit.id.short): \($0.message)" }
     if let issue = trailers["Ghp-Issue"], let epoch = trailers["Ghp-Epoch"].flatMap({ Int($0) }),
       let fenced = try EditPolicy.fencingViolation(issueID: issue, epoch: epoch, agent: agent, commit: commit.id.short, state: state)
     {
       refusals.append(fenced.message)
     }
-    return refusals
+    return (refusals, result.approvalsUsed, agent)
   }
 
   /// `pre-push`: every commit being pushed, so that a `git commit --no-verify` is caught here.
-  /// `lines` are git's `<local ref> <local sha> <remote ref> <remote sha>`.
+  /// `lines` are git's `<local ref> <local sha> <remote ref> <remote sha>`. What the base branch,
+  /// `ghp/state` and the remote's own branches already hold is not the pusher's work.
   public static func prePush(_ lines: [String], remote: String, workspace: Workspace) throws(GHPError) -> Verdict {
-    let state = try workspace.snapshot()
+    var state = try workspace.snapshot()
     guard state.exists else { return Verdict() }
     let pusher = agent(workspace)
+    let repository = workspace.repository
     let base = try state.config().baseBranch
+    var known: [ObjectID] = []
+    do {
+      for ref in ["refs/heads/\(base)", StatePaths.branch, "refs/remotes/\(remote)/\(base)"] {
+        if let id = try repository.referenceTarget(ref) { known.append(id) }
+      }
+    } catch {
+      throw .git(error)
+    }
     var verdict = Verdict()
     for line in lines {
       let fields = line.split(separator: " ").map(String.init)
       guard fields.count == 4, let local = ObjectID(hex: fields[1]), local != .zero else { continue }
-      if fields[2] == StatePaths.branch { continue }  // the state itself: the server keeps it fast-forward
+      if fields[2] == StatePaths.branch { continue }  // the state itself: the server verifies it
       let remoteTip = ObjectID(hex: fields[3]).flatMap { $0 == .zero ? nil : $0 }
       let commits: [Commit]
       do {
-        commits = try workspace.repository.newCommits(
-          tip: local, hiding: remoteTip.map { [$0] } ?? [],
-          hidingGlobs: ["refs/remotes/\(remote)/*", "refs/heads/\(base)", StatePaths.branch])
+        commits = try repository.newCommits(
+          tip: local, hiding: known + (remoteTip.map { [$0] } ?? []), hidingGlobs: ["refs/remotes/\(remote)/*"])
       } catch {
         throw .git(error)
       }
@@ -105,7 +131,13 @@ public enum HookRunner {
         // Commits without trailers were not made in an agent worktree; the pusher answers for them
         // only on its own branch.
         let fallback = fields[2].hasPrefix("refs/heads/agent/") ? pusher : nil
-        verdict.refusals += try checkCommit(commit, fallback: fallback, state: state, repository: workspace.repository)
+        let checked = try checkCommit(commit, fallback: fallback, state: state, repository: repository)
+        verdict.refusals += checked.refusals
+        // A once-approval this commit uses becomes this commit's, by id, as it leaves.
+        if checked.refusals.isEmpty, !checked.approvalsUsed.isEmpty, let agent = checked.agent, agent == pusher {
+          try workspace.run(UseApprovalsOperation(ids: checked.approvalsUsed, commit: commit.id.hex))
+          state = try workspace.snapshot()
+        }
       }
     }
     return verdict
@@ -158,7 +190,7 @@ public enum HookRunner {
           }
         }
         if state.exists {
-          verdict.refusals += try checkCommit(commit, fallback: nil, state: state, repository: repository)
+          verdict.refusals += try checkCommit(commit, fallback: nil, state: state, repository: repository).refusals
         }
       }
     }

@@ -8,9 +8,21 @@ public struct Approval: Equatable, Sendable {
   /// Used up by the first commit that needs it.
   public var once: Bool
   public var usedAt: Int64?
+  /// The commit a `--once` approval was used by (set when that commit's id is known: after the
+  /// commit, or when it is pushed); nil while only pre-commit has used it.
+  public var usedBy: String?
   public var note: String?
 
   public var isActive: Bool { !(once && usedAt != nil) }
+
+  /// Whether this approval covers `commit` (an id, or nil for one not made yet): a standing
+  /// approval always; a once-approval while unused, or when it was used by that very commit, or
+  /// used by pre-commit and not yet bound to any commit.
+  public func allows(commit: String?) -> Bool {
+    guard once, usedAt != nil else { return true }
+    guard let commit else { return false }
+    return usedBy == nil || usedBy == commit
+  }
 
   public func covers(_ path: String, for agent: String) -> Bool {
     self.agent == agent && isActive && globs.contains { Glob($0).matches(path) }
@@ -20,7 +32,7 @@ public struct Approval: Equatable, Sendable {
     .object([
       "id": .string(id), "agent": .string(agent), "globs": .array(globs.map { .string($0) }), "by": .string(by),
       "at": .string(RFC3339.format(at)), "once": .bool(once), "usedAt": usedAt.map { .string(RFC3339.format($0)) } ?? .null,
-      "note": note.map { .string($0) } ?? .null,
+      "usedBy": usedBy.map { .string($0) } ?? .null, "note": note.map { .string($0) } ?? .null,
     ])
   }
 
@@ -32,6 +44,7 @@ public struct Approval: Equatable, Sendable {
     self.init(
       id: id, agent: agent, globs: globs, by: by, at: at, once: json["once"]?.boolValue ?? false,
       usedAt: json["usedAt"]?.stringValue.flatMap(RFC3339.parse), note: json["note"]?.stringValue)
+    usedBy = json["usedBy"]?.stringValue
   }
 
   public init(id: String, agent: String, globs: [String], by: String, at: Int64, once: Bool, usedAt: Int64? = nil, note: String? = nil) {
@@ -165,30 +178,46 @@ public struct RevokeOperation: RecordedOperation {
 /// Marks `--once` approvals as used by a commit that needed them.
 struct UseApprovalsOperation: RecordedOperation {
   var ids: [String]
+  /// The commit that uses them, when its id is known (post-commit, pre-push, pre-receive).
+  var commit: String?
 
-  init(ids: [String]) { self.ids = ids }
+  init(ids: [String], commit: String? = nil) {
+    self.ids = ids
+    self.commit = commit
+  }
 
-  var record: OperationRecord { OperationRecord("approval-use", ["ids": .array(ids.map { .string($0) })]) }
+  var record: OperationRecord {
+    OperationRecord("approval-use", ["ids": .array(ids.map { .string($0) }), "commit": commit.map { .string($0) } ?? .null])
+  }
 
-  init(arguments: inout OperationArguments) throws(GHPError) { ids = try arguments.strings("ids") }
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    ids = try arguments.strings("ids")
+    commit = try arguments.optionalString("commit")
+  }
 
-  func renaming(_ renames: IDRenames) -> Self { UseApprovalsOperation(ids: ids.map(renames.approval)) }
+  func renaming(_ renames: IDRenames) -> Self { UseApprovalsOperation(ids: ids.map(renames.approval), commit: commit) }
 
   func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Void) {
     var approvals = try state.approvals()
     var used: [String] = []
-    // An agent uses up only approvals given to it.
+    if let commit, ObjectID(hex: commit) == nil { throw .invalidValue("commit", "'\(commit)' is not a commit id") }
+    // An agent uses up only approvals given to it; one used by another commit stays that commit's.
     for index in approvals.indices
-    where ids.contains(approvals[index].id) && approvals[index].agent == actor && approvals[index].once
-      && approvals[index].usedAt == nil
-    {
-      approvals[index].usedAt = clock.now
+    where ids.contains(approvals[index].id) && approvals[index].agent == actor && approvals[index].once {
+      if approvals[index].usedAt == nil {
+        approvals[index].usedAt = clock.now
+        approvals[index].usedBy = commit
+      } else if approvals[index].usedBy == nil, commit != nil {
+        approvals[index].usedBy = commit
+      } else {
+        continue
+      }
       used.append(approvals[index].id)
     }
     guard !used.isEmpty else { return (nil, ()) }
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): use approval \(used.joined(separator: ", ")) (once)", operation: UseApprovalsOperation(ids: used).record, agent: actor))
+        subject: "\(actor): use approval \(used.joined(separator: ", ")) (once)" + (commit.map { " for \($0.prefix(12))" } ?? ""), operation: UseApprovalsOperation(ids: used, commit: commit).record, agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     return (change, ())
   }

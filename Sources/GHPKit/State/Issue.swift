@@ -34,6 +34,9 @@ public struct Issue: Equatable, Sendable {
   public var lastRelease: LostClaim?
   /// The agent it was taken from.
   public var lastReleasedFrom: String?
+  /// Every claim ever taken from its holder, oldest first: fencing reads this, so that a claim
+  /// taken once stays fenced however many times the issue changes hands afterwards.
+  public var taken: [TakenClaim] = []
   /// The one-line result summary (the full text is `.ghp/results/<id>.md`).
   public var result: String?
   public var extra: [String: JSON] = [:]
@@ -49,10 +52,7 @@ public struct Issue: Equatable, Sendable {
   /// Back to open with epoch + 1. When someone other than the holder does it (`by` set), the
   /// issue remembers who took it from whom, when and why, so the former holder can be told.
   mutating func reopen(at time: Int64, takenBy taker: String? = nil, reason: String = "") {
-    if let taker, let holder = assignee {
-      lastRelease = LostClaim(issue: id, epoch: epoch, by: taker, at: time, reason: reason)
-      lastReleasedFrom = holder
-    }
+    if let taker, let holder = assignee { recordTaking(from: holder, by: taker, at: time, reason: reason) }
     status = .open
     assignee = nil
     claimedAt = nil
@@ -60,9 +60,21 @@ public struct Issue: Equatable, Sendable {
     updatedAt = time
   }
 
+  /// Remembers that the claim at the current epoch was taken from `holder` by someone else.
+  mutating func recordTaking(from holder: String, by taker: String, at time: Int64, reason: String) {
+    lastRelease = LostClaim(issue: id, epoch: epoch, by: taker, at: time, reason: reason)
+    lastReleasedFrom = holder
+    taken.append(TakenClaim(agent: holder, epoch: epoch, by: taker, at: time, reason: reason))
+  }
+
+  /// The taking that fences work `agent` did under `epoch`, if its claim at that epoch was taken.
+  public func taking(of agent: String, epoch: Int) -> TakenClaim? {
+    taken.last { $0.agent == agent && $0.epoch >= epoch }
+  }
+
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
-    "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease",
+    "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease", "taken",
   ]
 
   public init(json: JSON) throws(DocumentError) {
@@ -107,6 +119,15 @@ public struct Issue: Equatable, Sendable {
       lastRelease = claim
       lastReleasedFrom = release["from"]?.stringValue
     }
+    for item in f["taken"]?.arrayValue ?? [] {
+      guard let entry = item.objectValue, let agent = entry["agent"]?.stringValue, let epoch = entry["epoch"]?.intValue,
+        let by = entry["by"]?.stringValue, let at = entry["at"]?.stringValue.flatMap(RFC3339.parse)
+      else { throw DocumentError("an entry of \"taken\" needs agent, epoch, by and at") }
+      taken.append(TakenClaim(agent: agent, epoch: epoch, by: by, at: at, reason: entry["reason"]?.stringValue ?? ""))
+    }
+    if taken.isEmpty, let from = lastReleasedFrom, let release = lastRelease {
+      taken = [TakenClaim(agent: from, epoch: release.epoch, by: release.by, at: release.at, reason: release.reason)]
+    }
     for item in f["failures"]?.arrayValue ?? [] {
       guard let entry = item.objectValue else { continue }
       failures.append(
@@ -138,10 +159,29 @@ public struct Issue: Equatable, Sendable {
     f["claimedAt"] = claimedAt.map { .string(RFC3339.format($0)) } ?? .null
     f["updatedAt"] = .string(RFC3339.format(updatedAt))
     f["result"] = result.map { .string($0) } ?? .null
+    if !taken.isEmpty {
+      f["taken"] = .array(
+        taken.map {
+          .object([
+            "agent": .string($0.agent), "epoch": .int($0.epoch), "by": .string($0.by), "at": .string(RFC3339.format($0.at)),
+            "reason": .string($0.reason),
+          ])
+        })
+    }
     if let lastRelease, case .object(var release) = lastRelease.json {
       release["from"] = lastReleasedFrom.map { .string($0) } ?? .null
       f["lastRelease"] = .object(release)
     }
     return .object(f)
   }
+}
+
+/// A claim taken from its holder by someone else: reaped, released or reassigned by an
+/// orchestrator, or its agent removed.
+public struct TakenClaim: Equatable, Sendable {
+  public var agent: String
+  public var epoch: Int
+  public var by: String
+  public var at: Int64
+  public var reason: String
 }

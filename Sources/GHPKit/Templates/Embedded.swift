@@ -210,6 +210,17 @@ Every `ghp` command takes `--json` for output you can parse.
   ]
   /// `hooks/` by file name.
   public static let hooks: [String: String] = [
+    "post-commit": #"""
+#!/bin/sh
+# ghp-hook post-commit: binds a --once approval that pre-commit used to the commit just made, so that
+# the approval counts for that commit id and no other (pre-push and the server check the id).
+# Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
+# as post-commit.ghp-chained and runs first.
+chained="$0.ghp-chained"
+if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi
+exec "${GHP_BIN:-ghp}" hook post-commit "$@"
+
+"""#,
     "pre-commit": #"""
 #!/bin/sh
 # ghp-hook pre-commit: refuses a commit that touches a shared file without an approval, or a file in

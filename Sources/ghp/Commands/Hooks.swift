@@ -65,7 +65,7 @@ extension GHP {
   struct Hook: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "hook", abstract: "Run one hook's check (called by the installed hook scripts).",
-      discussion: "Names: pre-commit, prepare-commit-msg, pre-push, pre-receive. Exit 3 refuses.")
+      discussion: "Names: pre-commit, prepare-commit-msg, post-commit, pre-push, pre-receive. Exit 3 refuses.")
 
     @Argument(help: "The hook.")
     var name: String
@@ -79,6 +79,8 @@ extension GHP {
       switch name {
       case "pre-commit":
         verdict = try HookRunner.preCommit(workspace)
+      case "post-commit":
+        verdict = try HookRunner.postCommit(workspace)
       case "prepare-commit-msg":
         guard let file = arguments.first else { throw ValidationError("prepare-commit-msg needs the message file") }
         let message = String(decoding: try Arguments.fileBytes(file), as: UTF8.self)
@@ -91,7 +93,7 @@ extension GHP {
         let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
         verdict = try HookRunner.preReceive(lines, workspace: workspace)
       default:
-        throw ValidationError("unknown hook '\(name)': pre-commit, prepare-commit-msg, pre-push or pre-receive")
+        throw ValidationError("unknown hook '\(name)': pre-commit, prepare-commit-msg, post-commit, pre-push or pre-receive")
       }
       for note in verdict.notes { Output.error(note) }
       guard verdict.allowed else {
