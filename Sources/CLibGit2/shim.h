@@ -79,30 +79,33 @@ static inline int ghp_push_update_reference(const char *refname, const char *sta
   return 0;
 }
 
-/* Fetches one refspec from a named remote. */
-static inline int ghp_fetch(git_repository *repo, const char *remote_name, const char *refspec, ghp_network_state *state) {
+/* Fetches one refspec from a URL, through an anonymous remote: it has no configured refspecs, so no
+   remote-tracking ref or FETCH_HEAD is touched behind ghp's back (writers on one machine fetch at
+   once), and no remote is looked up in the config (libgit2 1.5 leaks in that path). */
+static inline int ghp_fetch(git_repository *repo, const char *url, const char *refspec, ghp_network_state *state) {
   git_remote *remote = NULL;
   git_fetch_options options;
   char *specs[] = {(char *)refspec};
   git_strarray refspecs = {specs, 1};
-  int error = git_remote_lookup(&remote, repo, remote_name);
+  int error = git_remote_create_anonymous(&remote, repo, url);
   if (error) return error;
   git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
   options.callbacks.credentials = ghp_credentials;
   options.callbacks.payload = state;
   options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  options.update_fetchhead = 0;
   error = git_remote_fetch(remote, &refspecs, &options, "ghp: fetch state");
   git_remote_free(remote);
   return error;
 }
 
-/* Pushes one refspec (never forced: no leading '+'); the server's verdict lands in state. */
-static inline int ghp_push(git_repository *repo, const char *remote_name, const char *refspec, ghp_network_state *state) {
+/* Pushes one refspec (never forced: no leading '+') to a URL; the server's verdict lands in state. */
+static inline int ghp_push(git_repository *repo, const char *url, const char *refspec, ghp_network_state *state) {
   git_remote *remote = NULL;
   git_push_options options;
   char *specs[] = {(char *)refspec};
   git_strarray refspecs = {specs, 1};
-  int error = git_remote_lookup(&remote, repo, remote_name);
+  int error = git_remote_create_anonymous(&remote, repo, url);
   if (error) return error;
   git_push_options_init(&options, GIT_PUSH_OPTIONS_VERSION);
   options.callbacks.credentials = ghp_credentials;

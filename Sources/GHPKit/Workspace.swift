@@ -28,7 +28,7 @@ public final class Workspace {
       if error.kind == .notFound { throw .notARepository(start) }
       throw .git(error)
     }
-    ledger = try Ledger(repository: repository)
+    ledger = try Ledger(repository: repository, lockTimeout: WriterLock.timeout(environment))
     clock = try Clock.fromEnvironment(environment)
     self.environment = environment
     explicitAgent = agent
@@ -37,7 +37,7 @@ public final class Workspace {
   /// For git hooks: the repository as git's environment names it (see `Repository(fromEnvironment:)`).
   public init(hookEnvironment environment: [String: String], agent: String? = nil) throws(GHPError) {
     do { repository = try Repository(fromEnvironment: ()) } catch { throw .notARepository(environment["GIT_DIR"] ?? ".") }
-    ledger = try Ledger(repository: repository)
+    ledger = try Ledger(repository: repository, lockTimeout: WriterLock.timeout(environment))
     clock = try Clock.fromEnvironment(environment)
     self.environment = environment
     explicitAgent = agent

@@ -34,23 +34,30 @@ struct MCPServe: AsyncParsableCommand {
       let watcher = try StateWatcher(repository: opened.repository)
       let workspace: @Sendable () throws -> Workspace = { try Workspace(path: path, agent: agent, environment: environment) }
 
+      // A call before `initialize` is refused by the transport (see `LineTransport`).
       let server = Server(
         name: "ghp", version: "0.1.0",
         capabilities: .init(resources: .init(subscribe: true, listChanged: false), tools: .init(listChanged: false)))
       let subscriptions = Subscriptions()
+      let calls = BlockingCalls()
 
       await server.withMethodHandler(ListTools.self) { _ in
         .init(tools: ToolBox.tools.map { Tool(name: $0.name, description: $0.description, inputSchema: Self.value($0.schema)) })
       }
       await server.withMethodHandler(CallTool.self) { params in
-        do {
-          var arguments: [String: JSON] = [:]
-          for (key, value) in params.arguments ?? [:] { arguments[key] = Self.json(value) }
-          let answer = try ToolBox.call(params.name, arguments: arguments, workspace: workspace())
-          return .init(content: [.text(text: answer.pretty(), annotations: nil, _meta: nil)], isError: false)
-        } catch let error as GHPError {
-          return .init(content: [.text(text: error.description, annotations: nil, _meta: nil)], isError: true)
+        var arguments: [String: JSON] = [:]
+        for (key, value) in params.arguments ?? [:] { arguments[key] = Self.json(value) }
+        let call = arguments
+        let outcome: (text: String, failed: Bool) = await calls.run {
+          do {
+            return (try ToolBox.call(params.name, arguments: call, workspace: workspace()).pretty(), false)
+          } catch let error as GHPError {
+            return (error.description, true)
+          } catch {
+            return ("\(error)", true)
+          }
         }
+        return .init(content: [.text(text: outcome.text, annotations: nil, _meta: nil)], isError: outcome.failed)
       }
       await server.withMethodHandler(ListResources.self) { _ in
         .init(
@@ -79,7 +86,8 @@ struct MCPServe: AsyncParsableCommand {
         return .init()
       }
 
-      try await server.start(transport: StdioTransport())
+      let transport = LineTransport()
+      try await server.start(transport: transport)
       // Tell subscribers when ghp/state moves, whoever moved it.
       let notifier = Task {
         let box = WatcherBox(watcher)
@@ -92,6 +100,8 @@ struct MCPServe: AsyncParsableCommand {
         }
       }
       await server.waitUntilCompleted()
+      // Input closed: every call already under way still lands and is answered.
+      await transport.waitForAnswers(seconds: 120)
       notifier.cancel()
     }
 

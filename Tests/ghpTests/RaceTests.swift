@@ -93,14 +93,74 @@ import Testing
     #expect(!fsck.stdout.contains("error") && !fsck.stderr.contains("error"))
   }
 
-  @Test func aLockFileLeftUnderRefsIsRecoveredByTheNextCommand() throws {
+  @Test func aRefLockGhpCannotProveStaleIsReportedNeverRemoved() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
     let lock = repo.path + "/.git/refs/heads/ghp/state.lock"
     FileManager.default.createFile(atPath: lock, contents: Data("deadbeef\n".utf8))
     try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -300)], ofItemAtPath: lock)
     let result = try repo.ghp("claim", "1", agent: "w1")
+    #expect(result.status == 1)
+    #expect(result.stderr.contains(lock) && result.stderr.contains("rm '"), "\(result.stderr)")
+    #expect(result.stderr.split(separator: "\n").count == 1)
+    #expect(FileManager.default.fileExists(atPath: lock))
+  }
+
+  @Test func aRefLockLeftByAKilledGhpWriterIsRecoveredAtOnce() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    // A ghp writer that died while moving the ref: its record in the writer lock names it, and it is gone.
+    let dead = try ProcessRunner.start("/bin/true", [], in: repo.path)
+    _ = dead.wait()
+    let record = repo.path + "/.git/ghp/writer.lock"
+    try "\(dead.pid) 12345 updating\n".write(toFile: record, atomically: false, encoding: .utf8)
+    let lock = repo.path + "/.git/refs/heads/ghp/state.lock"
+    FileManager.default.createFile(atPath: lock, contents: Data("deadbeef\n".utf8))
+    let result = try repo.ghp("claim", "1", agent: "w1")
     #expect(result.status == 0, "\(result.stderr)")
     #expect(!FileManager.default.fileExists(atPath: lock))
+  }
+
+  @Test func aLiveGitTransactionKeepsItsRefLock() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    let old = try repo.git("rev-parse", "ghp/state")
+    let new = try repo.git("rev-parse", "ghp/state~1")
+    let fifo = repo.root.deletingLastPathComponent().appendingPathComponent("update-ref.fifo").path
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let git = try ProcessRunner.start("/bin/sh", ["-c", "exec git update-ref --stdin < '\(fifo)'"], in: repo.path)
+    let writer = open(fifo, O_WRONLY)
+    #expect(writer >= 0)
+    func send(_ text: String) { _ = text.withCString { write(writer, $0, strlen($0)) } }
+    send("start\nupdate refs/heads/ghp/state \(new) \(old)\nprepare\n")
+    let lock = repo.path + "/.git/refs/heads/ghp/state.lock"
+    for _ in 0..<200 where !FileManager.default.fileExists(atPath: lock) { usleep(10_000) }
+    #expect(FileManager.default.fileExists(atPath: lock))
+    let ghp = try repo.ghp("claim", "1", agent: "w1")
+    #expect(ghp.status == 1)
+    #expect(ghp.stderr.contains("held by another process"), "\(ghp.stderr)")
+    #expect(FileManager.default.fileExists(atPath: lock), "ghp must not break git's transaction")
+    send("commit\n")
+    close(writer)
+    #expect(git.wait().status == 0)
+    #expect(try repo.git("rev-parse", "ghp/state") == new)
+  }
+
+  @Test func aStoppedWriterIsNamedAfterABoundedWait() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    let holder = try ProcessRunner.start("/usr/bin/flock", [repo.path + "/.git/ghp/writer.lock", "sleep", "60"], in: repo.path)
+    defer {
+      kill(holder.pid, SIGCONT)
+      kill(holder.pid, SIGKILL)
+      _ = holder.wait()
+    }
+    usleep(300_000)
+    kill(holder.pid, SIGSTOP)
+    let result = try repo.ghp(["claim", "1"], agent: "w1", environment: ["GHP_LOCK_TIMEOUT": "1"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("pid \(holder.pid)"), "\(result.stderr)")
+    #expect(result.stderr.contains("nothing was written"))
+    #expect(try repo.ghp(["issue", "show", "1", "--json"]).json()["issue"]?["status"] == .string("open"))
   }
 }

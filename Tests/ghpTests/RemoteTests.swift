@@ -66,7 +66,7 @@ final class Network {
       let winners = results.filter { $0.1.status == 0 }
       #expect(winners.count == 1, "round \(round): \(results.map { "\($0.0)=\($0.1.status) \($0.1.stderr)" })")
       let winner = winners.first?.0 ?? "?"
-      #expect(results.filter { $0.1.status == 3 }.count == 31)
+      #expect(results.filter { $0.1.status == 3 }.count == 31, "\(results.filter { $0.1.status != 0 && $0.1.status != 3 }.map { "\($0.0): \($0.1.stderr)" })")
       #expect(results.filter { $0.1.status == 3 }.allSatisfy { $0.1.stderr.contains("held by \(winner)") })
       let claims = try network.serverLog().filter { $0.contains("Ghp-Op: claim\n") && $0.contains("Ghp-Issue: \(round)\n") }
       #expect(claims.count == 1, "round \(round)")

@@ -20,6 +20,17 @@ import Testing
     #expect(log.filter { $0["op"] == .string("claim") }.count == 3)
   }
 
+  /// Raw JSON-RPC, as no client library would send it: wrong argument types and names, calls
+  /// before initialize, malformed lines, calls stuck on the writer lock, stdin closed mid-call.
+  @Test func theProtocolHoldsForACarelessClient() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    let script = TemplateTests.root.appendingPathComponent("Tests/mcp/protocol.py").path
+    let result = try ProcessRunner.run("/usr/bin/env", ["python3", script, GHPBinary.path, repo.path], in: repo.path)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("19 passed, 0 failed"), "\(result.stdout)")
+  }
+
   @Test func aServerOutsideARepositoryFailsWithOneLine() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ghp-mcp-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

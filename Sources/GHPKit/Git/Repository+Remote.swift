@@ -1,19 +1,18 @@
 import CLibGit2
 
-/// Fetching and pushing `ghp/state` through a named remote.
+/// Fetching and pushing `ghp/state` through a remote's URL.
 extension Repository {
-  /// The URL configured for a remote, or nil when there is no such remote.
+  /// The URL configured for a remote (`remote.<name>.url`), or nil when there is no such remote.
+  /// Read from the config rather than with `git_remote_lookup`, which leaks in libgit2 1.5.
   public func remoteURL(_ name: String) -> String? {
-    var remote: OpaquePointer?
-    guard git_remote_lookup(&remote, pointer, name) == 0 else { return nil }
-    defer { git_remote_free(remote) }
-    return git_remote_url(remote).map { String(cString: $0) }
+    configString("remote.\(name).url").flatMap { $0.isEmpty ? nil : $0 }
   }
 
-  /// Fetches one refspec (`+refs/heads/x:refs/remotes/origin/x`).
+  /// Fetches one refspec (`+refs/heads/x:refs/ghp/incoming/1`) from the remote's URL.
   public func fetch(remote: String, refspec: String) throws(GitError) {
+    guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
     var state = ghp_network_state()
-    try check(ghp_fetch(pointer, remote, refspec, &state))
+    try check(ghp_fetch(pointer, url, refspec, &state))
   }
 
   /// The outcome of a push: accepted, or rejected by the server with its reason.
@@ -25,8 +24,9 @@ extension Repository {
   /// Pushes one refspec without force. A server's refusal (not a fast-forward, a hook) comes back as
   /// `.rejected`; a transport failure throws.
   public func push(remote: String, refspec: String) throws(GitError) -> PushOutcome {
+    guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
     var state = ghp_network_state()
-    let code = ghp_push(pointer, remote, refspec, &state)
+    let code = ghp_push(pointer, url, refspec, &state)
     // libgit2 refuses on its own, before sending, when the remote ref points at a commit we do not
     // have: the remote moved since our fetch. That is a lost race like a server's rejection.
     if code == GIT_ENONFASTFORWARD.rawValue { return .rejected("the remote moved since the last fetch") }

@@ -68,8 +68,12 @@ extension Ledger {
       throw .invalidValue("remote", "there is no git remote named \(remote) (see `git remote -v`)")
     }
     try Self.checkRemoteURL(url, name: remote)
+    // Into a ref of this process's own: writers on one machine fetch at once, and a shared
+    // tracking ref would make all but one fail on its lock. The tracking ref follows, best effort.
+    let incoming = "refs/ghp/incoming/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    defer { try? repository.setReference(incoming, to: nil, logMessage: "ghp: fetched") }
     do {
-      try repository.fetch(remote: remote, refspec: "+\(StatePaths.branch):\(remoteTrackingRef(remote))")
+      try repository.fetch(remote: remote, refspec: "+\(StatePaths.branch):\(incoming)")
     } catch {
       // A remote without the branch yet is fine; anything else is a transport failure.
       if error.kind != .notFound && !error.message.contains("couldn't find remote ref") {
@@ -79,7 +83,8 @@ extension Ledger {
       return nil
     }
     let tip: ObjectID?
-    do { tip = try repository.referenceTarget(remoteTrackingRef(remote)) } catch { throw .git(error) }
+    do { tip = try repository.referenceTarget(incoming) } catch { throw .git(error) }
+    if let tip { try? repository.setReference(remoteTrackingRef(remote), to: tip, logMessage: "ghp: fetched state") }
     // Nothing is built on what the server holds before it proves itself.
     if let tip { try requireVerified(tip, source: "\(remote)'s ghp/state") }
     return tip
@@ -87,13 +92,15 @@ extension Ledger {
 
   /// Pushes `commit` as the remote's `ghp/state`, without force.
   func pushState(_ commit: ObjectID, remote: String) throws(GHPError) -> Repository.PushOutcome {
-    let outgoing = "refs/ghp/outgoing"
+    // One ref per push: writers on one machine push concurrently (the writer lock is not held
+    // across the network), and a shared name would let one push another's commit.
+    let outgoing = "refs/ghp/outgoing/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     do {
       try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
       defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
       let outcome = try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
       if outcome == .accepted {
-        try repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
+        try? repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
       }
       return outcome
     } catch {
@@ -101,16 +108,38 @@ extension Ledger {
     }
   }
 
-  /// Moves local `ghp/state` from `expected` to `target` (both may be nil/new).
+  /// Moves local `ghp/state` from `expected` to `target` (both may be nil/new), under the writer
+  /// lock (the only part of a remote change that holds it). When another local writer moved it
+  /// meanwhile along the same line (to an ancestor of `target`, or past it), that is no conflict.
   func moveLocal(from expected: ObjectID?, to target: ObjectID, message: String) throws(GHPError) {
+    try lock.lock()
+    defer { lock.unlock() }
+    try removeDeadWritersRefLock()
     var waited: Double?
+    var current = expected
     while true {
       do {
-        try repository.compareAndSwapReference(StatePaths.branch, to: target, expected: expected, logMessage: message)
+        try moveStateRef(to: target, expected: current, message: message)
         return
       } catch {
-        if error.kind == .locked { try recoverRefLock(waitStarted: &waited); continue }
-        throw .git(error)
+        switch error.kind {
+        case .locked:
+          try recoverRefLock(waitStarted: &waited)
+        case .modified, .exists:
+          let now = try snapshot().commit
+          guard let now, now != current else { throw .git(error) }
+          do {
+            if try repository.isAncestor(target, of: now) { return }
+            guard try repository.isAncestor(now, of: target) else { throw GHPError.contention(1) }
+          } catch let failure as GitError {
+            throw .git(failure)
+          } catch {
+            throw .io("local ghp/state moved to \(now.short), which is not on \(target.short)'s line; run `ghp sync`")
+          }
+          current = now
+        default:
+          throw .git(error)
+        }
       }
     }
   }
@@ -137,7 +166,7 @@ extension Ledger {
           do { behind = try repository.isAncestor(localTip, of: remoteTip) } catch { throw .git(error) }
         }
         if !behind {
-          _ = try syncLocked(remote: remote, actor: actor, clock: clock)
+          _ = try syncWithRemote(remote: remote, actor: actor, clock: clock)
           continue
         }
       }
@@ -164,13 +193,12 @@ extension Ledger {
 
   /// `ghp sync`: fetch; fast-forward whichever side is behind; when both moved, re-apply the local
   /// operations (from their trailers) onto the remote tip in order, and push.
+  /// The writer lock is taken only to move the local ref: never across the network.
   public func sync(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
-    try lock.lock()
-    defer { lock.unlock() }
-    return try syncLocked(remote: remote, actor: actor, clock: clock)
+    try syncWithRemote(remote: remote, actor: actor, clock: clock)
   }
 
-  func syncLocked(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
+  func syncWithRemote(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
     for attempt in 1...Self.maxRemoteAttempts {
       let remoteTip = try fetchState(remote)
       let localTip = try snapshot().commit

@@ -36,13 +36,14 @@ public final class Ledger {
   public let repository: Repository
   let lock: WriterLock
 
-  /// How old a ref `.lock` must be before it is taken for one left by a killed process. git holds a
-  /// ref lock for microseconds, and ghp's own writers queue on the writer lock before touching it.
-  static let staleRefLockAge: Double = 2.0
+  /// How long a ref `.lock` that ghp cannot prove stale is waited for: git holds one for
+  /// microseconds; one held longer belongs to a live git process (an `update-ref --stdin`
+  /// transaction) or to a crashed one that ghp cannot tell from it, and is never removed.
+  static let refLockWait: Double = 2.0
 
-  public init(repository: Repository) throws(GHPError) {
+  public init(repository: Repository, lockTimeout: Double = 30) throws(GHPError) {
     self.repository = repository
-    lock = try WriterLock(commonDirectory: repository.commonDirectory)
+    lock = try WriterLock(commonDirectory: repository.commonDirectory, timeout: lockTimeout)
   }
 
   /// The tip of `ghp/state` as it is now (no lock taken: reads never wait for writers).
@@ -60,10 +61,15 @@ public final class Ledger {
     actor: String, clock: Clock, _ operation: (StateSnapshot) throws(GHPError) -> (Change?, Result)
   ) throws(GHPError) -> Landed<Result> {
     try lock.lock()
-    defer { lock.unlock() }
+    var locked = true
+    defer { if locked { lock.unlock() } }
+    try removeDeadWritersRefLock()
     // In remote mode the shared server is the arbiter: the change lands only once it is pushed.
+    // The lock is not held across network I/O: a hung server must not stop this machine's writers.
     var first: StateSnapshot? = try snapshot()
     if let remote = first?.remoteName {
+      lock.unlock()
+      locked = false
       return try transactRemote(remote: remote, actor: actor, clock: clock, operation)
     }
     var attempts = 0
@@ -78,8 +84,7 @@ public final class Ledger {
       guard let change else { return Landed(result: result, commit: nil) }
       let commit = try write(change, onto: state, actor: actor, clock: clock)
       do {
-        try repository.compareAndSwapReference(
-          StatePaths.branch, to: commit, expected: state.commit, logMessage: "ghp: \(change.message.subject)")
+        try moveStateRef(to: commit, expected: state.commit, message: "ghp: \(change.message.subject)")
         return Landed(result: result, commit: commit)
       } catch let error {
         switch error.kind {
@@ -142,28 +147,35 @@ public final class Ledger {
     return (common.hasSuffix("/") ? common : common + "/") + "refs/heads/ghp/state.lock"
   }
 
-  /// Called when the ref's `.lock` is held. We hold the writer lock, so no ghp process on this machine
-  /// is behind it: either a git process is mid-update (it finishes in microseconds) or a writer was
-  /// killed. Wait briefly; once the file is older than `staleRefLockAge`, remove it and go on.
-  func recoverRefLock(waitStarted: inout Double?) throws(GHPError) {
-    let path = refLockPath
-    let now = Self.wallClock()
-    if waitStarted == nil { waitStarted = now }
-    var info = stat()
-    guard stat(path, &info) == 0 else { return }  // gone already: retry
-    let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-    if now - modified >= Self.staleRefLockAge {
-      guard unlink(path) == 0 || errno == ENOENT else { throw .staleRefLock(path) }
-      return
-    }
-    // A lock that keeps being renewed belongs to a live writer that is not ghp.
-    if now - waitStarted! > 4 * Self.staleRefLockAge { throw .refLocked(path) }
-    usleep(20_000)
+  /// Moves `ghp/state` by compare-and-swap, with the writer lock's record saying so meanwhile: if
+  /// this process dies between creating the ref's `.lock` and renaming it, the next writer knows
+  /// whose `.lock` it is.
+  func moveStateRef(to commit: ObjectID, expected: ObjectID?, message: String) throws(GitError) {
+    lock.write(.updating)
+    defer { lock.write(.holding) }
+    try repository.compareAndSwapReference(StatePaths.branch, to: commit, expected: expected, logMessage: message)
   }
 
-  static func wallClock() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+  /// Removes the ref's `.lock` when it is provably a dead ghp writer's: the writer lock's last
+  /// holder was moving the ref and that process is gone. Anything else is left alone.
+  func removeDeadWritersRefLock() throws(GHPError) {
+    guard let previous = lock.previous, previous.state == .updating, previous.isDead else { return }
+    let path = refLockPath
+    if unlink(path) != 0 && errno != ENOENT { throw .staleRefLock(path) }
+    lock.forgetPrevious()
   }
+
+  /// Called when the ref's `.lock` is held. A dead ghp writer's is removed at once; any other is
+  /// waited for briefly (git holds one for microseconds), then reported, naming the file, never
+  /// removed: ghp cannot tell a live `git update-ref --stdin` from a crashed one.
+  func recoverRefLock(waitStarted: inout Double?) throws(GHPError) {
+    try removeDeadWritersRefLock()
+    let path = refLockPath
+    guard access(path, F_OK) == 0 else { return }  // gone already: retry
+    let now = ProcessIdentity.monotonic()
+    if waitStarted == nil { waitStarted = now }
+    if now - waitStarted! > Self.refLockWait { throw .refLocked(path) }
+    usleep(10_000)
+  }
+
 }

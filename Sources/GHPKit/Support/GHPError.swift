@@ -69,9 +69,9 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
     case .corruptConfig(let commit, let detail):
       ".ghp/config.toml at ghp/state \(commit) is not valid: \(detail); nothing was written (fix it on ghp/state)"
     case .staleRefLock(let path):
-      "\(path) is held and may be a lock left by a killed process; if no git command is running, remove it: rm '\(path)'"
+      "\(path) was left by a ghp writer that died, but it cannot be removed; remove it: rm '\(path)'"
     case .refLocked(let path):
-      "another git process holds \(path); try again in a moment"
+      "\(path) is held by another process (a git command moving ghp/state), so nothing was written; ghp did not make it and leaves it alone: try again in a moment, and if no git command is running, remove it: rm '\(path)'"
     case .contention(let attempts):
       "ghp/state kept moving under this change (\(attempts) attempts); nothing was written, try again"
     case .forged(let commit, let source, let problem, let more):

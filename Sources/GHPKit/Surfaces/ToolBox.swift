@@ -23,6 +23,13 @@ public enum ToolBox {
     for (name, spec) in properties {
       if spec.type == "string[]" {
         props[name] = .object(["type": .string("array"), "items": .object(["type": .string("string")]), "description": .string(spec.description)])
+      } else if spec.type == "id[]" {
+        props[name] = .object([
+          "type": .string("array"), "items": .object(["type": .array([.string("string"), .string("integer")])]),
+          "description": .string(spec.description),
+        ])
+      } else if spec.type == "id" {
+        props[name] = .object(["type": .array([.string("string"), .string("integer")]), "description": .string(spec.description)])
       } else {
         props[name] = .object(["type": .string(spec.type), "description": .string(spec.description)])
       }
@@ -41,24 +48,24 @@ public enum ToolBox {
       schema: schema(
         [
           "title": ("string", "One line."), "body": ("string", "What to do, in detail."), "priority": ("integer", "1 is urgent; default 2."),
-          "after": ("string[]", "Ids of tasks that must be done first."), "scope": ("string[]", "File globs the holder owns, e.g. Sources/Auth/**."),
+          "after": ("id[]", "Ids of tasks that must be done first."), "scope": ("string[]", "File globs the holder owns, e.g. Sources/Auth/**."),
         ], required: ["title"])),
     Tool(
       name: "claim_task",
       description: "Claim a task before working on it. With `id`, that task (an error names its holder if it is taken); without, the best ready task. Never work on a task you did not claim.",
-      schema: schema(["id": ("string", "The task id; omit to take the next ready one.")])),
+      schema: schema(["id": ("id", "The task id; omit to take the next ready one.")])),
     Tool(
       name: "complete_task",
       description: "Mark a task you hold done, with what you did and how you checked it. Tasks waiting on it become ready.",
-      schema: schema(["id": ("string", "The task id."), "result": ("string", "What was done and how it was verified.")], required: ["id", "result"])),
+      schema: schema(["id": ("id", "The task id."), "result": ("string", "What was done and how it was verified.")], required: ["id", "result"])),
     Tool(
       name: "fail_task",
       description: "Report that your attempt at a task failed (it goes back to the queue; after too many failures it is dead).",
-      schema: schema(["id": ("string", "The task id."), "reason": ("string", "Why it failed.")], required: ["id", "reason"])),
+      schema: schema(["id": ("id", "The task id."), "reason": ("string", "Why it failed.")], required: ["id", "reason"])),
     Tool(
       name: "release_task",
       description: "Give a task you hold back to the queue without finishing it.",
-      schema: schema(["id": ("string", "The task id."), "reason": ("string", "Why.")], required: ["id"])),
+      schema: schema(["id": ("id", "The task id."), "reason": ("string", "Why.")], required: ["id"])),
     Tool(
       name: "get_status",
       description: "Every agent's task, status, last action and heartbeat age (stale ones marked), open escalations and dead tasks.",
@@ -75,25 +82,78 @@ public enum ToolBox {
       name: "heartbeat",
       description: "Say you are alive, every few minutes, with what you just did. Silent agents become stale and lose their tasks.",
       schema: schema(
-        ["action": ("string", "What you just did."), "status": ("string", "implementing, testing, blocked, ..."), "issue": ("string", "The task you work on (you must hold it).")])),
+        ["action": ("string", "What you just did."), "status": ("string", "implementing, testing, blocked, ..."), "issue": ("id", "The task you work on (you must hold it).")])),
     Tool(
       name: "escalate",
       description: "Ask a human to decide something you should not guess. Severity: low, medium, high, critical.",
       schema: schema(
-        ["question": ("string", "The decision needed."), "issue": ("string", "The task it is about."), "severity": ("string", "low, medium, high or critical."), "context": ("string", "What the human needs to know.")],
+        ["question": ("string", "The decision needed."), "issue": ("id", "The task it is about."), "severity": ("string", "low, medium, high or critical."), "context": ("string", "What the human needs to know.")],
         required: ["question"])),
     Tool(
       name: "handoff",
       description: "Write a handoff for a task you hold, built from the state and your branch; with `to`, the task passes to that agent.",
-      schema: schema(["issue": ("string", "The task id."), "to": ("string", "The agent who takes it over."), "note": ("string", "Your own words for the receiver.")], required: ["issue"])),
+      schema: schema(["issue": ("id", "The task id."), "to": ("string", "The agent who takes it over."), "note": ("string", "Your own words for the receiver.")], required: ["issue"])),
     Tool(
       name: "get_log",
       description: "The coordination history, newest first.",
-      schema: schema(["agent": ("string", "Only this agent's events."), "issue": ("string", "Only events about this task."), "limit": ("integer", "At most this many (default 20).")])),
+      schema: schema(["agent": ("string", "Only this agent's events."), "issue": ("id", "Only events about this task."), "limit": ("integer", "At most this many (default 20).")])),
   ]
+
+  /// Checks `arguments` against the tool's input schema: an unknown tool, an argument the tool does
+  /// not take (`task_id` for `id`), one of the wrong type (`true`, `[1]`, `1.5` for an id; `"1"` for
+  /// a priority) or a missing required one is an error naming it. Nothing is ever read as a default.
+  public static func validate(_ name: String, arguments: [String: JSON]) throws(GHPError) {
+    guard let tool = tools.first(where: { $0.name == name }) else {
+      throw .invalidValue("tool", "no tool named \(name) (tools: \(tools.map(\.name).joined(separator: ", ")))")
+    }
+    let properties = tool.schema["properties"]?.objectValue ?? [:]
+    for (key, value) in arguments.sorted(by: { $0.key < $1.key }) {
+      guard let property = properties[key] else {
+        throw .invalidValue(
+          "argument '\(key)' of \(name)", "\(name) takes no such argument (it takes: \(properties.keys.sorted().joined(separator: ", ")))")
+      }
+      guard matches(value, property) else {
+        throw .invalidValue(
+          "argument '\(key)' of \(name)", "expected \(describe(property)), got \(OperationArguments.describe(value)); nothing was done")
+      }
+    }
+    for case .string(let key) in tool.schema["required"]?.arrayValue ?? [] where arguments[key] == nil || arguments[key] == .null {
+      throw .invalidValue("argument '\(key)' of \(name)", "it is required; nothing was done")
+    }
+  }
+
+  static func matches(_ value: JSON, _ property: JSON) -> Bool {
+    if value == .null { return true }
+    let types: [String]
+    switch property["type"] {
+    case .string(let one)?: types = [one]
+    case .array(let many)?: types = many.compactMap(\.stringValue)
+    default: return true
+    }
+    return types.contains { type in
+      switch (type, value) {
+      case ("string", .string): true
+      case ("integer", .int): true
+      case ("boolean", .bool): true
+      case ("array", .array(let items)):
+        property["items"].map { spec in items.allSatisfy { item in item != .null && matches(item, spec) } } ?? true
+      default: false
+      }
+    }
+  }
+
+  static func describe(_ property: JSON) -> String {
+    switch property["type"] {
+    case .string("array")?: "an array of " + (property["items"].map(describe) ?? "values") + "s"
+    case .string(let one)?: "a" + (one == "integer" ? "n integer" : " \(one)")
+    case .array(let many)?: many.compactMap(\.stringValue).map { $0 == "integer" ? "an integer" : "a \($0)" }.joined(separator: " or ")
+    default: "a value"
+    }
+  }
 
   /// Runs one tool; the answer is what the CLI prints with `--json`.
   public static func call(_ name: String, arguments: [String: JSON], workspace: Workspace) throws(GHPError) -> JSON {
+    try validate(name, arguments: arguments)
     func string(_ key: String) -> String? {
       arguments[key]?.stringValue ?? arguments[key]?.intValue.map(String.init)
     }

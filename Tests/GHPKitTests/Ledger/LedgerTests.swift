@@ -70,24 +70,33 @@ struct ProbeOperation: StateOperation {
     #expect(try repo.git("rev-parse", "ghp/state") == landed.commit?.hex)
   }
 
-  @Test func aRefLockLeftByAKilledWriterIsRecovered() throws {
-    let repo = try initialised()
-    let lock = repo.root.appendingPathComponent(".git/refs/heads/ghp/state.lock")
-    try "0000000000000000000000000000000000000000\n".write(to: lock, atomically: false, encoding: .utf8)
-    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: lock.path)
-    let landed = try workspace(repo, agent: "w1").run(StatusUpdateOperation(status: "testing", isHeartbeat: true))
-    #expect(landed.commit != nil)
-    #expect(!FileManager.default.fileExists(atPath: lock.path))
-    #expect(try repo.git("rev-parse", "ghp/state") == landed.commit?.hex)
-  }
-
-  @Test func aFreshRefLockIsWaitedOnThenTakenForStale() throws {
+  @Test func aRefLockHeldBrieflyIsWaitedForNotRemoved() throws {
     let repo = try initialised()
     let lock = repo.root.appendingPathComponent(".git/refs/heads/ghp/state.lock")
     try "x\n".write(to: lock, atomically: false, encoding: .utf8)
+    // A git process that finishes its update a moment later (it removes its own lock).
+    let path = lock.path
+    let finisher = Thread {
+      usleep(300_000)
+      unlink(path)
+    }
+    finisher.start()
     let landed = try workspace(repo, agent: "w1").run(StatusUpdateOperation(status: "testing", isHeartbeat: true))
     #expect(landed.commit != nil)
-    #expect(!FileManager.default.fileExists(atPath: lock.path))
+    #expect(try repo.git("rev-parse", "ghp/state") == landed.commit?.hex)
+  }
+
+  @Test func aRefLockThatStaysIsReportedWithItsPathAndKept() throws {
+    let repo = try initialised()
+    let lock = repo.root.appendingPathComponent(".git/refs/heads/ghp/state.lock")
+    try "x\n".write(to: lock, atomically: false, encoding: .utf8)
+    do {
+      _ = try workspace(repo, agent: "w1").run(StatusUpdateOperation(status: "testing", isHeartbeat: true))
+      Issue.record("a write went through a ref lock ghp did not make")
+    } catch {
+      #expect("\(error)".contains(lock.path))
+    }
+    #expect(FileManager.default.fileExists(atPath: lock.path))
   }
 
   @Test func aCorruptDocumentStopsTheChangeAndNamesFileAndCommit() throws {
