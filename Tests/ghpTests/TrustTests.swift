@@ -113,3 +113,97 @@ import Testing
     #expect(try team.git("w1", "push", "-q", "origin", "agent/w1").status == 0)
   }
 }
+
+/// A shared server that knows its pushers: sshd on loopback, one key per agent, and
+/// `authorized_keys` setting `GHP_PUSHER` before `git-shell` runs `git-receive-pack`.
+@Suite(.serialized) struct ServerTrustTests {
+  final class Site {
+    let team: Team
+    let ssh: SSHServer
+    let server: String
+
+    init() throws {
+      team = try Team(agents: ["w1", "w2", "w3"])
+      let folder = team.repo.root.deletingLastPathComponent().appendingPathComponent("sshsrv")
+      ssh = try SSHServer(base: folder, pushers: ["lead", "w1", "w2", "w3"])
+      server = folder.appendingPathComponent("project.git").path
+      try team.repo.git("init", "-q", "--bare", server)
+      try team.repo.git(["-C", server, "config", "receive.denyNonFastForwards", "true"])
+      #expect(try ProcessRunner.run(GHPBinary.path, ["-C", server, "hooks", "install", "--server"], in: server).status == 0)
+      try team.repo.git("remote", "add", "origin", ssh.url(server))
+      let first = try push(as: "lead", "main", "ghp/state")
+      #expect(first.status == 0, "\(first.stderr)")
+    }
+
+    /// `git push origin <refs>` from the main worktree with `pusher`'s key.
+    func push(as pusher: String, _ refs: String...) throws -> ProcessRunner.Result {
+      try ProcessRunner.run("/usr/bin/git", ["push", "origin"] + refs, in: team.repo.path, environment: ssh.environment(as: pusher))
+    }
+
+    /// The same from an agent's worktree, hooks skipped (the server must stand on its own).
+    func pushFromWorktree(_ agent: String, as pusher: String, _ refs: String...) throws -> ProcessRunner.Result {
+      try ProcessRunner.run(
+        "/usr/bin/git", ["push", "--no-verify", "origin"] + refs, in: team.worktrees[agent]!, environment: ssh.environment(as: pusher))
+    }
+
+    func serverRef(_ ref: String) -> String {
+      (try? ProcessRunner.run("/usr/bin/git", ["rev-parse", "-q", "--verify", ref], in: server).stdout) ?? ""
+    }
+  }
+
+  @Test func aForgedOrForeignStateCommitIsRefusedAndAnHonestOneLands() throws {
+    let site = try Site()
+    #expect(try site.team.ghp("w1", "agent-heartbeat", "--action", "working").status == 0)
+    let honest = try site.push(as: "w1", "ghp/state")
+    #expect(honest.status == 0, "\(honest.stderr)")
+    // w2's own operation, pushed with w1's key.
+    #expect(try site.team.ghp("w2", "agent-heartbeat").status == 0)
+    let foreign = try site.push(as: "w1", "ghp/state")
+    #expect(foreign.status != 0)
+    #expect(foreign.stderr.contains("is w2's operation, but pusher w1 may push only its own agents'"), "\(foreign.stderr)")
+    #expect(try site.push(as: "w2", "ghp/state").status == 0)
+    // A claim made with plain git, dressed as ghp's.
+    let before = site.serverRef("ghp/state")
+    try site.team.repo.ghp(["issue", "add", "Target"], agent: "lead")
+    #expect(try site.team.ghp("w2", "claim", "1").status == 0)
+    let taken = try site.team.repo.stateFile(".ghp/issues/01/1.json").replacingOccurrences(of: "\"w2\"", with: "\"w1\"")
+    try site.team.repo.forge(
+      [".ghp/issues/01/1.json": taken + "\n"],
+      message: "w1: claim #1\n\nGhp-Op: claim\nGhp-Agent: w1\nGhp-Operation: {\"args\":{\"issue\":\"1\"},\"op\":\"claim\",\"v\":1}",
+      author: "w1")
+    let forged = try site.push(as: "lead", "ghp/state")
+    #expect(forged.status != 0)
+    #expect(forged.stderr.contains("w1 may not do this") && forged.stderr.contains("held by w2"), "\(forged.stderr)")
+    #expect(site.serverRef("ghp/state") == before)
+  }
+
+  @Test func relabelledAndCrossAgentCommitsAreRefused() throws {
+    let site = try Site()
+    // A commit made in w1's worktree that says it is w2's.
+    try site.team.write("w1", "w1.txt", "mine\n")
+    _ = try site.team.git("w1", "add", "w1.txt")
+    #expect(try site.team.git("w1", "commit", "-q", "--no-verify", "-m", "relabelled\n\nGhp-Agent: w2").status == 0)
+    let asW2 = try site.pushFromWorktree("w1", as: "w1", "agent/w1:agent/w2")
+    #expect(asW2.status != 0 && asW2.stderr.contains("may not update agent/w2"), "\(asW2.stderr)")
+    let ownBranch = try site.pushFromWorktree("w1", as: "w1", "agent/w1")
+    #expect(ownBranch.status != 0 && ownBranch.stderr.contains("is by w2, but only w1 may update agent/w1"), "\(ownBranch.stderr)")
+    // w2's honest work, then w2 copies it onto w3's branch.
+    #expect(try site.team.commit("w2", "w2.txt", "w2\n", "w2 work").status == 0)
+    #expect(try site.pushFromWorktree("w2", as: "w2", "agent/w2").status == 0)
+    let copied = try site.pushFromWorktree("w2", as: "w2", "agent/w2:agent/w3")
+    #expect(copied.status != 0 && copied.stderr.contains("may not update agent/w3"), "\(copied.stderr)")
+    #expect(site.serverRef("agent/w3").isEmpty)
+  }
+
+  @Test func unlabelledCommitsOnTheBaseBranchNeedAnOrchestrator() throws {
+    let site = try Site()
+    try site.team.repo.write("notes.txt", "by hand\n")
+    try site.team.repo.git("add", "notes.txt")
+    try site.team.repo.git("-c", "core.hooksPath=/nonexistent", "commit", "-qm", "unlabelled")
+    let byWorker = try site.push(as: "w1", "main")
+    #expect(byWorker.status != 0)
+    #expect(byWorker.stderr.contains("has no Ghp-Agent trailer: only an orchestrator"), "\(byWorker.stderr)")
+    let byLead = try site.push(as: "lead", "main")
+    #expect(byLead.status == 0, "\(byLead.stderr)")
+  }
+}

@@ -73,7 +73,18 @@ extension Ledger {
     let incoming = "refs/ghp/incoming/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     defer { try? repository.setReference(incoming, to: nil, logMessage: "ghp: fetched") }
     do {
-      try repository.fetch(remote: remote, refspec: "+\(StatePaths.branch):\(incoming)")
+      // libgit2 lists every local ref to negotiate; another writer's scratch ref can vanish while
+      // it does (`reference ... not found`), which is a lost race, not a failure: try again.
+      var attempt = 0
+      while true {
+        do {
+          try repository.fetch(remote: remote, refspec: "+\(StatePaths.branch):\(incoming)")
+          break
+        } catch where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
+          attempt += 1
+          usleep(UInt32.random(in: 1_000...20_000))
+        }
+      }
     } catch {
       // A remote without the branch yet is fine; anything else is a transport failure.
       if error.kind != .notFound && !error.message.contains("couldn't find remote ref") {
@@ -98,7 +109,17 @@ extension Ledger {
     do {
       try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
       defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
-      let outcome = try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
+      var attempt = 0
+      var pushed: Repository.PushOutcome?
+      while pushed == nil {
+        do {
+          pushed = try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
+        } catch where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
+          attempt += 1  // another writer's scratch ref vanished while libgit2 listed refs
+          usleep(UInt32.random(in: 1_000...20_000))
+        }
+      }
+      let outcome = pushed!
       if outcome == .accepted {
         try? repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
       }

@@ -143,49 +143,88 @@ public enum HookRunner {
     return verdict
   }
 
-  /// `pre-receive` on a shared server: agent X may update only `agent/X`; `ghp/state` only by
-  /// fast-forward; and every new commit passes the same rules as on the client.
+  /// The pusher a server names in the environment (`[server] pusherVariable`, by default
+  /// `GHP_PUSHER`, GitLab's `GL_USERNAME`, Gitea's `GITEA_PUSHER_NAME`, gitolite's `GL_USER`).
+  static func pusher(_ environment: [String: String], config: Config) -> String? {
+    for name in config.pusherVariables {
+      if let value = environment[name], !value.isEmpty { return value }
+    }
+    return nil
+  }
+
+  /// `pre-receive` on a shared server. Every pushed `ghp/state` commit is re-executed (see
+  /// `Verifier`) and moves the branch only by fast-forward. When the server names its pusher, the
+  /// pusher may push only its own agents' `agent/<name>`, only commits labelled as its agents', and
+  /// only state operations its agents made; unlabelled commits on the base branch need an
+  /// orchestrator. Every new commit passes the same edit rules as on the client.
   /// `lines` are git's `<old sha> <new sha> <ref>`.
   public static func preReceive(_ lines: [String], workspace: Workspace) throws(GHPError) -> Verdict {
-    let state = try workspace.snapshot()
+    let current = try workspace.snapshot()
     var verdict = Verdict()
     let repository = workspace.repository
-    for line in lines {
+    let updates: [(old: ObjectID, new: ObjectID, ref: String)] = lines.compactMap { line in
       let fields = line.split(separator: " ").map(String.init)
-      guard fields.count == 3, let old = ObjectID(hex: fields[0]), let new = ObjectID(hex: fields[1]) else { continue }
-      let ref = fields[2]
-      if ref == StatePaths.branch {
-        if new == .zero {
-          verdict.refusals.append("\(ref) may not be deleted")
-        } else if old != .zero {
-          let forward: Bool
-          do { forward = try repository.isAncestor(old, of: new) } catch { throw .git(error) }
-          if !forward {
-            verdict.refusals.append(
-              "\(ref) moves only by fast-forward: \(new.short) does not contain \(old.short); fetch, let ghp re-apply your operations (`ghp sync`), and push again")
-          }
-        }
+      guard fields.count == 3, let old = ObjectID(hex: fields[0]), let new = ObjectID(hex: fields[1]) else { return nil }
+      return (old, new, fields[2])
+    }
+    // The state first: when it is pushed too (the first push to a new server, say) and proves
+    // itself, the rest of the push is judged by it.
+    let pusherFromCurrent = pusher(workspace.environment, config: current.exists ? try current.config() : Config())
+    var state = current
+    for update in updates where update.ref == StatePaths.branch {
+      let config = current.exists ? try current.config() : Config()
+      let agents = pusherFromCurrent.map { config.agents(ofPusher: $0) } ?? []
+      let refusals = try checkStatePush(
+        old: update.old, new: update.new, repository: repository, pusher: pusherFromCurrent, agents: agents,
+        who: describe(pusherFromCurrent, agents))
+      verdict.refusals += refusals
+      if refusals.isEmpty && update.new != .zero { state = try StateSnapshot(repository: repository, commit: update.new) }
+    }
+    let config = try state.exists ? state.config() : Config()
+    let pusher = pusher(workspace.environment, config: config)
+    let pusherAgents = pusher.map { config.agents(ofPusher: $0) } ?? []
+    let pusherIsOrchestrator = state.exists ? try anyOrchestrator(pusherAgents, in: state) : false
+    let who = describe(pusher, pusherAgents)
+    var baseTip: ObjectID?
+    do { baseTip = try repository.referenceTarget("refs/heads/\(config.baseBranch)") } catch { throw .git(error) }
+    for (old, new, ref) in updates where ref != StatePaths.branch {
+      guard new != .zero else { continue }
+      let owner = ref.hasPrefix("refs/heads/agent/") ? String(ref.dropFirst("refs/heads/agent/".count)) : nil
+      if let owner, pusher != nil, !pusherAgents.contains(owner) {
+        verdict.refusals.append("\(who) may not update agent/\(owner): push only your own agent/<name> branches")
         continue
       }
-      guard new != .zero else { continue }
+      // What is new to this ref: not in its old value, nor in the base branch (merging main brings
+      // main's commits, already judged there), nor in the state.
       let commits: [Commit]
       do {
-        commits = try repository.newCommits(tip: new, hiding: old == .zero ? [] : [old], hidingGlobs: ["refs/heads/*", "refs/tags/*"])
+        var hidden: [ObjectID] = old == .zero ? [] : [old]
+        if let baseTip, ref != "refs/heads/\(config.baseBranch)" { hidden.append(baseTip) }
+        commits = try repository.newCommits(tip: new, hiding: hidden, hidingGlobs: [])
       } catch {
         throw .git(error)
       }
-      let owner = ref.hasPrefix("refs/heads/agent/") ? String(ref.dropFirst("refs/heads/agent/".count)) : nil
       for commit in commits {
-        let author = CommitMessage.trailers(commit.message)["Ghp-Agent"]
+        let label = CommitMessage.trailers(commit.message)["Ghp-Agent"]
         if let owner {
-          guard let author else {
+          guard let label else {
             verdict.refusals.append(
               "commit \(commit.id.short) on agent/\(owner) has no Ghp-Agent trailer: agent branches take only commits made in ghp agent worktrees (`ghp agent add`, `ghp hooks install`)")
             continue
           }
-          guard author == owner else {
+          guard label == owner else {
+            verdict.refusals.append("commit \(commit.id.short) is by \(label), but only \(owner) may update agent/\(owner); push it to agent/\(label)")
+            continue
+          }
+        }
+        if pusher != nil {
+          if let label, !pusherAgents.contains(label), !pusherIsOrchestrator {
+            verdict.refusals.append("commit \(commit.id.short) says it is by \(label), but \(who) may push only its own agents' commits")
+            continue
+          }
+          if label == nil, ref == "refs/heads/\(config.baseBranch)", !pusherIsOrchestrator {
             verdict.refusals.append(
-              "commit \(commit.id.short) is by \(author), but only \(owner) may update agent/\(owner); push it to agent/\(author)")
+              "commit \(commit.id.short) on \(config.baseBranch) has no Ghp-Agent trailer: only an orchestrator pushes unlabelled commits to \(config.baseBranch); agents' work reaches it through their agent/<name> branches")
             continue
           }
         }
@@ -195,5 +234,51 @@ public enum HookRunner {
       }
     }
     return verdict
+  }
+
+  static func describe(_ pusher: String?, _ agents: [String]) -> String {
+    pusher.map { "pusher \($0)" + (agents == [$0] ? "" : " (\(agents.joined(separator: ", ")))") } ?? ""
+  }
+
+  static func anyOrchestrator(_ agents: [String], in state: StateSnapshot) throws(GHPError) -> Bool {
+    for agent in agents where try state.role(of: agent) == .orchestrator { return true }
+    return false
+  }
+
+  /// A push of `ghp/state`: fast-forward only, every new commit re-executed, and made by the pusher.
+  static func checkStatePush(
+    old: ObjectID, new: ObjectID, repository: Repository, pusher: String?, agents: [String], who: String
+  ) throws(GHPError) -> [String] {
+    let ref = StatePaths.branch
+    if new == .zero { return ["\(ref) may not be deleted"] }
+    if old != .zero {
+      let forward: Bool
+      do { forward = try repository.isAncestor(old, of: new) } catch { throw .git(error) }
+      if !forward {
+        return [
+          "\(ref) moves only by fast-forward: \(new.short) does not contain \(old.short); fetch, let ghp re-apply your operations (`ghp sync`), and push again"
+        ]
+      }
+    }
+    var refusals: [String] = []
+    let report = try Verifier(repository: repository).verify(tip: new, hiding: old == .zero ? [] : [old])
+    for finding in report.findings {
+      refusals.append("\(ref): commit \(finding.commit.short) \(finding.problem)")
+    }
+    guard let pusher, refusals.isEmpty else { return refusals }
+    // Each operation must be one of the pusher's agents' (an orchestrator's machine may carry
+    // others' offline work: `ghp sync` re-applies them as their own agents).
+    let commits: [Commit]
+    do { commits = try repository.newCommits(tip: new, hiding: old == .zero ? [] : [old], hidingGlobs: []) } catch { throw .git(error) }
+    for commit in commits where !agents.contains(commit.authorName) {
+      let parent: ObjectID?
+      do { parent = try repository.parent(of: commit.id) } catch { throw .git(error) }
+      let before = try StateSnapshot(repository: repository, commit: parent)
+      let orchestrator = before.exists ? try anyOrchestrator(agents, in: before) : false
+      if !orchestrator {
+        refusals.append("\(ref): commit \(commit.id.short) is \(commit.authorName)'s operation, but \(who) may push only its own agents' (\(pusher) acts as \(agents.joined(separator: ", ")))")
+      }
+    }
+    return refusals
   }
 }

@@ -19,6 +19,14 @@ public struct Config: Equatable, Sendable {
   public var sharedAppliesToOrchestrators = false
   /// Where the state is shared across machines (`ghp remote set`), or nil for local only.
   public var remote: String?
+  /// On a shared server: which agents each pusher may act as (`[pushers] alice = ["w1", "w2"]`).
+  /// A pusher not in the table may act only as the agent of its own name.
+  public var pushers: [String: [String]] = [:]
+  /// The environment variables a server's `pre-receive` reads the pusher from, first found wins.
+  public var pusherVariables = ["GHP_PUSHER", "GL_USERNAME", "GITEA_PUSHER_NAME", "GL_USER"]
+
+  /// The agents `pusher` may push as.
+  public func agents(ofPusher pusher: String) -> [String] { pushers[pusher] ?? [pusher] }
 
   public init() {}
 
@@ -69,6 +77,20 @@ public struct Config: Equatable, Sendable {
       sharedAppliesToOrchestrators = b
     }
     remote = try string("remote.name").flatMap { $0.isEmpty ? nil : $0 }
+    for (key, _) in values where key.hasPrefix("pushers.") {
+      let pusher = String(key.dropFirst("pushers.".count))
+      pushers[pusher] = try strings(key)
+      for agent in pushers[pusher] ?? [] {
+        guard (try? AgentName.validate(agent)) != nil else { throw DocumentError("'\(key)' names '\(agent)', which is not an agent name") }
+      }
+    }
+    if let value = values["server.pusherVariable"] {
+      switch value {
+      case .string(let one): pusherVariables = [one]
+      case .array: pusherVariables = try strings("server.pusherVariable") ?? pusherVariables
+      default: throw DocumentError("'server.pusherVariable' must be a variable name or a list of them")
+      }
+    }
   }
 
   /// The file `ghp init` writes: every setting with its default and a comment that says what it does.
