@@ -6,13 +6,21 @@ import GHPKit
 
 /// The executable's only way to print.
 enum Output {
-  static func line(_ text: String) { write(1, text.hasSuffix("\n") ? text : text + "\n") }
+  /// Text for people: agents wrote much of it, so control characters (an escape sequence that
+  /// would recolour or hide a line) are shown escaped, never sent to the terminal raw.
+  static func line(_ text: String) {
+    let safe = Terminal.safe(text)
+    write(1, safe.hasSuffix("\n") ? safe : safe + "\n")
+  }
 
-  static func text(_ text: String) { write(1, text) }
+  static func text(_ text: String) { write(1, Terminal.safe(text)) }
 
   static func json(_ value: JSON) { write(1, value.pretty()) }
 
-  static func error(_ text: String) { write(2, "ghp: " + (text.hasSuffix("\n") ? text : text + "\n")) }
+  static func error(_ text: String) {
+    let safe = Terminal.safe(text)
+    write(2, "ghp: " + (safe.hasSuffix("\n") ? safe : safe + "\n"))
+  }
 
   /// Writes all of `text` to a file descriptor (unbuffered: nothing is lost when the process exits).
   private static func write(_ descriptor: Int32, _ text: String) {

@@ -1,5 +1,11 @@
 import CLibGit2
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// What the repository says about an agent's branch and worktree (for handoffs and `agent list`).
 extension Repository {
   /// The best common ancestor of two commits, or nil when they share none.
@@ -127,6 +133,44 @@ extension Repository {
     try check(git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)))
     options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
       | GIT_WORKTREE_PRUNE_LOCKED.rawValue
+    try check(git_worktree_prune(worktree, &options))
+  }
+
+  /// Why the linked worktree `name` is not whole, or nil when it is: what an `agent add` killed
+  /// half-way leaves (no working folder, no index, HEAD not on its branch).
+  public func worktreeProblem(name: String, branch: String) -> String? {
+    var worktree: OpaquePointer?
+    guard git_worktree_lookup(&worktree, pointer, name) == 0 else { return "git has no worktree named \(name)" }
+    defer { git_worktree_free(worktree) }
+    guard git_worktree_validate(worktree) == 0 else { return "its folder or its git files are missing" }
+    let common = commonDirectory
+    let admin = (common.hasSuffix("/") ? common : common + "/") + "worktrees/\(name)"
+    guard access(admin + "/index", F_OK) == 0 else { return "it has no index (its checkout never finished)" }
+    guard let path = git_worktree_path(worktree).map({ String(cString: $0) }), let opened = try? Repository(discovering: path)
+    else { return "it cannot be opened" }
+    guard opened.headReferenceName() == "refs/heads/\(branch)" else { return "its HEAD is not \(branch)" }
+    return nil
+  }
+
+  /// Finishes a worktree whose checkout was cut short: checks out its HEAD again, writing the
+  /// files and the index (nothing can have been committed there without an index).
+  public func finishCheckout(worktreePath path: String) throws(GitError) {
+    let opened = try Repository(discovering: path)
+    var options = git_checkout_options()
+    try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
+    // Forced: with no index, the files there are only what the cut-short checkout wrote.
+    options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+    try check(git_checkout_head(opened.pointer, &options))
+  }
+
+  /// Forgets a worktree git cannot use (its administrative files), leaving its folder alone.
+  public func pruneWorktree(name: String) throws(GitError) {
+    var worktree: OpaquePointer?
+    try check(git_worktree_lookup(&worktree, pointer, name))
+    defer { git_worktree_free(worktree) }
+    var options = git_worktree_prune_options()
+    try check(git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)))
+    options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_LOCKED.rawValue
     try check(git_worktree_prune(worktree, &options))
   }
 

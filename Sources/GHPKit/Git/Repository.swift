@@ -62,6 +62,26 @@ public final class Repository {
 
   // MARK: - References
 
+  /// What a reference is, without following it: the object it points at, or the reference a
+  /// symbolic one names. Nil when there is no such reference.
+  public func referenceKind(_ name: String) throws(GitError) -> (target: ObjectID?, symbolic: String?, isCommit: Bool)? {
+    var ref: OpaquePointer?
+    let code = git_reference_lookup(&ref, pointer, name)
+    if code == GIT_ENOTFOUND.rawValue { return nil }
+    try check(code)
+    defer { git_reference_free(ref) }
+    if git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC {
+      return (nil, git_reference_symbolic_target(ref).map { String(cString: $0) }, false)
+    }
+    guard let raw = git_reference_target(ref) else { return (nil, nil, false) }
+    let id = ObjectID(raw.pointee)
+    var object: OpaquePointer?
+    var oid = id.raw
+    guard git_object_lookup(&object, pointer, &oid, GIT_OBJECT_ANY) == 0 else { return (id, nil, false) }
+    defer { git_object_free(object) }
+    return (id, nil, git_object_type(object) == GIT_OBJECT_COMMIT)
+  }
+
   /// The commit a revision (`ghp/state`, `ghp/state~3`, an id) names, or nil.
   public func resolveCommit(_ revision: String) -> ObjectID? {
     var object: OpaquePointer?

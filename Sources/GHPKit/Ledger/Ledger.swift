@@ -48,8 +48,17 @@ public final class Ledger {
 
   /// The tip of `ghp/state` as it is now (no lock taken: reads never wait for writers).
   public func snapshot() throws(GHPError) -> StateSnapshot {
-    let tip: ObjectID?
-    do { tip = try repository.referenceTarget(StatePaths.branch) } catch { throw .git(error) }
+    let kind: (target: ObjectID?, symbolic: String?, isCommit: Bool)?
+    do { kind = try repository.referenceKind(StatePaths.branch) } catch { throw .git(error) }
+    guard let kind else { return try StateSnapshot(repository: repository, commit: nil) }
+    if let symbolic = kind.symbolic {
+      throw .invalidValue(
+        StatePaths.branch, "it is a symbolic ref to \(symbolic), not a commit; nothing was read or written (point it back at the last good commit: git update-ref --no-deref \(StatePaths.branch) <commit>)")
+    }
+    guard let tip = kind.target, kind.isCommit else {
+      throw .invalidValue(
+        StatePaths.branch, "it points at \(kind.target?.short ?? "nothing"), which is not a commit; nothing was read or written (git update-ref \(StatePaths.branch) <commit>)")
+    }
     return try StateSnapshot(repository: repository, commit: tip)
   }
 

@@ -133,9 +133,20 @@ public enum AgentWorktrees {
     }
     // The state first: it checks the caller's authority before anything is made.
     let landed = try workspace.run(RegisterAgentOperation(name: name, role: role))
+    var existing = existingWorktree
     do {
       if branchTip == nil { try repository.createBranch(branch, at: baseTip!) }
-      if existingWorktree == nil { try repository.addWorktree(name: name, path: target, branch: branch) }
+      // An earlier `agent add` killed half-way: finish what it began, or start over when git
+      // cannot use what it left.
+      if let path = existing, let problem = repository.worktreeProblem(name: name, branch: branch) {
+        if access(path, F_OK) == 0 && problem.contains("no index") {
+          try repository.finishCheckout(worktreePath: path)
+        } else {
+          try repository.pruneWorktree(name: name)
+          existing = nil
+        }
+      }
+      if existing == nil { try repository.addWorktree(name: name, path: existingWorktree ?? target, branch: branch) }
     } catch {
       throw .io("agent \(name) is registered, but its worktree could not be made: \(error.message); fix that and run `ghp agent add \(name)` again")
     }
@@ -147,7 +158,7 @@ public enum AgentWorktrees {
     } catch {
       throw .git(error)
     }
-    return Added(record: landed.result, path: existingWorktree ?? target, branch: branch, createdBranch: branchTip == nil)
+    return Added(record: landed.result, path: existing ?? existingWorktree ?? target, branch: branch, createdBranch: branchTip == nil)
   }
 
   /// Refuses to drop a branch with commits not in the base, or a worktree with uncommitted work,
@@ -200,13 +211,15 @@ public enum AgentWorktrees {
     public var behind: Int?
     public var claims: [String]
     public var age: Int64
+    /// Why the agent's worktree is not whole (an `agent add` cut short), or nil.
+    public var problem: String?
 
     public var json: JSON {
       .object([
         "name": .string(name), "role": .string(record.role.rawValue), "branch": record.branch.map { .string($0) } ?? .null,
         "worktree": worktree.map { .string($0) } ?? .null, "ahead": ahead.map { .int($0) } ?? .null,
         "behind": behind.map { .int($0) } ?? .null, "claims": .array(claims.map { IssueReference.write($0) }),
-        "heartbeatAge": .int(Int(age)), "status": .string(record.status),
+        "heartbeatAge": .int(Int(age)), "status": .string(record.status), "broken": problem.map { .string($0) } ?? .null,
       ])
     }
   }
@@ -223,11 +236,13 @@ public enum AgentWorktrees {
       let tip = try? repository.referenceTarget("refs/heads/\(branch)")
       var counts: (ahead: Int, behind: Int)?
       if let tip, let base { counts = try? repository.aheadBehind(tip, base) }
+      let registered = repository.worktreePath(name: name)
       return Listing(
-        name: name, record: record, worktree: worktrees.first { $0.branch == "refs/heads/\(branch)" }?.path,
+        name: name, record: record, worktree: worktrees.first { $0.branch == "refs/heads/\(branch)" }?.path ?? registered,
         ahead: counts?.ahead, behind: counts?.behind,
         claims: summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes),
-        age: workspace.clock.now - record.timestamp)
+        age: workspace.clock.now - record.timestamp,
+        problem: registered == nil ? nil : repository.worktreeProblem(name: name, branch: branch))
     }
   }
 }

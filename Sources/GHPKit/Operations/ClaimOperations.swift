@@ -108,6 +108,7 @@ public struct ReleaseOperation: RecordedOperation {
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     var issue = try state.requireIssue(issueID)
+    try TextLimit.check(reason, "the reason", TextLimit.note)
     guard issue.status == .claimed, let holder = issue.assignee else {
       throw .refused("#\(issue.id) is not claimed (it is \(issue.status.rawValue)); there is nothing to release")
     }
@@ -116,9 +117,9 @@ public struct ReleaseOperation: RecordedOperation {
     }
     issue.reopen(at: clock.now, takenBy: holder == actor ? nil : actor, reason: reason ?? "released by an orchestrator")
     var agents = try state.agents()
-    agents.finish(
+    try agents.finish(
       holder, issue: issue.id, action: "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? ""), clock: clock,
-      byHolder: holder == actor)
+      byHolder: holder == actor, state: state)
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): release #\(issue.id) \(issue.title)" + (holder == actor ? "" : " (held by \(holder))"),

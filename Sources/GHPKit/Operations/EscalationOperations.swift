@@ -70,6 +70,8 @@ public struct EscalateOperation: RecordedOperation {
     try state.requireInitialised()
     let question = question.trimmingSpaces
     guard !question.isEmpty else { throw .emptyText("the question") }
+    try TextLimit.check(question, "the question", TextLimit.question)
+    try TextLimit.check(context, "the context", TextLimit.long)
     let issue = try issueID.map { (id) throws(GHPError) in try state.requireIssue(id).id }
     let number = try mintedID(
       id, "escalation", isTaken: { (id) throws(GHPError) in try state.escalation(id) != nil },
@@ -120,6 +122,7 @@ public struct ResolveOperation: RecordedOperation {
     try state.requireInitialised()
     let answer = answer.trimmingSpaces
     guard !answer.isEmpty else { throw .emptyText("the answer") }
+    try TextLimit.check(answer, "the answer", TextLimit.note)
     try state.requireOrchestrator(actor, toDo: "resolve escalations")
     guard var escalation = try state.escalation(escalationID) else {
       throw .invalidValue("escalation", "there is no escalation \(escalationID) (see `ghp escalations`)")

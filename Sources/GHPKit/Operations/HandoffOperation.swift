@@ -130,6 +130,7 @@ public struct HandoffOperation: RecordedOperation {
     try state.requireInitialised()
     var issue = try state.requireIssue(issueID)
     guard issue.status == .claimed, issue.assignee == actor else { throw issue.refusal(for: actor, action: "hand off") }
+    try TextLimit.check(note, "the note", TextLimit.note)
     if let receiver {
       try AgentName.validate(receiver)
       if receiver == actor { throw .invalidValue("--to", "you already hold #\(issue.id)") }
@@ -157,8 +158,9 @@ public struct HandoffOperation: RecordedOperation {
 
     var subject = "\(actor): handoff #\(issue.id) \(issue.title)"
     if let receiver {
-      agents.finish(actor, issue: issue.id, action: "Handed off #\(issue.id) to \(receiver)", clock: clock, byHolder: true)
-      agents.agents[actor]?.status = "handed-off"
+      try agents.finish(
+        actor, issue: issue.id, action: "Handed off #\(issue.id) to \(receiver)", clock: clock, byHolder: true, state: state)
+      if agents.agents[actor]?.issue == nil { agents.agents[actor]?.status = "handed-off" }
       let previous = agents.agents[receiver]
       handOver(&issue, to: receiver, agents: &agents, clock: clock, status: "handoff", action: "Received #\(issue.id) from \(actor)")
       // Receiving work is not the receiver's own heartbeat.

@@ -127,6 +127,8 @@ public struct ImportIssuesOperation: RecordedOperation {
     guard !issues.isEmpty else { throw .emptyText("the import file") }
     var incoming: [String: [String]] = [:]
     for issue in issues {
+      try TextLimit.check(issue.title, "the title of #\(issue.id)", TextLimit.title)
+      try TextLimit.check(issue.body, "the body of #\(issue.id)", TextLimit.long)
       guard incoming[issue.id] == nil else { throw .refused("the import file has #\(issue.id) twice; nothing was written") }
       incoming[issue.id] = issue.dependencies
     }

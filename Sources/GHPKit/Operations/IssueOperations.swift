@@ -55,6 +55,8 @@ public struct AddIssueOperation: RecordedOperation {
     try state.requireInitialised()
     let title = title.trimmingSpaces
     guard !title.isEmpty else { throw .emptyText("the issue title") }
+    try TextLimit.check(title, "the issue title", TextLimit.title)
+    try TextLimit.check(body, "the issue body", TextLimit.long)
     try state.requireOrchestrator(actor, toDo: "create issues")
     for dependency in dependencies where try state.issue(dependency) == nil {
       throw .unknownIssue(dependency)

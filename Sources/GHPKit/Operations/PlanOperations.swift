@@ -12,6 +12,7 @@ public struct SetPlanOperation: RecordedOperation {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "set the plan")
     guard !text.trimmingSpaces.isEmpty else { throw .emptyText("the plan") }
+    try TextLimit.check(text, "the plan", TextLimit.plan)
     var change = Change(message: CommitMessage(subject: "\(actor): set the plan", operation: record, agent: actor))
     change.put(StatePaths.plan, text: text)
     return (change, text)
@@ -84,6 +85,7 @@ public struct DiscoverOperation: RecordedOperation {
     try state.requireInitialised()
     let text = text.trimmingSpaces
     guard !text.isEmpty else { throw .emptyText("the discovery") }
+    try TextLimit.check(text, "the discovery", TextLimit.note)
     let issue = try state.agents().agents[actor]?.issue
     let entry = Discovery(agent: actor, at: clock.now, issue: issue, text: text)
     var document = try state.text(StatePaths.discoveries) ?? "# Discoveries\n"

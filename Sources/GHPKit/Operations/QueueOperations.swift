@@ -14,12 +14,17 @@ func validateDependencies(_ state: StateSnapshot, incoming: [String: [String]]) 
 
 extension AgentStatusDocument {
   /// The holder's status after it let go of an issue (done, failed, released, reassigned). When
-  /// someone else acted, only the issue is cleared: that is not the holder's heartbeat.
-  mutating func finish(_ agent: String, issue: String, action: String, clock: Clock, byHolder: Bool) {
+  /// someone else acted, only the issue is cleared: that is not the holder's heartbeat. An agent
+  /// that still holds another claim is never shown idle: its status names that one.
+  mutating func finish(
+    _ agent: String, issue: String, action: String, clock: Clock, byHolder: Bool, state: StateSnapshot
+  ) throws(GHPError) {
     guard var record = agents[agent] else { return }
-    if record.issue == issue { record.issue = nil }
+    let others = try state.issueSummaries().filter { $0.status == .claimed && $0.assignee == agent && $0.id != issue }
+      .map(\.id).sorted(by: IssueID.precedes)
+    if record.issue == issue || record.issue == nil { record.issue = others.first }
     if byHolder {
-      record.status = "idle"
+      record.status = others.isEmpty ? "idle" : "claimed"
       record.lastAction = action
       record.timestamp = clock.now
     }
@@ -94,10 +99,12 @@ public struct EditIssueOperation: RecordedOperation {
     if let title {
       let trimmed = title.trimmingSpaces
       guard !trimmed.isEmpty else { throw .emptyText("the issue title") }
+      try TextLimit.check(trimmed, "the issue title", TextLimit.title)
       issue.title = trimmed
       changed.append("title")
     }
     if let body {
+      try TextLimit.check(body, "the issue body", TextLimit.long)
       issue.body = body
       changed.append("body")
     }
@@ -159,7 +166,7 @@ public struct AssignOperation: RecordedOperation {
     let previous = issue.status == .claimed ? issue.assignee : nil
     if let previous { issue.recordTaking(from: previous, by: actor, at: clock.now, reason: "reassigned to \(agent)") }
     var agents = try state.agents()
-    if let previous { agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false) }
+    if let previous { try agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false, state: state) }
     handOver(&issue, to: agent, agents: &agents, clock: clock, status: "assigned", action: "Assigned #\(issue.id) by \(actor)")
     // Being given work is not the assignee's own heartbeat.
     if let before = try state.agents().agents[agent] { agents.agents[agent]?.timestamp = before.timestamp }
@@ -220,6 +227,7 @@ public struct DoneOperation: RecordedOperation {
     try state.requireInitialised()
     let text = result.trimmingSpaces
     guard !text.isEmpty else { throw .emptyText("the result") }
+    try TextLimit.check(text, "the result", TextLimit.long)
     var issue = try state.requireIssue(issueID)
     try requireHolderOrOrchestrator(issue, actor, state, toDo: "done")
     let holder = issue.assignee ?? actor
@@ -228,7 +236,8 @@ public struct DoneOperation: RecordedOperation {
     issue.result = summary
     issue.updatedAt = clock.now
     var agents = try state.agents()
-    agents.finish(holder, issue: issue.id, action: "Done #\(issue.id): \(summary)", clock: clock, byHolder: holder == actor)
+    try agents.finish(
+      holder, issue: issue.id, action: "Done #\(issue.id): \(summary)", clock: clock, byHolder: holder == actor, state: state)
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): done #\(issue.id) \(issue.title)", body: summary,
@@ -263,6 +272,7 @@ public struct FailOperation: RecordedOperation {
     try state.requireInitialised()
     let reason = reason.trimmingSpaces
     guard !reason.isEmpty else { throw .emptyText("the reason") }
+    try TextLimit.check(reason, "the reason", TextLimit.note)
     var issue = try state.requireIssue(issueID)
     try requireHolderOrOrchestrator(issue, actor, state, toDo: "failed")
     let holder = issue.assignee ?? actor
@@ -271,7 +281,8 @@ public struct FailOperation: RecordedOperation {
     issue.reopen(at: clock.now)
     if issue.attempts >= (try state.config().maxAttempts) { issue.status = .dead }
     var agents = try state.agents()
-    agents.finish(holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor)
+    try agents.finish(
+      holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor, state: state)
     let fate = issue.status == .dead ? "dead after \(issue.attempts) attempts" : "attempt \(issue.attempts)"
     var change = Change(
       message: CommitMessage(

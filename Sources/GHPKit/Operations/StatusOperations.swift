@@ -60,6 +60,7 @@ public struct StatusUpdateOperation: RecordedOperation {
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
     if let status { try Self.validateStatus(status) }
+    try TextLimit.check(action, "the action", TextLimit.action)
     var agents = try state.agents()
     var record = agents.record(for: actor, clock: clock)
     let previous = agents.agents[actor]?.timestamp

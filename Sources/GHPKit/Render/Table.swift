@@ -1,7 +1,7 @@
 /// Plain-text tables for people: columns padded to their widest cell, the last column left ragged.
 public enum TextTable {
   public static func render(header: [String], rows: [[String]]) -> String {
-    let all = [header] + rows
+    let all = ([header] + rows).map { $0.map { Terminal.safe($0, keepNewlines: false) } }
     var widths = [Int](repeating: 0, count: header.count)
     for row in all {
       for (index, cell) in row.enumerated() where index < widths.count {
@@ -17,7 +17,7 @@ public enum TextTable {
 
   /// Cuts `text` to `width` characters, marking the cut with an ellipsis; newlines become spaces.
   public static func clip(_ text: String, _ width: Int) -> String {
-    let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    let flat = Terminal.safe(text.split(whereSeparator: \.isNewline).joined(separator: " "), keepNewlines: false)
     return flat.count <= width ? flat : String(flat.prefix(width - 1)) + "…"
   }
 }

@@ -123,6 +123,7 @@ public struct ApproveOperation: RecordedOperation {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
     try AgentName.validate(agent)
+    try TextLimit.check(note, "the note", TextLimit.action)
     let globs = globs.map(\.trimmingSpaces).filter { !$0.isEmpty }
     guard !globs.isEmpty else { throw .emptyText("the list of files") }
     var approvals = try state.approvals()

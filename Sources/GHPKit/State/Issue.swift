@@ -72,6 +72,9 @@ public struct Issue: Equatable, Sendable {
     taken.last { $0.agent == agent && $0.epoch >= epoch }
   }
 
+  /// The largest epoch or attempt count a document may hold, so that counting on never overflows.
+  static let maximumCount = 1 << 53
+
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
     "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease", "taken",
@@ -98,23 +101,39 @@ public struct Issue: Equatable, Sendable {
       }
       return out
     }
-    let statusText = f["status"]?.stringValue ?? "open"
+    // A field of the wrong type is an error naming it, never a default.
+    func text(_ key: String) throws(DocumentError) -> String? {
+      guard let value = f[key], !value.isNull else { return nil }
+      guard let text = value.stringValue else { throw DocumentError("\"\(key)\" is not a string") }
+      return text
+    }
+    func count(_ key: String, _ range: ClosedRange<Int>) throws(DocumentError) -> Int? {
+      guard let value = f[key], !value.isNull else { return nil }
+      guard case .int(let number) = value, range.contains(number) else {
+        throw DocumentError("\"\(key)\" is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+      }
+      return number
+    }
+    let statusText = try text("status") ?? "open"
     guard let status = Status(rawValue: statusText) else { throw DocumentError("unknown status '\(statusText)'") }
     self.id = id
     self.title = title
-    self.body = f["body"]?.stringValue ?? ""
-    self.priority = f["priority"]?.intValue ?? 2
+    self.body = try text("body") ?? ""
+    self.priority = try count("priority", -1_000_000...1_000_000) ?? 2
     self.dependencies = try strings("dependencies")
     self.scope = try strings("scope")
     self.status = status
-    self.assignee = f["assignee"]?.stringValue
-    self.epoch = f["epoch"]?.intValue ?? 0
-    self.attempts = f["attempts"]?.intValue ?? 0
+    self.assignee = try text("assignee")
+    if let assignee, (try? AgentName.validate(assignee)) == nil {
+      throw DocumentError("\"assignee\" '\(assignee)' is not an agent name")
+    }
+    self.epoch = try count("epoch", 0...Self.maximumCount) ?? 0
+    self.attempts = try count("attempts", 0...Self.maximumCount) ?? 0
     self.createdAt = try time("createdAt") ?? 0
-    self.createdBy = f["createdBy"]?.stringValue ?? ""
+    self.createdBy = try text("createdBy") ?? ""
     self.claimedAt = try time("claimedAt")
     self.updatedAt = try time("updatedAt") ?? self.createdAt
-    self.result = f["result"]?.stringValue
+    self.result = try text("result")
     if let release = f["lastRelease"], let claim = LostClaim(json: release) {
       lastRelease = claim
       lastReleasedFrom = release["from"]?.stringValue

@@ -89,8 +89,11 @@ public final class StateSnapshot {
     guard try IssueID.validate(id) == id else { return try issue(IssueID.validate(id)) }
     let path = StatePaths.issue(id)
     guard let json = try json(path) else { return nil }
-    do {
+    do throws(DocumentError) {
       let issue = try Issue(json: json)
+      guard issue.id == id else {
+        throw DocumentError("its \"id\" is \(issue.id), but it is stored as #\(id): fix the one that is wrong")
+      }
       cachedIssues[id] = issue
       return issue
     } catch {

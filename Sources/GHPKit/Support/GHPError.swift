@@ -63,7 +63,7 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
     case .invalidValue(let what, let detail):
       "invalid \(what): \(detail)"
     case .invalidNow(let text):
-      "GHP_NOW is not an RFC 3339 time: '\(text)' (example: 2025-01-25T10:30:00Z)"
+      "GHP_NOW is not an RFC 3339 time from 1970 on: '\(text)' (example: 2025-01-25T10:30:00Z; offsets up to ±23:59)"
     case .corruptDocument(let path, let commit, let detail):
       "\(path) at ghp/state \(commit) is not valid: \(detail); nothing was written (fix it on ghp/state, or revert the commit that broke it)"
     case .corruptConfig(let commit, let detail):

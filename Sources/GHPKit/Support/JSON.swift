@@ -192,6 +192,8 @@ private struct JSONParser {
       let key = try string()
       skipSpace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+      // A key given twice could mean either value: refused, never resolved silently.
+      guard fields[key] == nil else { throw fail("the key \"\(key)\" appears twice") }
       index += 1
       fields[key] = try value(depth: depth + 1)
       skipSpace()

@@ -72,3 +72,21 @@ private func validateRefComponent(_ text: String, refuse: (String) -> GHPError) 
   if text.hasSuffix(".lock") { throw refuse("it ends with '.lock'") }
   if text.hasSuffix(".") { throw refuse("it ends with '.'") }
 }
+
+/// How much text each field takes: enough for any honest use, bounded so that one careless agent
+/// cannot bloat every later commit and document (the state is read by every command).
+public enum TextLimit {
+  public static let title = 300
+  public static let action = 1_000
+  public static let note = 16 * 1024
+  public static let question = 8 * 1024
+  public static let long = 64 * 1024
+  public static let plan = 1024 * 1024
+
+  /// Fails when `text` is longer than `limit` bytes, saying how long it is and what to do.
+  public static func check(_ text: String?, _ what: String, _ limit: Int) throws(GHPError) {
+    guard let text, text.utf8.count > limit else { return }
+    throw .invalidValue(
+      what, "it is \(text.utf8.count) bytes, more than the \(limit) ghp takes; shorten it (a long text belongs in a file in the repository, named here)")
+  }
+}

@@ -36,7 +36,7 @@ public enum RFC3339 {
       }
       return value
     }
-    guard let year = number(0, 4), b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
+    guard let year = number(0, 4), year >= 1970, b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
       [84, 116, 32].contains(b[10]), let hour = number(11, 2), b[13] == 58, let minute = number(14, 2),
       b[16] == 58, let second = number(17, 2),
       (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
@@ -53,7 +53,8 @@ public enum RFC3339 {
     if b[index] == 90 || b[index] == 122 {
       index += 1
     } else if b[index] == 43 || b[index] == 45 {
-      guard let oh = number(index + 1, 2), b.count > index + 3, b[index + 3] == 58, let om = number(index + 4, 2)
+      guard let oh = number(index + 1, 2), b.count > index + 3, b[index + 3] == 58, let om = number(index + 4, 2),
+        oh < 24, om < 60
       else { return nil }
       offset = (oh * 3600 + om * 60) * (b[index] == 45 ? -1 : 1)
       index += 6
@@ -74,15 +75,28 @@ public enum RFC3339 {
 
 /// Parses durations as written in the config and on the command line: `600`, `90s`, `10m`, `2h`, `1d`.
 public enum Duration {
+  /// The longest duration ghp takes (100 years): anything longer is refused rather than let
+  /// arithmetic on times overflow.
+  public static let maximum: Int64 = 100 * 366 * 86_400
+
   public static func seconds(_ text: String) -> Int64? {
     let trimmed = text.trimmingSpaces
     guard let last = trimmed.last else { return nil }
     let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-    if let unit = units[last] {
-      guard let value = Int64(trimmed.dropLast()), value >= 0 else { return nil }
-      return value * unit
+    var value: Int64
+    var unit: Int64 = 1
+    if let found = units[last] {
+      guard let number = Int64(trimmed.dropLast()) else { return nil }
+      value = number
+      unit = found
+    } else {
+      guard let number = Int64(trimmed) else { return nil }
+      value = number
     }
-    guard let value = Int64(trimmed), value >= 0 else { return nil }
+    guard value >= 0 else { return nil }
+    let (product, overflow) = value.multipliedReportingOverflow(by: unit)
+    guard !overflow, product <= maximum else { return nil }
+    value = product
     return value
   }
 

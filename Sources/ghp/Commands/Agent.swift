@@ -64,7 +64,7 @@ extension GHP {
               [
                 $0.name, $0.record.role.rawValue, $0.record.branch ?? "-", $0.ahead.map(String.init) ?? "-",
                 $0.behind.map(String.init) ?? "-", $0.claims.isEmpty ? "-" : $0.claims.map { "#\($0)" }.joined(separator: ","),
-                Duration.describe($0.age) + " ago", $0.worktree ?? "-",
+                Duration.describe($0.age) + " ago", ($0.worktree ?? "-") + ($0.problem.map { " (BROKEN: \($0); run `ghp agent add` again)" } ?? ""),
               ]
             }))
       }
