@@ -6,6 +6,8 @@
 #include <git2/sys/odb_backend.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 /* git_libgit2_opts is variadic, which Swift cannot call: one small wrapper per
    option ghp sets. */
@@ -41,13 +43,52 @@ static inline int ghp_mempack_flush(git_repository *repo, git_odb_backend *mempa
    error rather than an endless retry.
 
    A server's rejection of a pushed ref arrives only through push_update_reference, never as a
-   failed git_remote_push: it is recorded in `rejected` and `message`. */
+   failed git_remote_push: it is recorded in `rejected` and `message`; what the server's hooks
+   printed ("remote: ...") arrives through sideband_progress and is kept in `server_said`.
+
+   `deadline` (CLOCK_MONOTONIC seconds, 0 for none) bounds a transfer: every progress callback
+   past it aborts the call, so a server that answers too slowly ends in an error, not a wait. */
 typedef struct {
   int ssh_tried;
   int userpass_tried;
   int rejected;
+  int timed_out;
+  double deadline;
   char message[512];
+  char server_said[1024];
 } ghp_network_state;
+
+static inline int ghp_past_deadline(ghp_network_state *state) {
+  struct timespec now;
+  if (state->deadline <= 0) return 0;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if ((double)now.tv_sec + (double)now.tv_nsec / 1e9 < state->deadline) return 0;
+  state->timed_out = 1;
+  git_error_set_str(GIT_ERROR_NET, "the server did not finish in time");
+  return -1;
+}
+
+static inline int ghp_sideband(const char *text, int length, void *payload) {
+  ghp_network_state *state = (ghp_network_state *)payload;
+  size_t used = strlen(state->server_said);
+  size_t room = sizeof(state->server_said) - used - 1;
+  if (length > 0 && room > 0) {
+    size_t take = (size_t)length < room ? (size_t)length : room;
+    memcpy(state->server_said + used, text, take);
+    state->server_said[used + take] = 0;
+  }
+  return ghp_past_deadline(state);
+}
+
+static inline int ghp_transfer_progress(const git_indexer_progress *stats, void *payload) {
+  (void)stats;
+  return ghp_past_deadline((ghp_network_state *)payload);
+}
+
+static inline int ghp_push_progress(unsigned int current, unsigned int total, size_t bytes, void *payload) {
+  (void)current; (void)total; (void)bytes;
+  return ghp_past_deadline((ghp_network_state *)payload);
+}
 
 static inline int ghp_credentials(git_credential **out, const char *url, const char *username_from_url,
                                   unsigned int allowed_types, void *payload) {
@@ -91,6 +132,8 @@ static inline int ghp_fetch(git_repository *repo, const char *url, const char *r
   if (error) return error;
   git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
   options.callbacks.credentials = ghp_credentials;
+  options.callbacks.sideband_progress = ghp_sideband;
+  options.callbacks.transfer_progress = ghp_transfer_progress;
   options.callbacks.payload = state;
   options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
   options.update_fetchhead = 0;
@@ -110,6 +153,8 @@ static inline int ghp_push(git_repository *repo, const char *url, const char *re
   git_push_options_init(&options, GIT_PUSH_OPTIONS_VERSION);
   options.callbacks.credentials = ghp_credentials;
   options.callbacks.push_update_reference = ghp_push_update_reference;
+  options.callbacks.sideband_progress = ghp_sideband;
+  options.callbacks.push_transfer_progress = ghp_push_progress;
   options.callbacks.payload = state;
   error = git_remote_push(remote, &refspecs, &options);
   git_remote_free(remote);

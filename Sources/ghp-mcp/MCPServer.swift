@@ -29,6 +29,7 @@ struct MCPServe: AsyncParsableCommand {
       let path = directory
       let agent = self.agent
       let environment = ProcessInfo.processInfo.environment
+      NetworkDeadline.configure(environment)
       // Fail before speaking the protocol when there is no repository (stdout belongs to MCP).
       let opened = try Workspace(path: path, agent: agent, environment: environment)
       let watcher = try StateWatcher(repository: opened.repository)

@@ -6,6 +6,8 @@ import GHPKit
 #endif
 
 // Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules.
+NetworkDeadline.configure(Output.environment)
+NetworkDeadline.exitWhenSilent = true
 do {
   var command = try GHP.parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
   try command.run()

@@ -72,6 +72,8 @@ public enum ProcessRunner {
   public final class Running: @unchecked Sendable {
     public let pid: Int32
     let folder: String
+    /// Where the running process's standard output goes, to read while it runs.
+    public var stdoutPath: String { folder + "/out" }
 
     init(pid: Int32, folder: String) {
       self.pid = pid

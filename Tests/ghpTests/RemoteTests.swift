@@ -126,6 +126,7 @@ final class Network {
     let told = try network.ghp(["agent-heartbeat"], in: b, agent: "bob")
     #expect(told.status == 3)
     #expect(told.stderr.contains("#10"))
+    #expect(told.stderr.contains("released by alice"), "the notice names the winner: \(told.stderr)")
     let status = try JSON.parse(try network.ghp(["agent-status", "--json"], in: a, agent: "alice").stdout)
     #expect(status["agents"]?["alice"]?["lastAction"] == .string("alice step 48"))
   }
@@ -186,5 +187,50 @@ final class Network {
     let missing = try repo.ghp(["remote", "set", "nowhere"], agent: "lead")
     #expect(missing.stderr.contains("no git remote named nowhere"))
     #expect(try JSON.parse(try repo.ghp(["agent-status", "--json"]).stdout)["agents"] != nil)
+  }
+
+  @Test func aServersRefusalIsReportedAtOnceInItsOwnWords() throws {
+    let network = try Network(issues: 2, remoteMode: true)
+    let a = try network.clone()
+    let server = network.daemon.base.appendingPathComponent("project.git").path
+    let counter = server + "/refusals"
+    let hook = """
+      #!/bin/sh
+      echo x >> '\(counter)'
+      echo "policy says no: claims are frozen today" >&2
+      exit 1
+
+      """
+    try hook.write(toFile: server + "/hooks/pre-receive", atomically: true, encoding: .utf8)
+    chmod(server + "/hooks/pre-receive", 0o755)
+    let refused = try network.ghp(["claim", "1"], in: a, agent: "w1")
+    #expect(refused.status == 3, "\(refused.stderr)")
+    #expect(refused.stderr.contains("origin refused the push") && refused.stderr.contains("policy says no"), "\(refused.stderr)")
+    #expect(try String(contentsOfFile: counter, encoding: .utf8).split(separator: "\n").count == 1, "tried once, not retried")
+  }
+
+  @Test func aServerThatNeverAnswersEndsInOneLine() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    // A listener that accepts connections and never says a word.
+    let silent = try ProcessRunner.start(
+      "/usr/bin/env",
+      ["python3", "-c", "import socket,time,sys\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8)\nprint(s.getsockname()[1], flush=True)\nc=[]\nwhile True: c.append(s.accept())"],
+      in: repo.path)
+    defer {
+      kill(silent.pid, SIGKILL)
+      _ = silent.wait()
+    }
+    var port = ""
+    for _ in 0..<100 where port.isEmpty {
+      usleep(50_000)
+      port = (try? String(contentsOfFile: silent.stdoutPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+    #expect(!port.isEmpty)
+    try repo.git("remote", "add", "origin", "git://127.0.0.1:\(port)/project.git")
+    let result = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_NETWORK_TIMEOUT": "1"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("did not answer within 1 s"), "\(result.stderr)")
+    #expect(result.stderr.split(separator: "\n").count == 1)
   }
 }

@@ -8,34 +8,48 @@ extension Repository {
     configString("remote.\(name).url").flatMap { $0.isEmpty ? nil : $0 }
   }
 
-  /// Fetches one refspec (`+refs/heads/x:refs/ghp/incoming/1`) from the remote's URL.
-  public func fetch(remote: String, refspec: String) throws(GitError) {
+  /// Fetches one refspec (`+refs/heads/x:refs/ghp/incoming/1`) from the remote's URL, within
+  /// `seconds` (see `NetworkDeadline`).
+  public func fetch(remote: String, refspec: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) {
     guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
     var state = ghp_network_state()
-    try check(ghp_fetch(pointer, url, refspec, &state))
+    let guardian = NetworkDeadline(what: "fetching ghp/state from \(remote) (\(url))", seconds: seconds)
+    state.deadline = guardian.deadline
+    defer { guardian.finish() }
+    let code = ghp_fetch(pointer, url, refspec, &state)
+    if state.timed_out != 0 { throw guardian.timeoutError() }
+    try check(code)
   }
 
-  /// The outcome of a push: accepted, or rejected by the server with its reason.
+  /// The outcome of a push: accepted; rejected because the remote moved (a lost race: fetch and
+  /// try again); or refused by the server (a hook, a permission), with what the server said.
   public enum PushOutcome: Equatable, Sendable {
     case accepted
     case rejected(String)
+    case refused(String)
   }
 
-  /// Pushes one refspec without force. A server's refusal (not a fast-forward, a hook) comes back as
-  /// `.rejected`; a transport failure throws.
-  public func push(remote: String, refspec: String) throws(GitError) -> PushOutcome {
+  /// Pushes one refspec without force, within `seconds`. A server's refusal comes back as
+  /// `.rejected` or `.refused`; a transport failure throws.
+  public func push(remote: String, refspec: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) -> PushOutcome {
     guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
     var state = ghp_network_state()
+    let guardian = NetworkDeadline(what: "pushing ghp/state to \(remote) (\(url))", seconds: seconds)
+    state.deadline = guardian.deadline
+    defer { guardian.finish() }
     let code = ghp_push(pointer, url, refspec, &state)
+    if state.timed_out != 0 { throw guardian.timeoutError() }
     // libgit2 refuses on its own, before sending, when the remote ref points at a commit we do not
     // have: the remote moved since our fetch. That is a lost race like a server's rejection.
     if code == GIT_ENONFASTFORWARD.rawValue { return .rejected("the remote moved since the last fetch") }
     try check(code)
     guard state.rejected != 0 else { return .accepted }
-    let message = withUnsafeBytes(of: state.message) { raw in
-      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-    }
-    return .rejected(message)
+    let status = withUnsafeBytes(of: state.message) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+    let said = withUnsafeBytes(of: state.server_said) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+    let race = ["non-fast-forward", "fetch first", "stale info", "failed to lock", "cannot lock", "failed to update ref"]
+    if race.contains(where: { status.contains($0) }) { return .rejected(status) }
+    let lines = said.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+    return .refused(status + (lines.isEmpty ? "" : "; the server said: " + lines.joined(separator: " / ")))
   }
 
   /// Moves (or creates, or deletes with nil) a reference without a compare: for ghp's own

@@ -102,32 +102,45 @@ extension Ledger {
   }
 
   /// Pushes `commit` as the remote's `ghp/state`, without force.
-  func pushState(_ commit: ObjectID, remote: String) throws(GHPError) -> Repository.PushOutcome {
-    // One ref per push: writers on one machine push concurrently (the writer lock is not held
-    // across the network), and a shared name would let one push another's commit.
-    let outgoing = "refs/ghp/outgoing/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    do {
-      try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
-      defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
-      var attempt = 0
-      var pushed: Repository.PushOutcome?
-      while pushed == nil {
-        do {
-          pushed = try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
-        } catch where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
-          attempt += 1  // another writer's scratch ref vanished while libgit2 listed refs
-          usleep(UInt32.random(in: 1_000...20_000))
-        }
-      }
-      let outcome = pushed!
-      if outcome == .accepted {
-        try? repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
-      }
-      return outcome
-    } catch {
+  /// A push that landed, or lost a race (the remote moved: fetch and try again).
+  enum PushResult { case accepted, rejected }
+
+  /// Pushes `commit` as the remote's `ghp/state`, without force. A server that refuses it for any
+  /// other reason than a lost race (a hook, a permission) is reported at once with its own words.
+  func pushState(_ commit: ObjectID, remote: String) throws(GHPError) -> PushResult {
+    let outcome: Repository.PushOutcome
+    do { outcome = try pushObject(commit, remote: remote) } catch {
       throw .io("cannot push ghp/state to \(remote): \(error.message); run `ghp sync` once the server is reachable")
     }
+    switch outcome {
+    case .accepted:
+      try? repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
+      return .accepted
+    case .rejected:
+      return .rejected
+    case .refused(let why):
+      throw .refused("\(remote) refused the push of ghp/state: \(why); nothing was changed here")
+    }
   }
+
+  /// One push of `commit` through a scratch ref of this process's own: writers on one machine push
+  /// concurrently (the writer lock is not held across the network), and a shared name would let one
+  /// push another's commit.
+  private func pushObject(_ commit: ObjectID, remote: String) throws(GitError) -> Repository.PushOutcome {
+    let outgoing = "refs/ghp/outgoing/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
+    defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
+    var attempt = 0
+    while true {
+      do {
+        return try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
+      } catch where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
+        attempt += 1  // another writer's scratch ref vanished while libgit2 listed refs
+        usleep(UInt32.random(in: 1_000...20_000))
+      }
+    }
+  }
+
 
   /// Moves local `ghp/state` from `expected` to `target` (both may be nil/new), under the writer
   /// lock (the only part of a remote change that holds it). When another local writer moved it
@@ -168,8 +181,10 @@ extension Ledger {
   /// Exponential backoff with full jitter (up to 1.6 s), so that many machines racing for the
   /// same ref spread out instead of colliding in step.
   static func backoff(_ attempt: Int) {
-    let ceiling = min(1_600_000, 25_000 << min(attempt, 6))
-    usleep(UInt32.random(in: 5_000...UInt32(ceiling)))
+    // A low ceiling keeps it fair: a clone that lost many times in a row waits no longer than a
+    // newcomer may, so no clone is starved for seconds while others land.
+    let ceiling = min(250_000, 20_000 << min(attempt, 4))
+    usleep(UInt32.random(in: 2_000...UInt32(ceiling)))
   }
 
   /// One change in remote mode: fetch, apply to the remote tip, commit, push without force; on

@@ -141,8 +141,9 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
       if issue.status == .claimed && issue.assignee == notice.agent {
         throw .refused("\(notice.agent) holds #\(issue.id); it lost no claim on it")
       }
+      // Named after who holds it now (the winner of the race), not after whoever synced.
       agents.agents[notice.agent]?.lostClaims.append(
-        LostClaim(issue: issue.id, epoch: 0, by: actor, at: clock.now, reason: notice.reason))
+        LostClaim(issue: issue.id, epoch: 0, by: issue.assignee ?? actor, at: clock.now, reason: notice.reason))
     }
     var change = Change(
       message: CommitMessage(

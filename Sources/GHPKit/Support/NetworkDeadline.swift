@@ -1,0 +1,66 @@
+import Dispatch
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A bound on one network step (a fetch or a push of `ghp/state`): `GHP_NETWORK_TIMEOUT` seconds,
+/// default 60. A transfer that goes on past it is aborted through libgit2's progress callbacks.
+/// A server that accepts the connection and then says nothing gives libgit2 no callback at all, so
+/// a command-line process (`exitWhenSilent`) also watches from a second thread and, past the bound
+/// and a grace period, says so in one line and exits: no lock is held across the network, and
+/// nothing local has changed at that point.
+public final class NetworkDeadline: @unchecked Sendable {
+  /// The bound for this process, from `GHP_NETWORK_TIMEOUT`.
+  nonisolated(unsafe) public static var seconds: Double = 60
+  /// Set by the `ghp` executable: a silent server ends the process with a clear line.
+  nonisolated(unsafe) public static var exitWhenSilent = false
+
+  /// Reads `GHP_NETWORK_TIMEOUT` (seconds, 1 to 86,400).
+  public static func configure(_ environment: [String: String]) {
+    if let text = environment["GHP_NETWORK_TIMEOUT"], let value = Double(text), value.isFinite {
+      seconds = min(max(value, 0.5), 86_400)
+    }
+  }
+
+  let what: String
+  let seconds: Double
+  /// CLOCK_MONOTONIC seconds when the step must be over.
+  let deadline: Double
+  private let lock = NSLockLike()
+  private var done = false
+
+  init(what: String, seconds: Double) {
+    self.what = what
+    self.seconds = seconds
+    deadline = ProcessIdentity.monotonic() + seconds
+    guard Self.exitWhenSilent else { return }
+    let message = "ghp: \(what): the server did not answer within \(Int(seconds.rounded(.up))) s; nothing was changed here (check the server, or set GHP_NETWORK_TIMEOUT)\n"
+    DispatchQueue.global().asyncAfter(deadline: .now() + seconds + 2) { [self] in
+      let silent = lock.withLock { !done }
+      guard silent else { return }
+      _ = message.withCString { write(2, $0, strlen($0)) }
+      _exit(1)
+    }
+  }
+
+  func finish() { lock.withLock { done = true } }
+
+  func timeoutError() -> GitError {
+    GitError(code: -1, errorClass: 0, message: "\(what): the server did not finish within \(Int(seconds.rounded(.up))) s (GHP_NETWORK_TIMEOUT)")
+  }
+}
+
+/// A mutex without Foundation (GHPKit keeps Foundation off the start-up path where it can).
+final class NSLockLike: @unchecked Sendable {
+  private var mutex = pthread_mutex_t()
+  init() { pthread_mutex_init(&mutex, nil) }
+  deinit { pthread_mutex_destroy(&mutex) }
+  func withLock<T>(_ body: () -> T) -> T {
+    pthread_mutex_lock(&mutex)
+    defer { pthread_mutex_unlock(&mutex) }
+    return body()
+  }
+}
