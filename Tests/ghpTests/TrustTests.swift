@@ -207,3 +207,53 @@ import Testing
     #expect(byLead.status == 0, "\(byLead.stderr)")
   }
 }
+
+@Suite struct SignatureTests {
+  @Test func everyStateCommitIsSignedAndPlainGitSaysBySomeone() throws {
+    let team = try Team(agents: ["w1"])
+    #expect(try team.ghp("w1", "agent-heartbeat", "--action", "signed work").status == 0)
+    let log = try team.repo.git("log", "--show-signature", "--format=%an", "-3", "ghp/state")
+    #expect(log.contains("Good \"git\" signature for w1@ghp"), "\(log)")
+    #expect(log.contains("Good \"git\" signature for lead@ghp"), "\(log)")
+    #expect(!log.contains("No signature") && !log.contains("BAD"))
+    let check = try ProcessRunner.run("/usr/bin/git", ["verify-commit", "ghp/state"], in: team.repo.path)
+    #expect(check.status == 0, "\(check.stderr)")
+  }
+
+  @Test func aRequiredSignatureThatIsMissingOrSomeoneElsesIsFound() throws {
+    let team = try Team(agents: ["w1", "w2"])
+    #expect(try team.repo.ghp(["config", "set", "signing.required", "true"], agent: "lead").status == 0)
+    #expect(try team.repo.ghp(["verify"]).status == 0)
+    let keys = team.repo.path + "/.git/ghp/keys"
+    // w1 signs with w2's key.
+    try FileManager.default.moveItem(atPath: keys + "/w1", toPath: keys + "/w1.own")
+    try FileManager.default.copyItem(atPath: keys + "/w2", toPath: keys + "/w1")
+    #expect(try team.ghp("w1", "agent-heartbeat").status == 0)
+    let wrongKey = try team.repo.git("rev-parse", "ghp/state")
+    // w1 has no key at all.
+    try FileManager.default.removeItem(atPath: keys + "/w1")
+    #expect(try team.ghp("w1", "agent-heartbeat").status == 0)
+    let unsigned = try team.repo.git("rev-parse", "ghp/state")
+    let report = try team.repo.ghp(["verify", "--json"])
+    #expect(report.status == 1)
+    let findings = try report.json()["findings"]?.arrayValue ?? []
+    func problem(_ commit: String) -> String { findings.first { $0["commit"] == .string(commit) }?["problem"]?.stringValue ?? "" }
+    #expect(problem(wrongKey).contains("not by w1's registered key"), "\(findings)")
+    #expect(problem(unsigned).contains("not signed"), "\(findings)")
+    #expect(findings.count == 2)
+  }
+
+  @Test func anAgentsOwnKeyCanBeGiven() throws {
+    let team = try Team(agents: [])
+    let keyFile = team.repo.root.deletingLastPathComponent().appendingPathComponent("w9-key").path
+    #expect(try ProcessRunner.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "w9", "-f", keyFile], in: team.repo.path).status == 0)
+    let added = try team.repo.ghp(["agent", "add", "w9", "--key", keyFile, "--json"], agent: "lead")
+    #expect(added.status == 0, "\(added.stderr)")
+    let published = try String(contentsOfFile: keyFile + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+    #expect(try added.json()["signingKey"]?.stringValue?.hasPrefix(published) == true)
+    let encrypted = team.repo.root.deletingLastPathComponent().appendingPathComponent("locked-key").path
+    #expect(try ProcessRunner.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", encrypted], in: team.repo.path).status == 0)
+    let refused = try team.repo.ghp(["agent", "add", "w8", "--key", encrypted], agent: "lead")
+    #expect(refused.status == 1 && refused.stderr.contains("encrypted"), "\(refused.stderr)")
+  }
+}

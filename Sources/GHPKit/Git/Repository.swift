@@ -224,6 +224,53 @@ public final class Repository {
     return ObjectID(oid)
   }
 
+  /// Writes a commit signed in its `gpgsig` header: `sign` gets the commit's bytes and returns the
+  /// armored signature (no reference is moved).
+  public func writeSignedCommit(
+    tree: ObjectID, parents: [ObjectID], author: Signature, message: String,
+    sign: ([UInt8]) throws(GHPError) -> String
+  ) throws(GHPError) -> ObjectID {
+    do {
+      let treeObject = try self.tree(tree)
+      var parentCommits: [Commit] = []
+      for id in parents { parentCommits.append(try commit(id)) }
+      var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
+      let signature = try author.make()
+      defer { git_signature_free(signature) }
+      var buffer = git_buf()
+      defer { git_buf_dispose(&buffer) }
+      try check(
+        git_commit_create_buffer(
+          &buffer, pointer, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count, &parentPointers))
+      let content = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.ptr!).assumingMemoryBound(to: UInt8.self), count: buffer.size))
+      let armored = try sign(content)
+      var oid = git_oid()
+      try check(git_commit_create_with_signature(&oid, pointer, buffer.ptr, armored, "gpgsig"))
+      return ObjectID(oid)
+    } catch let error as GitError {
+      throw .git(error)
+    } catch {
+      throw error as! GHPError
+    }
+  }
+
+  /// A commit's `gpgsig` signature and the bytes it signs, or nil when it is not signed.
+  public func commitSignature(_ id: ObjectID) throws(GitError) -> (signature: String, payload: [UInt8])? {
+    var signature = git_buf()
+    var payload = git_buf()
+    defer {
+      git_buf_dispose(&signature)
+      git_buf_dispose(&payload)
+    }
+    var raw = id.raw
+    let code = git_commit_extract_signature(&signature, &payload, pointer, &raw, "gpgsig")
+    if code == GIT_ENOTFOUND.rawValue { return nil }
+    try check(code)
+    let text = String(cString: signature.ptr)
+    let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(payload.ptr!).assumingMemoryBound(to: UInt8.self), count: payload.size))
+    return (text, bytes)
+  }
+
   /// Runs `body` on a second handle of this repository whose new objects are kept in memory, then
   /// writes them all as one pack. For large changes (an import of thousands of issues) this is one
   /// fsynced pack instead of thousands of fsynced loose objects.

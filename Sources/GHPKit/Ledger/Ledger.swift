@@ -116,27 +116,55 @@ public final class Ledger {
     -> ObjectID
   {
     try change.message.operation.requireNoNUL()
-    do { return try writeObjects(change, onto: state, actor: actor, clock: clock) } catch { throw .git(error) }
+    return try writeObjects(change, onto: state, actor: actor, clock: clock)
   }
 
   private func writeObjects(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock)
-    throws(GitError) -> ObjectID
+    throws(GHPError) -> ObjectID
   {
+    // Signed with the agent's key when this machine holds one (see `SigningKeys`).
+    let key = try signingKey(for: actor)
     guard change.writes.count < Self.packThreshold else {
-      return try repository.writingOnePack { (packed) throws(GitError) in
-        try Self.write(change, onto: state, actor: actor, clock: clock, in: packed)
+      do {
+        return try repository.writingOnePack { (packed) throws(GitError) in
+          do throws(GHPError) {
+            return try Self.write(change, onto: state, actor: actor, clock: clock, key: key, in: packed)
+          } catch {
+            if case .git(let inner) = error { throw inner }
+            throw GitError(code: -1, errorClass: 0, message: error.description)
+          }
+        }
+      } catch {
+        throw GHPError.git(error)
       }
     }
-    return try Self.write(change, onto: state, actor: actor, clock: clock, in: repository)
+    return try Self.write(change, onto: state, actor: actor, clock: clock, key: key, in: repository)
+  }
+
+  private var keys: [String: SigningKey?] = [:]
+
+  /// The agent's private key on this machine (read once per ledger), or nil.
+  func signingKey(for agent: String) throws(GHPError) -> SigningKey? {
+    if let known = keys[agent] { return known }
+    let key = try SigningKeys.load(repository, agent: agent)
+    keys[agent] = .some(key)
+    return key
   }
 
   private static func write(
-    _ change: Change, onto state: StateSnapshot, actor: String, clock: Clock, in repository: Repository
-  ) throws(GitError) -> ObjectID {
-    let tree = try Self.tree(of: change, onto: state.treeID, in: repository)
+    _ change: Change, onto state: StateSnapshot, actor: String, clock: Clock, key: SigningKey?, in repository: Repository
+  ) throws(GHPError) -> ObjectID {
+    let tree: ObjectID
+    do { tree = try Self.tree(of: change, onto: state.treeID, in: repository) } catch { throw .git(error) }
     let signature = Signature(name: actor, email: "\(actor)@ghp", time: clock.now)
-    return try repository.writeCommit(
-      tree: tree, parents: state.commit.map { [$0] } ?? [], author: signature, message: change.message.text)
+    let parents = state.commit.map { [$0] } ?? []
+    if let key {
+      return try repository.writeSignedCommit(
+        tree: tree, parents: parents, author: signature, message: change.message.text, sign: { (bytes) throws(GHPError) in try key.sign(bytes) })
+    }
+    do { return try repository.writeCommit(tree: tree, parents: parents, author: signature, message: change.message.text) } catch {
+      throw .git(error)
+    }
   }
 
   /// The tree `change` makes of `baseline` (its blobs and trees written into `repository`).

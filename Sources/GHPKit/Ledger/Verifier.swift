@@ -91,6 +91,7 @@ public final class Verifier {
       if error.isRefusal { return "\(author) may not do this: \(error.description)" }
       return "its operation fails when re-executed: \(error.description)"
     }
+    if let problem = try signatureProblem(commit, author: author, before: state) { return problem }
     let expected: ObjectID?
     do {
       if let change {
@@ -113,6 +114,29 @@ public final class Verifier {
       }
       let named = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", …" : "")
       return "its tree is not what its operation (\(message.op)) makes: \(named.isEmpty ? "the documents" : named) differ"
+    }
+    return nil
+  }
+}
+
+extension Verifier {
+  /// Why `commit`'s signature does not prove its author, or nil: a signature must be by the key
+  /// registered for the author (in the state before it; for `init`, the one it registers), and
+  /// `[signing] required` makes an unsigned commit a finding.
+  func signatureProblem(_ commit: Commit, author: String, before: StateSnapshot) throws(GHPError) -> String? {
+    let signed: (signature: String, payload: [UInt8])?
+    do { signed = try repository.commitSignature(commit.id) } catch { throw .git(error) }
+    let rules = before.exists ? before : try StateSnapshot(repository: repository, commit: commit.id)
+    let registered = try rules.agents().agents[author]?.signingKey
+    guard let signed else {
+      return try rules.config().signingRequired
+        ? "it is not signed, and the policy requires signed state commits ([signing] required)" : nil
+    }
+    guard let line = registered, let key = SSHSignature.publicKey(line) else {
+      return "it is signed, but \(author) has no registered signing key"
+    }
+    guard SSHSignature.verify(signed.signature, payload: signed.payload, publicKey: key) else {
+      return "its signature is not by \(author)'s registered key"
     }
     return nil
   }

@@ -9,16 +9,22 @@
 public struct RegisterAgentOperation: RecordedOperation {
   public var name: String
   public var role: AgentRecord.Role
+  /// The public key its state commits are signed with (`ssh-ed25519 AAAA...`).
+  public var key: String?
 
-  public init(name: String, role: AgentRecord.Role) {
+  public init(name: String, role: AgentRecord.Role, key: String? = nil) {
     self.name = name
     self.role = role
+    self.key = key
   }
 
-  public var record: OperationRecord { OperationRecord("agent-add", ["name": .string(name), "role": .string(role.rawValue)]) }
+  public var record: OperationRecord {
+    OperationRecord("agent-add", ["name": .string(name), "role": .string(role.rawValue), "key": key.map { .string($0) } ?? .null])
+  }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
     name = try arguments.string("name")
+    key = try arguments.optionalString("key")
     let word = try arguments.string("role")
     guard let role = AgentRecord.Role(rawValue: word) else {
       throw .invalidValue("argument 'role' of agent-add", "'\(word)' is not worker or orchestrator")
@@ -30,13 +36,19 @@ public struct RegisterAgentOperation: RecordedOperation {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "add agents")
     try AgentName.validate(name)
+    if let key, SSHSignature.publicKey(key) == nil {
+      throw .invalidValue("key", "'\(key.prefix(40))' is not an ssh-ed25519 public key")
+    }
     var agents = try state.agents()
-    if let existing = agents.agents[name], existing.role == role, existing.branch == "agent/\(name)" {
+    if let existing = agents.agents[name], existing.role == role, existing.branch == "agent/\(name)",
+      key == nil || existing.signingKey == key
+    {
       return (nil, existing)
     }
     var record = agents.agents[name] ?? AgentRecord(status: "idle", lastAction: "Added by \(actor)", timestamp: clock.now)
     record.role = role
     record.branch = "agent/\(name)"
+    if let key { record.signingKey = key }
     agents.agents[name] = record
     var change = Change(
       message: CommitMessage(
@@ -104,7 +116,7 @@ public enum AgentWorktrees {
   /// Registers the agent (one commit), creates `agent/<name>` from `base` and a worktree for it, and
   /// sets the worktree's own `ghp.agent`.
   public static func add(
-    _ workspace: Workspace, name: String, role: AgentRecord.Role, base: String?, path: String?
+    _ workspace: Workspace, name: String, role: AgentRecord.Role, base: String?, path: String?, keyFile: String? = nil
   ) throws(GHPError) -> Added {
     try AgentName.validate(name)
     let state = try workspace.snapshot()
@@ -131,8 +143,13 @@ public enum AgentWorktrees {
     if branchTip == nil && baseTip == nil {
       throw .invalidValue("--base", "there is no branch \(base) to start agent/\(name) from (give --base BRANCH)")
     }
-    // The state first: it checks the caller's authority before anything is made.
-    let landed = try workspace.run(RegisterAgentOperation(name: name, role: role))
+    // The state first: it checks the caller's authority before anything is made. The agent's
+    // signing key is made (or taken from --key) and kept on this machine; its public half is
+    // registered with it.
+    try state.requireOrchestrator(try workspace.actor(), toDo: "add agents")
+    let key = try SigningKeys.obtain(repository, agent: name, file: keyFile)
+    let landed = try workspace.run(RegisterAgentOperation(name: name, role: role, key: key.publicKeyLine))
+    try SigningKeys.installAllowedSigners(repository, state: workspace.snapshot())
     var existing = existingWorktree
     do {
       if branchTip == nil { try repository.createBranch(branch, at: baseTip!) }

@@ -3,17 +3,23 @@ public struct InitOperation: RecordedOperation {
   public var goal: String
   /// The policy file as written (`Config.toml`).
   public var configText: String
+  /// The caller's public signing key, registered with it.
+  public var key: String?
 
-  public init(goal: String, config: Config = Config()) {
+  public init(goal: String, config: Config = Config(), key: String? = nil) {
     self.goal = goal
     configText = config.toml
+    self.key = key
   }
 
-  public var record: OperationRecord { OperationRecord("init", ["goal": .string(goal), "config": .string(configText)]) }
+  public var record: OperationRecord {
+    OperationRecord("init", ["goal": .string(goal), "config": .string(configText), "key": key.map { .string($0) } ?? .null])
+  }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
     goal = try arguments.string("goal")
     configText = try arguments.string("config")
+    key = try arguments.optionalString("key")
   }
 
   public struct Output: Sendable {
@@ -24,9 +30,11 @@ public struct InitOperation: RecordedOperation {
     if let commit = state.commit { throw .alreadyInitialised(commit.short) }
     let goal = goal.trimmingSpaces
     do { _ = try Config(toml: configText) } catch { throw .invalidValue("config", error.detail) }
-    let agents = AgentStatusDocument(agents: [
+    if let key, SSHSignature.publicKey(key) == nil { throw .invalidValue("key", "it is not an ssh-ed25519 public key") }
+    var agents = AgentStatusDocument(agents: [
       actor: AgentRecord(status: "planning", lastAction: "Initialised ghp", timestamp: clock.now, role: .orchestrator)
     ])
+    agents.agents[actor]?.signingKey = key
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): init" + (goal.isEmpty ? "" : " \(goal)"), operation: record, agent: actor))
@@ -57,11 +65,14 @@ public enum InitSession {
     -> Landed<InitOperation.Output>
   {
     let caller = try caller(workspace)
-    let operation = InitOperation(goal: goal, config: config)
+    if let commit = try workspace.snapshot().commit { throw .alreadyInitialised(commit.short) }
+    let key = try SigningKeys.obtain(workspace.repository, agent: caller, file: nil)
+    let operation = InitOperation(goal: goal, config: config, key: key.publicKeyLine)
     let landed = try workspace.ledger.transact(actor: caller, clock: workspace.clock) { (state) throws(GHPError) in
       try operation.apply(to: state, actor: caller, clock: workspace.clock)
     }
     try workspace.recordIdentity(caller)
+    try SigningKeys.installAllowedSigners(workspace.repository, state: workspace.snapshot())
     return landed
   }
 }

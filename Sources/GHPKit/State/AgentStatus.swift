@@ -15,6 +15,8 @@ public struct AgentRecord: Equatable, Sendable {
   public var handoffWaiting: String?
   /// Claims taken from this agent (by `ghp reap`) that it has not been told about yet.
   public var lostClaims: [LostClaim] = []
+  /// The public key its state commits are signed with (`ssh-ed25519 AAAA...`), if it has one.
+  public var signingKey: String?
   /// Fields ghp does not know, kept as they were so that other tools' additions survive.
   public var extra: [String: JSON] = [:]
 
@@ -69,7 +71,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
   public init(agents: [String: AgentRecord] = [:]) { self.agents = agents }
 
   static let known: Set<String> = [
-    "issue", "status", "lastAction", "timestamp", "branch", "role", "handoffWaiting", "lostClaims",
+    "issue", "status", "lastAction", "timestamp", "branch", "role", "handoffWaiting", "lostClaims", "signingKey",
   ]
 
   public init(json: JSON) throws(DocumentError) {
@@ -89,6 +91,12 @@ public struct AgentStatusDocument: Equatable, Sendable {
         role: fields["role"]?.stringValue.flatMap(AgentRecord.Role.init(rawValue:)) ?? .worker)
       record.handoffWaiting = try IssueReference.read(fields["handoffWaiting"], what: "agent '\(name)' \"handoffWaiting\"")
       record.lostClaims = fields["lostClaims"]?.arrayValue?.compactMap(LostClaim.init(json:)) ?? []
+      if let key = fields["signingKey"], !key.isNull {
+        guard let line = key.stringValue, SSHSignature.publicKey(line) != nil else {
+          throw DocumentError("agent '\(name)' \"signingKey\" is not an ssh-ed25519 public key")
+        }
+        record.signingKey = line
+      }
       record.extra = fields.filter { !Self.known.contains($0.key) }
       self.agents[name] = record
     }
@@ -106,6 +114,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
       if let branch = record.branch { fields["branch"] = .string(branch) }
       if let handoff = record.handoffWaiting { fields["handoffWaiting"] = IssueReference.write(handoff) }
       if !record.lostClaims.isEmpty { fields["lostClaims"] = .array(record.lostClaims.map(\.json)) }
+      if let key = record.signingKey { fields["signingKey"] = .string(key) }
       agents[name] = .object(fields)
     }
     return .object(["agents": .object(agents)])

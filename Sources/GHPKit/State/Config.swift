@@ -25,6 +25,10 @@ public struct Config: Equatable, Sendable {
   /// The environment variables a server's `pre-receive` reads the pusher from, first found wins.
   public var pusherVariables = ["GHP_PUSHER", "GL_USERNAME", "GITEA_PUSHER_NAME", "GL_USER"]
 
+  /// Whether every state commit must carry a valid SSH signature by its author's registered key
+  /// (`[signing] required`), checked by `ghp verify`, remote mode, `sync` and `pre-receive`.
+  public var signingRequired = false
+
   /// The agents `pusher` may push as.
   public func agents(ofPusher pusher: String) -> [String] { pushers[pusher] ?? [pusher] }
 
@@ -84,6 +88,10 @@ public struct Config: Equatable, Sendable {
         guard (try? AgentName.validate(agent)) != nil else { throw DocumentError("'\(key)' names '\(agent)', which is not an agent name") }
       }
     }
+    if let value = values["signing.required"] {
+      guard case .boolean(let flag) = value else { throw DocumentError("'signing.required' must be true or false") }
+      signingRequired = flag
+    }
     if let value = values["server.pusherVariable"] {
       switch value {
       case .string(let one): pusherVariables = [one]
@@ -122,6 +130,11 @@ public struct Config: Equatable, Sendable {
       globs = \(list(sharedGlobs))
       # Whether orchestrators need approvals too.
       appliesToOrchestrators = \(sharedAppliesToOrchestrators)
+
+      [signing]
+      # Whether every state commit must be signed by its author's registered key (`ghp verify`,
+      # sync, remote mode and a server's pre-receive refuse one that is not).
+      required = \(signingRequired)
 
       """
   }

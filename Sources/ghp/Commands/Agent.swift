@@ -31,13 +31,17 @@ extension GHP {
       @Option(help: "Where to make the worktree.")
       var path: String?
 
+      @Option(help: ArgumentHelp(
+        "The agent's signing key: an unencrypted OpenSSH ed25519 private key (default: one made here).", valueName: "file"))
+      var key: String?
+
       func run() throws {
-        let added = try AgentWorktrees.add(global.workspace(), name: name, role: role, base: base, path: path)
+        let added = try AgentWorktrees.add(global.workspace(), name: name, role: role, base: base, path: path, keyFile: key)
         if global.json {
           Output.json(
             .object([
               "name": .string(name), "role": .string(added.record.role.rawValue), "branch": .string(added.branch),
-              "worktree": .string(added.path),
+              "worktree": .string(added.path), "signingKey": added.record.signingKey.map { .string($0) } ?? .null,
             ]))
         } else {
           Output.line("Added \(name) (\(added.record.role.rawValue)) on \(added.branch) in \(added.path).")
