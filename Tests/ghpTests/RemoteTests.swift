@@ -233,4 +233,36 @@ final class Network {
     #expect(result.stderr.contains("did not answer within 1 s"), "\(result.stderr)")
     #expect(result.stderr.split(separator: "\n").count == 1)
   }
+
+  /// The https credential path, over a smart-HTTP server on loopback (`git http-backend` behind
+  /// basic authentication): the right token works, a wrong one is one clear line.
+  @Test func aSmartHTTPServerWithBasicAuthTakesTheTokenAndRefusesAWrongOne() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    let root = repo.root.deletingLastPathComponent().appendingPathComponent("http-root").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    try repo.git("init", "-q", "--bare", root + "/project.git")
+    try repo.git(["-C", root + "/project.git", "config", "http.receivepack", "true"])
+    let script = TemplateTests.root.appendingPathComponent("Tests/Fixtures/git-http.py").path
+    let server = try ProcessRunner.start("/usr/bin/env", ["python3", script, root, "ci-bot", "s3cret"], in: root)
+    defer {
+      kill(server.pid, SIGKILL)
+      _ = server.wait()
+    }
+    var port = ""
+    for _ in 0..<100 where port.isEmpty {
+      usleep(50_000)
+      port = (try? String(contentsOfFile: server.stdoutPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+    try #require(!port.isEmpty, "the http server did not start")
+    try repo.git("remote", "add", "origin", "http://127.0.0.1:\(port)/project.git")
+    let wrong = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_GIT_TOKEN": "wrong", "GHP_GIT_USERNAME": "ci-bot"])
+    #expect(wrong.status == 1)
+    #expect(wrong.stderr.contains("authentication failed"), "\(wrong.stderr)")
+    #expect(wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")
+    let right = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_GIT_TOKEN": "s3cret", "GHP_GIT_USERNAME": "ci-bot"])
+    #expect(right.status == 0, "\(right.stderr)")
+    let published = try ProcessRunner.run("/usr/bin/git", ["rev-parse", "ghp/state"], in: root + "/project.git").stdout
+    #expect(published == (try repo.git("rev-parse", "ghp/state")) + "\n")
+  }
 }
