@@ -157,14 +157,14 @@ public final class Repository {
     var out: OpaquePointer?
     var oid = id.raw
     try check(git_commit_lookup(&out, pointer, &oid))
-    return Commit(out!)
+    return Commit(out!, owner: self)
   }
 
   public func tree(_ id: ObjectID) throws(GitError) -> Tree {
     var out: OpaquePointer?
     var oid = id.raw
     try check(git_tree_lookup(&out, pointer, &oid))
-    return Tree(out!)
+    return Tree(out!, owner: self)
   }
 
   /// The id of the empty tree, written if needed.
@@ -388,7 +388,7 @@ public final class Repository {
     for index in 0..<commit.parentCount {
       var out: OpaquePointer?
       try check(git_commit_parent(&out, commit.pointer, UInt32(index)))
-      let parentTree = Commit(out!).treeID
+      let parentTree = Commit(out!, owner: self).treeID
       let changed = Set(try treeDeltas(from: parentTree, to: commit.treeID).map(\.path))
       paths = paths.map { $0.intersection(changed) } ?? changed
     }
@@ -457,10 +457,15 @@ public final class Repository {
   }
 }
 
-/// A commit, owning its handle.
+/// A commit, owning its handle. It keeps its repository alive: libgit2's objects point into the
+/// repository's object cache, so the repository must outlive every object read from it.
 public final class Commit {
   let pointer: OpaquePointer
-  init(_ pointer: OpaquePointer) { self.pointer = pointer }
+  private let owner: Repository
+  init(_ pointer: OpaquePointer, owner: Repository) {
+    self.pointer = pointer
+    self.owner = owner
+  }
   deinit { git_commit_free(pointer) }
 
   public var id: ObjectID { ObjectID(git_commit_id(pointer).pointee) }
@@ -481,10 +486,14 @@ public final class Commit {
   public var parentCount: Int { Int(git_commit_parentcount(pointer)) }
 }
 
-/// A tree, owning its handle.
+/// A tree, owning its handle; like `Commit`, it keeps its repository alive.
 public final class Tree {
   let pointer: OpaquePointer
-  init(_ pointer: OpaquePointer) { self.pointer = pointer }
+  private let owner: Repository
+  init(_ pointer: OpaquePointer, owner: Repository) {
+    self.pointer = pointer
+    self.owner = owner
+  }
   deinit { git_tree_free(pointer) }
 
   public var id: ObjectID { ObjectID(git_tree_id(pointer).pointee) }
