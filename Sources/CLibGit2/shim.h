@@ -15,6 +15,11 @@ static inline int ghp_git_enable_fsync_gitdir(int enabled) {
   return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
 }
 
+/* The certificate authorities https remotes are checked against (a file of PEM certificates). */
+static inline int ghp_git_set_ssl_cert_file(const char *file) {
+  return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
+}
+
 /* Writes every object held by a mempack backend into the repository as one pack (one fsync for the
    pack and one for its index, instead of one per loose object), then empties the backend. The
    writepack's methods are C function pointers, simplest to call from C. */

@@ -1,12 +1,14 @@
 """A smart-HTTP git server for the tests: `git http-backend` behind basic authentication.
 
-Usage: python3 git-http.py ROOT USER TOKEN
+Usage: python3 git-http.py ROOT USER TOKEN [CERT KEY]
 Serves the bare repositories under ROOT on 127.0.0.1 (a free port, printed on the first line of
-stdout), answering 401 to any request without `USER:TOKEN`. Runs until killed.
+stdout), answering 401 to any request without `USER:TOKEN`; with CERT and KEY (PEM files), over
+TLS. Runs until killed.
 """
 import base64
 import http.server
 import os
+import ssl
 import subprocess
 import sys
 
@@ -75,5 +77,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 5:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[4], sys.argv[5])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()

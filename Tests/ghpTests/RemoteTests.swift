@@ -234,17 +234,32 @@ final class Network {
     #expect(result.stderr.split(separator: "\n").count == 1)
   }
 
-  /// The https credential path, over a smart-HTTP server on loopback (`git http-backend` behind
-  /// basic authentication): the right token works, a wrong one is one clear line.
-  @Test func aSmartHTTPServerWithBasicAuthTakesTheTokenAndRefusesAWrongOne() throws {
+  /// The https credential path: a smart-HTTP server on loopback over TLS (its own authority, given
+  /// as git takes one: GIT_SSL_CAINFO), `git http-backend` behind basic authentication. The right
+  /// token works; a wrong one, or an authority ghp does not trust, is one clear line.
+  @Test func anHTTPSServerWithBasicAuthTakesTheTokenAndRefusesAWrongOne() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
-    let root = repo.root.deletingLastPathComponent().appendingPathComponent("http-root").path
+    let folder = repo.root.deletingLastPathComponent()
+    let root = folder.appendingPathComponent("http-root").path
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     try repo.git("init", "-q", "--bare", root + "/project.git")
     try repo.git(["-C", root + "/project.git", "config", "http.receivepack", "true"])
+    // A certificate authority of the test's own, and a certificate for localhost signed by it.
+    let tls = folder.appendingPathComponent("tls").path
+    try FileManager.default.createDirectory(atPath: tls, withIntermediateDirectories: true)
+    try "subjectAltName=DNS:localhost\n".write(toFile: tls + "/san.ext", atomically: true, encoding: .utf8)
+    for command in [
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ghp test authority"],
+      ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"],
+      ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"],
+    ] {
+      let made = try ProcessRunner.run("/usr/bin/openssl", command, in: tls)
+      try #require(made.status == 0, "openssl \(command): \(made.stderr)")
+    }
     let script = TemplateTests.root.appendingPathComponent("Tests/Fixtures/git-http.py").path
-    let server = try ProcessRunner.start("/usr/bin/env", ["python3", script, root, "ci-bot", "s3cret"], in: root)
+    let server = try ProcessRunner.start(
+      "/usr/bin/env", ["python3", script, root, "ci-bot", "s3cret", tls + "/server.pem", tls + "/server.key"], in: root)
     defer {
       kill(server.pid, SIGKILL)
       _ = server.wait()
@@ -254,13 +269,21 @@ final class Network {
       usleep(50_000)
       port = (try? String(contentsOfFile: server.stdoutPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }
-    try #require(!port.isEmpty, "the http server did not start")
-    try repo.git("remote", "add", "origin", "http://127.0.0.1:\(port)/project.git")
-    let wrong = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_GIT_TOKEN": "wrong", "GHP_GIT_USERNAME": "ci-bot"])
+    try #require(!port.isEmpty, "the https server did not start")
+    try repo.git("remote", "add", "origin", "https://localhost:\(port)/project.git")
+    let trusted = ["GIT_SSL_CAINFO": tls + "/ca.pem", "GHP_GIT_USERNAME": "ci-bot"]
+    let untrusted = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_GIT_TOKEN": "s3cret"])
+    #expect(untrusted.status == 1 && untrusted.stderr.split(separator: "\n").count == 1, "\(untrusted.stderr)")
+    #expect(untrusted.stderr.contains("cannot fetch ghp/state"), "\(untrusted.stderr)")
+    var wrongEnvironment = trusted
+    wrongEnvironment["GHP_GIT_TOKEN"] = "wrong"
+    let wrong = try repo.ghp(["sync"], agent: "lead", environment: wrongEnvironment)
     #expect(wrong.status == 1)
     #expect(wrong.stderr.contains("authentication failed"), "\(wrong.stderr)")
     #expect(wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")
-    let right = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_GIT_TOKEN": "s3cret", "GHP_GIT_USERNAME": "ci-bot"])
+    var rightEnvironment = trusted
+    rightEnvironment["GHP_GIT_TOKEN"] = "s3cret"
+    let right = try repo.ghp(["sync"], agent: "lead", environment: rightEnvironment)
     #expect(right.status == 0, "\(right.stderr)")
     let published = try ProcessRunner.run("/usr/bin/git", ["rev-parse", "ghp/state"], in: root + "/project.git").stdout
     #expect(published == (try repo.git("rev-parse", "ghp/state")) + "\n")
