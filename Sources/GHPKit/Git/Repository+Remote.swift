@@ -12,6 +12,7 @@ extension Repository {
   /// `seconds` (see `NetworkDeadline`).
   public func fetch(remote: String, refspec: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) {
     guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
+    GitRuntime.ensureCertificates()
     var state = ghp_network_state()
     let guardian = NetworkDeadline(what: "fetching ghp/state from \(remote) (\(url))", seconds: seconds)
     state.deadline = guardian.deadline
@@ -33,6 +34,7 @@ extension Repository {
   /// `.rejected` or `.refused`; a transport failure throws.
   public func push(remote: String, refspec: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) -> PushOutcome {
     guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
+    GitRuntime.ensureCertificates()
     var state = ghp_network_state()
     let guardian = NetworkDeadline(what: "pushing ghp/state to \(remote) (\(url))", seconds: seconds)
     state.deadline = guardian.deadline

@@ -7,18 +7,27 @@ import CLibGit2
 #endif
 
 /// libgit2 is initialised once per process, on first use, with durable writes switched on:
-/// objects and refs are fsynced, so a state change that returned is on disk. An https remote is
-/// checked against the system's authorities, or against the file `GIT_SSL_CAINFO` names, as git
-/// itself does (a company's own authority, a test server's).
+/// objects and refs are fsynced, so a state change that returned is on disk.
 enum GitRuntime {
   private static let initialised: Bool = {
     git_libgit2_init()
     _ = ghp_git_enable_fsync_gitdir(1)
+    return true
+  }()
+
+  /// An https remote is checked against the system's authorities, or against the file
+  /// `GIT_SSL_CAINFO` names, as git itself does (a company's own authority, a test server's).
+  /// Read only before the first network step: parsing a bundle costs milliseconds that no local
+  /// command should pay.
+  private static let certificates: Bool = {
+    ensure()
     if let file = getenv("GIT_SSL_CAINFO").map({ String(cString: $0) }), !file.isEmpty {
       _ = ghp_git_set_ssl_cert_file(file)
     }
     return true
   }()
+
+  static func ensureCertificates() { _ = certificates }
 
   static func ensure() { _ = initialised }
 }
