@@ -75,6 +75,16 @@ public enum ProcessRunner {
     /// Where the running process's standard output goes, to read while it runs.
     public var stdoutPath: String { folder + "/out" }
 
+    /// The first line the process printed (a server's port, say), waiting up to five seconds; "" if none.
+    public func firstLine() -> String {
+      for _ in 0..<100 {
+        let text = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+        if let end = text.firstIndex(of: "\n") { return String(text[..<end]).trimmingCharacters(in: .whitespaces) }
+        usleep(50_000)
+      }
+      return ""
+    }
+
     init(pid: Int32, folder: String) {
       self.pid = pid
       self.folder = folder

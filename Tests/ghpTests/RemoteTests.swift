@@ -221,12 +221,8 @@ final class Network {
       kill(silent.pid, SIGKILL)
       _ = silent.wait()
     }
-    var port = ""
-    for _ in 0..<100 where port.isEmpty {
-      usleep(50_000)
-      port = (try? String(contentsOfFile: silent.stdoutPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-    }
-    #expect(!port.isEmpty)
+    let port = silent.firstLine()
+    try #require(!port.isEmpty, "the silent server did not start")
     try repo.git("remote", "add", "origin", "git://127.0.0.1:\(port)/project.git")
     let result = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_NETWORK_TIMEOUT": "1"])
     #expect(result.status == 1)
@@ -264,11 +260,7 @@ final class Network {
       kill(server.pid, SIGKILL)
       _ = server.wait()
     }
-    var port = ""
-    for _ in 0..<100 where port.isEmpty {
-      usleep(50_000)
-      port = (try? String(contentsOfFile: server.stdoutPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-    }
+    let port = server.firstLine()
     try #require(!port.isEmpty, "the https server did not start")
     try repo.git("remote", "add", "origin", "https://localhost:\(port)/project.git")
     let trusted = ["GIT_SSL_CAINFO": tls + "/ca.pem", "GHP_GIT_USERNAME": "ci-bot"]

@@ -41,6 +41,12 @@ extension ScratchRepository {
     for command in [["approve", "w1", "README.md", "--once"], ["resolve", "1", "--answer", "Postgres"], ["assign", "2", "w2"], ["reap"]] {
       #expect(try repo.ghp(command, agent: "lead").status == 0, "\(command)")
     }
+    let imported = try repo.ghp(
+      ["issue", "import", "-"], agent: "lead", input: #"{"tasks": [{"id": "task-1", "description": "Imported", "dependencies": [3]}]}"#)
+    #expect(imported.status == 0, "\(imported.stderr)")
+    // The import's record names its document instead of carrying the issues in the message.
+    #expect(try repo.git("cat-file", "-s", "ghp/state").count < 5)
+    #expect(!(try repo.git("ls-tree", "--name-only", "ghp/state", ".ghp/imports/")).isEmpty)
     let result = try repo.ghp(["verify", "--json"])
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     let report = try result.json()

@@ -60,3 +60,13 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
     withUnsafeBytes(of: raw) { hasher.combine(bytes: $0) }
   }
 }
+
+extension ObjectID {
+  /// The id git gives `bytes` as a blob, without writing it.
+  static func hashing(blob bytes: [UInt8]) throws(GitError) -> ObjectID {
+    GitRuntime.ensure()
+    var oid = git_oid()
+    try check(bytes.withUnsafeBytes { git_odb_hash(&oid, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) })
+    return ObjectID(oid)
+  }
+}

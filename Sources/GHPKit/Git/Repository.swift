@@ -75,11 +75,15 @@ public final class Repository {
     }
     guard let raw = git_reference_target(ref) else { return (nil, nil, false) }
     let id = ObjectID(raw.pointee)
-    var object: OpaquePointer?
+    // Only the object's header: reading the whole commit here would inflate it twice per command.
+    var odb: OpaquePointer?
+    guard git_repository_odb(&odb, pointer) == 0 else { return (id, nil, false) }
+    defer { git_odb_free(odb) }
     var oid = id.raw
-    guard git_object_lookup(&object, pointer, &oid, GIT_OBJECT_ANY) == 0 else { return (id, nil, false) }
-    defer { git_object_free(object) }
-    return (id, nil, git_object_type(object) == GIT_OBJECT_COMMIT)
+    var size = 0
+    var type = GIT_OBJECT_INVALID
+    guard git_odb_read_header(&size, &type, odb, &oid) == 0 else { return (id, nil, false) }
+    return (id, nil, type == GIT_OBJECT_COMMIT)
   }
 
   /// The commit a revision (`ghp/state`, `ghp/state~3`, an id) names, or nil.
@@ -210,18 +214,13 @@ public final class Repository {
   public func writeCommit(
     tree: ObjectID, parents: [ObjectID], author: Signature, message: String
   ) throws(GitError) -> ObjectID {
-    let treeObject = try self.tree(tree)
-    var parentCommits: [Commit] = []
-    for id in parents { parentCommits.append(try commit(id)) }
-    var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
-    let signature = try author.make()
-    defer { git_signature_free(signature) }
-    var oid = git_oid()
-    try check(
-      git_commit_create(
-        &oid, pointer, nil, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count,
-        &parentPointers))
-    return ObjectID(oid)
+    try withCommitParts(tree: tree, parents: parents, author: author) { (treeObject, signature, parentPointers) throws(GitError) in
+      var oid = git_oid()
+      try check(
+        git_commit_create(
+          &oid, pointer, nil, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count, &parentPointers))
+      return ObjectID(oid)
+    }
   }
 
   /// Writes a commit signed in its `gpgsig` header: `sign` gets the commit's bytes and returns the
@@ -230,28 +229,41 @@ public final class Repository {
     tree: ObjectID, parents: [ObjectID], author: Signature, message: String,
     sign: ([UInt8]) throws(GHPError) -> String
   ) throws(GHPError) -> ObjectID {
+    var content: [UInt8] = []
     do {
-      let treeObject = try self.tree(tree)
-      var parentCommits: [Commit] = []
-      for id in parents { parentCommits.append(try commit(id)) }
-      var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
-      let signature = try author.make()
-      defer { git_signature_free(signature) }
-      var buffer = git_buf()
-      defer { git_buf_dispose(&buffer) }
-      try check(
-        git_commit_create_buffer(
-          &buffer, pointer, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count, &parentPointers))
-      let content = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.ptr!).assumingMemoryBound(to: UInt8.self), count: buffer.size))
-      let armored = try sign(content)
-      var oid = git_oid()
-      try check(git_commit_create_with_signature(&oid, pointer, buffer.ptr, armored, "gpgsig"))
-      return ObjectID(oid)
-    } catch let error as GitError {
-      throw .git(error)
+      try withCommitParts(tree: tree, parents: parents, author: author) { (treeObject, signature, parentPointers) throws(GitError) in
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        try check(
+          git_commit_create_buffer(
+            &buffer, pointer, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count, &parentPointers))
+        content = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.ptr!).assumingMemoryBound(to: UInt8.self), count: buffer.size))
+      }
     } catch {
-      throw error as! GHPError
+      throw .git(error)
     }
+    let armored = try sign(content)
+    var oid = git_oid()
+    let code = content.withUnsafeBufferPointer { bytes in
+      String(decoding: bytes, as: UTF8.self).withCString { git_commit_create_with_signature(&oid, pointer, $0, armored, "gpgsig") }
+    }
+    do { try check(code) } catch { throw .git(error) }
+    return ObjectID(oid)
+  }
+
+  /// The tree, the author (as committer too) and the parents of a commit to write, as libgit2
+  /// takes them, alive for the call.
+  private func withCommitParts<T>(
+    tree: ObjectID, parents: [ObjectID], author: Signature,
+    _ body: (Tree, UnsafeMutablePointer<git_signature>, inout [OpaquePointer?]) throws(GitError) -> T
+  ) throws(GitError) -> T {
+    let treeObject = try self.tree(tree)
+    var parentCommits: [Commit] = []
+    for id in parents { parentCommits.append(try commit(id)) }
+    var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
+    let signature = try author.make()
+    defer { git_signature_free(signature) }
+    return try withExtendedLifetime(parentCommits) { () throws(GitError) in try body(treeObject, signature, &parentPointers) }
   }
 
   /// A commit's `gpgsig` signature and the bytes it signs, or nil when it is not signed.

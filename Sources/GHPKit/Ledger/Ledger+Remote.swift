@@ -43,8 +43,9 @@ public struct SyncReport: Sendable {
 }
 
 extension Ledger {
-  /// Bounded retries against the server; with the backoff below, about a minute at the most.
-  static let maxRemoteAttempts = 60
+  /// How long a change keeps trying against a server that keeps moving: bounded by time, not by a
+  /// count, so that a low backoff ceiling (fairness) does not make a busy clone give up early.
+  static let remoteRetrySeconds: Double = 60
 
   /// Refuses remotes that libgit2 reaches through its local transport, which force-writes the
   /// ref with no old-value check: that would make the remote a last-writer-wins store.
@@ -192,7 +193,10 @@ extension Ledger {
   func transactRemote<Result>(
     remote: String, actor: String, clock: Clock, _ operation: (StateSnapshot) throws(GHPError) -> (Change?, Result)
   ) throws(GHPError) -> Landed<Result> {
-    for attempt in 1...Self.maxRemoteAttempts {
+    let giveUp = ProcessIdentity.monotonic() + Self.remoteRetrySeconds
+    var attempt = 0
+    while attempt == 0 || ProcessIdentity.monotonic() < giveUp {
+      attempt += 1
       let remoteTip = try fetchState(remote)
       let local = try snapshot()
       // Local operations not yet on the remote (made offline) go first, in their order.
@@ -224,7 +228,7 @@ extension Ledger {
         Self.backoff(attempt)
       }
     }
-    throw .contention(Self.maxRemoteAttempts)
+    throw .contention(attempt)
   }
 
   /// `ghp sync`: fetch; fast-forward whichever side is behind; when both moved, re-apply the local
@@ -235,7 +239,10 @@ extension Ledger {
   }
 
   func syncWithRemote(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
-    for attempt in 1...Self.maxRemoteAttempts {
+    let giveUp = ProcessIdentity.monotonic() + Self.remoteRetrySeconds
+    var attempt = 0
+    while attempt == 0 || ProcessIdentity.monotonic() < giveUp {
+      attempt += 1
       let remoteTip = try fetchState(remote)
       let localTip = try snapshot().commit
       guard let localTip else {
@@ -279,7 +286,7 @@ extension Ledger {
         Self.backoff(attempt)
       }
     }
-    throw .contention(Self.maxRemoteAttempts)
+    throw .contention(attempt)
   }
 
   /// Re-applies the local operations since the merge base onto the remote tip, one commit each,

@@ -11,6 +11,8 @@ public enum StatePaths {
   public static let resultsFolder = ".ghp/results"
   public static let escalationsFolder = ".ghp/escalations"
   public static let handoffsFolder = ".ghp/handoffs"
+  /// What each `ghp issue import` brought, as one document named by its blob id.
+  public static let importsFolder = ".ghp/imports"
 
   /// `.ghp/issues/<shard>/<id>.json`, the shard being the id's last two characters (`1` -> `01`,
   /// `123` -> `23`, `task-001` -> `01`). A flat folder of 20,000 issues is one 770 KB tree that every
