@@ -158,6 +158,38 @@ static inline int ghp_fetch(git_repository *repo, const char *url, const char *r
   return error;
 }
 
+/* Fetches the objects of one remote ref with no local ref written at all (no fsync, no lock), and
+   gives its id as the server advertised it: `found` is 0 when the server has no such ref. */
+static inline int ghp_fetch_tip(git_repository *repo, const char *url, const char *ref, git_oid *out, int *found,
+                                ghp_network_state *state) {
+  git_remote *remote = NULL;
+  git_fetch_options options;
+  const git_remote_head **heads = NULL;
+  size_t count = 0, index;
+  char *specs[] = {(char *)ref};
+  git_strarray refspecs = {specs, 1};
+  int error = ghp_anonymous_remote(&remote, repo, url);
+  *found = 0;
+  if (error) return error;
+  git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
+  options.callbacks.credentials = ghp_credentials;
+  options.callbacks.sideband_progress = ghp_sideband;
+  options.callbacks.transfer_progress = ghp_transfer_progress;
+  options.callbacks.payload = state;
+  options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  options.update_fetchhead = 0;
+  error = git_remote_fetch(remote, &refspecs, &options, "ghp: fetch state");
+  if (!error) error = git_remote_ls(&heads, &count, remote);
+  for (index = 0; !error && index < count; index++) {
+    if (strcmp(heads[index]->name, ref) == 0) {
+      git_oid_cpy(out, &heads[index]->oid);
+      *found = 1;
+    }
+  }
+  git_remote_free(remote);
+  return error;
+}
+
 /* Pushes one refspec (never forced: no leading '+') to a URL; the server's verdict lands in state. */
 static inline int ghp_push(git_repository *repo, const char *url, const char *refspec, ghp_network_state *state) {
   git_remote *remote = NULL;

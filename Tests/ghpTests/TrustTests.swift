@@ -15,6 +15,12 @@ import Testing
     let flag = try ProcessRunner.run(GHPBinary.path, ["--agent", "lead", "issue", "add", "x"], in: path)
     #expect(flag.status == 3 && flag.stderr.contains("--agent says lead"))
     #expect(try team.repo.ghp(["agent-status", "--json"]).json()["agents"]?["w1"]?["role"] == .string("worker"))
+    // Nor does a foreign GHP_AGENT switch the hooks off there.
+    try team.write("w1", "README.md", "# not w1's to change\n")
+    _ = try team.git("w1", "add", "README.md")
+    let commit = try ProcessRunner.run("/usr/bin/git", ["commit", "-q", "-m", "as lead"], in: path, environment: ["GHP_AGENT": "lead"])
+    #expect(commit.status != 0 && commit.stderr.contains("README.md is a shared file"), "\(commit.stderr)")
+    _ = try team.git("w1", "reset", "-q", "--hard")
     // Its own name is fine, given or not.
     #expect(try ProcessRunner.run(GHPBinary.path, ["agent-heartbeat"], in: path, environment: ["GHP_AGENT": "w1"]).status == 0)
   }

@@ -100,6 +100,24 @@ extension ScratchRepository {
     #expect(try repo.ghp(["verify", "nonsense..ghp/state"]).stderr.contains("no such commit"))
   }
 
+  @Test func aCommitHidingTextBehindANULIsFound() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    let tree = try repo.git("rev-parse", "ghp/state^{tree}")
+    let parent = try repo.git("rev-parse", "ghp/state")
+    let object = "tree \(tree)\nparent \(parent)\nauthor w1 <w1@ghp> 1795300000 +0000\ncommitter w1 <w1@ghp> 1795300000 +0000\n\n"
+      + "w1: discover\n\nGhp-Op: discover\nGhp-Agent: w1\nGhp-Operation: {\"args\":{\"text\":\"x\"},\"op\":\"discover\",\"v\":1}\n\u{0}Ghp-Agent: evil\n"
+    let written = try ProcessRunner.run(
+      "/usr/bin/git", ["hash-object", "-t", "commit", "-w", "--literally", "--stdin"], in: repo.path, input: object)
+    let commit = written.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    try #require(written.status == 0 && !commit.isEmpty, "\(written.stderr)")
+    try repo.git("update-ref", "refs/heads/ghp/state", commit)
+    let report = try repo.ghp(["verify", "--json"])
+    #expect(report.status == 1)
+    let problem = try report.json()["findings"]?.arrayValue?.first?["problem"]?.stringValue ?? ""
+    #expect(problem.contains("NUL"), "\(problem)")
+  }
+
   @Test func aNULInTextIsRefusedAndTextNeverBecomesTrailers() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 2)

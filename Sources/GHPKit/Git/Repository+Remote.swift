@@ -22,6 +22,23 @@ extension Repository {
     try check(code)
   }
 
+  /// Fetches the objects of `ref` from the remote's URL without writing any local ref, within
+  /// `seconds`; returns the id the server has for it, or nil when it has none.
+  public func fetchTip(remote: String, ref: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) -> ObjectID? {
+    guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
+    GitRuntime.ensureCertificates()
+    var state = ghp_network_state()
+    let guardian = NetworkDeadline(what: "fetching ghp/state from \(remote) (\(url))", seconds: seconds)
+    state.deadline = guardian.deadline
+    defer { guardian.finish() }
+    var oid = git_oid()
+    var found: Int32 = 0
+    let code = ghp_fetch_tip(pointer, url, ref, &oid, &found, &state)
+    if state.timed_out != 0 { throw guardian.timeoutError() }
+    try check(code)
+    return found != 0 ? ObjectID(oid) : nil
+  }
+
   /// The outcome of a push: accepted; rejected because the remote moved (a lost race: fetch and
   /// try again); or refused by the server (a hook, a permission), with what the server said.
   public enum PushOutcome: Equatable, Sendable {

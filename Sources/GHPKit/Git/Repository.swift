@@ -490,10 +490,18 @@ public final class Commit {
   public var authorEmail: String { String(cString: git_commit_author(pointer).pointee.email) }
   /// Seconds since 1970 of the author time.
   public var authorTime: Int64 { Int64(git_commit_author(pointer).pointee.when.time) }
-  /// The raw message, every byte of it (`message` is cut by libgit2 at a NUL).
-  public var rawMessageBytes: [UInt8] {
-    guard let raw = git_commit_message_raw(pointer) else { return [] }
-    return Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw)))
+  /// Whether the commit object holds a NUL byte anywhere: git writes none, but libgit2 reads a
+  /// message only up to one, so a NUL could hide text after it.
+  public var containsNUL: Bool {
+    var odb: OpaquePointer?
+    guard git_repository_odb(&odb, owner.pointer) == 0 else { return false }
+    defer { git_odb_free(odb) }
+    var object: OpaquePointer?
+    var oid = id.raw
+    guard git_odb_read(&object, odb, &oid) == 0 else { return false }
+    defer { git_odb_object_free(object) }
+    guard let data = git_odb_object_data(object) else { return false }
+    return memchr(data, 0, git_odb_object_size(object)) != nil
   }
   public var parentCount: Int { Int(git_commit_parentcount(pointer)) }
 }

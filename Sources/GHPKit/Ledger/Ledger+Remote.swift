@@ -69,17 +69,17 @@ extension Ledger {
       throw .invalidValue("remote", "there is no git remote named \(remote) (see `git remote -v`)")
     }
     try Self.checkRemoteURL(url, name: remote)
-    // Into a ref of this process's own: writers on one machine fetch at once, and a shared
-    // tracking ref would make all but one fail on its lock. The tracking ref follows, best effort.
-    let incoming = "refs/ghp/incoming/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    defer { try? repository.setReference(incoming, to: nil, logMessage: "ghp: fetched") }
+    // No local ref is written to fetch (writers on one machine fetch at once, and every ref
+    // write is an fsync): the server's own advertisement names the tip. The tracking ref follows
+    // for people (`git log origin/ghp/state`), best effort and only when it moved.
+    var tip: ObjectID?
     do {
       // libgit2 lists every local ref to negotiate; another writer's scratch ref can vanish while
       // it does (`reference ... not found`), which is a lost race, not a failure: try again.
       var attempt = 0
       while true {
         do {
-          try repository.fetch(remote: remote, refspec: "+\(StatePaths.branch):\(incoming)")
+          tip = try repository.fetchTip(remote: remote, ref: StatePaths.branch)
           break
         } catch where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
           attempt += 1
@@ -88,15 +88,13 @@ extension Ledger {
       }
     } catch {
       // A remote without the branch yet is fine; anything else is a transport failure.
-      if error.kind != .notFound && !error.message.contains("couldn't find remote ref") {
+      guard error.message.contains("couldn't find remote ref") else {
         throw .io("cannot fetch ghp/state from \(remote) (\(url)): \(error.message); nothing was changed")
       }
-      try? repository.setReference(remoteTrackingRef(remote), to: nil, logMessage: "ghp: remote has no state")
-      return nil
+      tip = nil
     }
-    let tip: ObjectID?
-    do { tip = try repository.referenceTarget(incoming) } catch { throw .git(error) }
-    if let tip { try? repository.setReference(remoteTrackingRef(remote), to: tip, logMessage: "ghp: fetched state") }
+    let tracking = try? repository.referenceTarget(remoteTrackingRef(remote))
+    if tracking != tip { try? repository.setReference(remoteTrackingRef(remote), to: tip, logMessage: "ghp: fetched state") }
     // Nothing is built on what the server holds before it proves itself.
     if let tip { try requireVerified(tip, source: "\(remote)'s ghp/state") }
     return tip
@@ -182,9 +180,9 @@ extension Ledger {
   /// Exponential backoff with full jitter (up to 1.6 s), so that many machines racing for the
   /// same ref spread out instead of colliding in step.
   static func backoff(_ attempt: Int) {
-    // A low ceiling keeps it fair: a clone that lost many times in a row waits no longer than a
-    // newcomer may, so no clone is starved for seconds while others land.
-    let ceiling = min(250_000, 20_000 << min(attempt, 4))
+    // A low ceiling (half a second) keeps it fair: a clone that lost many times in a row waits
+    // little longer than a newcomer may, so no clone is starved for seconds while others land.
+    let ceiling = min(500_000, 25_000 << min(attempt, 5))
     usleep(UInt32.random(in: 2_000...UInt32(ceiling)))
   }
 

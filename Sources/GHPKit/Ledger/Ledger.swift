@@ -142,6 +142,15 @@ public final class Ledger {
   }
 
   private var keys: [String: SigningKey?] = [:]
+  private var cachedVerifier: Verifier?
+
+  /// One verifier per ledger: its scratch handle is opened once, not on every fetch.
+  func verifier() throws(GHPError) -> Verifier {
+    if let cachedVerifier { return cachedVerifier }
+    let made = try Verifier(repository: repository)
+    cachedVerifier = made
+    return made
+  }
 
   /// The agent's private key on this machine (read once per ledger), or nil.
   func signingKey(for agent: String) throws(GHPError) -> SigningKey? {

@@ -62,8 +62,8 @@ public final class Verifier {
     guard commit.parentCount <= 1 else {
       return "it is a merge: ghp/state is linear, each commit one operation on one parent"
     }
-    if commit.rawMessageBytes.count != commit.message.utf8.count {
-      return "its message holds a NUL byte; ghp never writes one"
+    if commit.containsNUL {
+      return "its message holds a NUL byte, which hides what follows it from git; ghp never writes one"
     }
     let message: CommitMessage
     let operation: any RecordedOperation
@@ -173,9 +173,12 @@ extension Ledger {
   /// refuses to go on if one is forged; remembers `tip` as verified.
   func requireVerified(_ tip: ObjectID, source: String) throws(GHPError) {
     var known = VerifiedTips.load(repository)
-    if let local = try snapshot().commit { known.append(local) }
-    let verifier = try Verifier(repository: repository)
-    let report = try verifier.verify(tip: tip, hiding: known)
+    if known.contains(tip) { return }
+    if let local = try snapshot().commit {
+      if local == tip { return }
+      known.append(local)
+    }
+    let report = try verifier().verify(tip: tip, hiding: known)
     if let first = report.findings.first {
       throw .forged(commit: first.commit.hex, source: source, problem: first.problem, more: report.findings.count - 1)
     }

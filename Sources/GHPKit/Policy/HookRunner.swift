@@ -12,8 +12,13 @@ public enum HookRunner {
     }
   }
 
-  /// The agent the hook runs for, or nil for a person with no ghp identity (not limited).
-  static func agent(_ workspace: Workspace) -> String? { try? workspace.actor() }
+  /// The agent the hook runs for, or nil for a person with no ghp identity (not limited). In an
+  /// agent's worktree it is always that agent: a `GHP_AGENT` naming someone else does not turn
+  /// the checks off.
+  static func agent(_ workspace: Workspace) -> String? {
+    if let bound = try? workspace.boundAgent() { return bound }
+    return try? workspace.actor()
+  }
 
   // MARK: - pre-commit and post-commit
 
