@@ -182,3 +182,31 @@ extension Repository {
     return git_worktree_path(worktree).map { String(cString: $0) }
   }
 }
+
+// MARK: - In-memory merges
+
+extension Repository {
+  /// The paths that conflict when `theirs` is merged into `ours`, computed in memory (no worktree,
+  /// no index written); empty when they merge cleanly.
+  public func mergeConflicts(_ ours: ObjectID, _ theirs: ObjectID) throws(GitError) -> [String] {
+    let one = try commit(ours)
+    let two = try commit(theirs)
+    var options = git_merge_options()
+    try check(git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)))
+    var index: OpaquePointer?
+    try check(git_merge_commits(&index, pointer, one.pointer, two.pointer, &options))
+    defer { git_index_free(index) }
+    guard git_index_has_conflicts(index) != 0 else { return [] }
+    var iterator: OpaquePointer?
+    try check(git_index_conflict_iterator_new(&iterator, index))
+    defer { git_index_conflict_iterator_free(iterator) }
+    var paths: Set<String> = []
+    var ancestor: UnsafePointer<git_index_entry>?
+    var mine: UnsafePointer<git_index_entry>?
+    var other: UnsafePointer<git_index_entry>?
+    while git_index_conflict_next(&ancestor, &mine, &other, iterator) == 0 {
+      if let entry = ancestor ?? mine ?? other, let path = entry.pointee.path { paths.insert(String(cString: path)) }
+    }
+    return paths.sorted()
+  }
+}

@@ -1,0 +1,66 @@
+/// `ghp conflicts`: every active agent branch merged in memory with the base and with every other
+/// active branch, so that conflicts show while agents still work, not at landing.
+public struct ConflictReport: Sendable {
+  /// One pair that does not merge cleanly, and where.
+  public struct Pair: Sendable {
+    public var one: String
+    public var two: String
+    public var paths: [String]
+
+    public var json: JSON {
+      .object(["one": .string(one), "two": .string(two), "paths": .array(paths.map { .string($0) })])
+    }
+  }
+
+  public var base: String
+  /// The branches looked at: `agent/<name>` with commits the base does not have.
+  public var branches: [String]
+  public var pairs: [Pair]
+  public var checked: Int
+
+  public var json: JSON {
+    .object([
+      "base": .string(base), "branches": .array(branches.map { .string($0) }), "checked": .int(checked),
+      "conflicts": .array(pairs.map(\.json)),
+    ])
+  }
+
+  /// Merges each active branch with the base, then every pair of them (n·(n−1)/2 merges).
+  public static func gather(_ workspace: Workspace) throws(GHPError) -> ConflictReport {
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    let baseName = try state.config().baseBranch
+    let repository = workspace.repository
+    do {
+      guard let base = try repository.referenceTarget("refs/heads/\(baseName)") else {
+        throw GHPError.invalidValue("base branch", "there is no branch \(baseName) (baseBranch in .ghp/config.toml)")
+      }
+      var active: [(name: String, tip: ObjectID)] = []
+      for name in try state.agents().agents.keys.sorted() {
+        guard let tip = try repository.referenceTarget("refs/heads/agent/\(name)"), tip != base,
+          try !repository.isAncestor(tip, of: base)
+        else { continue }
+        active.append(("agent/\(name)", tip))
+      }
+      var pairs: [Pair] = []
+      var checked = 0
+      for branch in active {
+        checked += 1
+        let paths = try repository.mergeConflicts(base, branch.tip)
+        if !paths.isEmpty { pairs.append(Pair(one: baseName, two: branch.name, paths: paths)) }
+      }
+      for (index, one) in active.enumerated() {
+        for two in active[(index + 1)...] {
+          checked += 1
+          let paths = try repository.mergeConflicts(one.tip, two.tip)
+          if !paths.isEmpty { pairs.append(Pair(one: one.name, two: two.name, paths: paths)) }
+        }
+      }
+      return ConflictReport(base: baseName, branches: active.map(\.name), pairs: pairs, checked: checked)
+    } catch let error as GitError {
+      throw .git(error)
+    } catch {
+      throw error as! GHPError
+    }
+  }
+}
