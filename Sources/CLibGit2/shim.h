@@ -136,30 +136,9 @@ static inline int ghp_anonymous_remote(git_remote **out, git_repository *repo, c
   return git_remote_create_with_opts(out, url, &options);
 }
 
-/* Fetches one refspec from a URL, through an anonymous remote: it has no configured refspecs, so no
-   remote-tracking ref or FETCH_HEAD is touched behind ghp's back (writers on one machine fetch at
-   once), and no remote is looked up in the config. */
-static inline int ghp_fetch(git_repository *repo, const char *url, const char *refspec, ghp_network_state *state) {
-  git_remote *remote = NULL;
-  git_fetch_options options;
-  char *specs[] = {(char *)refspec};
-  git_strarray refspecs = {specs, 1};
-  int error = ghp_anonymous_remote(&remote, repo, url);
-  if (error) return error;
-  git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
-  options.callbacks.credentials = ghp_credentials;
-  options.callbacks.sideband_progress = ghp_sideband;
-  options.callbacks.transfer_progress = ghp_transfer_progress;
-  options.callbacks.payload = state;
-  options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-  options.update_fetchhead = 0;
-  error = git_remote_fetch(remote, &refspecs, &options, "ghp: fetch state");
-  git_remote_free(remote);
-  return error;
-}
-
-/* Fetches the objects of one remote ref with no local ref written at all (no fsync, no lock), and
-   gives its id as the server advertised it: `found` is 0 when the server has no such ref. */
+/* Fetches the objects of one remote ref through an anonymous remote, with no local ref written at
+   all (no remote-tracking ref, no FETCH_HEAD: no fsync, no lock, as writers on one machine fetch at
+   once), and gives its id as the server advertised it: `found` is 0 when it has no such ref. */
 static inline int ghp_fetch_tip(git_repository *repo, const char *url, const char *ref, git_oid *out, int *found,
                                 ghp_network_state *state) {
   git_remote *remote = NULL;

@@ -8,20 +8,6 @@ extension Repository {
     configString("remote.\(name).url").flatMap { $0.isEmpty ? nil : $0 }
   }
 
-  /// Fetches one refspec (`+refs/heads/x:refs/ghp/incoming/1`) from the remote's URL, within
-  /// `seconds` (see `NetworkDeadline`).
-  public func fetch(remote: String, refspec: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) {
-    guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
-    GitRuntime.ensureCertificates()
-    var state = ghp_network_state()
-    let guardian = NetworkDeadline(what: "fetching ghp/state from \(remote) (\(url))", seconds: seconds)
-    state.deadline = guardian.deadline
-    defer { guardian.finish() }
-    let code = ghp_fetch(pointer, url, refspec, &state)
-    if state.timed_out != 0 { throw guardian.timeoutError() }
-    try check(code)
-  }
-
   /// Fetches the objects of `ref` from the remote's URL without writing any local ref, within
   /// `seconds`; returns the id the server has for it, or nil when it has none.
   public func fetchTip(remote: String, ref: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) -> ObjectID? {

@@ -230,7 +230,7 @@ extension Ledger {
   }
 
   /// `ghp sync`: fetch; fast-forward whichever side is behind; when both moved, re-apply the local
-  /// operations (from their trailers) onto the remote tip in order, and push.
+  /// operations (from their Ghp-Operation records) onto the remote tip in order, and push.
   /// The writer lock is taken only to move the local ref: never across the network.
   public func sync(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
     try syncWithRemote(remote: remote, actor: actor, clock: clock)

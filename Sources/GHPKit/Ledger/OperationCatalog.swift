@@ -32,9 +32,6 @@ public enum OperationCatalog {
     "claims-lost": { (a) throws(GHPError) in try NoticeLostClaimsOperation(arguments: &a) },
   ]
 
-  /// The names of every operation, sorted.
-  public static var names: [String] { decoders.keys.sorted() }
-
   /// The operation a record describes; an unknown name or a malformed argument is an error naming it.
   public static func decode(_ record: OperationRecord) throws(GHPError) -> any RecordedOperation {
     guard let decoder = decoders[record.name] else {

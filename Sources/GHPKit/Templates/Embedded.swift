@@ -246,9 +246,10 @@ printf '%s\n' "$input" | exec "${GHP_BIN:-ghp}" hook pre-push "$@"
 """#,
     "pre-receive": #"""
 #!/bin/sh
-# ghp-hook pre-receive: for a shared server repository (`ghp hooks install --server`): agent X may
-# update only agent/X, ghp/state moves only by fast-forward, and every pushed commit passes the
-# same rules as on the agents' machines. It cannot be skipped by the pusher.
+# ghp-hook pre-receive: for a shared server repository (`ghp hooks install --server`): the pusher
+# (GHP_PUSHER, GL_USERNAME, ...) may update only its agents' agent/<name> with their own commits;
+# ghp/state moves only by fast-forward and every pushed state commit is re-executed and checked;
+# every pushed commit passes the same rules as on the agents' machines. The pusher cannot skip it.
 # Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
 # as pre-receive.ghp-chained and runs first, with the same input; its refusal stands.
 input=$(cat)
