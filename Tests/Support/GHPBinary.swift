@@ -14,6 +14,12 @@ public enum GHPBinary {
   }
 }
 
+/// The Python the tests run their scripts with: `scripts/test` sets `GHP_TEST_PYTHON` to the one in
+/// its virtual environment (which has the `mcp` client); else whatever `python3` is on PATH.
+public enum TestPython {
+  public static var path: String { ProcessInfo.processInfo.environment["GHP_TEST_PYTHON"] ?? "python3" }
+}
+
 extension ScratchRepository {
   /// Runs `ghp` here as `agent` (nil: no GHP_AGENT), with extra environment.
   @discardableResult

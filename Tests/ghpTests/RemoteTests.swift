@@ -215,7 +215,7 @@ final class Network {
     // A listener that accepts connections and never says a word.
     let silent = try ProcessRunner.start(
       "/usr/bin/env",
-      ["python3", "-c", "import socket,time,sys\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8)\nprint(s.getsockname()[1], flush=True)\nc=[]\nwhile True: c.append(s.accept())"],
+      [TestPython.path, "-c", "import socket,time,sys\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8)\nprint(s.getsockname()[1], flush=True)\nc=[]\nwhile True: c.append(s.accept())"],
       in: repo.path)
     defer {
       kill(silent.pid, SIGKILL)
@@ -255,7 +255,7 @@ final class Network {
     }
     let script = TemplateTests.root.appendingPathComponent("Tests/Fixtures/git-http.py").path
     let server = try ProcessRunner.start(
-      "/usr/bin/env", ["python3", script, root, "ci-bot", "s3cret", tls + "/server.pem", tls + "/server.key"], in: root)
+      "/usr/bin/env", [TestPython.path, script, root, "ci-bot", "s3cret", tls + "/server.pem", tls + "/server.key"], in: root)
     defer {
       kill(server.pid, SIGKILL)
       _ = server.wait()

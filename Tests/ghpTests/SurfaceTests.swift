@@ -8,11 +8,11 @@ import Testing
   /// `ghp mcp` over stdio — a whole session, a two-client claim race, and a subscription notified by
   /// a CLI command. The script checks each step and ends with "N passed, N failed".
   @Test func theOfficialPythonClientDrivesAWholeSession() throws {
-    let probe = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", "import mcp"], in: "/")
-    try #require(probe.status == 0, "the Python `mcp` package is missing: pip install mcp (.ci/run does)")
+    let probe = try ProcessRunner.run("/usr/bin/env", [TestPython.path, "-c", "import mcp"], in: "/")
+    try #require(probe.status == 0, "the Python `mcp` package is missing: run the tests with scripts/test, which installs it")
     let repo = try ScratchRepository()
     let script = TemplateTests.root.appendingPathComponent("Tests/mcp/session.py").path
-    let result = try ProcessRunner.run("/usr/bin/env", ["python3", script, GHPBinary.path, repo.path], in: repo.path)
+    let result = try ProcessRunner.run("/usr/bin/env", [TestPython.path, script, GHPBinary.path, repo.path], in: repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("24 passed, 0 failed"), "\(result.stdout)")
     // The session's work is in the state, for the CLI to see.
@@ -26,7 +26,7 @@ import Testing
     let repo = try ScratchRepository()
     try repo.initialise()
     let script = TemplateTests.root.appendingPathComponent("Tests/mcp/protocol.py").path
-    let result = try ProcessRunner.run("/usr/bin/env", ["python3", script, GHPBinary.path, repo.path], in: repo.path)
+    let result = try ProcessRunner.run("/usr/bin/env", [TestPython.path, script, GHPBinary.path, repo.path], in: repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("19 passed, 0 failed"), "\(result.stdout)")
   }
