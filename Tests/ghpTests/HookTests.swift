@@ -39,6 +39,16 @@ final class Team {
     try text.write(to: url, atomically: true, encoding: .utf8)
   }
 
+  /// A bare repository beside the team's as its `origin` (a client-side remote: pre-push runs for
+  /// it), with main pushed there when asked. Returns its path.
+  func addBareRemote(pushingMain: Bool) throws -> String {
+    let remote = repo.root.deletingLastPathComponent().appendingPathComponent("remote.git").path
+    try repo.git("init", "-q", "--bare", remote)
+    try repo.git("remote", "add", "origin", remote)
+    if pushingMain { try repo.git("push", "-q", "origin", "main") }
+    return remote
+  }
+
   /// Writes, stages and commits in an agent's worktree through the real hooks.
   func commit(_ agent: String, _ path: String, _ text: String, _ message: String, noVerify: Bool = false) throws
     -> ProcessRunner.Result
@@ -132,10 +142,7 @@ final class Team {
 
   @Test func noVerifyIsCaughtByPrePush() throws {
     let team = try Team(agents: ["w1", "w2"])
-    let remote = team.repo.root.deletingLastPathComponent().appendingPathComponent("remote.git").path
-    try team.repo.git("init", "-q", "--bare", remote)
-    try team.repo.git("remote", "add", "origin", remote)
-    try team.repo.git("push", "-q", "origin", "main")
+    let remote = try team.addBareRemote(pushingMain: true)
     try team.repo.ghp(["issue", "add", "Auth", "--scope", "Sources/Auth/**"], agent: "lead")
     #expect(try team.ghp("w2", "claim", "1").status == 0)
     #expect(try team.commit("w1", "Sources/Auth/Login.swift", "// sneaky\n", "Sneak in", noVerify: true).status == 0)

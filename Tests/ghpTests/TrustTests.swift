@@ -38,10 +38,7 @@ import Testing
 @Suite struct FencingTests {
   @Test func aClaimTakenOnceStaysFencedAfterTheIssueChangesHandsAgain() throws {
     let team = try Team(agents: ["w1", "w2"])
-    let remote = team.repo.root.deletingLastPathComponent().appendingPathComponent("remote.git").path
-    try team.repo.git("init", "-q", "--bare", remote)
-    try team.repo.git("remote", "add", "origin", remote)
-    try team.repo.git("push", "-q", "origin", "main")
+    _ = try team.addBareRemote(pushingMain: true)
     try team.repo.ghp(["issue", "add", "Work"], agent: "lead")
     #expect(try team.ghp("w1", "claim", "1").status == 0)
     #expect(try team.commit("w1", "one.txt", "w1\n", "w1 under epoch 1").status == 0)
@@ -75,9 +72,7 @@ import Testing
   /// main moved after w1 branched (an approved README edit by the lead); w1 merges main and pushes.
   @Test func aMergeOfMainIsJudgedByWhatTheMergeItselfBrings() throws {
     let team = try Team(agents: ["w1"])
-    let remote = team.repo.root.deletingLastPathComponent().appendingPathComponent("remote.git").path
-    try team.repo.git("init", "-q", "--bare", remote)
-    try team.repo.git("remote", "add", "origin", remote)
+    _ = try team.addBareRemote(pushingMain: false)
     try team.repo.write("README.md", "# edited by the lead\n")
     try team.repo.git("commit", "-qam", "lead edits the readme")
     #expect(try team.commit("w1", "Sources/W1.swift", "// w1\n", "w1 work").status == 0)
@@ -95,10 +90,7 @@ import Testing
 
   @Test func aOnceApprovalBelongsToTheCommitThatUsedItNotToATime() throws {
     let team = try Team(agents: ["w1"])
-    let remote = team.repo.root.deletingLastPathComponent().appendingPathComponent("remote.git").path
-    try team.repo.git("init", "-q", "--bare", remote)
-    try team.repo.git("remote", "add", "origin", remote)
-    try team.repo.git("push", "-q", "origin", "main")
+    _ = try team.addBareRemote(pushingMain: true)
     #expect(try team.repo.ghp(["approve", "w1", "README.md", "--once"], agent: "lead").status == 0)
     #expect(try team.commit("w1", "README.md", "# approved\n", "Approved edit").status == 0)
     let head = try team.git("w1", "rev-parse", "HEAD").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
