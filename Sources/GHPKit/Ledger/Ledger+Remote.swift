@@ -74,17 +74,8 @@ extension Ledger {
     // for people (`git log origin/ghp/state`), best effort and only when it moved.
     var tip: ObjectID?
     do {
-      // libgit2 lists every local ref to negotiate; another writer's scratch ref can vanish while
-      // it does (`reference ... not found`), which is a lost race, not a failure: try again.
-      var attempt = 0
-      while true {
-        do {
-          tip = try repository.fetchTip(remote: remote, ref: StatePaths.branch)
-          break
-        } catch where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
-          attempt += 1
-          usleep(UInt32.random(in: 1_000...20_000))
-        }
+      tip = try Self.retryingVanishedScratchRefs { () throws(GitError) in
+        try repository.fetchTip(remote: remote, ref: StatePaths.branch)
       }
     } catch {
       // A remote without the branch yet is fine; anything else is a transport failure.
@@ -129,12 +120,21 @@ extension Ledger {
     let outgoing = "refs/ghp/outgoing/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
     defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
+    return try Self.retryingVanishedScratchRefs { () throws(GitError) in
+      try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
+    }
+  }
+
+  /// Runs a fetch or push again when it failed only because libgit2, listing every local ref to
+  /// negotiate, met another writer's scratch ref as it vanished (`reference ... not found`): a
+  /// lost race, not a failure. At most eight tries.
+  static func retryingVanishedScratchRefs<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
     var attempt = 0
     while true {
       do {
-        return try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
+        return try body()
       } catch where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
-        attempt += 1  // another writer's scratch ref vanished while libgit2 listed refs
+        attempt += 1
         usleep(UInt32.random(in: 1_000...20_000))
       }
     }
