@@ -50,3 +50,60 @@ enum ConflictBench {
     report.add("    conflicting pairs found", String(pairs))
   }
 }
+
+/// Issue 11's second figure: what `ghp land` adds per issue beyond the gate's own time, with a
+/// no-op gate (`true`), against a shell script landing the same branches with
+/// `git merge-tree --write-tree`, `git commit-tree`, a checkout in a scratch worktree, the gate, and
+/// `git update-ref` with the old value (the same compare-and-swap), measured in the same run.
+enum LandingBench {
+  static func run(quick: Bool, report: inout Report) throws {
+    Report.section("18. ghp land: overhead per issue with a no-op gate")
+    let ghp = Harness.binFolder.appendingPathComponent("ghp").path
+    let repo = Harness.scratchRepository("landing")
+    for file in 0..<50 { try Data("file \(file)\n".utf8).write(to: URL(fileURLWithPath: repo + "/F\(file).txt")) }
+    Harness.git(["add", "."], in: repo)
+    Harness.git(["commit", "-qm", "files"], in: repo)
+    LedgerBench.initialise(repo)
+    let lead = ["GHP_AGENT": "lead"]
+    Harness.run(ghp, ["config", "set", "landing.gate", "[\"true\"]"], in: repo, environment: lead)
+    let issues = quick ? 5 : 20
+    for index in 0..<issues {
+      let worktree = repo + "-w\(index)"
+      Harness.scratchRoots.insert(worktree)
+      Harness.run(ghp, ["agent", "add", "w\(index)", "--path", worktree], in: repo, environment: lead)
+      Harness.run(ghp, ["issue", "add", "Part \(index)"], in: repo, environment: lead)
+      Harness.run(ghp, ["claim", "\(index + 1)"], in: worktree)
+      try Data("work of w\(index)\n".utf8).write(to: URL(fileURLWithPath: worktree + "/W\(index).txt"))
+      Harness.git(["add", "."], in: worktree)
+      Harness.git(["-c", "core.hooksPath=/nonexistent", "commit", "-qm", "w\(index)"], in: worktree)
+      Harness.run(ghp, ["done", "\(index + 1)", "--result", "done"], in: worktree)
+    }
+    // The script lands the same branches on a branch of its own, in a worktree of its own.
+    let start = Harness.git(["rev-parse", "main"], in: repo).trimmingCharacters(in: .whitespacesAndNewlines)
+    Harness.git(["branch", "script-base", start], in: repo)
+    let scratch = repo + "-script"
+    Harness.scratchRoots.insert(scratch)
+    Harness.git(["worktree", "add", "-q", "--detach", scratch, start], in: repo)
+    var script = "set -e\n"
+    for index in 0..<issues {
+      script += """
+        old=$(git rev-parse script-base)
+        tree=$(git merge-tree --write-tree "$old" agent/w\(index))
+        new=$(git commit-tree "$tree" -p "$old" -p agent/w\(index) -m "land w\(index)")
+        git -C \(scratch) checkout -q --detach "$new"
+        (cd \(scratch) && true)
+        git update-ref refs/heads/script-base "$new" "$old"
+
+        """
+    }
+    let scriptRun = Harness.run("/bin/sh", ["-c", script], in: repo)
+    let landRun = Harness.run(ghp, ["land", "--once", "--json"], in: repo, environment: lead)
+    let landed = (try? JSON.parse(landRun.output))?["landed"]?.arrayValue?.count ?? -1
+    let ghpPer = landRun.seconds * 1000 / Double(issues)
+    let scriptPer = scriptRun.seconds * 1000 / Double(issues)
+    report.add("    issues landed by one `ghp land --once`", "\(landed) of \(issues)")
+    report.add("    ghp land, whole process, per issue: ms (target < 100)", format(ghpPer, 1))
+    report.add("    git merge-tree script, per issue: ms", format(scriptPer, 1))
+    report.add("    ratio ghp / script", format(ghpPer / scriptPer, 2))
+  }
+}

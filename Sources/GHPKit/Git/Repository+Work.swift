@@ -64,12 +64,13 @@ extension Repository {
     return result
   }
 
-  /// Paths with uncommitted changes (staged, unstaged or untracked) in this repository's worktree.
-  public func uncommittedPaths(limit: Int = 200) throws(GitError) -> [String] {
+  /// Paths with uncommitted changes (staged, unstaged and, unless left out, untracked) in this
+  /// repository's worktree.
+  public func uncommittedPaths(limit: Int = 200, untracked: Bool = true) throws(GitError) -> [String] {
     var options = git_status_options()
     try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
     options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-    options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+    options.flags = untracked ? GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue : 0
     var list: OpaquePointer?
     try check(git_status_list_new(&list, pointer, &options))
     defer { git_status_list_free(list) }
@@ -197,16 +198,6 @@ extension Repository {
     try check(git_merge_commits(&index, pointer, one.pointer, two.pointer, &options))
     defer { git_index_free(index) }
     guard git_index_has_conflicts(index) != 0 else { return [] }
-    var iterator: OpaquePointer?
-    try check(git_index_conflict_iterator_new(&iterator, index))
-    defer { git_index_conflict_iterator_free(iterator) }
-    var paths: Set<String> = []
-    var ancestor: UnsafePointer<git_index_entry>?
-    var mine: UnsafePointer<git_index_entry>?
-    var other: UnsafePointer<git_index_entry>?
-    while git_index_conflict_next(&ancestor, &mine, &other, iterator) == 0 {
-      if let entry = ancestor ?? mine ?? other, let path = entry.pointee.path { paths.insert(String(cString: path)) }
-    }
-    return paths.sorted()
+    return try conflictPaths(index)
   }
 }

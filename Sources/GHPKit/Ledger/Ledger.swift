@@ -7,6 +7,9 @@
 /// What an operation wants written: documents to put (bytes) or remove (nil), and the commit message.
 public struct Change: Sendable {
   public var writes: [String: [UInt8]?]
+  /// Documents put as blobs already in the object database (a gate log the lander wrote), named by
+  /// id so that the operation can record the id rather than carry the bytes.
+  public var links: [String: ObjectID] = [:]
   public var message: CommitMessage
 
   public init(writes: [String: [UInt8]?] = [:], message: CommitMessage) {
@@ -182,6 +185,12 @@ public final class Ledger {
     for path in change.writes.keys.sorted() {
       var blob: ObjectID?
       if let bytes = change.writes[path]! { blob = try repository.writeBlob(bytes) }
+      updates.append(.init(path: path, blob: blob))
+    }
+    for (path, blob) in change.links.sorted(by: { $0.key < $1.key }) where change.writes[path] == nil {
+      guard repository.contains(blob) else {
+        throw GitError(code: -3, errorClass: 0, message: "the blob \(blob.short) for \(path) is not in this repository")
+      }
       updates.append(.init(path: path, blob: blob))
     }
     return try repository.updatedTree(baseline, applying: updates)

@@ -30,6 +30,10 @@ public enum OperationCatalog {
     "remote-set": { (a) throws(GHPError) in try SetRemoteOperation(arguments: &a) },
     "config-set": { (a) throws(GHPError) in try SetConfigOperation(arguments: &a) },
     "claims-lost": { (a) throws(GHPError) in try NoticeLostClaimsOperation(arguments: &a) },
+    "land-lease": { (a) throws(GHPError) in try LandingLeaseOperation(arguments: &a) },
+    "land-pending": { (a) throws(GHPError) in try PendingLandingOperation(arguments: &a) },
+    "landed": { (a) throws(GHPError) in try LandedOperation(arguments: &a) },
+    "land-bounce": { (a) throws(GHPError) in try BounceOperation(arguments: &a) },
   ]
 
   /// The operation a record describes; an unknown name or a malformed argument is an error naming it.

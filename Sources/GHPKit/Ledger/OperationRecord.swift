@@ -129,6 +129,17 @@ public struct OperationArguments {
 
   public mutating func strings(_ key: String) throws(GHPError) -> [String] { try optionalStrings(key) ?? [] }
 
+  public mutating func optionalObjectID(_ key: String) throws(GHPError) -> ObjectID? {
+    guard let text = try optionalString(key) else { return nil }
+    guard let id = ObjectID(hex: text) else { throw wrong(key, "a commit id of 40 hex digits") }
+    return id
+  }
+
+  public mutating func objectID(_ key: String) throws(GHPError) -> ObjectID {
+    guard let id = try optionalObjectID(key) else { throw wrong(key, "a commit id of 40 hex digits") }
+    return id
+  }
+
   public mutating func optionalValue(_ key: String) -> JSON? {
     read.insert(key)
     return fields[key].flatMap { $0 == .null ? nil : $0 }

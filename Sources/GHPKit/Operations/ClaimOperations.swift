@@ -39,6 +39,8 @@ public struct ClaimOperation: RecordedOperation {
       throw issue.lastReleasedFrom == actor ? issue.refusal(for: actor, action: "claim") : .refused(holderDescription(issue))
     case .done:
       throw .refused("#\(issue.id) is done; there is nothing to claim")
+    case .landing:
+      throw .refused("#\(issue.id) is landing (submitted by \(issue.assignee ?? "?")); `ghp queue` shows where it waits")
     case .dead:
       throw .refused("#\(issue.id) is dead after \(issue.attempts) failed attempts; an orchestrator can `ghp issue retry \(issue.id)`")
     case .open:

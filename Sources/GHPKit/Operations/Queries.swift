@@ -7,6 +7,8 @@ public struct AgentStatusRow: Sendable {
   public var stale: Bool
   /// Answers to this agent's escalations given since its last report.
   public var answers: [Escalation] = []
+  /// What this agent's branch conflicts with (`ghp conflicts`): the base or other agents' branches.
+  public var conflicts: [String] = []
 }
 
 /// `ghp agent-status`: every agent with its age and stale mark, read from the tip tree only.
@@ -20,6 +22,8 @@ public struct StatusReport: Sendable {
   public var warnings: [String] = []
   /// Open escalations, most severe first: what a human reads first.
   public var openEscalations: [Escalation] = []
+  /// Pairs of branches that do not merge cleanly (see `addConflicts`).
+  public var conflictPairs: [ConflictReport.Pair] = []
 
   public init(state: StateSnapshot, clock: Clock) throws(GHPError) {
     try state.requireInitialised()
@@ -50,6 +54,15 @@ public struct StatusReport: Sendable {
     }.sorted { $0.name < $1.name }
   }
 
+  /// Marks each agent whose branch conflicts with the base or another agent's branch.
+  public mutating func addConflicts(_ report: ConflictReport) {
+    conflictPairs = report.pairs
+    for index in rows.indices {
+      let branch = "agent/\(rows[index].name)"
+      rows[index].conflicts = report.pairs.compactMap { $0.one == branch ? $0.two : $0.two == branch ? $0.one : nil }
+    }
+  }
+
   /// The seed's shape, with `"stale"` added to each agent.
   public var json: JSON {
     var agents: [String: JSON] = [:]
@@ -60,12 +73,14 @@ public struct StatusReport: Sendable {
     for row in rows {
       guard case .object(var fields)? = byName[row.name] else { continue }
       fields["stale"] = .bool(row.stale)
+      if !row.conflicts.isEmpty { fields["conflicts"] = .array(row.conflicts.map { .string($0) }) }
       if !row.answers.isEmpty { fields["answers"] = .array(row.answers.map(\.json)) }
       agents[row.name] = .object(fields)
     }
     var root: [String: JSON] = ["agents": .object(agents)]
     if !openEscalations.isEmpty { root["openEscalations"] = .array(openEscalations.map(\.json)) }
     if !deadIssues.isEmpty { root["deadIssues"] = .array(deadIssues.map(\.json)) }
+    if !conflictPairs.isEmpty { root["conflicts"] = .array(conflictPairs.map(\.json)) }
     if !warnings.isEmpty { root["warnings"] = .array(warnings.map { .string($0) }) }
     return .object(root)
   }
@@ -73,7 +88,7 @@ public struct StatusReport: Sendable {
 
 /// `ghp issue list --status`: the statuses, plus `failed` (open again after at least one failure).
 public enum IssueFilter: String, CaseIterable, Sendable {
-  case open, claimed, done, failed, dead
+  case open, claimed, landing, done, failed, dead
 
   public func matches(_ summary: IssueSummary) -> Bool {
     switch self {

@@ -53,6 +53,8 @@ public struct StatusUpdateOperation: RecordedOperation {
   public struct Output: Sendable {
     public var record: AgentRecord
     public var lostClaims: [LostClaim]
+    /// Issues `ghp land` gave back (a conflict with the base, a failed gate).
+    public var returned: [ReturnedIssue] = []
     public var handoffWaiting: String?
     public var answers: [Escalation]
   }
@@ -72,8 +74,10 @@ public struct StatusUpdateOperation: RecordedOperation {
       record.issue = issue.id
     }
     let lost = record.lostClaims
+    let returned = record.returned
     let handoff = record.handoffWaiting
     record.lostClaims = []
+    record.returned = []
     record.handoffWaiting = nil
     let answers = try state.escalations().filter {
       $0.agent == actor && $0.status == .resolved && ($0.answered ?? 0) >= (previous ?? 0)
@@ -90,6 +94,8 @@ public struct StatusUpdateOperation: RecordedOperation {
         subject: "\(actor): \(self.record.name)" + (detail.isEmpty ? "" : " \(detail)"), operation: recorded.record,
         agent: actor, issue: record.issue))
     change.put(StatePaths.agentStatus, json: agents.json)
-    return (change, Output(record: record, lostClaims: lost, handoffWaiting: handoff, answers: answers))
+    return (
+      change, Output(record: record, lostClaims: lost, returned: returned, handoffWaiting: handoff, answers: answers)
+    )
   }
 }

@@ -42,7 +42,8 @@ extension StatusReport {
     let body = ordered.map { row in
       [
         row.name, row.record.role.rawValue, row.record.issue.map { "#\($0)" } ?? "-", row.record.status,
-        Duration.describe(row.age), row.stale ? "STALE" : "", TextTable.clip(row.record.lastAction, 60),
+        Duration.describe(row.age), [row.stale ? "STALE" : "", row.conflicts.isEmpty ? "" : "CONFLICT"].filter { !$0.isEmpty }.joined(separator: " "),
+        TextTable.clip(row.record.lastAction, 60),
       ]
     }
     let staleCount = rows.filter(\.stale).count
@@ -55,7 +56,10 @@ extension StatusReport {
       dead = "Dead issues (failed too often; an orchestrator runs `ghp issue retry ID`):\n"
       dead += deadIssues.map { "  #\($0.id) \(TextTable.clip($0.title, 60)) (\($0.attempts) attempts)\n" }.joined()
     }
-    let warned = warnings.map { "warning: \($0)\n" }.joined()
+    var warned = warnings.map { "warning: \($0)\n" }.joined()
+    for pair in conflictPairs {
+      warned += "conflict: \(pair.two) with \(pair.one) in \(pair.paths.prefix(5).joined(separator: ", "))\(pair.paths.count > 5 ? ", …" : "") (`ghp conflicts`)\n"
+    }
     var waiting = ""
     for row in rows {
       if let issue = row.record.handoffWaiting { waiting += "\(row.name): a handoff of #\(issue) is waiting (`ghp handoff show \(issue)`)\n" }
@@ -100,6 +104,26 @@ extension IssueDetail {
         lines.append("  failed \(RFC3339.format(failure.at)) by \(failure.agent): \(failure.reason)")
       }
     }
+    if let submission = issue.submission {
+      lines.append("submitted:    \(submission.branch) \(submission.tip.short) onto \(submission.base) \(submission.baseTip.short) at \(RFC3339.format(submission.at)) by \(submission.by)")
+    }
+    for (label, evidence) in [("landed:", issue.landing), ("gate passed:", issue.pending)] {
+      guard case .object(let f)? = evidence else { continue }
+      let short = { (key: String) in f[key]?.stringValue.map { String($0.prefix(10)) } ?? "-" }
+      let padded = label + String(repeating: " ", count: max(1, 14 - label.count))
+      var line = "\(padded)\(f["base"]?.stringValue ?? "?") \(short("baseBefore")) -> \(short("baseAfter")), tip \(short("tip"))"
+      line += ", merge \(short("merge"))"
+      if let at = f["landedAt"]?.stringValue { line += " at \(at)" }
+      if f["recovered"] == .bool(true) { line += " (finished after a killed lander)" }
+      lines.append(line)
+      for command in f["gate"]?.arrayValue ?? [] {
+        lines.append("  gate `\(command["command"]?.stringValue ?? "?")` exit \(command["exit"]?.intValue ?? -1) in \(command["milliseconds"]?.intValue ?? 0) ms")
+      }
+      if let log = f["log"]?.stringValue { lines.append("  whole output: git show ghp/state:\(log)") }
+    }
+    if case .object(let f)? = issue.bounced {
+      lines.append("bounced:      \(f["kind"]?.stringValue ?? "?") at \(f["at"]?.stringValue ?? "?"): \(f["reason"]?.stringValue ?? "")")
+    }
     if !issue.body.isEmpty { lines += ["", issue.body.trimmingSpaces] }
     if let result { lines += ["", "Result:", result.trimmingSpaces] }
     lines += ["", "History:"]
@@ -120,6 +144,10 @@ extension StatusUpdateOperation.Output {
       "your claim on #\($0.issue) (epoch \($0.epoch)) was released by \($0.by) at \(RFC3339.format($0.at))"
         + ($0.reason.isEmpty ? "" : " (\($0.reason))") + ": do not land work for it (see `ghp issue show \($0.issue)`)"
     }
+    for back in returned {
+      let what = back.kind == "conflict" ? "conflicts with the base" : "failed the landing gate"
+      lines.append("#\(back.issue) is yours again: it \(what) (\(RFC3339.format(back.at))): \(back.reason)")
+    }
     if let handoffWaiting {
       lines.append("a handoff of #\(handoffWaiting) is waiting for you: read it with `ghp handoff show \(handoffWaiting)`")
     }
@@ -133,7 +161,7 @@ extension StatusUpdateOperation.Output {
     .object([
       "status": .string(record.status), "lastAction": .string(record.lastAction),
       "timestamp": .string(RFC3339.format(record.timestamp)), "issue": IssueReference.write(record.issue),
-      "lostClaims": .array(lostClaims.map(\.json)), "handoffWaiting": IssueReference.write(handoffWaiting),
+      "lostClaims": .array(lostClaims.map(\.json)), "returned": .array(returned.map(\.json)), "handoffWaiting": IssueReference.write(handoffWaiting),
       "answers": .array(answers.map(\.json)),
     ])
   }

@@ -15,6 +15,9 @@ public struct AgentRecord: Equatable, Sendable {
   public var handoffWaiting: String?
   /// Claims taken from this agent (by `ghp reap`) that it has not been told about yet.
   public var lostClaims: [LostClaim] = []
+  /// Issues `ghp land` sent back to this agent (a conflict, a failed gate) that it has not been
+  /// told about yet.
+  public var returned: [ReturnedIssue] = []
   /// The public key its state commits are signed with (`ssh-ed25519 AAAA...`), if it has one.
   public var signingKey: String?
   /// Fields ghp does not know, kept as they were so that other tools' additions survive.
@@ -64,6 +67,35 @@ public struct LostClaim: Equatable, Sendable {
   }
 }
 
+/// An issue `ghp land` gave back to its agent, kept until the agent is told.
+public struct ReturnedIssue: Equatable, Sendable {
+  public var issue: String
+  /// `conflict` or `gate`.
+  public var kind: String
+  public var reason: String
+  public var at: Int64
+
+  public var json: JSON {
+    .object([
+      "issue": IssueReference.write(issue), "kind": .string(kind), "reason": .string(reason), "at": .string(RFC3339.format(at)),
+    ])
+  }
+
+  init(issue: String, kind: String, reason: String, at: Int64) {
+    self.issue = issue
+    self.kind = kind
+    self.reason = reason
+    self.at = at
+  }
+
+  init?(json: JSON) {
+    guard let issue = try? IssueReference.read(json["issue"], what: "issue"), let kind = json["kind"]?.stringValue,
+      let at = json["at"]?.stringValue.flatMap(RFC3339.parse)
+    else { return nil }
+    self.init(issue: issue, kind: kind, reason: json["reason"]?.stringValue ?? "", at: at)
+  }
+}
+
 /// `.ghp/agent-status.json`: the seed's shape, `{"agents": {"worker-1": {"issue": 147, "status": ...}}}`.
 public struct AgentStatusDocument: Equatable, Sendable {
   public var agents: [String: AgentRecord] = [:]
@@ -72,6 +104,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
 
   static let known: Set<String> = [
     "issue", "status", "lastAction", "timestamp", "branch", "role", "handoffWaiting", "lostClaims", "signingKey",
+    "returned",
   ]
 
   public init(json: JSON) throws(DocumentError) {
@@ -91,6 +124,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
         role: fields["role"]?.stringValue.flatMap(AgentRecord.Role.init(rawValue:)) ?? .worker)
       record.handoffWaiting = try IssueReference.read(fields["handoffWaiting"], what: "agent '\(name)' \"handoffWaiting\"")
       record.lostClaims = fields["lostClaims"]?.arrayValue?.compactMap(LostClaim.init(json:)) ?? []
+      record.returned = fields["returned"]?.arrayValue?.compactMap(ReturnedIssue.init(json:)) ?? []
       if let key = fields["signingKey"], !key.isNull {
         guard let line = key.stringValue, SSHSignature.publicKey(line) != nil else {
           throw DocumentError("agent '\(name)' \"signingKey\" is not an ssh-ed25519 public key")
@@ -114,6 +148,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
       if let branch = record.branch { fields["branch"] = .string(branch) }
       if let handoff = record.handoffWaiting { fields["handoffWaiting"] = IssueReference.write(handoff) }
       if !record.lostClaims.isEmpty { fields["lostClaims"] = .array(record.lostClaims.map(\.json)) }
+      if !record.returned.isEmpty { fields["returned"] = .array(record.returned.map(\.json)) }
       if let key = record.signingKey { fields["signingKey"] = .string(key) }
       agents[name] = .object(fields)
     }

@@ -29,6 +29,10 @@ public struct Config: Equatable, Sendable {
   /// (`[signing] required`), checked by `ghp verify`, remote mode, `sync` and `pre-receive`.
   public var signingRequired = false
 
+  /// How work lands on the base branch (`[landing]`), or nil when it is not configured: then
+  /// `ghp done` is the holder's word, as before.
+  public var landing: LandingPolicy?
+
   /// The agents `pusher` may push as.
   public func agents(ofPusher pusher: String) -> [String] { pushers[pusher] ?? [pusher] }
 
@@ -92,6 +96,9 @@ public struct Config: Equatable, Sendable {
       guard case .boolean(let flag) = value else { throw DocumentError("'signing.required' must be true or false") }
       signingRequired = flag
     }
+    if values.keys.contains(where: { $0.hasPrefix("landing.") }) {
+      landing = try LandingPolicy(values: values, baseBranch: baseBranch)
+    }
     if let value = values["server.pusherVariable"] {
       switch value {
       case .string(let one): pusherVariables = [one]
@@ -138,4 +145,77 @@ public struct Config: Equatable, Sendable {
 
       """
   }
+}
+
+/// `[landing]`: work reaches the base branch only through `ghp land`, which merges the agent's
+/// branch in memory, runs the gate on the result and moves the base by compare-and-swap.
+public struct LandingPolicy: Equatable, Sendable {
+  public enum Mode: String, Sendable, CaseIterable { case merge, rebase, squash }
+
+  /// The branch work lands on.
+  public var base: String
+  /// Commands run (by `/bin/sh -c`) in the merge result's checkout; all must exit 0.
+  public var gate: [String] = []
+  /// Seconds one gate run may take before its processes are killed.
+  public var timeout: Int64 = 20 * 60
+  public var mode: Mode = .merge
+  /// How many queued issues are merged and gated together (bisected on failure).
+  public var batch: Int = 1
+  /// An issue queued longer than this goes first, whatever its priority.
+  public var maxWait: Int64 = 3600
+
+  public init(base: String) { self.base = base }
+
+  init(values: [String: TOML.Value], baseBranch: String) throws(DocumentError) {
+    base = baseBranch
+    func duration(_ key: String) throws(DocumentError) -> Int64? {
+      guard let value = values["landing.\(key)"] else { return nil }
+      switch value {
+      case .integer(let seconds) where seconds > 0 && seconds <= Duration.maximum: return seconds
+      case .string(let text):
+        if let seconds = Duration.seconds(text), seconds > 0 { return seconds }
+      default: break
+      }
+      throw DocumentError("'landing.\(key)' must be a duration such as \"20m\" or \"90s\"")
+    }
+    if let value = values["landing.base"] {
+      guard case .string(let name) = value, !name.isEmpty else { throw DocumentError("'landing.base' must be a branch name") }
+      base = name
+    }
+    if let value = values["landing.gate"] {
+      switch value {
+      case .string(let one): gate = [one]
+      case .array(let items):
+        gate = []
+        for item in items {
+          guard case .string(let command) = item else { throw DocumentError("'landing.gate' must be a list of commands") }
+          gate.append(command)
+        }
+      default: throw DocumentError("'landing.gate' must be a list of commands")
+      }
+      if gate.contains(where: { $0.trimmingSpaces.isEmpty || $0.utf8.contains(0) }) {
+        throw DocumentError("'landing.gate' holds an empty command")
+      }
+    }
+    timeout = try duration("timeout") ?? timeout
+    maxWait = try duration("maxWait") ?? maxWait
+    if let value = values["landing.mode"] {
+      guard case .string(let text) = value, let mode = Mode(rawValue: text) else {
+        throw DocumentError("'landing.mode' must be \"merge\", \"rebase\" or \"squash\"")
+      }
+      self.mode = mode
+    }
+    if let value = values["landing.batch"] {
+      guard case .integer(let n) = value, (1...64).contains(n) else {
+        throw DocumentError("'landing.batch' must be a whole number from 1 to 64")
+      }
+      batch = Int(n)
+    }
+    guard (try? BranchName.validate(base)) != nil else {
+      throw DocumentError("'landing.base' '\(base)' is not a branch name")
+    }
+  }
+
+  /// A lease not renewed for this long belongs to a lander that is gone.
+  public var leaseStaleAfter: Int64 { timeout + 300 }
 }

@@ -1,7 +1,8 @@
 /// One issue: `.ghp/issues/<id>.json`.
 public struct Issue: Equatable, Sendable {
   public enum Status: String, Sendable, CaseIterable {
-    case open, claimed, done, dead
+    /// `landing`: its holder said done and `ghp land` has it queued (with `[landing]` configured).
+    case open, claimed, done, dead, landing
   }
 
   /// One failed attempt, kept with the issue.
@@ -39,6 +40,16 @@ public struct Issue: Equatable, Sendable {
   public var taken: [TakenClaim] = []
   /// The one-line result summary (the full text is `.ghp/results/<id>.md`).
   public var result: String?
+  /// What `ghp done` submitted for landing (with `[landing]`): the branch tip and the base it was
+  /// made against.
+  public var submission: Submission?
+  /// A landing whose gate passed and whose base move is under way (`ghp land` records it before
+  /// moving the base, so that a lander killed in between is finished, not repeated, by the next).
+  public var pending: JSON?
+  /// The evidence of the landing: base before and after, branch tip, merge, each gate command.
+  public var landing: JSON?
+  /// Why the last landing attempt sent the issue back (a conflict or a failed gate).
+  public var bounced: JSON?
   public var extra: [String: JSON] = [:]
 
   public init(id: String, title: String, createdAt: Int64, createdBy: String) {
@@ -78,6 +89,7 @@ public struct Issue: Equatable, Sendable {
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
     "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease", "taken",
+    "submission", "pending", "landing", "bounced",
   ]
 
   public init(json: JSON) throws(DocumentError) {
@@ -134,6 +146,16 @@ public struct Issue: Equatable, Sendable {
     self.claimedAt = try time("claimedAt")
     self.updatedAt = try time("updatedAt") ?? self.createdAt
     self.result = try text("result")
+    if let value = f["submission"], !value.isNull { submission = try Submission(json: value) }
+    func object(_ key: String) throws(DocumentError) -> JSON? {
+      guard let value = f[key], !value.isNull else { return nil }
+      guard value.objectValue != nil else { throw DocumentError("\"\(key)\" is not an object") }
+      return value
+    }
+    pending = try object("pending")
+    landing = try object("landing")
+    bounced = try object("bounced")
+    if status == .landing && submission == nil { throw DocumentError("it is landing but has no \"submission\"") }
     if let release = f["lastRelease"], let claim = LostClaim(json: release) {
       lastRelease = claim
       lastReleasedFrom = release["from"]?.stringValue
@@ -178,6 +200,10 @@ public struct Issue: Equatable, Sendable {
     f["claimedAt"] = claimedAt.map { .string(RFC3339.format($0)) } ?? .null
     f["updatedAt"] = .string(RFC3339.format(updatedAt))
     f["result"] = result.map { .string($0) } ?? .null
+    if let submission { f["submission"] = submission.json }
+    if let pending { f["pending"] = pending }
+    if let landing { f["landing"] = landing }
+    if let bounced { f["bounced"] = bounced }
     if !taken.isEmpty {
       f["taken"] = .array(
         taken.map {
@@ -203,4 +229,40 @@ public struct TakenClaim: Equatable, Sendable {
   public var by: String
   public var at: Int64
   public var reason: String
+}
+
+/// What `ghp done` submits for landing: the agent's branch tip and the base tip it was checked
+/// against (both read from the repository by the caller and recorded in the operation).
+public struct Submission: Equatable, Sendable {
+  public var branch: String
+  public var tip: ObjectID
+  public var base: String
+  public var baseTip: ObjectID
+  public var at: Int64
+  public var by: String
+
+  public init(branch: String, tip: ObjectID, base: String, baseTip: ObjectID, at: Int64, by: String) {
+    self.branch = branch
+    self.tip = tip
+    self.base = base
+    self.baseTip = baseTip
+    self.at = at
+    self.by = by
+  }
+
+  init(json: JSON) throws(DocumentError) {
+    guard let f = json.objectValue, let branch = f["branch"]?.stringValue, let base = f["base"]?.stringValue,
+      let tip = f["tip"]?.stringValue.flatMap(ObjectID.init(hex:)),
+      let baseTip = f["baseTip"]?.stringValue.flatMap(ObjectID.init(hex:)),
+      let at = f["at"]?.stringValue.flatMap(RFC3339.parse), let by = f["by"]?.stringValue
+    else { throw DocumentError("\"submission\" needs branch, tip, base, baseTip (commit ids), at and by") }
+    self.init(branch: branch, tip: tip, base: base, baseTip: baseTip, at: at, by: by)
+  }
+
+  public var json: JSON {
+    .object([
+      "branch": .string(branch), "tip": .string(tip.hex), "base": .string(base), "baseTip": .string(baseTip.hex),
+      "at": .string(RFC3339.format(at)), "by": .string(by),
+    ])
+  }
 }

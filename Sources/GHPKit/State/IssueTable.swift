@@ -15,7 +15,7 @@
 ///
 /// Layout: header | records (80 bytes each) | dependency table (UInt32 record indices) | strings.
 struct IssueTable {
-  static let magic: [UInt8] = Array("GHPIDX05".utf8)
+  static let magic: [UInt8] = Array("GHPIDX06".utf8)
   static let headerSize = 8 + 20 + 12
   static let recordSize = 80
   static let missing = UInt32.max
@@ -40,7 +40,7 @@ struct IssueTable {
     records.withUnsafeBufferPointer { ObjectID(rawBytes: UnsafeBufferPointer(rebasing: $0[(index * Self.recordSize)..<(index * Self.recordSize + 20)])) }
   }
 
-  static let statuses: [Issue.Status] = [.open, .claimed, .done, .dead]
+  static let statuses: [Issue.Status] = [.open, .claimed, .done, .dead, .landing]
 
   func status(_ index: Int) -> Issue.Status { Self.statuses[Int(load(index, 20, as: UInt8.self))] }
   func priority(_ index: Int) -> Int { Int(load(index, 24, as: Int32.self)) }

@@ -27,6 +27,8 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   case git(GitError)
   /// Refused by the coordination rules (exit 3): the text names who or what stands in the way.
   case refused(String)
+  /// Stopped by SIGINT or SIGTERM (exit 130).
+  case interrupted
 
   /// True when the coordination rules refused the request (as opposed to a failure).
   public var isRefusal: Bool { if case .refused = self { true } else { false } }
@@ -36,6 +38,7 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
     switch self {
     case .refused: 3
     case .nothingReady: 4
+    case .interrupted: 130
     default: 1
     }
   }
@@ -88,6 +91,8 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
       error.description
     case .refused(let reason):
       reason
+    case .interrupted:
+      "stopped by a signal; nothing half-done was recorded"
     }
   }
 }

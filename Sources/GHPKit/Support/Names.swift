@@ -55,6 +55,24 @@ public enum IssueID {
   }
 }
 
+/// Branch names ghp moves or reads (`landing.base`): `/`-separated parts, each a safe ref component.
+public enum BranchName {
+  @discardableResult
+  public static func validate(_ name: String) throws(GHPError) -> String {
+    func refuse(_ reason: String) -> GHPError { .invalidValue("branch name '\(name)'", reason) }
+    if name.isEmpty { throw refuse("it is empty") }
+    if name.utf8.count > 200 { throw refuse("it is longer than 200 characters") }
+    for part in name.split(separator: "/", omittingEmptySubsequences: false) {
+      if part.isEmpty { throw refuse("it has an empty part") }
+      try validateRefComponent(String(part), refuse: refuse)
+    }
+    return name
+  }
+
+  /// A file-name-safe form (`release/1.0` -> `release-1.0`).
+  static func flat(_ name: String) -> String { String(name.map { $0 == "/" ? "-" : $0 }) }
+}
+
 /// git's ref-format rules for one path component, plus ghp's stricter character set.
 private func validateRefComponent(_ text: String, refuse: (String) -> GHPError) throws(GHPError) {
   for scalar in text.unicodeScalars {

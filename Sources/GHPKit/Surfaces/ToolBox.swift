@@ -56,7 +56,7 @@ public enum ToolBox {
       schema: schema(["id": ("id", "The task id; omit to take the next ready one.")])),
     Tool(
       name: "complete_task",
-      description: "Mark a task you hold done, with what you did and how you checked it. Tasks waiting on it become ready.",
+      description: "Mark a task you hold done, with what you did and how you checked it. Tasks waiting on it become ready. When the project lands work through `ghp land`, this submits your committed branch for landing instead (commit first): the task is done once it landed.",
       schema: schema(["id": ("id", "The task id."), "result": ("string", "What was done and how it was verified.")], required: ["id", "result"])),
     Tool(
       name: "fail_task",
@@ -195,7 +195,8 @@ public enum ToolBox {
       }
       return .object(["issue": landed.result.issue.json, "alreadyHeld": .bool(landed.result.alreadyHeld), "commit": commit(landed.commit)])
     case "complete_task":
-      let landed = try workspace.run(DoneOperation(issueID: try IssueID.validate(try required("id")), result: try required("result")))
+      let id = try IssueID.validate(try required("id"))
+      let landed = try workspace.run(try DoneOperation.reading(workspace, issueID: id, result: try required("result")))
       return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
     case "fail_task":
       let landed = try workspace.run(FailOperation(issueID: try IssueID.validate(try required("id")), reason: try required("reason")))

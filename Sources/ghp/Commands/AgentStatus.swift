@@ -79,6 +79,8 @@ extension GHP.AgentStatus {
     func run() throws {
       let workspace = try global.workspace()
       var report = try StatusReport(state: workspace.snapshot(), clock: workspace.clock)
+      // Best effort: a repository without the base branch has no conflicts to show.
+      if let conflicts = try? ConflictReport.gather(workspace) { report.addConflicts(conflicts) }
       if stale { report.rows = report.rows.filter(\.stale) }
       if global.json {
         Output.json(report.json)

@@ -27,6 +27,11 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "done", abstract: "Mark an issue you hold done, with its result; dependants become ready.",
       discussion: """
+        With [landing] in the policy, done submits your branch agent/<you> for landing instead: it refuses a
+        branch with no commits that change anything, or uncommitted work in your worktree (naming the files),
+        and records the branch tip; the issue is `landing` until `ghp land` merged it onto the base with the gate
+        passing (then done, and its dependants ready) or sent it back to you.
+
         Examples: ghp done 2 --result "Endpoint and tests in place"
                   ghp done 2 --result-file out.md
         """)
@@ -49,8 +54,11 @@ extension GHP {
     func run() throws {
       let text = try resultFile.map { String(decoding: try Arguments.fileBytes($0), as: UTF8.self) }
         ?? Arguments.text(result ?? "")
-      let landed = try global.workspace().run(DoneOperation(issueID: try Arguments.issueID(id), result: text))
-      printIssue(landed.result, verb: "Done", json: global.json, commit: landed.commit)
+      let workspace = try global.workspace()
+      let issueID = try Arguments.issueID(id)
+      let landed = try workspace.run(try DoneOperation.reading(workspace, issueID: issueID, result: text))
+      let verb = landed.result.status == .landing ? "Submitted for landing (see `ghp queue`):" : "Done"
+      printIssue(landed.result, verb: verb, json: global.json, commit: landed.commit)
     }
   }
 

@@ -1,0 +1,123 @@
+import CLibGit2
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What `ghp land` needs from git: merges and cherry-picks computed in memory, commits written
+/// with a separate committer, checkouts of a scratch worktree and of a worktree whose branch moved.
+extension Repository {
+  /// The outcome of a merge or cherry-pick computed in memory: the tree, or the conflicting paths.
+  public struct MergeOutcome: Sendable {
+    public var tree: ObjectID?
+    public var conflicts: [String]
+  }
+
+  /// `theirs` merged into `ours` (libgit2's recursive merge of the two commits), in memory.
+  public func mergedTree(_ ours: ObjectID, _ theirs: ObjectID) throws(GitError) -> MergeOutcome {
+    let one = try commit(ours)
+    let two = try commit(theirs)
+    var options = git_merge_options()
+    try check(git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)))
+    var index: OpaquePointer?
+    try check(git_merge_commits(&index, pointer, one.pointer, two.pointer, &options))
+    defer { git_index_free(index) }
+    return try outcome(of: index)
+  }
+
+  /// The changes of `picked` (against its first parent) applied onto `onto`, in memory.
+  public func cherryPickedTree(_ picked: ObjectID, onto: ObjectID) throws(GitError) -> MergeOutcome {
+    let commit = try commit(picked)
+    let ours = try self.commit(onto)
+    var options = git_merge_options()
+    try check(git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)))
+    var index: OpaquePointer?
+    try check(git_cherrypick_commit(&index, pointer, commit.pointer, ours.pointer, 0, &options))
+    defer { git_index_free(index) }
+    return try outcome(of: index)
+  }
+
+  private func outcome(of index: OpaquePointer?) throws(GitError) -> MergeOutcome {
+    if git_index_has_conflicts(index) != 0 { return MergeOutcome(tree: nil, conflicts: try conflictPaths(index)) }
+    var oid = git_oid()
+    try check(git_index_write_tree_to(&oid, index, pointer))
+    return MergeOutcome(tree: ObjectID(oid), conflicts: [])
+  }
+
+  /// The paths an index holds conflicts on, sorted.
+  func conflictPaths(_ index: OpaquePointer?) throws(GitError) -> [String] {
+    var iterator: OpaquePointer?
+    try check(git_index_conflict_iterator_new(&iterator, index))
+    defer { git_index_conflict_iterator_free(iterator) }
+    var paths: Set<String> = []
+    var ancestor: UnsafePointer<git_index_entry>?
+    var mine: UnsafePointer<git_index_entry>?
+    var other: UnsafePointer<git_index_entry>?
+    while git_index_conflict_next(&ancestor, &mine, &other, iterator) == 0 {
+      if let entry = ancestor ?? mine ?? other, let path = entry.pointee.path { paths.insert(String(cString: path)) }
+    }
+    return paths.sorted()
+  }
+
+  /// The commits of `tip` that `base` does not have, oldest first, merges left out (what a rebase
+  /// replays).
+  public func replayedCommits(_ tip: ObjectID, onto base: ObjectID) throws(GitError) -> [ObjectID] {
+    var out: [ObjectID] = []
+    try revwalk(from: tip, hiding: [base], oldestFirst: true) { commit in
+      if git_commit_parentcount(commit.pointer) <= 1 { out.append(commit.id) }
+      return true
+    }
+    return out
+  }
+
+  /// Writes a commit whose committer is `committer` and whose author is `authorOf`'s author (or the
+  /// committer when nil). No reference moves.
+  public func writeCommit(
+    tree: ObjectID, parents: [ObjectID], authorOf original: ObjectID?, committer: Signature, message: String
+  ) throws(GitError) -> ObjectID {
+    let treeObject = try self.tree(tree)
+    var parentCommits: [Commit] = []
+    for id in parents { parentCommits.append(try commit(id)) }
+    var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
+    let originalCommit = try original.map { (id) throws(GitError) in try commit(id) }
+    let signature = try committer.make()
+    defer { git_signature_free(signature) }
+    let author = originalCommit.map { git_commit_author($0.pointer) } ?? UnsafePointer(signature)
+    var oid = git_oid()
+    try withExtendedLifetime((parentCommits, originalCommit)) { () throws(GitError) in
+      try check(
+        git_commit_create(
+          &oid, pointer, nil, author, signature, "UTF-8", message, treeObject.pointer, parentPointers.count, &parentPointers))
+    }
+    return ObjectID(oid)
+  }
+
+  /// Checks `commit` out in this repository's worktree with a detached HEAD, overwriting every
+  /// tracked file and removing untracked ones (ignored files, a build cache, stay).
+  public func checkoutDetached(_ id: ObjectID) throws(GitError) {
+    let target = try commit(id)
+    var options = git_checkout_options()
+    try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
+    options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
+    try check(git_checkout_tree(pointer, target.pointer, &options))
+    var raw = id.raw
+    try check(git_repository_set_head_detached(pointer, &raw))
+  }
+
+  /// After the branch checked out here moved from `old` to `new`: brings the working files and
+  /// the index along (what `receive.denyCurrentBranch=updateInstead` does). Safe: a file changed
+  /// since `old` is never overwritten; that is reported instead.
+  public func followBranchMove(from old: ObjectID, to new: ObjectID) throws(GitError) {
+    let oldTree = try tree(try commit(old).treeID)
+    let target = try commit(new)
+    var options = git_checkout_options()
+    try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
+    options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
+    options.baseline = oldTree.pointer
+    try withExtendedLifetime(oldTree) { () throws(GitError) in
+      try check(git_checkout_tree(pointer, target.pointer, &options))
+    }
+  }
+}

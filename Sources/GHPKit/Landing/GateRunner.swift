@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Set by SIGINT/SIGTERM while `ghp land` runs, so that a gate is stopped and the lease given back.
+public enum LandingSignals {
+  nonisolated(unsafe) static let flag: UnsafeMutablePointer<sig_atomic_t> = {
+    let pointer = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
+    pointer.pointee = 0
+    return pointer
+  }()
+
+  /// Installs handlers for SIGINT and SIGTERM that only set the flag.
+  public static func install() {
+    _ = flag
+    signal(SIGINT) { _ in LandingSignals.flag.pointee = 1 }
+    signal(SIGTERM) { _ in LandingSignals.flag.pointee = 1 }
+  }
+
+  public static var interrupted: Bool { flag.pointee != 0 }
+}
+
+/// Runs the gate commands (`/bin/sh -c`) in the merge result's checkout, all output into one log,
+/// in their own process group, which is killed at the timeout and after each command (nothing a
+/// gate starts outlives it). While a command runs, `marker` holds its pid and start time so that a
+/// lander taking over from a killed one can stop a gate it left running.
+struct GateRunner {
+  var directory: String
+  var timeout: Int64
+  var environment: [String: String]
+  var logPath: String
+  var marker: String
+
+  /// The lines of output kept in the record of each command.
+  static let tailLines = 20
+  static let tailBytes = 2000
+  /// The most of the whole log kept on `ghp/state` (its end).
+  static let logBytes = 1 << 20
+
+  struct Run {
+    var results: [GateCommandResult]
+    var log: [UInt8]
+    var passed: Bool { results.allSatisfy(\.passed) }
+  }
+
+  struct Interrupted: Error {}
+
+  func run(_ commands: [String]) throws(Interrupted) -> Run {
+    let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    defer { if fd >= 0 { close(fd) } }
+    let deadline = ProcessIdentity.monotonic() + Double(timeout)
+    var results: [GateCommandResult] = []
+    for command in commands {
+      let header = "$ \(command)\n"
+      _ = header.withCString { write(fd, $0, strlen($0)) }
+      let offset = lseek(fd, 0, SEEK_CUR)
+      let started = ProcessIdentity.monotonic()
+      let (exit, timedOut) = try runOne(command, output: fd, deadline: deadline)
+      let elapsed = Int(((ProcessIdentity.monotonic() - started) * 1000).rounded())
+      let tail = Self.tail(of: logPath, from: Int(offset))
+      if timedOut {
+        let note = "ghp land: killed after the gate's timeout (\(Duration.exact(timeout)))\n"
+        _ = note.withCString { write(fd, $0, strlen($0)) }
+      }
+      results.append(GateCommandResult(command: command, exit: exit, milliseconds: elapsed, timedOut: timedOut, tail: tail))
+      if exit != 0 || timedOut { break }
+    }
+    let log = Self.end(of: logPath, bytes: Self.logBytes)
+    return Run(results: results, log: log)
+  }
+
+  private func runOne(_ command: String, output fd: Int32, deadline: Double) throws(Interrupted) -> (Int, Bool) {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, fd, 1)
+    posix_spawn_file_actions_adddup2(&actions, fd, 2)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaults = sigset_t()
+    sigfillset(&defaults)
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    // `cd` by the shell: the gate starts in the checkout whatever this process's folder is.
+    let arguments = ["/bin/sh", "-c", "cd -- \"$1\" || exit 127; eval \"$2\"", "ghp-gate", directory, command]
+    let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+    var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    var envp: [UnsafeMutablePointer<CChar>?] = environmentLines.map { strdup($0) } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp) == 0 else { return (127, false) }
+    try? Files.replace(marker, with: Array("\(pid) \(ProcessIdentity.startTime(of: pid) ?? 0)\n".utf8))
+    defer {
+      kill(-pid, SIGKILL)
+      unlink(marker)
+    }
+    var status: Int32 = 0
+    var pause: UInt32 = 200
+    var timedOut = false
+    var terminatedAt: Double?
+    while true {
+      let done = waitpid(pid, &status, WNOHANG)
+      if done == pid { break }
+      if done < 0 && errno != EINTR { return (127, timedOut) }
+      let now = ProcessIdentity.monotonic()
+      if LandingSignals.interrupted {
+        kill(-pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
+        throw Interrupted()
+      }
+      if now > deadline && terminatedAt == nil {
+        timedOut = true
+        terminatedAt = now
+        kill(-pid, SIGTERM)
+      } else if let terminatedAt, now - terminatedAt > 5 {
+        kill(-pid, SIGKILL)
+      }
+      usleep(pause)
+      pause = min(pause * 2, 20_000)
+    }
+    if status & 0x7f == 0 { return (Int((status >> 8) & 0xff), timedOut) }
+    return (128 + Int(status & 0x7f), timedOut)
+  }
+
+  /// The last lines of the file from `offset` on, cut to `tailBytes`.
+  static func tail(of path: String, from offset: Int) -> String {
+    let bytes = Files.read(path) ?? []
+    let part = offset < bytes.count ? bytes[offset...] : []
+    let text = String(decoding: part.suffix(tailBytes * 2), as: UTF8.self)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    var out = lines.suffix(tailLines).joined(separator: "\n")
+    if out.utf8.count > tailBytes { out = String(decoding: Array(out.utf8).suffix(tailBytes), as: UTF8.self) }
+    return Terminal.safe(out)
+  }
+
+  static func end(of path: String, bytes limit: Int) -> [UInt8] {
+    let bytes = Files.read(path) ?? []
+    guard bytes.count > limit else { return bytes }
+    return Array("[… the first \(bytes.count - limit) bytes are left out]\n".utf8) + bytes.suffix(limit)
+  }
+
+  /// Kills a gate a killed lander left running, when the marker names a live process that is it.
+  static func stopLeftover(marker: String) {
+    guard let bytes = Files.read(marker) else { return }
+    let words = String(decoding: bytes, as: UTF8.self).split(separator: " ").map { String($0).trimmingSpaces }
+    guard words.count == 2, let pid = Int32(words[0]), pid > 1, let start = UInt64(words[1]) else { return }
+    if ProcessIdentity.startTime(of: pid) == start { kill(-pid, SIGKILL) }
+    unlink(marker)
+  }
+}

@@ -1,0 +1,402 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `ghp land`: takes queued issues in order, merges each branch onto the current base in memory,
+/// runs the gate on the result in a scratch worktree, and moves the base by compare-and-swap,
+/// recording the evidence on `ghp/state` before the base moves (`land-pending`) and the landing
+/// after (`landed`). One lander per base holds the lease.
+public final class Lander {
+  /// What one run did, for printing.
+  public struct Report: Sendable {
+    public var landed: [Issue] = []
+    public var bounced: [Issue] = []
+    /// Issues left queued this run, with why.
+    public var waiting: [(id: String, reason: String)] = []
+    public var gateRuns = 0
+    public var recovered: [String] = []
+
+    public init() {}
+
+    public var json: JSON {
+      .object([
+        "landed": .array(landed.map { .object(["id": IssueReference.write($0.id), "landing": $0.landing ?? .null]) }),
+        "bounced": .array(bounced.map { .object(["id": IssueReference.write($0.id), "status": .string($0.status.rawValue), "bounced": $0.bounced ?? .null]) }),
+        "waiting": .array(waiting.map { .object(["id": IssueReference.write($0.id), "reason": .string($0.reason)]) }),
+        "recovered": .array(recovered.map { IssueReference.write($0) }),
+        "gateRuns": .int(gateRuns),
+      ])
+    }
+  }
+
+  let workspace: Workspace
+  let repository: Repository
+  let actor: String
+  public let policy: LandingPolicy
+  let token: String
+  let host: String
+  var lastRenewal: Int64 = 0
+  var report = Report()
+  /// Issues this run set aside (left queued); not taken again in the same run.
+  var setAside: Set<String> = []
+  /// Tells the caller what happens as it happens (one line each).
+  public var progress: (String) -> Void = { _ in }
+
+  /// How many times a landing is merged and gated again when the base moved under it.
+  static let baseMoveRetries = 3
+
+  public init(_ workspace: Workspace) throws(GHPError) {
+    self.workspace = workspace
+    repository = workspace.repository
+    actor = try workspace.actor()
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "land work")
+    guard let policy = try state.config().landing else {
+      throw .refused(
+        "[landing] is not configured in .ghp/config.toml, so done is the holder's word and nothing lands; set it first: ghp config set landing.gate '[\"swift test\"]'")
+    }
+    if state.remoteName != nil {
+      throw .refused("ghp land works on a local state; this repository shares its state through a remote (land on the machine that holds \(policy.base))")
+    }
+    self.policy = policy
+    var bytes = [UInt8](repeating: 0, count: 8)
+    for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+    token = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    var name = [CChar](repeating: 0, count: 256)
+    host = gethostname(&name, 255) == 0 ? String(cString: name) : "unknown"
+  }
+
+  // MARK: - Paths
+
+  var landFolder: String {
+    let common = repository.commonDirectory
+    return (common.hasSuffix("/") ? common : common + "/") + "ghp/land"
+  }
+  var gateMarker: String { "\(landFolder)/\(BranchName.flat(policy.base)).gate" }
+
+  // MARK: - The lease
+
+  /// Takes the lease of the base: at once when free, from a lander on this machine whose process
+  /// is gone (stopping the gate it left), or from one that stopped renewing. Otherwise refuses,
+  /// naming the holder.
+  public func acquire() throws(GHPError) {
+    let state = try workspace.snapshot()
+    var replaces: String?
+    if let current = try state.landingLease(policy.base), current.host == host,
+      ProcessIdentity.startTime(of: Int32(clamping: current.pid)).map({ Int($0) }) != current.start
+    {
+      replaces = current.token
+      GateRunner.stopLeftover(marker: gateMarker)
+    }
+    try workspace.run(leaseOperation(.acquire, replaces: replaces))
+    lastRenewal = workspace.clock.now
+    if replaces != nil { progress("Took over the landing lease of \(policy.base) from a lander that is gone.") }
+  }
+
+  /// Gives the lease back (nothing happens when it was lost meanwhile).
+  public func release() {
+    _ = try? workspace.run(leaseOperation(.release))
+  }
+
+  func renewIfDue() throws(GHPError) {
+    guard workspace.clock.now - lastRenewal >= 60 else { return }
+    try workspace.run(leaseOperation(.renew))
+    lastRenewal = workspace.clock.now
+  }
+
+  func leaseOperation(_ action: LandingLeaseOperation.Action, replaces: String? = nil) -> LandingLeaseOperation {
+    LandingLeaseOperation(
+      base: policy.base, action: action, token: token, host: host, pid: Int(getpid()), start: Int(ProcessIdentity.ownStartTime),
+      replaces: replaces)
+  }
+
+  // MARK: - The queue
+
+  /// Lands what is queued (only `only` when given), until nothing can be taken. Returns what happened.
+  public func run(only: Set<String>? = nil) throws(GHPError) -> Report {
+    report = Report()
+    setAside = []
+    while !LandingSignals.interrupted {
+      let state = try workspace.snapshot()
+      let queue = try LandingQueue.gather(state, policy: policy, now: workspace.clock.now)
+      var takeable: [LandingQueue.Entry] = []
+      for entry in queue.entries where only?.contains(entry.issue.id) ?? true {
+        if setAside.contains(entry.issue.id) { continue }
+        if let blocked = entry.blockedBy {
+          note(entry.issue.id, "waits: \(blocked)")
+          continue
+        }
+        takeable.append(entry)
+      }
+      guard !takeable.isEmpty else { break }
+      let baseTip = try requireBaseTip()
+      let finished = try finishInterrupted(takeable, baseTip: baseTip)
+      if finished { continue }
+      try land(Array(takeable.prefix(policy.batch)).map(\.issue), retries: 0)
+    }
+    return report
+  }
+
+  func note(_ id: String, _ reason: String) {
+    setAside.insert(id)
+    if let index = report.waiting.firstIndex(where: { $0.id == id }) { report.waiting.remove(at: index) }
+    report.waiting.append((id, reason))
+  }
+
+  func requireBaseTip() throws(GHPError) -> ObjectID {
+    do {
+      guard let tip = try repository.referenceTarget("refs/heads/\(policy.base)") else {
+        throw GHPError.refused("there is no branch \(policy.base) to land on ([landing] base)")
+      }
+      return tip
+    } catch let error as GitError {
+      throw .git(error)
+    } catch {
+      throw error as! GHPError
+    }
+  }
+
+  /// Issues whose gate passed and whose landing a killed lander already put on the base: the
+  /// recorded base after is in the base now. They are recorded landed, not landed again.
+  func finishInterrupted(_ entries: [LandingQueue.Entry], baseTip: ObjectID) throws(GHPError) -> Bool {
+    var done: [String] = []
+    for entry in entries {
+      guard case .object(let pending)? = entry.issue.pending,
+        let after = pending["baseAfter"]?.stringValue.flatMap(ObjectID.init(hex:)),
+        pending["tip"]?.stringValue == entry.submission.tip.hex
+      else { continue }
+      var contained = after == baseTip
+      if !contained {
+        do { contained = try repository.isAncestor(after, of: baseTip) } catch { throw .git(error) }
+      }
+      if contained { done.append(entry.issue.id) }
+    }
+    guard !done.isEmpty else { return false }
+    let landed = try workspace.run(
+      LandedOperation(base: policy.base, token: token, issues: done, head: baseTip, recovered: true))
+    report.landed += landed.result
+    report.recovered += done
+    progress("Recorded \(done.map { "#\($0)" }.joined(separator: " ")) landed: a killed lander had already moved \(policy.base) to include it.")
+    return true
+  }
+
+  // MARK: - One landing
+
+  struct Step {
+    var issue: Issue
+    var tip: ObjectID
+    var before: ObjectID
+    var after: ObjectID
+    var merge: ObjectID?
+  }
+
+  /// Merges `issues` onto the base in order, gates the result once, and moves the base; on a
+  /// failed gate, bisects (one issue alone bounces).
+  func land(_ issues: [Issue], retries: Int) throws(GHPError) {
+    guard !issues.isEmpty, !LandingSignals.interrupted else { return }
+    let baseTip = try requireBaseTip()
+    if let dirty = try checkedOutElsewhereDirty() {
+      for issue in issues { note(issue.id, dirty) }
+      return
+    }
+    var steps: [Step] = []
+    var current = baseTip
+    for issue in issues {
+      guard let tip = issue.submission?.tip else { continue }
+      guard repository.contains(tip) else {
+        note(issue.id, "its branch tip \(tip.short) is not in this repository (fetch agent/\(issue.assignee ?? "?"))")
+        continue
+      }
+      switch try combine(issue, tip: tip, onto: current) {
+      case .conflicts(let paths):
+        try bounce(issue, tip: tip, baseTip: current, kind: .conflict, paths: paths, gate: [], log: nil)
+      case .landed(let after, let merge):
+        steps.append(Step(issue: issue, tip: tip, before: current, after: after, merge: merge))
+        current = after
+      }
+    }
+    guard !steps.isEmpty else { return }
+    try renewIfDue()
+    let run = try gate(current, issues: steps.map(\.issue.id))
+    let logBlob: ObjectID?
+    do { logBlob = run.log.isEmpty ? nil : try repository.writeBlob(run.log) } catch { throw .git(error) }
+    guard run.passed else {
+      if steps.count == 1 {
+        try bounce(steps[0].issue, tip: steps[0].tip, baseTip: baseTip, kind: .gate, paths: [], gate: run.results, log: logBlob)
+        return
+      }
+      let failed = run.results.first { !$0.passed }?.summary ?? "the gate failed"
+      progress("Gate failed on \(steps.map { "#\($0.issue.id)" }.joined(separator: " ")) (\(failed)); bisecting.")
+      let half = steps.count / 2
+      try land(steps[..<half].map(\.issue), retries: 0)
+      try land(try fresh(steps[half...].map(\.issue)), retries: 0)
+      return
+    }
+    try workspace.run(
+      PendingLandingOperation(
+        base: policy.base, token: token, mode: policy.mode,
+        entries: steps.map { PendingEntry(issue: $0.issue.id, tip: $0.tip, baseBefore: $0.before, baseAfter: $0.after, merge: $0.merge) },
+        gate: run.results, log: logBlob))
+    do {
+      try repository.compareAndSwapReference(
+        "refs/heads/\(policy.base)", to: current, expected: baseTip,
+        logMessage: "ghp land: \(steps.map { "#\($0.issue.id)" }.joined(separator: " "))")
+    } catch let error {
+      guard error.kind == .modified || error.kind == .exists || error.kind == .locked else { throw .git(error) }
+      // Someone moved the base meanwhile: merge again onto the new tip and gate again; never force.
+      guard retries < Self.baseMoveRetries else {
+        for step in steps { note(step.issue.id, "\(policy.base) kept moving during \(retries + 1) landings; run `ghp land` again") }
+        return
+      }
+      progress("\(policy.base) moved while the gate ran; merging again onto its new tip.")
+      try land(try fresh(steps.map(\.issue)), retries: retries + 1)
+      return
+    }
+    // Fault injection for the tests: die as a killed lander would, between the base move and the record.
+    if workspace.environment["GHP_TEST_FAULT"] == "after-base-move" { _exit(137) }
+    followCheckouts(from: baseTip, to: current)
+    let landed = try workspace.run(
+      LandedOperation(base: policy.base, token: token, issues: steps.map(\.issue.id), head: current, recovered: false))
+    report.landed += landed.result
+    for issue in landed.result {
+      progress("Landed #\(issue.id) \(issue.title) on \(policy.base) (\(current.short)).")
+    }
+  }
+
+  /// The issues as the state holds them now (a bounce or a landing may have changed some).
+  func fresh(_ issues: [Issue]) throws(GHPError) -> [Issue] {
+    let state = try workspace.snapshot()
+    var out: [Issue] = []
+    for issue in issues {
+      if let now = try state.issue(issue.id), now.status == .landing { out.append(now) }
+    }
+    return out
+  }
+
+  enum Combined {
+    case conflicts([String])
+    case landed(after: ObjectID, merge: ObjectID?)
+  }
+
+  /// The base after landing `tip` onto `current` in the policy's mode, or the conflicting paths.
+  func combine(_ issue: Issue, tip: ObjectID, onto current: ObjectID) throws(GHPError) -> Combined {
+    do throws(GitError) { return try combineCommits(issue, tip: tip, onto: current) } catch { throw .git(error) }
+  }
+
+  private func combineCommits(_ issue: Issue, tip: ObjectID, onto current: ObjectID) throws(GitError) -> Combined {
+    let committer = Signature(name: actor, email: "\(actor)@ghp", time: workspace.clock.now)
+    let branch = issue.submission?.branch ?? "agent/\(issue.assignee ?? "?")"
+    let message = "Land #\(issue.id) \(issue.title) (\(branch) \(tip.short))\n\nLanded by ghp land on \(policy.base) (\(policy.mode.rawValue)).\n"
+      if tip == current { return .landed(after: current, merge: nil) }
+      if try repository.isAncestor(tip, of: current) { return .landed(after: current, merge: nil) }
+      switch policy.mode {
+      case .merge, .squash:
+        let outcome = try repository.mergedTree(current, tip)
+        guard let tree = outcome.tree else { return .conflicts(outcome.conflicts) }
+        let parents = policy.mode == .merge ? [current, tip] : [current]
+        let commit = try repository.writeCommit(tree: tree, parents: parents, authorOf: nil, committer: committer, message: message)
+        return .landed(after: commit, merge: commit)
+      case .rebase:
+        if try repository.isAncestor(current, of: tip) { return .landed(after: tip, merge: tip) }
+        var head = current
+        for picked in try repository.replayedCommits(tip, onto: current) {
+          let outcome = try repository.cherryPickedTree(picked, onto: head)
+          guard let tree = outcome.tree else { return .conflicts(outcome.conflicts) }
+          let original = try repository.commit(picked)
+          head = try repository.writeCommit(
+            tree: tree, parents: [head], authorOf: picked, committer: committer, message: original.message)
+        }
+        return .landed(after: head, merge: head)
+      }
+  }
+
+  /// Runs the gate on `commit` checked out in the scratch worktree.
+  func gate(_ commit: ObjectID, issues: [String]) throws(GHPError) -> GateRunner.Run {
+    let scratch = try ScratchWorktree.open(repository, base: policy.base, at: commit)
+    var environment = workspace.environment
+    for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX"] {
+      environment[key] = nil
+    }
+    environment["GHP_LAND_BASE"] = policy.base
+    environment["GHP_LAND_ISSUES"] = issues.joined(separator: " ")
+    environment["GHP_LAND_COMMIT"] = commit.hex
+    progress("Gating \(issues.map { "#\($0)" }.joined(separator: " ")) on \(commit.short) in \(scratch).")
+    let runner = GateRunner(
+      directory: scratch, timeout: policy.timeout, environment: environment,
+      logPath: "\(landFolder)/\(BranchName.flat(policy.base)).log", marker: gateMarker)
+    report.gateRuns += 1
+    do { return try runner.run(policy.gate) } catch { throw .interrupted }
+  }
+
+  func bounce(
+    _ issue: Issue, tip: ObjectID, baseTip: ObjectID, kind: BounceOperation.Kind, paths: [String], gate: [GateCommandResult],
+    log: ObjectID?
+  ) throws(GHPError) {
+    let landed = try workspace.run(
+      BounceOperation(
+        base: policy.base, token: token, issueID: issue.id, tip: tip, baseTip: baseTip, kind: kind, paths: paths, gate: gate,
+        log: log))
+    report.bounced.append(landed.result)
+    setAside.insert(issue.id)
+    let why = kind == .conflict ? "conflicts in \(paths.joined(separator: ", "))" : gate.first { !$0.passed }?.summary ?? "gate failed"
+    progress("Bounced #\(issue.id) to \(landed.result.assignee ?? "nobody (dead)"): \(why).")
+  }
+
+  // MARK: - Worktrees that have the base checked out
+
+  /// Why the base cannot move now: it is checked out in a worktree with uncommitted changes to
+  /// tracked files (moving it would leave that worktree looking like it reverts the landing).
+  func checkedOutElsewhereDirty() throws(GHPError) -> String? {
+    for worktree in repository.worktrees() where worktree.branch == "refs/heads/\(policy.base)" {
+      do {
+        let dirty = try Repository(discovering: worktree.path).uncommittedPaths(limit: 5, untracked: false)
+        if !dirty.isEmpty {
+          return "\(policy.base) is checked out in \(worktree.path) with uncommitted changes (\(dirty.joined(separator: ", "))); commit or stash them, then `ghp land` again"
+        }
+      } catch {
+        throw .git(error)
+      }
+    }
+    return nil
+  }
+
+  /// Brings the working files of worktrees that have the base checked out to its new tip.
+  func followCheckouts(from old: ObjectID, to new: ObjectID) {
+    for worktree in repository.worktrees() where worktree.branch == "refs/heads/\(policy.base)" {
+      do { try Repository(discovering: worktree.path).followBranchMove(from: old, to: new) } catch {
+        progress("warning: \(worktree.path) has \(policy.base) checked out and could not follow it to \(new.short) (\(error.message)); run `git reset --keep \(new.short)` there")
+      }
+    }
+  }
+}
+
+/// The worktree gates run in: `<git common dir>/ghp/land/<base>`, a linked worktree with a
+/// detached HEAD, made once and reused; each run checks the result out over it, removing
+/// untracked files (ignored ones, a build cache, are kept).
+enum ScratchWorktree {
+  static func open(_ repository: Repository, base: String, at commit: ObjectID) throws(GHPError) -> String {
+    let common = repository.commonDirectory.hasSuffix("/") ? String(repository.commonDirectory.dropLast()) : repository.commonDirectory
+    let name = "ghp-land-\(BranchName.flat(base))"
+    let folder = "\(common)/ghp/land/\(BranchName.flat(base))"
+    let admin = "\(common)/worktrees/\(name)"
+    if Files.read("\(folder)/.git") == nil || Files.read("\(admin)/gitdir") == nil {
+      guard Files.makeDirectories(folder), Files.makeDirectories(admin) else {
+        throw .io("cannot make the landing worktree \(folder)")
+      }
+      try Files.replace("\(admin)/commondir", with: Array("../..\n".utf8))
+      try Files.replace("\(admin)/gitdir", with: Array("\(folder)/.git\n".utf8))
+      try Files.replace("\(admin)/HEAD", with: Array("\(commit.hex)\n".utf8))
+      try Files.replace("\(folder)/.git", with: Array("gitdir: \(admin)\n".utf8))
+    }
+    do {
+      let scratch = try Repository(discovering: folder)
+      try scratch.checkoutDetached(commit)
+    } catch {
+      throw .io("cannot check \(commit.short) out in the landing worktree \(folder): \(error.message)")
+    }
+    return folder
+  }
+}

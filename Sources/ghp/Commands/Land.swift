@@ -1,0 +1,104 @@
+import ArgumentParser
+import GHPKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension GHP {
+  struct Land: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "land", abstract: "Land submitted work on the base: merge, run the gate, move the base by compare-and-swap.",
+      discussion: """
+        Orchestrators. Takes issues in `ghp queue` order. Each agent branch tip is merged onto the current base in
+        memory; a conflict sends the issue back to its agent (claimed, same epoch) with the conflicting paths.
+        Otherwise the result is checked out in a scratch worktree (<git dir>/ghp/land/<base>) and the gate commands
+        of [landing] run there with the timeout; when all pass, the evidence is recorded on ghp/state, the base
+        moves from the tip it merged onto (merged again if someone moved it meanwhile; never forced), and the issue
+        is done. A failed gate is a failed attempt (dead after maxAttempts) with the command and its output's tail;
+        with batch > 1 several issues are gated together and bisected on failure. One lander per base holds a
+        lease; a second says who holds it. Without --once, keeps landing as work is submitted (Ctrl-C stops).
+        Examples: ghp land --once   ghp land   ghp land --once --json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Land only what is queued now, then stop.")
+    var once = false
+
+    @Option(help: ArgumentHelp("Without --once: seconds between looks at the queue.", valueName: "seconds"))
+    var interval: Int = 2
+
+    func validate() throws {
+      if !(1...3600).contains(interval) { throw ValidationError("--interval must be 1 to 3600 seconds") }
+    }
+
+    func run() throws {
+      LandingSignals.install()
+      let workspace = try global.workspace()
+      let lander = try Lander(workspace)
+      let json = global.json
+      lander.progress = { line in if !json { Output.line(line) } }
+      try lander.acquire()
+      defer { lander.release() }
+      var total = Lander.Report()
+      var only: Set<String>?
+      if once {
+        let state = try workspace.snapshot()
+        only = Set(try LandingQueue.gather(state, policy: lander.policy, now: workspace.clock.now).entries.map(\.issue.id))
+      }
+      repeat {
+        let report = try lander.run(only: only)
+        total.landed += report.landed
+        total.bounced += report.bounced
+        total.recovered += report.recovered
+        total.gateRuns += report.gateRuns
+        for item in report.waiting where !total.waiting.contains(where: { $0.id == item.id }) { total.waiting.append(item) }
+        if once || LandingSignals.interrupted { break }
+        var slept = 0
+        while slept < interval * 10 && !LandingSignals.interrupted {
+          usleep(100_000)
+          slept += 1
+        }
+      } while !LandingSignals.interrupted
+      if json { return Output.json(total.json) }
+      for item in total.waiting { Output.line("Left #\(item.id) queued: \(item.reason)") }
+      if total.landed.isEmpty && total.bounced.isEmpty && total.waiting.isEmpty { Output.line("Nothing to land.") }
+      if LandingSignals.interrupted { throw GHPError.interrupted }
+    }
+  }
+
+  struct Queue: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "queue", abstract: "What waits to land, in the order `ghp land` takes it, with why.",
+      discussion: """
+        Issues submitted by `ghp done` with [landing] configured: one that waited longer than landing.maxWait goes
+        first, then by priority, then by age; one whose dependency has not landed waits.
+        Examples: ghp queue   ghp queue --json
+        """)
+
+    @OptionGroup var global: ReadOptions
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      guard let policy = try state.config().landing else {
+        throw GHPError.refused("[landing] is not configured in .ghp/config.toml; nothing is queued (ghp config set landing.gate '[\"swift test\"]')")
+      }
+      let queue = try LandingQueue.gather(state, policy: policy, now: workspace.clock.now)
+      if global.json { return Output.json(queue.json) }
+      if let lease = queue.lease { Output.line("Landing on \(policy.base): \(lease.description).") }
+      guard !queue.entries.isEmpty else { return Output.line("Nothing waits to land on \(policy.base).") }
+      Output.text(
+        TextTable.render(
+          header: ["#", "ID", "TITLE", "AGENT", "TIP", "WHY"],
+          rows: queue.entries.enumerated().map { index, entry in
+            [
+              "\(index + 1)", entry.issue.id, TextTable.clip(entry.issue.title, 40), entry.issue.assignee ?? "-",
+              entry.submission.tip.short, entry.reason,
+            ]
+          }))
+    }
+  }
+}

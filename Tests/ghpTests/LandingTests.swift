@@ -1,0 +1,311 @@
+import Foundation
+import GHPKit
+import GHPTestSupport
+import Testing
+
+/// A team whose repository lands work through `ghp land`, with a real gate: `gate.sh` fails when
+/// any `.txt` file holds the word BAD, sleeps while `<control>/sleep` exists, and moves main as a
+/// person would (a commit in the main worktree) once when `<control>/move-main` exists.
+final class LandingTeam {
+  let team: Team
+  let control: String
+  var repo: ScratchRepository { team.repo }
+
+  static let gate = """
+    #!/bin/sh
+    if [ -f "$GATE_CONTROL/sleep" ]; then touch "$GATE_CONTROL/sleeping"; sleep 60; fi
+    if [ -f "$GATE_CONTROL/move-main" ]; then
+      rm "$GATE_CONTROL/move-main"
+      (cd "$GATE_MAIN" && echo person > person.txt && git add person.txt && git commit -qm "a person moves main")
+    fi
+    bad=$(grep -l BAD *.txt 2>/dev/null)
+    if [ -n "$bad" ]; then echo "checking $(ls *.txt | wc -l) files"; echo "gate: BAD found in $bad"; exit 1; fi
+    echo "gate: ok"
+
+    """
+
+  init(agents: [String], batch: Int = 1) throws {
+    team = try Team(agents: agents, installHooks: false)
+    control = team.repo.root.deletingLastPathComponent().appendingPathComponent("gate-control").path
+    try FileManager.default.createDirectory(atPath: control, withIntermediateDirectories: true)
+    try team.repo.write("gate.sh", Self.gate)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: team.repo.path + "/gate.sh")
+    try team.repo.git("add", "gate.sh")
+    try team.repo.git("commit", "-qm", "the gate")
+    for agent in agents { #expect(try team.git(agent, "merge", "-q", "main").status == 0) }
+    #expect(try lead("config", "set", "landing.gate", "[\"./gate.sh\"]").status == 0)
+    if batch > 1 { #expect(try lead("config", "set", "landing.batch", "\(batch)").status == 0) }
+  }
+
+  var environment: [String: String] { ["GATE_CONTROL": control, "GATE_MAIN": repo.path] }
+
+  @discardableResult
+  func lead(_ arguments: String...) throws -> ProcessRunner.Result {
+    try repo.ghp(arguments, agent: "lead", environment: environment)
+  }
+
+  func land(_ extra: [String: String] = [:]) throws -> ProcessRunner.Result {
+    try repo.ghp(["land", "--once", "--json"], agent: "lead", environment: environment.merging(extra) { _, b in b })
+  }
+
+  /// Adds an issue, lets `agent` claim it, commit `text` to `file` and say done.
+  @discardableResult
+  func work(_ agent: String, title: String, file: String, text: String, priority: Int = 2, after: [String] = [])
+    throws -> (id: String, done: ProcessRunner.Result)
+  {
+    var arguments = ["issue", "add", title, "-p", "\(priority)", "--json"]
+    for id in after { arguments += ["--after", id] }
+    let added = try repo.ghp(arguments, agent: "lead")
+    let id = try #require(added.json()["id"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) })
+    #expect(try team.ghp(agent, "claim", id).status == 0)
+    #expect(try team.commit(agent, file, text, "\(agent): \(title)").status == 0)
+    return (id, try team.ghp(agent, "done", id, "--result", "\(title) done"))
+  }
+
+  func issue(_ id: String) throws -> JSON {
+    let shard = id.count >= 2 ? String(id.suffix(2)) : "0" + id
+    return try JSON.parse(Array(try repo.git("show", "ghp/state:.ghp/issues/\(shard)/\(id).json").utf8))
+  }
+
+  /// Processes of a process group that are not zombies (from /proc).
+  static func liveProcesses(inGroup group: Int32) -> Int {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.filter { entry in
+      guard Int32(entry) != nil, let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { return false }
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      return fields.count > 2 && fields[0] != "Z" && Int32(fields[2]) == group
+    }.count
+  }
+
+  func main() throws -> String { try repo.git("rev-parse", "main").trimmingCharacters(in: .whitespacesAndNewlines) }
+}
+
+@Suite struct LandingTests {
+  /// Two agents submit; `ghp land` merges each onto main in priority order with the gate passing,
+  /// records the evidence in the issue, and only then do dependants become ready.
+  @Test func twoAgentsLandInOrderWithEvidence() throws {
+    let team = try LandingTeam(agents: ["w1", "w2"])
+    let before = try team.main()
+    let first = try team.work("w1", title: "Low priority", file: "one.txt", text: "one\n", priority: 3)
+    #expect(first.done.status == 0, "\(first.done.stderr)")
+    let second = try team.work("w2", title: "Urgent", file: "two.txt", text: "two\n", priority: 1)
+    let dependant = try team.repo.ghp(["issue", "add", "After urgent", "--after", second.id, "--json"], agent: "lead")
+    let dependantID = try #require(dependant.json()["id"]?.intValue)
+    #expect(try team.issue(first.id)["status"]?.stringValue == "landing")
+    #expect(try team.repo.ghp(["ready", "--json"]).json().arrayValue?.isEmpty == true, "a landing dependency is not done")
+    #expect(try team.main() == before, "done moves nothing")
+
+    let queue = try team.repo.ghp(["queue", "--json"]).json()
+    #expect(queue["queue"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } == [second.id, first.id])
+
+    let landed = try team.land()
+    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(try landed.json()["landed"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } == [second.id, first.id])
+    // main is two merges: the urgent one first, each with the agent's tip as second parent.
+    let merges = try team.repo.git("log", "--first-parent", "--format=%H %P %s", "\(before)..main")
+      .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+    #expect(merges.count == 2)
+    #expect(merges.last?[1] == before)
+    for (id, line) in [(second.id, merges.last!), (first.id, merges.first!)] {
+      let evidence = try team.issue(id)
+      #expect(evidence["status"]?.stringValue == "done")
+      let landing = try #require(evidence["landing"])
+      #expect(landing["baseAfter"]?.stringValue == line[0] && landing["merge"]?.stringValue == line[0])
+      #expect(landing["baseBefore"]?.stringValue == line[1])
+      #expect(landing["tip"]?.stringValue == line[2])
+      #expect(landing["tip"] == evidence["submission"]?["tip"])
+      let gate = try #require(landing["gate"]?.arrayValue?.first)
+      #expect(gate["command"]?.stringValue == "./gate.sh" && gate["exit"]?.intValue == 0)
+      #expect(gate["tail"]?.stringValue?.contains("gate: ok") == true)
+      #expect(try team.repo.git("show", "ghp/state:.ghp/results/\(id).gate.log").contains("$ ./gate.sh\ngate: ok"))
+    }
+    #expect(try team.repo.ghp(["ready", "--json"]).json().arrayValue?.first?["id"]?.intValue == dependantID)
+    // The main worktree (main checked out, clean) followed the base.
+    #expect(FileManager.default.fileExists(atPath: team.repo.path + "/one.txt"))
+    #expect(try team.repo.git("status", "--porcelain").isEmpty)
+    let shown = try team.repo.ghp("issue", "show", first.id)
+    #expect(shown.stdout.contains("landed:") && shown.stdout.contains("gate `./gate.sh` exit 0"), "\(shown.stdout)")
+    #expect(try team.repo.ghp("verify").status == 0)
+    // Nothing is left to land, and the lease was given back.
+    #expect(try team.land().json()["landed"]?.arrayValue?.isEmpty == true)
+    #expect(try team.repo.ghp(["queue", "--json"]).json()["lease"] == .null)
+  }
+
+  /// done refuses a branch with nothing on it, and uncommitted work, naming the files.
+  @Test func doneRefusesABranchWithoutCommitsOrWithUncommittedWork() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    #expect(try team.repo.ghp(["issue", "add", "Nothing yet"], agent: "lead").status == 0)
+    #expect(try team.team.ghp("w1", "claim", "1").status == 0)
+    let empty = try team.team.ghp("w1", "done", "1", "--result", "trust me")
+    #expect(empty.status == 3 && empty.stderr.contains("no commits that main does not have"), "\(empty.stderr)")
+    try team.team.write("w1", "draft.txt", "draft\n")
+    let dirty = try team.team.ghp("w1", "done", "1", "--result", "trust me")
+    #expect(dirty.status == 3 && dirty.stderr.contains("uncommitted work (draft.txt)"), "\(dirty.stderr)")
+    // A commit that changes nothing (reverted) is nothing to land either.
+    _ = try team.team.git("w1", "add", "draft.txt")
+    _ = try team.team.git("w1", "commit", "-qm", "draft")
+    _ = try team.team.git("w1", "rm", "-q", "draft.txt")
+    _ = try team.team.git("w1", "commit", "-qm", "undo draft")
+    let undone = try team.team.ghp("w1", "done", "1", "--result", "trust me")
+    #expect(undone.status == 3 && undone.stderr.contains("change no file"), "\(undone.stderr)")
+    #expect(try team.issue("1")["status"]?.stringValue == "claimed")
+    // Only an orchestrator lands: a worker moving main through ghp is refused.
+    let worker = try team.team.ghp("w1", "land", "--once")
+    #expect(worker.status == 3 && worker.stderr.contains("orchestrator"), "\(worker.stderr)")
+  }
+
+  /// A failing gate sends the issue back to its agent with the failing command and its output's
+  /// tail, counts an attempt, moves nothing, and the agent is told on its next heartbeat.
+  @Test func aFailingGateBouncesTheIssueWithTheOutputTail() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let before = try team.main()
+    let work = try team.work("w1", title: "Bad work", file: "bad.txt", text: "BAD\n")
+    #expect(work.done.status == 0)
+    let landed = try team.land()
+    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(try team.main() == before, "nothing moves on a failed gate")
+    let issue = try team.issue(work.id)
+    #expect(issue["status"]?.stringValue == "claimed" && issue["assignee"]?.stringValue == "w1")
+    #expect(issue["attempts"]?.intValue == 1 && issue["epoch"]?.intValue == 1)
+    let reason = issue["bounced"]?["reason"]?.stringValue ?? ""
+    #expect(reason.contains("`./gate.sh` exited 1") && reason.contains("gate: BAD found in bad.txt"), "\(reason)")
+    #expect(issue["failures"]?.arrayValue?.count == 1)
+    #expect(try team.repo.git("show", "ghp/state:.ghp/results/\(work.id).gate.log").contains("BAD found in bad.txt"))
+    let told = try team.team.ghp("w1", "agent-heartbeat", "--json")
+    let returned = try told.json()["returned"]?.arrayValue ?? []
+    #expect(returned.count == 1 && returned.first?["kind"]?.stringValue == "gate", "\(told.stdout)")
+    #expect(try team.team.ghp("w1", "agent-heartbeat", "--json").json()["returned"]?.arrayValue?.isEmpty == true, "told once")
+    // Fixed and submitted again, it lands.
+    #expect(try team.team.commit("w1", "bad.txt", "good\n", "fix").status == 0)
+    #expect(try team.team.ghp("w1", "done", work.id, "--result", "fixed").status == 0)
+    #expect(try team.land().json()["landed"]?.arrayValue?.count == 1)
+    #expect(try team.repo.ghp("verify").status == 0)
+  }
+
+  /// Two agents edit the same line: `ghp conflicts` shows the pair while both work; the first lands,
+  /// the second gets the conflict back (claimed, same epoch) with the path.
+  @Test func aConflictingPairIsSeenEarlyAndTheSecondGetsItBack() throws {
+    let team = try LandingTeam(agents: ["w1", "w2"])
+    try team.repo.write("shared.txt", "value 0\n")
+    try team.repo.git("add", "shared.txt")
+    try team.repo.git("commit", "-qm", "shared")
+    for agent in ["w1", "w2"] { #expect(try team.team.git(agent, "merge", "-q", "main").status == 0) }
+    let one = try team.work("w1", title: "One", file: "shared.txt", text: "value 1\n", priority: 1)
+    let two = try team.work("w2", title: "Two", file: "shared.txt", text: "value 2\n", priority: 2)
+    let report = try team.repo.ghp(["conflicts", "--json"]).json()
+    #expect(report["conflicts"]?.arrayValue?.first?["paths"] == .array([.string("shared.txt")]))
+    let status = try team.repo.ghp(["agent-status", "--json"]).json()
+    #expect(status["agents"]?["w1"]?["conflicts"]?.arrayValue?.compactMap(\.stringValue) == ["agent/w2"], "\(status)")
+
+    let landed = try team.land().json()
+    #expect(landed["landed"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } == [one.id])
+    #expect(landed["bounced"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } == [two.id])
+    let issue = try team.issue(two.id)
+    #expect(issue["status"]?.stringValue == "claimed" && issue["assignee"]?.stringValue == "w2")
+    #expect(issue["epoch"]?.intValue == 1 && issue["attempts"]?.intValue == 0)
+    #expect(issue["bounced"]?["paths"] == .array([.string("shared.txt")]))
+    let told = try team.team.ghp("w2", "agent-heartbeat")
+    let said = told.stdout + told.stderr
+    #expect(said.contains("#\(two.id) is yours again") && said.contains("shared.txt"), "\(said)")
+  }
+
+  /// A person commits on main while the gate runs: the base move fails its compare-and-swap, the
+  /// landing is merged onto the new tip and gated again; the person's commit stays.
+  @Test func aPersonMovingMainDuringTheGateLosesNothing() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    #expect(work.done.status == 0)
+    FileManager.default.createFile(atPath: team.control + "/move-main", contents: Data())
+    let landed = try team.land()
+    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(try landed.json()["gateRuns"]?.intValue == 2)
+    let person = try team.repo.git("log", "--format=%H", "-1", "--grep=a person moves main", "main").trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(!person.isEmpty, "the person's commit is on main")
+    let landing = try #require(try team.issue(work.id)["landing"])
+    #expect(landing["baseBefore"]?.stringValue == person)
+    #expect(landing["baseAfter"]?.stringValue == (try team.main()))
+    #expect(try team.repo.git("show", "main:person.txt").contains("person"))
+    #expect(try team.repo.git("show", "main:work.txt").contains("work"))
+  }
+
+  /// batch = 4 with one bad branch: gated together, bisected, three land and one bounces.
+  @Test func aBatchWithOneBadBranchLandsTheRest() throws {
+    let team = try LandingTeam(agents: ["w1", "w2", "w3", "w4"], batch: 4)
+    var ids: [String] = []
+    for (index, agent) in ["w1", "w2", "w3", "w4"].enumerated() {
+      let text = agent == "w3" ? "BAD\n" : "\(agent)\n"
+      let work = try team.work(agent, title: "Part \(index + 1)", file: "\(agent).txt", text: text, priority: index)
+      #expect(work.done.status == 0, "\(work.done.stderr)")
+      ids.append(work.id)
+    }
+    let report = try team.land().json()
+    #expect(Set(report["landed"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } ?? []) == Set([ids[0], ids[1], ids[3]]))
+    #expect(report["bounced"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } == [ids[2]])
+    // [1 2 3 4] fails, [1 2] passes, [3 4] fails, [3] fails, [4] passes.
+    #expect(report["gateRuns"]?.intValue == 5)
+    for id in [ids[0], ids[1], ids[3]] {
+      #expect(try team.issue(id)["landing"]?["gate"]?.arrayValue?.first?["exit"]?.intValue == 0)
+    }
+    #expect(try team.repo.git("ls-tree", "--name-only", "main").split(separator: "\n").filter { $0.hasPrefix("w") } == ["w1.txt", "w2.txt", "w4.txt"])
+    #expect(try team.issue(ids[2])["bounced"]?["kind"]?.stringValue == "gate")
+  }
+
+  /// `ghp land` killed during the gate leaves main alone; a second lander meanwhile is told who
+  /// holds the lease; the next `ghp land` takes the lease over, stops the orphaned gate and lands.
+  @Test func aKilledLanderLeavesTheBaseAndTheNextResumes() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let before = try team.main()
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    #expect(work.done.status == 0)
+    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data())
+    let first = try team.repo.startGHP(["land", "--once"], agent: "lead", environment: team.environment)
+    var waited = 0
+    while !FileManager.default.fileExists(atPath: team.control + "/sleeping") && waited < 300 {
+      usleep(50_000)
+      waited += 1
+    }
+    #expect(FileManager.default.fileExists(atPath: team.control + "/sleeping"), "the gate started")
+    let marker = try String(contentsOfFile: team.repo.path + "/.git/ghp/land/main.gate", encoding: .utf8)
+    let gateGroup = try #require(Int32(marker.split(separator: " ").first ?? ""))
+    #expect(LandingTeam.liveProcesses(inGroup: gateGroup) > 0)
+    let second = try team.land()
+    #expect(second.status == 3 && second.stderr.contains("held by lead (pid \(first.pid)"), "\(second.stderr)")
+    kill(first.pid, SIGKILL)
+    _ = first.wait()
+    #expect(try team.main() == before, "a killed lander moved nothing")
+    #expect(try team.issue(work.id)["status"]?.stringValue == "landing")
+
+    try FileManager.default.removeItem(atPath: team.control + "/sleep")
+    let resumed = try team.repo.ghp(["land", "--once"], agent: "lead", environment: team.environment)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stdout.contains("Took over the landing lease"), "\(resumed.stdout)")
+    #expect(try team.issue(work.id)["status"]?.stringValue == "done")
+    #expect(try team.main() != before)
+    // The orphaned `sleep 60` of the killed lander's gate was stopped with its process group.
+    #expect(LandingTeam.liveProcesses(inGroup: gateGroup) == 0, "the killed lander's gate was left running")
+  }
+
+  /// A lander killed after moving main but before recording the landing: the next one records it
+  /// from the evidence it left (base after is in main) and does not merge it again.
+  @Test func aLandingInterruptedAfterTheBaseMovedIsFinishedNotRepeated() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    #expect(work.done.status == 0)
+    let killed = try team.land(["GHP_TEST_FAULT": "after-base-move"])
+    #expect(killed.status == 137)
+    let moved = try team.main()
+    #expect(try team.issue(work.id)["status"]?.stringValue == "landing")
+    #expect(try team.issue(work.id)["pending"]?["baseAfter"]?.stringValue == moved)
+
+    let resumed = try team.land()
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(try resumed.json()["recovered"] == .array([.int(Int(work.id)!)]))
+    #expect(try resumed.json()["gateRuns"]?.intValue == 0, "not gated again")
+    #expect(try team.main() == moved, "not merged twice")
+    let issue = try team.issue(work.id)
+    #expect(issue["status"]?.stringValue == "done" && issue["landing"]?["recovered"] == .bool(true))
+    #expect(try team.repo.ghp("verify").status == 0)
+  }
+}
