@@ -308,4 +308,30 @@ final class LandingTeam {
     #expect(issue["status"]?.stringValue == "done" && issue["landing"]?["recovered"] == .bool(true))
     #expect(try team.repo.ghp("verify").status == 0)
   }
+
+  /// `agent-handoff --to` carries the code: the receiver's branch continues from the giver's tip
+  /// (its clean worktree follows), the document lands in the receiver's worktree without counting
+  /// as its work, and uncommitted work of the giver is warned about and named.
+  @Test func aHandoffCarriesTheBranchToTheReceiver() throws {
+    let team = try LandingTeam(agents: ["w1", "w2"])
+    #expect(try team.repo.ghp(["issue", "add", "Half done"], agent: "lead").status == 0)
+    #expect(try team.team.ghp("w1", "claim", "1").status == 0)
+    #expect(try team.team.commit("w1", "half.txt", "half\n", "first half").status == 0)
+    try team.team.write("w1", "scratch.txt", "not committed\n")
+    let handoff = try team.team.ghp("w1", "agent-handoff", "--issue", "1", "--to", "w2", "--write", "HANDOFF.md", "--json")
+    #expect(handoff.status == 0, "\(handoff.stderr)")
+    #expect(handoff.stderr.contains("uncommitted work") && handoff.stderr.contains("scratch.txt"), "\(handoff.stderr)")
+    #expect(try handoff.json()["code"]?["continued"] == .bool(true))
+    #expect(try team.team.git("w2", "rev-parse", "HEAD").stdout == (try team.team.git("w1", "rev-parse", "HEAD").stdout))
+    let w2 = team.team.worktrees["w2"]!
+    #expect(FileManager.default.fileExists(atPath: w2 + "/half.txt"), "the receiver's worktree followed its branch")
+    let document = try String(contentsOfFile: w2 + "/HANDOFF.md", encoding: .utf8)
+    #expect(document.contains("scratch.txt") && document.contains("git merge agent/w1"))
+    // The receiver finishes and lands: the handoff file is not work of its own.
+    #expect(try team.team.commit("w2", "half.txt", "whole\n", "second half").status == 0)
+    let done = try team.team.ghp("w2", "done", "1", "--result", "whole")
+    #expect(done.status == 0, "\(done.stderr)")
+    #expect(try team.land().json()["landed"]?.arrayValue?.count == 1)
+    #expect(try team.repo.git("show", "main:half.txt").contains("whole"))
+  }
 }

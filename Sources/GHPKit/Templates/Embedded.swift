@@ -108,6 +108,9 @@ Files changed:
 - `{{.}}`
 {{/branch.uncommitted}}
 {{/hasUncommitted}}
+
+To continue from this branch, the receiver's worktree runs `git merge {{branch.name}}` (`ghp agent-handoff --to`
+moves the receiver's branch there itself when that branch has no work of its own).
 {{/branch.exists}}
 {{^branch.exists}}
 The branch does not exist (yet).

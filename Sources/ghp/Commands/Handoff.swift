@@ -24,7 +24,7 @@ extension GHP {
     @Option(help: "Your own words for the receiver; - reads standard input.")
     var note: String?
 
-    @Option(help: "Also write the document to this path inside the repository.")
+    @Option(help: "Also write the document to this path inside the repository (with --to: at that place in the receiver's worktree).")
     var write: String?
 
     @Flag(help: "Let --write overwrite a tracked file.")
@@ -39,12 +39,34 @@ extension GHP {
       let operation = HandoffOperation(
         issueID: try Arguments.issueID(issue), receiver: to, note: note.map(Arguments.text), branch: branch)
       let landed = try workspace.run(operation)
-      if let destination { try HandoffFile.write(landed.result.document, to: destination) }
+      var written = destination
+      if let destination, let to, let theirs = HandoffCode.receiverPath(destination, workspace: workspace, receiver: to) {
+        written = theirs
+      }
+      if let written { try HandoffFile.write(landed.result.document, to: written) }
+      if !branch.uncommitted.isEmpty {
+        Output.error(
+          "uncommitted work in \(branch.worktree ?? "your worktree") is not handed over: \(branch.uncommitted.prefix(10).joined(separator: ", ")); commit it on \(branch.name) and hand off again")
+      }
+      var code: JSON = .null
+      if let to {
+        switch HandoffCode.carry(workspace.repository, from: agent, to: to) {
+        case .continued(let name, let tip, let worktree):
+          Output.error("\(name) now continues from \(branch.name) at \(tip.short)" + (worktree.map { " (\($0) is checked out there)" } ?? ""))
+          code = .object(["continued": .bool(true), "branch": .string(name), "tip": .string(tip.hex)])
+        case .command(let command, let why):
+          Output.error("\(why): to continue from \(branch.name), \(to) runs: \(command)")
+          code = .object(["continued": .bool(false), "command": .string(command), "why": .string(why)])
+        case .nothing:
+          break
+        }
+      }
       if global.json {
         Output.json(
           .object([
             "issue": landed.result.issue.json, "document": .string(landed.result.document), "branch": branch.json,
             "path": .string(StatePaths.handoff(landed.result.issue.id)), "commit": .string(landed.commit?.hex ?? ""),
+            "code": code, "written": written.map { .string($0) } ?? .null,
           ]))
       } else {
         Output.text(landed.result.document)
