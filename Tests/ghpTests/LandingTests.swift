@@ -334,4 +334,22 @@ final class LandingTeam {
     #expect(try team.land().json()["landed"]?.arrayValue?.count == 1)
     #expect(try team.repo.git("show", "main:half.txt").contains("whole"))
   }
+
+  /// `claim --next` passes over a ready issue whose scope touches a path two branches already
+  /// conflict on, and takes the next clear one; with only such issues left, it takes the first.
+  @Test func claimNextAvoidsScopesInConflict() throws {
+    let team = try LandingTeam(agents: ["w1", "w2", "w3"])
+    try team.repo.write("shared.txt", "value 0\n")
+    try team.repo.git("add", "shared.txt")
+    try team.repo.git("commit", "-qm", "shared")
+    for agent in ["w1", "w2"] { #expect(try team.team.git(agent, "merge", "-q", "main").status == 0) }
+    #expect(try team.team.commit("w1", "shared.txt", "value 1\n", "w1").status == 0)
+    #expect(try team.team.commit("w2", "shared.txt", "value 2\n", "w2").status == 0)
+    #expect(try team.repo.ghp(["issue", "add", "Touches shared", "-p", "1", "--scope", "shared*"], agent: "lead").status == 0)
+    #expect(try team.repo.ghp(["issue", "add", "Elsewhere", "-p", "2", "--scope", "docs/**"], agent: "lead").status == 0)
+    let first = try team.team.ghp("w3", "claim", "--next", "--json")
+    #expect(try first.json()["issue"]?["id"]?.intValue == 2, "\(first.stdout) \(first.stderr)")
+    let second = try team.team.ghp("w3", "claim", "--next", "--json")
+    #expect(try second.json()["issue"]?["id"]?.intValue == 1, "only the overlapping one is left: it is still taken")
+  }
 }

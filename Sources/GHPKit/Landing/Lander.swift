@@ -119,6 +119,7 @@ public final class Lander {
   public func run(only: Set<String>? = nil) throws(GHPError) -> Report {
     report = Report()
     setAside = []
+    baseCheckouts = nil
     while !LandingSignals.interrupted {
       let state = try workspace.snapshot()
       let queue = try LandingQueue.gather(state, policy: policy, now: workspace.clock.now)
@@ -347,14 +348,25 @@ public final class Lander {
 
   // MARK: - Worktrees that have the base checked out
 
+  /// The worktrees with the base checked out, listed once per run (opening every agent's worktree
+  /// for each landing would cost more than the landing).
+  var baseCheckouts: [String]?
+
+  func checkouts() -> [String] {
+    if let baseCheckouts { return baseCheckouts }
+    let found = repository.worktrees().filter { $0.branch == "refs/heads/\(policy.base)" }.map(\.path)
+    baseCheckouts = found
+    return found
+  }
+
   /// Why the base cannot move now: it is checked out in a worktree with uncommitted changes to
   /// tracked files (moving it would leave that worktree looking like it reverts the landing).
   func checkedOutElsewhereDirty() throws(GHPError) -> String? {
-    for worktree in repository.worktrees() where worktree.branch == "refs/heads/\(policy.base)" {
+    for path in checkouts() {
       do {
-        let dirty = try Repository(discovering: worktree.path).uncommittedPaths(limit: 5, untracked: false)
+        let dirty = try Repository(discovering: path).uncommittedPaths(limit: 5, untracked: false)
         if !dirty.isEmpty {
-          return "\(policy.base) is checked out in \(worktree.path) with uncommitted changes (\(dirty.joined(separator: ", "))); commit or stash them, then `ghp land` again"
+          return "\(policy.base) is checked out in \(path) with uncommitted changes (\(dirty.joined(separator: ", "))); commit or stash them, then `ghp land` again"
         }
       } catch {
         throw .git(error)
@@ -365,9 +377,9 @@ public final class Lander {
 
   /// Brings the working files of worktrees that have the base checked out to its new tip.
   func followCheckouts(from old: ObjectID, to new: ObjectID) {
-    for worktree in repository.worktrees() where worktree.branch == "refs/heads/\(policy.base)" {
-      do { try Repository(discovering: worktree.path).followBranchMove(from: old, to: new) } catch {
-        progress("warning: \(worktree.path) has \(policy.base) checked out and could not follow it to \(new.short) (\(error.message)); run `git reset --keep \(new.short)` there")
+    for path in checkouts() {
+      do { try Repository(discovering: path).followBranchMove(from: old, to: new) } catch {
+        progress("warning: \(path) has \(policy.base) checked out and could not follow it to \(new.short) (\(error.message)); run `git reset --keep \(new.short)` there")
       }
     }
   }

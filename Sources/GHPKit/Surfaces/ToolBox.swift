@@ -191,7 +191,7 @@ public enum ToolBox {
       if let id = try issue("id") {
         landed = try workspace.run(ClaimOperation(issueID: id))
       } else {
-        landed = try workspace.run(ClaimNextOperation())
+        landed = try workspace.run(ClaimNextOperation(avoiding: (try? ConflictReport.gather(workspace))?.conflictingPaths ?? []))
       }
       return .object(["issue": landed.result.issue.json, "alreadyHeld": .bool(landed.result.alreadyHeld), "commit": commit(landed.commit)])
     case "complete_task":

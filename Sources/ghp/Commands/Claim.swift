@@ -27,7 +27,7 @@ extension GHP {
       let workspace = try global.workspace()
       let landed =
         next
-        ? try workspace.run(ClaimNextOperation())
+        ? try workspace.run(ClaimNextOperation(avoiding: (try? ConflictReport.gather(workspace))?.conflictingPaths ?? []))
         : try workspace.run(ClaimOperation(issueID: try Arguments.issueID(id ?? "")))
       let issue = landed.result.issue
       if global.json {
