@@ -4,7 +4,7 @@ import GHPTestSupport
 import Testing
 
 /// A team whose repository lands work through `ghp land`, with a real gate: `gate.sh` fails when
-/// any `.txt` file holds the word BAD, sleeps while `<control>/sleep` exists, and moves main as a
+/// any `.txt` file holds the word BAD, sleeps as many seconds as `<control>/sleep` says, and moves main as a
 /// person would (a commit in the main worktree) once when `<control>/move-main` exists.
 final class LandingTeam {
   let team: Team
@@ -13,7 +13,7 @@ final class LandingTeam {
 
   static let gate = """
     #!/bin/sh
-    if [ -f "$GATE_CONTROL/sleep" ]; then touch "$GATE_CONTROL/sleeping"; sleep 60; fi
+    if [ -f "$GATE_CONTROL/sleep" ]; then touch "$GATE_CONTROL/sleeping"; sleep "$(cat "$GATE_CONTROL/sleep")"; fi
     if [ -f "$GATE_CONTROL/move-main" ]; then
       rm "$GATE_CONTROL/move-main"
       (cd "$GATE_MAIN" && echo person > person.txt && git add person.txt && git commit -qm "a person moves main")
@@ -44,14 +44,25 @@ final class LandingTeam {
     try repo.ghp(arguments, agent: "lead", environment: environment)
   }
 
+  /// Waits (up to 15 s) for the gate to say it sleeps.
+  func waitForSleepingGate() -> Bool {
+    for _ in 0..<300 {
+      if FileManager.default.fileExists(atPath: control + "/sleeping") { return true }
+      usleep(50_000)
+    }
+    return false
+  }
+
   func land(_ extra: [String: String] = [:]) throws -> ProcessRunner.Result {
     try repo.ghp(["land", "--once", "--json"], agent: "lead", environment: environment.merging(extra) { _, b in b })
   }
 
   /// Adds an issue, lets `agent` claim it, commit `text` to `file` and say done.
   @discardableResult
-  func work(_ agent: String, title: String, file: String, text: String, priority: Int = 2, after: [String] = [])
-    throws -> (id: String, done: ProcessRunner.Result)
+  func work(
+    _ agent: String, title: String, file: String, text: String, priority: Int = 2, after: [String] = [],
+    at time: String? = nil
+  ) throws -> (id: String, done: ProcessRunner.Result)
   {
     var arguments = ["issue", "add", title, "-p", "\(priority)", "--json"]
     for id in after { arguments += ["--after", id] }
@@ -59,7 +70,10 @@ final class LandingTeam {
     let id = try #require(added.json()["id"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) })
     #expect(try team.ghp(agent, "claim", id).status == 0)
     #expect(try team.commit(agent, file, text, "\(agent): \(title)").status == 0)
-    return (id, try team.ghp(agent, "done", id, "--result", "\(title) done"))
+    let done = try ProcessRunner.run(
+      GHPBinary.path, ["done", id, "--result", "\(title) done"], in: team.worktrees[agent]!,
+      environment: time.map { ["GHP_NOW": $0] } ?? [:])
+    return (id, done)
   }
 
   func issue(_ id: String) throws -> JSON {
@@ -259,14 +273,9 @@ final class LandingTeam {
     let before = try team.main()
     let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
     #expect(work.done.status == 0)
-    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data())
+    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data("60".utf8))
     let first = try team.repo.startGHP(["land", "--once"], agent: "lead", environment: team.environment)
-    var waited = 0
-    while !FileManager.default.fileExists(atPath: team.control + "/sleeping") && waited < 300 {
-      usleep(50_000)
-      waited += 1
-    }
-    #expect(FileManager.default.fileExists(atPath: team.control + "/sleeping"), "the gate started")
+    #expect(team.waitForSleepingGate(), "the gate started")
     let marker = try String(contentsOfFile: team.repo.path + "/.git/ghp/land/main.gate", encoding: .utf8)
     let gateGroup = try #require(Int32(marker.split(separator: " ").first ?? ""))
     #expect(LandingTeam.liveProcesses(inGroup: gateGroup) > 0)
@@ -351,5 +360,71 @@ final class LandingTeam {
     #expect(try first.json()["issue"]?["id"]?.intValue == 2, "\(first.stdout) \(first.stderr)")
     let second = try team.team.ghp("w3", "claim", "--next", "--json")
     #expect(try second.json()["issue"]?["id"]?.intValue == 1, "only the overlapping one is left: it is still taken")
+  }
+
+  /// A lander that stopped renewing its lease (its clock says so) loses it to the next; when it
+  /// wakes it can record nothing and moves nothing: the work lands once.
+  @Test func aStaleLeaseIsTakenOverAndItsHolderCanRecordNothing() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let before = try team.main()
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    #expect(work.done.status == 0)
+    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data("3".utf8))
+    let slow = try team.repo.startGHP(
+      ["land", "--once"], agent: "lead", environment: team.environment.merging(["GHP_NOW": "2026-01-01T10:00:00Z"]) { _, b in b })
+    #expect(team.waitForSleepingGate())
+    try FileManager.default.removeItem(atPath: team.control + "/sleep")
+    // 30 minutes later by the second lander's clock: past timeout (20m) + 5m without renewal.
+    let fresh = try team.land(["GHP_NOW": "2026-01-01T10:30:00Z"])
+    #expect(fresh.status == 0, "\(fresh.stderr)")
+    #expect(try fresh.json()["landed"]?.arrayValue?.count == 1)
+    let late = slow.wait()
+    #expect(late.status == 3 && late.stderr.contains("no longer holds the landing lease"), "\(late.stdout) \(late.stderr)")
+    #expect(try team.repo.git("rev-list", "--count", "--merges", "\(before)..main").trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+    #expect(try team.repo.git("log", "--format=%s", "ghp/state").contains("take over the landing lease of main from lead"))
+  }
+
+  /// An issue queued longer than landing.maxWait goes before a higher priority.
+  @Test func anIssueWaitingPastMaxWaitGoesFirst() throws {
+    let team = try LandingTeam(agents: ["w1", "w2"])
+    #expect(try team.lead("config", "set", "landing.maxWait", "1h").status == 0)
+    let old = try team.work("w1", title: "Old, low", file: "old.txt", text: "old\n", priority: 5, at: "2099-01-01T10:00:00Z")
+    #expect(old.done.status == 0, "\(old.done.stderr)")
+    let new = try team.work("w2", title: "New, urgent", file: "new.txt", text: "new\n", priority: 0, at: "2099-01-01T10:50:00Z")
+    #expect(new.done.status == 0)
+    func order(at time: String) throws -> [Int] {
+      try team.repo.ghp(["queue", "--json"], environment: ["GHP_NOW": time]).json()["queue"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+    }
+    #expect(try order(at: "2099-01-01T10:55:00Z") == [2, 1], "neither waited an hour: priority decides")
+    #expect(try order(at: "2099-01-01T11:10:00Z") == [1, 2], "the old one waited 70 minutes: it goes first")
+    #expect(try order(at: "2099-01-01T12:00:00Z") == [1, 2], "both overdue: the oldest first")
+  }
+
+  /// mode = squash lands one commit with the base as only parent; mode = rebase replays the
+  /// branch's commits on the base, keeping their authors.
+  @Test func squashAndRebaseModes() throws {
+    for mode in ["squash", "rebase"] {
+      let team = try LandingTeam(agents: ["w1"])
+      #expect(try team.lead("config", "set", "landing.mode", mode).status == 0)
+      try team.repo.write("main.txt", "main moved\n")
+      try team.repo.git("add", "main.txt")
+      try team.repo.git("commit", "-qm", "main moves")
+      let before = try team.main()
+      #expect(try team.repo.ghp(["issue", "add", "Two steps"], agent: "lead").status == 0)
+      #expect(try team.team.ghp("w1", "claim", "1").status == 0)
+      #expect(try team.team.commit("w1", "a.txt", "a\n", "step a").status == 0)
+      #expect(try team.team.commit("w1", "b.txt", "b\n", "step b").status == 0)
+      #expect(try team.team.ghp("w1", "done", "1", "--result", "two steps").status == 0)
+      #expect(try team.land().json()["landed"]?.arrayValue?.count == 1, "\(mode)")
+      let log = try team.repo.git("log", "--format=%P|%s|%an", "\(before)..main").split(separator: "\n").map(String.init)
+      if mode == "squash" {
+        #expect(log.count == 1 && log[0].hasPrefix(before + "|Land #1"), "\(log)")
+      } else {
+        #expect(log.map { $0.split(separator: "|")[1] } == ["step b", "step a"], "\(log)")
+        #expect(log.allSatisfy { $0.hasSuffix("|Test Human") }, "authors kept: \(log)")
+      }
+      #expect(try team.repo.git("show", "main:b.txt").contains("b") && (try team.repo.git("show", "main:main.txt").contains("main moved")))
+      #expect(try team.repo.ghp("verify").status == 0)
+    }
   }
 }
