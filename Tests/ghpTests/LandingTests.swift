@@ -427,4 +427,22 @@ final class LandingTeam {
       #expect(try team.repo.ghp("verify").status == 0)
     }
   }
+
+  /// A gate that outruns landing.timeout is killed with its process group; the issue bounces as a
+  /// timed-out attempt.
+  @Test func aGateOverItsTimeoutIsKilledAndBounces() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    #expect(try team.lead("config", "set", "landing.timeout", "1s").status == 0)
+    let before = try team.main()
+    let work = try team.work("w1", title: "Slow", file: "slow.txt", text: "slow\n")
+    #expect(work.done.status == 0)
+    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data("30".utf8))
+    let started = Date()
+    let landed = try team.land()
+    #expect(Date().timeIntervalSince(started) < 20, "the gate was stopped, not waited for")
+    let gate = try #require(try landed.json()["bounced"]?.arrayValue?.first?["bounced"]?["gate"]?.arrayValue?.first)
+    #expect(gate["timedOut"] == .bool(true) && gate["exit"]?.intValue == 128 + 15, "\(gate)")
+    #expect(try team.main() == before)
+    #expect(try team.issue(work.id)["bounced"]?["reason"]?.stringValue?.contains("timed out") == true)
+  }
 }
