@@ -15,7 +15,9 @@ public protocol StateOperation {
 public final class Workspace {
   public let repository: Repository
   public let ledger: Ledger
-  public let clock: Clock
+  /// The time commands act at: read once per command; a long-running one (`ghp land`) reads it
+  /// again with `refreshClock()`.
+  public private(set) var clock: Clock
   public let environment: [String: String]
   private let explicitAgent: String?
 
@@ -41,6 +43,11 @@ public final class Workspace {
     clock = try Clock.fromEnvironment(environment)
     self.environment = environment
     explicitAgent = agent
+  }
+
+  /// Reads the clock again (the system clock, or `GHP_NOW` when set).
+  public func refreshClock() {
+    if let fresh = try? Clock.fromEnvironment(environment) { clock = fresh }
   }
 
   /// Path of this worktree's own config file (`config.worktree` in its git folder).

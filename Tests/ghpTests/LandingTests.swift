@@ -13,7 +13,7 @@ final class LandingTeam {
 
   static let gate = """
     #!/bin/sh
-    if [ -f "$GATE_CONTROL/sleep" ]; then touch "$GATE_CONTROL/sleeping"; sleep "$(cat "$GATE_CONTROL/sleep")"; fi
+    if [ -f "$GATE_CONTROL/sleep" ]; then s=$(cat "$GATE_CONTROL/sleep"); touch "$GATE_CONTROL/sleeping"; sleep "$s"; fi
     if [ -f "$GATE_CONTROL/move-main" ]; then
       rm "$GATE_CONTROL/move-main"
       (cd "$GATE_MAIN" && echo person > person.txt && git add person.txt && git commit -qm "a person moves main")
@@ -376,7 +376,7 @@ final class LandingTeam {
     try FileManager.default.removeItem(atPath: team.control + "/sleep")
     // 30 minutes later by the second lander's clock: past timeout (20m) + 5m without renewal.
     let fresh = try team.land(["GHP_NOW": "2026-01-01T10:30:00Z"])
-    #expect(fresh.status == 0, "\(fresh.stderr)")
+    #expect(fresh.status == 0, "\(fresh.stdout) \(fresh.stderr)")
     #expect(try fresh.json()["landed"]?.arrayValue?.count == 1)
     let late = slow.wait()
     #expect(late.status == 3 && late.stderr.contains("no longer holds the landing lease"), "\(late.stdout) \(late.stderr)")
@@ -444,5 +444,34 @@ final class LandingTeam {
     #expect(gate["timedOut"] == .bool(true) && gate["exit"]?.intValue == 128 + 15, "\(gate)")
     #expect(try team.main() == before)
     #expect(try team.issue(work.id)["bounced"]?["reason"]?.stringValue?.contains("timed out") == true)
+  }
+
+  /// Without --once, `ghp land` keeps landing work as it is submitted; SIGTERM stops it, and it
+  /// gives its lease back on the way out.
+  @Test func aRunningLanderLandsNewSubmissionsAndStopsCleanly() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let lander = try team.repo.startGHP(["land", "--interval", "1"], agent: "lead", environment: team.environment)
+    var held = false
+    for _ in 0..<100 where !held {
+      held = (try? team.repo.ghp(["queue", "--json"]).json()["lease"]?["holder"]) == .string("lead")
+      if !held { usleep(50_000) }
+    }
+    #expect(held, "the lander took the lease")
+    let work = try team.work("w1", title: "Later", file: "later.txt", text: "later\n")
+    #expect(work.done.status == 0)
+    var status = ""
+    for _ in 0..<200 where status != "done" {
+      status = (try? team.issue(work.id)["status"]?.stringValue) ?? ""
+      if status != "done" { usleep(50_000) }
+    }
+    #expect(status == "done", "landed while the lander ran")
+    kill(lander.pid, SIGTERM)
+    // A lander that ignored the signal would hang the suite: it is killed (and the test fails) instead.
+    let pid = lander.pid
+    DispatchQueue.global().asyncAfter(deadline: .now() + 15) { kill(pid, SIGKILL) }
+    let stopped = lander.wait()
+    #expect(stopped.status == 130, "\(stopped.stdout) \(stopped.stderr)")
+    #expect(stopped.stdout.contains("Landed #\(work.id)"))
+    #expect(try team.repo.ghp(["queue", "--json"]).json()["lease"] == .null, "the lease was given back")
   }
 }

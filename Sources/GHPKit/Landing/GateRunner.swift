@@ -17,6 +17,12 @@ public enum LandingSignals {
     _ = flag
     signal(SIGINT) { _ in LandingSignals.flag.pointee = 1 }
     signal(SIGTERM) { _ in LandingSignals.flag.pointee = 1 }
+    // A parent may have started this process with them blocked (the mask is inherited).
+    var both = sigset_t()
+    sigemptyset(&both)
+    sigaddset(&both, SIGINT)
+    sigaddset(&both, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &both, nil)
   }
 
   public static var interrupted: Bool { flag.pointee != 0 }

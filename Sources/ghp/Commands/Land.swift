@@ -55,6 +55,7 @@ extension GHP {
         total.gateRuns += report.gateRuns
         for item in report.waiting where !total.waiting.contains(where: { $0.id == item.id }) { total.waiting.append(item) }
         if once || LandingSignals.interrupted { break }
+        try lander.keepAlive()
         var slept = 0
         while slept < interval * 10 && !LandingSignals.interrupted {
           usleep(100_000)
