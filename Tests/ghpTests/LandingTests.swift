@@ -474,4 +474,26 @@ final class LandingTeam {
     #expect(stopped.stdout.contains("Landed #\(work.id)"))
     #expect(try team.repo.ghp(["queue", "--json"]).json()["lease"] == .null, "the lease was given back")
   }
+
+  /// A worker who writes "landed" on ghp/state with plain git, skipping the gate, is caught by
+  /// `ghp verify`: the operation needs an orchestrator holding the lease and a passed gate.
+  @Test func aLandingForgedWithPlainGitFailsVerification() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    #expect(work.done.status == 0)
+    var issue = try team.issue(work.id)
+    guard case .object(var fields) = issue else { throw ScratchError("not an object") }
+    fields["status"] = .string("done")
+    fields["landing"] = .object(["base": .string("main"), "tip": fields["submission"]?["tip"] ?? .null])
+    issue = .object(fields)
+    let head = try team.main()
+    let operation = #"{"args":{"base":"main","head":"\#(head)","issues":["\#(work.id)"],"recovered":false,"token":"x"},"op":"landed","v":1}"#
+    try team.repo.forge(
+      [".ghp/issues/0\(work.id)/\(work.id).json": String(decoding: issue.canonical(), as: UTF8.self)],
+      message: "w1: landed #\(work.id)\n\nGhp-Op: landed\nGhp-Agent: w1\nGhp-Operation: \(operation)", author: "w1")
+    let verified = try team.repo.ghp(["verify", "--json"])
+    #expect(verified.status == 1)
+    let problems = try verified.json()["findings"]?.arrayValue?.compactMap { $0["problem"]?.stringValue } ?? []
+    #expect(problems.contains { $0.contains("orchestrator") }, "\(problems)")
+  }
 }

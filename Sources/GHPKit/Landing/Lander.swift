@@ -305,30 +305,39 @@ public final class Lander {
   }
 
   private func combineCommits(_ issue: Issue, tip: ObjectID, onto current: ObjectID) throws(GitError) -> Combined {
+    if tip == current { return .landed(after: current, merge: nil) }
+    if try repository.isAncestor(tip, of: current) { return .landed(after: current, merge: nil) }
     let committer = Signature(name: actor, email: "\(actor)@ghp", time: workspace.clock.now)
     let branch = issue.submission?.branch ?? "agent/\(issue.assignee ?? "?")"
-    let message = "Land #\(issue.id) \(issue.title) (\(branch) \(tip.short))\n\nLanded by ghp land on \(policy.base) (\(policy.mode.rawValue)).\n"
-      if tip == current { return .landed(after: current, merge: nil) }
-      if try repository.isAncestor(tip, of: current) { return .landed(after: current, merge: nil) }
-      switch policy.mode {
-      case .merge, .squash:
-        let outcome = try repository.mergedTree(current, tip)
+    let title = String(issue.title.map { $0.isNewline ? " " : $0 })
+    let message = """
+      Land #\(issue.id) \(title) (\(branch) \(tip.short))
+
+      Landed by ghp land on \(policy.base) (\(policy.mode.rawValue)); the evidence is in
+      ghp/state:\(StatePaths.issue(issue.id)).
+
+      """
+    switch policy.mode {
+    case .merge, .squash:
+      let outcome = try repository.mergedTree(current, tip)
+      guard let tree = outcome.tree else { return .conflicts(outcome.conflicts) }
+      let parents = policy.mode == .merge ? [current, tip] : [current]
+      let commit = try repository.writeCommit(tree: tree, parents: parents, authorOf: nil, committer: committer, message: message)
+      return .landed(after: commit, merge: commit)
+    case .rebase:
+      if try repository.isAncestor(current, of: tip) { return .landed(after: tip, merge: tip) }
+      var head = current
+      for picked in try repository.replayedCommits(tip, onto: current) {
+        let outcome = try repository.cherryPickedTree(picked, onto: head)
         guard let tree = outcome.tree else { return .conflicts(outcome.conflicts) }
-        let parents = policy.mode == .merge ? [current, tip] : [current]
-        let commit = try repository.writeCommit(tree: tree, parents: parents, authorOf: nil, committer: committer, message: message)
-        return .landed(after: commit, merge: commit)
-      case .rebase:
-        if try repository.isAncestor(current, of: tip) { return .landed(after: tip, merge: tip) }
-        var head = current
-        for picked in try repository.replayedCommits(tip, onto: current) {
-          let outcome = try repository.cherryPickedTree(picked, onto: head)
-          guard let tree = outcome.tree else { return .conflicts(outcome.conflicts) }
-          let original = try repository.commit(picked)
-          head = try repository.writeCommit(
-            tree: tree, parents: [head], authorOf: picked, committer: committer, message: original.message)
-        }
-        return .landed(after: head, merge: head)
+        // A commit whose change the base already has replays as nothing: left out, as git rebase does.
+        if tree == (try repository.commit(head).treeID) { continue }
+        let original = try repository.commit(picked)
+        head = try repository.writeCommit(
+          tree: tree, parents: [head], authorOf: picked, committer: committer, message: original.message)
       }
+      return .landed(after: head, merge: head == current ? nil : head)
+    }
   }
 
   /// Runs the gate on `commit` checked out in the scratch worktree.
