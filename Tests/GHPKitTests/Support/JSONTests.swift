@@ -90,6 +90,33 @@ import Testing
     #expect(throws: DocumentError.self) { try Config(toml: "onStale = \"panic\"") }
     #expect(throws: DocumentError.self) { try Config(toml: "maxAttempts = 0") }
   }
+
+  @Test func landingIsOffUntilConfiguredAndReadsEveryField() throws {
+    #expect(try Config(toml: "staleAfter = \"10m\"").landing == nil)
+    let text = """
+      baseBranch = "trunk"
+      [landing]
+      gate = ["swift build", "swift test"]
+      timeout = "90s"
+      mode = "rebase"
+      batch = 4
+      maxWait = "2h"
+      """
+    let landing = try #require(try Config(toml: text).landing)
+    #expect(landing.base == "trunk", "the base defaults to baseBranch")
+    #expect(landing.gate == ["swift build", "swift test"])
+    #expect(landing.timeout == 90 && landing.maxWait == 7200 && landing.batch == 4 && landing.mode == .rebase)
+    #expect(landing.leaseStaleAfter == 90 + 300)
+  }
+
+  @Test(arguments: [
+    "[landing]\nbatch = 0", "[landing]\nbatch = 65", "[landing]\nmode = \"yolo\"", "[landing]\ngate = [1]",
+    "[landing]\ngate = [\" \"]", "[landing]\ntimeout = \"0s\"", "[landing]\ntimeout = \"forever\"",
+    "[landing]\nbase = \"main..x\"", "[landing]\nbase = \"\"", "[landing]\nbase = \"a//b\"",
+  ])
+  func badLandingPoliciesAreRefused(_ text: String) throws {
+    #expect(throws: DocumentError.self) { try Config(toml: text) }
+  }
 }
 
 @Suite struct TimeTests {
