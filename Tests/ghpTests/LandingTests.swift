@@ -496,4 +496,41 @@ final class LandingTeam {
     let problems = try verified.json()["findings"]?.arrayValue?.compactMap { $0["problem"]?.stringValue } ?? []
     #expect(problems.contains { $0.contains("orchestrator") }, "\(problems)")
   }
+
+  /// The holder takes a submitted issue back with `claim` (same epoch) to change it, even while its
+  /// gate runs: the lander then lands nothing of it. Once the gate passed and the base is moving,
+  /// taking it back is refused; an orchestrator's `release` puts a queued issue back in the queue.
+  @Test func aSubmittedIssueCanBeTakenBackUntilItIsBeingLanded() throws {
+    let team = try LandingTeam(agents: ["w1", "w2"])
+    let before = try team.main()
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    #expect(work.done.status == 0)
+    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data("2".utf8))
+    let lander = try team.repo.startGHP(["land", "--once"], agent: "lead", environment: team.environment)
+    #expect(team.waitForSleepingGate())
+    let back = try team.team.ghp("w1", "claim", work.id)
+    #expect(back.status == 0 && back.stdout.contains("epoch 1"), "\(back.stdout) \(back.stderr)")
+    let landed = lander.wait()
+    #expect(landed.status == 0, "\(landed.stdout) \(landed.stderr)")
+    #expect(landed.stdout.contains("left the landing queue while its gate ran"), "\(landed.stdout)")
+    #expect(try team.main() == before, "nothing of a withdrawn issue lands")
+    #expect(try team.issue(work.id)["status"]?.stringValue == "claimed")
+    try FileManager.default.removeItem(atPath: team.control + "/sleep")
+
+    // Submitted again; the lander dies after moving main: now it is being landed, and stays so.
+    #expect(try team.team.ghp("w1", "done", work.id, "--result", "again").status == 0)
+    #expect(try team.land(["GHP_TEST_FAULT": "after-base-move"]).status == 137)
+    let refused = try team.team.ghp("w1", "claim", work.id)
+    #expect(refused.status == 3 && refused.stderr.contains("being landed"), "\(refused.stderr)")
+    #expect(try team.land().json()["recovered"]?.arrayValue?.count == 1)
+
+    // An orchestrator's release of a queued issue: open again, epoch + 1, out of the queue.
+    let other = try team.work("w2", title: "Other", file: "other.txt", text: "other\n")
+    #expect(other.done.status == 0)
+    #expect(try team.lead("release", other.id).status == 0)
+    let released = try team.issue(other.id)
+    #expect(released["status"]?.stringValue == "open" && released["epoch"]?.intValue == 2)
+    #expect(try team.repo.ghp(["queue", "--json"]).json()["queue"]?.arrayValue?.isEmpty == true)
+    #expect(try team.repo.ghp("verify").status == 0)
+  }
 }

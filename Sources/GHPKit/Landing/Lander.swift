@@ -253,11 +253,25 @@ public final class Lander {
       try land(try fresh(steps[half...].map(\.issue)), retries: 0)
       return
     }
-    try record(
-      PendingLandingOperation(
-        base: policy.base, token: token, mode: policy.mode,
-        entries: steps.map { PendingEntry(issue: $0.issue.id, tip: $0.tip, baseBefore: $0.before, baseAfter: $0.after, merge: $0.merge) },
-        gate: run.results, log: logBlob))
+    do {
+      try record(
+        PendingLandingOperation(
+          base: policy.base, token: token, mode: policy.mode,
+          entries: steps.map { PendingEntry(issue: $0.issue.id, tip: $0.tip, baseBefore: $0.before, baseAfter: $0.after, merge: $0.merge) },
+          gate: run.results, log: logBlob))
+    } catch where error.isRefusal {
+      // An issue left the queue while its gate ran (its holder took it back, or it was released):
+      // the rest is merged and gated again without it. A lost lease is the caller's to report.
+      try requireLease()
+      let still = try fresh(steps.map(\.issue))
+      for step in steps where !still.contains(where: { $0.id == step.issue.id }) {
+        note(step.issue.id, "it left the landing queue while its gate ran; nothing of it landed")
+        progress("#\(step.issue.id) left the landing queue while its gate ran; not landed.")
+      }
+      guard retries < Self.baseMoveRetries else { throw error }
+      try land(still, retries: retries + 1)
+      return
+    }
     do {
       try repository.compareAndSwapReference(
         "refs/heads/\(policy.base)", to: current, expected: baseTip,
@@ -281,6 +295,15 @@ public final class Lander {
     report.landed += landed.result
     for issue in landed.result {
       progress("Landed #\(issue.id) \(issue.title) on \(policy.base) (\(current.short)).")
+    }
+  }
+
+  /// Fails when this lander no longer holds the lease (someone took it over).
+  func requireLease() throws(GHPError) {
+    let lease = try workspace.snapshot().landingLease(policy.base)
+    guard lease?.token == token else {
+      throw .refused(
+        "this lander no longer holds the landing lease of \(policy.base)" + (lease.map { " (it is held by \($0.description))" } ?? "") + "; nothing was recorded")
     }
   }
 
@@ -362,6 +385,11 @@ public final class Lander {
     _ issue: Issue, tip: ObjectID, baseTip: ObjectID, kind: BounceOperation.Kind, paths: [String], gate: [GateCommandResult],
     log: ObjectID?
   ) throws(GHPError) {
+    let current = try workspace.snapshot().issue(issue.id)
+    guard current?.status == .landing, current?.submission?.tip == tip else {
+      note(issue.id, "it left the landing queue while it was merged or gated")
+      return
+    }
     let landed = try record(
       BounceOperation(
         base: policy.base, token: token, issueID: issue.id, tip: tip, baseTip: baseTip, kind: kind, paths: paths, gate: gate,

@@ -39,6 +39,27 @@ public struct ClaimOperation: RecordedOperation {
       throw issue.lastReleasedFrom == actor ? issue.refusal(for: actor, action: "claim") : .refused(holderDescription(issue))
     case .done:
       throw .refused("#\(issue.id) is done; there is nothing to claim")
+    case .landing where issue.assignee == actor:
+      // Its holder takes it back out of the landing queue, to change it: claimed again, same epoch.
+      try issue.requireNotBeingLanded(toDo: "take it back")
+      issue.status = .claimed
+      issue.submission = nil
+      issue.updatedAt = clock.now
+      var agents = try state.agents()
+      var mine = agents.record(for: actor, clock: clock)
+      mine.issue = issue.id
+      mine.status = "claimed"
+      mine.lastAction = "Took #\(issue.id) back from the landing queue"
+      mine.timestamp = clock.now
+      agents.agents[actor] = mine
+      var change = Change(
+        message: CommitMessage(
+          subject: "\(actor): claim #\(issue.id) \(issue.title) (back from the landing queue)",
+          operation: ClaimOperation(issueID: issue.id).record,
+          agent: actor, issue: issue.id, epoch: issue.epoch))
+      change.put(StatePaths.issue(issue.id), json: issue.json)
+      change.put(StatePaths.agentStatus, json: agents.json)
+      return (change, Output(issue: issue, alreadyHeld: false))
     case .landing:
       throw .refused("#\(issue.id) is landing (submitted by \(issue.assignee ?? "?")); `ghp queue` shows where it waits")
     case .dead:
@@ -53,6 +74,17 @@ public struct ClaimOperation: RecordedOperation {
       }
     }
     return (try claimChange(&issue, state: state, actor: actor, clock: clock), Output(issue: issue, alreadyHeld: false))
+  }
+}
+
+extension Issue {
+  /// Refuses while a lander has gated the issue and is moving the base (its evidence is pending):
+  /// taking it out of the queue then would leave landed work on an issue that says otherwise.
+  func requireNotBeingLanded(toDo action: String) throws(GHPError) {
+    guard pending == nil else {
+      throw .refused(
+        "#\(id) passed its gate and is being landed; cannot \(action) now (if no `ghp land` runs, one finishes it: `ghp land --once`)")
+    }
   }
 }
 
@@ -111,8 +143,12 @@ public struct ReleaseOperation: RecordedOperation {
     try state.requireInitialised()
     var issue = try state.requireIssue(issueID)
     try TextLimit.check(reason, "the reason", TextLimit.note)
-    guard issue.status == .claimed, let holder = issue.assignee else {
+    guard issue.status == .claimed || issue.status == .landing, let holder = issue.assignee else {
       throw .refused("#\(issue.id) is not claimed (it is \(issue.status.rawValue)); there is nothing to release")
+    }
+    if issue.status == .landing {
+      try issue.requireNotBeingLanded(toDo: "release it")
+      issue.submission = nil
     }
     if holder != actor {
       guard try state.role(of: actor) == .orchestrator else { throw issue.refusal(for: actor, action: "release") }
