@@ -83,6 +83,7 @@ public final class Lander {
   /// is gone (stopping the gate it left), or from one that stopped renewing. Otherwise refuses,
   /// naming the holder.
   public func acquire() throws(GHPError) {
+    _ = try requireBaseTip()
     let state = try workspace.snapshot()
     var replaces: String?
     if let current = try state.landingLease(policy.base), current.host == host,
@@ -167,7 +168,8 @@ public final class Lander {
   func requireBaseTip() throws(GHPError) -> ObjectID {
     do {
       guard let tip = try repository.referenceTarget("refs/heads/\(policy.base)") else {
-        throw GHPError.refused("there is no branch \(policy.base) to land on ([landing] base)")
+        throw GHPError.refused(
+          "there is no branch \(policy.base) to land on; create it, or set [landing] base: ghp config set landing.base <branch>")
       }
       return tip
     } catch let error as GitError {

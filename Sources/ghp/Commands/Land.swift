@@ -10,14 +10,19 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "land", abstract: "Land submitted work on the base: merge, run the gate, move the base by compare-and-swap.",
       discussion: """
-        Orchestrators. Takes issues in `ghp queue` order. Each agent branch tip is merged onto the current base in
-        memory; a conflict sends the issue back to its agent (claimed, same epoch) with the conflicting paths.
-        Otherwise the result is checked out in a scratch worktree (<git dir>/ghp/land/<base>) and the gate commands
-        of [landing] run there with the timeout; when all pass, the evidence is recorded on ghp/state, the base
-        moves from the tip it merged onto (merged again if someone moved it meanwhile; never forced), and the issue
-        is done. A failed gate is a failed attempt (dead after maxAttempts) with the command and its output's tail;
-        with batch > 1 several issues are gated together and bisected on failure. One lander per base holds a
-        lease; a second says who holds it. Without --once, keeps landing as work is submitted (Ctrl-C stops).
+        Orchestrators. Takes issues in `ghp queue` order and merges each agent
+        branch tip onto the current base in memory. A conflict sends the issue
+        back to its agent (claimed, same epoch) with the conflicting paths.
+        Otherwise the result is checked out in a scratch worktree
+        (<git dir>/ghp/land/<base>) and the [landing] gate commands run there
+        with the timeout. When all pass, the evidence is recorded on ghp/state,
+        the base moves by compare-and-swap from the tip it merged onto (merged
+        again if someone moved it meanwhile; never forced), and the issue is
+        done. A failed gate is a failed attempt (dead after maxAttempts) with
+        the command and its output's tail. With batch > 1, issues are gated
+        together and bisected on failure. One lander per base holds a lease; a
+        second is told who holds it. Without --once, keeps landing as work is
+        submitted until Ctrl-C or SIGTERM.
         Examples: ghp land --once   ghp land   ghp land --once --json
         """)
 
@@ -73,8 +78,9 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "queue", abstract: "What waits to land, in the order `ghp land` takes it, with why.",
       discussion: """
-        Issues submitted by `ghp done` with [landing] configured: one that waited longer than landing.maxWait goes
-        first, then by priority, then by age; one whose dependency has not landed waits.
+        Issues submitted by `ghp done` with [landing] configured. One that
+        waited longer than landing.maxWait goes first, then by priority, then
+        by age; one whose dependency has not landed waits.
         Examples: ghp queue   ghp queue --json
         """)
 
