@@ -222,7 +222,7 @@ final class LandingTeam {
     #expect(issue["bounced"]?["paths"] == .array([.string("shared.txt")]))
     let told = try team.team.ghp("w2", "agent-heartbeat")
     let said = told.stdout + told.stderr
-    #expect(said.contains("#\(two.id) is yours again") && said.contains("shared.txt"), "\(said)")
+    #expect(said.contains("#\(two.id) came back from landing") && said.contains("shared.txt"), "\(said)")
   }
 
   /// A person commits on main while the gate runs: the base move fails its compare-and-swap, the
@@ -429,10 +429,11 @@ final class LandingTeam {
   }
 
   /// A gate that outruns landing.timeout is killed with its process group; the issue bounces as a
-  /// timed-out attempt.
+  /// timed-out attempt, here its last.
   @Test func aGateOverItsTimeoutIsKilledAndBounces() throws {
     let team = try LandingTeam(agents: ["w1"])
     #expect(try team.lead("config", "set", "landing.timeout", "1s").status == 0)
+    #expect(try team.lead("config", "set", "maxAttempts", "1").status == 0)
     let before = try team.main()
     let work = try team.work("w1", title: "Slow", file: "slow.txt", text: "slow\n")
     #expect(work.done.status == 0)
@@ -444,6 +445,10 @@ final class LandingTeam {
     #expect(gate["timedOut"] == .bool(true) && gate["exit"]?.intValue == 128 + 15, "\(gate)")
     #expect(try team.main() == before)
     #expect(try team.issue(work.id)["bounced"]?["reason"]?.stringValue?.contains("timed out") == true)
+    // With maxAttempts = 1 that was its last attempt: dead, and its agent is still told.
+    #expect(try team.issue(work.id)["status"]?.stringValue == "dead")
+    let told = try team.team.ghp("w1", "agent-heartbeat", "--json").json()["returned"]?.arrayValue?.first?["reason"]?.stringValue
+    #expect(told?.contains("dead after 1 attempts") == true, "\(told ?? "nothing told")")
   }
 
   /// Without --once, `ghp land` keeps landing work as it is submitted; SIGTERM stops it, and it

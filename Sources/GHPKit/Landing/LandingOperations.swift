@@ -533,12 +533,16 @@ public struct BounceOperation: RecordedOperation {
     if issue.status != .dead {
       issue.status = .claimed
       issue.assignee = agent
-      if var record = agents.agents[agent] {
-        record.returned.append(ReturnedIssue(issue: issue.id, kind: kind.rawValue, reason: reason, at: clock.now))
+    }
+    // The agent is told on its next report, also when the failure was its last attempt.
+    if var record = agents.agents[agent] {
+      let told = issue.status == .dead ? "\(reason)\n(\(fate): an orchestrator can `ghp issue retry \(issue.id)`)" : reason
+      record.returned.append(ReturnedIssue(issue: issue.id, kind: kind.rawValue, reason: told, at: clock.now))
+      if issue.status == .claimed {
         if record.issue == nil { record.issue = issue.id }
         if record.status == "idle" { record.status = "claimed" }
-        agents.agents[agent] = record
       }
+      agents.agents[agent] = record
     }
     let what = kind == .conflict ? "conflicts with \(base) in \(paths.count) path\(paths.count == 1 ? "" : "s")" : "gate failed"
     change.message = CommitMessage(

@@ -146,7 +146,7 @@ extension StatusUpdateOperation.Output {
     }
     for back in returned {
       let what = back.kind == "conflict" ? "conflicts with the base" : "failed the landing gate"
-      lines.append("#\(back.issue) is yours again: it \(what) (\(RFC3339.format(back.at))): \(back.reason)")
+      lines.append("#\(back.issue) came back from landing: it \(what) (\(RFC3339.format(back.at))): \(back.reason)")
     }
     if let handoffWaiting {
       lines.append("a handoff of #\(handoffWaiting) is waiting for you: read it with `ghp handoff show \(handoffWaiting)`")
