@@ -189,7 +189,8 @@ public final class Lander {
         pending["tip"]?.stringValue == entry.submission.tip.hex
       else { continue }
       var contained = after == baseTip
-      if !contained {
+      // Evidence naming a commit this repository lacks cannot be in its base.
+      if !contained && repository.contains(after) {
         do { contained = try repository.isAncestor(after, of: baseTip) } catch { throw .git(error) }
       }
       if contained { done.append(entry.issue.id) }
