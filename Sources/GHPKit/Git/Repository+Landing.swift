@@ -17,14 +17,7 @@ extension Repository {
 
   /// `theirs` merged into `ours` (libgit2's recursive merge of the two commits), in memory.
   public func mergedTree(_ ours: ObjectID, _ theirs: ObjectID) throws(GitError) -> MergeOutcome {
-    let one = try commit(ours)
-    let two = try commit(theirs)
-    var options = git_merge_options()
-    try check(git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)))
-    var index: OpaquePointer?
-    try check(git_merge_commits(&index, pointer, one.pointer, two.pointer, &options))
-    defer { git_index_free(index) }
-    return try outcome(of: index)
+    try withMergeIndex(ours, theirs) { (index) throws(GitError) in try outcome(of: index) }
   }
 
   /// The changes of `picked` (against its first parent) applied onto `onto`, in memory.

@@ -64,6 +64,11 @@ extension Repository {
     return result
   }
 
+  /// The folder of the worktree that has `branch` (`refs/heads/...`) checked out, if one has.
+  public func worktreePath(checkingOut branch: String) -> String? {
+    worktrees().first { $0.branch == branch }?.path
+  }
+
   /// Paths with uncommitted changes (staged, unstaged and, unless left out, untracked) in this
   /// repository's worktree.
   public func uncommittedPaths(limit: Int = 200, untracked: Bool = true) throws(GitError) -> [String] {
@@ -190,6 +195,15 @@ extension Repository {
   /// The paths that conflict when `theirs` is merged into `ours`, computed in memory (no worktree,
   /// no index written); empty when they merge cleanly.
   public func mergeConflicts(_ ours: ObjectID, _ theirs: ObjectID) throws(GitError) -> [String] {
+    try withMergeIndex(ours, theirs) { (index) throws(GitError) in
+      git_index_has_conflicts(index) != 0 ? try conflictPaths(index) : []
+    }
+  }
+
+  /// Runs `body` on the in-memory index of `theirs` merged into `ours` (freed afterwards).
+  func withMergeIndex<T>(_ ours: ObjectID, _ theirs: ObjectID, _ body: (OpaquePointer?) throws(GitError) -> T)
+    throws(GitError) -> T
+  {
     let one = try commit(ours)
     let two = try commit(theirs)
     var options = git_merge_options()
@@ -197,7 +211,6 @@ extension Repository {
     var index: OpaquePointer?
     try check(git_merge_commits(&index, pointer, one.pointer, two.pointer, &options))
     defer { git_index_free(index) }
-    guard git_index_has_conflicts(index) != 0 else { return [] }
-    return try conflictPaths(index)
+    return try body(index)
   }
 }

@@ -62,9 +62,7 @@ public final class Lander {
       throw .refused("ghp land works on a local state; this repository shares its state through a remote (land on the machine that holds \(policy.base))")
     }
     self.policy = policy
-    var bytes = [UInt8](repeating: 0, count: 8)
-    for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-    token = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
     var name = [CChar](repeating: 0, count: 256)
     host = gethostname(&name, 255) == 0 ? String(cString: name) : "unknown"
   }
@@ -303,11 +301,7 @@ public final class Lander {
 
   /// Fails when this lander no longer holds the lease (someone took it over).
   func requireLease() throws(GHPError) {
-    let lease = try workspace.snapshot().landingLease(policy.base)
-    guard lease?.token == token else {
-      throw .refused(
-        "this lander no longer holds the landing lease of \(policy.base)" + (lease.map { " (it is held by \($0.description))" } ?? "") + "; nothing was recorded")
-    }
+    try requireLandingLease(try workspace.snapshot(), base: policy.base, token: token, actor: actor)
   }
 
   /// The issues as the state holds them now (a bounce or a landing may have changed some).
@@ -388,15 +382,20 @@ public final class Lander {
     _ issue: Issue, tip: ObjectID, baseTip: ObjectID, kind: BounceOperation.Kind, paths: [String], gate: [GateCommandResult],
     log: ObjectID?
   ) throws(GHPError) {
-    let current = try workspace.snapshot().issue(issue.id)
-    guard current?.status == .landing, current?.submission?.tip == tip else {
+    let landed: Landed<Issue>
+    do {
+      landed = try record(
+        BounceOperation(
+          base: policy.base, token: token, issueID: issue.id, tip: tip, baseTip: baseTip, kind: kind, paths: paths, gate: gate,
+          log: log))
+    } catch where error.isRefusal {
+      // It left the queue while it was merged or gated; a lost lease is the caller's to report.
+      try requireLease()
+      let now = try workspace.snapshot().issue(issue.id)
+      guard now?.status != .landing || now?.submission?.tip != tip else { throw error }
       note(issue.id, "it left the landing queue while it was merged or gated")
       return
     }
-    let landed = try record(
-      BounceOperation(
-        base: policy.base, token: token, issueID: issue.id, tip: tip, baseTip: baseTip, kind: kind, paths: paths, gate: gate,
-        log: log))
     report.bounced.append(landed.result)
     setAside.insert(issue.id)
     let why = kind == .conflict ? "conflicts in \(paths.joined(separator: ", "))" : gate.first { !$0.passed }?.summary ?? "gate failed"

@@ -27,13 +27,7 @@ public struct LandingLease: Equatable, Sendable {
       case .int(let start)? = f["start"], let acquired = f["acquiredAt"]?.stringValue.flatMap(RFC3339.parse),
       let renewed = f["renewedAt"]?.stringValue.flatMap(RFC3339.parse)
     else { throw DocumentError("a landing lease needs base, holder, token, host, pid, start, acquiredAt and renewedAt") }
-    self.base = base
-    self.holder = holder
-    self.token = token
-    self.host = host
-    self.pid = pid
-    self.start = start
-    acquiredAt = acquired
+    self.init(base: base, holder: holder, token: token, host: host, pid: pid, start: start, at: acquired)
     renewedAt = renewed
   }
 

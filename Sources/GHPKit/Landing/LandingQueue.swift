@@ -88,7 +88,7 @@ public enum LandingSubmission {
       guard let baseTip = try repository.referenceTarget("refs/heads/\(policy.base)") else {
         throw GHPError.refused("#\(issue.id): there is no branch \(policy.base) to land on ([landing] base)")
       }
-      if let path = repository.worktrees().first(where: { $0.branch == "refs/heads/\(name)" })?.path {
+      if let path = repository.worktreePath(checkingOut: "refs/heads/\(name)") {
         let dirty = try Repository(discovering: path).uncommittedPaths(limit: 20)
         if !dirty.isEmpty {
           throw GHPError.refused(

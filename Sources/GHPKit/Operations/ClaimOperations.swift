@@ -42,23 +42,8 @@ public struct ClaimOperation: RecordedOperation {
     case .landing where issue.assignee == actor:
       // Its holder takes it back out of the landing queue, to change it: claimed again, same epoch.
       try issue.requireNotBeingLanded(toDo: "take it back")
-      issue.status = .claimed
       issue.submission = nil
-      issue.updatedAt = clock.now
-      var agents = try state.agents()
-      var mine = agents.record(for: actor, clock: clock)
-      mine.issue = issue.id
-      mine.status = "claimed"
-      mine.lastAction = "Took #\(issue.id) back from the landing queue"
-      mine.timestamp = clock.now
-      agents.agents[actor] = mine
-      var change = Change(
-        message: CommitMessage(
-          subject: "\(actor): claim #\(issue.id) \(issue.title) (back from the landing queue)",
-          operation: ClaimOperation(issueID: issue.id).record,
-          agent: actor, issue: issue.id, epoch: issue.epoch))
-      change.put(StatePaths.issue(issue.id), json: issue.json)
-      change.put(StatePaths.agentStatus, json: agents.json)
+      let change = try claimChange(&issue, state: state, actor: actor, clock: clock, takingBack: true)
       return (change, Output(issue: issue, alreadyHeld: false))
     case .landing:
       throw .refused("#\(issue.id) is landing (submitted by \(issue.assignee ?? "?")); `ghp queue` shows where it waits")
@@ -88,14 +73,17 @@ extension Issue {
   }
 }
 
-/// Gives `issue` to `agent` (epoch + 1) and points the agent's status at it.
+/// Gives `issue` to `agent` (epoch + 1) and points the agent's status at it. `sameClaim`: its
+/// holder takes back what it submitted for landing (same epoch, same claim time).
 func handOver(_ issue: inout Issue, to agent: String, agents: inout AgentStatusDocument, clock: Clock, status: String,
-  action: String)
+  action: String, sameClaim: Bool = false)
 {
   issue.status = .claimed
   issue.assignee = agent
-  issue.epoch += 1
-  issue.claimedAt = clock.now
+  if !sameClaim {
+    issue.epoch += 1
+    issue.claimedAt = clock.now
+  }
   issue.updatedAt = clock.now
   var record = agents.record(for: agent, clock: clock)
   record.issue = issue.id
@@ -105,14 +93,17 @@ func handOver(_ issue: inout Issue, to agent: String, agents: inout AgentStatusD
   agents.agents[agent] = record
 }
 
-/// `actor` claims `issue`: the change to land.
-func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> Change {
+/// `actor` claims `issue` (or, `takingBack`, takes back what it submitted for landing): the change to land.
+func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, clock: Clock, takingBack: Bool = false)
+  throws(GHPError) -> Change
+{
   var agents = try state.agents()
-  handOver(&issue, to: actor, agents: &agents, clock: clock, status: "claimed", action: "Claimed #\(issue.id) \(issue.title)")
+  let action = takingBack ? "Took #\(issue.id) back from the landing queue" : "Claimed #\(issue.id) \(issue.title)"
+  handOver(&issue, to: actor, agents: &agents, clock: clock, status: "claimed", action: action, sameClaim: takingBack)
   var change = Change(
     message: CommitMessage(
-      subject: "\(actor): claim #\(issue.id) \(issue.title)", operation: ClaimOperation(issueID: issue.id).record, agent: actor,
-      issue: issue.id, epoch: issue.epoch))
+      subject: "\(actor): claim #\(issue.id) \(issue.title)" + (takingBack ? " (back from the landing queue)" : ""),
+      operation: ClaimOperation(issueID: issue.id).record, agent: actor, issue: issue.id, epoch: issue.epoch))
   change.put(StatePaths.issue(issue.id), json: issue.json)
   change.put(StatePaths.agentStatus, json: agents.json)
   return change

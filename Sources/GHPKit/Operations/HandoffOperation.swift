@@ -36,9 +36,9 @@ public struct BranchReport: Sendable {
     if let mergeBase, let from = try? repository.commit(mergeBase).treeID, let to = try? repository.commit(tip).treeID {
       report.files = ((try? repository.treeDeltas(from: from, to: to)) ?? []).map(\.path).sorted()
     }
-    if let checkout = repository.worktrees().first(where: { $0.branch == "refs/heads/agent/\(agent)" }) {
-      report.worktree = checkout.path
-      if let opened = try? Repository(discovering: checkout.path) {
+    if let path = repository.worktreePath(checkingOut: "refs/heads/agent/\(agent)") {
+      report.worktree = path
+      if let opened = try? Repository(discovering: path) {
         report.uncommitted = (try? opened.uncommittedPaths()) ?? []
       }
     }
@@ -253,7 +253,7 @@ public enum HandoffCode {
   public static func carry(_ repository: Repository, from giver: String, to receiver: String) -> Outcome {
     guard let tip = try? repository.referenceTarget("refs/heads/agent/\(giver)") else { return .nothing }
     let ref = "refs/heads/agent/\(receiver)"
-    let worktree = repository.worktrees().first { $0.branch == ref }?.path
+    let worktree = repository.worktreePath(checkingOut: ref)
     let merge = "git -C \(worktree ?? "<\(receiver)'s worktree>") merge agent/\(giver)"
     guard let current = try? repository.referenceTarget(ref) else {
       return .command("ghp agent add \(receiver) && \(merge)", why: "\(receiver) has no branch yet")
@@ -280,7 +280,7 @@ public enum HandoffCode {
   public static func receiverPath(_ resolved: String, workspace: Workspace, receiver: String) -> String? {
     let repository = workspace.repository
     guard let workdir = repository.workingDirectory.flatMap(HandoffFile.realPath),
-      let theirs = repository.worktrees().first(where: { $0.branch == "refs/heads/agent/\(receiver)" })?.path
+      let theirs = repository.worktreePath(checkingOut: "refs/heads/agent/\(receiver)")
     else { return nil }
     let root = workdir.hasSuffix("/") ? workdir : workdir + "/"
     guard resolved.hasPrefix(root) else { return nil }
