@@ -101,6 +101,11 @@ public enum ProcessRunner {
     }
   }
 
+  typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+  nonisolated(unsafe) static let addCloseFrom: AddCloseFrom? = dlsym(
+    UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np"
+  ).map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
   public static func start(
     _ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:],
     input: String? = nil
@@ -126,6 +131,12 @@ public enum ProcessRunner {
     posix_spawn_file_actions_addopen(&actions, 0, folder + "/in", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, folder + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, folder + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    // Nothing else of this process reaches the child: a script another test is writing at this
+    // moment would otherwise stay open for writing in the child, and running that script fails
+    // with "Text file busy" for as long as the child lives.
+    // (glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not
+    // declare, so it is looked up.)
+    if let closeFrom = ProcessRunner.addCloseFrom { _ = closeFrom(&actions, 3) }
     // env -C sets the child's folder (posix_spawn has no portable chdir) and then execs it, so the
     // pid is the program's own.
     let argv = (["/usr/bin/env", "-C", directory, executable] + arguments).map { strdup($0) } + [nil]
