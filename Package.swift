@@ -22,10 +22,12 @@ let package = Package(
       pkgConfig: "libgit2",
       providers: [.apt(["libgit2-dev"])]
     ),
+    // Starting supervised workers (`ghp run`): fork and exec in C, where the child side is safe.
+    .target(name: "CProcess"),
     .target(
       name: "GHPKit",
       dependencies: [
-        "CLibGit2", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
+        "CLibGit2", "CProcess", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .executableTarget(

@@ -63,8 +63,7 @@ public final class Lander {
     }
     self.policy = policy
     token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-    var name = [CChar](repeating: 0, count: 256)
-    host = gethostname(&name, 255) == 0 ? String(cString: name) : "unknown"
+    host = Host.name
   }
 
   // MARK: - Paths

@@ -34,6 +34,7 @@ public enum OperationCatalog {
     "land-pending": { (a) throws(GHPError) in try PendingLandingOperation(arguments: &a) },
     "landed": { (a) throws(GHPError) in try LandedOperation(arguments: &a) },
     "land-bounce": { (a) throws(GHPError) in try BounceOperation(arguments: &a) },
+    "run": { (a) throws(GHPError) in try RunOperation(arguments: &a) },
   ]
 
   /// The operation a record describes; an unknown name or a malformed argument is an error naming it.

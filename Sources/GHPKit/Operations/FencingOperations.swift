@@ -76,9 +76,13 @@ public struct ReapOperation: RecordedOperation {
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
     var actions: [Action] = []
     let template = try Templates.text("escalation.md", state: state)
+    // A live run's workers are its supervisor's to judge (it kills them at their timeout).
+    let owned = try state.runOwnedAgents(now: clock.now)
 
     for (name, record) in agents.agents.sorted(by: { $0.key < $1.key }) {
-      guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker else { continue }
+      guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker, !owned.contains(name) else {
+        continue
+      }
       let held = summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes)
       let since = RFC3339.format(record.timestamp)
       let reason = "no heartbeat since \(since)"

@@ -10,7 +10,9 @@ public struct Config: Equatable, Sendable {
   public var onStale: OnStale = .escalate
   public var baseBranch: String = "main"
   public var worktreeRoot: String = ".."
-  public var agentCommand: String = ""
+  /// `[agent]`: what `ghp run` starts and the limits it enforces (`agentCommand` at the top is
+  /// still read as `agent.command`).
+  public var agent = AgentPolicy()
   /// Names that act as orchestrators besides those registered with that role.
   public var orchestrators: [String] = []
   /// Globs of files that agents edit only with an approval.
@@ -77,7 +79,7 @@ public struct Config: Equatable, Sendable {
     }
     baseBranch = try string("baseBranch") ?? baseBranch
     worktreeRoot = try string("worktreeRoot") ?? worktreeRoot
-    agentCommand = try string("agentCommand") ?? agentCommand
+    agent = try AgentPolicy(values: values, legacyCommand: try string("agentCommand") ?? "")
     orchestrators = try strings("roles.orchestrators") ?? orchestrators
     sharedGlobs = try strings("shared.globs") ?? sharedGlobs
     if let value = values["shared.appliesToOrchestrators"] {
@@ -125,8 +127,6 @@ public struct Config: Equatable, Sendable {
       baseBranch = \(TOML.quote(baseBranch))
       # Where agent worktrees are made, relative to the repository's top folder.
       worktreeRoot = \(TOML.quote(worktreeRoot))
-      # The command `ghp run` starts in each worker's worktree (empty: none).
-      agentCommand = \(TOML.quote(agentCommand))
 
       [roles]
       # Agents with orchestrator authority besides those registered with that role.
@@ -137,6 +137,24 @@ public struct Config: Equatable, Sendable {
       globs = \(list(sharedGlobs))
       # Whether orchestrators need approvals too.
       appliesToOrchestrators = \(sharedAppliesToOrchestrators)
+
+      [agent]
+      # What `ghp run` starts in each worker's worktree: "claude", "codex", or a command line that
+      # reads the prompt on stdin (empty: give --agent-command).
+      command = \(TOML.quote(agent.command))
+      # Limits the supervisor enforces from outside: a wall-clock timeout per attempt (SIGTERM,
+      # then SIGKILL after the grace), workers at once, retries with exponential backoff and full
+      # jitter, and a breaker that stops spawning after that many failures in a row within the
+      # window. Budgets (budgetUSD, budgetTokens per attempt; runBudgetUSD, runBudgetTokens per
+      # run) are off unless set.
+      taskTimeout = \(TOML.quote(Duration.exact(agent.taskTimeout)))
+      grace = \(TOML.quote(Duration.exact(agent.grace)))
+      maxWorkers = \(agent.maxWorkers)
+      backoff = \(TOML.quote(Duration.exact(agent.backoff)))
+      backoffMax = \(TOML.quote(Duration.exact(agent.backoffMax)))
+      breaker = \(agent.breaker)
+      breakerWindow = \(TOML.quote(Duration.exact(agent.breakerWindow)))
+      breakerCooldown = \(TOML.quote(Duration.exact(agent.breakerCooldown)))
 
       [signing]
       # Whether every state commit must be signed by its author's registered key (`ghp verify`,

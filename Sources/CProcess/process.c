@@ -1,0 +1,124 @@
+#define _GNU_SOURCE
+#include "ghp_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void ghp_keeper_orphaned(int signal) {
+  (void)signal;
+  kill(0, SIGKILL);
+  _exit(137);
+}
+
+/* Marks (or closes) every descriptor from `first` on. */
+static void ghp_close_from(int first, int cloexec) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)first, ~0U, cloexec ? CLOSE_RANGE_CLOEXEC : 0) == 0) return;
+#endif
+  for (int fd = first; fd < 65536; fd++) {
+    if (cloexec) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    else close(fd);
+  }
+}
+
+static void ghp_report(int fd, int stage, int error) {
+  int words[2] = {stage, error};
+  ssize_t ignored = write(fd, words, sizeof words);
+  (void)ignored;
+}
+
+pid_t ghp_spawn_supervised(const char *path, char *const argv[], char *const envp[], const char *dir, int in_fd,
+                           int out_fd, int report_fd) {
+  pid_t supervisor = getpid();
+  pid_t keeper = fork();
+  if (keeper < 0) return -errno;
+  if (keeper > 0) {
+    /* Both sides set the group, so that it exists before either goes on. */
+    setpgid(keeper, keeper);
+    return keeper;
+  }
+  setpgid(0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &action, NULL);
+  sigaction(SIGTERM, &action, NULL);
+  sigaction(SIGHUP, &action, NULL);
+  action.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &action, NULL);
+  sigaction(SIGPIPE, &action, NULL);
+  action.sa_handler = ghp_keeper_orphaned;
+  sigaction(SIGUSR2, &action, NULL);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  prctl(PR_SET_NAME, "ghp-keeper", 0, 0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGUSR2);
+  if (getppid() != supervisor) ghp_keeper_orphaned(0);
+
+  pid_t agent = fork();
+  if (agent < 0) _exit(127);
+  if (agent == 0) {
+    action.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+    sigaction(SIGUSR2, &action, NULL);
+    if (in_fd != 0) dup2(in_fd, 0);
+    if (out_fd != 1) dup2(out_fd, 1);
+    if (out_fd != 2) dup2(out_fd, 2);
+    ghp_close_from(3, 1);
+    /* report_fd stays open until exec closes it. */
+    fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+    if (chdir(dir) != 0) {
+      ghp_report(report_fd, 1, errno);
+      _exit(126);
+    }
+    execve(path, argv, envp);
+    ghp_report(report_fd, 2, errno);
+    _exit(127);
+  }
+  ghp_close_from(3, 0);
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    if (null > 2) close(null);
+  }
+  int status = 0;
+  while (waitpid(agent, &status, 0) < 0) {
+    if (errno != EINTR) _exit(127);
+  }
+  if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+  _exit(127);
+}
+
+int ghp_reap_supervised(pid_t keeper, int *status) {
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  if (waitid(P_PID, (id_t)keeper, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return -1;
+  if (info.si_pid == 0) return 0;
+  kill(-keeper, SIGKILL);
+  int raw = 0;
+  while (waitpid(keeper, &raw, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (WIFEXITED(raw)) *status = WEXITSTATUS(raw);
+  else if (WIFSIGNALED(raw)) *status = 128 + WTERMSIG(raw);
+  else *status = 127;
+  return 1;
+}
+
+int ghp_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -1,0 +1,251 @@
+/// `.ghp/run.json`: the run `ghp run` supervises — who supervises it (host, pid, lease), its
+/// workers and what each runs now, the totals so far and the circuit breaker. Everything a
+/// restarted supervisor needs, beside the process table.
+public struct RunRecord: Equatable, Sendable {
+  public enum State: String, Sendable { case running, stopping, finished, stopped, failed }
+
+  /// One worker process the run started and has not yet seen end.
+  public struct Slot: Equatable, Sendable {
+    public var agent: String
+    public var issue: String
+    public var epoch: Int
+    public var attempt: Int
+    public var startedAt: Int64
+    /// The keeper process (it leads the worker's process group) and its start time, once recorded.
+    public var pid: Int?
+    public var start: Int?
+    public var lastAction = ""
+    public var costMicros = 0
+    public var tokens = 0
+
+    var json: JSON {
+      .object([
+        "agent": .string(agent), "issue": .string(issue), "epoch": .int(epoch), "attempt": .int(attempt),
+        "startedAt": .string(RFC3339.format(startedAt)), "pid": pid.map { .int($0) } ?? .null,
+        "start": start.map { .int($0) } ?? .null, "lastAction": .string(lastAction), "costMicros": .int(costMicros),
+        "tokens": .int(tokens),
+      ])
+    }
+
+    init(agent: String, issue: String, epoch: Int, attempt: Int, startedAt: Int64) {
+      self.agent = agent
+      self.issue = issue
+      self.epoch = epoch
+      self.attempt = attempt
+      self.startedAt = startedAt
+    }
+
+    init(json: JSON) throws(DocumentError) {
+      guard let f = json.objectValue, let agent = f["agent"]?.stringValue, let issue = f["issue"]?.stringValue,
+        let epoch = f["epoch"]?.intValue, let attempt = f["attempt"]?.intValue,
+        let started = f["startedAt"]?.stringValue.flatMap(RFC3339.parse)
+      else { throw DocumentError("a slot needs agent, issue, epoch, attempt and startedAt") }
+      self.init(agent: agent, issue: issue, epoch: epoch, attempt: attempt, startedAt: started)
+      pid = f["pid"]?.intValue
+      start = f["start"]?.intValue
+      lastAction = f["lastAction"]?.stringValue ?? ""
+      costMicros = f["costMicros"]?.intValue ?? 0
+      tokens = f["tokens"]?.intValue ?? 0
+    }
+  }
+
+  /// What one worker did over the run.
+  public struct Tally: Equatable, Sendable {
+    public var finished = 0
+    public var failed = 0
+    public var released = 0
+    public var seconds = 0
+    public var costMicros = 0
+    public var tokens = 0
+
+    public init() {}
+
+    var json: JSON {
+      .object([
+        "finished": .int(finished), "failed": .int(failed), "released": .int(released), "seconds": .int(seconds),
+        "costMicros": .int(costMicros), "tokens": .int(tokens),
+      ])
+    }
+
+    init(json: JSON?) {
+      let f = json?.objectValue ?? [:]
+      finished = f["finished"]?.intValue ?? 0
+      failed = f["failed"]?.intValue ?? 0
+      released = f["released"]?.intValue ?? 0
+      seconds = f["seconds"]?.intValue ?? 0
+      costMicros = f["costMicros"]?.intValue ?? 0
+      tokens = f["tokens"]?.intValue ?? 0
+    }
+
+    mutating func add(_ other: Tally) {
+      finished += other.finished
+      failed += other.failed
+      released += other.released
+      seconds += other.seconds
+      costMicros += other.costMicros
+      tokens += other.tokens
+    }
+  }
+
+  /// The circuit breaker of the run's agent command.
+  public struct Breaker: Equatable, Sendable {
+    public enum State: String, Sendable { case closed, open, halfOpen = "half-open" }
+    public var state: State = .closed
+    /// The failures in a row that count (within the window), oldest first.
+    public var failures: [(at: Int64, reason: String)] = []
+    public var openedAt: Int64?
+    /// The escalation filed when it opened.
+    public var escalation: String?
+
+    public init() {}
+
+    public static func == (a: Breaker, b: Breaker) -> Bool {
+      a.state == b.state && a.openedAt == b.openedAt && a.escalation == b.escalation
+        && a.failures.map(\.at) == b.failures.map(\.at) && a.failures.map(\.reason) == b.failures.map(\.reason)
+    }
+
+    public var json: JSON {
+      .object([
+        "state": .string(state.rawValue),
+        "failures": .array(failures.map { .object(["at": .string(RFC3339.format($0.at)), "reason": .string($0.reason)]) }),
+        "openedAt": openedAt.map { .string(RFC3339.format($0)) } ?? .null, "escalation": escalation.map { .string($0) } ?? .null,
+      ])
+    }
+
+    init(json: JSON?) throws(DocumentError) {
+      guard let json else { return }
+      guard let f = json.objectValue, let word = f["state"]?.stringValue, let state = State(rawValue: word) else {
+        throw DocumentError("a breaker needs a state: closed, open or half-open")
+      }
+      self.state = state
+      for item in f["failures"]?.arrayValue ?? [] {
+        guard let at = item["at"]?.stringValue.flatMap(RFC3339.parse), let reason = item["reason"]?.stringValue else {
+          throw DocumentError("a breaker failure needs at and reason")
+        }
+        failures.append((at, reason))
+      }
+      openedAt = f["openedAt"]?.stringValue.flatMap(RFC3339.parse)
+      escalation = f["escalation"]?.stringValue
+    }
+  }
+
+  public var id: String
+  public var goal: String?
+  public var holder: String
+  public var token: String
+  public var host: String
+  public var pid: Int
+  public var start: Int
+  public var startedAt: Int64
+  public var renewedAt: Int64
+  public var state: State = .running
+  public var command: String
+  /// The run's worker agents.
+  public var workers: [String]
+  public var slots: [Slot] = []
+  public var tallies: [String: Tally] = [:]
+  public var breaker = Breaker()
+  public var stopRequested: (by: String, at: Int64)?
+  /// How many times a supervisor took the run over from one that was gone.
+  public var takeovers = 0
+  /// The closing line, once the run ended.
+  public var outcome: String?
+
+  public static func == (a: RunRecord, b: RunRecord) -> Bool { a.json == b.json }
+
+  /// A supervisor that has not renewed its lease for this long is gone, wherever it ran.
+  public static let leaseStaleAfter: Int64 = 120
+  /// How often a supervisor renews its lease.
+  public static let renewEvery: Int64 = 20
+
+  public var isActive: Bool { state == .running || state == .stopping }
+
+  public var total: Tally {
+    var sum = Tally()
+    for tally in tallies.values { sum.add(tally) }
+    return sum
+  }
+
+  public var json: JSON {
+    .object([
+      "id": .string(id), "goal": goal.map { .string($0) } ?? .null, "holder": .string(holder), "token": .string(token),
+      "host": .string(host), "pid": .int(pid), "start": .int(start), "startedAt": .string(RFC3339.format(startedAt)),
+      "renewedAt": .string(RFC3339.format(renewedAt)), "state": .string(state.rawValue), "command": .string(command),
+      "workers": .array(workers.map { .string($0) }), "slots": .array(slots.map(\.json)),
+      "tallies": .object(tallies.mapValues(\.json)), "breaker": breaker.json,
+      "stopRequested": stopRequested.map { .object(["by": .string($0.by), "at": .string(RFC3339.format($0.at))]) } ?? .null,
+      "takeovers": .int(takeovers), "outcome": outcome.map { .string($0) } ?? .null,
+    ])
+  }
+
+  init(id: String, holder: String, token: String, host: String, pid: Int, start: Int, at: Int64, command: String, workers: [String]) {
+    self.id = id
+    self.holder = holder
+    self.token = token
+    self.host = host
+    self.pid = pid
+    self.start = start
+    startedAt = at
+    renewedAt = at
+    self.command = command
+    self.workers = workers
+  }
+
+  init(json: JSON) throws(DocumentError) {
+    guard let f = json.objectValue, let id = f["id"]?.stringValue, let holder = f["holder"]?.stringValue,
+      let token = f["token"]?.stringValue, let host = f["host"]?.stringValue, let pid = f["pid"]?.intValue,
+      let start = f["start"]?.intValue, let started = f["startedAt"]?.stringValue.flatMap(RFC3339.parse),
+      let renewed = f["renewedAt"]?.stringValue.flatMap(RFC3339.parse), let word = f["state"]?.stringValue,
+      let state = State(rawValue: word), let command = f["command"]?.stringValue,
+      let workers = f["workers"]?.arrayValue?.compactMap(\.stringValue)
+    else {
+      throw DocumentError("a run needs id, holder, token, host, pid, start, startedAt, renewedAt, state, command and workers")
+    }
+    self.init(id: id, holder: holder, token: token, host: host, pid: pid, start: start, at: started, command: command, workers: workers)
+    renewedAt = renewed
+    self.state = state
+    goal = f["goal"]?.stringValue
+    for slot in f["slots"]?.arrayValue ?? [] { slots.append(try Slot(json: slot)) }
+    for (agent, tally) in f["tallies"]?.objectValue ?? [:] { tallies[agent] = Tally(json: tally) }
+    breaker = try Breaker(json: f["breaker"])
+    if let stop = f["stopRequested"]?.objectValue, let by = stop["by"]?.stringValue,
+      let at = stop["at"]?.stringValue.flatMap(RFC3339.parse)
+    {
+      stopRequested = (by, at)
+    }
+    takeovers = f["takeovers"]?.intValue ?? 0
+    outcome = f["outcome"]?.stringValue
+  }
+
+  public var description: String { "run \(id) by \(holder) (pid \(pid) on \(host), since \(RFC3339.format(startedAt)))" }
+
+  /// Whether the supervisor is gone: on this host, its process (pid and start time) is not there;
+  /// anywhere, it has not renewed its lease for `leaseStaleAfter`.
+  public func isAbandoned(now: Int64, host here: String) -> Bool {
+    if now - renewedAt > Self.leaseStaleAfter { return true }
+    if host == here { return ProcessIdentity.startTime(of: Int32(clamping: pid)).map { Int($0) } != start }
+    return false
+  }
+}
+
+extension StatePaths {
+  /// The run `ghp run` supervises (or supervised last).
+  public static let run = ".ghp/run.json"
+}
+
+extension StateSnapshot {
+  /// The current or last run, or nil when `ghp run` never ran here.
+  public func runRecord() throws(GHPError) -> RunRecord? {
+    guard let value = try json(StatePaths.run) else { return nil }
+    do { return try RunRecord(json: value) } catch {
+      throw .corruptDocument(path: StatePaths.run, commit: shortCommit, detail: error.detail)
+    }
+  }
+
+  /// The workers of a run whose supervisor renewed its lease within `leaseStaleAfter`: `ghp reap`
+  /// leaves them to it.
+  func runOwnedAgents(now: Int64) throws(GHPError) -> Set<String> {
+    guard let run = try runRecord(), run.isActive, now - run.renewedAt <= RunRecord.leaseStaleAfter else { return [] }
+    return Set(run.workers)
+  }
+}

@@ -1,0 +1,729 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `ghp run`: starts headless agents in their worktrees, one issue each, and enforces the limits
+/// from outside: a wall-clock timeout and budgets (SIGTERM to the group, SIGKILL after the
+/// grace), retries with exponential backoff and full jitter, a circuit breaker on the agent
+/// command. It holds nothing a restart cannot rebuild: the run, its lease and its workers are on
+/// `ghp/state` (`.ghp/run.json`), their processes in the process table.
+public final class Supervisor {
+  public struct Options: Sendable {
+    public var goal: String?
+    /// A file of issues to import first (`ghp issue import`'s formats), with its name.
+    public var tasks: (bytes: [UInt8], source: String)?
+    public var workers: Int?
+    public var command: String?
+    public var taskTimeout: Int64?
+    public var budget = AgentPolicy.Budget()
+    public var runBudget = AgentPolicy.Budget()
+    /// Worker agents are `<prefix>-1` … `<prefix>-N`.
+    public var prefix = "worker"
+
+    public init() {}
+  }
+
+  /// One thing that happened, for the progress display.
+  public struct Event: Sendable {
+    public var kind: String
+    public var agent: String?
+    public var issue: String?
+    public var text: String
+    public var fields: [String: JSON] = [:]
+
+    public var json: JSON {
+      var object = fields
+      object["event"] = .string(kind)
+      object["agent"] = agent.map { .string($0) } ?? .null
+      object["issue"] = issue.map { IssueReference.write($0) } ?? .null
+      object["text"] = .string(text)
+      return .object(object)
+    }
+  }
+
+  /// A running worker as the live table shows it.
+  public struct SlotView: Sendable {
+    public var agent: String
+    public var issue: String
+    public var seconds: Int
+    public var lastAction: String
+    public var attempt: Int
+    public var costMicros: Int
+    public var tokens: Int
+  }
+
+  public struct Summary: Sendable {
+    public var run: RunRecord
+    public var exitCode: Int32
+    public var line: String
+    public var dead: [String]
+
+    public var json: JSON {
+      .object([
+        "event": .string("summary"), "run": .string(run.id), "state": .string(run.state.rawValue), "text": .string(line),
+        "exit": .int(Int(exitCode)), "dead": .array(dead.map { IssueReference.write($0) }),
+        "workers": .object(run.tallies.mapValues(\.json)), "breaker": .string(run.breaker.state.rawValue),
+      ])
+    }
+  }
+
+  public var onEvent: (Event) -> Void = { _ in }
+  /// Issues done (or landing) and all issues, as of the last look at the state.
+  public private(set) var progress = (done: 0, total: 0)
+
+  let workspace: Workspace
+  let repository: Repository
+  let actor: String
+  let options: Options
+  let host: String
+  let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+  var config: Config
+  var policy: AgentPolicy
+  var command: AgentCommand
+  var run: RunRecord!
+  var workers: [String: WorkerProcess] = [:]
+  var worktrees: [String: String] = [:]
+  /// Per issue, the attempt count a retry waits for and the monotonic time it may start at.
+  var notBefore: [String: (attempts: Int, at: Double)] = [:]
+  var lander: WorkerProcess?
+  var lastLanderEnd = 0.0
+  var landerRefused = false
+  var stopping: String?
+  var fatal: String?
+  /// The breaker as this supervisor keeps it; recorded with each exit and tick.
+  var breaker = RunRecord.Breaker()
+  var breakerDirty = false
+  var lastTick = 0.0
+  var lastReap = 0.0
+  var lastLook = -1e9
+  var folder = ""
+  var ghpPath = ""
+
+  public init(_ workspace: Workspace, options: Options) throws(GHPError) {
+    self.workspace = workspace
+    repository = workspace.repository
+    self.options = options
+    actor = try workspace.actor()
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "run agents")
+    if state.remoteName != nil {
+      throw .refused("ghp run works on a local state; this repository shares its state through a remote (run it on the machine that holds the state)")
+    }
+    config = try state.config()
+    policy = config.agent
+    if let timeout = options.taskTimeout { policy.taskTimeout = timeout }
+    if options.budget.micros != nil { policy.budget.micros = options.budget.micros }
+    if options.budget.tokens != nil { policy.budget.tokens = options.budget.tokens }
+    if options.runBudget.micros != nil { policy.runBudget.micros = options.runBudget.micros }
+    if options.runBudget.tokens != nil { policy.runBudget.tokens = options.runBudget.tokens }
+    command = try AgentCommand(options.command ?? policy.command)
+    host = Host.name
+    var path = [CChar](repeating: 0, count: 4096)
+    let length = readlink("/proc/self/exe", &path, 4095)
+    ghpPath = length > 0 ? String(decoding: path[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "ghp"
+  }
+
+  func emit(_ kind: String, _ agent: String? = nil, _ issue: String? = nil, _ text: String, _ fields: [String: JSON] = [:]) {
+    onEvent(Event(kind: kind, agent: agent, issue: issue, text: text, fields: fields))
+  }
+
+  @discardableResult
+  func record<O: StateOperation>(_ operation: O) throws(GHPError) -> Landed<O.Output> {
+    workspace.refreshClock()
+    return try workspace.run(operation)
+  }
+
+  func operation(_ action: RunOperation.Action) -> RunOperation { RunOperation(action: action, token: token) }
+
+  // MARK: - Starting and taking over
+
+  /// Takes the run: a new one, or the one whose supervisor is gone (its leftover processes are
+  /// killed and its workers' issues given back first). Refuses while a live supervisor holds it.
+  public func begin() throws(GHPError) {
+    let state = try workspace.snapshot()
+    var start = operation(.start)
+    start.host = host
+    start.pid = Int(getpid())
+    start.start = Int(ProcessIdentity.ownStartTime)
+    start.command = command.description
+    if let current = try state.runRecord(), current.isActive {
+      workspace.refreshClock()
+      guard current.isAbandoned(now: workspace.clock.now, host: host) else {
+        throw .refused("\(current.description) is running; watch it with `ghp run --status` or stop it with `ghp run --stop`")
+      }
+      let killed = RunProcesses.stop(run: current.id, grace: policy.grace)
+      for slot in current.slots where current.host == host {
+        if let pid = slot.pid, let begun = slot.start, ProcessIdentity.startTime(of: Int32(clamping: pid)).map({ Int($0) }) == begun {
+          kill(-Int32(clamping: pid), SIGKILL)
+        }
+      }
+      start.id = current.id
+      start.replaces = current.token
+      start.workers = options.workers.map { count in (1...count).map { "\(options.prefix)-\($0)" } } ?? current.workers
+      start.goal = current.goal
+      emit(
+        "takeover", nil, nil,
+        "Took over run \(current.id) from \(current.holder) (pid \(current.pid) on \(current.host)), which is gone"
+          + (killed > 0 ? "; stopped \(killed) process\(killed == 1 ? "" : "es") it left" : "")
+          + (current.slots.isEmpty ? "" : "; its workers' issues go back to the queue"))
+    } else {
+      let count = options.workers ?? policy.maxWorkers
+      start.id = "run-" + String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
+      start.workers = (1...count).map { "\(options.prefix)-\($0)" }
+      start.goal = options.goal
+      if let tasks = options.tasks {
+        let issues = try IssueImport.parse(tasks.bytes, actor: actor, clock: workspace.clock)
+        let imported = try record(ImportIssuesOperation(issues: issues, source: tasks.source))
+        emit("import", nil, nil, "Imported \(issues.count) issue\(issues.count == 1 ? "" : "s") from \(tasks.source)", ["commit": imported.commit.map { .string($0.hex) } ?? .null])
+      }
+    }
+    for worker in start.workers { try AgentName.validate(worker) }
+    try prepareWorktrees(start.workers)
+    run = try record(start).result
+    breaker = run.breaker
+    folder = "\(commonFolder)/ghp/run/\(run.id)"
+    guard Files.makeDirectories(folder) else { throw .io("cannot make \(folder)") }
+    if start.replaces == nil {
+      emit("started", nil, nil, "Started \(run.id): \(run.workers.count) worker\(run.workers.count == 1 ? "" : "s") running \(command.description)", ["run": .string(run.id)])
+    }
+  }
+
+  var commonFolder: String {
+    let common = repository.commonDirectory
+    return common.hasSuffix("/") ? String(common.dropLast()) : common
+  }
+
+  /// Makes (or reuses) each worker's agent, branch and worktree.
+  func prepareWorktrees(_ names: [String]) throws(GHPError) {
+    let agents = try workspace.snapshot().agents().agents
+    for name in names {
+      if agents[name] != nil, let path = repository.worktreePath(name: name), access(path, F_OK) == 0,
+        repository.worktreeProblem(name: name, branch: "agent/\(name)") == nil
+      {
+        worktrees[name] = path
+        continue
+      }
+      let added = try AgentWorktrees.add(workspace, name: name, role: .worker, base: nil, path: nil)
+      worktrees[name] = added.path
+      emit("worker", name, nil, "Made \(name): branch \(added.branch), worktree \(added.path)")
+    }
+  }
+
+  // MARK: - The leader
+
+  /// Runs the leader once with the goal; it plans by creating issues. Returns why it failed, or nil.
+  public func plan(goal: String) throws(GHPError) -> String? {
+    let name = "leader"
+    let before = try workspace.snapshot().issueSummaries().count
+    if (try workspace.snapshot().agents().agents[name]) == nil || repository.worktreePath(name: name) == nil {
+      let added = try AgentWorktrees.add(workspace, name: name, role: .orchestrator, base: nil, path: nil)
+      worktrees[name] = added.path
+    } else {
+      worktrees[name] = repository.worktreePath(name: name)
+    }
+    let state = try workspace.snapshot()
+    var prompt = try PromptRenderer.render("leader-prompt.md", state: state, agent: name, goal: goal)
+    prompt += """
+
+      ## Now
+
+      You are started by `ghp run` (\(run.id)) to plan, not to implement. Break the goal into issues
+      with `ghp issue add` (or `ghp issue import`), each small enough for one agent, with its
+      dependencies (`--after`) and scope. Then exit: \(run.workers.count) workers start on them.
+
+      """
+    emit("leader", name, nil, "The leader plans: \(TextTable.clip(goal, 80))")
+    let leader = try start(agent: name, issue: nil, epoch: 0, prompt: prompt)
+    guard let leader else { return fatal }
+    while true {
+      if LandingSignals.interrupted {
+        leader.terminate(reason: "interrupted", outcome: .released)
+      }
+      waitForOutput([leader], milliseconds: 200)
+      leader.drain()
+      if ProcessIdentity.monotonic() - leader.startedAt >= Double(policy.taskTimeout) {
+        leader.terminate(reason: "timed out after \(Duration.exact(policy.taskTimeout))", outcome: .failed)
+      }
+      leader.enforceGrace(policy.grace)
+      if let code = leader.reap() {
+        let made = try workspace.snapshot().issueSummaries().count - before
+        if LandingSignals.interrupted { return "interrupted while the leader planned" }
+        if made > 0 {
+          emit("planned", name, nil, "The leader created \(made) issue\(made == 1 ? "" : "s")")
+          return nil
+        }
+        let why = leader.killReason ?? "it exited \(code)"
+        return "the leader created no issue (\(why)); its output ended: \(leader.outputTail.isEmpty ? "(nothing)" : leader.outputTail)"
+      }
+    }
+  }
+
+  // MARK: - Spawning
+
+  /// Starts the agent command for `agent` (on `issue`, or as the leader when nil). Returns nil and
+  /// sets `fatal` when the command cannot start at all.
+  func start(agent: String, issue: Issue?, epoch: Int, prompt: String) throws(GHPError) -> WorkerProcess? {
+    guard let directory = worktrees[agent] else { throw .io("\(agent) has no worktree") }
+    let promptPath = "\(folder)/\(agent).prompt"
+    try Files.replace(promptPath, with: Array(prompt.utf8))
+    var environment = workspace.environment
+    let folderOfGhp = ghpPath.split(separator: "/").dropLast().joined(separator: "/")
+    environment["PATH"] = "/\(folderOfGhp):" + (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+    environment["GHP_AGENT"] = agent
+    environment["GHP_RUN"] = run.id
+    environment["GHP_ISSUE"] = issue?.id ?? ""
+    environment["GHP_EPOCH"] = issue == nil ? "" : String(epoch)
+    do {
+      let program = try command.resolve(path: environment["PATH"] ?? "", directory: directory)
+      return try WorkerProcess.spawn(
+        agent: agent, issue: issue?.id ?? "", epoch: epoch, program: program, arguments: Array(command.words.dropFirst()),
+        directory: directory, environment: environment, promptPath: promptPath, logPath: "\(folder)/\(agent).log",
+        format: command.format, wall: workspace.clock.now)
+    } catch let failure as WorkerProcess.SpawnFailure {
+      fatal = failure.message + "; fix the command (--agent-command CMD, or ghp config set agent.command CMD) and run ghp run again"
+    } catch let error as GHPError {
+      fatal = error.description
+    } catch {
+      fatal = "\(error)"
+    }
+    return nil
+  }
+
+  /// The prompt of a worker on one issue: the worker prompt and what this attempt is.
+  func prompt(agent: String, issue: Issue, state: StateSnapshot) throws(GHPError) -> String {
+    var text = try PromptRenderer.render("worker-prompt.md", state: state, agent: agent, goal: run.goal)
+    let limits = ["a timeout of \(Duration.exact(policy.taskTimeout))"]
+      + [policy.budget.micros.map { "a budget of \(Money.format($0))" }, policy.budget.tokens.map { "a budget of \($0) tokens" }].compactMap { $0 }
+    text += """
+
+      ## Your issue now
+
+      `ghp run` (\(run.id)) started you on #\(issue.id): \(issue.title)
+      (attempt \(issue.attempts + 1) of \(config.maxAttempts), epoch \(issue.epoch)). It is already claimed
+      for you; do not claim another. Read it with `ghp issue show \(issue.id)`.
+      \(issue.scope.isEmpty ? "" : "Its scope: \(issue.scope.joined(separator: ", ")).\n")
+      Work in this worktree on agent/\(agent) and commit. Then run
+      `ghp done \(issue.id) --result "what you did and how you checked it"` (or
+      `ghp fail \(issue.id) --reason "..."`) and exit. The supervisor sends your heartbeats while
+      you show progress, and stops you at \(limits.joined(separator: " and ")).
+
+      """
+    if let landing = config.landing {
+      text += "\nWork lands on \(landing.base) through `ghp land` and its gate. Start from the current base\n(`git merge \(landing.base)`), so that what your issue depends on is in your worktree.\n"
+    }
+    if !issue.body.isEmpty { text += "\n## The issue\n\n\(issue.body)\n" }
+    if let last = issue.failures.last { text += "\nThe last attempt failed: \(last.reason)\n" }
+    return text
+  }
+
+  /// Whether the breaker lets a worker start now (an open one, after its cool-down, lets one trial).
+  func breakerAllows(_ now: Double) -> Bool {
+    switch breaker.state {
+    case .closed: return true
+    case .halfOpen: return !workers.values.contains { _ in true }
+    case .open:
+      workspace.refreshClock()
+      guard let opened = breaker.openedAt, workspace.clock.now - opened >= policy.breakerCooldown else { return false }
+      breaker.state = .halfOpen
+      breakerDirty = true
+      emit("breaker", nil, nil, "Breaker half-open: one trial worker after the cool-down of \(Duration.exact(policy.breakerCooldown))")
+      return workers.isEmpty
+    }
+  }
+
+  /// Gives free workers their next issue: first what they already hold (work sent back by the
+  /// lander), then the ready queue, skipping issues waiting out their backoff and preferring a
+  /// worker other than the one that last failed the issue.
+  func spawnFree(_ state: StateSnapshot) throws(GHPError) {
+    guard stopping == nil, fatal == nil else { return }
+    var free = run.workers.filter { workers[$0] == nil }
+    guard !free.isEmpty else { return }
+    let now = ProcessIdentity.monotonic()
+    let summaries = try state.issueSummaries()
+    let running = Set(workers.values.map(\.issue))
+    var plan: [(agent: String, issue: String)] = []
+    for agent in free {
+      if let held = summaries.first(where: { $0.status == .claimed && $0.assignee == agent && !running.contains($0.id) }) {
+        plan.append((agent, held.id))
+      }
+    }
+    free.removeAll { agent in plan.contains { $0.agent == agent } }
+    if !free.isEmpty {
+      for entry in try ReadyQueue.ready(state) where !free.isEmpty {
+        if let wait = notBefore[entry.id], wait.attempts == entry.attempts, wait.at > now { continue }
+        let issue = try state.requireIssue(entry.id)
+        let lastFailed = issue.failures.last?.agent
+        let agent = free.first { $0 != lastFailed } ?? free[0]
+        plan.append((agent, entry.id))
+        free.removeAll { $0 == agent }
+      }
+    }
+    for (agent, id) in plan {
+      guard breakerAllows(now) else { return }
+      var assign = operation(.assign)
+      assign.agent = agent
+      assign.issue = id
+      let assigned: RunRecord
+      do { assigned = try record(assign).result } catch {
+        // Someone claimed it meanwhile: the next look takes another.
+        if error.isRefusal { continue }
+        throw error
+      }
+      run = assigned
+      guard let slot = run.slots.first(where: { $0.agent == agent }) else { continue }
+      let fresh = try workspace.snapshot()
+      let issue = try fresh.requireIssue(slot.issue)
+      let text = try prompt(agent: agent, issue: issue, state: fresh)
+      guard let process = try start(agent: agent, issue: issue, epoch: slot.epoch, prompt: text) else {
+        var exit = operation(.exit)
+        exit.agent = agent
+        exit.issue = slot.issue
+        exit.outcome = .released
+        exit.reason = "the agent command could not start: \(fatal ?? "")"
+        breaker.state = .open
+        breaker.openedAt = workspace.clock.now
+        breaker.failures.append((workspace.clock.now, fatal ?? "the agent command could not start"))
+        emit("breaker", nil, nil, "Breaker open: \(fatal ?? "")")
+        breaker.escalation = try escalate(why: "could not start", failures: [fatal ?? ""])
+        exit.breaker = breaker
+        run = try record(exit).result
+        return
+      }
+      workers[agent] = process
+      emit(
+        "spawned", agent, slot.issue, "\(agent) started on #\(slot.issue) \(issue.title) (attempt \(slot.attempt), pid \(process.keeper))",
+        ["attempt": .int(slot.attempt), "epoch": .int(slot.epoch), "pid": .int(Int(process.keeper))])
+    }
+  }
+
+  /// Files the one escalation of an opening breaker; returns its id.
+  func escalate(why: String, failures: [String]) throws(GHPError) -> String? {
+    let list = failures.suffix(10).map { "- \($0)" }.joined(separator: "\n")
+    let escalation = try record(
+      EscalateOperation(
+        question: "ghp run \(run.id) stopped starting workers: the agent command `\(TextTable.clip(command.description, 80))` \(why). Fix it, then let the run retry (it tries once after \(Duration.exact(policy.breakerCooldown))) or start a new run.",
+        severity: .high, context: "Failures, oldest first:\n\(list)")
+    ).result
+    emit("escalated", nil, nil, "Escalated to a human as \(escalation.id): the agent command \(why)", ["escalation": .string(escalation.id)])
+    return escalation.id
+  }
+
+  // MARK: - Exits
+
+  func handleExit(_ process: WorkerProcess, code: Int) throws(GHPError) {
+    workers[process.agent] = nil
+    let seconds = Int(ProcessIdentity.monotonic() - process.startedAt)
+    let state = try workspace.snapshot()
+    let issue = try state.requireIssue(process.issue)
+    let held = issue.status == .claimed && issue.assignee == process.agent && issue.epoch == process.epoch
+    let finished = (issue.status == .done || issue.status == .landing) && issue.epoch == process.epoch
+    var exit = operation(.exit)
+    exit.agent = process.agent
+    exit.issue = process.issue
+    exit.seconds = seconds
+    exit.costMicros = process.parser.costMicros
+    exit.tokens = process.parser.tokens
+    var commandFailed = false
+    if finished {
+      exit.outcome = .finished
+    } else if let reason = process.killReason, process.killOutcome == .released {
+      exit.outcome = .released
+      exit.reason = reason
+    } else if held {
+      exit.outcome = .failed
+      let tail = process.outputTail
+      exit.reason = process.killReason
+        ?? "the agent exited \(code) without `ghp done` or `ghp fail`" + (tail.isEmpty ? "" : "; its output ended: \(TextTable.clip(tail, 600))")
+      commandFailed = true
+    } else {
+      // It gave the issue up itself (`ghp fail`, a release), or someone took it.
+      exit.outcome = issue.failures.last?.agent == process.agent && issue.status != .claimed ? .failed : .released
+      exit.reason = issue.failures.last.map { "reported by the agent: \($0.reason)" } ?? "the issue is \(issue.status.rawValue) now"
+      commandFailed = code != 0
+    }
+    workspace.refreshClock()
+    let now = workspace.clock.now
+    if commandFailed {
+      breaker.failures = breaker.failures.filter { now - $0.at <= policy.breakerWindow }
+      breaker.failures.append((now, "#\(process.issue) \(process.agent): \(TextTable.clip(exit.reason ?? "", 300))"))
+      if breaker.state == .halfOpen {
+        breaker.state = .open
+        breaker.openedAt = now
+        emit("breaker", nil, nil, "Breaker open again: the trial failed")
+      } else if breaker.state == .closed && breaker.failures.count >= policy.breaker {
+        breaker.state = .open
+        breaker.openedAt = now
+        emit("breaker", nil, nil, "Breaker open: \(breaker.failures.count) failures in a row; no new workers for \(Duration.exact(policy.breakerCooldown))")
+        breaker.escalation = try escalate(
+          why: "failed \(breaker.failures.count) times in a row", failures: breaker.failures.map(\.reason))
+      }
+    } else if exit.outcome != .released {
+      if breaker.state != .closed { emit("breaker", nil, nil, "Breaker closed: the trial worker succeeded") }
+      breaker.state = .closed
+      breaker.failures = []
+      breaker.openedAt = nil
+    }
+    exit.breaker = breaker
+    run = try record(exit).result
+    breakerDirty = false
+    let after = try workspace.snapshot().requireIssue(process.issue)
+    if exit.outcome == .failed && after.status == .open {
+      let ceiling = min(Double(policy.backoffMax), Double(policy.backoff) * pow(2, Double(max(after.attempts - 1, 0))))
+      notBefore[after.id] = (after.attempts, ProcessIdentity.monotonic() + Double.random(in: 0...max(ceiling, 0)))
+    }
+    let cost = exit.costMicros > 0 ? ", \(Money.format(exit.costMicros))" : ""
+    let fields: [String: JSON] = [
+      "outcome": .string(exit.outcome.rawValue), "seconds": .int(seconds), "costMicros": .int(exit.costMicros),
+      "tokens": .int(exit.tokens), "exit": .int(code), "status": .string(after.status.rawValue),
+    ]
+    switch exit.outcome {
+    case .finished:
+      emit("finished", process.agent, process.issue, "\(process.agent) finished #\(process.issue) (\(after.status.rawValue), \(seconds)s\(cost))", fields)
+    case .failed:
+      let fate = after.status == .dead ? "dead after \(after.attempts) attempts" : "attempt \(after.attempts) of \(config.maxAttempts)"
+      emit("failed", process.agent, process.issue, "\(process.agent) failed #\(process.issue) (\(fate)): \(TextTable.clip(exit.reason ?? "", 200))", fields)
+    case .released:
+      emit("released", process.agent, process.issue, "\(process.agent) gave back #\(process.issue): \(exit.reason ?? "")", fields)
+    }
+  }
+
+  // MARK: - The loop
+
+  func waitForOutput(_ processes: [WorkerProcess], milliseconds: Int32) {
+    var fds = processes.filter { $0.output >= 0 }.map { pollfd(fd: $0.output, events: Int16(POLLIN), revents: 0) }
+    if fds.isEmpty {
+      usleep(UInt32(milliseconds) * 1000)
+    } else {
+      _ = poll(&fds, nfds_t(fds.count), milliseconds)
+    }
+  }
+
+  func beginStop(_ reason: String) {
+    guard stopping == nil else { return }
+    stopping = reason
+    if reason != fatal { emit("stopping", nil, nil, "Stopping: \(reason); workers get SIGTERM and \(Duration.exact(policy.grace)) to end") }
+    for process in workers.values { process.terminate(reason: "the run stopped: \(reason)", outcome: .released) }
+    if let lander { kill(-lander.keeper, SIGTERM) }
+  }
+
+  /// Runs until the queue is worked off, the run is stopped, or the command cannot start.
+  public func supervise() throws(GHPError) -> Summary {
+    if let goal = options.goal, options.tasks == nil, run.takeovers == 0 {
+      if let failed = try plan(goal: goal) { return try finish(.failed, failed) }
+    }
+    lastTick = ProcessIdentity.monotonic()
+    lastReap = lastTick
+    var runBudgetReached: String?
+    while true {
+      let busy = workers.values.filter { $0.output >= 0 } + (lander.map { [$0] } ?? [])
+      waitForOutput(busy, milliseconds: workers.isEmpty ? 100 : 250)
+      let now = ProcessIdentity.monotonic()
+      var changed = false
+      for process in workers.values {
+        let before = process.lastAction
+        if process.drain(), process.lastAction != before, !process.lastAction.isEmpty {
+          emit("progress", process.agent, process.issue, "\(process.agent): \(process.lastAction)")
+        }
+      }
+      if let lander { lander.drain() }
+      for process in Array(workers.values) {
+        if let code = process.reap() {
+          try handleExit(process, code: code)
+          changed = true
+        }
+      }
+      if let landing = lander, let code = landing.reap() {
+        lander = nil
+        lastLanderEnd = now
+        changed = true
+        if code == 3 && !landerRefused {
+          landerRefused = true
+          emit("lander", nil, nil, "Another lander holds the landing lease; it lands this run's work")
+        } else if code != 0 && code != 3 {
+          emit("lander", nil, nil, "ghp land exited \(code): \(landing.outputTail)")
+        }
+      }
+      // Limits, from outside.
+      for process in workers.values {
+        if process.killReason == nil {
+          if now - process.startedAt >= Double(policy.taskTimeout) {
+            process.terminate(reason: "timed out after \(Duration.exact(policy.taskTimeout))", outcome: .failed)
+            emit("killed", process.agent, process.issue, "\(process.agent) on #\(process.issue): timed out after \(Duration.exact(policy.taskTimeout)); SIGTERM to its process group")
+          } else if let breach = policy.budget.breach(micros: process.parser.costMicros, tokens: process.parser.tokens) {
+            process.terminate(reason: breach, outcome: .failed)
+            emit("killed", process.agent, process.issue, "\(process.agent) on #\(process.issue): \(breach); SIGTERM to its process group")
+          }
+        }
+        process.enforceGrace(policy.grace)
+      }
+      if runBudgetReached == nil, !policy.runBudget.isEmpty {
+        var total = run.total
+        for process in workers.values {
+          total.costMicros += process.parser.costMicros
+          total.tokens += process.parser.tokens
+        }
+        if let breach = policy.runBudget.breach(micros: total.costMicros, tokens: total.tokens) {
+          runBudgetReached = "the run's \(breach)"
+          beginStop(runBudgetReached!)
+        }
+      }
+      if LandingSignals.interrupted && stopping == nil {
+        let asked = try? workspace.snapshot().runRecord()?.stopRequested
+        beginStop(asked.flatMap { $0 }.map { "asked by \($0.by) (ghp run --stop)" } ?? "interrupted by a signal")
+      }
+      if fatal != nil && stopping == nil { beginStop(fatal!) }
+      // A look at the state: a stop asked from elsewhere, new work, the end.
+      if changed || now - lastLook >= 1.0 {
+        lastLook = now
+        let state = try workspace.snapshot()
+        if let current = try state.runRecord(), current.id == run.id, let asked = current.stopRequested, stopping == nil {
+          run.stopRequested = asked
+          beginStop("asked by \(asked.by) (ghp run --stop)")
+        }
+        let summaries = try state.issueSummaries()
+        progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
+        try spawnFree(state)
+        let landing = summaries.contains { $0.status == .landing }
+        if stopping == nil, config.landing != nil, landing, lander == nil, now - lastLanderEnd >= 1 {
+          lander = startLander()
+        }
+        if workers.isEmpty && lander == nil {
+          if stopping != nil { break }
+          let ours = Set(run.workers)
+          let waiting = summaries.contains {
+            ($0.status == .claimed && ours.contains($0.assignee ?? "")) || (config.landing != nil && $0.status == .landing && !landerRefused)
+          }
+          let ready = try ReadyQueue.ready(state, limit: 1)
+          if !waiting && ready.isEmpty { break }
+        }
+      }
+      if now - lastTick >= Double(RunRecord.renewEvery) || tickWanted(now) { try tick(now) }
+      if now - lastReap >= Double(max(30, min(config.staleAfter / 2, 300))) {
+        lastReap = now
+        let reaped = try record(ReapOperation()).result.filter(\.changed)
+        for action in reaped { emit("reap", action.agent, nil, "\(action.agent) is stale: \(action.outcome)") }
+      }
+    }
+    if let fatal { return try finish(.failed, fatal) }
+    if let runBudgetReached { return try finish(.failed, "stopped: \(runBudgetReached)") }
+    if let stopping { return try finish(.stopped, "stopped: \(stopping)") }
+    return try finish(.finished, nil)
+  }
+
+  var beatEvery: Double { Double(max(1, min(60, config.staleAfter / 3))) }
+
+  func tickWanted(_ now: Double) -> Bool {
+    if breakerDirty { return true }
+    return workers.values.contains { process in
+      (!process.pidRecorded && now - process.startedAt >= 1) || (process.progressedSinceBeat && now - process.lastBeat >= beatEvery)
+    }
+  }
+
+  /// Renews the lease and records the workers' news: new pids, heartbeats for those that showed
+  /// progress, what they spent.
+  func tick(_ now: Double) throws(GHPError) {
+    var tick = operation(.tick)
+    for process in workers.values.sorted(by: { $0.agent < $1.agent }) {
+      var update = RunOperation.Update(agent: process.agent)
+      var news = false
+      if !process.pidRecorded && now - process.startedAt >= 1 {
+        update.pid = Int(process.keeper)
+        update.start = Int(process.start)
+        news = true
+      }
+      if process.progressedSinceBeat && now - process.lastBeat >= beatEvery {
+        update.progressed = true
+        update.action = process.lastAction.isEmpty ? "Working on #\(process.issue)" : process.lastAction
+        update.costMicros = process.parser.costMicros
+        update.tokens = process.parser.tokens
+        news = true
+      }
+      if news { tick.updates.append(update) }
+    }
+    if breakerDirty { tick.breaker = breaker }
+    run = try record(tick).result
+    lastTick = now
+    breakerDirty = false
+    for update in tick.updates {
+      guard let process = workers[update.agent] else { continue }
+      if update.pid != nil { process.pidRecorded = true }
+      if update.progressed {
+        process.progressedSinceBeat = false
+        process.lastBeat = now
+      }
+    }
+  }
+
+  func startLander() -> WorkerProcess? {
+    var environment = workspace.environment
+    environment["GHP_AGENT"] = actor
+    environment["GHP_RUN"] = run.id
+    let top = repository.workingDirectory ?? commonFolder
+    let promptPath = "\(folder)/lander.prompt"
+    try? Files.replace(promptPath, with: [])
+    return try? WorkerProcess.spawn(
+      agent: "lander", issue: "", epoch: 0, program: ghpPath, arguments: ["land", "--once"], directory: top,
+      environment: environment, promptPath: promptPath, logPath: "\(folder)/lander.log", format: .any, wall: workspace.clock.now)
+  }
+
+  /// Ends the run on `ghp/state` and says how it went.
+  func finish(_ state: RunRecord.State, _ reason: String?) throws(GHPError) -> Summary {
+    for process in workers.values { process.terminate(reason: reason ?? "the run ended", outcome: .released) }
+    let deadline = ProcessIdentity.monotonic() + Double(policy.grace) + 5
+    while !workers.isEmpty && ProcessIdentity.monotonic() < deadline {
+      waitForOutput(Array(workers.values), milliseconds: 100)
+      for process in Array(workers.values) {
+        process.enforceGrace(policy.grace)
+        if let code = process.reap() { try handleExit(process, code: code) }
+      }
+    }
+    if let lander {
+      kill(-lander.keeper, SIGTERM)
+      while lander.reap() == nil && ProcessIdentity.monotonic() < deadline { usleep(20_000) }
+    }
+    let snapshot = try workspace.snapshot()
+    let summaries = try snapshot.issueSummaries()
+    let ours = Set(run.workers)
+    var dead: [String] = []
+    for summary in summaries where summary.status == .dead {
+      if let issue = try? snapshot.requireIssue(summary.id),
+        issue.failures.contains(where: { ours.contains($0.agent) && $0.at >= run.startedAt })
+      {
+        dead.append(summary.id)
+      }
+    }
+    let total = run.total
+    var line = "\(run.id) \(state.rawValue)"
+    line += ": \(total.finished) finished, \(total.failed) failed attempt\(total.failed == 1 ? "" : "s")"
+    if !dead.isEmpty { line += ", dead: " + dead.map { "#\($0)" }.joined(separator: ", ") }
+    if total.costMicros > 0 { line += ", \(Money.format(total.costMicros))" }
+    if breaker.state != .closed { line += "; the breaker is \(breaker.state.rawValue)" }
+    if let reason { line += " (\(reason))" }
+    if breakerDirty { try tick(ProcessIdentity.monotonic()) }
+    var finish = operation(.finish)
+    finish.state = state
+    finish.summary = line
+    run = try record(finish).result
+    let code: Int32 =
+      state == .stopped ? 3 : (state == .failed || !dead.isEmpty || breaker.state != .closed ? 1 : 0)
+    return Summary(run: run, exitCode: code, line: line, dead: dead)
+  }
+
+  /// The running workers, for the live table.
+  public var slots: [SlotView] {
+    let now = ProcessIdentity.monotonic()
+    return run.workers.compactMap { agent in
+      guard let process = workers[agent] else { return nil }
+      let attempt = run.slots.first { $0.agent == agent }?.attempt ?? 1
+      return SlotView(
+        agent: agent, issue: process.issue, seconds: Int(now - process.startedAt), lastAction: process.lastAction,
+        attempt: attempt, costMicros: process.parser.costMicros, tokens: process.parser.tokens)
+    }
+  }
+
+  public var workerNames: [String] { run?.workers ?? [] }
+  public var runID: String { run?.id ?? "" }
+}

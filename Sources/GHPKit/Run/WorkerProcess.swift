@@ -1,0 +1,302 @@
+import CProcess
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What an agent's structured output says: claude's stream-json, codex's JSON events, or plain
+/// lines. Every line counts as progress; some name an action, a cost or a token count.
+struct AgentOutput {
+  var format: AgentCommand.Format
+  /// Millionths of a dollar and tokens reported so far.
+  var costMicros = 0
+  var tokens = 0
+  /// Tokens added up from per-message usage until a total arrives.
+  private var summedTokens = 0
+
+  init(format: AgentCommand.Format) { self.format = format }
+
+  /// Reads one line; returns the action it shows, if any.
+  mutating func consume(_ line: String) -> String? {
+    let trimmed = line.trimmingSpaces
+    guard !trimmed.isEmpty else { return nil }
+    guard trimmed.hasPrefix("{"), let event = try? JSON.parse(trimmed), event.objectValue != nil else {
+      return TextTable.clip(Terminal.safe(trimmed), 200)
+    }
+    func usageTokens(_ usage: JSON?) -> Int? {
+      guard let usage = usage?.objectValue else { return nil }
+      let counted = ["input_tokens", "output_tokens"].compactMap { usage[$0]?.intValue }
+      return counted.isEmpty ? nil : counted.reduce(0, +)
+    }
+    var action: String?
+    switch event["type"]?.stringValue {
+    case "assistant"?:
+      // claude: one message of the conversation, with its own usage.
+      if let used = usageTokens(event["message"]?["usage"]) {
+        summedTokens += used
+        tokens = max(tokens, summedTokens)
+      }
+      for part in event["message"]?["content"]?.arrayValue ?? [] {
+        if part["type"]?.stringValue == "tool_use" {
+          let name = part["name"]?.stringValue ?? "tool"
+          let detail = part["input"]?["command"]?.stringValue ?? part["input"]?["file_path"]?.stringValue ?? ""
+          action = detail.isEmpty ? name : "\(name): \(detail)"
+        } else if action == nil, let text = part["text"]?.stringValue {
+          action = text.split(separator: "\n").first.map(String.init)
+        }
+      }
+    case "result"?:
+      // claude: the end of the session, with the totals.
+      if let cost = Money.micros(event["total_cost_usd"] ?? event["cost_usd"]) { costMicros = cost }
+      if let used = usageTokens(event["usage"]) { tokens = max(tokens, used) }
+      action = (event["is_error"]?.boolValue ?? false) ? "Ended with an error" : "Ended its session"
+    case "turn.completed"?:
+      // codex: one turn, with its usage.
+      if let used = usageTokens(event["usage"]) {
+        summedTokens += used
+        tokens = max(tokens, summedTokens)
+      }
+    case "item.completed"?, "item.started"?:
+      let item = event["item"]
+      if let command = item?["command"]?.stringValue {
+        action = "Ran: \(command)"
+      } else if let text = item?["text"]?.stringValue {
+        action = text.split(separator: "\n").first.map(String.init)
+      }
+    default:
+      if let message = event["msg"], message["type"]?.stringValue == "token_count",
+        let total = message["info"]?["total_token_usage"]?["total_tokens"]?.intValue
+      {
+        tokens = max(tokens, total)
+      }
+      if let cost = Money.micros(event["total_cost_usd"] ?? event["cost_usd"]) { costMicros = max(costMicros, cost) }
+    }
+    return action.map { TextTable.clip(Terminal.safe($0.trimmingSpaces), 200) }
+  }
+}
+
+/// A worker's process: started through a keeper that leads its process group and dies with the
+/// supervisor (see `ghp_spawn_supervised`), its output read without blocking, all of it appended
+/// to a log file.
+final class WorkerProcess {
+  struct SpawnFailure: Error {
+    var message: String
+  }
+
+  let agent: String
+  let issue: String
+  let epoch: Int
+  let keeper: pid_t
+  let start: UInt64
+  let startedAt: Double
+  let startedWall: Int64
+  private(set) var output: Int32
+  private let log: Int32
+  private var pending: [UInt8] = []
+  var parser: AgentOutput
+  /// The last lines of output, for the reason of a failure.
+  private(set) var tail: [String] = []
+  var lastAction = ""
+  var lastProgress: Double
+  /// Progress since the last heartbeat the supervisor recorded for it.
+  var progressedSinceBeat = false
+  var lastBeat: Double
+  var pidRecorded = false
+  /// Why the supervisor is stopping it, once it is.
+  var killReason: String?
+  var killOutcome: RunOperation.Outcome = .failed
+  var terminatedAt: Double?
+  var killed = false
+
+  private init(
+    agent: String, issue: String, epoch: Int, keeper: pid_t, output: Int32, log: Int32, format: AgentCommand.Format, wall: Int64
+  ) {
+    self.agent = agent
+    self.issue = issue
+    self.epoch = epoch
+    self.keeper = keeper
+    start = ProcessIdentity.startTime(of: keeper) ?? 0
+    self.output = output
+    self.log = log
+    parser = AgentOutput(format: format)
+    startedAt = ProcessIdentity.monotonic()
+    lastProgress = startedAt
+    lastBeat = startedAt
+    startedWall = wall
+  }
+
+  deinit {
+    if output >= 0 { close(output) }
+    if log >= 0 { close(log) }
+  }
+
+  /// Starts `program` with `arguments` in `directory`, the prompt file on stdin.
+  static func spawn(
+    agent: String, issue: String, epoch: Int, program: String, arguments: [String], directory: String,
+    environment: [String: String], promptPath: String, logPath: String, format: AgentCommand.Format, wall: Int64
+  ) throws(SpawnFailure) -> WorkerProcess {
+    let input = open(promptPath, O_RDONLY | O_CLOEXEC)
+    guard input >= 0 else { throw SpawnFailure(message: "cannot read the prompt file \(promptPath): \(String(cString: strerror(errno)))") }
+    defer { close(input) }
+    let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    var pipeOut: [Int32] = [-1, -1]
+    var pipeReport: [Int32] = [-1, -1]
+    guard ghp_pipe_cloexec(&pipeOut) == 0 else { throw SpawnFailure(message: "pipe: \(String(cString: strerror(errno)))") }
+    guard ghp_pipe_cloexec(&pipeReport) == 0 else {
+      close(pipeOut[0])
+      close(pipeOut[1])
+      throw SpawnFailure(message: "pipe: \(String(cString: strerror(errno)))")
+    }
+    var argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
+    let lines: [String] = environment.map { "\($0.key)=\($0.value)" }.sorted()
+    var envp: [UnsafeMutablePointer<CChar>?] = lines.map { strdup($0) } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    let keeper = ghp_spawn_supervised(program, &argv, &envp, directory, input, pipeOut[1], pipeReport[1])
+    close(pipeOut[1])
+    close(pipeReport[1])
+    defer { close(pipeReport[0]) }
+    guard keeper > 0 else {
+      close(pipeOut[0])
+      if log >= 0 { close(log) }
+      throw SpawnFailure(message: "fork failed: \(String(cString: strerror(-keeper)))")
+    }
+    var words: [Int32] = [0, 0]
+    var got = 0
+    words.withUnsafeMutableBytes { buffer in
+      while got < 8 {
+        let n = read(pipeReport[0], buffer.baseAddress! + got, 8 - got)
+        if n > 0 { got += n } else if n < 0 && errno == EINTR { continue } else { break }
+      }
+    }
+    let flags = fcntl(pipeOut[0], F_GETFL)
+    _ = fcntl(pipeOut[0], F_SETFL, flags | O_NONBLOCK)
+    let process = WorkerProcess(
+      agent: agent, issue: issue, epoch: epoch, keeper: keeper, output: pipeOut[0], log: log, format: format, wall: wall)
+    if got == 8 {
+      var status: Int32 = 0
+      while ghp_reap_supervised(keeper, &status) == 0 { usleep(1000) }
+      let error = String(cString: strerror(words[1]))
+      switch (words[0], words[1]) {
+      case (1, _): throw SpawnFailure(message: "cannot enter the worktree \(directory): \(error)")
+      case (_, ENOENT): throw SpawnFailure(message: "the agent command \(program) does not exist (\(error))")
+      case (_, EACCES): throw SpawnFailure(message: "the agent command \(program) is not executable (\(error)): chmod +x \(program)")
+      case (_, ENOEXEC): throw SpawnFailure(message: "the agent command \(program) is not a program (a script needs a #! line)")
+      default: throw SpawnFailure(message: "the agent command \(program) could not start: \(error)")
+      }
+    }
+    return process
+  }
+
+  /// Reads what the agent wrote (without blocking). Returns whether it showed progress.
+  @discardableResult
+  func drain() -> Bool {
+    guard output >= 0 else { return false }
+    var progressed = false
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, 65536) }
+      if n > 0 {
+        if log >= 0 { _ = buffer.withUnsafeBytes { write(log, $0.baseAddress, n) } }
+        pending += buffer[0..<n]
+        progressed = true
+        continue
+      }
+      if n == 0 {
+        close(output)
+        output = -1
+      } else if errno == EINTR {
+        continue
+      }
+      break
+    }
+    while let newline = pending.firstIndex(of: 10) {
+      let line = String(decoding: pending[..<newline], as: UTF8.self)
+      pending.removeSubrange(...newline)
+      take(line)
+    }
+    if pending.count > 1 << 20 {
+      take(String(decoding: pending, as: UTF8.self))
+      pending = []
+    }
+    if progressed {
+      lastProgress = ProcessIdentity.monotonic()
+      progressedSinceBeat = true
+    }
+    return progressed
+  }
+
+  private func take(_ line: String) {
+    if let action = parser.consume(line) { lastAction = action }
+    tail.append(TextTable.clip(Terminal.safe(line), 300))
+    if tail.count > 12 { tail.removeFirst(tail.count - 12) }
+  }
+
+  /// The exit code once the worker (the keeper) ended, else nil. What the agent left running in
+  /// its group is killed then.
+  func reap() -> Int? {
+    var status: Int32 = 0
+    guard ghp_reap_supervised(keeper, &status) == 1 else { return nil }
+    drain()
+    return Int(status)
+  }
+
+  /// SIGTERM to the group now; SIGKILL once `grace` seconds passed (see `enforce`).
+  func terminate(reason: String, outcome: RunOperation.Outcome) {
+    guard killReason == nil else { return }
+    killReason = reason
+    killOutcome = outcome
+    terminatedAt = ProcessIdentity.monotonic()
+    kill(-keeper, SIGTERM)
+  }
+
+  func enforceGrace(_ grace: Int64) {
+    guard let terminatedAt, !killed, ProcessIdentity.monotonic() - terminatedAt >= Double(grace) else { return }
+    killed = true
+    kill(-keeper, SIGKILL)
+  }
+
+  var outputTail: String { tail.suffix(5).joined(separator: "\n") }
+}
+
+/// The processes a run left behind, found in the process table by the `GHP_RUN` their
+/// environment carries, whatever group they moved to.
+enum RunProcesses {
+  static func find(run: String) -> [pid_t] {
+    guard let folder = opendir("/proc") else { return [] }
+    defer { closedir(folder) }
+    let needle = Array("GHP_RUN=\(run)".utf8)
+    var found: [pid_t] = []
+    let me = getpid()
+    while let entry = readdir(folder) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      guard let pid = pid_t(name), pid != me else { continue }
+      guard let environment = Files.read("/proc/\(pid)/environ") else { continue }
+      if environment.split(separator: 0).contains(where: { $0.elementsEqual(needle) }) { found.append(pid) }
+    }
+    return found
+  }
+
+  /// Stops them: SIGTERM to each one's group and itself, SIGKILL after `grace` to what is left.
+  static func stop(run: String, grace: Int64) -> Int {
+    let first = find(run: run)
+    guard !first.isEmpty else { return 0 }
+    for pid in first {
+      let group = getpgid(pid)
+      if group > 1 && group != getpgrp() { kill(-group, SIGTERM) }
+      kill(pid, SIGTERM)
+    }
+    let deadline = ProcessIdentity.monotonic() + Double(grace)
+    while ProcessIdentity.monotonic() < deadline && !find(run: run).isEmpty { usleep(50_000) }
+    for pid in find(run: run) {
+      let group = getpgid(pid)
+      if group > 1 && group != getpgrp() { kill(-group, SIGKILL) }
+      kill(pid, SIGKILL)
+    }
+    return first.count
+  }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GHPKit
+
+/// `ghp run`'s own cost: issues completed per second by 8 workers whose agent only says done,
+/// against 8 shell loops doing `claim --next` and `done` by hand; and the supervisor's CPU while 8
+/// workers sit idle, against `ghp watch` polling the same repository.
+enum RunBench {
+  static func run(quick: Bool, report: inout Report) throws {
+    Report.section("19. ghp run: supervisor overhead with a no-op agent (8 workers)")
+    let ghp = Harness.binFolder.appendingPathComponent("ghp").path
+    let repo = Harness.scratchRepository("run")
+    LedgerBench.initialise(repo)
+    let lead = ["GHP_AGENT": "lead"]
+    let folder = (repo as NSString).deletingLastPathComponent
+    let noop = folder + "/noop-agent"
+    try Data("#!/bin/sh\nexec ghp done \"$GHP_ISSUE\" --result ok > /dev/null\n".utf8).write(to: URL(fileURLWithPath: noop))
+    let idle = folder + "/idle-agent"
+    try Data("#!/bin/sh\nexec sleep 1000\n".utf8).write(to: URL(fileURLWithPath: idle))
+    chmod(noop, 0o755)
+    chmod(idle, 0o755)
+    Harness.run(ghp, ["config", "set", "worktreeRoot", "\"\(folder)\""], in: repo, environment: lead)
+    Harness.run(ghp, ["config", "set", "agent.grace", "\"1s\""], in: repo, environment: lead)
+
+    func addIssues(_ count: Int, from first: Int) {
+      let items = (first..<(first + count)).map { "{\"id\": \"\($0)\", \"title\": \"Task \($0)\"}" }
+      Harness.run(ghp, ["issue", "import", "-"], in: repo, environment: lead, stdin: Data("[\(items.joined(separator: ","))]".utf8))
+    }
+    // A first run makes the 8 workers' branches and worktrees, which every later run reuses.
+    addIssues(8, from: 1)
+    Harness.run(ghp, ["run", "-w", "8", "--agent-command", noop], in: repo, environment: lead)
+    let issues = quick ? 40 : 200
+    addIssues(issues, from: 9)
+    let supervised = Harness.run(ghp, ["run", "-w", "8", "--agent-command", noop, "--json"], in: repo, environment: lead)
+    let finished = supervised.output.split(separator: "\n").filter { $0.contains("\"event\":\"finished\"") }.count
+    let supervisedRate = Double(finished) / supervised.seconds
+
+    // The same work by hand: 8 agents in their worktrees, each claiming the next and saying done.
+    addIssues(issues, from: 9 + issues)
+    var loops = ""
+    for worker in 1...8 {
+      loops += """
+        (cd \(folder)/run-worker-\(worker) && while out=$(\(ghp) claim --next 2>/dev/null); do
+          id=${out#Claimed #}; id=${id%% *}; \(ghp) done "$id" --result ok > /dev/null; done) &
+
+        """
+    }
+    let manual = Harness.run("/bin/sh", ["-c", loops + "wait\n"], in: repo)
+    let left = Harness.run(ghp, ["ready", "--json"], in: repo, environment: lead).output.contains("\"id\"")
+    let manualRate = Double(issues) / manual.seconds
+    report.add("    issues completed by ghp run (of \(issues))", "\(finished)")
+    report.add("    ghp run, issues per second (target >= 20)", format(supervisedRate, 1))
+    report.add("    8 shell loops of claim --next + done, issues per second", format(manualRate, 1) + (left ? " (some left)" : ""))
+    report.add("    ratio ghp run / shell loops", format(supervisedRate / manualRate, 2))
+
+    // Idle: 8 workers that sleep; CPU of the supervisor over a window, and of `ghp watch`.
+    addIssues(8, from: 9 + 2 * issues)
+    let window = quick ? 4 : 10
+    func cpu(_ command: String) -> Double {
+      let script = """
+        \(command) > /dev/null 2>&1 &
+        pid=$!
+        sleep 2
+        a=$(awk '{print $14 + $15}' /proc/$pid/stat)
+        sleep \(window)
+        b=$(awk '{print $14 + $15}' /proc/$pid/stat)
+        { kill -TERM $pid; wait $pid; } 2>/dev/null
+        echo $((b - a))
+        """
+      let output = Harness.run("/bin/sh", ["-c", script], in: repo, environment: lead).output
+      let ticks = output.split(separator: "\n").reversed().compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.first ?? .nan
+      return ticks / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(window) * 100
+    }
+    let supervisor = cpu("\(ghp) run -w 8 --agent-command \(idle) --task-timeout 1h")
+    let watch = cpu("\(ghp) watch")
+    report.add("    supervisor CPU, 8 idle workers: % of one core (target < 1)", format(supervisor, 2))
+    report.add("    ghp watch CPU over the same window: % of one core", format(watch, 2))
+    report.add("    ratio supervisor / watch", watch > 0 ? format(supervisor / watch, 2) : "watch used < 1 tick")
+  }
+}

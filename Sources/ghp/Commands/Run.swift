@@ -1,0 +1,261 @@
+import ArgumentParser
+import GHPKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension GHP {
+  struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "run", abstract: "Supervise headless agents: plan, start workers in their worktrees, enforce limits.",
+      discussion: """
+        Orchestrators. Makes (or reuses) workers <prefix>-1..N with their
+        branch and worktree, gives each the next ready issue (an assign that
+        carries the epoch) and starts the agent command there, headless, in its
+        own process group, with the prompt on stdin and GHP_AGENT, GHP_ISSUE,
+        GHP_EPOCH and GHP_RUN set. The agent's output (claude stream-json,
+        codex JSON events, or plain lines) is its progress: the supervisor sends
+        its heartbeats and records its cost and tokens. At the timeout or the
+        budget its group gets SIGTERM, then SIGKILL after the grace, and the
+        attempt fails (dead after maxAttempts); retries wait an exponential
+        backoff with full jitter. After [agent] breaker failures in a row the
+        breaker opens (one escalation), and after the cool-down one trial runs.
+        A command that cannot start ends the run at once, naming the fix.
+        With a GOAL and no --tasks, a leader agent plans first by creating
+        issues. With [landing] configured, `ghp land --once` lands what workers
+        submit. The run and its lease live on ghp/state: a second `ghp run`
+        refuses while the first lives, and takes over one whose supervisor died
+        (its leftover processes are killed, its workers' issues go back).
+        Exit: 0 all done; 1 some issue dead, the breaker open or the command
+        broken; 3 stopped (Ctrl-C, SIGTERM, ghp run --stop).
+        Examples:
+          ghp run "Build a user authentication system" -w 3
+          ghp run --tasks tasks.json -w 4 --agent-command claude
+          ghp run -w 4 --task-timeout 30m --budget-usd 5
+          ghp run --status        ghp run --stop
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The goal: a leader agent turns it into issues first (without --tasks).")
+    var goal: String?
+
+    @Option(name: .customLong("tasks"), help: ArgumentHelp("Import these issues first (ghp issue import's formats).", valueName: "file"))
+    var tasksFile: String?
+
+    @Option(name: [.customShort("w"), .customLong("workers")], help: "Workers at once (default [agent] maxWorkers).")
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("claude, codex, or a command line (default [agent] command).", valueName: "claude|codex|CMD"))
+    var agentCommand: String?
+
+    @Option(help: ArgumentHelp("Wall-clock limit per attempt (default [agent] taskTimeout).", valueName: "duration"))
+    var taskTimeout: String?
+
+    @Option(help: ArgumentHelp("Stop an attempt that reports spending this many US dollars.", valueName: "dollars"))
+    var budgetUsd: String?
+
+    @Option(help: ArgumentHelp("Stop an attempt that reports using this many tokens.", valueName: "n"))
+    var budgetTokens: Int?
+
+    @Option(help: ArgumentHelp("Stop the run once its workers report spending this much.", valueName: "dollars"))
+    var runBudgetUsd: String?
+
+    @Option(help: ArgumentHelp("Worker agents are <prefix>-1..N.", valueName: "prefix"))
+    var prefix = "worker"
+
+    @Flag(help: "Show the run of this repository: who runs what, since when.")
+    var status = false
+
+    @Flag(help: "Ask the run of this repository to stop gracefully.")
+    var stop = false
+
+    func validate() throws {
+      if let workers, !(1...64).contains(workers) { throw ValidationError("--workers must be 1 to 64") }
+      if let taskTimeout, (Duration.seconds(taskTimeout) ?? 0) <= 0 {
+        throw ValidationError("--task-timeout must be a duration such as 30m or 90s")
+      }
+      for (name, value) in [("--budget-usd", budgetUsd), ("--run-budget-usd", runBudgetUsd)] {
+        if let value, (Money.parse(value) ?? 0) <= 0 { throw ValidationError("\(name) must be an amount of dollars such as 5 or 0.50") }
+      }
+      if let budgetTokens, budgetTokens <= 0 { throw ValidationError("--budget-tokens must be a positive number") }
+      if status && stop { throw ValidationError("give --status or --stop, not both") }
+      if (status || stop) && (goal != nil || tasksFile != nil) { throw ValidationError("--status and --stop take no goal or tasks") }
+      if goal != nil && tasksFile != nil { throw ValidationError("give a goal (the leader plans) or --tasks, not both") }
+      if let goal, goal.allSatisfy({ $0.isWhitespace }) { throw ValidationError("the goal is empty") }
+    }
+
+    func run() throws {
+      let workspace = try global.workspace()
+      if status { return try showStatus(workspace) }
+      if stop { return try askToStop(workspace) }
+      LandingSignals.install()
+      var options = Supervisor.Options()
+      options.goal = goal
+      if let tasksFile {
+        guard let bytes = tasksFile == "-" ? Array(Output.readStandardInput().utf8) : Files.read(tasksFile) else {
+          throw GHPError.invalidValue("--tasks", "cannot read \(tasksFile)")
+        }
+        options.tasks = (bytes, tasksFile)
+      }
+      options.workers = workers
+      options.command = agentCommand
+      options.taskTimeout = taskTimeout.flatMap(Duration.seconds)
+      options.budget = AgentPolicy.Budget(micros: budgetUsd.flatMap(Money.parse), tokens: budgetTokens)
+      options.runBudget = AgentPolicy.Budget(micros: runBudgetUsd.flatMap(Money.parse))
+      options.prefix = prefix
+      try AgentName.validate("\(prefix)-1")
+      let supervisor = try Supervisor(workspace, options: options)
+      let display = RunDisplay(mode: global.json ? .json : (isatty(1) == 1 ? .live : .lines))
+      supervisor.onEvent = { event in display.event(event, supervisor) }
+      try supervisor.begin()
+      display.start(supervisor)
+      let summary = try supervisor.supervise()
+      display.end(summary)
+      if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    func showStatus(_ workspace: Workspace) throws {
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      guard let run = try state.runRecord() else {
+        if global.json { return Output.json(.object(["run": .null])) }
+        return Output.line("No run yet in this repository (start one: ghp run -w 4).")
+      }
+      let host = Host.name
+      let now = workspace.clock.now
+      let gone = run.isActive && run.isAbandoned(now: now, host: host)
+      if global.json {
+        var object = run.json.objectValue ?? [:]
+        object["token"] = nil
+        object["supervisorAlive"] = .bool(run.isActive && !gone)
+        return Output.json(.object(object))
+      }
+      var head = "Run \(run.id): \(run.state.rawValue)"
+      if run.isActive { head += gone ? " — its supervisor is gone (pid \(run.pid) on \(run.host)); `ghp run` takes it over" : ", supervised by \(run.holder) (pid \(run.pid) on \(run.host))" }
+      Output.line(head)
+      Output.line("Since \(RFC3339.format(run.startedAt)) (\(Duration.exact(max(0, now - run.startedAt))) ago), lease renewed \(Duration.exact(max(0, now - run.renewedAt))) ago; command: \(run.command)")
+      if let goal = run.goal { Output.line("Goal: \(TextTable.clip(goal, 100))") }
+      if let asked = run.stopRequested { Output.line("Stop asked by \(asked.by) at \(RFC3339.format(asked.at)).") }
+      if run.breaker.state != .closed {
+        Output.line("Breaker \(run.breaker.state.rawValue)" + (run.breaker.escalation.map { " (escalation \($0))" } ?? "") + ": \(run.breaker.failures.last?.reason ?? "")")
+      }
+      if !run.slots.isEmpty {
+        Output.text(
+          TextTable.render(
+            header: ["AGENT", "ISSUE", "PID", "ELAPSED", "ATTEMPT", "COST", "LAST ACTION"],
+            rows: run.slots.map { slot in
+              [
+                slot.agent, "#\(slot.issue)", slot.pid.map(String.init) ?? "-", Duration.exact(max(0, now - slot.startedAt)),
+                String(slot.attempt), slot.costMicros > 0 ? Money.format(slot.costMicros) : "-", TextTable.clip(slot.lastAction, 50),
+              ]
+            }))
+      } else if run.isActive {
+        Output.line("No worker is running.")
+      }
+      let total = run.total
+      Output.line("Finished \(total.finished), failed attempts \(total.failed), given back \(total.released)" + (total.costMicros > 0 ? ", spent \(Money.format(total.costMicros))" : "") + ".")
+      if let outcome = run.outcome { Output.line(outcome) }
+    }
+
+    func askToStop(_ workspace: Workspace) throws {
+      let landed = try workspace.run(RunOperation(action: .stop, token: ""))
+      let run = landed.result
+      let host = Host.name
+      if run.host == host, !run.isAbandoned(now: workspace.clock.now, host: host) { kill(Int32(clamping: run.pid), SIGTERM) }
+      // Wait for the supervisor to end its workers (it sees the request within a second).
+      let deadline = MonotonicClock.now() + 120
+      var current = run
+      while current.isActive && MonotonicClock.now() < deadline {
+        usleep(200_000)
+        workspace.refreshClock()
+        guard let read = try workspace.snapshot().runRecord() else { break }
+        current = read
+        if current.isAbandoned(now: workspace.clock.now, host: host) { break }
+      }
+      if global.json { return Output.json(.object(["run": .string(current.id), "state": .string(current.state.rawValue), "outcome": current.outcome.map { .string($0) } ?? .null])) }
+      if current.isActive {
+        Output.line("Asked \(current.id) to stop; it is still \(current.state.rawValue) (ghp run --status).")
+      } else {
+        Output.line(current.outcome ?? "\(current.id) \(current.state.rawValue).")
+      }
+    }
+  }
+}
+
+/// How `ghp run` shows progress: a live table on a terminal, one line per event when piped, one
+/// JSON object per event with --json.
+final class RunDisplay {
+  enum Mode { case live, lines, json }
+  let mode: Mode
+  var drawn = 0
+  var lastDraw = 0.0
+  var recent: [String] = []
+
+  init(mode: Mode) { self.mode = mode }
+
+  func event(_ event: Supervisor.Event, _ supervisor: Supervisor) {
+    switch mode {
+    case .json: Output.line(event.json.compact())
+    case .lines: Output.line(event.text)
+    case .live:
+      if event.kind == "progress" {
+        redraw(supervisor, force: false)
+        return
+      }
+      clear()
+      Output.line(event.text)
+      redraw(supervisor, force: true)
+    }
+  }
+
+  func start(_ supervisor: Supervisor) { if mode == .live { redraw(supervisor, force: true) } }
+
+  func clear() {
+    guard drawn > 0 else { return }
+    let escape = Array("\u{1B}[\(drawn)A\u{1B}[J".utf8)
+    _ = escape.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+    drawn = 0
+  }
+
+  func redraw(_ supervisor: Supervisor, force: Bool) {
+    let now = MonotonicClock.now()
+    guard force || now - lastDraw >= 0.5 else { return }
+    lastDraw = now
+    clear()
+    let (done, total) = supervisor.progress
+    let width = 30
+    let filled = total == 0 ? 0 : min(width, done * width / max(total, 1))
+    var lines = ["[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(done)/\(total) issues done or landing"]
+    let rows = supervisor.slots.map { slot in
+      [
+        slot.agent, "#\(slot.issue)", Duration.exact(Int64(slot.seconds)), String(slot.attempt),
+        slot.costMicros > 0 ? Money.format(slot.costMicros) : "-", TextTable.clip(slot.lastAction, 48),
+      ]
+    }
+    if !rows.isEmpty {
+      lines += TextTable.render(header: ["AGENT", "ISSUE", "ELAPSED", "ATTEMPT", "COST", "LAST ACTION"], rows: rows)
+        .split(separator: "\n").map(String.init)
+    }
+    Output.text(lines.joined(separator: "\n") + "\n")
+    drawn = lines.count
+  }
+
+  func end(_ summary: Supervisor.Summary) {
+    if mode == .live { clear() }
+    if mode == .json { return Output.line(summary.json.compact()) }
+    Output.line(summary.line)
+    let tallies = summary.run.tallies.sorted { $0.key < $1.key }
+    guard !tallies.isEmpty else { return }
+    Output.text(
+      TextTable.render(
+        header: ["WORKER", "FINISHED", "FAILED", "GIVEN BACK", "TIME", "COST", "TOKENS"],
+        rows: tallies.map { agent, tally in
+          [
+            agent, String(tally.finished), String(tally.failed), String(tally.released), Duration.exact(Int64(tally.seconds)),
+            tally.costMicros > 0 ? Money.format(tally.costMicros) : "-", tally.tokens > 0 ? String(tally.tokens) : "-",
+          ]
+        }))
+  }
+}

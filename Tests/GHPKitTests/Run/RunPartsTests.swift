@@ -1,0 +1,70 @@
+import Testing
+
+@testable import GHPKit
+
+@Suite struct RunPartsTests {
+  @Test func commandLinesSplitAsAShellWouldWithoutExpanding() throws {
+    #expect(try AgentCommand.words("claude -p 'two words' \"a \\\"q\\\"\" x\\ y $HOME") == ["claude", "-p", "two words", "a \"q\"", "x y", "$HOME"])
+    #expect(throws: GHPError.self) { try AgentCommand.words("claude 'oops") }
+    #expect(throws: GHPError.self) { try AgentCommand.words("   ") }
+    #expect(throws: GHPError.self) { try AgentCommand.words("a\0b") }
+    #expect(try AgentCommand("claude").format == .claude)
+    #expect(try AgentCommand("codex").words.first == "codex")
+    #expect(try AgentCommand("./my agent").preset == nil)
+  }
+
+  @Test func moneyIsWholeMillionths() {
+    #expect(Money.parse("5") == 5_000_000)
+    #expect(Money.parse("$0.50") == 500_000)
+    #expect(Money.parse("1.000001") == 1_000_001)
+    #expect(Money.parse("1.0000001") == nil)
+    #expect(Money.parse("-1") == nil)
+    #expect(Money.parse("lots") == nil)
+    #expect(Money.parse("99999999999999999999") == nil)
+    #expect(Money.format(5_000_000) == "$5.00")
+    #expect(Money.format(7_500_000) == "$7.50")
+    #expect(Money.format(1_234) == "$0.001234")
+  }
+
+  @Test func claudeAndCodexOutputGiveActionsCostAndTokens() {
+    var claude = AgentOutput(format: .claude)
+    #expect(claude.consume(#"{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Bash","input":{"command":"swift test"}}],"usage":{"input_tokens":100,"output_tokens":20}}}"#) == "Bash: swift test")
+    #expect(claude.tokens == 120)
+    _ = claude.consume(#"{"type":"result","is_error":false,"total_cost_usd":0.25,"usage":{"input_tokens":300,"output_tokens":50}}"#)
+    #expect(claude.costMicros == 250_000)
+    #expect(claude.tokens == 350)
+    var codex = AgentOutput(format: .codex)
+    #expect(codex.consume(#"{"type":"item.completed","item":{"type":"command_execution","command":"make"}}"#) == "Ran: make")
+    _ = codex.consume(#"{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}"#)
+    _ = codex.consume(#"{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}"#)
+    #expect(codex.tokens == 30)
+    var plain = AgentOutput(format: .any)
+    #expect(plain.consume("compiling \u{1B}[31mred")?.unicodeScalars.contains("\u{1B}") == false)
+    #expect(plain.consume("{not json") == "{not json")
+  }
+
+  @Test func aRunRecordWithAnArgumentOfTheWrongTypeIsRefused() throws {
+    var good = OperationArguments(operation: "run", ["action": .string("exit"), "token": .string("t"), "agent": .string("w"),
+      "issue": .string("1"), "outcome": .string("failed"), "seconds": .int(3), "costMicros": .int(0), "tokens": .int(0)])
+    #expect(try RunOperation(arguments: &good).outcome == .failed)
+    for (key, value) in [("seconds", JSON.string("3")), ("outcome", .string("won")), ("costMicros", .int(-1)), ("action", .string("delete"))] {
+      var fields: [String: JSON] = ["action": .string("exit"), "token": .string("t"), "agent": .string("w"), "issue": .string("1"),
+        "outcome": .string("failed"), "seconds": .int(3), "costMicros": .int(0), "tokens": .int(0)]
+      fields[key] = value
+      var arguments = OperationArguments(operation: "run", fields)
+      #expect(throws: GHPError.self) { try RunOperation(arguments: &arguments) }
+    }
+  }
+
+  @Test func agentSettingsAreCheckedByKey() throws {
+    let config = try Config(toml: "[agent]\ncommand = \"codex\"\ntaskTimeout = \"2m\"\nbudgetUSD = \"0.5\"\nbreaker = 2\n")
+    #expect(config.agent.command == "codex")
+    #expect(config.agent.taskTimeout == 120)
+    #expect(config.agent.budget.micros == 500_000)
+    #expect(config.agent.breaker == 2)
+    #expect(try Config(toml: "agentCommand = \"claude\"\n").agent.command == "claude")
+    for bad in ["[agent]\nmaxWorkers = 0\n", "[agent]\ntaskTimeout = \"soon\"\n", "[agent]\nbudgetUSD = \"-2\"\n", "[agent]\ncommand = \"a 'b\"\n"] {
+      #expect(throws: DocumentError.self) { try Config(toml: bad) }
+    }
+  }
+}

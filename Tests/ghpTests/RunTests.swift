@@ -1,0 +1,353 @@
+import Foundation
+import GHPKit
+import GHPTestSupport
+import Testing
+
+/// A repository supervised by `ghp run`, with the fake agents of `Tests/Fixtures/agents` (they
+/// speak claude's stream-json) instead of real ones.
+final class RunBench {
+  let repo: ScratchRepository
+  let scratch: String
+
+  static let agents = TemplateTests.root.appendingPathComponent("Tests/Fixtures/agents").path
+
+  init(issues: Int = 0, settings: [String: String] = [:]) throws {
+    repo = try ScratchRepository()
+    scratch = repo.root.deletingLastPathComponent().path
+    try repo.initialise(issues: issues)
+    let defaults = ["agent.backoff": "0s", "agent.grace": "1s"]
+    for (key, value) in defaults.merging(settings, uniquingKeysWith: { _, given in given }) {
+      let set = try repo.ghp(["config", "set", key, value], agent: "lead")
+      #expect(set.status == 0, "\(set.stderr)")
+    }
+  }
+
+  func agent(_ name: String) -> String { "\(Self.agents)/\(name)" }
+
+  /// `ghp run --json` to its end; the events it printed, one JSON object each.
+  func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (ProcessRunner.Result, [JSON]) {
+    let result = try repo.ghp(["run", "--json"] + arguments, agent: "lead", environment: environment)
+    return (result, Self.events(result.stdout))
+  }
+
+  static func events(_ text: String) -> [JSON] {
+    text.split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
+  }
+
+  func issue(_ id: String) throws -> JSON {
+    try #require(try repo.ghp(["issue", "show", id, "--json"], agent: "lead").json()["issue"])
+  }
+
+  func runRecord() throws -> JSON { try JSON.parse(try repo.stateFile(".ghp/run.json")) }
+
+  /// Processes whose environment carries this run's GHP_RUN (the process table, as the takeover
+  /// reads it), after waiting up to five seconds for dying ones to go.
+  func leftovers(_ run: String) -> [Int32] {
+    var found: [Int32] = []
+    for _ in 0..<100 {
+      found = []
+      let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+      for entry in entries {
+        guard let pid = Int32(entry), let bytes = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
+        if bytes.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == "GHP_RUN=\(run)" }) {
+          // A zombie has an empty environment; one found here is alive.
+          found.append(pid)
+        }
+      }
+      if found.isEmpty { return [] }
+      usleep(50_000)
+    }
+    return found
+  }
+
+  /// Subjects of ghp/state, oldest first.
+  func history() throws -> [String] { try repo.stateSubjects().reversed() }
+
+  /// Waits (up to 20 s) until the running supervisor's output holds `count` events of `kind`.
+  func waitForEvents(_ running: ProcessRunner.Running, kind: String, count: Int) -> Bool {
+    for _ in 0..<400 {
+      let text = (try? String(contentsOfFile: running.stdoutPath, encoding: .utf8)) ?? ""
+      if Self.events(text).filter({ $0["event"]?.stringValue == kind }).count >= count { return true }
+      usleep(50_000)
+    }
+    return false
+  }
+}
+
+extension JSON {
+  var idText: String? { stringValue ?? intValue.map(String.init) }
+}
+
+@Suite("ghp run", .serialized)
+struct RunTests {
+  @Test("20 issues with dependencies and 4 workers: all done once each, in dependency order")
+  func dependencyOrder() throws {
+    let bench = try RunBench(issues: 20)
+    // Each issue after the fourth waits for the one four before it, and #20 for #1 as well.
+    for number in 5...20 {
+      var after = ["\(number - 4)"]
+      if number == 20 { after.append("1") }
+      #expect(try bench.repo.ghp(["issue", "edit", "\(number)", "--after", after.joined(separator: ",")], agent: "lead").status == 0)
+    }
+    let (result, events) = try bench.run(["-w", "4", "--agent-command", bench.agent("good")])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout.suffix(2000))")
+    #expect(events.last?["event"]?.stringValue == "summary")
+    let history = try bench.history()
+    for number in 1...20 {
+      let issue = try bench.issue("\(number)")
+      #expect(issue["status"]?.stringValue == "done")
+      // No issue done twice, none started twice (no failure, no retry).
+      #expect(history.filter { $0.contains(": done #\(number) ") }.count == 1)
+      let starts = history.indices.filter { history[$0].contains(" on #\(number) Issue \(number) (attempt") }
+      #expect(starts.count == 1)
+      guard let start = starts.first else { continue }
+      for dependency in issue["dependencies"]?.arrayValue?.compactMap(\.idText) ?? [] {
+        let done = history.firstIndex { $0.contains(": done #\(dependency) ") }
+        #expect(done != nil && done! < start, "#\(number) started before #\(dependency) was done")
+      }
+    }
+    // Four workers shared the work, each in its own worktree, and every commit is on its branch.
+    let workers = Set(history.compactMap { subject -> String? in
+      guard let range = subject.range(of: " starts ") else { return nil }
+      return subject[range.upperBound...].split(separator: " ").first.map(String.init)
+    })
+    #expect(workers.count == 4)
+    let run = try bench.runRecord()
+    #expect(run["state"]?.stringValue == "finished")
+    let finished = run["tallies"]?.objectValue?.values.compactMap { $0["finished"]?.intValue }.reduce(0, +)
+    #expect(finished == 20)
+    let left = bench.leftovers(run["id"]?.stringValue ?? "")
+    #expect(left.isEmpty)
+  }
+
+  @Test("the hanger is killed at the timeout and its issue retried by another worker; fencing refuses it")
+  func hangerTimeout() throws {
+    let bench = try RunBench(issues: 1)
+    let flaky = bench.scratch + "/flaky"
+    try FileManager.default.createDirectory(atPath: flaky, withIntermediateDirectories: true)
+    let (result, events) = try bench.run(
+      ["-w", "2", "--agent-command", bench.agent("hanger"), "--task-timeout", "2s"], environment: ["FLAKY_DIR": flaky])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let hung = try String(contentsOfFile: flaky + "/1", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    let issue = try bench.issue("1")
+    #expect(issue["status"]?.stringValue == "done")
+    let failure = issue["failures"]?.arrayValue?.first
+    #expect(failure?["reason"]?.stringValue == "timed out after 2s")
+    #expect(failure?["agent"]?.stringValue == hung)
+    #expect(issue["assignee"]?.stringValue != hung, "the retry went to the worker that hung")
+    #expect(events.contains { $0["event"]?.stringValue == "killed" && $0["agent"]?.stringValue == hung })
+    // The killed worker's claim is fenced: its epoch was taken.
+    let check = try bench.repo.ghp(["claim-check", "1", "--epoch", "1"], agent: hung)
+    #expect(check.status == 3)
+    let left = bench.leftovers(try bench.runRecord()["id"]?.stringValue ?? "")
+    #expect(left.isEmpty)
+  }
+
+  @Test("the breaker opens after K crashes, escalates once, and lets one trial through after the cool-down")
+  func breaker() throws {
+    let bench = try RunBench(
+      issues: 3, settings: ["agent.breaker": "2", "agent.breakerCooldown": "2s", "maxAttempts": "1"])
+    let (result, events) = try bench.run(["-w", "1", "--agent-command", bench.agent("crasher")])
+    #expect(result.status == 1, "\(result.stderr)")
+    let kinds = events.compactMap { event -> String? in
+      guard let kind = event["event"]?.stringValue else { return nil }
+      return kind == "breaker" ? "breaker:" + (event["text"]?.stringValue ?? "") : kind
+    }
+    let spawns = kinds.indices.filter { kinds[$0] == "spawned" }
+    #expect(spawns.count == 3)
+    let opened = kinds.firstIndex { $0.hasPrefix("breaker:Breaker open: 2 failures") }
+    let halfOpen = kinds.firstIndex { $0.hasPrefix("breaker:Breaker half-open") }
+    #expect(opened != nil && halfOpen != nil && spawns.count == 3)
+    if let opened, let halfOpen, spawns.count == 3 {
+      #expect(spawns[1] < opened && opened < halfOpen && halfOpen < spawns[2])
+    }
+    // One escalation to the human, naming the failures.
+    let escalations = try #require(try bench.repo.ghp(["escalations", "--json"], agent: "lead").json().arrayValue)
+    #expect(escalations.count == 1)
+    #expect(escalations.first?["question"]?.stringValue?.contains("failed 2 times in a row") == true)
+    #expect(try bench.runRecord()["breaker"]?["state"]?.stringValue == "open")
+    #expect(result.stdout.contains("the breaker is open"))
+  }
+
+  @Test("a command that cannot start is reported in one line naming the fix, opens the breaker, costs no attempt")
+  func spawnFailures() throws {
+    for (name, expected) in [("does-not-exist", "does not exist"), ("not-executable", "is not executable")] {
+      let bench = try RunBench(issues: 2)
+      let (result, events) = try bench.run(["-w", "2", "--agent-command", bench.agent(name)])
+      #expect(result.status == 1)
+      let breaker = events.first { $0["event"]?.stringValue == "breaker" }?["text"]?.stringValue ?? ""
+      #expect(breaker.contains(expected) && breaker.contains("--agent-command"), "\(breaker)")
+      #expect(!breaker.contains("\n"))
+      let spawned = events.filter { $0["event"]?.stringValue == "spawned" }
+      #expect(spawned.isEmpty)
+      for id in ["1", "2"] {
+        let issue = try bench.issue(id)
+        #expect(issue["status"]?.stringValue == "open")
+        #expect(issue["attempts"]?.intValue ?? 0 == 0)
+      }
+      #expect(try bench.runRecord()["state"]?.stringValue == "failed")
+      #expect(try bench.repo.ghp(["escalations", "--json"], agent: "lead").json().arrayValue?.count == 1)
+    }
+  }
+
+  @Test("the liar's done without commits is refused when landing is configured; nothing lands")
+  func liar() throws {
+    let bench = try RunBench(issues: 1, settings: ["landing.gate": "[\"true\"]", "maxAttempts": "1"])
+    let before = try bench.repo.git("rev-parse", "main")
+    let (result, _) = try bench.run(["-w", "1", "--agent-command", bench.agent("liar")])
+    #expect(result.status == 1)
+    let issue = try bench.issue("1")
+    #expect(issue["status"]?.stringValue == "dead")
+    let reason = issue["failures"]?.arrayValue?.first?["reason"]?.stringValue ?? ""
+    #expect(reason.contains("without `ghp done`"), "\(reason)")
+    #expect(reason.contains("no commits") || reason.contains("commit"), "\(reason)")
+    #expect(try bench.repo.git("rev-parse", "main") == before)
+  }
+
+  @Test("the over-spender is killed at its budget and the issue failed with the reason")
+  func budget() throws {
+    let bench = try RunBench(issues: 1, settings: ["maxAttempts": "1"])
+    let (result, _) = try bench.run(["-w", "1", "--agent-command", bench.agent("spender"), "--budget-usd", "5"])
+    #expect(result.status == 1)
+    let issue = try bench.issue("1")
+    #expect(issue["status"]?.stringValue == "dead")
+    #expect(issue["failures"]?.arrayValue?.first?["reason"]?.stringValue == "budget of $5.00 reached ($7.50 spent)")
+    let run = try bench.runRecord()
+    #expect(run["tallies"]?["worker-1"]?["costMicros"]?.intValue == 7_500_000)
+    let left = bench.leftovers(run["id"]?.stringValue ?? "")
+    #expect(left.isEmpty)
+  }
+
+  @Test("a slow worker that reports progress is not killed, and its heartbeats come from the supervisor")
+  func slowWorker() throws {
+    let bench = try RunBench(issues: 1, settings: ["staleAfter": "3s"])
+    let (result, _) = try bench.run(
+      ["-w", "1", "--agent-command", bench.agent("slow"), "--task-timeout", "60s"], environment: ["SLOW_SECONDS": "4"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+    let beats = try bench.history().filter { $0.contains("tick (progress: worker-1)") }
+    #expect(beats.count >= 2, "\(beats)")
+    // The agent itself never ran agent-heartbeat: the records came from the supervisor's ticks.
+    let status = try JSON.parse(try bench.repo.stateFile(".ghp/agent-status.json"))
+    #expect(status["agents"]?["worker-1"] != nil)
+  }
+
+  @Test("SIGKILL of the supervisor: its workers die with it; a restart takes over and finishes with no double work")
+  func crashAndRestart() throws {
+    let bench = try RunBench(issues: 4)
+    let running = try bench.repo.startGHP(
+      ["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
+    #expect(bench.waitForEvents(running, kind: "spawned", count: 2))
+    let id = try #require(try bench.runRecord()["id"]?.stringValue)
+    // A second supervisor refuses while the first lives.
+    let second = try bench.repo.ghp(["run", "-w", "1", "--agent-command", bench.agent("good")], agent: "lead")
+    #expect(second.status == 3)
+    #expect(second.stderr.contains("is running"))
+    kill(running.pid, SIGKILL)
+    _ = running.wait()
+    // The hanger writes nothing, so no broken pipe ends it: only the parent-death signal does.
+    let orphans = bench.leftovers(id)
+    #expect(orphans.isEmpty, "workers outlived their supervisor")
+    let claimed = try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json().arrayValue ?? []
+    #expect(claimed.count == 2)
+    let (result, events) = try bench.run(["--agent-command", bench.agent("good")])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    #expect(events.first?["event"]?.stringValue == "takeover")
+    let run = try bench.runRecord()
+    #expect(run["id"]?.stringValue == id)
+    #expect(run["takeovers"]?.intValue == 1)
+    #expect(run["state"]?.stringValue == "finished")
+    let history = try bench.history()
+    for number in 1...4 {
+      #expect(try bench.issue("\(number)")["status"]?.stringValue == "done")
+      #expect(history.filter { $0.contains(": done #\(number) ") }.count == 1)
+    }
+    let left = bench.leftovers(id)
+    #expect(left.isEmpty)
+  }
+
+  @Test("SIGINT stops the run: no process and no claim left behind, exit 3")
+  func interrupt() throws {
+    let bench = try RunBench(issues: 3)
+    let running = try bench.repo.startGHP(["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
+    #expect(bench.waitForEvents(running, kind: "spawned", count: 2))
+    kill(running.pid, SIGINT)
+    let result = running.wait()
+    #expect(result.status == 3, "\(result.stderr)")
+    let run = try bench.runRecord()
+    #expect(run["state"]?.stringValue == "stopped")
+    #expect(run["slots"]?.arrayValue?.isEmpty == true)
+    let left = bench.leftovers(run["id"]?.stringValue ?? "")
+    #expect(left.isEmpty)
+    let claimed = try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json().arrayValue ?? []
+    #expect(claimed.isEmpty)
+    for number in 1...3 { #expect(try bench.issue("\(number)")["attempts"]?.intValue ?? 0 == 0) }
+  }
+
+  @Test("ghp run --status from a second process, then --stop; a worker may not stop the run")
+  func statusAndStop() throws {
+    let bench = try RunBench(issues: 2)
+    let running = try bench.repo.startGHP(["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
+    #expect(bench.waitForEvents(running, kind: "spawned", count: 2))
+    let status = try bench.repo.ghp(["run", "--status", "--json"], agent: "lead").json()
+    #expect(status["state"]?.stringValue == "running")
+    #expect(status["supervisorAlive"]?.boolValue == true)
+    #expect(status["token"] == nil)
+    #expect(Set(status["slots"]?.arrayValue?.compactMap { $0["agent"]?.stringValue } ?? []) == ["worker-1", "worker-2"])
+    let text = try bench.repo.ghp(["run", "--status"], agent: "lead").stdout
+    #expect(text.contains("worker-1") && text.contains("#1"))
+    let refused = try bench.repo.ghp(["run", "--stop"], agent: "worker-1")
+    #expect(refused.status == 3)
+    let stop = try bench.repo.ghp(["run", "--stop"], agent: "lead")
+    #expect(stop.status == 0, "\(stop.stderr)")
+    let result = running.wait()
+    #expect(result.status == 3)
+    #expect(result.stdout.contains("ghp run --stop"))
+    let after = try bench.repo.ghp(["run", "--status", "--json"], agent: "lead").json()
+    #expect(after["state"]?.stringValue == "stopped")
+  }
+
+  @Test("the leader plans the goal into issues, then workers do them; a leader that creates none fails the run")
+  func leader() throws {
+    let bench = try RunBench()
+    let planner = bench.scratch + "/planner"
+    try """
+      #!/bin/sh
+      cat > /dev/null
+      if [ -z "$GHP_ISSUE" ]; then
+        ghp issue add "Plan step one" > /dev/null && ghp issue add "Plan step two" --after 1 > /dev/null
+        exit 0
+      fi
+      exec \(bench.agent("good")) < /dev/null
+
+      """.write(toFile: planner, atomically: true, encoding: .utf8)
+    chmod(planner, 0o755)
+    let (result, events) = try bench.run(["Build a thing", "-w", "2", "--agent-command", planner])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    #expect(events.contains { $0["event"]?.stringValue == "planned" })
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+    #expect(try bench.issue("2")["status"]?.stringValue == "done")
+    #expect(try bench.issue("1")["createdBy"]?.stringValue == "leader")
+
+    let idle = try RunBench()
+    let (failed, _) = try idle.run(["Build nothing", "--agent-command", idle.agent("crasher")])
+    #expect(failed.status == 1)
+    #expect(failed.stdout.contains("the leader created no issue"))
+    #expect(failed.stdout.contains("could not reach the model"))
+  }
+
+  @Test("an agent command or budget of the wrong shape is refused naming the key")
+  func badSettings() throws {
+    let bench = try RunBench()
+    let unclosed = try bench.repo.ghp(["config", "set", "agent.command", "\"claude 'oops\""], agent: "lead")
+    #expect(unclosed.status != 0 && unclosed.stderr.contains("agent.command"))
+    let zero = try bench.repo.ghp(["config", "set", "agent.maxWorkers", "0"], agent: "lead")
+    #expect(zero.status != 0 && zero.stderr.contains("agent.maxWorkers"))
+    let money = try bench.repo.ghp(["config", "set", "agent.budgetUSD", "\"lots\""], agent: "lead")
+    #expect(money.status != 0 && money.stderr.contains("agent.budgetUSD"))
+    let usage = try bench.repo.ghp(["run", "--budget-usd", "-3"], agent: "lead")
+    #expect(usage.status == 2)
+    let none = try bench.repo.ghp(["run"], agent: "lead")
+    #expect(none.status != 0 && none.stderr.contains("agent.command"))
+  }
+}
