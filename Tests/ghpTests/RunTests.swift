@@ -336,6 +336,70 @@ struct RunTests {
     #expect(failed.stdout.contains("could not reach the model"))
   }
 
+  @Test("--tasks in the seed's format, landed through the gate; a stale agent outside the run is reaped, the run's own are not")
+  func tasksLandingAndReap() throws {
+    let bench = try RunBench(settings: ["landing.gate": "[\"test -f work-2.txt || test ! -f work-3.txt\"]"])
+    // An agent outside the run went silent an hour ago holding an issue of its own.
+    #expect(try bench.repo.ghp(["agent", "add", "old"], agent: "lead").status == 0)
+    #expect(try bench.repo.ghp(["issue", "add", "Old work"], agent: "lead").status == 0)
+    let anHourAgo = RFC3339.format(Int64(Date().timeIntervalSince1970) - 3600)
+    #expect(try bench.repo.ghp(["claim", "1"], agent: "old", environment: ["GHP_NOW": anHourAgo]).status == 0)
+    // The run's first worker was made an hour ago too and has sent no heartbeat since: stale by
+    // its record, but the run owns it.
+    #expect(try bench.repo.ghp(["agent", "add", "worker-1"], agent: "lead", environment: ["GHP_NOW": anHourAgo]).status == 0)
+    let tasks = bench.scratch + "/tasks.json"
+    try """
+      {"tasks": [
+        {"id": 2, "description": "Write the model", "status": "available", "priority": 1, "dependencies": [],
+         "context": {"files": ["work-2.txt"], "hints": "keep it small"}},
+        {"id": 3, "description": "Write the view", "status": "available", "priority": 2, "dependencies": [2]},
+        {"id": 4, "description": "Write the docs", "status": "available", "priority": 3, "dependencies": []}
+      ]}
+      """.write(toFile: tasks, atomically: true, encoding: .utf8)
+    let (result, events) = try bench.run(["--tasks", tasks, "-w", "2", "--agent-command", bench.agent("good")])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    #expect(events.first?["event"]?.stringValue == "import")
+    for id in ["2", "3", "4"] {
+      let issue = try bench.issue(id)
+      #expect(issue["status"]?.stringValue == "done")
+      #expect(issue["landing"] != nil, "#\(id) was not landed through the gate")
+      #expect(try bench.repo.git("show", "main:work-\(id).txt").contains("#\(id) by worker-"))
+    }
+    #expect(try bench.issue("2")["scope"]?.arrayValue?.first?.stringValue == "work-2.txt")
+    // The reap inside the run escalated the silent agent, and none of the run's own workers.
+    let escalations = try bench.repo.ghp(["escalations", "--json"], agent: "lead").json().arrayValue ?? []
+    #expect(escalations.compactMap { $0["about"]?.stringValue } == ["old"])
+    #expect(events.contains { $0["event"]?.stringValue == "reap" && $0["agent"]?.stringValue == "old" })
+  }
+
+  @Test("on a terminal: a live table under a progress bar, redrawn in place, then the summary")
+  func liveTable() throws {
+    let bench = try RunBench(issues: 2)
+    let command = "\(GHPBinary.path) run -w 1 --agent-command \(bench.agent("slow"))"
+    // `script` gives ghp a pseudo-terminal, as a person's shell would.
+    let result = try ProcessRunner.run(
+      "/usr/bin/script", ["-qec", command, "/dev/null"], in: bench.repo.path, environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "2"])
+    #expect(result.status == 0, "\(result.stdout)")
+    #expect(result.stdout.contains("] 0/2 issues done or landing"))
+    #expect(result.stdout.contains("] 1/2 issues done or landing"))
+    #expect(result.stdout.contains("AGENT") && result.stdout.contains("LAST ACTION"))
+    #expect(result.stdout.contains("Still working"))
+    #expect(result.stdout.contains("\u{1B}[J"), "the table is not redrawn in place")
+    #expect(result.stdout.contains("finished: 2 finished, 0 failed attempts"))
+  }
+
+  @Test("the run's budget stops it once its workers report spending it")
+  func runBudget() throws {
+    let bench = try RunBench(issues: 6)
+    let (result, _) = try bench.run(["-w", "1", "--agent-command", bench.agent("good"), "--run-budget-usd", "0.03"])
+    #expect(result.status == 1)
+    let run = try bench.runRecord()
+    #expect(run["state"]?.stringValue == "failed")
+    #expect(run["outcome"]?.stringValue?.contains("budget of $0.03 reached") == true)
+    let done = try (1...6).filter { try bench.issue("\($0)")["status"]?.stringValue == "done" }.count
+    #expect(done == 3, "each good attempt reports $0.0125: the third passes $0.03")
+  }
+
   @Test("an agent command or budget of the wrong shape is refused naming the key")
   func badSettings() throws {
     let bench = try RunBench()

@@ -186,6 +186,8 @@ public final class Supervisor {
     breaker = run.breaker
     folder = "\(commonFolder)/ghp/run/\(run.id)"
     guard Files.makeDirectories(folder) else { throw .io("cannot make \(folder)") }
+    let summaries = try workspace.snapshot().issueSummaries()
+    progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
     if start.replaces == nil {
       emit("started", nil, nil, "Started \(run.id): \(run.workers.count) worker\(run.workers.count == 1 ? "" : "s") running \(command.description)", ["run": .string(run.id)])
     }
@@ -515,7 +517,8 @@ public final class Supervisor {
       if let failed = try plan(goal: goal) { return try finish(.failed, failed) }
     }
     lastTick = ProcessIdentity.monotonic()
-    lastReap = lastTick
+    // The first reap comes at once: agents that went stale before the run are acted on first.
+    lastReap = -1e9
     var runBudgetReached: String?
     while true {
       let busy = workers.values.filter { $0.output >= 0 } + (lander.map { [$0] } ?? [])
@@ -714,6 +717,7 @@ public final class Supervisor {
 
   /// The running workers, for the live table.
   public var slots: [SlotView] {
+    guard let run else { return [] }
     let now = ProcessIdentity.monotonic()
     return run.workers.compactMap { agent in
       guard let process = workers[agent] else { return nil }
