@@ -167,6 +167,7 @@ struct RunTests {
     #expect(escalations.first?["question"]?.stringValue?.contains("failed 2 times in a row") == true)
     #expect(try bench.runRecord()["breaker"]?["state"]?.stringValue == "open")
     #expect(result.stdout.contains("the breaker is open"))
+    #expect(try bench.repo.ghp(["verify"], agent: "lead").status == 0)
   }
 
   @Test("a command that cannot start is reported in one line naming the fix, opens the breaker, costs no attempt")
@@ -256,6 +257,9 @@ struct RunTests {
     let run = try bench.runRecord()
     #expect(run["id"]?.stringValue == id)
     #expect(run["takeovers"]?.intValue == 1)
+    // Every record of both supervisors, the takeover included, is the operation it says.
+    let verified = try bench.repo.ghp(["verify"], agent: "lead")
+    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     #expect(run["state"]?.stringValue == "finished")
     let history = try bench.history()
     for number in 1...4 {
