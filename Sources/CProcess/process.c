@@ -122,3 +122,33 @@ int ghp_reap_supervised(pid_t keeper, int *status) {
 }
 
 int ghp_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+static int ghp_child_pipe[2] = {-1, -1};
+
+static void ghp_on_child(int signal) {
+  (void)signal;
+  int saved = errno;
+  char byte = 1;
+  ssize_t ignored = write(ghp_child_pipe[1], &byte, 1);
+  (void)ignored;
+  errno = saved;
+}
+
+int ghp_child_signal_fd(void) {
+  if (ghp_child_pipe[0] >= 0) return ghp_child_pipe[0];
+  if (pipe2(ghp_child_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = ghp_on_child;
+  action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGCHLD, &action, NULL);
+  return ghp_child_pipe[0];
+}
+
+void ghp_child_signal_drain(void) {
+  char buffer[256];
+  if (ghp_child_pipe[0] < 0) return;
+  while (read(ghp_child_pipe[0], buffer, sizeof buffer) > 0) {
+  }
+}

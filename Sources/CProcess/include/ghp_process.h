@@ -23,6 +23,12 @@ pid_t ghp_spawn_supervised(const char *path, char *const argv[], char *const env
    killed, while the group id cannot yet name another group. -1 with errno on error. */
 int ghp_reap_supervised(pid_t keeper, int *status);
 
+/* A descriptor that becomes readable whenever a child of this process ends (a SIGCHLD handler
+   writes a byte to a non-blocking pipe), so that a loop waiting in poll() wakes at once. Installed
+   once; later calls return the same descriptor. Read it empty with ghp_child_signal_drain. */
+int ghp_child_signal_fd(void);
+void ghp_child_signal_drain(void);
+
 /* pipe2(fds, O_CLOEXEC), which Swift's Glibc module does not declare. */
 int ghp_pipe_cloexec(int fds[2]);
 

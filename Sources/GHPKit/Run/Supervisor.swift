@@ -1,3 +1,5 @@
+import CProcess
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -88,6 +90,7 @@ public final class Supervisor {
   /// Per issue, the attempt count a retry waits for and the monotonic time it may start at.
   var notBefore: [String: (attempts: Int, at: Double)] = [:]
   var lander: WorkerProcess?
+  var workerPrompts: [String: String] = [:]
   var lastLanderEnd = 0.0
   var landerRefused = false
   var stopping: String?
@@ -296,7 +299,14 @@ public final class Supervisor {
 
   /// The prompt of a worker on one issue: the worker prompt and what this attempt is.
   func prompt(agent: String, issue: Issue, state: StateSnapshot) throws(GHPError) -> String {
-    var text = try PromptRenderer.render("worker-prompt.md", state: state, agent: agent, goal: run.goal)
+    // The worker prompt depends only on the agent, the goal and the policy: rendered once each.
+    var text: String
+    if let cached = workerPrompts[agent] {
+      text = cached
+    } else {
+      text = try PromptRenderer.render("worker-prompt.md", state: state, agent: agent, goal: run.goal)
+      workerPrompts[agent] = text
+    }
     let limits = ["a timeout of \(Duration.exact(policy.taskTimeout))"]
       + [policy.budget.micros.map { "a budget of \(Money.format($0))" }, policy.budget.tokens.map { "a budget of \($0) tokens" }].compactMap { $0 }
     text += """
@@ -376,9 +386,10 @@ public final class Supervisor {
       }
       run = assigned
       guard let slot = run.slots.first(where: { $0.agent == agent }) else { continue }
-      let fresh = try workspace.snapshot()
-      let issue = try fresh.requireIssue(slot.issue)
-      let text = try prompt(agent: agent, issue: issue, state: fresh)
+      // As read before the assign; the assign changed only who holds it and the epoch.
+      var issue = try state.requireIssue(slot.issue)
+      issue.epoch = slot.epoch
+      let text = try prompt(agent: agent, issue: issue, state: state)
       guard let process = try start(agent: agent, issue: issue, epoch: slot.epoch, prompt: text) else {
         var exit = operation(.exit)
         exit.agent = agent
@@ -471,7 +482,7 @@ public final class Supervisor {
     exit.breaker = breaker
     run = try record(exit).result
     breakerDirty = false
-    let after = try workspace.snapshot().requireIssue(process.issue)
+    let after = exit.outcome == .finished ? issue : try workspace.snapshot().requireIssue(process.issue)
     if exit.outcome == .failed && after.status == .open {
       let ceiling = min(Double(policy.backoffMax), Double(policy.backoff) * pow(2, Double(max(after.attempts - 1, 0))))
       notBefore[after.id] = (after.attempts, ProcessIdentity.monotonic() + Double.random(in: 0...max(ceiling, 0)))
@@ -494,13 +505,13 @@ public final class Supervisor {
 
   // MARK: - The loop
 
+  /// Waits until a worker writes, a child ends (SIGCHLD), or `milliseconds` pass.
   func waitForOutput(_ processes: [WorkerProcess], milliseconds: Int32) {
     var fds = processes.filter { $0.output >= 0 }.map { pollfd(fd: $0.output, events: Int16(POLLIN), revents: 0) }
-    if fds.isEmpty {
-      usleep(UInt32(milliseconds) * 1000)
-    } else {
-      _ = poll(&fds, nfds_t(fds.count), milliseconds)
-    }
+    let children = ghp_child_signal_fd()
+    if children >= 0 { fds.append(pollfd(fd: children, events: Int16(POLLIN), revents: 0)) }
+    _ = poll(&fds, nfds_t(fds.count), milliseconds)
+    ghp_child_signal_drain()
   }
 
   func beginStop(_ reason: String) {

@@ -69,8 +69,13 @@ public struct Config: Equatable, Sendable {
       default: throw DocumentError("'staleAfter' must be a duration such as \"10m\" or \"600s\"")
       }
     }
-    if let value = values["maxAttempts"] {
-      guard case .integer(let n) = value, n > 0 else { throw DocumentError("'maxAttempts' must be a positive integer") }
+    for key in ["maxAttempts", "agent.maxAttempts"] {
+      guard let value = values[key] else { continue }
+      guard case .integer(let n) = value, n > 0, n <= Int64(Int32.max) else { throw DocumentError("'\(key)' must be a positive integer") }
+      // `[agent] maxAttempts` is where `ghp run`'s users look for it: the same setting.
+      if key == "agent.maxAttempts", values["maxAttempts"] != nil, Int(n) != maxAttempts {
+        throw DocumentError("'agent.maxAttempts' and 'maxAttempts' are the same setting and disagree; keep one")
+      }
       maxAttempts = Int(n)
     }
     if let text = try string("onStale") {

@@ -63,6 +63,8 @@ import Testing
     #expect(config.agent.budget.micros == 500_000)
     #expect(config.agent.breaker == 2)
     #expect(try Config(toml: "agentCommand = \"claude\"\n").agent.command == "claude")
+    #expect(try Config(toml: "[agent]\nmaxAttempts = 5\n").maxAttempts == 5)
+    #expect(throws: DocumentError.self) { try Config(toml: "maxAttempts = 2\n[agent]\nmaxAttempts = 5\n") }
     for bad in ["[agent]\nmaxWorkers = 0\n", "[agent]\ntaskTimeout = \"soon\"\n", "[agent]\nbudgetUSD = \"-2\"\n", "[agent]\ncommand = \"a 'b\"\n"] {
       #expect(throws: DocumentError.self) { try Config(toml: bad) }
     }
