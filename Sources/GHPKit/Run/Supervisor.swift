@@ -93,6 +93,7 @@ public final class Supervisor {
   var workerPrompts: [String: String] = [:]
   var lastLanderEnd = 0.0
   var landerRefused = false
+  var landerFailures = 0
   var stopping: String?
   var fatal: String?
   /// The breaker as this supervisor keeps it; recorded with each exit and tick.
@@ -557,7 +558,15 @@ public final class Supervisor {
           landerRefused = true
           emit("lander", nil, nil, "Another lander holds the landing lease; it lands this run's work")
         } else if code != 0 && code != 3 {
+          landerFailures += 1
           emit("lander", nil, nil, "ghp land exited \(code): \(landing.outputTail)")
+          if landerFailures >= 3 && !landerRefused {
+            // Not a loop: what waits to land is left to `ghp land`, whose error was just shown.
+            landerRefused = true
+            emit("lander", nil, nil, "ghp land failed 3 times in a row; the run no longer waits for landings (run `ghp land` to see why)")
+          }
+        } else {
+          landerFailures = 0
         }
       }
       // Limits, from outside.
@@ -601,7 +610,7 @@ public final class Supervisor {
         progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
         try spawnFree(state)
         let landing = summaries.contains { $0.status == .landing }
-        if stopping == nil, config.landing != nil, landing, lander == nil, now - lastLanderEnd >= 1 {
+        if stopping == nil, config.landing != nil, landing, lander == nil, !landerRefused, now - lastLanderEnd >= 1 {
           lander = startLander()
         }
         if workers.isEmpty && lander == nil {
@@ -617,8 +626,13 @@ public final class Supervisor {
       if now - lastTick >= Double(RunRecord.renewEvery) || tickWanted(now) { try tick(now) }
       if now - lastReap >= Double(max(30, min(config.staleAfter / 2, 300))) {
         lastReap = now
-        let reaped = try record(ReapOperation()).result.filter(\.changed)
-        for action in reaped { emit("reap", action.agent, nil, "\(action.agent) is stale: \(action.outcome)") }
+        do {
+          let reaped = try record(ReapOperation()).result.filter(\.changed)
+          for action in reaped { emit("reap", action.agent, nil, "\(action.agent) is stale: \(action.outcome)") }
+        } catch {
+          // The run goes on: reaping is a courtesy to agents outside it.
+          emit("reap", nil, nil, "ghp reap failed: \(error.description)")
+        }
       }
     }
     if let fatal { return try finish(.failed, fatal) }
