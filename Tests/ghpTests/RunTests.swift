@@ -392,6 +392,23 @@ struct RunTests {
     #expect(result.stdout.contains("finished: 2 finished, 0 failed attempts"))
   }
 
+  @Test("a worker whose branch holds nothing new is brought up to the base before it starts, so it sees what landed")
+  func catchUp() throws {
+    let bench = try RunBench(issues: 1, settings: ["landing.gate": "[\"true\"]"])
+    // b-1 is made now, from a main that lacks #1's work.
+    #expect(try bench.repo.ghp(["agent", "add", "b-1"], agent: "lead").status == 0)
+    let (first, _) = try bench.run(["-w", "1", "--prefix", "a", "--agent-command", bench.agent("good")])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+    #expect(try bench.repo.ghp(["issue", "add", "Issue 2", "--after", "1"], agent: "lead").status == 0)
+    let (second, events) = try bench.run(["-w", "1", "--prefix", "b", "--agent-command", bench.agent("good")])
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(events.contains { $0["event"]?.stringValue == "catch-up" && ($0["text"]?.stringValue ?? "").contains("fast-forwarded") })
+    // b-1's own branch holds #1's work under its own #2 commit: it started from the landed base.
+    #expect(try bench.repo.git("show", "agent/b-1:work-1.txt").contains("#1 by a-1"))
+    #expect(try bench.repo.git("show", "main:work-2.txt").contains("#2 by b-1"))
+  }
+
   @Test("the run's budget stops it once its workers report spending it")
   func runBudget() throws {
     let bench = try RunBench(issues: 6)

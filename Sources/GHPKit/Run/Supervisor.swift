@@ -391,6 +391,7 @@ public final class Supervisor {
       var issue = try state.requireIssue(slot.issue)
       issue.epoch = slot.epoch
       let text = try prompt(agent: agent, issue: issue, state: state)
+      catchUp(agent)
       guard let process = try start(agent: agent, issue: issue, epoch: slot.epoch, prompt: text) else {
         var exit = operation(.exit)
         exit.agent = agent
@@ -410,6 +411,27 @@ public final class Supervisor {
       emit(
         "spawned", agent, slot.issue, "\(agent) started on #\(slot.issue) \(issue.title) (attempt \(slot.attempt), pid \(process.keeper))",
         ["attempt": .int(slot.attempt), "epoch": .int(slot.epoch), "pid": .int(Int(process.keeper))])
+    }
+  }
+
+  /// Before a worker starts: when its branch holds nothing the base lacks (its work landed, or it
+  /// never began) and its worktree is clean, fast-forwards the branch and the worktree to the base,
+  /// so that what the issue depends on is there. Anything else is left as it is.
+  func catchUp(_ agent: String) {
+    guard let path = worktrees[agent] else { return }
+    let base = config.landing?.base ?? config.baseBranch
+    let branch = "refs/heads/agent/\(agent)"
+    do {
+      guard let baseTip = try repository.referenceTarget("refs/heads/\(base)"),
+        let tip = try repository.referenceTarget(branch), tip != baseTip, try repository.isAncestor(tip, of: baseTip)
+      else { return }
+      let worktree = try Repository(discovering: path)
+      guard try worktree.uncommittedPaths(limit: 1).isEmpty else { return }
+      try repository.setReference(branch, to: baseTip, logMessage: "ghp run: fast-forward to \(base)")
+      try worktree.followBranchMove(from: tip, to: baseTip)
+      emit("catch-up", agent, nil, "\(agent): agent/\(agent) fast-forwarded to \(base) (\(baseTip.short))")
+    } catch {
+      emit("catch-up", agent, nil, "\(agent): agent/\(agent) stays where it is (\(error.message))")
     }
   }
 
