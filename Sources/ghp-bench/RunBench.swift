@@ -77,3 +77,39 @@ enum RunBench {
     report.add("    ratio supervisor / watch", watch > 0 ? format(supervisor / watch, 2) : "watch used < 1 tick")
   }
 }
+
+/// `ghp agent-heartbeat --auto`, what agent hooks call after every tool use: state commits per
+/// 1,000 calls in a busy session (one call every 5 simulated seconds), against plain heartbeats.
+enum AutoHeartbeatBench {
+  static func run(quick: Bool, report: inout Report) throws {
+    Report.section("20. ghp agent-heartbeat --auto: commits per 1,000 hook calls (one call per 5 s)")
+    let ghp = Harness.binFolder.appendingPathComponent("ghp").path
+    let repo = Harness.scratchRepository("heartbeats")
+    LedgerBench.initialise(repo)
+    let t0 = Int(Date().timeIntervalSince1970)
+    let calls = quick ? 200 : 1000
+    Harness.run(ghp, ["agent", "add", "w1", "--path", repo + "-w1"], in: repo, environment: ["GHP_AGENT": "lead", "GHP_NOW": RFC3339.format(Int64(t0))])
+    Harness.scratchRoots.insert(repo + "-w1")
+    func count() -> Int { Int(Harness.git(["rev-list", "--count", "ghp/state"], in: repo).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
+    func loop(_ flags: String, from start: Int) -> (commits: Int, seconds: Double) {
+      let before = count()
+      let script = """
+        i=0
+        while [ $i -lt \(calls) ]; do
+          i=$((i + 1))
+          GHP_NOW=$(date -u -d @$((\(start) + 5 * i)) +%Y-%m-%dT%H:%M:%SZ) GHP_AGENT=w1 \(ghp) agent-heartbeat \(flags) > /dev/null
+        done
+        """
+      let run = Harness.run("/bin/sh", ["-c", script], in: repo)
+      return (count() - before, run.seconds)
+    }
+    let auto = loop("--auto", from: t0)
+    let plain = loop("", from: t0 + 5 * calls + 5)
+    let scale = 1000 / Double(calls)
+    report.add("    --auto: state commits per 1,000 calls", format(Double(auto.commits) * scale, 0))
+    report.add("    plain heartbeat: state commits per 1,000 calls", format(Double(plain.commits) * scale, 0))
+    report.add("    ratio --auto / plain (commits)", format(Double(auto.commits) / Double(max(plain.commits, 1)), 3))
+    report.add("    --auto, per call (process, date included): ms", format(auto.seconds * 1000 / Double(calls), 1))
+    report.add("    plain, per call: ms", format(plain.seconds * 1000 / Double(calls), 1))
+  }
+}

@@ -7,12 +7,17 @@ public struct StatusUpdateOperation: RecordedOperation {
   public var issueID: String?
   /// True for a heartbeat (the op recorded in the commit).
   public var isHeartbeat: Bool
+  /// `--auto` (what hooks call): make no commit when the last heartbeat is younger than the
+  /// config's `heartbeatMinimum`, nothing would change, and there is nothing to tell. Not part of
+  /// the record: a heartbeat that lands is an ordinary one, and replays as one.
+  public var coalesce = false
 
-  public init(status: String? = nil, action: String? = nil, issueID: String? = nil, isHeartbeat: Bool) {
+  public init(status: String? = nil, action: String? = nil, issueID: String? = nil, isHeartbeat: Bool, coalesce: Bool = false) {
     self.status = status
     self.action = action
     self.issueID = issueID
     self.isHeartbeat = isHeartbeat
+    self.coalesce = coalesce
   }
 
   public var record: OperationRecord {
@@ -57,6 +62,8 @@ public struct StatusUpdateOperation: RecordedOperation {
     public var returned: [ReturnedIssue] = []
     public var handoffWaiting: String?
     public var answers: [Escalation]
+    /// With `coalesce`: the time of the last heartbeat, when this one made no commit.
+    public var skipped: Int64? = nil
   }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
@@ -81,6 +88,15 @@ public struct StatusUpdateOperation: RecordedOperation {
     record.handoffWaiting = nil
     let answers = try state.escalations().filter {
       $0.agent == actor && $0.status == .resolved && ($0.answered ?? 0) >= (previous ?? 0)
+    }
+    if coalesce, let previous, agents.agents[actor] != nil, clock.now - previous < (try state.config().heartbeatMinimum),
+      lost.isEmpty, returned.isEmpty, handoff == nil, answers.isEmpty,
+      status == nil || status == record.status, action == nil || action == record.lastAction,
+      issueID == nil || agents.agents[actor]?.issue == record.issue
+    {
+      var unchanged = agents.agents[actor]!
+      unchanged.lostClaims = []
+      return (nil, Output(record: unchanged, lostClaims: [], returned: [], handoffWaiting: nil, answers: [], skipped: previous))
     }
     if let status { record.status = status }
     if let action { record.lastAction = action }

@@ -5,6 +5,9 @@ public struct Config: Equatable, Sendable {
 
   /// Seconds without a heartbeat after which an agent is stale.
   public var staleAfter: Int64 = 600
+  /// `ghp agent-heartbeat --auto` (what hooks call) commits at most once per this many seconds
+  /// while nothing else changes.
+  public var heartbeatMinimum: Int64 = 60
   /// Failed attempts after which an issue is dead.
   public var maxAttempts: Int = 3
   public var onStale: OnStale = .escalate
@@ -69,6 +72,17 @@ public struct Config: Equatable, Sendable {
       default: throw DocumentError("'staleAfter' must be a duration such as \"10m\" or \"600s\"")
       }
     }
+    if let value = values["heartbeatMinimum"] {
+      switch value {
+      case .integer(let seconds) where seconds >= 0 && seconds <= Duration.maximum: heartbeatMinimum = seconds
+      case .string(let text):
+        guard let seconds = Duration.seconds(text) else {
+          throw DocumentError("'heartbeatMinimum' must be a duration such as \"60s\" or \"2m\"")
+        }
+        heartbeatMinimum = seconds
+      default: throw DocumentError("'heartbeatMinimum' must be a duration such as \"60s\" or \"2m\"")
+      }
+    }
     for key in ["maxAttempts", "agent.maxAttempts"] {
       guard let value = values[key] else { continue }
       guard case .integer(let n) = value, n > 0, n <= Int64(Int32.max) else { throw DocumentError("'\(key)' must be a positive integer") }
@@ -124,6 +138,9 @@ public struct Config: Equatable, Sendable {
 
       # An agent whose last heartbeat is older than this is stale ("90s", "10m", "2h").
       staleAfter = \(TOML.quote(Duration.exact(staleAfter)))
+      # `ghp agent-heartbeat --auto` (what agent hooks call after each tool use) commits at most
+      # once per this long while nothing else changes.
+      heartbeatMinimum = \(TOML.quote(Duration.exact(heartbeatMinimum)))
       # Failed attempts after which an issue is dead (out of `ghp ready` until retried).
       maxAttempts = \(maxAttempts)
       # What `ghp reap` does with a stale agent: "escalate" to a human, or "release" its claims.

@@ -6,13 +6,22 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "agent-heartbeat",
       abstract: "Say you are alive (every few minutes), optionally with what you just did.",
-      discussion: "Example: ghp agent-heartbeat --action \"Wrote the model\" --status implementing")
+      discussion: """
+        With --auto (what agent hooks call after every tool use), no commit is made while the last
+        heartbeat is younger than heartbeatMinimum (default 60s), nothing changes and nothing waits
+        to be told: a busy session makes at most one state commit a minute.
+        Examples: ghp agent-heartbeat --action "Wrote the model" --status implementing
+                  ghp agent-heartbeat --auto
+        """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var fields: StatusFields
 
+    @Flag(help: "Skip the commit when the last heartbeat is recent and nothing changed (for hooks).")
+    var auto = false
+
     func run() throws {
-      try fields.land(global: global, heartbeat: true)
+      try fields.land(global: global, heartbeat: true, coalesce: auto)
     }
   }
 
@@ -45,12 +54,20 @@ struct StatusFields: ParsableArguments {
     }
   }
 
-  func land(global: GlobalOptions, heartbeat: Bool) throws {
+  func land(global: GlobalOptions, heartbeat: Bool, coalesce: Bool = false) throws {
     let workspace = try global.workspace()
     let operation = StatusUpdateOperation(
-      status: status, action: action, issueID: try issue.map { try IssueID.validate($0) }, isHeartbeat: heartbeat)
+      status: status, action: action, issueID: try issue.map { try IssueID.validate($0) }, isHeartbeat: heartbeat,
+      coalesce: coalesce)
     let landed = try workspace.run(operation)
     let agent = try workspace.actor()
+    if let last = landed.result.skipped {
+      let age = max(0, workspace.clock.now - last)
+      if global.json {
+        return Output.json(.object(["agent": .string(agent), "skipped": .bool(true), "lastHeartbeat": .string(RFC3339.format(last)), "commit": .null]))
+      }
+      return Output.line("\(agent): heartbeat \(Duration.exact(age)) ago still stands; nothing recorded")
+    }
     if global.json {
       guard case .object(var fields) = landed.result.json else { return }
       fields["agent"] = .string(agent)
