@@ -25,6 +25,38 @@ struct GHP: AsyncParsableCommand {
   )
 }
 
+extension GHP {
+  /// For a first word that names no command: one line saying so, with the closest commands
+  /// (`heartbeat` → `agent-heartbeat`, `isue` → `issue`). Nil for a known command or an option.
+  static func unknownSubcommand(_ word: String) -> String? {
+    guard !word.hasPrefix("-"), word != "help" else { return nil }
+    let names = configuration.subcommands.flatMap { [$0.configuration.commandName ?? $0._commandName] + $0.configuration.aliases }
+    guard !names.contains(word) else { return nil }
+    let lower = word.lowercased()
+    var close = names.filter { $0.hasSuffix("-" + lower) || $0.hasPrefix(lower + "-") }
+    if close.isEmpty { close = names.filter { editDistance($0, lower) <= (lower.count <= 4 ? 1 : 2) } }
+    if close.isEmpty { close = names.filter { lower.count >= 4 && ($0.contains(lower) || lower.contains($0)) } }
+    let hint = close.isEmpty ? "" : " Did you mean " + close.prefix(3).map { "`ghp \($0)`" }.joined(separator: " or ") + "?"
+    return "'\(Terminal.safe(word, keepNewlines: false))' is not a ghp command.\(hint) See `ghp --help` for the list."
+  }
+
+  /// Levenshtein distance, for suggestions.
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    guard !x.isEmpty else { return y.count }
+    guard !y.isEmpty else { return x.count }
+    var previous = Array(0...y.count)
+    for i in 1...x.count {
+      var current = [i] + Array(repeating: 0, count: y.count)
+      for j in 1...y.count {
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return previous[y.count]
+  }
+}
+
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
   @Option(name: .customShort("C"), help: ArgumentHelp("Run as if ghp was started in <path>.", valueName: "path"))

@@ -8,8 +8,17 @@ import GHPKit
 // Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules.
 NetworkDeadline.configure(Output.environment)
 NetworkDeadline.exitWhenSilent = true
+let given = GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst()))
+if given == ["-V"] {
+  Output.line(GHP.configuration.version)
+  exit(0)
+}
+if let word = given.first, let suggestion = GHP.unknownSubcommand(word) {
+  Output.error(suggestion)
+  exit(2)
+}
 do {
-  var command = try GHP.parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
+  var command = try GHP.parseAsRoot(given)
   try command.run()
 } catch let error as GHPError {
   Output.error(error.description)

@@ -182,3 +182,25 @@ import Testing
     expectOneLineFailure(try repo.ghp("ready"), mentioning: [".ghp/issues/01/1.json"])
   }
 }
+
+@Suite struct SubcommandSuggestionTests {
+  @Test("a mistyped or half-remembered command is named, with the closest commands, exit 2")
+  func didYouMean() throws {
+    let repo = try ScratchRepository()
+    for (typed, meant) in [("heartbeat", "agent-heartbeat"), ("isue", "issue"), ("escalate", "agent-escalate"), ("relase", "release")] {
+      let result = try repo.ghp([typed])
+      #expect(result.status == 2)
+      #expect(result.stderr.contains("'\(typed)' is not a ghp command"))
+      #expect(result.stderr.contains("`ghp \(meant)`"), "\(typed): \(result.stderr)")
+      #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+    let nothing = try repo.ghp(["xyzzy"])
+    #expect(nothing.status == 2 && !nothing.stderr.contains("Did you mean"))
+    // Global options first still find the command; a real one is not second-guessed.
+    #expect(try repo.ghp(["-C", repo.path, "--json", "heartbeat"]).stderr.contains("`ghp agent-heartbeat`"))
+    #expect(try repo.ghp(["ready"]).stderr.contains("is not a ghp command") == false)
+    let version = try repo.ghp(["-V"])
+    let long = try repo.ghp(["--version"])
+    #expect(version.status == 0 && !version.stdout.isEmpty && version.stdout == long.stdout)
+  }
+}
