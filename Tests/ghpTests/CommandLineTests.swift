@@ -85,10 +85,20 @@ import Testing
     let later = ["GHP_NOW": "2025-01-25T10:41:00Z"]
     let stale = try repo.ghp(["agent-status", "--stale", "--json"], environment: later)
     let names = try JSON.parse(stale.stdout)["agents"]?.objectValue?.keys.sorted()
-    #expect(names == ["lead", "w1"])
+    // The orchestrator, silent as long but holding nothing, is not stale: nobody waits on it.
+    #expect(names == ["w1"])
     let table = try repo.ghp(["agent-status"], environment: later).stdout
     #expect(table.contains("STALE"))
     #expect(table.split(separator: "\n").first { $0.hasPrefix("w2") }?.contains("STALE") == false)
+    #expect(table.split(separator: "\n").first { $0.hasPrefix("lead") }?.contains("STALE") == false)
+    #expect(table.contains("1 stale worker (no heartbeat"))
+    // An orchestrator that holds a claim and goes silent is stale (someone waits on that work),
+    // though `ghp reap` leaves orchestrators to people: the footer counts only workers.
+    try repo.ghp(["issue", "add", "Lead's own work"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:30Z"])
+    try repo.ghp(["claim", "1"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"])
+    let holding = try repo.ghp(["agent-status"], environment: later).stdout
+    #expect(holding.split(separator: "\n").first { $0.hasPrefix("lead") }?.contains("STALE") == true)
+    #expect(holding.contains("1 stale worker (no heartbeat"))
   }
 
   @Test func globalOptionsGoBeforeOrAfterTheSubcommand() throws {

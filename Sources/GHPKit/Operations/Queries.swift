@@ -4,7 +4,12 @@ public struct AgentStatusRow: Sendable {
   public var record: AgentRecord
   /// Seconds since the last heartbeat.
   public var age: Int64
+  /// Silent for longer than staleAfter while it should be working: a worker (not one a live
+  /// `ghp run` supervises), or anyone holding a claim. A human or orchestrator with nothing claimed
+  /// is never stale.
   public var stale: Bool
+  /// Whether `ghp reap` would act on it (a stale worker).
+  public var reapable = false
   /// Answers to this agent's escalations given since its last report.
   public var answers: [Escalation] = []
   /// What this agent's branch conflicts with (`ghp conflicts`): the base or other agents' branches.
@@ -29,13 +34,17 @@ public struct StatusReport: Sendable {
     try state.requireInitialised()
     let config = try state.config()
     // A broken issue document must not hide who is doing what: report it beside the table.
+    var holders: Set<String> = []
     do {
-      deadIssues = try state.issueSummaries().filter { $0.status == .dead }.sorted { IssueID.precedes($0.id, $1.id) }
+      let summaries = try state.issueSummaries()
+      deadIssues = summaries.filter { $0.status == .dead }.sorted { IssueID.precedes($0.id, $1.id) }
+      holders = Set(summaries.compactMap { $0.status == .claimed ? $0.assignee : nil })
     } catch {
       guard case .corruptDocument = error else { throw error }
       deadIssues = []
       warnings.append(error.description)
     }
+    let owned = try state.runOwnedAgents(now: clock.now)
     staleAfter = config.staleAfter
     now = clock.now
     var escalations: [Escalation] = []
@@ -44,9 +53,13 @@ public struct StatusReport: Sendable {
       warnings.append(error.description)
     }
     openEscalations = escalations.filter { $0.status == .open }.sorted(by: Escalation.inboxOrder)
+    let orchestrators = Set(try state.agents().agents.keys.filter { (try? state.role(of: $0)) == .orchestrator })
     rows = try state.agents().agents.map { name, record in
       let age = clock.now - record.timestamp
-      var row = AgentStatusRow(name: name, record: record, age: age, stale: age > config.staleAfter)
+      let silent = age > config.staleAfter
+      let worker = !orchestrators.contains(name) && !owned.contains(name)
+      var row = AgentStatusRow(name: name, record: record, age: age, stale: silent && (worker || holders.contains(name)))
+      row.reapable = silent && worker
       row.answers = escalations.filter {
         $0.agent == name && $0.status == .resolved && ($0.answered ?? 0) >= record.timestamp
       }

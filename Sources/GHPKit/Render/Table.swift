@@ -46,11 +46,11 @@ extension StatusReport {
         TextTable.clip(row.record.lastAction, 60),
       ]
     }
-    let staleCount = rows.filter(\.stale).count
+    let staleCount = rows.filter(\.reapable).count
     let footer =
       staleCount == 0
       ? ""
-      : "\(staleCount) stale (no heartbeat for more than \(Duration.describe(staleAfter))): an orchestrator runs `ghp reap`\n"
+      : "\(staleCount) stale worker\(staleCount == 1 ? "" : "s") (no heartbeat for more than \(Duration.describe(staleAfter))): an orchestrator runs `ghp reap`\n"
     var dead = ""
     if !deadIssues.isEmpty {
       dead = "Dead issues (failed too often; an orchestrator runs `ghp issue retry ID`):\n"

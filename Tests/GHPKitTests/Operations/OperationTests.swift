@@ -113,7 +113,9 @@ import Testing
     let at = try workspace(repo, now: "2025-01-25T10:41:00Z")
     let report = try StatusReport(state: at.snapshot(), clock: at.clock)
     let stale = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.name, $0.stale) })
-    #expect(stale == ["lead": true, "w1": true, "w2": false])
+    // The orchestrator is as silent as w1 but holds nothing: nobody waits on it.
+    #expect(stale == ["lead": false, "w1": true, "w2": false])
+    #expect(report.rows.filter(\.reapable).map(\.name) == ["w1"])
     #expect(report.json["agents"]?["w1"]?["stale"] == .bool(true))
     #expect(report.json["agents"]?["w2"]?["lastAction"] == .string("B"))
     #expect(report.table().contains("STALE"))
