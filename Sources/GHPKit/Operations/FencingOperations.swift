@@ -120,6 +120,15 @@ public struct ReapOperation: RecordedOperation {
         updated.issue = nil
         updated.status = "stale"
         agents.agents[name] = updated
+        // The escalation an earlier reap opened about this agent is closed by this answer to it.
+        for index in escalations.indices where escalations[index].status == .open && escalations[index].about == name {
+          escalations[index].status = .resolved
+          escalations[index].answer =
+            "Released " + held.map { "#\($0)" }.joined(separator: ", ") + " for others (`ghp reap --release` by \(actor))."
+          escalations[index].answeredBy = actor
+          escalations[index].answered = clock.now
+          change.put(StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
+        }
         actions.append(
           Action(agent: name, lastHeartbeat: record.timestamp, outcome: "released " + held.map { "#\($0)" }.joined(separator: ", "), changed: true))
       }

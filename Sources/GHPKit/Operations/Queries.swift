@@ -61,7 +61,7 @@ public struct StatusReport: Sendable {
       var row = AgentStatusRow(name: name, record: record, age: age, stale: silent && (worker || holders.contains(name)))
       row.reapable = silent && worker
       row.answers = escalations.filter {
-        $0.agent == name && $0.status == .resolved && ($0.answered ?? 0) >= record.timestamp
+        $0.agent == name && $0.status == .resolved && $0.told == nil
       }
       return row
     }.sorted { $0.name < $1.name }

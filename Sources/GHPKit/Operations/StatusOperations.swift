@@ -87,7 +87,7 @@ public struct StatusUpdateOperation: RecordedOperation {
     record.returned = []
     record.handoffWaiting = nil
     let answers = try state.escalations().filter {
-      $0.agent == actor && $0.status == .resolved && ($0.answered ?? 0) >= (previous ?? 0)
+      $0.agent == actor && $0.status == .resolved && $0.told == nil
     }
     if coalesce, let previous, agents.agents[actor] != nil, clock.now - previous < (try state.config().heartbeatMinimum),
       lost.isEmpty, returned.isEmpty, handoff == nil, answers.isEmpty,
@@ -98,7 +98,13 @@ public struct StatusUpdateOperation: RecordedOperation {
       unchanged.lostClaims = []
       return (nil, Output(record: unchanged, lostClaims: [], returned: [], handoffWaiting: nil, answers: [], skipped: previous))
     }
-    if let status { record.status = status }
+    let stillAsking = try state.escalations().contains { $0.agent == actor && $0.status == .open }
+    if let status {
+      record.status = status
+    } else if record.status == "escalated" && !answers.isEmpty && !stillAsking {
+      // Its questions are answered (and told now): it is no longer waiting on a human.
+      record.status = record.issue == nil ? "idle" : "claimed"
+    }
     if let action { record.lastAction = action }
     record.timestamp = clock.now
     agents.agents[actor] = record
@@ -110,6 +116,11 @@ public struct StatusUpdateOperation: RecordedOperation {
         subject: "\(actor): \(self.record.name)" + (detail.isEmpty ? "" : " \(detail)"), operation: recorded.record,
         agent: actor, issue: record.issue))
     change.put(StatePaths.agentStatus, json: agents.json)
+    // Told now, so never again, whatever the timing of later reports.
+    for var answer in answers {
+      answer.told = clock.now
+      try escalationWrite(answer, state: state, into: &change)
+    }
     return (
       change, Output(record: record, lostClaims: lost, returned: returned, handoffWaiting: handoff, answers: answers)
     )

@@ -119,7 +119,35 @@ public struct ApproveOperation: RecordedOperation {
     return fresh
   }
 
-  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
+  /// The approval, and the open escalations of the agent that asked for it, now answered by it.
+  public struct Output: Sendable {
+    public var approval: Approval
+    public var resolvedEscalations: [String]
+
+    public var json: JSON {
+      guard case .object(var fields) = approval.json else { return approval.json }
+      fields["resolvedEscalations"] = .array(resolvedEscalations.map { .string($0) })
+      return .object(fields)
+    }
+  }
+
+  /// Whether an escalation's question asks for an approval these globs grant: it speaks of an
+  /// approval and names a path one of them matches (the hook's own wording is
+  /// "Approval needed to edit README.md").
+  static func asksFor(_ question: String, globs: [String]) -> Bool {
+    guard question.lowercased().contains("approv") else { return false }
+    let matchers = globs.map { Glob($0) }
+    let edges: Set<Character> = ["\"", "'", "`", ",", ";", ":", "?", "!", "(", ")", "."]
+    let words = question.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map { word in
+      var text = Substring(word)
+      while let first = text.first, edges.contains(first) { text.removeFirst() }
+      while let last = text.last, edges.contains(last) { text.removeLast() }
+      return String(text)
+    }
+    return words.contains { word in !word.isEmpty && matchers.contains { $0.matches(word) } }
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
     try AgentName.validate(agent)
@@ -144,7 +172,21 @@ public struct ApproveOperation: RecordedOperation {
         operation: ApproveOperation(agent: agent, globs: globs, once: once, note: note, id: approval.id).record,
         agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
-    return (change, approval)
+    // The loop closes: an open escalation of this agent asking for this approval is answered.
+    var resolved: [String] = []
+    for var escalation in try state.escalations()
+    where escalation.status == .open && escalation.agent == agent && Self.asksFor(escalation.question, globs: globs) {
+      escalation.status = .resolved
+      escalation.answer = "Approved: \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "") (approval \(approval.id))."
+      escalation.answeredBy = actor
+      escalation.answered = clock.now
+      try escalationWrite(escalation, state: state, into: &change)
+      resolved.append(escalation.id)
+    }
+    if !resolved.isEmpty {
+      change.message.subject += "; answers escalation " + resolved.joined(separator: ", ")
+    }
+    return (change, Output(approval: approval, resolvedEscalations: resolved))
   }
 }
 

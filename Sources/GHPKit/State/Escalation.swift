@@ -25,6 +25,8 @@ public struct Escalation: Equatable, Sendable {
   public var answer: String?
   public var answeredBy: String?
   public var answered: Int64?
+  /// When the answer was told to the asker (on its next report): each answer is told once.
+  public var told: Int64?
 
   public init(id: String, agent: String, issue: String?, about: String? = nil, severity: Severity, question: String,
     context: String?, asked: Int64)
@@ -52,6 +54,8 @@ public struct Escalation: Equatable, Sendable {
     f["answer"] = answer.map { .string($0) } ?? .null
     f["answeredBy"] = answeredBy.map { .string($0) } ?? .null
     f["answered"] = answered.map { .string(RFC3339.format($0)) } ?? .null
+    // Written only once set, so that documents from before it existed replay unchanged.
+    if let told { f["told"] = .string(RFC3339.format(told)) }
     return .object(f)
   }
 
@@ -69,6 +73,7 @@ public struct Escalation: Equatable, Sendable {
     answer = f["answer"]?.stringValue
     answeredBy = f["answeredBy"]?.stringValue
     answered = f["answered"]?.stringValue.flatMap(RFC3339.parse)
+    told = f["told"]?.stringValue.flatMap(RFC3339.parse)
   }
 
   /// The whole document: the header line, then the rendered template.

@@ -128,7 +128,10 @@ extension GHP {
       if global.json {
         Output.json(landed.result.json)
       } else {
-        Output.line("Approval \(landed.result.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "").")
+        Output.line("Approval \(landed.result.approval.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "").")
+        for id in landed.result.resolvedEscalations {
+          Output.line("Escalation \(id) asked for this approval: it is answered (\(agent) is told on its next report).")
+        }
       }
     }
   }

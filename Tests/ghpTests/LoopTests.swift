@@ -1,0 +1,69 @@
+import Foundation
+import GHPKit
+import GHPTestSupport
+import Testing
+
+/// Loops that close by themselves: an approval answers the escalation that asked for it, a release
+/// closes the reap's escalation, an answer clears the asker's `escalated` status and is told once.
+@Suite struct LoopTests {
+  func escalations(_ repo: ScratchRepository) throws -> [String: JSON] {
+    let list = try repo.ghp(["escalations", "--json"], agent: "lead").json().arrayValue ?? []
+    return Dictionary(uniqueKeysWithValues: list.compactMap { item in item["id"]?.idText.map { ($0, item) } })
+  }
+
+  @Test("an approval answers the open escalation that asked for it, and only that one")
+  func approvalAnswersTheRequest() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    for agent in ["w1", "w2"] { #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0) }
+    // The hook's own suggested wording, then a question about something else, then another agent's.
+    #expect(try repo.ghp(["agent-escalate", "Approval needed to edit README.md", "--severity", "high"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["agent-escalate", "Which database?"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["agent-escalate", "Approval needed to edit README.md"], agent: "w2").status == 0)
+    let approve = try repo.ghp(["approve", "w1", "README*", "--once"], agent: "lead")
+    #expect(approve.status == 0, "\(approve.stderr)")
+    #expect(approve.stdout.contains("Escalation 1 asked for this approval"))
+    let after = try escalations(repo)
+    #expect(after["1"]?["status"]?.stringValue == "resolved")
+    #expect(after["1"]?["answer"]?.stringValue?.hasPrefix("Approved: w1 may edit README*") == true)
+    #expect(after["2"]?["status"]?.stringValue == "open")
+    #expect(after["3"]?["status"]?.stringValue == "open")
+    #expect(try repo.ghp(["verify"], agent: "lead").status == 0)
+  }
+
+  @Test("an answer clears the asker's escalated status on its next report, and is told once")
+  func answerClearsEscalated() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
+    #expect(try repo.ghp(["agent-escalate", "Approval needed to edit README.md"], agent: "w1").status == 0)
+    func status() throws -> String? {
+      try repo.ghp(["agent-status", "--json"], agent: "lead").json()["agents"]?["w1"]?["status"]?.stringValue
+    }
+    #expect(try status() == "escalated")
+    #expect(try repo.ghp(["approve", "w1", "README.md"], agent: "lead").status == 0)
+    let told = try repo.ghp(["agent-heartbeat", "--action", "Back to work"], agent: "w1")
+    #expect(told.stdout.contains("Approved: w1 may edit README.md") || told.stderr.contains("Approved: w1 may edit README.md"), "\(told.stdout)\(told.stderr)")
+    #expect(try status() == "idle")
+    let again = try repo.ghp(["agent-heartbeat"], agent: "w1")
+    #expect(!(again.stdout + again.stderr).contains("Approved"))
+  }
+
+  @Test("reap --release closes the escalation an earlier reap opened about that agent")
+  func releaseClosesTheReapEscalation() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    let t0 = Int64(Date().timeIntervalSince1970)
+    let later = ["GHP_NOW": RFC3339.format(t0 + 700)]
+    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
+    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["reap"], agent: "lead", environment: later).status == 0)
+    #expect(try escalations(repo)["1"]?["status"]?.stringValue == "open")
+    let release = try repo.ghp(["reap", "--release"], agent: "lead", environment: later)
+    #expect(release.status == 0, "\(release.stderr)")
+    let closed = try escalations(repo)["1"]
+    #expect(closed?["status"]?.stringValue == "resolved")
+    #expect(closed?["answer"]?.stringValue?.contains("Released #1") == true)
+    #expect(try repo.ghp(["verify"], agent: "lead").status == 0)
+  }
+}
