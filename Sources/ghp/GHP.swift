@@ -34,26 +34,10 @@ extension GHP {
     guard !names.contains(word) else { return nil }
     let lower = word.lowercased()
     var close = names.filter { $0.hasSuffix("-" + lower) || $0.hasPrefix(lower + "-") }
-    if close.isEmpty { close = names.filter { editDistance($0, lower) <= (lower.count <= 4 ? 1 : 2) } }
+    if close.isEmpty { close = names.filter { EditDistance.between($0, lower) <= (lower.count <= 4 ? 1 : 2) } }
     if close.isEmpty { close = names.filter { lower.count >= 4 && ($0.contains(lower) || lower.contains($0)) } }
     let hint = close.isEmpty ? "" : " Did you mean " + close.prefix(3).map { "`ghp \($0)`" }.joined(separator: " or ") + "?"
     return "'\(Terminal.safe(word, keepNewlines: false))' is not a ghp command.\(hint) See `ghp --help` for the list."
-  }
-
-  /// Levenshtein distance, for suggestions.
-  static func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a), y = Array(b)
-    guard !x.isEmpty else { return y.count }
-    guard !y.isEmpty else { return x.count }
-    var previous = Array(0...y.count)
-    for i in 1...x.count {
-      var current = [i] + Array(repeating: 0, count: y.count)
-      for j in 1...y.count {
-        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-      }
-      previous = current
-    }
-    return previous[y.count]
   }
 }
 

@@ -145,7 +145,7 @@ private func scratch(issues: Int) throws -> ScratchRepository {
   @Test func toPassesTheClaimInTheSameCommit() throws {
     let (repo, _) = try repoWithWork()
     let before = try repo.stateSubjects().count
-    let result = try repo.ghp(["agent-handoff", "--issue", "1", "--to", "w3", "--json"], agent: "w1", environment: t5)
+    let result = try repo.ghp(["agent-handoff", "--issue", "1", "--to", "w3", "--new", "--json"], agent: "w1", environment: t5)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(try repo.stateSubjects().count == before + 1)
     let issue = try repo.ghp(["issue", "show", "1", "--json"]).json()["issue"]

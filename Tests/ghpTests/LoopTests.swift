@@ -67,3 +67,42 @@ import Testing
     #expect(try repo.ghp(["verify"], agent: "lead").status == 0)
   }
 }
+
+/// A typo must not create an agent or change one's role.
+@Suite struct TypoTests {
+  @Test("assign, approve and handoff --to refuse an unknown agent naming the closest; --new says it is new")
+  func unknownAgents() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    #expect(try repo.ghp(["agent", "add", "worker-1"], agent: "lead").status == 0)
+    let before = try repo.stateSubjects().count
+    for command in [["assign", "1", "worker-l"], ["approve", "worker-l", "README.md"]] {
+      let result = try repo.ghp(command, agent: "lead")
+      #expect(result.status == 1)
+      #expect(result.stderr.contains("did you mean worker-1?"), "\(result.stderr)")
+      #expect(result.stderr.contains("--new"))
+    }
+    #expect(try repo.ghp(["claim", "1"], agent: "worker-1").status == 0)
+    let handoff = try repo.ghp(["agent-handoff", "--issue", "1", "--to", "worker-2"], agent: "worker-1")
+    #expect(handoff.status == 1 && handoff.stderr.contains("did you mean worker-1?"))
+    #expect(try repo.stateSubjects().count == before + 1, "a refused command wrote something")
+    #expect(try repo.ghp(["assign", "1", "worker-2", "--new"], agent: "lead").status == 0)
+  }
+
+  @Test("agent add of an existing agent with another role refuses; --change-role changes it")
+  func roleChange() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
+    let promote = try repo.ghp(["agent", "add", "w1", "--role", "orchestrator"], agent: "lead")
+    #expect(promote.status == 3)
+    #expect(promote.stderr.contains("w1 is registered as worker"))
+    func role() throws -> String? {
+      try repo.ghp(["agent-status", "--json"], agent: "lead").json()["agents"]?["w1"]?["role"]?.stringValue
+    }
+    #expect(try role() == "worker")
+    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0, "re-running with the same role is fine")
+    #expect(try repo.ghp(["agent", "add", "w1", "--role", "orchestrator", "--change-role"], agent: "lead").status == 0)
+    #expect(try role() == "orchestrator")
+  }
+}

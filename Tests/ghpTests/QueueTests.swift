@@ -105,7 +105,10 @@ extension ProcessRunner.Result {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
     try repo.ghp("claim", "1", agent: "w1")
-    let assigned = try repo.ghp(["assign", "1", "w3", "--json"], agent: "lead").json()
+    // w3 is new (nobody registered it): said so with --new; without it the typo guard refuses.
+    let typo = try repo.ghp(["assign", "1", "w3"], agent: "lead")
+    #expect(typo.status == 1 && typo.stderr.contains("no agent is registered under that name"))
+    let assigned = try repo.ghp(["assign", "1", "w3", "--new", "--json"], agent: "lead").json()
     #expect(assigned["issue"]?["assignee"] == .string("w3"))
     #expect(assigned["issue"]?["epoch"] == .int(2))
     let status = try repo.ghp(["agent-status", "--json"]).json()

@@ -38,7 +38,7 @@ extension ScratchRepository {
     ] {
       #expect(try repo.ghp(command, agent: "w1").status == 0)
     }
-    for command in [["approve", "w1", "README.md", "--once"], ["resolve", "1", "--answer", "Postgres"], ["assign", "2", "w2"], ["reap"]] {
+    for command in [["approve", "w1", "README.md", "--once"], ["resolve", "1", "--answer", "Postgres"], ["assign", "2", "w2", "--new"], ["reap"]] {
       #expect(try repo.ghp(command, agent: "lead").status == 0, "\(command)")
     }
     let imported = try repo.ghp(
@@ -161,7 +161,7 @@ extension ScratchRepository {
     let a = try network.clone()
     let b = try network.clone()
     #expect(try network.ghp(["issue", "add", "Made on A"], in: a, agent: "lead").status == 0)
-    #expect(try network.ghp(["assign", "5", "w1"], in: a, agent: "lead").status == 0)
+    #expect(try network.ghp(["assign", "5", "w1", "--new"], in: a, agent: "lead").status == 0)
     #expect(try network.ghp(["issue", "add", "Follows A's", "--after", "5"], in: a, agent: "lead").status == 0)
     #expect(try network.ghp(["issue", "add", "Made on B"], in: b, agent: "lead").status == 0)
     #expect(try network.ghp(["sync"], in: b, agent: "lead").status == 0)

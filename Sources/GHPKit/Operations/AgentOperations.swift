@@ -263,3 +263,19 @@ public enum AgentWorktrees {
     }
   }
 }
+
+/// Names of agents a person types: a typo must not quietly make a new agent.
+public enum KnownAgent {
+  /// Refuses a name no agent is registered under, naming the closest registered ones, unless the
+  /// caller said the name is new (`--new`).
+  public static func require(_ name: String, in state: StateSnapshot, toDo action: String, allowNew: Bool) throws(GHPError) {
+    try AgentName.validate(name)
+    let agents = try state.agents().agents
+    guard agents[name] == nil, !allowNew else { return }
+    let close = agents.keys.filter { EditDistance.between($0, name) <= 2 }.sorted()
+    let hint = close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
+    throw .invalidValue(
+      "agent '\(name)'",
+      "no agent is registered under that name; \(hint)register it with `ghp agent add \(name)`, or pass --new to \(action) anyway")
+  }
+}

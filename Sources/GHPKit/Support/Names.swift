@@ -108,3 +108,21 @@ public enum TextLimit {
       what, "it is \(text.utf8.count) bytes, more than the \(limit) ghp takes; shorten it (a long text belongs in a file in the repository, named here)")
   }
 }
+
+/// Levenshtein distance, for "did you mean" suggestions.
+public enum EditDistance {
+  public static func between(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    guard !x.isEmpty else { return y.count }
+    guard !y.isEmpty else { return x.count }
+    var previous = Array(0...y.count)
+    for i in 1...x.count {
+      var current = [i] + Array(repeating: 0, count: y.count)
+      for j in 1...y.count {
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return previous[y.count]
+  }
+}

@@ -35,8 +35,18 @@ extension GHP {
         "The agent's signing key: an unencrypted OpenSSH ed25519 private key (default: one made here).", valueName: "file"))
       var key: String?
 
+      @Flag(help: "Change the role of an agent already registered with another.")
+      var changeRole = false
+
       func run() throws {
-        let added = try AgentWorktrees.add(global.workspace(), name: name, role: role, base: base, path: path, keyFile: key)
+        let workspace = try global.workspace()
+        let state = try workspace.snapshot()
+        try state.requireOrchestrator(try workspace.actor(), toDo: "add agents")
+        if let existing = try state.agents().agents[name], existing.role != role, !changeRole {
+          throw GHPError.refused(
+            "\(name) is registered as \(existing.role.rawValue); `ghp agent add` does not change a role by itself: pass --role \(existing.role.rawValue), or --change-role to make it \(role == .orchestrator ? "an" : "a") \(role.rawValue)")
+        }
+        let added = try AgentWorktrees.add(workspace, name: name, role: role, base: base, path: path, keyFile: key)
         if global.json {
           Output.json(
             .object([

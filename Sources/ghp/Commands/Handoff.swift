@@ -30,9 +30,13 @@ extension GHP {
     @Flag(help: "Let --write overwrite a tracked file.")
     var force = false
 
+    @Flag(help: "With --to: the receiver is new; hand over even though no agent is registered under that name.")
+    var new = false
+
     func run() throws {
       let workspace = try global.workspace()
       let agent = try workspace.actor()
+      if let to { try KnownAgent.require(to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: new) }
       let destination = try write.map { try HandoffFile.validate($0, workspace: workspace, force: force) }
       let base = try workspace.snapshot().config().baseBranch
       let branch = BranchReport.gather(workspace.repository, agent: agent, base: base)

@@ -123,8 +123,15 @@ extension GHP {
     @Option(help: "Why, for the record.")
     var note: String?
 
+    @Flag(help: "The agent is new: approve even though no agent is registered under that name.")
+    var new = false
+
     func run() throws {
-      let landed = try global.workspace().run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
+      let workspace = try global.workspace()
+      let state = try workspace.snapshot()
+      try state.requireOrchestrator(try workspace.actor(), toDo: "approve edits to shared files")
+      try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: new)
+      let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
       if global.json {
         Output.json(landed.result.json)
       } else {
