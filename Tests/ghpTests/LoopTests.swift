@@ -106,3 +106,42 @@ import Testing
     #expect(try role() == "orchestrator")
   }
 }
+
+/// Answers that are easy to find: one escalation whole, every handoff at a glance.
+@Suite struct ReadingTests {
+  @Test("escalations show N prints the question with the context the agent gave, and the answer")
+  func escalationShow() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    #expect(try repo.ghp(["agent-escalate", "Which database?", "--issue", "1", "--context", "We need joins across tenants."], agent: "w1").status == 0)
+    #expect(try repo.ghp(["resolve", "1", "--answer", "Postgres"], agent: "lead").status == 0)
+    let shown = try repo.ghp(["escalations", "show", "1"], agent: "lead")
+    #expect(shown.status == 0)
+    for part in ["Which database?", "We need joins across tenants.", "Postgres"] { #expect(shown.stdout.contains(part), "\(shown.stdout)") }
+    #expect(!shown.stdout.contains("ghp-escalation"), "the machine header is not for people")
+    let json = try repo.ghp(["escalations", "show", "1", "--json"], agent: "lead").json()
+    #expect(json["context"]?.stringValue == "We need joins across tenants.")
+    #expect(try repo.ghp(["escalations", "show", "9"], agent: "lead").status == 1)
+    // The inbox is still the default, flags and all.
+    #expect(try repo.ghp(["escalations", "--open"], agent: "lead").stdout.contains("No escalations."))
+  }
+
+  @Test("handoff list shows every issue with a handoff, who holds it and who it waits for")
+  func handoffList() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 2)
+    for agent in ["w1", "w2"] { #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0) }
+    #expect(try repo.ghp(["handoff", "list"], agent: "lead").stdout.contains("No handoffs yet"))
+    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["claim", "2"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["agent-handoff", "--issue", "1", "--to", "w2", "--note", "Half done"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["agent-handoff", "--issue", "2", "--note", "Notes only"], agent: "w1").status == 0)
+    let list = try repo.ghp(["handoff", "list", "--json"], agent: "lead").json().arrayValue ?? []
+    #expect(list.count == 2)
+    #expect(list.first?["issue"] == .int(1) && list.first?["holder"]?.stringValue == "w2")
+    #expect(list.first?["waitingFor"]?.arrayValue == [.string("w2")])
+    #expect(list.last?["holder"]?.stringValue == "w1" && list.last?["waitingFor"]?.arrayValue == [])
+    let table = try repo.ghp(["handoff", "list"], agent: "lead").stdout
+    #expect(table.hasPrefix("ISSUE") && table.contains("#1") && table.contains("WAITING FOR"))
+  }
+}

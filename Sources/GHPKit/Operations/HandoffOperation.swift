@@ -295,3 +295,17 @@ public enum HandoffCode {
     return (theirs.hasSuffix("/") ? theirs : theirs + "/") + relative
   }
 }
+
+extension StateSnapshot {
+  /// The issues that have a handoff document, in id order.
+  public func handoffIssues() throws(GHPError) -> [String] {
+    guard let tree else { return [] }
+    do {
+      guard let folder = try tree.entryID(at: StatePaths.handoffsFolder) else { return [] }
+      return try repository.tree(folder).entries().map(\.name).filter { $0.hasSuffix(".md") }.map { String($0.dropLast(3)) }
+        .sorted(by: IssueID.precedes)
+    } catch {
+      throw .git(error)
+    }
+  }
+}

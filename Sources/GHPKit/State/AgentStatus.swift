@@ -158,7 +158,8 @@ public struct AgentStatusDocument: Equatable, Sendable {
 
 /// Issue ids are written as JSON numbers when they are plain numbers (the seed's `"issue": 147`)
 /// and as strings otherwise (`"task-001"`).
-enum IssueReference {
+/// How an issue id is written in JSON: a number when it is one, else a string.
+public enum IssueReference {
   static func read(_ value: JSON?, what: String) throws(DocumentError) -> String? {
     switch value {
     case nil, .null?: return nil
@@ -168,7 +169,7 @@ enum IssueReference {
     }
   }
 
-  static func write(_ id: String?) -> JSON {
+  public static func write(_ id: String?) -> JSON {
     guard let id else { return .null }
     if let number = Int(id), String(number) == id { return .int(number) }
     return .string(id)

@@ -42,7 +42,36 @@ extension GHP {
   struct Escalations: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "escalations", abstract: "A human's inbox of questions (open first, most severe first); an agent's answers.",
-      discussion: "Examples: ghp escalations --open   ghp escalations --mine --json")
+      discussion: "Examples: ghp escalations --open   ghp escalations --mine --json   ghp escalations show 3",
+      subcommands: [EscalationList.self, EscalationShow.self], defaultSubcommand: EscalationList.self)
+  }
+
+  struct EscalationShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "show", abstract: "One escalation whole: the question, the context the agent gave, the answer.",
+      discussion: "Examples: ghp escalations show 3   ghp escalations show 3 --json")
+
+    @OptionGroup var global: ReadOptions
+
+    @Argument(help: "The escalation number.")
+    var id: String
+
+    func run() throws {
+      let state = try global.workspace().snapshot()
+      try state.requireInitialised()
+      guard let escalation = try state.escalation(id), let text = try state.text(StatePaths.escalation(id)) else {
+        throw GHPError.invalidValue("escalation", "there is no escalation \(id) (see `ghp escalations`)")
+      }
+      if global.json { return Output.json(escalation.json) }
+      // The document without its machine-readable first line.
+      Output.text(String(text.drop { $0 != "\n" }.dropFirst()))
+    }
+  }
+
+  struct EscalationList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "The inbox (the default): open first, most severe first.",
+      discussion: "Examples: ghp escalations --open   ghp escalations list --mine --json")
 
     @OptionGroup var global: GlobalOptions
 
