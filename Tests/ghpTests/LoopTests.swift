@@ -145,3 +145,29 @@ import Testing
     #expect(table.hasPrefix("ISSUE") && table.contains("#1") && table.contains("WAITING FOR"))
   }
 }
+
+@Suite struct LogFilterTests {
+  @Test("log --since/--until/--op/--no-heartbeats select events by time and kind")
+  func filters() throws {
+    let repo = try ScratchRepository()
+    try repo.ghp(["init"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:00Z"])
+    try repo.ghp(["issue", "add", "One"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:30Z"])
+    try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:01:00Z"])
+    try repo.ghp(["claim", "1"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:02:00Z"])
+    try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:03:00Z"])
+    try repo.ghp(["done", "1", "--result", "ok"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:04:00Z"])
+    func ops(_ arguments: [String], now: String = "2026-01-01T10:05:00Z") throws -> [String] {
+      let result = try repo.ghp(["log", "--json", "-n", "0"] + arguments, environment: ["GHP_NOW": now])
+      #expect(result.status == 0, "\(result.stderr)")
+      return try result.json().arrayValue?.compactMap { $0["op"]?.stringValue } ?? []
+    }
+    #expect(try ops([]) == ["done", "heartbeat", "claim", "heartbeat", "issue-add", "init"])
+    #expect(try ops(["--no-heartbeats"]) == ["done", "claim", "issue-add", "init"])
+    #expect(try ops(["--op", "claim", "--op", "done"]) == ["done", "claim"])
+    #expect(try ops(["--since", "2026-01-01T10:02:00Z"]) == ["done", "heartbeat", "claim"])
+    #expect(try ops(["--until", "2026-01-01T10:01:00Z"]) == ["heartbeat", "issue-add", "init"])
+    #expect(try ops(["--since", "150s"]) == ["done", "heartbeat"])
+    #expect(try repo.ghp(["log", "--op", "claimed"]).status == 2)
+    #expect(try repo.ghp(["log", "--since", "yesterday"]).status == 2)
+  }
+}

@@ -38,6 +38,9 @@ public enum OperationCatalog {
   ]
 
   /// The operation a record describes; an unknown name or a malformed argument is an error naming it.
+  /// Every operation's name, as `Ghp-Op` and `ghp log --op` spell it.
+  public static var names: [String] { Array(decoders.keys) }
+
   public static func decode(_ record: OperationRecord) throws(GHPError) -> any RecordedOperation {
     guard let decoder = decoders[record.name] else {
       throw .invalidValue("operation '\(record.name)'", "ghp knows no such operation")

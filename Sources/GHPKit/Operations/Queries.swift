@@ -154,8 +154,12 @@ public struct LogEntry: Sendable {
 public enum HistoryLog {
   /// At most `limit` entries (nil: all), filtered by agent and issue.
   /// `scanning` bounds how many commits are looked at (for filters that may match rarely).
+  /// `since`/`until` bound the commit time (the walk stops at the first commit older than `since`:
+  /// each state commit is made after its parent); `ops` keeps only those operations;
+  /// `heartbeats: false` leaves out heartbeats and a supervisor's ticks.
   public static func entries(
-    _ state: StateSnapshot, agent: String? = nil, issue: String? = nil, limit: Int? = 20, scanning: Int? = nil
+    _ state: StateSnapshot, agent: String? = nil, issue: String? = nil, limit: Int? = 20, scanning: Int? = nil,
+    since: Int64? = nil, until: Int64? = nil, ops: Set<String> = [], heartbeats: Bool = true
   ) throws(GHPError) -> [LogEntry] {
     try state.requireInitialised()
     var out: [LogEntry] = []
@@ -165,10 +169,18 @@ public enum HistoryLog {
       try state.repository.walk(from: state.commit!) { commit in
         scanned += 1
         if let scanning, scanned > scanning { return false }
+        if let since, commit.time < since { return false }
+        if let until, commit.time > until { return true }
         let message = CommitMessage.parse(commit.message)
         let who = message?.agent ?? commit.authorName
         if let agent, who != agent { return true }
         if let issue, message?.issue != issue { return true }
+        if !ops.isEmpty && !ops.contains(message?.op ?? "") { return true }
+        if !heartbeats, let message,
+          message.op == "heartbeat" || (message.op == "run" && message.arguments["action"]?.stringValue == "tick")
+        {
+          return true
+        }
         out.append(LogEntry(commit: commit.id, time: commit.time, subject: commit.summary, message: message, author: commit.authorName))
         return limit.map { out.count < $0 } ?? true
       }

@@ -5,7 +5,10 @@ extension GHP {
   struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "log", abstract: "The coordination history, newest first (the commits of ghp/state).",
-      discussion: "Examples: ghp log   ghp log --agent worker-1 -n 5   ghp log --issue 3 --json")
+      discussion: """
+        Examples: ghp log   ghp log --agent worker-1 -n 5   ghp log --issue 3 --json
+                  ghp log --since 2h --no-heartbeats   ghp log --op claim --op done --until 2026-11-22T12:00:00Z
+        """)
 
     @OptionGroup var global: ReadOptions
 
@@ -18,14 +21,41 @@ extension GHP {
     @Option(name: .short, help: "At most this many events (0: all).")
     var n: Int = 20
 
+    @Option(help: ArgumentHelp("Only events at or after this time: RFC 3339, or a duration ago (2h, 30m).", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only events at or before this time: RFC 3339, or a duration ago.", valueName: "time"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Only this operation (claim, done, heartbeat, ...); repeat for more.", valueName: "op"))
+    var op: [String] = []
+
+    @Flag(help: "Leave out heartbeats (and a supervisor's ticks).")
+    var noHeartbeats = false
+
     func validate() throws {
       if n < 0 { throw ValidationError("-n takes a number of events, 0 for all") }
+      for (name, value) in [("--since", since), ("--until", until)] {
+        if let value, RFC3339.parse(value) == nil && Duration.seconds(value) == nil {
+          throw ValidationError("\(name) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h, 30m)")
+        }
+      }
+      for name in op where OperationCatalog.names.contains(name) == false {
+        throw ValidationError("--op \(name): no such operation (one of \(OperationCatalog.names.sorted().joined(separator: ", ")))")
+      }
+    }
+
+    func time(_ text: String?, now: Int64) -> Int64? {
+      guard let text else { return nil }
+      return RFC3339.parse(text) ?? Duration.seconds(text).map { now - $0 }
     }
 
     func run() throws {
       let workspace = try global.workspace()
+      let now = workspace.clock.now
       let entries = try HistoryLog.entries(
-        workspace.snapshot(), agent: agent, issue: try issue.map { try IssueID.validate($0) }, limit: n == 0 ? nil : n)
+        workspace.snapshot(), agent: agent, issue: try issue.map { try IssueID.validate($0) }, limit: n == 0 ? nil : n,
+        since: time(since, now: now), until: time(until, now: now), ops: Set(op), heartbeats: !noHeartbeats)
       if global.json {
         Output.json(.array(entries.map(\.json)))
       } else if entries.isEmpty {
