@@ -20,7 +20,7 @@ struct GHP: AsyncParsableCommand {
       AgentHeartbeat.self, AgentStatus.self, AgentEscalate.self, AgentHandoff.self, Escalations.self, Resolve.self,
       Handoff.self, Reap.self, ClaimCheck.self, Log.self, Plan.self, Discover.self, Discoveries.self, Prompt.self,
       Agent.self, Hooks.self, Hook.self, Approve.self, Approvals.self, Revoke.self, Remote.self, Sync.self,
-      Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self,
+      Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self, Status.self,
     ]
   )
 }

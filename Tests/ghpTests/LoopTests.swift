@@ -171,3 +171,32 @@ import Testing
     #expect(try repo.ghp(["log", "--since", "yesterday"]).status == 2)
   }
 }
+
+@Suite struct StatusScreenTests {
+  @Test("ghp status: goal, counts, who works, idle and stale, open escalations, on one screen and in JSON")
+  func oneScreen() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 3)
+    let old = ["GHP_NOW": RFC3339.format(Int64(Date().timeIntervalSince1970) - 3600)]
+    for agent in ["w1", "w2"] { #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0) }
+    #expect(try repo.ghp(["agent", "add", "w3"], agent: "lead", environment: old).status == 0)
+    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["claim", "2"], agent: "w2").status == 0)
+    #expect(try repo.ghp(["done", "2", "--result", "ok"], agent: "w2").status == 0)
+    #expect(try repo.ghp(["agent-escalate", "Which database?"], agent: "w1").status == 0)
+    let screen = try repo.ghp(["status"], agent: "lead")
+    #expect(screen.status == 0, "\(screen.stderr)")
+    let lines = screen.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.first == "Goal: Test goal")
+    #expect(lines.contains("Issues: 1 open, 1 claimed, 1 done; 1 ready to claim"), "\(lines)")
+    #expect(lines.contains("Working: w1 (#1)"))
+    #expect(lines.contains { $0.hasPrefix("Idle: ") && $0.contains("w2") && !$0.contains("w3") })
+    #expect(lines.contains { $0.hasPrefix("STALE") && $0.contains("w3") && $0.contains("ghp reap") })
+    #expect(lines.contains { $0.contains("1 MEDIUM from w1: Which database?") })
+    let json = try repo.ghp(["status", "--json"], agent: "lead").json()
+    #expect(json["issues"]?["claimed"] == .int(1) && json["ready"] == .int(1))
+    #expect(json["agents"]?["stale"]?.arrayValue == [.string("w3")])
+    #expect(json["openEscalations"]?.arrayValue?.count == 1)
+    #expect(json["run"] == .null)
+  }
+}

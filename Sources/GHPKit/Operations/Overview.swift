@@ -1,0 +1,99 @@
+/// `ghp status`: one screen of the whole state — the goal, issues by status, who works and who is
+/// stale, open escalations, conflicts between branches, what waits to land, the run.
+public struct Overview: Sendable {
+  public var goal: String?
+  public var counts: [(status: String, count: Int)]
+  public var ready: Int
+  public var report: StatusReport
+  public var landing: LandingQueue?
+  public var run: RunRecord?
+  public var runAlive = false
+
+  public init(_ workspace: Workspace) throws(GHPError) {
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    let plan = try state.text(StatePaths.plan) ?? ""
+    goal = plan.split(separator: "\n").first { $0.hasPrefix("Goal: ") }.map { String($0.dropFirst(6)) }
+    let summaries = try state.issueSummaries()
+    counts = Issue.Status.allCases.map { status in (status.rawValue, summaries.filter { $0.status == status }.count) }
+    ready = try ReadyQueue.ready(state).count
+    report = try StatusReport(state: state, clock: workspace.clock)
+    // Best effort, as in agent-status: no base branch means no conflicts to show.
+    if let conflicts = try? ConflictReport.gather(workspace) { report.addConflicts(conflicts) }
+    if let policy = try state.config().landing {
+      landing = try LandingQueue.gather(state, policy: policy, now: workspace.clock.now)
+    }
+    run = try state.runRecord()
+    if let run, run.isActive { runAlive = !run.isAbandoned(now: workspace.clock.now, host: Host.name) }
+  }
+
+  var working: [AgentStatusRow] { report.rows.filter { !$0.stale && $0.record.issue != nil } }
+  var idle: [AgentStatusRow] { report.rows.filter { !$0.stale && $0.record.issue == nil } }
+  var stale: [AgentStatusRow] { report.rows.filter(\.stale) }
+
+  public var json: JSON {
+    var object: [String: JSON] = [
+      "goal": goal.map { .string($0) } ?? .null,
+      "issues": .object(Dictionary(uniqueKeysWithValues: counts.map { ($0.status, JSON.int($0.count)) })),
+      "ready": .int(ready),
+      "agents": .object([
+        "working": .array(working.map { .string($0.name) }), "idle": .array(idle.map { .string($0.name) }),
+        "stale": .array(stale.map { .string($0.name) }),
+      ]),
+      "openEscalations": .array(report.openEscalations.map(\.json)),
+      "conflicts": .array(report.conflictPairs.map(\.json)),
+      "landing": landing.map { .array($0.entries.map { IssueReference.write($0.issue.id) }) } ?? .null,
+    ]
+    if let run {
+      object["run"] = .object([
+        "id": .string(run.id), "state": .string(run.state.rawValue), "supervisorAlive": .bool(runAlive),
+        "running": .array(run.slots.map { .object(["agent": .string($0.agent), "issue": IssueReference.write($0.issue)]) }),
+      ])
+    } else {
+      object["run"] = .null
+    }
+    return .object(object)
+  }
+
+  /// The screen.
+  public func text() -> String {
+    var lines: [String] = []
+    if let goal { lines.append("Goal: \(goal)") }
+    let nonzero = counts.filter { $0.count > 0 }.map { "\($0.count) \($0.status)" }
+    lines.append("Issues: " + (nonzero.isEmpty ? "none" : nonzero.joined(separator: ", ")) + "; \(ready) ready to claim")
+    func names(_ rows: [AgentStatusRow], issue: Bool) -> String {
+      rows.map { $0.name + (issue ? ($0.record.issue.map { " (#\($0))" } ?? "") : "") }.joined(separator: ", ")
+    }
+    lines.append("Working: " + (working.isEmpty ? "nobody" : names(working, issue: true)))
+    if !idle.isEmpty { lines.append("Idle: " + names(idle, issue: false)) }
+    if !stale.isEmpty {
+      lines.append("STALE (silent longer than \(Duration.describe(report.staleAfter))): " + names(stale, issue: true) + " — `ghp reap`")
+    }
+    if !report.openEscalations.isEmpty {
+      lines.append("Open escalations (`ghp escalations show ID`, `ghp resolve ID --answer ...`):")
+      for escalation in report.openEscalations.prefix(5) {
+        lines.append("  \(escalation.id) \(escalation.severity.rawValue.uppercased()) from \(escalation.agent): \(TextTable.clip(escalation.question, 70))")
+      }
+      if report.openEscalations.count > 5 { lines.append("  … and \(report.openEscalations.count - 5) more") }
+    }
+    if !report.conflictPairs.isEmpty {
+      lines.append("Conflicts (`ghp conflicts`):")
+      for pair in report.conflictPairs.prefix(5) {
+        lines.append("  \(pair.one) × \(pair.two): \(pair.paths.prefix(3).joined(separator: ", "))")
+      }
+    }
+    if let landing, !landing.entries.isEmpty {
+      lines.append("Waiting to land (`ghp queue`): " + landing.entries.prefix(8).map { "#\($0.issue.id)" }.joined(separator: ", "))
+    }
+    if let run, run.isActive {
+      let who = runAlive ? "supervised by \(run.holder) (pid \(run.pid) on \(run.host))" : "its supervisor is gone; `ghp run` takes it over"
+      let running = run.slots.map { "\($0.agent) on #\($0.issue)" }.joined(separator: ", ")
+      lines.append("Run \(run.id): \(run.state.rawValue), \(who)" + (running.isEmpty ? "" : "; \(running)"))
+    }
+    if !report.deadIssues.isEmpty {
+      lines.append("Dead (`ghp issue retry ID`): " + report.deadIssues.map { "#\($0.id)" }.joined(separator: ", "))
+    }
+    for warning in report.warnings { lines.append("warning: \(warning)") }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}
