@@ -214,3 +214,17 @@ import Testing
     #expect(version.status == 0 && !version.stdout.isEmpty && version.stdout == long.stdout)
   }
 }
+
+@Suite struct CompletionTests {
+  @Test("completion scripts for bash, zsh and fish come from the parser and know every command")
+  func completions() throws {
+    let repo = try ScratchRepository()
+    for shell in ["bash", "zsh", "fish"] {
+      let script = try repo.ghp(["--generate-completion-script", shell])
+      #expect(script.status == 0)
+      for command in ["agent-heartbeat", "agent-status", "land", "run", "status"] {
+        #expect(script.stdout.contains(command), "\(shell) completion lacks \(command)")
+      }
+    }
+  }
+}
