@@ -15,11 +15,15 @@ enum Output {
 
   static func text(_ text: String) { write(1, Terminal.safe(text)) }
 
+  /// Text made safe, then with ghp's own marks coloured when standard output is a terminal.
+  static func marked(_ text: String) { write(1, Colour(descriptor: 1, environment: environment).marks(Terminal.safe(text))) }
+
   static func json(_ value: JSON) { write(1, value.pretty()) }
 
-  static func error(_ text: String) {
+  static func error(_ text: String, refusal: Bool = false) {
     let safe = Terminal.safe(text)
-    write(2, "ghp: " + (safe.hasSuffix("\n") ? safe : safe + "\n"))
+    let colour = Colour(descriptor: 2, environment: environment)
+    write(2, colour.paint("ghp:", refusal ? Colour.yellow : Colour.red) + " " + (safe.hasSuffix("\n") ? safe : safe + "\n"))
   }
 
   /// Writes all of `text` to a file descriptor (unbuffered: nothing is lost when the process exits).

@@ -21,7 +21,7 @@ do {
   var command = try GHP.parseAsRoot(given)
   try command.run()
 } catch let error as GHPError {
-  Output.error(error.description)
+  Output.error(error.description, refusal: error.isRefusal)
   exit(error.exitCode)
 } catch {
   let code = GHP.exitCode(for: error)

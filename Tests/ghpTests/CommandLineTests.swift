@@ -228,3 +228,25 @@ import Testing
     }
   }
 }
+
+@Suite struct ColourTests {
+  @Test("colour marks STALE and errors on a terminal only; NO_COLOR and pipes get none")
+  func colourOnATerminalOnly() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    let old = ["GHP_NOW": RFC3339.format(Int64(Date().timeIntervalSince1970) - 3600)]
+    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead", environment: old).status == 0)
+    func onTerminal(_ command: String, _ environment: [String: String] = [:]) throws -> String {
+      try ProcessRunner.run(
+        "/usr/bin/script", ["-qec", "\(GHPBinary.path) \(command)", "/dev/null"], in: repo.path,
+        environment: environment.merging(["GHP_AGENT": "lead", "TERM": "xterm"]) { a, _ in a }
+      ).stdout
+    }
+    #expect(try onTerminal("agent-status").contains("\u{1B}[31mSTALE\u{1B}[0m"))
+    #expect(try onTerminal("claim 9").contains("\u{1B}[31mghp:\u{1B}[0m"))
+    #expect(try !onTerminal("agent-status", ["NO_COLOR": "1"]).contains("\u{1B}["))
+    let piped = try repo.ghp(["agent-status"], agent: "lead")
+    #expect(piped.stdout.contains("STALE") && !piped.stdout.contains("\u{1B}"))
+    #expect(!piped.stderr.contains("\u{1B}"))
+  }
+}

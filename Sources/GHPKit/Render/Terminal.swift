@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Text written by agents, made safe for a terminal: a control character (an escape sequence
 /// that would recolour or move the cursor, a carriage return that would hide a line, a NUL) is
 /// shown as a visible `\u{1b}`-style escape instead of reaching the terminal raw.
@@ -23,5 +29,30 @@ public enum Terminal {
   static func isControl(_ scalar: Unicode.Scalar) -> Bool {
     scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) || scalar.value == 0x2028
       || scalar.value == 0x2029
+  }
+}
+
+/// Colour for people at a terminal: on only when the output is a terminal, `NO_COLOR` is unset
+/// and `TERM` is not `dumb`. Applied after text is made safe, to ghp's own words only.
+public struct Colour: Sendable {
+  public let enabled: Bool
+
+  public init(descriptor: Int32, environment: [String: String]) {
+    enabled = isatty(descriptor) == 1 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+  }
+
+  public static let red = "31", yellow = "33", boldRed = "1;31"
+
+  public func paint(_ text: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+
+  /// The marks of a status table: STALE, CRITICAL and HIGH, CONFLICT.
+  public func marks(_ table: String) -> String {
+    guard enabled else { return table }
+    var out = table
+    for (word, code) in [("STALE", Self.red), ("CRITICAL", Self.boldRed), ("CONFLICT", Self.yellow), ("HIGH", Self.yellow)] {
+      out = out.replacing(" \(word) ", with: " \(paint(word, code)) ").replacing(" \(word)\n", with: " \(paint(word, code))\n")
+        .replacing("\n\(word) ", with: "\n\(paint(word, code)) ")
+    }
+    return out
   }
 }

@@ -102,7 +102,7 @@ extension GHP.AgentStatus {
       if global.json {
         Output.json(report.json)
       } else {
-        Output.text(report.table())
+        Output.marked(report.table())
       }
     }
   }

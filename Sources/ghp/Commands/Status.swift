@@ -16,7 +16,7 @@ extension GHP {
 
     func run() throws {
       let overview = try Overview(try global.workspace())
-      if global.json { Output.json(overview.json) } else { Output.text(overview.text()) }
+      if global.json { Output.json(overview.json) } else { Output.marked(overview.text()) }
     }
   }
 }
