@@ -168,6 +168,9 @@ import Testing
     #expect(try ops(["--until", "2026-01-01T10:01:00Z"]) == ["heartbeat", "issue-add", "init"])
     #expect(try ops(["--since", "150s"]) == ["done", "heartbeat"])
     #expect(try repo.ghp(["log", "--op", "claimed"]).status == 2)
+    // An issue's history shows what came of it.
+    let history = try repo.ghp(["log", "--issue", "1"], environment: ["GHP_NOW": "2026-01-01T10:05:00Z"]).stdout
+    #expect(history.contains("w1: done #1 One") && history.contains("    result: ok"), "\(history)")
     #expect(try repo.ghp(["log", "--since", "yesterday"]).status == 2)
   }
 }

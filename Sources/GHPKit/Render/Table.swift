@@ -135,6 +135,20 @@ extension IssueDetail {
 extension LogEntry {
   /// One line: short commit, time, subject.
   public var line: String { "\(commit.short)  \(RFC3339.format(time))  \(subject)" }
+
+  /// What an issue's history shows under the line: the result of a `done`, the reason of a `fail`
+  /// (the operation's own argument, not the commit body, which a person may have written).
+  public var detail: String? {
+    guard let message else { return nil }
+    let key: String
+    switch message.op {
+    case "done": key = "result"
+    case "fail": key = "reason"
+    default: return nil
+    }
+    guard let text = message.arguments[key]?.stringValue, !text.isEmpty else { return nil }
+    return "    \(key): " + TextTable.clip(text.split(separator: "\n").first.map(String.init) ?? text, 200)
+  }
 }
 
 extension StatusUpdateOperation.Output {

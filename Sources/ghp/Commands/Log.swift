@@ -61,7 +61,11 @@ extension GHP {
       } else if entries.isEmpty {
         Output.line("No events.")
       } else {
-        entries.forEach { Output.line($0.line) }
+        for entry in entries {
+          Output.line(entry.line)
+          // An issue's history says what came of it.
+          if issue != nil, let detail = entry.detail { Output.line(detail) }
+        }
       }
     }
   }
