@@ -38,6 +38,9 @@ public enum ClaimCheck {
 /// (epoch + 1), recording who reaped and why so the agent is told when it returns.
 public struct ReapOperation: RecordedOperation {
   public var policy: Config.OnStale?
+  /// `release` answers the escalation an earlier reap opened about the agent. Recorded as
+  /// `"closesEscalations": true`; a record without it (older) replays as it was made.
+  public var closesEscalations = true
 
   public init(policy: Config.OnStale? = nil) { self.policy = policy }
 
@@ -54,6 +57,7 @@ public struct ReapOperation: RecordedOperation {
     // What it made, recorded for people and for `ghp sync` (see `MintedIDs`).
     _ = try arguments.strings("escalations")
     _ = try arguments.strings("agents")
+    closesEscalations = try arguments.bool("closesEscalations", default: false)
   }
 
   public struct Action: Sendable {
@@ -121,7 +125,8 @@ public struct ReapOperation: RecordedOperation {
         updated.status = "stale"
         agents.agents[name] = updated
         // The escalation an earlier reap opened about this agent is closed by this answer to it.
-        for index in escalations.indices where escalations[index].status == .open && escalations[index].about == name {
+        for index in escalations.indices
+        where closesEscalations && escalations[index].status == .open && escalations[index].about == name {
           escalations[index].status = .resolved
           escalations[index].answer =
             "Released " + held.map { "#\($0)" }.joined(separator: ", ") + " for others (`ghp reap --release` by \(actor))."
@@ -143,7 +148,7 @@ public struct ReapOperation: RecordedOperation {
       [
         "policy": .string(policy.rawValue), "agents": .array(done.map { .string($0.agent) }),
         "escalations": made.isEmpty ? .null : .array(made.map { .string($0) }),
-      ])
+      ].merging(closesEscalations ? ["closesEscalations": .bool(true)] : [:]) { a, _ in a })
     return (change, actions)
   }
 }

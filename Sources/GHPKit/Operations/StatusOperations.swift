@@ -11,6 +11,10 @@ public struct StatusUpdateOperation: RecordedOperation {
   /// config's `heartbeatMinimum`, nothing would change, and there is nothing to tell. Not part of
   /// the record: a heartbeat that lands is an ordinary one, and replays as one.
   public var coalesce = false
+  /// An answer is told once, recorded on its escalation, and clears `escalated`. Recorded as
+  /// `"tellsOnce": true`; a record without it (written before this existed) replays as it was made:
+  /// answers given since the last report, nothing written back.
+  public var tellsOnce = true
 
   public init(status: String? = nil, action: String? = nil, issueID: String? = nil, isHeartbeat: Bool, coalesce: Bool = false) {
     self.status = status
@@ -26,7 +30,7 @@ public struct StatusUpdateOperation: RecordedOperation {
       [
         "status": status.map { .string($0) } ?? .null, "action": action.map { .string($0) } ?? .null,
         "issue": issueID.map { .string($0) } ?? .null,
-      ])
+      ].merging(tellsOnce ? ["tellsOnce": .bool(true)] : [:]) { a, _ in a })
   }
 
   init(arguments: inout OperationArguments, heartbeat: Bool) throws(GHPError) {
@@ -34,6 +38,7 @@ public struct StatusUpdateOperation: RecordedOperation {
     action = try arguments.optionalString("action")
     issueID = try arguments.optionalString("issue")
     isHeartbeat = heartbeat
+    tellsOnce = try arguments.bool("tellsOnce", default: false)
   }
 
   public func renaming(_ renames: IDRenames) -> Self {
@@ -87,7 +92,8 @@ public struct StatusUpdateOperation: RecordedOperation {
     record.returned = []
     record.handoffWaiting = nil
     let answers = try state.escalations().filter {
-      $0.agent == actor && $0.status == .resolved && $0.told == nil
+      $0.agent == actor && $0.status == .resolved
+        && (tellsOnce ? $0.told == nil : ($0.answered ?? 0) >= (previous ?? 0))
     }
     if coalesce, let previous, agents.agents[actor] != nil, clock.now - previous < (try state.config().heartbeatMinimum),
       lost.isEmpty, returned.isEmpty, handoff == nil, answers.isEmpty,
@@ -101,7 +107,7 @@ public struct StatusUpdateOperation: RecordedOperation {
     let stillAsking = try state.escalations().contains { $0.agent == actor && $0.status == .open }
     if let status {
       record.status = status
-    } else if record.status == "escalated" && !answers.isEmpty && !stillAsking {
+    } else if tellsOnce && record.status == "escalated" && !answers.isEmpty && !stillAsking {
       // Its questions are answered (and told now): it is no longer waiting on a human.
       record.status = record.issue == nil ? "idle" : "claimed"
     }
@@ -117,7 +123,7 @@ public struct StatusUpdateOperation: RecordedOperation {
         agent: actor, issue: record.issue))
     change.put(StatePaths.agentStatus, json: agents.json)
     // Told now, so never again, whatever the timing of later reports.
-    for var answer in answers {
+    for var answer in answers where tellsOnce {
       answer.told = clock.now
       try escalationWrite(answer, state: state, into: &change)
     }

@@ -87,6 +87,9 @@ public struct ApproveOperation: RecordedOperation {
   public var note: String?
   /// The approval's number; nil takes the next free one (see `AddIssueOperation.id`).
   public var id: String?
+  /// Answers the open escalations that asked for this approval. Recorded as
+  /// `"answersEscalations": true`; a record without it (older) replays as it was made.
+  public var answersEscalations = true
 
   public init(agent: String, globs: [String], once: Bool, note: String?, id: String? = nil) {
     self.agent = agent
@@ -102,7 +105,7 @@ public struct ApproveOperation: RecordedOperation {
       [
         "id": id.map { .string($0) } ?? .null, "to": .string(agent), "globs": .array(globs.map { .string($0) }),
         "once": .bool(once), "note": note.map { .string($0) } ?? .null,
-      ])
+      ].merging(answersEscalations ? ["answersEscalations": .bool(true)] : [:]) { a, _ in a })
   }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
@@ -111,6 +114,7 @@ public struct ApproveOperation: RecordedOperation {
     globs = try arguments.strings("globs")
     once = try arguments.bool("once", default: false)
     note = try arguments.optionalString("note")
+    answersEscalations = try arguments.bool("answersEscalations", default: false)
   }
 
   public func remintingIDs() -> Self {
@@ -129,6 +133,12 @@ public struct ApproveOperation: RecordedOperation {
       fields["resolvedEscalations"] = .array(resolvedEscalations.map { .string($0) })
       return .object(fields)
     }
+  }
+
+  func recorded(id: String) -> ApproveOperation {
+    var copy = ApproveOperation(agent: agent, globs: globs.map(\.trimmingSpaces).filter { !$0.isEmpty }, once: once, note: note, id: id)
+    copy.answersEscalations = answersEscalations
+    return copy
   }
 
   /// Whether an escalation's question asks for an approval these globs grant: it speaks of an
@@ -169,13 +179,13 @@ public struct ApproveOperation: RecordedOperation {
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")", 
-        operation: ApproveOperation(agent: agent, globs: globs, once: once, note: note, id: approval.id).record,
+        operation: recorded(id: approval.id).record,
         agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     // The loop closes: an open escalation of this agent asking for this approval is answered.
     var resolved: [String] = []
     for var escalation in try state.escalations()
-    where escalation.status == .open && escalation.agent == agent && Self.asksFor(escalation.question, globs: globs) {
+    where answersEscalations && escalation.status == .open && escalation.agent == agent && Self.asksFor(escalation.question, globs: globs) {
       escalation.status = .resolved
       escalation.answer = "Approved: \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "") (approval \(approval.id))."
       escalation.answeredBy = actor

@@ -70,3 +70,30 @@ import Testing
     }
   }
 }
+
+/// Records written before a behaviour existed replay as they were made, so `ghp verify` still
+/// accepts old histories: the new behaviours are named in the records that have them.
+@Suite struct OlderRecordsTests {
+  @Test func anApprovalRecordedWithoutTheFlagAnswersNothing() throws {
+    let repo = try initialised()
+    try workspace(repo, agent: "w1").run(EscalateOperation(question: "Approval needed to edit README.md"))
+    var old = OperationArguments(operation: "approve", ["to": .string("w1"), "globs": .array([.string("README.md")]), "once": .bool(false)])
+    let replayed = try workspace(repo).run(try ApproveOperation(arguments: &old))
+    #expect(replayed.result.resolvedEscalations.isEmpty)
+    #expect(try workspace(repo).snapshot().escalation("1")?.status == .open)
+    let fresh = try workspace(repo).run(ApproveOperation(agent: "w1", globs: ["README.md"], once: false, note: nil))
+    #expect(fresh.result.resolvedEscalations == ["1"])
+    #expect(fresh.commit.flatMap { try? repo.git("log", "-1", "--format=%B", $0.hex) }?.contains("\"answersEscalations\":true") == true)
+  }
+
+  @Test func aHeartbeatRecordedWithoutTheFlagTellsByTimeAndWritesNothingBack() throws {
+    let repo = try initialised()
+    try workspace(repo, agent: "w1", now: "2025-01-25T10:00:00Z").run(EscalateOperation(question: "Which database?"))
+    try workspace(repo, now: "2025-01-25T10:01:00Z").run(ResolveOperation(escalationID: "1", answer: "Postgres"))
+    var old = OperationArguments(operation: "heartbeat", ["status": .null, "action": .null, "issue": .null])
+    let beat = try workspace(repo, agent: "w1", now: "2025-01-25T10:02:00Z").run(try StatusUpdateOperation(arguments: &old, heartbeat: true))
+    #expect(beat.result.answers.map(\.id) == ["1"])
+    #expect(beat.result.record.status == "escalated", "an older record does not clear the status")
+    #expect(try workspace(repo).snapshot().escalation("1")?.told == nil)
+  }
+}
