@@ -98,6 +98,14 @@ public final class Workspace {
   /// The current tip of `ghp/state`, for reads.
   public func snapshot() throws(GHPError) -> StateSnapshot { try ledger.snapshot() }
 
+  /// Lands an operation at the time it happens, for commands that act for hours (`ghp land`,
+  /// `ghp run`): the clock is read again first.
+  @discardableResult
+  public func runNow<O: StateOperation>(_ operation: O) throws(GHPError) -> Landed<O.Output> {
+    refreshClock()
+    return try run(operation)
+  }
+
   /// Lands an operation as the acting agent.
   @discardableResult
   public func run<O: StateOperation>(_ operation: O) throws(GHPError) -> Landed<O.Output> {

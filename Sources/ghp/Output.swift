@@ -50,12 +50,7 @@ enum Output {
   }
 
   /// The absolute path of this executable (hooks call it when `ghp` is not on PATH).
-  static var executablePath: String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { return CommandLine.arguments[0] }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-  }
+  static var executablePath: String { ThisProcess.executablePath ?? CommandLine.arguments[0] }
 
   /// Reads all of standard input (for `-` arguments).
   static func readStandardInput() -> String { String(decoding: Files.read("/dev/stdin") ?? [], as: UTF8.self) }

@@ -89,35 +89,28 @@ public final class Lander {
       replaces = current.token
       GateRunner.stopLeftover(marker: gateMarker)
     }
-    try record(leaseOperation(.acquire, replaces: replaces))
+    try workspace.runNow(leaseOperation(.acquire, replaces: replaces))
     lastRenewal = workspace.clock.now
     if replaces != nil { progress("Took over the landing lease of \(policy.base) from a lander that is gone.") }
   }
 
   /// Gives the lease back (nothing happens when it was lost meanwhile).
   public func release() {
-    _ = try? record(leaseOperation(.release))
-  }
-
-  /// Records an operation at the time it happens (a lander runs for hours).
-  @discardableResult
-  func record<O: StateOperation>(_ operation: O) throws(GHPError) -> Landed<O.Output> {
-    workspace.refreshClock()
-    return try workspace.run(operation)
+    _ = try? workspace.runNow(leaseOperation(.release))
   }
 
   /// Between looks at the queue: renews the lease well before it could be judged stale.
   public func keepAlive() throws(GHPError) {
     workspace.refreshClock()
     guard workspace.clock.now - lastRenewal >= policy.leaseStaleAfter / 3 else { return }
-    try record(leaseOperation(.renew))
+    try workspace.runNow(leaseOperation(.renew))
     lastRenewal = workspace.clock.now
   }
 
   func renewIfDue() throws(GHPError) {
     workspace.refreshClock()
     guard workspace.clock.now - lastRenewal >= 60 else { return }
-    try record(leaseOperation(.renew))
+    try workspace.runNow(leaseOperation(.renew))
     lastRenewal = workspace.clock.now
   }
 
@@ -193,7 +186,7 @@ public final class Lander {
       if contained { done.append(entry.issue.id) }
     }
     guard !done.isEmpty else { return false }
-    let landed = try record(
+    let landed = try workspace.runNow(
       LandedOperation(base: policy.base, token: token, issues: done, head: baseTip, recovered: true))
     report.landed += landed.result
     report.recovered += done
@@ -254,7 +247,7 @@ public final class Lander {
       return
     }
     do {
-      try record(
+      try workspace.runNow(
         PendingLandingOperation(
           base: policy.base, token: token, mode: policy.mode,
           entries: steps.map { PendingEntry(issue: $0.issue.id, tip: $0.tip, baseBefore: $0.before, baseAfter: $0.after, merge: $0.merge) },
@@ -290,7 +283,7 @@ public final class Lander {
     // Fault injection for the tests: die as a killed lander would, between the base move and the record.
     if workspace.environment["GHP_TEST_FAULT"] == "after-base-move" { _exit(137) }
     followCheckouts(from: baseTip, to: current)
-    let landed = try record(
+    let landed = try workspace.runNow(
       LandedOperation(base: policy.base, token: token, issues: steps.map(\.issue.id), head: current, recovered: false))
     report.landed += landed.result
     for issue in landed.result {
@@ -383,7 +376,7 @@ public final class Lander {
   ) throws(GHPError) {
     let landed: Landed<Issue>
     do {
-      landed = try record(
+      landed = try workspace.runNow(
         BounceOperation(
           base: policy.base, token: token, issueID: issue.id, tip: tip, baseTip: baseTip, kind: kind, paths: paths, gate: gate,
           log: log))

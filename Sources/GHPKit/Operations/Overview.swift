@@ -12,8 +12,7 @@ public struct Overview: Sendable {
   public init(_ workspace: Workspace) throws(GHPError) {
     let state = try workspace.snapshot()
     try state.requireInitialised()
-    let plan = try state.text(StatePaths.plan) ?? ""
-    goal = plan.split(separator: "\n").first { $0.hasPrefix("Goal: ") }.map { String($0.dropFirst(6)) }
+    goal = try state.goal()
     let summaries = try state.issueSummaries()
     counts = Issue.Status.allCases.map { status in (status.rawValue, summaries.filter { $0.status == status }.count) }
     ready = try ReadyQueue.ready(state).count

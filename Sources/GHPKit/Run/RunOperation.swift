@@ -274,15 +274,12 @@ public struct RunOperation: RecordedOperation {
       case .released:
         tally.released += 1
         let why = (reason ?? "").trimmingSpaces.isEmpty ? "run \(run.id) gave it back" : reason!.trimmingSpaces
-        try TextLimit.check(why, "the reason", TextLimit.note)
         subject += " (released: \(TextTable.clip(why, 120)))"
         if stillHeld {
-          var reopened = target
-          reopened.reopen(at: clock.now, takenBy: actor, reason: why)
-          var agents = try state.agents()
-          try agents.finish(agent, issue: issue, action: "", clock: clock, byHolder: false, state: state)
-          change.put(StatePaths.issue(issue), json: reopened.json)
-          change.put(StatePaths.agentStatus, json: agents.json)
+          let (released, _) = try ReleaseOperation(issueID: issue, reason: why).apply(to: state, actor: actor, clock: clock)
+          if let released { change.writes = released.writes }
+        } else {
+          try TextLimit.check(why, "the reason", TextLimit.note)
         }
       }
       run.tallies[agent] = tally

@@ -125,19 +125,11 @@ public final class Supervisor {
     if options.runBudget.tokens != nil { policy.runBudget.tokens = options.runBudget.tokens }
     command = try AgentCommand(options.command ?? policy.command)
     host = Host.name
-    var path = [CChar](repeating: 0, count: 4096)
-    let length = readlink("/proc/self/exe", &path, 4095)
-    ghpPath = length > 0 ? String(decoding: path[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "ghp"
+    ghpPath = ThisProcess.executablePath ?? "ghp"
   }
 
   func emit(_ kind: String, _ agent: String? = nil, _ issue: String? = nil, _ text: String, _ fields: [String: JSON] = [:]) {
     onEvent(Event(kind: kind, agent: agent, issue: issue, text: text, fields: fields))
-  }
-
-  @discardableResult
-  func record<O: StateOperation>(_ operation: O) throws(GHPError) -> Landed<O.Output> {
-    workspace.refreshClock()
-    return try workspace.run(operation)
   }
 
   func operation(_ action: RunOperation.Action) -> RunOperation { RunOperation(action: action, token: token) }
@@ -180,13 +172,13 @@ public final class Supervisor {
       start.goal = options.goal
       if let tasks = options.tasks {
         let issues = try IssueImport.parse(tasks.bytes, actor: actor, clock: workspace.clock)
-        let imported = try record(ImportIssuesOperation(issues: issues, source: tasks.source))
+        let imported = try workspace.runNow(ImportIssuesOperation(issues: issues, source: tasks.source))
         emit("import", nil, nil, "Imported \(issues.count) issue\(issues.count == 1 ? "" : "s") from \(tasks.source)", ["commit": imported.commit.map { .string($0.hex) } ?? .null])
       }
     }
     for worker in start.workers { try AgentName.validate(worker) }
     try prepareWorktrees(start.workers)
-    run = try record(start).result
+    run = try workspace.runNow(start).result
     breaker = run.breaker
     folder = "\(commonFolder)/ghp/run/\(run.id)"
     guard Files.makeDirectories(folder) else { throw .io("cannot make \(folder)") }
@@ -380,7 +372,7 @@ public final class Supervisor {
       assign.agent = agent
       assign.issue = id
       let assigned: RunRecord
-      do { assigned = try record(assign).result } catch {
+      do { assigned = try workspace.runNow(assign).result } catch {
         // Someone claimed it meanwhile: the next look takes another.
         if error.isRefusal { continue }
         throw error
@@ -404,7 +396,7 @@ public final class Supervisor {
         emit("breaker", nil, nil, "Breaker open: \(fatal ?? "")")
         breaker.escalation = try escalate(why: "could not start", failures: [fatal ?? ""])
         exit.breaker = breaker
-        run = try record(exit).result
+        run = try workspace.runNow(exit).result
         return
       }
       workers[agent] = process
@@ -438,7 +430,7 @@ public final class Supervisor {
   /// Files the one escalation of an opening breaker; returns its id.
   func escalate(why: String, failures: [String]) throws(GHPError) -> String? {
     let list = failures.suffix(10).map { "- \($0)" }.joined(separator: "\n")
-    let escalation = try record(
+    let escalation = try workspace.runNow(
       EscalateOperation(
         question: "ghp run \(run.id) stopped starting workers: the agent command `\(TextTable.clip(command.description, 80))` \(why). Fix it, then let the run retry (it tries once after \(Duration.exact(policy.breakerCooldown))) or start a new run.",
         severity: .high, context: "Failures, oldest first:\n\(list)")
@@ -503,7 +495,7 @@ public final class Supervisor {
       breaker.openedAt = nil
     }
     exit.breaker = breaker
-    run = try record(exit).result
+    run = try workspace.runNow(exit).result
     breakerDirty = false
     let after = exit.outcome == .finished ? issue : try workspace.snapshot().requireIssue(process.issue)
     if exit.outcome == .failed && after.status == .open {
@@ -649,7 +641,7 @@ public final class Supervisor {
       if now - lastReap >= Double(max(30, min(config.staleAfter / 2, 300))) {
         lastReap = now
         do {
-          let reaped = try record(ReapOperation()).result.filter(\.changed)
+          let reaped = try workspace.runNow(ReapOperation()).result.filter(\.changed)
           for action in reaped { emit("reap", action.agent, nil, "\(action.agent) is stale: \(action.outcome)") }
         } catch {
           // The run goes on: reaping is a courtesy to agents outside it.
@@ -694,7 +686,7 @@ public final class Supervisor {
       if news { tick.updates.append(update) }
     }
     if breakerDirty { tick.breaker = breaker }
-    run = try record(tick).result
+    run = try workspace.runNow(tick).result
     lastTick = now
     breakerDirty = false
     for update in tick.updates {
@@ -756,7 +748,7 @@ public final class Supervisor {
     var finish = operation(.finish)
     finish.state = state
     finish.summary = line
-    run = try record(finish).result
+    run = try workspace.runNow(finish).result
     let code: Int32 =
       state == .stopped ? 3 : (state == .failed || !dead.isEmpty || breaker.state != .closed ? 1 : 0)
     return Summary(run: run, exitCode: code, line: line, dead: dead)

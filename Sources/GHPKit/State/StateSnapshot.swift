@@ -38,6 +38,12 @@ public final class StateSnapshot {
     }
   }
 
+  /// The goal `ghp init --goal` wrote into the plan (its `Goal: ` line), if any.
+  public func goal() throws(GHPError) -> String? {
+    let plan = try text(StatePaths.plan) ?? ""
+    return plan.split(separator: "\n").first { $0.hasPrefix("Goal: ") }.map { String($0.dropFirst(6)) }
+  }
+
   /// A document as text, or nil when absent.
   public func text(_ path: String) throws(GHPError) -> String? {
     try bytes(path).map { String(decoding: $0, as: UTF8.self) }

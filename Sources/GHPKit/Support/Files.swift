@@ -56,3 +56,14 @@ public enum Files {
     return true
   }
 }
+
+/// This process.
+public enum ThisProcess {
+  /// The absolute path of the running executable (from `/proc/self/exe`), or nil.
+  public static var executablePath: String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { return nil }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+}
