@@ -53,8 +53,9 @@ public struct StatusReport: Sendable {
       warnings.append(error.description)
     }
     openEscalations = escalations.filter { $0.status == .open }.sorted(by: Escalation.inboxOrder)
-    let orchestrators = Set(try state.agents().agents.keys.filter { (try? state.role(of: $0)) == .orchestrator })
-    rows = try state.agents().agents.map { name, record in
+    let agents = try state.agents().agents
+    let orchestrators = Set(agents.keys.filter { (try? state.role(of: $0)) == .orchestrator })
+    rows = agents.map { name, record in
       let age = clock.now - record.timestamp
       let silent = age > config.staleAfter
       let worker = !orchestrators.contains(name) && !owned.contains(name)

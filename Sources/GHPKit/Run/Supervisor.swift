@@ -278,8 +278,7 @@ public final class Supervisor {
       let program = try command.resolve(path: environment["PATH"] ?? "", directory: directory)
       return try WorkerProcess.spawn(
         agent: agent, issue: issue?.id ?? "", epoch: epoch, program: program, arguments: Array(command.words.dropFirst()),
-        directory: directory, environment: environment, promptPath: promptPath, logPath: "\(folder)/\(agent).log",
-        format: command.format, wall: workspace.clock.now)
+        directory: directory, environment: environment, promptPath: promptPath, logPath: "\(folder)/\(agent).log")
     } catch let failure as WorkerProcess.SpawnFailure {
       fatal = failure.message + "; fix the command (--agent-command CMD, or ghp config set agent.command CMD) and run ghp run again"
     } catch let error as GHPError {
@@ -328,7 +327,7 @@ public final class Supervisor {
   func breakerAllows(_ now: Double) -> Bool {
     switch breaker.state {
     case .closed: return true
-    case .halfOpen: return !workers.values.contains { _ in true }
+    case .halfOpen: return workers.isEmpty
     case .open:
       workspace.refreshClock()
       guard let opened = breaker.openedAt, workspace.clock.now - opened >= policy.breakerCooldown else { return false }
@@ -708,7 +707,7 @@ public final class Supervisor {
     try? Files.replace(promptPath, with: [])
     return try? WorkerProcess.spawn(
       agent: "lander", issue: "", epoch: 0, program: ghpPath, arguments: ["land", "--once"], directory: top,
-      environment: environment, promptPath: promptPath, logPath: "\(folder)/lander.log", format: .any, wall: workspace.clock.now)
+      environment: environment, promptPath: promptPath, logPath: "\(folder)/lander.log")
   }
 
   /// Ends the run on `ghp/state` and says how it went.
@@ -767,6 +766,4 @@ public final class Supervisor {
     }
   }
 
-  public var workerNames: [String] { run?.workers ?? [] }
-  public var runID: String { run?.id ?? "" }
 }

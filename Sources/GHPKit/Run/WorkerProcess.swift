@@ -7,16 +7,14 @@ import CProcess
 #endif
 
 /// What an agent's structured output says: claude's stream-json, codex's JSON events, or plain
-/// lines. Every line counts as progress; some name an action, a cost or a token count.
+/// lines, whichever the command speaks (each event type is recognised by its shape). Every line
+/// counts as progress; some name an action, a cost or a token count.
 struct AgentOutput {
-  var format: AgentCommand.Format
   /// Millionths of a dollar and tokens reported so far.
   var costMicros = 0
   var tokens = 0
   /// Tokens added up from per-message usage until a total arrives.
   private var summedTokens = 0
-
-  init(format: AgentCommand.Format) { self.format = format }
 
   /// Reads one line; returns the action it shows, if any.
   mutating func consume(_ line: String) -> String? {
@@ -91,15 +89,16 @@ final class WorkerProcess {
   let keeper: pid_t
   let start: UInt64
   let startedAt: Double
-  let startedWall: Int64
   private(set) var output: Int32
   private let log: Int32
+  /// Bytes read but not yet a whole line.
   private var pending: [UInt8] = []
-  var parser: AgentOutput
+  /// Where reads land, kept across calls (drain runs on every wake of the loop).
+  private var chunk = [UInt8](repeating: 0, count: 65536)
+  var parser = AgentOutput()
   /// The last lines of output, for the reason of a failure.
   private(set) var tail: [String] = []
   var lastAction = ""
-  var lastProgress: Double
   /// Progress since the last heartbeat the supervisor recorded for it.
   var progressedSinceBeat = false
   var lastBeat: Double
@@ -110,9 +109,7 @@ final class WorkerProcess {
   var terminatedAt: Double?
   var killed = false
 
-  private init(
-    agent: String, issue: String, epoch: Int, keeper: pid_t, output: Int32, log: Int32, format: AgentCommand.Format, wall: Int64
-  ) {
+  private init(agent: String, issue: String, epoch: Int, keeper: pid_t, output: Int32, log: Int32) {
     self.agent = agent
     self.issue = issue
     self.epoch = epoch
@@ -120,11 +117,8 @@ final class WorkerProcess {
     start = ProcessIdentity.startTime(of: keeper) ?? 0
     self.output = output
     self.log = log
-    parser = AgentOutput(format: format)
     startedAt = ProcessIdentity.monotonic()
-    lastProgress = startedAt
     lastBeat = startedAt
-    startedWall = wall
   }
 
   deinit {
@@ -135,7 +129,7 @@ final class WorkerProcess {
   /// Starts `program` with `arguments` in `directory`, the prompt file on stdin.
   static func spawn(
     agent: String, issue: String, epoch: Int, program: String, arguments: [String], directory: String,
-    environment: [String: String], promptPath: String, logPath: String, format: AgentCommand.Format, wall: Int64
+    environment: [String: String], promptPath: String, logPath: String
   ) throws(SpawnFailure) -> WorkerProcess {
     let input = open(promptPath, O_RDONLY | O_CLOEXEC)
     guard input >= 0 else { throw SpawnFailure(message: "cannot read the prompt file \(promptPath): \(String(cString: strerror(errno)))") }
@@ -176,7 +170,7 @@ final class WorkerProcess {
     let flags = fcntl(pipeOut[0], F_GETFL)
     _ = fcntl(pipeOut[0], F_SETFL, flags | O_NONBLOCK)
     let process = WorkerProcess(
-      agent: agent, issue: issue, epoch: epoch, keeper: keeper, output: pipeOut[0], log: log, format: format, wall: wall)
+      agent: agent, issue: issue, epoch: epoch, keeper: keeper, output: pipeOut[0], log: log)
     if got == 8 {
       var status: Int32 = 0
       while ghp_reap_supervised(keeper, &status) == 0 { usleep(1000) }
@@ -197,12 +191,11 @@ final class WorkerProcess {
   func drain() -> Bool {
     guard output >= 0 else { return false }
     var progressed = false
-    var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
-      let n = buffer.withUnsafeMutableBytes { read(output, $0.baseAddress, 65536) }
+      let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
       if n > 0 {
-        if log >= 0 { _ = buffer.withUnsafeBytes { write(log, $0.baseAddress, n) } }
-        pending += buffer[0..<n]
+        if log >= 0 { _ = chunk.withUnsafeBytes { write(log, $0.baseAddress, n) } }
+        pending += chunk[0..<n]
         progressed = true
         continue
       }
@@ -214,19 +207,18 @@ final class WorkerProcess {
       }
       break
     }
-    while let newline = pending.firstIndex(of: 10) {
-      let line = String(decoding: pending[..<newline], as: UTF8.self)
-      pending.removeSubrange(...newline)
-      take(line)
+    // Every whole line, then one removal of what they used (not one shift of the rest per line).
+    var start = pending.startIndex
+    while let newline = pending[start...].firstIndex(of: 10) {
+      take(String(decoding: pending[start..<newline], as: UTF8.self))
+      start = newline + 1
     }
+    pending.removeSubrange(..<start)
     if pending.count > 1 << 20 {
       take(String(decoding: pending, as: UTF8.self))
       pending = []
     }
-    if progressed {
-      lastProgress = ProcessIdentity.monotonic()
-      progressedSinceBeat = true
-    }
+    if progressed { progressedSinceBeat = true }
     return progressed
   }
 

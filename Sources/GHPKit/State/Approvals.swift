@@ -135,8 +135,9 @@ public struct ApproveOperation: RecordedOperation {
     }
   }
 
-  func recorded(id: String) -> ApproveOperation {
-    var copy = ApproveOperation(agent: agent, globs: globs.map(\.trimmingSpaces).filter { !$0.isEmpty }, once: once, note: note, id: id)
+  /// The operation as recorded: its trimmed globs and the approval's number.
+  func recorded(id: String, globs: [String]) -> ApproveOperation {
+    var copy = ApproveOperation(agent: agent, globs: globs, once: once, note: note, id: id)
     copy.answersEscalations = answersEscalations
     return copy
   }
@@ -179,7 +180,7 @@ public struct ApproveOperation: RecordedOperation {
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")", 
-        operation: recorded(id: approval.id).record,
+        operation: recorded(id: approval.id, globs: globs).record,
         agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     // The loop closes: an open escalation of this agent asking for this approval is answered.

@@ -27,18 +27,18 @@ import Testing
   }
 
   @Test func claudeAndCodexOutputGiveActionsCostAndTokens() {
-    var claude = AgentOutput(format: .claude)
+    var claude = AgentOutput()
     #expect(claude.consume(#"{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Bash","input":{"command":"swift test"}}],"usage":{"input_tokens":100,"output_tokens":20}}}"#) == "Bash: swift test")
     #expect(claude.tokens == 120)
     _ = claude.consume(#"{"type":"result","is_error":false,"total_cost_usd":0.25,"usage":{"input_tokens":300,"output_tokens":50}}"#)
     #expect(claude.costMicros == 250_000)
     #expect(claude.tokens == 350)
-    var codex = AgentOutput(format: .codex)
+    var codex = AgentOutput()
     #expect(codex.consume(#"{"type":"item.completed","item":{"type":"command_execution","command":"make"}}"#) == "Ran: make")
     _ = codex.consume(#"{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}"#)
     _ = codex.consume(#"{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}"#)
     #expect(codex.tokens == 30)
-    var plain = AgentOutput(format: .any)
+    var plain = AgentOutput()
     #expect(plain.consume("compiling \u{1B}[31mred")?.unicodeScalars.contains("\u{1B}") == false)
     #expect(plain.consume("{not json") == "{not json")
   }
