@@ -91,7 +91,8 @@ public struct StatusUpdateOperation: RecordedOperation {
     record.lostClaims = []
     record.returned = []
     record.handoffWaiting = nil
-    let answers = try state.escalations().filter {
+    let escalations = try state.escalations()
+    let answers = escalations.filter {
       $0.agent == actor && $0.status == .resolved
         && (tellsOnce ? $0.told == nil : ($0.answered ?? 0) >= (previous ?? 0))
     }
@@ -104,7 +105,7 @@ public struct StatusUpdateOperation: RecordedOperation {
       unchanged.lostClaims = []
       return (nil, Output(record: unchanged, lostClaims: [], returned: [], handoffWaiting: nil, answers: [], skipped: previous))
     }
-    let stillAsking = try state.escalations().contains { $0.agent == actor && $0.status == .open }
+    let stillAsking = escalations.contains { $0.agent == actor && $0.status == .open }
     if let status {
       record.status = status
     } else if tellsOnce && record.status == "escalated" && !answers.isEmpty && !stillAsking {
