@@ -20,6 +20,9 @@ public final class Workspace {
   public private(set) var clock: Clock
   public let environment: [String: String]
   private let explicitAgent: String?
+  /// Whether a write may come from a name no agent is registered under (`--new`): the write
+  /// registers it. Otherwise the policy's `unknownAgents` decides.
+  public var allowsNewAgent = false
 
   /// Opens the repository containing `path` (default: the current folder).
   public init(path: String? = nil, agent: String? = nil, environment: [String: String]) throws(GHPError) {
@@ -110,8 +113,11 @@ public final class Workspace {
   @discardableResult
   public func run<O: StateOperation>(_ operation: O) throws(GHPError) -> Landed<O.Output> {
     let actor = try actor()
+    let allowsNew = allowsNewAgent
     return try ledger.transact(actor: actor, clock: clock) { (state) throws(GHPError) in
-      try operation.apply(to: state, actor: actor, clock: clock)
+      // A guard of this command line, not of the operation: histories written before it verify.
+      if !allowsNew { try KnownAgent.requireActor(actor, in: state) }
+      return try operation.apply(to: state, actor: actor, clock: clock)
     }
   }
 }

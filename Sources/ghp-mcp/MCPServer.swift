@@ -37,8 +37,10 @@ struct MCPServe: AsyncParsableCommand {
 
       // A call before `initialize` is refused by the transport (see `LineTransport`).
       let server = Server(
-        name: "ghp", version: "0.1.0",
-        capabilities: .init(resources: .init(subscribe: true, listChanged: false), tools: .init(listChanged: false)))
+        name: "ghp", version: "0.1.0", instructions: ToolBox.instructions,
+        capabilities: .init(
+          prompts: .init(listChanged: false), resources: .init(subscribe: true, listChanged: false),
+          tools: .init(listChanged: false)))
       let subscriptions = Subscriptions()
       let calls = BlockingCalls()
 
@@ -53,12 +55,25 @@ struct MCPServe: AsyncParsableCommand {
           do {
             return (try ToolBox.call(params.name, arguments: call, workspace: workspace()).pretty(), false)
           } catch let error as GHPError {
-            return (error.description, true)
+            // The kind first (refused, usage, ...), as the server's instructions tell the agent.
+            return ("\(error.kind): \(error.description)", true)
           } catch {
             return ("\(error)", true)
           }
         }
         return .init(content: [.text(text: outcome.text, annotations: nil, _meta: nil)], isError: outcome.failed)
+      }
+      await server.withMethodHandler(ListPrompts.self) { _ in
+        .init(prompts: ToolBox.prompts.map { Prompt(name: $0.name, description: $0.description) })
+      }
+      await server.withMethodHandler(GetPrompt.self) { params in
+        do {
+          let text = try ToolBox.prompt(params.name, workspace: workspace())
+          let description = ToolBox.prompts.first { $0.name == params.name }?.description
+          return .init(description: description, messages: [.user(.text(text: text))])
+        } catch let error as GHPError {
+          throw MCPError.invalidParams(error.description)
+        }
       }
       await server.withMethodHandler(ListResources.self) { _ in
         .init(

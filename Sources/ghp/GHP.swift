@@ -20,7 +20,7 @@ struct GHP: AsyncParsableCommand {
       AgentHeartbeat.self, AgentStatus.self, AgentEscalate.self, AgentHandoff.self, Escalations.self, Resolve.self,
       Handoff.self, Reap.self, ClaimCheck.self, Log.self, Plan.self, Discover.self, Discoveries.self, Prompt.self,
       Agent.self, Hooks.self, Hook.self, Approve.self, Approvals.self, Revoke.self, Remote.self, Sync.self,
-      Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self, Status.self,
+      Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self, Status.self, Setup.self,
     ]
   )
 }
@@ -52,8 +52,13 @@ struct GlobalOptions: ParsableArguments {
   @Flag(help: "Print one JSON document instead of text.")
   var json = false
 
+  @Flag(help: "An agent this command names (you, or the one you name) is new: register it instead of refusing the name.")
+  var new = false
+
   func workspace() throws -> Workspace {
-    try Workspace(path: directory, agent: agent, environment: Output.environment)
+    let workspace = try Workspace(path: directory, agent: agent, environment: Output.environment)
+    workspace.allowsNewAgent = new
+    return workspace
   }
 
   /// `ghp -C path --agent w1 claim 1` as git users write it: global options given before the

@@ -17,11 +17,14 @@ if let word = given.first, let suggestion = GHP.unknownSubcommand(word) {
   Output.error(suggestion)
   exit(2)
 }
+// With --json, an error is also one JSON object on stdout, so a script reads it where it reads answers.
+let wantsJSON = given.prefix(while: { $0 != "--" }).contains("--json")
 do {
   var command = try GHP.parseAsRoot(given)
   try command.run()
 } catch let error as GHPError {
   Output.error(error.description, refusal: error.isRefusal)
+  if wantsJSON { Output.json(error.json) }
   exit(error.exitCode)
 } catch {
   let code = GHP.exitCode(for: error)
@@ -33,5 +36,11 @@ do {
   var message = GHP.fullMessage(for: error)
   if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
   if !message.isEmpty { Output.error(message) }
-  exit(code == .validationFailure ? 2 : code.rawValue)
+  let status = code == .validationFailure ? 2 : code.rawValue
+  if wantsJSON && status != 0 && !message.isEmpty {
+    let first = message.split(separator: "\n").first.map(String.init) ?? "exit \(status)"
+    let kind = status == 2 ? "usage" : status == 3 ? "refused" : "failure"
+    Output.json(.object(["error": .string(first), "code": .int(Int(status)), "kind": .string(kind)]))
+  }
+  exit(status)
 }

@@ -50,7 +50,7 @@ extension ScratchRepository {
 
   /// `ghp init` as the orchestrator `lead`, then `issues` issues titled "Issue N".
   public func initialise(issues: Int = 0, lead: String = "lead") throws {
-    let result = try ghp(["init", "--goal", "Test goal"], agent: lead)
+    let result = try ghp(["init", "--goal", "Test goal", "--unknown-agents", "register"], agent: lead)
     guard result.status == 0 else { throw ScratchError("ghp init failed: \(result.stderr)") }
     for number in 0..<issues {
       let added = try ghp(["issue", "add", "Issue \(number + 1)"], agent: lead)

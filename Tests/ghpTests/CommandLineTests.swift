@@ -6,7 +6,7 @@ import Testing
 @Suite struct CommandLineTests {
   @Test func theFirstSessionFlow() throws {
     let repo = try ScratchRepository()
-    let initResult = try repo.ghp("init", "--goal", "Build a REST API")
+    let initResult = try repo.ghp("init", "--goal", "Build a REST API", "--unknown-agents", "register")
     #expect(initResult.status == 0, "\(initResult.stderr)")
     #expect(initResult.stdout.contains("test-human is an orchestrator"))
     // The human's later commands need no flag: init recorded ghp.agent in this worktree.
@@ -79,7 +79,7 @@ import Testing
 
   @Test func staleAgentsShowUnderGHPNow() throws {
     let repo = try ScratchRepository()
-    try repo.ghp(["init"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
+    try repo.ghp(["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
     try repo.ghp("agent-heartbeat", "--status", "implementing", agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:30:00Z"])
     try repo.ghp("agent-heartbeat", "--status", "implementing", agent: "w2", environment: ["GHP_NOW": "2025-01-25T10:38:00Z"])
     let later = ["GHP_NOW": "2025-01-25T10:41:00Z"]
@@ -154,13 +154,13 @@ import Testing
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
     let tip = try repo.git("rev-parse", "ghp/state")
-    expectOneLineFailure(try repo.ghp("claim", "7", agent: "w1"), mentioning: ["no issue #7"])
-    expectOneLineFailure(try repo.ghp("claim", "1", agent: "bad name"), mentioning: ["invalid agent name", "space"])
-    expectOneLineFailure(try repo.ghp(["claim", "1", "--agent", "../x"]), mentioning: ["invalid agent name"])
-    expectOneLineFailure(try repo.ghp("issue", "add", "  ", agent: "lead"), mentioning: ["title is empty"])
+    expectOneLineFailure(try repo.ghp("claim", "7", agent: "w1"), code: 2, mentioning: ["no issue #7"])
+    expectOneLineFailure(try repo.ghp("claim", "1", agent: "bad name"), code: 2, mentioning: ["invalid agent name", "space"])
+    expectOneLineFailure(try repo.ghp(["claim", "1", "--agent", "../x"]), code: 2, mentioning: ["invalid agent name"])
+    expectOneLineFailure(try repo.ghp("issue", "add", "  ", agent: "lead"), code: 2, mentioning: ["title is empty"])
     expectOneLineFailure(try repo.ghp("issue", "add", "x", agent: "w1"), code: 3, mentioning: ["not an orchestrator"])
     expectOneLineFailure(
-      try repo.ghp(["agent-status"], environment: ["GHP_NOW": "tomorrow"]), mentioning: ["GHP_NOW", "RFC 3339"])
+      try repo.ghp(["agent-status"], environment: ["GHP_NOW": "tomorrow"]), code: 2, mentioning: ["GHP_NOW", "RFC 3339"])
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
   }
 
@@ -169,7 +169,7 @@ import Testing
     try repo.initialise(issues: 1)
     try repo.git("config", "--worktree", "--unset", "ghp.agent")
     let tip = try repo.git("rev-parse", "ghp/state")
-    expectOneLineFailure(try repo.ghp("claim", "1"), mentioning: ["GHP_AGENT", "git config ghp.agent", "agent/NAME"])
+    expectOneLineFailure(try repo.ghp("claim", "1"), code: 2, mentioning: ["GHP_AGENT", "git config ghp.agent", "agent/NAME"])
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
   }
 

@@ -14,7 +14,7 @@ final class Team {
     try repo.write("Sources/Auth/Login.swift", "// login\n")
     try repo.git("add", ".")
     try repo.git("commit", "-qm", "sources")
-    #expect(try repo.ghp(["init"], agent: "lead").status == 0)
+    #expect(try repo.ghp(["init", "--unknown-agents", "register"], agent: "lead").status == 0)
     if installHooks { #expect(try repo.ghp(["hooks", "install"], agent: "lead").status == 0) }
     for agent in agents {
       let added = try repo.ghp(["agent", "add", agent, "--json"], agent: "lead")
@@ -115,7 +115,9 @@ final class Team {
     #expect(try team.repo.ghp(["approve", "w1", "README.md", "--once"], agent: "lead").status == 0)
     let allowed = try team.git("w1", "commit", "-q", "-m", "Edit the readme")
     #expect(allowed.status == 0, "\(allowed.stderr)")
-    let approvals = try team.repo.ghp(["approvals", "--json"]).json().arrayValue ?? []
+    // Used up: gone from the approvals in force, kept with --all.
+    #expect(try team.repo.ghp(["approvals", "--json"]).json().arrayValue == [])
+    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json().arrayValue ?? []
     #expect(approvals.first?["usedAt"]?.stringValue != nil)
     // Used up: the next edit is refused again.
     #expect(try team.commit("w1", "README.md", "# again\n", "Edit it again").status != 0)
@@ -159,7 +161,7 @@ final class Team {
 
   @Test func existingHooksStillRunAndUninstallRestoresThem() throws {
     let repo = try ScratchRepository()
-    try repo.ghp(["init"], agent: "lead")
+    try repo.ghp(["init", "--unknown-agents", "register"], agent: "lead")
     let hooks = repo.path + "/.git/hooks"
     let original = """
       #!/bin/sh
@@ -191,7 +193,7 @@ final class Team {
 
   @Test func installRespectsCoreHooksPath() throws {
     let repo = try ScratchRepository()
-    try repo.ghp(["init"], agent: "lead")
+    try repo.ghp(["init", "--unknown-agents", "register"], agent: "lead")
     try repo.git("config", "core.hooksPath", ".githooks")
     let installed = try repo.ghp(["hooks", "install", "--json"], agent: "lead").json()
     #expect(installed["directory"]?.stringValue?.hasSuffix("/.githooks") == true)

@@ -78,13 +78,13 @@ import Testing
     let before = try repo.stateSubjects().count
     for command in [["assign", "1", "worker-l"], ["approve", "worker-l", "README.md"]] {
       let result = try repo.ghp(command, agent: "lead")
-      #expect(result.status == 1)
+      #expect(result.status == 2)
       #expect(result.stderr.contains("did you mean worker-1?"), "\(result.stderr)")
       #expect(result.stderr.contains("--new"))
     }
     #expect(try repo.ghp(["claim", "1"], agent: "worker-1").status == 0)
     let handoff = try repo.ghp(["agent-handoff", "--issue", "1", "--to", "worker-2"], agent: "worker-1")
-    #expect(handoff.status == 1 && handoff.stderr.contains("did you mean worker-1?"))
+    #expect(handoff.status == 2 && handoff.stderr.contains("did you mean worker-1?"))
     #expect(try repo.stateSubjects().count == before + 1, "a refused command wrote something")
     #expect(try repo.ghp(["assign", "1", "worker-2", "--new"], agent: "lead").status == 0)
   }
@@ -121,7 +121,7 @@ import Testing
     #expect(!shown.stdout.contains("ghp-escalation"), "the machine header is not for people")
     let json = try repo.ghp(["escalations", "show", "1", "--json"], agent: "lead").json()
     #expect(json["context"]?.stringValue == "We need joins across tenants.")
-    #expect(try repo.ghp(["escalations", "show", "9"], agent: "lead").status == 1)
+    #expect(try repo.ghp(["escalations", "show", "9"], agent: "lead").status == 2)
     // The inbox is still the default, flags and all.
     #expect(try repo.ghp(["escalations", "--open"], agent: "lead").stdout.contains("No escalations."))
   }
@@ -150,7 +150,7 @@ import Testing
   @Test("log --since/--until/--op/--no-heartbeats select events by time and kind")
   func filters() throws {
     let repo = try ScratchRepository()
-    try repo.ghp(["init"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:00Z"])
+    try repo.ghp(["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:00Z"])
     try repo.ghp(["issue", "add", "One"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:30Z"])
     try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:01:00Z"])
     try repo.ghp(["claim", "1"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:02:00Z"])

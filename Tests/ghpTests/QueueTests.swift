@@ -107,7 +107,7 @@ extension ProcessRunner.Result {
     try repo.ghp("claim", "1", agent: "w1")
     // w3 is new (nobody registered it): said so with --new; without it the typo guard refuses.
     let typo = try repo.ghp(["assign", "1", "w3"], agent: "lead")
-    #expect(typo.status == 1 && typo.stderr.contains("no agent is registered under that name"))
+    #expect(typo.status == 2 && typo.stderr.contains("no agent is registered under that name"))
     let assigned = try repo.ghp(["assign", "1", "w3", "--new", "--json"], agent: "lead").json()
     #expect(assigned["issue"]?["assignee"] == .string("w3"))
     #expect(assigned["issue"]?["epoch"] == .int(2))
@@ -123,10 +123,11 @@ extension ProcessRunner.Result {
     #expect(try repo.ghp(["issue", "edit", "3", "--after", "2"], agent: "lead").status == 0)
     let tip = try repo.git("rev-parse", "ghp/state")
     let cycle = try repo.ghp(["issue", "edit", "1", "--after", "3"], agent: "lead")
-    #expect(cycle.status == 3)
+    // A cycle and a dependency on a missing issue are usage errors (2), not refusals.
+    #expect(cycle.status == 2)
     #expect(cycle.stderr.contains("#1 -> #3 -> #2 -> #1"))
-    #expect(try repo.ghp(["issue", "edit", "1", "--after", "9"], agent: "lead").status == 3)
-    #expect(try repo.ghp(["issue", "edit", "1", "--after", "1"], agent: "lead").status == 3)
+    #expect(try repo.ghp(["issue", "edit", "1", "--after", "9"], agent: "lead").status == 2)
+    #expect(try repo.ghp(["issue", "edit", "1", "--after", "1"], agent: "lead").status == 2)
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
   }
 
@@ -145,7 +146,7 @@ extension ProcessRunner.Result {
     #expect(all.last?["text"] == .string("two lines\n### not a heading"))
     let since = try repo.ghp(["discoveries", "--since", "2025-01-25T10:30:00Z", "--json"]).json().arrayValue
     #expect(since?.map { $0["agent"] } == [.string("w2")])
-    #expect(try repo.ghp(["discover", " "], agent: "w1").status == 1)
+    #expect(try repo.ghp(["discover", " "], agent: "w1").status == 2)
   }
 }
 

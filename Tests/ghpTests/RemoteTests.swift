@@ -181,7 +181,7 @@ final class Network {
     try repo.git("remote", "add", "fileurl", "file://" + bare)
     for name in ["origin", "fileurl"] {
       let result = try repo.ghp(["remote", "set", name], agent: "lead")
-      #expect(result.status == 1)
+      #expect(result.status == 2)
       #expect(result.stderr.contains("local path"))
     }
     let missing = try repo.ghp(["remote", "set", "nowhere"], agent: "lead")

@@ -217,7 +217,7 @@ extension ScratchRepository {
     let worker = try repo.ghp(["config", "set", "staleAfter", "1d"], agent: "w1")
     #expect(worker.status == 3 && worker.stderr.contains("not an orchestrator"))
     let bad = try repo.ghp(["config", "set", "maxAttempts", "0"], agent: "lead")
-    #expect(bad.status == 1 && bad.stderr.contains("maxAttempts"), "\(bad.stderr)")
+    #expect(bad.status == 2 && bad.stderr.contains("maxAttempts"), "\(bad.stderr)")
     #expect(try repo.ghp(["verify"]).status == 0)
   }
 }

@@ -8,7 +8,10 @@ Checks, with real stdio servers on a real repository:
   2. two clients as two agents race claim_task on one issue: exactly one wins;
   3. a client subscribed to ghp://status is notified when a CLI command changes the state;
   4. free text cannot forge an operation: a NUL in a reason is refused with nothing written, and a
-     reason that spells out trailers lands as the fail it is.
+     reason that spells out trailers lands as the fail it is;
+  5. the server's instructions and prompts, an unregistered (misspelt) agent refused with the closest
+     name, and the tools an agent would otherwise shell out for: my_escalations, claim_check,
+     show_task, show_handoff, list_approvals, and handoff's typo guard.
 Prints one line per check and a closing "N passed, N failed" line; exits non-zero on failure.
 """
 import asyncio
@@ -31,6 +34,10 @@ def check(name, condition, detail=""):
 
 def server(agent):
     return StdioServerParameters(command=GHP, args=["mcp", "--agent", agent], cwd=REPO, env={**os.environ, "GHP_AGENT": ""})
+
+
+def ghp(*arguments, agent="lead"):
+    return subprocess.run([GHP, *arguments], cwd=REPO, env={**os.environ, "GHP_AGENT": agent}, capture_output=True, text=True)
 
 
 def text(result):
@@ -60,6 +67,18 @@ async def whole_session():
             check("lists resources", {"ghp://status", "ghp://plan"} <= resources, resources)
             plan = await lead.read_resource("ghp://plan")
             check("reads ghp://plan", "1. Users" in plan.contents[0].text, plan)
+    # The lead registers its agents; a misspelt one is refused, naming the closest.
+    for name in ["worker-1", "worker-2", "racer-a", "racer-b"]:
+        added = ghp("agent", "add", name)
+        check(f"agent add {name}", added.returncode == 0, added.stderr)
+    async with stdio_client(server("wroker-1")) as (read, write):
+        async with ClientSession(read, write) as typo:
+            await typo.initialize()
+            before = ghp("log", "--json", "-n", "0").stdout
+            error, out = await call(typo, "heartbeat", action="hello")
+            check("an unregistered agent's write is a usage error naming the closest, nothing written",
+                  error and out.startswith("usage:") and "did you mean worker-1?" in out
+                  and ghp("log", "--json", "-n", "0").stdout == before, out)
     async with stdio_client(server("worker-1")) as (read, write):
         async with ClientSession(read, write) as worker:
             await worker.initialize()
@@ -113,7 +132,7 @@ async def subscription():
             await session.initialize()
             await session.subscribe_resource("ghp://status")
             await asyncio.sleep(0.5)
-            changed = subprocess.run([GHP, "agent-heartbeat", "--action", "from the CLI"], cwd=REPO,
+            changed = subprocess.run([GHP, "agent-heartbeat", "--new", "--action", "from the CLI"], cwd=REPO,
                                      env={**os.environ, "GHP_AGENT": "cli-agent"}, capture_output=True, text=True)
             check("the CLI changes the state", changed.returncode == 0, changed.stderr)
             try:
@@ -146,11 +165,76 @@ async def forgery():
             check("the log reads the fail, by its real agent", event["op"] == "fail" and event["agent"] == "worker-2", event)
 
 
+async def agent_surface():
+    async with stdio_client(server("worker-1")) as (read, write):
+        async with ClientSession(read, write) as worker:
+            init = await worker.initialize()
+            check("the server gives instructions that explain refusals",
+                  "claim_task" in (init.instructions or "") and "refused:" in (init.instructions or ""), init.instructions)
+            prompts = {prompt.name for prompt in (await worker.list_prompts()).prompts}
+            check("lists the worker, leader and session prompts", {"worker", "leader", "session"} <= prompts, prompts)
+            prompt = await worker.get_prompt("worker")
+            body = prompt.messages[0].content.text
+            check("the worker prompt names its agent and the exit codes",
+                  "You are worker-1" in body and "you lost the claim" in body and "--no-verify" in body, body[:200])
+            leader = (await worker.get_prompt("leader")).messages[0].content.text
+            check("the leader prompt covers agents, hooks, approvals, the inbox, reap, land and run",
+                  all(word in leader for word in ["ghp agent add", "ghp hooks install", "ghp approve", "ghp escalations", "ghp reap", "ghp land", "ghp run"]), leader[:200])
+
+            error, out = await call(worker, "my_escalations")
+            mine = json.loads(out) if not error else []
+            check("my_escalations lists the worker's question", len(mine) == 1 and mine[0]["question"] == "Which database?", out)
+            answered = ghp("resolve", str(mine[0]["id"]) if mine else "1", "--answer", "Postgres")
+            check("the lead answers it from the CLI", answered.returncode == 0, answered.stderr)
+            error, out = await call(worker, "my_escalations")
+            check("my_escalations shows the answer", not error and json.loads(out)[0]["answer"] == "Postgres", out)
+            error, out = await call(worker, "my_escalations", open_only=True)
+            check("open_only leaves answered ones out", not error and json.loads(out) == [], out)
+
+            added = ghp("issue", "add", "For the checks", "-p", "0")
+            check("the lead adds a task for the checks", added.returncode == 0, added.stderr)
+            error, out = await call(worker, "claim_task")
+            claimed = json.loads(out)["issue"] if not error else {}
+            check("claim_task for the checks", not error, out)
+            error, out = await call(worker, "claim_check", id=claimed.get("id", 0), epoch=claimed.get("epoch", 0))
+            check("claim_check at the claim's epoch holds", not error and json.loads(out)["holds"] is True, out)
+            error, out = await call(worker, "claim_check", id=claimed.get("id", 0), epoch=str(claimed.get("epoch", 0)))
+            check("claim_check with an epoch of the wrong type is an error, never another check", error and "epoch" in out, out)
+            error, out = await call(worker, "claim_check", id=claimed.get("id", 0), epoch=claimed.get("epoch", 0) + 1)
+            check("claim_check at another epoch is refused", error and out.startswith("refused:"), out)
+            error, out = await call(worker, "show_task", id=claimed.get("id", 0))
+            check("show_task shows the whole task", not error and json.loads(out)["issue"]["assignee"] == "worker-1", out)
+            error, out = await call(worker, "show_task", id=True)
+            check("show_task with a boolean id is an error", error, out)
+
+            error, out = await call(worker, "handoff", issue=claimed.get("id", 0), to="wroker-2", note="over to you")
+            check("handoff to a misspelt agent is refused, naming the closest", error and "did you mean worker-2?" in out, out)
+            error, out = await call(worker, "handoff", issue=claimed.get("id", 0), to="worker-2", note="over to you")
+            check("handoff to worker-2", not error, out)
+            error, out = await call(worker, "show_handoff", issue=claimed.get("id", 0))
+            check("show_handoff has the giver's note", not error and "over to you" in json.loads(out)["document"], out)
+
+            approved = ghp("approve", "worker-1", "README.md")
+            check("the lead approves a shared file", approved.returncode == 0, approved.stderr)
+            error, out = await call(worker, "list_approvals", agent="worker-1")
+            approvals = json.loads(out) if not error else []
+            check("list_approvals shows it", len(approvals) == 1 and approvals[0]["globs"] == ["README.md"], out)
+            revoked = ghp("revoke", str(approvals[0]["id"]) if approvals else "1")
+            check("the lead revokes it", revoked.returncode == 0, revoked.stderr)
+            error, out = await call(worker, "list_approvals", agent="worker-1")
+            check("a revoked approval is gone from the list", not error and json.loads(out) == [], out)
+            error, out = await call(worker, "list_approvals", agent="worker-1", all=True)
+            check("all=true shows it revoked", not error and json.loads(out)[0].get("revokedBy") == "lead", out)
+            session = (await worker.get_prompt("session")).messages[0].content.text
+            check("the session prompt has the worker's context", "You are worker-1" in session and "## Now" in session, session[-300:])
+
+
 async def main():
     await whole_session()
     await race()
     await subscription()
     await forgery()
+    await agent_surface()
 
 
 asyncio.run(main())

@@ -55,11 +55,11 @@ public final class Ledger {
     do { kind = try repository.referenceKind(StatePaths.branch) } catch { throw .git(error) }
     guard let kind else { return try StateSnapshot(repository: repository, commit: nil) }
     if let symbolic = kind.symbolic {
-      throw .invalidValue(
+      throw .corruptRef(
         StatePaths.branch, "it is a symbolic ref to \(symbolic), not a commit; nothing was read or written (point it back at the last good commit: git update-ref --no-deref \(StatePaths.branch) <commit>)")
     }
     guard let tip = kind.target, kind.isCommit else {
-      throw .invalidValue(
+      throw .corruptRef(
         StatePaths.branch, "it points at \(kind.target?.short ?? "nothing"), which is not a commit; nothing was read or written (git update-ref \(StatePaths.branch) <commit>)")
     }
     return try StateSnapshot(repository: repository, commit: tip)

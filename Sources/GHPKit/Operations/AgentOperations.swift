@@ -278,4 +278,20 @@ public enum KnownAgent {
       "agent '\(name)'",
       "no agent is registered under that name; \(hint)register it with `ghp agent add \(name)`, or pass --new to \(action) anyway")
   }
+
+  /// Refuses a write by an actor no agent is registered under (nor named an orchestrator in the
+  /// policy) when the policy says `unknownAgents = "refuse"`, naming the closest registered ones.
+  public static func requireActor(_ name: String, in state: StateSnapshot) throws(GHPError) {
+    guard state.exists else { return }
+    let agents = try state.agents().agents
+    guard agents[name] == nil else { return }
+    let config = try state.config()
+    guard config.unknownAgents == .refuse, !config.orchestrators.contains(name) else { return }
+    let close = agents.keys.filter { EditDistance.between($0, name) <= 2 }.sorted()
+    let hint = close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
+    throw .invalidValue(
+      "agent '\(name)'",
+      "no agent is registered under that name, so nothing was written; \(hint)check GHP_AGENT (or --agent), "
+        + "or register it: `ghp agent add \(name)` (an orchestrator), or --new on this command")
+  }
 }

@@ -1,4 +1,13 @@
 /// How a refusal names the holder of an issue: "#147 is held by worker-2 since 2025-01-25T10:31:00Z (epoch 3)".
+/// The facts of a claim, for `--json` readers of a refusal.
+func holderFacts(_ issue: Issue) -> [String: JSON] {
+  [
+    "issue": .string(issue.id), "holder": issue.assignee.map { .string($0) } ?? .null,
+    "since": issue.claimedAt.map { .string(RFC3339.format($0)) } ?? .null, "epoch": .int(issue.epoch),
+    "status": .string(issue.status.rawValue),
+  ]
+}
+
 func holderDescription(_ issue: Issue) -> String {
   let since = issue.claimedAt.map { " since \(RFC3339.format($0))" } ?? ""
   return "#\(issue.id) is held by \(issue.assignee ?? "nobody")\(since) (epoch \(issue.epoch))"
@@ -36,7 +45,7 @@ public struct ClaimOperation: RecordedOperation {
     case .claimed where issue.assignee == actor:
       return (nil, Output(issue: issue, alreadyHeld: true))
     case .claimed:
-      throw issue.lastReleasedFrom == actor ? issue.refusal(for: actor, action: "claim") : .refused(holderDescription(issue))
+      throw issue.lastReleasedFrom == actor ? issue.refusal(for: actor, action: "claim") : .refusedWith(holderDescription(issue), facts: holderFacts(issue))
     case .done:
       throw .refused("#\(issue.id) is done; there is nothing to claim")
     case .landing where issue.assignee == actor:
@@ -113,6 +122,10 @@ func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, cloc
 public struct ReleaseOperation: RecordedOperation {
   public var issueID: String
   public var reason: String?
+  /// An orchestrator's release tells the holder it lost the claim (on its next heartbeat, and a
+  /// heartbeat naming the issue is refused), as the reaper's does. Recorded as `"tells": true`; a
+  /// record without it (older) replays as it was made.
+  public var tellsHolder = true
 
   public init(issueID: String, reason: String? = nil) {
     self.issueID = issueID
@@ -120,15 +133,22 @@ public struct ReleaseOperation: RecordedOperation {
   }
 
   public var record: OperationRecord {
-    OperationRecord("release", ["issue": .string(issueID), "reason": reason.map { .string($0) } ?? .null])
+    var fields: [String: JSON] = ["issue": .string(issueID), "reason": reason.map { .string($0) } ?? .null]
+    if tellsHolder { fields["tells"] = .bool(true) }
+    return OperationRecord("release", fields)
   }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
     issueID = try arguments.string("issue")
     reason = try arguments.optionalString("reason")
+    tellsHolder = try arguments.bool("tells", default: false)
   }
 
-  public func renaming(_ renames: IDRenames) -> Self { ReleaseOperation(issueID: renames.issue(issueID), reason: reason) }
+  public func renaming(_ renames: IDRenames) -> Self {
+    var copy = ReleaseOperation(issueID: renames.issue(issueID), reason: reason)
+    copy.tellsHolder = tellsHolder
+    return copy
+  }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
@@ -149,11 +169,16 @@ public struct ReleaseOperation: RecordedOperation {
     try agents.finish(
       holder, issue: issue.id, action: "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? ""), clock: clock,
       byHolder: holder == actor, state: state)
+    if tellsHolder, holder != actor, let lost = issue.lastRelease, var record = agents.agents[holder] {
+      record.lostClaims.append(lost)
+      agents.agents[holder] = record
+    }
+    var recorded = ReleaseOperation(issueID: issue.id, reason: reason)
+    recorded.tellsHolder = tellsHolder
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): release #\(issue.id) \(issue.title)" + (holder == actor ? "" : " (held by \(holder))"),
-        operation: ReleaseOperation(issueID: issue.id, reason: reason).record, agent: actor, issue: issue.id,
-        epoch: issue.epoch))
+        operation: recorded.record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, issue)

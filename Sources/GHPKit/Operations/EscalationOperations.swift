@@ -2,7 +2,7 @@ extension StateSnapshot {
   /// The next escalation number.
   func nextEscalationID() throws(GHPError) -> String {
     let highest = try escalations().compactMap { Int($0.id) }.max() ?? 0
-    guard highest < Int.max else { throw .invalidValue("escalation number", "no further number is free") }
+    guard highest < Int.max else { throw .exhausted("every escalation number is taken") }
     return String(highest + 1)
   }
 }

@@ -4,14 +4,20 @@ extension Issue {
   func refusal(for agent: String, action: String) -> GHPError {
     if lastReleasedFrom == agent, let release = lastRelease, status != .claimed || assignee != agent {
       let now = status == .claimed ? "now held by \(assignee ?? "?") (epoch \(epoch))" : "now \(status.rawValue) (epoch \(epoch))"
-      return .refused(
+      var facts = holderFacts(self)
+      facts["releasedBy"] = .string(release.by)
+      facts["releasedAt"] = .string(RFC3339.format(release.at))
+      facts["yourEpoch"] = .int(release.epoch)
+      return .refusedWith(
         "your claim on #\(id) (epoch \(release.epoch)) was released by \(release.by) at \(RFC3339.format(release.at))"
-          + (release.reason.isEmpty ? "" : " (\(release.reason))") + "; it is \(now); do not \(action) it")
+          + (release.reason.isEmpty ? "" : " (\(release.reason))") + "; it is \(now); do not \(action) it",
+        facts: facts)
     }
     if status == .claimed {
-      return .refused("\(holderDescription(self)), not by \(agent): you may not \(action) it")
+      return .refusedWith("\(holderDescription(self)), not by \(agent): you may not \(action) it", facts: holderFacts(self))
     }
-    return .refused("#\(id) is \(status.rawValue), not held by \(agent): claim it first (`ghp claim \(id)`)")
+    return .refusedWith(
+      "#\(id) is \(status.rawValue), not held by \(agent): claim it first (`ghp claim \(id)`)", facts: holderFacts(self))
   }
 }
 
@@ -98,7 +104,7 @@ public struct ReapOperation: RecordedOperation {
         }
         let holding = held.isEmpty ? "holds no issue" : "holds " + held.map { "#\($0)" }.joined(separator: ", ")
         guard let number = nextEscalation else {
-          throw .invalidValue("escalation number", "no further number is free")
+          throw .exhausted("every escalation number is taken")
         }
         var escalation = Escalation(
           id: String(number), agent: actor, issue: held.first, about: name, severity: .high,

@@ -6,7 +6,7 @@ public struct InitOperation: RecordedOperation {
   /// The caller's public signing key, registered with it.
   public var key: String?
 
-  public init(goal: String, config: Config = Config(), key: String? = nil) {
+  public init(goal: String, config: Config = .initial, key: String? = nil) {
     self.goal = goal
     configText = config.toml
     self.key = key

@@ -85,7 +85,7 @@ extension StateSnapshot {
   func nextIssueNumber() throws(GHPError) -> Int {
     let highest = try issueIDs().compactMap { Int($0) }.max() ?? 0
     guard highest < Int.max else {
-      throw .invalidValue("issue number", "#\(highest) is the highest an issue can have; no further number is free")
+      throw .exhausted("#\(highest) is the highest number an issue can have")
     }
     return highest + 1
   }

@@ -5,7 +5,7 @@ func validateDependencies(_ state: StateSnapshot, incoming: [String: [String]]) 
   var graph = Dictionary(existing.map { ($0.id, $0.dependencies) }, uniquingKeysWith: { a, _ in a })
   for (id, dependencies) in incoming {
     for dependency in dependencies where graph[dependency] == nil && incoming[dependency] == nil {
-      throw .refused("#\(id) depends on #\(dependency), which does not exist; nothing was written")
+      throw .invalidValue("dependency", "#\(id) depends on #\(dependency), which does not exist; nothing was written")
     }
     graph[id] = dependencies
   }

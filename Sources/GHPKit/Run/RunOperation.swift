@@ -276,7 +276,10 @@ public struct RunOperation: RecordedOperation {
         let why = (reason ?? "").trimmingSpaces.isEmpty ? "run \(run.id) gave it back" : reason!.trimmingSpaces
         subject += " (released: \(TextTable.clip(why, 120)))"
         if stillHeld {
-          let (released, _) = try ReleaseOperation(issueID: issue, reason: why).apply(to: state, actor: actor, clock: clock)
+          // Inside a run record, as it always replayed: the supervisor gives the issue back itself.
+          var release = ReleaseOperation(issueID: issue, reason: why)
+          release.tellsHolder = false
+          let (released, _) = try release.apply(to: state, actor: actor, clock: clock)
           if let released { change.writes = released.writes }
         } else {
           try TextLimit.check(why, "the reason", TextLimit.note)

@@ -12,8 +12,11 @@ public struct Approval: Equatable, Sendable {
   /// commit, or when it is pushed); nil while only pre-commit has used it.
   public var usedBy: String?
   public var note: String?
+  /// Set on an approval `ghp revoke` withdrew (kept in `.ghp/approvals-revoked.json`).
+  public var revokedAt: Int64?
+  public var revokedBy: String?
 
-  public var isActive: Bool { !(once && usedAt != nil) }
+  public var isActive: Bool { !(once && usedAt != nil) && revokedAt == nil }
 
   /// Whether this approval covers `commit` (an id, or nil for one not made yet): a standing
   /// approval always; a once-approval while unused, or when it was used by that very commit, or
@@ -29,11 +32,23 @@ public struct Approval: Equatable, Sendable {
   }
 
   public var json: JSON {
-    .object([
+    var fields: [String: JSON] = [
       "id": .string(id), "agent": .string(agent), "globs": .array(globs.map { .string($0) }), "by": .string(by),
       "at": .string(RFC3339.format(at)), "once": .bool(once), "usedAt": usedAt.map { .string(RFC3339.format($0)) } ?? .null,
       "usedBy": usedBy.map { .string($0) } ?? .null, "note": note.map { .string($0) } ?? .null,
-    ])
+    ]
+    // Written only once revoked, so the documents of active approvals keep their old shape.
+    if let revokedAt {
+      fields["revokedAt"] = .string(RFC3339.format(revokedAt))
+      fields["revokedBy"] = revokedBy.map { .string($0) } ?? .null
+    }
+    return .object(fields)
+  }
+
+  /// What a person reads in the STATE column: standing, once, used, or revoked.
+  public var state: String {
+    if let revokedAt { return "revoked " + RFC3339.format(revokedAt) + (revokedBy.map { " by \($0)" } ?? "") }
+    return once ? (usedAt.map { "used " + RFC3339.format($0) } ?? "once") : "standing"
   }
 
   init?(json: JSON) {
@@ -45,6 +60,8 @@ public struct Approval: Equatable, Sendable {
       id: id, agent: agent, globs: globs, by: by, at: at, once: json["once"]?.boolValue ?? false,
       usedAt: json["usedAt"]?.stringValue.flatMap(RFC3339.parse), note: json["note"]?.stringValue)
     usedBy = json["usedBy"]?.stringValue
+    revokedAt = json["revokedAt"]?.stringValue.flatMap(RFC3339.parse)
+    revokedBy = json["revokedBy"]?.stringValue
   }
 
   public init(id: String, agent: String, globs: [String], by: String, at: Int64, once: Bool, usedAt: Int64? = nil, note: String? = nil) {
@@ -61,20 +78,32 @@ public struct Approval: Equatable, Sendable {
 
 extension StateSnapshot {
   /// `.ghp/approvals.json`: `{"approvals": [...]}`.
-  public func approvals() throws(GHPError) -> [Approval] {
-    guard let json = try json(StatePaths.approvals) else { return [] }
+  public func approvals() throws(GHPError) -> [Approval] { try approvalList(StatePaths.approvals, revoked: false) }
+
+  /// The approvals `ghp revoke` withdrew (when it kept them: revokes recorded before it did not).
+  public func revokedApprovals() throws(GHPError) -> [Approval] {
+    try approvalList(StatePaths.revokedApprovals, revoked: true)
+  }
+
+  /// One approvals document; in the revoked one, each entry must say when it was revoked.
+  private func approvalList(_ path: String, revoked: Bool) throws(GHPError) -> [Approval] {
+    guard let json = try json(path) else { return [] }
     guard let items = json["approvals"]?.arrayValue else {
-      throw .corruptDocument(path: StatePaths.approvals, commit: shortCommit, detail: "\"approvals\" is missing or not a list")
+      throw .corruptDocument(path: path, commit: shortCommit, detail: "\"approvals\" is missing or not a list")
     }
     var out: [Approval] = []
     for (index, item) in items.enumerated() {
-      guard let approval = Approval(json: item) else {
-        throw .corruptDocument(path: StatePaths.approvals, commit: shortCommit, detail: "approval \(index + 1) lacks id, agent, globs, by or at")
+      guard let approval = Approval(json: item), !revoked || approval.revokedAt != nil else {
+        let fields = revoked ? "id, agent, globs, by, at or revokedAt" : "id, agent, globs, by or at"
+        throw .corruptDocument(path: path, commit: shortCommit, detail: "approval \(index + 1) lacks \(fields)")
       }
       out.append(approval)
     }
     return out
   }
+
+  /// Every approval: those in force or used up, then those revoked.
+  public func allApprovals() throws(GHPError) -> [Approval] { try approvals() + revokedApprovals() }
 }
 
 func approvalsDocument(_ approvals: [Approval]) -> JSON { .object(["approvals": .array(approvals.map(\.json))]) }
@@ -170,7 +199,7 @@ public struct ApproveOperation: RecordedOperation {
       id, "approval", isTaken: { (id) throws(GHPError) in approvals.contains { $0.id == id } },
       next: { () throws(GHPError) in
         let highest = approvals.compactMap { Int($0.id) }.max() ?? 0
-        guard highest < Int.max else { throw .invalidValue("approval number", "no further number is free") }
+        guard highest < Int.max else { throw .exhausted("every approval number is taken") }
         return String(highest + 1)
       })
     let approval = Approval(
@@ -204,14 +233,26 @@ public struct ApproveOperation: RecordedOperation {
 /// `ghp revoke`: withdraws an approval (orchestrators).
 public struct RevokeOperation: RecordedOperation {
   public var approvalID: String
+  /// Keeps the withdrawn approval in `.ghp/approvals-revoked.json`. Recorded as `"keeps": true`; a
+  /// record without it (older) replays as it was made: the approval just goes.
+  public var keeps = true
 
   public init(approvalID: String) { self.approvalID = approvalID }
 
-  public var record: OperationRecord { OperationRecord("revoke", ["id": .string(approvalID)]) }
+  public var record: OperationRecord {
+    OperationRecord("revoke", ["id": .string(approvalID)].merging(keeps ? ["keeps": .bool(true)] : [:]) { a, _ in a })
+  }
 
-  init(arguments: inout OperationArguments) throws(GHPError) { approvalID = try arguments.string("id") }
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    approvalID = try arguments.string("id")
+    keeps = try arguments.bool("keeps", default: false)
+  }
 
-  public func renaming(_ renames: IDRenames) -> Self { RevokeOperation(approvalID: renames.approval(approvalID)) }
+  public func renaming(_ renames: IDRenames) -> Self {
+    var copy = RevokeOperation(approvalID: renames.approval(approvalID))
+    copy.keeps = keeps
+    return copy
+  }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
     try state.requireInitialised()
@@ -220,11 +261,16 @@ public struct RevokeOperation: RecordedOperation {
     guard let index = approvals.firstIndex(where: { $0.id == approvalID }) else {
       throw .invalidValue("approval", "there is no approval \(approvalID) (see `ghp approvals`)")
     }
-    let removed = approvals.remove(at: index)
+    var removed = approvals.remove(at: index)
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): revoke approval \(removed.id) of \(removed.agent)", operation: record, agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
+    if keeps {
+      removed.revokedAt = clock.now
+      removed.revokedBy = actor
+      change.put(StatePaths.revokedApprovals, json: approvalsDocument(try state.revokedApprovals() + [removed]))
+    }
     return (change, removed)
   }
 }

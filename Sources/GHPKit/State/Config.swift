@@ -2,6 +2,10 @@
 /// (and writes it once, at `ghp init`).
 public struct Config: Equatable, Sendable {
   public enum OnStale: String, Sendable { case escalate, release }
+  /// What a write by a name no agent is registered under does: `refuse` it (a typo must not make an
+  /// agent), or `register` the name by that write (as before this setting; the default when the
+  /// key is absent, so older policies keep their behaviour). `ghp init` writes `refuse`.
+  public enum UnknownAgents: String, Sendable { case refuse, register }
 
   /// Seconds without a heartbeat after which an agent is stale.
   public var staleAfter: Int64 = 600
@@ -11,6 +15,7 @@ public struct Config: Equatable, Sendable {
   /// Failed attempts after which an issue is dead.
   public var maxAttempts: Int = 3
   public var onStale: OnStale = .escalate
+  public var unknownAgents: UnknownAgents = .register
   public var baseBranch: String = "main"
   public var worktreeRoot: String = ".."
   /// `[agent]`: what `ghp run` starts and the limits it enforces (`agentCommand` at the top is
@@ -42,6 +47,13 @@ public struct Config: Equatable, Sendable {
   public func agents(ofPusher pusher: String) -> [String] { pushers[pusher] ?? [pusher] }
 
   public init() {}
+
+  /// The policy `ghp init` writes: the defaults, with unknown agents refused.
+  public static var initial: Config {
+    var config = Config()
+    config.unknownAgents = .refuse
+    return config
+  }
 
   public init(toml text: String) throws(DocumentError) {
     let values: [String: TOML.Value]
@@ -96,6 +108,12 @@ public struct Config: Equatable, Sendable {
       guard let policy = OnStale(rawValue: text) else { throw DocumentError("'onStale' must be \"escalate\" or \"release\"") }
       onStale = policy
     }
+    if let text = try string("unknownAgents") {
+      guard let policy = UnknownAgents(rawValue: text) else {
+        throw DocumentError("'unknownAgents' must be \"refuse\" or \"register\"")
+      }
+      unknownAgents = policy
+    }
     baseBranch = try string("baseBranch") ?? baseBranch
     worktreeRoot = try string("worktreeRoot") ?? worktreeRoot
     agent = try AgentPolicy(values: values, legacyCommand: try string("agentCommand") ?? "")
@@ -145,6 +163,10 @@ public struct Config: Equatable, Sendable {
       maxAttempts = \(maxAttempts)
       # What `ghp reap` does with a stale agent: "escalate" to a human, or "release" its claims.
       onStale = \(TOML.quote(onStale.rawValue))
+      # A command run as a name no agent is registered under: "refuse" it (a typo must not make a
+      # new agent; `ghp agent add NAME`, or --new on the command, registers one), or "register"
+      # the name by that command.
+      unknownAgents = \(TOML.quote(unknownAgents.rawValue))
       # The branch agent branches start from.
       baseBranch = \(TOML.quote(baseBranch))
       # Where agent worktrees are made, relative to the repository's top folder.

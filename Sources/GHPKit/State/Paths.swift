@@ -7,6 +7,8 @@ public enum StatePaths {
   public static let plan = ".ghp/plan.md"
   public static let discoveries = ".ghp/discoveries.md"
   public static let approvals = ".ghp/approvals.json"
+  /// Approvals withdrawn by `ghp revoke`, kept for `ghp approvals --all` (newest last).
+  public static let revokedApprovals = ".ghp/approvals-revoked.json"
   public static let issuesFolder = ".ghp/issues"
   public static let resultsFolder = ".ghp/results"
   public static let escalationsFolder = ".ghp/escalations"

@@ -14,6 +14,10 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   case invalidNow(String)
   case corruptDocument(path: String, commit: String, detail: String)
   case corruptConfig(commit: String, detail: String)
+  /// A ref ghp reads is not what it must be (symbolic, or not at a commit): the state is broken.
+  case corruptRef(String, String)
+  /// Every number of a kind (issues, escalations, approvals) is taken.
+  case exhausted(String)
   case staleRefLock(String)
   case refLocked(String)
   case contention(Int)
@@ -27,20 +31,60 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   case git(GitError)
   /// Refused by the coordination rules (exit 3): the text names who or what stands in the way.
   case refused(String)
+  /// A refusal with the facts behind it (`holder`, `since`, `epoch`, ...), for `--json` readers.
+  case refusedWith(String, facts: [String: JSON])
   /// Stopped by SIGINT or SIGTERM (exit 130).
   case interrupted
 
   /// True when the coordination rules refused the request (as opposed to a failure).
-  public var isRefusal: Bool { if case .refused = self { true } else { false } }
+  public var isRefusal: Bool {
+    switch self {
+    case .refused, .refusedWith: true
+    default: false
+    }
+  }
 
-  /// 1 failure, 3 refused by the coordination rules, 4 nothing ready.
+  /// A mistake in what was asked (a malformed or unknown name, an empty text, a bad value): the
+  /// command is wrong, not the world, and running it again unchanged cannot help.
+  public var isUsage: Bool {
+    switch self {
+    case .noIdentity, .invalidAgentName, .invalidIssueID, .unknownIssue, .unknownAgent, .emptyText, .invalidValue,
+      .invalidNow:
+      true
+    default: false
+    }
+  }
+
+  /// 1 failure, 2 usage, 3 refused by the coordination rules, 4 nothing ready.
   public var exitCode: Int32 {
     switch self {
-    case .refused: 3
+    case .refused, .refusedWith: 3
     case .nothingReady: 4
     case .interrupted: 130
-    default: 1
+    default: isUsage ? 2 : 1
     }
+  }
+
+  /// A short name of the kind of error, for `--json` readers.
+  public var kind: String {
+    if isRefusal { return "refused" }
+    if isUsage { return "usage" }
+    switch self {
+    case .nothingReady: return "nothing-ready"
+    case .notInitialised, .notARepository: return "not-initialised"
+    case .corruptDocument, .corruptConfig, .corruptRef, .forged: return "corrupt"
+    case .interrupted: return "interrupted"
+    default: return "failure"
+    }
+  }
+
+  /// The one JSON object a command prints on stdout for this error with `--json`.
+  public var json: JSON {
+    var fields: [String: JSON] = ["error": .string(description), "code": .int(Int(exitCode)), "kind": .string(kind)]
+    if case .refusedWith(_, let facts) = self {
+      for (key, value) in facts { fields[key] = value }
+    }
+    return .object(fields)
   }
 
   public var description: String {
@@ -71,6 +115,10 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
       "\(path) at ghp/state \(commit) is not valid: \(detail); nothing was written (fix it on ghp/state, or revert the commit that broke it)"
     case .corruptConfig(let commit, let detail):
       ".ghp/config.toml at ghp/state \(commit) is not valid: \(detail); nothing was written (fix it on ghp/state)"
+    case .corruptRef(let name, let detail):
+      "invalid \(name): \(detail)"
+    case .exhausted(let what):
+      "\(what): no further number is free"
     case .staleRefLock(let path):
       "\(path) was left by a ghp writer that died, but it cannot be removed; remove it: rm '\(path)'"
     case .refLocked(let path):
@@ -89,7 +137,7 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
       detail
     case .git(let error):
       error.description
-    case .refused(let reason):
+    case .refused(let reason), .refusedWith(let reason, _):
       reason
     case .interrupted:
       "stopped by a signal; nothing half-done was recorded"

@@ -6,12 +6,27 @@ public enum ToolBox {
   public static let abstract = "Serve the operations as MCP tools over stdio, for agents that prefer tools to a shell."
   public static let discussion = """
     Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, get_status,
-    ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log. Resources: ghp://status, ghp://plan,
-    ghp://issues/{id}, with update notifications to subscribers whenever ghp/state moves.
+    ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log, my_escalations, claim_check,
+    show_task, show_handoff, list_approvals. Prompts: worker, leader, session. Resources: ghp://status,
+    ghp://plan, ghp://issues/{id}, with update notifications to subscribers whenever ghp/state moves.
     Identity: --agent, else as the CLI (a server started in an agent's worktree knows who it is).
     The server is the ghp-mcp program, next to ghp (scripts/install puts both there) or on PATH.
     Example .mcp.json: {"mcpServers": {"ghp": {"command": "ghp", "args": ["mcp"]}}}
     """
+  /// What the server tells a client at `initialize`: how to work through these tools.
+  public static let instructions = """
+    ghp coordinates the agents of this repository through the git branch ghp/state. Work loop: \
+    ready_tasks, then claim_task (never work on a task you did not claim); heartbeat after every commit \
+    and at least every few minutes (silent agents become stale and lose their tasks); add_discovery for \
+    what others need; escalate a decision you should not guess, keep heartbeating while you wait, and \
+    read the answer with my_escalations; commit, then complete_task (or handoff with `to`). \
+    Errors: a message starting "refused:" is the coordination rules (the CLI's exit 3): another agent \
+    holds the task (it names who; pick other work), or you lost your claim (stop working on it and read \
+    get_status), or you lack the authority (ask an orchestrator). A "usage:" error is a wrong argument: \
+    fix the call, do not repeat it. "nothing-ready:" means no task is ready: wait and try again later. \
+    The prompts worker and leader hold the full instructions for each role; session holds yours now.
+    """
+
   public struct Tool: Sendable {
     public var name: String
     public var description: String
@@ -52,7 +67,7 @@ public enum ToolBox {
         ], required: ["title"])),
     Tool(
       name: "claim_task",
-      description: "Claim a task before working on it. With `id`, that task (an error names its holder if it is taken); without, the best ready task. Never work on a task you did not claim.",
+      description: "Claim a task before working on it. With `id`, that task; without, the best ready task. Refused (exit 3 in the CLI) when another agent holds it: the error names the holder, since when and the epoch; pick other work. Never work on a task you did not claim.",
       schema: schema(["id": ("id", "The task id; omit to take the next ready one.")])),
     Tool(
       name: "complete_task",
@@ -80,7 +95,7 @@ public enum ToolBox {
       schema: schema(["text": ("string", "The finding.")], required: ["text"])),
     Tool(
       name: "heartbeat",
-      description: "Say you are alive, every few minutes, with what you just did. Silent agents become stale and lose their tasks.",
+      description: "Say you are alive, after every commit and every few minutes, with what you just did. Silent agents become stale and lose their tasks. Read `notices`: an answer to your question, a claim you lost (stop working on it), work sent back, a handoff for you. With `issue`, refused (exit 3) when you no longer hold it.",
       schema: schema(
         ["action": ("string", "What you just did."), "status": ("string", "implementing, testing, blocked, ..."), "issue": ("id", "The task you work on (you must hold it).")])),
     Tool(
@@ -91,12 +106,36 @@ public enum ToolBox {
         required: ["question"])),
     Tool(
       name: "handoff",
-      description: "Write a handoff for a task you hold, built from the state and your branch; with `to`, the task passes to that agent.",
-      schema: schema(["issue": ("id", "The task id."), "to": ("string", "The agent who takes it over."), "note": ("string", "Your own words for the receiver.")], required: ["issue"])),
+      description: "Write a handoff for a task you hold (commit first), built from the state and your branch; with `to`, the task passes to that agent. A `to` no agent is registered under is an error naming the closest (a typo must not hand work to nobody); set `new` when the receiver really is new.",
+      schema: schema(
+        [
+          "issue": ("id", "The task id."), "to": ("string", "The agent who takes it over."), "note": ("string", "Your own words for the receiver."),
+          "new": ("boolean", "The receiver is a new agent, registered by this handoff."),
+        ], required: ["issue"])),
     Tool(
       name: "get_log",
       description: "The coordination history, newest first.",
       schema: schema(["agent": ("string", "Only this agent's events."), "issue": ("id", "Only events about this task."), "limit": ("integer", "At most this many (default 20).")])),
+    Tool(
+      name: "my_escalations",
+      description: "Your questions to a human and their answers (newest first). Reading them changes nothing; a heartbeat also tells you of a new answer once.",
+      schema: schema(["open_only": ("boolean", "Only those still waiting for an answer.")])),
+    Tool(
+      name: "claim_check",
+      description: "Check that you still hold a task at the epoch your work began under (claim_task returned it). Refused (exit 3 in the CLI) when the claim was taken or changed hands since: stop and do not complete work for it.",
+      schema: schema(["id": ("id", "The task id."), "epoch": ("integer", "The epoch of your claim.")], required: ["id", "epoch"])),
+    Tool(
+      name: "show_task",
+      description: "One task whole: title, body, priority, dependencies, scope, holder, epoch, attempts, result and history.",
+      schema: schema(["id": ("id", "The task id.")], required: ["id"])),
+    Tool(
+      name: "show_handoff",
+      description: "The latest handoff of a task: the giver's notes, its branch and how to pick the work up.",
+      schema: schema(["issue": ("id", "The task id.")], required: ["issue"])),
+    Tool(
+      name: "list_approvals",
+      description: "Approvals to edit shared files: who may edit which globs, by whom, once or standing. Ask for one with escalate when a commit hook refuses a shared file.",
+      schema: schema(["agent": ("string", "Only this agent's approvals."), "all": ("boolean", "Also those revoked or used up.")])),
   ]
 
   /// Checks `arguments` against the tool's input schema: an unknown tool, an argument the tool does
@@ -178,7 +217,7 @@ public enum ToolBox {
 
     switch name {
     case "init_coordination":
-      let landed = try InitSession.initialise(workspace, goal: try required("goal"), config: Config())
+      let landed = try InitSession.initialise(workspace, goal: try required("goal"), config: .initial)
       if let plan = string("plan"), !plan.isEmpty { try workspace.run(SetPlanOperation(text: plan)) }
       return .object(["orchestrator": .string(landed.result.orchestrator), "commit": commit(landed.commit)])
     case "create_task":
@@ -231,6 +270,9 @@ public enum ToolBox {
         question: try required("question"), issueID: try issue("issue"), severity: severity, context: string("context"))
       return try workspace.run(operation).result.json
     case "handoff":
+      if let to = string("to") {
+        try KnownAgent.require(to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: arguments["new"]?.boolValue == true)
+      }
       let base = try workspace.snapshot().config().baseBranch
       let branch = BranchReport.gather(workspace.repository, agent: try workspace.actor(), base: base)
       let landed = try workspace.run(
@@ -242,8 +284,59 @@ public enum ToolBox {
         try HistoryLog.entries(
           workspace.snapshot(), agent: string("agent"), issue: try issue("issue"), limit: limit > 0 ? limit : nil
         ).map(\.json))
+    case "my_escalations":
+      let agent = try workspace.actor()
+      let mine = try workspace.snapshot().escalations().filter {
+        $0.agent == agent && (arguments["open_only"]?.boolValue != true || $0.status == .open)
+      }
+      return .array(mine.sorted { $0.asked > $1.asked }.map(\.json))
+    case "claim_check":
+      guard let epoch = arguments["epoch"]?.intValue else { throw .invalidValue("arguments", "claim_check needs \"epoch\"") }
+      let held = try ClaimCheck.check(
+        workspace.snapshot(), issueID: try IssueID.validate(try required("id")), epoch: epoch, agent: workspace.actor())
+      return .object(["issue": held.json, "holds": .bool(true)])
+    case "show_task":
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      return try IssueDetail(state: state, id: try IssueID.validate(try required("id"))).json
+    case "show_handoff":
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      let id = try IssueID.validate(try required("issue"))
+      guard let text = try state.text(StatePaths.handoff(id)) else {
+        throw .invalidValue("issue", "#\(id) has no handoff (`ghp agent-handoff --issue \(id)` writes one)")
+      }
+      return .object(["issue": .string(id), "document": .string(text)])
+    case "list_approvals":
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      let all = arguments["all"]?.boolValue == true
+      let approvals = try (all ? state.allApprovals() : state.approvals()).filter { string("agent") == nil || $0.agent == string("agent") }
+      return .array(approvals.map(\.json))
     default:
       throw .invalidValue("tool", "no tool named \(name)")
+    }
+  }
+
+  // MARK: - Prompts
+
+  /// The prompts a client can ask for: the instructions of each role, and the caller's session.
+  public static let prompts: [(name: String, description: String)] = [
+    ("worker", "The worker's instructions: the loop, heartbeats, exit codes and what to do on each, handoffs."),
+    ("leader", "The orchestrator's instructions: agents, hooks, approvals, the escalation inbox, reap, land, run."),
+    ("session", "Your context now: your role's instructions, the tasks you hold, your open questions."),
+  ]
+
+  /// The text of a prompt, for the agent the server acts as.
+  public static func prompt(_ name: String, workspace: Workspace) throws(GHPError) -> String {
+    let state = try workspace.snapshot()
+    let agent = (try? workspace.actor()) ?? (name == "leader" ? "the orchestrator" : "a worker")
+    switch name {
+    case "worker": return try PromptRenderer.render("worker-prompt.md", state: state, agent: agent)
+    case "leader": return try PromptRenderer.render("leader-prompt.md", state: state, agent: agent)
+    case "session": return try SessionContext.render(state: state, agent: try workspace.actor(), told: [])
+    default:
+      throw .invalidValue("prompt", "no prompt named \(name) (prompts: \(prompts.map(\.name).joined(separator: ", ")))")
     }
   }
 

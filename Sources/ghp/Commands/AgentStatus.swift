@@ -1,6 +1,10 @@
 import ArgumentParser
 import GHPKit
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 extension GHP {
   struct AgentHeartbeat: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +24,11 @@ extension GHP {
     @Flag(help: "Skip the commit when the last heartbeat is recent and nothing changed (for hooks).")
     var auto = false
 
+    @Option(help: ArgumentHelp("Run as this agent's hook: claude (what `ghp setup claude` writes).", valueName: "agent"))
+    var hook: HookKind?
+
     func run() throws {
+      if hook != nil { return fields.landAsHook(global: global, coalesce: auto) }
       try fields.land(global: global, heartbeat: true, coalesce: auto)
     }
   }
@@ -33,6 +41,9 @@ extension GHP {
       defaultSubcommand: Show.self)
   }
 }
+
+/// The agents whose hooks ghp speaks to.
+enum HookKind: String, ExpressibleByArgument, CaseIterable { case claude }
 
 /// The fields a heartbeat or status update may set.
 struct StatusFields: ParsableArguments {
@@ -51,6 +62,28 @@ struct StatusFields: ParsableArguments {
     }
     if let issue {
       do { try IssueID.validate(issue) } catch { throw ValidationError(error.description) }
+    }
+  }
+
+  /// As a Claude Code hook: what the agent must be told goes to the model in the event's own form,
+  /// and a failure too (a hook that fails is shown to the person, not the model); never exit 3, which
+  /// the model would not see.
+  func landAsHook(global: GlobalOptions, coalesce: Bool) {
+    let event = ClaudeHook.event(fallback: "PostToolUse")
+    do {
+      let workspace = try global.workspace()
+      let operation = StatusUpdateOperation(
+        status: status, action: action, issueID: try issue.map { try IssueID.validate($0) }, isHeartbeat: true,
+        coalesce: coalesce)
+      ClaudeHook.tell(try workspace.run(operation).result.notices, event: event)
+    } catch {
+      let message = (error as? GHPError)?.description ?? "\(error)"
+      // At a stop, a message that blocks would loop on a lasting failure: the person sees it instead.
+      if event == "Stop" || event == "SubagentStop" {
+        Output.error("heartbeat not recorded: \(message)")
+        Glibc.exit(1)
+      }
+      ClaudeHook.tell(["your heartbeat was not recorded: \(message)"], event: event)
     }
   }
 

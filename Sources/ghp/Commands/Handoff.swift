@@ -30,13 +30,10 @@ extension GHP {
     @Flag(help: "Let --write overwrite a tracked file.")
     var force = false
 
-    @Flag(help: "With --to: the receiver is new; hand over even though no agent is registered under that name.")
-    var new = false
-
     func run() throws {
       let workspace = try global.workspace()
       let agent = try workspace.actor()
-      if let to { try KnownAgent.require(to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: new) }
+      if let to { try KnownAgent.require(to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: global.new) }
       let destination = try write.map { try HandoffFile.validate($0, workspace: workspace, force: force) }
       let base = try workspace.snapshot().config().baseBranch
       let branch = BranchReport.gather(workspace.repository, agent: agent, base: base)
@@ -135,36 +132,6 @@ extension GHP {
         }
         if global.json { Output.json(.object(["issue": .string(id), "document": .string(text)])) } else { Output.text(text) }
       }
-    }
-  }
-
-  struct Prompt: ParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "prompt", abstract: "Ready-to-paste instructions for an agent: worker, leader, or the AGENTS.md snippet.",
-      discussion: "Examples: ghp prompt worker --agent worker-2   ghp prompt leader   ghp prompt agents-md >> AGENTS.md")
-
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-      case worker, leader, agentsMd = "agents-md"
-      var template: String {
-        switch self {
-        case .worker: "worker-prompt.md"
-        case .leader: "leader-prompt.md"
-        case .agentsMd: "AGENTS.md"
-        }
-      }
-    }
-
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: "worker, leader or agents-md.")
-    var kind: Kind
-
-    func run() throws {
-      let workspace = try global.workspace()
-      let state = try workspace.snapshot()
-      let agent = (try? workspace.actor()) ?? (kind == .leader ? "the orchestrator" : "a worker")
-      let text = try PromptRenderer.render(kind.template, state: state, agent: agent)
-      if global.json { Output.json(.object(["prompt": .string(text)])) } else { Output.text(text) }
     }
   }
 

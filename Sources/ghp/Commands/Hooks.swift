@@ -123,14 +123,11 @@ extension GHP {
     @Option(help: "Why, for the record.")
     var note: String?
 
-    @Flag(help: "The agent is new: approve even though no agent is registered under that name.")
-    var new = false
-
     func run() throws {
       let workspace = try global.workspace()
       let state = try workspace.snapshot()
       try state.requireOrchestrator(try workspace.actor(), toDo: "approve edits to shared files")
-      try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: new)
+      try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: global.new)
       let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
       if global.json {
         Output.json(landed.result.json)
@@ -145,23 +142,27 @@ extension GHP {
 
   struct Approvals: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "approvals", abstract: "Shared-file approvals: who, which files, by whom, used or not.", discussion: "Example: ghp approvals --json")
+      commandName: "approvals", abstract: "Shared-file approvals in force: who, which files, by whom; --all adds used and revoked ones.",
+      discussion: "Examples: ghp approvals   ghp approvals --all --json")
 
     @OptionGroup var global: ReadOptions
+
+    @Flag(help: "Also approvals used up or revoked.")
+    var all = false
 
     func run() throws {
       let state = try global.workspace().snapshot()
       try state.requireInitialised()
-      let approvals = try state.approvals()
+      let approvals = all ? try state.allApprovals() : try state.approvals().filter(\.isActive)
       if global.json { return Output.json(.array(approvals.map(\.json))) }
-      if approvals.isEmpty { return Output.line("No approvals.") }
+      if approvals.isEmpty { return Output.line(all ? "No approvals." : "No approvals in force (`ghp approvals --all` shows used and revoked ones).") }
       Output.text(
         TextTable.render(
           header: ["ID", "AGENT", "FILES", "BY", "WHEN", "STATE"],
           rows: approvals.map {
             [
               $0.id, $0.agent, $0.globs.joined(separator: " "), $0.by, RFC3339.format($0.at),
-              $0.once ? ($0.usedAt.map { "used " + RFC3339.format($0) } ?? "once") : "standing",
+              $0.state,
             ]
           }))
     }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import GHPKit
 
+extension Config.UnknownAgents: ExpressibleByArgument {}
+
 extension GHP {
   struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,12 +18,18 @@ extension GHP {
     @Option(help: "The goal; it heads the plan (.ghp/plan.md).")
     var goal: String = ""
 
+    @Option(help: ArgumentHelp(
+      "What a command run as an unregistered name does: refuse it (a typo must not make an agent) or register it.",
+      valueName: "refuse|register"))
+    var unknownAgents: Config.UnknownAgents = .refuse
+
     @Option(help: "Seconds or a duration (\"10m\") after which a silent agent is stale.")
     var staleAfter: String?
 
     func run() throws {
       let workspace = try global.workspace()
-      var config = Config()
+      var config = Config.initial
+      config.unknownAgents = unknownAgents
       if let staleAfter {
         guard let seconds = Duration.seconds(staleAfter), seconds > 0 else {
           throw ValidationError("--stale-after takes a duration such as 600, 90s or 10m")

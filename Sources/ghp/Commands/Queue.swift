@@ -97,15 +97,12 @@ extension GHP {
     @Argument(help: "The agent who gets it.")
     var to: String
 
-    @Flag(help: "The agent is new: assign even though no agent is registered under that name.")
-    var new = false
-
     func run() throws {
       let workspace = try global.workspace()
       let state = try workspace.snapshot()
       // Authority first: a worker is refused as such, whatever name it typed.
       try state.requireOrchestrator(try workspace.actor(), toDo: "assign issues")
-      try KnownAgent.require(to, in: state, toDo: "assign to it", allowNew: new)
+      try KnownAgent.require(to, in: state, toDo: "assign to it", allowNew: global.new)
       let landed = try workspace.run(AssignOperation(issueID: try Arguments.issueID(id), agent: to))
       printIssue(landed.result, verb: "Assigned to \(to):", json: global.json, commit: landed.commit)
     }

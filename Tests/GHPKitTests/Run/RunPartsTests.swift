@@ -96,4 +96,29 @@ import Testing
     #expect(beat.result.record.status == "escalated", "an older record does not clear the status")
     #expect(try workspace(repo).snapshot().escalation("1")?.told == nil)
   }
+
+  @Test func aReleaseRecordedWithoutTheFlagTellsTheHolderNothing() throws {
+    let repo = try initialised(issues: 2)
+    try workspace(repo, agent: "w1").run(ClaimOperation(issueID: "1"))
+    try workspace(repo, agent: "w1").run(ClaimOperation(issueID: "2"))
+    var old = OperationArguments(operation: "release", ["issue": .string("1"), "reason": .null])
+    try workspace(repo).run(try ReleaseOperation(arguments: &old))
+    #expect(try workspace(repo).snapshot().agents().agents["w1"]?.lostClaims.isEmpty == true)
+    let fresh = try workspace(repo).run(ReleaseOperation(issueID: "2", reason: "reassigned"))
+    #expect(try workspace(repo).snapshot().agents().agents["w1"]?.lostClaims.map(\.issue) == ["2"])
+    #expect(fresh.commit.flatMap { try? repo.git("log", "-1", "--format=%B", $0.hex) }?.contains("\"tells\":true") == true)
+  }
+
+  @Test func aRevokeRecordedWithoutTheFlagKeepsNothing() throws {
+    let repo = try initialised()
+    try workspace(repo).run(ApproveOperation(agent: "w1", globs: ["README.md"], once: false, note: nil))
+    try workspace(repo).run(ApproveOperation(agent: "w1", globs: ["docs/**"], once: false, note: nil))
+    var old = OperationArguments(operation: "revoke", ["id": .string("1")])
+    try workspace(repo).run(try RevokeOperation(arguments: &old))
+    #expect(try workspace(repo).snapshot().revokedApprovals().isEmpty)
+    try workspace(repo).run(RevokeOperation(approvalID: "2"))
+    let kept = try workspace(repo).snapshot().revokedApprovals()
+    #expect(kept.map(\.id) == ["2"] && kept.first?.revokedBy == "lead" && kept.first?.isActive == false)
+    #expect(try workspace(repo).snapshot().approvals().isEmpty)
+  }
 }

@@ -1,0 +1,36 @@
+import GHPKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Speaking to Claude Code from a hook (`--hook claude`): it sends the event as JSON on standard
+/// input and reads what to tell the model from standard output.
+enum ClaudeHook {
+  /// The hook event Claude Code runs (`hook_event_name` on standard input), or `fallback` when
+  /// nothing readable arrives within half a second (a person running the command by hand).
+  static func event(fallback: String) -> String {
+    guard isatty(0) == 0 else { return fallback }
+    var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+    guard poll(&descriptor, 1, 500) > 0 else { return fallback }
+    let text = Output.readStandardInput()
+    return (try? JSON.parse(text))?["hook_event_name"]?.stringValue ?? fallback
+  }
+
+  /// Tells the model `lines` in the form the event takes: additional context after a tool use or at a
+  /// session's start, and a reason to go on at a stop (so that an answer or a lost claim is read
+  /// before the agent stops; told once, so the next stop goes through). Nothing to tell prints nothing.
+  static func tell(_ lines: [String], event: String) {
+    guard !lines.isEmpty else { return }
+    let text = "ghp: " + lines.joined(separator: "\nghp: ")
+    switch event {
+    case "Stop", "SubagentStop":
+      Output.json(.object(["decision": .string("block"), "reason": .string(text)]))
+    case "PostToolUse", "SessionStart", "UserPromptSubmit":
+      Output.json(
+        .object(["hookSpecificOutput": .object(["hookEventName": .string(event), "additionalContext": .string(text)])]))
+    default:
+      Output.line(text)
+    }
+  }
+}

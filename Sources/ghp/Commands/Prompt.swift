@@ -1,0 +1,79 @@
+import ArgumentParser
+import GHPKit
+
+extension GHP {
+  struct Prompt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "prompt", abstract: "Instructions for an agent: worker, leader, the AGENTS.md snippet, or its session context.",
+      discussion: """
+        worker, leader   the prompt for that role, with the goal and the heartbeat cadence
+        agents-md        the coordination section for AGENTS.md (names no agent)
+        session          the prompt for your role, the issues you hold, what you were told and your
+                         open questions; with --hook claude (the session-start hook `ghp setup
+                         claude` writes) it first records a heartbeat.
+        Examples: ghp prompt worker --agent worker-2   ghp prompt leader   ghp prompt agents-md >> AGENTS.md
+                  ghp prompt session
+        """)
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+      case worker, leader, agentsMd = "agents-md", session
+      var template: String {
+        switch self {
+        case .worker, .session: "worker-prompt.md"
+        case .leader: "leader-prompt.md"
+        case .agentsMd: "AGENTS.md"
+        }
+      }
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "worker, leader, agents-md or session.")
+    var kind: Kind
+
+    @Option(help: ArgumentHelp("With session: run as this agent's session-start hook (claude).", valueName: "agent"))
+    var hook: HookKind?
+
+    func validate() throws {
+      if hook != nil && kind != .session { throw ValidationError("--hook goes with `ghp prompt session` only") }
+    }
+
+    func run() throws {
+      let workspace = try global.workspace()
+      if kind == .session { return try session(workspace) }
+      let state = try workspace.snapshot()
+      let agent: String
+      switch kind {
+      case .agentsMd: agent = ""
+      default: agent = (try? workspace.actor()) ?? (kind == .leader ? "the orchestrator" : "a worker")
+      }
+      let text = try PromptRenderer.render(kind.template, state: state, agent: agent)
+      if global.json { Output.json(.object(["prompt": .string(text)])) } else { Output.text(text) }
+    }
+
+    /// The session's context. As a hook it never fails the session's start: what went wrong is part
+    /// of the context the agent reads.
+    private func session(_ workspace: Workspace) throws {
+      var told: [String] = []
+      var agent: String
+      do {
+        agent = try workspace.actor()
+      } catch {
+        guard hook != nil else { throw error }
+        return Output.line("ghp: \(error.description)")
+      }
+      if hook != nil {
+        _ = ClaudeHook.event(fallback: "SessionStart")
+        do {
+          let landed = try workspace.run(StatusUpdateOperation(status: nil, action: "Session started", issueID: nil, isHeartbeat: true))
+          told = landed.result.notices
+        } catch {
+          told = ["your heartbeat was not recorded: \(error.description)"]
+        }
+        agent = try workspace.actor()
+      }
+      let text = try SessionContext.render(state: workspace.snapshot(), agent: agent, told: told)
+      if global.json { Output.json(.object(["prompt": .string(text), "told": .array(told.map { .string($0) })])) } else { Output.text(text) }
+    }
+  }
+}
