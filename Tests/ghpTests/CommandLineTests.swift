@@ -250,3 +250,43 @@ import Testing
     #expect(!piped.stderr.contains("\u{1B}"))
   }
 }
+
+@Suite struct ReadingLikeGitTests {
+  /// Every table a person reads starts with its column names.
+  @Test func everyTableHasAHeader() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 2)
+    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["agent-escalate", "Which?", "--issue", "1"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["agent-handoff", "--issue", "1", "--note", "n"], agent: "w1").status == 0)
+    #expect(try repo.ghp(["approve", "w1", "README.md"], agent: "lead").status == 0)
+    let tables: [([String], String)] = [
+      (["ready"], "ID"), (["issue", "list"], "ID"), (["escalations"], "ID"), (["handoff", "list"], "ISSUE"),
+      (["log", "-n", "3"], "COMMIT"), (["agent", "list"], "AGENT"), (["approvals", "--all"], "ID"),
+    ]
+    for (command, first) in tables {
+      let out = try repo.ghp(command).stdout
+      let header = out.split(separator: "\n").first.map(String.init) ?? ""
+      #expect(header.hasPrefix(first) && header == header.uppercased(), "\(command): \(out)")
+    }
+    // agent-status leads with the open escalations, each section under its own header.
+    let status = try repo.ghp(["agent-status"]).stdout.split(separator: "\n").map(String.init)
+    #expect(status.contains { $0.hasPrefix("AGENT ") } && status.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("ID  SEVERITY") })
+  }
+
+  @Test func configSetRefusesAKeyThePolicyDoesNotRead() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    let tip = try repo.git("rev-parse", "ghp/state")
+    let typo = try repo.ghp(["config", "set", "stalAfter", "5m"], agent: "lead")
+    #expect(typo.status == 2 && typo.stderr.contains("did you mean staleAfter?"), "\(typo.stderr)")
+    let bare = try repo.ghp(["config", "set", "gate", "true"], agent: "lead")
+    #expect(bare.status == 2 && bare.stderr.contains("did you mean landing.gate?"), "\(bare.stderr)")
+    #expect(try repo.git("rev-parse", "ghp/state") == tip)
+    #expect(try repo.ghp(["config", "set", "pushers.alice", "[\"w1\"]"], agent: "lead").status == 0)
+    #expect(try repo.ghp(["config", "get", "agent.taskTimeout"]).stdout == "30m\n")
+    let unset = try repo.ghp(["config", "get", "landing.gate"])
+    #expect(unset.status == 2 && unset.stderr.contains("its default applies"))
+    #expect(try repo.ghp(["config", "get", "landing.gat"]).stderr.contains("did you mean landing.gate?"))
+  }
+}

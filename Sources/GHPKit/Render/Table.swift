@@ -136,6 +136,12 @@ extension LogEntry {
   /// One line: short commit, time, subject.
   public var line: String { "\(commit.short)  \(RFC3339.format(time))  \(subject)" }
 
+  /// The heading over `line`s, in their columns.
+  public static var header: String {
+    "COMMIT" + String(repeating: " ", count: 12 - "COMMIT".count) + "TIME" + String(repeating: " ", count: 22 - "TIME".count)
+      + "EVENT"
+  }
+
   /// What an issue's history shows under the line: the result of a `done`, the reason of a `fail`
   /// (the operation's own argument, not the commit body, which a person may have written).
   public var detail: String? {

@@ -48,6 +48,27 @@ public struct Config: Equatable, Sendable {
 
   public init() {}
 
+  /// Every key the policy reads (`pushers.<name>` besides), as `ghp config set` names them.
+  public static let keys: [String] =
+    [
+      "staleAfter", "heartbeatMinimum", "maxAttempts", "onStale", "unknownAgents", "baseBranch", "worktreeRoot",
+      "agentCommand", "roles.orchestrators", "shared.globs", "shared.appliesToOrchestrators", "remote.name",
+      "signing.required", "server.pusherVariable",
+    ] + ["base", "gate", "timeout", "mode", "batch", "maxWait"].map { "landing." + $0 }
+    + [
+      "command", "taskTimeout", "grace", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker", "breakerWindow",
+      "breakerCooldown", "budgetUSD", "budgetTokens", "runBudgetUSD", "runBudgetTokens",
+    ].map { "agent." + $0 }
+
+  /// Refuses a key the policy does not read (a typo would be written and silently ignored), naming
+  /// the closest ones.
+  public static func requireKnown(_ key: String) throws(GHPError) {
+    if keys.contains(key) || (key.hasPrefix("pushers.") && key.count > "pushers.".count) { return }
+    let close = keys.filter { EditDistance.between($0.lowercased(), key.lowercased()) <= 2 || $0.hasSuffix("." + key) }
+    let hint = close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
+    throw .invalidValue("key '\(key)'", "the policy has no such setting; \(hint)see `ghp config list` for them all")
+  }
+
   /// The policy `ghp init` writes: the defaults, with unknown agents refused.
   public static var initial: Config {
     var config = Config()

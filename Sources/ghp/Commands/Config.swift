@@ -20,7 +20,8 @@ extension GHP {
         let text = try global.workspace().snapshot().text(StatePaths.config) ?? ""
         let values = try TOML.parse(text)
         guard let value = values[key] else {
-          throw GHPError.invalidValue("key '\(key)'", "it is not set in .ghp/config.toml (see `ghp config list`)")
+          try Config.requireKnown(key)
+          throw GHPError.invalidValue("key '\(key)'", "it is not set in .ghp/config.toml, so its default applies (see `ghp config list`)")
         }
         Output.line(global.json ? value.json.compact() : value.display)
       }
@@ -44,6 +45,8 @@ extension GHP {
       var value: String
 
       func run() throws {
+        // A guard of this command, not of the operation: a record of any key still replays.
+        try Config.requireKnown(key)
         let operation = SetConfigOperation(key: key, value: SetConfigOperation.tomlValue(value))
         let landed = try global.workspace().run(operation)
         if global.json {

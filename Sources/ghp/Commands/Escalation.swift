@@ -96,12 +96,17 @@ extension GHP {
         return
       }
       if list.isEmpty { return Output.line("No escalations.") }
-      for item in list {
-        let issue = item.issue.map { " #\($0)" } ?? ""
-        Output.line("\(item.id)  \(item.status.rawValue.uppercased())  \(item.severity.rawValue)  \(item.agent)\(issue)  \(RFC3339.format(item.asked))")
-        Output.line("    Q: \(item.question)")
-        if let answer = item.answer { Output.line("    A: \(answer)  (\(item.answeredBy ?? "?"))") }
-      }
+      Output.marked(
+        TextTable.render(
+          header: ["ID", "STATUS", "SEVERITY", "AGENT", "ISSUE", "ASKED", "QUESTION", "ANSWER"],
+          rows: list.map { item in
+            [
+              item.id, item.status.rawValue.uppercased(), item.severity.rawValue.uppercased(), item.agent,
+              item.issue.map { "#\($0)" } ?? "-", RFC3339.format(item.asked), TextTable.clip(item.question, 60),
+              item.answer.map { TextTable.clip($0, 40) + " (\(item.answeredBy ?? "?"))" } ?? "-",
+            ]
+          }))
+      Output.line("The whole question, its context and the answer: ghp escalations show ID")
     }
   }
 

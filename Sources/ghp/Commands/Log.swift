@@ -61,6 +61,7 @@ extension GHP {
       } else if entries.isEmpty {
         Output.line("No events.")
       } else {
+        Output.line(LogEntry.header)
         for entry in entries {
           Output.line(entry.line)
           // An issue's history says what came of it.
