@@ -1,0 +1,101 @@
+import CLibGit2
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Reading history: staged paths, parents, changed paths, walks.
+extension Repository {
+  /// The paths that differ between a tree and the index that a commit is about to record.
+  public func stagedPaths() throws(GitError) -> [String] {
+    var index: OpaquePointer?
+    try check(git_repository_index(&index, pointer))
+    defer { git_index_free(index) }
+    var head: Tree?
+    if let headID = try referenceTarget("HEAD") { head = try tree(commit(headID).treeID) }
+    var diff: OpaquePointer?
+    try check(git_diff_tree_to_index(&diff, pointer, head?.pointer, index, nil))
+    defer { git_diff_free(diff) }
+    var paths: [String] = []
+    for position in 0..<git_diff_num_deltas(diff) {
+      guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
+      if let path = delta.new_file.path { paths.append(String(cString: path)) }
+      if let old = delta.old_file.path, delta.status == GIT_DELTA_RENAMED { paths.append(String(cString: old)) }
+    }
+    return Array(Set(paths)).sorted()
+  }
+
+  /// The first parent of a commit, or nil for a root commit.
+  public func parent(of id: ObjectID) throws(GitError) -> ObjectID? {
+    let commit = try self.commit(id)
+    guard commit.parentCount > 0 else { return nil }
+    return ObjectID(git_commit_parent_id(commit.pointer, 0).pointee)
+  }
+
+  /// The paths a commit changes against its first parent (all its files for a root commit).
+  /// For a merge, only the paths that differ from every parent: what the merge itself brought,
+  /// not what one side already had (a merge of main carries main's approved edits unchanged).
+  public func changedPaths(of id: ObjectID) throws(GitError) -> [String] {
+    let commit = try self.commit(id)
+    guard commit.parentCount > 0 else { return try treeDeltas(from: emptyTree(), to: commit.treeID).map(\.path) }
+    var paths: Set<String>?
+    for index in 0..<commit.parentCount {
+      var out: OpaquePointer?
+      try check(git_commit_parent(&out, commit.pointer, UInt32(index)))
+      let parentTree = Commit(out!, owner: self).treeID
+      let changed = Set(try treeDeltas(from: parentTree, to: commit.treeID).map(\.path))
+      paths = paths.map { $0.intersection(changed) } ?? changed
+    }
+    return (paths ?? []).sorted()
+  }
+
+  /// Commits reachable from `tip` and from none of `hidden` nor of the refs matching `hiddenGlobs`,
+  /// oldest first.
+  public func newCommits(tip: ObjectID, hiding hidden: [ObjectID], hidingGlobs: [String]) throws(GitError) -> [Commit] {
+    var commits: [Commit] = []
+    try revwalk(from: tip, hiding: hidden, hidingGlobs: hidingGlobs, oldestFirst: true) { commit in
+      commits.append(commit)
+      return true
+    }
+    return commits
+  }
+
+  /// Whether `ancestor` is reachable from `descendant` (or is it).
+  public func isAncestor(_ ancestor: ObjectID, of descendant: ObjectID) throws(GitError) -> Bool {
+    if ancestor == descendant { return true }
+    var a = descendant.raw
+    var b = ancestor.raw
+    return try check(git_graph_descendant_of(pointer, &a, &b)) == 1
+  }
+
+  /// Calls `body` with each commit reachable from `tip`, newest first, until it returns false.
+  public func walk(from tip: ObjectID, _ body: (Commit) throws(GitError) -> Bool) throws(GitError) {
+    try revwalk(from: tip, body)
+  }
+
+  /// The one revision walk: commits reachable from `tip` and from none of `hidden` (an id this
+  /// repository lacks hides nothing) nor of the refs matching `hidingGlobs`, newest first unless
+  /// `oldestFirst`, until `body` returns false.
+  func revwalk(
+    from tip: ObjectID, hiding hidden: [ObjectID] = [], hidingGlobs: [String] = [], oldestFirst: Bool = false,
+    _ body: (Commit) throws(GitError) -> Bool
+  ) throws(GitError) {
+    var walker: OpaquePointer?
+    try check(git_revwalk_new(&walker, pointer))
+    defer { git_revwalk_free(walker) }
+    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | (oldestFirst ? GIT_SORT_REVERSE.rawValue : GIT_SORT_TIME.rawValue))
+    var start = tip.raw
+    try check(git_revwalk_push(walker, &start))
+    for id in hidden {
+      var raw = id.raw
+      _ = git_revwalk_hide(walker, &raw)
+    }
+    for glob in hidingGlobs { _ = git_revwalk_hide_glob(walker, glob) }
+    var oid = git_oid()
+    while git_revwalk_next(&oid, walker) == 0 {
+      if try !body(commit(ObjectID(oid))) { break }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/// `ghp reap`: act on stale agents (orchestrators). Policy `escalate` raises one escalation per stale
+/// agent (never a second while the first is open); `release` gives their claims back to the queue
+/// (epoch + 1), recording who reaped and why so the agent is told when it returns.
+public struct ReapOperation: RecordedOperation {
+  public var policy: Config.OnStale?
+  /// `release` answers the escalation an earlier reap opened about the agent. Recorded as
+  /// `"closesEscalations": true`; a record without it (older) replays as it was made.
+  public var closesEscalations = true
+
+  public init(policy: Config.OnStale? = nil) { self.policy = policy }
+
+  public var record: OperationRecord { OperationRecord("reap", ["policy": policy.map { .string($0.rawValue) } ?? .null]) }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    let word = try arguments.optionalString("policy")
+    policy = try word.map { (word) throws(GHPError) in
+      guard let policy = Config.OnStale(rawValue: word) else {
+        throw .invalidValue("argument 'policy' of reap", "'\(word)' is not escalate or release")
+      }
+      return policy
+    }
+    // What it made, recorded for people and for `ghp sync` (see `MintedIDs`).
+    _ = try arguments.strings("escalations")
+    _ = try arguments.strings("agents")
+    closesEscalations = try arguments.bool("closesEscalations", default: false)
+  }
+
+  public struct Action: Sendable {
+    public var agent: String
+    public var lastHeartbeat: Int64
+    /// `escalated N`, `released #4, #7`, or why nothing was done.
+    public var outcome: String
+    public var changed: Bool
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Action]) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "reap stale agents")
+    let config = try state.config()
+    let policy = self.policy ?? config.onStale
+    var agents = try state.agents()
+    let summaries = try state.issueSummaries()
+    var escalations = try state.escalations()
+    var nextEscalation: Int? = Int(try state.nextEscalationID())
+    var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
+    var actions: [Action] = []
+    let template = try Templates.text("escalation.md", state: state)
+    // A live run's workers are its supervisor's to judge (it kills them at their timeout).
+    let owned = try state.runOwnedAgents(now: clock.now)
+
+    for (name, record) in agents.agents.sorted(by: { $0.key < $1.key }) {
+      guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker, !owned.contains(name) else {
+        continue
+      }
+      let held = summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes)
+      let since = RFC3339.format(record.timestamp)
+      let reason = "no heartbeat since \(since)"
+      switch policy {
+      case .escalate:
+        if let open = escalations.first(where: { $0.status == .open && $0.about == name }) {
+          actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "already escalated as \(open.id)", changed: false))
+          continue
+        }
+        let holding = held.isEmpty ? "holds no issue" : "holds " + held.map { "#\($0)" }.joined(separator: ", ")
+        guard let number = nextEscalation else {
+          throw .exhausted("every escalation number is taken")
+        }
+        var escalation = Escalation(
+          id: String(number), agent: actor, issue: held.first, about: name, severity: .high,
+          question: "\(name) has sent no heartbeat since \(since) and \(holding). Release its work for others (`ghp reap --release`), or wait?",
+          context: "Raised by `ghp reap` (policy escalate, staleAfter \(Duration.exact(config.staleAfter))).", asked: clock.now)
+        escalation.status = .open
+        nextEscalation = number < Int.max ? number + 1 : nil
+        escalations.append(escalation)
+        change.put(StatePaths.escalation(escalation.id), text: try escalation.document(template: template))
+        actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "escalated \(escalation.id)", changed: true))
+      case .release:
+        guard !held.isEmpty else {
+          actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "holds nothing to release", changed: false))
+          continue
+        }
+        var updated = record
+        for id in held {
+          var issue = try state.requireIssue(id)
+          issue.reopen(at: clock.now, takenBy: actor, reason: reason)
+          change.put(StatePaths.issue(id), json: issue.json)
+          updated.lostClaims.append(issue.lastRelease!)
+        }
+        updated.issue = nil
+        updated.status = "stale"
+        agents.agents[name] = updated
+        // The escalation an earlier reap opened about this agent is closed by this answer to it.
+        for index in escalations.indices
+        where closesEscalations && escalations[index].status == .open && escalations[index].about == name {
+          escalations[index].status = .resolved
+          escalations[index].answer =
+            "Released " + held.map { "#\($0)" }.joined(separator: ", ") + " for others (`ghp reap --release` by \(actor))."
+          escalations[index].answeredBy = actor
+          escalations[index].answered = clock.now
+          change.put(StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
+        }
+        actions.append(
+          Action(agent: name, lastHeartbeat: record.timestamp, outcome: "released " + held.map { "#\($0)" }.joined(separator: ", "), changed: true))
+      }
+    }
+    let done = actions.filter(\.changed)
+    guard !done.isEmpty else { return (nil, actions) }
+    if policy == .release { change.put(StatePaths.agentStatus, json: agents.json) }
+    change.message.subject = "\(actor): reap " + done.map { "\($0.agent) (\($0.outcome))" }.joined(separator: ", ")
+    let made = actions.compactMap { $0.outcome.hasPrefix("escalated ") ? String($0.outcome.dropFirst(10)) : nil }
+    change.message.operation = OperationRecord(
+      "reap",
+      [
+        "policy": .string(policy.rawValue), "agents": .array(done.map { .string($0.agent) }),
+        "escalations": made.isEmpty ? .null : .array(made.map { .string($0) }),
+      ].merging(closesEscalations ? ["closesEscalations": .bool(true)] : [:]) { a, _ in a })
+    return (change, actions)
+  }
+}

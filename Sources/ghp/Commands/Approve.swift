@@ -1,0 +1,86 @@
+import ArgumentParser
+import GHPKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension GHP {
+  struct Approve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "approve", abstract: "Let an agent edit shared files matching globs (orchestrators).",
+      discussion: "Example: ghp approve worker-1 README.md 'Sources/Core/**' --once --note \"for #4\"")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The agent.")
+    var agent: String
+
+    @Argument(help: "Files or globs.")
+    var globs: [String]
+
+    @Flag(help: "Used up by the first commit that needs it.")
+    var once = false
+
+    @Option(help: "Why, for the record.")
+    var note: String?
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let state = try workspace.snapshot()
+      try state.requireOrchestrator(try workspace.actor(), toDo: "approve edits to shared files")
+      try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: global.new)
+      let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
+      if global.json {
+        Output.json(landed.result.json)
+      } else {
+        Output.line("Approval \(landed.result.approval.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "").")
+        for id in landed.result.resolvedEscalations {
+          Output.line("Escalation \(id) asked for this approval: it is answered (\(agent) is told on its next report).")
+        }
+      }
+    }
+  }
+
+  struct Approvals: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "approvals", abstract: "Shared-file approvals in force: who, which files, by whom; --all adds used and revoked ones.",
+      discussion: "Examples: ghp approvals   ghp approvals --all --json")
+
+    @OptionGroup var global: ReadOptions
+
+    @Flag(help: "Also approvals used up or revoked.")
+    var all = false
+
+    func run() throws {
+      let state = try global.workspace().snapshot()
+      try state.requireInitialised()
+      let approvals = all ? try state.allApprovals() : try state.approvals().filter(\.isActive)
+      if global.json { return Output.json(.array(approvals.map(\.json))) }
+      if approvals.isEmpty { return Output.line(all ? "No approvals." : "No approvals in force (`ghp approvals --all` shows used and revoked ones).") }
+      Output.text(
+        TextTable.render(
+          header: ["ID", "AGENT", "FILES", "BY", "WHEN", "STATE"],
+          rows: approvals.map {
+            [
+              $0.id, $0.agent, $0.globs.joined(separator: " "), $0.by, RFC3339.format($0.at),
+              $0.state,
+            ]
+          }))
+    }
+  }
+
+  struct Revoke: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Withdraw an approval (orchestrators).", discussion: "Example: ghp revoke 3")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The approval id.")
+    var id: String
+
+    func run() throws {
+      let landed = try global.workspace().run(RevokeOperation(approvalID: id))
+      if global.json { Output.json(landed.result.json) } else { Output.line("Revoked approval \(id) of \(landed.result.agent).") }
+    }
+  }
+}

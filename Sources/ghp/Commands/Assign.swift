@@ -1,0 +1,28 @@
+import ArgumentParser
+import GHPKit
+
+extension GHP {
+  struct Assign: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "assign", abstract: "Give an issue to an agent (orchestrators only).",
+      discussion: "Example: ghp assign 2 worker-3")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The issue id.")
+    var id: String
+
+    @Argument(help: "The agent who gets it.")
+    var to: String
+
+    func run() throws {
+      let workspace = try global.workspace()
+      let state = try workspace.snapshot()
+      // Authority first: a worker is refused as such, whatever name it typed.
+      try state.requireOrchestrator(try workspace.actor(), toDo: "assign issues")
+      try KnownAgent.require(to, in: state, toDo: "assign to it", allowNew: global.new)
+      let landed = try workspace.run(AssignOperation(issueID: try Arguments.issueID(id), agent: to))
+      printIssue(landed.result, verb: "Assigned to \(to):", json: global.json, commit: landed.commit)
+    }
+  }
+}
