@@ -27,7 +27,8 @@ let package = Package(
     .target(
       name: "GHPKit",
       dependencies: [
-        "CLibGit2", "CProcess", .product(name: "Mustache", package: "swift-mustache"), .product(name: "Crypto", package: "swift-crypto"),
+        "CLibGit2", "CProcess", .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .executableTarget(

@@ -41,7 +41,9 @@ public final class Workspace {
 
   /// For git hooks: the repository as git's environment names it (see `Repository(fromEnvironment:)`).
   public init(hookEnvironment environment: [String: String], agent: String? = nil) throws(GHPError) {
-    do { repository = try Repository(fromEnvironment: ()) } catch { throw .notARepository(environment["GIT_DIR"] ?? ".") }
+    do { repository = try Repository(fromEnvironment: ()) } catch {
+      throw .notARepository(environment["GIT_DIR"] ?? ".")
+    }
     ledger = try Ledger(repository: repository, lockTimeout: WriterLock.timeout(environment))
     clock = try Clock.fromEnvironment(environment)
     self.environment = environment
@@ -89,7 +91,9 @@ public final class Workspace {
       return given.name
     }
     if let bound { return bound }
-    if let name = Repository.configString("ghp.agent", inFile: worktreeConfigPath) ?? repository.configString("ghp.agent") {
+    if let name = Repository.configString("ghp.agent", inFile: worktreeConfigPath)
+      ?? repository.configString("ghp.agent")
+    {
       return try AgentName.validate(name)
     }
     if let head = repository.headReferenceName(), head.hasPrefix("refs/heads/agent/") {

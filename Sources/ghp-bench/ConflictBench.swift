@@ -45,7 +45,8 @@ enum ConflictBench {
     }
     let pairs = (try? JSON.parse(conflicts))?["conflicts"]?.arrayValue?.count ?? -1
     report.add("    ghp conflicts, whole process: ms (target < 1000)", format(Harness.median(ghpTimes) * 1000, 1))
-    report.add("    the same 136 merges by git merge-tree --write-tree: ms", format(Harness.median(scriptTimes) * 1000, 1))
+    report.add(
+      "    the same 136 merges by git merge-tree --write-tree: ms", format(Harness.median(scriptTimes) * 1000, 1))
     report.add("    ratio ghp / script", format(Harness.median(ghpTimes) / Harness.median(scriptTimes), 2))
     report.add("    conflicting pairs found", String(pairs))
   }

@@ -11,7 +11,8 @@ enum Harness {
   static func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return .nan }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
   }
 
   /// The folder of this executable, where `ghp` was built too.
@@ -47,8 +48,8 @@ enum Harness {
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
+      for pointer in argv { free(pointer) }
+      for pointer in envp { free(pointer) }
     }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -79,7 +80,8 @@ enum Harness {
 
   /// Starts processes together and waits for all; returns the wall time from first start to last exit.
   static func together(
-    _ commands: [(String, [String])], in directory: String, environment: [[String: String]], directories: [String]? = nil
+    _ commands: [(String, [String])], in directory: String, environment: [[String: String]],
+    directories: [String]? = nil
   ) -> Double {
     let previous = FileManager.default.currentDirectoryPath
     chdir(directory)
@@ -97,8 +99,8 @@ enum Harness {
       var pid: pid_t = 0
       guard posix_spawn(&pid, executable, &actions, nil, argv, envp) == 0 else { fatalError("cannot start") }
       posix_spawn_file_actions_destroy(&actions)
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
+      for pointer in argv { free(pointer) }
+      for pointer in envp { free(pointer) }
       pids.append(pid)
     }
     for pid in pids {
@@ -115,7 +117,10 @@ enum Harness {
     let path = base + "/" + name
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     git(["init", "-q", "-b", "main"], in: path)
-    git(["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "--allow-empty", "-m", "initial"], in: path)
+    git(
+      [
+        "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "--allow-empty", "-m", "initial",
+      ], in: path)
     scratchRoots.insert(base)
     return path
   }

@@ -20,13 +20,15 @@ enum HookBench {
     let file = repo + "/tasks.json"
     try Data(("{\"tasks\": [" + tasks.joined(separator: ",") + "]}").utf8).write(to: URL(fileURLWithPath: file))
     Harness.run(ghp, ["issue", "import", file], in: repo, environment: ["GHP_AGENT": "lead"])
-    Harness.run(ghp, ["agent", "add", "bench-worker", "--path", repo + "-worker"], in: repo, environment: ["GHP_AGENT": "lead"])
+    Harness.run(
+      ghp, ["agent", "add", "bench-worker", "--path", repo + "-worker"], in: repo, environment: ["GHP_AGENT": "lead"])
     let worktree = repo + "-worker"
     Harness.scratchRoots.insert(worktree)
     // 100 files of its own, outside every scope and shared glob: the check passes, having looked at all.
     for index in 0..<100 {
       let path = worktree + "/Sources/Mine/File\(index).swift"
-      try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       try "// \(index)\n".write(toFile: path, atomically: true, encoding: .utf8)
     }
     Harness.git(["add", "."], in: worktree)

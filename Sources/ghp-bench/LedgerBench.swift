@@ -13,7 +13,9 @@ enum LedgerBench {
   }
 
   static func initialise(_ repo: String) {
-    Harness.run(Harness.binFolder.appendingPathComponent("ghp").path, ["init", "--goal", "bench"], in: repo, environment: ["GHP_AGENT": "lead"])
+    Harness.run(
+      Harness.binFolder.appendingPathComponent("ghp").path, ["init", "--goal", "bench"], in: repo,
+      environment: ["GHP_AGENT": "lead"])
   }
 
   static func run(quick: Bool, report: inout Report) throws {
@@ -28,7 +30,9 @@ enum LedgerBench {
     for index in 0..<commits {
       try workspace.run(StatusUpdateOperation(status: "implementing", action: "write \(index)", isHeartbeat: true))
     }
-    report.add("1. one writer, in one process: commits/s (\(commits) commits)", format(Double(commits) / (Harness.now() - start)))
+    report.add(
+      "1. one writer, in one process: commits/s (\(commits) commits)", format(Double(commits) / (Harness.now() - start))
+    )
 
     // One writer process against eight at once, alternated over three rounds on fresh repositories:
     // fsync latency on a shared disk wanders, so each side gets the same weather.
@@ -48,14 +52,19 @@ enum LedgerBench {
         (0..<8).map { (me, ["writer", eight, "w\($0)", String(perWriter)]) }, in: eight,
         environment: Array(repeating: [:], count: 8))
       multi.append(Double(perWriter * 8) / eightWall)
-      landedCounts.append(Int(Harness.git(["rev-list", "--count", "ghp/state"], in: eight).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+      landedCounts.append(
+        Int(
+          Harness.git(["rev-list", "--count", "ghp/state"], in: eight).trimmingCharacters(in: .whitespacesAndNewlines))
+          ?? 0)
     }
     let singleRate = Harness.median(single)
     let multiRate = Harness.median(multi)
     report.add("   one writer process: commits/s, median of 3", format(singleRate))
     report.add("2. 8 writer processes at once: aggregate commits/s, median of 3", format(multiRate))
     report.add("   ratio to one writer process (target >= 0.75)", format(multiRate / singleRate, 2))
-    report.add("   commits on ghp/state per round (expected \(commits / 8 * 8 + 1))", landedCounts.map(String.init).joined(separator: ", "))
+    report.add(
+      "   commits on ghp/state per round (expected \(commits / 8 * 8 + 1))",
+      landedCounts.map(String.init).joined(separator: ", "))
 
     try heartbeatAgainstGitCLI(quick: quick, report: &report)
     try statusAgainstHistory(quick: quick, report: &report)
@@ -96,7 +105,8 @@ enum LedgerBench {
     var scriptTimes: [Double] = []
     for index in 0..<pairs {
       ghpTimes.append(
-        Harness.run(ghp, ["agent-heartbeat", "--action", "beat-\(index)"], in: repo, environment: ["GHP_AGENT": "w1"]).seconds)
+        Harness.run(ghp, ["agent-heartbeat", "--action", "beat-\(index)"], in: repo, environment: ["GHP_AGENT": "w1"])
+          .seconds)
       scriptTimes.append(
         Harness.run("/bin/bash", [script], in: repo, environment: ["AGENT": "w1", "ACTION": "beat-\(index)"]).seconds)
     }
@@ -131,7 +141,10 @@ enum LedgerBench {
     }
     for index in 0..<commits {
       let message = Array("bench: event \(index)\n\nGhp-Op: bench\nGhp-Agent: bench\n".utf8)
-      out.append(contentsOf: Array("commit refs/heads/ghp/state\ncommitter bench <bench@ghp> \(1_700_000_000 + index) +0000\ndata \(message.count)\n".utf8))
+      out.append(
+        contentsOf: Array(
+          "commit refs/heads/ghp/state\ncommitter bench <bench@ghp> \(1_700_000_000 + index) +0000\ndata \(message.count)\n"
+            .utf8))
       out.append(contentsOf: message)
       out.append(0x0A)
       if index == 0 {
@@ -157,7 +170,8 @@ enum LedgerBench {
       Harness.git(["fast-import", "--quiet"], in: repo, stdin: history(commits: commits, agents: 1000))
       let built = Harness.now() - started
       trees[commits] = Harness.git(["rev-parse", "ghp/state^{tree}"], in: repo)
-      let count = Harness.git(["rev-list", "--count", "ghp/state"], in: repo).trimmingCharacters(in: .whitespacesAndNewlines)
+      let count = Harness.git(["rev-list", "--count", "ghp/state"], in: repo).trimmingCharacters(
+        in: .whitespacesAndNewlines)
       report.add("history of \(count) commits built with git fast-import in", format(built, 1) + " s")
       Harness.run(ghp, ["agent-status", "--json"], in: repo)  // warm the page cache
       medians[commits] = Harness.median(

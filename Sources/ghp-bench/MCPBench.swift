@@ -19,7 +19,9 @@ enum MCPBench {
       process.standardOutput = output
       process.standardError = FileHandle.nullDevice
       try process.run()
-      _ = try request("initialize", #"{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"ghp-bench","version":"1"}}"#)
+      _ = try request(
+        "initialize",
+        #"{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"ghp-bench","version":"1"}}"#)
       send(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
     }
 
@@ -67,9 +69,11 @@ enum MCPBench {
       let rate = Double(calls) / (Harness.now() - start)
       report.add("\(tool): calls/s (\(calls) calls)", format(rate))
     }
-    let cli = Harness.median((0..<(quick ? 10 : 30)).map { _ in
-      Harness.run(ghp, ["agent-heartbeat", "--action", "cli"], in: repo, environment: ["GHP_AGENT": "cli-agent"]).seconds
-    })
+    let cli = Harness.median(
+      (0..<(quick ? 10 : 30)).map { _ in
+        Harness.run(ghp, ["agent-heartbeat", "--action", "cli"], in: repo, environment: ["GHP_AGENT": "cli-agent"])
+          .seconds
+      })
     report.add("for scale: whole-process ghp agent-heartbeat, calls/s", format(1 / cli))
   }
 }

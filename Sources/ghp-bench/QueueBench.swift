@@ -38,7 +38,8 @@ enum QueueBench {
         report.add("7. ghp issue import of \(large) tasks: seconds", format(imported.seconds, 2) + " s")
         report.add("   peak memory of that import", "\(imported.maxRSS / 1024) MiB")
       }
-      let readyCount = Harness.run(ghp, ["ready", "--json"], in: repo).output.components(separatedBy: "\"id\":").count - 1
+      let readyCount =
+        Harness.run(ghp, ["ready", "--json"], in: repo).output.components(separatedBy: "\"id\":").count - 1
       var times: [Double] = []
       var rss: [Int] = []
       for _ in 0..<runs {
@@ -57,7 +58,9 @@ enum QueueBench {
     }
     report.add("5. ready on \(large): target <= 50 ms", ms(readyMedian[large]!))
     report.add("   ratio \(large) / \(small) (target <= 3)", format(readyMedian[large]! / readyMedian[small]!, 2))
-    report.add("6. claim --next ratio \(large) / \(small) (target <= 2)", format(claimMedian[large]! / claimMedian[small]!, 2))
-    report.add("8. peak memory of ghp ready on \(large) (target <= 64 MiB)", String(format: "%.1f MiB", Double(readyRSS) / 1024))
+    report.add(
+      "6. claim --next ratio \(large) / \(small) (target <= 2)", format(claimMedian[large]! / claimMedian[small]!, 2))
+    report.add(
+      "8. peak memory of ghp ready on \(large) (target <= 64 MiB)", String(format: "%.1f MiB", Double(readyRSS) / 1024))
   }
 }

@@ -13,7 +13,9 @@ enum RemoteBench {
         "git daemon --base-path='\(base)' --export-all --enable=receive-pack --listen=127.0.0.1 --port=\(port) --reuseaddr --detach --pid-file='\(pidFile)' </dev/null >/dev/null 2>&1"
       guard Harness.run("/bin/sh", ["-c", command], in: base, check: false).status == 0 else { continue }
       for _ in 0..<50 {
-        if Harness.run("/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/state.git"], in: base, check: false).status == 0 {
+        if Harness.run("/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/state.git"], in: base, check: false)
+          .status == 0
+        {
           return (port, pidFile)
         }
         usleep(100_000)
@@ -23,7 +25,9 @@ enum RemoteBench {
   }
 
   static func stopDaemon(_ pidFile: String) {
-    if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+    if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+      let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    {
       kill(pid, SIGTERM)
     }
   }
@@ -60,7 +64,9 @@ enum RemoteBench {
       let wall = Harness.together(
         (0..<agents).map { _ in ("/bin/sh", ["-c", script]) }, in: clones[0],
         environment: (0..<agents).map { ["GHP_AGENT": "c\(agents)-\($0)"] }, directories: Array(clones.prefix(agents)))
-      report.add("claims/s with \(agents) agent\(agents == 1 ? "" : "s") (one clone each, \(perAgent) claims each)", format(Double(agents * perAgent) / wall))
+      report.add(
+        "claims/s with \(agents) agent\(agents == 1 ? "" : "s") (one clone each, \(perAgent) claims each)",
+        format(Double(agents * perAgent) / wall))
     }
 
     // Local mode (no `remote set`): 1,000 operations made on one machine while another moved the

@@ -13,7 +13,8 @@ enum RunBench {
     let lead = ["GHP_AGENT": "lead"]
     let folder = (repo as NSString).deletingLastPathComponent
     let noop = folder + "/noop-agent"
-    try Data("#!/bin/sh\nexec ghp done \"$GHP_ISSUE\" --result ok > /dev/null\n".utf8).write(to: URL(fileURLWithPath: noop))
+    try Data("#!/bin/sh\nexec ghp done \"$GHP_ISSUE\" --result ok > /dev/null\n".utf8).write(
+      to: URL(fileURLWithPath: noop))
     let idle = folder + "/idle-agent"
     try Data("#!/bin/sh\nexec sleep 1000\n".utf8).write(to: URL(fileURLWithPath: idle))
     chmod(noop, 0o755)
@@ -23,14 +24,17 @@ enum RunBench {
 
     func addIssues(_ count: Int, from first: Int) {
       let items = (first..<(first + count)).map { "{\"id\": \"\($0)\", \"title\": \"Task \($0)\"}" }
-      Harness.run(ghp, ["issue", "import", "-"], in: repo, environment: lead, stdin: Data("[\(items.joined(separator: ","))]".utf8))
+      Harness.run(
+        ghp, ["issue", "import", "-"], in: repo, environment: lead,
+        stdin: Data("[\(items.joined(separator: ","))]".utf8))
     }
     // A first run makes the 8 workers' branches and worktrees, which every later run reuses.
     addIssues(8, from: 1)
     Harness.run(ghp, ["run", "-w", "8", "--agent-command", noop], in: repo, environment: lead)
     let issues = quick ? 40 : 200
     addIssues(issues, from: 9)
-    let supervised = Harness.run(ghp, ["run", "-w", "8", "--agent-command", noop, "--json"], in: repo, environment: lead)
+    let supervised = Harness.run(
+      ghp, ["run", "-w", "8", "--agent-command", noop, "--json"], in: repo, environment: lead)
     let finished = supervised.output.split(separator: "\n").filter { $0.contains("\"event\":\"finished\"") }.count
     let supervisedRate = Double(finished) / supervised.seconds
 
@@ -49,7 +53,9 @@ enum RunBench {
     let manualRate = Double(issues) / manual.seconds
     report.add("    issues completed by ghp run (of \(issues))", "\(finished)")
     report.add("    ghp run, issues per second (target >= 20)", format(supervisedRate, 1))
-    report.add("    8 shell loops of claim --next + done, issues per second", format(manualRate, 1) + (left ? " (some left)" : ""))
+    report.add(
+      "    8 shell loops of claim --next + done, issues per second",
+      format(manualRate, 1) + (left ? " (some left)" : ""))
     report.add("    ratio ghp run / shell loops", format(supervisedRate / manualRate, 2))
 
     // Idle: 8 workers that sleep; CPU of the supervisor over a window, and of `ghp watch`.
@@ -67,7 +73,9 @@ enum RunBench {
         echo $((b - a))
         """
       let output = Harness.run("/bin/sh", ["-c", script], in: repo, environment: lead).output
-      let ticks = output.split(separator: "\n").reversed().compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.first ?? .nan
+      let ticks =
+        output.split(separator: "\n").reversed().compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.first
+        ?? .nan
       return ticks / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(window) * 100
     }
     let supervisor = cpu("\(ghp) run -w 8 --agent-command \(idle) --task-timeout 1h")
@@ -88,9 +96,14 @@ enum AutoHeartbeatBench {
     LedgerBench.initialise(repo)
     let t0 = Int(Date().timeIntervalSince1970)
     let calls = quick ? 200 : 1000
-    Harness.run(ghp, ["agent", "add", "w1", "--path", repo + "-w1"], in: repo, environment: ["GHP_AGENT": "lead", "GHP_NOW": RFC3339.format(Int64(t0))])
+    Harness.run(
+      ghp, ["agent", "add", "w1", "--path", repo + "-w1"], in: repo,
+      environment: ["GHP_AGENT": "lead", "GHP_NOW": RFC3339.format(Int64(t0))])
     Harness.scratchRoots.insert(repo + "-w1")
-    func count() -> Int { Int(Harness.git(["rev-list", "--count", "ghp/state"], in: repo).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
+    func count() -> Int {
+      Int(Harness.git(["rev-list", "--count", "ghp/state"], in: repo).trimmingCharacters(in: .whitespacesAndNewlines))
+        ?? 0
+    }
     func loop(_ flags: String, from start: Int) -> (commits: Int, seconds: Double) {
       let before = count()
       let script = """

@@ -36,7 +36,8 @@ enum TrustBench {
     var unsigned: [Double] = []
     for index in 0..<rounds {
       for (agent, into) in [("w1", 0), ("nokey", 1)] {
-        let run = Harness.run(ghp, ["agent-heartbeat", "--action", "bench \(index)"], in: repo, environment: ["GHP_AGENT": agent])
+        let run = Harness.run(
+          ghp, ["agent-heartbeat", "--action", "bench \(index)"], in: repo, environment: ["GHP_AGENT": agent])
         if into == 0 { signed.append(run.seconds) } else { unsigned.append(run.seconds) }
       }
     }
@@ -63,13 +64,17 @@ enum TrustBench {
         for index in 0..<pushed {
           try writer.run(StatusUpdateOperation(action: "push bench \(index)", isHeartbeat: true))
         }
-        let run = Harness.run("/usr/bin/git", ["push", "-q", server, "ghp/state"], in: source, environment: ["GHP_PUSHER": "lead"])
+        let run = Harness.run(
+          "/usr/bin/git", ["push", "-q", server, "ghp/state"], in: source, environment: ["GHP_PUSHER": "lead"])
         if hooked { withHook.append(run.seconds) } else { withoutHook.append(run.seconds) }
       }
     }
-    report.add("15. push of \(pushed) state commits via pre-receive: ms, median", format(Harness.median(withHook) * 1000, 1))
+    report.add(
+      "15. push of \(pushed) state commits via pre-receive: ms, median", format(Harness.median(withHook) * 1000, 1))
     report.add("    the same push with no hook: ms, median", format(Harness.median(withoutHook) * 1000, 1))
-    report.add("    pre-receive's cost per pushed commit: ms", format((Harness.median(withHook) - Harness.median(withoutHook)) * 1000 / Double(pushed), 2))
+    report.add(
+      "    pre-receive's cost per pushed commit: ms",
+      format((Harness.median(withHook) - Harness.median(withoutHook)) * 1000 / Double(pushed), 2))
 
     // 16. One MCP server in remote mode, 1,000 heartbeats through a git daemon: its memory.
     let base = Harness.scratchRepository("mcp-remote-root")
@@ -98,7 +103,9 @@ enum TrustBench {
 extension MCPBench.Client {
   /// The server's resident memory (VmRSS of ghp-mcp: `ghp mcp` execs it in place).
   func residentKiB() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return 0 }
+    guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else {
+      return 0
+    }
     for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
       return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }

@@ -54,7 +54,8 @@ actor LineTransport: Transport {
 
   /// Hands a line to the server, or answers it here when the server could only answer it wrongly.
   private static func deliver(
-    _ line: [UInt8], continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation, writer: Writer, ledger: RequestCount
+    _ line: [UInt8], continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation, writer: Writer,
+    ledger: RequestCount
   ) {
     var text = line
     while let last = text.last, last == 0x0D || last == 0x20 { text.removeLast() }

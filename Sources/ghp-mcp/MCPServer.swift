@@ -5,146 +5,155 @@ import MCP
 
 @main
 struct MCPServe: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      commandName: "ghp-mcp",
-      abstract: ToolBox.abstract, discussion: ToolBox.discussion)
+  static let configuration = CommandConfiguration(
+    commandName: "ghp-mcp",
+    abstract: ToolBox.abstract, discussion: ToolBox.discussion)
 
-    @Option(name: .customShort("C"), help: ArgumentHelp("Run as if started in <path>.", valueName: "path"))
-    var directory: String?
+  @Option(name: .customShort("C"), help: ArgumentHelp("Run as if started in <path>.", valueName: "path"))
+  var directory: String?
 
-    @Option(help: "Act as this agent (default: GHP_AGENT, `git config ghp.agent`, or the agent/<name> branch).")
-    var agent: String?
+  @Option(help: "Act as this agent (default: GHP_AGENT, `git config ghp.agent`, or the agent/<name> branch).")
+  var agent: String?
 
-    func run() async throws {
+  func run() async throws {
+    do {
+      try await serve()
+    } catch let error as GHPError {
+      // stdout belongs to the protocol: the one line goes to stderr.
+      FileHandle.standardError.write(Data("ghp mcp: \(error.description)\n".utf8))
+      throw ExitCode(error.exitCode)
+    }
+  }
+
+  func serve() async throws {
+    let path = directory
+    let agent = self.agent
+    let environment = ProcessInfo.processInfo.environment
+    NetworkDeadline.configure(environment)
+    // Fail before speaking the protocol when there is no repository (stdout belongs to MCP).
+    let opened = try Workspace(path: path, agent: agent, environment: environment)
+    let watcher = try StateWatcher(repository: opened.repository)
+    let workspace: @Sendable () throws -> Workspace = {
+      try Workspace(path: path, agent: agent, environment: environment)
+    }
+
+    // A call before `initialize` is refused by the transport (see `LineTransport`).
+    let server = Server(
+      name: "ghp", version: "0.1.0", instructions: ToolBox.instructions,
+      capabilities: .init(
+        prompts: .init(listChanged: false), resources: .init(subscribe: true, listChanged: false),
+        tools: .init(listChanged: false)))
+    let subscriptions = Subscriptions()
+    let calls = BlockingCalls()
+
+    await server.withMethodHandler(ListTools.self) { _ in
+      .init(
+        tools: ToolBox.tools.map {
+          Tool(name: $0.name, description: $0.description, inputSchema: Self.value($0.schema))
+        })
+    }
+    await server.withMethodHandler(CallTool.self) { params in
+      var arguments: [String: JSON] = [:]
+      for (key, value) in params.arguments ?? [:] { arguments[key] = Self.json(value) }
+      let call = arguments
+      let outcome: (text: String, failed: Bool) = await calls.run {
+        do {
+          return (try ToolBox.call(params.name, arguments: call, workspace: workspace()).pretty(), false)
+        } catch let error as GHPError {
+          // The kind first (refused, usage, ...), as the server's instructions tell the agent.
+          return ("\(error.kind): \(error.description)", true)
+        } catch {
+          return ("\(error)", true)
+        }
+      }
+      return .init(content: [.text(text: outcome.text, annotations: nil, _meta: nil)], isError: outcome.failed)
+    }
+    await server.withMethodHandler(ListPrompts.self) { _ in
+      .init(prompts: ToolBox.prompts.map { Prompt(name: $0.name, description: $0.description) })
+    }
+    await server.withMethodHandler(GetPrompt.self) { params in
       do {
-        try await serve()
+        let text = try ToolBox.prompt(params.name, workspace: workspace())
+        let description = ToolBox.prompts.first { $0.name == params.name }?.description
+        return .init(description: description, messages: [.user(.text(text: text))])
       } catch let error as GHPError {
-        // stdout belongs to the protocol: the one line goes to stderr.
-        FileHandle.standardError.write(Data("ghp mcp: \(error.description)\n".utf8))
-        throw ExitCode(error.exitCode)
+        throw MCPError.invalidParams(error.description)
       }
     }
-
-    func serve() async throws {
-      let path = directory
-      let agent = self.agent
-      let environment = ProcessInfo.processInfo.environment
-      NetworkDeadline.configure(environment)
-      // Fail before speaking the protocol when there is no repository (stdout belongs to MCP).
-      let opened = try Workspace(path: path, agent: agent, environment: environment)
-      let watcher = try StateWatcher(repository: opened.repository)
-      let workspace: @Sendable () throws -> Workspace = { try Workspace(path: path, agent: agent, environment: environment) }
-
-      // A call before `initialize` is refused by the transport (see `LineTransport`).
-      let server = Server(
-        name: "ghp", version: "0.1.0", instructions: ToolBox.instructions,
-        capabilities: .init(
-          prompts: .init(listChanged: false), resources: .init(subscribe: true, listChanged: false),
-          tools: .init(listChanged: false)))
-      let subscriptions = Subscriptions()
-      let calls = BlockingCalls()
-
-      await server.withMethodHandler(ListTools.self) { _ in
-        .init(tools: ToolBox.tools.map { Tool(name: $0.name, description: $0.description, inputSchema: Self.value($0.schema)) })
-      }
-      await server.withMethodHandler(CallTool.self) { params in
-        var arguments: [String: JSON] = [:]
-        for (key, value) in params.arguments ?? [:] { arguments[key] = Self.json(value) }
-        let call = arguments
-        let outcome: (text: String, failed: Bool) = await calls.run {
-          do {
-            return (try ToolBox.call(params.name, arguments: call, workspace: workspace()).pretty(), false)
-          } catch let error as GHPError {
-            // The kind first (refused, usage, ...), as the server's instructions tell the agent.
-            return ("\(error.kind): \(error.description)", true)
-          } catch {
-            return ("\(error)", true)
-          }
-        }
-        return .init(content: [.text(text: outcome.text, annotations: nil, _meta: nil)], isError: outcome.failed)
-      }
-      await server.withMethodHandler(ListPrompts.self) { _ in
-        .init(prompts: ToolBox.prompts.map { Prompt(name: $0.name, description: $0.description) })
-      }
-      await server.withMethodHandler(GetPrompt.self) { params in
-        do {
-          let text = try ToolBox.prompt(params.name, workspace: workspace())
-          let description = ToolBox.prompts.first { $0.name == params.name }?.description
-          return .init(description: description, messages: [.user(.text(text: text))])
-        } catch let error as GHPError {
-          throw MCPError.invalidParams(error.description)
-        }
-      }
-      await server.withMethodHandler(ListResources.self) { _ in
-        .init(
-          resources: ToolBox.resources.map { Resource(name: $0.name, uri: $0.uri, description: $0.description, mimeType: $0.mime) },
-          nextCursor: nil)
-      }
-      await server.withMethodHandler(ListResourceTemplates.self) { _ in
-        .init(templates: [
-          Resource.Template(uriTemplate: ToolBox.issueTemplate, name: "issue", description: "One issue: fields, result and history.", mimeType: "application/json")
-        ])
-      }
-      await server.withMethodHandler(ReadResource.self) { params in
-        do {
-          let (text, mime) = try ToolBox.read(params.uri, workspace: workspace())
-          return .init(contents: [Resource.Content.text(text, uri: params.uri, mimeType: mime)])
-        } catch let error as GHPError {
-          throw MCPError.invalidParams(error.description)
-        }
-      }
-      await server.withMethodHandler(ResourceSubscribe.self) { params in
-        await subscriptions.add(params.uri)
-        return .init()
-      }
-      await server.withMethodHandler(ResourceUnsubscribe.self) { params in
-        await subscriptions.remove(params.uri)
-        return .init()
-      }
-
-      let transport = LineTransport()
-      try await server.start(transport: transport)
-      // Tell subscribers when ghp/state moves, whoever moved it.
-      let notifier = Task {
-        let box = WatcherBox(watcher)
-        while !Task.isCancelled {
-          try? await Task.sleep(nanoseconds: 200_000_000)
-          guard let moved = try? box.watcher.poll(), !moved.isEmpty else { continue }
-          for uri in await subscriptions.all {
-            try? await server.notify(ResourceUpdatedNotification.message(.init(uri: uri)))
-          }
-        }
-      }
-      await server.waitUntilCompleted()
-      // Input closed: every call already under way still lands and is answered.
-      await transport.waitForAnswers(seconds: 120)
-      notifier.cancel()
+    await server.withMethodHandler(ListResources.self) { _ in
+      .init(
+        resources: ToolBox.resources.map {
+          Resource(name: $0.name, uri: $0.uri, description: $0.description, mimeType: $0.mime)
+        },
+        nextCursor: nil)
     }
-
-    static func value(_ json: JSON) -> Value {
-      switch json {
-      case .null: .null
-      case .bool(let b): .bool(b)
-      case .int(let i): .int(i)
-      case .double(let d): .double(d)
-      case .string(let s): .string(s)
-      case .array(let a): .array(a.map(value))
-      case .object(let o): .object(o.mapValues(value))
+    await server.withMethodHandler(ListResourceTemplates.self) { _ in
+      .init(templates: [
+        Resource.Template(
+          uriTemplate: ToolBox.issueTemplate, name: "issue", description: "One issue: fields, result and history.",
+          mimeType: "application/json")
+      ])
+    }
+    await server.withMethodHandler(ReadResource.self) { params in
+      do {
+        let (text, mime) = try ToolBox.read(params.uri, workspace: workspace())
+        return .init(contents: [Resource.Content.text(text, uri: params.uri, mimeType: mime)])
+      } catch let error as GHPError {
+        throw MCPError.invalidParams(error.description)
       }
     }
+    await server.withMethodHandler(ResourceSubscribe.self) { params in
+      await subscriptions.add(params.uri)
+      return .init()
+    }
+    await server.withMethodHandler(ResourceUnsubscribe.self) { params in
+      await subscriptions.remove(params.uri)
+      return .init()
+    }
 
-    static func json(_ value: Value) -> JSON {
-      switch value {
-      case .null: .null
-      case .bool(let b): .bool(b)
-      case .int(let i): .int(i)
-      case .double(let d): .double(d)
-      case .string(let s): .string(s)
-      case .data(_, let data): .string(String(decoding: data, as: UTF8.self))
-      case .array(let a): .array(a.map(json))
-      case .object(let o): .object(o.mapValues(json))
+    let transport = LineTransport()
+    try await server.start(transport: transport)
+    // Tell subscribers when ghp/state moves, whoever moved it.
+    let notifier = Task {
+      let box = WatcherBox(watcher)
+      while !Task.isCancelled {
+        try? await Task.sleep(nanoseconds: 200_000_000)
+        guard let moved = try? box.watcher.poll(), !moved.isEmpty else { continue }
+        for uri in await subscriptions.all {
+          try? await server.notify(ResourceUpdatedNotification.message(.init(uri: uri)))
+        }
       }
     }
+    await server.waitUntilCompleted()
+    // Input closed: every call already under way still lands and is answered.
+    await transport.waitForAnswers(seconds: 120)
+    notifier.cancel()
+  }
+
+  static func value(_ json: JSON) -> Value {
+    switch json {
+    case .null: .null
+    case .bool(let b): .bool(b)
+    case .int(let i): .int(i)
+    case .double(let d): .double(d)
+    case .string(let s): .string(s)
+    case .array(let a): .array(a.map(value))
+    case .object(let o): .object(o.mapValues(value))
+    }
+  }
+
+  static func json(_ value: Value) -> JSON {
+    switch value {
+    case .null: .null
+    case .bool(let b): .bool(b)
+    case .int(let i): .int(i)
+    case .double(let d): .double(d)
+    case .string(let s): .string(s)
+    case .data(_, let data): .string(String(decoding: data, as: UTF8.self))
+    case .array(let a): .array(a.map(json))
+    case .object(let o): .object(o.mapValues(json))
+    }
+  }
 }
 
 /// The URIs clients subscribed to.

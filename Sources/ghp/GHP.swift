@@ -20,7 +20,8 @@ struct GHP: AsyncParsableCommand {
       AgentHeartbeat.self, AgentStatus.self, AgentEscalate.self, AgentHandoff.self, Escalations.self, Resolve.self,
       Handoff.self, Reap.self, ClaimCheck.self, Log.self, Plan.self, Discover.self, Discoveries.self, Prompt.self,
       Agent.self, Hooks.self, Hook.self, Approve.self, Approvals.self, Revoke.self, Remote.self, Sync.self,
-      Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self, Status.self, Setup.self,
+      Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self,
+      Status.self, Setup.self, Manual.self,
     ]
   )
 }
@@ -30,13 +31,16 @@ extension GHP {
   /// (`heartbeat` → `agent-heartbeat`, `isue` → `issue`). Nil for a known command or an option.
   static func unknownSubcommand(_ word: String) -> String? {
     guard !word.hasPrefix("-"), word != "help" else { return nil }
-    let names = configuration.subcommands.flatMap { [$0.configuration.commandName ?? $0._commandName] + $0.configuration.aliases }
+    let names = configuration.subcommands.flatMap {
+      [$0.configuration.commandName ?? $0._commandName] + $0.configuration.aliases
+    }
     guard !names.contains(word) else { return nil }
     let lower = word.lowercased()
     var close = names.filter { $0.hasSuffix("-" + lower) || $0.hasPrefix(lower + "-") }
     if close.isEmpty { close = names.filter { EditDistance.between($0, lower) <= (lower.count <= 4 ? 1 : 2) } }
     if close.isEmpty { close = names.filter { lower.count >= 4 && ($0.contains(lower) || lower.contains($0)) } }
-    let hint = close.isEmpty ? "" : " Did you mean " + close.prefix(3).map { "`ghp \($0)`" }.joined(separator: " or ") + "?"
+    let hint =
+      close.isEmpty ? "" : " Did you mean " + close.prefix(3).map { "`ghp \($0)`" }.joined(separator: " or ") + "?"
     return "'\(Terminal.safe(word, keepNewlines: false))' is not a ghp command.\(hint) See `ghp --help` for the list."
   }
 }
@@ -52,7 +56,8 @@ struct GlobalOptions: ParsableArguments {
   @Flag(help: "Print one JSON document instead of text.")
   var json = false
 
-  @Flag(help: "An agent this command names (you, or the one you name) is new: register it instead of refusing the name.")
+  @Flag(
+    help: "An agent this command names (you, or the one you name) is new: register it instead of refusing the name.")
   var new = false
 
   func workspace() throws -> Workspace {

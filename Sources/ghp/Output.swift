@@ -16,14 +16,17 @@ enum Output {
   static func text(_ text: String) { write(1, Terminal.safe(text)) }
 
   /// Text made safe, then with ghp's own marks coloured when standard output is a terminal.
-  static func marked(_ text: String) { write(1, Colour(descriptor: 1, environment: environment).marks(Terminal.safe(text))) }
+  static func marked(_ text: String) {
+    write(1, Colour(descriptor: 1, environment: environment).marks(Terminal.safe(text)))
+  }
 
   static func json(_ value: JSON) { write(1, value.pretty()) }
 
   static func error(_ text: String, refusal: Bool = false) {
     let safe = Terminal.safe(text)
     let colour = Colour(descriptor: 2, environment: environment)
-    write(2, colour.paint("ghp:", refusal ? Colour.yellow : Colour.red) + " " + (safe.hasSuffix("\n") ? safe : safe + "\n"))
+    write(
+      2, colour.paint("ghp:", refusal ? Colour.yellow : Colour.red) + " " + (safe.hasSuffix("\n") ? safe : safe + "\n"))
   }
 
   /// Writes all of `text` to a file descriptor (unbuffered: nothing is lost when the process exits).
@@ -31,7 +34,9 @@ enum Output {
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+      let written = bytes.withUnsafeMutableBytes {
+        Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset)
+      }
       if written < 0 && errno == EINTR { continue }
       if written <= 0 { return }
       offset += written

@@ -33,7 +33,9 @@ public final class GitDaemon {
         _ = try ProcessRunner.run("/usr/bin/git", ["init", "-q", "--bare", probe], in: base.path)
       }
       for _ in 0..<50 {
-        if try ProcessRunner.run("/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/probe.git"], in: base.path).status == 0 {
+        if try ProcessRunner.run("/usr/bin/git", ["ls-remote", "git://127.0.0.1:\(port)/probe.git"], in: base.path)
+          .status == 0
+        {
           self.port = port
           if let text = try? String(contentsOfFile: pidFile, encoding: .utf8) {
             pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
@@ -60,7 +62,7 @@ public final class GitDaemon {
 
   static func spawnAndWait(_ arguments: [String]) -> Int32 {
     let argv = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
+    defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
     guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else { return -1 }
     var status: Int32 = 0
@@ -69,7 +71,9 @@ public final class GitDaemon {
   }
 
   private static func signal(_ pidFile: String, _ signal: Int32) {
-    if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+    if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+      let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    {
       kill(pid, signal)
     }
   }

@@ -17,11 +17,13 @@ public final class SSHServer {
   public init(base: URL, pushers: [String]) throws {
     self.base = base
     try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-    user = try ProcessRunner.run("/usr/bin/id", ["-un"], in: base.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    user = try ProcessRunner.run("/usr/bin/id", ["-un"], in: base.path).stdout.trimmingCharacters(
+      in: .whitespacesAndNewlines)
     func keygen(_ name: String) throws {
       let path = base.appendingPathComponent(name).path
       if !FileManager.default.fileExists(atPath: path) {
-        let made = try ProcessRunner.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path], in: base.path)
+        let made = try ProcessRunner.run(
+          "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path], in: base.path)
         guard made.status == 0 else { throw ScratchError("ssh-keygen failed: \(made.stderr)") }
       }
     }
@@ -30,7 +32,8 @@ public final class SSHServer {
     for pusher in pushers {
       try keygen("key-\(pusher)")
       let key = try String(contentsOf: base.appendingPathComponent("key-\(pusher).pub"), encoding: .utf8)
-      authorized += #"command="GHP_PUSHER=\#(pusher) exec git-shell -c \"$SSH_ORIGINAL_COMMAND\"",no-port-forwarding,no-pty "#
+      authorized +=
+        #"command="GHP_PUSHER=\#(pusher) exec git-shell -c \"$SSH_ORIGINAL_COMMAND\"",no-port-forwarding,no-pty "#
         + key.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
     }
     try authorized.write(to: base.appendingPathComponent("authorized_keys"), atomically: true, encoding: .utf8)
@@ -63,7 +66,9 @@ public final class SSHServer {
         if kill(started.pid, 0) != 0 { break }
         let probe = try ProcessRunner.run(
           "/usr/bin/git", ["ls-remote", "ssh://\(user)@127.0.0.1:\(port)\(base.path)/probe.git"], in: base.path,
-          environment: ["GIT_SSH_COMMAND": Self.sshCommand(key: base.appendingPathComponent("key-\(pushers[0])").path, port: port)])
+          environment: [
+            "GIT_SSH_COMMAND": Self.sshCommand(key: base.appendingPathComponent("key-\(pushers[0])").path, port: port)
+          ])
         if probe.stderr.contains("does not appear to be a git repository") || probe.status == 0 {
           self.port = port
           process = started

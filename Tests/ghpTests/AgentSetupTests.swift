@@ -12,7 +12,8 @@ import Testing
   func team() throws -> (ScratchRepository, String) {
     let repo = try ScratchRepository()
     #expect(try repo.ghp(["init", "--goal", "Ship it"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["issue", "add", "Write the parser", "--scope", "Sources/Parser/**"], agent: "lead").status == 0)
+    #expect(
+      try repo.ghp(["issue", "add", "Write the parser", "--scope", "Sources/Parser/**"], agent: "lead").status == 0)
     let added = try repo.ghp(["agent", "add", "worker-1", "--json"], agent: "lead")
     #expect(added.status == 0, "\(added.stderr)")
     return (repo, try added.json()["worktree"]?.stringValue ?? "")
@@ -31,13 +32,17 @@ import Testing
     let (repo, worktree) = try team()
     // What a person had there: another MCP server, their own hooks, other settings.
     try FileManager.default.createDirectory(atPath: worktree + "/.claude", withIntermediateDirectories: true)
-    let mine = #"{"permissions": {"allow": ["Bash(npm test)"]}, "hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "npm run lint"}]}]}}"#
+    let mine =
+      #"{"permissions": {"allow": ["Bash(npm test)"]}, "hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "npm run lint"}]}]}}"#
     try mine.write(toFile: worktree + "/.claude/settings.json", atomically: true, encoding: .utf8)
-    try #"{"mcpServers": {"db": {"command": "db-mcp"}}}"#.write(toFile: worktree + "/.mcp.json", atomically: true, encoding: .utf8)
+    try #"{"mcpServers": {"db": {"command": "db-mcp"}}}"#.write(
+      toFile: worktree + "/.mcp.json", atomically: true, encoding: .utf8)
 
     let dry = try repo.ghp(["setup", "claude", "--dry-run"], in: worktree)
     #expect(dry.status == 0, "\(dry.stderr)")
-    #expect(dry.stdout.contains("+++ b/.claude/settings.json") && dry.stdout.contains("+        \"matcher\": \"*\""), "\(dry.stdout)")
+    #expect(
+      dry.stdout.contains("+++ b/.claude/settings.json") && dry.stdout.contains("+        \"matcher\": \"*\""),
+      "\(dry.stdout)")
     #expect(dry.stdout.contains("Dry run: nothing was written."))
     #expect(read(worktree + "/.claude/settings.json") == mine, "a dry run wrote")
 
@@ -46,7 +51,9 @@ import Testing
     let settings = try JSON.parse(read(worktree + "/.claude/settings.json") ?? "")
     #expect(settings["permissions"]?["allow"] == .array([.string("Bash(npm test)")]), "another setting was lost")
     let post = settings["hooks"]?["PostToolUse"]?.arrayValue ?? []
-    #expect(post.count == 2 && post[0]["hooks"]?.arrayValue?.first?["command"] == .string("npm run lint"), "the person's hook was lost")
+    #expect(
+      post.count == 2 && post[0]["hooks"]?.arrayValue?.first?["command"] == .string("npm run lint"),
+      "the person's hook was lost")
     let mcp = try JSON.parse(read(worktree + "/.mcp.json") ?? "")
     #expect(mcp["mcpServers"]?["db"]?["command"] == .string("db-mcp"))
     #expect(mcp["mcpServers"]?["ghp"]?["args"] == .array([.string("mcp")]))
@@ -54,11 +61,13 @@ import Testing
     let before = (read(worktree + "/.claude/settings.json"), read(worktree + "/.mcp.json"))
     let again = try repo.ghp(["setup", "claude", "--json"], in: worktree)
     #expect(again.status == 0)
-    #expect(try again.json()["files"]?.arrayValue?.allSatisfy { $0["changed"] == .bool(false) } == true, "\(again.stdout)")
+    #expect(
+      try again.json()["files"]?.arrayValue?.allSatisfy { $0["changed"] == .bool(false) } == true, "\(again.stdout)")
     #expect(read(worktree + "/.claude/settings.json") == before.0 && read(worktree + "/.mcp.json") == before.1)
 
     let checked = try ProcessRunner.run(
-      "/usr/bin/env", [TestPython.path, Self.formats, "claude", worktree + "/.claude/settings.json", worktree + "/.mcp.json"],
+      "/usr/bin/env",
+      [TestPython.path, Self.formats, "claude", worktree + "/.claude/settings.json", worktree + "/.mcp.json"],
       in: worktree)
     #expect(checked.status == 0 && checked.stdout.contains("0 failed"), "\(checked.stdout)\(checked.stderr)")
   }
@@ -80,12 +89,16 @@ import Testing
     let (repo, worktree) = try team()
     #expect(try repo.ghp(["setup", "claude"], in: worktree).status == 0)
     let settings = try JSON.parse(read(worktree + "/.claude/settings.json") ?? "")
-    func command(_ event: String) -> String { settings["hooks"]?[event]?.arrayValue?.first?["hooks"]?.arrayValue?.first?["command"]?.stringValue ?? "false" }
+    func command(_ event: String) -> String {
+      settings["hooks"]?[event]?.arrayValue?.first?["hooks"]?.arrayValue?.first?["command"]?.stringValue ?? "false"
+    }
     #expect(try repo.ghp(["claim", "1"], in: worktree).status == 0)
 
     let start = try runHook(command("SessionStart"), event: "SessionStart", in: worktree, now: "2026-01-01T10:00:00Z")
     #expect(start.status == 0, "\(start.stderr)")
-    for part in ["You are worker-1", "You hold #1 Write the parser", "scope Sources/Parser/**", "ghp claim-check 1 --epoch 1"] {
+    for part in [
+      "You are worker-1", "You hold #1 Write the parser", "scope Sources/Parser/**", "ghp claim-check 1 --epoch 1",
+    ] {
       #expect(start.stdout.contains(part), "session context lacks \(part): \(start.stdout)")
     }
     let commits = { try repo.stateSubjects().count }
@@ -94,7 +107,9 @@ import Testing
 
     // A busy minute: twelve tool uses, no commit, nothing printed.
     for second in stride(from: 5, to: 60, by: 5) {
-      let used = try runHook(command("PostToolUse"), event: "PostToolUse", in: worktree, now: "2026-01-01T10:00:\(second < 10 ? "0" : "")\(second)Z")
+      let used = try runHook(
+        command("PostToolUse"), event: "PostToolUse", in: worktree,
+        now: "2026-01-01T10:00:\(second < 10 ? "0" : "")\(second)Z")
       #expect(used.status == 0 && used.stdout.isEmpty, "\(used.stdout)\(used.stderr)")
     }
     #expect(try commits() == afterStart, "throttled heartbeats committed")
@@ -109,6 +124,10 @@ import Testing
     let quiet = try runHook(command("PostToolUse"), event: "PostToolUse", in: worktree, now: "2026-01-01T10:00:59Z")
     #expect(quiet.stdout.isEmpty, "told twice: \(quiet.stdout)")
 
+    // A new session is given the answer again: it remembers nothing of the last one.
+    let restart = try runHook(command("SessionStart"), event: "SessionStart", in: worktree, now: "2026-01-01T10:01:00Z")
+    #expect(restart.stdout.contains("Answered (1, #1): Which grammar? -> PEG (lead)."), "\(restart.stdout)")
+
     // The claim is taken while the agent works: its stop is blocked once with the reason, then goes through.
     #expect(try repo.ghp(["release", "1", "--reason", "reassigned"], agent: "lead").status == 0)
     let stop = try runHook(command("Stop"), event: "Stop", in: worktree, now: "2026-01-01T10:02:00Z")
@@ -117,7 +136,9 @@ import Testing
     #expect(blocked["reason"]?.stringValue?.contains("your claim on #1") == true)
     let second = try runHook(command("Stop"), event: "Stop", in: worktree, now: "2026-01-01T10:02:30Z")
     #expect(second.status == 0 && second.stdout.isEmpty, "\(second.stdout)")
-    #expect(try repo.stateSubjects().first == "worker-1: heartbeat Stopped: waiting for input", "a stop records a final status")
+    #expect(
+      try repo.stateSubjects().first == "worker-1: heartbeat Stopped: waiting for input",
+      "a stop records a final status")
   }
 
   @Test func codexSetupWritesItsTOMLAndAGENTSmdAroundWhatIsThere() throws {
@@ -129,20 +150,27 @@ import Testing
     try "# Project\n\nUse tabs.\n".write(toFile: worktree + "/AGENTS.md", atomically: true, encoding: .utf8)
 
     let environment = ["CODEX_HOME": home]
-    #expect(try repo.ghp(["setup", "codex", "--dry-run"], environment: environment, in: worktree).stdout.contains("+[mcp_servers.ghp]"))
+    #expect(
+      try repo.ghp(["setup", "codex", "--dry-run"], environment: environment, in: worktree).stdout.contains(
+        "+[mcp_servers.ghp]"))
     #expect(read(home + "/config.toml") == config)
     let result = try repo.ghp(["setup", "codex"], environment: environment, in: worktree)
     #expect(result.status == 0, "\(result.stderr)")
     let written = read(home + "/config.toml") ?? ""
     #expect(written.hasPrefix(config), "the person's lines were changed: \(written)")
     let agents = read(worktree + "/AGENTS.md") ?? ""
-    #expect(agents.hasPrefix("# Project\n\nUse tabs.\n") && agents.contains("ghp claim --next") && !agents.contains("worker-1"))
+    #expect(
+      agents.hasPrefix("# Project\n\nUse tabs.\n") && agents.contains("ghp claim --next")
+        && !agents.contains("worker-1"))
 
     let again = try repo.ghp(["setup", "codex"], environment: environment, in: worktree)
-    #expect(again.stdout.contains("config.toml: unchanged") && again.stdout.contains("AGENTS.md: unchanged"), "\(again.stdout)")
+    #expect(
+      again.stdout.contains("config.toml: unchanged") && again.stdout.contains("AGENTS.md: unchanged"),
+      "\(again.stdout)")
     #expect(read(home + "/config.toml") == written && read(worktree + "/AGENTS.md") == agents)
 
-    let checked = try ProcessRunner.run("/usr/bin/env", [TestPython.path, Self.formats, "codex", home + "/config.toml"], in: worktree)
+    let checked = try ProcessRunner.run(
+      "/usr/bin/env", [TestPython.path, Self.formats, "codex", home + "/config.toml"], in: worktree)
     #expect(checked.status == 0 && checked.stdout.contains("0 failed"), "\(checked.stdout)\(checked.stderr)")
     #expect(checked.stdout.contains(#""db": {"command": "db-mcp"}"#) && checked.stdout.contains(#""model": "o4""#))
   }
@@ -151,7 +179,9 @@ import Testing
     let repo = try ScratchRepository()
     let result = try repo.ghp(["setup"])
     #expect(result.status == 0)
-    #expect(result.stdout.contains("ghp setup claude") && result.stdout.contains("ghp setup codex") && result.stdout.contains("--dry-run"))
+    #expect(
+      result.stdout.contains("ghp setup claude") && result.stdout.contains("ghp setup codex")
+        && result.stdout.contains("--dry-run"))
   }
 }
 
@@ -165,10 +195,13 @@ import Testing
     #expect(try repo.ghp(["issue", "add", "One"], agent: "lead").status == 0)
     #expect(try repo.ghp(["agent", "add", "worker-1"], agent: "lead").status == 0)
     let tip = try repo.git("rev-parse", "ghp/state")
-    for command in [["claim", "1"], ["agent-heartbeat", "--action", "hi"], ["agent-heartbeat", "--auto"], ["discover", "x"]] {
+    for command in [
+      ["claim", "1"], ["agent-heartbeat", "--action", "hi"], ["agent-heartbeat", "--auto"], ["discover", "x"],
+    ] {
       let refused = try repo.ghp(command, agent: "wroker-1")
       #expect(refused.status == 2, "\(command): \(refused.stderr)")
-      #expect(refused.stderr.contains("did you mean worker-1?") && refused.stderr.contains("--new"), "\(refused.stderr)")
+      #expect(
+        refused.stderr.contains("did you mean worker-1?") && refused.stderr.contains("--new"), "\(refused.stderr)")
       #expect(refused.stderr.split(separator: "\n").count == 1)
     }
     #expect(try repo.git("rev-parse", "ghp/state") == tip, "a refused write wrote")
@@ -195,7 +228,9 @@ import Testing
     #expect(taken.status == 3 && taken.stderr.contains("held by w1"))
     let refusal = try taken.json()
     #expect(refusal["code"] == .int(3) && refusal["kind"] == .string("refused"))
-    #expect(refusal["holder"] == .string("w1") && refusal["since"] == .string("2026-01-01T10:00:00Z") && refusal["epoch"] == .int(1))
+    #expect(
+      refusal["holder"] == .string("w1") && refusal["since"] == .string("2026-01-01T10:00:00Z")
+        && refusal["epoch"] == .int(1))
     #expect(refusal["error"]?.stringValue?.contains("held by w1") == true)
 
     let missing = try repo.ghp(["claim", "9", "--json"], agent: "w2")

@@ -26,7 +26,8 @@ import Testing
       "agent-heartbeat", "--action", "Wrote the model", "--status", "implementing", agent: "worker-1")
     #expect(beat.status == 0, "\(beat.stderr)")
     let update = try repo.ghp(
-      ["agent-status", "update", "--status", "blocked", "--action", "Waiting for #2", "--issue", "1"], agent: "worker-1")
+      ["agent-status", "update", "--status", "blocked", "--action", "Waiting for #2", "--issue", "1"], agent: "worker-1"
+    )
     #expect(update.status == 0, "\(update.stderr)")
 
     let table = try repo.ghp("agent-status")
@@ -49,8 +50,11 @@ import Testing
     #expect(released.status == 0)
 
     let log = try repo.ghp("log")
-    // Each line: short commit, time, subject, separated by two spaces.
-    let subjects = log.stdout.split(separator: "\n").map { $0.components(separatedBy: "  ").dropFirst(2).joined(separator: "  ") }
+    // A header, then each line: short commit, time, subject, separated by two spaces.
+    #expect(log.stdout.hasPrefix("COMMIT      TIME                  EVENT\n"))
+    let subjects = log.stdout.split(separator: "\n").dropFirst().map {
+      $0.components(separatedBy: "  ").dropFirst(2).joined(separator: "  ")
+    }
     #expect(
       subjects == [
         "worker-1: release #1 Create User model", "worker-1: status blocked: Waiting for #2",
@@ -73,15 +77,18 @@ import Testing
     #expect(byIssue.arrayValue?.compactMap { $0["op"]?.stringValue } == ["claim", "issue-add"])
     #expect(byIssue.arrayValue?.first?["epoch"] == .int(1))
     let limited = try repo.ghp("log", "-n", "1")
-    #expect(limited.stdout.split(separator: "\n").count == 1)
+    #expect(limited.stdout.split(separator: "\n").count == 2, "the header and one event")
     #expect(try repo.ghp("log", "-n", "-1").status == 2)
   }
 
   @Test func staleAgentsShowUnderGHPNow() throws {
     let repo = try ScratchRepository()
-    try repo.ghp(["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
-    try repo.ghp("agent-heartbeat", "--status", "implementing", agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:30:00Z"])
-    try repo.ghp("agent-heartbeat", "--status", "implementing", agent: "w2", environment: ["GHP_NOW": "2025-01-25T10:38:00Z"])
+    try repo.ghp(
+      ["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
+    try repo.ghp(
+      "agent-heartbeat", "--status", "implementing", agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:30:00Z"])
+    try repo.ghp(
+      "agent-heartbeat", "--status", "implementing", agent: "w2", environment: ["GHP_NOW": "2025-01-25T10:38:00Z"])
     let later = ["GHP_NOW": "2025-01-25T10:41:00Z"]
     let stale = try repo.ghp(["agent-status", "--stale", "--json"], environment: later)
     let names = try JSON.parse(stale.stdout)["agents"]?.objectValue?.keys.sorted()
@@ -155,12 +162,14 @@ import Testing
     try repo.initialise(issues: 1)
     let tip = try repo.git("rev-parse", "ghp/state")
     expectOneLineFailure(try repo.ghp("claim", "7", agent: "w1"), code: 2, mentioning: ["no issue #7"])
-    expectOneLineFailure(try repo.ghp("claim", "1", agent: "bad name"), code: 2, mentioning: ["invalid agent name", "space"])
+    expectOneLineFailure(
+      try repo.ghp("claim", "1", agent: "bad name"), code: 2, mentioning: ["invalid agent name", "space"])
     expectOneLineFailure(try repo.ghp(["claim", "1", "--agent", "../x"]), code: 2, mentioning: ["invalid agent name"])
     expectOneLineFailure(try repo.ghp("issue", "add", "  ", agent: "lead"), code: 2, mentioning: ["title is empty"])
     expectOneLineFailure(try repo.ghp("issue", "add", "x", agent: "w1"), code: 3, mentioning: ["not an orchestrator"])
     expectOneLineFailure(
-      try repo.ghp(["agent-status"], environment: ["GHP_NOW": "tomorrow"]), code: 2, mentioning: ["GHP_NOW", "RFC 3339"])
+      try repo.ghp(["agent-status"], environment: ["GHP_NOW": "tomorrow"]), code: 2,
+      mentioning: ["GHP_NOW", "RFC 3339"])
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
   }
 
@@ -169,7 +178,8 @@ import Testing
     try repo.initialise(issues: 1)
     try repo.git("config", "--worktree", "--unset", "ghp.agent")
     let tip = try repo.git("rev-parse", "ghp/state")
-    expectOneLineFailure(try repo.ghp("claim", "1"), code: 2, mentioning: ["GHP_AGENT", "git config ghp.agent", "agent/NAME"])
+    expectOneLineFailure(
+      try repo.ghp("claim", "1"), code: 2, mentioning: ["GHP_AGENT", "git config ghp.agent", "agent/NAME"])
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
   }
 
@@ -197,7 +207,9 @@ import Testing
   @Test("a mistyped or half-remembered command is named, with the closest commands, exit 2")
   func didYouMean() throws {
     let repo = try ScratchRepository()
-    for (typed, meant) in [("heartbeat", "agent-heartbeat"), ("isue", "issue"), ("escalate", "agent-escalate"), ("relase", "release")] {
+    for (typed, meant) in [
+      ("heartbeat", "agent-heartbeat"), ("isue", "issue"), ("escalate", "agent-escalate"), ("relase", "release"),
+    ] {
       let result = try repo.ghp([typed])
       #expect(result.status == 2)
       #expect(result.stderr.contains("'\(typed)' is not a ghp command"))
@@ -271,7 +283,9 @@ import Testing
     }
     // agent-status leads with the open escalations, each section under its own header.
     let status = try repo.ghp(["agent-status"]).stdout.split(separator: "\n").map(String.init)
-    #expect(status.contains { $0.hasPrefix("AGENT ") } && status.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("ID  SEVERITY") })
+    #expect(
+      status.contains { $0.hasPrefix("AGENT ") }
+        && status.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("ID  SEVERITY") })
   }
 
   @Test func configSetRefusesAKeyThePolicyDoesNotRead() throws {
@@ -288,5 +302,26 @@ import Testing
     let unset = try repo.ghp(["config", "get", "landing.gate"])
     #expect(unset.status == 2 && unset.stderr.contains("its default applies"))
     #expect(try repo.ghp(["config", "get", "landing.gat"]).stderr.contains("did you mean landing.gate?"))
+  }
+}
+
+@Suite struct ManualTests {
+  /// `ghp man` is made from the parser: every command is in it, and groff reads it without a warning.
+  @Test func theManualPageHasEveryCommandAndRenders() throws {
+    let repo = try ScratchRepository()
+    let page = try repo.ghp(["man"])
+    #expect(page.status == 0 && page.stdout.hasPrefix(".TH GHP 1"))
+    let commands = [
+      "agent-heartbeat", "agent-status", "agent-escalate", "agent-handoff", "agent add", "setup claude", "config set",
+      "run",
+    ]
+    for command in commands {
+      #expect(page.stdout.contains(".SS \"ghp \(command)\""), "the page lacks ghp \(command)")
+    }
+    let file = repo.path + "/ghp.1"
+    try page.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+    let rendered = try ProcessRunner.run("/usr/bin/groff", ["-man", "-Tutf8", "-ww", "-P-cbou", file], in: repo.path)
+    #expect(rendered.status == 0 && rendered.stderr.isEmpty, "\(rendered.stderr)")
+    #expect(rendered.stdout.contains("EXIT STATUS") && rendered.stdout.contains("--dry-run"))
   }
 }

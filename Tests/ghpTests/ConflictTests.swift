@@ -20,12 +20,17 @@ import Testing
     try team.repo.git("commit", "-qam", "main moves other")
 
     let report = try team.repo.ghp(["conflicts", "--json"]).json()
-    #expect(report["branches"] == .array(["agent/w1", "agent/w2", "agent/w3"].map { .string($0) }), "w4 has no commits of its own")
+    #expect(
+      report["branches"] == .array(["agent/w1", "agent/w2", "agent/w3"].map { .string($0) }),
+      "w4 has no commits of its own")
     #expect(report["checked"]?.intValue == 3 + 3)
     let pairs = (report["conflicts"]?.arrayValue ?? []).map { pair in
       "\(pair["one"]?.stringValue ?? "")~\(pair["two"]?.stringValue ?? ""): \(pair["paths"]?.arrayValue?.compactMap(\.stringValue) ?? [])"
     }
-    #expect(pairs.sorted() == ["agent/w1~agent/w2: [\"Sources/Shared.swift\"]", "main~agent/w3: [\"Sources/Other.swift\"]"].sorted(), "\(pairs)")
+    #expect(
+      pairs.sorted()
+        == ["agent/w1~agent/w2: [\"Sources/Shared.swift\"]", "main~agent/w3: [\"Sources/Other.swift\"]"].sorted(),
+      "\(pairs)")
     let text = try team.repo.ghp(["conflicts"])
     #expect(text.status == 0 && text.stdout.contains("2 of 6 merges conflict"), "\(text.stdout)")
     // Nothing was touched: no worktree changed, no ref moved.

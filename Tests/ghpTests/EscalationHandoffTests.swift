@@ -10,7 +10,10 @@ private let t11 = ["GHP_NOW": "2025-01-25T10:11:30Z"]
 /// A repository initialised at 10:00 with `issues` issues.
 private func scratch(issues: Int) throws -> ScratchRepository {
   let repo = try ScratchRepository()
-  #expect(try repo.ghp(["init", "--goal", "Build a REST API", "--unknown-agents", "register"], agent: "lead", environment: t0).status == 0)
+  #expect(
+    try repo.ghp(
+      ["init", "--goal", "Build a REST API", "--unknown-agents", "register"], agent: "lead", environment: t0
+    ).status == 0)
   for number in 1...max(issues, 1) where issues > 0 {
     #expect(try repo.ghp(["issue", "add", "Issue \(number)"], agent: "lead", environment: t0).status == 0)
   }
@@ -22,7 +25,10 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     let repo = try scratch(issues: 1)
     try repo.ghp(["claim", "1"], agent: "w1", environment: t0)
     let asked = try repo.ghp(
-      ["agent-escalate", "Two issues need Router.swift: which goes first?", "--issue", "1", "--severity", "high", "--context", "-"],
+      [
+        "agent-escalate", "Two issues need Router.swift: which goes first?", "--issue", "1", "--severity", "high",
+        "--context", "-",
+      ],
       agent: "w1", environment: t0, input: "Both #1 and #2 edit it.")
     #expect(asked.status == 0, "\(asked.stderr)")
     let document = try repo.stateFile(".ghp/escalations/1.md")
@@ -56,7 +62,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     let waiting = try repo.ghp(["agent-status", "--json"], environment: t5).json()
     #expect(waiting["agents"]?["w1"]?["answers"]?.arrayValue?.first?["id"] == .int(1))
     #expect(waiting["openEscalations"] == nil)
-    let beat = try repo.ghp(["agent-heartbeat", "--status", "implementing"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:06:00Z"])
+    let beat = try repo.ghp(
+      ["agent-heartbeat", "--status", "implementing"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:06:00Z"])
     #expect(beat.status == 0)
     #expect(beat.stderr.contains("escalation 1 was answered by lead: Do #1 first"))
     let told = try repo.ghp(["agent-status", "--json"], environment: ["GHP_NOW": "2025-01-25T10:07:00Z"]).json()
@@ -86,7 +93,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     try "CUSTOM {{severity}} question from {{agent}}: {{question}}\n".write(
       toFile: worktree + "/.ghp/templates/escalation.md", atomically: true, encoding: .utf8)
     #expect(try ProcessRunner.run("/usr/bin/git", ["add", "."], in: worktree).status == 0)
-    #expect(try ProcessRunner.run("/usr/bin/git", ["commit", "-qm", "our escalation template"], in: worktree).status == 0)
+    #expect(
+      try ProcessRunner.run("/usr/bin/git", ["commit", "-qm", "our escalation template"], in: worktree).status == 0)
     try repo.git("worktree", "remove", "--force", worktree)
 
     try repo.ghp(["agent-escalate", "Which DB?", "--severity", "critical"], agent: "w1")
@@ -145,7 +153,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
   @Test func toPassesTheClaimInTheSameCommit() throws {
     let (repo, _) = try repoWithWork()
     let before = try repo.stateSubjects().count
-    let result = try repo.ghp(["agent-handoff", "--issue", "1", "--to", "w3", "--new", "--json"], agent: "w1", environment: t5)
+    let result = try repo.ghp(
+      ["agent-handoff", "--issue", "1", "--to", "w3", "--new", "--json"], agent: "w1", environment: t5)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(try repo.stateSubjects().count == before + 1)
     let issue = try repo.ghp(["issue", "show", "1", "--json"]).json()["issue"]
@@ -159,7 +168,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     // The receiver is told once, on its next report.
     let beat = try repo.ghp(["agent-heartbeat"], agent: "w3", environment: t5)
     #expect(beat.stderr.contains("a handoff of #1 is waiting for you"))
-    #expect(try repo.ghp(["agent-status", "--json"], environment: t5).json()["agents"]?["w3"]?["handoffWaiting"] == nil)
+    #expect(
+      try repo.ghp(["agent-status", "--json"], environment: t5).json()["agents"]?["w3"]?["handoffWaiting"] == nil)
     // The giver no longer holds it.
     #expect(try repo.ghp(["done", "1", "--result", "x"], agent: "w1").status == 3)
     #expect(try repo.ghp(["claim-check", "1", "--epoch", "2"], agent: "w3").status == 0)
@@ -173,7 +183,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     let tip = try repo.git("rev-parse", "ghp/state")
     let notHeld = try repo.ghp(["agent-handoff", "--issue", "2"], agent: "w1")
     #expect(notHeld.status == 3)
-    let outside = try repo.ghp(["agent-handoff", "--issue", "1", "--write", "/tmp/elsewhere-\(UUID().uuidString).md"], agent: "w1")
+    let outside = try repo.ghp(
+      ["agent-handoff", "--issue", "1", "--write", "/tmp/elsewhere-\(UUID().uuidString).md"], agent: "w1")
     #expect(outside.status == 2)
     #expect(outside.stderr.contains("outside the repository"))
     let escape = try repo.ghp(["agent-handoff", "--issue", "1", "--write", "../escape.md"], agent: "w1")
@@ -240,7 +251,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
 
     // Someone else takes it; the zombie comes back.
     try repo.ghp(["claim", "1"], agent: "w4", environment: t11)
-    let back = try repo.ghp(["agent-heartbeat", "--action", "I am back"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
+    let back = try repo.ghp(
+      ["agent-heartbeat", "--action", "I am back"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
     #expect(back.status == 3)
     #expect(back.stderr.contains("your claim on #1 (epoch 1) was released by lead at 2025-01-25T10:11:30Z"))
     let done = try repo.ghp(["done", "1", "--result", "stale work"], agent: "w1")
@@ -250,7 +262,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     #expect(reclaim.status == 3)
     #expect(reclaim.stderr.contains("released by lead"))
     // Told once: the next heartbeat is an ordinary one.
-    #expect(try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"]).status == 0)
+    #expect(
+      try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"]).status == 0)
     #expect(try repo.ghp(["claim-check", "1", "--epoch", "3"], agent: "w4").status == 0)
     #expect(try repo.ghp(["claim-check", "1", "--epoch", "2"], agent: "w4").status == 3)
   }

@@ -55,7 +55,8 @@ final class Team {
   {
     try write(agent, path, text)
     _ = try git(agent, "add", path)
-    return noVerify ? try git(agent, "commit", "-q", "--no-verify", "-m", message) : try git(agent, "commit", "-q", "-m", message)
+    return noVerify
+      ? try git(agent, "commit", "-q", "--no-verify", "-m", message) : try git(agent, "commit", "-q", "-m", message)
   }
 }
 
@@ -75,7 +76,9 @@ final class Team {
     #expect(status["agents"]?["w1"]?["branch"] == .string("agent/w1"))
     let list = try team.repo.ghp(["agent", "list", "--json"]).json().arrayValue ?? []
     let w1 = list.first { $0["name"] == .string("w1") }
-    #expect(w1?["worktree"]?.stringValue.map { URL(fileURLWithPath: $0).standardized.path } == URL(fileURLWithPath: path).standardized.path)
+    #expect(
+      w1?["worktree"]?.stringValue.map { URL(fileURLWithPath: $0).standardized.path }
+        == URL(fileURLWithPath: path).standardized.path)
     #expect(w1?["claims"] == .array([.int(1)]))
     #expect(w1?["ahead"] == .int(0))
     // Only an orchestrator adds agents.
@@ -207,7 +210,9 @@ final class Team {
     #expect(files == Embedded.hooks.keys.sorted(), "run scripts/embed")
     #expect(files == (HookInstaller.clientHooks + HookInstaller.serverHooks).sorted())
     for file in files {
-      #expect(Embedded.hooks[file] == (try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)), "hooks/\(file): run scripts/embed")
+      #expect(
+        Embedded.hooks[file] == (try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)),
+        "hooks/\(file): run scripts/embed")
     }
   }
 }
@@ -217,7 +222,8 @@ final class Team {
     let team = try Team(agents: ["w1", "w2"])
     let daemon = try GitDaemon(base: team.repo.root.deletingLastPathComponent().appendingPathComponent("srv"))
     let server = try daemon.makeRepository("project.git")
-    #expect(try ProcessRunner.run(GHPBinary.path, ["-C", server, "hooks", "install", "--server"], in: server).status == 0)
+    #expect(
+      try ProcessRunner.run(GHPBinary.path, ["-C", server, "hooks", "install", "--server"], in: server).status == 0)
     try team.repo.git("remote", "add", "origin", daemon.url("project.git"))
     try team.repo.git("push", "-q", "origin", "main", "ghp/state")
 
@@ -231,7 +237,8 @@ final class Team {
     // ghp/state moves only by fast-forward.
     #expect(try team.repo.ghp(["issue", "add", "Work"], agent: "lead").status == 0)
     try team.repo.git("push", "-q", "origin", "ghp/state")
-    let rewind = try ProcessRunner.run("/usr/bin/git", ["push", "origin", "+ghp/state~1:ghp/state"], in: team.repo.path)
+    let rewind = try ProcessRunner.run(
+      "/usr/bin/git", ["push", "origin", "+ghp/state~1:ghp/state"], in: team.repo.path)
     #expect(rewind.status != 0)
     #expect(rewind.stderr.contains("moves only by fast-forward"))
 
@@ -241,7 +248,8 @@ final class Team {
     let later = ["GHP_NOW": "2099-01-01T00:00:00Z"]
     #expect(try team.repo.ghp(["reap", "--release"], agent: "lead", environment: later).status == 0)
     try team.repo.git("push", "-q", "origin", "ghp/state")
-    let zombie = try ProcessRunner.run("/usr/bin/git", ["push", "--no-verify", "origin", "agent/w2"], in: team.worktrees["w2"]!)
+    let zombie = try ProcessRunner.run(
+      "/usr/bin/git", ["push", "--no-verify", "origin", "agent/w2"], in: team.worktrees["w2"]!)
     #expect(zombie.status != 0)
     #expect(zombie.stderr.contains("that claim was released by lead"))
     // And the client hook says the same before anything is sent.

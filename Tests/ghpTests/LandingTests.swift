@@ -62,8 +62,7 @@ final class LandingTeam {
   func work(
     _ agent: String, title: String, file: String, text: String, priority: Int = 2, after: [String] = [],
     at time: String? = nil
-  ) throws -> (id: String, done: ProcessRunner.Result)
-  {
+  ) throws -> (id: String, done: ProcessRunner.Result) {
     var arguments = ["issue", "add", title, "-p", "\(priority)", "--json"]
     for id in after { arguments += ["--after", id] }
     let added = try repo.ghp(arguments, agent: "lead")
@@ -108,7 +107,8 @@ final class LandingTeam {
     let dependant = try team.repo.ghp(["issue", "add", "After urgent", "--after", second.id, "--json"], agent: "lead")
     let dependantID = try #require(dependant.json()["id"]?.intValue)
     #expect(try team.issue(first.id)["status"]?.stringValue == "landing")
-    #expect(try team.repo.ghp(["ready", "--json"]).json().arrayValue?.isEmpty == true, "a landing dependency is not done")
+    #expect(
+      try team.repo.ghp(["ready", "--json"]).json().arrayValue?.isEmpty == true, "a landing dependency is not done")
     #expect(try team.main() == before, "done moves nothing")
 
     let queue = try team.repo.ghp(["queue", "--json"]).json()
@@ -116,7 +116,10 @@ final class LandingTeam {
 
     let landed = try team.land()
     #expect(landed.status == 0, "\(landed.stderr)")
-    #expect(try landed.json()["landed"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } == [second.id, first.id])
+    #expect(
+      try landed.json()["landed"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } == [
+        second.id, first.id,
+      ])
     // main is two merges: the urgent one first, each with the agent's tip as second parent.
     let merges = try team.repo.git("log", "--first-parent", "--format=%H %P %s", "\(before)..main")
       .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
@@ -190,7 +193,8 @@ final class LandingTeam {
     let told = try team.team.ghp("w1", "agent-heartbeat", "--json")
     let returned = try told.json()["returned"]?.arrayValue ?? []
     #expect(returned.count == 1 && returned.first?["kind"]?.stringValue == "gate", "\(told.stdout)")
-    #expect(try team.team.ghp("w1", "agent-heartbeat", "--json").json()["returned"]?.arrayValue?.isEmpty == true, "told once")
+    #expect(
+      try team.team.ghp("w1", "agent-heartbeat", "--json").json()["returned"]?.arrayValue?.isEmpty == true, "told once")
     // Fixed and submitted again, it lands.
     #expect(try team.team.commit("w1", "bad.txt", "good\n", "fix").status == 0)
     #expect(try team.team.ghp("w1", "done", work.id, "--result", "fixed").status == 0)
@@ -235,7 +239,8 @@ final class LandingTeam {
     let landed = try team.land()
     #expect(landed.status == 0, "\(landed.stderr)")
     #expect(try landed.json()["gateRuns"]?.intValue == 2)
-    let person = try team.repo.git("log", "--format=%H", "-1", "--grep=a person moves main", "main").trimmingCharacters(in: .whitespacesAndNewlines)
+    let person = try team.repo.git("log", "--format=%H", "-1", "--grep=a person moves main", "main").trimmingCharacters(
+      in: .whitespacesAndNewlines)
     #expect(!person.isEmpty, "the person's commit is on main")
     let landing = try #require(try team.issue(work.id)["landing"])
     #expect(landing["baseBefore"]?.stringValue == person)
@@ -255,14 +260,19 @@ final class LandingTeam {
       ids.append(work.id)
     }
     let report = try team.land().json()
-    #expect(Set(report["landed"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } ?? []) == Set([ids[0], ids[1], ids[3]]))
+    #expect(
+      Set(report["landed"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } ?? [])
+        == Set([ids[0], ids[1], ids[3]]))
     #expect(report["bounced"]?.arrayValue?.compactMap { $0["id"]?.intValue.map(String.init) } == [ids[2]])
     // [1 2 3 4] fails, [1 2] passes, [3 4] fails, [3] fails, [4] passes.
     #expect(report["gateRuns"]?.intValue == 5)
     for id in [ids[0], ids[1], ids[3]] {
       #expect(try team.issue(id)["landing"]?["gate"]?.arrayValue?.first?["exit"]?.intValue == 0)
     }
-    #expect(try team.repo.git("ls-tree", "--name-only", "main").split(separator: "\n").filter { $0.hasPrefix("w") } == ["w1.txt", "w2.txt", "w4.txt"])
+    #expect(
+      try team.repo.git("ls-tree", "--name-only", "main").split(separator: "\n").filter { $0.hasPrefix("w") } == [
+        "w1.txt", "w2.txt", "w4.txt",
+      ])
     #expect(try team.issue(ids[2])["bounced"]?["kind"]?.stringValue == "gate")
   }
 
@@ -327,11 +337,13 @@ final class LandingTeam {
     #expect(try team.team.ghp("w1", "claim", "1").status == 0)
     #expect(try team.team.commit("w1", "half.txt", "half\n", "first half").status == 0)
     try team.team.write("w1", "scratch.txt", "not committed\n")
-    let handoff = try team.team.ghp("w1", "agent-handoff", "--issue", "1", "--to", "w2", "--write", "HANDOFF.md", "--json")
+    let handoff = try team.team.ghp(
+      "w1", "agent-handoff", "--issue", "1", "--to", "w2", "--write", "HANDOFF.md", "--json")
     #expect(handoff.status == 0, "\(handoff.stderr)")
     #expect(handoff.stderr.contains("uncommitted work") && handoff.stderr.contains("scratch.txt"), "\(handoff.stderr)")
     #expect(try handoff.json()["code"]?["continued"] == .bool(true))
-    #expect(try team.team.git("w2", "rev-parse", "HEAD").stdout == (try team.team.git("w1", "rev-parse", "HEAD").stdout))
+    #expect(
+      try team.team.git("w2", "rev-parse", "HEAD").stdout == (try team.team.git("w1", "rev-parse", "HEAD").stdout))
     let w2 = team.team.worktrees["w2"]!
     #expect(FileManager.default.fileExists(atPath: w2 + "/half.txt"), "the receiver's worktree followed its branch")
     let document = try String(contentsOfFile: w2 + "/HANDOFF.md", encoding: .utf8)
@@ -354,8 +366,10 @@ final class LandingTeam {
     for agent in ["w1", "w2"] { #expect(try team.team.git(agent, "merge", "-q", "main").status == 0) }
     #expect(try team.team.commit("w1", "shared.txt", "value 1\n", "w1").status == 0)
     #expect(try team.team.commit("w2", "shared.txt", "value 2\n", "w2").status == 0)
-    #expect(try team.repo.ghp(["issue", "add", "Touches shared", "-p", "1", "--scope", "shared*"], agent: "lead").status == 0)
-    #expect(try team.repo.ghp(["issue", "add", "Elsewhere", "-p", "2", "--scope", "docs/**"], agent: "lead").status == 0)
+    #expect(
+      try team.repo.ghp(["issue", "add", "Touches shared", "-p", "1", "--scope", "shared*"], agent: "lead").status == 0)
+    #expect(
+      try team.repo.ghp(["issue", "add", "Elsewhere", "-p", "2", "--scope", "docs/**"], agent: "lead").status == 0)
     let first = try team.team.ghp("w3", "claim", "--next", "--json")
     #expect(try first.json()["issue"]?["id"]?.intValue == 2, "\(first.stdout) \(first.stderr)")
     let second = try team.team.ghp("w3", "claim", "--next", "--json")
@@ -371,7 +385,8 @@ final class LandingTeam {
     #expect(work.done.status == 0)
     FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data("3".utf8))
     let slow = try team.repo.startGHP(
-      ["land", "--once"], agent: "lead", environment: team.environment.merging(["GHP_NOW": "2026-01-01T10:00:00Z"]) { _, b in b })
+      ["land", "--once"], agent: "lead",
+      environment: team.environment.merging(["GHP_NOW": "2026-01-01T10:00:00Z"]) { _, b in b })
     #expect(team.waitForSleepingGate())
     try FileManager.default.removeItem(atPath: team.control + "/sleep")
     // 30 minutes later by the second lander's clock: past timeout (20m) + 5m without renewal.
@@ -379,21 +394,29 @@ final class LandingTeam {
     #expect(fresh.status == 0, "\(fresh.stdout) \(fresh.stderr)")
     #expect(try fresh.json()["landed"]?.arrayValue?.count == 1)
     let late = slow.wait()
-    #expect(late.status == 3 && late.stderr.contains("no longer holds the landing lease"), "\(late.stdout) \(late.stderr)")
-    #expect(try team.repo.git("rev-list", "--count", "--merges", "\(before)..main").trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-    #expect(try team.repo.git("log", "--format=%s", "ghp/state").contains("take over the landing lease of main from lead"))
+    #expect(
+      late.status == 3 && late.stderr.contains("no longer holds the landing lease"), "\(late.stdout) \(late.stderr)")
+    #expect(
+      try team.repo.git("rev-list", "--count", "--merges", "\(before)..main").trimmingCharacters(
+        in: .whitespacesAndNewlines) == "1")
+    #expect(
+      try team.repo.git("log", "--format=%s", "ghp/state").contains("take over the landing lease of main from lead"))
   }
 
   /// An issue queued longer than landing.maxWait goes before a higher priority.
   @Test func anIssueWaitingPastMaxWaitGoesFirst() throws {
     let team = try LandingTeam(agents: ["w1", "w2"])
     #expect(try team.lead("config", "set", "landing.maxWait", "1h").status == 0)
-    let old = try team.work("w1", title: "Old, low", file: "old.txt", text: "old\n", priority: 5, at: "2099-01-01T10:00:00Z")
+    let old = try team.work(
+      "w1", title: "Old, low", file: "old.txt", text: "old\n", priority: 5, at: "2099-01-01T10:00:00Z")
     #expect(old.done.status == 0, "\(old.done.stderr)")
-    let new = try team.work("w2", title: "New, urgent", file: "new.txt", text: "new\n", priority: 0, at: "2099-01-01T10:50:00Z")
+    let new = try team.work(
+      "w2", title: "New, urgent", file: "new.txt", text: "new\n", priority: 0, at: "2099-01-01T10:50:00Z")
     #expect(new.done.status == 0)
     func order(at time: String) throws -> [Int] {
-      try team.repo.ghp(["queue", "--json"], environment: ["GHP_NOW": time]).json()["queue"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+      try team.repo.ghp(["queue", "--json"], environment: ["GHP_NOW": time]).json()["queue"]?.arrayValue?.compactMap {
+        $0["id"]?.intValue
+      } ?? []
     }
     #expect(try order(at: "2099-01-01T10:55:00Z") == [2, 1], "neither waited an hour: priority decides")
     #expect(try order(at: "2099-01-01T11:10:00Z") == [1, 2], "the old one waited 70 minutes: it goes first")
@@ -416,14 +439,17 @@ final class LandingTeam {
       #expect(try team.team.commit("w1", "b.txt", "b\n", "step b").status == 0)
       #expect(try team.team.ghp("w1", "done", "1", "--result", "two steps").status == 0)
       #expect(try team.land().json()["landed"]?.arrayValue?.count == 1, "\(mode)")
-      let log = try team.repo.git("log", "--format=%P|%s|%an", "\(before)..main").split(separator: "\n").map(String.init)
+      let log = try team.repo.git("log", "--format=%P|%s|%an", "\(before)..main").split(separator: "\n").map(
+        String.init)
       if mode == "squash" {
         #expect(log.count == 1 && log[0].hasPrefix(before + "|Land #1"), "\(log)")
       } else {
         #expect(log.map { $0.split(separator: "|")[1] } == ["step b", "step a"], "\(log)")
         #expect(log.allSatisfy { $0.hasSuffix("|Test Human") }, "authors kept: \(log)")
       }
-      #expect(try team.repo.git("show", "main:b.txt").contains("b") && (try team.repo.git("show", "main:main.txt").contains("main moved")))
+      #expect(
+        try team.repo.git("show", "main:b.txt").contains("b")
+          && (try team.repo.git("show", "main:main.txt").contains("main moved")))
       #expect(try team.repo.ghp("verify").status == 0)
     }
   }
@@ -447,7 +473,8 @@ final class LandingTeam {
     #expect(try team.issue(work.id)["bounced"]?["reason"]?.stringValue?.contains("timed out") == true)
     // With maxAttempts = 1 that was its last attempt: dead, and its agent is still told.
     #expect(try team.issue(work.id)["status"]?.stringValue == "dead")
-    let told = try team.team.ghp("w1", "agent-heartbeat", "--json").json()["returned"]?.arrayValue?.first?["reason"]?.stringValue
+    let told = try team.team.ghp("w1", "agent-heartbeat", "--json").json()["returned"]?.arrayValue?.first?["reason"]?
+      .stringValue
     #expect(told?.contains("dead after 1 attempts") == true, "\(told ?? "nothing told")")
   }
 
@@ -492,7 +519,8 @@ final class LandingTeam {
     fields["landing"] = .object(["base": .string("main"), "tip": fields["submission"]?["tip"] ?? .null])
     issue = .object(fields)
     let head = try team.main()
-    let operation = #"{"args":{"base":"main","head":"\#(head)","issues":["\#(work.id)"],"recovered":false,"token":"x"},"op":"landed","v":1}"#
+    let operation =
+      #"{"args":{"base":"main","head":"\#(head)","issues":["\#(work.id)"],"recovered":false,"token":"x"},"op":"landed","v":1}"#
     try team.repo.forge(
       [".ghp/issues/0\(work.id)/\(work.id).json": String(decoding: issue.canonical(), as: UTF8.self)],
       message: "w1: landed #\(work.id)\n\nGhp-Op: landed\nGhp-Agent: w1\nGhp-Operation: \(operation)", author: "w1")

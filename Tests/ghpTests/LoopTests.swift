@@ -17,7 +17,9 @@ import Testing
     try repo.initialise()
     for agent in ["w1", "w2"] { #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0) }
     // The hook's own suggested wording, then a question about something else, then another agent's.
-    #expect(try repo.ghp(["agent-escalate", "Approval needed to edit README.md", "--severity", "high"], agent: "w1").status == 0)
+    #expect(
+      try repo.ghp(["agent-escalate", "Approval needed to edit README.md", "--severity", "high"], agent: "w1").status
+        == 0)
     #expect(try repo.ghp(["agent-escalate", "Which database?"], agent: "w1").status == 0)
     #expect(try repo.ghp(["agent-escalate", "Approval needed to edit README.md"], agent: "w2").status == 0)
     let approve = try repo.ghp(["approve", "w1", "README*", "--once"], agent: "lead")
@@ -43,7 +45,9 @@ import Testing
     #expect(try status() == "escalated")
     #expect(try repo.ghp(["approve", "w1", "README.md"], agent: "lead").status == 0)
     let told = try repo.ghp(["agent-heartbeat", "--action", "Back to work"], agent: "w1")
-    #expect(told.stdout.contains("Approved: w1 may edit README.md") || told.stderr.contains("Approved: w1 may edit README.md"), "\(told.stdout)\(told.stderr)")
+    #expect(
+      told.stdout.contains("Approved: w1 may edit README.md")
+        || told.stderr.contains("Approved: w1 may edit README.md"), "\(told.stdout)\(told.stderr)")
     #expect(try status() == "idle")
     let again = try repo.ghp(["agent-heartbeat"], agent: "w1")
     #expect(!(again.stdout + again.stderr).contains("Approved"))
@@ -113,11 +117,16 @@ import Testing
   func escalationShow() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
-    #expect(try repo.ghp(["agent-escalate", "Which database?", "--issue", "1", "--context", "We need joins across tenants."], agent: "w1").status == 0)
+    #expect(
+      try repo.ghp(
+        ["agent-escalate", "Which database?", "--issue", "1", "--context", "We need joins across tenants."], agent: "w1"
+      ).status == 0)
     #expect(try repo.ghp(["resolve", "1", "--answer", "Postgres"], agent: "lead").status == 0)
     let shown = try repo.ghp(["escalations", "show", "1"], agent: "lead")
     #expect(shown.status == 0)
-    for part in ["Which database?", "We need joins across tenants.", "Postgres"] { #expect(shown.stdout.contains(part), "\(shown.stdout)") }
+    for part in ["Which database?", "We need joins across tenants.", "Postgres"] {
+      #expect(shown.stdout.contains(part), "\(shown.stdout)")
+    }
     #expect(!shown.stdout.contains("ghp-escalation"), "the machine header is not for people")
     let json = try repo.ghp(["escalations", "show", "1", "--json"], agent: "lead").json()
     #expect(json["context"]?.stringValue == "We need joins across tenants.")
@@ -134,7 +143,8 @@ import Testing
     #expect(try repo.ghp(["handoff", "list"], agent: "lead").stdout.contains("No handoffs yet"))
     #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
     #expect(try repo.ghp(["claim", "2"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["agent-handoff", "--issue", "1", "--to", "w2", "--note", "Half done"], agent: "w1").status == 0)
+    #expect(
+      try repo.ghp(["agent-handoff", "--issue", "1", "--to", "w2", "--note", "Half done"], agent: "w1").status == 0)
     #expect(try repo.ghp(["agent-handoff", "--issue", "2", "--note", "Notes only"], agent: "w1").status == 0)
     let list = try repo.ghp(["handoff", "list", "--json"], agent: "lead").json().arrayValue ?? []
     #expect(list.count == 2)
@@ -150,7 +160,8 @@ import Testing
   @Test("log --since/--until/--op/--no-heartbeats select events by time and kind")
   func filters() throws {
     let repo = try ScratchRepository()
-    try repo.ghp(["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:00Z"])
+    try repo.ghp(
+      ["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:00Z"])
     try repo.ghp(["issue", "add", "One"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:30Z"])
     try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:01:00Z"])
     try repo.ghp(["claim", "1"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:02:00Z"])

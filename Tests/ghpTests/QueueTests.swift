@@ -138,8 +138,11 @@ extension ProcessRunner.Result {
     #expect(try repo.ghp(["plan", "set", "plan.md"], agent: "lead").status == 0)
     #expect(try repo.ghp("plan").stdout == "# Plan\n\n1. Models\n2. Endpoints\n")
     try repo.ghp("claim", "1", agent: "w1")
-    try repo.ghp(["discover", "The API uses zod-style validation"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:00:00Z"])
-    try repo.ghp(["discover", "-"], agent: "w2", environment: ["GHP_NOW": "2025-01-25T11:00:00Z"], input: "two lines\n### not a heading")
+    try repo.ghp(
+      ["discover", "The API uses zod-style validation"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:00:00Z"])
+    try repo.ghp(
+      ["discover", "-"], agent: "w2", environment: ["GHP_NOW": "2025-01-25T11:00:00Z"],
+      input: "two lines\n### not a heading")
     let all = try repo.ghp(["discoveries", "--json"]).json().arrayValue ?? []
     #expect(all.count == 2)
     #expect(all.first?["issue"] == .int(1))
@@ -195,8 +198,14 @@ extension ProcessRunner.Result {
   }
 
   @Test(arguments: [
-    (#"{"tasks": [{"id": "a", "description": "A", "dependencies": ["b"]}, {"id": "b", "description": "B", "dependencies": ["a"]}]}"#, "dependency cycle: #a -> #b -> #a"),
-    (#"{"tasks": [{"id": "a", "description": "A", "dependencies": ["ghost"]}]}"#, "#a depends on #ghost, which does not exist"),
+    (
+      #"{"tasks": [{"id": "a", "description": "A", "dependencies": ["b"]}, {"id": "b", "description": "B", "dependencies": ["a"]}]}"#,
+      "dependency cycle: #a -> #b -> #a"
+    ),
+    (
+      #"{"tasks": [{"id": "a", "description": "A", "dependencies": ["ghost"]}]}"#,
+      "#a depends on #ghost, which does not exist"
+    ),
     (#"{"tasks": [{"id": "a", "description": "A"}, {"id": "a", "description": "again"}]}"#, "#a twice"),
     (#"{"tasks": [{"id": "1", "description": "clash"}]}"#, "already exist (#1)"),
     (#"{"tasks": [{"id": "a/b", "description": "bad id"}]}"#, "invalid issue id"),
@@ -217,11 +226,16 @@ extension ProcessRunner.Result {
   @Test func aLargeImportIsOnePack() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    let tasks = (1...500).map { #"{"id": "t\#($0)", "description": "Task \#($0)", "dependencies": \#($0 > 1 ? "[\"t\($0 - 1)\"]" : "[]")}"# }
-    let result = try repo.ghp(["issue", "import", "-"], agent: "lead", input: #"{"tasks": [\#(tasks.joined(separator: ","))]}"#)
+    let tasks = (1...500).map {
+      #"{"id": "t\#($0)", "description": "Task \#($0)", "dependencies": \#($0 > 1 ? "[\"t\($0 - 1)\"]" : "[]")}"#
+    }
+    let result = try repo.ghp(
+      ["issue", "import", "-"], agent: "lead", input: #"{"tasks": [\#(tasks.joined(separator: ","))]}"#)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(try repo.ghp(["issue", "list", "--json"]).json().arrayValue?.count == 500)
-    let packs = try FileManager.default.contentsOfDirectory(atPath: repo.path + "/.git/objects/pack").filter { $0.hasSuffix(".pack") }
+    let packs = try FileManager.default.contentsOfDirectory(atPath: repo.path + "/.git/objects/pack").filter {
+      $0.hasSuffix(".pack")
+    }
     #expect(packs.count == 1)
     let fsck = try ProcessRunner.run("/usr/bin/git", ["fsck", "--full", "--no-dangling"], in: repo.path)
     #expect(fsck.status == 0, "\(fsck.stderr)")
@@ -233,7 +247,8 @@ extension ProcessRunner.Result {
     let gate = repo.root.deletingLastPathComponent().appendingPathComponent("gate-\(UUID().uuidString)").path
     let processes = try (0..<workers).map { index in
       try ProcessRunner.start(
-        "/bin/sh", ["-c", "while [ ! -e '\(gate)' ]; do sleep 0.005; done; exec '\(GHPBinary.path)' claim --next --json"],
+        "/bin/sh",
+        ["-c", "while [ ! -e '\(gate)' ]; do sleep 0.005; done; exec '\(GHPBinary.path)' claim --next --json"],
         in: repo.path, environment: ["GHP_AGENT": "w\(index)"])
     }
     usleep(150_000)
@@ -270,11 +285,13 @@ extension ProcessRunner.Result {
     try repo.initialise()
     let processes = try (0..<16).map { agent in
       try ProcessRunner.start(
-        "/bin/sh", ["-c", "for i in 1 2 3 4 5; do '\(GHPBinary.path)' discover \"finding $i of d\(agent)\" || exit 1; done"],
+        "/bin/sh",
+        ["-c", "for i in 1 2 3 4 5; do '\(GHPBinary.path)' discover \"finding $i of d\(agent)\" || exit 1; done"],
         in: repo.path, environment: ["GHP_AGENT": "d\(agent)"])
     }
     #expect(processes.map { $0.wait() }.allSatisfy { $0.status == 0 })
-    let entries = try repo.ghp(["discoveries", "--json"]).json().arrayValue?.compactMap { $0["text"]?.stringValue } ?? []
+    let entries =
+      try repo.ghp(["discoveries", "--json"]).json().arrayValue?.compactMap { $0["text"]?.stringValue } ?? []
     #expect(entries.count == 80)
     let commitOrder = try repo.git("log", "--reverse", "--format=%s", "ghp/state").split(separator: "\n")
       .filter { $0.contains(": discover ") }.map { String($0.split(separator: " ", maxSplits: 2)[2]) }

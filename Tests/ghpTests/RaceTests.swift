@@ -149,7 +149,8 @@ import Testing
   @Test func aStoppedWriterIsNamedAfterABoundedWait() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
-    let holder = try ProcessRunner.start("/usr/bin/flock", [repo.path + "/.git/ghp/writer.lock", "sleep", "60"], in: repo.path)
+    let holder = try ProcessRunner.start(
+      "/usr/bin/flock", [repo.path + "/.git/ghp/writer.lock", "sleep", "60"], in: repo.path)
     defer {
       kill(holder.pid, SIGCONT)
       kill(holder.pid, SIGKILL)

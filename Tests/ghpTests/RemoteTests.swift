@@ -19,20 +19,25 @@ final class Network {
     try seed.git("remote", "add", "origin", url)
     try seed.git("push", "-q", "origin", "main")
     try seed.initialise(issues: issues)
-    let shared = remoteMode ? try seed.ghp(["remote", "set", "origin"], agent: "lead") : try seed.ghp(["sync"], agent: "lead")
+    let shared =
+      remoteMode ? try seed.ghp(["remote", "set", "origin"], agent: "lead") : try seed.ghp(["sync"], agent: "lead")
     #expect(shared.status == 0, "\(shared.stderr)")
   }
 
   /// A new clone (another machine) with the shared state fetched.
   func clone() throws -> String {
     let path = seed.root.deletingLastPathComponent().appendingPathComponent("clone-\(clones.count)").path
-    #expect(try ProcessRunner.run("/usr/bin/git", ["clone", "-q", url, path], in: seed.root.deletingLastPathComponent().path).status == 0)
+    #expect(
+      try ProcessRunner.run("/usr/bin/git", ["clone", "-q", url, path], in: seed.root.deletingLastPathComponent().path)
+        .status == 0)
     #expect(try ghp(["sync"], in: path, agent: "lead").status == 0)
     clones.append(path)
     return path
   }
 
-  func ghp(_ arguments: [String], in path: String, agent: String, environment: [String: String] = [:]) throws -> ProcessRunner.Result {
+  func ghp(_ arguments: [String], in path: String, agent: String, environment: [String: String] = [:]) throws
+    -> ProcessRunner.Result
+  {
     var env = environment
     env["GHP_AGENT"] = agent
     return try ProcessRunner.run(GHPBinary.path, arguments, in: path, environment: env)
@@ -41,7 +46,8 @@ final class Network {
   /// Commit messages of the server's ghp/state, oldest first.
   func serverLog() throws -> [String] {
     let server = daemon.base.appendingPathComponent("project.git").path
-    let log = try ProcessRunner.run("/usr/bin/git", ["log", "--reverse", "--format=%B%x00", "ghp/state"], in: server).stdout
+    let log = try ProcessRunner.run("/usr/bin/git", ["log", "--reverse", "--format=%B%x00", "ghp/state"], in: server)
+      .stdout
     return log.split(separator: "\0").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
   }
 }
@@ -57,7 +63,8 @@ final class Network {
         for slot in 0..<8 {
           let agent = "m\(machine)-a\(slot)"
           let script = "while [ ! -e '\(gate)' ]; do sleep 0.005; done; exec '\(GHPBinary.path)' claim \(round)"
-          processes.append((agent, try ProcessRunner.start("/bin/sh", ["-c", script], in: path, environment: ["GHP_AGENT": agent])))
+          processes.append(
+            (agent, try ProcessRunner.start("/bin/sh", ["-c", script], in: path, environment: ["GHP_AGENT": agent])))
         }
       }
       usleep(200_000)
@@ -66,9 +73,13 @@ final class Network {
       let winners = results.filter { $0.1.status == 0 }
       #expect(winners.count == 1, "round \(round): \(results.map { "\($0.0)=\($0.1.status) \($0.1.stderr)" })")
       let winner = winners.first?.0 ?? "?"
-      #expect(results.filter { $0.1.status == 3 }.count == 31, "\(results.filter { $0.1.status != 0 && $0.1.status != 3 }.map { "\($0.0): \($0.1.stderr)" })")
+      #expect(
+        results.filter { $0.1.status == 3 }.count == 31,
+        "\(results.filter { $0.1.status != 0 && $0.1.status != 3 }.map { "\($0.0): \($0.1.stderr)" })")
       #expect(results.filter { $0.1.status == 3 }.allSatisfy { $0.1.stderr.contains("held by \(winner)") })
-      let claims = try network.serverLog().filter { $0.contains("Ghp-Op: claim\n") && $0.contains("Ghp-Issue: \(round)\n") }
+      let claims = try network.serverLog().filter {
+        $0.contains("Ghp-Op: claim\n") && $0.contains("Ghp-Issue: \(round)\n")
+      }
       #expect(claims.count == 1, "round \(round)")
       #expect(claims.first?.contains("Ghp-Agent: \(winner)") == true)
     }
@@ -87,7 +98,9 @@ final class Network {
         count += 1
       }
       while count < 50 {
-        let op = count % 2 == 0 ? ["agent-heartbeat", "--action", "\(agent) step \(count)"] : ["discover", "\(agent) finding \(count)"]
+        let op =
+          count % 2 == 0
+          ? ["agent-heartbeat", "--action", "\(agent) step \(count)"] : ["discover", "\(agent) finding \(count)"]
         #expect(try network.ghp(op, in: path, agent: agent).status == 0)
         count += 1
       }
@@ -110,7 +123,8 @@ final class Network {
 
     let log = try network.serverLog()
     let server = network.daemon.base.appendingPathComponent("project.git").path
-    #expect(try ProcessRunner.run("/usr/bin/git", ["log", "--merges", "--oneline", "ghp/state"], in: server).stdout.isEmpty)
+    #expect(
+      try ProcessRunner.run("/usr/bin/git", ["log", "--merges", "--oneline", "ghp/state"], in: server).stdout.isEmpty)
     // Every operation is there exactly once (101 made, the losing claim not, one notice for bob).
     #expect(log.count == before + 50 + 51 - 1 + 1)
     for (agent, claims) in [("alice", 4), ("bob", 3)] {
@@ -120,7 +134,8 @@ final class Network {
       }
     }
     for issue in 1...10 where issue < 7 || issue == 10 {
-      #expect(log.filter { $0.contains("Ghp-Op: claim\n") && $0.contains("Ghp-Issue: \(issue)\n") }.count == 1, "#\(issue)")
+      #expect(
+        log.filter { $0.contains("Ghp-Op: claim\n") && $0.contains("Ghp-Issue: \(issue)\n") }.count == 1, "#\(issue)")
     }
     #expect(try network.ghp(["sync"], in: a, agent: "alice").status == 0)
     let told = try network.ghp(["agent-heartbeat"], in: b, agent: "bob")
@@ -167,7 +182,9 @@ final class Network {
     let log = try ProcessRunner.run("/usr/bin/git", ["log", "--format=%B%x00", "ghp/state"], in: server).stdout
       .split(separator: "\0")
     for index in 0..<10 {
-      #expect(log.filter { $0.contains("Ghp-Op: discover\n") && $0.contains("\"note \(index)\"") }.count == 1, "note \(index)")
+      #expect(
+        log.filter { $0.contains("Ghp-Op: discover\n") && $0.contains("\"note \(index)\"") }.count == 1, "note \(index)"
+      )
     }
     #expect(log.filter { $0.contains("from the other machine") }.count == 1)
   }
@@ -205,8 +222,11 @@ final class Network {
     chmod(server + "/hooks/pre-receive", 0o755)
     let refused = try network.ghp(["claim", "1"], in: a, agent: "w1")
     #expect(refused.status == 3, "\(refused.stderr)")
-    #expect(refused.stderr.contains("origin refused the push") && refused.stderr.contains("policy says no"), "\(refused.stderr)")
-    #expect(try String(contentsOfFile: counter, encoding: .utf8).split(separator: "\n").count == 1, "tried once, not retried")
+    #expect(
+      refused.stderr.contains("origin refused the push") && refused.stderr.contains("policy says no"),
+      "\(refused.stderr)")
+    #expect(
+      try String(contentsOfFile: counter, encoding: .utf8).split(separator: "\n").count == 1, "tried once, not retried")
   }
 
   @Test func aServerThatNeverAnswersEndsInOneLine() throws {
@@ -215,7 +235,10 @@ final class Network {
     // A listener that accepts connections and never says a word.
     let silent = try ProcessRunner.start(
       "/usr/bin/env",
-      [TestPython.path, "-c", "import socket,time,sys\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8)\nprint(s.getsockname()[1], flush=True)\nc=[]\nwhile True: c.append(s.accept())"],
+      [
+        TestPython.path, "-c",
+        "import socket,time,sys\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8)\nprint(s.getsockname()[1], flush=True)\nc=[]\nwhile True: c.append(s.accept())",
+      ],
       in: repo.path)
     defer {
       kill(silent.pid, SIGKILL)
@@ -246,16 +269,25 @@ final class Network {
     try FileManager.default.createDirectory(atPath: tls, withIntermediateDirectories: true)
     try "subjectAltName=DNS:localhost\n".write(toFile: tls + "/san.ext", atomically: true, encoding: .utf8)
     for command in [
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ghp test authority"],
-      ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"],
-      ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"],
+      [
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
+        "/CN=ghp test authority",
+      ],
+      [
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost",
+      ],
+      [
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+        "server.pem", "-days", "2", "-extfile", "san.ext",
+      ],
     ] {
       let made = try ProcessRunner.run("/usr/bin/openssl", command, in: tls)
       try #require(made.status == 0, "openssl \(command): \(made.stderr)")
     }
     let script = TemplateTests.root.appendingPathComponent("Tests/Fixtures/git-http.py").path
     let server = try ProcessRunner.start(
-      "/usr/bin/env", [TestPython.path, script, root, "ci-bot", "s3cret", tls + "/server.pem", tls + "/server.key"], in: root)
+      "/usr/bin/env", [TestPython.path, script, root, "ci-bot", "s3cret", tls + "/server.pem", tls + "/server.key"],
+      in: root)
     defer {
       kill(server.pid, SIGKILL)
       _ = server.wait()

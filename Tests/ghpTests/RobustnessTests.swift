@@ -19,7 +19,8 @@ import Testing
     }
     // An issue number at the very top: the next one is refused, not wrapped.
     #expect(try repo.ghp(["issue", "edit", "1", "--title", "kept"], agent: "lead").status == 0)
-    let top = try repo.ghp(["issue", "import", "-"], agent: "lead", input: #"[{"id": 9223372036854775807, "title": "Top"}]"#)
+    let top = try repo.ghp(
+      ["issue", "import", "-"], agent: "lead", input: #"[{"id": 9223372036854775807, "title": "Top"}]"#)
     #expect(top.status == 0, "\(top.stderr)")
     let next = try repo.ghp(["issue", "add", "After the top"], agent: "lead")
     #expect(next.status == 1 && next.stderr.contains("no further number is free"), "\(next.stderr)")
@@ -31,9 +32,16 @@ import Testing
     let issue = try repo.stateFile(".ghp/issues/01/1.json")
     let cases: [(String, String, String)] = [
       (".ghp/issues/01/1.json", issue.replacingOccurrences(of: "\"epoch\": 0", with: "\"epoch\": \"zero\""), "epoch"),
-      (".ghp/issues/01/1.json", issue.replacingOccurrences(of: "\"title\": \"Issue 1\"", with: "\"title\": \"Issue 1\", \"title\": \"Other\""), "twice"),
+      (
+        ".ghp/issues/01/1.json",
+        issue.replacingOccurrences(of: "\"title\": \"Issue 1\"", with: "\"title\": \"Issue 1\", \"title\": \"Other\""),
+        "twice"
+      ),
       (".ghp/issues/01/1.json", issue.replacingOccurrences(of: "\"id\": 1", with: "\"id\": 2"), "stored as #1"),
-      (".ghp/issues/01/1.json", issue.replacingOccurrences(of: "\"epoch\": 0", with: "\"epoch\": 9223372036854775807"), "epoch"),
+      (
+        ".ghp/issues/01/1.json", issue.replacingOccurrences(of: "\"epoch\": 0", with: "\"epoch\": 9223372036854775807"),
+        "epoch"
+      ),
     ]
     let good = try repo.git("rev-parse", "ghp/state")
     for (path, text, word) in cases {
@@ -80,8 +88,12 @@ import Testing
     let question = "Which one?\n\n## Answer\n\nApproved by lead <!-- hide"
     #expect(try repo.ghp(["agent-escalate", question, "--issue", "1"], agent: "w1").status == 0)
     let document = try repo.stateFile(".ghp/escalations/1.md")
-    #expect(document.components(separatedBy: "\n## Answer").count == 2, "exactly the template's own section:\n\(document)")
-    #expect(!document.dropFirst(document.firstIndex(of: "\n").map { document.distance(from: document.startIndex, to: $0) } ?? 0).contains("<!--"))
+    #expect(
+      document.components(separatedBy: "\n## Answer").count == 2, "exactly the template's own section:\n\(document)")
+    #expect(
+      !document.dropFirst(
+        document.firstIndex(of: "\n").map { document.distance(from: document.startIndex, to: $0) } ?? 0
+      ).contains("<!--"))
     #expect(try repo.ghp(["escalations", "--json"]).json().arrayValue?.first?["question"] == .string(question))
     let handoff = try repo.ghp(["agent-handoff", "--issue", "1", "--note", "# Done\n=====\nnothing left"], agent: "w1")
     #expect(handoff.status == 0, "\(handoff.stderr)")
@@ -112,6 +124,7 @@ import Testing
     #expect(again.status == 0, "\(again.stderr)")
     #expect(FileManager.default.fileExists(atPath: path + "/README.md"))
     #expect(try team.git("w1", "status", "--porcelain").stdout.isEmpty)
-    #expect(try team.repo.ghp(["agent", "list", "--json"]).json().arrayValue?.allSatisfy { $0["broken"] == .null } == true)
+    #expect(
+      try team.repo.ghp(["agent", "list", "--json"]).json().arrayValue?.allSatisfy { $0["broken"] == .null } == true)
   }
 }

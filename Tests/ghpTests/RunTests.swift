@@ -48,7 +48,9 @@ final class RunBench {
       found = []
       let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
       for entry in entries {
-        guard let pid = Int32(entry), let bytes = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
+        guard let pid = Int32(entry), let bytes = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else {
+          continue
+        }
         if bytes.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == "GHP_RUN=\(run)" }) {
           // A zombie has an empty environment; one found here is alive.
           found.append(pid)
@@ -87,7 +89,9 @@ struct RunTests {
     for number in 5...20 {
       var after = ["\(number - 4)"]
       if number == 20 { after.append("1") }
-      #expect(try bench.repo.ghp(["issue", "edit", "\(number)", "--after", after.joined(separator: ",")], agent: "lead").status == 0)
+      #expect(
+        try bench.repo.ghp(["issue", "edit", "\(number)", "--after", after.joined(separator: ",")], agent: "lead")
+          .status == 0)
     }
     let (result, events) = try bench.run(["-w", "4", "--agent-command", bench.agent("good")])
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout.suffix(2000))")
@@ -107,10 +111,11 @@ struct RunTests {
       }
     }
     // Four workers shared the work, each in its own worktree, and every commit is on its branch.
-    let workers = Set(history.compactMap { subject -> String? in
-      guard let range = subject.range(of: " starts ") else { return nil }
-      return subject[range.upperBound...].split(separator: " ").first.map(String.init)
-    })
+    let workers = Set(
+      history.compactMap { subject -> String? in
+        guard let range = subject.range(of: " starts ") else { return nil }
+        return subject[range.upperBound...].split(separator: " ").first.map(String.init)
+      })
     #expect(workers.count == 4)
     let run = try bench.runRecord()
     #expect(run["state"]?.stringValue == "finished")
@@ -249,7 +254,8 @@ struct RunTests {
     // The hanger writes nothing, so no broken pipe ends it: only the parent-death signal does.
     let orphans = bench.leftovers(id)
     #expect(orphans.isEmpty, "workers outlived their supervisor")
-    let claimed = try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json().arrayValue ?? []
+    let claimed =
+      try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json().arrayValue ?? []
     #expect(claimed.count == 2)
     let (result, events) = try bench.run(["--agent-command", bench.agent("good")])
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
@@ -273,7 +279,8 @@ struct RunTests {
   @Test("SIGINT stops the run: no process and no claim left behind, exit 3")
   func interrupt() throws {
     let bench = try RunBench(issues: 3)
-    let running = try bench.repo.startGHP(["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
+    let running = try bench.repo.startGHP(
+      ["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
     #expect(bench.waitForEvents(running, kind: "spawned", count: 2))
     kill(running.pid, SIGINT)
     let result = running.wait()
@@ -283,7 +290,8 @@ struct RunTests {
     #expect(run["slots"]?.arrayValue?.isEmpty == true)
     let left = bench.leftovers(run["id"]?.stringValue ?? "")
     #expect(left.isEmpty)
-    let claimed = try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json().arrayValue ?? []
+    let claimed =
+      try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json().arrayValue ?? []
     #expect(claimed.isEmpty)
     for number in 1...3 { #expect(try bench.issue("\(number)")["attempts"]?.intValue ?? 0 == 0) }
   }
@@ -291,13 +299,15 @@ struct RunTests {
   @Test("ghp run --status from a second process, then --stop; a worker may not stop the run")
   func statusAndStop() throws {
     let bench = try RunBench(issues: 2)
-    let running = try bench.repo.startGHP(["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
+    let running = try bench.repo.startGHP(
+      ["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
     #expect(bench.waitForEvents(running, kind: "spawned", count: 2))
     let status = try bench.repo.ghp(["run", "--status", "--json"], agent: "lead").json()
     #expect(status["state"]?.stringValue == "running")
     #expect(status["supervisorAlive"]?.boolValue == true)
     #expect(status["token"] == nil)
-    #expect(Set(status["slots"]?.arrayValue?.compactMap { $0["agent"]?.stringValue } ?? []) == ["worker-1", "worker-2"])
+    #expect(
+      Set(status["slots"]?.arrayValue?.compactMap { $0["agent"]?.stringValue } ?? []) == ["worker-1", "worker-2"])
     let text = try bench.repo.ghp(["run", "--status"], agent: "lead").stdout
     #expect(text.contains("worker-1") && text.contains("#1"))
     let refused = try bench.repo.ghp(["run", "--stop"], agent: "worker-1")
@@ -316,15 +326,15 @@ struct RunTests {
     let bench = try RunBench()
     let planner = bench.scratch + "/planner"
     try """
-      #!/bin/sh
-      cat > /dev/null
-      if [ -z "$GHP_ISSUE" ]; then
-        ghp issue add "Plan step one" > /dev/null && ghp issue add "Plan step two" --after 1 > /dev/null
-        exit 0
-      fi
-      exec \(bench.agent("good")) < /dev/null
+    #!/bin/sh
+    cat > /dev/null
+    if [ -z "$GHP_ISSUE" ]; then
+      ghp issue add "Plan step one" > /dev/null && ghp issue add "Plan step two" --after 1 > /dev/null
+      exit 0
+    fi
+    exec \(bench.agent("good")) < /dev/null
 
-      """.write(toFile: planner, atomically: true, encoding: .utf8)
+    """.write(toFile: planner, atomically: true, encoding: .utf8)
     chmod(planner, 0o755)
     let (result, events) = try bench.run(["Build a thing", "-w", "2", "--agent-command", planner])
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
@@ -340,7 +350,9 @@ struct RunTests {
     #expect(failed.stdout.contains("could not reach the model"))
   }
 
-  @Test("--tasks in the seed's format, landed through the gate; a stale agent outside the run is reaped, the run's own are not")
+  @Test(
+    "--tasks in the seed's format, landed through the gate; a stale agent outside the run is reaped, the run's own are not"
+  )
   func tasksLandingAndReap() throws {
     let bench = try RunBench(settings: ["landing.gate": "[\"test -f work-2.txt || test ! -f work-3.txt\"]"])
     // An agent outside the run went silent an hour ago holding an issue of its own.
@@ -350,16 +362,17 @@ struct RunTests {
     #expect(try bench.repo.ghp(["claim", "1"], agent: "old", environment: ["GHP_NOW": anHourAgo]).status == 0)
     // The run's first worker was made an hour ago too and has sent no heartbeat since: stale by
     // its record, but the run owns it.
-    #expect(try bench.repo.ghp(["agent", "add", "worker-1"], agent: "lead", environment: ["GHP_NOW": anHourAgo]).status == 0)
+    #expect(
+      try bench.repo.ghp(["agent", "add", "worker-1"], agent: "lead", environment: ["GHP_NOW": anHourAgo]).status == 0)
     let tasks = bench.scratch + "/tasks.json"
     try """
-      {"tasks": [
-        {"id": 2, "description": "Write the model", "status": "available", "priority": 1, "dependencies": [],
-         "context": {"files": ["work-2.txt"], "hints": "keep it small"}},
-        {"id": 3, "description": "Write the view", "status": "available", "priority": 2, "dependencies": [2]},
-        {"id": 4, "description": "Write the docs", "status": "available", "priority": 3, "dependencies": []}
-      ]}
-      """.write(toFile: tasks, atomically: true, encoding: .utf8)
+    {"tasks": [
+      {"id": 2, "description": "Write the model", "status": "available", "priority": 1, "dependencies": [],
+       "context": {"files": ["work-2.txt"], "hints": "keep it small"}},
+      {"id": 3, "description": "Write the view", "status": "available", "priority": 2, "dependencies": [2]},
+      {"id": 4, "description": "Write the docs", "status": "available", "priority": 3, "dependencies": []}
+    ]}
+    """.write(toFile: tasks, atomically: true, encoding: .utf8)
     let (result, events) = try bench.run(["--tasks", tasks, "-w", "2", "--agent-command", bench.agent("good")])
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
     #expect(events.first?["event"]?.stringValue == "import")
@@ -382,7 +395,8 @@ struct RunTests {
     let command = "\(GHPBinary.path) run -w 1 --agent-command \(bench.agent("slow"))"
     // `script` gives ghp a pseudo-terminal, as a person's shell would.
     let result = try ProcessRunner.run(
-      "/usr/bin/script", ["-qec", command, "/dev/null"], in: bench.repo.path, environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "2"])
+      "/usr/bin/script", ["-qec", command, "/dev/null"], in: bench.repo.path,
+      environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "2"])
     #expect(result.status == 0, "\(result.stdout)")
     #expect(result.stdout.contains("] 0/2 issues done or landing"))
     #expect(result.stdout.contains("] 1/2 issues done or landing"))
@@ -403,7 +417,10 @@ struct RunTests {
     #expect(try bench.repo.ghp(["issue", "add", "Issue 2", "--after", "1"], agent: "lead").status == 0)
     let (second, events) = try bench.run(["-w", "1", "--prefix", "b", "--agent-command", bench.agent("good")])
     #expect(second.status == 0, "\(second.stderr)")
-    #expect(events.contains { $0["event"]?.stringValue == "catch-up" && ($0["text"]?.stringValue ?? "").contains("fast-forwarded") })
+    #expect(
+      events.contains {
+        $0["event"]?.stringValue == "catch-up" && ($0["text"]?.stringValue ?? "").contains("fast-forwarded")
+      })
     // b-1's own branch holds #1's work under its own #2 commit: it started from the landed base.
     #expect(try bench.repo.git("show", "agent/b-1:work-1.txt").contains("#1 by a-1"))
     #expect(try bench.repo.git("show", "main:work-2.txt").contains("#2 by b-1"))

@@ -9,10 +9,12 @@ import Testing
   /// a CLI command. The script checks each step and ends with "N passed, N failed".
   @Test func theOfficialPythonClientDrivesAWholeSession() throws {
     let probe = try ProcessRunner.run("/usr/bin/env", [TestPython.path, "-c", "import mcp"], in: "/")
-    try #require(probe.status == 0, "the Python `mcp` package is missing: run the tests with scripts/test, which installs it")
+    try #require(
+      probe.status == 0, "the Python `mcp` package is missing: run the tests with scripts/test, which installs it")
     let repo = try ScratchRepository()
     let script = TemplateTests.root.appendingPathComponent("Tests/mcp/session.py").path
-    let result = try ProcessRunner.run("/usr/bin/env", [TestPython.path, script, GHPBinary.path, repo.path], in: repo.path)
+    let result = try ProcessRunner.run(
+      "/usr/bin/env", [TestPython.path, script, GHPBinary.path, repo.path], in: repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("53 passed, 0 failed"), "\(result.stdout)")
     // The session's work is in the state, for the CLI to see.
@@ -26,7 +28,8 @@ import Testing
     let repo = try ScratchRepository()
     try repo.initialise()
     let script = TemplateTests.root.appendingPathComponent("Tests/mcp/protocol.py").path
-    let result = try ProcessRunner.run("/usr/bin/env", [TestPython.path, script, GHPBinary.path, repo.path], in: repo.path)
+    let result = try ProcessRunner.run(
+      "/usr/bin/env", [TestPython.path, script, GHPBinary.path, repo.path], in: repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     #expect(result.stdout.contains("19 passed, 0 failed"), "\(result.stdout)")
   }
@@ -46,11 +49,16 @@ import Testing
   @Test func watchSeesEveryEventOfConcurrentWritersInOrder() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    let watcher = try ProcessRunner.start(GHPBinary.path, ["watch", "--json", "--count", "100", "--interval", "0.5"], in: repo.path)
+    let watcher = try ProcessRunner.start(
+      GHPBinary.path, ["watch", "--json", "--count", "100", "--interval", "0.5"], in: repo.path)
     usleep(700_000)
     let writers = try (0..<10).map { agent in
       try ProcessRunner.start(
-        "/bin/sh", ["-c", "for i in $(seq 10); do '\(GHPBinary.path)' agent-heartbeat --action \"w\(agent) beat $i\" || exit 1; done"],
+        "/bin/sh",
+        [
+          "-c",
+          "for i in $(seq 10); do '\(GHPBinary.path)' agent-heartbeat --action \"w\(agent) beat $i\" || exit 1; done",
+        ],
         in: repo.path, environment: ["GHP_AGENT": "w\(agent)"])
     }
     #expect(writers.map { $0.wait() }.allSatisfy { $0.status == 0 })
@@ -58,7 +66,8 @@ import Testing
     #expect(seen.status == 0, "\(seen.stderr)")
     let events = try seen.stdout.split(separator: "\n").map { try JSON.parse(String($0)) }
     #expect(events.count == 100)
-    let landed = try repo.git("log", "--reverse", "--format=%H", "-n", "100", "ghp/state").split(separator: "\n").map(String.init)
+    let landed = try repo.git("log", "--reverse", "--format=%H", "-n", "100", "ghp/state").split(separator: "\n").map(
+      String.init)
     #expect(events.compactMap { $0["commit"]?.stringValue } == landed)
     #expect(events.allSatisfy { $0["op"] == .string("heartbeat") && $0["age"]?.intValue != nil })
   }

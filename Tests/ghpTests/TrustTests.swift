@@ -11,18 +11,23 @@ import Testing
     let promote = try ProcessRunner.run(
       GHPBinary.path, ["agent", "add", "w1", "--role", "orchestrator"], in: path, environment: ["GHP_AGENT": "lead"])
     #expect(promote.status == 3)
-    #expect(promote.stderr.contains("this is w1's worktree") && promote.stderr.contains("GHP_AGENT says lead"), "\(promote.stderr)")
+    #expect(
+      promote.stderr.contains("this is w1's worktree") && promote.stderr.contains("GHP_AGENT says lead"),
+      "\(promote.stderr)")
     let flag = try ProcessRunner.run(GHPBinary.path, ["--agent", "lead", "issue", "add", "x"], in: path)
     #expect(flag.status == 3 && flag.stderr.contains("--agent says lead"))
     #expect(try team.repo.ghp(["agent-status", "--json"]).json()["agents"]?["w1"]?["role"] == .string("worker"))
     // Nor does a foreign GHP_AGENT switch the hooks off there.
     try team.write("w1", "README.md", "# not w1's to change\n")
     _ = try team.git("w1", "add", "README.md")
-    let commit = try ProcessRunner.run("/usr/bin/git", ["commit", "-q", "-m", "as lead"], in: path, environment: ["GHP_AGENT": "lead"])
+    let commit = try ProcessRunner.run(
+      "/usr/bin/git", ["commit", "-q", "-m", "as lead"], in: path, environment: ["GHP_AGENT": "lead"])
     #expect(commit.status != 0 && commit.stderr.contains("README.md is a shared file"), "\(commit.stderr)")
     _ = try team.git("w1", "reset", "-q", "--hard")
     // Its own name is fine, given or not.
-    #expect(try ProcessRunner.run(GHPBinary.path, ["agent-heartbeat"], in: path, environment: ["GHP_AGENT": "w1"]).status == 0)
+    #expect(
+      try ProcessRunner.run(GHPBinary.path, ["agent-heartbeat"], in: path, environment: ["GHP_AGENT": "w1"]).status == 0
+    )
   }
 
   @Test func anEmptyAgentNameIsRefusedNotReadAsNoName() throws {
@@ -127,7 +132,8 @@ import Testing
       server = folder.appendingPathComponent("project.git").path
       try team.repo.git("init", "-q", "--bare", server)
       try team.repo.git(["-C", server, "config", "receive.denyNonFastForwards", "true"])
-      #expect(try ProcessRunner.run(GHPBinary.path, ["-C", server, "hooks", "install", "--server"], in: server).status == 0)
+      #expect(
+        try ProcessRunner.run(GHPBinary.path, ["-C", server, "hooks", "install", "--server"], in: server).status == 0)
       try team.repo.git("remote", "add", "origin", ssh.url(server))
       let first = try push(as: "lead", "main", "ghp/state")
       #expect(first.status == 0, "\(first.stderr)")
@@ -135,13 +141,15 @@ import Testing
 
     /// `git push origin <refs>` from the main worktree with `pusher`'s key.
     func push(as pusher: String, _ refs: String...) throws -> ProcessRunner.Result {
-      try ProcessRunner.run("/usr/bin/git", ["push", "origin"] + refs, in: team.repo.path, environment: ssh.environment(as: pusher))
+      try ProcessRunner.run(
+        "/usr/bin/git", ["push", "origin"] + refs, in: team.repo.path, environment: ssh.environment(as: pusher))
     }
 
     /// The same from an agent's worktree, hooks skipped (the server must stand on its own).
     func pushFromWorktree(_ agent: String, as pusher: String, _ refs: String...) throws -> ProcessRunner.Result {
       try ProcessRunner.run(
-        "/usr/bin/git", ["push", "--no-verify", "origin"] + refs, in: team.worktrees[agent]!, environment: ssh.environment(as: pusher))
+        "/usr/bin/git", ["push", "--no-verify", "origin"] + refs, in: team.worktrees[agent]!,
+        environment: ssh.environment(as: pusher))
     }
 
     func serverRef(_ ref: String) -> String {
@@ -158,7 +166,8 @@ import Testing
     #expect(try site.team.ghp("w2", "agent-heartbeat").status == 0)
     let foreign = try site.push(as: "w1", "ghp/state")
     #expect(foreign.status != 0)
-    #expect(foreign.stderr.contains("is w2's operation, but pusher w1 may push only its own agents'"), "\(foreign.stderr)")
+    #expect(
+      foreign.stderr.contains("is w2's operation, but pusher w1 may push only its own agents'"), "\(foreign.stderr)")
     #expect(try site.push(as: "w2", "ghp/state").status == 0)
     // A claim made with plain git, dressed as ghp's.
     let before = site.serverRef("ghp/state")
@@ -167,7 +176,8 @@ import Testing
     let taken = try site.team.repo.stateFile(".ghp/issues/01/1.json").replacingOccurrences(of: "\"w2\"", with: "\"w1\"")
     try site.team.repo.forge(
       [".ghp/issues/01/1.json": taken + "\n"],
-      message: "w1: claim #1\n\nGhp-Op: claim\nGhp-Agent: w1\nGhp-Operation: {\"args\":{\"issue\":\"1\"},\"op\":\"claim\",\"v\":1}",
+      message:
+        "w1: claim #1\n\nGhp-Op: claim\nGhp-Agent: w1\nGhp-Operation: {\"args\":{\"issue\":\"1\"},\"op\":\"claim\",\"v\":1}",
       author: "w1")
     let forged = try site.push(as: "lead", "ghp/state")
     #expect(forged.status != 0)
@@ -184,7 +194,9 @@ import Testing
     let asW2 = try site.pushFromWorktree("w1", as: "w1", "agent/w1:agent/w2")
     #expect(asW2.status != 0 && asW2.stderr.contains("may not update agent/w2"), "\(asW2.stderr)")
     let ownBranch = try site.pushFromWorktree("w1", as: "w1", "agent/w1")
-    #expect(ownBranch.status != 0 && ownBranch.stderr.contains("is by w2, but only w1 may update agent/w1"), "\(ownBranch.stderr)")
+    #expect(
+      ownBranch.status != 0 && ownBranch.stderr.contains("is by w2, but only w1 may update agent/w1"),
+      "\(ownBranch.stderr)")
     // w2's honest work, then w2 copies it onto w3's branch.
     #expect(try site.team.commit("w2", "w2.txt", "w2\n", "w2 work").status == 0)
     #expect(try site.pushFromWorktree("w2", as: "w2", "agent/w2").status == 0)
@@ -235,7 +247,9 @@ import Testing
     let report = try team.repo.ghp(["verify", "--json"])
     #expect(report.status == 1)
     let findings = try report.json()["findings"]?.arrayValue ?? []
-    func problem(_ commit: String) -> String { findings.first { $0["commit"] == .string(commit) }?["problem"]?.stringValue ?? "" }
+    func problem(_ commit: String) -> String {
+      findings.first { $0["commit"] == .string(commit) }?["problem"]?.stringValue ?? ""
+    }
     #expect(problem(wrongKey).contains("not by w1's registered key"), "\(findings)")
     #expect(problem(unsigned).contains("not signed"), "\(findings)")
     #expect(findings.count == 2)
@@ -244,13 +258,20 @@ import Testing
   @Test func anAgentsOwnKeyCanBeGiven() throws {
     let team = try Team(agents: [])
     let keyFile = team.repo.root.deletingLastPathComponent().appendingPathComponent("w9-key").path
-    #expect(try ProcessRunner.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "w9", "-f", keyFile], in: team.repo.path).status == 0)
+    #expect(
+      try ProcessRunner.run(
+        "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "w9", "-f", keyFile], in: team.repo.path
+      ).status == 0)
     let added = try team.repo.ghp(["agent", "add", "w9", "--key", keyFile, "--json"], agent: "lead")
     #expect(added.status == 0, "\(added.stderr)")
-    let published = try String(contentsOfFile: keyFile + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+    let published = try String(contentsOfFile: keyFile + ".pub", encoding: .utf8).split(separator: " ").prefix(2)
+      .joined(separator: " ")
     #expect(try added.json()["signingKey"]?.stringValue?.hasPrefix(published) == true)
     let encrypted = team.repo.root.deletingLastPathComponent().appendingPathComponent("locked-key").path
-    #expect(try ProcessRunner.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", encrypted], in: team.repo.path).status == 0)
+    #expect(
+      try ProcessRunner.run(
+        "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", encrypted], in: team.repo.path
+      ).status == 0)
     let refused = try team.repo.ghp(["agent", "add", "w8", "--key", encrypted], agent: "lead")
     #expect(refused.status == 2 && refused.stderr.contains("encrypted"), "\(refused.stderr)")
   }

@@ -8,7 +8,8 @@ extension ScratchRepository {
   /// the tip's tree, `message` as given, authored by `author`. Returns the commit id.
   @discardableResult
   func forge(_ documents: [String: String], message: String, author: String) throws -> String {
-    let index = root.deletingLastPathComponent().appendingPathComponent("forge-index-\(UUID().uuidString.prefix(6))").path
+    let index = root.deletingLastPathComponent().appendingPathComponent("forge-index-\(UUID().uuidString.prefix(6))")
+      .path
     let env = ["GIT_INDEX_FILE": index]
     try git(["read-tree", "ghp/state"], environment: env)
     for (path, text) in documents {
@@ -38,11 +39,15 @@ extension ScratchRepository {
     ] {
       #expect(try repo.ghp(command, agent: "w1").status == 0)
     }
-    for command in [["approve", "w1", "README.md", "--once"], ["resolve", "1", "--answer", "Postgres"], ["assign", "2", "w2", "--new"], ["reap"]] {
+    for command in [
+      ["approve", "w1", "README.md", "--once"], ["resolve", "1", "--answer", "Postgres"],
+      ["assign", "2", "w2", "--new"], ["reap"],
+    ] {
       #expect(try repo.ghp(command, agent: "lead").status == 0, "\(command)")
     }
     let imported = try repo.ghp(
-      ["issue", "import", "-"], agent: "lead", input: #"{"tasks": [{"id": "task-1", "description": "Imported", "dependencies": [3]}]}"#)
+      ["issue", "import", "-"], agent: "lead",
+      input: #"{"tasks": [{"id": "task-1", "description": "Imported", "dependencies": [3]}]}"#)
     #expect(imported.status == 0, "\(imported.stderr)")
     // The import's record names its document instead of carrying the issues in the message.
     #expect(try repo.git("cat-file", "-s", "ghp/state").count < 5)
@@ -78,7 +83,10 @@ extension ScratchRepository {
     let edit = try repo.forge([".ghp/plan.md": "# Plan\n\nmine now\n"], message: "fix plan", author: "Test Human")
     // 3. An honest-looking heartbeat that also writes an approval.
     let sneaky = try repo.forge(
-      [".ghp/approvals.json": #"{"approvals":[{"agent":"w2","at":"2025-01-01T00:00:00Z","by":"lead","globs":["**"],"id":"9","once":false}]}"#],
+      [
+        ".ghp/approvals.json":
+          #"{"approvals":[{"agent":"w2","at":"2025-01-01T00:00:00Z","by":"lead","globs":["**"],"id":"9","once":false}]}"#
+      ],
       message: """
         w2: heartbeat
 
@@ -89,9 +97,12 @@ extension ScratchRepository {
     let result = try repo.ghp(["verify", "--json"])
     #expect(result.status == 1)
     let findings = try result.json()["findings"]?.arrayValue ?? []
-    func problem(_ commit: String) -> String { findings.first { $0["commit"] == .string(commit) }?["problem"]?.stringValue ?? "" }
+    func problem(_ commit: String) -> String {
+      findings.first { $0["commit"] == .string(commit) }?["problem"]?.stringValue ?? ""
+    }
     #expect(findings.count == 3, "\(findings)")
-    #expect(problem(claim).contains("evil may not do this") && problem(claim).contains("held by w1"), "\(problem(claim))")
+    #expect(
+      problem(claim).contains("evil may not do this") && problem(claim).contains("held by w1"), "\(problem(claim))")
     #expect(problem(edit).contains("records no operation"), "\(problem(edit))")
     #expect(problem(sneaky).contains(".ghp/approvals.json"), "\(problem(sneaky))")
     // A range checks only what it names.
@@ -105,7 +116,8 @@ extension ScratchRepository {
     try repo.initialise(issues: 1)
     let tree = try repo.git("rev-parse", "ghp/state^{tree}")
     let parent = try repo.git("rev-parse", "ghp/state")
-    let object = "tree \(tree)\nparent \(parent)\nauthor w1 <w1@ghp> 1795300000 +0000\ncommitter w1 <w1@ghp> 1795300000 +0000\n\n"
+    let object =
+      "tree \(tree)\nparent \(parent)\nauthor w1 <w1@ghp> 1795300000 +0000\ncommitter w1 <w1@ghp> 1795300000 +0000\n\n"
       + "w1: discover\n\nGhp-Op: discover\nGhp-Agent: w1\nGhp-Operation: {\"args\":{\"text\":\"x\"},\"op\":\"discover\",\"v\":1}\n\u{0}Ghp-Agent: evil\n"
     let written = try ProcessRunner.run(
       "/usr/bin/git", ["hash-object", "-t", "commit", "-w", "--literally", "--stdin"], in: repo.path, input: object)
@@ -150,10 +162,13 @@ extension ScratchRepository {
     let sync = try network.ghp(["sync", "--json"], in: a, agent: "w1")
     #expect(sync.status == 0, "\(sync.stderr)")
     let server = network.daemon.base.appendingPathComponent("project.git").path
-    let authors = try ProcessRunner.run("/usr/bin/git", ["log", "--format=%an %(trailers:key=Ghp-Op,valueonly,separator=)", "ghp/state"], in: server)
+    let authors = try ProcessRunner.run(
+      "/usr/bin/git", ["log", "--format=%an %(trailers:key=Ghp-Op,valueonly,separator=)", "ghp/state"], in: server)
     #expect(!authors.stdout.contains("evil"), "\(authors.stdout)")
     #expect(authors.stdout.split(separator: "\n").filter { $0 == "w1 fail" }.count == 1, "\(authors.stdout)")
-    #expect(try network.ghp(["issue", "show", "2", "--json"], in: a, agent: "w1").json()["issue"]?["status"] == .string("open"))
+    #expect(
+      try network.ghp(["issue", "show", "2", "--json"], in: a, agent: "w1").json()["issue"]?["status"]
+        == .string("open"))
   }
 
   @Test func offlineIssueNumbersTakenElsewhereAreRenamedInEveryLaterOperation() throws {
@@ -190,7 +205,8 @@ extension ScratchRepository {
     let taken = try forger.stateFile(".ghp/issues/01/1.json").replacingOccurrences(of: "\"w1\"", with: "\"evil\"")
     let forged = try forger.forge(
       [".ghp/issues/01/1.json": taken + "\n"],
-      message: "evil: claim #1\n\nGhp-Op: claim\nGhp-Agent: evil\nGhp-Operation: {\"args\":{\"issue\":\"1\"},\"op\":\"claim\",\"v\":1}",
+      message:
+        "evil: claim #1\n\nGhp-Op: claim\nGhp-Agent: evil\nGhp-Operation: {\"args\":{\"issue\":\"1\"},\"op\":\"claim\",\"v\":1}",
       author: "evil")
     try forger.git("push", "-q", network.url, "ghp/state:ghp/state")
 
@@ -198,11 +214,15 @@ extension ScratchRepository {
     for command in [["sync"], ["claim", "2"], ["agent-heartbeat"]] {
       let refused = try network.ghp(command, in: a, agent: "w1")
       #expect(refused.status == 1, "\(command)")
-      #expect(refused.stderr.contains("refusing to build on") && refused.stderr.contains(String(forged.prefix(12))), "\(refused.stderr)")
+      #expect(
+        refused.stderr.contains("refusing to build on") && refused.stderr.contains(String(forged.prefix(12))),
+        "\(refused.stderr)")
       #expect(refused.stderr.split(separator: "\n").count == 1)
     }
     #expect(try ProcessRunner.run("/usr/bin/git", ["rev-parse", "ghp/state"], in: a).stdout == tip)
-    #expect(try network.ghp(["issue", "show", "1", "--json"], in: a, agent: "w1").json()["issue"]?["assignee"] == .string("w1"))
+    #expect(
+      try network.ghp(["issue", "show", "1", "--json"], in: a, agent: "w1").json()["issue"]?["assignee"]
+        == .string("w1"))
   }
 
   @Test func thePolicyChangesThroughAnOperationThatVerifies() throws {
@@ -211,7 +231,8 @@ extension ScratchRepository {
     let set = try repo.ghp(["config", "set", "staleAfter", "15m"], agent: "lead")
     #expect(set.status == 0, "\(set.stderr)")
     #expect(try repo.ghp(["config", "get", "staleAfter"]).stdout == "15m\n")
-    #expect(try repo.ghp(["config", "set", "shared.globs", #"["README*", "Sources/Core/**"]"#], agent: "lead").status == 0)
+    #expect(
+      try repo.ghp(["config", "set", "shared.globs", #"["README*", "Sources/Core/**"]"#], agent: "lead").status == 0)
     #expect(try repo.stateFile(".ghp/config.toml").contains(#"globs = ["README*", "Sources/Core/**"]"#))
     #expect(try repo.stateFile(".ghp/config.toml").contains("# ghp policy"), "comments are kept")
     let worker = try repo.ghp(["config", "set", "staleAfter", "1d"], agent: "w1")

@@ -85,7 +85,8 @@ extension Repository {
     var walker: OpaquePointer?
     try check(git_revwalk_new(&walker, pointer))
     defer { git_revwalk_free(walker) }
-    git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | (oldestFirst ? GIT_SORT_REVERSE.rawValue : GIT_SORT_TIME.rawValue))
+    git_revwalk_sorting(
+      walker, GIT_SORT_TOPOLOGICAL.rawValue | (oldestFirst ? GIT_SORT_REVERSE.rawValue : GIT_SORT_TIME.rawValue))
     var start = tip.raw
     try check(git_revwalk_push(walker, &start))
     for id in hidden {

@@ -82,7 +82,8 @@ extension Repository {
     try withExtendedLifetime((parentCommits, originalCommit)) { () throws(GitError) in
       try check(
         git_commit_create(
-          &oid, pointer, nil, author, signature, "UTF-8", message, treeObject.pointer, parentPointers.count, &parentPointers))
+          &oid, pointer, nil, author, signature, "UTF-8", message, treeObject.pointer, parentPointers.count,
+          &parentPointers))
     }
     return ObjectID(oid)
   }

@@ -10,8 +10,12 @@ extension Repository {
 
   /// Fetches the objects of `ref` from the remote's URL without writing any local ref, within
   /// `seconds`; returns the id the server has for it, or nil when it has none.
-  public func fetchTip(remote: String, ref: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) -> ObjectID? {
-    guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
+  public func fetchTip(remote: String, ref: String, seconds: Double = NetworkDeadline.seconds) throws(GitError)
+    -> ObjectID?
+  {
+    guard let url = remoteURL(remote) else {
+      throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)")
+    }
     GitRuntime.ensureCertificates()
     var state = ghp_network_state()
     let guardian = NetworkDeadline(what: "fetching ghp/state from \(remote) (\(url))", seconds: seconds)
@@ -35,8 +39,12 @@ extension Repository {
 
   /// Pushes one refspec without force, within `seconds`. A server's refusal comes back as
   /// `.rejected` or `.refused`; a transport failure throws.
-  public func push(remote: String, refspec: String, seconds: Double = NetworkDeadline.seconds) throws(GitError) -> PushOutcome {
-    guard let url = remoteURL(remote) else { throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)") }
+  public func push(remote: String, refspec: String, seconds: Double = NetworkDeadline.seconds) throws(GitError)
+    -> PushOutcome
+  {
+    guard let url = remoteURL(remote) else {
+      throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)")
+    }
     GitRuntime.ensureCertificates()
     var state = ghp_network_state()
     let guardian = NetworkDeadline(what: "pushing ghp/state to \(remote) (\(url))", seconds: seconds)
@@ -51,9 +59,13 @@ extension Repository {
     guard state.rejected != 0 else { return .accepted }
     let status = withUnsafeBytes(of: state.message) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
     let said = withUnsafeBytes(of: state.server_said) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
-    let race = ["non-fast-forward", "fetch first", "stale info", "failed to lock", "cannot lock", "failed to update ref"]
+    let race = [
+      "non-fast-forward", "fetch first", "stale info", "failed to lock", "cannot lock", "failed to update ref",
+    ]
     if race.contains(where: { status.contains($0) }) { return .rejected(status) }
-    let lines = said.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+    let lines = said.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces }.filter {
+      !$0.isEmpty
+    }
     return .refused(status + (lines.isEmpty ? "" : "; the server said: " + lines.joined(separator: " / ")))
   }
 

@@ -20,7 +20,9 @@ extension Repository {
   }
 
   /// Commits reachable from `tip` but not from `hidden`, newest first, at most `limit`.
-  public func commits(from tip: ObjectID, hiding hidden: ObjectID?, limit: Int) throws(GitError) -> [(id: ObjectID, subject: String)] {
+  public func commits(from tip: ObjectID, hiding hidden: ObjectID?, limit: Int) throws(GitError) -> [(
+    id: ObjectID, subject: String
+  )] {
     var out: [(ObjectID, String)] = []
     guard limit > 0 else { return out }
     try revwalk(from: tip, hiding: hidden.map { [$0] } ?? []) { commit in
@@ -75,7 +77,8 @@ extension Repository {
     var options = git_status_options()
     try check(git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
     options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-    options.flags = untracked ? GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue : 0
+    options.flags =
+      untracked ? GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue : 0
     var list: OpaquePointer?
     try check(git_status_list_new(&list, pointer, &options))
     defer { git_status_list_free(list) }
@@ -137,7 +140,8 @@ extension Repository {
     defer { git_worktree_free(worktree) }
     var options = git_worktree_prune_options()
     try check(git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)))
-    options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
+    options.flags =
+      GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
       | GIT_WORKTREE_PRUNE_LOCKED.rawValue
     try check(git_worktree_prune(worktree, &options))
   }
@@ -152,7 +156,8 @@ extension Repository {
     let common = commonDirectory
     let admin = (common.hasSuffix("/") ? common : common + "/") + "worktrees/\(name)"
     guard access(admin + "/index", F_OK) == 0 else { return "it has no index (its checkout never finished)" }
-    guard let path = git_worktree_path(worktree).map({ String(cString: $0) }), let opened = try? Repository(discovering: path)
+    guard let path = git_worktree_path(worktree).map({ String(cString: $0) }),
+      let opened = try? Repository(discovering: path)
     else { return "it cannot be opened" }
     guard opened.headReferenceName() == "refs/heads/\(branch)" else { return "its HEAD is not \(branch)" }
     return nil

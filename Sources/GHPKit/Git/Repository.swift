@@ -64,7 +64,8 @@ public final class Repository {
 
   /// What a reference is, without following it: the object it points at, or the reference a
   /// symbolic one names. Nil when there is no such reference.
-  public func referenceKind(_ name: String) throws(GitError) -> (target: ObjectID?, symbolic: String?, isCommit: Bool)? {
+  public func referenceKind(_ name: String) throws(GitError) -> (target: ObjectID?, symbolic: String?, isCommit: Bool)?
+  {
     var ref: OpaquePointer?
     let code = git_reference_lookup(&ref, pointer, name)
     if code == GIT_ENOTFOUND.rawValue { return nil }
@@ -197,7 +198,7 @@ public final class Repository {
     if let baseline { base = try tree(baseline) } else { base = try tree(emptyTree()) }
     // The C structs point into these strings: keep them alive for the call.
     let paths = updates.map { strdup($0.path)! }
-    defer { paths.forEach { free($0) } }
+    defer { for pointer in paths { free(pointer) } }
     var raw = updates.enumerated().map { index, update in
       git_tree_update(
         action: update.blob == nil ? GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT,
@@ -214,11 +215,13 @@ public final class Repository {
   public func writeCommit(
     tree: ObjectID, parents: [ObjectID], author: Signature, message: String
   ) throws(GitError) -> ObjectID {
-    try withCommitParts(tree: tree, parents: parents, author: author) { (treeObject, signature, parentPointers) throws(GitError) in
+    try withCommitParts(tree: tree, parents: parents, author: author) {
+      (treeObject, signature, parentPointers) throws(GitError) in
       var oid = git_oid()
       try check(
         git_commit_create(
-          &oid, pointer, nil, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count, &parentPointers))
+          &oid, pointer, nil, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count,
+          &parentPointers))
       return ObjectID(oid)
     }
   }
@@ -231,13 +234,17 @@ public final class Repository {
   ) throws(GHPError) -> ObjectID {
     var content: [UInt8] = []
     do {
-      try withCommitParts(tree: tree, parents: parents, author: author) { (treeObject, signature, parentPointers) throws(GitError) in
+      try withCommitParts(tree: tree, parents: parents, author: author) {
+        (treeObject, signature, parentPointers) throws(GitError) in
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
         try check(
           git_commit_create_buffer(
-            &buffer, pointer, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count, &parentPointers))
-        content = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.ptr!).assumingMemoryBound(to: UInt8.self), count: buffer.size))
+            &buffer, pointer, signature, signature, "UTF-8", message, treeObject.pointer, parentPointers.count,
+            &parentPointers))
+        content = Array(
+          UnsafeBufferPointer(
+            start: UnsafeRawPointer(buffer.ptr!).assumingMemoryBound(to: UInt8.self), count: buffer.size))
       }
     } catch {
       throw .git(error)
@@ -245,7 +252,9 @@ public final class Repository {
     let armored = try sign(content)
     var oid = git_oid()
     let code = content.withUnsafeBufferPointer { bytes in
-      String(decoding: bytes, as: UTF8.self).withCString { git_commit_create_with_signature(&oid, pointer, $0, armored, "gpgsig") }
+      String(decoding: bytes, as: UTF8.self).withCString {
+        git_commit_create_with_signature(&oid, pointer, $0, armored, "gpgsig")
+      }
     }
     do { try check(code) } catch { throw .git(error) }
     return ObjectID(oid)
@@ -263,7 +272,9 @@ public final class Repository {
     var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
     let signature = try author.make()
     defer { git_signature_free(signature) }
-    return try withExtendedLifetime(parentCommits) { () throws(GitError) in try body(treeObject, signature, &parentPointers) }
+    return try withExtendedLifetime(parentCommits) { () throws(GitError) in
+      try body(treeObject, signature, &parentPointers)
+    }
   }
 
   /// A commit's `gpgsig` signature and the bytes it signs, or nil when it is not signed.
@@ -279,7 +290,9 @@ public final class Repository {
     if code == GIT_ENOTFOUND.rawValue { return nil }
     try check(code)
     let text = String(cString: signature.ptr)
-    let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(payload.ptr!).assumingMemoryBound(to: UInt8.self), count: payload.size))
+    let bytes = Array(
+      UnsafeBufferPointer(
+        start: UnsafeRawPointer(payload.ptr!).assumingMemoryBound(to: UInt8.self), count: payload.size))
     return (text, bytes)
   }
 

@@ -70,7 +70,8 @@ struct GateRunner {
         let note = "ghp land: killed after the gate's timeout (\(Duration.exact(timeout)))\n"
         _ = note.withCString { write(fd, $0, strlen($0)) }
       }
-      results.append(GateCommandResult(command: command, exit: exit, milliseconds: elapsed, timedOut: timedOut, tail: tail))
+      results.append(
+        GateCommandResult(command: command, exit: exit, milliseconds: elapsed, timedOut: timedOut, tail: tail))
       if exit != 0 || timedOut { break }
     }
     let log = Self.end(of: logPath, bytes: Self.logBytes)
@@ -101,8 +102,8 @@ struct GateRunner {
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     var envp: [UnsafeMutablePointer<CChar>?] = environmentLines.map { strdup($0) } + [nil]
     defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
+      for pointer in argv { free(pointer) }
+      for pointer in envp { free(pointer) }
     }
     var pid: pid_t = 0
     guard posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp) == 0 else { return (127, false) }

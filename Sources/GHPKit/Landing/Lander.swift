@@ -23,7 +23,12 @@ public final class Lander {
     public var json: JSON {
       .object([
         "landed": .array(landed.map { .object(["id": IssueReference.write($0.id), "landing": $0.landing ?? .null]) }),
-        "bounced": .array(bounced.map { .object(["id": IssueReference.write($0.id), "status": .string($0.status.rawValue), "bounced": $0.bounced ?? .null]) }),
+        "bounced": .array(
+          bounced.map {
+            .object([
+              "id": IssueReference.write($0.id), "status": .string($0.status.rawValue), "bounced": $0.bounced ?? .null,
+            ])
+          }),
         "waiting": .array(waiting.map { .object(["id": IssueReference.write($0.id), "reason": .string($0.reason)]) }),
         "recovered": .array(recovered.map { IssueReference.write($0) }),
         "gateRuns": .int(gateRuns),
@@ -56,10 +61,13 @@ public final class Lander {
     try state.requireOrchestrator(actor, toDo: "land work")
     guard let policy = try state.config().landing else {
       throw .refused(
-        "[landing] is not configured in .ghp/config.toml, so done is the holder's word and nothing lands; set it first: ghp config set landing.gate '[\"swift test\"]'")
+        "[landing] is not configured in .ghp/config.toml, so done is the holder's word and nothing lands; set it first: ghp config set landing.gate '[\"swift test\"]'"
+      )
     }
     if state.remoteName != nil {
-      throw .refused("ghp land works on a local state; this repository shares its state through a remote (land on the machine that holds \(policy.base))")
+      throw .refused(
+        "ghp land works on a local state; this repository shares its state through a remote (land on the machine that holds \(policy.base))"
+      )
     }
     self.policy = policy
     token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
@@ -116,7 +124,8 @@ public final class Lander {
 
   func leaseOperation(_ action: LandingLeaseOperation.Action, replaces: String? = nil) -> LandingLeaseOperation {
     LandingLeaseOperation(
-      base: policy.base, action: action, token: token, host: host, pid: Int(getpid()), start: Int(ProcessIdentity.ownStartTime),
+      base: policy.base, action: action, token: token, host: host, pid: Int(getpid()),
+      start: Int(ProcessIdentity.ownStartTime),
       replaces: replaces)
   }
 
@@ -159,7 +168,8 @@ public final class Lander {
     do {
       guard let tip = try repository.referenceTarget("refs/heads/\(policy.base)") else {
         throw GHPError.refused(
-          "there is no branch \(policy.base) to land on; create it, or set [landing] base: ghp config set landing.base <branch>")
+          "there is no branch \(policy.base) to land on; create it, or set [landing] base: ghp config set landing.base <branch>"
+        )
       }
       return tip
     } catch let error as GitError {
@@ -190,7 +200,9 @@ public final class Lander {
       LandedOperation(base: policy.base, token: token, issues: done, head: baseTip, recovered: true))
     report.landed += landed.result
     report.recovered += done
-    progress("Recorded \(done.map { "#\($0)" }.joined(separator: " ")) landed: a killed lander had already moved \(policy.base) to include it.")
+    progress(
+      "Recorded \(done.map { "#\($0)" }.joined(separator: " ")) landed: a killed lander had already moved \(policy.base) to include it."
+    )
     return true
   }
 
@@ -236,7 +248,8 @@ public final class Lander {
     do { logBlob = run.log.isEmpty ? nil : try repository.writeBlob(run.log) } catch { throw .git(error) }
     guard run.passed else {
       if steps.count == 1 {
-        try bounce(steps[0].issue, tip: steps[0].tip, baseTip: baseTip, kind: .gate, paths: [], gate: run.results, log: logBlob)
+        try bounce(
+          steps[0].issue, tip: steps[0].tip, baseTip: baseTip, kind: .gate, paths: [], gate: run.results, log: logBlob)
         return
       }
       let failed = run.results.first { !$0.passed }?.summary ?? "the gate failed"
@@ -250,9 +263,11 @@ public final class Lander {
       try workspace.runNow(
         PendingLandingOperation(
           base: policy.base, token: token, mode: policy.mode,
-          entries: steps.map { PendingEntry(issue: $0.issue.id, tip: $0.tip, baseBefore: $0.before, baseAfter: $0.after, merge: $0.merge) },
+          entries: steps.map {
+            PendingEntry(issue: $0.issue.id, tip: $0.tip, baseBefore: $0.before, baseAfter: $0.after, merge: $0.merge)
+          },
           gate: run.results, log: logBlob))
-    } catch where error.isRefusal {
+    } catch  where error.isRefusal {
       // An issue left the queue while its gate ran (its holder took it back, or it was released):
       // the rest is merged and gated again without it. A lost lease is the caller's to report.
       try requireLease()
@@ -273,7 +288,9 @@ public final class Lander {
       guard error.kind == .modified || error.kind == .exists || error.kind == .locked else { throw .git(error) }
       // Someone moved the base meanwhile: merge again onto the new tip and gate again; never force.
       guard retries < Self.baseMoveRetries else {
-        for step in steps { note(step.issue.id, "\(policy.base) kept moving during \(retries + 1) landings; run `ghp land` again") }
+        for step in steps {
+          note(step.issue.id, "\(policy.base) kept moving during \(retries + 1) landings; run `ghp land` again")
+        }
         return
       }
       progress("\(policy.base) moved while the gate ran; merging again onto its new tip.")
@@ -334,7 +351,8 @@ public final class Lander {
       let outcome = try repository.mergedTree(current, tip)
       guard let tree = outcome.tree else { return .conflicts(outcome.conflicts) }
       let parents = policy.mode == .merge ? [current, tip] : [current]
-      let commit = try repository.writeCommit(tree: tree, parents: parents, authorOf: nil, committer: committer, message: message)
+      let commit = try repository.writeCommit(
+        tree: tree, parents: parents, authorOf: nil, committer: committer, message: message)
       return .landed(after: commit, merge: commit)
     case .rebase:
       if try repository.isAncestor(current, of: tip) { return .landed(after: tip, merge: tip) }
@@ -371,16 +389,18 @@ public final class Lander {
   }
 
   func bounce(
-    _ issue: Issue, tip: ObjectID, baseTip: ObjectID, kind: BounceOperation.Kind, paths: [String], gate: [GateCommandResult],
+    _ issue: Issue, tip: ObjectID, baseTip: ObjectID, kind: BounceOperation.Kind, paths: [String],
+    gate: [GateCommandResult],
     log: ObjectID?
   ) throws(GHPError) {
     let landed: Landed<Issue>
     do {
       landed = try workspace.runNow(
         BounceOperation(
-          base: policy.base, token: token, issueID: issue.id, tip: tip, baseTip: baseTip, kind: kind, paths: paths, gate: gate,
+          base: policy.base, token: token, issueID: issue.id, tip: tip, baseTip: baseTip, kind: kind, paths: paths,
+          gate: gate,
           log: log))
-    } catch where error.isRefusal {
+    } catch  where error.isRefusal {
       // It left the queue while it was merged or gated; a lost lease is the caller's to report.
       try requireLease()
       let now = try workspace.snapshot().issue(issue.id)
@@ -390,7 +410,9 @@ public final class Lander {
     }
     report.bounced.append(landed.result)
     setAside.insert(issue.id)
-    let why = kind == .conflict ? "conflicts in \(paths.joined(separator: ", "))" : gate.first { !$0.passed }?.summary ?? "gate failed"
+    let why =
+      kind == .conflict
+      ? "conflicts in \(paths.joined(separator: ", "))" : gate.first { !$0.passed }?.summary ?? "gate failed"
     progress("Bounced #\(issue.id) to \(landed.result.assignee ?? "nobody (dead)"): \(why).")
   }
 
@@ -414,7 +436,8 @@ public final class Lander {
       do {
         let dirty = try Repository(discovering: path).uncommittedPaths(limit: 5, untracked: false)
         if !dirty.isEmpty {
-          return "\(policy.base) is checked out in \(path) with uncommitted changes (\(dirty.joined(separator: ", "))); commit or stash them, then `ghp land` again"
+          return
+            "\(policy.base) is checked out in \(path) with uncommitted changes (\(dirty.joined(separator: ", "))); commit or stash them, then `ghp land` again"
         }
       } catch {
         throw .git(error)
@@ -427,7 +450,9 @@ public final class Lander {
   func followCheckouts(from old: ObjectID, to new: ObjectID) {
     for path in checkouts() {
       do { try Repository(discovering: path).followBranchMove(from: old, to: new) } catch {
-        progress("warning: \(path) has \(policy.base) checked out and could not follow it to \(new.short) (\(error.message)); run `git reset --keep \(new.short)` there")
+        progress(
+          "warning: \(path) has \(policy.base) checked out and could not follow it to \(new.short) (\(error.message)); run `git reset --keep \(new.short)` there"
+        )
       }
     }
   }
@@ -438,7 +463,9 @@ public final class Lander {
 /// untracked files (ignored ones, a build cache, are kept).
 enum ScratchWorktree {
   static func open(_ repository: Repository, base: String, at commit: ObjectID) throws(GHPError) -> String {
-    let common = repository.commonDirectory.hasSuffix("/") ? String(repository.commonDirectory.dropLast()) : repository.commonDirectory
+    let common =
+      repository.commonDirectory.hasSuffix("/")
+      ? String(repository.commonDirectory.dropLast()) : repository.commonDirectory
     let name = "ghp-land-\(BranchName.flat(base))"
     let folder = "\(common)/ghp/land/\(BranchName.flat(base))"
     let admin = "\(common)/worktrees/\(name)"

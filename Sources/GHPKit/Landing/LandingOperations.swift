@@ -26,7 +26,9 @@ public struct LandingLease: Equatable, Sendable {
       let token = f["token"]?.stringValue, let host = f["host"]?.stringValue, case .int(let pid)? = f["pid"],
       case .int(let start)? = f["start"], let acquired = f["acquiredAt"]?.stringValue.flatMap(RFC3339.parse),
       let renewed = f["renewedAt"]?.stringValue.flatMap(RFC3339.parse)
-    else { throw DocumentError("a landing lease needs base, holder, token, host, pid, start, acquiredAt and renewedAt") }
+    else {
+      throw DocumentError("a landing lease needs base, holder, token, host, pid, start, acquiredAt and renewedAt")
+    }
     self.init(base: base, holder: holder, token: token, host: host, pid: pid, start: start, at: acquired)
     renewedAt = renewed
   }
@@ -44,8 +46,10 @@ public struct LandingLease: Equatable, Sendable {
 
   public var json: JSON {
     .object([
-      "base": .string(base), "holder": .string(holder), "token": .string(token), "host": .string(host), "pid": .int(pid),
-      "start": .int(start), "acquiredAt": .string(RFC3339.format(acquiredAt)), "renewedAt": .string(RFC3339.format(renewedAt)),
+      "base": .string(base), "holder": .string(holder), "token": .string(token), "host": .string(host),
+      "pid": .int(pid),
+      "start": .int(start), "acquiredAt": .string(RFC3339.format(acquiredAt)),
+      "renewedAt": .string(RFC3339.format(renewedAt)),
     ])
   }
 
@@ -153,7 +157,8 @@ public struct LandingLeaseOperation: RecordedOperation {
   /// On `acquire`: the token of a lease the caller found abandoned (its process is gone).
   public var replaces: String?
 
-  public init(base: String, action: Action, token: String, host: String, pid: Int, start: Int, replaces: String? = nil) {
+  public init(base: String, action: Action, token: String, host: String, pid: Int, start: Int, replaces: String? = nil)
+  {
     self.base = base
     self.action = action
     self.token = token
@@ -188,7 +193,9 @@ public struct LandingLeaseOperation: RecordedOperation {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "land work")
     try BranchName.validate(base)
-    guard !token.isEmpty, token.utf8.count <= 64 else { throw .invalidValue("lease token", "it must be 1 to 64 characters") }
+    guard !token.isEmpty, token.utf8.count <= 64 else {
+      throw .invalidValue("lease token", "it must be 1 to 64 characters")
+    }
     try TextLimit.check(host, "the host name", TextLimit.title)
     let policy = try state.config().landing
     let current = try state.landingLease(base)
@@ -198,7 +205,9 @@ public struct LandingLeaseOperation: RecordedOperation {
     switch action {
     case .acquire:
       guard policy != nil else {
-        throw .refused("[landing] is not configured in .ghp/config.toml; set it first (ghp config set landing.gate '[\"swift test\"]')")
+        throw .refused(
+          "[landing] is not configured in .ghp/config.toml; set it first (ghp config set landing.gate '[\"swift test\"]')"
+        )
       }
       if let current, current.token != token {
         let stale = clock.now - current.renewedAt > (policy?.leaseStaleAfter ?? 0)
@@ -207,7 +216,9 @@ public struct LandingLeaseOperation: RecordedOperation {
             "the landing lease of \(base) is held by \(current.description), renewed \(RFC3339.format(current.renewedAt)); it is taken over once stale (\(Duration.exact(policy?.leaseStaleAfter ?? 0)) without renewal) or when that process is gone"
           )
         }
-        subject = "\(actor): take over the landing lease of \(base) from \(current.holder) (pid \(current.pid) on \(current.host)" + (stale ? ", stale)" : ", gone)")
+        subject =
+          "\(actor): take over the landing lease of \(base) from \(current.holder) (pid \(current.pid) on \(current.host)"
+          + (stale ? ", stale)" : ", gone)")
       } else if current?.token == token {
         return (nil, current)
       } else {
@@ -216,7 +227,8 @@ public struct LandingLeaseOperation: RecordedOperation {
       lease = LandingLease(base: base, holder: actor, token: token, host: host, pid: pid, start: start, at: clock.now)
     case .renew:
       guard var held = current, held.token == token else {
-        throw .refused("this lander lost the landing lease of \(base)" + (current.map { " to \($0.description)" } ?? ""))
+        throw .refused(
+          "this lander lost the landing lease of \(base)" + (current.map { " to \($0.description)" } ?? ""))
       }
       held.renewedAt = clock.now
       lease = held
@@ -224,7 +236,8 @@ public struct LandingLeaseOperation: RecordedOperation {
     case .release:
       guard let held = current, held.token == token else { return (nil, nil) }
       var change = Change(
-        message: CommitMessage(subject: "\(actor): give back the landing lease of \(base)", operation: record, agent: actor))
+        message: CommitMessage(
+          subject: "\(actor): give back the landing lease of \(base)", operation: record, agent: actor))
       change.writes[path] = .some(nil)
       return (change, nil)
     }
@@ -273,7 +286,10 @@ public struct PendingLandingOperation: RecordedOperation {
   /// The blob holding the gate's whole output, put at `.ghp/results/<id>.gate.log` for each issue.
   public var log: ObjectID?
 
-  public init(base: String, token: String, mode: LandingPolicy.Mode, entries: [PendingEntry], gate: [GateCommandResult], log: ObjectID?) {
+  public init(
+    base: String, token: String, mode: LandingPolicy.Mode, entries: [PendingEntry], gate: [GateCommandResult],
+    log: ObjectID?
+  ) {
     self.base = base
     self.token = token
     self.mode = mode
@@ -287,7 +303,8 @@ public struct PendingLandingOperation: RecordedOperation {
       "land-pending",
       [
         "base": .string(base), "token": .string(token), "mode": .string(mode.rawValue),
-        "entries": .array(entries.map(\.json)), "gate": .array(gate.map(\.json)), "log": log.map { .string($0.hex) } ?? .null,
+        "entries": .array(entries.map(\.json)), "gate": .array(gate.map(\.json)),
+        "log": log.map { .string($0.hex) } ?? .null,
       ])
   }
 
@@ -298,13 +315,16 @@ public struct PendingLandingOperation: RecordedOperation {
       throw arguments.wrong("mode", "merge, rebase or squash")
     }
     self.mode = mode
-    guard case .array(let items)? = arguments.optionalValue("entries") else { throw arguments.wrong("entries", "an array") }
+    guard case .array(let items)? = arguments.optionalValue("entries") else {
+      throw arguments.wrong("entries", "an array")
+    }
     entries = []
     for item in items {
       var fields = OperationArguments(operation: "an entry of land-pending", item.objectValue ?? [:])
       entries.append(
         PendingEntry(
-          issue: try fields.string("issue"), tip: try fields.objectID("tip"), baseBefore: try fields.objectID("baseBefore"),
+          issue: try fields.string("issue"), tip: try fields.objectID("tip"),
+          baseBefore: try fields.objectID("baseBefore"),
           baseAfter: try fields.objectID("baseAfter"), merge: try fields.optionalObjectID("merge")))
       try fields.finish()
     }
@@ -325,14 +345,16 @@ public struct PendingLandingOperation: RecordedOperation {
     guard gate.allSatisfy(\.passed) else { throw .refused("a gate command failed; nothing lands") }
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): gate passed for \(entries.map { "#\($0.issue)" }.joined(separator: " ")) on \(base); moving \(base)",
+        subject:
+          "\(actor): gate passed for \(entries.map { "#\($0.issue)" }.joined(separator: " ")) on \(base); moving \(base)",
         operation: record, agent: actor, issue: entries.count == 1 ? entries[0].issue : nil))
     var issues: [Issue] = []
     for entry in entries {
       var issue = try requireSubmitted(state, entry.issue, tip: entry.tip)
       var evidence: [String: JSON] = [
         "base": .string(base), "mode": .string(mode.rawValue), "gate": .array(gate.map(\.json)),
-        "batch": .array(entries.map { .string($0.issue) }), "by": .string(actor), "gatedAt": .string(RFC3339.format(clock.now)),
+        "batch": .array(entries.map { .string($0.issue) }), "by": .string(actor),
+        "gatedAt": .string(RFC3339.format(clock.now)),
       ]
       if case .object(let fields) = entry.json { evidence.merge(fields.filter { $0.key != "issue" }) { a, _ in a } }
       if let log {
@@ -412,7 +434,8 @@ public struct LandedOperation: RecordedOperation {
     }
     let named = landed.map { "#\($0.id) \($0.title)" }.joined(separator: ", ")
     change.message = CommitMessage(
-      subject: "\(actor): landed \(named) on \(base) (\(head.short))" + (recovered ? " (finishing a killed lander's landing)" : ""),
+      subject: "\(actor): landed \(named) on \(base) (\(head.short))"
+        + (recovered ? " (finishing a killed lander's landing)" : ""),
       operation: record, agent: actor, issue: landed.count == 1 ? landed[0].id : nil)
     return (change, landed)
   }
@@ -464,7 +487,9 @@ public struct BounceOperation: RecordedOperation {
     issueID = try arguments.string("issue")
     tip = try arguments.objectID("tip")
     baseTip = try arguments.objectID("baseTip")
-    guard let kind = Kind(rawValue: try arguments.string("kind")) else { throw arguments.wrong("kind", "conflict or gate") }
+    guard let kind = Kind(rawValue: try arguments.string("kind")) else {
+      throw arguments.wrong("kind", "conflict or gate")
+    }
     self.kind = kind
     paths = try arguments.strings("paths")
     gate = try GateCommandResult.list(&arguments, "gate")
@@ -482,7 +507,8 @@ public struct BounceOperation: RecordedOperation {
     switch kind {
     case .conflict:
       let shown = paths.prefix(20).joined(separator: ", ") + (paths.count > 20 ? ", … (\(paths.count) paths)" : "")
-      return "agent branch conflicts with \(base) at \(baseTip.short) in \(shown); merge \(base) into your branch, resolve, commit, and `ghp done` again"
+      return
+        "agent branch conflicts with \(base) at \(baseTip.short) in \(shown); merge \(base) into your branch, resolve, commit, and `ghp done` again"
     case .gate:
       guard let failed = gate.first(where: { !$0.passed }) else { return "the gate failed" }
       let tail = failed.tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(10).joined(separator: "\n")
@@ -495,7 +521,9 @@ public struct BounceOperation: RecordedOperation {
     try requireLandingLease(state, base: base, token: token, actor: actor)
     var issue = try requireSubmitted(state, issueID, tip: tip)
     if kind == .conflict && paths.isEmpty { throw .emptyText("the conflicting paths") }
-    if kind == .gate && gate.allSatisfy(\.passed) { throw .refused("every gate command passed; #\(issue.id) cannot bounce on the gate") }
+    if kind == .gate && gate.allSatisfy(\.passed) {
+      throw .refused("every gate command passed; #\(issue.id) cannot bounce on the gate")
+    }
     let agent = issue.assignee ?? issue.submission?.by ?? actor
     let reason = reason
     var bounce: [String: JSON] = [
@@ -530,7 +558,8 @@ public struct BounceOperation: RecordedOperation {
     }
     // The agent is told on its next report, also when the failure was its last attempt.
     if var record = agents.agents[agent] {
-      let told = issue.status == .dead ? "\(reason)\n(\(fate): an orchestrator can `ghp issue retry \(issue.id)`)" : reason
+      let told =
+        issue.status == .dead ? "\(reason)\n(\(fate): an orchestrator can `ghp issue retry \(issue.id)`)" : reason
       record.returned.append(ReturnedIssue(issue: issue.id, kind: kind.rawValue, reason: told, at: clock.now))
       if issue.status == .claimed {
         if record.issue == nil { record.issue = issue.id }
@@ -538,7 +567,8 @@ public struct BounceOperation: RecordedOperation {
       }
       agents.agents[agent] = record
     }
-    let what = kind == .conflict ? "conflicts with \(base) in \(paths.count) path\(paths.count == 1 ? "" : "s")" : "gate failed"
+    let what =
+      kind == .conflict ? "conflicts with \(base) in \(paths.count) path\(paths.count == 1 ? "" : "s")" : "gate failed"
     change.message = CommitMessage(
       subject: "\(actor): bounce #\(issue.id) \(issue.title): \(what); \(fate)", body: reason, operation: record,
       agent: actor, issue: issue.id, epoch: issue.epoch)

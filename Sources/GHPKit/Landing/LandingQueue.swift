@@ -40,7 +40,8 @@ public struct LandingQueue: Sendable {
 
   /// The issues waiting to land on the policy's base: overdue ones first (oldest first), then by
   /// priority, then by age; one whose dependency has not landed waits behind the rest.
-  public static func gather(_ state: StateSnapshot, policy: LandingPolicy, now: Int64) throws(GHPError) -> LandingQueue {
+  public static func gather(_ state: StateSnapshot, policy: LandingPolicy, now: Int64) throws(GHPError) -> LandingQueue
+  {
     var entries: [Entry] = []
     for summary in try state.issueSummaries() where summary.status == .landing {
       let issue = try state.requireIssue(summary.id)
@@ -54,7 +55,9 @@ public struct LandingQueue: Sendable {
           break
         }
       }
-      entries.append(Entry(issue: issue, submission: submission, waited: waited, overdue: waited > policy.maxWait, blockedBy: blockedBy))
+      entries.append(
+        Entry(
+          issue: issue, submission: submission, waited: waited, overdue: waited > policy.maxWait, blockedBy: blockedBy))
     }
     entries.sort { a, b in
       if (a.blockedBy == nil) != (b.blockedBy == nil) { return a.blockedBy == nil }
@@ -92,13 +95,15 @@ public enum LandingSubmission {
         let dirty = try Repository(discovering: path).uncommittedPaths(limit: 20)
         if !dirty.isEmpty {
           throw GHPError.refused(
-            "#\(issue.id): \(path) has uncommitted work (\(dirty.prefix(10).joined(separator: ", "))\(dirty.count > 10 ? ", …" : "")); commit or remove it first: done lands only what is committed")
+            "#\(issue.id): \(path) has uncommitted work (\(dirty.prefix(10).joined(separator: ", "))\(dirty.count > 10 ? ", …" : "")); commit or remove it first: done lands only what is committed"
+          )
         }
       }
       let contained = try repository.isAncestor(tip, of: baseTip)
       if tip == baseTip || contained {
         throw GHPError.refused(
-          "#\(issue.id): \(name) has no commits that \(policy.base) does not have; commit the work on it (git commit), then `ghp done \(issue.id)` again")
+          "#\(issue.id): \(name) has no commits that \(policy.base) does not have; commit the work on it (git commit), then `ghp done \(issue.id)` again"
+        )
       }
       let tipTree = try repository.commit(tip).treeID
       if let base = try repository.mergeBase(tip, baseTip), try repository.commit(base).treeID == tipTree {
@@ -117,7 +122,8 @@ public enum LandingSubmission {
 extension DoneOperation {
   /// `done` as a caller in this repository makes it: with `[landing]`, carrying the holder's branch
   /// tip and the base tip read now (see `LandingSubmission`).
-  public static func reading(_ workspace: Workspace, issueID: String, result: String) throws(GHPError) -> DoneOperation {
+  public static func reading(_ workspace: Workspace, issueID: String, result: String) throws(GHPError) -> DoneOperation
+  {
     DoneOperation(issueID: issueID, result: result, branch: try LandingSubmission.branch(workspace, issueID: issueID))
   }
 }

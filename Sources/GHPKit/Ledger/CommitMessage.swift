@@ -61,7 +61,8 @@ public struct CommitMessage: Equatable, Sendable {
   static func clean(_ text: String) -> String {
     var scalars = String.UnicodeScalarView()
     for scalar in text.unicodeScalars {
-      let control = scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+      let control =
+        scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
         || scalar.value == 0x2028 || scalar.value == 0x2029
       scalars.append(control && scalar != "\n" && scalar != "\t" ? " " : scalar)
     }
@@ -114,7 +115,8 @@ public struct CommitMessage: Equatable, Sendable {
       return .failure(.invalidValue("commit", "it has no Ghp-Agent trailer"))
     }
     guard trailers["Ghp-Op"] == record.name else {
-      return .failure(.invalidValue("commit", "its Ghp-Op says \(trailers["Ghp-Op"] ?? "nothing") but it records \(record.name)"))
+      return .failure(
+        .invalidValue("commit", "its Ghp-Op says \(trailers["Ghp-Op"] ?? "nothing") but it records \(record.name)"))
     }
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
     var parsed = CommitMessage(
@@ -126,5 +128,7 @@ public struct CommitMessage: Equatable, Sendable {
 }
 
 extension String {
-  fileprivate var replacingTabs: String { contains("\t") ? split(separator: "\t", omittingEmptySubsequences: false).joined(separator: " ") : self }
+  fileprivate var replacingTabs: String {
+    contains("\t") ? split(separator: "\t", omittingEmptySubsequences: false).joined(separator: " ") : self
+  }
 }

@@ -14,7 +14,11 @@ extension StateSnapshot {
 
 /// What `ghp sync` did with one local operation.
 public struct SyncFate: Sendable {
-  public enum Outcome: String, Sendable { case landed, alreadyThere = "already-there", lost, conflict }
+  public enum Outcome: String, Sendable {
+    case landed
+    case alreadyThere = "already-there"
+    case lost, conflict
+  }
   public var commit: ObjectID
   public var subject: String
   public var outcome: Outcome
@@ -32,7 +36,9 @@ public struct SyncFate: Sendable {
 /// The result of `ghp sync`: where local and remote stood, and every local operation's fate.
 public struct SyncReport: Sendable {
   public enum Kind: String, Sendable {
-    case upToDate = "up-to-date", fastForwarded = "fast-forwarded", pushed, published, reapplied
+    case upToDate = "up-to-date"
+    case fastForwarded = "fast-forwarded"
+    case pushed, published, reapplied
   }
   public var kind: Kind
   public var remote: String
@@ -85,7 +91,9 @@ extension Ledger {
       tip = nil
     }
     let tracking = try? repository.referenceTarget(remoteTrackingRef(remote))
-    if tracking != tip { try? repository.setReference(remoteTrackingRef(remote), to: tip, logMessage: "ghp: fetched state") }
+    if tracking != tip {
+      try? repository.setReference(remoteTrackingRef(remote), to: tip, logMessage: "ghp: fetched state")
+    }
     // Nothing is built on what the server holds before it proves itself.
     if let tip { try requireVerified(tip, source: "\(remote)'s ghp/state") }
     return tip
@@ -133,13 +141,12 @@ extension Ledger {
     while true {
       do {
         return try body()
-      } catch where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
+      } catch  where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
         attempt += 1
         usleep(UInt32.random(in: 1_000...20_000))
       }
     }
   }
-
 
   /// Moves local `ghp/state` from `expected` to `target` (both may be nil/new), under the writer
   /// lock (the only part of a remote change that holds it). When another local writer moved it
@@ -251,7 +258,9 @@ extension Ledger {
       guard let remoteTip else {
         switch try pushState(localTip, remote: remote) {
         case .accepted: return SyncReport(kind: .published, remote: remote, tip: localTip)
-        case .rejected: Self.backoff(attempt); continue
+        case .rejected:
+          Self.backoff(attempt)
+          continue
         }
       }
       if localTip == remoteTip { return SyncReport(kind: .upToDate, remote: remote, tip: localTip) }
@@ -270,7 +279,9 @@ extension Ledger {
       if remoteBehind {
         switch try pushState(localTip, remote: remote) {
         case .accepted: return SyncReport(kind: .pushed, remote: remote, tip: localTip)
-        case .rejected: Self.backoff(attempt); continue
+        case .rejected:
+          Self.backoff(attempt)
+          continue
         }
       }
       var report = try reapply(localTip: localTip, onto: remoteTip, remote: remote, actor: actor, clock: clock)
@@ -341,14 +352,19 @@ extension Ledger {
         // person must look at.
         let isClaim = message.op == "claim"
         report.fates.append(
-          SyncFate(commit: commit.id, subject: subject, outcome: isClaim ? .lost : .conflict, detail: error.description))
+          SyncFate(commit: commit.id, subject: subject, outcome: isClaim ? .lost : .conflict, detail: error.description)
+        )
         if isClaim, let issue = message.issue {
-          lost.append(.init(agent: message.agent, issue: renames.issue(issue), reason: "claimed offline, but on \(remote): \(error.description)"))
+          lost.append(
+            .init(
+              agent: message.agent, issue: renames.issue(issue),
+              reason: "claimed offline, but on \(remote): \(error.description)"))
         }
         continue
       }
       guard var change else {
-        report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .alreadyThere, detail: "nothing left to change"))
+        report.fates.append(
+          SyncFate(commit: commit.id, subject: subject, outcome: .alreadyThere, detail: "nothing left to change"))
         continue
       }
       Replay.renames(from: message.operation, to: change.message.operation, into: &renames)
@@ -370,7 +386,9 @@ extension Ledger {
   }
 
   /// `ghp remote status`: how far local `ghp/state` is from the remote's (after a fetch).
-  public func remoteStatus(remote: String) throws(GHPError) -> (local: ObjectID?, remote: ObjectID?, ahead: Int, behind: Int) {
+  public func remoteStatus(remote: String) throws(GHPError) -> (
+    local: ObjectID?, remote: ObjectID?, ahead: Int, behind: Int
+  ) {
     let remoteTip = try fetchState(remote)
     let localTip = try snapshot().commit
     guard let localTip, let remoteTip else {

@@ -56,11 +56,15 @@ public final class Ledger {
     guard let kind else { return try StateSnapshot(repository: repository, commit: nil) }
     if let symbolic = kind.symbolic {
       throw .corruptRef(
-        StatePaths.branch, "it is a symbolic ref to \(symbolic), not a commit; nothing was read or written (point it back at the last good commit: git update-ref --no-deref \(StatePaths.branch) <commit>)")
+        StatePaths.branch,
+        "it is a symbolic ref to \(symbolic), not a commit; nothing was read or written (point it back at the last good commit: git update-ref --no-deref \(StatePaths.branch) <commit>)"
+      )
     }
     guard let tip = kind.target, kind.isCommit else {
       throw .corruptRef(
-        StatePaths.branch, "it points at \(kind.target?.short ?? "nothing"), which is not a commit; nothing was read or written (git update-ref \(StatePaths.branch) <commit>)")
+        StatePaths.branch,
+        "it points at \(kind.target?.short ?? "nothing"), which is not a commit; nothing was read or written (git update-ref \(StatePaths.branch) <commit>)"
+      )
     }
     return try StateSnapshot(repository: repository, commit: tip)
   }
@@ -164,7 +168,8 @@ public final class Ledger {
   }
 
   private static func write(
-    _ change: Change, onto state: StateSnapshot, actor: String, clock: Clock, key: SigningKey?, in repository: Repository
+    _ change: Change, onto state: StateSnapshot, actor: String, clock: Clock, key: SigningKey?,
+    in repository: Repository
   ) throws(GHPError) -> ObjectID {
     let tree: ObjectID
     do { tree = try Self.tree(of: change, onto: state.treeID, in: repository) } catch { throw .git(error) }
@@ -172,15 +177,19 @@ public final class Ledger {
     let parents = state.commit.map { [$0] } ?? []
     if let key {
       return try repository.writeSignedCommit(
-        tree: tree, parents: parents, author: signature, message: change.message.text, sign: { (bytes) throws(GHPError) in try key.sign(bytes) })
+        tree: tree, parents: parents, author: signature, message: change.message.text,
+        sign: { (bytes) throws(GHPError) in try key.sign(bytes) })
     }
-    do { return try repository.writeCommit(tree: tree, parents: parents, author: signature, message: change.message.text) } catch {
+    do {
+      return try repository.writeCommit(tree: tree, parents: parents, author: signature, message: change.message.text)
+    } catch {
       throw .git(error)
     }
   }
 
   /// The tree `change` makes of `baseline` (its blobs and trees written into `repository`).
-  static func tree(of change: Change, onto baseline: ObjectID?, in repository: Repository) throws(GitError) -> ObjectID {
+  static func tree(of change: Change, onto baseline: ObjectID?, in repository: Repository) throws(GitError) -> ObjectID
+  {
     var updates: [Repository.TreeUpdate] = []
     for path in change.writes.keys.sorted() {
       var blob: ObjectID?

@@ -117,22 +117,29 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
       "claims-lost",
       [
         "notices": .array(
-          notices.map { .object(["agent": .string($0.agent), "issue": .string($0.issue), "reason": .string($0.reason)]) })
+          notices.map {
+            .object(["agent": .string($0.agent), "issue": .string($0.issue), "reason": .string($0.reason)])
+          })
       ])
   }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
-    guard case .array(let items)? = arguments.optionalValue("notices") else { throw arguments.wrong("notices", "an array") }
+    guard case .array(let items)? = arguments.optionalValue("notices") else {
+      throw arguments.wrong("notices", "an array")
+    }
     notices = []
     for item in items {
       var fields = OperationArguments(operation: "a notice of claims-lost", item.objectValue ?? [:])
-      notices.append(Notice(agent: try fields.string("agent"), issue: try fields.string("issue"), reason: try fields.string("reason")))
+      notices.append(
+        Notice(
+          agent: try fields.string("agent"), issue: try fields.string("issue"), reason: try fields.string("reason")))
       try fields.finish()
     }
   }
 
   public func renaming(_ renames: IDRenames) -> Self {
-    NoticeLostClaimsOperation(notices: notices.map { Notice(agent: $0.agent, issue: renames.issue($0.issue), reason: $0.reason) })
+    NoticeLostClaimsOperation(
+      notices: notices.map { Notice(agent: $0.agent, issue: renames.issue($0.issue), reason: $0.reason) })
   }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Void) {
@@ -152,7 +159,8 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
     }
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): " + notices.map { "\($0.agent) lost #\($0.issue)" }.joined(separator: ", "), operation: record,
+        subject: "\(actor): " + notices.map { "\($0.agent) lost #\($0.issue)" }.joined(separator: ", "),
+        operation: record,
         agent: actor))
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, ())
@@ -164,9 +172,11 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
 enum TOMLEdit {
   static func set(_ key: String, to value: String, in text: String) throws(GHPError) -> String {
     let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-    guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } })
+    guard (1...2).contains(parts.count),
+      parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } })
     else {
-      throw .invalidValue("key '\(key)'", "use a setting name such as staleAfter or shared.globs (see `.ghp/config.toml`)")
+      throw .invalidValue(
+        "key '\(key)'", "use a setting name such as staleAfter or shared.globs (see `.ghp/config.toml`)")
     }
     do { _ = try TOML.parse("x = \(value)\n") } catch {
       throw .invalidValue("value \(value)", "it is not a TOML value (\(error.description)); quote text: '\"10m\"'")

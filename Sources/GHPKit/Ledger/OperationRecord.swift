@@ -35,7 +35,8 @@ public struct OperationRecord: Equatable, Sendable {
     guard let fields = json.objectValue, let name = fields["op"]?.stringValue, let args = fields["args"]?.objectValue,
       fields["v"]?.intValue == version, fields.count == 3
     else {
-      return .failure(.invalidValue("operation", "\(trailer) must be {\"op\": name, \"args\": {...}, \"v\": \(version)}"))
+      return .failure(
+        .invalidValue("operation", "\(trailer) must be {\"op\": name, \"args\": {...}, \"v\": \(version)}"))
     }
     let record = OperationRecord(name, args)
     // A second encoding of the same operation would let two texts mean one thing: only the

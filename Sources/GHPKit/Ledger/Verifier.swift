@@ -113,7 +113,8 @@ public final class Verifier {
         paths = []
       }
       let named = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", …" : "")
-      return "its tree is not what its operation (\(message.op)) makes: \(named.isEmpty ? "the documents" : named) differ"
+      return
+        "its tree is not what its operation (\(message.op)) makes: \(named.isEmpty ? "the documents" : named) differ"
     }
     return nil
   }
@@ -207,7 +208,8 @@ extension Workspace {
 
   private func resolve(_ revision: String) throws(GHPError) -> ObjectID {
     guard !revision.hasPrefix("-"), let id = repository.resolveCommit(revision) else {
-      throw .invalidValue("revision '\(revision)'", "no such commit here (examples: ghp/state, ghp/state~10..ghp/state)")
+      throw .invalidValue(
+        "revision '\(revision)'", "no such commit here (examples: ghp/state, ghp/state~10..ghp/state)")
     }
     return id
   }

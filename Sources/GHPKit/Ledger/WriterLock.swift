@@ -37,7 +37,8 @@ final class WriterLock {
 
     init?(_ text: String) {
       let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-      guard words.count == 3, let pid = Int32(words[0]), let start = UInt64(words[1]), let state = State(rawValue: String(words[2]))
+      guard words.count == 3, let pid = Int32(words[0]), let start = UInt64(words[1]),
+        let state = State(rawValue: String(words[2]))
       else { return nil }
       self.init(pid: pid, start: start, state: state)
     }
@@ -151,7 +152,8 @@ enum ProcessIdentity {
       let words = line.split(separator: " ")
       // "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" (a "->" marks a waiter).
       guard words.count >= 6, words[1] == "FLOCK", words[2] != "->" else { continue }
-      guard let file = words.dropFirst(4).first(where: { $0.contains(":") }), file.split(separator: ":").last.flatMap({ UInt64($0) }) == inode,
+      guard let file = words.dropFirst(4).first(where: { $0.contains(":") }),
+        file.split(separator: ":").last.flatMap({ UInt64($0) }) == inode,
         let pid = Int32(words[4])
       else { continue }
       return pid

@@ -19,7 +19,8 @@ public struct RegisterAgentOperation: RecordedOperation {
   }
 
   public var record: OperationRecord {
-    OperationRecord("agent-add", ["name": .string(name), "role": .string(role.rawValue), "key": key.map { .string($0) } ?? .null])
+    OperationRecord(
+      "agent-add", ["name": .string(name), "role": .string(role.rawValue), "key": key.map { .string($0) } ?? .null])
   }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
@@ -45,7 +46,8 @@ public struct RegisterAgentOperation: RecordedOperation {
     {
       return (nil, existing)
     }
-    var record = agents.agents[name] ?? AgentRecord(status: "idle", lastAction: "Added by \(actor)", timestamp: clock.now)
+    var record =
+      agents.agents[name] ?? AgentRecord(status: "idle", lastAction: "Added by \(actor)", timestamp: clock.now)
     record.role = role
     record.branch = "agent/\(name)"
     if let key { record.signingKey = key }
@@ -74,7 +76,8 @@ public struct UnregisterAgentOperation: RecordedOperation {
     var agents = try state.agents()
     guard agents.agents[name] != nil else { throw .unknownAgent(name) }
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
-    let held = try state.issueSummaries().filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes)
+    let held = try state.issueSummaries().filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(
+      by: IssueID.precedes)
     for id in held {
       var issue = try state.requireIssue(id)
       issue.reopen(at: clock.now, takenBy: actor, reason: "agent \(name) removed")
@@ -82,7 +85,9 @@ public struct UnregisterAgentOperation: RecordedOperation {
     }
     agents.agents[name] = nil
     change.put(StatePaths.agentStatus, json: agents.json)
-    change.message.subject = "\(actor): remove agent \(name)" + (held.isEmpty ? "" : " (released " + held.map { "#\($0)" }.joined(separator: ", ") + ")")
+    change.message.subject =
+      "\(actor): remove agent \(name)"
+      + (held.isEmpty ? "" : " (released " + held.map { "#\($0)" }.joined(separator: ", ") + ")")
     return (change, held)
   }
 }
@@ -96,7 +101,8 @@ public enum AgentWorktrees {
       return nil
     }
     var mainTop = top
-    if let main = try? Repository(discovering: workspace.repository.commonDirectory), var folder = main.workingDirectory {
+    if let main = try? Repository(discovering: workspace.repository.commonDirectory), var folder = main.workingDirectory
+    {
       if folder.hasSuffix("/") { folder.removeLast() }
       mainTop = folder
     }
@@ -165,22 +171,29 @@ public enum AgentWorktrees {
       }
       if existing == nil { try repository.addWorktree(name: name, path: existingWorktree ?? target, branch: branch) }
     } catch {
-      throw .io("agent \(name) is registered, but its worktree could not be made: \(error.message); fix that and run `ghp agent add \(name)` again")
+      throw .io(
+        "agent \(name) is registered, but its worktree could not be made: \(error.message); fix that and run `ghp agent add \(name)` again"
+      )
     }
     let common = repository.commonDirectory
     let adminFolder = (common.hasSuffix("/") ? common : common + "/") + "worktrees/\(name)"
     do {
-      try Repository.setConfigString("extensions.worktreeConfig", "true", inFile: (common.hasSuffix("/") ? common : common + "/") + "config")
+      try Repository.setConfigString(
+        "extensions.worktreeConfig", "true", inFile: (common.hasSuffix("/") ? common : common + "/") + "config")
       try Repository.setConfigString("ghp.agent", name, inFile: adminFolder + "/config.worktree")
     } catch {
       throw .git(error)
     }
-    return Added(record: landed.result, path: existing ?? existingWorktree ?? target, branch: branch, createdBranch: branchTip == nil)
+    return Added(
+      record: landed.result, path: existing ?? existingWorktree ?? target, branch: branch,
+      createdBranch: branchTip == nil)
   }
 
   /// Refuses to drop a branch with commits not in the base, or a worktree with uncommitted work,
   /// unless forced; releases the agent's claims; removes the worktree and (unless kept) the branch.
-  public static func remove(_ workspace: Workspace, name: String, force: Bool, keepBranch: Bool) throws(GHPError) -> [String] {
+  public static func remove(_ workspace: Workspace, name: String, force: Bool, keepBranch: Bool) throws(GHPError)
+    -> [String]
+  {
     let state = try workspace.snapshot()
     try state.requireInitialised()
     try state.requireOrchestrator(try workspace.actor(), toDo: "remove agents")
@@ -194,13 +207,15 @@ public enum AgentWorktrees {
           let unmerged = try repository.commits(from: tip, hiding: baseTip, limit: 5)
           if !keepBranch && !unmerged.isEmpty {
             let listed = unmerged.map { "\($0.id.short) \($0.subject)" }.joined(separator: "; ")
-            throw GHPError.refused("\(branch) has commits not in \(base) (\(listed)): merge them, or pass --keep-branch or --force")
+            throw GHPError.refused(
+              "\(branch) has commits not in \(base) (\(listed)): merge them, or pass --keep-branch or --force")
           }
         }
         if let path = repository.worktreePath(name: name), let opened = try? Repository(discovering: path) {
           let dirty = try opened.uncommittedPaths(limit: 5)
           if !dirty.isEmpty {
-            throw GHPError.refused("\(path) has uncommitted work (\(dirty.joined(separator: ", "))): commit it, or pass --force")
+            throw GHPError.refused(
+              "\(path) has uncommitted work (\(dirty.joined(separator: ", "))): commit it, or pass --force")
           }
         }
       } catch let error as GitError {
@@ -212,7 +227,9 @@ public enum AgentWorktrees {
     let released = try workspace.run(UnregisterAgentOperation(name: name)).result
     do {
       if repository.worktreePath(name: name) != nil { try repository.removeWorktree(name: name) }
-      if !keepBranch, try repository.referenceTarget("refs/heads/\(branch)") != nil { try repository.deleteBranch(branch) }
+      if !keepBranch, try repository.referenceTarget("refs/heads/\(branch)") != nil {
+        try repository.deleteBranch(branch)
+      }
     } catch {
       throw .git(error)
     }
@@ -233,10 +250,12 @@ public enum AgentWorktrees {
 
     public var json: JSON {
       .object([
-        "name": .string(name), "role": .string(record.role.rawValue), "branch": record.branch.map { .string($0) } ?? .null,
+        "name": .string(name), "role": .string(record.role.rawValue),
+        "branch": record.branch.map { .string($0) } ?? .null,
         "worktree": worktree.map { .string($0) } ?? .null, "ahead": ahead.map { .int($0) } ?? .null,
         "behind": behind.map { .int($0) } ?? .null, "claims": .array(claims.map { IssueReference.write($0) }),
-        "heartbeatAge": .int(Int(age)), "status": .string(record.status), "broken": problem.map { .string($0) } ?? .null,
+        "heartbeatAge": .int(Int(age)), "status": .string(record.status),
+        "broken": problem.map { .string($0) } ?? .null,
       ])
     }
   }
@@ -255,9 +274,11 @@ public enum AgentWorktrees {
       if let tip, let base { counts = try? repository.aheadBehind(tip, base) }
       let registered = repository.worktreePath(name: name)
       return Listing(
-        name: name, record: record, worktree: worktrees.first { $0.branch == "refs/heads/\(branch)" }?.path ?? registered,
+        name: name, record: record,
+        worktree: worktrees.first { $0.branch == "refs/heads/\(branch)" }?.path ?? registered,
         ahead: counts?.ahead, behind: counts?.behind,
-        claims: summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes),
+        claims: summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(
+          by: IssueID.precedes),
         age: workspace.clock.now - record.timestamp,
         problem: registered == nil ? nil : repository.worktreeProblem(name: name, branch: branch))
     }
@@ -268,7 +289,9 @@ public enum AgentWorktrees {
 public enum KnownAgent {
   /// Refuses a name no agent is registered under, naming the closest registered ones, unless the
   /// caller said the name is new (`--new`).
-  public static func require(_ name: String, in state: StateSnapshot, toDo action: String, allowNew: Bool) throws(GHPError) {
+  public static func require(_ name: String, in state: StateSnapshot, toDo action: String, allowNew: Bool)
+    throws(GHPError)
+  {
     try AgentName.validate(name)
     let agents = try state.agents().agents
     guard agents[name] == nil, !allowNew else { return }
@@ -276,7 +299,8 @@ public enum KnownAgent {
     let hint = close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
     throw .invalidValue(
       "agent '\(name)'",
-      "no agent is registered under that name; \(hint)register it with `ghp agent add \(name)`, or pass --new to \(action) anyway")
+      "no agent is registered under that name; \(hint)register it with `ghp agent add \(name)`, or pass --new to \(action) anyway"
+    )
   }
 
   /// Refuses a write by an actor no agent is registered under (nor named an orchestrator in the

@@ -45,7 +45,8 @@ public struct ClaimOperation: RecordedOperation {
     case .claimed where issue.assignee == actor:
       return (nil, Output(issue: issue, alreadyHeld: true))
     case .claimed:
-      throw issue.lastReleasedFrom == actor ? issue.refusal(for: actor, action: "claim") : .refusedWith(holderDescription(issue), facts: holderFacts(issue))
+      throw issue.lastReleasedFrom == actor
+        ? issue.refusal(for: actor, action: "claim") : .refusedWith(holderDescription(issue), facts: holderFacts(issue))
     case .done:
       throw .refused("#\(issue.id) is done; there is nothing to claim")
     case .landing where issue.assignee == actor:
@@ -55,9 +56,12 @@ public struct ClaimOperation: RecordedOperation {
       let change = try claimChange(&issue, state: state, actor: actor, clock: clock, takingBack: true)
       return (change, Output(issue: issue, alreadyHeld: false))
     case .landing:
-      throw .refused("#\(issue.id) is landing (submitted by \(issue.assignee ?? "?")); `ghp queue` shows where it waits")
+      throw .refused(
+        "#\(issue.id) is landing (submitted by \(issue.assignee ?? "?")); `ghp queue` shows where it waits")
     case .dead:
-      throw .refused("#\(issue.id) is dead after \(issue.attempts) failed attempts; an orchestrator can `ghp issue retry \(issue.id)`")
+      throw .refused(
+        "#\(issue.id) is dead after \(issue.attempts) failed attempts; an orchestrator can `ghp issue retry \(issue.id)`"
+      )
     case .open:
       break
     }
@@ -77,16 +81,18 @@ extension Issue {
   func requireNotBeingLanded(toDo action: String) throws(GHPError) {
     guard pending == nil else {
       throw .refused(
-        "#\(id) passed its gate and is being landed; cannot \(action) now (if no `ghp land` runs, one finishes it: `ghp land --once`)")
+        "#\(id) passed its gate and is being landed; cannot \(action) now (if no `ghp land` runs, one finishes it: `ghp land --once`)"
+      )
     }
   }
 }
 
 /// Gives `issue` to `agent` (epoch + 1) and points the agent's status at it. `sameClaim`: its
 /// holder takes back what it submitted for landing (same epoch, same claim time).
-func handOver(_ issue: inout Issue, to agent: String, agents: inout AgentStatusDocument, clock: Clock, status: String,
-  action: String, sameClaim: Bool = false)
-{
+func handOver(
+  _ issue: inout Issue, to agent: String, agents: inout AgentStatusDocument, clock: Clock, status: String,
+  action: String, sameClaim: Bool = false
+) {
   issue.status = .claimed
   issue.assignee = agent
   if !sameClaim {

@@ -37,7 +37,8 @@ public struct EscalateOperation: RecordedOperation {
     OperationRecord(
       "escalate",
       [
-        "id": id.map { .string($0) } ?? .null, "question": .string(question), "issue": issueID.map { .string($0) } ?? .null,
+        "id": id.map { .string($0) } ?? .null, "question": .string(question),
+        "issue": issueID.map { .string($0) } ?? .null,
         "severity": .string(severity.rawValue), "context": context.map { .string($0) } ?? .null,
       ])
   }
@@ -107,7 +108,9 @@ public struct ResolveOperation: RecordedOperation {
     self.answer = answer
   }
 
-  public var record: OperationRecord { OperationRecord("resolve", ["id": .string(escalationID), "answer": .string(answer)]) }
+  public var record: OperationRecord {
+    OperationRecord("resolve", ["id": .string(escalationID), "answer": .string(answer)])
+  }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
     escalationID = try arguments.string("id")
@@ -138,7 +141,7 @@ public struct ResolveOperation: RecordedOperation {
     escalation.answered = clock.now
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): resolve \(escalation.id) for \(escalation.agent): \(TextTable.clip(answer, 60))", 
+        subject: "\(actor): resolve \(escalation.id) for \(escalation.agent): \(TextTable.clip(answer, 60))",
         operation: ResolveOperation(escalationID: escalation.id, answer: answer).record, agent: actor,
         issue: escalation.issue))
     try escalationWrite(escalation, state: state, into: &change)

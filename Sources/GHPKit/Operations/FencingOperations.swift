@@ -3,7 +3,9 @@ extension Issue {
   /// whose claim was taken away — when and by whom.
   func refusal(for agent: String, action: String) -> GHPError {
     if lastReleasedFrom == agent, let release = lastRelease, status != .claimed || assignee != agent {
-      let now = status == .claimed ? "now held by \(assignee ?? "?") (epoch \(epoch))" : "now \(status.rawValue) (epoch \(epoch))"
+      let now =
+        status == .claimed
+        ? "now held by \(assignee ?? "?") (epoch \(epoch))" : "now \(status.rawValue) (epoch \(epoch))"
       var facts = holderFacts(self)
       facts["releasedBy"] = .string(release.by)
       facts["releasedAt"] = .string(RFC3339.format(release.at))
@@ -14,17 +16,20 @@ extension Issue {
         facts: facts)
     }
     if status == .claimed {
-      return .refusedWith("\(holderDescription(self)), not by \(agent): you may not \(action) it", facts: holderFacts(self))
+      return .refusedWith(
+        "\(holderDescription(self)), not by \(agent): you may not \(action) it", facts: holderFacts(self))
     }
     return .refusedWith(
-      "#\(id) is \(status.rawValue), not held by \(agent): claim it first (`ghp claim \(id)`)", facts: holderFacts(self))
+      "#\(id) is \(status.rawValue), not held by \(agent): claim it first (`ghp claim \(id)`)", facts: holderFacts(self)
+    )
   }
 }
 
 /// `ghp claim-check <issue> --epoch N`: does the caller still hold the issue at that epoch? For hooks
 /// and scripts that must not land work from a holder whose claim was taken away.
 public enum ClaimCheck {
-  public static func check(_ state: StateSnapshot, issueID: String, epoch: Int, agent: String) throws(GHPError) -> Issue {
+  public static func check(_ state: StateSnapshot, issueID: String, epoch: Int, agent: String) throws(GHPError) -> Issue
+  {
     try state.requireInitialised()
     let issue = try state.requireIssue(issueID)
     guard issue.status == .claimed, issue.assignee == agent else {

@@ -108,7 +108,8 @@ public struct HandoffOperation: RecordedOperation {
     OperationRecord(
       "handoff",
       [
-        "issue": .string(issueID), "to": receiver.map { .string($0) } ?? .null, "note": note.map { .string($0) } ?? .null,
+        "issue": .string(issueID), "to": receiver.map { .string($0) } ?? .null,
+        "note": note.map { .string($0) } ?? .null,
         "branch": branch.json,
       ])
   }
@@ -147,11 +148,14 @@ public struct HandoffOperation: RecordedOperation {
     var values: [String: Any] = [
       "from": actor, "at": RFC3339.format(clock.now), "status": record.status, "lastAction": record.lastAction,
       "lastHeartbeat": RFC3339.format(record.timestamp), "branch": branch.values,
-      "hasDependencies": !issue.dependencies.isEmpty, "hasBody": !issue.body.trimmingSpaces.isEmpty, "hasScope": !issue.scope.isEmpty, "hasFiles": !branch.files.isEmpty,
+      "hasDependencies": !issue.dependencies.isEmpty, "hasBody": !issue.body.trimmingSpaces.isEmpty,
+      "hasScope": !issue.scope.isEmpty, "hasFiles": !branch.files.isEmpty,
       "hasUncommitted": !branch.uncommitted.isEmpty,
       "actions": actions.map { ["time": RFC3339.format($0.time), "subject": $0.subject] },
       "discoveries": discoveries.map { ["at": RFC3339.format($0.at), "agent": $0.agent, "text": $0.text] },
-      "escalations": escalations.map { ["id": $0.id, "severity": $0.severity.rawValue, "agent": $0.agent, "question": $0.question] },
+      "escalations": escalations.map {
+        ["id": $0.id, "severity": $0.severity.rawValue, "agent": $0.agent, "question": $0.question]
+      },
     ]
     if let receiver { values["to"] = receiver }
     if let note = note?.trimmingSpaces, !note.isEmpty { values["note"] = note }
@@ -159,10 +163,13 @@ public struct HandoffOperation: RecordedOperation {
     var subject = "\(actor): handoff #\(issue.id) \(issue.title)"
     if let receiver {
       try agents.finish(
-        actor, issue: issue.id, action: "Handed off #\(issue.id) to \(receiver)", clock: clock, byHolder: true, state: state)
+        actor, issue: issue.id, action: "Handed off #\(issue.id) to \(receiver)", clock: clock, byHolder: true,
+        state: state)
       if agents.agents[actor]?.issue == nil { agents.agents[actor]?.status = "handed-off" }
       let previous = agents.agents[receiver]
-      handOver(&issue, to: receiver, agents: &agents, clock: clock, status: "handoff", action: "Received #\(issue.id) from \(actor)")
+      handOver(
+        &issue, to: receiver, agents: &agents, clock: clock, status: "handoff",
+        action: "Received #\(issue.id) from \(actor)")
       // Receiving work is not the receiver's own heartbeat.
       if let previous { agents.agents[receiver]?.timestamp = previous.timestamp }
       agents.agents[receiver]?.handoffWaiting = issue.id
@@ -173,15 +180,18 @@ public struct HandoffOperation: RecordedOperation {
       updated.timestamp = clock.now
       agents.agents[actor] = updated
     }
-    values["issue"] = [
-      "id": issue.id, "title": issue.title, "body": issue.body, "priority": issue.priority, "status": issue.status.rawValue,
-      "epoch": issue.epoch, "dependencies": issue.dependencies, "scope": issue.scope,
-    ] as [String: Any]
+    values["issue"] =
+      [
+        "id": issue.id, "title": issue.title, "body": issue.body, "priority": issue.priority,
+        "status": issue.status.rawValue,
+        "epoch": issue.epoch, "dependencies": issue.dependencies, "scope": issue.scope,
+      ] as [String: Any]
     let document = try Templates.render("handoff.md", state: state, values)
 
     var change = Change(
       message: CommitMessage(
-        subject: subject, operation: HandoffOperation(issueID: issue.id, receiver: receiver, note: note, branch: branch).record,
+        subject: subject,
+        operation: HandoffOperation(issueID: issue.id, receiver: receiver, note: note, branch: branch).record,
         agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.handoff(issue.id), text: document)
     if receiver != nil { change.put(StatePaths.issue(issue.id), json: issue.json) }
@@ -264,10 +274,13 @@ public enum HandoffCode {
     }
     if let worktree {
       let dirty = (try? Repository(discovering: worktree).uncommittedPaths(limit: 5, untracked: false)) ?? ["?"]
-      if !dirty.isEmpty { return .command(merge, why: "\(worktree) has uncommitted changes (\(dirty.joined(separator: ", ")))") }
+      if !dirty.isEmpty {
+        return .command(merge, why: "\(worktree) has uncommitted changes (\(dirty.joined(separator: ", ")))")
+      }
     }
     do {
-      try repository.compareAndSwapReference(ref, to: tip, expected: current, logMessage: "ghp agent-handoff from \(giver)")
+      try repository.compareAndSwapReference(
+        ref, to: tip, expected: current, logMessage: "ghp agent-handoff from \(giver)")
       if let worktree { try Repository(discovering: worktree).followBranchMove(from: current, to: tip) }
     } catch {
       return .command(merge, why: "agent/\(receiver) could not be moved (\(error.message))")
@@ -285,12 +298,15 @@ public enum HandoffCode {
     let root = workdir.hasSuffix("/") ? workdir : workdir + "/"
     guard resolved.hasPrefix(root) else { return nil }
     let relative = String(resolved.dropFirst(root.count))
-    let common = repository.commonDirectory.hasSuffix("/") ? repository.commonDirectory : repository.commonDirectory + "/"
+    let common =
+      repository.commonDirectory.hasSuffix("/") ? repository.commonDirectory : repository.commonDirectory + "/"
     let exclude = common + "info/exclude"
     let existing = String(decoding: Files.read(exclude) ?? [], as: UTF8.self)
     if !existing.split(separator: "\n").contains(Substring("/" + relative)) {
       _ = Files.makeDirectories(common + "info")
-      try? Files.replace(exclude, with: Array((existing + (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n") + "/\(relative)\n").utf8))
+      try? Files.replace(
+        exclude,
+        with: Array((existing + (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n") + "/\(relative)\n").utf8))
     }
     return (theirs.hasSuffix("/") ? theirs : theirs + "/") + relative
   }
@@ -302,8 +318,10 @@ extension StateSnapshot {
     guard let tree else { return [] }
     do {
       guard let folder = try tree.entryID(at: StatePaths.handoffsFolder) else { return [] }
-      return try repository.tree(folder).entries().map(\.name).filter { $0.hasSuffix(".md") }.map { String($0.dropLast(3)) }
-        .sorted(by: IssueID.precedes)
+      return try repository.tree(folder).entries().map(\.name).filter { $0.hasSuffix(".md") }.map {
+        String($0.dropLast(3))
+      }
+      .sorted(by: IssueID.precedes)
     } catch {
       throw .git(error)
     }

@@ -7,7 +7,9 @@ public enum IssueImport {
     do { json = try JSON.parse(bytes) } catch { throw .invalidValue("import file", "not JSON: \(error.description)") }
     if let tasks = json["tasks"]?.arrayValue {
       var issues: [Issue] = []
-      for (index, task) in tasks.enumerated() { issues.append(try fromTask(task, index: index, actor: actor, clock: clock)) }
+      for (index, task) in tasks.enumerated() {
+        issues.append(try fromTask(task, index: index, actor: actor, clock: clock))
+      }
       return issues
     }
     guard let items = json.arrayValue else {
@@ -107,7 +109,9 @@ public struct ImportIssuesOperation: RecordedOperation {
   init(arguments: inout OperationArguments) throws(GHPError) {
     source = try arguments.string("source")
     let hex = try arguments.string("issues")
-    guard let id = ObjectID(hex: hex) else { throw .invalidValue("argument 'issues' of import", "'\(hex)' is not a blob id") }
+    guard let id = ObjectID(hex: hex) else {
+      throw .invalidValue("argument 'issues' of import", "'\(hex)' is not a blob id")
+    }
     document = id
   }
 
@@ -154,7 +158,9 @@ public struct ImportIssuesOperation: RecordedOperation {
       try IssueID.validate(issue.id)
       try TextLimit.check(issue.title, "the title of #\(issue.id)", TextLimit.title)
       try TextLimit.check(issue.body, "the body of #\(issue.id)", TextLimit.long)
-      guard incoming[issue.id] == nil else { throw .refused("the import file has #\(issue.id) twice; nothing was written") }
+      guard incoming[issue.id] == nil else {
+        throw .refused("the import file has #\(issue.id) twice; nothing was written")
+      }
       incoming[issue.id] = issue.dependencies
     }
     let existing = Set(try state.issueIDs())

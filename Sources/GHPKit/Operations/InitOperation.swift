@@ -13,7 +13,8 @@ public struct InitOperation: RecordedOperation {
   }
 
   public var record: OperationRecord {
-    OperationRecord("init", ["goal": .string(goal), "config": .string(configText), "key": key.map { .string($0) } ?? .null])
+    OperationRecord(
+      "init", ["goal": .string(goal), "config": .string(configText), "key": key.map { .string($0) } ?? .null])
   }
 
   init(arguments: inout OperationArguments) throws(GHPError) {

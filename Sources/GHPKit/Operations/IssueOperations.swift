@@ -25,7 +25,8 @@ public struct AddIssueOperation: RecordedOperation {
     OperationRecord(
       "issue-add",
       [
-        "id": id.map { .string($0) } ?? .null, "title": .string(title), "body": .string(body), "priority": .int(priority),
+        "id": id.map { .string($0) } ?? .null, "title": .string(title), "body": .string(body),
+        "priority": .int(priority),
         "dependencies": .array(dependencies.map { .string($0) }), "scope": .array(scope.map { .string($0) }),
       ])
   }

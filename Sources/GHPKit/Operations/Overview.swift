@@ -46,7 +46,8 @@ public struct Overview: Sendable {
     if let run {
       object["run"] = .object([
         "id": .string(run.id), "state": .string(run.state.rawValue), "supervisorAlive": .bool(runAlive),
-        "running": .array(run.slots.map { .object(["agent": .string($0.agent), "issue": IssueReference.write($0.issue)]) }),
+        "running": .array(
+          run.slots.map { .object(["agent": .string($0.agent), "issue": IssueReference.write($0.issue)]) }),
       ])
     } else {
       object["run"] = .null
@@ -59,19 +60,24 @@ public struct Overview: Sendable {
     var lines: [String] = []
     if let goal { lines.append("Goal: \(goal)") }
     let nonzero = counts.filter { $0.count > 0 }.map { "\($0.count) \($0.status)" }
-    lines.append("Issues: " + (nonzero.isEmpty ? "none" : nonzero.joined(separator: ", ")) + "; \(ready) ready to claim")
+    lines.append(
+      "Issues: " + (nonzero.isEmpty ? "none" : nonzero.joined(separator: ", ")) + "; \(ready) ready to claim")
     func names(_ rows: [AgentStatusRow], issue: Bool) -> String {
       rows.map { $0.name + (issue ? ($0.record.issue.map { " (#\($0))" } ?? "") : "") }.joined(separator: ", ")
     }
     lines.append("Working: " + (working.isEmpty ? "nobody" : names(working, issue: true)))
     if !idle.isEmpty { lines.append("Idle: " + names(idle, issue: false)) }
     if !stale.isEmpty {
-      lines.append("STALE (silent longer than \(Duration.describe(report.staleAfter))): " + names(stale, issue: true) + " — `ghp reap`")
+      lines.append(
+        "STALE (silent longer than \(Duration.describe(report.staleAfter))): " + names(stale, issue: true)
+          + " — `ghp reap`")
     }
     if !report.openEscalations.isEmpty {
       lines.append("Open escalations (`ghp escalations show ID`, `ghp resolve ID --answer ...`):")
       for escalation in report.openEscalations.prefix(5) {
-        lines.append("  \(escalation.id) \(escalation.severity.rawValue.uppercased()) from \(escalation.agent): \(TextTable.clip(escalation.question, 70))")
+        lines.append(
+          "  \(escalation.id) \(escalation.severity.rawValue.uppercased()) from \(escalation.agent): \(TextTable.clip(escalation.question, 70))"
+        )
       }
       if report.openEscalations.count > 5 { lines.append("  … and \(report.openEscalations.count - 5) more") }
     }
@@ -82,10 +88,14 @@ public struct Overview: Sendable {
       }
     }
     if let landing, !landing.entries.isEmpty {
-      lines.append("Waiting to land (`ghp queue`): " + landing.entries.prefix(8).map { "#\($0.issue.id)" }.joined(separator: ", "))
+      lines.append(
+        "Waiting to land (`ghp queue`): " + landing.entries.prefix(8).map { "#\($0.issue.id)" }.joined(separator: ", "))
     }
     if let run, run.isActive {
-      let who = runAlive ? "supervised by \(run.holder) (pid \(run.pid) on \(run.host))" : "its supervisor is gone; `ghp run` takes it over"
+      let who =
+        runAlive
+        ? "supervised by \(run.holder) (pid \(run.pid) on \(run.host))"
+        : "its supervisor is gone; `ghp run` takes it over"
       let running = run.slots.map { "\($0.agent) on #\($0.issue)" }.joined(separator: ", ")
       lines.append("Run \(run.id): \(run.state.rawValue), \(who)" + (running.isEmpty ? "" : "; \(running)"))
     }

@@ -59,7 +59,8 @@ public struct StatusReport: Sendable {
       let age = clock.now - record.timestamp
       let silent = age > config.staleAfter
       let worker = !orchestrators.contains(name) && !owned.contains(name)
-      var row = AgentStatusRow(name: name, record: record, age: age, stale: silent && (worker || holders.contains(name)))
+      var row = AgentStatusRow(
+        name: name, record: record, age: age, stale: silent && (worker || holders.contains(name)))
       row.reapable = silent && worker
       row.answers = escalations.filter {
         $0.agent == name && $0.status == .resolved && $0.told == nil
@@ -182,7 +183,9 @@ public enum HistoryLog {
         {
           return true
         }
-        out.append(LogEntry(commit: commit.id, time: commit.time, subject: commit.summary, message: message, author: commit.authorName))
+        out.append(
+          LogEntry(
+            commit: commit.id, time: commit.time, subject: commit.summary, message: message, author: commit.authorName))
         return limit.map { out.count < $0 } ?? true
       }
     } catch {

@@ -39,7 +39,8 @@ func requireHolderOrOrchestrator(_ issue: Issue, _ actor: String, _ state: State
   if issue.status == .claimed && issue.assignee == actor { return }
   if try state.role(of: actor) == .orchestrator && issue.status == .claimed { return }
   if issue.status != .claimed && issue.lastReleasedFrom != actor {
-    throw .refused("#\(issue.id) is \(issue.status.rawValue), not claimed: only a claimed issue can be marked \(action)")
+    throw .refused(
+      "#\(issue.id) is \(issue.status.rawValue), not claimed: only a claimed issue can be marked \(action)")
   }
   throw issue.refusal(for: actor, action: "mark \(action)")
 }
@@ -53,9 +54,10 @@ public struct EditIssueOperation: RecordedOperation {
   public var dependencies: [String]?
   public var scope: [String]?
 
-  public init(issueID: String, title: String? = nil, body: String? = nil, priority: Int? = nil,
-    dependencies: [String]? = nil, scope: [String]? = nil)
-  {
+  public init(
+    issueID: String, title: String? = nil, body: String? = nil, priority: Int? = nil,
+    dependencies: [String]? = nil, scope: [String]? = nil
+  ) {
     self.issueID = issueID
     self.title = title
     self.body = body
@@ -68,7 +70,8 @@ public struct EditIssueOperation: RecordedOperation {
     OperationRecord(
       "issue-edit",
       [
-        "issue": .string(issueID), "title": title.map { .string($0) } ?? .null, "body": body.map { .string($0) } ?? .null,
+        "issue": .string(issueID), "title": title.map { .string($0) } ?? .null,
+        "body": body.map { .string($0) } ?? .null,
         "priority": priority.map { .int($0) } ?? .null,
         "dependencies": dependencies.map { .array($0.map { .string($0) }) } ?? .null,
         "scope": scope.map { .array($0.map { .string($0) }) } ?? .null,
@@ -116,7 +119,8 @@ public struct EditIssueOperation: RecordedOperation {
       if dependencies.contains(issue.id) { throw DependencyGraph.refusal([issue.id, issue.id]) }
       try validateDependencies(state, incoming: [issue.id: dependencies])
       issue.dependencies = dependencies
-      changed.append("after " + (dependencies.isEmpty ? "nothing" : dependencies.map { "#\($0)" }.joined(separator: ",")))
+      changed.append(
+        "after " + (dependencies.isEmpty ? "nothing" : dependencies.map { "#\($0)" }.joined(separator: ",")))
     }
     if let scope {
       issue.scope = scope
@@ -166,14 +170,18 @@ public struct AssignOperation: RecordedOperation {
     let previous = issue.status == .claimed ? issue.assignee : nil
     if let previous { issue.recordTaking(from: previous, by: actor, at: clock.now, reason: "reassigned to \(agent)") }
     var agents = try state.agents()
-    if let previous { try agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false, state: state) }
-    handOver(&issue, to: agent, agents: &agents, clock: clock, status: "assigned", action: "Assigned #\(issue.id) by \(actor)")
+    if let previous {
+      try agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false, state: state)
+    }
+    handOver(
+      &issue, to: agent, agents: &agents, clock: clock, status: "assigned", action: "Assigned #\(issue.id) by \(actor)")
     // Being given work is not the assignee's own heartbeat.
     if let before = try state.agents().agents[agent] { agents.agents[agent]?.timestamp = before.timestamp }
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): assign #\(issue.id) \(issue.title) to \(agent)" + (previous.map { " (was \($0))" } ?? ""),
-        operation: AssignOperation(issueID: issue.id, agent: agent).record, agent: actor, issue: issue.id, epoch: issue.epoch))
+        operation: AssignOperation(issueID: issue.id, agent: agent).record, agent: actor, issue: issue.id,
+        epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, issue)
@@ -246,7 +254,9 @@ public struct DoneOperation: RecordedOperation {
     }
 
     var json: JSON {
-      .object(["branch": .string(branch), "tip": .string(tip.hex), "base": .string(base), "baseTip": .string(baseTip.hex)])
+      .object([
+        "branch": .string(branch), "tip": .string(tip.hex), "base": .string(base), "baseTip": .string(baseTip.hex),
+      ])
     }
   }
 
@@ -298,7 +308,8 @@ public struct DoneOperation: RecordedOperation {
     if let policy {
       guard let branch else {
         throw .refused(
-          "#\(issue.id): [landing] is configured, so done submits agent/\(holder) for landing and must name its tip; run `ghp done \(issue.id) --result ...` in this repository (it reads the branch and its worktree)")
+          "#\(issue.id): [landing] is configured, so done submits agent/\(holder) for landing and must name its tip; run `ghp done \(issue.id) --result ...` in this repository (it reads the branch and its worktree)"
+        )
       }
       guard branch.branch == "agent/\(holder)" else {
         throw .refused("#\(issue.id) is held by \(holder): only agent/\(holder) can land it, not \(branch.branch)")
@@ -314,7 +325,8 @@ public struct DoneOperation: RecordedOperation {
         branch: branch.branch, tip: branch.tip, base: branch.base, baseTip: branch.baseTip, at: clock.now, by: actor)
       issue.pending = nil
       issue.bounced = nil
-      subject = "\(actor): done #\(issue.id) \(issue.title) (landing \(branch.branch) \(branch.tip.short) onto \(branch.base))"
+      subject =
+        "\(actor): done #\(issue.id) \(issue.title) (landing \(branch.branch) \(branch.tip.short) onto \(branch.base))"
       action = "Submitted #\(issue.id) for landing: \(summary)"
     } else {
       issue.status = .done
@@ -331,7 +343,9 @@ public struct DoneOperation: RecordedOperation {
       message: CommitMessage(
         subject: subject, body: summary, operation: recorded.record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
-    change.put(StatePaths.result(issue.id), text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")
+    change.put(
+      StatePaths.result(issue.id),
+      text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, issue)
   }
@@ -347,7 +361,9 @@ public struct FailOperation: RecordedOperation {
     self.reason = reason
   }
 
-  public var record: OperationRecord { OperationRecord("fail", ["issue": .string(issueID), "reason": .string(reason)]) }
+  public var record: OperationRecord {
+    OperationRecord("fail", ["issue": .string(issueID), "reason": .string(reason)])
+  }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
     issueID = try arguments.string("issue")
@@ -370,12 +386,14 @@ public struct FailOperation: RecordedOperation {
     if issue.attempts >= (try state.config().maxAttempts) { issue.status = .dead }
     var agents = try state.agents()
     try agents.finish(
-      holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor, state: state)
+      holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor,
+      state: state)
     let fate = issue.status == .dead ? "dead after \(issue.attempts) attempts" : "attempt \(issue.attempts)"
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): fail #\(issue.id) \(issue.title) (\(fate))", body: reason,
-        operation: FailOperation(issueID: issue.id, reason: reason).record, agent: actor, issue: issue.id, epoch: issue.epoch))
+        operation: FailOperation(issueID: issue.id, reason: reason).record, agent: actor, issue: issue.id,
+        epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, issue)

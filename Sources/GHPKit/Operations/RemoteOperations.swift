@@ -24,13 +24,16 @@ public struct SetRemoteOperation: RecordedOperation {
     while let last = kept.last, last.trimmingPrefix(while: { $0 == " " }).isEmpty { kept.removeLast() }
     var updated = kept.joined(separator: "\n") + "\n"
     if let name {
-      updated += "\n[remote]\n# State changes go through this git remote; a change counts once the server took it.\nname = \(TOML.quote(name))\n"
+      updated +=
+        "\n[remote]\n# State changes go through this git remote; a change counts once the server took it.\nname = \(TOML.quote(name))\n"
     }
-    do { _ = try Config(toml: updated) } catch { throw .corruptConfig(commit: state.commit?.short ?? "", detail: error.detail) }
+    do { _ = try Config(toml: updated) } catch {
+      throw .corruptConfig(commit: state.commit?.short ?? "", detail: error.detail)
+    }
     if try state.config().remote == name { return (nil, name) }
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): " + (name.map { "state changes go through \($0)" } ?? "state changes stay local"), 
+        subject: "\(actor): " + (name.map { "state changes go through \($0)" } ?? "state changes stay local"),
         operation: record, agent: actor))
     change.put(StatePaths.config, text: updated)
     return (change, name)

@@ -9,7 +9,9 @@ public struct ReapOperation: RecordedOperation {
 
   public init(policy: Config.OnStale? = nil) { self.policy = policy }
 
-  public var record: OperationRecord { OperationRecord("reap", ["policy": policy.map { .string($0.rawValue) } ?? .null]) }
+  public var record: OperationRecord {
+    OperationRecord("reap", ["policy": policy.map { .string($0.rawValue) } ?? .null])
+  }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
     let word = try arguments.optionalString("policy")
@@ -49,16 +51,20 @@ public struct ReapOperation: RecordedOperation {
     let owned = try state.runOwnedAgents(now: clock.now)
 
     for (name, record) in agents.agents.sorted(by: { $0.key < $1.key }) {
-      guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker, !owned.contains(name) else {
+      guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker, !owned.contains(name)
+      else {
         continue
       }
-      let held = summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(by: IssueID.precedes)
+      let held = summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(
+        by: IssueID.precedes)
       let since = RFC3339.format(record.timestamp)
       let reason = "no heartbeat since \(since)"
       switch policy {
       case .escalate:
         if let open = escalations.first(where: { $0.status == .open && $0.about == name }) {
-          actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "already escalated as \(open.id)", changed: false))
+          actions.append(
+            Action(
+              agent: name, lastHeartbeat: record.timestamp, outcome: "already escalated as \(open.id)", changed: false))
           continue
         }
         let holding = held.isEmpty ? "holds no issue" : "holds " + held.map { "#\($0)" }.joined(separator: ", ")
@@ -67,16 +73,20 @@ public struct ReapOperation: RecordedOperation {
         }
         var escalation = Escalation(
           id: String(number), agent: actor, issue: held.first, about: name, severity: .high,
-          question: "\(name) has sent no heartbeat since \(since) and \(holding). Release its work for others (`ghp reap --release`), or wait?",
-          context: "Raised by `ghp reap` (policy escalate, staleAfter \(Duration.exact(config.staleAfter))).", asked: clock.now)
+          question:
+            "\(name) has sent no heartbeat since \(since) and \(holding). Release its work for others (`ghp reap --release`), or wait?",
+          context: "Raised by `ghp reap` (policy escalate, staleAfter \(Duration.exact(config.staleAfter))).",
+          asked: clock.now)
         escalation.status = .open
         nextEscalation = number < Int.max ? number + 1 : nil
         escalations.append(escalation)
         change.put(StatePaths.escalation(escalation.id), text: try escalation.document(template: template))
-        actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "escalated \(escalation.id)", changed: true))
+        actions.append(
+          Action(agent: name, lastHeartbeat: record.timestamp, outcome: "escalated \(escalation.id)", changed: true))
       case .release:
         guard !held.isEmpty else {
-          actions.append(Action(agent: name, lastHeartbeat: record.timestamp, outcome: "holds nothing to release", changed: false))
+          actions.append(
+            Action(agent: name, lastHeartbeat: record.timestamp, outcome: "holds nothing to release", changed: false))
           continue
         }
         var updated = record
@@ -94,13 +104,17 @@ public struct ReapOperation: RecordedOperation {
         where closesEscalations && escalations[index].status == .open && escalations[index].about == name {
           escalations[index].status = .resolved
           escalations[index].answer =
-            "Released " + held.map { "#\($0)" }.joined(separator: ", ") + " for others (`ghp reap --release` by \(actor))."
+            "Released " + held.map { "#\($0)" }.joined(separator: ", ")
+            + " for others (`ghp reap --release` by \(actor))."
           escalations[index].answeredBy = actor
           escalations[index].answered = clock.now
-          change.put(StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
+          change.put(
+            StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
         }
         actions.append(
-          Action(agent: name, lastHeartbeat: record.timestamp, outcome: "released " + held.map { "#\($0)" }.joined(separator: ", "), changed: true))
+          Action(
+            agent: name, lastHeartbeat: record.timestamp,
+            outcome: "released " + held.map { "#\($0)" }.joined(separator: ", "), changed: true))
       }
     }
     let done = actions.filter(\.changed)

@@ -16,7 +16,9 @@ public struct StatusUpdateOperation: RecordedOperation {
   /// answers given since the last report, nothing written back.
   public var tellsOnce = true
 
-  public init(status: String? = nil, action: String? = nil, issueID: String? = nil, isHeartbeat: Bool, coalesce: Bool = false) {
+  public init(
+    status: String? = nil, action: String? = nil, issueID: String? = nil, isHeartbeat: Bool, coalesce: Bool = false
+  ) {
     self.status = status
     self.action = action
     self.issueID = issueID
@@ -96,14 +98,18 @@ public struct StatusUpdateOperation: RecordedOperation {
       $0.agent == actor && $0.status == .resolved
         && (tellsOnce ? $0.told == nil : ($0.answered ?? 0) >= (previous ?? 0))
     }
-    if coalesce, let previous, agents.agents[actor] != nil, clock.now - previous < (try state.config().heartbeatMinimum),
+    if coalesce, let previous, agents.agents[actor] != nil,
+      clock.now - previous < (try state.config().heartbeatMinimum),
       lost.isEmpty, returned.isEmpty, handoff == nil, answers.isEmpty,
       status == nil || status == record.status, action == nil || action == record.lastAction,
       issueID == nil || agents.agents[actor]?.issue == record.issue
     {
       var unchanged = agents.agents[actor]!
       unchanged.lostClaims = []
-      return (nil, Output(record: unchanged, lostClaims: [], returned: [], handoffWaiting: nil, answers: [], skipped: previous))
+      return (
+        nil,
+        Output(record: unchanged, lostClaims: [], returned: [], handoffWaiting: nil, answers: [], skipped: previous)
+      )
     }
     let stillAsking = escalations.contains { $0.agent == actor && $0.status == .open }
     if let status {

@@ -28,7 +28,9 @@ public enum EditPolicy {
           approval.globs.contains { Glob($0).matches(path) } && approval.allows(commit: commit)
         }
         if let approval {
-          if approval.once && (approval.isActive || (commit != nil && approval.usedBy == nil)) { used.append(approval.id) }
+          if approval.once && (approval.isActive || (commit != nil && approval.usedBy == nil)) {
+            used.append(approval.id)
+          }
           continue
         }
         violations.append(
@@ -44,7 +46,10 @@ public enum EditPolicy {
       // Scopes come from the issue table: no issue document is read unless a path falls in one.
       let scopes = table.scopesHeld(notBy: agent).map { (index: $0.index, globs: $0.globs.map(Glob.init)) }
       for path in paths {
-        guard let (index, glob) = scopes.lazy.compactMap({ entry in entry.globs.first { $0.matches(path) }.map { (entry.index, $0) } }).first
+        guard
+          let (index, glob) = scopes.lazy.compactMap({ entry in
+            entry.globs.first { $0.matches(path) }.map { (entry.index, $0) }
+          }).first
         else { continue }
         let issue = try state.requireIssue(table.id(index))
         violations.append(
@@ -67,7 +72,9 @@ public enum EditPolicy {
   {
     guard state.exists, let issue = try state.issue(issueID) else { return nil }
     guard let release = issue.taking(of: agent, epoch: epoch) else { return nil }
-    let now = issue.status == .claimed ? "held by \(issue.assignee ?? "?") (epoch \(issue.epoch))" : "\(issue.status.rawValue) (epoch \(issue.epoch))"
+    let now =
+      issue.status == .claimed
+      ? "held by \(issue.assignee ?? "?") (epoch \(issue.epoch))" : "\(issue.status.rawValue) (epoch \(issue.epoch))"
     return EditViolation(
       path: "",
       message:

@@ -57,7 +57,9 @@ public struct Glob: Sendable, Equatable {
         if p[pi] == star {
           let before = pi - 2
           while p[pi] == star { pi += 1 }
-          if (before < 0 || p[before] == slash) && (p[pi] == 0 || p[pi] == slash || (p[pi] == backslash && p[pi + 1] == slash)) {
+          if (before < 0 || p[before] == slash)
+            && (p[pi] == 0 || p[pi] == slash || (p[pi] == backslash && p[pi + 1] == slash))
+          {
             // `**/` matches zero folders too: try the rest right here.
             if p[pi] == slash && match(p, pi + 1, t, ti) == .match { return .match }
             matchSlash = true
@@ -157,7 +159,8 @@ public struct Glob: Sendable, Equatable {
   /// POSIX character classes, in the C locale; nil for a name git does not know.
   private static func characterClass(_ name: String, _ c: UInt8) -> Bool? {
     let s = Unicode.Scalar(c)
-    let alpha = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+    let alpha =
+      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
     let digit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
     switch name {
     case "alnum": return alpha || digit

@@ -37,15 +37,20 @@ public enum HookInstaller {
   public static func install(_ repository: Repository, server: Bool, ghpBinary: String) throws(GHPError) -> Report {
     let directory = hooksDirectory(repository)
     var report = Report(directory: directory)
-    guard Files.makeDirectories(directory) else { throw .io("cannot create \(directory): \(String(cString: strerror(errno)))") }
+    guard Files.makeDirectories(directory) else {
+      throw .io("cannot create \(directory): \(String(cString: strerror(errno)))")
+    }
     for name in server ? serverHooks : clientHooks {
       guard let script = Embedded.hooks[name] else { continue }
       let path = "\(directory)/\(name)"
       if let existing = read(path), !existing.contains(marker) {
         guard !exists(path + chainedSuffix) else {
-          throw .io("both \(path) and \(path + chainedSuffix) exist and neither is ghp's: move one away, then install again")
+          throw .io(
+            "both \(path) and \(path + chainedSuffix) exist and neither is ghp's: move one away, then install again")
         }
-        guard rename(path, path + chainedSuffix) == 0 else { throw .io("cannot keep \(path): \(String(cString: strerror(errno)))") }
+        guard rename(path, path + chainedSuffix) == 0 else {
+          throw .io("cannot keep \(path): \(String(cString: strerror(errno)))")
+        }
         report.chained.append(name)
       }
       let text = script.replacing("${GHP_BIN:-ghp}", with: "${GHP_BIN:-\(ghpBinary)}")
@@ -65,7 +70,9 @@ public enum HookInstaller {
         report.removed.append(name)
       }
       if exists(path + chainedSuffix), !exists(path) {
-        guard rename(path + chainedSuffix, path) == 0 else { throw .io("cannot restore \(path): \(String(cString: strerror(errno)))") }
+        guard rename(path + chainedSuffix, path) == 0 else {
+          throw .io("cannot restore \(path): \(String(cString: strerror(errno)))")
+        }
         report.restored.append(name)
       }
     }

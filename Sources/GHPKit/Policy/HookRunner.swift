@@ -48,7 +48,8 @@ public enum HookRunner {
     guard !pending.isEmpty, let head = workspace.repository.resolveCommit("HEAD") else { return Verdict() }
     let paths: [String]
     do { paths = try workspace.repository.changedPaths(of: head) } catch { throw .git(error) }
-    let ids = pending.filter { approval in paths.contains { path in approval.globs.contains { Glob($0).matches(path) } } }.map(\.id)
+    let ids = pending.filter { approval in paths.contains { path in approval.globs.contains { Glob($0).matches(path) } }
+    }.map(\.id)
     guard !ids.isEmpty else { return Verdict() }
     try workspace.run(UseApprovalsOperation(ids: ids, commit: head.hex))
     return Verdict()
@@ -65,7 +66,9 @@ public enum HookRunner {
     if message.contains("\nGhp-Agent: ") || message.hasPrefix("Ghp-Agent: ") { return message }
     var trailers = ["Ghp-Agent: \(agent)"]
     let record = try state.agents().agents[agent]
-    if let issueID = record?.issue, let issue = try state.issue(issueID), issue.status == .claimed, issue.assignee == agent {
+    if let issueID = record?.issue, let issue = try state.issue(issueID), issue.status == .claimed,
+      issue.assignee == agent
+    {
       trailers += ["Ghp-Issue: \(issue.id)", "Ghp-Epoch: \(issue.epoch)"]
     } else if let lost = record?.lostClaims.last, let issue = try state.issue(lost.issue),
       let taking = issue.taken.last(where: { $0.agent == agent })
@@ -95,7 +98,8 @@ public enum HookRunner {
     let result = try EditPolicy.check(paths: paths, agent: agent, commit: commit.id.hex, state: state)
     var refusals = result.violations.map { "commit \(commit.id.short): \($0.message)" }
     if let issue = trailers["Ghp-Issue"], let epoch = trailers["Ghp-Epoch"].flatMap({ Int($0) }),
-      let fenced = try EditPolicy.fencingViolation(issueID: issue, epoch: epoch, agent: agent, commit: commit.id.short, state: state)
+      let fenced = try EditPolicy.fencingViolation(
+        issueID: issue, epoch: epoch, agent: agent, commit: commit.id.short, state: state)
     {
       refusals.append(fenced.message)
     }
@@ -169,7 +173,9 @@ public enum HookRunner {
     let repository = workspace.repository
     let updates: [(old: ObjectID, new: ObjectID, ref: String)] = lines.compactMap { line in
       let fields = line.split(separator: " ").map(String.init)
-      guard fields.count == 3, let old = ObjectID(hex: fields[0]), let new = ObjectID(hex: fields[1]) else { return nil }
+      guard fields.count == 3, let old = ObjectID(hex: fields[0]), let new = ObjectID(hex: fields[1]) else {
+        return nil
+      }
       return (old, new, fields[2])
     }
     // The state first: when it is pushed too (the first push to a new server, say) and proves
@@ -183,7 +189,9 @@ public enum HookRunner {
         old: update.old, new: update.new, repository: repository, pusher: pusherFromCurrent, agents: agents,
         who: describe(pusherFromCurrent, agents))
       verdict.refusals += refusals
-      if refusals.isEmpty && update.new != .zero { state = try StateSnapshot(repository: repository, commit: update.new) }
+      if refusals.isEmpty && update.new != .zero {
+        state = try StateSnapshot(repository: repository, commit: update.new)
+      }
     }
     let config = try state.exists ? state.config() : Config()
     let pusher = pusher(workspace.environment, config: config)
@@ -214,22 +222,27 @@ public enum HookRunner {
         if let owner {
           guard let label else {
             verdict.refusals.append(
-              "commit \(commit.id.short) on agent/\(owner) has no Ghp-Agent trailer: agent branches take only commits made in ghp agent worktrees (`ghp agent add`, `ghp hooks install`)")
+              "commit \(commit.id.short) on agent/\(owner) has no Ghp-Agent trailer: agent branches take only commits made in ghp agent worktrees (`ghp agent add`, `ghp hooks install`)"
+            )
             continue
           }
           guard label == owner else {
-            verdict.refusals.append("commit \(commit.id.short) is by \(label), but only \(owner) may update agent/\(owner); push it to agent/\(label)")
+            verdict.refusals.append(
+              "commit \(commit.id.short) is by \(label), but only \(owner) may update agent/\(owner); push it to agent/\(label)"
+            )
             continue
           }
         }
         if pusher != nil {
           if let label, !pusherAgents.contains(label), !pusherIsOrchestrator {
-            verdict.refusals.append("commit \(commit.id.short) says it is by \(label), but \(who) may push only its own agents' commits")
+            verdict.refusals.append(
+              "commit \(commit.id.short) says it is by \(label), but \(who) may push only its own agents' commits")
             continue
           }
           if label == nil, ref == "refs/heads/\(config.baseBranch)", !pusherIsOrchestrator {
             verdict.refusals.append(
-              "commit \(commit.id.short) on \(config.baseBranch) has no Ghp-Agent trailer: only an orchestrator pushes unlabelled commits to \(config.baseBranch); agents' work reaches it through their agent/<name> branches")
+              "commit \(commit.id.short) on \(config.baseBranch) has no Ghp-Agent trailer: only an orchestrator pushes unlabelled commits to \(config.baseBranch); agents' work reaches it through their agent/<name> branches"
+            )
             continue
           }
         }
@@ -274,14 +287,18 @@ public enum HookRunner {
     // Each operation must be one of the pusher's agents' (an orchestrator's machine may carry
     // others' offline work: `ghp sync` re-applies them as their own agents).
     let commits: [Commit]
-    do { commits = try repository.newCommits(tip: new, hiding: old == .zero ? [] : [old], hidingGlobs: []) } catch { throw .git(error) }
+    do { commits = try repository.newCommits(tip: new, hiding: old == .zero ? [] : [old], hidingGlobs: []) } catch {
+      throw .git(error)
+    }
     for commit in commits where !agents.contains(commit.authorName) {
       let parent: ObjectID?
       do { parent = try repository.parent(of: commit.id) } catch { throw .git(error) }
       let before = try StateSnapshot(repository: repository, commit: parent)
       let orchestrator = before.exists ? try anyOrchestrator(agents, in: before) : false
       if !orchestrator {
-        refusals.append("\(ref): commit \(commit.id.short) is \(commit.authorName)'s operation, but \(who) may push only its own agents' (\(pusher) acts as \(agents.joined(separator: ", ")))")
+        refusals.append(
+          "\(ref): commit \(commit.id.short) is \(commit.authorName)'s operation, but \(who) may push only its own agents' (\(pusher) acts as \(agents.joined(separator: ", ")))"
+        )
       }
     }
     return refusals

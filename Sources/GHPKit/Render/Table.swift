@@ -28,21 +28,24 @@ extension StatusReport {
     var top = ""
     if !openEscalations.isEmpty {
       top = "OPEN ESCALATIONS (answer with `ghp resolve ID --answer \"...\"`):\n"
-      top += TextTable.render(
-        header: ["  ID", "SEVERITY", "FROM", "ISSUE", "AGE", "QUESTION"],
-        rows: openEscalations.map {
-          [
-            "  \($0.id)", $0.severity.rawValue.uppercased(), $0.agent, $0.issue.map { "#\($0)" } ?? "-",
-            Duration.describe(now - $0.asked), TextTable.clip($0.question, 70),
-          ]
-        }) + "\n"
+      top +=
+        TextTable.render(
+          header: ["  ID", "SEVERITY", "FROM", "ISSUE", "AGE", "QUESTION"],
+          rows: openEscalations.map {
+            [
+              "  \($0.id)", $0.severity.rawValue.uppercased(), $0.agent, $0.issue.map { "#\($0)" } ?? "-",
+              Duration.describe(now - $0.asked), TextTable.clip($0.question, 70),
+            ]
+          }) + "\n"
     }
     if rows.isEmpty { return top + "No agents yet.\n" }
     let ordered = rows.sorted { ($0.stale ? 0 : 1, $0.name) < ($1.stale ? 0 : 1, $1.name) }
     let body = ordered.map { row in
       [
         row.name, row.record.role.rawValue, row.record.issue.map { "#\($0)" } ?? "-", row.record.status,
-        Duration.describe(row.age), [row.stale ? "STALE" : "", row.conflicts.isEmpty ? "" : "CONFLICT"].filter { !$0.isEmpty }.joined(separator: " "),
+        Duration.describe(row.age),
+        [row.stale ? "STALE" : "", row.conflicts.isEmpty ? "" : "CONFLICT"].filter { !$0.isEmpty }.joined(
+          separator: " "),
         TextTable.clip(row.record.lastAction, 60),
       ]
     }
@@ -58,13 +61,17 @@ extension StatusReport {
     }
     var warned = warnings.map { "warning: \($0)\n" }.joined()
     for pair in conflictPairs {
-      warned += "conflict: \(pair.two) with \(pair.one) in \(pair.paths.prefix(5).joined(separator: ", "))\(pair.paths.count > 5 ? ", …" : "") (`ghp conflicts`)\n"
+      warned +=
+        "conflict: \(pair.two) with \(pair.one) in \(pair.paths.prefix(5).joined(separator: ", "))\(pair.paths.count > 5 ? ", …" : "") (`ghp conflicts`)\n"
     }
     var waiting = ""
     for row in rows {
-      if let issue = row.record.handoffWaiting { waiting += "\(row.name): a handoff of #\(issue) is waiting (`ghp handoff show \(issue)`)\n" }
+      if let issue = row.record.handoffWaiting {
+        waiting += "\(row.name): a handoff of #\(issue) is waiting (`ghp handoff show \(issue)`)\n"
+      }
       for answer in row.answers {
-        waiting += "\(row.name): escalation \(answer.id) answered by \(answer.answeredBy ?? "?"): \(TextTable.clip(answer.answer ?? "", 70))\n"
+        waiting +=
+          "\(row.name): escalation \(answer.id) answered by \(answer.answeredBy ?? "?"): \(TextTable.clip(answer.answer ?? "", 70))\n"
       }
     }
     return top + TextTable.render(header: ["AGENT", "ROLE", "ISSUE", "STATUS", "AGE", "", "LAST ACTION"], rows: body)
@@ -95,7 +102,9 @@ extension IssueDetail {
     lines.append("status:       \(issue.status.rawValue)" + (issue.assignee.map { " by \($0)" } ?? ""))
     lines.append("priority:     \(issue.priority)")
     lines.append("epoch:        \(issue.epoch)")
-    if !issue.dependencies.isEmpty { lines.append("after:        " + issue.dependencies.map { "#\($0)" }.joined(separator: ", ")) }
+    if !issue.dependencies.isEmpty {
+      lines.append("after:        " + issue.dependencies.map { "#\($0)" }.joined(separator: ", "))
+    }
     if !issue.scope.isEmpty { lines.append("scope:        " + issue.scope.joined(separator: " ")) }
     lines.append("created:      \(RFC3339.format(issue.createdAt)) by \(issue.createdBy)")
     if issue.attempts > 0 || !issue.failures.isEmpty {
@@ -105,24 +114,31 @@ extension IssueDetail {
       }
     }
     if let submission = issue.submission {
-      lines.append("submitted:    \(submission.branch) \(submission.tip.short) onto \(submission.base) \(submission.baseTip.short) at \(RFC3339.format(submission.at)) by \(submission.by)")
+      lines.append(
+        "submitted:    \(submission.branch) \(submission.tip.short) onto \(submission.base) \(submission.baseTip.short) at \(RFC3339.format(submission.at)) by \(submission.by)"
+      )
     }
     for (label, evidence) in [("landed:", issue.landing), ("gate passed:", issue.pending)] {
       guard case .object(let f)? = evidence else { continue }
       let short = { (key: String) in f[key]?.stringValue.map { String($0.prefix(10)) } ?? "-" }
       let padded = label + String(repeating: " ", count: max(1, 14 - label.count))
-      var line = "\(padded)\(f["base"]?.stringValue ?? "?") \(short("baseBefore")) -> \(short("baseAfter")), tip \(short("tip"))"
+      var line =
+        "\(padded)\(f["base"]?.stringValue ?? "?") \(short("baseBefore")) -> \(short("baseAfter")), tip \(short("tip"))"
       line += ", merge \(short("merge"))"
       if let at = f["landedAt"]?.stringValue { line += " at \(at)" }
       if f["recovered"] == .bool(true) { line += " (finished after a killed lander)" }
       lines.append(line)
       for command in f["gate"]?.arrayValue ?? [] {
-        lines.append("  gate `\(command["command"]?.stringValue ?? "?")` exit \(command["exit"]?.intValue ?? -1) in \(command["milliseconds"]?.intValue ?? 0) ms")
+        lines.append(
+          "  gate `\(command["command"]?.stringValue ?? "?")` exit \(command["exit"]?.intValue ?? -1) in \(command["milliseconds"]?.intValue ?? 0) ms"
+        )
       }
       if let log = f["log"]?.stringValue { lines.append("  whole output: git show ghp/state:\(log)") }
     }
     if case .object(let f)? = issue.bounced {
-      lines.append("bounced:      \(f["kind"]?.stringValue ?? "?") at \(f["at"]?.stringValue ?? "?"): \(f["reason"]?.stringValue ?? "")")
+      lines.append(
+        "bounced:      \(f["kind"]?.stringValue ?? "?") at \(f["at"]?.stringValue ?? "?"): \(f["reason"]?.stringValue ?? "")"
+      )
     }
     if !issue.body.isEmpty { lines += ["", issue.body.trimmingSpaces] }
     if let result { lines += ["", "Result:", result.trimmingSpaces] }
@@ -138,7 +154,8 @@ extension LogEntry {
 
   /// The heading over `line`s, in their columns.
   public static var header: String {
-    "COMMIT" + String(repeating: " ", count: 12 - "COMMIT".count) + "TIME" + String(repeating: " ", count: 22 - "TIME".count)
+    "COMMIT" + String(repeating: " ", count: 12 - "COMMIT".count) + "TIME"
+      + String(repeating: " ", count: 22 - "TIME".count)
       + "EVENT"
   }
 
@@ -169,7 +186,8 @@ extension StatusUpdateOperation.Output {
       lines.append("#\(back.issue) came back from landing: it \(what) (\(RFC3339.format(back.at))): \(back.reason)")
     }
     if let handoffWaiting {
-      lines.append("a handoff of #\(handoffWaiting) is waiting for you: read it with `ghp handoff show \(handoffWaiting)`")
+      lines.append(
+        "a handoff of #\(handoffWaiting) is waiting for you: read it with `ghp handoff show \(handoffWaiting)`")
     }
     for answer in answers {
       lines.append("escalation \(answer.id) was answered by \(answer.answeredBy ?? "?"): \(answer.answer ?? "")")
@@ -181,7 +199,8 @@ extension StatusUpdateOperation.Output {
     .object([
       "status": .string(record.status), "lastAction": .string(record.lastAction),
       "timestamp": .string(RFC3339.format(record.timestamp)), "issue": IssueReference.write(record.issue),
-      "lostClaims": .array(lostClaims.map(\.json)), "returned": .array(returned.map(\.json)), "handoffWaiting": IssueReference.write(handoffWaiting),
+      "lostClaims": .array(lostClaims.map(\.json)), "returned": .array(returned.map(\.json)),
+      "handoffWaiting": IssueReference.write(handoffWaiting),
       "answers": .array(answers.map(\.json)),
     ])
   }

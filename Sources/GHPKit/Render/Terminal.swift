@@ -49,9 +49,13 @@ public struct Colour: Sendable {
   public func marks(_ table: String) -> String {
     guard enabled else { return table }
     var out = table
-    for (word, code) in [("STALE", Self.red), ("CRITICAL", Self.boldRed), ("CONFLICT", Self.yellow), ("HIGH", Self.yellow)] {
-      out = out.replacing(" \(word) ", with: " \(paint(word, code)) ").replacing(" \(word)\n", with: " \(paint(word, code))\n")
-        .replacing("\n\(word) ", with: "\n\(paint(word, code)) ")
+    for (word, code) in [
+      ("STALE", Self.red), ("CRITICAL", Self.boldRed), ("CONFLICT", Self.yellow), ("HIGH", Self.yellow),
+    ] {
+      out = out.replacing(" \(word) ", with: " \(paint(word, code)) ").replacing(
+        " \(word)\n", with: " \(paint(word, code))\n"
+      )
+      .replacing("\n\(word) ", with: "\n\(paint(word, code)) ")
     }
     return out
   }

@@ -39,7 +39,9 @@ public struct AgentPolicy: Equatable, Sendable {
 
     /// Why `spent` is over this budget, or nil.
     public func breach(micros spentMicros: Int, tokens spentTokens: Int) -> String? {
-      if let micros, spentMicros >= micros { return "budget of \(Money.format(micros)) reached (\(Money.format(spentMicros)) spent)" }
+      if let micros, spentMicros >= micros {
+        return "budget of \(Money.format(micros)) reached (\(Money.format(spentMicros)) spent)"
+      }
       if let tokens, spentTokens >= tokens { return "budget of \(tokens) tokens reached (\(spentTokens) used)" }
       return nil
     }
@@ -52,7 +54,8 @@ public struct AgentPolicy: Equatable, Sendable {
     func duration(_ key: String, allowZero: Bool = false) throws(DocumentError) -> Int64? {
       guard let value = values["agent.\(key)"] else { return nil }
       switch value {
-      case .integer(let seconds) where (allowZero ? seconds >= 0 : seconds > 0) && seconds <= Duration.maximum: return seconds
+      case .integer(let seconds) where (allowZero ? seconds >= 0 : seconds > 0) && seconds <= Duration.maximum:
+        return seconds
       case .string(let text):
         if let seconds = Duration.seconds(text), allowZero || seconds > 0 { return seconds }
       default: break
@@ -108,11 +111,15 @@ public enum Money {
     var digits = text.trimmingSpaces
     if digits.hasPrefix("$") { digits.removeFirst() }
     let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
-    guard (1...2).contains(parts.count), let whole = Int(parts[0]), whole >= 0, whole <= 1_000_000_000 else { return nil }
+    guard (1...2).contains(parts.count), let whole = Int(parts[0]), whole >= 0, whole <= 1_000_000_000 else {
+      return nil
+    }
     var micros = whole * 1_000_000
     if parts.count == 2 {
       let fraction = parts[1]
-      guard !fraction.isEmpty, fraction.count <= 6, fraction.allSatisfy(\.isNumber), let value = Int(fraction) else { return nil }
+      guard !fraction.isEmpty, fraction.count <= 6, fraction.allSatisfy(\.isNumber), let value = Int(fraction) else {
+        return nil
+      }
       var scaled = value
       for _ in fraction.count..<6 { scaled *= 10 }
       micros += scaled
@@ -170,7 +177,8 @@ public struct AgentCommand: Equatable, Sendable {
   public init(_ text: String) throws(GHPError) {
     let trimmed = text.trimmingSpaces
     guard !trimmed.isEmpty else {
-      throw .refused("no agent command: give --agent-command claude|codex|CMD, or set one: ghp config set agent.command claude")
+      throw .refused(
+        "no agent command: give --agent-command claude|codex|CMD, or set one: ghp config set agent.command claude")
     }
     if let preset = Self.presets[trimmed] {
       self = preset
@@ -236,7 +244,9 @@ public struct AgentCommand: Equatable, Sendable {
   public func resolve(path: String, directory: String) throws(GHPError) -> String {
     let program = words[0]
     let fix =
-      preset.map { "install \($0) (the `\($0)` preset runs `\(words.joined(separator: " "))`), or set another command: ghp config set agent.command CMD" }
+      preset.map {
+        "install \($0) (the `\($0)` preset runs `\(words.joined(separator: " "))`), or set another command: ghp config set agent.command CMD"
+      }
       ?? "give a program that exists: --agent-command CMD, or ghp config set agent.command CMD"
     func check(_ candidate: String) throws(GHPError) -> Bool {
       var info = stat()

@@ -14,9 +14,10 @@ public struct RunOperation: RecordedOperation {
     /// Whether the worker showed progress since the last tick (a heartbeat for its agent).
     public var progressed: Bool
 
-    public init(agent: String, action: String? = nil, pid: Int? = nil, start: Int? = nil, costMicros: Int? = nil,
-      tokens: Int? = nil, progressed: Bool = false)
-    {
+    public init(
+      agent: String, action: String? = nil, pid: Int? = nil, start: Int? = nil, costMicros: Int? = nil,
+      tokens: Int? = nil, progressed: Bool = false
+    ) {
       self.agent = agent
       self.action = action
       self.pid = pid
@@ -114,7 +115,9 @@ public struct RunOperation: RecordedOperation {
 
   init(arguments a: inout OperationArguments) throws(GHPError) {
     let word = try a.string("action")
-    guard let action = Action(rawValue: word) else { throw a.wrong("action", "start, tick, assign, exit, stop or finish") }
+    guard let action = Action(rawValue: word) else {
+      throw a.wrong("action", "start, tick, assign, exit, stop or finish")
+    }
     self.action = action
     if action != .stop { token = try a.string("token") }
     func count(_ key: String) throws(GHPError) -> Int {
@@ -236,16 +239,22 @@ public struct RunOperation: RecordedOperation {
     case .assign:
       guard run.state == .running else { throw .refused("run \(run.id) is stopping; nothing new starts") }
       guard run.workers.contains(agent) else { throw .refused("\(agent) is not a worker of run \(run.id)") }
-      guard !run.slots.contains(where: { $0.agent == agent }) else { throw .refused("\(agent) already runs in run \(run.id)") }
+      guard !run.slots.contains(where: { $0.agent == agent }) else {
+        throw .refused("\(agent) already runs in run \(run.id)")
+      }
       var target = try state.requireIssue(issue)
       if !(target.status == .claimed && target.assignee == agent) {
-        let (assigned, issued) = try AssignOperation(issueID: issue, agent: agent).apply(to: state, actor: actor, clock: clock)
+        let (assigned, issued) = try AssignOperation(issueID: issue, agent: agent).apply(
+          to: state, actor: actor, clock: clock)
         if let assigned { change.writes = assigned.writes }
         target = issued
       }
-      run.slots.append(RunRecord.Slot(agent: agent, issue: target.id, epoch: target.epoch, attempt: target.attempts + 1, startedAt: clock.now))
+      run.slots.append(
+        RunRecord.Slot(
+          agent: agent, issue: target.id, epoch: target.epoch, attempt: target.attempts + 1, startedAt: clock.now))
       change.message = CommitMessage(
-        subject: "\(actor): run \(run.id) starts \(agent) on #\(target.id) \(target.title) (attempt \(target.attempts + 1))",
+        subject:
+          "\(actor): run \(run.id) starts \(agent) on #\(target.id) \(target.title) (attempt \(target.attempts + 1))",
         operation: record, agent: actor, issue: target.id, epoch: target.epoch)
     case .exit:
       guard let index = run.slots.firstIndex(where: { $0.agent == agent && $0.issue == issue }) else {
@@ -287,16 +296,21 @@ public struct RunOperation: RecordedOperation {
       }
       run.tallies[agent] = tally
       if let breaker { run.breaker = breaker }
-      change.message = CommitMessage(subject: subject, body: reason, operation: record, agent: actor, issue: issue, epoch: slot.epoch)
+      change.message = CommitMessage(
+        subject: subject, body: reason, operation: record, agent: actor, issue: issue, epoch: slot.epoch)
     case .finish:
       guard run.slots.isEmpty else {
-        throw .refused("run \(run.id) still has workers running (\(run.slots.map(\.agent).joined(separator: ", "))); end them first")
+        throw .refused(
+          "run \(run.id) still has workers running (\(run.slots.map(\.agent).joined(separator: ", "))); end them first")
       }
       try TextLimit.check(summary, "the summary", TextLimit.note)
       run.state = self.state
       run.outcome = summary
       run.renewedAt = clock.now
-      change.message.subject = "\(actor): " + TextTable.clip(summary.hasPrefix(run.id) ? "run " + summary : "run \(run.id) \(self.state.rawValue): \(summary)", 200)
+      change.message.subject =
+        "\(actor): "
+        + TextTable.clip(
+          summary.hasPrefix(run.id) ? "run " + summary : "run \(run.id) \(self.state.rawValue): \(summary)", 200)
     }
     change.put(StatePaths.run, json: run.json)
     return (change, run)
@@ -305,8 +319,12 @@ public struct RunOperation: RecordedOperation {
   /// `start`: a new run, or the takeover of one whose supervisor is gone (`replaces` names its
   /// token). Issues its workers still held are given back uncounted; the caller killed what was
   /// left of their processes first.
-  private func begin(_ state: StateSnapshot, current: RunRecord?, actor: String, clock: Clock) throws(GHPError) -> (Change?, RunRecord) {
-    guard !token.isEmpty, token.utf8.count <= 64 else { throw .invalidValue("run token", "it must be 1 to 64 characters") }
+  private func begin(_ state: StateSnapshot, current: RunRecord?, actor: String, clock: Clock) throws(GHPError) -> (
+    Change?, RunRecord
+  ) {
+    guard !token.isEmpty, token.utf8.count <= 64 else {
+      throw .invalidValue("run token", "it must be 1 to 64 characters")
+    }
     guard !id.isEmpty, id.utf8.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
       throw .invalidValue("run id", "'\(id)' must be 1 to 64 letters, digits or dashes")
     }
@@ -317,11 +335,13 @@ public struct RunOperation: RecordedOperation {
     for worker in workers { try AgentName.validate(worker) }
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
     var run = RunRecord(
-      id: id, holder: actor, token: token, host: host, pid: pid, start: start, at: clock.now, command: command, workers: workers)
+      id: id, holder: actor, token: token, host: host, pid: pid, start: start, at: clock.now, command: command,
+      workers: workers)
     run.goal = goal
     if let current, current.isActive {
       guard let replaces, replaces == current.token else {
-        throw .refused("\(current.description) is running; stop it first (ghp run --stop) or watch it (ghp run --status)")
+        throw .refused(
+          "\(current.description) is running; stop it first (ghp run --stop) or watch it (ghp run --status)")
       }
       guard current.id == id else { throw .refused("a takeover continues run \(current.id), not \(id)") }
       // The run goes on under its new supervisor: totals, breaker and goal carry over.
@@ -335,7 +355,8 @@ public struct RunOperation: RecordedOperation {
       for slot in current.slots {
         var issue = try state.requireIssue(slot.issue)
         guard issue.status == .claimed, issue.assignee == slot.agent, issue.epoch == slot.epoch else { continue }
-        issue.reopen(at: clock.now, takenBy: actor, reason: "run \(id): its supervisor was gone; the attempt is not counted")
+        issue.reopen(
+          at: clock.now, takenBy: actor, reason: "run \(id): its supervisor was gone; the attempt is not counted")
         try agents.finish(slot.agent, issue: issue.id, action: "", clock: clock, byHolder: false, state: state)
         change.put(StatePaths.issue(issue.id), json: issue.json)
         released.append("#\(issue.id)")
@@ -347,7 +368,8 @@ public struct RunOperation: RecordedOperation {
         + (released.isEmpty ? "" : "; gave back \(released.joined(separator: ", "))")
     } else {
       guard replaces == nil else { throw .refused("there is no active run to take over") }
-      change.message.subject = "\(actor): start run \(id) (\(workers.count) workers, \(TextTable.clip(command, 60)))"
+      change.message.subject =
+        "\(actor): start run \(id) (\(workers.count) workers, \(TextTable.clip(command, 60)))"
         + (goal.map { ": \(TextTable.clip($0, 80))" } ?? "")
     }
     change.put(StatePaths.run, json: run.json)

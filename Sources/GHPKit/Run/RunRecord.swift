@@ -89,7 +89,10 @@ public struct RunRecord: Equatable, Sendable {
 
   /// The circuit breaker of the run's agent command.
   public struct Breaker: Equatable, Sendable {
-    public enum State: String, Sendable { case closed, open, halfOpen = "half-open" }
+    public enum State: String, Sendable {
+      case closed, open
+      case halfOpen = "half-open"
+    }
     public var state: State = .closed
     /// The failures in a row that count (within the window), oldest first.
     public var failures: [(at: Int64, reason: String)] = []
@@ -107,8 +110,10 @@ public struct RunRecord: Equatable, Sendable {
     public var json: JSON {
       .object([
         "state": .string(state.rawValue),
-        "failures": .array(failures.map { .object(["at": .string(RFC3339.format($0.at)), "reason": .string($0.reason)]) }),
-        "openedAt": openedAt.map { .string(RFC3339.format($0)) } ?? .null, "escalation": escalation.map { .string($0) } ?? .null,
+        "failures": .array(
+          failures.map { .object(["at": .string(RFC3339.format($0.at)), "reason": .string($0.reason)]) }),
+        "openedAt": openedAt.map { .string(RFC3339.format($0)) } ?? .null,
+        "escalation": escalation.map { .string($0) } ?? .null,
       ])
     }
 
@@ -173,12 +178,16 @@ public struct RunRecord: Equatable, Sendable {
       "renewedAt": .string(RFC3339.format(renewedAt)), "state": .string(state.rawValue), "command": .string(command),
       "workers": .array(workers.map { .string($0) }), "slots": .array(slots.map(\.json)),
       "tallies": .object(tallies.mapValues(\.json)), "breaker": breaker.json,
-      "stopRequested": stopRequested.map { .object(["by": .string($0.by), "at": .string(RFC3339.format($0.at))]) } ?? .null,
+      "stopRequested": stopRequested.map { .object(["by": .string($0.by), "at": .string(RFC3339.format($0.at))]) }
+        ?? .null,
       "takeovers": .int(takeovers), "outcome": outcome.map { .string($0) } ?? .null,
     ])
   }
 
-  init(id: String, holder: String, token: String, host: String, pid: Int, start: Int, at: Int64, command: String, workers: [String]) {
+  init(
+    id: String, holder: String, token: String, host: String, pid: Int, start: Int, at: Int64, command: String,
+    workers: [String]
+  ) {
     self.id = id
     self.holder = holder
     self.token = token
@@ -199,9 +208,12 @@ public struct RunRecord: Equatable, Sendable {
       let state = State(rawValue: word), let command = f["command"]?.stringValue,
       let workers = f["workers"]?.arrayValue?.compactMap(\.stringValue)
     else {
-      throw DocumentError("a run needs id, holder, token, host, pid, start, startedAt, renewedAt, state, command and workers")
+      throw DocumentError(
+        "a run needs id, holder, token, host, pid, start, startedAt, renewedAt, state, command and workers")
     }
-    self.init(id: id, holder: holder, token: token, host: host, pid: pid, start: start, at: started, command: command, workers: workers)
+    self.init(
+      id: id, holder: holder, token: token, host: host, pid: pid, start: start, at: started, command: command,
+      workers: workers)
     renewedAt = renewed
     self.state = state
     goal = f["goal"]?.stringValue
@@ -217,7 +229,9 @@ public struct RunRecord: Equatable, Sendable {
     outcome = f["outcome"]?.stringValue
   }
 
-  public var description: String { "run \(id) by \(holder) (pid \(pid) on \(host), since \(RFC3339.format(startedAt)))" }
+  public var description: String {
+    "run \(id) by \(holder) (pid \(pid) on \(host), since \(RFC3339.format(startedAt)))"
+  }
 
   /// Whether the supervisor is gone: on this host, its process (pid and start time) is not there;
   /// anywhere, it has not renewed its lease for `leaseStaleAfter`.
@@ -246,7 +260,9 @@ extension StateSnapshot {
   /// leaves them to it.
   /// A run document that cannot be read owns nothing (`ghp run --status` names the problem).
   func runOwnedAgents(now: Int64) throws(GHPError) -> Set<String> {
-    guard let run = (try? runRecord()) ?? nil, run.isActive, now - run.renewedAt <= RunRecord.leaseStaleAfter else { return [] }
+    guard let run = (try? runRecord()) ?? nil, run.isActive, now - run.renewedAt <= RunRecord.leaseStaleAfter else {
+      return []
+    }
     return Set(run.workers)
   }
 }

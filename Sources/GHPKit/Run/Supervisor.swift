@@ -64,7 +64,8 @@ public final class Supervisor {
 
     public var json: JSON {
       .object([
-        "event": .string("summary"), "run": .string(run.id), "state": .string(run.state.rawValue), "text": .string(line),
+        "event": .string("summary"), "run": .string(run.id), "state": .string(run.state.rawValue),
+        "text": .string(line),
         "exit": .int(Int(exitCode)), "dead": .array(dead.map { IssueReference.write($0) }),
         "workers": .object(run.tallies.mapValues(\.json)), "breaker": .string(run.breaker.state.rawValue),
       ])
@@ -114,7 +115,9 @@ public final class Supervisor {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "run agents")
     if state.remoteName != nil {
-      throw .refused("ghp run works on a local state; this repository shares its state through a remote (run it on the machine that holds the state)")
+      throw .refused(
+        "ghp run works on a local state; this repository shares its state through a remote (run it on the machine that holds the state)"
+      )
     }
     config = try state.config()
     policy = config.agent
@@ -128,7 +131,9 @@ public final class Supervisor {
     ghpPath = ThisProcess.executablePath ?? "ghp"
   }
 
-  func emit(_ kind: String, _ agent: String? = nil, _ issue: String? = nil, _ text: String, _ fields: [String: JSON] = [:]) {
+  func emit(
+    _ kind: String, _ agent: String? = nil, _ issue: String? = nil, _ text: String, _ fields: [String: JSON] = [:]
+  ) {
     onEvent(Event(kind: kind, agent: agent, issue: issue, text: text, fields: fields))
   }
 
@@ -148,11 +153,14 @@ public final class Supervisor {
     if let current = try state.runRecord(), current.isActive {
       workspace.refreshClock()
       guard current.isAbandoned(now: workspace.clock.now, host: host) else {
-        throw .refused("\(current.description) is running; watch it with `ghp run --status` or stop it with `ghp run --stop`")
+        throw .refused(
+          "\(current.description) is running; watch it with `ghp run --status` or stop it with `ghp run --stop`")
       }
       let killed = RunProcesses.stop(run: current.id, grace: policy.grace)
       for slot in current.slots where current.host == host {
-        if let pid = slot.pid, let begun = slot.start, ProcessIdentity.startTime(of: Int32(clamping: pid)).map({ Int($0) }) == begun {
+        if let pid = slot.pid, let begun = slot.start,
+          ProcessIdentity.startTime(of: Int32(clamping: pid)).map({ Int($0) }) == begun
+        {
           kill(-Int32(clamping: pid), SIGKILL)
         }
       }
@@ -173,7 +181,9 @@ public final class Supervisor {
       if let tasks = options.tasks {
         let issues = try IssueImport.parse(tasks.bytes, actor: actor, clock: workspace.clock)
         let imported = try workspace.runNow(ImportIssuesOperation(issues: issues, source: tasks.source))
-        emit("import", nil, nil, "Imported \(issues.count) issue\(issues.count == 1 ? "" : "s") from \(tasks.source)", ["commit": imported.commit.map { .string($0.hex) } ?? .null])
+        emit(
+          "import", nil, nil, "Imported \(issues.count) issue\(issues.count == 1 ? "" : "s") from \(tasks.source)",
+          ["commit": imported.commit.map { .string($0.hex) } ?? .null])
       }
     }
     for worker in start.workers { try AgentName.validate(worker) }
@@ -185,7 +195,10 @@ public final class Supervisor {
     let summaries = try workspace.snapshot().issueSummaries()
     progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
     if start.replaces == nil {
-      emit("started", nil, nil, "Started \(run.id): \(run.workers.count) worker\(run.workers.count == 1 ? "" : "s") running \(command.description)", ["run": .string(run.id)])
+      emit(
+        "started", nil, nil,
+        "Started \(run.id): \(run.workers.count) worker\(run.workers.count == 1 ? "" : "s") running \(command.description)",
+        ["run": .string(run.id)])
     }
   }
 
@@ -254,7 +267,8 @@ public final class Supervisor {
           return nil
         }
         let why = leader.killReason ?? "it exited \(code)"
-        return "the leader created no issue (\(why)); its output ended: \(leader.outputTail.isEmpty ? "(nothing)" : leader.outputTail)"
+        return
+          "the leader created no issue (\(why)); its output ended: \(leader.outputTail.isEmpty ? "(nothing)" : leader.outputTail)"
       }
     }
   }
@@ -277,10 +291,13 @@ public final class Supervisor {
     do {
       let program = try command.resolve(path: environment["PATH"] ?? "", directory: directory)
       return try WorkerProcess.spawn(
-        agent: agent, issue: issue?.id ?? "", epoch: epoch, program: program, arguments: Array(command.words.dropFirst()),
+        agent: agent, issue: issue?.id ?? "", epoch: epoch, program: program,
+        arguments: Array(command.words.dropFirst()),
         directory: directory, environment: environment, promptPath: promptPath, logPath: "\(folder)/\(agent).log")
     } catch let failure as WorkerProcess.SpawnFailure {
-      fatal = failure.message + "; fix the command (--agent-command CMD, or ghp config set agent.command CMD) and run ghp run again"
+      fatal =
+        failure.message
+        + "; fix the command (--agent-command CMD, or ghp config set agent.command CMD) and run ghp run again"
     } catch let error as GHPError {
       fatal = error.description
     } catch {
@@ -299,8 +316,12 @@ public final class Supervisor {
       text = try PromptRenderer.render("worker-prompt.md", state: state, agent: agent, goal: run.goal)
       workerPrompts[agent] = text
     }
-    let limits = ["a timeout of \(Duration.exact(policy.taskTimeout))"]
-      + [policy.budget.micros.map { "a budget of \(Money.format($0))" }, policy.budget.tokens.map { "a budget of \($0) tokens" }].compactMap { $0 }
+    let limits =
+      ["a timeout of \(Duration.exact(policy.taskTimeout))"]
+      + [
+        policy.budget.micros.map { "a budget of \(Money.format($0))" },
+        policy.budget.tokens.map { "a budget of \($0) tokens" },
+      ].compactMap { $0 }
     text += """
 
       ## Your issue now
@@ -316,7 +337,8 @@ public final class Supervisor {
 
       """
     if let landing = config.landing {
-      text += "\nWork lands on \(landing.base) through `ghp land` and its gate. Start from the current base\n(`git merge \(landing.base)`), so that what your issue depends on is in your worktree.\n"
+      text +=
+        "\nWork lands on \(landing.base) through `ghp land` and its gate. Start from the current base\n(`git merge \(landing.base)`), so that what your issue depends on is in your worktree.\n"
     }
     if !issue.body.isEmpty { text += "\n## The issue\n\n\(issue.body)\n" }
     if let last = issue.failures.last { text += "\nThe last attempt failed: \(last.reason)\n" }
@@ -333,7 +355,9 @@ public final class Supervisor {
       guard let opened = breaker.openedAt, workspace.clock.now - opened >= policy.breakerCooldown else { return false }
       breaker.state = .halfOpen
       breakerDirty = true
-      emit("breaker", nil, nil, "Breaker half-open: one trial worker after the cool-down of \(Duration.exact(policy.breakerCooldown))")
+      emit(
+        "breaker", nil, nil,
+        "Breaker half-open: one trial worker after the cool-down of \(Duration.exact(policy.breakerCooldown))")
       return workers.isEmpty
     }
   }
@@ -350,7 +374,8 @@ public final class Supervisor {
     let running = Set(workers.values.map(\.issue))
     var plan: [(agent: String, issue: String)] = []
     for agent in free {
-      if let held = summaries.first(where: { $0.status == .claimed && $0.assignee == agent && !running.contains($0.id) }) {
+      if let held = summaries.first(where: { $0.status == .claimed && $0.assignee == agent && !running.contains($0.id) }
+      ) {
         plan.append((agent, held.id))
       }
     }
@@ -400,7 +425,8 @@ public final class Supervisor {
       }
       workers[agent] = process
       emit(
-        "spawned", agent, slot.issue, "\(agent) started on #\(slot.issue) \(issue.title) (attempt \(slot.attempt), pid \(process.keeper))",
+        "spawned", agent, slot.issue,
+        "\(agent) started on #\(slot.issue) \(issue.title) (attempt \(slot.attempt), pid \(process.keeper))",
         ["attempt": .int(slot.attempt), "epoch": .int(slot.epoch), "pid": .int(Int(process.keeper))])
     }
   }
@@ -431,10 +457,13 @@ public final class Supervisor {
     let list = failures.suffix(10).map { "- \($0)" }.joined(separator: "\n")
     let escalation = try workspace.runNow(
       EscalateOperation(
-        question: "ghp run \(run.id) stopped starting workers: the agent command `\(TextTable.clip(command.description, 80))` \(why). Fix it, then let the run retry (it tries once after \(Duration.exact(policy.breakerCooldown))) or start a new run.",
+        question:
+          "ghp run \(run.id) stopped starting workers: the agent command `\(TextTable.clip(command.description, 80))` \(why). Fix it, then let the run retry (it tries once after \(Duration.exact(policy.breakerCooldown))) or start a new run.",
         severity: .high, context: "Failures, oldest first:\n\(list)")
     ).result
-    emit("escalated", nil, nil, "Escalated to a human as \(escalation.id): the agent command \(why)", ["escalation": .string(escalation.id)])
+    emit(
+      "escalated", nil, nil, "Escalated to a human as \(escalation.id): the agent command \(why)",
+      ["escalation": .string(escalation.id)])
     return escalation.id
   }
 
@@ -462,13 +491,16 @@ public final class Supervisor {
     } else if held {
       exit.outcome = .failed
       let tail = process.outputTail
-      exit.reason = process.killReason
-        ?? "the agent exited \(code) without `ghp done` or `ghp fail`" + (tail.isEmpty ? "" : "; its output ended: \(TextTable.clip(tail, 600))")
+      exit.reason =
+        process.killReason
+        ?? "the agent exited \(code) without `ghp done` or `ghp fail`"
+        + (tail.isEmpty ? "" : "; its output ended: \(TextTable.clip(tail, 600))")
       commandFailed = true
     } else {
       // It gave the issue up itself (`ghp fail`, a release), or someone took it.
       exit.outcome = issue.failures.last?.agent == process.agent && issue.status != .claimed ? .failed : .released
-      exit.reason = issue.failures.last.map { "reported by the agent: \($0.reason)" } ?? "the issue is \(issue.status.rawValue) now"
+      exit.reason =
+        issue.failures.last.map { "reported by the agent: \($0.reason)" } ?? "the issue is \(issue.status.rawValue) now"
       commandFailed = code != 0
     }
     workspace.refreshClock()
@@ -483,7 +515,10 @@ public final class Supervisor {
       } else if breaker.state == .closed && breaker.failures.count >= policy.breaker {
         breaker.state = .open
         breaker.openedAt = now
-        emit("breaker", nil, nil, "Breaker open: \(breaker.failures.count) failures in a row; no new workers for \(Duration.exact(policy.breakerCooldown))")
+        emit(
+          "breaker", nil, nil,
+          "Breaker open: \(breaker.failures.count) failures in a row; no new workers for \(Duration.exact(policy.breakerCooldown))"
+        )
         breaker.escalation = try escalate(
           why: "failed \(breaker.failures.count) times in a row", failures: breaker.failures.map(\.reason))
       }
@@ -508,12 +543,20 @@ public final class Supervisor {
     ]
     switch exit.outcome {
     case .finished:
-      emit("finished", process.agent, process.issue, "\(process.agent) finished #\(process.issue) (\(after.status.rawValue), \(seconds)s\(cost))", fields)
+      emit(
+        "finished", process.agent, process.issue,
+        "\(process.agent) finished #\(process.issue) (\(after.status.rawValue), \(seconds)s\(cost))", fields)
     case .failed:
-      let fate = after.status == .dead ? "dead after \(after.attempts) attempts" : "attempt \(after.attempts) of \(config.maxAttempts)"
-      emit("failed", process.agent, process.issue, "\(process.agent) failed #\(process.issue) (\(fate)): \(TextTable.clip(exit.reason ?? "", 200))", fields)
+      let fate =
+        after.status == .dead
+        ? "dead after \(after.attempts) attempts" : "attempt \(after.attempts) of \(config.maxAttempts)"
+      emit(
+        "failed", process.agent, process.issue,
+        "\(process.agent) failed #\(process.issue) (\(fate)): \(TextTable.clip(exit.reason ?? "", 200))", fields)
     case .released:
-      emit("released", process.agent, process.issue, "\(process.agent) gave back #\(process.issue): \(exit.reason ?? "")", fields)
+      emit(
+        "released", process.agent, process.issue, "\(process.agent) gave back #\(process.issue): \(exit.reason ?? "")",
+        fields)
     }
   }
 
@@ -531,7 +574,9 @@ public final class Supervisor {
   func beginStop(_ reason: String) {
     guard stopping == nil else { return }
     stopping = reason
-    if reason != fatal { emit("stopping", nil, nil, "Stopping: \(reason); workers get SIGTERM and \(Duration.exact(policy.grace)) to end") }
+    if reason != fatal {
+      emit("stopping", nil, nil, "Stopping: \(reason); workers get SIGTERM and \(Duration.exact(policy.grace)) to end")
+    }
     for process in workers.values { process.terminate(reason: "the run stopped: \(reason)", outcome: .released) }
     if let lander { kill(-lander.keeper, SIGTERM) }
   }
@@ -576,7 +621,9 @@ public final class Supervisor {
           if landerFailures >= 3 && !landerRefused {
             // Not a loop: what waits to land is left to `ghp land`, whose error was just shown.
             landerRefused = true
-            emit("lander", nil, nil, "ghp land failed 3 times in a row; the run no longer waits for landings (run `ghp land` to see why)")
+            emit(
+              "lander", nil, nil,
+              "ghp land failed 3 times in a row; the run no longer waits for landings (run `ghp land` to see why)")
           }
         } else {
           landerFailures = 0
@@ -587,10 +634,16 @@ public final class Supervisor {
         if process.killReason == nil {
           if now - process.startedAt >= Double(policy.taskTimeout) {
             process.terminate(reason: "timed out after \(Duration.exact(policy.taskTimeout))", outcome: .failed)
-            emit("killed", process.agent, process.issue, "\(process.agent) on #\(process.issue): timed out after \(Duration.exact(policy.taskTimeout)); SIGTERM to its process group")
-          } else if let breach = policy.budget.breach(micros: process.parser.costMicros, tokens: process.parser.tokens) {
+            emit(
+              "killed", process.agent, process.issue,
+              "\(process.agent) on #\(process.issue): timed out after \(Duration.exact(policy.taskTimeout)); SIGTERM to its process group"
+            )
+          } else if let breach = policy.budget.breach(micros: process.parser.costMicros, tokens: process.parser.tokens)
+          {
             process.terminate(reason: breach, outcome: .failed)
-            emit("killed", process.agent, process.issue, "\(process.agent) on #\(process.issue): \(breach); SIGTERM to its process group")
+            emit(
+              "killed", process.agent, process.issue,
+              "\(process.agent) on #\(process.issue): \(breach); SIGTERM to its process group")
           }
         }
         process.enforceGrace(policy.grace)
@@ -615,7 +668,8 @@ public final class Supervisor {
       if changed || now - lastLook >= 1.0 {
         lastLook = now
         let state = try workspace.snapshot()
-        if let current = try state.runRecord(), current.id == run.id, let asked = current.stopRequested, stopping == nil {
+        if let current = try state.runRecord(), current.id == run.id, let asked = current.stopRequested, stopping == nil
+        {
           run.stopRequested = asked
           beginStop("asked by \(asked.by) (ghp run --stop)")
         }
@@ -630,7 +684,8 @@ public final class Supervisor {
           if stopping != nil { break }
           let ours = Set(run.workers)
           let waiting = summaries.contains {
-            ($0.status == .claimed && ours.contains($0.assignee ?? "")) || (config.landing != nil && $0.status == .landing && !landerRefused)
+            ($0.status == .claimed && ours.contains($0.assignee ?? ""))
+              || (config.landing != nil && $0.status == .landing && !landerRefused)
           }
           let ready = try ReadyQueue.ready(state, limit: 1)
           if !waiting && ready.isEmpty { break }
@@ -659,7 +714,8 @@ public final class Supervisor {
   func tickWanted(_ now: Double) -> Bool {
     if breakerDirty { return true }
     return workers.values.contains { process in
-      (!process.pidRecorded && now - process.startedAt >= 1) || (process.progressedSinceBeat && now - process.lastBeat >= beatEvery)
+      (!process.pidRecorded && now - process.startedAt >= 1)
+        || (process.progressedSinceBeat && now - process.lastBeat >= beatEvery)
     }
   }
 

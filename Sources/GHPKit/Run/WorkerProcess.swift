@@ -132,12 +132,16 @@ final class WorkerProcess {
     environment: [String: String], promptPath: String, logPath: String
   ) throws(SpawnFailure) -> WorkerProcess {
     let input = open(promptPath, O_RDONLY | O_CLOEXEC)
-    guard input >= 0 else { throw SpawnFailure(message: "cannot read the prompt file \(promptPath): \(String(cString: strerror(errno)))") }
+    guard input >= 0 else {
+      throw SpawnFailure(message: "cannot read the prompt file \(promptPath): \(String(cString: strerror(errno)))")
+    }
     defer { close(input) }
     let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     var pipeOut: [Int32] = [-1, -1]
     var pipeReport: [Int32] = [-1, -1]
-    guard ghp_pipe_cloexec(&pipeOut) == 0 else { throw SpawnFailure(message: "pipe: \(String(cString: strerror(errno)))") }
+    guard ghp_pipe_cloexec(&pipeOut) == 0 else {
+      throw SpawnFailure(message: "pipe: \(String(cString: strerror(errno)))")
+    }
     guard ghp_pipe_cloexec(&pipeReport) == 0 else {
       close(pipeOut[0])
       close(pipeOut[1])
@@ -147,8 +151,8 @@ final class WorkerProcess {
     let lines: [String] = environment.map { "\($0.key)=\($0.value)" }.sorted()
     var envp: [UnsafeMutablePointer<CChar>?] = lines.map { strdup($0) } + [nil]
     defer {
-      argv.forEach { free($0) }
-      envp.forEach { free($0) }
+      for pointer in argv { free(pointer) }
+      for pointer in envp { free(pointer) }
     }
     let keeper = ghp_spawn_supervised(program, &argv, &envp, directory, input, pipeOut[1], pipeReport[1])
     close(pipeOut[1])
@@ -178,8 +182,10 @@ final class WorkerProcess {
       switch (words[0], words[1]) {
       case (1, _): throw SpawnFailure(message: "cannot enter the worktree \(directory): \(error)")
       case (_, ENOENT): throw SpawnFailure(message: "the agent command \(program) does not exist (\(error))")
-      case (_, EACCES): throw SpawnFailure(message: "the agent command \(program) is not executable (\(error)): chmod +x \(program)")
-      case (_, ENOEXEC): throw SpawnFailure(message: "the agent command \(program) is not a program (a script needs a #! line)")
+      case (_, EACCES):
+        throw SpawnFailure(message: "the agent command \(program) is not executable (\(error)): chmod +x \(program)")
+      case (_, ENOEXEC):
+        throw SpawnFailure(message: "the agent command \(program) is not a program (a script needs a #! line)")
       default: throw SpawnFailure(message: "the agent command \(program) could not start: \(error)")
       }
     }

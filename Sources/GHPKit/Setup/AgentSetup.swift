@@ -43,9 +43,12 @@ public enum AgentSetup {
     var hooks = try member(settings, "hooks", settingsPath)
     for hook in claudeHooks(ghp: ghp) {
       guard let groups = (hooks[hook.event] ?? .array([])).arrayValue else {
-        throw .invalidValue(settingsPath, "hooks.\(hook.event) must be a list of matcher groups; fix it, then run setup again")
+        throw .invalidValue(
+          settingsPath, "hooks.\(hook.event) must be a list of matcher groups; fix it, then run setup again")
       }
-      var ours: JSON = .object(["type": .string("command"), "command": .string(hook.command), "timeout": .int(hook.timeout)])
+      var ours: JSON = .object([
+        "type": .string("command"), "command": .string(hook.command), "timeout": .int(hook.timeout),
+      ])
       var merged: [JSON] = []
       for group in groups {
         guard var fields = group.objectValue, let entries = fields["hooks"]?.arrayValue else {
@@ -77,13 +80,15 @@ public enum AgentSetup {
     return [
       PlannedFile(path: mcpPath, display: ".mcp.json", before: mcpBefore, after: JSON.object(mcp).pretty()),
       PlannedFile(
-        path: settingsPath, display: ".claude/settings.json", before: settingsBefore, after: JSON.object(settings).pretty()),
+        path: settingsPath, display: ".claude/settings.json", before: settingsBefore,
+        after: JSON.object(settings).pretty()),
     ]
   }
 
   /// Codex's `config.toml` (under `codexHome`) with `[mcp_servers.ghp]`, and `AGENTS.md` under `root`
   /// with the coordination section between ghp's marks.
-  public static func codex(root: String, codexHome: String, displayHome: String, ghp: String, agentsSection: String) throws(GHPError)
+  public static func codex(root: String, codexHome: String, displayHome: String, ghp: String, agentsSection: String)
+    throws(GHPError)
     -> [PlannedFile]
   {
     let configPath = codexHome + "/config.toml"
@@ -140,7 +145,8 @@ public enum AgentSetup {
       }
       return fields
     } catch let error as JSONParseError {
-      throw .invalidValue(path, "it is not valid JSON (\(error.description)); fix it and run setup again, nothing was written")
+      throw .invalidValue(
+        path, "it is not valid JSON (\(error.description)); fix it and run setup again, nothing was written")
     } catch let error as GHPError {
       throw error
     } catch {
@@ -163,11 +169,14 @@ public enum AgentSetup {
     if lines.last == "" { lines.removeLast() }
     func header(_ line: String) -> String? {
       let trimmed = line.trimmingSpaces
-      guard trimmed.hasPrefix("["), !trimmed.hasPrefix("[["), let close = trimmed.firstIndex(of: "]") else { return nil }
+      guard trimmed.hasPrefix("["), !trimmed.hasPrefix("[["), let close = trimmed.firstIndex(of: "]") else {
+        return nil
+      }
       let inside = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close])
       return String(inside.filter { $0 != "\"" && $0 != " " })
     }
-    let blockLines = block.trimmingTrailingNewlines.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let blockLines = block.trimmingTrailingNewlines.split(separator: "\n", omittingEmptySubsequences: false).map(
+      String.init)
     if let start = lines.firstIndex(where: { header($0) == name }) {
       var end = start + 1
       while end < lines.count, header(lines[end]) == nil && !lines[end].trimmingSpaces.hasPrefix("[[") { end += 1 }

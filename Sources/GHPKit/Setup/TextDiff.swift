@@ -1,24 +1,30 @@
 /// A unified diff of two small texts (configuration files), for `ghp setup --dry-run`.
 public enum TextDiff {
   private enum Edit: Equatable {
-    case same(String), removed(String), added(String)
+    case same(String)
+    case removed(String)
+    case added(String)
   }
 
   /// `--- a/path`, `+++ b/path` and `@@` hunks with three lines of context; empty when equal.
   /// A missing `before` reads as an empty file (shown as /dev/null).
   public static func unified(path: String, before: String?, after: String) -> String {
-    let old = lines(before ?? ""), new = lines(after)
+    let old = lines(before ?? "")
+    let new = lines(after)
     guard old != new else { return "" }
     let edits = script(old, new)
     var out = "--- \(before == nil ? "/dev/null" : "a/" + path)\n+++ b/\(path)\n"
     // Group edits into hunks: each change with up to three unchanged lines either side.
     var index = 0
-    var oldLine = 1, newLine = 1
+    var oldLine = 1
+    var newLine = 1
     var positions: [(old: Int, new: Int)] = []
     for edit in edits {
       positions.append((oldLine, newLine))
       switch edit {
-      case .same: oldLine += 1; newLine += 1
+      case .same:
+        oldLine += 1
+        newLine += 1
       case .removed: oldLine += 1
       case .added: newLine += 1
       }
@@ -76,14 +82,19 @@ public enum TextDiff {
       }
     }
     var edits: [Edit] = []
-    var i = 0, j = 0
+    var i = 0
+    var j = 0
     while i < a.count || j < b.count {
       if i < a.count, j < b.count, a[i] == b[j] {
-        edits.append(.same(a[i])); i += 1; j += 1
+        edits.append(.same(a[i]))
+        i += 1
+        j += 1
       } else if j < b.count, i == a.count || table[i][j + 1] >= table[i + 1][j] {
-        edits.append(.added(b[j])); j += 1
+        edits.append(.added(b[j]))
+        j += 1
       } else {
-        edits.append(.removed(a[i])); i += 1
+        edits.append(.removed(a[i]))
+        i += 1
       }
     }
     return edits

@@ -28,23 +28,35 @@ public struct SigningKey {
 
   /// Reads an unencrypted OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----`) of type ed25519.
   public init(openSSH text: String) throws(GHPError) {
-    func bad(_ why: String) -> GHPError { .invalidValue("signing key", "\(why) (give an unencrypted ed25519 key: ssh-keygen -t ed25519 -N '')") }
+    func bad(_ why: String) -> GHPError {
+      .invalidValue("signing key", "\(why) (give an unencrypted ed25519 key: ssh-keygen -t ed25519 -N '')")
+    }
     let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-    guard text.contains("BEGIN OPENSSH PRIVATE KEY"), let data = Data(base64Encoded: body) else { throw bad("not an OpenSSH private key") }
+    guard text.contains("BEGIN OPENSSH PRIVATE KEY"), let data = Data(base64Encoded: body) else {
+      throw bad("not an OpenSSH private key")
+    }
     var reader = SSHWire.Reader(Array(data))
     guard reader.take(15) == Array("openssh-key-v1\0".utf8) else { throw bad("not an openssh-key-v1 file") }
-    guard let cipher = reader.string(), let kdf = reader.string(), reader.string() != nil, let count = reader.uint32() else {
+    guard let cipher = reader.string(), let kdf = reader.string(), reader.string() != nil, let count = reader.uint32()
+    else {
       throw bad("its header cannot be read")
     }
     guard cipher == Array("none".utf8), kdf == Array("none".utf8) else { throw bad("it is encrypted") }
-    guard count == 1, reader.string() != nil, let section = reader.string() else { throw bad("it holds more than one key") }
+    guard count == 1, reader.string() != nil, let section = reader.string() else {
+      throw bad("it holds more than one key")
+    }
     var inner = SSHWire.Reader(section)
-    guard let check1 = inner.uint32(), let check2 = inner.uint32(), check1 == check2 else { throw bad("its check bytes differ") }
+    guard let check1 = inner.uint32(), let check2 = inner.uint32(), check1 == check2 else {
+      throw bad("its check bytes differ")
+    }
     guard inner.string() == Array("ssh-ed25519".utf8) else { throw bad("it is not an ed25519 key") }
-    guard inner.string()?.count == 32, let secret = inner.string(), secret.count == 64, let comment = inner.string() else {
+    guard inner.string()?.count == 32, let secret = inner.string(), secret.count == 64, let comment = inner.string()
+    else {
       throw bad("its ed25519 key cannot be read")
     }
-    do { privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: secret[0..<32]) } catch { throw bad("its key is not valid") }
+    do { privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: secret[0..<32]) } catch {
+      throw bad("its key is not valid")
+    }
     self.comment = String(decoding: comment, as: UTF8.self)
   }
 
@@ -93,7 +105,8 @@ public struct SigningKey {
     SSHWire.append(string: Array("ssh-ed25519".utf8), to: &signatureBlob)
     SSHWire.append(string: signature, to: &signatureBlob)
     SSHWire.append(string: signatureBlob, to: &blob)
-    return "-----BEGIN SSH SIGNATURE-----\n" + SSHWire.wrap(Data(blob).base64EncodedString(), 70) + "-----END SSH SIGNATURE-----\n"
+    return "-----BEGIN SSH SIGNATURE-----\n" + SSHWire.wrap(Data(blob).base64EncodedString(), 70)
+      + "-----END SSH SIGNATURE-----\n"
   }
 }
 
@@ -113,7 +126,9 @@ public enum SSHSignature {
   /// The raw 32-byte ed25519 key of a public key line (`ssh-ed25519 AAAA... comment`), or nil.
   public static func publicKey(_ line: String) -> [UInt8]? {
     let words = line.split(separator: " ")
-    guard words.count >= 2, words[0] == "ssh-ed25519", let data = Data(base64Encoded: String(words[1])) else { return nil }
+    guard words.count >= 2, words[0] == "ssh-ed25519", let data = Data(base64Encoded: String(words[1])) else {
+      return nil
+    }
     var reader = SSHWire.Reader(Array(data))
     guard reader.string() == Array("ssh-ed25519".utf8), let key = reader.string(), key.count == 32 else { return nil }
     return key
@@ -121,7 +136,8 @@ public enum SSHSignature {
 
   /// Whether `armored` is a valid signature of `payload` by `publicKey` (32 bytes) in namespace git.
   public static func verify(_ armored: String, payload: [UInt8], publicKey: [UInt8]) -> Bool {
-    let body = armored.split(separator: "\n").filter { !$0.hasPrefix("-----") }.map { String($0).trimmingSpaces }.joined()
+    let body = armored.split(separator: "\n").filter { !$0.hasPrefix("-----") }.map { String($0).trimmingSpaces }
+      .joined()
     guard let data = Data(base64Encoded: body) else { return false }
     var reader = SSHWire.Reader(Array(data))
     guard reader.take(6) == Array("SSHSIG".utf8), reader.uint32() == 1, let signer = reader.string(),

@@ -30,7 +30,9 @@ public enum SigningKeys {
   /// The agent's key: the one kept here, else `file` (an OpenSSH ed25519 private key), else a new one.
   public static func obtain(_ repository: Repository, agent: String, file: String?) throws(GHPError) -> SigningKey {
     if let file {
-      guard let bytes = Files.read(file) else { throw .io("cannot read the key \(file): \(String(cString: strerror(errno)))") }
+      guard let bytes = Files.read(file) else {
+        throw .io("cannot read the key \(file): \(String(cString: strerror(errno)))")
+      }
       let key = try SigningKey(openSSH: String(decoding: bytes, as: UTF8.self))
       try store(key, in: repository, agent: agent)
       return key
@@ -54,7 +56,8 @@ public enum SigningKeys {
     }
     try Files.replace(file, with: Array((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8))
     do {
-      try Repository.setConfigString("gpg.ssh.allowedSignersFile", file, inFile: (common.hasSuffix("/") ? common : common + "/") + "config")
+      try Repository.setConfigString(
+        "gpg.ssh.allowedSignersFile", file, inFile: (common.hasSuffix("/") ? common : common + "/") + "config")
     } catch {
       throw .git(error)
     }

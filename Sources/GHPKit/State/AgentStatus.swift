@@ -77,7 +77,8 @@ public struct ReturnedIssue: Equatable, Sendable {
 
   public var json: JSON {
     .object([
-      "issue": IssueReference.write(issue), "kind": .string(kind), "reason": .string(reason), "at": .string(RFC3339.format(at)),
+      "issue": IssueReference.write(issue), "kind": .string(kind), "reason": .string(reason),
+      "at": .string(RFC3339.format(at)),
     ])
   }
 
@@ -109,7 +110,9 @@ public struct AgentStatusDocument: Equatable, Sendable {
 
   public init(json: JSON) throws(DocumentError) {
     guard let root = json.objectValue else { throw DocumentError("the document is not a JSON object") }
-    guard let agents = root["agents"]?.objectValue else { throw DocumentError("\"agents\" is missing or not an object") }
+    guard let agents = root["agents"]?.objectValue else {
+      throw DocumentError("\"agents\" is missing or not an object")
+    }
     for (name, value) in agents {
       guard let fields = value.objectValue else { throw DocumentError("agent '\(name)' is not an object") }
       guard let timestampText = fields["timestamp"]?.stringValue, let timestamp = RFC3339.parse(timestampText) else {
@@ -122,7 +125,8 @@ public struct AgentStatusDocument: Equatable, Sendable {
         timestamp: timestamp,
         branch: fields["branch"]?.stringValue,
         role: fields["role"]?.stringValue.flatMap(AgentRecord.Role.init(rawValue:)) ?? .worker)
-      record.handoffWaiting = try IssueReference.read(fields["handoffWaiting"], what: "agent '\(name)' \"handoffWaiting\"")
+      record.handoffWaiting = try IssueReference.read(
+        fields["handoffWaiting"], what: "agent '\(name)' \"handoffWaiting\"")
       record.lostClaims = fields["lostClaims"]?.arrayValue?.compactMap(LostClaim.init(json:)) ?? []
       record.returned = fields["returned"]?.arrayValue?.compactMap(ReturnedIssue.init(json:)) ?? []
       if let key = fields["signingKey"], !key.isNull {

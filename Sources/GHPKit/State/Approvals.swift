@@ -34,7 +34,8 @@ public struct Approval: Equatable, Sendable {
   public var json: JSON {
     var fields: [String: JSON] = [
       "id": .string(id), "agent": .string(agent), "globs": .array(globs.map { .string($0) }), "by": .string(by),
-      "at": .string(RFC3339.format(at)), "once": .bool(once), "usedAt": usedAt.map { .string(RFC3339.format($0)) } ?? .null,
+      "at": .string(RFC3339.format(at)), "once": .bool(once),
+      "usedAt": usedAt.map { .string(RFC3339.format($0)) } ?? .null,
       "usedBy": usedBy.map { .string($0) } ?? .null, "note": note.map { .string($0) } ?? .null,
     ]
     // Written only once revoked, so the documents of active approvals keep their old shape.
@@ -52,7 +53,8 @@ public struct Approval: Equatable, Sendable {
   }
 
   init?(json: JSON) {
-    guard let id = json["id"]?.stringValue ?? json["id"]?.intValue.map(String.init), let agent = json["agent"]?.stringValue,
+    guard let id = json["id"]?.stringValue ?? json["id"]?.intValue.map(String.init),
+      let agent = json["agent"]?.stringValue,
       let globs = json["globs"]?.arrayValue?.compactMap(\.stringValue), let by = json["by"]?.stringValue,
       let at = json["at"]?.stringValue.flatMap(RFC3339.parse)
     else { return nil }
@@ -64,7 +66,10 @@ public struct Approval: Equatable, Sendable {
     revokedBy = json["revokedBy"]?.stringValue
   }
 
-  public init(id: String, agent: String, globs: [String], by: String, at: Int64, once: Bool, usedAt: Int64? = nil, note: String? = nil) {
+  public init(
+    id: String, agent: String, globs: [String], by: String, at: Int64, once: Bool, usedAt: Int64? = nil,
+    note: String? = nil
+  ) {
     self.id = id
     self.agent = agent
     self.globs = globs
@@ -208,16 +213,19 @@ public struct ApproveOperation: RecordedOperation {
     approvals.append(approval)
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")", 
+        subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")",
         operation: recorded(id: approval.id, globs: globs).record,
         agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     // The loop closes: an open escalation of this agent asking for this approval is answered.
     var resolved: [String] = []
     for var escalation in try state.escalations()
-    where answersEscalations && escalation.status == .open && escalation.agent == agent && Self.asksFor(escalation.question, globs: globs) {
+    where answersEscalations && escalation.status == .open && escalation.agent == agent
+      && Self.asksFor(escalation.question, globs: globs)
+    {
       escalation.status = .resolved
-      escalation.answer = "Approved: \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "") (approval \(approval.id))."
+      escalation.answer =
+        "Approved: \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "") (approval \(approval.id))."
       escalation.answeredBy = actor
       escalation.answered = clock.now
       try escalationWrite(escalation, state: state, into: &change)
@@ -287,7 +295,8 @@ struct UseApprovalsOperation: RecordedOperation {
   }
 
   var record: OperationRecord {
-    OperationRecord("approval-use", ["ids": .array(ids.map { .string($0) }), "commit": commit.map { .string($0) } ?? .null])
+    OperationRecord(
+      "approval-use", ["ids": .array(ids.map { .string($0) }), "commit": commit.map { .string($0) } ?? .null])
   }
 
   init(arguments: inout OperationArguments) throws(GHPError) {
@@ -317,7 +326,9 @@ struct UseApprovalsOperation: RecordedOperation {
     guard !used.isEmpty else { return (nil, ()) }
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): use approval \(used.joined(separator: ", ")) (once)" + (commit.map { " for \($0.prefix(12))" } ?? ""), operation: UseApprovalsOperation(ids: used, commit: commit).record, agent: actor))
+        subject: "\(actor): use approval \(used.joined(separator: ", ")) (once)"
+          + (commit.map { " for \($0.prefix(12))" } ?? ""),
+        operation: UseApprovalsOperation(ids: used, commit: commit).record, agent: actor))
     change.put(StatePaths.approvals, json: approvalsDocument(approvals))
     return (change, ())
   }

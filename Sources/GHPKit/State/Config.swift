@@ -56,7 +56,8 @@ public struct Config: Equatable, Sendable {
       "signing.required", "server.pusherVariable",
     ] + ["base", "gate", "timeout", "mode", "batch", "maxWait"].map { "landing." + $0 }
     + [
-      "command", "taskTimeout", "grace", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker", "breakerWindow",
+      "command", "taskTimeout", "grace", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker",
+      "breakerWindow",
       "breakerCooldown", "budgetUSD", "budgetTokens", "runBudgetUSD", "runBudgetTokens",
     ].map { "agent." + $0 }
 
@@ -118,7 +119,9 @@ public struct Config: Equatable, Sendable {
     }
     for key in ["maxAttempts", "agent.maxAttempts"] {
       guard let value = values[key] else { continue }
-      guard case .integer(let n) = value, n > 0, n <= Int64(Int32.max) else { throw DocumentError("'\(key)' must be a positive integer") }
+      guard case .integer(let n) = value, n > 0, n <= Int64(Int32.max) else {
+        throw DocumentError("'\(key)' must be a positive integer")
+      }
       // `[agent] maxAttempts` is where `ghp run`'s users look for it: the same setting.
       if key == "agent.maxAttempts", values["maxAttempts"] != nil, Int(n) != maxAttempts {
         throw DocumentError("'agent.maxAttempts' and 'maxAttempts' are the same setting and disagree; keep one")
@@ -126,7 +129,9 @@ public struct Config: Equatable, Sendable {
       maxAttempts = Int(n)
     }
     if let text = try string("onStale") {
-      guard let policy = OnStale(rawValue: text) else { throw DocumentError("'onStale' must be \"escalate\" or \"release\"") }
+      guard let policy = OnStale(rawValue: text) else {
+        throw DocumentError("'onStale' must be \"escalate\" or \"release\"")
+      }
       onStale = policy
     }
     if let text = try string("unknownAgents") {
@@ -141,7 +146,9 @@ public struct Config: Equatable, Sendable {
     orchestrators = try strings("roles.orchestrators") ?? orchestrators
     sharedGlobs = try strings("shared.globs") ?? sharedGlobs
     if let value = values["shared.appliesToOrchestrators"] {
-      guard case .boolean(let b) = value else { throw DocumentError("'shared.appliesToOrchestrators' must be true or false") }
+      guard case .boolean(let b) = value else {
+        throw DocumentError("'shared.appliesToOrchestrators' must be true or false")
+      }
       sharedAppliesToOrchestrators = b
     }
     remote = try string("remote.name").flatMap { $0.isEmpty ? nil : $0 }
@@ -149,7 +156,9 @@ public struct Config: Equatable, Sendable {
       let pusher = String(key.dropFirst("pushers.".count))
       pushers[pusher] = try strings(key)
       for agent in pushers[pusher] ?? [] {
-        guard (try? AgentName.validate(agent)) != nil else { throw DocumentError("'\(key)' names '\(agent)', which is not an agent name") }
+        guard (try? AgentName.validate(agent)) != nil else {
+          throw DocumentError("'\(key)' names '\(agent)', which is not an agent name")
+        }
       }
     }
     if let value = values["signing.required"] {
@@ -262,7 +271,9 @@ public struct LandingPolicy: Equatable, Sendable {
       throw DocumentError("'landing.\(key)' must be a duration such as \"20m\" or \"90s\"")
     }
     if let value = values["landing.base"] {
-      guard case .string(let name) = value, !name.isEmpty else { throw DocumentError("'landing.base' must be a branch name") }
+      guard case .string(let name) = value, !name.isEmpty else {
+        throw DocumentError("'landing.base' must be a branch name")
+      }
       base = name
     }
     if let value = values["landing.gate"] {
@@ -271,7 +282,9 @@ public struct LandingPolicy: Equatable, Sendable {
       case .array(let items):
         gate = []
         for item in items {
-          guard case .string(let command) = item else { throw DocumentError("'landing.gate' must be a list of commands") }
+          guard case .string(let command) = item else {
+            throw DocumentError("'landing.gate' must be a list of commands")
+          }
           gate.append(command)
         }
       default: throw DocumentError("'landing.gate' must be a list of commands")

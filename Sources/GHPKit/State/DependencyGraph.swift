@@ -27,6 +27,7 @@ public enum DependencyGraph {
 
   /// The refusal for a cycle: "dependency cycle: #1 -> #3 -> #1".
   static func refusal(_ cycle: [String]) -> GHPError {
-    .invalidValue("dependencies", "dependency cycle: " + cycle.map { "#\($0)" }.joined(separator: " -> ") + "; nothing was written")
+    .invalidValue(
+      "dependencies", "dependency cycle: " + cycle.map { "#\($0)" }.joined(separator: " -> ") + "; nothing was written")
   }
 }

@@ -28,9 +28,10 @@ public struct Escalation: Equatable, Sendable {
   /// When the answer was told to the asker (on its next report): each answer is told once.
   public var told: Int64?
 
-  public init(id: String, agent: String, issue: String?, about: String? = nil, severity: Severity, question: String,
-    context: String?, asked: Int64)
-  {
+  public init(
+    id: String, agent: String, issue: String?, about: String? = nil, severity: Severity, question: String,
+    context: String?, asked: Int64
+  ) {
     self.id = id
     self.agent = agent
     self.issue = issue
@@ -67,7 +68,8 @@ public struct Escalation: Equatable, Sendable {
       let asked = f["asked"]?.stringValue.flatMap(RFC3339.parse)
     else { throw DocumentError("the ghp-escalation header lacks id, agent, question, severity, status or asked") }
     self.init(
-      id: id, agent: agent, issue: try IssueReference.read(f["issue"], what: "\"issue\""), about: f["about"]?.stringValue,
+      id: id, agent: agent, issue: try IssueReference.read(f["issue"], what: "\"issue\""),
+      about: f["about"]?.stringValue,
       severity: severity, question: question, context: f["context"]?.stringValue, asked: asked)
     self.status = status
     answer = f["answer"]?.stringValue

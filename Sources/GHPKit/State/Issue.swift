@@ -208,7 +208,8 @@ public struct Issue: Equatable, Sendable {
       f["taken"] = .array(
         taken.map {
           .object([
-            "agent": .string($0.agent), "epoch": .int($0.epoch), "by": .string($0.by), "at": .string(RFC3339.format($0.at)),
+            "agent": .string($0.agent), "epoch": .int($0.epoch), "by": .string($0.by),
+            "at": .string(RFC3339.format($0.at)),
             "reason": .string($0.reason),
           ])
         })

@@ -20,9 +20,10 @@ public struct IssueSummary: Equatable, Sendable {
     attempts = issue.attempts
   }
 
-  init(id: String, title: String, status: Issue.Status, priority: Int, createdAt: Int64, assignee: String?,
-    dependencies: [String], attempts: Int)
-  {
+  init(
+    id: String, title: String, status: Issue.Status, priority: Int, createdAt: Int64, assignee: String?,
+    dependencies: [String], attempts: Int
+  ) {
     self.id = id
     self.title = title
     self.status = status
@@ -37,7 +38,8 @@ public struct IssueSummary: Equatable, Sendable {
     .object([
       "id": IssueReference.write(id), "title": .string(title), "status": .string(status.rawValue),
       "priority": .int(priority), "createdAt": .string(RFC3339.format(createdAt)),
-      "assignee": assignee.map { .string($0) } ?? .null, "dependencies": .array(dependencies.map { IssueReference.write($0) }),
+      "assignee": assignee.map { .string($0) } ?? .null,
+      "dependencies": .array(dependencies.map { IssueReference.write($0) }),
       "attempts": .int(attempts),
     ])
   }

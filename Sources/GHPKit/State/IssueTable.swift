@@ -29,15 +29,21 @@ struct IssueTable {
   // MARK: - Record fields
 
   private func load<T: FixedWidthInteger>(_ index: Int, _ offset: Int, as: T.Type) -> T {
-    records.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: index * Self.recordSize + offset, as: T.self)) }
+    records.withUnsafeBytes {
+      T(littleEndian: $0.loadUnaligned(fromByteOffset: index * Self.recordSize + offset, as: T.self))
+    }
   }
 
   private mutating func store<T: FixedWidthInteger>(_ value: T, _ index: Int, _ offset: Int) {
-    records.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: index * Self.recordSize + offset, as: T.self) }
+    records.withUnsafeMutableBytes {
+      $0.storeBytes(of: value.littleEndian, toByteOffset: index * Self.recordSize + offset, as: T.self)
+    }
   }
 
   func blob(_ index: Int) -> ObjectID {
-    records.withUnsafeBufferPointer { ObjectID(rawBytes: UnsafeBufferPointer(rebasing: $0[(index * Self.recordSize)..<(index * Self.recordSize + 20)])) }
+    records.withUnsafeBufferPointer {
+      ObjectID(rawBytes: UnsafeBufferPointer(rebasing: $0[(index * Self.recordSize)..<(index * Self.recordSize + 20)]))
+    }
   }
 
   static let statuses: [Issue.Status] = [.open, .claimed, .done, .dead, .landing]
@@ -50,14 +56,17 @@ struct IssueTable {
   private func string(_ index: Int, offset: Int, length: Int) -> String {
     let start = Int(load(index, offset, as: UInt32.self))
     let count = Int(load(index, length, as: UInt32.self))
-    return strings.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), as: UTF8.self) }
+    return strings.withUnsafeBufferPointer {
+      String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), as: UTF8.self)
+    }
   }
 
   func id(_ index: Int) -> String { string(index, offset: 40, length: 44) }
   func title(_ index: Int) -> String { string(index, offset: 56, length: 60) }
   /// The scope globs (stored joined by newlines).
   func scope(_ index: Int) -> [String] {
-    load(index, 76, as: UInt32.self) == 0 ? [] : string(index, offset: 72, length: 76).split(separator: "\n").map(String.init)
+    load(index, 76, as: UInt32.self) == 0
+      ? [] : string(index, offset: 72, length: 76).split(separator: "\n").map(String.init)
   }
 
   func assignee(_ index: Int) -> String? {
@@ -83,7 +92,8 @@ struct IssueTable {
     let count = Int(load(index, 44, as: UInt32.self))
     var other = id
     return other.withUTF8 { wanted in
-      wanted.count == count && strings.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, wanted.baseAddress!, count) == 0 }
+      wanted.count == count
+        && strings.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, wanted.baseAddress!, count) == 0 }
     }
   }
 
@@ -100,7 +110,9 @@ struct IssueTable {
     var position: [String: UInt32] = [:]
     for (index, item) in issues.enumerated() { position[item.issue.id] = UInt32(index) }
     for item in issues {
-      write(appendRecord(), item.blob, item.issue, dependencies: item.issue.dependencies.map { position[$0] ?? Self.missing })
+      write(
+        appendRecord(), item.blob, item.issue,
+        dependencies: item.issue.dependencies.map { position[$0] ?? Self.missing })
     }
   }
 
@@ -179,11 +191,13 @@ struct IssueTable {
     var liveStrings = 1
     var liveDependencies = 0
     for index in 0..<count {
-      liveStrings += Int(load(index, 44, as: UInt32.self)) + Int(load(index, 52, as: UInt32.self))
+      liveStrings +=
+        Int(load(index, 44, as: UInt32.self)) + Int(load(index, 52, as: UInt32.self))
         + Int(load(index, 60, as: UInt32.self)) + Int(load(index, 76, as: UInt32.self))
       liveDependencies += Int(load(index, 68, as: UInt32.self))
     }
-    return (strings.count > 2 * liveStrings + (256 << 10)) || (dependencyTable.count > 2 * liveDependencies + (64 << 10))
+    return (strings.count > 2 * liveStrings + (256 << 10))
+      || (dependencyTable.count > 2 * liveDependencies + (64 << 10))
   }
 
   // MARK: - Queries
@@ -191,7 +205,8 @@ struct IssueTable {
   /// Claimed issues held by someone other than `agent` that have a scope: (id, holder, globs).
   func scopesHeld(notBy agent: String) -> [(index: Int, globs: [String])] {
     (0..<count).compactMap { index in
-      guard status(index) == .claimed, load(index, 76, as: UInt32.self) != 0, let holder = assignee(index), holder != agent
+      guard status(index) == .claimed, load(index, 76, as: UInt32.self) != 0, let holder = assignee(index),
+        holder != agent
       else { return nil }
       return (index, scope(index))
     }
@@ -250,12 +265,15 @@ struct IssueTable {
     for index in 0..<count {
       guard load(index, 20, as: UInt8.self) < 4 else { return nil }
       for (offset, length) in [(40, 44), (48, 52), (56, 60), (72, 76)] {
-        guard Int(load(index, offset, as: UInt32.self)) + Int(load(index, length, as: UInt32.self)) <= stringCount else { return nil }
+        guard Int(load(index, offset, as: UInt32.self)) + Int(load(index, length, as: UInt32.self)) <= stringCount
+        else { return nil }
       }
       let start = Int(load(index, 64, as: UInt32.self))
       let deps = Int(load(index, 68, as: UInt32.self))
       guard start + deps <= dependencies else { return nil }
-      for value in dependencyTable[start..<(start + deps)] where value != Self.missing && Int(value) >= count { return nil }
+      for value in dependencyTable[start..<(start + deps)] where value != Self.missing && Int(value) >= count {
+        return nil
+      }
     }
   }
 }

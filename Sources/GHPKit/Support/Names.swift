@@ -76,7 +76,9 @@ public enum BranchName {
 /// git's ref-format rules for one path component, plus ghp's stricter character set.
 private func validateRefComponent(_ text: String, refuse: (String) -> GHPError) throws(GHPError) {
   for scalar in text.unicodeScalars {
-    let ok = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+    let ok =
+      scalar.isASCII
+      && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
     if !ok {
       if scalar == "/" { throw refuse("it contains '/'") }
       if scalar == " " { throw refuse("it contains a space") }
@@ -105,14 +107,17 @@ public enum TextLimit {
   public static func check(_ text: String?, _ what: String, _ limit: Int) throws(GHPError) {
     guard let text, text.utf8.count > limit else { return }
     throw .invalidValue(
-      what, "it is \(text.utf8.count) bytes, more than the \(limit) ghp takes; shorten it (a long text belongs in a file in the repository, named here)")
+      what,
+      "it is \(text.utf8.count) bytes, more than the \(limit) ghp takes; shorten it (a long text belongs in a file in the repository, named here)"
+    )
   }
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.
 public enum EditDistance {
   public static func between(_ a: String, _ b: String) -> Int {
-    let x = Array(a), y = Array(b)
+    let x = Array(a)
+    let y = Array(b)
     guard !x.isEmpty else { return y.count }
     guard !y.isEmpty else { return x.count }
     var previous = Array(0...y.count)

@@ -37,7 +37,8 @@ public final class NetworkDeadline: @unchecked Sendable {
     self.seconds = seconds
     deadline = ProcessIdentity.monotonic() + seconds
     guard Self.exitWhenSilent else { return }
-    let message = "ghp: \(what): the server did not answer within \(Int(seconds.rounded(.up))) s; nothing was changed here (check the server, or set GHP_NETWORK_TIMEOUT)\n"
+    let message =
+      "ghp: \(what): the server did not answer within \(Int(seconds.rounded(.up))) s; nothing was changed here (check the server, or set GHP_NETWORK_TIMEOUT)\n"
     DispatchQueue.global().asyncAfter(deadline: .now() + seconds + 2) { [self] in
       let silent = lock.withLock { !done }
       guard silent else { return }
@@ -49,7 +50,9 @@ public final class NetworkDeadline: @unchecked Sendable {
   func finish() { lock.withLock { done = true } }
 
   func timeoutError() -> GitError {
-    GitError(code: -1, errorClass: 0, message: "\(what): the server did not finish within \(Int(seconds.rounded(.up))) s (GHP_NETWORK_TIMEOUT)")
+    GitError(
+      code: -1, errorClass: 0,
+      message: "\(what): the server did not finish within \(Int(seconds.rounded(.up))) s (GHP_NETWORK_TIMEOUT)")
   }
 }
 

@@ -252,7 +252,9 @@ extension TOML.Value {
     case .string(let text): text
     case .integer(let number): String(number)
     case .boolean(let flag): String(flag)
-    case .array(let items): "[" + items.map { if case .string(let s) = $0 { TOML.quote(s) } else { $0.display } }.joined(separator: ", ") + "]"
+    case .array(let items):
+      "[" + items.map { if case .string(let s) = $0 { TOML.quote(s) } else { $0.display } }.joined(separator: ", ")
+        + "]"
     }
   }
 }

@@ -36,7 +36,8 @@ public enum RFC3339 {
       }
       return value
     }
-    guard let year = number(0, 4), year >= 1970, b[4] == 45, let month = number(5, 2), b[7] == 45, let day = number(8, 2),
+    guard let year = number(0, 4), year >= 1970, b[4] == 45, let month = number(5, 2), b[7] == 45,
+      let day = number(8, 2),
       [84, 116, 32].contains(b[10]), let hour = number(11, 2), b[13] == 58, let minute = number(14, 2),
       b[16] == 58, let second = number(17, 2),
       (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60

@@ -25,7 +25,9 @@ public final class StateWatcher {
     }
     last = tip
     return commits.map {
-      LogEntry(commit: $0.id, time: $0.time, subject: $0.summary, message: CommitMessage.parse($0.message), author: $0.authorName)
+      LogEntry(
+        commit: $0.id, time: $0.time, subject: $0.summary, message: CommitMessage.parse($0.message),
+        author: $0.authorName)
     }
   }
 }

@@ -37,53 +37,73 @@ public enum ToolBox {
     var props: [String: JSON] = [:]
     for (name, spec) in properties {
       if spec.type == "string[]" {
-        props[name] = .object(["type": .string("array"), "items": .object(["type": .string("string")]), "description": .string(spec.description)])
+        props[name] = .object([
+          "type": .string("array"), "items": .object(["type": .string("string")]),
+          "description": .string(spec.description),
+        ])
       } else if spec.type == "id[]" {
         props[name] = .object([
           "type": .string("array"), "items": .object(["type": .array([.string("string"), .string("integer")])]),
           "description": .string(spec.description),
         ])
       } else if spec.type == "id" {
-        props[name] = .object(["type": .array([.string("string"), .string("integer")]), "description": .string(spec.description)])
+        props[name] = .object([
+          "type": .array([.string("string"), .string("integer")]), "description": .string(spec.description),
+        ])
       } else {
         props[name] = .object(["type": .string(spec.type), "description": .string(spec.description)])
       }
     }
-    return .object(["type": .string("object"), "properties": .object(props), "required": .array(required.map { .string($0) })])
+    return .object([
+      "type": .string("object"), "properties": .object(props), "required": .array(required.map { .string($0) }),
+    ])
   }
 
   public static let tools: [Tool] = [
     Tool(
       name: "init_coordination",
-      description: "Start coordinating in this repository (creates the ghp/state branch; you become an orchestrator). Give the goal, and optionally the whole plan in Markdown.",
-      schema: schema(["goal": ("string", "What the team is building."), "plan": ("string", "The master plan, Markdown.")], required: ["goal"])),
+      description:
+        "Start coordinating in this repository (creates the ghp/state branch; you become an orchestrator). Give the goal, and optionally the whole plan in Markdown.",
+      schema: schema(
+        ["goal": ("string", "What the team is building."), "plan": ("string", "The master plan, Markdown.")],
+        required: ["goal"])),
     Tool(
       name: "create_task",
-      description: "Orchestrators: add a task (issue). Lower priority numbers come first; `after` lists task ids that must be done first; `scope` lists globs of the files the holder will own.",
+      description:
+        "Orchestrators: add a task (issue). Lower priority numbers come first; `after` lists task ids that must be done first; `scope` lists globs of the files the holder will own.",
       schema: schema(
         [
-          "title": ("string", "One line."), "body": ("string", "What to do, in detail."), "priority": ("integer", "1 is urgent; default 2."),
-          "after": ("id[]", "Ids of tasks that must be done first."), "scope": ("string[]", "File globs the holder owns, e.g. Sources/Auth/**."),
+          "title": ("string", "One line."), "body": ("string", "What to do, in detail."),
+          "priority": ("integer", "1 is urgent; default 2."),
+          "after": ("id[]", "Ids of tasks that must be done first."),
+          "scope": ("string[]", "File globs the holder owns, e.g. Sources/Auth/**."),
         ], required: ["title"])),
     Tool(
       name: "claim_task",
-      description: "Claim a task before working on it. With `id`, that task; without, the best ready task. Refused (exit 3 in the CLI) when another agent holds it: the error names the holder, since when and the epoch; pick other work. Never work on a task you did not claim.",
+      description:
+        "Claim a task before working on it. With `id`, that task; without, the best ready task. Refused (exit 3 in the CLI) when another agent holds it: the error names the holder, since when and the epoch; pick other work. Never work on a task you did not claim.",
       schema: schema(["id": ("id", "The task id; omit to take the next ready one.")])),
     Tool(
       name: "complete_task",
-      description: "Mark a task you hold done, with what you did and how you checked it. Tasks waiting on it become ready. When the project lands work through `ghp land`, this submits your committed branch for landing instead (commit first): the task is done once it landed.",
-      schema: schema(["id": ("id", "The task id."), "result": ("string", "What was done and how it was verified.")], required: ["id", "result"])),
+      description:
+        "Mark a task you hold done, with what you did and how you checked it. Tasks waiting on it become ready. When the project lands work through `ghp land`, this submits your committed branch for landing instead (commit first): the task is done once it landed.",
+      schema: schema(
+        ["id": ("id", "The task id."), "result": ("string", "What was done and how it was verified.")],
+        required: ["id", "result"])),
     Tool(
       name: "fail_task",
-      description: "Report that your attempt at a task failed (it goes back to the queue; after too many failures it is dead).",
-      schema: schema(["id": ("id", "The task id."), "reason": ("string", "Why it failed.")], required: ["id", "reason"])),
+      description:
+        "Report that your attempt at a task failed (it goes back to the queue; after too many failures it is dead).",
+      schema: schema(
+        ["id": ("id", "The task id."), "reason": ("string", "Why it failed.")], required: ["id", "reason"])),
     Tool(
       name: "release_task",
       description: "Give a task you hold back to the queue without finishing it.",
       schema: schema(["id": ("id", "The task id."), "reason": ("string", "Why.")], required: ["id"])),
     Tool(
       name: "get_status",
-      description: "Every agent's task, status, last action and heartbeat age (stale ones marked), open escalations and dead tasks.",
+      description:
+        "Every agent's task, status, last action and heartbeat age (stale ones marked), open escalations and dead tasks.",
       schema: schema(["stale_only": ("boolean", "Only agents silent for longer than staleAfter.")])),
     Tool(
       name: "ready_tasks",
@@ -95,38 +115,55 @@ public enum ToolBox {
       schema: schema(["text": ("string", "The finding.")], required: ["text"])),
     Tool(
       name: "heartbeat",
-      description: "Say you are alive, after every commit and every few minutes, with what you just did. Silent agents become stale and lose their tasks. Read `notices`: an answer to your question, a claim you lost (stop working on it), work sent back, a handoff for you. With `issue`, refused (exit 3) when you no longer hold it.",
+      description:
+        "Say you are alive, after every commit and every few minutes, with what you just did. Silent agents become stale and lose their tasks. Read `notices`: an answer to your question, a claim you lost (stop working on it), work sent back, a handoff for you. With `issue`, refused (exit 3) when you no longer hold it.",
       schema: schema(
-        ["action": ("string", "What you just did."), "status": ("string", "implementing, testing, blocked, ..."), "issue": ("id", "The task you work on (you must hold it).")])),
+        [
+          "action": ("string", "What you just did."), "status": ("string", "implementing, testing, blocked, ..."),
+          "issue": ("id", "The task you work on (you must hold it)."),
+        ])),
     Tool(
       name: "escalate",
       description: "Ask a human to decide something you should not guess. Severity: low, medium, high, critical.",
       schema: schema(
-        ["question": ("string", "The decision needed."), "issue": ("id", "The task it is about."), "severity": ("string", "low, medium, high or critical."), "context": ("string", "What the human needs to know.")],
+        [
+          "question": ("string", "The decision needed."), "issue": ("id", "The task it is about."),
+          "severity": ("string", "low, medium, high or critical."),
+          "context": ("string", "What the human needs to know."),
+        ],
         required: ["question"])),
     Tool(
       name: "handoff",
-      description: "Write a handoff for a task you hold (commit first), built from the state and your branch; with `to`, the task passes to that agent. A `to` no agent is registered under is an error naming the closest (a typo must not hand work to nobody); set `new` when the receiver really is new.",
+      description:
+        "Write a handoff for a task you hold (commit first), built from the state and your branch; with `to`, the task passes to that agent. A `to` no agent is registered under is an error naming the closest (a typo must not hand work to nobody); set `new` when the receiver really is new.",
       schema: schema(
         [
-          "issue": ("id", "The task id."), "to": ("string", "The agent who takes it over."), "note": ("string", "Your own words for the receiver."),
+          "issue": ("id", "The task id."), "to": ("string", "The agent who takes it over."),
+          "note": ("string", "Your own words for the receiver."),
           "new": ("boolean", "The receiver is a new agent, registered by this handoff."),
         ], required: ["issue"])),
     Tool(
       name: "get_log",
       description: "The coordination history, newest first.",
-      schema: schema(["agent": ("string", "Only this agent's events."), "issue": ("id", "Only events about this task."), "limit": ("integer", "At most this many (default 20).")])),
+      schema: schema([
+        "agent": ("string", "Only this agent's events."), "issue": ("id", "Only events about this task."),
+        "limit": ("integer", "At most this many (default 20)."),
+      ])),
     Tool(
       name: "my_escalations",
-      description: "Your questions to a human and their answers (newest first). Reading them changes nothing; a heartbeat also tells you of a new answer once.",
+      description:
+        "Your questions to a human and their answers (newest first). Reading them changes nothing; a heartbeat also tells you of a new answer once.",
       schema: schema(["open_only": ("boolean", "Only those still waiting for an answer.")])),
     Tool(
       name: "claim_check",
-      description: "Check that you still hold a task at the epoch your work began under (claim_task returned it). Refused (exit 3 in the CLI) when the claim was taken or changed hands since: stop and do not complete work for it.",
-      schema: schema(["id": ("id", "The task id."), "epoch": ("integer", "The epoch of your claim.")], required: ["id", "epoch"])),
+      description:
+        "Check that you still hold a task at the epoch your work began under (claim_task returned it). Refused (exit 3 in the CLI) when the claim was taken or changed hands since: stop and do not complete work for it.",
+      schema: schema(
+        ["id": ("id", "The task id."), "epoch": ("integer", "The epoch of your claim.")], required: ["id", "epoch"])),
     Tool(
       name: "show_task",
-      description: "One task whole: title, body, priority, dependencies, scope, holder, epoch, attempts, result and history.",
+      description:
+        "One task whole: title, body, priority, dependencies, scope, holder, epoch, attempts, result and history.",
       schema: schema(["id": ("id", "The task id.")], required: ["id"])),
     Tool(
       name: "show_handoff",
@@ -134,8 +171,11 @@ public enum ToolBox {
       schema: schema(["issue": ("id", "The task id.")], required: ["issue"])),
     Tool(
       name: "list_approvals",
-      description: "Approvals to edit shared files: who may edit which globs, by whom, once or standing. Ask for one with escalate when a commit hook refuses a shared file.",
-      schema: schema(["agent": ("string", "Only this agent's approvals."), "all": ("boolean", "Also those revoked or used up.")])),
+      description:
+        "Approvals to edit shared files: who may edit which globs, by whom, once or standing. Ask for one with escalate when a commit hook refuses a shared file.",
+      schema: schema([
+        "agent": ("string", "Only this agent's approvals."), "all": ("boolean", "Also those revoked or used up."),
+      ])),
   ]
 
   /// Checks `arguments` against the tool's input schema: an unknown tool, an argument the tool does
@@ -149,14 +189,17 @@ public enum ToolBox {
     for (key, value) in arguments.sorted(by: { $0.key < $1.key }) {
       guard let property = properties[key] else {
         throw .invalidValue(
-          "argument '\(key)' of \(name)", "\(name) takes no such argument (it takes: \(properties.keys.sorted().joined(separator: ", ")))")
+          "argument '\(key)' of \(name)",
+          "\(name) takes no such argument (it takes: \(properties.keys.sorted().joined(separator: ", ")))")
       }
       guard matches(value, property) else {
         throw .invalidValue(
-          "argument '\(key)' of \(name)", "expected \(describe(property)), got \(OperationArguments.describe(value)); nothing was done")
+          "argument '\(key)' of \(name)",
+          "expected \(describe(property)), got \(OperationArguments.describe(value)); nothing was done")
       }
     }
-    for case .string(let key) in tool.schema["required"]?.arrayValue ?? [] where arguments[key] == nil || arguments[key] == .null {
+    for case .string(let key) in tool.schema["required"]?.arrayValue ?? []
+    where arguments[key] == nil || arguments[key] == .null {
       throw .invalidValue("argument '\(key)' of \(name)", "it is required; nothing was done")
     }
   }
@@ -185,7 +228,8 @@ public enum ToolBox {
     switch property["type"] {
     case .string("array")?: "an array of " + (property["items"].map(describe) ?? "values") + "s"
     case .string(let one)?: "a" + (one == "integer" ? "n integer" : " \(one)")
-    case .array(let many)?: many.compactMap(\.stringValue).map { $0 == "integer" ? "an integer" : "a \($0)" }.joined(separator: " or ")
+    case .array(let many)?:
+      many.compactMap(\.stringValue).map { $0 == "integer" ? "an integer" : "a \($0)" }.joined(separator: " or ")
     default: "a value"
     }
   }
@@ -197,7 +241,9 @@ public enum ToolBox {
       arguments[key]?.stringValue ?? arguments[key]?.intValue.map(String.init)
     }
     func required(_ key: String) throws(GHPError) -> String {
-      guard let value = string(key), !value.isEmpty else { throw .invalidValue("arguments", "\(name) needs \"\(key)\"") }
+      guard let value = string(key), !value.isEmpty else {
+        throw .invalidValue("arguments", "\(name) needs \"\(key)\"")
+      }
       return value
     }
     func strings(_ key: String) -> [String] {
@@ -230,18 +276,24 @@ public enum ToolBox {
       if let id = try issue("id") {
         landed = try workspace.run(ClaimOperation(issueID: id))
       } else {
-        landed = try workspace.run(ClaimNextOperation(avoiding: (try? ConflictReport.gather(workspace))?.conflictingPaths ?? []))
+        landed = try workspace.run(
+          ClaimNextOperation(avoiding: (try? ConflictReport.gather(workspace))?.conflictingPaths ?? []))
       }
-      return .object(["issue": landed.result.issue.json, "alreadyHeld": .bool(landed.result.alreadyHeld), "commit": commit(landed.commit)])
+      return .object([
+        "issue": landed.result.issue.json, "alreadyHeld": .bool(landed.result.alreadyHeld),
+        "commit": commit(landed.commit),
+      ])
     case "complete_task":
       let id = try IssueID.validate(try required("id"))
       let landed = try workspace.run(try DoneOperation.reading(workspace, issueID: id, result: try required("result")))
       return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
     case "fail_task":
-      let landed = try workspace.run(FailOperation(issueID: try IssueID.validate(try required("id")), reason: try required("reason")))
+      let landed = try workspace.run(
+        FailOperation(issueID: try IssueID.validate(try required("id")), reason: try required("reason")))
       return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
     case "release_task":
-      let landed = try workspace.run(ReleaseOperation(issueID: try IssueID.validate(try required("id")), reason: string("reason")))
+      let landed = try workspace.run(
+        ReleaseOperation(issueID: try IssueID.validate(try required("id")), reason: string("reason")))
       return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
     case "get_status":
       var report = try StatusReport(state: workspace.snapshot(), clock: workspace.clock)
@@ -263,7 +315,9 @@ public enum ToolBox {
     case "escalate":
       var severity = Escalation.Severity.medium
       if let text = string("severity") {
-        guard let value = Escalation.Severity(rawValue: text) else { throw .invalidValue("severity", "use low, medium, high or critical") }
+        guard let value = Escalation.Severity(rawValue: text) else {
+          throw .invalidValue("severity", "use low, medium, high or critical")
+        }
         severity = value
       }
       let operation = EscalateOperation(
@@ -271,13 +325,18 @@ public enum ToolBox {
       return try workspace.run(operation).result.json
     case "handoff":
       if let to = string("to") {
-        try KnownAgent.require(to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: arguments["new"]?.boolValue == true)
+        try KnownAgent.require(
+          to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: arguments["new"]?.boolValue == true)
       }
       let base = try workspace.snapshot().config().baseBranch
       let branch = BranchReport.gather(workspace.repository, agent: try workspace.actor(), base: base)
       let landed = try workspace.run(
-        HandoffOperation(issueID: try IssueID.validate(try required("issue")), receiver: string("to"), note: string("note"), branch: branch))
-      return .object(["issue": landed.result.issue.json, "document": .string(landed.result.document), "commit": commit(landed.commit)])
+        HandoffOperation(
+          issueID: try IssueID.validate(try required("issue")), receiver: string("to"), note: string("note"),
+          branch: branch))
+      return .object([
+        "issue": landed.result.issue.json, "document": .string(landed.result.document), "commit": commit(landed.commit),
+      ])
     case "get_log":
       let limit = arguments["limit"]?.intValue ?? 20
       return .array(
@@ -291,7 +350,9 @@ public enum ToolBox {
       }
       return .array(mine.sorted { $0.asked > $1.asked }.map(\.json))
     case "claim_check":
-      guard let epoch = arguments["epoch"]?.intValue else { throw .invalidValue("arguments", "claim_check needs \"epoch\"") }
+      guard let epoch = arguments["epoch"]?.intValue else {
+        throw .invalidValue("arguments", "claim_check needs \"epoch\"")
+      }
       let held = try ClaimCheck.check(
         workspace.snapshot(), issueID: try IssueID.validate(try required("id")), epoch: epoch, agent: workspace.actor())
       return .object(["issue": held.json, "holds": .bool(true)])
@@ -311,7 +372,9 @@ public enum ToolBox {
       let state = try workspace.snapshot()
       try state.requireInitialised()
       let all = arguments["all"]?.boolValue == true
-      let approvals = try (all ? state.allApprovals() : state.approvals()).filter { string("agent") == nil || $0.agent == string("agent") }
+      let approvals = try (all ? state.allApprovals() : state.approvals()).filter {
+        string("agent") == nil || $0.agent == string("agent")
+      }
       return .array(approvals.map(\.json))
     default:
       throw .invalidValue("tool", "no tool named \(name)")

@@ -13,7 +13,9 @@ public enum PromptRenderer {
 
   /// The values every prompt template can use: `agent`, `goal`, `staleAfter`, `heartbeatEvery`,
   /// `idleWait` and `idleTries`.
-  public static func values(state: StateSnapshot, agent: String, goal given: String? = nil) throws(GHPError) -> [String: Any] {
+  public static func values(state: StateSnapshot, agent: String, goal given: String? = nil) throws(GHPError) -> [String:
+    Any]
+  {
     let config = state.exists ? try state.config() : Config()
     var goal = given
     if goal == nil { goal = try state.goal() }
@@ -26,7 +28,9 @@ public enum PromptRenderer {
     return values
   }
 
-  public static func render(_ template: String, state: StateSnapshot, agent: String, goal given: String? = nil) throws(GHPError) -> String {
+  public static func render(_ template: String, state: StateSnapshot, agent: String, goal given: String? = nil)
+    throws(GHPError) -> String
+  {
     try Templates.render(template, state: state.exists ? state : nil, values(state: state, agent: agent, goal: given))
   }
 }

@@ -6,14 +6,18 @@ public enum SessionContext {
   /// sent back), shown under its own heading so that it is read first.
   public static func render(state: StateSnapshot, agent: String, told: [String]) throws(GHPError) -> String {
     let role = state.exists ? try state.role(of: agent) : .worker
-    var text = try PromptRenderer.render(role == .orchestrator ? "leader-prompt.md" : "worker-prompt.md", state: state, agent: agent)
+    var text = try PromptRenderer.render(
+      role == .orchestrator ? "leader-prompt.md" : "worker-prompt.md", state: state, agent: agent)
     text = text.trimmingTrailingNewlines + "\n\n## Now\n\n"
     if !told.isEmpty {
       text += "Told at this session's start:\n" + told.map { "- \($0)\n" }.joined() + "\n"
     }
-    let held = state.exists ? try state.allIssues().filter { $0.assignee == agent && ($0.status == .claimed || $0.status == .landing) } : []
+    let held =
+      state.exists
+      ? try state.allIssues().filter { $0.assignee == agent && ($0.status == .claimed || $0.status == .landing) } : []
     if held.isEmpty {
-      text += role == .orchestrator
+      text +=
+        role == .orchestrator
         ? "You hold no issue. Start with `ghp status`.\n"
         : "You hold no issue. Take one with `ghp claim --next` (see `ghp ready`).\n"
     } else {
@@ -23,9 +27,17 @@ public enum SessionContext {
         text += "`ghp issue show \(issue.id)`; check it with `ghp claim-check \(issue.id) --epoch \(issue.epoch)`.\n"
       }
     }
-    let open = state.exists ? try state.escalations().filter { $0.agent == agent && $0.status == .open } : []
-    for question in open {
-      text += "Your question \(question.id) waits for an answer: \(question.question) (`ghp escalations show \(question.id)`).\n"
+    let asked = state.exists ? try state.escalations().filter { $0.agent == agent } : []
+    // A new session remembers nothing: answers about the work it holds are given again.
+    let heldIDs = Set(held.map(\.id))
+    for answered in asked where answered.status == .resolved && answered.issue.map(heldIDs.contains) == true {
+      text +=
+        "Answered (\(answered.id), #\(answered.issue ?? "")): \(answered.question) -> \(answered.answer ?? "")"
+        + " (\(answered.answeredBy ?? "?")).\n"
+    }
+    for question in asked where question.status == .open {
+      text +=
+        "Your question \(question.id) waits for an answer: \(question.question) (`ghp escalations show \(question.id)`).\n"
     }
     return text
   }

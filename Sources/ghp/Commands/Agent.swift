@@ -6,11 +6,13 @@ extension AgentRecord.Role: ExpressibleByArgument {}
 extension GHP {
   struct Agent: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "agent", abstract: "One branch and one worktree per agent.", subcommands: [Add.self, List.self, Remove.self])
+      commandName: "agent", abstract: "One branch and one worktree per agent.",
+      subcommands: [Add.self, List.self, Remove.self])
 
     struct Add: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Register an agent, create its branch agent/<name> and its worktree (orchestrators).",
+        commandName: "add",
+        abstract: "Register an agent, create its branch agent/<name> and its worktree (orchestrators).",
         discussion: """
           The worktree's own config gets ghp.agent, so every ghp command and hook run inside it knows who
           it is. Default folder: <worktreeRoot>/<repository>-<name> (worktreeRoot in the config, default ..).
@@ -31,8 +33,10 @@ extension GHP {
       @Option(help: "Where to make the worktree.")
       var path: String?
 
-      @Option(help: ArgumentHelp(
-        "The agent's signing key: an unencrypted OpenSSH ed25519 private key (default: one made here).", valueName: "file"))
+      @Option(
+        help: ArgumentHelp(
+          "The agent's signing key: an unencrypted OpenSSH ed25519 private key (default: one made here).",
+          valueName: "file"))
       var key: String?
 
       @Flag(help: "Change the role of an agent already registered with another.")
@@ -44,7 +48,8 @@ extension GHP {
         try state.requireOrchestrator(try workspace.actor(), toDo: "add agents")
         if let existing = try state.agents().agents[name], existing.role != role, !changeRole {
           throw GHPError.refused(
-            "\(name) is registered as \(existing.role.rawValue); `ghp agent add` does not change a role by itself: pass --role \(existing.role.rawValue), or --change-role to make it \(role == .orchestrator ? "an" : "a") \(role.rawValue)")
+            "\(name) is registered as \(existing.role.rawValue); `ghp agent add` does not change a role by itself: pass --role \(existing.role.rawValue), or --change-role to make it \(role == .orchestrator ? "an" : "a") \(role.rawValue)"
+          )
         }
         let added = try AgentWorktrees.add(workspace, name: name, role: role, base: base, path: path, keyFile: key)
         if global.json {
@@ -62,7 +67,8 @@ extension GHP {
 
     struct List: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Every agent: role, branch, worktree, ahead/behind the base, claims, heartbeat age.",
+        commandName: "list",
+        abstract: "Every agent: role, branch, worktree, ahead/behind the base, claims, heartbeat age.",
         discussion: "Example: ghp agent list --json")
 
       @OptionGroup var global: GlobalOptions
@@ -77,8 +83,10 @@ extension GHP {
             rows: listings.map {
               [
                 $0.name, $0.record.role.rawValue, $0.record.branch ?? "-", $0.ahead.map(String.init) ?? "-",
-                $0.behind.map(String.init) ?? "-", $0.claims.isEmpty ? "-" : $0.claims.map { "#\($0)" }.joined(separator: ","),
-                Duration.describe($0.age) + " ago", ($0.worktree ?? "-") + ($0.problem.map { " (BROKEN: \($0); run `ghp agent add` again)" } ?? ""),
+                $0.behind.map(String.init) ?? "-",
+                $0.claims.isEmpty ? "-" : $0.claims.map { "#\($0)" }.joined(separator: ","),
+                Duration.describe($0.age) + " ago",
+                ($0.worktree ?? "-") + ($0.problem.map { " (BROKEN: \($0); run `ghp agent add` again)" } ?? ""),
               ]
             }))
       }
@@ -86,8 +94,11 @@ extension GHP {
 
     struct Remove: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "remove", abstract: "Release an agent's claims, remove its worktree and (unless kept) its branch (orchestrators).",
-        discussion: "Refuses a branch with commits not in the base, or uncommitted work, unless --force.\nExample: ghp agent remove worker-1")
+        commandName: "remove",
+        abstract: "Release an agent's claims, remove its worktree and (unless kept) its branch (orchestrators).",
+        discussion:
+          "Refuses a branch with commits not in the base, or uncommitted work, unless --force.\nExample: ghp agent remove worker-1"
+      )
 
       @OptionGroup var global: GlobalOptions
 
@@ -105,7 +116,9 @@ extension GHP {
         if global.json {
           Output.json(.object(["removed": .string(name), "released": .array(released.map { .string($0) })]))
         } else {
-          Output.line("Removed \(name)" + (released.isEmpty ? "." : "; released " + released.map { "#\($0)" }.joined(separator: ", ") + "."))
+          Output.line(
+            "Removed \(name)"
+              + (released.isEmpty ? "." : "; released " + released.map { "#\($0)" }.joined(separator: ", ") + "."))
         }
       }
     }

@@ -24,7 +24,8 @@ extension GHP {
     @Flag(help: "Skip the commit when the last heartbeat is recent and nothing changed (for hooks).")
     var auto = false
 
-    @Option(help: ArgumentHelp("Run as this agent's hook: claude (what `ghp setup claude` writes).", valueName: "agent"))
+    @Option(
+      help: ArgumentHelp("Run as this agent's hook: claude (what `ghp setup claude` writes).", valueName: "agent"))
     var hook: HookKind?
 
     func run() throws {
@@ -97,7 +98,11 @@ struct StatusFields: ParsableArguments {
     if let last = landed.result.skipped {
       let age = max(0, workspace.clock.now - last)
       if global.json {
-        return Output.json(.object(["agent": .string(agent), "skipped": .bool(true), "lastHeartbeat": .string(RFC3339.format(last)), "commit": .null]))
+        return Output.json(
+          .object([
+            "agent": .string(agent), "skipped": .bool(true), "lastHeartbeat": .string(RFC3339.format(last)),
+            "commit": .null,
+          ]))
       }
       return Output.line("\(agent): heartbeat \(Duration.exact(age)) ago still stands; nothing recorded")
     }

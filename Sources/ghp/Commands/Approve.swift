@@ -34,7 +34,9 @@ extension GHP {
       if global.json {
         Output.json(landed.result.json)
       } else {
-        Output.line("Approval \(landed.result.approval.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "").")
+        Output.line(
+          "Approval \(landed.result.approval.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "")."
+        )
         for id in landed.result.resolvedEscalations {
           Output.line("Escalation \(id) asked for this approval: it is answered (\(agent) is told on its next report).")
         }
@@ -44,7 +46,8 @@ extension GHP {
 
   struct Approvals: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "approvals", abstract: "Shared-file approvals in force: who, which files, by whom; --all adds used and revoked ones.",
+      commandName: "approvals",
+      abstract: "Shared-file approvals in force: who, which files, by whom; --all adds used and revoked ones.",
       discussion: "Examples: ghp approvals   ghp approvals --all --json")
 
     @OptionGroup var global: ReadOptions
@@ -57,7 +60,10 @@ extension GHP {
       try state.requireInitialised()
       let approvals = all ? try state.allApprovals() : try state.approvals().filter(\.isActive)
       if global.json { return Output.json(.array(approvals.map(\.json))) }
-      if approvals.isEmpty { return Output.line(all ? "No approvals." : "No approvals in force (`ghp approvals --all` shows used and revoked ones).") }
+      if approvals.isEmpty {
+        return Output.line(
+          all ? "No approvals." : "No approvals in force (`ghp approvals --all` shows used and revoked ones).")
+      }
       Output.text(
         TextTable.render(
           header: ["ID", "AGENT", "FILES", "BY", "WHEN", "STATE"],
@@ -71,7 +77,8 @@ extension GHP {
   }
 
   struct Revoke: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Withdraw an approval (orchestrators).", discussion: "Example: ghp revoke 3")
+    static let configuration = CommandConfiguration(
+      commandName: "revoke", abstract: "Withdraw an approval (orchestrators).", discussion: "Example: ghp revoke 3")
 
     @OptionGroup var global: GlobalOptions
 
@@ -80,7 +87,11 @@ extension GHP {
 
     func run() throws {
       let landed = try global.workspace().run(RevokeOperation(approvalID: id))
-      if global.json { Output.json(landed.result.json) } else { Output.line("Revoked approval \(id) of \(landed.result.agent).") }
+      if global.json {
+        Output.json(landed.result.json)
+      } else {
+        Output.line("Revoked approval \(id) of \(landed.result.agent).")
+      }
     }
   }
 }

@@ -4,7 +4,8 @@ import GHPKit
 extension GHP {
   struct Claim: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "claim", abstract: "Claim an issue: exit 0 when it is yours, exit 3 naming the holder when someone else has it.",
+      commandName: "claim",
+      abstract: "Claim an issue: exit 0 when it is yours, exit 3 naming the holder when someone else has it.",
       discussion: """
         With --next, claims the first ready issue atomically; exit 4 when nothing is ready.
         Examples: ghp claim 1   ghp claim --next
@@ -27,7 +28,8 @@ extension GHP {
       let workspace = try global.workspace()
       let landed =
         next
-        ? try workspace.run(ClaimNextOperation(avoiding: (try? ConflictReport.gather(workspace))?.conflictingPaths ?? []))
+        ? try workspace.run(
+          ClaimNextOperation(avoiding: (try? ConflictReport.gather(workspace))?.conflictingPaths ?? []))
         : try workspace.run(ClaimOperation(issueID: try Arguments.issueID(id ?? "")))
       let issue = landed.result.issue
       if global.json {

@@ -21,7 +21,8 @@ extension GHP {
         let values = try TOML.parse(text)
         guard let value = values[key] else {
           try Config.requireKnown(key)
-          throw GHPError.invalidValue("key '\(key)'", "it is not set in .ghp/config.toml, so its default applies (see `ghp config list`)")
+          throw GHPError.invalidValue(
+            "key '\(key)'", "it is not set in .ghp/config.toml, so its default applies (see `ghp config list`)")
         }
         Output.line(global.json ? value.json.compact() : value.display)
       }
@@ -50,7 +51,8 @@ extension GHP {
         let operation = SetConfigOperation(key: key, value: SetConfigOperation.tomlValue(value))
         let landed = try global.workspace().run(operation)
         if global.json {
-          Output.json(.object(["key": .string(key), "value": .string(operation.value), "changed": .bool(landed.commit != nil)]))
+          Output.json(
+            .object(["key": .string(key), "value": .string(operation.value), "changed": .bool(landed.commit != nil)]))
         } else {
           Output.line(landed.commit == nil ? "\(key) is already \(operation.value)." : "\(key) = \(operation.value)")
         }

@@ -17,7 +17,9 @@ extension GHP {
     func run() throws {
       let report = try ConflictReport.gather(global.workspace())
       if global.json { return Output.json(report.json) }
-      if report.branches.isEmpty { return Output.line("No active agent branches (none has commits \(report.base) lacks).") }
+      if report.branches.isEmpty {
+        return Output.line("No active agent branches (none has commits \(report.base) lacks).")
+      }
       if report.pairs.isEmpty {
         return Output.line("\(report.branches.count) active branches, \(report.checked) merges: no conflicts.")
       }
@@ -25,7 +27,9 @@ extension GHP {
         TextTable.render(
           header: ["BRANCH", "WITH", "CONFLICTING PATHS"],
           rows: report.pairs.map { [$0.two, $0.one, $0.paths.joined(separator: ", ")] }))
-      Output.line("\(report.pairs.count) of \(report.checked) merges conflict; settle them before landing (ghp agent-escalate, or rebase).")
+      Output.line(
+        "\(report.pairs.count) of \(report.checked) merges conflict; settle them before landing (ghp agent-escalate, or rebase)."
+      )
     }
   }
 }

@@ -50,7 +50,9 @@ extension GHP {
       } else {
         for entry in entries {
           Output.line("\(RFC3339.format(entry.at))  \(entry.agent)\(entry.issue.map { " #\($0)" } ?? "")")
-          Output.line(entry.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+          Output.line(
+            entry.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(
+              separator: "\n"))
         }
       }
     }

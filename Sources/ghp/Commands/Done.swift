@@ -33,7 +33,8 @@ extension GHP {
     }
 
     func run() throws {
-      let text = try resultFile.map { String(decoding: try Arguments.fileBytes($0), as: UTF8.self) }
+      let text =
+        try resultFile.map { String(decoding: try Arguments.fileBytes($0), as: UTF8.self) }
         ?? Arguments.text(result ?? "")
       let workspace = try global.workspace()
       let issueID = try Arguments.issueID(id)
@@ -45,7 +46,8 @@ extension GHP {
 
   struct Fail: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "fail", abstract: "Report that your attempt at an issue failed: back to open, or dead after maxAttempts.",
+      commandName: "fail",
+      abstract: "Report that your attempt at an issue failed: back to open, or dead after maxAttempts.",
       discussion: "Example: ghp fail 2 --reason \"tests need a database\"")
 
     @OptionGroup var global: GlobalOptions
@@ -58,7 +60,8 @@ extension GHP {
 
     func run() throws {
       let landed = try global.workspace().run(FailOperation(issueID: try Arguments.issueID(id), reason: reason))
-      let verb = landed.result.status == .dead ? "Dead after \(landed.result.attempts) attempts:" : "Failed, back in the queue:"
+      let verb =
+        landed.result.status == .dead ? "Dead after \(landed.result.attempts) attempts:" : "Failed, back in the queue:"
       printIssue(landed.result, verb: verb, json: global.json, commit: landed.commit)
     }
   }

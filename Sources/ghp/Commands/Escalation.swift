@@ -41,7 +41,8 @@ extension GHP {
 
   struct Escalations: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "escalations", abstract: "A human's inbox of questions (open first, most severe first); an agent's answers.",
+      commandName: "escalations",
+      abstract: "A human's inbox of questions (open first, most severe first); an agent's answers.",
       discussion: "Examples: ghp escalations --open   ghp escalations --mine --json   ghp escalations show 3",
       subcommands: [EscalationList.self, EscalationShow.self], defaultSubcommand: EscalationList.self)
   }

@@ -5,7 +5,8 @@ extension GHP {
   struct AgentHandoff: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "agent-handoff",
-      abstract: "Write a handoff for an issue you hold, built from the state and your branch; --to passes the claim on.",
+      abstract:
+        "Write a handoff for an issue you hold, built from the state and your branch; --to passes the claim on.",
       discussion: """
         The document names the issue, your status and recent actions, discoveries since your claim, open
         escalations, and your branch agent/<you>: commits ahead of the base, files changed, uncommitted work.
@@ -24,7 +25,10 @@ extension GHP {
     @Option(help: "Your own words for the receiver; - reads standard input.")
     var note: String?
 
-    @Option(help: "Also write the document to this path inside the repository (with --to: at that place in the receiver's worktree).")
+    @Option(
+      help:
+        "Also write the document to this path inside the repository (with --to: at that place in the receiver's worktree)."
+    )
     var write: String?
 
     @Flag(help: "Let --write overwrite a tracked file.")
@@ -33,7 +37,9 @@ extension GHP {
     func run() throws {
       let workspace = try global.workspace()
       let agent = try workspace.actor()
-      if let to { try KnownAgent.require(to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: global.new) }
+      if let to {
+        try KnownAgent.require(to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: global.new)
+      }
       let destination = try write.map { try HandoffFile.validate($0, workspace: workspace, force: force) }
       let base = try workspace.snapshot().config().baseBranch
       let branch = BranchReport.gather(workspace.repository, agent: agent, base: base)
@@ -41,19 +47,23 @@ extension GHP {
         issueID: try Arguments.issueID(issue), receiver: to, note: note.map(Arguments.text), branch: branch)
       let landed = try workspace.run(operation)
       var written = destination
-      if let destination, let to, let theirs = HandoffCode.receiverPath(destination, workspace: workspace, receiver: to) {
+      if let destination, let to, let theirs = HandoffCode.receiverPath(destination, workspace: workspace, receiver: to)
+      {
         written = theirs
       }
       if let written { try HandoffFile.write(landed.result.document, to: written) }
       if !branch.uncommitted.isEmpty {
         Output.error(
-          "uncommitted work in \(branch.worktree ?? "your worktree") is not handed over: \(branch.uncommitted.prefix(10).joined(separator: ", ")); commit it on \(branch.name) and hand off again")
+          "uncommitted work in \(branch.worktree ?? "your worktree") is not handed over: \(branch.uncommitted.prefix(10).joined(separator: ", ")); commit it on \(branch.name) and hand off again"
+        )
       }
       var code: JSON = .null
       if let to {
         switch HandoffCode.carry(workspace.repository, from: agent, to: to) {
         case .continued(let name, let tip, let worktree):
-          Output.error("\(name) now continues from \(branch.name) at \(tip.short)" + (worktree.map { " (\($0) is checked out there)" } ?? ""))
+          Output.error(
+            "\(name) now continues from \(branch.name) at \(tip.short)"
+              + (worktree.map { " (\($0) is checked out there)" } ?? ""))
           code = .object(["continued": .bool(true), "branch": .string(name), "tip": .string(tip.hex)])
         case .command(let command, let why):
           Output.error("\(why): to continue from \(branch.name), \(to) runs: \(command)")
@@ -77,11 +87,13 @@ extension GHP {
 
   struct Handoff: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "handoff", abstract: "Read handoffs.", subcommands: [Show.self, List.self], defaultSubcommand: Show.self)
+      commandName: "handoff", abstract: "Read handoffs.", subcommands: [Show.self, List.self],
+      defaultSubcommand: Show.self)
 
     struct List: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Every issue with a handoff: who holds it now, who it waits for, when it was written.",
+        commandName: "list",
+        abstract: "Every issue with a handoff: who holds it now, who it waits for, when it was written.",
         discussion: "Examples: ghp handoff list   ghp handoff list --json")
 
       @OptionGroup var global: ReadOptions
@@ -90,7 +102,8 @@ extension GHP {
         let state = try global.workspace().snapshot()
         try state.requireInitialised()
         let waiting = try state.agents().agents.compactMap { name, record in record.handoffWaiting.map { ($0, name) } }
-        let rows = try state.handoffIssues().map { (id) throws -> (id: String, title: String, holder: String, waitsFor: [String]) in
+        let rows = try state.handoffIssues().map {
+          (id) throws -> (id: String, title: String, holder: String, waitsFor: [String]) in
           let issue = try state.issue(id)
           let holder = issue.flatMap { $0.status == .claimed ? $0.assignee : nil } ?? "-"
           return (id, issue?.title ?? "?", holder, waiting.filter { $0.0 == id }.map(\.1).sorted())
@@ -100,7 +113,8 @@ extension GHP {
             .array(
               rows.map {
                 .object([
-                  "issue": IssueReference.write($0.id), "title": .string($0.title), "holder": $0.holder == "-" ? .null : .string($0.holder),
+                  "issue": IssueReference.write($0.id), "title": .string($0.title),
+                  "holder": $0.holder == "-" ? .null : .string($0.holder),
                   "waitingFor": .array($0.waitsFor.map { .string($0) }),
                 ])
               }))
@@ -109,7 +123,12 @@ extension GHP {
         Output.text(
           TextTable.render(
             header: ["ISSUE", "TITLE", "HOLDER", "WAITING FOR"],
-            rows: rows.map { ["#\($0.id)", TextTable.clip($0.title, 50), $0.holder, $0.waitsFor.isEmpty ? "-" : $0.waitsFor.joined(separator: ", ")] }))
+            rows: rows.map {
+              [
+                "#\($0.id)", TextTable.clip($0.title, 50), $0.holder,
+                $0.waitsFor.isEmpty ? "-" : $0.waitsFor.joined(separator: ", "),
+              ]
+            }))
       }
     }
 
@@ -130,7 +149,11 @@ extension GHP {
         guard let text = try state.text(StatePaths.handoff(id)) else {
           throw GHPError.invalidValue("issue", "#\(id) has no handoff (`ghp agent-handoff --issue \(id)` writes one)")
         }
-        if global.json { Output.json(.object(["issue": .string(id), "document": .string(text)])) } else { Output.text(text) }
+        if global.json {
+          Output.json(.object(["issue": .string(id), "document": .string(text)]))
+        } else {
+          Output.text(text)
+        }
       }
     }
   }

@@ -13,7 +13,8 @@ extension GHP {
 
     struct Install: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "install", abstract: "Install pre-commit, prepare-commit-msg and pre-push (or, with --server, pre-receive).",
+        commandName: "install",
+        abstract: "Install pre-commit, prepare-commit-msg and pre-push (or, with --server, pre-receive).",
         discussion: """
           Respects core.hooksPath. A hook the repository already has is kept as <name>.ghp-chained and runs
           first (its refusal stands). Installing twice changes nothing; uninstall restores what was there.
@@ -43,7 +44,8 @@ extension GHP {
 
     struct Uninstall: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "uninstall", abstract: "Remove ghp's hooks and put back the ones they chained.", discussion: "Example: ghp hooks uninstall")
+        commandName: "uninstall", abstract: "Remove ghp's hooks and put back the ones they chained.",
+        discussion: "Example: ghp hooks uninstall")
 
       @OptionGroup var global: GlobalOptions
 
@@ -52,10 +54,13 @@ extension GHP {
         if global.json {
           Output.json(
             .object([
-              "removed": .array(report.removed.map { .string($0) }), "restored": .array(report.restored.map { .string($0) }),
+              "removed": .array(report.removed.map { .string($0) }),
+              "restored": .array(report.restored.map { .string($0) }),
             ]))
         } else {
-          Output.line("Removed \(report.removed.isEmpty ? "nothing" : report.removed.joined(separator: ", ")) from \(report.directory).")
+          Output.line(
+            "Removed \(report.removed.isEmpty ? "nothing" : report.removed.joined(separator: ", ")) from \(report.directory)."
+          )
           for name in report.restored { Output.line("Restored \(name).") }
         }
       }
@@ -93,12 +98,15 @@ extension GHP {
         let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
         verdict = try HookRunner.preReceive(lines, workspace: workspace)
       default:
-        throw ValidationError("unknown hook '\(name)': pre-commit, prepare-commit-msg, post-commit, pre-push or pre-receive")
+        throw ValidationError(
+          "unknown hook '\(name)': pre-commit, prepare-commit-msg, post-commit, pre-push or pre-receive")
       }
       for note in verdict.notes { Output.error(note) }
       guard verdict.allowed else {
         for refusal in verdict.refusals { Output.error("\(name): \(refusal)") }
-        Output.error("\(name): refused by ghp (\(verdict.refusals.count) problem\(verdict.refusals.count == 1 ? "" : "s")); nothing was \(name == "pre-commit" ? "committed" : "pushed")")
+        Output.error(
+          "\(name): refused by ghp (\(verdict.refusals.count) problem\(verdict.refusals.count == 1 ? "" : "s")); nothing was \(name == "pre-commit" ? "committed" : "pushed")"
+        )
         throw ExitCode(3)
       }
     }

@@ -6,7 +6,9 @@ extension Config.UnknownAgents: ExpressibleByArgument {}
 extension GHP {
   struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "init", abstract: "Start coordinating in this repository: creates the ghp/state branch; the caller becomes an orchestrator.",
+      commandName: "init",
+      abstract:
+        "Start coordinating in this repository: creates the ghp/state branch; the caller becomes an orchestrator.",
       discussion: """
         The caller is --agent, GHP_AGENT, `git config ghp.agent`, or a name made from `git config user.name`.
         It is recorded in this worktree's `ghp.agent`, so later commands here need no flag.
@@ -18,9 +20,10 @@ extension GHP {
     @Option(help: "The goal; it heads the plan (.ghp/plan.md).")
     var goal: String = ""
 
-    @Option(help: ArgumentHelp(
-      "What a command run as an unregistered name does: refuse it (a typo must not make an agent) or register it.",
-      valueName: "refuse|register"))
+    @Option(
+      help: ArgumentHelp(
+        "What a command run as an unregistered name does: refuse it (a typo must not make an agent) or register it.",
+        valueName: "refuse|register"))
     var unknownAgents: Config.UnknownAgents = .refuse
 
     @Option(help: "Seconds or a duration (\"10m\") after which a silent agent is stale.")

@@ -139,7 +139,8 @@ extension GHP.IssueCommand {
 
   struct Edit: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "edit", abstract: "Change an issue's title, body, priority, dependencies or scope (orchestrators only).",
+      commandName: "edit",
+      abstract: "Change an issue's title, body, priority, dependencies or scope (orchestrators only).",
       discussion: "Example: ghp issue edit 2 -p 1 --after 1,3")
 
     @OptionGroup var global: GlobalOptions
@@ -168,7 +169,8 @@ extension GHP.IssueCommand {
         issueID: try Arguments.issueID(id), title: title, body: body.map(Arguments.text), priority: priority,
         dependencies: after.isEmpty ? nil : try Arguments.issueIDs(after), scope: scope.isEmpty ? nil : scope)
       let landed = try workspace.run(operation)
-      printIssue(landed.result, verb: landed.commit == nil ? "Unchanged" : "Edited", json: global.json, commit: landed.commit)
+      printIssue(
+        landed.result, verb: landed.commit == nil ? "Unchanged" : "Edited", json: global.json, commit: landed.commit)
     }
   }
 

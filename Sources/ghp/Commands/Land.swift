@@ -8,7 +8,8 @@ import GHPKit
 extension GHP {
   struct Land: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "land", abstract: "Land submitted work on the base: merge, run the gate, move the base by compare-and-swap.",
+      commandName: "land",
+      abstract: "Land submitted work on the base: merge, run the gate, move the base by compare-and-swap.",
       discussion: """
         Orchestrators. Takes issues in `ghp queue` order and merges each agent
         branch tip onto the current base in memory. A conflict sends the issue
@@ -50,7 +51,8 @@ extension GHP {
       var only: Set<String>?
       if once {
         let state = try workspace.snapshot()
-        only = Set(try LandingQueue.gather(state, policy: lander.policy, now: workspace.clock.now).entries.map(\.issue.id))
+        only = Set(
+          try LandingQueue.gather(state, policy: lander.policy, now: workspace.clock.now).entries.map(\.issue.id))
       }
       repeat {
         let report = try lander.run(only: only)
@@ -58,7 +60,9 @@ extension GHP {
         total.bounced += report.bounced
         total.recovered += report.recovered
         total.gateRuns += report.gateRuns
-        for item in report.waiting where !total.waiting.contains(where: { $0.id == item.id }) { total.waiting.append(item) }
+        for item in report.waiting where !total.waiting.contains(where: { $0.id == item.id }) {
+          total.waiting.append(item)
+        }
         if once || LandingSignals.interrupted { break }
         try lander.keepAlive()
         var slept = 0

@@ -21,7 +21,9 @@ extension GHP {
     @Option(name: .short, help: "At most this many events (0: all).")
     var n: Int = 20
 
-    @Option(help: ArgumentHelp("Only events at or after this time: RFC 3339, or a duration ago (2h, 30m).", valueName: "time"))
+    @Option(
+      help: ArgumentHelp("Only events at or after this time: RFC 3339, or a duration ago (2h, 30m).", valueName: "time")
+    )
     var since: String?
 
     @Option(help: ArgumentHelp("Only events at or before this time: RFC 3339, or a duration ago.", valueName: "time"))
@@ -41,7 +43,8 @@ extension GHP {
         }
       }
       for name in op where OperationCatalog.names.contains(name) == false {
-        throw ValidationError("--op \(name): no such operation (one of \(OperationCatalog.names.sorted().joined(separator: ", ")))")
+        throw ValidationError(
+          "--op \(name): no such operation (one of \(OperationCatalog.names.sorted().joined(separator: ", ")))")
       }
     }
 

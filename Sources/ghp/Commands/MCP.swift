@@ -16,9 +16,12 @@ extension GHP {
     func run() throws {
       let own = Output.executablePath
       let folder = own.lastIndex(of: "/").map { String(own[..<$0]) } ?? "."
-      let candidates = ["\(folder)/ghp-mcp"] + (Output.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/ghp-mcp" }
+      let candidates =
+        ["\(folder)/ghp-mcp"] + (Output.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/ghp-mcp" }
       guard let server = candidates.first(where: { access($0, X_OK) == 0 }) else {
-        throw GHPError.io("ghp mcp needs the ghp-mcp program next to ghp or on PATH (swift build makes it; scripts/install installs both)")
+        throw GHPError.io(
+          "ghp mcp needs the ghp-mcp program next to ghp or on PATH (swift build makes it; scripts/install installs both)"
+        )
       }
       var arguments = [server]
       if let directory = global.directory { arguments += ["-C", directory] }

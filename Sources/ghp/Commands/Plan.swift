@@ -9,7 +9,8 @@ extension GHP {
       defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
-      static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the plan.", discussion: "Example: ghp plan show")
+      static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Print the plan.", discussion: "Example: ghp plan show")
 
       @OptionGroup var global: ReadOptions
 

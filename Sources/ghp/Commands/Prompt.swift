@@ -4,7 +4,8 @@ import GHPKit
 extension GHP {
   struct Prompt: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "prompt", abstract: "Instructions for an agent: worker, leader, the AGENTS.md snippet, or its session context.",
+      commandName: "prompt",
+      abstract: "Instructions for an agent: worker, leader, the AGENTS.md snippet, or its session context.",
       discussion: """
         worker, leader   the prompt for that role, with the goal and the heartbeat cadence
         agents-md        the coordination section for AGENTS.md (names no agent)
@@ -16,7 +17,9 @@ extension GHP {
         """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-      case worker, leader, agentsMd = "agents-md", session
+      case worker, leader
+      case agentsMd = "agents-md"
+      case session
       var template: String {
         switch self {
         case .worker, .session: "worker-prompt.md"
@@ -65,7 +68,8 @@ extension GHP {
       if hook != nil {
         _ = ClaudeHook.event(fallback: "SessionStart")
         do {
-          let landed = try workspace.run(StatusUpdateOperation(status: nil, action: "Session started", issueID: nil, isHeartbeat: true))
+          let landed = try workspace.run(
+            StatusUpdateOperation(status: nil, action: "Session started", issueID: nil, isHeartbeat: true))
           told = landed.result.notices
         } catch {
           told = ["your heartbeat was not recorded: \(error.description)"]
@@ -73,7 +77,11 @@ extension GHP {
         agent = try workspace.actor()
       }
       let text = try SessionContext.render(state: workspace.snapshot(), agent: agent, told: told)
-      if global.json { Output.json(.object(["prompt": .string(text), "told": .array(told.map { .string($0) })])) } else { Output.text(text) }
+      if global.json {
+        Output.json(.object(["prompt": .string(text), "told": .array(told.map { .string($0) })]))
+      } else {
+        Output.text(text)
+      }
     }
   }
 }

@@ -23,7 +23,9 @@ extension GHP {
       let state = try workspace.snapshot()
       try state.requireInitialised()
       guard let policy = try state.config().landing else {
-        throw GHPError.refused("[landing] is not configured in .ghp/config.toml; nothing is queued (ghp config set landing.gate '[\"swift test\"]')")
+        throw GHPError.refused(
+          "[landing] is not configured in .ghp/config.toml; nothing is queued (ghp config set landing.gate '[\"swift test\"]')"
+        )
       }
       let queue = try LandingQueue.gather(state, policy: policy, now: workspace.clock.now)
       if global.json { return Output.json(queue.json) }

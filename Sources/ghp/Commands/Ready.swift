@@ -4,7 +4,8 @@ import GHPKit
 extension GHP {
   struct Ready: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "ready", abstract: "Issues ready to claim: open, unclaimed, every dependency done; by priority, then age.",
+      commandName: "ready",
+      abstract: "Issues ready to claim: open, unclaimed, every dependency done; by priority, then age.",
       discussion: "Example: ghp ready --json")
 
     @OptionGroup var global: ReadOptions

@@ -4,7 +4,8 @@ import GHPKit
 extension GHP {
   struct Reap: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "reap", abstract: "Act on stale agents (orchestrators): escalate to a human, or release their claims.",
+      commandName: "reap",
+      abstract: "Act on stale agents (orchestrators): escalate to a human, or release their claims.",
       discussion: """
         The policy is onStale in .ghp/config.toml (default escalate); --release or --escalate overrides it.
         Escalate raises one escalation per stale agent, never a second while the first is open.
@@ -54,7 +55,9 @@ extension GHP {
       }
       if actions.isEmpty { return Output.line("No stale agents.") }
       for action in actions {
-        Output.line("\(action.agent): silent since \(RFC3339.format(action.lastHeartbeat)): \(dryRun && action.changed ? "would be " : "")\(action.outcome)")
+        Output.line(
+          "\(action.agent): silent since \(RFC3339.format(action.lastHeartbeat)): \(dryRun && action.changed ? "would be " : "")\(action.outcome)"
+        )
       }
     }
   }

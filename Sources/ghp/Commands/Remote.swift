@@ -9,7 +9,8 @@ extension GHP {
 
     struct Set: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "set", abstract: "State changes now go through this git remote (orchestrators); publishes the state there.",
+        commandName: "set",
+        abstract: "State changes now go through this git remote (orchestrators); publishes the state there.",
         discussion: """
           In remote mode every change is: fetch ghp/state, apply to the remote tip, commit, push without force;
           on rejection, fetch and apply again. A claim succeeds only once the server accepted it.
@@ -26,7 +27,8 @@ extension GHP {
       func run() throws {
         let workspace = try global.workspace()
         guard let url = workspace.repository.remoteURL(name) else {
-          throw GHPError.invalidValue("remote", "there is no git remote named \(name) (add it: git remote add \(name) URL)")
+          throw GHPError.invalidValue(
+            "remote", "there is no git remote named \(name) (add it: git remote add \(name) URL)")
         }
         try Ledger.checkRemoteURL(url, name: name)
         try workspace.run(SetRemoteOperation(name: name))
@@ -41,7 +43,8 @@ extension GHP {
 
     struct Unset: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "unset", abstract: "State changes stay local again (orchestrators).", discussion: "Example: ghp remote unset")
+        commandName: "unset", abstract: "State changes stay local again (orchestrators).",
+        discussion: "Example: ghp remote unset")
 
       @OptionGroup var global: GlobalOptions
 
@@ -53,7 +56,8 @@ extension GHP {
 
     struct Status: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "How far local ghp/state is from the remote's (fetches first).", discussion: "Example: ghp remote status")
+        commandName: "status", abstract: "How far local ghp/state is from the remote's (fetches first).",
+        discussion: "Example: ghp remote status")
 
       @OptionGroup var global: GlobalOptions
 
@@ -74,7 +78,8 @@ extension GHP {
             ]))
         } else {
           Output.line(
-            "local ghp/state \(status.local?.short ?? "(none)"), \(name) \(status.remote?.short ?? "(none)"): \(status.ahead) ahead, \(status.behind) behind")
+            "local ghp/state \(status.local?.short ?? "(none)"), \(name) \(status.remote?.short ?? "(none)"): \(status.ahead) ahead, \(status.behind) behind"
+          )
         }
       }
     }
@@ -83,5 +88,7 @@ extension GHP {
 }
 
 extension String {
-  func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+  func padding(_ width: Int) -> String {
+    count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+  }
 }

@@ -8,7 +8,8 @@ import GHPKit
 extension GHP {
   struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "run", abstract: "Supervise headless agents: plan, start workers in their worktrees, enforce limits.",
+      commandName: "run",
+      abstract: "Supervise headless agents: plan, start workers in their worktrees, enforce limits.",
       discussion: """
         Orchestrators. Makes (or reuses) workers <prefix>-1..N with their
         branch and worktree, gives each the next ready issue (an assign that
@@ -41,13 +42,16 @@ extension GHP {
     @Argument(help: "The goal: a leader agent turns it into issues first (without --tasks).")
     var goal: String?
 
-    @Option(name: .customLong("tasks"), help: ArgumentHelp("Import these issues first (ghp issue import's formats).", valueName: "file"))
+    @Option(
+      name: .customLong("tasks"),
+      help: ArgumentHelp("Import these issues first (ghp issue import's formats).", valueName: "file"))
     var tasksFile: String?
 
     @Option(name: [.customShort("w"), .customLong("workers")], help: "Workers at once (default [agent] maxWorkers).")
     var workers: Int?
 
-    @Option(help: ArgumentHelp("claude, codex, or a command line (default [agent] command).", valueName: "claude|codex|CMD"))
+    @Option(
+      help: ArgumentHelp("claude, codex, or a command line (default [agent] command).", valueName: "claude|codex|CMD"))
     var agentCommand: String?
 
     @Option(help: ArgumentHelp("Wall-clock limit per attempt (default [agent] taskTimeout).", valueName: "duration"))
@@ -77,12 +81,18 @@ extension GHP {
         throw ValidationError("--task-timeout must be a duration such as 30m or 90s")
       }
       for (name, value) in [("--budget-usd", budgetUsd), ("--run-budget-usd", runBudgetUsd)] {
-        if let value, (Money.parse(value) ?? 0) <= 0 { throw ValidationError("\(name) must be an amount of dollars such as 5 or 0.50") }
+        if let value, (Money.parse(value) ?? 0) <= 0 {
+          throw ValidationError("\(name) must be an amount of dollars such as 5 or 0.50")
+        }
       }
       if let budgetTokens, budgetTokens <= 0 { throw ValidationError("--budget-tokens must be a positive number") }
       if status && stop { throw ValidationError("give --status or --stop, not both") }
-      if (status || stop) && (goal != nil || tasksFile != nil) { throw ValidationError("--status and --stop take no goal or tasks") }
-      if goal != nil && tasksFile != nil { throw ValidationError("give a goal (the leader plans) or --tasks, not both") }
+      if (status || stop) && (goal != nil || tasksFile != nil) {
+        throw ValidationError("--status and --stop take no goal or tasks")
+      }
+      if goal != nil && tasksFile != nil {
+        throw ValidationError("give a goal (the leader plans) or --tasks, not both")
+      }
       if let goal, goal.allSatisfy({ $0.isWhitespace }) { throw ValidationError("the goal is empty") }
     }
 
@@ -133,13 +143,22 @@ extension GHP {
         return Output.json(.object(object))
       }
       var head = "Run \(run.id): \(run.state.rawValue)"
-      if run.isActive { head += gone ? " — its supervisor is gone (pid \(run.pid) on \(run.host)); `ghp run` takes it over" : ", supervised by \(run.holder) (pid \(run.pid) on \(run.host))" }
+      if run.isActive {
+        head +=
+          gone
+          ? " — its supervisor is gone (pid \(run.pid) on \(run.host)); `ghp run` takes it over"
+          : ", supervised by \(run.holder) (pid \(run.pid) on \(run.host))"
+      }
       Output.line(head)
-      Output.line("Since \(RFC3339.format(run.startedAt)) (\(Duration.exact(max(0, now - run.startedAt))) ago), lease renewed \(Duration.exact(max(0, now - run.renewedAt))) ago; command: \(run.command)")
+      Output.line(
+        "Since \(RFC3339.format(run.startedAt)) (\(Duration.exact(max(0, now - run.startedAt))) ago), lease renewed \(Duration.exact(max(0, now - run.renewedAt))) ago; command: \(run.command)"
+      )
       if let goal = run.goal { Output.line("Goal: \(TextTable.clip(goal, 100))") }
       if let asked = run.stopRequested { Output.line("Stop asked by \(asked.by) at \(RFC3339.format(asked.at)).") }
       if run.breaker.state != .closed {
-        Output.line("Breaker \(run.breaker.state.rawValue)" + (run.breaker.escalation.map { " (escalation \($0))" } ?? "") + ": \(run.breaker.failures.last?.reason ?? "")")
+        Output.line(
+          "Breaker \(run.breaker.state.rawValue)" + (run.breaker.escalation.map { " (escalation \($0))" } ?? "")
+            + ": \(run.breaker.failures.last?.reason ?? "")")
       }
       if !run.slots.isEmpty {
         Output.text(
@@ -147,15 +166,19 @@ extension GHP {
             header: ["AGENT", "ISSUE", "PID", "ELAPSED", "ATTEMPT", "COST", "LAST ACTION"],
             rows: run.slots.map { slot in
               [
-                slot.agent, "#\(slot.issue)", slot.pid.map(String.init) ?? "-", Duration.exact(max(0, now - slot.startedAt)),
-                String(slot.attempt), slot.costMicros > 0 ? Money.format(slot.costMicros) : "-", TextTable.clip(slot.lastAction, 50),
+                slot.agent, "#\(slot.issue)", slot.pid.map(String.init) ?? "-",
+                Duration.exact(max(0, now - slot.startedAt)),
+                String(slot.attempt), slot.costMicros > 0 ? Money.format(slot.costMicros) : "-",
+                TextTable.clip(slot.lastAction, 50),
               ]
             }))
       } else if run.isActive {
         Output.line("No worker is running.")
       }
       let total = run.total
-      Output.line("Finished \(total.finished), failed attempts \(total.failed), given back \(total.released)" + (total.costMicros > 0 ? ", spent \(Money.format(total.costMicros))" : "") + ".")
+      Output.line(
+        "Finished \(total.finished), failed attempts \(total.failed), given back \(total.released)"
+          + (total.costMicros > 0 ? ", spent \(Money.format(total.costMicros))" : "") + ".")
       if let outcome = run.outcome { Output.line(outcome) }
     }
 
@@ -163,7 +186,9 @@ extension GHP {
       let landed = try workspace.run(RunOperation(action: .stop, token: ""))
       let run = landed.result
       let host = Host.name
-      if run.host == host, !run.isAbandoned(now: workspace.clock.now, host: host) { kill(Int32(clamping: run.pid), SIGTERM) }
+      if run.host == host, !run.isAbandoned(now: workspace.clock.now, host: host) {
+        kill(Int32(clamping: run.pid), SIGTERM)
+      }
       // Wait for the supervisor to end its workers (it sees the request within a second).
       let deadline = MonotonicClock.now() + 120
       var current = run
@@ -174,7 +199,13 @@ extension GHP {
         current = read
         if current.isAbandoned(now: workspace.clock.now, host: host) { break }
       }
-      if global.json { return Output.json(.object(["run": .string(current.id), "state": .string(current.state.rawValue), "outcome": current.outcome.map { .string($0) } ?? .null])) }
+      if global.json {
+        return Output.json(
+          .object([
+            "run": .string(current.id), "state": .string(current.state.rawValue),
+            "outcome": current.outcome.map { .string($0) } ?? .null,
+          ]))
+      }
       if current.isActive {
         Output.line("Asked \(current.id) to stop; it is still \(current.state.rawValue) (ghp run --status).")
       } else {
@@ -227,7 +258,10 @@ final class RunDisplay {
     let (done, total) = supervisor.progress
     let width = 30
     let filled = total == 0 ? 0 : min(width, done * width / max(total, 1))
-    var lines = ["[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(done)/\(total) issues done or landing"]
+    var lines = [
+      "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        + "] \(done)/\(total) issues done or landing"
+    ]
     let rows = supervisor.slots.map { slot in
       [
         slot.agent, "#\(slot.issue)", Duration.exact(Int64(slot.seconds)), String(slot.attempt),
@@ -253,7 +287,8 @@ final class RunDisplay {
         header: ["WORKER", "FINISHED", "FAILED", "GIVEN BACK", "TIME", "COST", "TOKENS"],
         rows: tallies.map { agent, tally in
           [
-            agent, String(tally.finished), String(tally.failed), String(tally.released), Duration.exact(Int64(tally.seconds)),
+            agent, String(tally.finished), String(tally.failed), String(tally.released),
+            Duration.exact(Int64(tally.seconds)),
             tally.costMicros > 0 ? Money.format(tally.costMicros) : "-", tally.tokens > 0 ? String(tally.tokens) : "-",
           ]
         }))

@@ -8,7 +8,8 @@ import GHPKit
 extension GHP {
   struct Setup: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "setup", abstract: "Make Claude Code or Codex use ghp by itself: its MCP server, hooks, instructions.",
+      commandName: "setup",
+      abstract: "Make Claude Code or Codex use ghp by itself: its MCP server, hooks, instructions.",
       discussion: """
         ghp setup claude  writes .mcp.json (the ghp MCP server) and hooks in .claude/settings.json:
                           on session start a heartbeat and the agent's context (its issue, its
@@ -50,7 +51,8 @@ extension GHP {
 
       @OptionGroup var options: SetupOptions
 
-      @Option(help: ArgumentHelp("Codex's configuration folder (default: $CODEX_HOME, else ~/.codex).", valueName: "path"))
+      @Option(
+        help: ArgumentHelp("Codex's configuration folder (default: $CODEX_HOME, else ~/.codex).", valueName: "path"))
       var codexHome: String?
 
       func run() throws {
@@ -87,7 +89,10 @@ struct SetupOptions: ParsableArguments {
   @Flag(help: "Print the diff of each file; write nothing.")
   var dryRun = false
 
-  @Option(help: ArgumentHelp("The command the files run for ghp (default: ghp when it is this one on PATH, else its path).", valueName: "command"))
+  @Option(
+    help: ArgumentHelp(
+      "The command the files run for ghp (default: ghp when it is this one on PATH, else its path).",
+      valueName: "command"))
   var command: String?
 
   @Flag(help: "Print one JSON document instead of text.")
@@ -146,7 +151,8 @@ struct SetupOptions: ParsableArguments {
         Output.text(file.changed ? file.diff : "\(file.display): unchanged\n")
       } else {
         Output.line(
-          "\(file.display): " + (!file.changed ? "unchanged" : file.before == nil ? "created" : "updated") + " (\(file.path))")
+          "\(file.display): " + (!file.changed ? "unchanged" : file.before == nil ? "created" : "updated")
+            + " (\(file.path))")
       }
     }
     if dryRun { Output.line("Dry run: nothing was written.") }

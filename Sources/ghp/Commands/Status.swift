@@ -4,7 +4,8 @@ import GHPKit
 extension GHP {
   struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "status", abstract: "One screen: the goal, issues by status, who works, who is stale, what needs a human.",
+      commandName: "status",
+      abstract: "One screen: the goal, issues by status, who works, who is stale, what needs a human.",
       discussion: """
         The goal, issue counts and how many are ready, who is working on what, idle and stale
         agents, open escalations, conflicts between branches, what waits to land, the run if one

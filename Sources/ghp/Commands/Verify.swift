@@ -4,7 +4,8 @@ import GHPKit
 extension GHP {
   struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "verify", abstract: "Check that every commit of ghp/state is the operation it records, by an agent allowed to.",
+      commandName: "verify",
+      abstract: "Check that every commit of ghp/state is the operation it records, by an agent allowed to.",
       discussion: """
         Each commit is re-executed: its recorded operation, applied to its parent's documents as its author at its
         time, must give exactly its tree. Reported: a commit whose tree differs, whose author had no authority for
@@ -14,7 +15,9 @@ extension GHP {
 
     @OptionGroup var global: ReadOptions
 
-    @Argument(help: ArgumentHelp("What to check: REV (its whole history) or FROM..TO (default: ghp/state).", valueName: "range"))
+    @Argument(
+      help: ArgumentHelp("What to check: REV (its whole history) or FROM..TO (default: ghp/state).", valueName: "range")
+    )
     var range: String?
 
     func run() throws {
@@ -22,12 +25,14 @@ extension GHP {
       if global.json {
         Output.json(
           .object([
-            "tip": report.tip.map { .string($0.hex) } ?? .null, "checked": .int(report.checked), "ok": .bool(report.isClean),
+            "tip": report.tip.map { .string($0.hex) } ?? .null, "checked": .int(report.checked),
+            "ok": .bool(report.isClean),
             "findings": .array(report.findings.map(\.json)),
           ]))
       } else {
         for finding in report.findings {
-          Output.line("\(finding.commit.short)  \(Terminal.safe(finding.subject))\n    \(Terminal.safe(finding.problem))")
+          Output.line(
+            "\(finding.commit.short)  \(Terminal.safe(finding.subject))\n    \(Terminal.safe(finding.problem))")
         }
         Output.line(
           report.isClean

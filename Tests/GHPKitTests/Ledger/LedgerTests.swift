@@ -26,7 +26,8 @@ struct ProbeOperation: StateOperation {
   var onApply: (StateSnapshot) -> Void
   func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Int) {
     onApply(state)
-    var change = Change(message: CommitMessage(subject: "\(actor): probe", operation: OperationRecord("probe"), agent: actor))
+    var change = Change(
+      message: CommitMessage(subject: "\(actor): probe", operation: OperationRecord("probe"), agent: actor))
     change.put(".ghp/probe.txt", text: "probe at \(clock.now)")
     return (change, 0)
   }

@@ -71,7 +71,8 @@ import Testing
     #expect(throws: GHPError.self) {
       try workspace(repo, agent: "w1").run(StatusUpdateOperation(issueID: "2", isHeartbeat: true))
     }
-    let ok = try workspace(repo, agent: "w1").run(StatusUpdateOperation(status: "testing", issueID: "1", isHeartbeat: true))
+    let ok = try workspace(repo, agent: "w1").run(
+      StatusUpdateOperation(status: "testing", issueID: "1", isHeartbeat: true))
     #expect(ok.result.record.issue == "1")
   }
 }
@@ -88,7 +89,8 @@ import Testing
     #expect(try Workspace(path: repo.path, environment: [:]).actor() == "from-worktree")
     #expect(try repo.git("config", "ghp.agent") == "from-worktree")
     #expect(try Workspace(path: repo.path, environment: ["GHP_AGENT": "from-env"]).actor() == "from-env")
-    #expect(try Workspace(path: repo.path, agent: "explicit", environment: ["GHP_AGENT": "from-env"]).actor() == "explicit")
+    #expect(
+      try Workspace(path: repo.path, agent: "explicit", environment: ["GHP_AGENT": "from-env"]).actor() == "explicit")
     #expect(throws: GHPError.self) { try Workspace(path: repo.path, environment: ["GHP_AGENT": "no/slash"]).actor() }
   }
 

@@ -15,7 +15,8 @@ import Testing
     // "Other consecutive asterisks are considered regular asterisks."
     ("a**b", "axb", true), ("a**b", "a/b", false), ("**", "anything/at/all", true), ("**", "x", true),
     // "*" and "?" do not cross a slash (glob pathspec: "foo/*" is not "foo/bar/hello.c").
-    ("foo/*", "foo/test.json", true), ("foo/*", "foo/bar/hello.c", false), ("*", "a/b", false), ("*.swift", "a.swift", true),
+    ("foo/*", "foo/test.json", true), ("foo/*", "foo/bar/hello.c", false), ("*", "a/b", false),
+    ("*.swift", "a.swift", true),
     ("*.swift", "Sources/a.swift", false), ("Documentation/*.html", "Documentation/git.html", true),
     ("Documentation/*.html", "Documentation/ppc/ppc.html", false), ("?", "/", false), ("a?c", "abc", true),
     ("*/b", "a/b", true), ("*/b", "a/x/b", false),

@@ -4,7 +4,10 @@ import Testing
 
 @Suite struct RunPartsTests {
   @Test func commandLinesSplitAsAShellWouldWithoutExpanding() throws {
-    #expect(try AgentCommand.words("claude -p 'two words' \"a \\\"q\\\"\" x\\ y $HOME") == ["claude", "-p", "two words", "a \"q\"", "x y", "$HOME"])
+    #expect(
+      try AgentCommand.words("claude -p 'two words' \"a \\\"q\\\"\" x\\ y $HOME") == [
+        "claude", "-p", "two words", "a \"q\"", "x y", "$HOME",
+      ])
     #expect(throws: GHPError.self) { try AgentCommand.words("claude 'oops") }
     #expect(throws: GHPError.self) { try AgentCommand.words("   ") }
     #expect(throws: GHPError.self) { try AgentCommand.words("a\0b") }
@@ -28,13 +31,18 @@ import Testing
 
   @Test func claudeAndCodexOutputGiveActionsCostAndTokens() {
     var claude = AgentOutput()
-    #expect(claude.consume(#"{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Bash","input":{"command":"swift test"}}],"usage":{"input_tokens":100,"output_tokens":20}}}"#) == "Bash: swift test")
+    #expect(
+      claude.consume(
+        #"{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Bash","input":{"command":"swift test"}}],"usage":{"input_tokens":100,"output_tokens":20}}}"#
+      ) == "Bash: swift test")
     #expect(claude.tokens == 120)
-    _ = claude.consume(#"{"type":"result","is_error":false,"total_cost_usd":0.25,"usage":{"input_tokens":300,"output_tokens":50}}"#)
+    _ = claude.consume(
+      #"{"type":"result","is_error":false,"total_cost_usd":0.25,"usage":{"input_tokens":300,"output_tokens":50}}"#)
     #expect(claude.costMicros == 250_000)
     #expect(claude.tokens == 350)
     var codex = AgentOutput()
-    #expect(codex.consume(#"{"type":"item.completed","item":{"type":"command_execution","command":"make"}}"#) == "Ran: make")
+    #expect(
+      codex.consume(#"{"type":"item.completed","item":{"type":"command_execution","command":"make"}}"#) == "Ran: make")
     _ = codex.consume(#"{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}"#)
     _ = codex.consume(#"{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}"#)
     #expect(codex.tokens == 30)
@@ -44,12 +52,22 @@ import Testing
   }
 
   @Test func aRunRecordWithAnArgumentOfTheWrongTypeIsRefused() throws {
-    var good = OperationArguments(operation: "run", ["action": .string("exit"), "token": .string("t"), "agent": .string("w"),
-      "issue": .string("1"), "outcome": .string("failed"), "seconds": .int(3), "costMicros": .int(0), "tokens": .int(0)])
+    var good = OperationArguments(
+      operation: "run",
+      [
+        "action": .string("exit"), "token": .string("t"), "agent": .string("w"),
+        "issue": .string("1"), "outcome": .string("failed"), "seconds": .int(3), "costMicros": .int(0),
+        "tokens": .int(0),
+      ])
     #expect(try RunOperation(arguments: &good).outcome == .failed)
-    for (key, value) in [("seconds", JSON.string("3")), ("outcome", .string("won")), ("costMicros", .int(-1)), ("action", .string("delete"))] {
-      var fields: [String: JSON] = ["action": .string("exit"), "token": .string("t"), "agent": .string("w"), "issue": .string("1"),
-        "outcome": .string("failed"), "seconds": .int(3), "costMicros": .int(0), "tokens": .int(0)]
+    for (key, value) in [
+      ("seconds", JSON.string("3")), ("outcome", .string("won")), ("costMicros", .int(-1)),
+      ("action", .string("delete")),
+    ] {
+      var fields: [String: JSON] = [
+        "action": .string("exit"), "token": .string("t"), "agent": .string("w"), "issue": .string("1"),
+        "outcome": .string("failed"), "seconds": .int(3), "costMicros": .int(0), "tokens": .int(0),
+      ]
       fields[key] = value
       var arguments = OperationArguments(operation: "run", fields)
       #expect(throws: GHPError.self) { try RunOperation(arguments: &arguments) }
@@ -57,7 +75,8 @@ import Testing
   }
 
   @Test func agentSettingsAreCheckedByKey() throws {
-    let config = try Config(toml: "[agent]\ncommand = \"codex\"\ntaskTimeout = \"2m\"\nbudgetUSD = \"0.5\"\nbreaker = 2\n")
+    let config = try Config(
+      toml: "[agent]\ncommand = \"codex\"\ntaskTimeout = \"2m\"\nbudgetUSD = \"0.5\"\nbreaker = 2\n")
     #expect(config.agent.command == "codex")
     #expect(config.agent.taskTimeout == 120)
     #expect(config.agent.budget.micros == 500_000)
@@ -65,7 +84,10 @@ import Testing
     #expect(try Config(toml: "agentCommand = \"claude\"\n").agent.command == "claude")
     #expect(try Config(toml: "[agent]\nmaxAttempts = 5\n").maxAttempts == 5)
     #expect(throws: DocumentError.self) { try Config(toml: "maxAttempts = 2\n[agent]\nmaxAttempts = 5\n") }
-    for bad in ["[agent]\nmaxWorkers = 0\n", "[agent]\ntaskTimeout = \"soon\"\n", "[agent]\nbudgetUSD = \"-2\"\n", "[agent]\ncommand = \"a 'b\"\n"] {
+    for bad in [
+      "[agent]\nmaxWorkers = 0\n", "[agent]\ntaskTimeout = \"soon\"\n", "[agent]\nbudgetUSD = \"-2\"\n",
+      "[agent]\ncommand = \"a 'b\"\n",
+    ] {
       #expect(throws: DocumentError.self) { try Config(toml: bad) }
     }
   }
@@ -77,13 +99,16 @@ import Testing
   @Test func anApprovalRecordedWithoutTheFlagAnswersNothing() throws {
     let repo = try initialised()
     try workspace(repo, agent: "w1").run(EscalateOperation(question: "Approval needed to edit README.md"))
-    var old = OperationArguments(operation: "approve", ["to": .string("w1"), "globs": .array([.string("README.md")]), "once": .bool(false)])
+    var old = OperationArguments(
+      operation: "approve", ["to": .string("w1"), "globs": .array([.string("README.md")]), "once": .bool(false)])
     let replayed = try workspace(repo).run(try ApproveOperation(arguments: &old))
     #expect(replayed.result.resolvedEscalations.isEmpty)
     #expect(try workspace(repo).snapshot().escalation("1")?.status == .open)
     let fresh = try workspace(repo).run(ApproveOperation(agent: "w1", globs: ["README.md"], once: false, note: nil))
     #expect(fresh.result.resolvedEscalations == ["1"])
-    #expect(fresh.commit.flatMap { try? repo.git("log", "-1", "--format=%B", $0.hex) }?.contains("\"answersEscalations\":true") == true)
+    #expect(
+      fresh.commit.flatMap { try? repo.git("log", "-1", "--format=%B", $0.hex) }?.contains(
+        "\"answersEscalations\":true") == true)
   }
 
   @Test func aHeartbeatRecordedWithoutTheFlagTellsByTimeAndWritesNothingBack() throws {
@@ -91,7 +116,8 @@ import Testing
     try workspace(repo, agent: "w1", now: "2025-01-25T10:00:00Z").run(EscalateOperation(question: "Which database?"))
     try workspace(repo, now: "2025-01-25T10:01:00Z").run(ResolveOperation(escalationID: "1", answer: "Postgres"))
     var old = OperationArguments(operation: "heartbeat", ["status": .null, "action": .null, "issue": .null])
-    let beat = try workspace(repo, agent: "w1", now: "2025-01-25T10:02:00Z").run(try StatusUpdateOperation(arguments: &old, heartbeat: true))
+    let beat = try workspace(repo, agent: "w1", now: "2025-01-25T10:02:00Z").run(
+      try StatusUpdateOperation(arguments: &old, heartbeat: true))
     #expect(beat.result.answers.map(\.id) == ["1"])
     #expect(beat.result.record.status == "escalated", "an older record does not clear the status")
     #expect(try workspace(repo).snapshot().escalation("1")?.told == nil)
@@ -106,7 +132,8 @@ import Testing
     #expect(try workspace(repo).snapshot().agents().agents["w1"]?.lostClaims.isEmpty == true)
     let fresh = try workspace(repo).run(ReleaseOperation(issueID: "2", reason: "reassigned"))
     #expect(try workspace(repo).snapshot().agents().agents["w1"]?.lostClaims.map(\.issue) == ["2"])
-    #expect(fresh.commit.flatMap { try? repo.git("log", "-1", "--format=%B", $0.hex) }?.contains("\"tells\":true") == true)
+    #expect(
+      fresh.commit.flatMap { try? repo.git("log", "-1", "--format=%B", $0.hex) }?.contains("\"tells\":true") == true)
   }
 
   @Test func aRevokeRecordedWithoutTheFlagKeepsNothing() throws {

@@ -11,7 +11,9 @@ import Testing
     #expect(RFC3339.parse("2025-01-25 10:30:00z") == 1_737_801_000)
   }
 
-  @Test(arguments: ["", "2025-01-25", "2025-13-01T00:00:00Z", "2025-01-25T10:30:00", "yesterday", "2025-01-25T10:30:00Zx"])
+  @Test(arguments: [
+    "", "2025-01-25", "2025-13-01T00:00:00Z", "2025-01-25T10:30:00", "yesterday", "2025-01-25T10:30:00Zx",
+  ])
   func rejectsWhatIsNotRFC3339(_ text: String) {
     #expect(RFC3339.parse(text) == nil)
   }
