@@ -49,7 +49,10 @@ extension GHP {
       } else {
         Output.line(
           "Initialised ghp/state at \(landed.commit?.short ?? "?"); \(landed.result.orchestrator) is an orchestrator.")
-        Output.line("Next: ghp issue add \"First task\"   then workers run: ghp claim 1")
+        Output.line(
+          unknownAgents == .refuse
+            ? "Next: ghp issue add \"First task\", ghp agent add worker-1 (each agent is registered), then it runs: ghp claim 1"
+            : "Next: ghp issue add \"First task\"   then workers run: ghp claim 1")
       }
     }
   }
