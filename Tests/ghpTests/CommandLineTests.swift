@@ -325,3 +325,36 @@ import Testing
     #expect(rendered.stdout.contains("EXIT STATUS") && rendered.stdout.contains("--dry-run"))
   }
 }
+
+@Suite struct NamedCommandsTests {
+  /// The prompts, the AGENTS.md section and the generated policy teach commands: each `ghp ...` they
+  /// name must be one the parser knows (its help exits 0), subcommand included.
+  @Test func everyCommandTheTextsNameExists() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    var texts = try ["worker", "leader", "agents-md"].map { try repo.ghp(["prompt", $0], agent: "lead").stdout }
+    texts.append(try repo.ghp(["config", "list"]).stdout)
+    var named = Set<[String]>()
+    for text in texts {
+      for piece in text.components(separatedBy: "`").enumerated() where piece.offset % 2 == 1 {
+        let words = piece.element.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard words.first == "ghp", words.count > 1 else { continue }
+        let command = Array(
+          words.dropFirst().prefix { !$0.hasPrefix("-") && $0.first?.isLowercase == true && !$0.contains(".") }.prefix(
+            2))
+        if !command.isEmpty { named.insert(command) }
+      }
+    }
+    #expect(named.count > 20, "\(named)")
+    for command in named.sorted(by: { $0.joined() < $1.joined() }) {
+      var words = command
+      var help = try repo.ghp(words + ["--help"])
+      // A second word may be an argument (`ghp claim-check ID`), not a subcommand: the first must stand.
+      if help.status != 0 && words.count == 2 {
+        words.removeLast()
+        help = try repo.ghp(words + ["--help"])
+      }
+      #expect(help.status == 0, "`ghp \(command.joined(separator: " "))` is named but is no command: \(help.stderr)")
+    }
+  }
+}
