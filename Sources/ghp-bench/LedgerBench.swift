@@ -14,7 +14,9 @@ enum LedgerBench {
 
   static func initialise(_ repo: String) {
     Harness.run(
-      Harness.binFolder.appendingPathComponent("ghp").path, ["init", "--goal", "bench"], in: repo,
+      // The benchmarks' agents (w1 ... wN) register by their first write, as before unknownAgents.
+      Harness.binFolder.appendingPathComponent("ghp").path,
+      ["init", "--goal", "bench", "--unknown-agents", "register"], in: repo,
       environment: ["GHP_AGENT": "lead"])
   }
 

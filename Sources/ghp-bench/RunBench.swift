@@ -104,13 +104,13 @@ enum AutoHeartbeatBench {
       Int(Harness.git(["rev-list", "--count", "ghp/state"], in: repo).trimmingCharacters(in: .whitespacesAndNewlines))
         ?? 0
     }
-    func loop(_ flags: String, from start: Int) -> (commits: Int, seconds: Double) {
+    func loop(_ flags: String, from start: Int, input: String = "") -> (commits: Int, seconds: Double) {
       let before = count()
       let script = """
         i=0
         while [ $i -lt \(calls) ]; do
           i=$((i + 1))
-          GHP_NOW=$(date -u -d @$((\(start) + 5 * i)) +%Y-%m-%dT%H:%M:%SZ) GHP_AGENT=w1 \(ghp) agent-heartbeat \(flags) > /dev/null
+          \(input)GHP_NOW=$(date -u -d @$((\(start) + 5 * i)) +%Y-%m-%dT%H:%M:%SZ) GHP_AGENT=w1 \(ghp) agent-heartbeat \(flags) > /dev/null
         done
         """
       let run = Harness.run("/bin/sh", ["-c", script], in: repo)
@@ -118,11 +118,18 @@ enum AutoHeartbeatBench {
     }
     let auto = loop("--auto", from: t0)
     let plain = loop("", from: t0 + 5 * calls + 5)
+    // What `ghp setup claude` writes for PostToolUse: the event arrives as JSON on stdin.
+    let event = #"echo '{"hook_event_name": "PostToolUse", "tool_name": "Edit"}' | "#
+    let hook = loop("--auto --hook claude", from: t0 + 10 * calls + 10, input: event)
     let scale = 1000 / Double(calls)
     report.add("    --auto: state commits per 1,000 calls", format(Double(auto.commits) * scale, 0))
     report.add("    plain heartbeat: state commits per 1,000 calls", format(Double(plain.commits) * scale, 0))
     report.add("    ratio --auto / plain (commits)", format(Double(auto.commits) / Double(max(plain.commits, 1)), 3))
     report.add("    --auto, per call (process, date included): ms", format(auto.seconds * 1000 / Double(calls), 1))
     report.add("    plain, per call: ms", format(plain.seconds * 1000 / Double(calls), 1))
+    report.add(
+      "    --auto --hook claude (event on stdin): commits per 1,000",
+      format(Double(hook.commits) * scale, 0))
+    report.add("    --auto --hook claude, per call: ms", format(hook.seconds * 1000 / Double(calls), 1))
   }
 }

@@ -8,13 +8,24 @@ import GHPKit
 /// input and reads what to tell the model from standard output.
 enum ClaudeHook {
   /// The hook event Claude Code runs (`hook_event_name` on standard input), or `fallback` when
-  /// nothing readable arrives within half a second (a person running the command by hand).
+  /// nothing readable arrives: a person running the command by hand, or a caller that keeps the pipe
+  /// open without writing. The read ends at end of input, at a whole JSON object, or after 2 s.
   static func event(fallback: String) -> String {
     guard isatty(0) == 0 else { return fallback }
-    var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-    guard poll(&descriptor, 1, 500) > 0 else { return fallback }
-    let text = Output.readStandardInput()
-    return (try? JSON.parse(text))?["hook_event_name"]?.stringValue ?? fallback
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    let deadline = MonotonicClock.now() + 2
+    while MonotonicClock.now() < deadline {
+      var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+      let wait = Int32(max(1, min(500, (deadline - MonotonicClock.now()) * 1000)))
+      guard poll(&descriptor, 1, wait) > 0 else { if bytes.isEmpty { break } else { continue } }
+      let count = read(0, &chunk, chunk.count)
+      if count < 0 && errno == EINTR { continue }
+      guard count > 0 else { break }
+      bytes += chunk[0..<count]
+      if (try? JSON.parse(bytes)) != nil { break }
+    }
+    return (try? JSON.parse(bytes))?["hook_event_name"]?.stringValue ?? fallback
   }
 
   /// Tells the model `lines` in the form the event takes: additional context after a tool use or at a

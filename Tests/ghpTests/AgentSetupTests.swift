@@ -141,6 +141,18 @@ import Testing
       "a stop records a final status")
   }
 
+  /// A caller that writes the event and keeps the hook's standard input open does not hang it: the
+  /// read ends at the whole JSON object (exit 124 from `timeout` would mean it hung).
+  @Test func aHookWhoseInputStaysOpenStillEnds() throws {
+    let (repo, worktree) = try team()
+    let script =
+      #"exec 3< <(echo '{"hook_event_name": "PostToolUse"}'; sleep 30); "#
+      + "timeout 20 '\(GHPBinary.path)' agent-heartbeat --hook claude --action held <&3; echo \"rc=$?\""
+    let result = try ProcessRunner.run("/bin/bash", ["-c", script], in: worktree)
+    #expect(result.stdout.contains("rc=0"), "\(result.stdout)\(result.stderr)")
+    #expect(try repo.stateSubjects().first == "worker-1: heartbeat held")
+  }
+
   @Test func codexSetupWritesItsTOMLAndAGENTSmdAroundWhatIsThere() throws {
     let (repo, worktree) = try team()
     let home = worktree + "/codex-home"

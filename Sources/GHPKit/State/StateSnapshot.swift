@@ -81,8 +81,15 @@ public final class StateSnapshot {
   public func config() throws(GHPError) -> Config {
     if let cachedConfig { return cachedConfig }
     var config = Config()
-    if let text = try text(StatePaths.config) {
+    let blob: ObjectID?
+    do { blob = try tree?.entryID(at: StatePaths.config) } catch { throw .git(error) }
+    if let blob, let parsed = ParsedConfigs.shared.config(blob) {
+      config = parsed
+    } else if let blob {
+      let text: String
+      do { text = String(decoding: try repository.blobBytes(blob), as: UTF8.self) } catch { throw .git(error) }
       do { config = try Config(toml: text) } catch { throw .corruptConfig(commit: shortCommit, detail: error.detail) }
+      ParsedConfigs.shared.keep(config, for: blob)
     }
     cachedConfig = config
     return config
@@ -180,6 +187,24 @@ public final class StateSnapshot {
       throw .refused(
         "\(agent) is not an orchestrator: only an orchestrator may \(action) (an orchestrator can grant the role with `ghp agent add \(agent) --role orchestrator`)"
       )
+    }
+  }
+}
+
+/// Policies parsed in this process, by the id of their blob: content-addressed, so an entry is never
+/// stale. A long-lived reader (the MCP server, `ghp serve`) parses a policy once, not once a call.
+final class ParsedConfigs: @unchecked Sendable {
+  static let shared = ParsedConfigs()
+  private var configs: [ObjectID: Config] = [:]
+  private let lock = NSLockLike()
+
+  func config(_ blob: ObjectID) -> Config? { lock.withLock { configs[blob] } }
+
+  func keep(_ config: Config, for blob: ObjectID) {
+    lock.withLock {
+      // Policies change rarely; a handful is plenty, and the bound keeps memory flat.
+      if configs.count >= 16 { configs.removeAll() }
+      configs[blob] = config
     }
   }
 }
