@@ -295,8 +295,7 @@ public enum KnownAgent {
     try AgentName.validate(name)
     let agents = try state.agents().agents
     guard agents[name] == nil, !allowNew else { return }
-    let close = agents.keys.filter { EditDistance.between($0, name) <= 2 }.sorted()
-    let hint = close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
+    let hint = closest(to: name, among: agents)
     throw .invalidValue(
       "agent '\(name)'",
       "no agent is registered under that name; \(hint)register it with `ghp agent add \(name)`, or pass --new to \(action) anyway"
@@ -311,11 +310,15 @@ public enum KnownAgent {
     guard agents[name] == nil else { return }
     let config = try state.config()
     guard config.unknownAgents == .refuse, !config.orchestrators.contains(name) else { return }
-    let close = agents.keys.filter { EditDistance.between($0, name) <= 2 }.sorted()
-    let hint = close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
+    let hint = closest(to: name, among: agents)
     throw .invalidValue(
       "agent '\(name)'",
       "no agent is registered under that name, so nothing was written; \(hint)check GHP_AGENT (or --agent), "
         + "or register it: `ghp agent add \(name)` (an orchestrator), or --new on this command")
+  }
+
+  /// The "did you mean" of the registered names within two edits of `name`.
+  private static func closest(to name: String, among agents: [String: AgentRecord]) -> String {
+    EditDistance.didYouMean(agents.keys.filter { EditDistance.between($0, name) <= 2 }.sorted())
   }
 }

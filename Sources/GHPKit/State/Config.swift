@@ -66,7 +66,7 @@ public struct Config: Equatable, Sendable {
   public static func requireKnown(_ key: String) throws(GHPError) {
     if keys.contains(key) || (key.hasPrefix("pushers.") && key.count > "pushers.".count) { return }
     let close = keys.filter { EditDistance.between($0.lowercased(), key.lowercased()) <= 2 || $0.hasSuffix("." + key) }
-    let hint = close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
+    let hint = EditDistance.didYouMean(close)
     throw .invalidValue("key '\(key)'", "the policy has no such setting; \(hint)see `ghp config list` for them all")
   }
 

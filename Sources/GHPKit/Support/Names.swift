@@ -115,6 +115,12 @@ public enum TextLimit {
 
 /// Levenshtein distance, for "did you mean" suggestions.
 public enum EditDistance {
+  /// "did you mean a or b? " for up to three close names (followed by the rest of the sentence),
+  /// or "" when none is close.
+  public static func didYouMean(_ close: [String]) -> String {
+    close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
+  }
+
   public static func between(_ a: String, _ b: String) -> Int {
     let x = Array(a)
     let y = Array(b)

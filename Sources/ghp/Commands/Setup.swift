@@ -114,21 +114,15 @@ struct SetupOptions: ParsableArguments {
   func ghpCommand(quoted: Bool = true) -> String {
     if let command { return command }
     let me = Output.executablePath
-    let real = realPath(me)
+    let real = HandoffFile.realPath(me) ?? me
     for folder in (Output.environment["PATH"] ?? "").split(separator: ":") where !folder.isEmpty {
       let candidate = String(folder) + "/ghp"
       guard access(candidate, X_OK) == 0 else { continue }
-      if realPath(candidate) == real { return "ghp" }
+      if (HandoffFile.realPath(candidate) ?? candidate) == real { return "ghp" }
       break
     }
     guard quoted, me.contains(where: { !($0.isLetter || $0.isNumber || "/._-+".contains($0)) }) else { return me }
     return "'" + me.replacing("'", with: "'\\''") + "'"
-  }
-
-  private func realPath(_ path: String) -> String {
-    guard let resolved = realpath(path, nil) else { return path }
-    defer { free(resolved) }
-    return String(cString: resolved)
   }
 
   func apply(_ files: [AgentSetup.PlannedFile]) throws {
