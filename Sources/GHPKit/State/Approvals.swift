@@ -107,6 +107,12 @@ extension StateSnapshot {
     return out
   }
 
+  /// What `ghp approvals` and the MCP `list_approvals` show: those in force, or with `all` every
+  /// one (used up and revoked too).
+  public func listedApprovals(all: Bool) throws(GHPError) -> [Approval] {
+    all ? try allApprovals() : try approvals().filter(\.isActive)
+  }
+
   /// Every approval: those in force or used up, then those revoked.
   public func allApprovals() throws(GHPError) -> [Approval] { try approvals() + revokedApprovals() }
 }

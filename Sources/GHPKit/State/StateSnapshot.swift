@@ -44,6 +44,15 @@ public final class StateSnapshot {
     return plan.split(separator: "\n").first { $0.hasPrefix("Goal: ") }.map { String($0.dropFirst(6)) }
   }
 
+  /// The latest handoff of an issue, or a usage error naming the command that writes one.
+  public func handoffDocument(_ id: String) throws(GHPError) -> String {
+    try requireInitialised()
+    guard let text = try text(StatePaths.handoff(id)) else {
+      throw .invalidValue("issue", "#\(id) has no handoff (`ghp agent-handoff --issue \(id)` writes one)")
+    }
+    return text
+  }
+
   /// A document as text, or nil when absent.
   public func text(_ path: String) throws(GHPError) -> String? {
     try bytes(path).map { String(decoding: $0, as: UTF8.self) }

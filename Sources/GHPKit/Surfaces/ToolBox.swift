@@ -364,18 +364,14 @@ public enum ToolBox {
       let state = try workspace.snapshot()
       try state.requireInitialised()
       let id = try IssueID.validate(try required("issue"))
-      guard let text = try state.text(StatePaths.handoff(id)) else {
-        throw .invalidValue("issue", "#\(id) has no handoff (`ghp agent-handoff --issue \(id)` writes one)")
-      }
-      return .object(["issue": .string(id), "document": .string(text)])
+      return .object(["issue": .string(id), "document": .string(try state.handoffDocument(id))])
     case "list_approvals":
       let state = try workspace.snapshot()
       try state.requireInitialised()
-      let all = arguments["all"]?.boolValue == true
-      let approvals = try (all ? state.allApprovals() : state.approvals()).filter {
-        string("agent") == nil || $0.agent == string("agent")
-      }
-      return .array(approvals.map(\.json))
+      let agent = string("agent")
+      return .array(
+        try state.listedApprovals(all: arguments["all"]?.boolValue == true).filter { agent == nil || $0.agent == agent }
+          .map(\.json))
     default:
       throw .invalidValue("tool", "no tool named \(name)")
     }

@@ -58,7 +58,7 @@ extension GHP {
     func run() throws {
       let state = try global.workspace().snapshot()
       try state.requireInitialised()
-      let approvals = all ? try state.allApprovals() : try state.approvals().filter(\.isActive)
+      let approvals = try state.listedApprovals(all: all)
       if global.json { return Output.json(.array(approvals.map(\.json))) }
       if approvals.isEmpty {
         return Output.line(

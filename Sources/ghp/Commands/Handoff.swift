@@ -146,9 +146,7 @@ extension GHP {
         let state = try global.workspace().snapshot()
         try state.requireInitialised()
         let id = try Arguments.issueID(issue)
-        guard let text = try state.text(StatePaths.handoff(id)) else {
-          throw GHPError.invalidValue("issue", "#\(id) has no handoff (`ghp agent-handoff --issue \(id)` writes one)")
-        }
+        let text = try state.handoffDocument(id)
         if global.json {
           Output.json(.object(["issue": .string(id), "document": .string(text)]))
         } else {
