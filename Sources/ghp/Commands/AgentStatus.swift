@@ -73,10 +73,7 @@ struct StatusFields: ParsableArguments {
     let event = ClaudeHook.event(fallback: "PostToolUse")
     do {
       let workspace = try global.workspace()
-      let operation = StatusUpdateOperation(
-        status: status, action: action, issueID: try issue.map { try IssueID.validate($0) }, isHeartbeat: true,
-        coalesce: coalesce)
-      ClaudeHook.tell(try workspace.run(operation).result.notices, event: event)
+      ClaudeHook.tell(try workspace.run(operation(heartbeat: true, coalesce: coalesce)).result.notices, event: event)
     } catch {
       let message = (error as? GHPError)?.description ?? "\(error)"
       // At a stop, a message that blocks would loop on a lasting failure: the person sees it instead.
@@ -88,12 +85,16 @@ struct StatusFields: ParsableArguments {
     }
   }
 
-  func land(global: GlobalOptions, heartbeat: Bool, coalesce: Bool = false) throws {
-    let workspace = try global.workspace()
-    let operation = StatusUpdateOperation(
+  /// The update these fields ask for.
+  func operation(heartbeat: Bool, coalesce: Bool) throws -> StatusUpdateOperation {
+    StatusUpdateOperation(
       status: status, action: action, issueID: try issue.map { try IssueID.validate($0) }, isHeartbeat: heartbeat,
       coalesce: coalesce)
-    let landed = try workspace.run(operation)
+  }
+
+  func land(global: GlobalOptions, heartbeat: Bool, coalesce: Bool = false) throws {
+    let workspace = try global.workspace()
+    let landed = try workspace.run(operation(heartbeat: heartbeat, coalesce: coalesce))
     let agent = try workspace.actor()
     if let last = landed.result.skipped {
       let age = max(0, workspace.clock.now - last)

@@ -58,7 +58,7 @@ extension GHP {
     /// of the context the agent reads.
     private func session(_ workspace: Workspace) throws {
       var told: [String] = []
-      var agent: String
+      let agent: String
       do {
         agent = try workspace.actor()
       } catch {
@@ -66,6 +66,7 @@ extension GHP {
         return Output.line("ghp: \(error.description)")
       }
       if hook != nil {
+        // Read (and so drain) the event Claude Code sends; session start has one form of answer.
         _ = ClaudeHook.event(fallback: "SessionStart")
         do {
           let landed = try workspace.run(
@@ -74,7 +75,6 @@ extension GHP {
         } catch {
           told = ["your heartbeat was not recorded: \(error.description)"]
         }
-        agent = try workspace.actor()
       }
       let text = try SessionContext.render(state: workspace.snapshot(), agent: agent, told: told)
       if global.json {
