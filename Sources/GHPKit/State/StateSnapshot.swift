@@ -29,13 +29,15 @@ public final class StateSnapshot {
 
   /// The raw bytes of a document, or nil when the path is absent.
   public func bytes(_ path: String) throws(GHPError) -> [UInt8]? {
+    guard let id = try blobID(path) else { return nil }
+    do { return try repository.blobBytes(id) } catch { throw .git(error) }
+  }
+
+  /// The blob a document is stored in, or nil when the path is absent: its content's name, for
+  /// caches that must never be stale.
+  func blobID(_ path: String) throws(GHPError) -> ObjectID? {
     guard let tree else { return nil }
-    do {
-      guard let id = try tree.entryID(at: path) else { return nil }
-      return try repository.blobBytes(id)
-    } catch {
-      throw .git(error)
-    }
+    do { return try tree.entryID(at: path) } catch { throw .git(error) }
   }
 
   /// The goal `ghp init --goal` wrote into the plan (its `Goal: ` line), if any.
@@ -90,15 +92,15 @@ public final class StateSnapshot {
   public func config() throws(GHPError) -> Config {
     if let cachedConfig { return cachedConfig }
     var config = Config()
-    let blob: ObjectID?
-    do { blob = try tree?.entryID(at: StatePaths.config) } catch { throw .git(error) }
-    if let blob, let parsed = ParsedConfigs.shared.config(blob) {
-      config = parsed
-    } else if let blob {
-      let text: String
-      do { text = String(decoding: try repository.blobBytes(blob), as: UTF8.self) } catch { throw .git(error) }
-      do { config = try Config(toml: text) } catch { throw .corruptConfig(commit: shortCommit, detail: error.detail) }
-      ParsedConfigs.shared.keep(config, for: blob)
+    if let blob = try blobID(StatePaths.config) {
+      if let parsed = ParsedConfigs.shared.config(blob) {
+        config = parsed
+      } else {
+        let text: String
+        do { text = String(decoding: try repository.blobBytes(blob), as: UTF8.self) } catch { throw .git(error) }
+        do { config = try Config(toml: text) } catch { throw .corruptConfig(commit: shortCommit, detail: error.detail) }
+        ParsedConfigs.shared.keep(config, for: blob)
+      }
     }
     cachedConfig = config
     return config
