@@ -40,7 +40,7 @@ do {
   if wantsJSON && status != 0 && !message.isEmpty {
     let first = message.split(separator: "\n").first.map(String.init) ?? "exit \(status)"
     let kind = status == 2 ? "usage" : status == 3 ? "refused" : "failure"
-    Output.json(.object(["error": .string(first), "code": .int(Int(status)), "kind": .string(kind)]))
+    Output.json(GHPError.json(error: first, code: status, kind: kind))
   }
   exit(status)
 }

@@ -80,10 +80,17 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
 
   /// The one JSON object a command prints on stdout for this error with `--json`.
   public var json: JSON {
-    var fields: [String: JSON] = ["error": .string(description), "code": .int(Int(exitCode)), "kind": .string(kind)]
-    if case .refusedWith(_, let facts) = self {
-      for (key, value) in facts { fields[key] = value }
-    }
+    var facts: [String: JSON] = [:]
+    if case .refusedWith(_, let given) = self { facts = given }
+    return Self.json(error: description, code: exitCode, kind: kind, facts: facts)
+  }
+
+  /// The shape of every error a command prints with `--json`, ghp's own or the argument parser's.
+  public static func json(error: String, code: Int32, kind: String, facts: [String: JSON] = [:]) -> JSON {
+    var fields = facts
+    fields["error"] = .string(error)
+    fields["code"] = .int(Int(code))
+    fields["kind"] = .string(kind)
     return .object(fields)
   }
 
