@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "ghp", targets: ["ghp"]),
     .executable(name: "ghp-mcp", targets: ["ghp-mcp"]),
+    .executable(name: "ghp-serve", targets: ["ghp-serve"]),
     .library(name: "GHPKit", targets: ["GHPKit"]),
   ],
   dependencies: [
@@ -15,6 +16,11 @@ let package = Package(
     .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    // The page (`ghp serve`). Its default traits pull in swift-configuration and full Foundation,
+    // which the page needs neither of.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
   ],
   targets: [
     .systemLibrary(
@@ -50,6 +56,19 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // The page a human looks at is its own executable too, for the same reason: the web server's
+    // libraries (SwiftNIO and its kin) stay out of every other command. `ghp serve` runs it.
+    .executableTarget(
+      name: "ghp-serve",
+      dependencies: [
+        "GHPKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     .executableTarget(
       name: "ghp-bench",
       dependencies: ["GHPKit"],
@@ -66,7 +85,7 @@ let package = Package(
     ),
     .testTarget(
       name: "ghpTests",
-      dependencies: ["ghp", "ghp-mcp", "GHPKit", "GHPTestSupport"]
+      dependencies: ["ghp", "ghp-mcp", "ghp-serve", "GHPKit", "GHPTestSupport"]
     ),
   ]
 )

@@ -277,7 +277,7 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     let folder = Self.root.appendingPathComponent("templates")
     let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
     #expect(files == Embedded.templates.keys.sorted(), "run scripts/embed")
-    #expect(files == Templates.names)
+    #expect(files == (Templates.names + Templates.pages).sorted())
     for file in files {
       let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
       #expect(Embedded.templates[file] == text, "templates/\(file) differs from the embedded copy: run scripts/embed")

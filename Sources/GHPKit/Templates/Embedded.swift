@@ -27,6 +27,150 @@ and `ghp ready`.
 - Shared files need an orchestrator's approval; the commit hooks say so. Never `--no-verify`.
 
 """#,
+    "dashboard.html": #"""
+<header class="top">
+  <div class="goal">
+    <h1>{{#goal}}{{goal}}{{/goal}}{{^goal}}ghp{{/goal}}</h1>
+    <p class="meta">
+      <span>ghp/state at <a class="commit" href="#tl-{{tipShort}}" title="{{tip}}"><code>{{tipShort}}</code></a></span>
+      <span id="asof" data-now="{{nowEpoch}}">as of {{now}}</span>
+      <span>{{issueCount}} issues, {{readyCount}} ready</span>
+      <span>stale after {{staleAfterText}}</span>
+      {{#run}}<span class="run">run {{id}}: {{state}}{{#cost}}, {{cost}}{{/cost}}</span>{{/run}}
+    </p>
+  </div>
+</header>
+{{#warnings}}<p class="warning">{{.}}</p>{{/warnings}}
+
+<section id="agents" class="panel">
+  <h2>Agents <small>{{#anyStale}}{{staleCount}} stale{{/anyStale}}</small></h2>
+  <table>
+    <thead><tr><th>Agent</th><th>Role</th><th>Issue</th><th>Status</th><th>Last action</th><th>Heartbeat</th><th>Branch</th></tr></thead>
+    <tbody>
+      {{#agents}}
+      <tr class="agent{{#stale}} stale{{/stale}}{{#conflicted}} conflicted{{/conflicted}}" data-agent="{{name}}" data-stale-at="{{staleAt}}">
+        <td class="name">{{name}}{{#running}} <span class="tag">run</span>{{/running}}</td>
+        <td>{{role}}</td>
+        <td>{{#issue}}<a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}}{{^issue}}<span class="dim">—</span>{{/issue}}</td>
+        <td>{{status}}</td>
+        <td class="action">{{lastAction}}</td>
+        <td><span class="age" data-heartbeat="{{heartbeatAt}}" title="{{heartbeat}}">{{ageText}} ago</span> <span class="stale-mark">STALE</span></td>
+        <td>{{#hasBranch}}<span title="commits ahead of / behind {{baseBranch}}">↑{{ahead}} ↓{{behind}}</span>{{/hasBranch}}{{^hasBranch}}<span class="dim">no branch</span>{{/hasBranch}}
+          {{#conflicted}}<span class="conflict" title="does not merge cleanly with {{#conflicts}}{{.}} {{/conflicts}}">conflict: {{#conflicts}}{{.}} {{/conflicts}}</span>{{/conflicted}}</td>
+      </tr>
+      {{/agents}}
+      {{^agents}}<tr><td colspan="7" class="dim">No agent has reported yet.</td></tr>{{/agents}}
+    </tbody>
+  </table>
+</section>
+
+<section id="escalations" class="panel">
+  <h2>Escalations <small>{{escalationCount}} open</small></h2>
+  {{#escalations}}
+  <article class="escalation sev-{{severity}}" id="escalation-{{id}}" data-escalation="{{id}}">
+    <h3><span class="sev">{{severity}}</span> #{{id}} from <b>{{agent}}</b>{{#issue}} about <a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}} <small>{{askedAgo}} ago</small></h3>
+    <p class="question">{{question}}</p>
+    {{#context}}<pre class="context">{{context}}</pre>{{/context}}
+    <p class="dim">{{agent}} is {{agentStatus}}{{#agentIssue}} on #{{agentIssue}}{{/agentIssue}}: {{agentAction}}</p>
+    {{#live}}
+    <form class="write answer" data-id="{{id}}">
+      <textarea name="answer" rows="2" placeholder="Your answer to {{agent}}" required></textarea>
+      <button type="submit">Answer</button>
+    </form>
+    {{#asksApproval}}
+    <form class="write approve" data-agent="{{agent}}">
+      <input name="globs" value="{{requestedFiles}}" placeholder="files or globs" required>
+      <label><input type="checkbox" name="once" checked> once</label>
+      <button type="submit">Approve</button>
+    </form>
+    {{/asksApproval}}
+    {{/live}}
+  </article>
+  {{/escalations}}
+  {{^escalations}}<p class="dim">Nothing waits for an answer.</p>{{/escalations}}
+  {{#hasAnswered}}
+  <details><summary>Answered lately</summary>
+    <ul>{{#answered}}<li>#{{id}} {{agent}}: {{question}} — <i>{{answer}}</i> ({{answeredBy}})</li>{{/answered}}</ul>
+  </details>
+  {{/hasAnswered}}
+</section>
+
+<section id="board" class="panel wide">
+  <h2>Issues</h2>
+  <div class="columns">
+    {{#board}}
+    <div class="column col-{{status}}" data-status="{{status}}">
+      <h3>{{status}} <small class="count">{{count}}</small></h3>
+      {{#issues}}
+      <div class="card{{#ready}} ready{{/ready}}" id="issue-{{id}}" data-issue="{{id}}">
+        <div><span class="prio p{{priority}}">P{{priority}}</span> <b>#{{id}}</b> {{title}}</div>
+        <div class="dim small">{{#assignee}}{{assignee}}{{/assignee}}{{#ready}}ready{{/ready}}{{#hasAttempts}} · {{attempts}} failed attempts{{/hasAttempts}}
+          {{#dependencies}}<span class="dep{{#done}} met{{/done}}" title="{{#done}}done{{/done}}{{^done}}not done{{/done}}">after #{{id}}</span> {{/dependencies}}</div>
+      </div>
+      {{/issues}}
+      {{#hasMore}}<p class="dim small">and {{more}} more (<code>ghp issue list --status {{status}}</code>)</p>{{/hasMore}}
+    </div>
+    {{/board}}
+  </div>
+</section>
+
+<section id="landing" class="panel">
+  <h2>Landing {{#landing}}<small>onto {{base}}</small>{{/landing}}</h2>
+  {{#landing}}
+  {{#lease}}<p>Lander: <b>{{holder}}</b> since {{acquiredAt}}</p>{{/lease}}
+  <table>
+    <thead><tr><th>Queue</th><th>Agent</th><th>Branch</th><th>Why this place</th></tr></thead>
+    <tbody>
+      {{#queue}}<tr data-issue="{{id}}"><td><a href="#issue-{{id}}">#{{id}}</a> {{title}}</td><td>{{agent}}</td><td><code>{{branch}}</code></td><td>{{reason}}</td></tr>{{/queue}}
+      {{^queue}}<tr><td colspan="4" class="dim">Nothing waits to land.</td></tr>{{/queue}}
+    </tbody>
+  </table>
+  {{#recent}}
+  <div class="landed"><b>landed</b> #{{id}} {{title}} ({{agent}}) <code>{{head}}</code> {{at}}
+    <ul class="gate">{{#gate}}<li class="{{#passed}}pass{{/passed}}{{^passed}}fail{{/passed}}"><code>{{command}}</code> exit {{exit}}, {{milliseconds}} ms{{#timedOut}}, timed out{{/timedOut}}</li>{{/gate}}</ul>
+  </div>
+  {{/recent}}
+  {{#bounced}}
+  <div class="bounced"><b>sent back</b> #{{id}} {{title}} to {{agent}}: {{reason}}
+    <ul class="gate">{{#gate}}<li class="{{#passed}}pass{{/passed}}{{^passed}}fail{{/passed}}"><code>{{command}}</code> exit {{exit}}{{#timedOut}}, timed out{{/timedOut}}<pre>{{tail}}</pre></li>{{/gate}}</ul>
+  </div>
+  {{/bounced}}
+  {{/landing}}
+  {{^landing}}<p class="dim">Landing is not configured (<code>[landing]</code> in .ghp/config.toml; see <code>ghp land --help</code>).</p>{{/landing}}
+</section>
+
+<section id="summary" class="panel">
+  <h2>Per agent <small>{{since}} – {{until}}</small></h2>
+  <table>
+    <thead><tr><th>Agent</th><th>Done</th><th>Failures</th><th>Claimed</th><th>Escalations</th><th>Operations</th><th>Cost</th></tr></thead>
+    <tbody>
+      {{#summary}}<tr data-agent="{{agent}}"><td>{{agent}}</td><td>{{done}}</td><td>{{failures}}</td><td>{{claimed}}</td><td>{{escalations}}</td><td>{{operations}} ({{heartbeats}} heartbeats)</td><td>{{#cost}}{{cost}}{{/cost}}{{^cost}}<span class="dim">—</span>{{/cost}}</td></tr>{{/summary}}
+      {{^summary}}<tr><td colspan="7" class="dim">Nothing happened in this period.</td></tr>{{/summary}}
+    </tbody>
+  </table>
+</section>
+
+<section id="timeline" class="panel wide">
+  <h2>Timeline <small>{{timelineCount}} operations{{#timelineLimited}}, the newest shown{{/timelineLimited}}</small></h2>
+  <table class="timeline">
+    <thead><tr><th>Time</th><th>Agent</th><th>Operation</th><th>Issue</th><th>What</th><th>Commit</th></tr></thead>
+    <tbody>
+      {{#timeline}}
+      {{#fold}}<tr class="fold"><td>{{to}}</td><td colspan="5" class="dim">{{count}} heartbeats ({{agents}})</td></tr>{{/fold}}
+      {{^fold}}<tr class="entry{{#heartbeat}} hb{{/heartbeat}}" id="tl-{{short}}" data-agent="{{agent}}" data-op="{{op}}" data-issue="{{issue}}" data-time="{{epoch}}">
+        <td><time datetime="{{time}}">{{time}}</time></td><td>{{agent}}</td><td>{{op}}</td>
+        <td>{{#issue}}<a href="#issue-{{issue}}">#{{issue}}</a>{{/issue}}</td><td>{{subject}}</td>
+        <td><code title="{{commit}}">{{short}}</code></td></tr>{{/fold}}
+      {{/timeline}}
+    </tbody>
+  </table>
+</section>
+
+<section id="plan" class="panel wide">
+  <details><summary><h2>Plan</h2></summary><pre class="plan">{{plan}}</pre></details>
+</section>
+
+"""#,
     "escalation.md": #"""
 # Escalation {{id}} ({{severity}}): {{status}}
 
@@ -203,6 +347,190 @@ watch for agents that went silent, and land finished work. The state lives on th
 coordination rules (the line names who or what stands in the way); 4 nothing ready.
 
 Every `ghp` command takes `--json` for output you can parse. Never `--no-verify`.
+
+"""#,
+    "page.html": #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-{{nonce}}'; script-src 'nonce-{{nonce}}'; connect-src 'self'; img-src data:; form-action 'none'; base-uri 'none'">
+<meta name="referrer" content="no-referrer">
+<title>{{title}}</title>
+<style nonce="{{nonce}}">
+:root { color-scheme: light dark; --bg: #fbfbfa; --fg: #1d1d1f; --dim: #6b6b70; --panel: #ffffff; --line: #e2e2e4;
+  --accent: #2f6feb; --bad: #c62828; --warn: #b26a00; --good: #2e7d32; --card: #f4f5f7; }
+@media (prefers-color-scheme: dark) { :root { --bg: #121316; --fg: #e6e6e8; --dim: #9a9aa2; --panel: #1b1c20;
+  --line: #2c2d33; --accent: #6ea0ff; --bad: #ff6b6b; --warn: #ffb74d; --good: #81c784; --card: #24262b; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
+main { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; padding: 10px; }
+header.top { grid-column: 1 / -1; display: flex; justify-content: space-between; align-items: baseline; }
+h1 { font-size: 18px; margin: 0; } h2 { font-size: 14px; margin: 0 0 6px; } h3 { font-size: 13px; margin: 0 0 4px; }
+small, .dim { color: var(--dim); } .small { font-size: 12px; }
+.meta span { margin-right: 14px; color: var(--dim); }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow: auto; max-height: 46vh; }
+.panel.wide { grid-column: 1 / -1; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-weight: 600; color: var(--dim); position: sticky; top: 0; background: var(--panel); }
+code, pre { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
+pre { white-space: pre-wrap; word-break: break-word; margin: 4px 0; }
+a { color: var(--accent); text-decoration: none; }
+tr.stale td { color: var(--bad); } .stale-mark { display: none; font-weight: 700; color: var(--bad); }
+tr.stale .stale-mark { display: inline; }
+.conflict { color: var(--warn); font-weight: 600; }
+.tag { font-size: 11px; border: 1px solid var(--line); border-radius: 3px; padding: 0 3px; }
+.escalation { border-left: 4px solid var(--line); padding: 4px 8px; margin-bottom: 8px; background: var(--card); }
+.sev-critical { border-color: var(--bad); } .sev-high { border-color: var(--warn); } .sev-medium { border-color: var(--accent); }
+.sev { text-transform: uppercase; font-size: 11px; font-weight: 700; }
+.question { margin: 2px 0; font-weight: 500; }
+.context { color: var(--dim); }
+form.write { display: flex; gap: 6px; margin-top: 4px; align-items: center; }
+form.write textarea, form.write input[name=globs] { flex: 1; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; padding: 3px; }
+body:not(.writable) form.write { display: none; }
+.columns { display: grid; grid-template-columns: repeat(6, 1fr); gap: 8px; }
+.column h3 { text-transform: capitalize; }
+.card { background: var(--card); border-radius: 4px; padding: 4px 6px; margin-bottom: 4px; }
+.card.ready { border-left: 3px solid var(--good); }
+.prio { font-size: 11px; font-weight: 700; } .p0, .p1 { color: var(--bad); } .p2 { color: var(--warn); }
+.dep { font-size: 11px; color: var(--warn); } .dep.met { color: var(--good); text-decoration: line-through; }
+.gate { margin: 2px 0 6px 16px; padding: 0; } .gate .pass { color: var(--good); } .gate .fail { color: var(--bad); }
+.bounced b { color: var(--bad); } .landed b { color: var(--good); }
+.filters { display: flex; gap: 8px; flex-wrap: wrap; margin: 0 0 6px; align-items: center; }
+.filters select, .filters input { background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
+tr.hidden, tr.hb:not(.shown), tr.fold.hidden { display: none; }
+.warning { grid-column: 1 / -1; color: var(--warn); margin: 0; }
+#live { font-size: 12px; } #live.on { color: var(--good); } #live.off { color: var(--bad); }
+#notice { position: fixed; bottom: 10px; right: 10px; background: var(--panel); border: 1px solid var(--line); padding: 6px 10px; border-radius: 4px; display: none; }
+#notice.show { display: block; }
+summary h2 { display: inline; }
+@media (max-width: 1000px) { main { grid-template-columns: 1fr; } .columns { grid-template-columns: repeat(3, 1fr); } }
+</style>
+</head>
+<body data-live="{{#live}}1{{/live}}" data-actor="{{actor}}" data-writable="{{#writable}}yes{{/writable}}{{^writable}}no{{/writable}}">
+<div class="bar filters" id="filters">
+  <b>{{heading}}</b>
+  {{#live}}<span id="live" class="off">connecting…</span>{{/live}}
+  <label>agent <select id="f-agent"><option value="">all</option></select></label>
+  <label>issue <input id="f-issue" size="5" placeholder="#"></label>
+  <label>operation <select id="f-op"><option value="">all</option></select></label>
+  <label>from <input id="f-from" size="20" placeholder="2026-11-22T09:00:00Z"></label>
+  <label>to <input id="f-to" size="20" placeholder="…"></label>
+  <label><input type="checkbox" id="f-hb"> heartbeats</label>
+  {{#live}}<span id="mode" class="dim">read-only</span>{{/live}}
+</div>
+<main id="dashboard">
+{{> dashboard}}
+</main>
+<div id="notice" role="status"></div>
+<script nonce="{{nonce}}">
+(function () {
+  "use strict";
+  var body = document.body, live = body.dataset.live === "1";
+  var $ = function (id) { return document.getElementById(id); };
+  var offset = 0;
+  function describe(s) {
+    s = Math.max(0, Math.floor(s));
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m";
+    if (s < 86400) { var m = Math.floor(s % 3600 / 60); return Math.floor(s / 3600) + "h" + (m ? m + "m" : ""); }
+    return Math.floor(s / 86400) + "d";
+  }
+  function syncClock() {
+    var asof = $("asof");
+    if (asof) offset = Number(asof.dataset.now) - Date.now() / 1000;
+  }
+  // Ages move with the clock between two state changes; an agent whose heartbeat grows older than
+  // staleAfter is marked stale here without a round trip.
+  function tick() {
+    var now = Date.now() / 1000 + offset;
+    document.querySelectorAll("[data-heartbeat]").forEach(function (el) {
+      el.textContent = describe(now - Number(el.dataset.heartbeat)) + " ago";
+    });
+    document.querySelectorAll("tr[data-stale-at]").forEach(function (row) {
+      var at = row.dataset.staleAt;
+      if (at !== "" && now > Number(at)) row.classList.add("stale");
+    });
+  }
+  function fillSelect(select, attribute) {
+    var seen = {}, keep = select.value;
+    document.querySelectorAll("#timeline tr.entry").forEach(function (row) { seen[row.dataset[attribute]] = true; });
+    while (select.options.length > 1) select.remove(1);
+    Object.keys(seen).sort().forEach(function (v) { var o = document.createElement("option"); o.value = v; o.textContent = v; select.appendChild(o); });
+    select.value = seen[keep] ? keep : "";
+  }
+  function time(text) { if (!text) return null; var t = Date.parse(text); return isNaN(t) ? null : t / 1000; }
+  function filter() {
+    var agent = $("f-agent").value, op = $("f-op").value, issue = $("f-issue").value.replace(/^#/, "").trim();
+    var from = time($("f-from").value), to = time($("f-to").value), hb = $("f-hb").checked || op === "heartbeat";
+    var narrowed = agent || op || issue || from !== null || to !== null;
+    document.querySelectorAll("#timeline tr.entry").forEach(function (row) {
+      var t = Number(row.dataset.time);
+      var hide = (agent && row.dataset.agent !== agent) || (op && row.dataset.op !== op) ||
+        (issue && row.dataset.issue !== issue) || (from !== null && t < from) || (to !== null && t > to);
+      row.classList.toggle("hidden", !!hide);
+      row.classList.toggle("shown", hb);
+    });
+    document.querySelectorAll("#timeline tr.fold").forEach(function (row) { row.classList.toggle("hidden", hb || !!narrowed); });
+  }
+  function prepare() {
+    syncClock(); tick(); fillSelect($("f-agent"), "agent"); fillSelect($("f-op"), "op"); filter();
+  }
+  ["f-agent", "f-op", "f-issue", "f-from", "f-to", "f-hb"].forEach(function (id) { $(id).addEventListener("input", filter); });
+  var params = new URLSearchParams(location.search);
+  [["agent", "f-agent"], ["op", "f-op"], ["issue", "f-issue"], ["from", "f-from"], ["to", "f-to"]].forEach(function (p) {
+    var v = params.get(p[0]); if (v === null) return;
+    var el = $(p[1]);
+    if (el.tagName === "SELECT") { var o = document.createElement("option"); o.value = v; o.textContent = v; el.appendChild(o); }
+    el.value = v;
+  });
+  prepare();
+  setInterval(tick, 1000);
+  if (!live) return;
+
+  // The write token: given once in the address ghp serve printed, kept for this tab only.
+  var token = sessionStorage.getItem("ghp-token");
+  if (params.get("token")) {
+    token = params.get("token"); sessionStorage.setItem("ghp-token", token);
+    params.delete("token"); history.replaceState(null, "", location.pathname + (params.toString() ? "?" + params : "") + location.hash);
+  }
+  if (token && body.dataset.writable !== "no") { body.classList.add("writable"); $("mode").textContent = "answering as " + body.dataset.actor; }
+  function notice(text) { var n = $("notice"); n.textContent = text; n.classList.add("show"); setTimeout(function () { n.classList.remove("show"); }, 6000); }
+  function post(path, payload) {
+    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token }, body: JSON.stringify(payload) })
+      .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || r.statusText); return j; }); });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target; event.preventDefault();
+    var request;
+    if (form.classList.contains("answer")) {
+      request = post("/api/escalations/" + encodeURIComponent(form.dataset.id) + "/answer", { answer: form.answer.value });
+    } else if (form.classList.contains("approve")) {
+      request = post("/api/approvals", { agent: form.dataset.agent, globs: form.globs.value.split(/\s+/).filter(Boolean), once: form.once.checked });
+    } else { return; }
+    form.querySelector("button").disabled = true;
+    request.then(function (j) { notice(j.message || "done"); }, function (e) { notice("refused: " + e.message); form.querySelector("button").disabled = false; });
+  });
+  // Live: the server watches ghp/state once for every open page and says when it moved.
+  var drafts = {};
+  function refresh() {
+    document.querySelectorAll("textarea[name=answer]").forEach(function (t) { if (t.value) drafts[t.form.dataset.id] = t.value; });
+    fetch("/fragment" + location.search, { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (html) {
+      $("dashboard").innerHTML = html;
+      document.querySelectorAll("form.answer").forEach(function (f) { if (drafts[f.dataset.id]) f.answer.value = drafts[f.dataset.id]; });
+      prepare();
+    });
+  }
+  var source = new EventSource("/events");
+  source.addEventListener("open", function () { $("live").textContent = "live"; $("live").className = "on"; });
+  source.addEventListener("error", function () { $("live").textContent = "reconnecting…"; $("live").className = "off"; });
+  source.addEventListener("state", function () { refresh(); });
+})();
+</script>
+</body>
+</html>
 
 """#,
     "worker-prompt.md": #"""

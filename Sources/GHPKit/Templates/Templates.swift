@@ -2,6 +2,9 @@
 /// overrides the default embedded from the top-level `templates/` folder.
 public enum Templates {
   public static let names = ["AGENTS.md", "escalation.md", "handoff.md", "leader-prompt.md", "worker-prompt.md"]
+  /// The page's templates (`ghp serve`, `ghp report --html`): always the embedded ones, never an
+  /// override from the state branch, which agents write (see `DashboardPage`).
+  public static let pages = ["dashboard.html", "page.html"]
 
   /// The template text for `name`, from the state branch if overridden there.
   public static func text(_ name: String, state: StateSnapshot?) throws(GHPError) -> String {

@@ -38,7 +38,7 @@ extension GHP {
     func validate() throws {
       if n < 0 { throw ValidationError("-n takes a number of events, 0 for all") }
       for (name, value) in [("--since", since), ("--until", until)] {
-        if let value, RFC3339.parse(value) == nil && Duration.seconds(value) == nil {
+        if let value, Dashboard.Period.time(value, now: 0) == nil {
           throw ValidationError("\(name) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h, 30m)")
         }
       }
@@ -50,7 +50,7 @@ extension GHP {
 
     func time(_ text: String?, now: Int64) -> Int64? {
       guard let text else { return nil }
-      return RFC3339.parse(text) ?? Duration.seconds(text).map { now - $0 }
+      return Dashboard.Period.time(text, now: now)
     }
 
     func run() throws {

@@ -14,21 +14,49 @@ extension GHP {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-      let own = Output.executablePath
-      let folder = own.lastIndex(of: "/").map { String(own[..<$0]) } ?? "."
-      let candidates =
-        ["\(folder)/ghp-mcp"] + (Output.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/ghp-mcp" }
-      guard let server = candidates.first(where: { access($0, X_OK) == 0 }) else {
-        throw GHPError.io(
-          "ghp mcp needs the ghp-mcp program next to ghp or on PATH (swift build makes it; scripts/install installs both)"
-        )
-      }
-      var arguments = [server]
+      var arguments: [String] = []
       if let directory = global.directory { arguments += ["-C", directory] }
       if let agent = global.agent { arguments += ["--agent", agent] }
-      let argv = arguments.map { strdup($0) } + [nil]
-      execv(server, argv)
-      throw GHPError.io("cannot start \(server): \(String(cString: strerror(errno)))")
+      try Sibling.exec("ghp-mcp", arguments, for: "ghp mcp")
     }
+  }
+
+  struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "serve",
+      abstract: "Serve the page a human looks at, live, on http://127.0.0.1:7070 (`ghp serve --help` for all).",
+      discussion: """
+        Options: --port N (0: any free one), --listen ADDRESS (default 127.0.0.1), --open, --read-only,
+        --agent NAME (the orchestrator answers are given as), -C PATH, --watch-interval MS.
+        Prints the address with the write token; the page answers escalations and approves edits with it.
+        The server is the ghp-serve program, next to ghp (scripts/install puts both there) or on PATH.
+        Examples: ghp serve   ghp serve --port 0 --open   ghp serve --read-only --listen 0.0.0.0
+        """)
+
+    @Argument(parsing: .captureForPassthrough, help: "Options for the server (see above).")
+    var arguments: [String] = []
+
+    func run() throws {
+      try Sibling.exec("ghp-serve", arguments, for: "ghp serve")
+    }
+  }
+}
+
+/// The programs that live beside ghp (`ghp-mcp`, `ghp-serve`): each keeps its heavy libraries out
+/// of every other command's start-up, and ghp hands over to it with exec.
+enum Sibling {
+  static func exec(_ program: String, _ arguments: [String], for command: String) throws -> Never {
+    let own = Output.executablePath
+    let folder = own.lastIndex(of: "/").map { String(own[..<$0]) } ?? "."
+    let candidates =
+      ["\(folder)/\(program)"] + (Output.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(program)" }
+    guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
+      throw GHPError.io(
+        "\(command) needs the \(program) program next to ghp or on PATH (swift build makes it; scripts/install installs both)"
+      )
+    }
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    execv(path, argv)
+    throw GHPError.io("cannot start \(path): \(String(cString: strerror(errno)))")
   }
 }

@@ -1,0 +1,387 @@
+/// The page a human looks at (`ghp serve`, `ghp report --html`): the whole state as one view, read
+/// from one snapshot of `ghp/state` and the agents' branches. `json` is the view as data (the
+/// server's `/api/view`); `DashboardPage` renders the same view into HTML with the templates.
+///
+/// The view is bounded however large the state: each column of the board shows its first
+/// `Dashboard.cardsPerColumn` issues (the count says how many there are), the timeline its
+/// `timelineLimit` newest entries of the period.
+public struct Dashboard: Sendable {
+  /// What the view covers: the timeline and the per-agent summary count from `since` to `until`.
+  public struct Period: Sendable {
+    public var since: Int64
+    public var until: Int64
+    public init(since: Int64, until: Int64) {
+      self.since = since
+      self.until = until
+    }
+
+    /// A time as the commands take it: RFC 3339, or a duration ago (`2h`, `30m`); nil when neither.
+    public static func time(_ text: String, now: Int64) -> Int64? {
+      RFC3339.parse(text) ?? Duration.seconds(text).map { now - $0 }
+    }
+
+    /// `since`/`until` as given (either may be nil): by default the last day up to now.
+    public static func parse(since: String?, until: String?, now: Int64) throws(GHPError) -> Period {
+      func read(_ name: String, _ text: String?) throws(GHPError) -> Int64? {
+        guard let text else { return nil }
+        guard let value = time(text, now: now) else {
+          throw .invalidValue(name, "\(name) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h, 30m)")
+        }
+        return value
+      }
+      let end = try read("--until", until) ?? now
+      let start = try read("--since", since) ?? end - 86_400
+      guard start <= end else { throw .invalidValue("--since", "--since is after --until") }
+      return Period(since: start, until: end)
+    }
+  }
+
+  public static let cardsPerColumn = 60
+  /// The board's columns, in order. `failed` holds open issues with a failed attempt behind them.
+  public static let columns = ["open", "failed", "claimed", "landing", "done", "dead"]
+
+  public var goal: String?
+  public var plan: String
+  public var tip: String
+  public var now: Int64
+  public var staleAfter: Int64
+  public var period: Period
+  public var baseBranch: String
+  public var json: JSON
+
+  /// Reads the view. `timelineLimit` nil takes every operation of the period (the report).
+  public init(
+    _ workspace: Workspace, period: Period, timelineLimit: Int?, conflicts: ConflictReport? = nil
+  ) throws(GHPError) {
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    let now = workspace.clock.now
+    let config = try state.config()
+    self.now = now
+    self.period = period
+    staleAfter = config.staleAfter
+    baseBranch = config.baseBranch
+    tip = state.commit?.hex ?? ""
+    goal = try state.goal()
+    plan = try state.text(StatePaths.plan) ?? ""
+    var report = try StatusReport(state: state, clock: workspace.clock)
+    if let conflicts { report.addConflicts(conflicts) }
+    let summaries = try state.issueSummaries()
+    let byID = Dictionary(summaries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    let ready = Set(try ReadyQueue.ready(state).map(\.id))
+    let run = try state.runRecord()
+
+    // Agents.
+    let repository = workspace.repository
+    let baseTip = try? repository.referenceTarget("refs/heads/\(config.baseBranch)")
+    var agents: [JSON] = []
+    for row in report.rows {
+      let record = row.record
+      var ahead: JSON = .null
+      var behind: JSON = .null
+      if let tip = try? repository.referenceTarget("refs/heads/agent/\(row.name)"), let baseTip,
+        let counts = try? repository.aheadBehind(tip, baseTip)
+      {
+        ahead = .int(counts.ahead)
+        behind = .int(counts.behind)
+      }
+      let role = (try? state.role(of: row.name)) ?? record.role
+      let running = run?.slots.contains { $0.agent == row.name } ?? false
+      // When the page should mark it stale if nothing changes: a worker (not one a run
+      // supervises) or anyone holding a claim goes stale; others never do.
+      let canGoStale = row.stale || record.issue != nil || (role == .worker && !running)
+      agents.append(
+        .object([
+          "name": .string(row.name), "role": .string(role.rawValue), "status": .string(record.status),
+          "issue": IssueReference.write(record.issue),
+          "issueTitle": record.issue.flatMap { byID[$0]?.title }.map { .string($0) } ?? .null,
+          "lastAction": .string(record.lastAction), "heartbeat": .string(RFC3339.format(record.timestamp)),
+          "heartbeatAt": .int(Int(record.timestamp)), "age": .int(Int(row.age)),
+          "ageText": .string(Duration.describe(row.age)), "stale": .bool(row.stale),
+          "ahead": ahead, "behind": behind, "hasBranch": .bool(ahead != .null),
+          "conflicts": .array(row.conflicts.map { .string($0) }), "conflicted": .bool(!row.conflicts.isEmpty),
+          "running": .bool(running),
+          "staleAt": canGoStale ? .int(Int(record.timestamp + config.staleAfter)) : .string(""),
+        ]))
+    }
+
+    // The board.
+    var columns: [String: [IssueSummary]] = [:]
+    for summary in summaries {
+      let column: String
+      switch summary.status {
+      case .open: column = summary.attempts > 0 ? "failed" : "open"
+      case .claimed: column = "claimed"
+      case .landing: column = "landing"
+      case .done: column = "done"
+      case .dead: column = "dead"
+      }
+      columns[column, default: []].append(summary)
+    }
+    var board: [JSON] = []
+    for name in Self.columns {
+      var issues = columns[name] ?? []
+      if name == "done" {
+        issues.sort { IssueID.precedes($1.id, $0.id) }  // the latest first
+      } else {
+        issues.sort {
+          ($0.priority, $0.createdAt) < ($1.priority, $1.createdAt)
+            || (($0.priority, $0.createdAt) == ($1.priority, $1.createdAt) && IssueID.precedes($0.id, $1.id))
+        }
+      }
+      let shown = issues.prefix(Self.cardsPerColumn).map { summary -> JSON in
+        .object([
+          "id": .string(summary.id), "title": .string(summary.title), "priority": .int(summary.priority),
+          "assignee": summary.assignee.map { .string($0) } ?? .null, "attempts": .int(summary.attempts),
+          "ready": .bool(ready.contains(summary.id)), "hasAttempts": .bool(summary.attempts > 0),
+          "dependencies": .array(
+            summary.dependencies.map { dependency in
+              .object([
+                "id": .string(dependency),
+                "done": .bool(byID[dependency]?.status == .done),
+              ])
+            }),
+        ])
+      }
+      board.append(
+        .object([
+          "status": .string(name), "count": .int(issues.count), "issues": .array(Array(shown)),
+          "more": .int(issues.count - shown.count), "hasMore": .bool(issues.count > shown.count),
+        ]))
+    }
+
+    // The escalation inbox: open ones most severe first, with what their agent is doing.
+    let records = try state.agents().agents
+    var inbox: [JSON] = []
+    for escalation in report.openEscalations {
+      let record = records[escalation.agent]
+      guard case .object(var fields) = escalation.json else { continue }
+      fields["issueTitle"] = escalation.issue.flatMap { byID[$0]?.title }.map { .string($0) } ?? .null
+      fields["agentStatus"] = record.map { .string($0.status) } ?? .null
+      fields["agentAction"] = record.map { .string($0.lastAction) } ?? .null
+      fields["agentIssue"] = IssueReference.write(record?.issue)
+      fields["askedAgo"] = .string(Duration.describe(now - escalation.asked))
+      fields["asksApproval"] = .bool(escalation.question.lowercased().contains("approv"))
+      fields["requestedFiles"] = .string(Self.requestedFiles(escalation.question).joined(separator: " "))
+      fields[escalation.severity.rawValue] = .bool(true)
+      inbox.append(.object(fields))
+    }
+    let answered =
+      (try? state.escalations())?.filter { $0.status == .resolved }
+      .sorted { ($0.answered ?? 0) > ($1.answered ?? 0) }.prefix(10).map(\.json) ?? []
+
+    // Landing: what waits, who holds the lease, the latest landings with their gates, bounces.
+    var landing: JSON = .null
+    if let policy = config.landing {
+      let queue = try LandingQueue.gather(state, policy: policy, now: now)
+      var recent: [JSON] = []
+      let done = (columns["done"] ?? []).sorted { IssueID.precedes($1.id, $0.id) }
+      for summary in done.prefix(200) where recent.count < 10 {
+        guard let issue = try state.issue(summary.id), let evidence = issue.landing?.objectValue else { continue }
+        recent.append(Self.landingView(issue: issue, evidence: evidence, bounced: false))
+      }
+      var bounces: [JSON] = []
+      for summary in (columns["claimed"] ?? []) + (columns["failed"] ?? []).prefix(200) {
+        guard let issue = try state.issue(summary.id), let evidence = issue.bounced?.objectValue else { continue }
+        bounces.append(Self.landingView(issue: issue, evidence: evidence, bounced: true))
+      }
+      landing = .object([
+        "base": .string(queue.base),
+        "queue": .array(queue.entries.map(\.json)),
+        "lease": queue.lease?.json ?? .null,
+        "recent": .array(recent), "bounced": .array(bounces),
+        "empty": .bool(queue.entries.isEmpty && recent.isEmpty && bounces.isEmpty),
+      ])
+    }
+
+    // The timeline and the summary of the period.
+    let entries = try HistoryLog.entries(
+      state, limit: timelineLimit, since: period.since, until: period.until)
+    let timeline = Self.fold(entries)
+    let summary = PeriodSummary(entries: entries, period: period, now: now, run: run)
+
+    var fields: [String: JSON] = [
+      "goal": goal.map { .string($0) } ?? .null, "plan": .string(plan), "tip": .string(tip),
+      "tipShort": .string(String(tip.prefix(8))), "now": .string(RFC3339.format(now)), "nowEpoch": .int(Int(now)),
+      "staleAfter": .int(Int(staleAfter)), "staleAfterText": .string(Duration.describe(staleAfter)),
+      "since": .string(RFC3339.format(period.since)), "until": .string(RFC3339.format(period.until)),
+      "baseBranch": .string(config.baseBranch),
+      "agents": .array(agents), "staleCount": .int(report.rows.filter(\.stale).count),
+      "anyStale": .bool(report.rows.contains(where: \.stale)), "escalationCount": .int(inbox.count),
+      "hasAnswered": .bool(!answered.isEmpty),
+      "board": .array(board), "issueCount": .int(summaries.count), "readyCount": .int(ready.count),
+      "escalations": .array(inbox), "answered": .array(Array(answered)),
+      "landing": landing, "timeline": .array(timeline), "timelineCount": .int(entries.count),
+      "timelineLimited": .bool(timelineLimit.map { entries.count >= $0 } ?? false),
+      "summary": .array(summary.json), "warnings": .array(report.warnings.map { .string($0) }),
+      "conflicts": .array(report.conflictPairs.map(\.json)),
+    ]
+    if let run {
+      fields["run"] = .object([
+        "id": .string(run.id), "state": .string(run.state.rawValue), "holder": .string(run.holder),
+        "costMicros": .int(run.total.costMicros), "cost": .string(Self.dollars(run.total.costMicros)),
+        "running": .array(
+          run.slots.map { .object(["agent": .string($0.agent), "issue": IssueReference.write($0.issue)]) }),
+      ])
+    } else {
+      fields["run"] = .null
+    }
+    json = .object(fields)
+  }
+
+  static func landingView(issue: Issue, evidence: [String: JSON], bounced: Bool) -> JSON {
+    let gate = (evidence["gate"]?.arrayValue ?? []).compactMap(\.objectValue).map { command -> JSON in
+      let exit = command["exit"]?.intValue ?? -1
+      let timedOut = command["timedOut"]?.boolValue ?? false
+      return .object([
+        "command": command["command"] ?? .string("?"), "exit": .int(exit),
+        "milliseconds": command["milliseconds"] ?? .int(0), "timedOut": .bool(timedOut),
+        "passed": .bool(exit == 0 && !timedOut), "tail": command["tail"] ?? .string(""),
+      ])
+    }
+    return .object([
+      "id": .string(issue.id), "title": .string(issue.title), "agent": issue.assignee.map { .string($0) } ?? .null,
+      "head": .string(String((evidence["head"]?.stringValue ?? "").prefix(8))),
+      "at": evidence[bounced ? "at" : "landedAt"] ?? .null,
+      "reason": evidence["reason"] ?? .null, "paths": evidence["paths"] ?? .array([]),
+      "gate": .array(gate), "bounced": .bool(bounced),
+    ])
+  }
+
+  /// The files an escalation asks approval for: the words of its question that look like paths
+  /// (the hook's wording is "Approval needed to edit README.md").
+  static func requestedFiles(_ question: String) -> [String] {
+    guard question.lowercased().contains("approv") else { return [] }
+    let edges: Set<Character> = ["\"", "'", "`", ",", ";", ":", "?", "!", "(", ")"]
+    var out: [String] = []
+    for word in question.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
+      var text = Substring(word)
+      while let first = text.first, edges.contains(first) { text.removeFirst() }
+      while let last = text.last, edges.contains(last) || last == "." { text.removeLast() }
+      guard text.contains(".") || text.contains("/") || text.contains("*"), !text.hasPrefix("http"),
+        !out.contains(String(text))
+      else { continue }
+      out.append(String(text))
+    }
+    return out
+  }
+
+  static func dollars(_ micros: Int) -> String {
+    let cents = (micros + 5_000) / 10_000
+    return "$\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
+  }
+
+  /// The timeline as shown: newest first; each run of consecutive heartbeats is folded behind one
+  /// row that counts them (the heartbeats stay in the list, marked, for the page to unfold).
+  static func fold(_ entries: [LogEntry]) -> [JSON] {
+    var out: [JSON] = []
+    var index = 0
+    while index < entries.count {
+      var end = index
+      while end < entries.count, Self.isHeartbeat(entries[end]) { end += 1 }
+      if end > index {
+        let run = entries[index..<end]
+        var agents: [String] = []
+        for entry in run where !agents.contains(entry.agentName) { agents.append(entry.agentName) }
+        out.append(
+          .object([
+            "fold": .bool(true), "count": .int(run.count),
+            "agents": .string(agents.prefix(5).joined(separator: ", ") + (agents.count > 5 ? ", …" : "")),
+            "from": .string(RFC3339.format(run.last!.time)), "to": .string(RFC3339.format(run.first!.time)),
+          ]))
+        for entry in run { out.append(Self.row(entry, heartbeat: true)) }
+        index = end
+      } else {
+        out.append(Self.row(entries[index], heartbeat: false))
+        index += 1
+      }
+    }
+    return out
+  }
+
+  static func isHeartbeat(_ entry: LogEntry) -> Bool {
+    guard let message = entry.message else { return false }
+    return message.op == "heartbeat" || (message.op == "run" && message.arguments["action"]?.stringValue == "tick")
+  }
+
+  static func row(_ entry: LogEntry, heartbeat: Bool) -> JSON {
+    .object([
+      "commit": .string(entry.commit.hex), "short": .string(entry.commit.short),
+      "time": .string(RFC3339.format(entry.time)), "epoch": .int(Int(entry.time)),
+      "agent": .string(entry.agentName), "op": .string(entry.message?.op ?? "manual"),
+      "issue": entry.message?.issue.map { .string($0) } ?? .null, "subject": .string(entry.subject),
+      "heartbeat": .bool(heartbeat),
+    ])
+  }
+}
+
+extension LogEntry {
+  /// Who made it: the `Ghp-Agent` trailer, else the commit's author.
+  var agentName: String { message?.agent ?? author }
+}
+
+/// What each agent did over a period, from the operations of the timeline: issues it finished,
+/// failures (its own `fail`, and its work that `ghp land` sent back), time it held claims, and the
+/// cost a `ghp run` counted for it.
+struct PeriodSummary {
+  struct Tally {
+    var operations = 0
+    var heartbeats = 0
+    var done: Set<String> = []
+    var failures = 0
+    var claimedSeconds: Int64 = 0
+    var escalations = 0
+  }
+
+  var tallies: [String: Tally] = [:]
+  var costs: [String: Int] = [:]
+
+  /// `entries` newest first, as the log gives them.
+  init(entries: [LogEntry], period: Dashboard.Period, now: Int64, run: RunRecord?) {
+    var open: [String: (agent: String, since: Int64)] = [:]
+    let end = min(period.until, now)
+    for entry in entries.reversed() {
+      let agent = entry.agentName
+      tallies[agent, default: Tally()].operations += 1
+      guard let message = entry.message else { continue }
+      let issue = message.issue
+      switch message.op {
+      case "heartbeat": tallies[agent, default: Tally()].heartbeats += 1
+      case "claim", "assign":
+        if let issue {
+          let holder = message.op == "assign" ? (message.arguments["to"]?.stringValue ?? agent) : agent
+          if let previous = open[issue] {
+            tallies[previous.agent, default: Tally()].claimedSeconds += entry.time - previous.since
+          }
+          open[issue] = (holder, entry.time)
+        }
+      case "done", "release", "fail", "handoff", "land-bounce", "landed":
+        if message.op == "done", let issue { tallies[agent, default: Tally()].done.insert(issue) }
+        if message.op == "fail" { tallies[agent, default: Tally()].failures += 1 }
+        if let issue, let previous = open[issue] {
+          if message.op == "land-bounce" { tallies[previous.agent, default: Tally()].failures += 1 }
+          tallies[previous.agent, default: Tally()].claimedSeconds += entry.time - previous.since
+          open[issue] = nil
+          if message.op == "handoff", let to = message.arguments["to"]?.stringValue { open[issue] = (to, entry.time) }
+        }
+      case "escalate": tallies[agent, default: Tally()].escalations += 1
+      default: break
+      }
+    }
+    for (_, claim) in open { tallies[claim.agent, default: Tally()].claimedSeconds += max(0, end - claim.since) }
+    for (agent, tally) in run?.tallies ?? [:] where tally.costMicros > 0 { costs[agent] = tally.costMicros }
+  }
+
+  var json: [JSON] {
+    tallies.keys.sorted().map { agent in
+      let tally = tallies[agent]!
+      return .object([
+        "agent": .string(agent), "operations": .int(tally.operations), "heartbeats": .int(tally.heartbeats),
+        "done": .int(tally.done.count), "failures": .int(tally.failures), "escalations": .int(tally.escalations),
+        "claimedSeconds": .int(Int(tally.claimedSeconds)), "claimed": .string(Duration.describe(tally.claimedSeconds)),
+        "costMicros": costs[agent].map { .int($0) } ?? .null,
+        "cost": costs[agent].map { .string(Dashboard.dollars($0)) } ?? .null,
+      ])
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import Mustache
+
+/// Renders a `Dashboard` into HTML with `templates/page.html` and its `dashboard.html` part, for
+/// `ghp serve` (live: the page follows the state and can answer) and `ghp report --html` (one
+/// static file). Mustache escapes every value (`{{x}}`), and the templates use no unescaped
+/// ones, so no text an agent wrote becomes markup. The HTML templates are always the embedded
+/// ones: an override on `ghp/state`, which agents write, could unescape what they write.
+public enum DashboardPage {
+  static let library: MustacheLibrary = {
+    var library = MustacheLibrary()
+    for file in Templates.pages {
+      let name = String(file.prefix { $0 != "." })
+      // The embedded templates are checked by the tests; a broken one is a build defect.
+      try! library.register(Embedded.templates[file]!, named: name)
+    }
+    return library
+  }()
+
+  /// How the page is served.
+  public struct Options: Sendable {
+    /// Served by `ghp serve`: follows the state, offers the answer and approve forms.
+    public var live: Bool
+    /// The identity writes act as, when the server takes writes.
+    public var actor: String?
+    public var writable: Bool
+    public var title: String
+    public var heading: String
+
+    public init(live: Bool, actor: String? = nil, writable: Bool = false, title: String, heading: String) {
+      self.live = live
+      self.actor = actor
+      self.writable = writable
+      self.title = title
+      self.heading = heading
+    }
+  }
+
+  /// The whole document. `nonce` authorises its inline script and style (the page's own content
+  /// security policy allows nothing else).
+  public static func page(_ view: Dashboard, options: Options, nonce: String) -> String {
+    var values = context(view, options: options)
+    values["nonce"] = nonce
+    values["title"] = options.title
+    values["heading"] = options.heading
+    values["actor"] = options.actor ?? ""
+    values["writable"] = options.writable
+    return library.render(values, withTemplate: "page") ?? ""
+  }
+
+  /// The part the live page swaps in when the state moves.
+  public static func fragment(_ view: Dashboard, options: Options) -> String {
+    library.render(context(view, options: options), withTemplate: "dashboard") ?? ""
+  }
+
+  /// A fresh nonce for one response.
+  public static func nonce() -> String {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.joined()
+  }
+
+  static func context(_ view: Dashboard, options: Options) -> [String: Any] {
+    var values = (mustache(view.json) as? [String: Any]) ?? [:]
+    values["live"] = options.live
+    return values
+  }
+
+  /// The view's JSON as Mustache values: objects as dictionaries, arrays as arrays, nulls left out
+  /// (so that `{{#x}}` skips them).
+  static func mustache(_ json: JSON) -> Any? {
+    switch json {
+    case .null: return nil
+    case .bool(let value): return value
+    case .int(let value): return value
+    case .double(let value): return value
+    case .string(let value): return value
+    case .array(let values): return values.compactMap(mustache)
+    case .object(let fields):
+      var out: [String: Any] = [:]
+      out.reserveCapacity(fields.count)
+      for (key, value) in fields { if let converted = mustache(value) { out[key] = converted } }
+      return out
+    }
+  }
+}

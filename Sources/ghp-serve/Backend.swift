@@ -1,0 +1,98 @@
+import GHPKit
+
+/// The server's one reader and writer of the repository. An actor: requests take turns, so one
+/// `Workspace` (and its libgit2 handles) serves them all, and the view of one moment is rendered
+/// from one snapshot.
+actor Backend {
+  let workspace: Workspace
+  /// Who writes act as; nil when the server is read-only.
+  let actor: String?
+  /// The conflicts between agent branches, by the tips they were computed from: merging every pair
+  /// is the dearest part of a view, and the tips rarely move.
+  private var conflicts: (key: String, report: ConflictReport?)?
+
+  init(directory: String?, agent: String?, environment: [String: String], writable: Bool) throws(GHPError) {
+    workspace = try Workspace(path: directory, agent: agent, environment: environment)
+    let state = try workspace.snapshot()
+    try state.requireInitialised()
+    if writable, let name = try? workspace.actor(), (try? state.role(of: name)) == .orchestrator {
+      actor = name
+    } else {
+      actor = nil
+    }
+  }
+
+  /// Why the server cannot write, for the start-up line and refused writes.
+  nonisolated static func readOnlyReason(agent: String?, environment: [String: String], directory: String?) -> String {
+    guard let workspace = try? Workspace(path: directory, agent: agent, environment: environment) else {
+      return "no repository"
+    }
+    guard let name = try? workspace.actor() else {
+      return "no identity to answer as (give --agent NAME of an orchestrator, or `git config ghp.agent NAME`)"
+    }
+    return "\(name) is not an orchestrator (only an orchestrator may answer escalations and approve edits)"
+  }
+
+  var tip: String { (try? workspace.snapshot().commit?.hex) ?? "" }
+
+  func view(since: String?, until: String?, limit: Int?) throws(GHPError) -> Dashboard {
+    workspace.refreshClock()
+    let period = try Dashboard.Period.parse(since: since, until: until, now: workspace.clock.now)
+    return try Dashboard(workspace, period: period, timelineLimit: limit, conflicts: conflictReport())
+  }
+
+  func timeline(
+    agent: String?, issue: String?, ops: Set<String>, since: Int64?, until: Int64?, heartbeats: Bool, limit: Int?
+  ) throws(GHPError) -> [JSON] {
+    try HistoryLog.entries(
+      workspace.snapshot(), agent: agent, issue: issue, limit: limit, since: since, until: until, ops: ops,
+      heartbeats: heartbeats
+    ).map(\.json)
+  }
+
+  private func conflictReport() -> ConflictReport? {
+    guard let state = try? workspace.snapshot(), let agents = try? state.agents().agents.keys.sorted(),
+      let base = try? state.config().baseBranch
+    else { return nil }
+    let repository = workspace.repository
+    var key = base + "=" + ((try? repository.referenceTarget("refs/heads/\(base)"))?.hex ?? "-")
+    for name in agents {
+      if let tip = try? repository.referenceTarget("refs/heads/agent/\(name)") { key += " \(name)=\(tip.hex)" }
+    }
+    if let conflicts, conflicts.key == key { return conflicts.report }
+    let report = try? ConflictReport.gather(workspace)
+    conflicts = (key, report)
+    return report
+  }
+
+  /// `ghp resolve ID --answer TEXT`, as the server's orchestrator.
+  func answer(escalation id: String, text: String) throws(GHPError) -> JSON {
+    guard actor != nil else { throw .refused("this server is read-only") }
+    workspace.refreshClock()
+    let landed = try workspace.run(ResolveOperation(escalationID: id, answer: text))
+    guard case .object(var fields) = landed.result.json else { return landed.result.json }
+    fields["commit"] = landed.commit.map { .string($0.hex) } ?? .null
+    fields["message"] = .string(
+      "Answered escalation \(landed.result.id); \(landed.result.agent) sees the answer on its next report.")
+    return .object(fields)
+  }
+
+  /// `ghp approve AGENT GLOBS [--once] [--note]`, as the server's orchestrator.
+  func approve(agent: String, globs: [String], once: Bool, note: String?) throws(GHPError) -> JSON {
+    guard let actor else { throw .refused("this server is read-only") }
+    workspace.refreshClock()
+    let state = try workspace.snapshot()
+    try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
+    try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: false)
+    let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
+    guard case .object(var fields) = landed.result.json else { return landed.result.json }
+    fields["commit"] = landed.commit.map { .string($0.hex) } ?? .null
+    var message =
+      "Approval \(landed.result.approval.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "")."
+    if !landed.result.resolvedEscalations.isEmpty {
+      message += " It answers escalation \(landed.result.resolvedEscalations.joined(separator: ", "))."
+    }
+    fields["message"] = .string(message)
+    return .object(fields)
+  }
+}
