@@ -60,3 +60,16 @@ import Testing
     #expect(subjects.contains { $0.hasPrefix("lead: approve w2 to edit README.md (once)") }, "\(subjects.prefix(5))")
   }
 }
+
+extension PageTests {
+  /// The page in Debian's headless Chromium; its screenshots stay in .build/test-artifacts.
+  @Test func aPersonSeesTheStateInARealBrowser() throws {
+    let team = try Self.scene()
+    let artifacts = TemplateTests.root.appendingPathComponent(".build/test-artifacts").path
+    let result = try ProcessRunner.run(
+      "/usr/bin/env", [TestPython.path, Self.script("browser.py"), GHPBinary.path, team.repo.path, artifacts],
+      in: team.repo.path)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("31 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
+  }
+}
