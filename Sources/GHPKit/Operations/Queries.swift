@@ -36,9 +36,18 @@ public struct StatusReport: Sendable {
     // A broken issue document must not hide who is doing what: report it beside the table.
     var holders: Set<String> = []
     do {
-      let summaries = try state.issueSummaries()
-      deadIssues = summaries.filter { $0.status == .dead }.sorted { IssueID.precedes($0.id, $1.id) }
-      holders = Set(summaries.compactMap { $0.status == .claimed ? $0.assignee : nil })
+      // From the issue table's records: a summary is made only for a dead issue.
+      var dead: [IssueSummary] = []
+      if let table = try state.issueTable() {
+        for index in 0..<table.count {
+          switch table.status(index) {
+          case .claimed: if let holder = table.assignee(index) { holders.insert(holder) }
+          case .dead: dead.append(table.summary(index))
+          default: break
+          }
+        }
+      }
+      deadIssues = dead.sorted { IssueID.precedes($0.id, $1.id) }
     } catch {
       guard case .corruptDocument = error else { throw error }
       deadIssues = []

@@ -66,9 +66,21 @@ public struct Dashboard: Sendable {
     plan = try state.text(StatePaths.plan) ?? ""
     var report = try StatusReport(state: state, clock: workspace.clock)
     if let conflicts { report.addConflicts(conflicts) }
-    let summaries = try state.issueSummaries()
-    let byID = Dictionary(summaries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-    let ready = Set(try ReadyQueue.ready(state).map(\.id))
+    // The issues are read from the issue table's records: no string is made for an issue that is
+    // not shown, so 20,000 issues cost a scan of fixed-size records, not 20,000 summaries.
+    let table = try state.issueTable()
+    let issueCount = table?.count ?? 0
+    let readyIndices = Set(table?.ready() ?? [])
+    var wanted = Set(try state.agents().agents.values.compactMap(\.issue))
+    for escalation in report.openEscalations { if let issue = escalation.issue { wanted.insert(issue) } }
+    var titles: [String: String] = [:]
+    if let table, !wanted.isEmpty {
+      for index in 0..<issueCount {
+        let id = table.id(index)
+        if wanted.contains(id) { titles[id] = table.title(index) }
+        if titles.count == wanted.count { break }
+      }
+    }
     let run = try state.runRecord()
 
     // Agents.
@@ -94,7 +106,7 @@ public struct Dashboard: Sendable {
         .object([
           "name": .string(row.name), "role": .string(role.rawValue), "status": .string(record.status),
           "issue": IssueReference.write(record.issue),
-          "issueTitle": record.issue.flatMap { byID[$0]?.title }.map { .string($0) } ?? .null,
+          "issueTitle": record.issue.flatMap { titles[$0] }.map { .string($0) } ?? .null,
           "lastAction": .string(record.lastAction), "heartbeat": .string(RFC3339.format(record.timestamp)),
           "heartbeatAt": .int(Int(record.timestamp)), "age": .int(Int(row.age)),
           "ageText": .string(Duration.describe(row.age)), "stale": .bool(row.stale),
@@ -105,48 +117,50 @@ public struct Dashboard: Sendable {
         ]))
     }
 
-    // The board.
-    var columns: [String: [IssueSummary]] = [:]
-    for summary in summaries {
-      let column: String
-      switch summary.status {
-      case .open: column = summary.attempts > 0 ? "failed" : "open"
-      case .claimed: column = "claimed"
-      case .landing: column = "landing"
-      case .done: column = "done"
-      case .dead: column = "dead"
+    // The board: record indices by column, each column best first (done: newest first).
+    var columns: [String: [Int]] = [:]
+    if let table {
+      for index in 0..<issueCount {
+        let column: String
+        switch table.status(index) {
+        case .open: column = table.attempts(index) > 0 ? "failed" : "open"
+        case .claimed: column = "claimed"
+        case .landing: column = "landing"
+        case .done: column = "done"
+        case .dead: column = "dead"
+        }
+        columns[column, default: []].append(index)
       }
-      columns[column, default: []].append(summary)
+      for (name, indices) in columns {
+        columns[name] =
+          name == "done"
+          ? indices.reversed()
+          : indices.map { (table.priority($0), table.createdAt($0), $0) }.sorted { $0 < $1 }.map(\.2)
+      }
     }
     var board: [JSON] = []
     for name in Self.columns {
-      var issues = columns[name] ?? []
-      if name == "done" {
-        issues.sort { IssueID.precedes($1.id, $0.id) }  // the latest first
-      } else {
-        issues.sort {
-          ($0.priority, $0.createdAt) < ($1.priority, $1.createdAt)
-            || (($0.priority, $0.createdAt) == ($1.priority, $1.createdAt) && IssueID.precedes($0.id, $1.id))
+      let indices = columns[name] ?? []
+      let shown = indices.prefix(Self.cardsPerColumn).map { index -> JSON in
+        let summary = table!.summary(index)
+        let dependencies = table!.dependencyIndices(index).map { dependency -> JSON in
+          let known = dependency != IssueTable.missing
+          return .object([
+            "id": .string(known ? table!.id(Int(dependency)) : "?"),
+            "done": .bool(known && table!.status(Int(dependency)) == .done),
+          ])
         }
-      }
-      let shown = issues.prefix(Self.cardsPerColumn).map { summary -> JSON in
-        .object([
+        return .object([
           "id": .string(summary.id), "title": .string(summary.title), "priority": .int(summary.priority),
           "assignee": summary.assignee.map { .string($0) } ?? .null, "attempts": .int(summary.attempts),
-          "ready": .bool(ready.contains(summary.id)), "hasAttempts": .bool(summary.attempts > 0),
-          "dependencies": .array(
-            summary.dependencies.map { dependency in
-              .object([
-                "id": .string(dependency),
-                "done": .bool(byID[dependency]?.status == .done),
-              ])
-            }),
+          "ready": .bool(readyIndices.contains(index)), "hasAttempts": .bool(summary.attempts > 0),
+          "dependencies": .array(dependencies),
         ])
       }
       board.append(
         .object([
-          "status": .string(name), "count": .int(issues.count), "issues": .array(Array(shown)),
-          "more": .int(issues.count - shown.count), "hasMore": .bool(issues.count > shown.count),
+          "status": .string(name), "count": .int(indices.count), "issues": .array(Array(shown)),
+          "more": .int(indices.count - shown.count), "hasMore": .bool(indices.count > shown.count),
         ]))
     }
 
@@ -156,7 +170,7 @@ public struct Dashboard: Sendable {
     for escalation in report.openEscalations {
       let record = records[escalation.agent]
       guard case .object(var fields) = escalation.json else { continue }
-      fields["issueTitle"] = escalation.issue.flatMap { byID[$0]?.title }.map { .string($0) } ?? .null
+      fields["issueTitle"] = escalation.issue.flatMap { titles[$0] }.map { .string($0) } ?? .null
       fields["agentStatus"] = record.map { .string($0.status) } ?? .null
       fields["agentAction"] = record.map { .string($0.lastAction) } ?? .null
       fields["agentIssue"] = IssueReference.write(record?.issue)
@@ -175,14 +189,13 @@ public struct Dashboard: Sendable {
     if let policy = config.landing {
       let queue = try LandingQueue.gather(state, policy: policy, now: now)
       var recent: [JSON] = []
-      let done = (columns["done"] ?? []).sorted { IssueID.precedes($1.id, $0.id) }
-      for summary in done.prefix(200) where recent.count < 10 {
-        guard let issue = try state.issue(summary.id), let evidence = issue.landing?.objectValue else { continue }
+      for index in (columns["done"] ?? []).prefix(200) where recent.count < 10 {
+        guard let issue = try state.issue(table!.id(index)), let evidence = issue.landing?.objectValue else { continue }
         recent.append(Self.landingView(issue: issue, evidence: evidence, bounced: false))
       }
       var bounces: [JSON] = []
-      for summary in (columns["claimed"] ?? []) + (columns["failed"] ?? []).prefix(200) {
-        guard let issue = try state.issue(summary.id), let evidence = issue.bounced?.objectValue else { continue }
+      for index in ((columns["claimed"] ?? []) + (columns["failed"] ?? [])).prefix(200) {
+        guard let issue = try state.issue(table!.id(index)), let evidence = issue.bounced?.objectValue else { continue }
         bounces.append(Self.landingView(issue: issue, evidence: evidence, bounced: true))
       }
       landing = .object([
@@ -209,7 +222,7 @@ public struct Dashboard: Sendable {
       "agents": .array(agents), "staleCount": .int(report.rows.filter(\.stale).count),
       "anyStale": .bool(report.rows.contains(where: \.stale)), "escalationCount": .int(inbox.count),
       "hasAnswered": .bool(!answered.isEmpty),
-      "board": .array(board), "issueCount": .int(summaries.count), "readyCount": .int(ready.count),
+      "board": .array(board), "issueCount": .int(issueCount), "readyCount": .int(readyIndices.count),
       "escalations": .array(inbox), "answered": .array(Array(answered)),
       "landing": landing, "timeline": .array(timeline), "timelineCount": .int(entries.count),
       "timelineLimited": .bool(timelineLimit.map { entries.count >= $0 } ?? false),
