@@ -10,7 +10,8 @@ import Testing
   /// The scene. w1 landed "Landed work" through `./gate.sh`; w2 holds an issue titled with a script
   /// tag, after the landed one, and asks (high) approval to edit README.md with markup in its
   /// context; w3 claimed an issue and asked a (low) question 30 minutes ago, and has been silent
-  /// since. Escalation 1 is w3's, 2 is w2's.
+  /// since; w3's branch adds the file w2's adds, with other content, so the two conflict. Escalation
+  /// 1 is w3's, 2 is w2's.
   static func scene() throws -> LandingTeam {
     let team = try LandingTeam(agents: ["w1", "w2", "w3"])
     let landed = try team.work("w1", title: "Landed work", file: "one.txt", text: "one\n")
@@ -41,6 +42,8 @@ import Testing
       "w2", "agent-escalate", "Approval needed to edit README.md", "--severity", "high", "--context",
       "<img src=x onerror=alert(2)> wants the install line changed")
     #expect(asked.status == 0, "\(asked.stderr)")
+    // w3 wrote the same new file as w2, differently: their branches conflict.
+    #expect(try team.team.commit("w3", "two.txt", "three\n", "w3: its own two").status == 0)
     return team
   }
 
@@ -53,7 +56,7 @@ import Testing
     let result = try ProcessRunner.run(
       "/usr/bin/env", [TestPython.path, Self.script("routes.py"), GHPBinary.path, team.repo.path], in: team.repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-    #expect(result.stdout.contains("77 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("79 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
     // What the page wrote is in the state, for plain git to see.
     let subjects = try team.repo.stateSubjects()
     #expect(subjects.contains { $0.hasPrefix("lead: resolve 1 for w3") }, "\(subjects.prefix(5))")
@@ -70,6 +73,62 @@ extension PageTests {
       "/usr/bin/env", [TestPython.path, Self.script("browser.py"), GHPBinary.path, team.repo.path, artifacts],
       in: team.repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-    #expect(result.stdout.contains("31 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("32 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
+  }
+}
+
+extension PageTests {
+  /// `ghp report` on the command line: the totals, the JSON view, the file; and bad input as one
+  /// line with a non-zero exit that writes nothing.
+  @Test func reportOnTheCommandLine() throws {
+    let team = try Self.scene()
+    let repo = team.repo
+    let text = try repo.ghp(["report"])
+    #expect(text.status == 0, "\(text.stderr)")
+    #expect(text.stdout.contains("AGENT") && text.stdout.contains("w1     1"), "\(text.stdout)")
+    let view = try repo.ghp(["report", "--json", "--since", "1h"]).json()
+    let summary = view["summary"]?.arrayValue ?? []
+    let w3 = summary.first { $0["agent"]?.stringValue == "w3" }
+    // w3 claimed 30 minutes ago and still holds it: about 1800 s of claim (the clock moved a little).
+    let claimed = w3?["claimedSeconds"]?.intValue ?? 0
+    #expect(claimed >= 1795 && claimed <= 1900, "\(String(describing: w3))")
+    #expect(view["escalations"]?.arrayValue?.count == 2)
+
+    let file = repo.root.deletingLastPathComponent().appendingPathComponent("day.html").path
+    let written = try repo.ghp(["report", "--html", file, "--since", "2026-01-01T00:00:00Z", "--json"])
+    #expect(written.status == 0, "\(written.stderr)")
+    let html = try String(contentsOfFile: file, encoding: .utf8)
+    #expect(html.hasPrefix("<!doctype html>") && html.contains("Title &lt;script&gt;alert(1)&lt;/script&gt;"))
+    #expect(!html.contains("<script>alert(1)") && html.contains("<body data-live=\"\""), "a static page, not live")
+    #expect(!html.contains("http://") && !html.contains("https://"), "the report needs no network")
+    let standardOutput = try repo.ghp(["report", "--html", "-"])
+    #expect(standardOutput.status == 0 && standardOutput.stdout.hasPrefix("<!doctype html>"))
+
+    let before = try repo.git("rev-parse", "ghp/state")
+    // (A mistake the parser sees is its line, the usage and a pointer to --help, as in every command.)
+    for (arguments, code, words, oneLine) in [
+      (["report", "--since", "last tuesday"], Int32(2), "--since takes a time", false),
+      (["report", "--html", ""], 2, "--html takes a file", false),
+      (["report", "--since", "1h", "--until", "2h"], 2, "--since is after --until", true),
+      (["report", "--html", "/nonexistent-folder/day.html"], 1, "/nonexistent-folder/day.html", true),
+    ] {
+      let result = try repo.ghp(arguments)
+      #expect(result.status == code, "\(arguments): \(result.status) \(result.stderr)")
+      #expect(result.stderr.contains(words), "\(arguments): \(result.stderr)")
+      if oneLine {
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): one line, not \(result.stderr)")
+      }
+    }
+    #expect(try repo.git("rev-parse", "ghp/state") == before, "a report writes nothing to the state")
+  }
+
+  /// The web server's libraries are in ghp-serve, never in ghp: `ghp serve` execs the other program.
+  @Test func theWebServerStaysOutOfGhp() throws {
+    let ghp = try Data(contentsOf: URL(fileURLWithPath: GHPBinary.path))
+    let serve = try Data(contentsOf: URL(fileURLWithPath: GHPBinary.path + "-serve"))
+    let marker = Data("NIOPosix".utf8)
+    #expect(serve.range(of: marker) != nil, "the marker names SwiftNIO in the server")
+    #expect(ghp.range(of: marker) == nil, "ghp links SwiftNIO")
+    #expect(ghp.range(of: Data("Hummingbird".utf8)) == nil, "ghp links Hummingbird")
   }
 }

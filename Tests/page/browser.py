@@ -168,6 +168,7 @@ FACTS = """(() => {
     agents: [...document.querySelectorAll('tr.agent')].map(r => r.dataset.agent),
     w3stale: row('w3') ? row('w3').classList.contains('stale') && shown(row('w3').querySelector('.stale-mark')) : null,
     w1stale: row('w1') ? row('w1').classList.contains('stale') : null,
+    conflicted: [...document.querySelectorAll('tr.agent.conflicted')].filter(r => shown(r.querySelector('.conflict'))).map(r => r.dataset.agent),
     cards: text('.card'),
     scripts: document.scripts.length,
     injected: document.querySelectorAll('#dashboard script, #dashboard img').length,
@@ -198,6 +199,7 @@ try:
     check("the page lists every agent", {"lead", "w1", "w2", "w3"} <= set(facts["agents"]), facts["agents"])
     check("w3, silent for 30 minutes, is marked stale; w1 is not", facts["w3stale"] is True
           and facts["w1stale"] is False, facts)
+    check("w2 and w3 carry the conflict mark, w1 not", facts["conflicted"] == ["w2", "w3"], facts["conflicted"])
     check("the markup title renders as text", any("Title <script>alert(1)</script>" in c for c in facts["cards"]),
           facts["cards"])
     check("no agent text became an element", facts["injected"] == 0 and facts["scripts"] == 1, facts)

@@ -80,7 +80,7 @@ check("agent text is escaped: the markup context is text",
       "&lt;img src=x onerror=alert(2)&gt;" in page and "<img src=x" not in page)
 check("the page has one script: its own", page.count("<script") == 1, page.count("<script"))
 check("the page needs nothing from the network", not re.search(r"(src|href)=\"(https?:)?//", page))
-for fact in ["w1", "w2", "w3", "STALE", "Approval needed to edit README.md", "./gate.sh", "landed"]:
+for fact in ["w1", "w2", "w3", "STALE", "Approval needed to edit README.md", "./gate.sh", "landed", "conflict: agent/w3"]:
     check(f"the page shows {fact}", fact in page)
 
 status, view = get_json(port, "/api/view")
@@ -91,6 +91,9 @@ check("the view marks w3 stale and w1 not", agents.get("w3", {}).get("stale") is
 check("the view gives w2's issue and last action", agents.get("w2", {}).get("issue") is not None
       and agents["w2"].get("lastAction"), agents.get("w2"))
 check("the view gives branch ahead/behind", isinstance(agents.get("w2", {}).get("ahead"), int), agents.get("w2"))
+check("the view marks w2 and w3 in conflict with each other", agents.get("w2", {}).get("conflicts") == ["agent/w3"]
+      and agents.get("w3", {}).get("conflicts") == ["agent/w2"] and agents.get("w1", {}).get("conflicted") is False,
+      [agents.get(n, {}).get("conflicts") for n in ("w1", "w2", "w3")])
 columns = {c["status"]: c for c in view.get("board", [])}
 check("the board has every column", list(columns) == ["open", "failed", "claimed", "landing", "done", "dead"],
       list(columns))

@@ -298,7 +298,7 @@ public struct Dashboard: Sendable {
         for entry in run where !agents.contains(entry.agentName) { agents.append(entry.agentName) }
         out.append(
           .object([
-            "fold": .bool(true), "count": .int(run.count),
+            "fold": .bool(true), "count": .int(run.count), "what": .string(run.count == 1 ? "heartbeat" : "heartbeats"),
             "agents": .string(agents.prefix(5).joined(separator: ", ") + (agents.count > 5 ? ", …" : "")),
             "from": .string(RFC3339.format(run.last!.time)), "to": .string(RFC3339.format(run.first!.time)),
           ]))

@@ -156,7 +156,7 @@ and `ghp ready`.
     <thead><tr><th>Time</th><th>Agent</th><th>Operation</th><th>Issue</th><th>What</th><th>Commit</th></tr></thead>
     <tbody>
       {{#timeline}}
-      {{#fold}}<tr class="fold"><td>{{to}}</td><td colspan="5" class="dim">{{count}} heartbeats ({{agents}})</td></tr>{{/fold}}
+      {{#fold}}<tr class="fold"><td>{{to}}</td><td colspan="5" class="dim">{{count}} {{what}} ({{agents}})</td></tr>{{/fold}}
       {{^fold}}<tr class="entry{{#heartbeat}} hb{{/heartbeat}}" id="tl-{{short}}" data-agent="{{agent}}" data-op="{{op}}" data-issue="{{issue}}" data-time="{{epoch}}">
         <td><time datetime="{{time}}">{{time}}</time></td><td>{{agent}}</td><td>{{op}}</td>
         <td>{{#issue}}<a href="#issue-{{issue}}">#{{issue}}</a>{{/issue}}</td><td>{{subject}}</td>
