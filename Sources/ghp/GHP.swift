@@ -117,6 +117,15 @@ enum Arguments {
       .map(issueID)
   }
 
+  /// `--since`/`--until` as the commands take them: RFC 3339, or a duration ago; a usage error otherwise.
+  static func validateTimes(_ options: [(name: String, value: String?)]) throws {
+    for (name, value) in options {
+      if let value, Dashboard.Period.time(value, now: 0) == nil {
+        throw ValidationError("\(name) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h, 30m)")
+      }
+    }
+  }
+
   /// Text given inline, or `-` for standard input.
   static func text(_ value: String) -> String { value == "-" ? Output.readStandardInput() : value }
 

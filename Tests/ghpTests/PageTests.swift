@@ -7,17 +7,23 @@ import Testing
 /// Chromium), on a repository where work went on: a landing through the gate, an agent asking
 /// approval with markup in what it wrote, an agent gone silent holding a claim.
 @Suite struct PageTests {
-  /// The scene. w1 landed "Landed work" through `./gate.sh`; w2 holds an issue titled with a script
+  /// The scene. w1 landed "Landed work" through `./gate.sh`, and `./gate.sh` sent "Bad gate" back to
+  /// it; w4's "Waiting to land" is in the landing queue; w2 holds an issue titled with a script
   /// tag, after the landed one, and asks (high) approval to edit README.md with markup in its
   /// context; w3 claimed an issue and asked a (low) question 30 minutes ago, and has been silent
   /// since; w3's branch adds the file w2's adds, with other content, so the two conflict. Escalation
   /// 1 is w3's, 2 is w2's.
   static func scene() throws -> LandingTeam {
-    let team = try LandingTeam(agents: ["w1", "w2", "w3"])
+    let team = try LandingTeam(agents: ["w1", "w2", "w3", "w4"])
     let landed = try team.work("w1", title: "Landed work", file: "one.txt", text: "one\n")
     #expect(landed.done.status == 0, "\(landed.done.stderr)")
+    let bad = try team.work("w1", title: "Bad gate", file: "bad.txt", text: "BAD\n")
+    #expect(bad.done.status == 0, "\(bad.done.stderr)")
     let land = try team.land()
     #expect(land.status == 0, "\(land.stderr)")
+    #expect(try team.issue(bad.id)["bounced"] != nil, "the gate sent Bad gate back")
+    let waiting = try team.work("w4", title: "Waiting to land", file: "four.txt", text: "four\n")
+    #expect(waiting.done.status == 0, "\(waiting.done.stderr)")
 
     let past = RFC3339.format(Int64(Date().timeIntervalSince1970) - 1800)
     let silent = try team.repo.ghp(["issue", "add", "Schema migration", "-p", "1", "--json"], agent: "lead")
@@ -56,7 +62,7 @@ import Testing
     let result = try ProcessRunner.run(
       "/usr/bin/env", [TestPython.path, Self.script("routes.py"), GHPBinary.path, team.repo.path], in: team.repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-    #expect(result.stdout.contains("79 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("81 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
     // What the page wrote is in the state, for plain git to see.
     let subjects = try team.repo.stateSubjects()
     #expect(subjects.contains { $0.hasPrefix("lead: resolve 1 for w3") }, "\(subjects.prefix(5))")
@@ -73,7 +79,7 @@ extension PageTests {
       "/usr/bin/env", [TestPython.path, Self.script("browser.py"), GHPBinary.path, team.repo.path, artifacts],
       in: team.repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-    #expect(result.stdout.contains("32 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("34 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
   }
 }
 
@@ -85,7 +91,8 @@ extension PageTests {
     let repo = team.repo
     let text = try repo.ghp(["report"])
     #expect(text.status == 0, "\(text.stderr)")
-    #expect(text.stdout.contains("AGENT") && text.stdout.contains("w1     1"), "\(text.stdout)")
+    // w1: two issues submitted, one sent back by the gate.
+    #expect(text.stdout.contains("AGENT") && text.stdout.contains("w1     2     1"), "\(text.stdout)")
     let view = try repo.ghp(["report", "--json", "--since", "1h"]).json()
     let summary = view["summary"]?.arrayValue ?? []
     let w3 = summary.first { $0["agent"]?.stringValue == "w3" }

@@ -177,6 +177,8 @@ FACTS = """(() => {
     contexts: text('.escalation .context'),
     landed: text('.landed'),
     gates: text('.landed .gate .pass'),
+    queue: text('#landing tbody tr[data-issue]'),
+    bounced: text('.bounced'),
     commits: [...document.querySelectorAll('#timeline tr.entry code')].map(c => c.title),
     live: document.getElementById('live') ? document.getElementById('live').textContent : null,
     writable: document.body.classList.contains('writable'),
@@ -196,7 +198,7 @@ try:
     live, _ = browser.until(page, "document.getElementById('live').textContent === 'live'")
     check("the page connects to the server's events", live)
     facts = browser.js(page, FACTS)
-    check("the page lists every agent", {"lead", "w1", "w2", "w3"} <= set(facts["agents"]), facts["agents"])
+    check("the page lists every agent", {"lead", "w1", "w2", "w3", "w4"} <= set(facts["agents"]), facts["agents"])
     check("w3, silent for 30 minutes, is marked stale; w1 is not", facts["w3stale"] is True
           and facts["w1stale"] is False, facts)
     check("w2 and w3 carry the conflict mark, w1 not", facts["conflicted"] == ["w2", "w3"], facts["conflicted"])
@@ -209,6 +211,8 @@ try:
           and facts["contexts"][0].startswith("<img src=x onerror=alert(2)>"), facts)
     check("landing shows the landed issue and its passing gate", any("Landed work" in t for t in facts["landed"])
           and any("./gate.sh" in g for g in facts["gates"]), facts)
+    check("landing shows what waits and what the gate sent back", any("Waiting to land" in q for q in facts["queue"])
+          and any("Bad gate" in b and "BAD found in bad.txt" in b for b in facts["bounced"]), facts)
     check("each timeline entry names its commit", facts["commits"]
           and all(re.fullmatch(r"[0-9a-f]{40}", c) for c in facts["commits"]), facts["commits"][:3])
     check("the board has its columns", [c.split()[0] for c in facts["columns"]]
@@ -218,6 +222,17 @@ try:
     os.makedirs(ARTIFACTS, exist_ok=True)
     browser.screenshot(page, os.path.join(ARTIFACTS, "page-live.png"))
     check("a screenshot of the live page is kept", os.path.getsize(os.path.join(ARTIFACTS, "page-live.png")) > 10000)
+
+    # Dark and light, as the system is.
+    light = browser.js(page, "getComputedStyle(document.body).backgroundColor")
+    browser.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+                 session=page)
+    dark = browser.js(page, "getComputedStyle(document.body).backgroundColor")
+    browser.screenshot(page, os.path.join(ARTIFACTS, "page-dark.png"))
+    browser.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]},
+                 session=page)
+    check("the page has a light and a dark look", light == "rgb(251, 251, 250)" and dark == "rgb(18, 19, 22)",
+          (light, dark))
 
     # Live: the CLI moves ghp/state; the page follows with no reload.
     browser.js(page, "window.__sameDocument = true")

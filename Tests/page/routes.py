@@ -97,7 +97,8 @@ check("the view marks w2 and w3 in conflict with each other", agents.get("w2", {
 columns = {c["status"]: c for c in view.get("board", [])}
 check("the board has every column", list(columns) == ["open", "failed", "claimed", "landing", "done", "dead"],
       list(columns))
-check("the board counts the claimed issues", columns.get("claimed", {}).get("count") == 2, columns.get("claimed"))
+check("the board counts the claimed issues", columns.get("claimed", {}).get("count") == 3, columns.get("claimed"))
+check("the landing column holds the submitted issue", columns.get("landing", {}).get("count") == 1)
 check("the done column holds the landed issue", columns.get("done", {}).get("count") == 1)
 deps = [d for c in view["board"] for i in c["issues"] for d in i["dependencies"]]
 check("dependencies are on the cards", any(d["id"] for d in deps), deps)
@@ -109,11 +110,17 @@ recent = landing.get("recent", [])
 check("landing shows the landed issue with its gate",
       recent and recent[0]["gate"] and recent[0]["gate"][0]["command"] == "./gate.sh"
       and recent[0]["gate"][0]["passed"] is True, recent)
+check("landing shows what waits, and what the gate sent back with its output",
+      [q["title"] for q in landing.get("queue", [])] == ["Waiting to land"]
+      and [b["title"] for b in landing.get("bounced", [])] == ["Bad gate"]
+      and landing["bounced"][0]["gate"][0]["passed"] is False
+      and "BAD found in bad.txt" in landing["bounced"][0]["gate"][0]["tail"], landing)
 timeline = view.get("timeline", [])
 check("timeline entries carry their commit ids",
       timeline and all(re.fullmatch(r"[0-9a-f]{40}", e["commit"]) for e in timeline if not e.get("fold")))
 summary = {s["agent"]: s for s in view.get("summary", [])}
-check("the summary counts w1's done issue", summary.get("w1", {}).get("done") == 1, summary.get("w1"))
+check("the summary counts w1's two submissions and its bounce", summary.get("w1", {}).get("done") == 2
+      and summary["w1"].get("failures") == 1, summary.get("w1"))
 
 status, entries = get_json(port, "/api/timeline?agent=w2&limit=0")
 check("the timeline filters by agent", status == 200 and entries and all(e["agent"] == "w2" for e in entries))

@@ -352,6 +352,8 @@ struct PeriodSummary {
   /// `entries` newest first, as the log gives them.
   init(entries: [LogEntry], period: Dashboard.Period, now: Int64, run: RunRecord?) {
     var open: [String: (agent: String, since: Int64)] = [:]
+    /// The last agent each issue was claimed by or handed to.
+    var holders: [String: String] = [:]
     let end = min(period.until, now)
     for entry in entries.reversed() {
       let agent = entry.agentName
@@ -367,15 +369,25 @@ struct PeriodSummary {
             tallies[previous.agent, default: Tally()].claimedSeconds += entry.time - previous.since
           }
           open[issue] = (holder, entry.time)
+          holders[issue] = holder
         }
-      case "done", "release", "fail", "handoff", "land-bounce", "landed":
+      case "land-bounce":
+        // The gate or a conflict sent the work back to whoever submitted it: a failure of theirs,
+        // and the issue is theirs again.
+        if let issue, let submitter = holders[issue] {
+          tallies[submitter, default: Tally()].failures += 1
+          open[issue] = (submitter, entry.time)
+        }
+      case "done", "release", "fail", "handoff", "landed":
         if message.op == "done", let issue { tallies[agent, default: Tally()].done.insert(issue) }
         if message.op == "fail" { tallies[agent, default: Tally()].failures += 1 }
         if let issue, let previous = open[issue] {
-          if message.op == "land-bounce" { tallies[previous.agent, default: Tally()].failures += 1 }
           tallies[previous.agent, default: Tally()].claimedSeconds += entry.time - previous.since
           open[issue] = nil
-          if message.op == "handoff", let to = message.arguments["to"]?.stringValue { open[issue] = (to, entry.time) }
+          if message.op == "handoff", let to = message.arguments["to"]?.stringValue {
+            open[issue] = (to, entry.time)
+            holders[issue] = to
+          }
         }
       case "escalate": tallies[agent, default: Tally()].escalations += 1
       default: break

@@ -104,7 +104,7 @@ and `ghp ready`.
       {{#issues}}
       <div class="card{{#ready}} ready{{/ready}}" id="issue-{{id}}" data-issue="{{id}}">
         <div><span class="prio p{{priority}}">P{{priority}}</span> <b>#{{id}}</b> {{title}}</div>
-        <div class="dim small">{{#assignee}}{{assignee}}{{/assignee}}{{#ready}}ready{{/ready}}{{#hasAttempts}} · {{attempts}} failed attempts{{/hasAttempts}}
+        <div class="dim small">{{#assignee}}{{assignee}}{{/assignee}}{{#ready}}ready{{/ready}}{{#hasAttempts}} · failed {{attempts}}×{{/hasAttempts}}
           {{#dependencies}}<span class="dep{{#done}} met{{/done}}" title="{{#done}}done{{/done}}{{^done}}not done{{/done}}">after #{{id}}</span> {{/dependencies}}</div>
       </div>
       {{/issues}}

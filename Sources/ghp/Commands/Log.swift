@@ -37,11 +37,7 @@ extension GHP {
 
     func validate() throws {
       if n < 0 { throw ValidationError("-n takes a number of events, 0 for all") }
-      for (name, value) in [("--since", since), ("--until", until)] {
-        if let value, Dashboard.Period.time(value, now: 0) == nil {
-          throw ValidationError("\(name) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h, 30m)")
-        }
-      }
+      try Arguments.validateTimes([("--since", since), ("--until", until)])
       for name in op where OperationCatalog.names.contains(name) == false {
         throw ValidationError(
           "--op \(name): no such operation (one of \(OperationCatalog.names.sorted().joined(separator: ", ")))")

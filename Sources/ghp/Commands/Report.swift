@@ -31,11 +31,7 @@ extension GHP {
 
     func validate() throws {
       if let html, html.isEmpty { throw ValidationError("--html takes a file name (or - for standard output)") }
-      for (name, value) in [("--since", since), ("--until", until)] {
-        if let value, Dashboard.Period.time(value, now: 0) == nil {
-          throw ValidationError("\(name) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h, 30m)")
-        }
-      }
+      try Arguments.validateTimes([("--since", since), ("--until", until)])
     }
 
     func run() throws {
