@@ -25,7 +25,7 @@ struct Serve: AsyncParsableCommand {
 
       Answering: the page can answer an escalation and approve a requested shared-file edit, as the \
       orchestrator this server runs as (--agent, else as the CLI: GHP_AGENT, `git config ghp.agent`). Writes \
-      need the token in the address printed at start (or GHP_SERVE_TOKEN, or `git config ghp.serveToken`); \
+      need the token in the address printed at start (or the one GHP_SERVE_TOKEN gives); \
       without it the page is read-only. Each write is the same operation as `ghp resolve` and `ghp approve`, \
       under the same authority rules, in one commit.
 
@@ -96,7 +96,7 @@ struct Serve: AsyncParsableCommand {
     } catch {
       Server.fail(error.description, code: error.exitCode)
     }
-    let token = Server.token(environment: environment, directory: directory)
+    let token = Server.token(environment: environment)
     let writer = await backend.actor
     let host = listen ?? "127.0.0.1"
     let hub = EventHub()

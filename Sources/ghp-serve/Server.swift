@@ -34,14 +34,11 @@ enum Server {
     exit(code)
   }
 
-  /// The write token: GHP_SERVE_TOKEN, else `git config ghp.serveToken`, else a fresh random one.
-  static func token(environment: [String: String], directory: String?) -> String {
+  /// The write token: GHP_SERVE_TOKEN, else a fresh random one. (Not a git config value: every
+  /// agent's worktree reads the repository's config, and the token carries an orchestrator's
+  /// authority.)
+  static func token(environment: [String: String]) -> String {
     if let given = environment["GHP_SERVE_TOKEN"], !given.isEmpty { return given }
-    if let workspace = try? Workspace(path: directory, environment: environment),
-      let configured = workspace.repository.configString("ghp.serveToken"), !configured.isEmpty
-    {
-      return configured
-    }
     var generator = SystemRandomNumberGenerator()
     return (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
   }
@@ -109,6 +106,21 @@ enum Server {
 
   static func run(_ body: () async throws(GHPError) -> Response) async -> Response {
     do { return try await body() } catch { return Server.error(error) }
+  }
+
+  /// For the page itself: a refusal a person can read in the browser (the message, escaped), with
+  /// the same status as the JSON one.
+  static func page(_ body: () async throws(GHPError) -> Response) async -> Response {
+    do { return try await body() } catch {
+      let json = Server.error(error)
+      let message = error.description.replacing("&", with: "&amp;").replacing("<", with: "&lt;")
+        .replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
+      var response = html(
+        "<!doctype html><meta charset=\"utf-8\"><title>ghp serve</title><h1>ghp serve</h1><p>\(message)</p>",
+        nonce: "")
+      response.status = json.status
+      return response
+    }
   }
 
   // MARK: - Requests
@@ -198,7 +210,7 @@ enum Server {
     let viewQuery: Set<String> = ["since", "until", "limit", "agent", "issue", "op", "from", "to", "token"]
 
     router.get("/") { request, _ -> Response in
-      await run { () throws(GHPError) in
+      await page { () throws(GHPError) in
         let query = try query(request, allowed: viewQuery)
         let view = try await backend.view(
           since: query["since"], until: query["until"], limit: try limit(query["limit"], default: 500))

@@ -268,6 +268,31 @@ for extra, env, label in [(["--read-only"], None, "--read-only"), ([], {"GHP_AGE
     process.wait()
 check("the read-only servers moved nothing", state_tip() == before)
 
+# --- A person breaks an issue document with plain git: the page still shows the rest, and says so.
+def git(*args, env=None, input=None):
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, input=input,
+                          env={**os.environ, **(env or {})}).stdout.strip()
+
+
+index = {"GIT_INDEX_FILE": os.path.join(REPO, ".git", "page-test-index")}
+path = next(line.split("\t")[1] for line in git("ls-tree", "-r", "ghp/state").splitlines()
+            if line.endswith("/1.json") and ".ghp/issues/" in line)
+git("read-tree", "ghp/state", env=index)
+blob = git("hash-object", "-w", "--stdin", input="{ not json")
+git("update-index", "--cacheinfo", f"100644,{blob},{path}", env=index)
+tree = git("write-tree", env=index)
+commit = git("commit-tree", tree, "-p", "ghp/state", "-m", "hand edit", input="")
+git("update-ref", "refs/heads/ghp/state", commit)
+broken, port, _ = serve()
+status, headers, page = request(port, "GET", "/")
+check("with a broken issue document the page still renders, naming it", status == 200
+      and path.encode() in page and b'id="agents"' in page, (status, page[:300]))
+status, view = get_json(port, "/api/view")
+check("and the view lists the agents, with the warning", status == 200 and view["agents"]
+      and any(path in w for w in view["warnings"]), view.get("warnings"))
+broken.kill()
+broken.wait()
+
 # --- Bad start-up: a clear line, a non-zero exit, in bounded time.
 busy = subprocess.Popen([GHP, "serve", "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                         text=True, env={**os.environ, "GHP_AGENT": "lead"})

@@ -68,10 +68,18 @@ public struct Dashboard: Sendable {
     if let conflicts { report.addConflicts(conflicts) }
     // The issues are read from the issue table's records: no string is made for an issue that is
     // not shown, so 20,000 issues cost a scan of fixed-size records, not 20,000 summaries.
-    let table = try state.issueTable()
+    // A broken issue document must not hide the rest: the board stays empty and says why (as
+    // `ghp agent-status` does).
+    var warnings = report.warnings
+    var table: IssueTable?
+    do { table = try state.issueTable() } catch {
+      guard case .corruptDocument = error else { throw error }
+      if !warnings.contains(error.description) { warnings.append(error.description) }
+    }
     let issueCount = table?.count ?? 0
     let readyIndices = Set(table?.ready() ?? [])
-    var wanted = Set(try state.agents().agents.values.compactMap(\.issue))
+    let records = try state.agents().agents
+    var wanted = Set(records.values.compactMap(\.issue))
     for escalation in report.openEscalations { if let issue = escalation.issue { wanted.insert(issue) } }
     var titles: [String: String] = [:]
     if let table, !wanted.isEmpty {
@@ -165,7 +173,6 @@ public struct Dashboard: Sendable {
     }
 
     // The escalation inbox: open ones most severe first, with what their agent is doing.
-    let records = try state.agents().agents
     var inbox: [JSON] = []
     for escalation in report.openEscalations {
       let record = records[escalation.agent]
@@ -187,15 +194,23 @@ public struct Dashboard: Sendable {
     // Landing: what waits, who holds the lease, the latest landings with their gates, bounces.
     var landing: JSON = .null
     if let policy = config.landing {
-      let queue = try LandingQueue.gather(state, policy: policy, now: now)
+      var queue = LandingQueue(base: policy.base, entries: [], lease: nil)
+      do { queue = try LandingQueue.gather(state, policy: policy, now: now) } catch {
+        guard case .corruptDocument = error else { throw error }
+        if !warnings.contains(error.description) { warnings.append(error.description) }
+      }
       var recent: [JSON] = []
       for index in (columns["done"] ?? []).prefix(200) where recent.count < 10 {
-        guard let issue = try state.issue(table!.id(index)), let evidence = issue.landing?.objectValue else { continue }
+        guard let issue = try? state.issue(table!.id(index)), let evidence = issue.landing?.objectValue else {
+          continue
+        }
         recent.append(Self.landingView(issue: issue, evidence: evidence, bounced: false))
       }
       var bounces: [JSON] = []
       for index in ((columns["claimed"] ?? []) + (columns["failed"] ?? [])).prefix(200) {
-        guard let issue = try state.issue(table!.id(index)), let evidence = issue.bounced?.objectValue else { continue }
+        guard let issue = try? state.issue(table!.id(index)), let evidence = issue.bounced?.objectValue else {
+          continue
+        }
         bounces.append(Self.landingView(issue: issue, evidence: evidence, bounced: true))
       }
       landing = .object([
@@ -226,7 +241,7 @@ public struct Dashboard: Sendable {
       "escalations": .array(inbox), "answered": .array(Array(answered)),
       "landing": landing, "timeline": .array(timeline), "timelineCount": .int(entries.count),
       "timelineLimited": .bool(timelineLimit.map { entries.count >= $0 } ?? false),
-      "summary": .array(summary.json), "warnings": .array(report.warnings.map { .string($0) }),
+      "summary": .array(summary.json), "warnings": .array(warnings.map { .string($0) }),
       "conflicts": .array(report.conflictPairs.map(\.json)),
     ]
     if let run {
