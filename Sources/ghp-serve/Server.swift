@@ -207,9 +207,16 @@ enum Server {
   static func router(backend: Backend, hub: EventHub, settings: Settings) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: Guard(settings: settings))
+    /// A read: GET, and HEAD for its headers.
+    func read(
+      _ path: RouterPath, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+    ) {
+      router.get(path, use: handler)
+      router.head(path, use: handler)
+    }
     let viewQuery: Set<String> = ["since", "until", "limit", "agent", "issue", "op", "from", "to", "token"]
 
-    router.get("/") { request, _ -> Response in
+    read("/") { request, _ -> Response in
       await page { () throws(GHPError) in
         let query = try query(request, allowed: viewQuery)
         let view = try await backend.view(
@@ -224,7 +231,7 @@ enum Server {
         return html(page, nonce: nonce)
       }
     }
-    router.get("/fragment") { request, _ -> Response in
+    read("/fragment") { request, _ -> Response in
       await run { () throws(GHPError) in
         let query = try query(request, allowed: viewQuery)
         let view = try await backend.view(
@@ -235,7 +242,7 @@ enum Server {
           nonce: nil)
       }
     }
-    router.get("/api/view") { request, _ -> Response in
+    read("/api/view") { request, _ -> Response in
       await run { () throws(GHPError) in
         let query = try query(request, allowed: ["since", "until", "limit"])
         let view = try await backend.view(
@@ -243,7 +250,7 @@ enum Server {
         return json(view.json)
       }
     }
-    router.get("/api/timeline") { request, _ -> Response in
+    read("/api/timeline") { request, _ -> Response in
       await run { () throws(GHPError) in
         let query = try query(request, allowed: ["agent", "issue", "op", "since", "until", "heartbeats", "limit"])
         let now = Int64(Date().timeIntervalSince1970)
@@ -273,7 +280,7 @@ enum Server {
               heartbeats: heartbeats, limit: try limit(query["limit"], default: 100))))
       }
     }
-    router.get("/api/server") { request, _ -> Response in
+    read("/api/server") { request, _ -> Response in
       await run { () throws(GHPError) in
         _ = try query(request, allowed: [])
         return json(
@@ -368,6 +375,8 @@ enum Server {
       } else {
         do {
           response = try await next(request, context)
+          // HEAD is GET without the body (the reads are registered for both).
+          if request.method == .head { response.body = ResponseBody() }
         } catch let error as HTTPError where error.status == .notFound {
           response = Server.error(
             .notFound,

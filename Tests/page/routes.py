@@ -130,6 +130,9 @@ check("the timeline filters by operation", status == 200 and entries
 status, fragment = request(port, "GET", "/fragment")[0:3:2]
 check("GET /fragment is the part the page swaps in",
       status == 200 and b'id="agents"' in fragment and b"<html" not in fragment)
+status, headers, data = request(port, "HEAD", "/api/view")
+check("HEAD /api/view: the headers of GET, no body", status == 200 and data == b""
+      and headers.get("Content-Type", "").startswith("application/json"), (status, data[:80]))
 status, info = get_json(port, "/api/server")
 check("GET /api/server", status == 200 and info["watchers"] == 1 and info["writable"] is True, info)
 
@@ -306,6 +309,13 @@ busy.wait()
 outside = subprocess.run([GHP, "serve", "--port", "0", "-C", "/"], capture_output=True, text=True, timeout=20)
 check("outside a repository: one line, non-zero", outside.returncode != 0 and "not a git repository" in outside.stderr
       and len(outside.stderr.strip().splitlines()) == 1, outside.stderr)
+import tempfile
+bare = tempfile.mkdtemp(prefix="ghp-serve-uninitialised-")
+subprocess.run(["git", "init", "-q", bare], check=True)
+uninitialised = subprocess.run([GHP, "serve", "--port", "0"], cwd=bare, capture_output=True, text=True, timeout=20)
+check("where ghp is not initialised: one line naming ghp init", uninitialised.returncode != 0
+      and "ghp init" in uninitialised.stderr and len(uninitialised.stderr.strip().splitlines()) == 1,
+      uninitialised.stderr)
 usage = subprocess.run([GHP, "serve", "--port", "70000"], cwd=REPO, capture_output=True, text=True, timeout=20)
 check("a port out of range is a usage error (2)", usage.returncode == 2 and "--port" in usage.stderr, usage.stderr)
 
