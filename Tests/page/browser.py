@@ -266,6 +266,13 @@ try:
     })()""")
     check("heartbeats are folded until asked for", folded[0] == 0 and folded[1] > 0 and folded[2] > 0, folded)
 
+    # What a person types survives the page following a change.
+    browser.js(page, "document.querySelector('form.answer[data-id=\"1\"]').answer.value = 'half a thought'")
+    ghp("agent-heartbeat", "--action", "while someone types", agent="w1")
+    browser.until(page, "document.body.textContent.includes('while someone types')")
+    kept = browser.js(page, "document.querySelector('form.answer[data-id=\"1\"]').answer.value")
+    check("a half-typed answer survives the page following a change", kept == "half a thought", kept)
+
     # Answering from the page, as lead.
     browser.js(page, """(() => {
       const form = document.querySelector('form.answer[data-id="1"]');
