@@ -337,8 +337,8 @@ public struct Dashboard: Sendable {
       "commit": .string(entry.commit.hex), "short": .string(entry.commit.short),
       "time": .string(RFC3339.format(entry.time)), "epoch": .int(Int(entry.time)),
       "agent": .string(entry.agentName), "op": .string(entry.message?.op ?? "manual"),
-      "issue": entry.message?.issue.map { .string($0) } ?? .null, "subject": .string(entry.subject),
-      "heartbeat": .bool(heartbeat),
+      "issue": entry.message?.issue.map { .string($0) } ?? .null, "hasIssue": .bool(entry.message?.issue != nil),
+      "subject": .string(entry.subject), "heartbeat": .bool(heartbeat), "fold": .bool(false),
     ])
   }
 }

@@ -159,7 +159,7 @@ and `ghp ready`.
       {{#fold}}<tr class="fold"><td>{{to}}</td><td colspan="5" class="dim">{{count}} {{what}} ({{agents}})</td></tr>{{/fold}}
       {{^fold}}<tr class="entry{{#heartbeat}} hb{{/heartbeat}}" id="tl-{{short}}" data-agent="{{agent}}" data-op="{{op}}" data-issue="{{issue}}" data-time="{{epoch}}">
         <td><time datetime="{{time}}">{{time}}</time></td><td>{{agent}}</td><td>{{op}}</td>
-        <td>{{#issue}}<a href="#issue-{{issue}}">#{{issue}}</a>{{/issue}}</td><td>{{subject}}</td>
+        <td>{{#hasIssue}}<a href="#issue-{{issue}}">#{{issue}}</a>{{/hasIssue}}</td><td>{{subject}}</td>
         <td><a class="commit" href="#tl-{{short}}" title="{{commit}} (git show {{short}})"><code title="{{commit}}">{{short}}</code></a></td></tr>{{/fold}}
       {{/timeline}}
     </tbody>
