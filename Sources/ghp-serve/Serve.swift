@@ -60,6 +60,9 @@ struct Serve: AsyncParsableCommand {
 
   func validate() throws {
     if port < 0 || port > 65535 { throw ValidationError("--port takes a number from 0 to 65535") }
+    if let agent {
+      do { try AgentName.validate(agent) } catch { throw ValidationError(error.description) }
+    }
     if watchInterval < 10 || watchInterval > 10_000 {
       throw ValidationError("--watch-interval takes milliseconds from 10 to 10000")
     }

@@ -319,6 +319,11 @@ check("where ghp is not initialised: one line naming ghp init", uninitialised.re
 usage = subprocess.run([GHP, "serve", "--port", "70000"], cwd=REPO, capture_output=True, text=True, timeout=20)
 check("a port out of range is a usage error (2)", usage.returncode == 2 and "--port" in usage.stderr, usage.stderr)
 
+malformed = subprocess.run([GHP, "serve", "--port", "0", "--agent", "../lead"], cwd=REPO, capture_output=True,
+                           text=True, timeout=20)
+check("a malformed --agent is a usage error (2), not a read-only server", malformed.returncode == 2
+      and "invalid agent name" in malformed.stderr, malformed.stderr)
+
 passed = sum(results)
 print(f"{passed} passed, {len(results) - passed} failed")
 sys.exit(0 if passed == len(results) else 1)
