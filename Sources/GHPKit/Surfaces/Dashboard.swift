@@ -121,7 +121,7 @@ public struct Dashboard: Sendable {
           "ahead": ahead, "behind": behind, "hasBranch": .bool(ahead != .null),
           "conflicts": .array(row.conflicts.map { .string($0) }), "conflicted": .bool(!row.conflicts.isEmpty),
           "running": .bool(running),
-          "staleAt": canGoStale ? .int(Int(record.timestamp + config.staleAfter)) : .string(""),
+          "staleAt": canGoStale ? .int(Int(record.timestamp + config.staleAfter)) : .null,
         ]))
     }
 
