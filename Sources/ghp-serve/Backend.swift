@@ -11,26 +11,28 @@ actor Backend {
   /// is the dearest part of a view, and the tips rarely move.
   private var conflicts: (key: String, report: ConflictReport?)?
 
+  /// Why the server takes no writes (nil when it does), for the start-up line.
+  let readOnlyReason: String?
+
   init(directory: String?, agent: String?, environment: [String: String], writable: Bool) throws(GHPError) {
     workspace = try Workspace(path: directory, agent: agent, environment: environment)
     let state = try workspace.snapshot()
     try state.requireInitialised()
-    if writable, let name = try? workspace.actor(), (try? state.role(of: name)) == .orchestrator {
-      actor = name
+    if !writable {
+      (actor, readOnlyReason) = (nil, "started with --read-only")
+    } else if let name = try? workspace.actor() {
+      if (try? state.role(of: name)) == .orchestrator {
+        (actor, readOnlyReason) = (name, nil)
+      } else {
+        (actor, readOnlyReason) = (
+          nil, "\(name) is not an orchestrator (only an orchestrator may answer escalations and approve edits)"
+        )
+      }
     } else {
-      actor = nil
+      (actor, readOnlyReason) = (
+        nil, "no identity to answer as (give --agent NAME of an orchestrator, or `git config ghp.agent NAME`)"
+      )
     }
-  }
-
-  /// Why the server cannot write, for the start-up line and refused writes.
-  nonisolated static func readOnlyReason(agent: String?, environment: [String: String], directory: String?) -> String {
-    guard let workspace = try? Workspace(path: directory, agent: agent, environment: environment) else {
-      return "no repository"
-    }
-    guard let name = try? workspace.actor() else {
-      return "no identity to answer as (give --agent NAME of an orchestrator, or `git config ghp.agent NAME`)"
-    }
-    return "\(name) is not an orchestrator (only an orchestrator may answer escalations and approve edits)"
   }
 
   var tip: String { (try? workspace.snapshot().commit?.hex) ?? "" }
@@ -41,12 +43,16 @@ actor Backend {
     return try Dashboard(workspace, period: period, timelineLimit: limit, conflicts: conflictReport())
   }
 
+  /// The log, filtered; `since`/`until` as the commands take them, read at the server's clock.
   func timeline(
-    agent: String?, issue: String?, ops: Set<String>, since: Int64?, until: Int64?, heartbeats: Bool, limit: Int?
+    agent: String?, issue: String?, ops: Set<String>, since: String?, until: String?, heartbeats: Bool, limit: Int?
   ) throws(GHPError) -> [JSON] {
-    try HistoryLog.entries(
-      workspace.snapshot(), agent: agent, issue: issue, limit: limit, since: since, until: until, ops: ops,
-      heartbeats: heartbeats
+    workspace.refreshClock()
+    let now = workspace.clock.now
+    return try HistoryLog.entries(
+      workspace.snapshot(), agent: agent, issue: issue, limit: limit,
+      since: Dashboard.Period.read("since", since, now: now), until: Dashboard.Period.read("until", until, now: now),
+      ops: ops, heartbeats: heartbeats
     ).map(\.json)
   }
 

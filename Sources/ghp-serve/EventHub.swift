@@ -35,13 +35,7 @@ actor EventHub {
 
   func moved(to tip: String, entries: [LogEntry]) {
     self.tip = tip
-    let events = entries.suffix(20).map { entry -> JSON in
-      .object([
-        "commit": .string(entry.commit.hex), "op": entry.message.map { .string($0.op) } ?? .null,
-        "agent": .string(entry.message?.agent ?? entry.author), "issue": IssueReference.write(entry.message?.issue),
-        "subject": .string(entry.subject),
-      ])
-    }
+    let events = entries.suffix(20).map(\.json)
     publish(Self.frame(event: "state", data: .object(["tip": .string(tip), "events": .array(events)])))
   }
 

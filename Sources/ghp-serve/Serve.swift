@@ -100,7 +100,7 @@ struct Serve: AsyncParsableCommand {
       Server.fail(error.description, code: error.exitCode)
     }
     let token = Server.token(environment: environment)
-    let writer = await backend.actor
+    let writer = backend.actor
     let host = listen ?? "127.0.0.1"
     let hub = EventHub()
     await hub.startWatching(directory: directory, environment: environment, interval: watchInterval)
@@ -108,10 +108,7 @@ struct Serve: AsyncParsableCommand {
     let router = Server.router(backend: backend, hub: hub, settings: settings)
     var logger = Logger(label: "ghp-serve")
     logger.logLevel = .error
-    let readOnlyReason =
-      readOnly
-      ? "started with --read-only"
-      : Backend.readOnlyReason(agent: agent, environment: environment, directory: directory)
+    let readOnlyReason = backend.readOnlyReason ?? ""
     let open = self.open
     let app = Application(
       router: router,

@@ -39,8 +39,7 @@ enum Server {
   /// authority.)
   static func token(environment: [String: String]) -> String {
     if let given = environment["GHP_SERVE_TOKEN"], !given.isEmpty { return given }
-    var generator = SystemRandomNumberGenerator()
-    return (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    return RandomHex.make(bytes: 24)
   }
 
   static func open(_ address: String) {
@@ -148,6 +147,13 @@ enum Server {
     return number == 0 ? nil : number
   }
 
+  /// The view a request asks for (`since`, `until`, `limit`: the newest 500 operations by default).
+  static func view(_ request: Request, allowed: Set<String>, backend: Backend) async throws(GHPError) -> Dashboard {
+    let query = try query(request, allowed: allowed)
+    return try await backend.view(
+      since: query["since"], until: query["until"], limit: try limit(query["limit"], default: 500))
+  }
+
   /// Whether the request may write: the token, compared in constant time.
   static func authorise(_ request: Request, settings: Settings) -> Response? {
     guard settings.writer != nil else {
@@ -218,9 +224,7 @@ enum Server {
 
     read("/") { request, _ -> Response in
       await page { () throws(GHPError) in
-        let query = try query(request, allowed: viewQuery)
-        let view = try await backend.view(
-          since: query["since"], until: query["until"], limit: try limit(query["limit"], default: 500))
+        let view = try await view(request, allowed: viewQuery, backend: backend)
         let nonce = DashboardPage.nonce()
         let page = DashboardPage.page(
           view,
@@ -233,9 +237,7 @@ enum Server {
     }
     read("/fragment") { request, _ -> Response in
       await run { () throws(GHPError) in
-        let query = try query(request, allowed: viewQuery)
-        let view = try await backend.view(
-          since: query["since"], until: query["until"], limit: try limit(query["limit"], default: 500))
+        let view = try await view(request, allowed: viewQuery, backend: backend)
         return html(
           DashboardPage.fragment(
             view, options: .init(live: true, writable: settings.writer != nil, title: "", heading: "")),
@@ -244,29 +246,18 @@ enum Server {
     }
     read("/api/view") { request, _ -> Response in
       await run { () throws(GHPError) in
-        let query = try query(request, allowed: ["since", "until", "limit"])
-        let view = try await backend.view(
-          since: query["since"], until: query["until"], limit: try limit(query["limit"], default: 500))
+        let view = try await view(request, allowed: ["since", "until", "limit"], backend: backend)
         return json(view.json)
       }
     }
     read("/api/timeline") { request, _ -> Response in
       await run { () throws(GHPError) in
         let query = try query(request, allowed: ["agent", "issue", "op", "since", "until", "heartbeats", "limit"])
-        let now = Int64(Date().timeIntervalSince1970)
-        func time(_ key: String) throws(GHPError) -> Int64? {
-          guard let text = query[key] else { return nil }
-          guard let value = Dashboard.Period.time(text, now: now) else {
-            throw .invalidValue(key, "\(key) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h)")
-          }
-          return value
-        }
         let agent = try query["agent"].map { (name) throws(GHPError) in try AgentName.validate(name) }
         let issue = try query["issue"].map { (id) throws(GHPError) in try IssueID.validate(id) }
         let ops = Set((query["op"] ?? "").split(separator: ",").map(String.init))
-        for op in ops where !OperationCatalog.names.contains(op) {
-          throw .invalidValue(
-            "op", "no operation \(op) (one of \(OperationCatalog.names.sorted().joined(separator: ", ")))")
+        for op in ops {
+          if let problem = OperationCatalog.unknown(op) { throw .invalidValue("op", "\(op): \(problem)") }
         }
         var heartbeats = true
         if let text = query["heartbeats"] {
@@ -276,7 +267,7 @@ enum Server {
         return json(
           .array(
             try await backend.timeline(
-              agent: agent, issue: issue, ops: ops, since: try time("since"), until: try time("until"),
+              agent: agent, issue: issue, ops: ops, since: query["since"], until: query["until"],
               heartbeats: heartbeats, limit: try limit(query["limit"], default: 100))))
       }
     }
@@ -293,12 +284,7 @@ enum Server {
       }
     }
     router.get("/events") { request, _ -> Response in
-      if let refused = await run({ () throws(GHPError) in
-        _ = try query(request, allowed: [])
-        return Response(status: .ok)
-      }) as Response?, refused.status != .ok {
-        return refused
-      }
+      do throws(GHPError) { _ = try query(request, allowed: []) } catch { return Server.error(error) }
       let (id, events) = await hub.subscribe()
       var headers = HTTPFields()
       headers[.contentType] = "text/event-stream"

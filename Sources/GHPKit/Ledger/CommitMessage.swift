@@ -22,6 +22,12 @@ public struct CommitMessage: Equatable, Sendable {
   /// run again after a lost connection never applies it twice.
   public var replayOf: String?
 
+  /// A heartbeat, or a supervisor's tick: the liveness noise `ghp log --no-heartbeats` leaves out and
+  /// the page folds.
+  public var isHeartbeat: Bool {
+    operation.name == "heartbeat" || (operation.name == "run" && operation.arguments["action"]?.stringValue == "tick")
+  }
+
   public init(
     subject: String, body: String? = nil, operation: OperationRecord, agent: String, issue: String? = nil,
     epoch: Int? = nil

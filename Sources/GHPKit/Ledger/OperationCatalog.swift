@@ -41,6 +41,12 @@ public enum OperationCatalog {
   /// Every operation's name, as `Ghp-Op` and `ghp log --op` spell it.
   public static var names: [String] { Array(decoders.keys) }
 
+  /// What is wrong with `name` as an operation filter (`ghp log --op`, `/api/timeline?op=`): nil
+  /// for an operation ghp records.
+  public static func unknown(_ name: String) -> String? {
+    decoders[name] == nil ? "no such operation (one of \(names.sorted().joined(separator: ", ")))" : nil
+  }
+
   public static func decode(_ record: OperationRecord) throws(GHPError) -> any RecordedOperation {
     guard let decoder = decoders[record.name] else {
       throw .invalidValue("operation '\(record.name)'", "ghp knows no such operation")

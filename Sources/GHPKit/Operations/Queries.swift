@@ -150,10 +150,13 @@ public struct LogEntry: Sendable {
   public var message: CommitMessage?
   public var author: String
 
+  /// Who made it: the `Ghp-Agent` trailer, else the commit's author.
+  public var agentName: String { message?.agent ?? author }
+
   public var json: JSON {
     var f: [String: JSON] = [
       "commit": .string(commit.hex), "time": .string(RFC3339.format(time)), "subject": .string(subject),
-      "agent": .string(message?.agent ?? author), "op": message.map { .string($0.op) } ?? .null,
+      "agent": .string(agentName), "op": message.map { .string($0.op) } ?? .null,
       "issue": IssueReference.write(message?.issue), "epoch": message?.epoch.map { .int($0) } ?? .null,
     ]
     if let arguments = message?.arguments { f["args"] = arguments }
@@ -187,11 +190,7 @@ public enum HistoryLog {
         if let agent, who != agent { return true }
         if let issue, message?.issue != issue { return true }
         if !ops.isEmpty && !ops.contains(message?.op ?? "") { return true }
-        if !heartbeats, let message,
-          message.op == "heartbeat" || (message.op == "run" && message.arguments["action"]?.stringValue == "tick")
-        {
-          return true
-        }
+        if !heartbeats, message?.isHeartbeat == true { return true }
         out.append(
           LogEntry(
             commit: commit.id, time: commit.time, subject: commit.summary, message: message, author: commit.authorName))

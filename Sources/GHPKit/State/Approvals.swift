@@ -186,16 +186,40 @@ public struct ApproveOperation: RecordedOperation {
   /// approval and names a path one of them matches (the hook's own wording is
   /// "Approval needed to edit README.md").
   static func asksFor(_ question: String, globs: [String]) -> Bool {
-    guard question.lowercased().contains("approv") else { return false }
+    guard speaksOfApproval(question) else { return false }
     let matchers = globs.map { Glob($0) }
-    let edges: Set<Character> = ["\"", "'", "`", ",", ";", ":", "?", "!", "(", ")", "."]
-    let words = question.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map { word in
+    // (Dots are trimmed from the front too: replayed records were answered so.)
+    let words = Self.words(of: question, leading: punctuation.union(["."]), trailing: punctuation.union(["."]))
+    return words.contains { word in !word.isEmpty && matchers.contains { $0.matches(word) } }
+  }
+
+  /// Whether an escalation's question speaks of an approval.
+  public static func speaksOfApproval(_ question: String) -> Bool { question.lowercased().contains("approv") }
+
+  /// The files an escalation asks approval for, for a person to grant: the words of its question
+  /// that look like paths or globs, in order, each once (none when it does not speak of approval).
+  public static func requestedFiles(_ question: String) -> [String] {
+    guard speaksOfApproval(question) else { return [] }
+    var out: [String] = []
+    for word in words(of: question, leading: punctuation, trailing: punctuation.union(["."]))
+    where (word.contains(".") || word.contains("/") || word.contains("*")) && !word.hasPrefix("http")
+      && !out.contains(word)
+    {
+      out.append(word)
+    }
+    return out
+  }
+
+  static let punctuation: Set<Character> = ["\"", "'", "`", ",", ";", ":", "?", "!", "(", ")"]
+
+  /// The words of `text` split at blanks, with these characters trimmed from their ends.
+  static func words(of text: String, leading: Set<Character>, trailing: Set<Character>) -> [String] {
+    text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map { word in
       var text = Substring(word)
-      while let first = text.first, edges.contains(first) { text.removeFirst() }
-      while let last = text.last, edges.contains(last) { text.removeLast() }
+      while let first = text.first, leading.contains(first) { text.removeFirst() }
+      while let last = text.last, trailing.contains(last) { text.removeLast() }
       return String(text)
     }
-    return words.contains { word in !word.isEmpty && matchers.contains { $0.matches(word) } }
   }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {

@@ -20,17 +20,19 @@ public struct Dashboard: Sendable {
       RFC3339.parse(text) ?? Duration.seconds(text).map { now - $0 }
     }
 
+    /// The time `text` gives (nil when none is given), or a usage error naming the option.
+    public static func read(_ name: String, _ text: String?, now: Int64) throws(GHPError) -> Int64? {
+      guard let text else { return nil }
+      guard let value = time(text, now: now) else {
+        throw .invalidValue(name, "\(name) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h, 30m)")
+      }
+      return value
+    }
+
     /// `since`/`until` as given (either may be nil): by default the last day up to now.
     public static func parse(since: String?, until: String?, now: Int64) throws(GHPError) -> Period {
-      func read(_ name: String, _ text: String?) throws(GHPError) -> Int64? {
-        guard let text else { return nil }
-        guard let value = time(text, now: now) else {
-          throw .invalidValue(name, "\(name) takes a time (2026-11-22T10:00:00Z) or a duration ago (2h, 30m)")
-        }
-        return value
-      }
-      let end = try read("--until", until) ?? now
-      let start = try read("--since", since) ?? end - 86_400
+      let end = try read("--until", until, now: now) ?? now
+      let start = try read("--since", since, now: now) ?? end - 86_400
       guard start <= end else { throw .invalidValue("--since", "--since is after --until") }
       return Period(since: start, until: end)
     }
@@ -40,14 +42,9 @@ public struct Dashboard: Sendable {
   /// The board's columns, in order. `failed` holds open issues with a failed attempt behind them.
   public static let columns = ["open", "failed", "claimed", "landing", "done", "dead"]
 
-  public var goal: String?
-  public var plan: String
-  public var tip: String
-  public var now: Int64
-  public var staleAfter: Int64
-  public var period: Period
-  public var baseBranch: String
+  /// The view as data; the page renders it, `/api/view` serves it.
   public var json: JSON
+  public var goal: String? { json["goal"]?.stringValue }
 
   /// Reads the view. `timelineLimit` nil takes every operation of the period (the report).
   public init(
@@ -57,13 +54,9 @@ public struct Dashboard: Sendable {
     try state.requireInitialised()
     let now = workspace.clock.now
     let config = try state.config()
-    self.now = now
-    self.period = period
-    staleAfter = config.staleAfter
-    baseBranch = config.baseBranch
-    tip = state.commit?.hex ?? ""
-    goal = try state.goal()
-    plan = try state.text(StatePaths.plan) ?? ""
+    let tip = state.commit?.hex ?? ""
+    let goal = try state.goal()
+    let plan = try state.text(StatePaths.plan) ?? ""
     var report = try StatusReport(state: state, clock: workspace.clock)
     if let conflicts { report.addConflicts(conflicts) }
     // The issues are read from the issue table's records: no string is made for an issue that is
@@ -182,8 +175,8 @@ public struct Dashboard: Sendable {
       fields["agentAction"] = record.map { .string($0.lastAction) } ?? .null
       fields["agentIssue"] = IssueReference.write(record?.issue)
       fields["askedAgo"] = .string(Duration.describe(now - escalation.asked))
-      fields["asksApproval"] = .bool(escalation.question.lowercased().contains("approv"))
-      fields["requestedFiles"] = .string(Self.requestedFiles(escalation.question).joined(separator: " "))
+      fields["asksApproval"] = .bool(ApproveOperation.speaksOfApproval(escalation.question))
+      fields["requestedFiles"] = .string(ApproveOperation.requestedFiles(escalation.question).joined(separator: " "))
       fields[escalation.severity.rawValue] = .bool(true)
       inbox.append(.object(fields))
     }
@@ -231,7 +224,7 @@ public struct Dashboard: Sendable {
     var fields: [String: JSON] = [
       "goal": goal.map { .string($0) } ?? .null, "plan": .string(plan), "tip": .string(tip),
       "tipShort": .string(String(tip.prefix(8))), "now": .string(RFC3339.format(now)), "nowEpoch": .int(Int(now)),
-      "staleAfter": .int(Int(staleAfter)), "staleAfterText": .string(Duration.describe(staleAfter)),
+      "staleAfter": .int(Int(config.staleAfter)), "staleAfterText": .string(Duration.describe(config.staleAfter)),
       "since": .string(RFC3339.format(period.since)), "until": .string(RFC3339.format(period.until)),
       "baseBranch": .string(config.baseBranch),
       "agents": .array(agents), "staleCount": .int(report.rows.filter(\.stale).count),
@@ -247,7 +240,7 @@ public struct Dashboard: Sendable {
     if let run {
       fields["run"] = .object([
         "id": .string(run.id), "state": .string(run.state.rawValue), "holder": .string(run.holder),
-        "costMicros": .int(run.total.costMicros), "cost": .string(Self.dollars(run.total.costMicros)),
+        "costMicros": .int(run.total.costMicros), "cost": .string(Money.format(run.total.costMicros)),
         "running": .array(
           run.slots.map { .object(["agent": .string($0.agent), "issue": IssueReference.write($0.issue)]) }),
       ])
@@ -276,29 +269,6 @@ public struct Dashboard: Sendable {
     ])
   }
 
-  /// The files an escalation asks approval for: the words of its question that look like paths
-  /// (the hook's wording is "Approval needed to edit README.md").
-  static func requestedFiles(_ question: String) -> [String] {
-    guard question.lowercased().contains("approv") else { return [] }
-    let edges: Set<Character> = ["\"", "'", "`", ",", ";", ":", "?", "!", "(", ")"]
-    var out: [String] = []
-    for word in question.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
-      var text = Substring(word)
-      while let first = text.first, edges.contains(first) { text.removeFirst() }
-      while let last = text.last, edges.contains(last) || last == "." { text.removeLast() }
-      guard text.contains(".") || text.contains("/") || text.contains("*"), !text.hasPrefix("http"),
-        !out.contains(String(text))
-      else { continue }
-      out.append(String(text))
-    }
-    return out
-  }
-
-  static func dollars(_ micros: Int) -> String {
-    let cents = (micros + 5_000) / 10_000
-    return "$\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
-  }
-
   /// The timeline as shown: newest first; each run of consecutive heartbeats is folded behind one
   /// row that counts them (the heartbeats stay in the list, marked, for the page to unfold).
   static func fold(_ entries: [LogEntry]) -> [JSON] {
@@ -306,7 +276,7 @@ public struct Dashboard: Sendable {
     var index = 0
     while index < entries.count {
       var end = index
-      while end < entries.count, Self.isHeartbeat(entries[end]) { end += 1 }
+      while end < entries.count, entries[end].message?.isHeartbeat == true { end += 1 }
       if end > index {
         let run = entries[index..<end]
         var agents: [String] = []
@@ -327,11 +297,6 @@ public struct Dashboard: Sendable {
     return out
   }
 
-  static func isHeartbeat(_ entry: LogEntry) -> Bool {
-    guard let message = entry.message else { return false }
-    return message.op == "heartbeat" || (message.op == "run" && message.arguments["action"]?.stringValue == "tick")
-  }
-
   static func row(_ entry: LogEntry, heartbeat: Bool) -> JSON {
     .object([
       "commit": .string(entry.commit.hex), "short": .string(entry.commit.short),
@@ -341,11 +306,6 @@ public struct Dashboard: Sendable {
       "subject": .string(entry.subject), "heartbeat": .bool(heartbeat), "fold": .bool(false),
     ])
   }
-}
-
-extension LogEntry {
-  /// Who made it: the `Ghp-Agent` trailer, else the commit's author.
-  var agentName: String { message?.agent ?? author }
 }
 
 /// What each agent did over a period, from the operations of the timeline: issues it finished,
@@ -420,7 +380,7 @@ struct PeriodSummary {
         "done": .int(tally.done.count), "failures": .int(tally.failures), "escalations": .int(tally.escalations),
         "claimedSeconds": .int(Int(tally.claimedSeconds)), "claimed": .string(Duration.describe(tally.claimedSeconds)),
         "costMicros": costs[agent].map { .int($0) } ?? .null,
-        "cost": costs[agent].map { .string(Dashboard.dollars($0)) } ?? .null,
+        "cost": costs[agent].map { .string(Money.format($0)) } ?? .null,
       ])
     }
   }

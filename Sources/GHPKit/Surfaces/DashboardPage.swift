@@ -53,10 +53,7 @@ public enum DashboardPage {
   }
 
   /// A fresh nonce for one response.
-  public static func nonce() -> String {
-    var generator = SystemRandomNumberGenerator()
-    return (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.joined()
-  }
+  public static func nonce() -> String { RandomHex.make(bytes: 16) }
 
   static func context(_ view: Dashboard, options: Options) -> [String: Any] {
     var values = (mustache(view.json) as? [String: Any]) ?? [:]

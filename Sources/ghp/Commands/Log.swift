@@ -38,9 +38,8 @@ extension GHP {
     func validate() throws {
       if n < 0 { throw ValidationError("-n takes a number of events, 0 for all") }
       try Arguments.validateTimes([("--since", since), ("--until", until)])
-      for name in op where OperationCatalog.names.contains(name) == false {
-        throw ValidationError(
-          "--op \(name): no such operation (one of \(OperationCatalog.names.sorted().joined(separator: ", ")))")
+      for name in op {
+        if let problem = OperationCatalog.unknown(name) { throw ValidationError("--op \(name): \(problem)") }
       }
     }
 

@@ -41,7 +41,7 @@ extension GHP {
       var printed = 0
       while count.map({ printed < $0 }) ?? true {
         for entry in try watcher.poll() {
-          if let agent, (entry.message?.agent ?? entry.author) != agent { continue }
+          if let agent, entry.agentName != agent { continue }
           if let issueID, entry.message?.issue != issueID { continue }
           let clock = try Clock.fromEnvironment(Output.environment)
           if global.json {
