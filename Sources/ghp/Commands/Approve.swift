@@ -26,11 +26,8 @@ extension GHP {
     var note: String?
 
     func run() throws {
-      let workspace = try global.workspace()
-      let state = try workspace.snapshot()
-      try state.requireOrchestrator(try workspace.actor(), toDo: "approve edits to shared files")
-      try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: global.new)
-      let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
+      let landed = try ApproveOperation.approve(
+        try global.workspace(), agent: agent, globs: globs, once: once, note: note, allowNew: global.new)
       if global.json {
         Output.json(landed.result.json)
       } else {
