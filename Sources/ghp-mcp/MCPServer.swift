@@ -39,7 +39,7 @@ struct MCPServe: AsyncParsableCommand {
 
     // A call before `initialize` is refused by the transport (see `LineTransport`).
     let server = Server(
-      name: "ghp", version: "0.1.0", instructions: ToolBox.instructions,
+      name: "ghp", version: GHPVersion.current, instructions: ToolBox.instructions,
       capabilities: .init(
         prompts: .init(listChanged: false), resources: .init(subscribe: true, listChanged: false),
         tools: .init(listChanged: false)))

@@ -75,28 +75,21 @@ actor Backend {
   func answer(escalation id: String, text: String) throws(GHPError) -> JSON {
     guard actor != nil else { throw .refused("this server is read-only") }
     workspace.refreshClock()
-    let landed = try workspace.run(ResolveOperation(escalationID: id, answer: text))
-    guard case .object(var fields) = landed.result.json else { return landed.result.json }
-    fields["commit"] = landed.commit.map { .string($0.hex) } ?? .null
-    fields["message"] = .string(
-      "Answered escalation \(landed.result.id); \(landed.result.agent) sees the answer on its next report.")
-    return .object(fields)
+    return Self.withMessage(try ResolveAction(escalation: id, answer: text).run(in: workspace))
   }
 
   /// `ghp approve AGENT GLOBS [--once] [--note]`, as the server's orchestrator.
   func approve(agent: String, globs: [String], once: Bool, note: String?) throws(GHPError) -> JSON {
     guard actor != nil else { throw .refused("this server is read-only") }
     workspace.refreshClock()
-    let landed = try ApproveOperation.approve(
-      workspace, agent: agent, globs: globs, once: once, note: note, allowNew: false)
-    guard case .object(var fields) = landed.result.json else { return landed.result.json }
-    fields["commit"] = landed.commit.map { .string($0.hex) } ?? .null
-    var message =
-      "Approval \(landed.result.approval.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "")."
-    if !landed.result.resolvedEscalations.isEmpty {
-      message += " It answers escalation \(landed.result.resolvedEscalations.joined(separator: ", "))."
-    }
-    fields["message"] = .string(message)
+    return Self.withMessage(
+      try ApproveAction(agent: agent, globs: globs, once: once, note: note).run(in: workspace))
+  }
+
+  /// An action's answer for the page: its JSON with its sentences as `message`.
+  private static func withMessage(_ answer: some ActionAnswer) -> JSON {
+    guard case .object(var fields) = answer.json else { return answer.json }
+    fields["message"] = .string(answer.lines.joined(separator: " "))
     return .object(fields)
   }
 }

@@ -14,7 +14,7 @@ struct GHP: AsyncParsableCommand {
       Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules,
       4 nothing ready (claim --next).
       """,
-    version: "0.1.0",
+    version: GHPVersion.current,
     subcommands: [
       Init.self, IssueCommand.self, Ready.self, Claim.self, Release.self, Done.self, Fail.self, Assign.self,
       AgentHeartbeat.self, AgentStatus.self, AgentEscalate.self, AgentHandoff.self, Escalations.self, Resolve.self,

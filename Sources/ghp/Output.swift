@@ -22,6 +22,16 @@ enum Output {
 
   static func json(_ value: JSON) { write(1, value.pretty()) }
 
+  /// An action's answer: its JSON with `--json`, else its lines; its notes go to standard error.
+  static func answer(_ answer: some ActionAnswer, json: Bool) {
+    if json {
+      Output.json(answer.json)
+    } else {
+      for line in answer.lines { Output.line(line) }
+    }
+    for note in answer.notes { Output.error(note) }
+  }
+
   static func error(_ text: String, refusal: Bool = false) {
     let safe = Terminal.safe(text)
     let colour = Colour(descriptor: 2, environment: environment)

@@ -25,6 +25,12 @@ public struct ConflictReport: Sendable {
     ])
   }
 
+  /// The paths in conflict anywhere, for `claim --next` to steer clear of; none when the report
+  /// cannot be made (no base branch yet): it is advice, never a reason to refuse a claim.
+  public static func conflictingPaths(_ workspace: Workspace) -> [String] {
+    (try? gather(workspace))?.conflictingPaths ?? []
+  }
+
   /// Merges each active branch with the base, then every pair of them (n·(n−1)/2 merges).
   public static func gather(_ workspace: Workspace) throws(GHPError) -> ConflictReport {
     let state = try workspace.snapshot()

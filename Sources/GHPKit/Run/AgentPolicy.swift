@@ -261,13 +261,10 @@ public struct AgentCommand: Equatable, Sendable {
       guard try check(full) else { throw .refused("the agent command \(program) does not exist (\(full)); \(fix)") }
       return full
     }
-    for folder in path.split(separator: ":") where !folder.isEmpty {
-      let candidate = "\(folder)/\(program)"
-      var info = stat()
-      guard stat(candidate, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { continue }
-      if access(candidate, X_OK) == 0 { return candidate }
-    }
-    for folder in path.split(separator: ":") where !folder.isEmpty {
+    let folders = ProgramSearch.folders(path)
+    if let found = ProgramSearch.find(program, in: folders) { return found }
+    // Only to say why: the first file by that name that cannot be run.
+    for folder in folders {
       let candidate = "\(folder)/\(program)"
       if access(candidate, F_OK) == 0 { _ = try check(candidate) }
     }

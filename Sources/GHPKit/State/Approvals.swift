@@ -182,17 +182,6 @@ public struct ApproveOperation: RecordedOperation {
     return copy
   }
 
-  /// `ghp approve` as a person asks for it (the CLI, the page): the acting agent must be an
-  /// orchestrator, and the agent approved a registered one unless `allowNew`; then the operation.
-  public static func approve(
-    _ workspace: Workspace, agent: String, globs: [String], once: Bool, note: String?, allowNew: Bool
-  ) throws(GHPError) -> Landed<Output> {
-    let state = try workspace.snapshot()
-    try state.requireOrchestrator(try workspace.actor(), toDo: "approve edits to shared files")
-    try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: allowNew)
-    return try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
-  }
-
   /// Whether an escalation's question asks for an approval these globs grant: it speaks of an
   /// approval and names a path one of them matches (the hook's own wording is
   /// "Approval needed to edit README.md").

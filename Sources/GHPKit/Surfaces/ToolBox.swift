@@ -272,46 +272,23 @@ public enum ToolBox {
         dependencies: try issues("after"), scope: strings("scope"))
       return try workspace.run(operation).result.json
     case "claim_task":
-      let landed: Landed<ClaimOperation.Output>
-      if let id = try issue("id") {
-        landed = try workspace.run(ClaimOperation(issueID: id))
-      } else {
-        landed = try workspace.run(
-          ClaimNextOperation(avoiding: (try? ConflictReport.gather(workspace))?.conflictingPaths ?? []))
-      }
-      return .object([
-        "issue": landed.result.issue.json, "alreadyHeld": .bool(landed.result.alreadyHeld),
-        "commit": commit(landed.commit),
-      ])
+      return try ClaimAction(issue: string("id")).run(in: workspace).json
     case "complete_task":
-      let id = try IssueID.validate(try required("id"))
-      let landed = try workspace.run(try DoneOperation.reading(workspace, issueID: id, result: try required("result")))
-      return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
+      return try DoneAction(issue: try required("id"), result: try required("result")).run(in: workspace).json
     case "fail_task":
-      let landed = try workspace.run(
-        FailOperation(issueID: try IssueID.validate(try required("id")), reason: try required("reason")))
-      return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
+      return try FailAction(issue: try required("id"), reason: try required("reason")).run(in: workspace).json
     case "release_task":
-      let landed = try workspace.run(
-        ReleaseOperation(issueID: try IssueID.validate(try required("id")), reason: string("reason")))
-      return .object(["issue": landed.result.json, "commit": commit(landed.commit)])
+      return try ReleaseAction(issue: try required("id"), reason: string("reason")).run(in: workspace).json
     case "get_status":
-      var report = try StatusReport(state: workspace.snapshot(), clock: workspace.clock)
-      if arguments["stale_only"]?.boolValue == true { report.rows = report.rows.filter(\.stale) }
-      return report.json
+      return try StatusAction(staleOnly: arguments["stale_only"]?.boolValue == true).run(in: workspace).json
     case "ready_tasks":
       let limit = arguments["limit"]?.intValue
       return .array(try ReadyQueue.ready(workspace.snapshot(), limit: limit.flatMap { $0 > 0 ? $0 : nil }).map(\.json))
     case "add_discovery":
       return try workspace.run(DiscoverOperation(text: try required("text"))).result.json
     case "heartbeat":
-      if let status = string("status") { try StatusUpdateOperation.validateStatus(status) }
-      let landed = try workspace.run(
-        StatusUpdateOperation(
-          status: string("status"), action: string("action"), issueID: try issue("issue"), isHeartbeat: true))
-      guard case .object(var fields) = landed.result.json else { return landed.result.json }
-      fields["notices"] = .array(landed.result.notices.map { .string($0) })
-      return .object(fields)
+      let action = try HeartbeatAction(status: string("status"), action: string("action"), issue: string("issue"))
+      return try action.run(in: workspace).json
     case "escalate":
       var severity = Escalation.Severity.medium
       if let text = string("severity") {
@@ -324,19 +301,10 @@ public enum ToolBox {
         question: try required("question"), issueID: try issue("issue"), severity: severity, context: string("context"))
       return try workspace.run(operation).result.json
     case "handoff":
-      if let to = string("to") {
-        try KnownAgent.require(
-          to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: arguments["new"]?.boolValue == true)
-      }
-      let base = try workspace.snapshot().config().baseBranch
-      let branch = BranchReport.gather(workspace.repository, agent: try workspace.actor(), base: base)
-      let landed = try workspace.run(
-        HandoffOperation(
-          issueID: try IssueID.validate(try required("issue")), receiver: string("to"), note: string("note"),
-          branch: branch))
-      return .object([
-        "issue": landed.result.issue.json, "document": .string(landed.result.document), "commit": commit(landed.commit),
-      ])
+      let action = try HandoffAction(
+        issue: try required("issue"), receiver: string("to"), note: string("note"),
+        allowNew: arguments["new"]?.boolValue == true)
+      return try action.run(in: workspace).json
     case "get_log":
       let limit = arguments["limit"]?.intValue ?? 20
       return .array(
@@ -413,7 +381,7 @@ public enum ToolBox {
     try state.requireInitialised()
     switch uri {
     case "ghp://status":
-      return (try StatusReport(state: state, clock: workspace.clock).json.pretty(), "application/json")
+      return (try StatusAction().run(in: workspace).json.pretty(), "application/json")
     case "ghp://plan":
       return (try state.text(StatePaths.plan) ?? "", "text/markdown")
     default:

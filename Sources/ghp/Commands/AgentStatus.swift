@@ -73,7 +73,7 @@ struct StatusFields: ParsableArguments {
     let event = ClaudeHook.event(fallback: "PostToolUse")
     do {
       let workspace = try global.workspace()
-      ClaudeHook.tell(try workspace.run(operation(heartbeat: true, coalesce: coalesce)).result.notices, event: event)
+      ClaudeHook.tell(try action(heartbeat: true, coalesce: coalesce).run(in: workspace).notices, event: event)
     } catch {
       let message = (error as? GHPError)?.description ?? "\(error)"
       // At a stop, a message that blocks would loop on a lasting failure: the person sees it instead.
@@ -85,39 +85,16 @@ struct StatusFields: ParsableArguments {
     }
   }
 
-  /// The update these fields ask for.
-  func operation(heartbeat: Bool, coalesce: Bool) throws -> StatusUpdateOperation {
-    StatusUpdateOperation(
-      status: status, action: action, issueID: try issue.map { try IssueID.validate($0) }, isHeartbeat: heartbeat,
-      coalesce: coalesce)
+  /// The report these fields ask for.
+  func action(heartbeat: Bool, coalesce: Bool) throws -> HeartbeatAction {
+    try HeartbeatAction(status: status, action: action, issue: issue, isHeartbeat: heartbeat, coalesce: coalesce)
   }
 
   func land(global: GlobalOptions, heartbeat: Bool, coalesce: Bool = false) throws {
-    let workspace = try global.workspace()
-    let landed = try workspace.run(operation(heartbeat: heartbeat, coalesce: coalesce))
-    let agent = try workspace.actor()
-    if let last = landed.result.skipped {
-      let age = max(0, workspace.clock.now - last)
-      if global.json {
-        return Output.json(
-          .object([
-            "agent": .string(agent), "skipped": .bool(true), "lastHeartbeat": .string(RFC3339.format(last)),
-            "commit": .null,
-          ]))
-      }
-      return Output.line("\(agent): heartbeat \(Duration.exact(age)) ago still stands; nothing recorded")
-    }
-    if global.json {
-      guard case .object(var fields) = landed.result.json else { return }
-      fields["agent"] = .string(agent)
-      fields["commit"] = .string(landed.commit?.hex ?? "")
-      Output.json(.object(fields))
-    } else {
-      Output.line("\(agent): \(landed.result.record.status) at \(RFC3339.format(landed.result.record.timestamp))")
-    }
-    for notice in landed.result.notices { Output.error(notice) }
+    let answer = try action(heartbeat: heartbeat, coalesce: coalesce).run(in: try global.workspace())
+    Output.answer(answer, json: global.json)
     // The heartbeat landed (the agent is alive again), but work it held was taken: exit 3.
-    if !landed.result.lostClaims.isEmpty { throw ExitCode(3) }
+    if answer.lostClaims { throw ExitCode(3) }
   }
 }
 
@@ -133,11 +110,7 @@ extension GHP.AgentStatus {
     var stale = false
 
     func run() throws {
-      let workspace = try global.workspace()
-      var report = try StatusReport(state: workspace.snapshot(), clock: workspace.clock)
-      // Best effort: a repository without the base branch has no conflicts to show.
-      if let conflicts = try? ConflictReport.gather(workspace) { report.addConflicts(conflicts) }
-      if stale { report.rows = report.rows.filter(\.stale) }
+      let report = try StatusAction(staleOnly: stale).run(in: try global.workspace())
       if global.json {
         Output.json(report.json)
       } else {

@@ -26,18 +26,8 @@ extension GHP {
     var note: String?
 
     func run() throws {
-      let landed = try ApproveOperation.approve(
-        try global.workspace(), agent: agent, globs: globs, once: once, note: note, allowNew: global.new)
-      if global.json {
-        Output.json(landed.result.json)
-      } else {
-        Output.line(
-          "Approval \(landed.result.approval.id): \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "")."
-        )
-        for id in landed.result.resolvedEscalations {
-          Output.line("Escalation \(id) asked for this approval: it is answered (\(agent) is told on its next report).")
-        }
-      }
+      let action = ApproveAction(agent: agent, globs: globs, once: once, note: note, allowNew: global.new)
+      Output.answer(try action.run(in: try global.workspace()), json: global.json)
     }
   }
 

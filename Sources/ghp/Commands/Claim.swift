@@ -25,24 +25,8 @@ extension GHP {
     }
 
     func run() throws {
-      let workspace = try global.workspace()
-      let landed =
-        next
-        ? try workspace.run(
-          ClaimNextOperation(avoiding: (try? ConflictReport.gather(workspace))?.conflictingPaths ?? []))
-        : try workspace.run(ClaimOperation(issueID: try Arguments.issueID(id ?? "")))
-      let issue = landed.result.issue
-      if global.json {
-        Output.json(
-          .object([
-            "issue": issue.json, "alreadyHeld": .bool(landed.result.alreadyHeld),
-            "commit": landed.commit.map { .string($0.hex) } ?? .null,
-          ]))
-      } else if landed.result.alreadyHeld {
-        Output.line("You already hold #\(issue.id) \(issue.title) (epoch \(issue.epoch)).")
-      } else {
-        Output.line("Claimed #\(issue.id) \(issue.title) (epoch \(issue.epoch)).")
-      }
+      let action = try ClaimAction(issue: next ? nil : id)
+      Output.answer(try action.run(in: try global.workspace()), json: global.json)
     }
   }
 
@@ -62,13 +46,8 @@ extension GHP {
     func validate() throws { _ = try Arguments.issueID(id) }
 
     func run() throws {
-      let workspace = try global.workspace()
-      let landed = try workspace.run(ReleaseOperation(issueID: try Arguments.issueID(id), reason: reason))
-      if global.json {
-        Output.json(.object(["issue": landed.result.json, "commit": .string(landed.commit?.hex ?? "")]))
-      } else {
-        Output.line("Released #\(landed.result.id) \(landed.result.title).")
-      }
+      let action = try ReleaseAction(issue: id, reason: reason)
+      Output.answer(try action.run(in: try global.workspace()), json: global.json)
     }
   }
 }

@@ -36,11 +36,8 @@ extension GHP {
       let text =
         try resultFile.map { String(decoding: try Arguments.fileBytes($0), as: UTF8.self) }
         ?? Arguments.text(result ?? "")
-      let workspace = try global.workspace()
-      let issueID = try Arguments.issueID(id)
-      let landed = try workspace.run(try DoneOperation.reading(workspace, issueID: issueID, result: text))
-      let verb = landed.result.status == .landing ? "Submitted for landing (see `ghp queue`):" : "Done"
-      printIssue(landed.result, verb: verb, json: global.json, commit: landed.commit)
+      let action = try DoneAction(issue: id, result: text)
+      Output.answer(try action.run(in: try global.workspace()), json: global.json)
     }
   }
 
@@ -59,10 +56,8 @@ extension GHP {
     var reason: String
 
     func run() throws {
-      let landed = try global.workspace().run(FailOperation(issueID: try Arguments.issueID(id), reason: reason))
-      let verb =
-        landed.result.status == .dead ? "Dead after \(landed.result.attempts) attempts:" : "Failed, back in the queue:"
-      printIssue(landed.result, verb: verb, json: global.json, commit: landed.commit)
+      let action = try FailAction(issue: id, reason: reason)
+      Output.answer(try action.run(in: try global.workspace()), json: global.json)
     }
   }
 }

@@ -125,12 +125,8 @@ extension GHP {
     var answer: String
 
     func run() throws {
-      let landed = try global.workspace().run(ResolveOperation(escalationID: id, answer: Arguments.text(answer)))
-      if global.json {
-        Output.json(landed.result.json)
-      } else {
-        Output.line("Resolved \(landed.result.id); \(landed.result.agent) sees the answer on its next report.")
-      }
+      let action = ResolveAction(escalation: id, answer: Arguments.text(answer))
+      Output.answer(try action.run(in: try global.workspace()), json: global.json)
     }
   }
 }

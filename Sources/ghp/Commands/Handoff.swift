@@ -36,52 +36,13 @@ extension GHP {
 
     func run() throws {
       let workspace = try global.workspace()
-      let agent = try workspace.actor()
-      if let to {
-        try KnownAgent.require(to, in: try workspace.snapshot(), toDo: "hand over to it", allowNew: global.new)
-      }
-      let destination = try write.map { try HandoffFile.validate($0, workspace: workspace, force: force) }
-      let base = try workspace.snapshot().config().baseBranch
-      let branch = BranchReport.gather(workspace.repository, agent: agent, base: base)
-      let operation = HandoffOperation(
-        issueID: try Arguments.issueID(issue), receiver: to, note: note.map(Arguments.text), branch: branch)
-      let landed = try workspace.run(operation)
-      var written = destination
-      if let destination, let to, let theirs = HandoffCode.receiverPath(destination, workspace: workspace, receiver: to)
-      {
-        written = theirs
-      }
-      if let written { try HandoffFile.write(landed.result.document, to: written) }
-      if !branch.uncommitted.isEmpty {
-        Output.error(
-          "uncommitted work in \(branch.worktree ?? "your worktree") is not handed over: \(branch.uncommitted.prefix(10).joined(separator: ", ")); commit it on \(branch.name) and hand off again"
-        )
-      }
-      var code: JSON = .null
-      if let to {
-        switch HandoffCode.carry(workspace.repository, from: agent, to: to) {
-        case .continued(let name, let tip, let worktree):
-          Output.error(
-            "\(name) now continues from \(branch.name) at \(tip.short)"
-              + (worktree.map { " (\($0) is checked out there)" } ?? ""))
-          code = .object(["continued": .bool(true), "branch": .string(name), "tip": .string(tip.hex)])
-        case .command(let command, let why):
-          Output.error("\(why): to continue from \(branch.name), \(to) runs: \(command)")
-          code = .object(["continued": .bool(false), "command": .string(command), "why": .string(why)])
-        case .nothing:
-          break
-        }
-      }
-      if global.json {
-        Output.json(
-          .object([
-            "issue": landed.result.issue.json, "document": .string(landed.result.document), "branch": branch.json,
-            "path": .string(StatePaths.handoff(landed.result.issue.id)), "commit": .string(landed.commit?.hex ?? ""),
-            "code": code, "written": written.map { .string($0) } ?? .null,
-          ]))
-      } else {
-        Output.text(landed.result.document)
-      }
+      let action = try HandoffAction(
+        issue: issue, receiver: to, note: note.map(Arguments.text),
+        destination: try write.map { try HandoffFile.validate($0, workspace: workspace, force: force) },
+        allowNew: global.new)
+      let answer = try action.run(in: workspace)
+      for note in answer.notes { Output.error(note) }
+      if global.json { Output.json(answer.json) } else { Output.text(answer.document) }
     }
   }
 

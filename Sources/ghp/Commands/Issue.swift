@@ -12,11 +12,7 @@ extension GHP {
 
 /// Prints an issue: its JSON, or one line.
 func printIssue(_ issue: Issue, verb: String, json: Bool, commit: ObjectID?) {
-  if json {
-    Output.json(.object(["issue": issue.json, "commit": commit.map { .string($0.hex) } ?? .null]))
-  } else {
-    Output.line("\(verb) #\(issue.id) \(issue.title) (\(issue.status.rawValue), epoch \(issue.epoch)).")
-  }
+  Output.answer(IssueAnswer(issue: issue, commit: commit, verb: verb), json: json)
 }
 
 extension GHP.IssueCommand {

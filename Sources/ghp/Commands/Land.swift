@@ -41,40 +41,11 @@ extension GHP {
 
     func run() throws {
       LandingSignals.install()
-      let workspace = try global.workspace()
-      let lander = try Lander(workspace)
       let json = global.json
-      lander.progress = { line in if !json { Output.line(line) } }
-      try lander.acquire()
-      defer { lander.release() }
-      var total = Lander.Report()
-      var only: Set<String>?
-      if once {
-        let state = try workspace.snapshot()
-        only = Set(
-          try LandingQueue.gather(state, policy: lander.policy, now: workspace.clock.now).entries.map(\.issue.id))
-      }
-      repeat {
-        let report = try lander.run(only: only)
-        total.landed += report.landed
-        total.bounced += report.bounced
-        total.recovered += report.recovered
-        total.gateRuns += report.gateRuns
-        for item in report.waiting where !total.waiting.contains(where: { $0.id == item.id }) {
-          total.waiting.append(item)
-        }
-        if once || LandingSignals.interrupted { break }
-        try lander.keepAlive()
-        var slept = 0
-        while slept < interval * 10 && !LandingSignals.interrupted {
-          usleep(100_000)
-          slept += 1
-        }
-      } while !LandingSignals.interrupted
-      if json { return Output.json(total.json) }
-      for item in total.waiting { Output.line("Left #\(item.id) queued: \(item.reason)") }
-      if total.landed.isEmpty && total.bounced.isEmpty && total.waiting.isEmpty { Output.line("Nothing to land.") }
-      if LandingSignals.interrupted { throw GHPError.interrupted }
+      let action = LandAction(once: once, interval: interval, progress: { line in if !json { Output.line(line) } })
+      let answer = try action.run(in: try global.workspace())
+      Output.answer(answer, json: json)
+      if answer.wasInterrupted { throw GHPError.interrupted }
     }
   }
 

@@ -48,9 +48,8 @@ enum Sibling {
   static func exec(_ program: String, _ arguments: [String], for command: String) throws -> Never {
     let own = Output.executablePath
     let folder = own.lastIndex(of: "/").map { String(own[..<$0]) } ?? "."
-    let candidates =
-      ["\(folder)/\(program)"] + (Output.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(program)" }
-    guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
+    guard let path = ProgramSearch.find(program, in: [folder] + ProgramSearch.folders(Output.environment["PATH"]))
+    else {
       throw GHPError.io(
         "\(command) needs the \(program) program next to ghp or on PATH (swift build makes it; scripts/install installs both)"
       )

@@ -183,34 +183,7 @@ extension GHP {
     }
 
     func askToStop(_ workspace: Workspace) throws {
-      let landed = try workspace.run(RunOperation(action: .stop, token: ""))
-      let run = landed.result
-      let host = Host.name
-      if run.host == host, !run.isAbandoned(now: workspace.clock.now, host: host) {
-        kill(Int32(clamping: run.pid), SIGTERM)
-      }
-      // Wait for the supervisor to end its workers (it sees the request within a second).
-      let deadline = MonotonicClock.now() + 120
-      var current = run
-      while current.isActive && MonotonicClock.now() < deadline {
-        usleep(200_000)
-        workspace.refreshClock()
-        guard let read = try workspace.snapshot().runRecord() else { break }
-        current = read
-        if current.isAbandoned(now: workspace.clock.now, host: host) { break }
-      }
-      if global.json {
-        return Output.json(
-          .object([
-            "run": .string(current.id), "state": .string(current.state.rawValue),
-            "outcome": current.outcome.map { .string($0) } ?? .null,
-          ]))
-      }
-      if current.isActive {
-        Output.line("Asked \(current.id) to stop; it is still \(current.state.rawValue) (ghp run --status).")
-      } else {
-        Output.line(current.outcome ?? "\(current.id) \(current.state.rawValue).")
-      }
+      Output.answer(try RunStopAction().run(in: workspace), json: global.json)
     }
   }
 }

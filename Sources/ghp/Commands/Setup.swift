@@ -115,11 +115,10 @@ struct SetupOptions: ParsableArguments {
     if let command { return command }
     let me = Output.executablePath
     let real = HandoffFile.realPath(me) ?? me
-    for folder in (Output.environment["PATH"] ?? "").split(separator: ":") where !folder.isEmpty {
-      let candidate = String(folder) + "/ghp"
-      guard access(candidate, X_OK) == 0 else { continue }
-      if (HandoffFile.realPath(candidate) ?? candidate) == real { return "ghp" }
-      break
+    if let first = ProgramSearch.find("ghp", in: ProgramSearch.folders(Output.environment["PATH"])),
+      (HandoffFile.realPath(first) ?? first) == real
+    {
+      return "ghp"
     }
     guard quoted, me.contains(where: { !($0.isLetter || $0.isNumber || "/._-+".contains($0)) }) else { return me }
     return "'" + me.replacing("'", with: "'\\''") + "'"

@@ -1,0 +1,82 @@
+/// `ghp agent-heartbeat`, `ghp agent-status update`, the Claude Code hook and the MCP tool
+/// `heartbeat`: the actor says it is alive, what it just did, what it is doing and on which issue;
+/// the answer tells it what it must know (an answer to its question, a claim it lost, work sent
+/// back, a handoff waiting for it).
+public struct HeartbeatAction {
+  /// What the agent is doing: implementing, testing, blocked, … (validated).
+  public var status: String?
+  /// What it just did.
+  public var action: String?
+  /// The issue it works on, which it must hold (validated).
+  public var issue: String?
+  /// A heartbeat (recorded as `heartbeat`) rather than a status update (`status`).
+  public var isHeartbeat: Bool
+  /// For hooks: no commit while the last heartbeat is recent and nothing changed.
+  public var coalesce: Bool
+
+  /// A report; `status` and `issue` are validated here.
+  public init(
+    status: String? = nil, action: String? = nil, issue: String? = nil, isHeartbeat: Bool = true,
+    coalesce: Bool = false
+  ) throws(GHPError) {
+    if let status { try StatusUpdateOperation.validateStatus(status) }
+    self.status = status
+    self.action = action
+    self.issue = try issue.map { (id) throws(GHPError) in try IssueID.validate(id) }
+    self.isHeartbeat = isHeartbeat
+    self.coalesce = coalesce
+  }
+
+  /// The operation this report lands.
+  public var operation: StatusUpdateOperation {
+    StatusUpdateOperation(
+      status: status, action: action, issueID: issue, isHeartbeat: isHeartbeat, coalesce: coalesce)
+  }
+
+  /// What the report recorded, or that a recent heartbeat still stands.
+  public struct Answer: ActionAnswer {
+    /// The agent who reported.
+    public var agent: String
+    /// What the operation answered.
+    public var result: StatusUpdateOperation.Output
+    /// The state commit, nil when nothing was recorded.
+    public var commit: ObjectID?
+    /// The time the report was made at.
+    public var now: Int64
+
+    /// What the agent must be told, one line each.
+    public var notices: [String] { result.notices }
+    /// Claims it lost: work it must stop (the CLI exits 3).
+    public var lostClaims: Bool { !result.lostClaims.isEmpty }
+
+    public var json: JSON {
+      if let last = result.skipped {
+        return .object([
+          "agent": .string(agent), "skipped": .bool(true), "lastHeartbeat": .string(RFC3339.format(last)),
+          "commit": .null,
+        ])
+      }
+      guard case .object(var fields) = result.json else { return result.json }
+      fields["agent"] = .string(agent)
+      fields["commit"] = commit.answerJSON
+      fields["notices"] = .array(notices.map { .string($0) })
+      return .object(fields)
+    }
+
+    public var lines: [String] {
+      if let last = result.skipped {
+        return ["\(agent): heartbeat \(Duration.exact(max(0, now - last))) ago still stands; nothing recorded"]
+      }
+      return ["\(agent): \(result.record.status) at \(RFC3339.format(result.record.timestamp))"]
+    }
+
+    public var notes: [String] { result.skipped == nil ? notices : [] }
+  }
+
+  /// Lands the report as the acting agent.
+  public func run(in workspace: Workspace) throws(GHPError) -> Answer {
+    let landed = try workspace.run(operation)
+    return Answer(
+      agent: try workspace.actor(), result: landed.result, commit: landed.commit, now: workspace.clock.now)
+  }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GHPKit
+
+/// One MCP tool call as a client makes it: a fresh `ghp mcp --agent AGENT` server on stdio, raw
+/// JSON-RPC lines (initialize, initialized, tools/call), the input closed after the call (the server
+/// answers every call under way before it exits).
+public enum MCPClient {
+  public struct Answer {
+    /// The tool's result was an error (`isError`).
+    public var isError: Bool
+    /// The text the tool answered.
+    public var text: String
+
+    /// The text as JSON (a tool's answer is the CLI's `--json` output).
+    public func json() throws -> JSON { try JSON.parse(text) }
+  }
+
+  public static func call(
+    _ tool: String, _ arguments: JSON = .object([:]), agent: String, in directory: String,
+    environment: [String: String] = [:]
+  ) throws -> Answer {
+    let initialize = JSON.object([
+      "jsonrpc": .string("2.0"), "id": .int(1), "method": .string("initialize"),
+      "params": .object([
+        "protocolVersion": .string("2025-03-26"), "capabilities": .object([:]),
+        "clientInfo": .object(["name": .string("ghp-tests"), "version": .string("1")]),
+      ]),
+    ])
+    let initialized = JSON.object(["jsonrpc": .string("2.0"), "method": .string("notifications/initialized")])
+    let call = JSON.object([
+      "jsonrpc": .string("2.0"), "id": .int(2), "method": .string("tools/call"),
+      "params": .object(["name": .string(tool), "arguments": arguments]),
+    ])
+    let input = [initialize, initialized, call].map { $0.compact() }.joined(separator: "\n") + "\n"
+    let result = try ProcessRunner.run(
+      GHPBinary.path, ["mcp", "--agent", agent], in: directory, environment: environment, input: input)
+    for line in result.stdout.split(separator: "\n") {
+      guard let message = try? JSON.parse(String(line)), message["id"] == .int(2) else { continue }
+      guard let answer = message["result"] else {
+        throw ScratchError("\(tool) was answered with a JSON-RPC error: \(line)")
+      }
+      let text = (answer["content"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined()
+      return Answer(isError: answer["isError"] == .bool(true), text: text)
+    }
+    throw ScratchError("ghp mcp gave no answer to \(tool) (exit \(result.status)): \(result.stdout)\(result.stderr)")
+  }
+}
