@@ -139,3 +139,19 @@ extension PageTests {
     #expect(ghp.range(of: Data("Hummingbird".utf8)) == nil, "ghp links Hummingbird")
   }
 }
+
+/// The report counts the claims `ghp run` makes for its workers (a `run` operation's `assign`), not
+/// only those made with `ghp claim`.
+@Suite struct ReportOfARunTests {
+  @Test func theTimeAWorkerOfARunHeldItsIssueIsCounted() throws {
+    let bench = try RunBench(issues: 1)
+    let (result, _) = try bench.run(
+      ["-w", "1", "--agent-command", bench.agent("slow")], environment: ["SLOW_SECONDS": "2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let view = try bench.repo.ghp(["report", "--json", "--since", "1h"]).json()
+    let workers = (view["summary"]?.arrayValue ?? []).filter { $0["done"]?.intValue == 1 }
+    #expect(workers.count == 1, "\(view["summary"] ?? .null)")
+    // The slow worker works two seconds between the run's claim and its `ghp done`.
+    #expect((workers.first?["claimedSeconds"]?.intValue ?? 0) >= 2, "\(workers)")
+  }
+}

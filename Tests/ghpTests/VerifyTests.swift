@@ -61,6 +61,38 @@ extension ScratchRepository {
     #expect(text.stdout.contains("verified"))
   }
 
+  /// An agent rewrites its own honest commit with plain git: same tree, same author and time, the
+  /// same record, but trailers and subject that name another issue, so that `git log` and the
+  /// history views tell another story than the record.
+  @Test func trailersThatContradictTheRecordAreFound() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 2)
+    #expect(try repo.ghp(["claim", "2"], agent: "w1").status == 0)
+    let honest = try repo.git("rev-parse", "ghp/state")
+    let message = try repo.git("log", "-1", "--format=%B", honest)
+    #expect(message.contains("Ghp-Issue: 2"), "\(message)")
+    let lie = message.replacingOccurrences(of: "Ghp-Issue: 2", with: "Ghp-Issue: 1")
+      .replacingOccurrences(of: "#2 Issue 2", with: "#1 Issue 1")
+    let who = [
+      "GIT_AUTHOR_NAME": "w1", "GIT_AUTHOR_EMAIL": "w1@ghp", "GIT_COMMITTER_NAME": "w1",
+      "GIT_COMMITTER_EMAIL": "w1@ghp", "GIT_AUTHOR_DATE": try repo.git("log", "-1", "--format=%aI", honest),
+    ]
+    let forged = try repo.git(
+      ["commit-tree", "\(honest)^{tree}", "-p", "\(honest)^", "-m", lie], environment: who)
+    try repo.git("update-ref", "refs/heads/ghp/state", forged, honest)
+    let result = try repo.ghp(["verify", "--json"])
+    #expect(result.status == 1, "\(result.stdout)")
+    let findings = try result.json()["findings"]?.arrayValue ?? []
+    #expect(findings.count == 1, "\(findings)")
+    #expect(findings.first?["commit"] == .string(forged))
+    #expect(findings.first?["problem"]?.stringValue?.contains("Ghp-Issue") == true, "\(findings)")
+    // The history reads the record, not the trailer: the claim is of #2.
+    let log = try repo.ghp(["log", "--json", "--issue", "1", "-n", "0"]).json().arrayValue ?? []
+    #expect(!log.contains { $0["op"] == .string("claim") }, "\(log)")
+    let mine = try repo.ghp(["log", "--json", "--issue", "2", "-n", "0"]).json().arrayValue ?? []
+    #expect(mine.contains { $0["op"] == .string("claim") && $0["commit"] == .string(forged) }, "\(mine)")
+  }
+
   @Test func aForgedClaimAHandEditAndADishonestTreeAreEachFound() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 2)

@@ -24,9 +24,7 @@ public struct CommitMessage: Equatable, Sendable {
 
   /// A heartbeat, or a supervisor's tick: the liveness noise `ghp log --no-heartbeats` leaves out and
   /// the page folds.
-  public var isHeartbeat: Bool {
-    operation.name == "heartbeat" || (operation.name == "run" && operation.arguments["action"]?.stringValue == "tick")
-  }
+  public var isHeartbeat: Bool { (try? OperationCatalog.decode(operation))?.isLiveness ?? false }
 
   public init(
     subject: String, body: String? = nil, operation: OperationRecord, agent: String, issue: String? = nil,

@@ -350,7 +350,7 @@ extension Ledger {
         guard error.isRefusal else { throw error }
         // A claim that lost is the normal fate of a race; anything else refused is a conflict a
         // person must look at.
-        let isClaim = message.op == "claim"
+        let isClaim = message.op == ClaimOperation.name
         report.fates.append(
           SyncFate(commit: commit.id, subject: subject, outcome: isClaim ? .lost : .conflict, detail: error.description)
         )

@@ -73,6 +73,27 @@ public final class Ledger {
   ///
   /// `operation` must be a pure function of the snapshot: it may run more than once when another
   /// writer (another machine's fetch, a person with the git CLI) moves the ref between read and write.
+  /// Debug and test builds only: the record of a change decodes (`OperationCatalog`) to an
+  /// operation that, applied again to the same snapshot by the same actor at the same time, makes the
+  /// same documents and the same message. Every test that writes state so proves that record and
+  /// decoder agree — what `ghp verify`, `ghp sync` and `pre-receive` rely on.
+  static func requireRecordAgrees(
+    _ change: Change, on state: StateSnapshot, actor: String, clock: Clock
+  ) throws(GHPError) {
+    let record = change.message.operation
+    let again: Change?
+    do {
+      again = try OperationCatalog.decode(record).change(on: state, actor: actor, clock: clock)
+    } catch {
+      throw .invalidValue("the record \(record.encoded)", "it does not re-apply: \(error.description)")
+    }
+    guard let again, again.writes == change.writes, again.links == change.links,
+      again.message.text == change.message.text
+    else {
+      throw .invalidValue("the record \(record.encoded)", "re-applied, it makes another change than the one written")
+    }
+  }
+
   public func transact<Result>(
     actor: String, clock: Clock, _ operation: (StateSnapshot) throws(GHPError) -> (Change?, Result)
   ) throws(GHPError) -> Landed<Result> {
@@ -99,6 +120,9 @@ public final class Ledger {
       let (change, result) = try operation(state)
       guard let change else { return Landed(result: result, commit: nil) }
       let commit = try write(change, onto: state, actor: actor, clock: clock)
+      #if DEBUG
+        try Self.requireRecordAgrees(change, on: state, actor: actor, clock: clock)
+      #endif
       do {
         try moveStateRef(to: commit, expected: state.commit, message: "ghp: \(change.message.subject)")
         return Landed(result: result, commit: commit)

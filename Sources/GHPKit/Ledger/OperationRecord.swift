@@ -161,7 +161,12 @@ public struct OperationArguments {
 
 /// A state operation that can be recorded in a commit and rebuilt from that record: the closed
 /// set of them is `OperationCatalog`.
-public protocol RecordedOperation: StateOperation {
+public protocol RecordedOperation: StateOperation, Sendable {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`): declared once, by the operation.
+  static var name: String { get }
+  /// The operation a record of this name describes: each argument read with its type, a missing,
+  /// mistyped or unknown one an error naming it (`OperationArguments`).
+  init(arguments: inout OperationArguments) throws(GHPError)
   /// The operation's name and all of its arguments.
   var record: OperationRecord { get }
   /// The same operation with the ids of an offline batch renamed (see `IDRenames`).
@@ -169,11 +174,25 @@ public protocol RecordedOperation: StateOperation {
   /// The same operation without the ids it recorded as made, so that re-applied elsewhere it makes
   /// fresh ones.
   func remintingIDs() -> Self
+  /// The issue the record names (what `Ghp-Issue` must say), nil when it names none. Readers of the
+  /// history ask this, not the trailer.
+  var recordedIssue: String? { get }
+  /// Who holds `recordedIssue` once the operation landed, when it passes the issue to someone: a
+  /// claim (the actor), an assignment, a handoff with a receiver, a run giving a worker its issue.
+  func handsOver(actor: String) -> String?
+  /// Liveness noise: a heartbeat, a supervisor's tick (`ghp log --no-heartbeats` leaves it out).
+  var isLiveness: Bool { get }
+  /// The ids its record says it made (see `IDRenames`).
+  var mintedIDs: MintedIDs { get }
 }
 
 extension RecordedOperation {
   public func renaming(_ renames: IDRenames) -> Self { self }
   public func remintingIDs() -> Self { self }
+  public var recordedIssue: String? { nil }
+  public func handsOver(actor: String) -> String? { nil }
+  public var isLiveness: Bool { false }
+  public var mintedIDs: MintedIDs { MintedIDs() }
 
   /// The change the operation makes on `state`, without its answer (callable on `any RecordedOperation`).
   public func change(on state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> Change? {

@@ -91,6 +91,7 @@ public final class Verifier {
       if error.isRefusal { return "\(author) may not do this: \(error.description)" }
       return "its operation fails when re-executed: \(error.description)"
     }
+    if let change, let problem = Self.trailerProblem(message, made: change.message) { return problem }
     if let problem = try signatureProblem(commit, author: author, before: state) { return problem }
     let expected: ObjectID?
     do {
@@ -121,6 +122,22 @@ public final class Verifier {
 }
 
 extension Verifier {
+  /// Why the trailers a commit carries do not say what its record makes, or nil: `Ghp-Issue` and
+  /// `Ghp-Epoch` must be those of the message the operation writes when re-executed (`Ghp-Op` and
+  /// `Ghp-Agent` are held to the record and the author before), so that `git log` and the history
+  /// views cannot be told another story than the record.
+  static func trailerProblem(_ given: CommitMessage, made: CommitMessage) -> String? {
+    if given.issue != made.issue {
+      return
+        "its Ghp-Issue says \(given.issue.map { "#" + $0 } ?? "nothing"), but its operation (\(made.op)) is about \(made.issue.map { "#" + $0 } ?? "no issue")"
+    }
+    if given.epoch != made.epoch {
+      return
+        "its Ghp-Epoch says \(given.epoch.map(String.init) ?? "nothing"), but its operation (\(made.op)) makes epoch \(made.epoch.map(String.init) ?? "none")"
+    }
+    return nil
+  }
+
   /// Why `commit`'s signature does not prove its author, or nil: a signature must be by the key
   /// registered for the author (in the state before it; for `init`, the one it registers), and
   /// `[signing] required` makes an unsigned commit a finding.

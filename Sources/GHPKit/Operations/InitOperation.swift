@@ -1,5 +1,8 @@
 /// `ghp init`: creates `ghp/state` with the policy, the plan and the caller registered as an orchestrator.
 public struct InitOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "init"
+
   public var goal: String
   /// The policy file as written (`Config.toml`).
   public var configText: String
@@ -14,10 +17,10 @@ public struct InitOperation: RecordedOperation {
 
   public var record: OperationRecord {
     OperationRecord(
-      "init", ["goal": .string(goal), "config": .string(configText), "key": key.map { .string($0) } ?? .null])
+      Self.name, ["goal": .string(goal), "config": .string(configText), "key": key.map { .string($0) } ?? .null])
   }
 
-  init(arguments: inout OperationArguments) throws(GHPError) {
+  public init(arguments: inout OperationArguments) throws(GHPError) {
     goal = try arguments.string("goal")
     configText = try arguments.string("config")
     key = try arguments.optionalString("key")

@@ -153,11 +153,24 @@ public struct LogEntry: Sendable {
   /// Who made it: the `Ghp-Agent` trailer, else the commit's author.
   public var agentName: String { message?.agent ?? author }
 
+  /// The operation its record describes, nil for a commit without one ghp can read.
+  public var operation: (any RecordedOperation)? { message.flatMap { try? OperationCatalog.decode($0.operation) } }
+
+  /// The issue it is about: the one its record names, else (for an operation whose record names
+  /// none, such as a landing of one issue) its `Ghp-Issue`, which `ghp verify` holds to what the
+  /// record makes.
+  public var issue: String? { Self.issue(message) }
+
+  static func issue(_ message: CommitMessage?) -> String? {
+    guard let message else { return nil }
+    return (try? OperationCatalog.decode(message.operation))?.recordedIssue ?? message.issue
+  }
+
   public var json: JSON {
     var f: [String: JSON] = [
       "commit": .string(commit.hex), "time": .string(RFC3339.format(time)), "subject": .string(subject),
       "agent": .string(agentName), "op": message.map { .string($0.op) } ?? .null,
-      "issue": IssueReference.write(message?.issue), "epoch": message?.epoch.map { .int($0) } ?? .null,
+      "issue": IssueReference.write(issue), "epoch": message?.epoch.map { .int($0) } ?? .null,
     ]
     if let arguments = message?.arguments { f["args"] = arguments }
     return .object(f)
@@ -188,7 +201,7 @@ public enum HistoryLog {
         let message = CommitMessage.parse(commit.message)
         let who = message?.agent ?? commit.authorName
         if let agent, who != agent { return true }
-        if let issue, message?.issue != issue { return true }
+        if let issue, LogEntry.issue(message) != issue { return true }
         if !ops.isEmpty && !ops.contains(message?.op ?? "") { return true }
         if !heartbeats, message?.isHeartbeat == true { return true }
         out.append(

@@ -2,18 +2,23 @@
 /// agent (never a second while the first is open); `release` gives their claims back to the queue
 /// (epoch + 1), recording who reaped and why so the agent is told when it returns.
 public struct ReapOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "reap"
+
   public var policy: Config.OnStale?
   /// `release` answers the escalation an earlier reap opened about the agent. Recorded as
   /// `"closesEscalations": true`; a record without it (older) replays as it was made.
   public var closesEscalations = true
+  /// The escalations its record says it raised (read from a record; a new reap makes its own).
+  var madeEscalations: [String] = []
 
   public init(policy: Config.OnStale? = nil) { self.policy = policy }
 
   public var record: OperationRecord {
-    OperationRecord("reap", ["policy": policy.map { .string($0.rawValue) } ?? .null])
+    OperationRecord(Self.name, ["policy": policy.map { .string($0.rawValue) } ?? .null])
   }
 
-  init(arguments: inout OperationArguments) throws(GHPError) {
+  public init(arguments: inout OperationArguments) throws(GHPError) {
     let word = try arguments.optionalString("policy")
     policy = try word.map { (word) throws(GHPError) in
       guard let policy = Config.OnStale(rawValue: word) else {
@@ -22,7 +27,7 @@ public struct ReapOperation: RecordedOperation {
       return policy
     }
     // What it made, recorded for people and for `ghp sync` (see `MintedIDs`).
-    _ = try arguments.strings("escalations")
+    madeEscalations = try arguments.strings("escalations")
     _ = try arguments.strings("agents")
     closesEscalations = try arguments.bool("closesEscalations", default: false)
   }
@@ -123,11 +128,15 @@ public struct ReapOperation: RecordedOperation {
     change.message.subject = "\(actor): reap " + done.map { "\($0.agent) (\($0.outcome))" }.joined(separator: ", ")
     let made = actions.compactMap { $0.outcome.hasPrefix("escalated ") ? String($0.outcome.dropFirst(10)) : nil }
     change.message.operation = OperationRecord(
-      "reap",
+      Self.name,
       [
         "policy": .string(policy.rawValue), "agents": .array(done.map { .string($0.agent) }),
         "escalations": made.isEmpty ? .null : .array(made.map { .string($0) }),
       ].merging(closesEscalations ? ["closesEscalations": .bool(true)] : [:]) { a, _ in a })
     return (change, actions)
   }
+}
+
+extension ReapOperation {
+  public var mintedIDs: MintedIDs { MintedIDs(escalations: madeEscalations) }
 }

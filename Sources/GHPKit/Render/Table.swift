@@ -165,8 +165,8 @@ extension LogEntry {
     guard let message else { return nil }
     let key: String
     switch message.op {
-    case "done": key = "result"
-    case "fail": key = "reason"
+    case DoneOperation.name: key = "result"
+    case FailOperation.name: key = "reason"
     default: return nil
     }
     guard let text = message.arguments[key]?.stringValue, !text.isEmpty else { return nil }

@@ -1,6 +1,9 @@
 /// `run`: what the supervisor records on `ghp/state`. Each action names the run's lease token, so
 /// that only the supervisor holding the run acts for it; `stop` may come from any orchestrator.
 public struct RunOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "run"
+
   public enum Action: String, Sendable { case start, tick, assign, exit, stop, finish }
 
   /// One worker's news in a `tick`: its process once started, what it did last, what it spent.
@@ -110,10 +113,10 @@ public struct RunOperation: RecordedOperation {
       a["state"] = .string(state.rawValue)
       a["summary"] = .string(summary)
     }
-    return OperationRecord("run", a)
+    return OperationRecord(Self.name, a)
   }
 
-  init(arguments a: inout OperationArguments) throws(GHPError) {
+  public init(arguments a: inout OperationArguments) throws(GHPError) {
     let word = try a.string("action")
     guard let action = Action(rawValue: word) else {
       throw a.wrong("action", "start, tick, assign, exit, stop or finish")
@@ -375,4 +378,12 @@ public struct RunOperation: RecordedOperation {
     change.put(StatePaths.run, json: run.json)
     return (change, run)
   }
+}
+
+extension RunOperation {
+  /// A supervisor's tick says it is alive, like a heartbeat.
+  public var isLiveness: Bool { action == .tick }
+  public var recordedIssue: String? { action == .assign || action == .exit ? issue : nil }
+  /// A run's `assign` claims the issue for its worker.
+  public func handsOver(actor: String) -> String? { action == .assign ? agent : nil }
 }

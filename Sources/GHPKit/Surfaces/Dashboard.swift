@@ -302,7 +302,7 @@ public struct Dashboard: Sendable {
       "commit": .string(entry.commit.hex), "short": .string(entry.commit.short),
       "time": .string(RFC3339.format(entry.time)), "epoch": .int(Int(entry.time)),
       "agent": .string(entry.agentName), "op": .string(entry.message?.op ?? "manual"),
-      "issue": entry.message?.issue.map { .string($0) } ?? .null, "hasIssue": .bool(entry.message?.issue != nil),
+      "issue": entry.issue.map { .string($0) } ?? .null, "hasIssue": .bool(entry.issue != nil),
       "subject": .string(entry.subject), "heartbeat": .bool(heartbeat), "fold": .bool(false),
     ])
   }
@@ -333,38 +333,40 @@ struct PeriodSummary {
     for entry in entries.reversed() {
       let agent = entry.agentName
       tallies[agent, default: Tally()].operations += 1
-      guard let message = entry.message else { continue }
-      let issue = message.issue
-      switch message.op {
-      case "heartbeat": tallies[agent, default: Tally()].heartbeats += 1
-      case "claim", "assign":
-        if let issue {
-          let holder = message.op == "assign" ? (message.arguments["to"]?.stringValue ?? agent) : agent
-          if let previous = open[issue] {
-            tallies[previous.agent, default: Tally()].claimedSeconds += entry.time - previous.since
-          }
-          open[issue] = (holder, entry.time)
-          holders[issue] = holder
+      guard let message = entry.message, let operation = entry.operation else { continue }
+      let issue = operation.recordedIssue ?? message.issue
+      // A claim, an assignment, a run giving a worker its issue: the issue is the holder's from now.
+      if let issue, let holder = operation.handsOver(actor: agent), message.op != HandoffOperation.name {
+        if let previous = open[issue] {
+          tallies[previous.agent, default: Tally()].claimedSeconds += entry.time - previous.since
         }
-      case "land-bounce":
+        open[issue] = (holder, entry.time)
+        holders[issue] = holder
+        continue
+      }
+      // A run's worker exited: whatever it held is no longer held by it.
+      let exited = (operation as? RunOperation)?.action == .exit
+      switch exited ? ReleaseOperation.name : message.op {
+      case StatusUpdateOperation.name: tallies[agent, default: Tally()].heartbeats += 1
+      case BounceOperation.name:
         // The gate or a conflict sent the work back to whoever submitted it: a failure of theirs,
         // and the issue is theirs again.
         if let issue, let submitter = holders[issue] {
           tallies[submitter, default: Tally()].failures += 1
           open[issue] = (submitter, entry.time)
         }
-      case "done", "release", "fail", "handoff", "landed":
-        if message.op == "done", let issue { tallies[agent, default: Tally()].done.insert(issue) }
-        if message.op == "fail" { tallies[agent, default: Tally()].failures += 1 }
+      case DoneOperation.name, ReleaseOperation.name, FailOperation.name, HandoffOperation.name, LandedOperation.name:
+        if message.op == DoneOperation.name, let issue { tallies[agent, default: Tally()].done.insert(issue) }
+        if message.op == FailOperation.name { tallies[agent, default: Tally()].failures += 1 }
         if let issue, let previous = open[issue] {
           tallies[previous.agent, default: Tally()].claimedSeconds += entry.time - previous.since
           open[issue] = nil
-          if message.op == "handoff", let to = message.arguments["to"]?.stringValue {
+          if message.op == HandoffOperation.name, let to = operation.handsOver(actor: agent) {
             open[issue] = (to, entry.time)
             holders[issue] = to
           }
         }
-      case "escalate": tallies[agent, default: Tally()].escalations += 1
+      case EscalateOperation.name: tallies[agent, default: Tally()].escalations += 1
       default: break
       }
     }

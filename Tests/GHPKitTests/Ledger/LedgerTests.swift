@@ -21,14 +21,14 @@ func initialised(issues: Int = 0) throws -> ScratchRepository {
   return repo
 }
 
-/// Records what it was asked and lands a heartbeat-like change.
+/// Records what it was asked, then lands what a heartbeat does (a recorded operation, as every
+/// change the ledger writes must be: debug builds re-apply each record).
 struct ProbeOperation: StateOperation {
   var onApply: (StateSnapshot) -> Void
   func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Int) {
     onApply(state)
-    var change = Change(
-      message: CommitMessage(subject: "\(actor): probe", operation: OperationRecord("probe"), agent: actor))
-    change.put(".ghp/probe.txt", text: "probe at \(clock.now)")
+    let (change, _) = try StatusUpdateOperation(action: "probe", isHeartbeat: true).apply(
+      to: state, actor: actor, clock: clock)
     return (change, 0)
   }
 }

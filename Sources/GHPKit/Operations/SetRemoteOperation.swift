@@ -1,13 +1,16 @@
 /// `ghp remote set`: record the remote state changes go through, in `[remote]` of the config
 /// (orchestrators). The rest of the human-edited file is kept as it is.
 public struct SetRemoteOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "remote-set"
+
   public var name: String?
 
   public init(name: String?) { self.name = name }
 
-  public var record: OperationRecord { OperationRecord("remote-set", ["name": name.map { .string($0) } ?? .null]) }
+  public var record: OperationRecord { OperationRecord(Self.name, ["name": name.map { .string($0) } ?? .null]) }
 
-  init(arguments: inout OperationArguments) throws(GHPError) { name = try arguments.optionalString("name") }
+  public init(arguments: inout OperationArguments) throws(GHPError) { name = try arguments.optionalString("name") }
 
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, String?) {
     try state.requireInitialised()

@@ -1,20 +1,8 @@
-extension StateSnapshot {
-  /// The next escalation number.
-  func nextEscalationID() throws(GHPError) -> String {
-    let highest = try escalations().compactMap { Int($0.id) }.max() ?? 0
-    guard highest < Int.max else { throw .exhausted("every escalation number is taken") }
-    return String(highest + 1)
-  }
-}
-
-/// The change that writes one escalation document, rendered from the (possibly overridden) template.
-func escalationWrite(_ escalation: Escalation, state: StateSnapshot, into change: inout Change) throws(GHPError) {
-  let template = try Templates.text("escalation.md", state: state)
-  change.put(StatePaths.escalation(escalation.id), text: try escalation.document(template: template))
-}
-
 /// `ghp agent-escalate`: a question for a human; the asking agent's status becomes `escalated`.
 public struct EscalateOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "escalate"
+
   public var question: String
   public var issueID: String?
   public var severity: Escalation.Severity
@@ -35,7 +23,7 @@ public struct EscalateOperation: RecordedOperation {
 
   public var record: OperationRecord {
     OperationRecord(
-      "escalate",
+      Self.name,
       [
         "id": id.map { .string($0) } ?? .null, "question": .string(question),
         "issue": issueID.map { .string($0) } ?? .null,
@@ -43,7 +31,7 @@ public struct EscalateOperation: RecordedOperation {
       ])
   }
 
-  init(arguments: inout OperationArguments) throws(GHPError) {
+  public init(arguments: inout OperationArguments) throws(GHPError) {
     id = try arguments.optionalString("id")
     question = try arguments.string("question")
     issueID = try arguments.optionalString("issue")
@@ -98,63 +86,7 @@ public struct EscalateOperation: RecordedOperation {
   }
 }
 
-/// `ghp resolve`: an orchestrator (or the human behind one) answers an open escalation.
-public struct ResolveOperation: RecordedOperation {
-  public var escalationID: String
-  public var answer: String
-
-  public init(escalationID: String, answer: String) {
-    self.escalationID = escalationID
-    self.answer = answer
-  }
-
-  public var record: OperationRecord {
-    OperationRecord("resolve", ["id": .string(escalationID), "answer": .string(answer)])
-  }
-
-  init(arguments: inout OperationArguments) throws(GHPError) {
-    escalationID = try arguments.string("id")
-    answer = try arguments.string("answer")
-  }
-
-  public func renaming(_ renames: IDRenames) -> Self {
-    ResolveOperation(escalationID: renames.escalation(escalationID), answer: answer)
-  }
-
-  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Escalation) {
-    try state.requireInitialised()
-    let answer = answer.trimmingSpaces
-    guard !answer.isEmpty else { throw .emptyText("the answer") }
-    try TextLimit.check(answer, "the answer", TextLimit.note)
-    try state.requireOrchestrator(actor, toDo: "resolve escalations")
-    guard var escalation = try state.escalation(escalationID) else {
-      throw .invalidValue("escalation", "there is no escalation \(escalationID) (see `ghp escalations`)")
-    }
-    guard escalation.status == .open else {
-      throw .refused(
-        "escalation \(escalation.id) was already resolved by \(escalation.answeredBy ?? "?") at \(escalation.answered.map(RFC3339.format) ?? "?")"
-      )
-    }
-    escalation.status = .resolved
-    escalation.answer = answer
-    escalation.answeredBy = actor
-    escalation.answered = clock.now
-    var change = Change(
-      message: CommitMessage(
-        subject: "\(actor): resolve \(escalation.id) for \(escalation.agent): \(TextTable.clip(answer, 60))",
-        operation: ResolveOperation(escalationID: escalation.id, answer: answer).record, agent: actor,
-        issue: escalation.issue))
-    try escalationWrite(escalation, state: state, into: &change)
-    return (change, escalation)
-  }
-}
-
-extension Escalation {
-  /// Open ones first, the most severe first, then the oldest.
-  public static func inboxOrder(_ a: Escalation, _ b: Escalation) -> Bool {
-    if a.status != b.status { return a.status == .open }
-    if a.severity != b.severity { return a.severity > b.severity }
-    if a.asked != b.asked { return a.asked < b.asked }
-    return IssueID.precedes(a.id, b.id)
-  }
+extension EscalateOperation {
+  public var mintedIDs: MintedIDs { MintedIDs(escalations: id.map { [$0] } ?? []) }
+  public var recordedIssue: String? { issueID }
 }

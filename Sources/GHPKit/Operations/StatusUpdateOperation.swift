@@ -1,6 +1,11 @@
 /// `ghp agent-heartbeat` and `ghp agent-status update`: the agent says it is alive, what it is doing,
 /// and on which issue. A heartbeat is always a commit: it is the record that the agent was alive.
 public struct StatusUpdateOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "heartbeat"
+  /// The name of a status update's records (`ghp agent-status update`): the same operation, no heartbeat.
+  public static let statusName = "status"
+
   public var status: String?
   public var action: String?
   /// The issue the agent works on; it must hold it.
@@ -28,11 +33,16 @@ public struct StatusUpdateOperation: RecordedOperation {
 
   public var record: OperationRecord {
     OperationRecord(
-      isHeartbeat ? "heartbeat" : "status",
+      isHeartbeat ? Self.name : Self.statusName,
       [
         "status": status.map { .string($0) } ?? .null, "action": action.map { .string($0) } ?? .null,
         "issue": issueID.map { .string($0) } ?? .null,
       ].merging(tellsOnce ? ["tellsOnce": .bool(true)] : [:]) { a, _ in a })
+  }
+
+  /// A heartbeat's record.
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    try self.init(arguments: &arguments, heartbeat: true)
   }
 
   init(arguments: inout OperationArguments, heartbeat: Bool) throws(GHPError) {
@@ -138,4 +148,9 @@ public struct StatusUpdateOperation: RecordedOperation {
       change, Output(record: record, lostClaims: lost, returned: returned, handoffWaiting: handoff, answers: answers)
     )
   }
+}
+
+extension StatusUpdateOperation {
+  public var isLiveness: Bool { isHeartbeat }
+  public var recordedIssue: String? { issueID }
 }

@@ -1,5 +1,8 @@
 /// `ghp issue add`: a new issue with the next free number (orchestrators only).
 public struct AddIssueOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "issue-add"
+
   public var title: String
   public var body: String = ""
   public var priority: Int = 2
@@ -23,7 +26,7 @@ public struct AddIssueOperation: RecordedOperation {
 
   public var record: OperationRecord {
     OperationRecord(
-      "issue-add",
+      Self.name,
       [
         "id": id.map { .string($0) } ?? .null, "title": .string(title), "body": .string(body),
         "priority": .int(priority),
@@ -31,7 +34,7 @@ public struct AddIssueOperation: RecordedOperation {
       ])
   }
 
-  init(arguments: inout OperationArguments) throws(GHPError) {
+  public init(arguments: inout OperationArguments) throws(GHPError) {
     id = try arguments.optionalString("id")
     title = try arguments.string("title")
     body = try arguments.optionalString("body") ?? ""
@@ -90,4 +93,9 @@ extension StateSnapshot {
     }
     return highest + 1
   }
+}
+
+extension AddIssueOperation {
+  public var mintedIDs: MintedIDs { MintedIDs(issues: id.map { [$0] } ?? []) }
+  public var recordedIssue: String? { id }
 }

@@ -1,0 +1,143 @@
+/// The operations `ghp land` records on `ghp/state`: the lease (one lander per base), a passed
+/// gate with its evidence (before the base moves), the landing itself, and a bounce back to the
+/// agent. Each records every input it was given, so `ghp verify` re-executes it.
+
+/// `land-bounce`: the issue goes back to its agent: its branch conflicts with the base (claimed
+/// again, epoch unchanged), or the gate failed on it (a failed attempt; dead after `maxAttempts`).
+public struct BounceOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "land-bounce"
+
+  public enum Kind: String, Sendable { case conflict, gate }
+
+  public var base: String
+  public var token: String
+  public var issueID: String
+  public var tip: ObjectID
+  public var baseTip: ObjectID
+  public var kind: Kind
+  public var paths: [String]
+  public var gate: [GateCommandResult]
+  public var log: ObjectID?
+
+  public init(
+    base: String, token: String, issueID: String, tip: ObjectID, baseTip: ObjectID, kind: Kind, paths: [String],
+    gate: [GateCommandResult], log: ObjectID?
+  ) {
+    self.base = base
+    self.token = token
+    self.issueID = issueID
+    self.tip = tip
+    self.baseTip = baseTip
+    self.kind = kind
+    self.paths = paths
+    self.gate = gate
+    self.log = log
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      Self.name,
+      [
+        "base": .string(base), "token": .string(token), "issue": .string(issueID), "tip": .string(tip.hex),
+        "baseTip": .string(baseTip.hex), "kind": .string(kind.rawValue), "paths": .array(paths.map { .string($0) }),
+        "gate": .array(gate.map(\.json)), "log": log.map { .string($0.hex) } ?? .null,
+      ])
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    base = try arguments.string("base")
+    token = try arguments.string("token")
+    issueID = try arguments.string("issue")
+    tip = try arguments.objectID("tip")
+    baseTip = try arguments.objectID("baseTip")
+    guard let kind = Kind(rawValue: try arguments.string("kind")) else {
+      throw arguments.wrong("kind", "conflict or gate")
+    }
+    self.kind = kind
+    paths = try arguments.strings("paths")
+    gate = try GateCommandResult.list(&arguments, "gate")
+    log = try arguments.optionalObjectID("log")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.issueID = renames.issue(issueID)
+    return renamed
+  }
+
+  /// The reason told to the agent.
+  var reason: String {
+    switch kind {
+    case .conflict:
+      let shown = paths.prefix(20).joined(separator: ", ") + (paths.count > 20 ? ", … (\(paths.count) paths)" : "")
+      return
+        "agent branch conflicts with \(base) at \(baseTip.short) in \(shown); merge \(base) into your branch, resolve, commit, and `ghp done` again"
+    case .gate:
+      guard let failed = gate.first(where: { !$0.passed }) else { return "the gate failed" }
+      let tail = failed.tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(10).joined(separator: "\n")
+      return "gate \(failed.summary) on the merge with \(base) at \(baseTip.short):\n\(tail)"
+    }
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    try requireLandingLease(state, base: base, token: token, actor: actor)
+    var issue = try requireSubmitted(state, issueID, tip: tip)
+    if kind == .conflict && paths.isEmpty { throw .emptyText("the conflicting paths") }
+    if kind == .gate && gate.allSatisfy(\.passed) {
+      throw .refused("every gate command passed; #\(issue.id) cannot bounce on the gate")
+    }
+    let agent = issue.assignee ?? issue.submission?.by ?? actor
+    let reason = reason
+    var bounce: [String: JSON] = [
+      "kind": .string(kind.rawValue), "at": .string(RFC3339.format(clock.now)), "by": .string(actor),
+      "base": .string(base), "baseTip": .string(baseTip.hex), "tip": .string(tip.hex), "reason": .string(reason),
+    ]
+    if !paths.isEmpty { bounce["paths"] = .array(paths.map { .string($0) }) }
+    if !gate.isEmpty { bounce["gate"] = .array(gate.map(\.json)) }
+    var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor, issue: issue.id))
+    if let log {
+      bounce["log"] = .string(StatePaths.gateLog(issue.id))
+      change.links[StatePaths.gateLog(issue.id)] = log
+    }
+    issue.bounced = .object(bounce)
+    issue.pending = nil
+    issue.updatedAt = clock.now
+    var fate = "back to \(agent)"
+    if kind == .gate {
+      issue.attempts += 1
+      issue.failures.append(Issue.Failure(agent: agent, at: clock.now, reason: reason))
+      if issue.attempts >= (try state.config().maxAttempts) {
+        issue.assignee = agent
+        issue.reopen(at: clock.now)
+        issue.status = .dead
+        fate = "dead after \(issue.attempts) attempts"
+      }
+    }
+    var agents = try state.agents()
+    if issue.status != .dead {
+      issue.status = .claimed
+      issue.assignee = agent
+    }
+    // The agent is told on its next report, also when the failure was its last attempt.
+    if var record = agents.agents[agent] {
+      let told =
+        issue.status == .dead ? "\(reason)\n(\(fate): an orchestrator can `ghp issue retry \(issue.id)`)" : reason
+      record.returned.append(ReturnedIssue(issue: issue.id, kind: kind.rawValue, reason: told, at: clock.now))
+      if issue.status == .claimed {
+        if record.issue == nil { record.issue = issue.id }
+        if record.status == "idle" { record.status = "claimed" }
+      }
+      agents.agents[agent] = record
+    }
+    let what =
+      kind == .conflict ? "conflicts with \(base) in \(paths.count) path\(paths.count == 1 ? "" : "s")" : "gate failed"
+    change.message = CommitMessage(
+      subject: "\(actor): bounce #\(issue.id) \(issue.title): \(what); \(fate)", body: reason, operation: record,
+      agent: actor, issue: issue.id, epoch: issue.epoch)
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}

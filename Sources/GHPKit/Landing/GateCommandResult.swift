@@ -1,0 +1,59 @@
+/// The operations `ghp land` records on `ghp/state`: the lease (one lander per base), a passed
+/// gate with its evidence (before the base moves), the landing itself, and a bounce back to the
+/// agent. Each records every input it was given, so `ghp verify` re-executes it.
+
+/// One gate command's outcome, as recorded: the command, its exit code (128 + signal when killed),
+/// how long it ran, whether the timeout killed it, and the last lines of its output.
+public struct GateCommandResult: Equatable, Sendable {
+  public var command: String
+  public var exit: Int
+  public var milliseconds: Int
+  public var timedOut: Bool
+  public var tail: String
+
+  public init(command: String, exit: Int, milliseconds: Int, timedOut: Bool, tail: String) {
+    self.command = command
+    self.exit = exit
+    self.milliseconds = milliseconds
+    self.timedOut = timedOut
+    self.tail = tail
+  }
+
+  public var passed: Bool { exit == 0 && !timedOut }
+
+  public var json: JSON {
+    .object([
+      "command": .string(command), "exit": .int(exit), "milliseconds": .int(milliseconds), "timedOut": .bool(timedOut),
+      "tail": .string(tail),
+    ])
+  }
+
+  init(arguments: inout OperationArguments) throws(GHPError) {
+    command = try arguments.string("command")
+    exit = try arguments.int("exit")
+    milliseconds = try arguments.int("milliseconds")
+    timedOut = try arguments.bool("timedOut")
+    tail = try arguments.string("tail")
+  }
+
+  static func list(_ arguments: inout OperationArguments, _ key: String) throws(GHPError) -> [GateCommandResult] {
+    guard let value = arguments.optionalValue(key) else { return [] }
+    guard case .array(let items) = value else { throw arguments.wrong(key, "an array of gate results") }
+    var out: [GateCommandResult] = []
+    for item in items {
+      guard let fields = item.objectValue else { throw arguments.wrong(key, "an array of gate results") }
+      var reader = OperationArguments(operation: "a gate result of \(arguments.operation)", fields)
+      out.append(try GateCommandResult(arguments: &reader))
+      try reader.finish()
+    }
+    return out
+  }
+
+  /// "`swift test` exited 1 after 12.3s" / "timed out after 20m".
+  public var summary: String {
+    let seconds = Double(milliseconds) / 1000
+    let took = seconds < 10 ? "\((seconds * 10).rounded() / 10)s" : "\(Int(seconds.rounded()))s"
+    if timedOut { return "`\(command)` timed out after \(took)" }
+    return "`\(command)` exited \(exit) after \(took)"
+  }
+}

@@ -1,0 +1,77 @@
+/// The operations `ghp land` records on `ghp/state`: the lease (one lander per base), a passed
+/// gate with its evidence (before the base moves), the landing itself, and a bounce back to the
+/// agent. Each records every input it was given, so `ghp verify` re-executes it.
+
+/// `landed`: the base holds these issues' pending landings; they are done, with their evidence.
+public struct LandedOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "landed"
+
+  public var base: String
+  public var token: String
+  public var issues: [String]
+  /// The base tip the lander saw holding them.
+  public var head: ObjectID
+  /// True when a lander finished what a killed one had gated and moved.
+  public var recovered: Bool
+
+  public init(base: String, token: String, issues: [String], head: ObjectID, recovered: Bool) {
+    self.base = base
+    self.token = token
+    self.issues = issues
+    self.head = head
+    self.recovered = recovered
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      Self.name,
+      [
+        "base": .string(base), "token": .string(token), "issues": .array(issues.map { .string($0) }),
+        "head": .string(head.hex), "recovered": .bool(recovered),
+      ])
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    base = try arguments.string("base")
+    token = try arguments.string("token")
+    issues = try arguments.strings("issues")
+    head = try arguments.objectID("head")
+    recovered = try arguments.bool("recovered")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.issues = issues.map(renames.issue)
+    return renamed
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Issue]) {
+    try state.requireInitialised()
+    try requireLandingLease(state, base: base, token: token, actor: actor)
+    guard !issues.isEmpty else { throw .emptyText("the issues of landed") }
+    var landed: [Issue] = []
+    var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
+    for id in issues {
+      var issue = try state.requireIssue(id)
+      guard issue.status == .landing, case .object(var evidence)? = issue.pending else {
+        throw .refused("#\(issue.id) has no passed gate waiting to land (it is \(issue.status.rawValue))")
+      }
+      evidence["landedAt"] = .string(RFC3339.format(clock.now))
+      evidence["head"] = .string(head.hex)
+      if recovered { evidence["recovered"] = .bool(true) }
+      issue.landing = .object(evidence)
+      issue.pending = nil
+      issue.status = .done
+      issue.updatedAt = clock.now
+      change.put(StatePaths.issue(issue.id), json: issue.json)
+      landed.append(issue)
+    }
+    let named = landed.map { "#\($0.id) \($0.title)" }.joined(separator: ", ")
+    change.message = CommitMessage(
+      subject: "\(actor): landed \(named) on \(base) (\(head.short))"
+        + (recovered ? " (finishing a killed lander's landing)" : ""),
+      operation: record, agent: actor, issue: landed.count == 1 ? landed[0].id : nil)
+    return (change, landed)
+  }
+}

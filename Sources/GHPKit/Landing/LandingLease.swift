@@ -1,0 +1,49 @@
+/// The operations `ghp land` records on `ghp/state`: the lease (one lander per base), a passed
+/// gate with its evidence (before the base moves), the landing itself, and a bounce back to the
+/// agent. Each records every input it was given, so `ghp verify` re-executes it.
+
+/// Who holds the landing lease of a base: `.ghp/landing/<base>.lease.json`.
+public struct LandingLease: Equatable, Sendable {
+  public var base: String
+  public var holder: String
+  public var token: String
+  public var host: String
+  public var pid: Int
+  public var start: Int
+  public var acquiredAt: Int64
+  public var renewedAt: Int64
+
+  init(json: JSON) throws(DocumentError) {
+    guard let f = json.objectValue, let base = f["base"]?.stringValue, let holder = f["holder"]?.stringValue,
+      let token = f["token"]?.stringValue, let host = f["host"]?.stringValue, case .int(let pid)? = f["pid"],
+      case .int(let start)? = f["start"], let acquired = f["acquiredAt"]?.stringValue.flatMap(RFC3339.parse),
+      let renewed = f["renewedAt"]?.stringValue.flatMap(RFC3339.parse)
+    else {
+      throw DocumentError("a landing lease needs base, holder, token, host, pid, start, acquiredAt and renewedAt")
+    }
+    self.init(base: base, holder: holder, token: token, host: host, pid: pid, start: start, at: acquired)
+    renewedAt = renewed
+  }
+
+  init(base: String, holder: String, token: String, host: String, pid: Int, start: Int, at: Int64) {
+    self.base = base
+    self.holder = holder
+    self.token = token
+    self.host = host
+    self.pid = pid
+    self.start = start
+    acquiredAt = at
+    renewedAt = at
+  }
+
+  public var json: JSON {
+    .object([
+      "base": .string(base), "holder": .string(holder), "token": .string(token), "host": .string(host),
+      "pid": .int(pid),
+      "start": .int(start), "acquiredAt": .string(RFC3339.format(acquiredAt)),
+      "renewedAt": .string(RFC3339.format(renewedAt)),
+    ])
+  }
+
+  public var description: String { "\(holder) (pid \(pid) on \(host), since \(RFC3339.format(acquiredAt)))" }
+}

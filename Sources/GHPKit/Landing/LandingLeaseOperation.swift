@@ -1,0 +1,109 @@
+/// The operations `ghp land` records on `ghp/state`: the lease (one lander per base), a passed
+/// gate with its evidence (before the base moves), the landing itself, and a bounce back to the
+/// agent. Each records every input it was given, so `ghp verify` re-executes it.
+
+/// `land-lease`: take, renew or give back the landing lease of a base (orchestrators).
+public struct LandingLeaseOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "land-lease"
+
+  public enum Action: String, Sendable { case acquire, renew, release }
+
+  public var base: String
+  public var action: Action
+  public var token: String
+  public var host: String
+  public var pid: Int
+  public var start: Int
+  /// On `acquire`: the token of a lease the caller found abandoned (its process is gone).
+  public var replaces: String?
+
+  public init(base: String, action: Action, token: String, host: String, pid: Int, start: Int, replaces: String? = nil)
+  {
+    self.base = base
+    self.action = action
+    self.token = token
+    self.host = host
+    self.pid = pid
+    self.start = start
+    self.replaces = replaces
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      Self.name,
+      [
+        "base": .string(base), "action": .string(action.rawValue), "token": .string(token), "host": .string(host),
+        "pid": .int(pid), "start": .int(start), "replaces": replaces.map { .string($0) } ?? .null,
+      ])
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    base = try arguments.string("base")
+    let word = try arguments.string("action")
+    guard let action = Action(rawValue: word) else { throw arguments.wrong("action", "acquire, renew or release") }
+    self.action = action
+    token = try arguments.string("token")
+    host = try arguments.string("host")
+    pid = try arguments.int("pid")
+    start = try arguments.int("start")
+    replaces = try arguments.optionalString("replaces")
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, LandingLease?) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "land work")
+    try BranchName.validate(base)
+    guard !token.isEmpty, token.utf8.count <= 64 else {
+      throw .invalidValue("lease token", "it must be 1 to 64 characters")
+    }
+    try TextLimit.check(host, "the host name", TextLimit.title)
+    let policy = try state.config().landing
+    let current = try state.landingLease(base)
+    let path = StatePaths.landingLease(base)
+    var lease: LandingLease
+    var subject: String
+    switch action {
+    case .acquire:
+      guard policy != nil else {
+        throw .refused(
+          "[landing] is not configured in .ghp/config.toml; set it first (ghp config set landing.gate '[\"swift test\"]')"
+        )
+      }
+      if let current, current.token != token {
+        let stale = clock.now - current.renewedAt > (policy?.leaseStaleAfter ?? 0)
+        guard stale || replaces == current.token else {
+          throw .refused(
+            "the landing lease of \(base) is held by \(current.description), renewed \(RFC3339.format(current.renewedAt)); it is taken over once stale (\(Duration.exact(policy?.leaseStaleAfter ?? 0)) without renewal) or when that process is gone"
+          )
+        }
+        subject =
+          "\(actor): take over the landing lease of \(base) from \(current.holder) (pid \(current.pid) on \(current.host)"
+          + (stale ? ", stale)" : ", gone)")
+      } else if current?.token == token {
+        return (nil, current)
+      } else {
+        subject = "\(actor): take the landing lease of \(base)"
+      }
+      lease = LandingLease(base: base, holder: actor, token: token, host: host, pid: pid, start: start, at: clock.now)
+    case .renew:
+      guard var held = current, held.token == token else {
+        throw .refused(
+          "this lander lost the landing lease of \(base)" + (current.map { " to \($0.description)" } ?? ""))
+      }
+      held.renewedAt = clock.now
+      lease = held
+      subject = "\(actor): renew the landing lease of \(base)"
+    case .release:
+      guard let held = current, held.token == token else { return (nil, nil) }
+      var change = Change(
+        message: CommitMessage(
+          subject: "\(actor): give back the landing lease of \(base)", operation: record, agent: actor))
+      change.writes[path] = .some(nil)
+      return (change, nil)
+    }
+    var change = Change(message: CommitMessage(subject: subject, operation: record, agent: actor))
+    change.put(path, json: lease.json)
+    return (change, lease)
+  }
+}

@@ -1,0 +1,155 @@
+/// `ghp approve`: lets an agent edit shared files matching globs (orchestrators).
+public struct ApproveOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "approve"
+
+  public var agent: String
+  public var globs: [String]
+  public var once: Bool
+  public var note: String?
+  /// The approval's number; nil takes the next free one (see `AddIssueOperation.id`).
+  public var id: String?
+  /// Answers the open escalations that asked for this approval. Recorded as
+  /// `"answersEscalations": true`; a record without it (older) replays as it was made.
+  public var answersEscalations = true
+
+  public init(agent: String, globs: [String], once: Bool, note: String?, id: String? = nil) {
+    self.agent = agent
+    self.globs = globs
+    self.once = once
+    self.note = note
+    self.id = id
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      Self.name,
+      [
+        "id": id.map { .string($0) } ?? .null, "to": .string(agent), "globs": .array(globs.map { .string($0) }),
+        "once": .bool(once), "note": note.map { .string($0) } ?? .null,
+      ].merging(answersEscalations ? ["answersEscalations": .bool(true)] : [:]) { a, _ in a })
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    id = try arguments.optionalString("id")
+    agent = try arguments.string("to")
+    globs = try arguments.strings("globs")
+    once = try arguments.bool("once", default: false)
+    note = try arguments.optionalString("note")
+    answersEscalations = try arguments.bool("answersEscalations", default: false)
+  }
+
+  public func remintingIDs() -> Self {
+    var fresh = self
+    fresh.id = nil
+    return fresh
+  }
+
+  /// The approval, and the open escalations of the agent that asked for it, now answered by it.
+  public struct Output: Sendable {
+    public var approval: Approval
+    public var resolvedEscalations: [String]
+
+    public var json: JSON {
+      guard case .object(var fields) = approval.json else { return approval.json }
+      fields["resolvedEscalations"] = .array(resolvedEscalations.map { .string($0) })
+      return .object(fields)
+    }
+  }
+
+  /// The operation as recorded: its trimmed globs and the approval's number.
+  func recorded(id: String, globs: [String]) -> ApproveOperation {
+    var copy = ApproveOperation(agent: agent, globs: globs, once: once, note: note, id: id)
+    copy.answersEscalations = answersEscalations
+    return copy
+  }
+
+  /// Whether an escalation's question asks for an approval these globs grant: it speaks of an
+  /// approval and names a path one of them matches (the hook's own wording is
+  /// "Approval needed to edit README.md").
+  static func asksFor(_ question: String, globs: [String]) -> Bool {
+    guard speaksOfApproval(question) else { return false }
+    let matchers = globs.map { Glob($0) }
+    // (Dots are trimmed from the front too: replayed records were answered so.)
+    let words = Self.words(of: question, leading: punctuation.union(["."]), trailing: punctuation.union(["."]))
+    return words.contains { word in !word.isEmpty && matchers.contains { $0.matches(word) } }
+  }
+
+  /// Whether an escalation's question speaks of an approval.
+  public static func speaksOfApproval(_ question: String) -> Bool { question.lowercased().contains("approv") }
+
+  /// The files an escalation asks approval for, for a person to grant: the words of its question
+  /// that look like paths or globs, in order, each once (none when it does not speak of approval).
+  public static func requestedFiles(_ question: String) -> [String] {
+    guard speaksOfApproval(question) else { return [] }
+    var out: [String] = []
+    for word in words(of: question, leading: punctuation, trailing: punctuation.union(["."]))
+    where (word.contains(".") || word.contains("/") || word.contains("*")) && !word.hasPrefix("http")
+      && !out.contains(word)
+    {
+      out.append(word)
+    }
+    return out
+  }
+
+  static let punctuation: Set<Character> = ["\"", "'", "`", ",", ";", ":", "?", "!", "(", ")"]
+
+  /// The words of `text` split at blanks, with these characters trimmed from their ends.
+  static func words(of text: String, leading: Set<Character>, trailing: Set<Character>) -> [String] {
+    text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map { word in
+      var text = Substring(word)
+      while let first = text.first, leading.contains(first) { text.removeFirst() }
+      while let last = text.last, trailing.contains(last) { text.removeLast() }
+      return String(text)
+    }
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
+    try AgentName.validate(agent)
+    try TextLimit.check(note, "the note", TextLimit.action)
+    let globs = globs.map(\.trimmingSpaces).filter { !$0.isEmpty }
+    guard !globs.isEmpty else { throw .emptyText("the list of files") }
+    var approvals = try state.approvals()
+    let number = try mintedID(
+      id, "approval", isTaken: { (id) throws(GHPError) in approvals.contains { $0.id == id } },
+      next: { () throws(GHPError) in
+        let highest = approvals.compactMap { Int($0.id) }.max() ?? 0
+        guard highest < Int.max else { throw .exhausted("every approval number is taken") }
+        return String(highest + 1)
+      })
+    let approval = Approval(
+      id: number, agent: agent, globs: globs, by: actor, at: clock.now,
+      once: once, note: note)
+    approvals.append(approval)
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): approve \(agent) to edit \(globs.joined(separator: " "))\(once ? " (once)" : "")",
+        operation: recorded(id: approval.id, globs: globs).record,
+        agent: actor))
+    change.put(StatePaths.approvals, json: approvalsDocument(approvals))
+    // The loop closes: an open escalation of this agent asking for this approval is answered.
+    var resolved: [String] = []
+    for var escalation in try state.escalations()
+    where answersEscalations && escalation.status == .open && escalation.agent == agent
+      && Self.asksFor(escalation.question, globs: globs)
+    {
+      escalation.status = .resolved
+      escalation.answer =
+        "Approved: \(agent) may edit \(globs.joined(separator: " "))\(once ? " once" : "") (approval \(approval.id))."
+      escalation.answeredBy = actor
+      escalation.answered = clock.now
+      try escalationWrite(escalation, state: state, into: &change)
+      resolved.append(escalation.id)
+    }
+    if !resolved.isEmpty {
+      change.message.subject += "; answers escalation " + resolved.joined(separator: ", ")
+    }
+    return (change, Output(approval: approval, resolvedEscalations: resolved))
+  }
+}
+
+extension ApproveOperation {
+  public var mintedIDs: MintedIDs { MintedIDs(approvals: id.map { [$0] } ?? []) }
+}

@@ -1,0 +1,56 @@
+/// `ghp assign <id> <agent>`: an orchestrator gives an issue to an agent (epoch + 1).
+public struct AssignOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "assign"
+
+  public var issueID: String
+  public var agent: String
+
+  public init(issueID: String, agent: String) {
+    self.issueID = issueID
+    self.agent = agent
+  }
+
+  public var record: OperationRecord { OperationRecord(Self.name, ["issue": .string(issueID), "to": .string(agent)]) }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    agent = try arguments.string("to")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self { AssignOperation(issueID: renames.issue(issueID), agent: agent) }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "assign issues")
+    try AgentName.validate(agent)
+    var issue = try state.requireIssue(issueID)
+    if issue.status == .claimed && issue.assignee == agent { return (nil, issue) }
+    if issue.status == .done || issue.status == .dead || issue.status == .landing {
+      throw .refused("#\(issue.id) is \(issue.status.rawValue); only an open or claimed issue can be assigned")
+    }
+    let previous = issue.status == .claimed ? issue.assignee : nil
+    if let previous { issue.recordTaking(from: previous, by: actor, at: clock.now, reason: "reassigned to \(agent)") }
+    var agents = try state.agents()
+    if let previous {
+      try agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false, state: state)
+    }
+    handOver(
+      &issue, to: agent, agents: &agents, clock: clock, status: "assigned", action: "Assigned #\(issue.id) by \(actor)")
+    // Being given work is not the assignee's own heartbeat.
+    if let before = try state.agents().agents[agent] { agents.agents[agent]?.timestamp = before.timestamp }
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): assign #\(issue.id) \(issue.title) to \(agent)" + (previous.map { " (was \($0))" } ?? ""),
+        operation: AssignOperation(issueID: issue.id, agent: agent).record, agent: actor, issue: issue.id,
+        epoch: issue.epoch))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}
+
+extension AssignOperation {
+  public var recordedIssue: String? { issueID }
+  public func handsOver(actor: String) -> String? { agent }
+}

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What an agent's branch holds, from the repository (not from the agent's memory).
+public struct BranchReport: Sendable {
+  public var name: String
+  public var base: String
+  public var exists: Bool
+  public var ahead: Int = 0
+  public var commits: [(short: String, subject: String)] = []
+  public var files: [String] = []
+  public var worktree: String?
+  public var uncommitted: [String] = []
+
+  public init(name: String, base: String, exists: Bool) {
+    self.name = name
+    self.base = base
+    self.exists = exists
+  }
+
+  /// Reads `agent/<agent>` against `base`: commits ahead with their subjects, files changed since
+  /// the merge base, and uncommitted work in the worktree that has the branch checked out.
+  public static func gather(_ repository: Repository, agent: String, base: String) -> BranchReport {
+    var report = BranchReport(name: "agent/\(agent)", base: base, exists: false)
+    guard let tip = try? repository.referenceTarget("refs/heads/agent/\(agent)") else { return report }
+    report.exists = true
+    let baseTip = try? repository.referenceTarget("refs/heads/\(base)")
+    let mergeBase = baseTip.flatMap { try? repository.mergeBase(tip, $0) }
+    if let commits = try? repository.commits(from: tip, hiding: mergeBase, limit: 100) {
+      report.commits = commits.map { ($0.id.short, $0.subject) }
+    }
+    report.ahead = (try? baseTip.map { try repository.aheadBehind(tip, $0).ahead }) ?? report.commits.count
+    if let mergeBase, let from = try? repository.commit(mergeBase).treeID, let to = try? repository.commit(tip).treeID {
+      report.files = ((try? repository.treeDeltas(from: from, to: to)) ?? []).map(\.path).sorted()
+    }
+    if let path = repository.worktreePath(checkingOut: "refs/heads/agent/\(agent)") {
+      report.worktree = path
+      if let opened = try? Repository(discovering: path) {
+        report.uncommitted = (try? opened.uncommittedPaths()) ?? []
+      }
+    }
+    return report
+  }
+
+  var values: [String: Any] {
+    [
+      "name": name, "base": base, "exists": exists, "ahead": ahead, "worktree": worktree ?? "",
+      "commits": commits.map { ["short": $0.short, "subject": $0.subject] }, "files": files,
+      "uncommitted": uncommitted,
+    ]
+  }
+
+  public var json: JSON {
+    .object([
+      "name": .string(name), "base": .string(base), "exists": .bool(exists), "ahead": .int(ahead),
+      "commits": .array(commits.map { .object(["commit": .string($0.short), "subject": .string($0.subject)]) }),
+      "files": .array(files.map { .string($0) }), "worktree": worktree.map { .string($0) } ?? .null,
+      "uncommitted": .array(uncommitted.map { .string($0) }),
+    ])
+  }
+
+  /// Reads `json` back (as recorded in a handoff operation).
+  init(json: JSON) throws(GHPError) {
+    var fields = OperationArguments(operation: "handoff's branch", json.objectValue ?? [:])
+    name = try fields.string("name")
+    base = try fields.string("base")
+    exists = try fields.bool("exists")
+    ahead = try fields.int("ahead")
+    guard case .array(let list)? = fields.optionalValue("commits") else { throw fields.wrong("commits", "an array") }
+    for item in list {
+      var commit = OperationArguments(operation: "a commit of handoff's branch", item.objectValue ?? [:])
+      commits.append((try commit.string("commit"), try commit.string("subject")))
+      try commit.finish()
+    }
+    files = try fields.strings("files")
+    worktree = try fields.optionalString("worktree")
+    uncommitted = try fields.strings("uncommitted")
+    try fields.finish()
+  }
+}

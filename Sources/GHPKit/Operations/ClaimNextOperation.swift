@@ -1,0 +1,31 @@
+/// `ghp claim --next`: claims the first issue of the ready queue, atomically. Given paths in
+/// conflict between active branches (`ghp conflicts`), it prefers the first ready issue whose scope
+/// touches none of them, so that new work does not pile onto a conflict.
+public struct ClaimNextOperation: StateOperation {
+  public var avoiding: [String]
+
+  public init(avoiding: [String] = []) { self.avoiding = avoiding }
+
+  /// How far down the ready queue a clear issue is looked for.
+  static let lookahead = 50
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError)
+    -> (Change?, ClaimOperation.Output)
+  {
+    let ready = try ReadyQueue.ready(state, limit: avoiding.isEmpty ? 1 : Self.lookahead)
+    guard let first = ready.first else { throw .nothingReady }
+    var chosen = try state.requireIssue(first.id)
+    if !avoiding.isEmpty {
+      for candidate in ready {
+        let issue = try state.requireIssue(candidate.id)
+        let globs = issue.scope.map { Glob($0) }
+        if !avoiding.contains(where: { path in globs.contains { $0.matches(path) } }) {
+          chosen = issue
+          break
+        }
+      }
+    }
+    let change = try claimChange(&chosen, state: state, actor: actor, clock: clock)
+    return (change, ClaimOperation.Output(issue: chosen, alreadyHeld: false))
+  }
+}

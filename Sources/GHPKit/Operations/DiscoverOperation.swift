@@ -1,0 +1,31 @@
+/// `ghp discover`: appends a finding to `.ghp/discoveries.md` for every agent to read.
+public struct DiscoverOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "discover"
+
+  public var text: String
+
+  public init(text: String) { self.text = text }
+
+  public var record: OperationRecord { OperationRecord(Self.name, ["text": .string(text)]) }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) { text = try arguments.string("text") }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Discovery) {
+    try state.requireInitialised()
+    let text = text.trimmingSpaces
+    guard !text.isEmpty else { throw .emptyText("the discovery") }
+    try TextLimit.check(text, "the discovery", TextLimit.note)
+    let issue = try state.agents().agents[actor]?.issue
+    let entry = Discovery(agent: actor, at: clock.now, issue: issue, text: text)
+    var document = try state.text(StatePaths.discoveries) ?? "# Discoveries\n"
+    if !document.hasSuffix("\n") { document += "\n" }
+    document += "\n" + entry.markdown
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): discover \(TextTable.clip(text, 60))", operation: DiscoverOperation(text: text).record,
+        agent: actor, issue: issue))
+    change.writes[StatePaths.discoveries] = Array(document.utf8)
+    return (change, entry)
+  }
+}

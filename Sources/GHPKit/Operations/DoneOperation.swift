@@ -1,0 +1,122 @@
+/// `ghp done <id>`: the holder reports the issue finished, with its result. With `[landing]`
+/// configured the issue is submitted for landing instead (status `landing`), with the branch tip
+/// and base tip the caller read (`LandingSubmission.gather`); it is done once `ghp land` landed it.
+public struct DoneOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "done"
+
+  /// What the caller read from the repository: the branch to land, its tip, the base and its tip.
+  public struct Branch: Equatable, Sendable {
+    public var branch: String
+    public var tip: ObjectID
+    public var base: String
+    public var baseTip: ObjectID
+
+    public init(branch: String, tip: ObjectID, base: String, baseTip: ObjectID) {
+      self.branch = branch
+      self.tip = tip
+      self.base = base
+      self.baseTip = baseTip
+    }
+
+    var json: JSON {
+      .object([
+        "branch": .string(branch), "tip": .string(tip.hex), "base": .string(base), "baseTip": .string(baseTip.hex),
+      ])
+    }
+  }
+
+  public var issueID: String
+  public var result: String
+  public var branch: Branch?
+
+  public init(issueID: String, result: String, branch: Branch? = nil) {
+    self.issueID = issueID
+    self.result = result
+    self.branch = branch
+  }
+
+  public var record: OperationRecord {
+    var arguments: [String: JSON] = ["issue": .string(issueID), "result": .string(result)]
+    if let branch { arguments["landing"] = branch.json }
+    return OperationRecord(Self.name, arguments)
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    result = try arguments.string("result")
+    if let value = arguments.optionalValue("landing") {
+      var fields = OperationArguments(operation: "the landing of done", value.objectValue ?? [:])
+      guard value.objectValue != nil else { throw arguments.wrong("landing", "an object") }
+      branch = Branch(
+        branch: try fields.string("branch"), tip: try fields.objectID("tip"), base: try fields.string("base"),
+        baseTip: try fields.objectID("baseTip"))
+      try fields.finish()
+    }
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    DoneOperation(issueID: renames.issue(issueID), result: result, branch: branch)
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    let text = result.trimmingSpaces
+    guard !text.isEmpty else { throw .emptyText("the result") }
+    try TextLimit.check(text, "the result", TextLimit.long)
+    var issue = try state.requireIssue(issueID)
+    try requireHolderOrOrchestrator(issue, actor, state, toDo: "done")
+    let holder = issue.assignee ?? actor
+    let summary = TextTable.clip(text.split(separator: "\n").first.map(String.init) ?? text, 200)
+    let policy = try state.config().landing
+    var subject = "\(actor): done #\(issue.id) \(issue.title)"
+    var action = "Done #\(issue.id): \(summary)"
+    if let policy {
+      guard let branch else {
+        throw .refused(
+          "#\(issue.id): [landing] is configured, so done submits agent/\(holder) for landing and must name its tip; run `ghp done \(issue.id) --result ...` in this repository (it reads the branch and its worktree)"
+        )
+      }
+      guard branch.branch == "agent/\(holder)" else {
+        throw .refused("#\(issue.id) is held by \(holder): only agent/\(holder) can land it, not \(branch.branch)")
+      }
+      guard branch.base == policy.base else {
+        throw .refused("#\(issue.id): work lands on \(policy.base) ([landing] base), not \(branch.base)")
+      }
+      guard branch.tip != branch.baseTip else {
+        throw .refused("#\(issue.id): \(branch.branch) is \(branch.base) itself; commit the work on it first")
+      }
+      issue.status = .landing
+      issue.submission = Submission(
+        branch: branch.branch, tip: branch.tip, base: branch.base, baseTip: branch.baseTip, at: clock.now, by: actor)
+      issue.pending = nil
+      issue.bounced = nil
+      subject =
+        "\(actor): done #\(issue.id) \(issue.title) (landing \(branch.branch) \(branch.tip.short) onto \(branch.base))"
+      action = "Submitted #\(issue.id) for landing: \(summary)"
+    } else {
+      issue.status = .done
+    }
+    issue.result = summary
+    issue.updatedAt = clock.now
+    var agents = try state.agents()
+    try agents.finish(holder, issue: issue.id, action: action, clock: clock, byHolder: holder == actor, state: state)
+    var recorded = self
+    recorded.issueID = issue.id
+    recorded.result = text
+    if policy == nil { recorded.branch = nil }
+    var change = Change(
+      message: CommitMessage(
+        subject: subject, body: summary, operation: recorded.record, agent: actor, issue: issue.id, epoch: issue.epoch))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(
+      StatePaths.result(issue.id),
+      text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}
+
+extension DoneOperation {
+  public var recordedIssue: String? { issueID }
+}

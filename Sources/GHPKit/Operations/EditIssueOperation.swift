@@ -1,0 +1,100 @@
+/// `ghp issue edit`: change an issue's title, body, priority, dependencies or scope (orchestrators).
+public struct EditIssueOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "issue-edit"
+
+  public var issueID: String
+  public var title: String?
+  public var body: String?
+  public var priority: Int?
+  public var dependencies: [String]?
+  public var scope: [String]?
+
+  public init(
+    issueID: String, title: String? = nil, body: String? = nil, priority: Int? = nil,
+    dependencies: [String]? = nil, scope: [String]? = nil
+  ) {
+    self.issueID = issueID
+    self.title = title
+    self.body = body
+    self.priority = priority
+    self.dependencies = dependencies
+    self.scope = scope
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      Self.name,
+      [
+        "issue": .string(issueID), "title": title.map { .string($0) } ?? .null,
+        "body": body.map { .string($0) } ?? .null,
+        "priority": priority.map { .int($0) } ?? .null,
+        "dependencies": dependencies.map { .array($0.map { .string($0) }) } ?? .null,
+        "scope": scope.map { .array($0.map { .string($0) }) } ?? .null,
+      ])
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    title = try arguments.optionalString("title")
+    body = try arguments.optionalString("body")
+    priority = try arguments.optionalInt("priority")
+    dependencies = try arguments.optionalStrings("dependencies")
+    scope = try arguments.optionalStrings("scope")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.issueID = renames.issue(issueID)
+    renamed.dependencies = dependencies?.map(renames.issue)
+    return renamed
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "edit issues")
+    var issue = try state.requireIssue(issueID)
+    var changed: [String] = []
+    if let title {
+      let trimmed = title.trimmingSpaces
+      guard !trimmed.isEmpty else { throw .emptyText("the issue title") }
+      try TextLimit.check(trimmed, "the issue title", TextLimit.title)
+      issue.title = trimmed
+      changed.append("title")
+    }
+    if let body {
+      try TextLimit.check(body, "the issue body", TextLimit.long)
+      issue.body = body
+      changed.append("body")
+    }
+    if let priority {
+      issue.priority = priority
+      changed.append("priority \(priority)")
+    }
+    if let dependencies {
+      if dependencies.contains(issue.id) { throw DependencyGraph.refusal([issue.id, issue.id]) }
+      try validateDependencies(state, incoming: [issue.id: dependencies])
+      issue.dependencies = dependencies
+      changed.append(
+        "after " + (dependencies.isEmpty ? "nothing" : dependencies.map { "#\($0)" }.joined(separator: ",")))
+    }
+    if let scope {
+      issue.scope = scope
+      changed.append("scope")
+    }
+    guard !changed.isEmpty else { return (nil, issue) }
+    issue.updatedAt = clock.now
+    var recorded = self
+    recorded.issueID = issue.id
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): edit #\(issue.id) (\(changed.joined(separator: ", ")))", operation: recorded.record,
+        agent: actor, issue: issue.id))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    return (change, issue)
+  }
+}
+
+extension EditIssueOperation {
+  public var recordedIssue: String? { issueID }
+}

@@ -1,0 +1,55 @@
+/// `ghp fail <id>`: the attempt failed; the issue goes back to open, or is dead after `maxAttempts`.
+public struct FailOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "fail"
+
+  public var issueID: String
+  public var reason: String
+
+  public init(issueID: String, reason: String) {
+    self.issueID = issueID
+    self.reason = reason
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(Self.name, ["issue": .string(issueID), "reason": .string(reason)])
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    reason = try arguments.string("reason")
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self { FailOperation(issueID: renames.issue(issueID), reason: reason) }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    let reason = reason.trimmingSpaces
+    guard !reason.isEmpty else { throw .emptyText("the reason") }
+    try TextLimit.check(reason, "the reason", TextLimit.note)
+    var issue = try state.requireIssue(issueID)
+    try requireHolderOrOrchestrator(issue, actor, state, toDo: "failed")
+    let holder = issue.assignee ?? actor
+    issue.attempts += 1
+    issue.failures.append(Issue.Failure(agent: holder, at: clock.now, reason: reason))
+    issue.reopen(at: clock.now)
+    if issue.attempts >= (try state.config().maxAttempts) { issue.status = .dead }
+    var agents = try state.agents()
+    try agents.finish(
+      holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor,
+      state: state)
+    let fate = issue.status == .dead ? "dead after \(issue.attempts) attempts" : "attempt \(issue.attempts)"
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): fail #\(issue.id) \(issue.title) (\(fate))", body: reason,
+        operation: FailOperation(issueID: issue.id, reason: reason).record, agent: actor, issue: issue.id,
+        epoch: issue.epoch))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}
+
+extension FailOperation {
+  public var recordedIssue: String? { issueID }
+}

@@ -1,0 +1,105 @@
+/// `ghp issue import`: many issues in one commit (orchestrators). Refuses, writing nothing, a file
+/// whose ids repeat or already exist, whose dependencies are unknown, or whose dependencies loop.
+public struct ImportIssuesOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "import"
+
+  /// The issues, when they are at hand (read from a file); nil when the operation was read from a
+  /// commit, whose record names the document that holds them instead.
+  public var issues: [Issue]?
+  /// `.ghp/imports/<blob>.json`: the imported issues as one document of the state. The record names
+  /// its blob rather than carrying thousands of issues in the commit message, which every reader of
+  /// the tip or of history would otherwise inflate.
+  var document: ObjectID?
+  public var source: String
+  /// Renamings of an offline batch, applied to the dependencies once the issues are read.
+  var renames = IDRenames()
+
+  public init(issues: [Issue], source: String) {
+    self.issues = issues
+    self.source = source
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(Self.name, ["source": .string(source), "issues": document.map { .string($0.hex) } ?? .null])
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    source = try arguments.string("source")
+    let hex = try arguments.string("issues")
+    guard let id = ObjectID(hex: hex) else {
+      throw .invalidValue("argument 'issues' of import", "'\(hex)' is not a blob id")
+    }
+    document = id
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.renames = renames
+    return renamed
+  }
+
+  /// The issues: at hand, or read from the recorded document (which the commit's tree holds).
+  func loadIssues(_ state: StateSnapshot) throws(GHPError) -> [Issue] {
+    var loaded: [Issue]
+    if let issues {
+      loaded = issues
+    } else {
+      guard let document else { throw .invalidValue("import", "it names no document of issues") }
+      let bytes: [UInt8]
+      do { bytes = try state.repository.blobBytes(document) } catch {
+        throw .invalidValue("import", "its document \(document.short) is not in this repository")
+      }
+      guard case .array(let items)? = try? JSON.parse(bytes) else {
+        throw .invalidValue("import", "its document \(document.short) is not a JSON array of issues")
+      }
+      loaded = []
+      for (index, item) in items.enumerated() {
+        do throws(DocumentError) {
+          loaded.append(try Issue(json: item))
+        } catch {
+          throw .invalidValue("issue \(index + 1) of import \(document.short)", error.detail)
+        }
+      }
+    }
+    for index in loaded.indices { loaded[index].dependencies = loaded[index].dependencies.map(renames.issue) }
+    return loaded
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Issue]) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "import issues")
+    let issues = try loadIssues(state)
+    guard !issues.isEmpty else { throw .emptyText("the import file") }
+    var incoming: [String: [String]] = [:]
+    for issue in issues {
+      try IssueID.validate(issue.id)
+      try TextLimit.check(issue.title, "the title of #\(issue.id)", TextLimit.title)
+      try TextLimit.check(issue.body, "the body of #\(issue.id)", TextLimit.long)
+      guard incoming[issue.id] == nil else {
+        throw .refused("the import file has #\(issue.id) twice; nothing was written")
+      }
+      incoming[issue.id] = issue.dependencies
+    }
+    let existing = Set(try state.issueIDs())
+    let clashes = issues.map(\.id).filter(existing.contains)
+    if !clashes.isEmpty {
+      let named = clashes.prefix(5).map { "#\($0)" }.joined(separator: ", ") + (clashes.count > 5 ? ", …" : "")
+      throw .refused("\(clashes.count) issue(s) of the import file already exist (\(named)); nothing was written")
+    }
+    try validateDependencies(state, incoming: incoming)
+    let bytes = JSON.array(issues.map(\.json)).canonical()
+    let blob: ObjectID
+    do { blob = try ObjectID.hashing(blob: bytes) } catch { throw .git(error) }
+    var recorded = self
+    recorded.issues = nil
+    recorded.document = blob
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): import \(issues.count) issue\(issues.count == 1 ? "" : "s") from \(source)",
+        operation: recorded.record, agent: actor))
+    change.writes["\(StatePaths.importsFolder)/\(blob.hex).json"] = bytes
+    for issue in issues { change.put(StatePaths.issue(issue.id), json: issue.json) }
+    return (change, issues)
+  }
+}

@@ -1,0 +1,70 @@
+/// Tells agents that claims they made offline lost on the shared remote (written by `ghp sync`), so
+/// that their next report says so, as it does for reaped agents.
+public struct NoticeLostClaimsOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "claims-lost"
+
+  public struct Notice: Equatable, Sendable {
+    public var agent: String
+    public var issue: String
+    public var reason: String
+  }
+
+  public var notices: [Notice]
+
+  init(notices: [Notice]) { self.notices = notices }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      Self.name,
+      [
+        "notices": .array(
+          notices.map {
+            .object(["agent": .string($0.agent), "issue": .string($0.issue), "reason": .string($0.reason)])
+          })
+      ])
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    guard case .array(let items)? = arguments.optionalValue("notices") else {
+      throw arguments.wrong("notices", "an array")
+    }
+    notices = []
+    for item in items {
+      var fields = OperationArguments(operation: "a notice of claims-lost", item.objectValue ?? [:])
+      notices.append(
+        Notice(
+          agent: try fields.string("agent"), issue: try fields.string("issue"), reason: try fields.string("reason")))
+      try fields.finish()
+    }
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    NoticeLostClaimsOperation(
+      notices: notices.map { Notice(agent: $0.agent, issue: renames.issue($0.issue), reason: $0.reason) })
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Void) {
+    try state.requireInitialised()
+    guard !notices.isEmpty else { return (nil, ()) }
+    var agents = try state.agents()
+    for notice in notices {
+      try AgentName.validate(notice.agent)
+      let issue = try state.requireIssue(notice.issue)
+      // Only a claim the agent does not hold can have been lost.
+      if issue.status == .claimed && issue.assignee == notice.agent {
+        throw .refused("\(notice.agent) holds #\(issue.id); it lost no claim on it")
+      }
+      // Named after who holds it now (the winner of the race), not after whoever synced.
+      agents.agents[notice.agent]?.lostClaims.append(
+        LostClaim(issue: issue.id, epoch: 0, by: issue.assignee ?? actor, at: clock.now, reason: notice.reason))
+    }
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): " + notices.map { "\($0.agent) lost #\($0.issue)" }.joined(separator: ", "),
+        operation: record,
+        agent: actor))
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, ())
+  }
+}

@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Registers an agent with its role and branch (orchestrators). Registering again with the same
+/// role changes nothing, so `ghp agent add` can be re-run after a failure.
+public struct RegisterAgentOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "agent-add"
+
+  public var name: String
+  public var role: AgentRecord.Role
+  /// The public key its state commits are signed with (`ssh-ed25519 AAAA...`).
+  public var key: String?
+
+  public init(name: String, role: AgentRecord.Role, key: String? = nil) {
+    self.name = name
+    self.role = role
+    self.key = key
+  }
+
+  public var record: OperationRecord {
+    OperationRecord(
+      Self.name, ["name": .string(name), "role": .string(role.rawValue), "key": key.map { .string($0) } ?? .null])
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    name = try arguments.string("name")
+    key = try arguments.optionalString("key")
+    let word = try arguments.string("role")
+    guard let role = AgentRecord.Role(rawValue: word) else {
+      throw .invalidValue("argument 'role' of agent-add", "'\(word)' is not worker or orchestrator")
+    }
+    self.role = role
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, AgentRecord) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "add agents")
+    try AgentName.validate(name)
+    if let key, SSHSignature.publicKey(key) == nil {
+      throw .invalidValue("key", "'\(key.prefix(40))' is not an ssh-ed25519 public key")
+    }
+    var agents = try state.agents()
+    if let existing = agents.agents[name], existing.role == role, existing.branch == "agent/\(name)",
+      key == nil || existing.signingKey == key
+    {
+      return (nil, existing)
+    }
+    var record =
+      agents.agents[name] ?? AgentRecord(status: "idle", lastAction: "Added by \(actor)", timestamp: clock.now)
+    record.role = role
+    record.branch = "agent/\(name)"
+    if let key { record.signingKey = key }
+    agents.agents[name] = record
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): add agent \(name) (\(role.rawValue))", operation: self.record, agent: actor))
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, record)
+  }
+}

@@ -1,0 +1,73 @@
+/// `ghp release <id>`: give an issue back to the queue. Its holder may; so may an orchestrator.
+public struct ReleaseOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "release"
+
+  public var issueID: String
+  public var reason: String?
+  /// An orchestrator's release tells the holder it lost the claim (on its next heartbeat, and a
+  /// heartbeat naming the issue is refused), as the reaper's does. Recorded as `"tells": true`; a
+  /// record without it (older) replays as it was made.
+  public var tellsHolder = true
+
+  public init(issueID: String, reason: String? = nil) {
+    self.issueID = issueID
+    self.reason = reason
+  }
+
+  public var record: OperationRecord {
+    var fields: [String: JSON] = ["issue": .string(issueID), "reason": reason.map { .string($0) } ?? .null]
+    if tellsHolder { fields["tells"] = .bool(true) }
+    return OperationRecord(Self.name, fields)
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    issueID = try arguments.string("issue")
+    reason = try arguments.optionalString("reason")
+    tellsHolder = try arguments.bool("tells", default: false)
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var copy = ReleaseOperation(issueID: renames.issue(issueID), reason: reason)
+    copy.tellsHolder = tellsHolder
+    return copy
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    var issue = try state.requireIssue(issueID)
+    try TextLimit.check(reason, "the reason", TextLimit.note)
+    guard issue.status == .claimed || issue.status == .landing, let holder = issue.assignee else {
+      throw .refused("#\(issue.id) is not claimed (it is \(issue.status.rawValue)); there is nothing to release")
+    }
+    if issue.status == .landing {
+      try issue.requireNotBeingLanded(toDo: "release it")
+      issue.submission = nil
+    }
+    if holder != actor {
+      guard try state.role(of: actor) == .orchestrator else { throw issue.refusal(for: actor, action: "release") }
+    }
+    issue.reopen(at: clock.now, takenBy: holder == actor ? nil : actor, reason: reason ?? "released by an orchestrator")
+    var agents = try state.agents()
+    try agents.finish(
+      holder, issue: issue.id, action: "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? ""), clock: clock,
+      byHolder: holder == actor, state: state)
+    if tellsHolder, holder != actor, let lost = issue.lastRelease, var record = agents.agents[holder] {
+      record.lostClaims.append(lost)
+      agents.agents[holder] = record
+    }
+    var recorded = ReleaseOperation(issueID: issue.id, reason: reason)
+    recorded.tellsHolder = tellsHolder
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): release #\(issue.id) \(issue.title)" + (holder == actor ? "" : " (held by \(holder))"),
+        operation: recorded.record, agent: actor, issue: issue.id, epoch: issue.epoch))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    change.put(StatePaths.agentStatus, json: agents.json)
+    return (change, issue)
+  }
+}
+
+extension ReleaseOperation {
+  public var recordedIssue: String? { issueID }
+}

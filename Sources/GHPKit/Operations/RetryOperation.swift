@@ -1,0 +1,37 @@
+/// `ghp issue retry <id>`: an orchestrator puts a dead issue back in the queue, with fresh attempts.
+public struct RetryOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "retry"
+
+  public var issueID: String
+
+  public init(issueID: String) { self.issueID = issueID }
+
+  public var record: OperationRecord { OperationRecord(Self.name, ["issue": .string(issueID)]) }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) { issueID = try arguments.string("issue") }
+
+  public func renaming(_ renames: IDRenames) -> Self { RetryOperation(issueID: renames.issue(issueID)) }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "retry issues")
+    var issue = try state.requireIssue(issueID)
+    guard issue.status == .dead else {
+      throw .refused("#\(issue.id) is \(issue.status.rawValue), not dead: only a dead issue can be retried")
+    }
+    issue.status = .open
+    issue.attempts = 0
+    issue.updatedAt = clock.now
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): retry #\(issue.id) \(issue.title)", operation: RetryOperation(issueID: issue.id).record,
+        agent: actor, issue: issue.id))
+    change.put(StatePaths.issue(issue.id), json: issue.json)
+    return (change, issue)
+  }
+}
+
+extension RetryOperation {
+  public var recordedIssue: String? { issueID }
+}

@@ -1,0 +1,47 @@
+/// `ghp revoke`: withdraws an approval (orchestrators).
+public struct RevokeOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "revoke"
+
+  public var approvalID: String
+  /// Keeps the withdrawn approval in `.ghp/approvals-revoked.json`. Recorded as `"keeps": true`; a
+  /// record without it (older) replays as it was made: the approval just goes.
+  public var keeps = true
+
+  public init(approvalID: String) { self.approvalID = approvalID }
+
+  public var record: OperationRecord {
+    OperationRecord(Self.name, ["id": .string(approvalID)].merging(keeps ? ["keeps": .bool(true)] : [:]) { a, _ in a })
+  }
+
+  public init(arguments: inout OperationArguments) throws(GHPError) {
+    approvalID = try arguments.string("id")
+    keeps = try arguments.bool("keeps", default: false)
+  }
+
+  public func renaming(_ renames: IDRenames) -> Self {
+    var copy = RevokeOperation(approvalID: renames.approval(approvalID))
+    copy.keeps = keeps
+    return copy
+  }
+
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
+    try state.requireInitialised()
+    try state.requireOrchestrator(actor, toDo: "revoke approvals")
+    var approvals = try state.approvals()
+    guard let index = approvals.firstIndex(where: { $0.id == approvalID }) else {
+      throw .invalidValue("approval", "there is no approval \(approvalID) (see `ghp approvals`)")
+    }
+    var removed = approvals.remove(at: index)
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): revoke approval \(removed.id) of \(removed.agent)", operation: record, agent: actor))
+    change.put(StatePaths.approvals, json: approvalsDocument(approvals))
+    if keeps {
+      removed.revokedAt = clock.now
+      removed.revokedBy = actor
+      change.put(StatePaths.revokedApprovals, json: approvalsDocument(try state.revokedApprovals() + [removed]))
+    }
+    return (change, removed)
+  }
+}

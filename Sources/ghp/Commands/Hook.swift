@@ -1,0 +1,49 @@
+import ArgumentParser
+import GHPKit
+
+extension GHP {
+  struct Hook: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "hook", abstract: "Run one hook's check (called by the installed hook scripts).",
+      discussion: "Names: pre-commit, prepare-commit-msg, post-commit, pre-push, pre-receive. Exit 3 refuses.")
+
+    @Argument(help: "The hook.")
+    var name: String
+
+    @Argument(parsing: .allUnrecognized, help: "What git passed to the hook.")
+    var arguments: [String] = []
+
+    func run() throws {
+      let workspace = try Workspace(hookEnvironment: Output.environment)
+      var verdict = HookRunner.Verdict()
+      switch name {
+      case "pre-commit":
+        verdict = try HookRunner.preCommit(workspace)
+      case "post-commit":
+        verdict = try HookRunner.postCommit(workspace)
+      case "prepare-commit-msg":
+        guard let file = arguments.first else { throw ValidationError("prepare-commit-msg needs the message file") }
+        let message = String(decoding: try Arguments.fileBytes(file), as: UTF8.self)
+        let updated = try HookRunner.prepareCommitMessage(message, workspace: workspace)
+        if updated != message { try Files.replace(file, with: Array(updated.utf8)) }
+      case "pre-push":
+        let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
+        verdict = try HookRunner.prePush(lines, remote: arguments.first ?? "origin", workspace: workspace)
+      case "pre-receive":
+        let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
+        verdict = try HookRunner.preReceive(lines, workspace: workspace)
+      default:
+        throw ValidationError(
+          "unknown hook '\(name)': pre-commit, prepare-commit-msg, post-commit, pre-push or pre-receive")
+      }
+      for note in verdict.notes { Output.error(note) }
+      guard verdict.allowed else {
+        for refusal in verdict.refusals { Output.error("\(name): \(refusal)") }
+        Output.error(
+          "\(name): refused by ghp (\(verdict.refusals.count) problem\(verdict.refusals.count == 1 ? "" : "s")); nothing was \(name == "pre-commit" ? "committed" : "pushed")"
+        )
+        throw ExitCode(3)
+      }
+    }
+  }
+}
