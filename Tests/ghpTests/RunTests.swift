@@ -296,28 +296,30 @@ struct RunTests {
     for number in 1...3 { #expect(try bench.issue("\(number)")["attempts"]?.intValue ?? 0 == 0) }
   }
 
-  @Test("ghp run --status from a second process, then --stop; a worker may not stop the run")
+  @Test("ghp run status from a second process, then ghp run stop; a worker may not stop the run")
   func statusAndStop() throws {
     let bench = try RunBench(issues: 2)
     let running = try bench.repo.startGHP(
       ["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
     #expect(bench.waitForEvents(running, kind: "spawned", count: 2))
-    let status = try bench.repo.ghp(["run", "--status", "--json"], agent: "lead").json()
+    let status = try bench.repo.ghp(["run", "status", "--json"], agent: "lead").json()
     #expect(status["state"]?.stringValue == "running")
     #expect(status["supervisorAlive"]?.boolValue == true)
     #expect(status["token"] == nil)
     #expect(
       Set(status["slots"]?.arrayValue?.compactMap { $0["agent"]?.stringValue } ?? []) == ["worker-1", "worker-2"])
-    let text = try bench.repo.ghp(["run", "--status"], agent: "lead").stdout
+    let text = try bench.repo.ghp(["run", "status"], agent: "lead").stdout
     #expect(text.contains("worker-1") && text.contains("#1"))
-    let refused = try bench.repo.ghp(["run", "--stop"], agent: "worker-1")
+    // The older spelling still works.
+    #expect(try bench.repo.ghp(["run", "--status"], agent: "lead").stdout == text)
+    let refused = try bench.repo.ghp(["run", "stop"], agent: "worker-1")
     #expect(refused.status == 3)
-    let stop = try bench.repo.ghp(["run", "--stop"], agent: "lead")
+    let stop = try bench.repo.ghp(["run", "stop"], agent: "lead")
     #expect(stop.status == 0, "\(stop.stderr)")
     let result = running.wait()
     #expect(result.status == 3)
-    #expect(result.stdout.contains("ghp run --stop"))
-    let after = try bench.repo.ghp(["run", "--status", "--json"], agent: "lead").json()
+    #expect(result.stdout.contains("ghp run stop"))
+    let after = try bench.repo.ghp(["run", "status", "--json"], agent: "lead").json()
     #expect(after["state"]?.stringValue == "stopped")
   }
 

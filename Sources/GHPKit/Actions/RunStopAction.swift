@@ -4,7 +4,7 @@
   import Darwin
 #endif
 
-/// `ghp run stop` (and `ghp run --stop`): asks the run of this repository to stop gracefully —
+/// `ghp run stop` (and the older spelling `ghp run --stop`): asks the run of this repository to stop gracefully —
 /// recorded on `ghp/state`, where a supervisor on any machine sees it within a second; one on this
 /// machine is also sent SIGTERM — then waits, boundedly, for it to end its workers.
 public struct RunStopAction {
@@ -27,7 +27,7 @@ public struct RunStopAction {
     }
 
     public var lines: [String] {
-      if run.isActive { return ["Asked \(run.id) to stop; it is still \(run.state.rawValue) (ghp run --status)."] }
+      if run.isActive { return ["Asked \(run.id) to stop; it is still \(run.state.rawValue) (ghp run status)."] }
       return [run.outcome ?? "\(run.id) \(run.state.rawValue)."]
     }
   }

@@ -195,7 +195,7 @@ public struct RunOperation: RecordedOperation {
     let current = try state.runRecord()
     if action == .start { return try begin(state, current: current, actor: actor, clock: clock) }
     guard var run = current, run.isActive else {
-      throw .refused("no run is active in this repository (ghp run --status shows the last one)")
+      throw .refused("no run is active in this repository (ghp run status shows the last one)")
     }
     if action == .stop {
       guard run.stopRequested == nil else { return (nil, run) }
@@ -344,7 +344,7 @@ public struct RunOperation: RecordedOperation {
     if let current, current.isActive {
       guard let replaces, replaces == current.token else {
         throw .refused(
-          "\(current.description) is running; stop it first (ghp run --stop) or watch it (ghp run --status)")
+          "\(current.description) is running; stop it first (ghp run stop) or watch it (ghp run status)")
       }
       guard current.id == id else { throw .refused("a takeover continues run \(current.id), not \(id)") }
       // The run goes on under its new supervisor: totals, breaker and goal carry over.

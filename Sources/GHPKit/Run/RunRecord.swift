@@ -258,7 +258,7 @@ extension StateSnapshot {
 
   /// The workers of a run whose supervisor renewed its lease within `leaseStaleAfter`: `ghp reap`
   /// leaves them to it.
-  /// A run document that cannot be read owns nothing (`ghp run --status` names the problem).
+  /// A run document that cannot be read owns nothing (`ghp run status` names the problem).
   func runOwnedAgents(now: Int64) throws(GHPError) -> Set<String> {
     guard let run = (try? runRecord()) ?? nil, run.isActive, now - run.renewedAt <= RunRecord.leaseStaleAfter else {
       return []

@@ -74,7 +74,7 @@ public final class Supervisor {
 
   public var onEvent: (Event) -> Void = { _ in }
   /// Issues done (or landing) and all issues, as of the last look at the state.
-  public private(set) var progress = (done: 0, total: 0)
+  public internal(set) var progress = (done: 0, total: 0)
 
   let workspace: Workspace
   let repository: Repository
@@ -139,140 +139,6 @@ public final class Supervisor {
 
   func operation(_ action: RunOperation.Action) -> RunOperation { RunOperation(action: action, token: token) }
 
-  // MARK: - Starting and taking over
-
-  /// Takes the run: a new one, or the one whose supervisor is gone (its leftover processes are
-  /// killed and its workers' issues given back first). Refuses while a live supervisor holds it.
-  public func begin() throws(GHPError) {
-    let state = try workspace.snapshot()
-    var start = operation(.start)
-    start.host = host
-    start.pid = Int(getpid())
-    start.start = Int(ProcessIdentity.ownStartTime)
-    start.command = command.description
-    if let current = try state.runRecord(), current.isActive {
-      workspace.refreshClock()
-      guard current.isAbandoned(now: workspace.clock.now, host: host) else {
-        throw .refused(
-          "\(current.description) is running; watch it with `ghp run --status` or stop it with `ghp run --stop`")
-      }
-      let killed = RunProcesses.stop(run: current.id, grace: policy.grace)
-      for slot in current.slots where current.host == host {
-        if let pid = slot.pid, let begun = slot.start,
-          ProcessIdentity.startTime(of: Int32(clamping: pid)).map({ Int($0) }) == begun
-        {
-          kill(-Int32(clamping: pid), SIGKILL)
-        }
-      }
-      start.id = current.id
-      start.replaces = current.token
-      start.workers = options.workers.map { count in (1...count).map { "\(options.prefix)-\($0)" } } ?? current.workers
-      start.goal = current.goal
-      emit(
-        "takeover", nil, nil,
-        "Took over run \(current.id) from \(current.holder) (pid \(current.pid) on \(current.host)), which is gone"
-          + (killed > 0 ? "; stopped \(killed) process\(killed == 1 ? "" : "es") it left" : "")
-          + (current.slots.isEmpty ? "" : "; its workers' issues go back to the queue"))
-    } else {
-      let count = options.workers ?? policy.maxWorkers
-      start.id = "run-" + String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
-      start.workers = (1...count).map { "\(options.prefix)-\($0)" }
-      start.goal = options.goal
-      if let tasks = options.tasks {
-        let issues = try IssueImport.parse(tasks.bytes, actor: actor, clock: workspace.clock)
-        let imported = try workspace.runNow(ImportIssuesOperation(issues: issues, source: tasks.source))
-        emit(
-          "import", nil, nil, "Imported \(issues.count) issue\(issues.count == 1 ? "" : "s") from \(tasks.source)",
-          ["commit": imported.commit.map { .string($0.hex) } ?? .null])
-      }
-    }
-    for worker in start.workers { try AgentName.validate(worker) }
-    try prepareWorktrees(start.workers)
-    run = try workspace.runNow(start).result
-    breaker = run.breaker
-    folder = "\(commonFolder)/ghp/run/\(run.id)"
-    guard Files.makeDirectories(folder) else { throw .io("cannot make \(folder)") }
-    let summaries = try workspace.snapshot().issueSummaries()
-    progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
-    if start.replaces == nil {
-      emit(
-        "started", nil, nil,
-        "Started \(run.id): \(run.workers.count) worker\(run.workers.count == 1 ? "" : "s") running \(command.description)",
-        ["run": .string(run.id)])
-    }
-  }
-
-  var commonFolder: String {
-    let common = repository.commonDirectory
-    return common.hasSuffix("/") ? String(common.dropLast()) : common
-  }
-
-  /// Makes (or reuses) each worker's agent, branch and worktree.
-  func prepareWorktrees(_ names: [String]) throws(GHPError) {
-    let agents = try workspace.snapshot().agents().agents
-    for name in names {
-      if agents[name] != nil, let path = repository.worktreePath(name: name), access(path, F_OK) == 0,
-        repository.worktreeProblem(name: name, branch: "agent/\(name)") == nil
-      {
-        worktrees[name] = path
-        continue
-      }
-      let added = try AgentWorktrees.add(workspace, name: name, role: .worker, base: nil, path: nil)
-      worktrees[name] = added.path
-      emit("worker", name, nil, "Made \(name): branch \(added.branch), worktree \(added.path)")
-    }
-  }
-
-  // MARK: - The leader
-
-  /// Runs the leader once with the goal; it plans by creating issues. Returns why it failed, or nil.
-  public func plan(goal: String) throws(GHPError) -> String? {
-    let name = "leader"
-    let before = try workspace.snapshot().issueSummaries().count
-    if (try workspace.snapshot().agents().agents[name]) == nil || repository.worktreePath(name: name) == nil {
-      let added = try AgentWorktrees.add(workspace, name: name, role: .orchestrator, base: nil, path: nil)
-      worktrees[name] = added.path
-    } else {
-      worktrees[name] = repository.worktreePath(name: name)
-    }
-    let state = try workspace.snapshot()
-    var prompt = try PromptRenderer.render("leader-prompt.md", state: state, agent: name, goal: goal)
-    prompt += """
-
-      ## Now
-
-      You are started by `ghp run` (\(run.id)) to plan, not to implement. Break the goal into issues
-      with `ghp issue add` (or `ghp issue import`), each small enough for one agent, with its
-      dependencies (`--after`) and scope. Then exit: \(run.workers.count) workers start on them.
-
-      """
-    emit("leader", name, nil, "The leader plans: \(TextTable.clip(goal, 80))")
-    let leader = try start(agent: name, issue: nil, epoch: 0, prompt: prompt)
-    guard let leader else { return fatal }
-    while true {
-      if LandingSignals.interrupted {
-        leader.terminate(reason: "interrupted", outcome: .released)
-      }
-      waitForOutput([leader], milliseconds: 200)
-      leader.drain()
-      if ProcessIdentity.monotonic() - leader.startedAt >= Double(policy.taskTimeout) {
-        leader.terminate(reason: "timed out after \(Duration.exact(policy.taskTimeout))", outcome: .failed)
-      }
-      leader.enforceGrace(policy.grace)
-      if let code = leader.reap() {
-        let made = try workspace.snapshot().issueSummaries().count - before
-        if LandingSignals.interrupted { return "interrupted while the leader planned" }
-        if made > 0 {
-          emit("planned", name, nil, "The leader created \(made) issue\(made == 1 ? "" : "s")")
-          return nil
-        }
-        let why = leader.killReason ?? "it exited \(code)"
-        return
-          "the leader created no issue (\(why)); its output ended: \(leader.outputTail.isEmpty ? "(nothing)" : leader.outputTail)"
-      }
-    }
-  }
-
   // MARK: - Spawning
 
   /// Starts the agent command for `agent` (on `issue`, or as the leader when nil). Returns nil and
@@ -304,62 +170,6 @@ public final class Supervisor {
       fatal = "\(error)"
     }
     return nil
-  }
-
-  /// The prompt of a worker on one issue: the worker prompt and what this attempt is.
-  func prompt(agent: String, issue: Issue, state: StateSnapshot) throws(GHPError) -> String {
-    // The worker prompt depends only on the agent, the goal and the policy: rendered once each.
-    var text: String
-    if let cached = workerPrompts[agent] {
-      text = cached
-    } else {
-      text = try PromptRenderer.render("worker-prompt.md", state: state, agent: agent, goal: run.goal)
-      workerPrompts[agent] = text
-    }
-    let limits =
-      ["a timeout of \(Duration.exact(policy.taskTimeout))"]
-      + [
-        policy.budget.micros.map { "a budget of \(Money.format($0))" },
-        policy.budget.tokens.map { "a budget of \($0) tokens" },
-      ].compactMap { $0 }
-    text += """
-
-      ## Your issue now
-
-      `ghp run` (\(run.id)) started you on #\(issue.id): \(issue.title)
-      (attempt \(issue.attempts + 1) of \(config.maxAttempts), epoch \(issue.epoch)). It is already claimed
-      for you; do not claim another. Read it with `ghp issue show \(issue.id)`.
-      \(issue.scope.isEmpty ? "" : "Its scope: \(issue.scope.joined(separator: ", ")).\n")
-      Work in this worktree on agent/\(agent) and commit. Then run
-      `ghp done \(issue.id) --result "what you did and how you checked it"` (or
-      `ghp fail \(issue.id) --reason "..."`) and exit. The supervisor sends your heartbeats while
-      you show progress, and stops you at \(limits.joined(separator: " and ")).
-
-      """
-    if let landing = config.landing {
-      text +=
-        "\nWork lands on \(landing.base) through `ghp land` and its gate. Start from the current base\n(`git merge \(landing.base)`), so that what your issue depends on is in your worktree.\n"
-    }
-    if !issue.body.isEmpty { text += "\n## The issue\n\n\(issue.body)\n" }
-    if let last = issue.failures.last { text += "\nThe last attempt failed: \(last.reason)\n" }
-    return text
-  }
-
-  /// Whether the breaker lets a worker start now (an open one, after its cool-down, lets one trial).
-  func breakerAllows(_ now: Double) -> Bool {
-    switch breaker.state {
-    case .closed: return true
-    case .halfOpen: return workers.isEmpty
-    case .open:
-      workspace.refreshClock()
-      guard let opened = breaker.openedAt, workspace.clock.now - opened >= policy.breakerCooldown else { return false }
-      breaker.state = .halfOpen
-      breakerDirty = true
-      emit(
-        "breaker", nil, nil,
-        "Breaker half-open: one trial worker after the cool-down of \(Duration.exact(policy.breakerCooldown))")
-      return workers.isEmpty
-    }
   }
 
   /// Gives free workers their next issue: first what they already hold (work sent back by the
@@ -414,9 +224,9 @@ public final class Supervisor {
         exit.issue = slot.issue
         exit.outcome = .released
         exit.reason = "the agent command could not start: \(fatal ?? "")"
-        breaker.state = .open
-        breaker.openedAt = workspace.clock.now
-        breaker.failures.append((workspace.clock.now, fatal ?? "the agent command could not start"))
+        var machine = RunBreaker(breaker, policy: policy)
+        machine.cannotStart(at: workspace.clock.now, reason: fatal ?? "the agent command could not start")
+        breaker = machine.record
         emit("breaker", nil, nil, "Breaker open: \(fatal ?? "")")
         breaker.escalation = try escalate(why: "could not start", failures: [fatal ?? ""])
         exit.breaker = breaker
@@ -474,47 +284,26 @@ public final class Supervisor {
     let seconds = Int(ProcessIdentity.monotonic() - process.startedAt)
     let state = try workspace.snapshot()
     let issue = try state.requireIssue(process.issue)
-    let held = issue.status == .claimed && issue.assignee == process.agent && issue.epoch == process.epoch
-    let finished = (issue.status == .done || issue.status == .landing) && issue.epoch == process.epoch
+    let judged = AttemptExit.judge(
+      issue: issue, agent: process.agent, epoch: process.epoch, code: code, killReason: process.killReason,
+      killOutcome: process.killOutcome, outputTail: process.outputTail)
     var exit = operation(.exit)
     exit.agent = process.agent
     exit.issue = process.issue
     exit.seconds = seconds
     exit.costMicros = process.parser.costMicros
     exit.tokens = process.parser.tokens
-    var commandFailed = false
-    if finished {
-      exit.outcome = .finished
-    } else if let reason = process.killReason, process.killOutcome == .released {
-      exit.outcome = .released
-      exit.reason = reason
-    } else if held {
-      exit.outcome = .failed
-      let tail = process.outputTail
-      exit.reason =
-        process.killReason
-        ?? "the agent exited \(code) without `ghp done` or `ghp fail`"
-        + (tail.isEmpty ? "" : "; its output ended: \(TextTable.clip(tail, 600))")
-      commandFailed = true
-    } else {
-      // It gave the issue up itself (`ghp fail`, a release), or someone took it.
-      exit.outcome = issue.failures.last?.agent == process.agent && issue.status != .claimed ? .failed : .released
-      exit.reason =
-        issue.failures.last.map { "reported by the agent: \($0.reason)" } ?? "the issue is \(issue.status.rawValue) now"
-      commandFailed = code != 0
-    }
+    exit.outcome = judged.outcome
+    exit.reason = judged.reason
     workspace.refreshClock()
     let now = workspace.clock.now
-    if commandFailed {
-      breaker.failures = breaker.failures.filter { now - $0.at <= policy.breakerWindow }
-      breaker.failures.append((now, "#\(process.issue) \(process.agent): \(TextTable.clip(exit.reason ?? "", 300))"))
-      if breaker.state == .halfOpen {
-        breaker.state = .open
-        breaker.openedAt = now
-        emit("breaker", nil, nil, "Breaker open again: the trial failed")
-      } else if breaker.state == .closed && breaker.failures.count >= policy.breaker {
-        breaker.state = .open
-        breaker.openedAt = now
+    var machine = RunBreaker(breaker, policy: policy)
+    if judged.commandFailed {
+      let move = machine.failed(
+        at: now, reason: "#\(process.issue) \(process.agent): \(TextTable.clip(exit.reason ?? "", 300))")
+      breaker = machine.record
+      if move == .reopened { emit("breaker", nil, nil, "Breaker open again: the trial failed") }
+      if move == .opened {
         emit(
           "breaker", nil, nil,
           "Breaker open: \(breaker.failures.count) failures in a row; no new workers for \(Duration.exact(policy.breakerCooldown))"
@@ -523,18 +312,16 @@ public final class Supervisor {
           why: "failed \(breaker.failures.count) times in a row", failures: breaker.failures.map(\.reason))
       }
     } else if exit.outcome != .released {
-      if breaker.state != .closed { emit("breaker", nil, nil, "Breaker closed: the trial worker succeeded") }
-      breaker.state = .closed
-      breaker.failures = []
-      breaker.openedAt = nil
+      if machine.succeeded() == .closed { emit("breaker", nil, nil, "Breaker closed: the trial worker succeeded") }
+      breaker = machine.record
     }
     exit.breaker = breaker
     run = try workspace.runNow(exit).result
     breakerDirty = false
     let after = exit.outcome == .finished ? issue : try workspace.snapshot().requireIssue(process.issue)
     if exit.outcome == .failed && after.status == .open {
-      let ceiling = min(Double(policy.backoffMax), Double(policy.backoff) * pow(2, Double(max(after.attempts - 1, 0))))
-      notBefore[after.id] = (after.attempts, ProcessIdentity.monotonic() + Double.random(in: 0...max(ceiling, 0)))
+      let delay = RetrySchedule.delay(attempts: after.attempts, backoff: policy.backoff, backoffMax: policy.backoffMax)
+      notBefore[after.id] = (after.attempts, ProcessIdentity.monotonic() + delay)
     }
     let cost = exit.costMicros > 0 ? ", \(Money.format(exit.costMicros))" : ""
     let fields: [String: JSON] = [
@@ -661,7 +448,7 @@ public final class Supervisor {
       }
       if LandingSignals.interrupted && stopping == nil {
         let asked = try? workspace.snapshot().runRecord()?.stopRequested
-        beginStop(asked.flatMap { $0 }.map { "asked by \($0.by) (ghp run --stop)" } ?? "interrupted by a signal")
+        beginStop(asked.flatMap { $0 }.map { "asked by \($0.by) (ghp run stop)" } ?? "interrupted by a signal")
       }
       if fatal != nil && stopping == nil { beginStop(fatal!) }
       // A look at the state: a stop asked from elsewhere, new work, the end.
@@ -671,7 +458,7 @@ public final class Supervisor {
         if let current = try state.runRecord(), current.id == run.id, let asked = current.stopRequested, stopping == nil
         {
           run.stopRequested = asked
-          beginStop("asked by \(asked.by) (ghp run --stop)")
+          beginStop("asked by \(asked.by) (ghp run stop)")
         }
         let summaries = try state.issueSummaries()
         progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
@@ -752,18 +539,6 @@ public final class Supervisor {
         process.lastBeat = now
       }
     }
-  }
-
-  func startLander() -> WorkerProcess? {
-    var environment = workspace.environment
-    environment["GHP_AGENT"] = actor
-    environment["GHP_RUN"] = run.id
-    let top = repository.workingDirectory ?? commonFolder
-    let promptPath = "\(folder)/lander.prompt"
-    try? Files.replace(promptPath, with: [])
-    return try? WorkerProcess.spawn(
-      agent: "lander", issue: "", epoch: 0, program: ghpPath, arguments: ["land", "--once"], directory: top,
-      environment: environment, promptPath: promptPath, logPath: "\(folder)/lander.log")
   }
 
   /// Ends the run on `ghp/state` and says how it went.

@@ -338,7 +338,7 @@ watch for agents that went silent, and land finished work. The state lives on th
 - **Landing**: `ghp land` merges each submitted branch onto the base in memory, runs the gate and
   moves the base only when it passes; `ghp queue` shows the order.
 - **Headless workers**: `ghp run "GOAL" -w 3` starts agents in their worktrees with limits
-  enforced from outside; `ghp run --status`, `ghp run --stop`.
+  enforced from outside; `ghp run status`, `ghp run stop`.
 - Failed too often: `ghp issue retry ID` once the cause is fixed.
 
 ## Exit codes

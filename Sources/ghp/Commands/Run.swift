@@ -29,13 +29,25 @@ extension GHP {
         refuses while the first lives, and takes over one whose supervisor died
         (its leftover processes are killed, its workers' issues go back).
         Exit: 0 all done; 1 some issue dead, the breaker open or the command
-        broken; 3 stopped (Ctrl-C, SIGTERM, ghp run --stop).
+        broken; 3 stopped (Ctrl-C, SIGTERM, ghp run stop).
         Examples:
           ghp run "Build a user authentication system" -w 3
           ghp run --tasks tasks.json -w 4 --agent-command claude
           ghp run -w 4 --task-timeout 30m --budget-usd 5
-          ghp run --status        ghp run --stop
-        """)
+          ghp run status          ghp run stop
+        Every option of a run: ghp help run start
+        """,
+      subcommands: [Start.self, Status.self, Stop.self], defaultSubcommand: Start.self)
+  }
+}
+
+extension GHP.Run {
+  struct Start: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "start",
+      abstract: "Start a run: the workers, the leader for a goal, the lander (the default subcommand).",
+      discussion:
+        "Examples: ghp run \"Build a user authentication system\" -w 3   ghp run start --tasks tasks.json -w 4")
 
     @OptionGroup var global: GlobalOptions
 
@@ -69,10 +81,10 @@ extension GHP {
     @Option(help: ArgumentHelp("Worker agents are <prefix>-1..N.", valueName: "prefix"))
     var prefix = "worker"
 
-    @Flag(help: "Show the run of this repository: who runs what, since when.")
+    @Flag(help: ArgumentHelp("The same as `ghp run status`.", visibility: .hidden))
     var status = false
 
-    @Flag(help: "Ask the run of this repository to stop gracefully.")
+    @Flag(help: ArgumentHelp("The same as `ghp run stop`.", visibility: .hidden))
     var stop = false
 
     func validate() throws {
@@ -98,8 +110,8 @@ extension GHP {
 
     func run() throws {
       let workspace = try global.workspace()
-      if status { return try showStatus(workspace) }
-      if stop { return try askToStop(workspace) }
+      if status { return try Status.show(workspace, json: global.json) }
+      if stop { return Output.answer(try RunStopAction().run(in: workspace), json: global.json) }
       LandingSignals.install()
       var options = Supervisor.Options()
       options.goal = goal
@@ -126,17 +138,30 @@ extension GHP {
       if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
-    func showStatus(_ workspace: Workspace) throws {
+  }
+}
+
+extension GHP.Run {
+  struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "status", abstract: "Show the run of this repository: who runs what, since when.",
+      discussion: "Examples: ghp run status   ghp run status --json")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws { try Self.show(try global.workspace(), json: global.json) }
+
+    static func show(_ workspace: Workspace, json: Bool) throws {
       let state = try workspace.snapshot()
       try state.requireInitialised()
       guard let run = try state.runRecord() else {
-        if global.json { return Output.json(.object(["run": .null])) }
+        if json { return Output.json(.object(["run": .null])) }
         return Output.line("No run yet in this repository (start one: ghp run -w 4).")
       }
       let host = Host.name
       let now = workspace.clock.now
       let gone = run.isActive && run.isAbandoned(now: now, host: host)
-      if global.json {
+      if json {
         var object = run.json.objectValue ?? [:]
         object["token"] = nil
         object["supervisorAlive"] = .bool(run.isActive && !gone)
@@ -181,10 +206,17 @@ extension GHP {
           + (total.costMicros > 0 ? ", spent \(Money.format(total.costMicros))" : "") + ".")
       if let outcome = run.outcome { Output.line(outcome) }
     }
+  }
 
-    func askToStop(_ workspace: Workspace) throws {
-      Output.answer(try RunStopAction().run(in: workspace), json: global.json)
-    }
+  struct Stop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "stop",
+      abstract: "Ask the run of this repository to stop gracefully, and wait (up to 2 minutes) for it to end.",
+      discussion: "Orchestrators. Example: ghp run stop")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws { Output.answer(try RunStopAction().run(in: try global.workspace()), json: global.json) }
   }
 }
 
