@@ -37,13 +37,16 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
-    .executableTarget(
-      name: "ghp",
+    // The command line: every command, how it prints (`Console`) and its exit codes (`GHPMain`), in a
+    // library so that tests run it in process.
+    .target(
+      name: "GHPCommands",
       dependencies: [
         "GHPKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(name: "ghp", dependencies: ["GHPCommands", "GHPKit"]),
     // The MCP server is its own executable: the SDK links FoundationNetworking and with it libcurl
     // and some twenty-five shared libraries, which would double every ghp command's start-up.
     // `ghp mcp` runs it from beside the ghp binary.
@@ -85,7 +88,7 @@ let package = Package(
     ),
     .testTarget(
       name: "ghpTests",
-      dependencies: ["ghp", "ghp-mcp", "ghp-serve", "GHPKit", "GHPTestSupport"]
+      dependencies: ["ghp", "ghp-mcp", "ghp-serve", "GHPCommands", "GHPKit", "GHPTestSupport"]
     ),
   ]
 )

@@ -172,10 +172,8 @@ public final class Lander {
         )
       }
       return tip
-    } catch let error as GitError {
-      throw .git(error)
     } catch {
-      throw error as! GHPError
+      throw GHPError.bridging(error)
     }
   }
 

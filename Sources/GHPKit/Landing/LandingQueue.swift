@@ -111,10 +111,8 @@ public enum LandingSubmission {
           "#\(issue.id): the commits of \(name) since \(policy.base) change no file; there is nothing to land")
       }
       return DoneOperation.Branch(branch: name, tip: tip, base: policy.base, baseTip: baseTip)
-    } catch let error as GitError {
-      throw .git(error)
     } catch {
-      throw error as! GHPError
+      throw GHPError.bridging(error)
     }
   }
 }

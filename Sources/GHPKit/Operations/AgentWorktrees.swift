@@ -130,10 +130,8 @@ public enum AgentWorktrees {
               "\(path) has uncommitted work (\(dirty.joined(separator: ", "))): commit it, or pass --force")
           }
         }
-      } catch let error as GitError {
-        throw .git(error)
       } catch {
-        throw error as! GHPError
+        throw GHPError.bridging(error)
       }
     }
     let released = try workspace.run(UnregisterAgentOperation(name: name)).result

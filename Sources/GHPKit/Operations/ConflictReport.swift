@@ -63,10 +63,8 @@ public struct ConflictReport: Sendable {
         }
       }
       return ConflictReport(base: baseName, branches: active.map(\.name), pairs: pairs, checked: checked)
-    } catch let error as GitError {
-      throw .git(error)
     } catch {
-      throw error as! GHPError
+      throw GHPError.bridging(error)
     }
   }
 }

@@ -33,7 +33,7 @@ public enum IssueImport {
       } catch let error as DocumentError {
         throw .invalidValue("issue \(index + 1) of the import file", error.detail)
       } catch {
-        throw error as! GHPError
+        throw GHPError.bridging(error)
       }
     }
     return issues

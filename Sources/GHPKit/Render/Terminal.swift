@@ -38,7 +38,12 @@ public struct Colour: Sendable {
   public let enabled: Bool
 
   public init(descriptor: Int32, environment: [String: String]) {
-    enabled = isatty(descriptor) == 1 && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+    self.init(terminal: isatty(descriptor) == 1, environment: environment)
+  }
+
+  /// Colour for output that goes to a terminal (or not), unless `NO_COLOR` or `TERM=dumb` says no.
+  public init(terminal: Bool, environment: [String: String]) {
+    enabled = terminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
   }
 
   public static let red = "31", yellow = "33", boldRed = "1;31"

@@ -154,10 +154,8 @@ public final class StateSnapshot {
         }
       }
       return files
-    } catch let error as GitError {
-      throw .git(error)
     } catch {
-      throw error as! GHPError
+      throw GHPError.bridging(error)
     }
   }
 

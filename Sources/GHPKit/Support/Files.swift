@@ -59,6 +59,18 @@ public enum Files {
 
 /// This process.
 public enum ThisProcess {
+  /// This process's environment, read from `environ`.
+  public static var environment: [String: String] {
+    var out: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+      let text = String(cString: entry)
+      if let eq = text.firstIndex(of: "=") { out[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+      pointer += 1
+    }
+    return out
+  }
+
   /// The absolute path of the running executable (from `/proc/self/exe`), or nil.
   public static var executablePath: String? {
     var buffer = [CChar](repeating: 0, count: 4096)

@@ -78,6 +78,17 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
     }
   }
 
+  /// An error from a block that throws both libgit2's errors and ghp's own, as one `GHPError`:
+  /// a `GitError` becomes `.git`, a `GHPError` stays itself, and anything else (never expected) is
+  /// said as an I/O failure instead of ending the process.
+  public static func bridging(_ error: any Error) -> GHPError {
+    switch error {
+    case let error as GHPError: error
+    case let error as GitError: .git(error)
+    default: .io("\(error)")
+    }
+  }
+
   /// The one JSON object a command prints on stdout for this error with `--json`.
   public var json: JSON {
     var facts: [String: JSON] = [:]

@@ -11,7 +11,7 @@ enum ClaudeHook {
   /// nothing readable arrives: a person running the command by hand, or a caller that keeps the pipe
   /// open without writing. The read ends at end of input, at a whole JSON object, or after 2 s.
   static func event(fallback: String) -> String {
-    guard isatty(0) == 0 else { return fallback }
+    guard !Output.console.isTerminal(0) else { return fallback }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
     let deadline = MonotonicClock.now() + 2

@@ -41,7 +41,7 @@ struct StatusFields: ParsableArguments {
   /// As a Claude Code hook: what the agent must be told goes to the model in the event's own form,
   /// and a failure too (a hook that fails is shown to the person, not the model); never exit 3, which
   /// the model would not see.
-  func landAsHook(global: GlobalOptions, coalesce: Bool) {
+  func landAsHook(global: GlobalOptions, coalesce: Bool) throws {
     let event = ClaudeHook.event(fallback: "PostToolUse")
     do {
       let workspace = try global.workspace()
@@ -51,7 +51,7 @@ struct StatusFields: ParsableArguments {
       // At a stop, a message that blocks would loop on a lasting failure: the person sees it instead.
       if event == "Stop" || event == "SubagentStop" {
         Output.error("heartbeat not recorded: \(message)")
-        Glibc.exit(1)
+        throw ExitCode(1)
       }
       ClaudeHook.tell(["your heartbeat was not recorded: \(message)"], event: event)
     }

@@ -25,7 +25,7 @@ extension GHP {
     var hook: HookKind?
 
     func run() throws {
-      if hook != nil { return fields.landAsHook(global: global, coalesce: auto) }
+      if hook != nil { return try fields.landAsHook(global: global, coalesce: auto) }
       try fields.land(global: global, heartbeat: true, coalesce: auto)
     }
   }

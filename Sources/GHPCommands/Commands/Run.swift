@@ -129,7 +129,7 @@ extension GHP.Run {
       options.prefix = prefix
       try AgentName.validate("\(prefix)-1")
       let supervisor = try Supervisor(workspace, options: options)
-      let display = RunDisplay(mode: global.json ? .json : (isatty(1) == 1 ? .live : .lines))
+      let display = RunDisplay(mode: global.json ? .json : (Output.isTerminal ? .live : .lines))
       supervisor.onEvent = { event in display.event(event, supervisor) }
       try supervisor.begin()
       display.start(supervisor)
@@ -250,8 +250,7 @@ final class RunDisplay {
 
   func clear() {
     guard drawn > 0 else { return }
-    let escape = Array("\u{1B}[\(drawn)A\u{1B}[J".utf8)
-    _ = escape.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+    Output.control("\u{1B}[\(drawn)A\u{1B}[J")
     drawn = 0
   }
 

@@ -1,0 +1,54 @@
+import ArgumentParser
+import GHPKit
+
+/// The whole command line: parse, run, print an error as one line (and with `--json` as one JSON
+/// object on stdout), and answer the exit code — 0 done, 1 failure, 2 usage, 3 refused by the
+/// coordination rules, 4 nothing ready. `main.swift` exits with it; tests call it in process with
+/// a `Console` of their own.
+public enum GHPMain {
+  /// Runs `arguments` (without the program's name) against `Console.current`.
+  public static func run(_ arguments: [String]) -> Int32 {
+    let given = GlobalOptions.hoisted(arguments)
+    if given == ["-V"] {
+      Output.line(GHP.configuration.version)
+      return 0
+    }
+    if let word = given.first, let suggestion = GHP.unknownSubcommand(word) {
+      Output.error(suggestion)
+      return 2
+    }
+    // With --json, an error is also one JSON object on stdout, so a script reads it where it reads answers.
+    let wantsJSON = given.prefix(while: { $0 != "--" }).contains("--json")
+    do {
+      var command = try GHP.parseAsRoot(given)
+      try command.run()
+      return 0
+    } catch let error as GHPError {
+      Output.error(error.description, refusal: error.isRefusal)
+      if wantsJSON { Output.json(error.json) }
+      return error.exitCode
+    } catch {
+      let code = GHP.exitCode(for: error)
+      var message = GHP.fullMessage(for: error)
+      if code == .success {
+        // --help and --version
+        Output.control(message.hasSuffix("\n") ? message : message + "\n")
+        return 0
+      }
+      if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+      if !message.isEmpty { Output.error(message) }
+      let status = code == .validationFailure ? 2 : code.rawValue
+      if wantsJSON && status != 0 && !message.isEmpty {
+        let first = message.split(separator: "\n").first.map(String.init) ?? "exit \(status)"
+        let kind = status == 2 ? "usage" : status == 3 ? "refused" : "failure"
+        Output.json(GHPError.json(error: first, code: status, kind: kind))
+      }
+      return status
+    }
+  }
+
+  /// Runs `arguments` against `console` (a test's, say) and answers the exit code.
+  public static func run(_ arguments: [String], console: Console) -> Int32 {
+    Console.$current.withValue(console) { run(arguments) }
+  }
+}

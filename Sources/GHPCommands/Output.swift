@@ -1,0 +1,54 @@
+import GHPKit
+
+/// How commands print: through the current `Console`, never to a descriptor of their own.
+enum Output {
+  static var console: Console { Console.current }
+
+  /// Text for people: agents wrote much of it, so control characters (an escape sequence that
+  /// would recolour or hide a line) are shown escaped, never sent to the terminal raw.
+  static func line(_ text: String) {
+    let safe = Terminal.safe(text)
+    console.write(1, safe.hasSuffix("\n") ? safe : safe + "\n")
+  }
+
+  static func text(_ text: String) { console.write(1, Terminal.safe(text)) }
+
+  /// ghp's own control sequences (the live table's redraw), sent as they are.
+  static func control(_ text: String) { console.write(1, text) }
+
+  /// Text made safe, then with ghp's own marks coloured when standard output is a terminal.
+  static func marked(_ text: String) {
+    console.write(1, Colour(terminal: console.isTerminal(1), environment: environment).marks(Terminal.safe(text)))
+  }
+
+  static func json(_ value: JSON) { console.write(1, value.pretty()) }
+
+  /// An action's answer: its JSON with `--json`, else its lines; its notes go to standard error.
+  static func answer(_ answer: some ActionAnswer, json: Bool) {
+    if json {
+      Output.json(answer.json)
+    } else {
+      for line in answer.lines { Output.line(line) }
+    }
+    for note in answer.notes { Output.error(note) }
+  }
+
+  static func error(_ text: String, refusal: Bool = false) {
+    let safe = Terminal.safe(text)
+    let colour = Colour(terminal: console.isTerminal(2), environment: environment)
+    console.write(
+      2, colour.paint("ghp:", refusal ? Colour.yellow : Colour.red) + " " + (safe.hasSuffix("\n") ? safe : safe + "\n"))
+  }
+
+  /// The environment commands read.
+  static var environment: [String: String] { console.environment }
+
+  /// Whether standard output is a terminal.
+  static var isTerminal: Bool { console.isTerminal(1) }
+
+  /// The absolute path of this executable (hooks call it when `ghp` is not on PATH).
+  static var executablePath: String { ThisProcess.executablePath ?? CommandLine.arguments[0] }
+
+  /// Reads all of standard input (for `-` arguments).
+  static func readStandardInput() -> String { String(decoding: console.readInput(), as: UTF8.self) }
+}
