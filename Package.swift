@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
   name: "ghp",
-  platforms: [.macOS(.v13)],
+  // Linux only: ghp reads process identity, lock holders and parent death from /proc and prctl
+  // (GHPKit/Support/Platform.swift). A macOS port starts there.
   products: [
     .executable(name: "ghp", targets: ["ghp"]),
     .executable(name: "ghp-mcp", targets: ["ghp-mcp"]),

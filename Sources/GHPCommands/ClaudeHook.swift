@@ -1,8 +1,5 @@
 import GHPKit
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Glibc
 
 /// Speaking to Claude Code from a hook (`--hook claude`): it sends the event as JSON on standard
 /// input and reads what to tell the model from standard output.

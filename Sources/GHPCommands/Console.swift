@@ -1,10 +1,5 @@
 import GHPKit
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Where a command reads and writes: standard output and error, standard input, whether each is a
 /// terminal, and the environment. A command finds it in `Console.current`: the process's own, or
@@ -93,11 +88,7 @@ public struct Console: Sendable {
     var offset = 0
     while offset < bytes.count {
       let written = bytes.withUnsafeMutableBytes {
-        #if canImport(Glibc)
-          Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset)
-        #else
-          Darwin.write(descriptor, $0.baseAddress! + offset, $0.count - offset)
-        #endif
+        Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset)
       }
       if written < 0 && errno == EINTR { continue }
       if written <= 0 { return }

@@ -58,7 +58,7 @@ public final class Workspace {
   /// Path of this worktree's own config file (`config.worktree` in its git folder).
   public var worktreeConfigPath: String {
     let dir = repository.gitDirectory
-    return (dir.hasSuffix("/") ? dir : dir + "/") + "config.worktree"
+    return LocalPaths.join(dir, "config.worktree")
   }
 
   /// The agent this worktree belongs to, when it is an agent's worktree: a linked worktree with its

@@ -1,11 +1,8 @@
 import Foundation
 import GHPKit
+import Glibc
 import Logging
 import MCP
-
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// MCP over stdio, one JSON-RPC message a line, read by a thread blocked in `read(2)`.
 ///

@@ -86,6 +86,13 @@ actor Backend {
       try ApproveAction(agent: agent, globs: globs, once: once, note: note).run(in: workspace))
   }
 
+  /// `ghp run stop`, as the server's orchestrator: asks the run to stop and waits a few seconds for it.
+  func stopRun() throws(GHPError) -> JSON {
+    guard actor != nil else { throw .refused("this server is read-only") }
+    workspace.refreshClock()
+    return Self.withMessage(try RunStopAction(wait: 3).run(in: workspace))
+  }
+
   /// An action's answer for the page: its JSON with its sentences as `message`.
   private static func withMessage(_ answer: some ActionAnswer) -> JSON {
     guard case .object(var fields) = answer.json else { return answer.json }

@@ -1,12 +1,9 @@
 import ArgumentParser
 import GHPKit
+import Glibc
 import Hummingbird
 import Logging
 import NIOCore
-
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// `ghp serve`: the page a human looks at, live. A separate program so that SwiftNIO and the
 /// rest of the web server stay out of every other command's start-up; `ghp serve` runs it.

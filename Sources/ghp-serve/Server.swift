@@ -207,7 +207,7 @@ enum Server {
 
   static let routes: [String: [HTTPRequest.Method]] = [
     "/": [.get, .head], "/fragment": [.get, .head], "/api/view": [.get, .head], "/api/timeline": [.get, .head],
-    "/api/server": [.get, .head], "/events": [.get], "/api/approvals": [.post],
+    "/api/server": [.get, .head], "/events": [.get], "/api/approvals": [.post], "/api/run/stop": [.post],
   ]
 
   static func router(backend: Backend, hub: EventHub, settings: Settings) -> Router<BasicRequestContext> {
@@ -335,6 +335,14 @@ enum Server {
         return json(try await backend.approve(agent: agent, globs: globs, once: once, note: note))
       }
     }
+    router.post("/api/run/stop") { request, _ -> Response in
+      if let refused = authorise(request, settings: settings) { return refused }
+      var request = request
+      return await run { () throws(GHPError) in
+        _ = try await body(&request, allowed: [])
+        return json(try await backend.stopRun())
+      }
+    }
     return router
   }
 
@@ -366,7 +374,7 @@ enum Server {
         } catch let error as HTTPError where error.status == .notFound {
           response = Server.error(
             .notFound,
-            "there is no \(request.uri.path) here (GET /, /fragment, /api/view, /api/timeline, /api/server, /events; POST /api/escalations/ID/answer, /api/approvals)",
+            "there is no \(request.uri.path) here (GET /, /fragment, /api/view, /api/timeline, /api/server, /events; POST /api/escalations/ID/answer, /api/approvals, /api/run/stop)",
             kind: "usage")
         } catch let error as HTTPError {
           response = Server.error(error.status, error.body ?? error.status.reasonPhrase, kind: "failure")

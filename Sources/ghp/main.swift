@@ -1,11 +1,6 @@
 import GHPCommands
 import GHPKit
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 // The command line lives in GHPCommands (`GHPMain`), where tests run it in process.
 NetworkDeadline.configure(ThisProcess.environment)

@@ -6,7 +6,7 @@ public enum GHPBinary {
   public static var path: String {
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     var folder = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    // On Linux the tests run from <bin>/ghpPackageTests.xctest; on macOS from inside a bundle.
+    // The tests run from <bin>/ghpPackageTests.xctest.
     while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("ghp").path), folder.path != "/" {
       folder = folder.deletingLastPathComponent()
     }

@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Glibc
 
 /// A real OpenSSH server on loopback, as a shared git server runs it: each agent has its own key,
 /// and `authorized_keys` names the pusher (`GHP_PUSHER`) for each key before it runs `git-shell`.

@@ -455,3 +455,60 @@ struct RunTests {
     #expect(none.status != 0 && none.stderr.contains("agent.command"))
   }
 }
+
+/// A run stops from every surface through one action (`RunStopAction`): over MCP and from the page
+/// as from the CLI, and only for an orchestrator.
+@Suite(.serialized) struct StopFromEverySurfaceTests {
+  func started(_ bench: RunBench) throws -> ProcessRunner.Running {
+    let running = try bench.repo.startGHP(
+      ["run", "--json", "-w", "1", "--agent-command", bench.agent("hanger")], agent: "lead")
+    try #require(bench.waitForEvents(running, kind: "spawned", count: 1))
+    return running
+  }
+
+  @Test func anOrchestratorStopsTheRunOverMCP() throws {
+    let bench = try RunBench(issues: 1)
+    let running = try started(bench)
+    let refused = try MCPClient.call("stop_run", agent: "worker-1", in: bench.repo.path)
+    #expect(refused.isError && refused.text.hasPrefix("refused:"), "\(refused.text)")
+    let stopped = try MCPClient.call("stop_run", agent: "lead", in: bench.repo.path)
+    #expect(!stopped.isError, "\(stopped.text)")
+    #expect(running.wait().status == 3)
+    #expect(try bench.runRecord()["state"] == .string("stopped"))
+    #expect(try bench.runRecord()["outcome"]?.stringValue?.contains("asked by lead") == true)
+  }
+
+  @Test func thePageStopsTheRunWithItsTokenOnly() throws {
+    let bench = try RunBench(issues: 1)
+    let running = try started(bench)
+    let token = "stop-test-token-0123456789"
+    let server = try ProcessRunner.start(
+      GHPBinary.path, ["serve", "--port", "0", "--agent", "lead"], in: bench.repo.path,
+      environment: ["GHP_SERVE_TOKEN": token])
+    defer { kill(server.pid, SIGTERM) }
+    let address = server.firstLine()
+    let port = try #require(address.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) })
+    /// POSTs `{}` to /api/run/stop with `headers`; answers the HTTP status.
+    func post(_ headers: [String: String]) throws -> Int {
+      let script = """
+        import json, sys, urllib.request, urllib.error
+        request = urllib.request.Request("http://127.0.0.1:\(port)/api/run/stop", data=b"{}", method="POST",
+                                         headers=json.loads(sys.argv[1]))
+        try:
+            print(urllib.request.urlopen(request, timeout=30).status)
+        except urllib.error.HTTPError as error:
+            print(error.code)
+        """
+      let all = ["Content-Type": "application/json"].merging(headers) { $1 }
+      let result = try ProcessRunner.run(
+        "/usr/bin/env", ["python3", "-c", script, JSON.object(all.mapValues { .string($0) }).compact()],
+        in: bench.repo.path)
+      return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+    #expect(try post([:]) == 401, "a write without the token")
+    #expect(try bench.runRecord()["state"] == .string("running"))
+    #expect(try post(["Authorization": "Bearer \(token)"]) == 200)
+    #expect(running.wait().status == 3)
+    #expect(try bench.runRecord()["state"] == .string("stopped"))
+  }
+}

@@ -15,32 +15,35 @@ extension GHP {
 
     func run() throws {
       let workspace = try Workspace(hookEnvironment: Output.environment)
+      guard let hook = GitHook(rawValue: name) else {
+        throw ValidationError(
+          "unknown hook '\(name)': "
+            + GitHook.allCases.map(\.rawValue).joined(separator: ", ").replacing(
+              ", pre-receive", with: " or pre-receive"))
+      }
       var verdict = HookRunner.Verdict()
-      switch name {
-      case "pre-commit":
+      switch hook {
+      case .preCommit:
         verdict = try HookRunner.preCommit(workspace)
-      case "post-commit":
+      case .postCommit:
         verdict = try HookRunner.postCommit(workspace)
-      case "prepare-commit-msg":
+      case .prepareCommitMessage:
         guard let file = arguments.first else { throw ValidationError("prepare-commit-msg needs the message file") }
         let message = String(decoding: try Arguments.fileBytes(file), as: UTF8.self)
         let updated = try HookRunner.prepareCommitMessage(message, workspace: workspace)
         if updated != message { try Files.replace(file, with: Array(updated.utf8)) }
-      case "pre-push":
+      case .prePush:
         let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
         verdict = try HookRunner.prePush(lines, remote: arguments.first ?? "origin", workspace: workspace)
-      case "pre-receive":
+      case .preReceive:
         let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
         verdict = try HookRunner.preReceive(lines, workspace: workspace)
-      default:
-        throw ValidationError(
-          "unknown hook '\(name)': pre-commit, prepare-commit-msg, post-commit, pre-push or pre-receive")
       }
       for note in verdict.notes { Output.error(note) }
       guard verdict.allowed else {
         for refusal in verdict.refusals { Output.error("\(name): \(refusal)") }
         Output.error(
-          "\(name): refused by ghp (\(verdict.refusals.count) problem\(verdict.refusals.count == 1 ? "" : "s")); nothing was \(name == "pre-commit" ? "committed" : "pushed")"
+          "\(name): refused by ghp (\(verdict.refusals.count) problem\(verdict.refusals.count == 1 ? "" : "s")); nothing was \(hook.refusedWhat)"
         )
         throw ExitCode(3)
       }

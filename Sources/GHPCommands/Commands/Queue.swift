@@ -1,9 +1,6 @@
 import ArgumentParser
 import GHPKit
-
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Glibc
 
 extension GHP {
   struct Queue: ParsableCommand {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// `ghp land`: holds the landing lease of the base and lands submitted work in queue order — what is
 /// queued now (`once`), or as it is submitted until interrupted (SIGINT, SIGTERM).

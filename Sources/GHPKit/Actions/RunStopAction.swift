@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// `ghp run stop` (and the older spelling `ghp run --stop`): asks the run of this repository to stop gracefully —
 /// recorded on `ghp/state`, where a supervisor on any machine sees it within a second; one on this

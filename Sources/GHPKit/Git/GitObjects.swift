@@ -1,10 +1,5 @@
 import CLibGit2
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// A commit, owning its handle. It keeps its repository alive: libgit2's objects point into the
 /// repository's object cache, so the repository must outlive every object read from it.

@@ -1,10 +1,5 @@
 import CLibGit2
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// git configuration: the repository's (all levels) and one file's.
 extension Repository {

@@ -1,10 +1,5 @@
 import CLibGit2
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Reading history: staged paths, parents, changed paths, walks.
 extension Repository {

@@ -1,10 +1,5 @@
 import CLibGit2
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// What `ghp land` needs from git: merges and cherry-picks computed in memory, commits written
 /// with a separate committer, checkouts of a scratch worktree and of a worktree whose branch moved.

@@ -1,10 +1,5 @@
 import CLibGit2
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// What the repository says about an agent's branch and worktree (for handoffs and `agent list`).
 extension Repository {
@@ -153,8 +148,7 @@ extension Repository {
     guard git_worktree_lookup(&worktree, pointer, name) == 0 else { return "git has no worktree named \(name)" }
     defer { git_worktree_free(worktree) }
     guard git_worktree_validate(worktree) == 0 else { return "its folder or its git files are missing" }
-    let common = commonDirectory
-    let admin = (common.hasSuffix("/") ? common : common + "/") + "worktrees/\(name)"
+    let admin = localPaths.worktreeAdmin(name)
     guard access(admin + "/index", F_OK) == 0 else { return "it has no index (its checkout never finished)" }
     guard let path = git_worktree_path(worktree).map({ String(cString: $0) }),
       let opened = try? Repository(discovering: path)

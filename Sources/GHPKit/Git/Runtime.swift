@@ -1,10 +1,5 @@
 import CLibGit2
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// libgit2 is initialised once per process, on first use, with durable writes switched on:
 /// objects and refs are fsynced, so a state change that returned is on disk.

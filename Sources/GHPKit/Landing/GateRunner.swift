@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Set by SIGINT/SIGTERM while `ghp land` runs, so that a gate is stopped and the lease given back.
 public enum LandingSignals {

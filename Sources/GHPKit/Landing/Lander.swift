@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// `ghp land`: takes queued issues in order, merges each branch onto the current base in memory,
 /// runs the gate on the result in a scratch worktree, and moves the base by compare-and-swap,
@@ -76,10 +72,7 @@ public final class Lander {
 
   // MARK: - Paths
 
-  var landFolder: String {
-    let common = repository.commonDirectory
-    return (common.hasSuffix("/") ? common : common + "/") + "ghp/land"
-  }
+  var landFolder: String { repository.localPaths.land }
   var gateMarker: String { "\(landFolder)/\(BranchName.flat(policy.base)).gate" }
 
   // MARK: - The lease
@@ -461,12 +454,10 @@ public final class Lander {
 /// untracked files (ignored ones, a build cache, are kept).
 enum ScratchWorktree {
   static func open(_ repository: Repository, base: String, at commit: ObjectID) throws(GHPError) -> String {
-    let common =
-      repository.commonDirectory.hasSuffix("/")
-      ? String(repository.commonDirectory.dropLast()) : repository.commonDirectory
+    let local = repository.localPaths
     let name = "ghp-land-\(BranchName.flat(base))"
-    let folder = "\(common)/ghp/land/\(BranchName.flat(base))"
-    let admin = "\(common)/worktrees/\(name)"
+    let folder = "\(local.land)/\(BranchName.flat(base))"
+    let admin = local.worktreeAdmin(name)
     if Files.read("\(folder)/.git") == nil || Files.read("\(admin)/gitdir") == nil {
       guard Files.makeDirectories(folder), Files.makeDirectories(admin) else {
         throw .io("cannot make the landing worktree \(folder)")

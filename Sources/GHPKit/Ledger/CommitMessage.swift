@@ -12,6 +12,20 @@
 /// Ghp-Operation: {"args":{"issue":"147"},"op":"claim","v":1}
 /// ```
 public struct CommitMessage: Equatable, Sendable {
+  /// The keys of the trailers ghp writes, each spelled here only.
+  public enum Trailer {
+    /// The operation's name (`Ghp-Op`).
+    public static let op = "Ghp-Op"
+    /// Who acted (`Ghp-Agent`).
+    public static let agent = "Ghp-Agent"
+    /// The issue it is about (`Ghp-Issue`).
+    public static let issue = "Ghp-Issue"
+    /// The epoch of the claim it was made under (`Ghp-Epoch`).
+    public static let epoch = "Ghp-Epoch"
+    /// The local commit a `ghp sync` replay came from (`Ghp-Replay-Of`).
+    public static let replayOf = "Ghp-Replay-Of"
+  }
+
   public var subject: String
   public var body: String?
   public var operation: OperationRecord
@@ -51,11 +65,11 @@ public struct CommitMessage: Equatable, Sendable {
       lines.append(body)
       lines.append("")
     }
-    lines.append("Ghp-Op: \(op)")
-    lines.append("Ghp-Agent: \(agent)")
-    if let issue { lines.append("Ghp-Issue: \(issue)") }
-    if let epoch { lines.append("Ghp-Epoch: \(epoch)") }
-    if let replayOf { lines.append("Ghp-Replay-Of: \(replayOf)") }
+    lines.append("\(Trailer.op): \(op)")
+    lines.append("\(Trailer.agent): \(agent)")
+    if let issue { lines.append("\(Trailer.issue): \(issue)") }
+    if let epoch { lines.append("\(Trailer.epoch): \(epoch)") }
+    if let replayOf { lines.append("\(Trailer.replayOf): \(replayOf)") }
     lines.append("\(OperationRecord.trailer): \(operation.encoded)")
     return lines.joined(separator: "\n") + "\n"
   }
@@ -115,18 +129,18 @@ public struct CommitMessage: Equatable, Sendable {
     case .success(let decoded): record = decoded
     case .failure(let error): return .failure(error)
     }
-    guard let agent = trailers["Ghp-Agent"] else {
+    guard let agent = trailers[Trailer.agent] else {
       return .failure(.invalidValue("commit", "it has no Ghp-Agent trailer"))
     }
-    guard trailers["Ghp-Op"] == record.name else {
+    guard trailers[Trailer.op] == record.name else {
       return .failure(
-        .invalidValue("commit", "its Ghp-Op says \(trailers["Ghp-Op"] ?? "nothing") but it records \(record.name)"))
+        .invalidValue("commit", "its Ghp-Op says \(trailers[Trailer.op] ?? "nothing") but it records \(record.name)"))
     }
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
     var parsed = CommitMessage(
-      subject: lines.first.map(String.init) ?? "", operation: record, agent: agent, issue: trailers["Ghp-Issue"],
-      epoch: trailers["Ghp-Epoch"].flatMap { Int($0) })
-    parsed.replayOf = trailers["Ghp-Replay-Of"]
+      subject: lines.first.map(String.init) ?? "", operation: record, agent: agent, issue: trailers[Trailer.issue],
+      epoch: trailers[Trailer.epoch].flatMap { Int($0) })
+    parsed.replayOf = trailers[Trailer.replayOf]
     return .success(parsed)
   }
 }

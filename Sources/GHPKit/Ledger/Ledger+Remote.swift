@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 extension StateSnapshot {
   /// The remote state changes go through (`[remote] name` in the config), or nil for local mode.
@@ -314,7 +310,7 @@ extension Ledger {
       throw .git(error)
     }
     // What the remote already has: commits re-applied by an earlier sync that lost its connection.
-    var present = Set(remoteCommits.compactMap { CommitMessage.trailers($0.message)["Ghp-Replay-Of"] })
+    var present = Set(remoteCommits.compactMap { CommitMessage.trailers($0.message)[CommitMessage.Trailer.replayOf] })
     present.formUnion(remoteCommits.map(\.id.hex))
 
     var report = SyncReport(kind: .reapplied, remote: remote, tip: remoteTip)
@@ -324,7 +320,7 @@ extension Ledger {
     var renames = IDRenames()
     for commit in localCommits {
       let subject = commit.summary
-      let original = CommitMessage.trailers(commit.message)["Ghp-Replay-Of"] ?? commit.id.hex
+      let original = CommitMessage.trailers(commit.message)[CommitMessage.Trailer.replayOf] ?? commit.id.hex
       if present.contains(original) {
         report.fates.append(SyncFate(commit: commit.id, subject: subject, outcome: .alreadyThere, detail: nil))
         continue

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// What an operation wants written: documents to put (bytes) or remove (nil), and the commit message.
 public struct Change: Sendable {
@@ -231,8 +227,7 @@ public final class Ledger {
 
   /// The path of the lock file git and libgit2 create while moving `ghp/state`.
   public var refLockPath: String {
-    let common = repository.commonDirectory
-    return (common.hasSuffix("/") ? common : common + "/") + "refs/heads/ghp/state.lock"
+    repository.localPaths.stateRefLock
   }
 
   /// Moves `ghp/state` by compare-and-swap, with the writer lock's record saying so meanwhile: if

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// One commit that does not prove itself, and why.
 public struct VerificationFinding: Sendable, Equatable {
@@ -168,8 +164,7 @@ enum VerifiedTips {
   static let kept = 32
 
   static func path(_ repository: Repository) -> String {
-    let common = repository.commonDirectory
-    return (common.hasSuffix("/") ? common : common + "/") + "ghp/verified"
+    repository.localPaths.verifiedTips
   }
 
   static func load(_ repository: Repository) -> [ObjectID] {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// The machine-local writer lock: `flock` on `<common git dir>/ghp/writer.lock`.
 ///
@@ -58,9 +54,9 @@ final class WriterLock {
   let timeout: Double
 
   init(commonDirectory: String, timeout: Double = 30) throws(GHPError) {
-    let folder = commonDirectory.hasSuffix("/") ? "\(commonDirectory)ghp" : "\(commonDirectory)/ghp"
-    mkdir(folder, 0o755)
-    path = "\(folder)/writer.lock"
+    let local = LocalPaths(commonDirectory: commonDirectory)
+    mkdir(local.ghp, 0o755)
+    path = local.writerLock
     self.timeout = timeout
     descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {

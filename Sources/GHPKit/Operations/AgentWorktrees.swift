@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// `ghp agent add/list/remove`: the branch, worktree and registration of each agent.
 public enum AgentWorktrees {
@@ -87,11 +83,9 @@ public enum AgentWorktrees {
         "agent \(name) is registered, but its worktree could not be made: \(error.message); fix that and run `ghp agent add \(name)` again"
       )
     }
-    let common = repository.commonDirectory
-    let adminFolder = (common.hasSuffix("/") ? common : common + "/") + "worktrees/\(name)"
+    let adminFolder = repository.localPaths.worktreeAdmin(name)
     do {
-      try Repository.setConfigString(
-        "extensions.worktreeConfig", "true", inFile: (common.hasSuffix("/") ? common : common + "/") + "config")
+      try Repository.setConfigString("extensions.worktreeConfig", "true", inFile: repository.localPaths.config)
       try Repository.setConfigString("ghp.agent", name, inFile: adminFolder + "/config.worktree")
     } catch {
       throw .git(error)

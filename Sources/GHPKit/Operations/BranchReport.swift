@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// What an agent's branch holds, from the repository (not from the agent's memory).
 public struct BranchReport: Sendable {

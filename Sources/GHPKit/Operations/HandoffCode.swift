@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// The code side of `agent-handoff --to`: the receiver's branch continues from the giver's tip.
 public enum HandoffCode {
@@ -56,16 +52,14 @@ public enum HandoffCode {
     let root = workdir.hasSuffix("/") ? workdir : workdir + "/"
     guard resolved.hasPrefix(root) else { return nil }
     let relative = String(resolved.dropFirst(root.count))
-    let common =
-      repository.commonDirectory.hasSuffix("/") ? repository.commonDirectory : repository.commonDirectory + "/"
-    let exclude = common + "info/exclude"
+    let exclude = repository.localPaths.infoExclude
     let existing = String(decoding: Files.read(exclude) ?? [], as: UTF8.self)
     if !existing.split(separator: "\n").contains(Substring("/" + relative)) {
-      _ = Files.makeDirectories(common + "info")
+      _ = Files.makeDirectories(repository.localPaths.common + "/info")
       try? Files.replace(
         exclude,
         with: Array((existing + (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n") + "/\(relative)\n").utf8))
     }
-    return (theirs.hasSuffix("/") ? theirs : theirs + "/") + relative
+    return LocalPaths.join(theirs, relative)
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Where `--write` may put a handoff: inside the repository's working tree, not inside `.git`, and
 /// not over a tracked file unless forced.

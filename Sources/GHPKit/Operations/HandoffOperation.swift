@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// `ghp agent-handoff`: a handoff document generated from the state and the repository, stored at
 /// `.ghp/handoffs/<issue>.md`; with a receiver, the claim passes to it in the same commit.

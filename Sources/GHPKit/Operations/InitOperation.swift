@@ -85,8 +85,7 @@ extension Workspace {
   /// Records `name` as this worktree's `ghp.agent` (in its own `config.worktree`, with git's
   /// `extensions.worktreeConfig` switched on so plain `git config ghp.agent` reads it too).
   public func recordIdentity(_ name: String) throws(GHPError) {
-    let common = repository.commonDirectory
-    let shared = (common.hasSuffix("/") ? common : common + "/") + "config"
+    let shared = repository.localPaths.config
     do {
       try Repository.setConfigString("extensions.worktreeConfig", "true", inFile: shared)
       try Repository.setConfigString("ghp.agent", name, inFile: worktreeConfigPath)

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Names of agents a person types: a typo must not quietly make a new agent.
 public enum KnownAgent {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Registers an agent with its role and branch (orchestrators). Registering again with the same
 /// role changes nothing, so `ghp agent add` can be re-run after a failure.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Unregisters an agent and releases its claims (epoch + 1), recording why (orchestrators).
 public struct UnregisterAgentOperation: RecordedOperation {

@@ -1,15 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Installs ghp's hooks from the copies embedded in the binary. A hook the repository already had
 /// is kept as `<name>.ghp-chained` and run first; installing twice changes nothing; uninstalling
 /// puts back what was there.
 public enum HookInstaller {
-  public static let clientHooks = ["pre-commit", "prepare-commit-msg", "post-commit", "pre-push"]
-  public static let serverHooks = ["pre-receive"]
+  public static let clientHooks = GitHook.client.map(\.rawValue)
+  public static let serverHooks = GitHook.server.map(\.rawValue)
   static let marker = "# ghp-hook "
   static let chainedSuffix = ".ghp-chained"
 
@@ -18,11 +14,9 @@ public enum HookInstaller {
   public static func hooksDirectory(_ repository: Repository) -> String {
     if let configured = repository.configString("core.hooksPath"), !configured.isEmpty {
       if configured.hasPrefix("/") { return configured }
-      let top = repository.workingDirectory ?? repository.commonDirectory
-      return (top.hasSuffix("/") ? top : top + "/") + configured
+      return LocalPaths.join(repository.workingDirectory ?? repository.commonDirectory, configured)
     }
-    let common = repository.commonDirectory
-    return (common.hasSuffix("/") ? common : common + "/") + "hooks"
+    return repository.localPaths.hooks
   }
 
   public struct Report: Sendable {

@@ -63,17 +63,19 @@ public enum HookRunner {
     let state = try workspace.snapshot()
     guard state.exists, let agent = agent(workspace) else { return message }
     // An amended or reworded message keeps the trailers it has.
-    if message.contains("\nGhp-Agent: ") || message.hasPrefix("Ghp-Agent: ") { return message }
-    var trailers = ["Ghp-Agent: \(agent)"]
+    if message.contains("\n\(CommitMessage.Trailer.agent): ") || message.hasPrefix("\(CommitMessage.Trailer.agent): ") {
+      return message
+    }
+    var trailers = ["\(CommitMessage.Trailer.agent): \(agent)"]
     let record = try state.agents().agents[agent]
     if let issueID = record?.issue, let issue = try state.issue(issueID), issue.status == .claimed,
       issue.assignee == agent
     {
-      trailers += ["Ghp-Issue: \(issue.id)", "Ghp-Epoch: \(issue.epoch)"]
+      trailers += ["\(CommitMessage.Trailer.issue): \(issue.id)", "\(CommitMessage.Trailer.epoch): \(issue.epoch)"]
     } else if let lost = record?.lostClaims.last, let issue = try state.issue(lost.issue),
       let taking = issue.taken.last(where: { $0.agent == agent })
     {
-      trailers += ["Ghp-Issue: \(issue.id)", "Ghp-Epoch: \(taking.epoch)"]
+      trailers += ["\(CommitMessage.Trailer.issue): \(issue.id)", "\(CommitMessage.Trailer.epoch): \(taking.epoch)"]
     }
     // Keep git's comment lines (the editor's help) after the trailers.
     let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -92,12 +94,13 @@ public enum HookRunner {
     throws(GHPError) -> (refusals: [String], approvalsUsed: [String], agent: String?)
   {
     let trailers = CommitMessage.trailers(commit.message)
-    guard let agent = trailers["Ghp-Agent"] ?? fallback else { return ([], [], nil) }
+    guard let agent = trailers[CommitMessage.Trailer.agent] ?? fallback else { return ([], [], nil) }
     let paths: [String]
     do { paths = try repository.changedPaths(of: commit.id) } catch { throw .git(error) }
     let result = try EditPolicy.check(paths: paths, agent: agent, commit: commit.id.hex, state: state)
     var refusals = result.violations.map { "commit \(commit.id.short): \($0.message)" }
-    if let issue = trailers["Ghp-Issue"], let epoch = trailers["Ghp-Epoch"].flatMap({ Int($0) }),
+    if let issue = trailers[CommitMessage.Trailer.issue],
+      let epoch = trailers[CommitMessage.Trailer.epoch].flatMap({ Int($0) }),
       let fenced = try EditPolicy.fencingViolation(
         issueID: issue, epoch: epoch, agent: agent, commit: commit.id.short, state: state)
     {
@@ -218,7 +221,7 @@ public enum HookRunner {
         throw .git(error)
       }
       for commit in commits {
-        let label = CommitMessage.trailers(commit.message)["Ghp-Agent"]
+        let label = CommitMessage.trailers(commit.message)[CommitMessage.Trailer.agent]
         if let owner {
           guard let label else {
             verdict.refusals.append(

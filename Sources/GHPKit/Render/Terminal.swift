@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Text written by agents, made safe for a terminal: a control character (an escape sequence
 /// that would recolour or move the cursor, a carriage return that would hide a line, a NUL) is

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// `[agent]` in `.ghp/config.toml`: what `ghp run` starts in each worker's worktree, and the limits
 /// it enforces from outside.
@@ -257,7 +253,7 @@ public struct AgentCommand: Equatable, Sendable {
       return true
     }
     if program.contains("/") {
-      let full = program.hasPrefix("/") ? program : (directory.hasSuffix("/") ? directory : directory + "/") + program
+      let full = program.hasPrefix("/") ? program : LocalPaths.join(directory, program)
       guard try check(full) else { throw .refused("the agent command \(program) does not exist (\(full)); \(fix)") }
       return full
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 // The lander child: `ghp land --once`, run by the supervisor when work waits to land.
 
@@ -12,7 +8,7 @@ extension Supervisor {
     var environment = workspace.environment
     environment["GHP_AGENT"] = actor
     environment["GHP_RUN"] = run.id
-    let top = repository.workingDirectory ?? commonFolder
+    let top = repository.workingDirectory ?? repository.localPaths.common
     let promptPath = "\(folder)/lander.prompt"
     try? Files.replace(promptPath, with: [])
     return try? WorkerProcess.spawn(

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 // Starting a run, or taking over one whose supervisor is gone, and the workers' worktrees.
 
@@ -56,7 +52,7 @@ extension Supervisor {
     try prepareWorktrees(start.workers)
     run = try workspace.runNow(start).result
     breaker = run.breaker
-    folder = "\(commonFolder)/ghp/run/\(run.id)"
+    folder = repository.localPaths.run(run.id)
     guard Files.makeDirectories(folder) else { throw .io("cannot make \(folder)") }
     let summaries = try workspace.snapshot().issueSummaries()
     progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
@@ -66,11 +62,6 @@ extension Supervisor {
         "Started \(run.id): \(run.workers.count) worker\(run.workers.count == 1 ? "" : "s") running \(command.description)",
         ["run": .string(run.id)])
     }
-  }
-
-  var commonFolder: String {
-    let common = repository.commonDirectory
-    return common.hasSuffix("/") ? String(common.dropLast()) : common
   }
 
   /// Makes (or reuses) each worker's agent, branch and worktree.

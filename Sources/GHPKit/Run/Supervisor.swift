@@ -1,10 +1,5 @@
 import CProcess
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// `ghp run`: starts headless agents in their worktrees, one issue each, and enforces the limits
 /// from outside: a wall-clock timeout and budgets (SIGTERM to the group, SIGKILL after the

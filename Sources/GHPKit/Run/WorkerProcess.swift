@@ -1,10 +1,5 @@
 import CProcess
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// What an agent's structured output says: claude's stream-json, codex's JSON events, or plain
 /// lines, whichever the command speaks (each event type is recognised by its shape). Every line

@@ -1,15 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Where agents' private signing keys live on this machine (`<git common dir>/ghp/keys/<agent>`,
 /// mode 0600, in OpenSSH's format), and the allowed-signers file plain git verifies with.
 public enum SigningKeys {
   static func folder(_ repository: Repository) -> String {
-    let common = repository.commonDirectory
-    return (common.hasSuffix("/") ? common : common + "/") + "ghp/keys"
+    repository.localPaths.signingKeys
   }
 
   static func path(_ repository: Repository, agent: String) -> String { folder(repository) + "/" + agent }
@@ -47,8 +42,7 @@ public enum SigningKeys {
   /// `gpg.ssh.allowedSignersFile` at it, so `git log --show-signature ghp/state` names each signer.
   @discardableResult
   public static func installAllowedSigners(_ repository: Repository, state: StateSnapshot) throws(GHPError) -> String {
-    let common = repository.commonDirectory
-    let file = (common.hasSuffix("/") ? common : common + "/") + "ghp/allowed_signers"
+    let file = repository.localPaths.allowedSigners
     let lines = try state.agents().agents.sorted { $0.key < $1.key }.compactMap { name, record in
       record.signingKey.map { key in
         "\(name)@ghp namespaces=\"git\" " + key.split(separator: " ").prefix(2).joined(separator: " ")
@@ -57,7 +51,7 @@ public enum SigningKeys {
     try Files.replace(file, with: Array((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8))
     do {
       try Repository.setConfigString(
-        "gpg.ssh.allowedSignersFile", file, inFile: (common.hasSuffix("/") ? common : common + "/") + "config")
+        "gpg.ssh.allowedSignersFile", file, inFile: repository.localPaths.config)
     } catch {
       throw .git(error)
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Every issue of one `.ghp/issues` tree as fixed-size binary records, cached in
 /// `<git common dir>/ghp/cache/issues.idx`.
@@ -281,8 +277,7 @@ struct IssueTable {
 /// Loading and saving the table for a snapshot.
 enum IssueIndex {
   static func cachePath(_ repository: Repository) -> String {
-    let common = repository.commonDirectory
-    return (common.hasSuffix("/") ? common : common + "/") + "ghp/cache/issues.idx"
+    repository.localPaths.issueIndex
   }
 
   static func load(_ state: StateSnapshot) throws(GHPError) -> IssueTable? {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Whole-file reads and replacements, for everything ghp keeps outside the state branch: the
 /// issue cache, installed hooks, handoffs written with `--write`, commit-message files.

@@ -1,10 +1,5 @@
 import Dispatch
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// A bound on one network step (a fetch or a push of `ghp/state`): `GHP_NETWORK_TIMEOUT` seconds,
 /// default 60. A transfer that goes on past it is aborted through libgit2's progress callbacks.

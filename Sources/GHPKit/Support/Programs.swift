@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// Finding a program the way a shell does: the folders of `PATH` in order, the first regular file
 /// by that name that may be executed.
@@ -21,7 +17,7 @@ public enum ProgramSearch {
 
   /// The first executable `program` in `folders` (for example `folders(environment["PATH"])`).
   public static func find(_ program: String, in folders: [String]) -> String? {
-    folders.lazy.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + program }.first(where: isExecutable)
+    folders.lazy.map { LocalPaths.join($0, program) }.first(where: isExecutable)
   }
 }
 

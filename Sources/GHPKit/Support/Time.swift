@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Glibc
 
 /// RFC 3339 timestamps in UTC, to the second: `2025-01-25T10:30:00Z`.
 ///

@@ -7,7 +7,7 @@ public enum ToolBox {
   public static let discussion = """
     Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, get_status,
     ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log, my_escalations, claim_check,
-    show_task, show_handoff, list_approvals. Prompts: worker, leader, session. Resources: ghp://status,
+    show_task, show_handoff, list_approvals, stop_run. Prompts: worker, leader, session. Resources: ghp://status,
     ghp://plan, ghp://issues/{id}, with update notifications to subscribers whenever ghp/state moves.
     Identity: --agent, else as the CLI (a server started in an agent's worktree knows who it is).
     The server is the ghp-mcp program, next to ghp (scripts/install puts both there) or on PATH.
@@ -176,6 +176,11 @@ public enum ToolBox {
       schema: schema([
         "agent": ("string", "Only this agent's approvals."), "all": ("boolean", "Also those revoked or used up."),
       ])),
+    Tool(
+      name: "stop_run",
+      description:
+        "Orchestrators: ask the `ghp run` of this repository to stop gracefully (no new workers; those running get SIGTERM and the grace). Waits up to 10 seconds and answers the run's state: `stopped`, or still `stopping`.",
+      schema: schema([:])),
   ]
 
   /// Checks `arguments` against the tool's input schema: an unknown tool, an argument the tool does
@@ -340,6 +345,8 @@ public enum ToolBox {
       return .array(
         try state.listedApprovals(all: arguments["all"]?.boolValue == true).filter { agent == nil || $0.agent == agent }
           .map(\.json))
+    case "stop_run":
+      return try RunStopAction(wait: 10).run(in: workspace).json
     default:
       throw .invalidValue("tool", "no tool named \(name)")
     }
