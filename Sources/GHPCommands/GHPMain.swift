@@ -32,7 +32,7 @@ public enum GHPMain {
       var message = GHP.fullMessage(for: error)
       if code == .success {
         // --help and --version
-        Output.control(message.hasSuffix("\n") ? message : message + "\n")
+        Output.control(message + "\n")
         return 0
       }
       if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }

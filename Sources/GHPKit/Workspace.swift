@@ -7,17 +7,23 @@
 /// A unit of work in the state: a pure function of a snapshot, the acting agent and the clock, that
 /// returns the change to land (nil when there is nothing to change) and its answer for the caller.
 public protocol StateOperation {
+  /// The answer the operation gives its caller, whether or not it changed anything.
   associatedtype Output
+  /// The change `actor` makes on `state` at `clock`'s time (nil: nothing to change) and the answer;
+  /// a refusal is thrown.
   func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output)
 }
 
 /// Everything a command needs: the repository, its ledger, the clock and who is acting.
 public final class Workspace {
+  /// The git repository the command runs in (found from the path, or from git's hook environment).
   public let repository: Repository
+  /// The ledger every change to `ghp/state` goes through.
   public let ledger: Ledger
   /// The time commands act at: read once per command; a long-running one (`ghp land`) reads it
   /// again with `refreshClock()`.
   public private(set) var clock: Clock
+  /// The process environment the workspace was opened with (`GHP_NOW`, `GHP_LOCK_TIMEOUT`, `GHP_AGENT`).
   public let environment: [String: String]
   private let explicitAgent: String?
   /// Whether a write may come from a name no agent is registered under (`--new`): the write

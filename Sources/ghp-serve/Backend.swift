@@ -86,11 +86,12 @@ actor Backend {
       try ApproveAction(agent: agent, globs: globs, once: once, note: note).run(in: workspace))
   }
 
-  /// `ghp run stop`, as the server's orchestrator: asks the run to stop and waits a few seconds for it.
+  /// `ghp run stop`, as the server's orchestrator: asks the run to stop without waiting for it (the
+  /// page follows the run as ghp/state moves; a wait here would hold every other request).
   func stopRun() throws(GHPError) -> JSON {
     guard actor != nil else { throw .refused("this server is read-only") }
     workspace.refreshClock()
-    return Self.withMessage(try RunStopAction(wait: 3).run(in: workspace))
+    return Self.withMessage(try RunStopAction(wait: 0).run(in: workspace))
   }
 
   /// An action's answer for the page: its JSON with its sentences as `message`.

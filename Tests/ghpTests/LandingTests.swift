@@ -507,6 +507,27 @@ final class LandingTeam {
     #expect(try team.repo.ghp(["queue", "--json"]).json()["lease"] == .null, "the lease was given back")
   }
 
+  /// With --json the looping lander's report is its whole answer: SIGTERM ends it with one JSON
+  /// document and exit 0 (a script reads one object, not a report and an error).
+  @Test func aLoopingLanderWithJSONEndsWithOneDocument() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let lander = try team.repo.startGHP(
+      ["land", "--json", "--interval", "1"], agent: "lead", environment: team.environment)
+    var held = false
+    for _ in 0..<100 where !held {
+      held = (try? team.repo.ghp(["queue", "--json"]).json()["lease"]?["holder"]) == .string("lead")
+      if !held { usleep(50_000) }
+    }
+    #expect(held, "the lander took the lease")
+    kill(lander.pid, SIGTERM)
+    let pid = lander.pid
+    DispatchQueue.global().asyncAfter(deadline: .now() + 15) { kill(pid, SIGKILL) }
+    let stopped = lander.wait()
+    #expect(stopped.status == 0, "\(stopped.stdout) \(stopped.stderr)")
+    let report = try JSON.parse(stopped.stdout)
+    #expect(report["landed"] != nil, "\(stopped.stdout)")
+  }
+
   /// A worker who writes "landed" on ghp/state with plain git, skipping the gate, is caught by
   /// `ghp verify`: the operation needs an orchestrator holding the lease and a passed gate.
   @Test func aLandingForgedWithPlainGitFailsVerification() throws {

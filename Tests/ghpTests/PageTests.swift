@@ -155,3 +155,26 @@ extension PageTests {
     #expect((workers.first?["claimedSeconds"]?.intValue ?? 0) >= 2, "\(workers)")
   }
 }
+
+extension ReportOfARunTests {
+  /// A worker of a run that hands its issue on before it exits: the exit the supervisor records
+  /// ends nothing of the receiver's claim, which goes on being counted.
+  @Test func aHandoffInsideARunKeepsTheReceiversClaim() throws {
+    let bench = try RunBench(issues: 1)
+    #expect(try bench.repo.ghp(["agent", "add", "other"], agent: "lead").status == 0)
+    let giver = bench.scratch + "/giver"
+    try """
+    #!/bin/sh
+    cat > /dev/null
+    ghp agent-handoff --issue "$GHP_ISSUE" --to other --note "yours" > /dev/null || exit 1
+    exit 0
+    """.write(toFile: giver, atomically: true, encoding: .utf8)
+    chmod(giver, 0o755)
+    let (result, _) = try bench.run(["-w", "1", "--agent-command", giver])
+    #expect(try bench.issue("1")["assignee"] == .string("other"), "\(result.stdout)\(result.stderr)")
+    sleep(2)
+    let view = try bench.repo.ghp(["report", "--json", "--since", "1h"]).json()
+    let other = (view["summary"]?.arrayValue ?? []).first { $0["agent"] == .string("other") }
+    #expect((other?["claimedSeconds"]?.intValue ?? 0) >= 2, "\(view["summary"] ?? .null)")
+  }
+}

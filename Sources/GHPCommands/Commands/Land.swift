@@ -42,7 +42,8 @@ extension GHP {
       let action = LandAction(once: once, interval: interval, progress: { line in if !json { Output.line(line) } })
       let answer = try action.run(in: try global.workspace())
       Output.answer(answer, json: json)
-      if answer.wasInterrupted { throw GHPError.interrupted }
+      // With --json the report is the whole answer, interrupted or not (the loop ends no other way).
+      if answer.wasInterrupted && !json { throw GHPError.interrupted }
     }
   }
 

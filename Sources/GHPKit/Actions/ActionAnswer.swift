@@ -44,6 +44,8 @@ public struct IssueAnswer: ActionAnswer {
     self.sentence = sentence
   }
 
+  /// The answer as `--json` prints it and the MCP tool returns it.
   public var json: JSON { .object(["issue": issue.json, "commit": commit.answerJSON]) }
+  /// The answer for a person, one sentence a line.
   public var lines: [String] { [sentence] }
 }

@@ -33,12 +33,14 @@ public struct ApproveAction {
     /// The state commit.
     public var commit: ObjectID?
 
+    /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON {
       guard case .object(var fields) = result.json else { return result.json }
       fields["commit"] = commit.answerJSON
       return .object(fields)
     }
 
+    /// The answer for a person, one sentence a line.
     public var lines: [String] {
       let agent = result.approval.agent
       return [

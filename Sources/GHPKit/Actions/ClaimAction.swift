@@ -18,10 +18,12 @@ public struct ClaimAction {
     /// The state commit, nil when the claim was already held.
     public var commit: ObjectID?
 
+    /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON {
       .object(["issue": issue.json, "alreadyHeld": .bool(alreadyHeld), "commit": commit.answerJSON])
     }
 
+    /// The answer for a person, one sentence a line.
     public var lines: [String] {
       [
         (alreadyHeld ? "You already hold" : "Claimed") + " #\(issue.id) \(issue.title) (epoch \(issue.epoch))."

@@ -43,6 +43,7 @@ public struct HandoffAction {
     /// Who takes the claim over, when anyone does.
     public var receiver: String?
 
+    /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON {
       let codeJSON: JSON
       switch code {
@@ -60,8 +61,10 @@ public struct HandoffAction {
       ])
     }
 
+    /// The answer for a person, one sentence a line.
     public var lines: [String] { [document] }
 
+    /// What goes beside the answer (standard error in the CLI).
     public var notes: [String] {
       var out: [String] = []
       if !branch.uncommitted.isEmpty {

@@ -49,6 +49,7 @@ public struct HeartbeatAction {
     /// Claims it lost: work it must stop (the CLI exits 3).
     public var lostClaims: Bool { !result.lostClaims.isEmpty }
 
+    /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON {
       if let last = result.skipped {
         return .object([
@@ -63,6 +64,7 @@ public struct HeartbeatAction {
       return .object(fields)
     }
 
+    /// The answer for a person, one sentence a line.
     public var lines: [String] {
       if let last = result.skipped {
         return ["\(agent): heartbeat \(Duration.exact(max(0, now - last))) ago still stands; nothing recorded"]
@@ -70,6 +72,7 @@ public struct HeartbeatAction {
       return ["\(agent): \(result.record.status) at \(RFC3339.format(result.record.timestamp))"]
     }
 
+    /// What goes beside the answer (standard error in the CLI).
     public var notes: [String] { result.skipped == nil ? notices : [] }
   }
 

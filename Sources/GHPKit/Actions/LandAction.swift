@@ -30,8 +30,10 @@ public struct LandAction {
     /// Whether the loop ended because it was interrupted.
     public var wasInterrupted: Bool
 
+    /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON { report.json }
 
+    /// The answer for a person, one sentence a line.
     public var lines: [String] {
       var out = report.waiting.map { "Left #\($0.id) queued: \($0.reason)" }
       if report.landed.isEmpty && report.bounced.isEmpty && report.waiting.isEmpty { out.append("Nothing to land.") }

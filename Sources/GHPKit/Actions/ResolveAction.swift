@@ -19,12 +19,14 @@ public struct ResolveAction {
     /// The state commit.
     public var commit: ObjectID?
 
+    /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON {
       guard case .object(var fields) = escalation.json else { return escalation.json }
       fields["commit"] = commit.answerJSON
       return .object(fields)
     }
 
+    /// The answer for a person, one sentence a line.
     public var lines: [String] {
       ["Answered escalation \(escalation.id); \(escalation.agent) sees the answer on its next report."]
     }

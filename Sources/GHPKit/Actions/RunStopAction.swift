@@ -15,6 +15,7 @@ public struct RunStopAction {
     /// The run record, read last.
     public var run: RunRecord
 
+    /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON {
       .object([
         "run": .string(run.id), "state": .string(run.state.rawValue),
@@ -22,6 +23,7 @@ public struct RunStopAction {
       ])
     }
 
+    /// The answer for a person, one sentence a line.
     public var lines: [String] {
       if run.isActive { return ["Asked \(run.id) to stop; it is still \(run.state.rawValue) (ghp run status)."] }
       return [run.outcome ?? "\(run.id) \(run.state.rawValue)."]

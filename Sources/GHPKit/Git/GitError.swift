@@ -14,6 +14,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     case notFound, exists, modified, locked, ambiguous, other
   }
 
+  /// The return code as the ledger acts on it; `other` for any code it has no name for.
   public var kind: Kind {
     switch code {
     case GIT_ENOTFOUND.rawValue: .notFound
@@ -25,6 +26,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     }
   }
 
+  /// The error as one line: libgit2's message and the return code.
   public var description: String { "libgit2: \(message) (code \(code))" }
 }
 

@@ -12,13 +12,19 @@ public final class Commit {
   }
   deinit { git_commit_free(pointer) }
 
+  /// The commit's own id.
   public var id: ObjectID { ObjectID(git_commit_id(pointer).pointee) }
+  /// The id of the commit's root tree.
   public var treeID: ObjectID { ObjectID(git_commit_tree_id(pointer).pointee) }
+  /// The whole message, trailers included, as stored (up to a NUL byte, see `containsNUL`).
   public var message: String { String(cString: git_commit_message(pointer)) }
+  /// The message's first paragraph on one line, as `git log --oneline` shows it; empty when none.
   public var summary: String { git_commit_summary(pointer).map { String(cString: $0) } ?? "" }
   /// Seconds since 1970 of the committer time.
   public var time: Int64 { git_commit_time(pointer) }
+  /// The author's name; for a state commit, the acting agent.
   public var authorName: String { String(cString: git_commit_author(pointer).pointee.name) }
+  /// The author's email, as written in the commit.
   public var authorEmail: String { String(cString: git_commit_author(pointer).pointee.email) }
   /// Seconds since 1970 of the author time.
   public var authorTime: Int64 { Int64(git_commit_author(pointer).pointee.when.time) }
@@ -35,6 +41,7 @@ public final class Commit {
     guard let data = git_odb_object_data(object) else { return false }
     return memchr(data, 0, git_odb_object_size(object)) != nil
   }
+  /// How many parents the commit has: 0 for a root, 2 or more for a merge.
   public var parentCount: Int { Int(git_commit_parentcount(pointer)) }
 }
 
@@ -48,6 +55,7 @@ public final class Tree {
   }
   deinit { git_tree_free(pointer) }
 
+  /// The tree's own id.
   public var id: ObjectID { ObjectID(git_tree_id(pointer).pointee) }
 
   /// The id of the object at `path` (slash-separated), or nil when there is none.
@@ -62,8 +70,11 @@ public final class Tree {
 
   /// An entry of a tree: its name, id and whether it is a tree itself.
   public struct Entry {
+    /// The entry's name within this tree: one path component, no slash.
     public var name: String
+    /// The id of the blob or tree the entry names.
     public var id: ObjectID
+    /// Whether the entry is a folder (a tree) rather than a file.
     public var isTree: Bool
   }
 
@@ -95,11 +106,14 @@ public final class Tree {
 
 /// Who made a commit, and when.
 public struct Signature: Sendable {
+  /// The name written as author or committer; ghp writes the actor's name.
   public var name: String
+  /// The email written with it; ghp writes `<actor>@ghp`.
   public var email: String
   /// Seconds since 1970.
   public var time: Int64
 
+  /// A signature by `name <email>` at `time`, in seconds since 1970 (UTC).
   public init(name: String, email: String, time: Int64) {
     self.name = name
     self.email = email

@@ -40,6 +40,7 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
   /// The all-zero id.
   public static let zero = ObjectID(git_oid())
 
+  /// The id as 40 lowercase hex digits.
   public var hex: String {
     var copy = raw
     var buffer = [CChar](repeating: 0, count: 41)
@@ -47,15 +48,19 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
     return String(decoding: buffer.prefix(40).map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
+  /// The id's first 10 hex digits, for messages and tables.
   public var short: String { String(hex.prefix(10)) }
+  /// The id as 40 lowercase hex digits.
   public var description: String { hex }
 
+  /// Whether the two ids are the same 20 bytes.
   public static func == (lhs: ObjectID, rhs: ObjectID) -> Bool {
     var a = lhs.raw
     var b = rhs.raw
     return git_oid_equal(&a, &b) != 0
   }
 
+  /// Hashes the id's 20 raw bytes.
   public func hash(into hasher: inout Hasher) {
     withUnsafeBytes(of: raw) { hasher.combine(bytes: $0) }
   }

@@ -6,7 +6,9 @@ import Glibc
 extension Repository {
   /// The outcome of a merge or cherry-pick computed in memory: the tree, or the conflicting paths.
   public struct MergeOutcome: Sendable {
+    /// The result's tree, written to the object database; nil when there are conflicts.
     public var tree: ObjectID?
+    /// The paths that conflict, sorted; empty when the tree was written.
     public var conflicts: [String]
   }
 

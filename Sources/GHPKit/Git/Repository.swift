@@ -53,6 +53,7 @@ public final class Repository {
   /// The working tree, or nil for a bare repository.
   public var workingDirectory: String? { git_repository_workdir(pointer).map { String(cString: $0) } }
 
+  /// Whether the repository has no working tree, as on a server.
   public var isBare: Bool { git_repository_is_bare(pointer) != 0 }
 
   // MARK: - References
@@ -153,6 +154,7 @@ public final class Repository {
     return [UInt8](UnsafeRawBufferPointer(start: raw, count: size))
   }
 
+  /// The commit with this id; fails when it is absent or not a commit.
   public func commit(_ id: ObjectID) throws(GitError) -> Commit {
     var out: OpaquePointer?
     var oid = id.raw
@@ -160,6 +162,7 @@ public final class Repository {
     return Commit(out!, owner: self)
   }
 
+  /// The tree with this id; fails when it is absent or not a tree.
   public func tree(_ id: ObjectID) throws(GitError) -> Tree {
     var out: OpaquePointer?
     var oid = id.raw
@@ -179,8 +182,11 @@ public final class Repository {
 
   /// A path to write (a blob id) or remove (nil) in a tree update.
   public struct TreeUpdate {
+    /// The slash-separated path in the tree, such as `.ghp/issues/07/7.json`.
     public var path: String
+    /// The blob to write at the path, or nil to remove it.
     public var blob: ObjectID?
+    /// An update writing `blob` at `path`, or removing it when `blob` is nil.
     public init(path: String, blob: ObjectID?) {
       self.path = path
       self.blob = blob
@@ -303,7 +309,9 @@ public final class Repository {
 
   /// One changed entry between two trees: its path and its new blob (nil when deleted).
   public struct TreeDelta {
+    /// The changed file's slash-separated path below the trees compared, `prefix` included.
     public var path: String
+    /// Its blob in the new tree, nil when it was deleted.
     public var newID: ObjectID?
   }
 

@@ -8,18 +8,29 @@ public struct BounceOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "land-bounce"
 
+  /// Why the issue goes back: its branch conflicts with the base, or the gate failed on the merge.
   public enum Kind: String, Sendable { case conflict, gate }
 
+  /// The branch the issue was to land on (`[landing] base`).
   public var base: String
+  /// The lander's lease token; refused unless it still holds the lease of `base`.
   public var token: String
+  /// The issue that goes back to its agent.
   public var issueID: String
+  /// The agent branch's tip as submitted; the issue must still wait to land exactly this commit.
   public var tip: ObjectID
+  /// The base tip the branch was merged with when it conflicted or failed the gate.
   public var baseTip: ObjectID
+  /// A conflict (claimed again, no attempt counted) or a gate failure (a failed attempt).
   public var kind: Kind
+  /// The paths that conflict (at least one for a conflict); empty for a gate bounce.
   public var paths: [String]
+  /// The outcome of each gate command run, up to the one that failed; empty for a conflict.
   public var gate: [GateCommandResult]
+  /// The blob of the gate's whole output, put at `.ghp/results/<id>.gate.log`; nil when none was kept.
   public var log: ObjectID?
 
+  /// The bounce of one issue, with every input recorded as given.
   public init(
     base: String, token: String, issueID: String, tip: ObjectID, baseTip: ObjectID, kind: Kind, paths: [String],
     gate: [GateCommandResult], log: ObjectID?
@@ -35,6 +46,7 @@ public struct BounceOperation: RecordedOperation {
     self.log = log
   }
 
+  /// The record: base, token, issue, both tips, kind, paths, gate results and log blob.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -45,6 +57,7 @@ public struct BounceOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     base = try arguments.string("base")
     token = try arguments.string("token")
@@ -60,6 +73,7 @@ public struct BounceOperation: RecordedOperation {
     log = try arguments.optionalObjectID("log")
   }
 
+  /// The same bounce with the issue's id renamed as the offline batch was.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.issueID = renames.issue(issueID)
@@ -80,6 +94,8 @@ public struct BounceOperation: RecordedOperation {
     }
   }
 
+  /// Applies the bounce: the issue goes back claimed to its agent (dead after `maxAttempts` gate
+  /// failures), who is told why on its next report; returns the issue as written.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     try requireLandingLease(state, base: base, token: token, actor: actor)

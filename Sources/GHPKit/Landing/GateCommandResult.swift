@@ -5,12 +5,18 @@
 /// One gate command's outcome, as recorded: the command, its exit code (128 + signal when killed),
 /// how long it ran, whether the timeout killed it, and the last lines of its output.
 public struct GateCommandResult: Equatable, Sendable {
+  /// The gate command as configured, run with `/bin/sh -c` in the merge's checkout.
   public var command: String
+  /// Its exit code; 128 + the signal number when a signal killed it.
   public var exit: Int
+  /// How long it ran, in milliseconds.
   public var milliseconds: Int
+  /// True when the gate's timeout killed it.
   public var timedOut: Bool
+  /// The last lines of its output (at most 20 lines and 2000 bytes), safe for a terminal.
   public var tail: String
 
+  /// One command's outcome as the gate runner measured it.
   public init(command: String, exit: Int, milliseconds: Int, timedOut: Bool, tail: String) {
     self.command = command
     self.exit = exit
@@ -19,8 +25,10 @@ public struct GateCommandResult: Equatable, Sendable {
     self.tail = tail
   }
 
+  /// True when it exited 0 before the timeout.
   public var passed: Bool { exit == 0 && !timedOut }
 
+  /// The outcome as the landing operations and the evidence record it.
   public var json: JSON {
     .object([
       "command": .string(command), "exit": .int(exit), "milliseconds": .int(milliseconds), "timedOut": .bool(timedOut),

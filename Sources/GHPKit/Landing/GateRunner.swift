@@ -21,6 +21,7 @@ public enum LandingSignals {
     pthread_sigmask(SIG_UNBLOCK, &both, nil)
   }
 
+  /// True once SIGINT or SIGTERM arrived after `install()`; the lander and supervisor then stop.
   public static var interrupted: Bool { flag.pointee != 0 }
 }
 

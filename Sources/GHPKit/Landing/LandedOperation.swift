@@ -7,14 +7,18 @@ public struct LandedOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "landed"
 
+  /// The branch the issues landed on (`[landing] base`).
   public var base: String
+  /// The lander's lease token; refused unless it still holds the lease of `base`.
   public var token: String
+  /// The ids of the issues recorded done, each with a passed gate waiting (`land-pending`).
   public var issues: [String]
   /// The base tip the lander saw holding them.
   public var head: ObjectID
   /// True when a lander finished what a killed one had gated and moved.
   public var recovered: Bool
 
+  /// The landing of `issues` on `base`, seen at `head`.
   public init(base: String, token: String, issues: [String], head: ObjectID, recovered: Bool) {
     self.base = base
     self.token = token
@@ -23,6 +27,7 @@ public struct LandedOperation: RecordedOperation {
     self.recovered = recovered
   }
 
+  /// The record: base, token, issues, head and whether it was recovered.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -32,6 +37,7 @@ public struct LandedOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     base = try arguments.string("base")
     token = try arguments.string("token")
@@ -40,12 +46,15 @@ public struct LandedOperation: RecordedOperation {
     recovered = try arguments.bool("recovered")
   }
 
+  /// The same landing with the issues' ids renamed as the offline batch was.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.issues = issues.map(renames.issue)
     return renamed
   }
 
+  /// Applies the landing: each issue becomes done, its pending evidence kept as `landing` with the
+  /// time and head; returns the issues as written.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Issue]) {
     try state.requireInitialised()
     try requireLandingLease(state, base: base, token: token, actor: actor)

@@ -7,15 +7,21 @@ import Glibc
 public final class Lander {
   /// What one run did, for printing.
   public struct Report: Sendable {
+    /// The issues landed this run, done with their landing evidence.
     public var landed: [Issue] = []
+    /// The issues sent back to their agents this run (claimed again, or dead).
     public var bounced: [Issue] = []
     /// Issues left queued this run, with why.
     public var waiting: [(id: String, reason: String)] = []
+    /// How many times the gate ran this run (one run may gate several issues together).
     public var gateRuns = 0
+    /// Ids of issues a killed lander had already put on the base, recorded landed this run.
     public var recovered: [String] = []
 
+    /// An empty report: nothing landed, bounced or gated yet.
     public init() {}
 
+    /// The report as `ghp land --json` prints it.
     public var json: JSON {
       .object([
         "landed": .array(landed.map { .object(["id": IssueReference.write($0.id), "landing": $0.landing ?? .null]) }),
@@ -35,6 +41,7 @@ public final class Lander {
   let workspace: Workspace
   let repository: Repository
   let actor: String
+  /// The `[landing]` policy read when the lander was made: base, gate, mode, timeouts.
   public let policy: LandingPolicy
   let token: String
   let host: String
@@ -48,6 +55,8 @@ public final class Lander {
   /// How many times a landing is merged and gated again when the base moved under it.
   static let baseMoveRetries = 3
 
+  /// A lander for this workspace's actor, with a fresh lease token; refuses when the actor is no
+  /// orchestrator, `[landing]` is not set, or the state is shared through a remote.
   public init(_ workspace: Workspace) throws(GHPError) {
     self.workspace = workspace
     repository = workspace.repository

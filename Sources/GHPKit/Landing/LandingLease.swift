@@ -4,13 +4,22 @@
 
 /// Who holds the landing lease of a base: `.ghp/landing/<base>.lease.json`.
 public struct LandingLease: Equatable, Sendable {
+  /// The branch this lease lands on.
   public var base: String
+  /// The orchestrator landing on `base`.
   public var holder: String
+  /// The random token of the lander's run; each landing operation must carry it.
   public var token: String
+  /// The host name of the machine the lander runs on.
   public var host: String
+  /// The lander's process id on `host`.
   public var pid: Int
+  /// The lander process's start time (clock ticks after boot, `/proc/<pid>/stat`), telling it
+  /// from a later process with the same pid.
   public var start: Int
+  /// When the lease was taken, in seconds since 1970.
   public var acquiredAt: Int64
+  /// When the lease was last renewed, in seconds since 1970; stale after `leaseStaleAfter`.
   public var renewedAt: Int64
 
   init(json: JSON) throws(DocumentError) {
@@ -36,6 +45,7 @@ public struct LandingLease: Equatable, Sendable {
     renewedAt = at
   }
 
+  /// The document as canonical JSON.
   public var json: JSON {
     .object([
       "base": .string(base), "holder": .string(holder), "token": .string(token), "host": .string(host),
@@ -45,5 +55,6 @@ public struct LandingLease: Equatable, Sendable {
     ])
   }
 
+  /// The holder, its pid and host, and since when, as refusals name it.
   public var description: String { "\(holder) (pid \(pid) on \(host), since \(RFC3339.format(acquiredAt)))" }
 }

@@ -7,17 +7,25 @@ public struct LandingLeaseOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "land-lease"
 
+  /// Take the lease (or take it over), renew it, or give it back.
   public enum Action: String, Sendable { case acquire, renew, release }
 
+  /// The branch whose landing lease this is.
   public var base: String
+  /// Whether it takes, renews or gives back the lease.
   public var action: Action
+  /// The lander's random token (1 to 64 characters); renew and release need the one held.
   public var token: String
+  /// The host name of the lander's machine, recorded in the lease.
   public var host: String
+  /// The lander's process id, recorded in the lease.
   public var pid: Int
+  /// The lander process's start time (clock ticks after boot), recorded in the lease.
   public var start: Int
   /// On `acquire`: the token of a lease the caller found abandoned (its process is gone).
   public var replaces: String?
 
+  /// The lease operation of the lander with `token` running as `pid` on `host`.
   public init(base: String, action: Action, token: String, host: String, pid: Int, start: Int, replaces: String? = nil)
   {
     self.base = base
@@ -29,6 +37,7 @@ public struct LandingLeaseOperation: RecordedOperation {
     self.replaces = replaces
   }
 
+  /// The record: base, action, token, host, pid, start and the token it replaces.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -38,6 +47,7 @@ public struct LandingLeaseOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     base = try arguments.string("base")
     let word = try arguments.string("action")
@@ -50,6 +60,8 @@ public struct LandingLeaseOperation: RecordedOperation {
     replaces = try arguments.optionalString("replaces")
   }
 
+  /// Applies the action: takes a free, stale or abandoned lease, renews or deletes the caller's;
+  /// returns the lease as it is now (nil once given back).
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, LandingLease?) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "land work")

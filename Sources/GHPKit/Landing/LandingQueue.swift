@@ -1,7 +1,10 @@
 /// `ghp queue`: what waits to land, in the order `ghp land` takes it, and why.
 public struct LandingQueue: Sendable {
+  /// One issue waiting to land, with where it stands in the queue.
   public struct Entry: Sendable {
+    /// The issue, in status landing.
     public var issue: Issue
+    /// What `ghp done` submitted: the branch, its tip, the base and the base tip then.
     public var submission: Submission
     /// Seconds since it was submitted.
     public var waited: Int64
@@ -10,12 +13,14 @@ public struct LandingQueue: Sendable {
     /// Why it cannot land yet (a dependency that has not landed), or nil.
     public var blockedBy: String?
 
+    /// Why it is where it is in the queue, in a few words for `ghp queue`.
     public var reason: String {
       if let blockedBy { return "waits: \(blockedBy)" }
       if overdue { return "waited \(Duration.exact(waited)), longer than maxWait: goes first" }
       return "priority \(issue.priority), waited \(Duration.exact(waited))"
     }
 
+    /// The entry as `ghp queue --json` prints it.
     public var json: JSON {
       .object([
         "id": IssueReference.write(issue.id), "title": .string(issue.title), "priority": .int(issue.priority),
@@ -28,10 +33,14 @@ public struct LandingQueue: Sendable {
     }
   }
 
+  /// The branch the queue lands on (`[landing] base`).
   public var base: String
+  /// The issues waiting, in the order `ghp land` takes them.
   public var entries: [Entry]
+  /// The landing lease of `base`, nil when no lander holds it.
   public var lease: LandingLease?
 
+  /// The queue as `ghp queue --json` prints it: base, entries and lease.
   public var json: JSON {
     .object([
       "base": .string(base), "queue": .array(entries.map(\.json)), "lease": lease?.json ?? .null,
@@ -75,6 +84,8 @@ public struct LandingQueue: Sendable {
 /// branch tip and the base tip, refusing a branch that changes nothing or a worktree with
 /// uncommitted work (naming the files).
 public enum LandingSubmission {
+  /// The branch and tips `done` carries for `issueID`, nil without `[landing]` or when the issue
+  /// is not claimed (the operation refuses it then).
   public static func branch(_ workspace: Workspace, issueID: String) throws(GHPError) -> DoneOperation.Branch? {
     let state = try workspace.snapshot()
     try state.requireInitialised()

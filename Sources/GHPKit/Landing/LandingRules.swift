@@ -2,6 +2,7 @@
 // `LandedOperation`, `BounceOperation`): where their documents live and the checks each makes first.
 
 extension StatePaths {
+  /// The folder of the landing leases on `ghp/state`.
   public static let landingFolder = ".ghp/landing"
   /// `.ghp/landing/<base>.lease.json`: who lands on that base now.
   public static func landingLease(_ base: String) -> String { "\(landingFolder)/\(BranchName.flat(base)).lease.json" }

@@ -4,8 +4,11 @@
 
 /// One issue of a gate run that passed: what it lands and on what.
 public struct PendingEntry: Equatable, Sendable {
+  /// The issue's id.
   public var issue: String
+  /// The agent branch's tip that the gate passed and that lands.
   public var tip: ObjectID
+  /// The base tip this issue was merged onto (the previous entry's `baseAfter` in a batch).
   public var baseBefore: ObjectID
   /// The base tip once this issue is on it (a merge, a squash, the last rebased commit, or the
   /// base itself when the tip was already in it).
@@ -13,6 +16,7 @@ public struct PendingEntry: Equatable, Sendable {
   /// The merge commit made for it, or nil when the base already held the tip.
   public var merge: ObjectID?
 
+  /// One issue's landing as the gate run computed it.
   public init(issue: String, tip: ObjectID, baseBefore: ObjectID, baseAfter: ObjectID, merge: ObjectID?) {
     self.issue = issue
     self.tip = tip

@@ -9,14 +9,20 @@ public struct PendingLandingOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "land-pending"
 
+  /// The branch about to move (`[landing] base`).
   public var base: String
+  /// The lander's lease token; refused unless it still holds the lease of `base`.
   public var token: String
+  /// How each branch goes onto the base: merge, rebase or squash (`[landing] mode`).
   public var mode: LandingPolicy.Mode
+  /// The issues gated together, in the order they land.
   public var entries: [PendingEntry]
+  /// The outcome of each gate command; all must have passed.
   public var gate: [GateCommandResult]
   /// The blob holding the gate's whole output, put at `.ghp/results/<id>.gate.log` for each issue.
   public var log: ObjectID?
 
+  /// The evidence of one passed gate run over `entries`.
   public init(
     base: String, token: String, mode: LandingPolicy.Mode, entries: [PendingEntry], gate: [GateCommandResult],
     log: ObjectID?
@@ -29,6 +35,7 @@ public struct PendingLandingOperation: RecordedOperation {
     self.log = log
   }
 
+  /// The record: base, token, mode, entries, gate results and log blob.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -39,6 +46,7 @@ public struct PendingLandingOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     base = try arguments.string("base")
     token = try arguments.string("token")
@@ -63,12 +71,15 @@ public struct PendingLandingOperation: RecordedOperation {
     log = try arguments.optionalObjectID("log")
   }
 
+  /// The same operation with each entry's issue id renamed as the offline batch was.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     for index in renamed.entries.indices { renamed.entries[index].issue = renames.issue(entries[index].issue) }
     return renamed
   }
 
+  /// Applies the evidence: each issue keeps it as `pending` (and the gate log), still landing;
+  /// returns the issues as written.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Issue]) {
     try state.requireInitialised()
     try requireLandingLease(state, base: base, token: token, actor: actor)

@@ -26,11 +26,17 @@ public struct CommitMessage: Equatable, Sendable {
     public static let replayOf = "Ghp-Replay-Of"
   }
 
+  /// The summary line `git log --oneline` shows (written cleaned, its first line only).
   public var subject: String
+  /// Free text between the subject and the trailers, nil for none.
   public var body: String?
+  /// The operation with all of its arguments, written last as the `Ghp-Operation` trailer.
   public var operation: OperationRecord
+  /// The agent who acted (`Ghp-Agent`), which must be the commit's author.
   public var agent: String
+  /// The issue it is about (`Ghp-Issue`), nil when it names none.
   public var issue: String?
+  /// The epoch of the claim it was made under (`Ghp-Epoch`), nil outside a claim.
   public var epoch: Int?
   /// For an operation re-applied by `ghp sync`: the local commit it came from, so that a sync
   /// run again after a lost connection never applies it twice.
@@ -38,8 +44,12 @@ public struct CommitMessage: Equatable, Sendable {
 
   /// A heartbeat, or a supervisor's tick: the liveness noise `ghp log --no-heartbeats` leaves out and
   /// the page folds.
-  public var isHeartbeat: Bool { (try? OperationCatalog.decode(operation))?.isLiveness ?? false }
+  public var isHeartbeat: Bool {
+    // A record this ghp cannot read (a newer one's) is judged by its name.
+    (try? OperationCatalog.decode(operation))?.isLiveness ?? (operation.name == StatusUpdateOperation.name)
+  }
 
+  /// A message with no `Ghp-Replay-Of`; `subject` and `body` are cleaned when written.
   public init(
     subject: String, body: String? = nil, operation: OperationRecord, agent: String, issue: String? = nil,
     epoch: Int? = nil
@@ -58,6 +68,7 @@ public struct CommitMessage: Equatable, Sendable {
   /// The operation's arguments.
   public var arguments: JSON { .object(operation.arguments) }
 
+  /// The whole message as committed: subject, body, the `Ghp-*` trailers, the record last.
   public var text: String {
     var lines = [Self.oneLine(subject)]
     lines.append("")

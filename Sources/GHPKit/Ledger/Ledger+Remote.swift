@@ -10,17 +10,28 @@ extension StateSnapshot {
 
 /// What `ghp sync` did with one local operation.
 public struct SyncFate: Sendable {
+  /// What became of the operation; the raw value is what `ghp sync` prints.
   public enum Outcome: String, Sendable {
+    /// Re-applied onto the remote tip as a new commit (`landedAs`).
     case landed
+    /// Nothing to do: an earlier sync brought it there, or re-applied it changes nothing.
     case alreadyThere = "already-there"
+    /// `lost`: a claim the remote refused (someone claimed first; the agent is told); `conflict`:
+    /// any other refusal or an unreadable record, for a person to redo.
     case lost, conflict
   }
+  /// The local commit that held the operation.
   public var commit: ObjectID
+  /// That commit's subject line.
   public var subject: String
+  /// What became of it.
   public var outcome: Outcome
+  /// Why it was lost, refused or left out, as a sentence; nil when there is nothing to add.
   public var detail: String?
+  /// The new commit on top of the remote tip, nil unless it landed.
   public var landedAs: ObjectID?
 
+  /// The fate as one entry of `ghp sync --json`'s `operations`.
   public var json: JSON {
     .object([
       "commit": .string(commit.hex), "subject": .string(subject), "outcome": .string(outcome.rawValue),
@@ -31,14 +42,23 @@ public struct SyncFate: Sendable {
 
 /// The result of `ghp sync`: where local and remote stood, and every local operation's fate.
 public struct SyncReport: Sendable {
+  /// What the sync did as a whole; the raw value is what `ghp sync` prints.
   public enum Kind: String, Sendable {
+    /// Local and remote were at the same commit.
     case upToDate = "up-to-date"
+    /// Local was behind (or had no state) and moved to the remote's tip.
     case fastForwarded = "fast-forwarded"
+    /// `pushed`: the remote was behind and took the local tip; `published`: the remote had no state
+    /// yet; `reapplied`: both moved, the local operations were re-applied onto the remote's tip.
     case pushed, published, reapplied
   }
+  /// What the sync did.
   public var kind: Kind
+  /// The git remote synced with.
   public var remote: String
+  /// The commit `ghp/state` stands at after the sync.
   public var tip: ObjectID?
+  /// Each local operation re-applied, oldest first; empty unless the kind is `reapplied`.
   public var fates: [SyncFate] = []
   /// Ids made offline that were taken on the remote, and what they became.
   public var renames = IDRenames()

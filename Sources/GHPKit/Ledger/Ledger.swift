@@ -2,12 +2,15 @@ import Glibc
 
 /// What an operation wants written: documents to put (bytes) or remove (nil), and the commit message.
 public struct Change: Sendable {
+  /// Documents by path in the state tree: the bytes to put, or nil to remove the file.
   public var writes: [String: [UInt8]?]
   /// Documents put as blobs already in the object database (a gate log the lander wrote), named by
   /// id so that the operation can record the id rather than carry the bytes.
   public var links: [String: ObjectID] = [:]
+  /// The message of the commit, record included.
   public var message: CommitMessage
 
+  /// A change that writes `writes` (and links nothing) under `message`.
   public init(writes: [String: [UInt8]?] = [:], message: CommitMessage) {
     self.writes = writes
     self.message = message
@@ -24,7 +27,9 @@ public struct Change: Sendable {
 /// The result of a transaction: the operation's own answer and the commit that landed (nil when
 /// the operation had nothing to change).
 public struct Landed<Result> {
+  /// The operation's own answer, from the attempt that landed.
   public var result: Result
+  /// The commit that landed on `ghp/state`, nil when the operation changed nothing.
   public var commit: ObjectID?
 }
 
@@ -32,6 +37,7 @@ public struct Landed<Result> {
 /// commit, move `refs/heads/ghp/state` by compare-and-swap; on a lost race, start again from the
 /// new tip.
 public final class Ledger {
+  /// The repository whose `ghp/state` this ledger reads and writes.
   public let repository: Repository
   let lock: WriterLock
 
@@ -40,6 +46,7 @@ public final class Ledger {
   /// transaction) or to a crashed one that ghp cannot tell from it, and is never removed.
   static let refLockWait: Double = 2.0
 
+  /// The ledger of `repository`; `lockTimeout` is the seconds a writer waits for the writer lock.
   public init(repository: Repository, lockTimeout: Double = 30) throws(GHPError) {
     self.repository = repository
     lock = try WriterLock(commonDirectory: repository.commonDirectory, timeout: lockTimeout)
@@ -65,10 +72,6 @@ public final class Ledger {
     return try StateSnapshot(repository: repository, commit: tip)
   }
 
-  /// Runs `operation` against the tip and lands its change as one commit authored by `actor`.
-  ///
-  /// `operation` must be a pure function of the snapshot: it may run more than once when another
-  /// writer (another machine's fetch, a person with the git CLI) moves the ref between read and write.
   /// Debug and test builds only: the record of a change decodes (`OperationCatalog`) to an
   /// operation that, applied again to the same snapshot by the same actor at the same time, makes the
   /// same documents and the same message. Every test that writes state so proves that record and
@@ -90,6 +93,11 @@ public final class Ledger {
     }
   }
 
+  /// Runs `operation` against the tip and lands its change as one commit authored by `actor`; in
+  /// remote mode it lands only once pushed.
+  ///
+  /// `operation` must be a pure function of the snapshot: it may run more than once when another
+  /// writer (another machine's fetch, a person with the git CLI) moves the ref between read and write.
   public func transact<Result>(
     actor: String, clock: Clock, _ operation: (StateSnapshot) throws(GHPError) -> (Change?, Result)
   ) throws(GHPError) -> Landed<Result> {

@@ -11,11 +11,15 @@
 public struct OperationRecord: Equatable, Sendable {
   /// The encoding's version; a reader refuses a version it does not know.
   public static let version = 1
+  /// The key of the trailer the record is written under, on the message's last line.
   public static let trailer = "Ghp-Operation"
 
+  /// The operation's name, as `Ghp-Op` and `ghp log --op` spell it.
   public var name: String
+  /// Every argument by name, as JSON; one that is null is left out.
   public var arguments: [String: JSON]
 
+  /// The record of operation `name` with `arguments`, dropping the null ones.
   public init(_ name: String, _ arguments: [String: JSON] = [:]) {
     self.name = name
     self.arguments = arguments.filter { $0.value != .null }
@@ -51,10 +55,12 @@ public struct OperationRecord: Equatable, Sendable {
 /// Strict reading of an operation's arguments: a field of the wrong type, a missing field or a
 /// field the operation does not take is an error that names it, never a default.
 public struct OperationArguments {
+  /// The name of the operation being read, which every error names.
   public let operation: String
   private let fields: [String: JSON]
   private var read: Set<String> = []
 
+  /// The arguments `fields` of a record of `operation`, none read yet.
   public init(operation: String, _ fields: [String: JSON]) {
     self.operation = operation
     self.fields = fields
@@ -76,6 +82,7 @@ public struct OperationArguments {
     }
   }
 
+  /// The string at `key`, nil when absent or null; another type is an error.
   public mutating func optionalString(_ key: String) throws(GHPError) -> String? {
     read.insert(key)
     switch fields[key] {
@@ -85,11 +92,13 @@ public struct OperationArguments {
     }
   }
 
+  /// The string at `key`; absent, null or another type is an error.
   public mutating func string(_ key: String) throws(GHPError) -> String {
     guard let value = try optionalString(key) else { throw wrong(key, "a string") }
     return value
   }
 
+  /// The whole number at `key`, nil when absent or null; another type is an error.
   public mutating func optionalInt(_ key: String) throws(GHPError) -> Int? {
     read.insert(key)
     switch fields[key] {
@@ -99,11 +108,13 @@ public struct OperationArguments {
     }
   }
 
+  /// The whole number at `key`; absent, null or another type is an error.
   public mutating func int(_ key: String) throws(GHPError) -> Int {
     guard let value = try optionalInt(key) else { throw wrong(key, "a whole number") }
     return value
   }
 
+  /// The boolean at `key`; when absent or null, `value`, or an error without one.
   public mutating func bool(_ key: String, default value: Bool? = nil) throws(GHPError) -> Bool {
     read.insert(key)
     switch fields[key] {
@@ -113,6 +124,7 @@ public struct OperationArguments {
     }
   }
 
+  /// The array of strings at `key`, nil when absent or null; anything else is an error.
   public mutating func optionalStrings(_ key: String) throws(GHPError) -> [String]? {
     read.insert(key)
     switch fields[key] {
@@ -128,24 +140,29 @@ public struct OperationArguments {
     }
   }
 
+  /// The array of strings at `key`, empty when absent or null.
   public mutating func strings(_ key: String) throws(GHPError) -> [String] { try optionalStrings(key) ?? [] }
 
+  /// The commit id (40 hex digits) at `key`, nil when absent or null.
   public mutating func optionalObjectID(_ key: String) throws(GHPError) -> ObjectID? {
     guard let text = try optionalString(key) else { return nil }
     guard let id = ObjectID(hex: text) else { throw wrong(key, "a commit id of 40 hex digits") }
     return id
   }
 
+  /// The commit id (40 hex digits) at `key`; absent or malformed is an error.
   public mutating func objectID(_ key: String) throws(GHPError) -> ObjectID {
     guard let id = try optionalObjectID(key) else { throw wrong(key, "a commit id of 40 hex digits") }
     return id
   }
 
+  /// The JSON at `key`, of any type, nil when absent or null.
   public mutating func optionalValue(_ key: String) -> JSON? {
     read.insert(key)
     return fields[key].flatMap { $0 == .null ? nil : $0 }
   }
 
+  /// The JSON at `key`, of any type; absent or null is an error.
   public mutating func value(_ key: String) throws(GHPError) -> JSON {
     guard let value = optionalValue(key) else { throw wrong(key, "a value") }
     return value
@@ -187,11 +204,17 @@ public protocol RecordedOperation: StateOperation, Sendable {
 }
 
 extension RecordedOperation {
+  /// By default an operation names no ids, so renaming leaves it as it is.
   public func renaming(_ renames: IDRenames) -> Self { self }
+  /// By default an operation records no ids it made, so it stays as it is.
   public func remintingIDs() -> Self { self }
+  /// By default an operation names no issue.
   public var recordedIssue: String? { nil }
+  /// By default an operation passes no issue to anyone.
   public func handsOver(actor: String) -> String? { nil }
+  /// By default an operation is not liveness noise.
   public var isLiveness: Bool { false }
+  /// By default an operation makes no ids.
   public var mintedIDs: MintedIDs { MintedIDs() }
 
   /// The change the operation makes on `state`, without its answer (callable on `any RecordedOperation`).
@@ -211,14 +234,20 @@ extension IDRenames {
 /// Ids that an operation made offline got another value when it was re-applied elsewhere (another
 /// machine had taken the number): every later operation of the same batch is rewritten with them.
 public struct IDRenames: Sendable, Equatable {
+  /// Issue ids: the id made offline to the id it got on the remote.
   public var issues: [String: String] = [:]
+  /// Escalation ids: the id made offline to the id it got on the remote.
   public var escalations: [String: String] = [:]
+  /// Approval ids: the id made offline to the id it got on the remote.
   public var approvals: [String: String] = [:]
 
+  /// No id renamed.
   public init() {}
 
+  /// True when no id of any kind was renamed.
   public var isEmpty: Bool { issues.isEmpty && escalations.isEmpty && approvals.isEmpty }
 
+  /// The renames as JSON: `issues`, `escalations`, `approvals`, each an object of old id to new.
   public var json: JSON {
     func map(_ names: [String: String]) -> JSON { .object(names.mapValues { .string($0) }) }
     return .object(["issues": map(issues), "escalations": map(escalations), "approvals": map(approvals)])
@@ -227,10 +256,14 @@ public struct IDRenames: Sendable, Equatable {
 
 /// The ids an operation made (issue, escalation and approval numbers), as recorded.
 public struct MintedIDs: Sendable, Equatable {
+  /// The issue ids it made, in the order it made them.
   public var issues: [String] = []
+  /// The escalation ids it made, in order.
   public var escalations: [String] = []
+  /// The approval ids it made, in order.
   public var approvals: [String] = []
 
+  /// The ids made, by kind; none by default.
   public init(issues: [String] = [], escalations: [String] = [], approvals: [String] = []) {
     self.issues = issues
     self.escalations = escalations

@@ -2,11 +2,16 @@ import Glibc
 
 /// One commit that does not prove itself, and why.
 public struct VerificationFinding: Sendable, Equatable {
+  /// The commit that fails the check.
   public var commit: ObjectID
+  /// Its subject line.
   public var subject: String
+  /// Its author's name: the agent it is by, or claims to be by.
   public var author: String
+  /// Why it does not prove itself, as a sentence.
   public var problem: String
 
+  /// The finding as JSON: `commit`, `subject`, `author`, `problem`.
   public var json: JSON {
     .object([
       "commit": .string(commit.hex), "subject": .string(subject), "author": .string(author),
@@ -17,9 +22,13 @@ public struct VerificationFinding: Sendable, Equatable {
 
 /// What `ghp verify` found over a range of `ghp/state`.
 public struct VerificationReport: Sendable {
+  /// The commit the verified range ends at.
   public var tip: ObjectID?
+  /// How many commits were checked.
   public var checked = 0
+  /// Every commit that does not prove itself, oldest first.
   public var findings: [VerificationFinding] = []
+  /// True when every checked commit proved itself.
   public var isClean: Bool { findings.isEmpty }
 }
 
@@ -32,6 +41,7 @@ public final class Verifier {
   /// Where re-executed operations write their blobs and trees: memory, dropped after each commit.
   private let scratch: ScratchObjects
 
+  /// A verifier of `repository`'s commits, with its own in-memory scratch for re-executed operations.
   public init(repository: Repository) throws(GHPError) {
     self.repository = repository
     do { scratch = try ScratchObjects(repository) } catch { throw .git(error) }

@@ -3,15 +3,21 @@ public struct AddIssueOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "issue-add"
 
+  /// The issue's title; trimmed of spaces when applied, refused when empty.
   public var title: String
+  /// The issue's description; empty when it has none.
   public var body: String = ""
+  /// Where the issue stands in the ready queue: lower comes first (default 2).
   public var priority: Int = 2
+  /// The ids of the issues that must be done before this one is ready; each must exist.
   public var dependencies: [String] = []
+  /// Globs of the files the issue's holder has authority over.
   public var scope: [String] = []
   /// The number to use; nil takes the next free one. Recorded, so that the commit re-executes to
   /// the same issue; cleared when an offline batch is re-applied where that number was taken.
   public var id: String?
 
+  /// An issue to add; `id` nil takes the next free number.
   public init(
     title: String, body: String = "", priority: Int = 2, dependencies: [String] = [], scope: [String] = [],
     id: String? = nil
@@ -24,6 +30,7 @@ public struct AddIssueOperation: RecordedOperation {
     self.id = id
   }
 
+  /// The record: the id, title, body, priority, dependencies and scope.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -34,6 +41,7 @@ public struct AddIssueOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     id = try arguments.optionalString("id")
     title = try arguments.string("title")
@@ -43,18 +51,22 @@ public struct AddIssueOperation: RecordedOperation {
     scope = try arguments.strings("scope")
   }
 
+  /// The same addition with its dependencies' ids renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.dependencies = dependencies.map(renames.issue)
     return renamed
   }
 
+  /// The same addition without its number, so that it takes the next free one.
   public func remintingIDs() -> Self {
     var fresh = self
     fresh.id = nil
     return fresh
   }
 
+  /// Adds the issue, open, with its number: refused for a non-orchestrator, an empty or
+  /// too-long text, an unknown dependency or a taken number.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     let title = title.trimmingSpaces
@@ -96,6 +108,8 @@ extension StateSnapshot {
 }
 
 extension AddIssueOperation {
+  /// The ids its record says it made.
   public var mintedIDs: MintedIDs { MintedIDs(issues: id.map { [$0] } ?? []) }
+  /// The issue its record names.
   public var recordedIssue: String? { id }
 }

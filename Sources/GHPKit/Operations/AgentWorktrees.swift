@@ -20,10 +20,15 @@ public enum AgentWorktrees {
     return "\(root)/\(name)-\(agent)"
   }
 
+  /// What `ghp agent add` made: the registration, the worktree and the branch.
   public struct Added: Sendable {
+    /// The agent as registered in `agent-status.json`.
     public var record: AgentRecord
+    /// The folder of the agent's worktree.
     public var path: String
+    /// The agent's branch, `agent/<name>`.
     public var branch: String
+    /// Whether the branch was made from the base now (false: it already existed).
     public var createdBranch: Bool
   }
 
@@ -142,16 +147,25 @@ public enum AgentWorktrees {
 
   /// One line of `ghp agent list`.
   public struct Listing: Sendable {
+    /// The agent's registered name.
     public var name: String
+    /// The agent as registered: role, branch, status, heartbeat.
     public var record: AgentRecord
+    /// The worktree that has its branch checked out (else the one registered under its name), nil
+    /// when there is none.
     public var worktree: String?
+    /// Commits on the agent's branch not in the base; nil when either branch is missing.
     public var ahead: Int?
+    /// Commits on the base not in the agent's branch; nil when either branch is missing.
     public var behind: Int?
+    /// The ids of the issues the agent holds, in id order.
     public var claims: [String]
+    /// Seconds since the agent's last heartbeat or status update.
     public var age: Int64
     /// Why the agent's worktree is not whole (an `agent add` cut short), or nil.
     public var problem: String?
 
+    /// The line as JSON (`ghp agent list --json`); `age` as `heartbeatAge`.
     public var json: JSON {
       .object([
         "name": .string(name), "role": .string(record.role.rawValue),
@@ -164,6 +178,7 @@ public enum AgentWorktrees {
     }
   }
 
+  /// Every registered agent by name, with its worktree, its branch against the base and its claims.
   public static func list(_ workspace: Workspace) throws(GHPError) -> [Listing] {
     let state = try workspace.snapshot()
     try state.requireInitialised()

@@ -3,9 +3,13 @@ public struct ApproveOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "approve"
 
+  /// The agent allowed to edit the files (`to` in the record).
   public var agent: String
+  /// The shared files it may edit, as globs; trimmed when applied, empty ones dropped.
   public var globs: [String]
+  /// Whether the approval is used up by the first commit that relies on it (`--once`).
   public var once: Bool
+  /// Why it was approved, for whoever reads the approvals; nil when none was given.
   public var note: String?
   /// The approval's number; nil takes the next free one (see `AddIssueOperation.id`).
   public var id: String?
@@ -13,6 +17,7 @@ public struct ApproveOperation: RecordedOperation {
   /// `"answersEscalations": true`; a record without it (older) replays as it was made.
   public var answersEscalations = true
 
+  /// An approval to grant; `id` nil takes the next free number.
   public init(agent: String, globs: [String], once: Bool, note: String?, id: String? = nil) {
     self.agent = agent
     self.globs = globs
@@ -21,6 +26,7 @@ public struct ApproveOperation: RecordedOperation {
     self.id = id
   }
 
+  /// The record: the number, agent, globs, once and note, and `answersEscalations` when set.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -30,6 +36,7 @@ public struct ApproveOperation: RecordedOperation {
       ].merging(answersEscalations ? ["answersEscalations": .bool(true)] : [:]) { a, _ in a })
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     id = try arguments.optionalString("id")
     agent = try arguments.string("to")
@@ -39,6 +46,7 @@ public struct ApproveOperation: RecordedOperation {
     answersEscalations = try arguments.bool("answersEscalations", default: false)
   }
 
+  /// The same approval without its number, so that it takes the next free one.
   public func remintingIDs() -> Self {
     var fresh = self
     fresh.id = nil
@@ -47,9 +55,12 @@ public struct ApproveOperation: RecordedOperation {
 
   /// The approval, and the open escalations of the agent that asked for it, now answered by it.
   public struct Output: Sendable {
+    /// The approval as written to `approvals.json`.
     public var approval: Approval
+    /// The ids of the escalations it answered, empty when none.
     public var resolvedEscalations: [String]
 
+    /// The approval as JSON, with `resolvedEscalations` added.
     public var json: JSON {
       guard case .object(var fields) = approval.json else { return approval.json }
       fields["resolvedEscalations"] = .array(resolvedEscalations.map { .string($0) })
@@ -104,6 +115,8 @@ public struct ApproveOperation: RecordedOperation {
     }
   }
 
+  /// Grants the approval (orchestrators only) and answers the agent's open escalations that
+  /// asked for it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
@@ -151,5 +164,6 @@ public struct ApproveOperation: RecordedOperation {
 }
 
 extension ApproveOperation {
+  /// The ids its record says it made.
   public var mintedIDs: MintedIDs { MintedIDs(approvals: id.map { [$0] } ?? []) }
 }

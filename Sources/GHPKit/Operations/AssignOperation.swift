@@ -3,23 +3,31 @@ public struct AssignOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "assign"
 
+  /// The issue to give, open or claimed.
   public var issueID: String
+  /// The agent that receives the issue (`to` in the record).
   public var agent: String
 
+  /// Gives `issueID` to `agent`.
   public init(issueID: String, agent: String) {
     self.issueID = issueID
     self.agent = agent
   }
 
+  /// The record: the issue and the agent it goes to.
   public var record: OperationRecord { OperationRecord(Self.name, ["issue": .string(issueID), "to": .string(agent)]) }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     issueID = try arguments.string("issue")
     agent = try arguments.string("to")
   }
 
+  /// The same assignment with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self { AssignOperation(issueID: renames.issue(issueID), agent: agent) }
 
+  /// Gives the issue to the agent, taking it from a former holder (epoch + 1); nothing to do
+  /// when the agent already holds it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "assign issues")
@@ -51,6 +59,8 @@ public struct AssignOperation: RecordedOperation {
 }
 
 extension AssignOperation {
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
+  /// Who holds the issue once it landed.
   public func handsOver(actor: String) -> String? { agent }
 }

@@ -2,15 +2,24 @@ import Glibc
 
 /// What an agent's branch holds, from the repository (not from the agent's memory).
 public struct BranchReport: Sendable {
+  /// The branch, `agent/<agent>`.
   public var name: String
+  /// The branch it is compared with, the policy's base branch.
   public var base: String
+  /// Whether the branch exists; false leaves every other field empty.
   public var exists: Bool
+  /// Commits on the branch not in the base.
   public var ahead: Int = 0
+  /// The branch's commits since the merge base, newest first, at most 100: short id and subject.
   public var commits: [(short: String, subject: String)] = []
+  /// The paths changed on the branch since the merge base, sorted.
   public var files: [String] = []
+  /// The worktree that has the branch checked out, nil when none does.
   public var worktree: String?
+  /// The paths with uncommitted changes in that worktree.
   public var uncommitted: [String] = []
 
+  /// A report with nothing gathered yet.
   public init(name: String, base: String, exists: Bool) {
     self.name = name
     self.base = base
@@ -49,6 +58,7 @@ public struct BranchReport: Sendable {
     ]
   }
 
+  /// The report as JSON, as a handoff records it; each commit as `commit` and `subject`.
   public var json: JSON {
     .object([
       "name": .string(name), "base": .string(base), "exists": .bool(exists), "ahead": .int(ahead),

@@ -28,6 +28,8 @@ extension Issue {
 /// `ghp claim-check <issue> --epoch N`: does the caller still hold the issue at that epoch? For hooks
 /// and scripts that must not land work from a holder whose claim was taken away.
 public enum ClaimCheck {
+  /// The issue when `agent` holds it at `epoch`; otherwise refused, naming the holder or the
+  /// newer epoch.
   public static func check(_ state: StateSnapshot, issueID: String, epoch: Int, agent: String) throws(GHPError) -> Issue
   {
     try state.requireInitialised()

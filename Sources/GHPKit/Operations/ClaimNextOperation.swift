@@ -2,13 +2,18 @@
 /// conflict between active branches (`ghp conflicts`), it prefers the first ready issue whose scope
 /// touches none of them, so that new work does not pile onto a conflict.
 public struct ClaimNextOperation: StateOperation {
+  /// Paths in conflict between active branches: a ready issue whose scope matches none of them
+  /// is preferred. Empty takes the first ready issue.
   public var avoiding: [String]
 
+  /// Claims the next ready issue, steering clear of `avoiding`.
   public init(avoiding: [String] = []) { self.avoiding = avoiding }
 
   /// How far down the ready queue a clear issue is looked for.
   static let lookahead = 50
 
+  /// Claims the first ready issue (the first clear one within the lookahead when `avoiding` is
+  /// given); `nothingReady` when the queue is empty.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError)
     -> (Change?, ClaimOperation.Output)
   {

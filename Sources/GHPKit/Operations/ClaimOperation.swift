@@ -3,22 +3,31 @@ public struct ClaimOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "claim"
 
+  /// The issue to claim.
   public var issueID: String
 
+  /// Claims `issueID` for the actor.
   public init(issueID: String) { self.issueID = issueID }
 
+  /// The record: the issue claimed.
   public var record: OperationRecord { OperationRecord(Self.name, ["issue": .string(issueID)]) }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) { issueID = try arguments.string("issue") }
 
+  /// The same claim with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self { ClaimOperation(issueID: renames.issue(issueID)) }
 
+  /// The issue as claimed, and whether the caller held it already.
   public struct Output: Sendable {
+    /// The issue after the claim: claimed by the actor, with its epoch.
     public var issue: Issue
     /// True when the caller already held it (nothing was written).
     public var alreadyHeld: Bool
   }
 
+  /// Claims an open issue whose dependencies are done, or takes a landing one back for its
+  /// holder; refused, naming the holder, when someone else has it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
     var issue = try state.requireIssue(issueID)
@@ -57,6 +66,8 @@ public struct ClaimOperation: RecordedOperation {
 }
 
 extension ClaimOperation {
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
+  /// Who holds the issue once it landed.
   public func handsOver(actor: String) -> String? { actor }
 }

@@ -3,21 +3,29 @@
 public struct ConflictReport: Sendable {
   /// One pair that does not merge cleanly, and where.
   public struct Pair: Sendable {
+    /// The first branch of the pair: the base, or an agent branch.
     public var one: String
+    /// The second branch of the pair, always an agent branch.
     public var two: String
+    /// The paths the two branches conflict on.
     public var paths: [String]
 
+    /// The pair as JSON: `one`, `two` and `paths`.
     public var json: JSON {
       .object(["one": .string(one), "two": .string(two), "paths": .array(paths.map { .string($0) })])
     }
   }
 
+  /// The base branch every active branch is merged with (`baseBranch` in the policy).
   public var base: String
   /// The branches looked at: `agent/<name>` with commits the base does not have.
   public var branches: [String]
+  /// The pairs that do not merge cleanly, base pairs first; empty when all merge.
   public var pairs: [Pair]
+  /// How many merges were tried: each branch with the base, then every pair.
   public var checked: Int
 
+  /// The report as JSON (`ghp conflicts --json`); `pairs` as `conflicts`.
   public var json: JSON {
     .object([
       "base": .string(base), "branches": .array(branches.map { .string($0) }), "checked": .int(checked),

@@ -3,14 +3,19 @@ public struct DiscoverOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "discover"
 
+  /// The finding, trimmed when applied; refused when empty or too long.
   public var text: String
 
+  /// Appends `text` as a discovery by the actor.
   public init(text: String) { self.text = text }
 
+  /// The record: the text of the finding.
   public var record: OperationRecord { OperationRecord(Self.name, ["text": .string(text)]) }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) { text = try arguments.string("text") }
 
+  /// Appends the entry to `.ghp/discoveries.md`, naming the issue the actor holds.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Discovery) {
     try state.requireInitialised()
     let text = text.trimmingSpaces

@@ -1,10 +1,15 @@
 /// One entry of `.ghp/discoveries.md`.
 public struct Discovery: Equatable, Sendable {
+  /// The agent that wrote the entry.
   public var agent: String
+  /// When it was written, in seconds since 1970.
   public var at: Int64
+  /// The issue its writer held then, nil when none.
   public var issue: String?
+  /// The finding, possibly several lines.
   public var text: String
 
+  /// The entry as JSON, `at` in RFC 3339.
   public var json: JSON {
     .object([
       "agent": .string(agent), "at": .string(RFC3339.format(at)), "issue": IssueReference.write(issue),

@@ -7,11 +7,16 @@ public struct DoneOperation: RecordedOperation {
 
   /// What the caller read from the repository: the branch to land, its tip, the base and its tip.
   public struct Branch: Equatable, Sendable {
+    /// The branch to land, `agent/<holder>`.
     public var branch: String
+    /// The branch's tip when done was run: the commit to land.
     public var tip: ObjectID
+    /// The branch it lands on, the `[landing]` base.
     public var base: String
+    /// The base's tip when done was run.
     public var baseTip: ObjectID
 
+    /// The branch and base as read, with their tips.
     public init(branch: String, tip: ObjectID, base: String, baseTip: ObjectID) {
       self.branch = branch
       self.tip = tip
@@ -26,22 +31,28 @@ public struct DoneOperation: RecordedOperation {
     }
   }
 
+  /// The issue reported finished.
   public var issueID: String
+  /// What was done, for `.ghp/results/<id>.md`; its first line, clipped, is the issue's result.
   public var result: String
+  /// What to land, required with `[landing]` configured; dropped from the record otherwise.
   public var branch: Branch?
 
+  /// Reports `issueID` done with `result`, submitting `branch` for landing when given.
   public init(issueID: String, result: String, branch: Branch? = nil) {
     self.issueID = issueID
     self.result = result
     self.branch = branch
   }
 
+  /// The record: the issue, the result, and `landing` when a branch is submitted.
   public var record: OperationRecord {
     var arguments: [String: JSON] = ["issue": .string(issueID), "result": .string(result)]
     if let branch { arguments["landing"] = branch.json }
     return OperationRecord(Self.name, arguments)
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     issueID = try arguments.string("issue")
     result = try arguments.string("result")
@@ -55,10 +66,13 @@ public struct DoneOperation: RecordedOperation {
     }
   }
 
+  /// The same report with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     DoneOperation(issueID: renames.issue(issueID), result: result, branch: branch)
   }
 
+  /// Marks the issue done, or landing with `[landing]` configured, writes its result and frees
+  /// its holder; only the holder or an orchestrator may.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     let text = result.trimmingSpaces
@@ -118,5 +132,6 @@ public struct DoneOperation: RecordedOperation {
 }
 
 extension DoneOperation {
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
 }

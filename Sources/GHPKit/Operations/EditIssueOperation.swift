@@ -3,13 +3,20 @@ public struct EditIssueOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "issue-edit"
 
+  /// The issue to change.
   public var issueID: String
+  /// The new title, trimmed when applied; nil keeps the old one.
   public var title: String?
+  /// The new description; nil keeps the old one.
   public var body: String?
+  /// The new priority, lower first in the queue; nil keeps the old one.
   public var priority: Int?
+  /// The ids that replace the issue's dependencies (empty: none); nil keeps them. A cycle is refused.
   public var dependencies: [String]?
+  /// The globs that replace the issue's scope; nil keeps it.
   public var scope: [String]?
 
+  /// An edit of `issueID`; each field left nil is kept as it is.
   public init(
     issueID: String, title: String? = nil, body: String? = nil, priority: Int? = nil,
     dependencies: [String]? = nil, scope: [String]? = nil
@@ -22,6 +29,7 @@ public struct EditIssueOperation: RecordedOperation {
     self.scope = scope
   }
 
+  /// The record: the issue and every field, null where it is kept.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -34,6 +42,7 @@ public struct EditIssueOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     issueID = try arguments.string("issue")
     title = try arguments.optionalString("title")
@@ -43,6 +52,7 @@ public struct EditIssueOperation: RecordedOperation {
     scope = try arguments.optionalStrings("scope")
   }
 
+  /// The same edit with the issue's and the dependencies' ids renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.issueID = renames.issue(issueID)
@@ -50,6 +60,7 @@ public struct EditIssueOperation: RecordedOperation {
     return renamed
   }
 
+  /// Changes the fields given (orchestrators only); nothing to do when none is given.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "edit issues")
@@ -96,5 +107,6 @@ public struct EditIssueOperation: RecordedOperation {
 }
 
 extension EditIssueOperation {
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
 }

@@ -3,13 +3,18 @@ public struct EscalateOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "escalate"
 
+  /// What the agent asks a human; trimmed when applied, refused when empty.
   public var question: String
+  /// The issue the question is about, nil when none; it must exist.
   public var issueID: String?
+  /// How urgent the question is: low, medium, high or critical.
   public var severity: Escalation.Severity
+  /// What a human needs to answer it, nil when none; trimmed, and dropped when empty.
   public var context: String?
   /// The escalation's number; nil takes the next free one (see `AddIssueOperation.id`).
   public var id: String?
 
+  /// A question from the actor; `id` nil takes the next free number.
   public init(
     question: String, issueID: String? = nil, severity: Escalation.Severity = .medium, context: String? = nil,
     id: String? = nil
@@ -21,6 +26,7 @@ public struct EscalateOperation: RecordedOperation {
     self.id = id
   }
 
+  /// The record: the number, question, issue, severity and context.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -31,6 +37,7 @@ public struct EscalateOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     id = try arguments.optionalString("id")
     question = try arguments.string("question")
@@ -43,18 +50,22 @@ public struct EscalateOperation: RecordedOperation {
     context = try arguments.optionalString("context")
   }
 
+  /// The same escalation with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.issueID = renames.issue(issueID)
     return renamed
   }
 
+  /// The same escalation without its number, so that it takes the next free one.
   public func remintingIDs() -> Self {
     var fresh = self
     fresh.id = nil
     return fresh
   }
 
+  /// Writes the escalation, open, to `.ghp/escalations/<id>.md` and sets the actor's status to
+  /// `escalated`.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Escalation) {
     try state.requireInitialised()
     let question = question.trimmingSpaces
@@ -87,6 +98,8 @@ public struct EscalateOperation: RecordedOperation {
 }
 
 extension EscalateOperation {
+  /// The ids its record says it made.
   public var mintedIDs: MintedIDs { MintedIDs(escalations: id.map { [$0] } ?? []) }
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
 }

@@ -3,25 +3,33 @@ public struct FailOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "fail"
 
+  /// The issue whose attempt failed.
   public var issueID: String
+  /// Why it failed, kept with the issue's failures; refused when empty.
   public var reason: String
 
+  /// Reports the attempt on `issueID` failed, for `reason`.
   public init(issueID: String, reason: String) {
     self.issueID = issueID
     self.reason = reason
   }
 
+  /// The record: the issue and the reason.
   public var record: OperationRecord {
     OperationRecord(Self.name, ["issue": .string(issueID), "reason": .string(reason)])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     issueID = try arguments.string("issue")
     reason = try arguments.string("reason")
   }
 
+  /// The same failure with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self { FailOperation(issueID: renames.issue(issueID), reason: reason) }
 
+  /// Counts the failed attempt and reopens the issue, dead once it reaches `maxAttempts`; only
+  /// the holder or an orchestrator may.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     let reason = reason.trimmingSpaces
@@ -51,5 +59,6 @@ public struct FailOperation: RecordedOperation {
 }
 
 extension FailOperation {
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
 }

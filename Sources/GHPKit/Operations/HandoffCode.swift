@@ -2,6 +2,7 @@ import Glibc
 
 /// The code side of `agent-handoff --to`: the receiver's branch continues from the giver's tip.
 public enum HandoffCode {
+  /// What `carry` did with the receiver's branch.
   public enum Outcome: Sendable {
     /// `agent/<receiver>` was moved to the giver's tip (and its worktree, clean, followed).
     case continued(branch: String, tip: ObjectID, worktree: String?)

@@ -3,6 +3,8 @@ import Glibc
 /// Where `--write` may put a handoff: inside the repository's working tree, not inside `.git`, and
 /// not over a tracked file unless forced.
 public enum HandoffFile {
+  /// The absolute, resolved path to write `path` to; refused outside the working tree, inside
+  /// `.git`, or over a tracked file unless `force`.
   public static func validate(_ path: String, workspace: Workspace, force: Bool) throws(GHPError) -> String {
     guard let workdir = workspace.repository.workingDirectory.flatMap(realPath) else {
       throw .invalidValue("--write", "this repository has no working tree to write into")
@@ -28,6 +30,7 @@ public enum HandoffFile {
     return resolved
   }
 
+  /// `path` with its links and dots resolved (`realpath`), nil when it does not exist.
   public static func realPath(_ path: String) -> String? {
     guard let resolved = realpath(path, nil) else { return nil }
     defer { free(resolved) }

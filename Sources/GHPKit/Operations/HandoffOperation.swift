@@ -6,11 +6,17 @@ public struct HandoffOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "handoff"
 
+  /// The issue handed off; the actor must hold it.
   public var issueID: String
+  /// The agent the claim passes to in the same commit (`to` in the record); nil only writes
+  /// the document.
   public var receiver: String?
+  /// What the giver adds for the receiver, nil when nothing.
   public var note: String?
+  /// What the giver's branch holds, as read from the repository when the handoff was made.
   public var branch: BranchReport
 
+  /// A handoff of `issueID`, to `receiver` when given.
   public init(issueID: String, receiver: String?, note: String?, branch: BranchReport) {
     self.issueID = issueID
     self.receiver = receiver
@@ -18,8 +24,11 @@ public struct HandoffOperation: RecordedOperation {
     self.branch = branch
   }
 
+  /// The handoff as written, and the issue after it.
   public struct Output: Sendable {
+    /// The handoff document, Markdown rendered from `handoff.md`.
     public var document: String
+    /// The issue after the handoff: claimed by the receiver when there is one.
     public var issue: Issue
   }
 
@@ -35,6 +44,7 @@ public struct HandoffOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     issueID = try arguments.string("issue")
     receiver = try arguments.optionalString("to")
@@ -42,12 +52,15 @@ public struct HandoffOperation: RecordedOperation {
     branch = try BranchReport(json: arguments.value("branch"))
   }
 
+  /// The same handoff with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.issueID = renames.issue(issueID)
     return renamed
   }
 
+  /// Writes `.ghp/handoffs/<issue>.md` from the issue, the branch, the actor's recent actions,
+  /// discoveries and open escalations; with a receiver, hands the claim over (epoch + 1).
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
     var issue = try state.requireIssue(issueID)
@@ -138,6 +151,8 @@ extension StateSnapshot {
 }
 
 extension HandoffOperation {
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
+  /// Who holds the issue once it landed.
   public func handsOver(actor: String) -> String? { receiver }
 }

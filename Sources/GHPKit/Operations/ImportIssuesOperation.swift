@@ -11,19 +11,23 @@ public struct ImportIssuesOperation: RecordedOperation {
   /// its blob rather than carrying thousands of issues in the commit message, which every reader of
   /// the tip or of history would otherwise inflate.
   var document: ObjectID?
+  /// Where the issues came from, for the commit's subject: the file's name, or `standard input`.
   public var source: String
   /// Renamings of an offline batch, applied to the dependencies once the issues are read.
   var renames = IDRenames()
 
+  /// Imports `issues`, read from `source`.
   public init(issues: [Issue], source: String) {
     self.issues = issues
     self.source = source
   }
 
+  /// The record: the source and the blob id of the document of issues (null until applied).
   public var record: OperationRecord {
     OperationRecord(Self.name, ["source": .string(source), "issues": document.map { .string($0.hex) } ?? .null])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     source = try arguments.string("source")
     let hex = try arguments.string("issues")
@@ -33,6 +37,7 @@ public struct ImportIssuesOperation: RecordedOperation {
     document = id
   }
 
+  /// The same import with the renamings kept, applied to the dependencies when the issues are read.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.renames = renames
@@ -66,6 +71,8 @@ public struct ImportIssuesOperation: RecordedOperation {
     return loaded
   }
 
+  /// Writes every issue and their document in one commit (orchestrators only); refuses, writing
+  /// nothing, repeated or existing ids and unknown or looping dependencies.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Issue]) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "import issues")

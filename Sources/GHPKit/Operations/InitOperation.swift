@@ -3,33 +3,41 @@ public struct InitOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "init"
 
+  /// What the project is for, written as `Goal:` in `.ghp/plan.md`; empty writes no goal.
   public var goal: String
   /// The policy file as written (`Config.toml`).
   public var configText: String
   /// The caller's public signing key, registered with it.
   public var key: String?
 
+  /// Initialises with `goal`, the policy `config` and the caller's public key.
   public init(goal: String, config: Config = .initial, key: String? = nil) {
     self.goal = goal
     configText = config.toml
     self.key = key
   }
 
+  /// The record: the goal, the policy file and the key.
   public var record: OperationRecord {
     OperationRecord(
       Self.name, ["goal": .string(goal), "config": .string(configText), "key": key.map { .string($0) } ?? .null])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     goal = try arguments.string("goal")
     configText = try arguments.string("config")
     key = try arguments.optionalString("key")
   }
 
+  /// Who was registered by the initialisation.
   public struct Output: Sendable {
+    /// The caller, registered as the first orchestrator.
     public var orchestrator: String
   }
 
+  /// Writes the policy, the plan, the discoveries and the caller as orchestrator; refused when
+  /// `ghp/state` exists already.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     if let commit = state.commit { throw .alreadyInitialised(commit.short) }
     let goal = goal.trimmingSpaces
@@ -65,6 +73,8 @@ public enum InitSession {
     }
   }
 
+  /// Initialises `ghp/state` as the caller, with a signing key made for it, and records the
+  /// caller as this worktree's agent.
   public static func initialise(_ workspace: Workspace, goal: String, config: Config) throws(GHPError)
     -> Landed<InitOperation.Output>
   {

@@ -4,16 +4,22 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "claims-lost"
 
+  /// One claim an agent made offline that lost on the remote.
   public struct Notice: Equatable, Sendable {
+    /// The agent that lost the claim.
     public var agent: String
+    /// The issue it claimed; someone else holds it, or it moved on.
     public var issue: String
+    /// Why the claim lost, told to the agent on its next report.
     public var reason: String
   }
 
+  /// The lost claims to tell, one per agent and issue; empty writes nothing.
   public var notices: [Notice]
 
   init(notices: [Notice]) { self.notices = notices }
 
+  /// The record: every notice, with its agent, issue and reason.
   public var record: OperationRecord {
     OperationRecord(
       Self.name,
@@ -25,6 +31,7 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
       ])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     guard case .array(let items)? = arguments.optionalValue("notices") else {
       throw arguments.wrong("notices", "an array")
@@ -39,11 +46,14 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
     }
   }
 
+  /// The same notices with the issues' ids renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     NoticeLostClaimsOperation(
       notices: notices.map { Notice(agent: $0.agent, issue: renames.issue($0.issue), reason: $0.reason) })
   }
 
+  /// Adds each notice to its agent's lost claims, named after the issue's holder now; refused
+  /// when the agent still holds the issue.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Void) {
     try state.requireInitialised()
     guard !notices.isEmpty else { return (nil, ()) }

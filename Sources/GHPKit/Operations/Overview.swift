@@ -1,14 +1,22 @@
 /// `ghp status`: one screen of the whole state — the goal, issues by status, who works and who is
 /// stale, open escalations, conflicts between branches, what waits to land, the run.
 public struct Overview: Sendable {
+  /// The goal from `.ghp/plan.md`, nil when the plan names none.
   public var goal: String?
+  /// How many issues have each status, every status in order, zeros included.
   public var counts: [(status: String, count: Int)]
+  /// How many issues are ready to claim.
   public var ready: Int
+  /// The agents, stale ones, open escalations and conflicts, as `ghp agent-status` shows them.
   public var report: StatusReport
+  /// What waits to land, nil when `[landing]` is not configured.
   public var landing: LandingQueue?
+  /// The run `ghp run` supervises, nil when there has been none.
   public var run: RunRecord?
+  /// Whether the active run's supervisor is still there (false when no run is active).
   public var runAlive = false
 
+  /// Reads the whole state once, with the conflicts and landing queue when they can be had.
   public init(_ workspace: Workspace) throws(GHPError) {
     let state = try workspace.snapshot()
     try state.requireInitialised()
@@ -30,6 +38,7 @@ public struct Overview: Sendable {
   var idle: [AgentStatusRow] { report.rows.filter { !$0.stale && $0.record.issue == nil } }
   var stale: [AgentStatusRow] { report.rows.filter(\.stale) }
 
+  /// The overview as JSON (`ghp status --json`): agents by name, issues by id.
   public var json: JSON {
     var object: [String: JSON] = [
       "goal": goal.map { .string($0) } ?? .null,

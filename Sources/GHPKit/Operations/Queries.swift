@@ -1,6 +1,8 @@
 /// One agent as `ghp agent-status` shows it.
 public struct AgentStatusRow: Sendable {
+  /// The agent's registered name.
   public var name: String
+  /// The agent as `agent-status.json` has it: role, issue, status, last action, heartbeat.
   public var record: AgentRecord
   /// Seconds since the last heartbeat.
   public var age: Int64
@@ -18,8 +20,11 @@ public struct AgentStatusRow: Sendable {
 
 /// `ghp agent-status`: every agent with its age and stale mark, read from the tip tree only.
 public struct StatusReport: Sendable {
+  /// One row per registered agent, by name.
   public var rows: [AgentStatusRow]
+  /// Seconds of silence after which an agent is stale (`staleAfter` in the policy).
   public var staleAfter: Int64
+  /// The time the ages were measured at, in seconds since 1970.
   public var now: Int64
   /// Issues that failed `maxAttempts` times: they wait for an orchestrator's `ghp issue retry`.
   public var deadIssues: [IssueSummary]
@@ -30,6 +35,8 @@ public struct StatusReport: Sendable {
   /// Pairs of branches that do not merge cleanly (see `addConflicts`).
   public var conflictPairs: [ConflictReport.Pair] = []
 
+  /// Reads the agents, dead issues and escalations of `state`, ages measured at `clock`; a
+  /// broken issue or escalation document becomes a warning.
   public init(state: StateSnapshot, clock: Clock) throws(GHPError) {
     try state.requireInitialised()
     let config = try state.config()
@@ -112,8 +119,10 @@ public struct StatusReport: Sendable {
 
 /// `ghp issue list --status`: the statuses, plus `failed` (open again after at least one failure).
 public enum IssueFilter: String, CaseIterable, Sendable {
+  /// A status of that name; `failed`: open again after at least one failed attempt.
   case open, claimed, landing, done, failed, dead
 
+  /// Whether the issue summarised by `summary` is one this filter keeps.
   public func matches(_ summary: IssueSummary) -> Bool {
     switch self {
     case .failed: summary.status == .open && summary.attempts > 0
@@ -124,16 +133,21 @@ public enum IssueFilter: String, CaseIterable, Sendable {
 
 /// `ghp issue show`: the issue, its full result and its history.
 public struct IssueDetail: Sendable {
+  /// The issue as its document has it.
   public var issue: Issue
+  /// The text of `.ghp/results/<id>.md`, nil until its holder reported it done.
   public var result: String?
+  /// Every state commit about the issue, newest first.
   public var history: [LogEntry]
 
+  /// Reads issue `id`, its result and its whole history; refused when there is no such issue.
   public init(state: StateSnapshot, id: String) throws(GHPError) {
     issue = try state.requireIssue(id)
     result = try state.text(StatePaths.result(id))
     history = try HistoryLog.entries(state, issue: id, limit: nil)
   }
 
+  /// The detail as JSON: `issue`, `result` and `history`.
   public var json: JSON {
     var fields: [String: JSON] = ["issue": issue.json, "history": .array(history.map(\.json))]
     fields["result"] = result.map { .string($0) } ?? .null
@@ -143,11 +157,15 @@ public struct IssueDetail: Sendable {
 
 /// One state commit as `ghp log` shows it.
 public struct LogEntry: Sendable {
+  /// The state commit.
   public var commit: ObjectID
+  /// The commit's time, in seconds since 1970.
   public var time: Int64
+  /// The first line of the commit's message.
   public var subject: String
   /// The parsed trailers; nil for a commit made by hand without them.
   public var message: CommitMessage?
+  /// The commit's author name.
   public var author: String
 
   /// Who made it: the `Ghp-Agent` trailer, else the commit's author.
@@ -166,6 +184,7 @@ public struct LogEntry: Sendable {
     return (try? OperationCatalog.decode(message.operation))?.recordedIssue ?? message.issue
   }
 
+  /// The entry as JSON (`ghp log --json`): `op`, `issue`, `epoch` and the record's `args`.
   public var json: JSON {
     var f: [String: JSON] = [
       "commit": .string(commit.hex), "time": .string(RFC3339.format(time)), "subject": .string(subject),

@@ -47,6 +47,7 @@ func requireHolderOrOrchestrator(_ issue: Issue, _ actor: String, _ state: State
 
 /// The ready queue: open, unclaimed, every dependency done; by priority, then age.
 public enum ReadyQueue {
+  /// The ready issues in queue order, at most `limit` (nil: all); none before the issue table exists.
   public static func ready(_ state: StateSnapshot, limit: Int? = nil) throws(GHPError) -> [IssueSummary] {
     try state.requireInitialised()
     guard let table = try state.issueTable() else { return [] }

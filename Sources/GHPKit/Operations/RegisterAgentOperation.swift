@@ -6,22 +6,27 @@ public struct RegisterAgentOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "agent-add"
 
+  /// The agent's name; its branch is `agent/<name>`.
   public var name: String
+  /// Whether the agent is a worker or an orchestrator.
   public var role: AgentRecord.Role
   /// The public key its state commits are signed with (`ssh-ed25519 AAAA...`).
   public var key: String?
 
+  /// Registers `name` with `role` and, when given, its public key.
   public init(name: String, role: AgentRecord.Role, key: String? = nil) {
     self.name = name
     self.role = role
     self.key = key
   }
 
+  /// The record: the name, role and key.
   public var record: OperationRecord {
     OperationRecord(
       Self.name, ["name": .string(name), "role": .string(role.rawValue), "key": key.map { .string($0) } ?? .null])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     name = try arguments.string("name")
     key = try arguments.optionalString("key")
@@ -32,6 +37,8 @@ public struct RegisterAgentOperation: RecordedOperation {
     self.role = role
   }
 
+  /// Registers the agent, or changes its role or key (orchestrators only); nothing to do when it
+  /// is registered so already.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, AgentRecord) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "add agents")

@@ -3,27 +3,35 @@ public struct ResolveOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "resolve"
 
+  /// The open escalation to answer (`id` in the record).
   public var escalationID: String
+  /// The answer, told to the asker on its next report; trimmed, refused when empty.
   public var answer: String
 
+  /// Answers `escalationID` with `answer`.
   public init(escalationID: String, answer: String) {
     self.escalationID = escalationID
     self.answer = answer
   }
 
+  /// The record: the escalation's id and the answer.
   public var record: OperationRecord {
     OperationRecord(Self.name, ["id": .string(escalationID), "answer": .string(answer)])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     escalationID = try arguments.string("id")
     answer = try arguments.string("answer")
   }
 
+  /// The same answer with the escalation's id renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     ResolveOperation(escalationID: renames.escalation(escalationID), answer: answer)
   }
 
+  /// Marks the escalation resolved with the answer (orchestrators only); refused when it was
+  /// resolved already.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Escalation) {
     try state.requireInitialised()
     let answer = answer.trimmingSpaces

@@ -3,16 +3,22 @@ public struct RetryOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "retry"
 
+  /// The dead issue to put back.
   public var issueID: String
 
+  /// Retries `issueID`.
   public init(issueID: String) { self.issueID = issueID }
 
+  /// The record: the issue retried.
   public var record: OperationRecord { OperationRecord(Self.name, ["issue": .string(issueID)]) }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) { issueID = try arguments.string("issue") }
 
+  /// The same retry with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self { RetryOperation(issueID: renames.issue(issueID)) }
 
+  /// Reopens the dead issue with its attempts at 0 (orchestrators only); refused for any other status.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "retry issues")
@@ -33,5 +39,6 @@ public struct RetryOperation: RecordedOperation {
 }
 
 extension RetryOperation {
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
 }

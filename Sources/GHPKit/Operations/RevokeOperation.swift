@@ -3,28 +3,35 @@ public struct RevokeOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "revoke"
 
+  /// The number of the approval to withdraw (`id` in the record).
   public var approvalID: String
   /// Keeps the withdrawn approval in `.ghp/approvals-revoked.json`. Recorded as `"keeps": true`; a
   /// record without it (older) replays as it was made: the approval just goes.
   public var keeps = true
 
+  /// Withdraws approval `approvalID`, keeping it among the revoked ones.
   public init(approvalID: String) { self.approvalID = approvalID }
 
+  /// The record: the approval's number, and `keeps` when set.
   public var record: OperationRecord {
     OperationRecord(Self.name, ["id": .string(approvalID)].merging(keeps ? ["keeps": .bool(true)] : [:]) { a, _ in a })
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     approvalID = try arguments.string("id")
     keeps = try arguments.bool("keeps", default: false)
   }
 
+  /// The same revocation with the approval's number renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     var copy = RevokeOperation(approvalID: renames.approval(approvalID))
     copy.keeps = keeps
     return copy
   }
 
+  /// Removes the approval from `approvals.json` (orchestrators only) and returns it, marked
+  /// revoked when kept.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "revoke approvals")

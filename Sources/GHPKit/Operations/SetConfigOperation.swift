@@ -4,22 +4,28 @@ public struct SetConfigOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "config-set"
 
+  /// The setting: a top-level key (`staleAfter`) or `table.key` (`shared.globs`).
   public var key: String
   /// The value as TOML (`"10m"`, `5`, `true`, `["README*"]`).
   public var value: String
 
+  /// Sets `key` to `value`, a TOML value.
   public init(key: String, value: String) {
     self.key = key
     self.value = value
   }
 
+  /// The record: the key and the TOML value.
   public var record: OperationRecord { OperationRecord(Self.name, ["key": .string(key), "value": .string(value)]) }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     key = try arguments.string("key")
     value = try arguments.string("value")
   }
 
+  /// Rewrites that one setting of `.ghp/config.toml` (orchestrators only) and returns the policy;
+  /// refused when the result is not a valid policy.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Config) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "change the policy")

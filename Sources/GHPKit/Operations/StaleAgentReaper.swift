@@ -5,6 +5,7 @@ public struct ReapOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "reap"
 
+  /// What to do with stale agents: escalate or release; nil takes the policy's `onStale`.
   public var policy: Config.OnStale?
   /// `release` answers the escalation an earlier reap opened about the agent. Recorded as
   /// `"closesEscalations": true`; a record without it (older) replays as it was made.
@@ -12,12 +13,16 @@ public struct ReapOperation: RecordedOperation {
   /// The escalations its record says it raised (read from a record; a new reap makes its own).
   var madeEscalations: [String] = []
 
+  /// Reaps with `policy`, or the policy's `onStale` when nil.
   public init(policy: Config.OnStale? = nil) { self.policy = policy }
 
+  /// The record of the request, its policy; the commit's record also names the agents and the
+  /// escalations it raised.
   public var record: OperationRecord {
     OperationRecord(Self.name, ["policy": policy.map { .string($0.rawValue) } ?? .null])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     let word = try arguments.optionalString("policy")
     policy = try word.map { (word) throws(GHPError) in
@@ -32,14 +37,20 @@ public struct ReapOperation: RecordedOperation {
     closesEscalations = try arguments.bool("closesEscalations", default: false)
   }
 
+  /// What the reap did about one stale worker.
   public struct Action: Sendable {
+    /// The stale worker.
     public var agent: String
+    /// Its last heartbeat, in seconds since 1970.
     public var lastHeartbeat: Int64
     /// `escalated N`, `released #4, #7`, or why nothing was done.
     public var outcome: String
+    /// Whether anything was written for it (false: already escalated, or nothing to release).
     public var changed: Bool
   }
 
+  /// Escalates about, or releases the claims of, each worker silent longer than `staleAfter`
+  /// (orchestrators only); a live run's workers are left to it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Action]) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "reap stale agents")
@@ -138,5 +149,6 @@ public struct ReapOperation: RecordedOperation {
 }
 
 extension ReapOperation {
+  /// The ids its record says it made.
   public var mintedIDs: MintedIDs { MintedIDs(escalations: madeEscalations) }
 }

@@ -6,7 +6,9 @@ public struct StatusUpdateOperation: RecordedOperation {
   /// The name of a status update's records (`ghp agent-status update`): the same operation, no heartbeat.
   public static let statusName = "status"
 
+  /// The agent's new status word (`implementing`, `blocked`); nil keeps it.
   public var status: String?
+  /// What the agent is doing now, kept as its last action; nil keeps it.
   public var action: String?
   /// The issue the agent works on; it must hold it.
   public var issueID: String?
@@ -21,6 +23,7 @@ public struct StatusUpdateOperation: RecordedOperation {
   /// answers given since the last report, nothing written back.
   public var tellsOnce = true
 
+  /// A report from the actor: a heartbeat or a status update, each field nil to keep it.
   public init(
     status: String? = nil, action: String? = nil, issueID: String? = nil, isHeartbeat: Bool, coalesce: Bool = false
   ) {
@@ -31,6 +34,8 @@ public struct StatusUpdateOperation: RecordedOperation {
     self.coalesce = coalesce
   }
 
+  /// The record, named `heartbeat` or `status`: the status, action and issue, and `tellsOnce`
+  /// when set.
   public var record: OperationRecord {
     OperationRecord(
       isHeartbeat ? Self.name : Self.statusName,
@@ -53,6 +58,7 @@ public struct StatusUpdateOperation: RecordedOperation {
     tellsOnce = try arguments.bool("tellsOnce", default: false)
   }
 
+  /// The same report with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.issueID = renames.issue(issueID)
@@ -73,16 +79,22 @@ public struct StatusUpdateOperation: RecordedOperation {
   /// What the agent is told when it reports: claims it lost while silent, a handoff waiting for
   /// it, answers to its escalations since its last report. Each is told once.
   public struct Output: Sendable {
+    /// The agent's record after the report.
     public var record: AgentRecord
+    /// Claims taken from the agent while it was silent, told now.
     public var lostClaims: [LostClaim]
     /// Issues `ghp land` gave back (a conflict with the base, a failed gate).
     public var returned: [ReturnedIssue] = []
+    /// The issue handed to the agent since its last report, nil when none.
     public var handoffWaiting: String?
+    /// Answers to the agent's escalations it has not been told yet.
     public var answers: [Escalation]
     /// With `coalesce`: the time of the last heartbeat, when this one made no commit.
     public var skipped: Int64? = nil
   }
 
+  /// Records the report and the heartbeat time, telling once what waited for the agent; with
+  /// `coalesce`, writes nothing when there is nothing new.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
     if let status { try Self.validateStatus(status) }
@@ -151,6 +163,8 @@ public struct StatusUpdateOperation: RecordedOperation {
 }
 
 extension StatusUpdateOperation {
+  /// Whether it only says that someone is alive.
   public var isLiveness: Bool { isHeartbeat }
+  /// The issue its record names.
   public var recordedIssue: String? { issueID }
 }

@@ -17,6 +17,7 @@ struct UseApprovalsOperation: RecordedOperation {
       Self.name, ["ids": .array(ids.map { .string($0) }), "commit": commit.map { .string($0) } ?? .null])
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments: inout OperationArguments) throws(GHPError) {
     ids = try arguments.strings("ids")
     commit = try arguments.optionalString("commit")

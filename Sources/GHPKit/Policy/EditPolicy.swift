@@ -1,6 +1,8 @@
 /// One rule a commit breaks, said so that the agent knows what to ask for.
 public struct EditViolation: Sendable, Equatable {
+  /// The file the rule is about, from the repository's top.
   public var path: String
+  /// The sentence the hook prints: the rule, who holds it and the command that asks for what is missing.
   public var message: String
 }
 

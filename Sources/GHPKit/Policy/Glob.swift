@@ -4,12 +4,14 @@
 /// match zero or more folders, a trailing `/**` everything below, `**` alone everything; other
 /// runs of stars are one `*`; `[a-z]`, `[!abc]`/`[^abc]`, `[[:digit:]]` and `\x` (a literal x).
 public struct Glob: Sendable, Equatable {
+  /// The glob as given, without leading `/` or `./`.
   public let pattern: String
   /// The pattern's bytes with a terminating 0, as the algorithm reads them.
   private let bytes: [UInt8]
   /// The literal prefix before the first special character, for a quick rejection.
   private let literalPrefix: [UInt8]
 
+  /// A glob from its text; leading `/` and `./` are dropped, since paths are matched from the top anyway.
   public init(_ pattern: String) {
     var trimmed = pattern
     while trimmed.hasPrefix("/") { trimmed.removeFirst() }
@@ -19,6 +21,7 @@ public struct Glob: Sendable, Equatable {
     literalPrefix = Array(trimmed.utf8.prefix { !Self.isSpecial($0) })
   }
 
+  /// Whether the whole of `path` (slash-separated, from the repository's top) matches the glob.
   public func matches(_ path: String) -> Bool {
     let text = Array(path.utf8)
     guard text.starts(with: literalPrefix), !text.contains(0) else { return false }

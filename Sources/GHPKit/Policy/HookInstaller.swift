@@ -4,7 +4,9 @@ import Glibc
 /// is kept as `<name>.ghp-chained` and run first; installing twice changes nothing; uninstalling
 /// puts back what was there.
 public enum HookInstaller {
+  /// The names of the hooks a working repository gets (`pre-commit`, ...).
   public static let clientHooks = GitHook.client.map(\.rawValue)
+  /// The names of the hooks a server's bare repository gets (`pre-receive`).
   public static let serverHooks = GitHook.server.map(\.rawValue)
   static let marker = "# ghp-hook "
   static let chainedSuffix = ".ghp-chained"
@@ -19,11 +21,17 @@ public enum HookInstaller {
     return repository.localPaths.hooks
   }
 
+  /// What an install or uninstall did, by hook name, for `ghp hooks` to print.
   public struct Report: Sendable {
+    /// The hooks folder it worked in.
     public var directory: String
+    /// The hooks ghp wrote.
     public var installed: [String] = []
+    /// The hooks the repository already had, kept as `<name>.ghp-chained` and run first.
     public var chained: [String] = []
+    /// The former hooks put back from `<name>.ghp-chained`.
     public var restored: [String] = []
+    /// The ghp hooks deleted.
     public var removed: [String] = []
   }
 
@@ -54,6 +62,7 @@ public enum HookInstaller {
     return report
   }
 
+  /// Removes ghp's hooks from the hooks folder and puts back the ones they had chained.
   public static func uninstall(_ repository: Repository) throws(GHPError) -> Report {
     let directory = hooksDirectory(repository)
     var report = Report(directory: directory)

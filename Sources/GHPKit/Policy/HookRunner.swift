@@ -1,11 +1,16 @@
 /// What `ghp hook <name>` decides for each git hook. Every refusal names the file, the rule, who
 /// holds it and the command to ask for what is missing; the caller exits non-zero so git aborts.
 public enum HookRunner {
+  /// What a hook decided: the refusals that make git abort, and notes to print either way.
   public struct Verdict: Sendable {
+    /// One sentence per rule broken; any makes the hook exit non-zero.
     public var refusals: [String] = []
+    /// Sentences printed on stderr that refuse nothing, such as a once-approval used.
     public var notes: [String] = []
+    /// Whether git may go on: no refusal.
     public var allowed: Bool { refusals.isEmpty }
 
+    /// A verdict with these refusals and notes; with none, it allows.
     public init(refusals: [String] = [], notes: [String] = []) {
       self.refusals = refusals
       self.notes = notes

@@ -1,5 +1,6 @@
 /// Plain-text tables for people: columns padded to their widest cell, the last column left ragged.
 public enum TextTable {
+  /// The table as text, one line each for `header` and every row, cells made safe and separated by two spaces.
   public static func render(header: [String], rows: [[String]]) -> String {
     let all = ([header] + rows).map { $0.map { Terminal.safe($0, keepNewlines: false) } }
     var widths = [Int](repeating: 0, count: header.count)
@@ -195,6 +196,7 @@ extension StatusUpdateOperation.Output {
     return lines
   }
 
+  /// The answer of a status update as JSON: the agent's record, lost claims, returned issues, answers.
   public var json: JSON {
     .object([
       "status": .string(record.status), "lastAction": .string(record.lastAction),

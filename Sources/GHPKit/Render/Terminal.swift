@@ -31,8 +31,10 @@ public enum Terminal {
 /// Colour for people at a terminal: on only when the output is a terminal, `NO_COLOR` is unset
 /// and `TERM` is not `dumb`. Applied after text is made safe, to ghp's own words only.
 public struct Colour: Sendable {
+  /// True when `paint` colours: a terminal, `NO_COLOR` unset and `TERM` not `dumb`.
   public let enabled: Bool
 
+  /// Colour for output to file descriptor `descriptor`, on only when it is a terminal.
   public init(descriptor: Int32, environment: [String: String]) {
     self.init(terminal: isatty(descriptor) == 1, environment: environment)
   }
@@ -42,8 +44,10 @@ public struct Colour: Sendable {
     enabled = terminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
   }
 
+  /// The SGR codes `paint` takes: red (STALE), yellow (CONFLICT, HIGH), bold red (CRITICAL).
   public static let red = "31", yellow = "33", boldRed = "1;31"
 
+  /// `text` between the escape of SGR `code` and a reset; unchanged when colour is off.
   public func paint(_ text: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
   /// The marks of a status table: STALE, CRITICAL and HIGH, CONFLICT.

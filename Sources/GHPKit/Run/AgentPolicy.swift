@@ -10,27 +10,35 @@ public struct AgentPolicy: Equatable, Sendable {
   public var taskTimeout: Int64 = 30 * 60
   /// Seconds between SIGTERM and SIGKILL.
   public var grace: Int64 = 10
+  /// Workers a run starts when `ghp run -w` does not say (`agent.maxWorkers`, 1 to 64).
   public var maxWorkers = 4
   /// Retries: the delay before attempt n+1 is drawn from [0, min(backoffMax, backoff × 2^(n-1))].
   public var backoff: Int64 = 10
+  /// The most seconds a retry waits, however many attempts failed (`agent.backoffMax`).
   public var backoffMax: Int64 = 300
   /// Consecutive failures of the agent command within `breakerWindow` that open the breaker.
   public var breaker = 3
+  /// Seconds within which failures count as in a row for the breaker (`agent.breakerWindow`).
   public var breakerWindow: Int64 = 600
   /// How long an open breaker waits before one trial spawn.
   public var breakerCooldown: Int64 = 300
   /// Per attempt and per run; nil: no limit.
   public var budget = Budget()
+  /// The limit of the whole run, its workers' spending added up (`agent.runBudgetUSD`, `runBudgetTokens`).
   public var runBudget = Budget()
 
+  /// A spending limit in dollars, tokens or both, as the agent's output reports them.
   public struct Budget: Equatable, Sendable {
     /// Millionths of a US dollar.
     public var micros: Int?
+    /// Tokens (input and output) the agent may use; nil: no limit.
     public var tokens: Int?
+    /// A budget of `micros` millionths of a dollar and `tokens` tokens; nil: no limit on that.
     public init(micros: Int? = nil, tokens: Int? = nil) {
       self.micros = micros
       self.tokens = tokens
     }
+    /// True when it limits neither dollars nor tokens.
     public var isEmpty: Bool { micros == nil && tokens == nil }
 
     /// Why `spent` is over this budget, or nil.
@@ -43,6 +51,7 @@ public struct AgentPolicy: Equatable, Sendable {
     }
   }
 
+  /// The defaults, as when `[agent]` says nothing.
   public init() {}
 
   init(values: [String: TOML.Value], legacyCommand: String) throws(DocumentError) {
@@ -149,13 +158,18 @@ public enum Money {
 /// The command a worker runs: a preset's program and arguments, or the configured command line,
 /// and how its output is read.
 public struct AgentCommand: Equatable, Sendable {
+  /// The output the command speaks: claude's stream-json, codex's JSON events, or anything (a
+  /// command line).
   public enum Format: String, Sendable { case claude, codex, any }
 
+  /// The program and its arguments; the prompt goes to its standard input.
   public var words: [String]
+  /// What its output is expected to be (the parser recognises each event by its shape anyway).
   public var format: Format
   /// The preset's name, or nil for a command line.
   public var preset: String?
 
+  /// The built-in commands by name: `claude` and `codex`, each headless with JSON output.
   public static let presets: [String: AgentCommand] = [
     "claude": AgentCommand(
       words: ["claude", "-p", "--output-format", "stream-json", "--verbose", "--dangerously-skip-permissions"],
@@ -185,6 +199,7 @@ public struct AgentCommand: Equatable, Sendable {
     preset = nil
   }
 
+  /// The preset's name, or the command line as words joined by spaces.
   public var description: String { preset ?? words.joined(separator: " ") }
 
   /// Splits a command line into words as `sh` would without expanding anything: spaces separate,
@@ -270,11 +285,13 @@ public struct AgentCommand: Equatable, Sendable {
 
 /// Seconds on a clock that never jumps (for elapsed times and limits).
 public enum MonotonicClock {
+  /// Seconds since an arbitrary fixed point (`CLOCK_MONOTONIC`), with fractions.
   public static func now() -> Double { ProcessIdentity.monotonic() }
 }
 
 /// This machine's name, as leases record it.
 public enum Host {
+  /// The host name (`gethostname`), or "unknown" when it cannot be read.
   public static var name: String {
     var buffer = [CChar](repeating: 0, count: 256)
     guard gethostname(&buffer, 255) == 0 else { return "unknown" }

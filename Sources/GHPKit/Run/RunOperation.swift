@@ -4,19 +4,28 @@ public struct RunOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "run"
 
+  /// `start` a run or take one over, `tick` (renew and news), `assign` an issue to a worker, a
+  /// worker's `exit`, `stop` (asked by any orchestrator), `finish` the run.
   public enum Action: String, Sendable { case start, tick, assign, exit, stop, finish }
 
   /// One worker's news in a `tick`: its process once started, what it did last, what it spent.
   public struct Update: Equatable, Sendable {
+    /// The worker the news is about.
     public var agent: String
+    /// What it did last, as its output shows it; nil: unchanged.
     public var action: String?
+    /// The pid of its keeper process (the leader of its process group), once started; nil: unchanged.
     public var pid: Int?
+    /// The keeper's start time (clock ticks after boot), recorded with `pid`.
     public var start: Int?
+    /// Millionths of a dollar its attempt reports spent so far; nil: unchanged.
     public var costMicros: Int?
+    /// Tokens its attempt reports used so far; nil: unchanged.
     public var tokens: Int?
     /// Whether the worker showed progress since the last tick (a heartbeat for its agent).
     public var progressed: Bool
 
+    /// One worker's news; whatever is nil is left as recorded.
     public init(
       agent: String, action: String? = nil, pid: Int? = nil, start: Int? = nil, costMicros: Int? = nil,
       tokens: Int? = nil, progressed: Bool = false
@@ -49,37 +58,60 @@ public struct RunOperation: RecordedOperation {
     case released
   }
 
+  /// What this record does to the run.
   public var action: Action
+  /// The supervisor's run token; every action but `stop` must carry the one the run holds.
   public var token = ""
   // start
+  /// `start`: the run's id (`run-<hex>`), kept by a takeover.
   public var id = ""
+  /// `start`: the goal a leader plans into issues, nil when the run has none.
   public var goal: String?
+  /// `start`: the host name of the supervisor's machine.
   public var host = ""
+  /// `start`: the supervisor's process id.
   public var pid = 0
+  /// `start`: the supervisor process's start time (clock ticks after boot).
   public var start = 0
+  /// `start`: the agent command the workers run (a preset name or a command line).
   public var command = ""
+  /// `start`: the run's worker agents (1 to 64).
   public var workers: [String] = []
+  /// `start`: the token of the run taken over from a supervisor that is gone; nil for a new run.
   public var replaces: String?
   // tick
+  /// `tick`: the news of each worker that has some.
   public var updates: [Update] = []
+  /// `tick`, `exit`: the breaker as the supervisor keeps it now; nil: unchanged.
   public var breaker: RunRecord.Breaker?
   // assign, exit
+  /// `assign`, `exit`: the worker.
   public var agent = ""
+  /// `assign`, `exit`: the id of the issue it works on.
   public var issue = ""
+  /// `exit`: how the attempt ended.
   public var outcome: Outcome = .finished
+  /// `exit`: why it failed or was given back, nil when it finished.
   public var reason: String?
+  /// `exit`: how long the attempt ran, in seconds.
   public var seconds = 0
+  /// `exit`: millionths of a dollar the attempt reported spending.
   public var costMicros = 0
+  /// `exit`: tokens the attempt reported using.
   public var tokens = 0
   // finish
+  /// `finish`: how the run ended (finished, stopped or failed).
   public var state: RunRecord.State = .finished
+  /// `finish`: the closing line, kept as the run's outcome.
   public var summary = ""
 
+  /// An operation doing `action` for the run holding `token`; the caller sets that action's fields.
   public init(action: Action, token: String) {
     self.action = action
     self.token = token
   }
 
+  /// The record: the action, the token (not for `stop`) and that action's fields only.
   public var record: OperationRecord {
     var a: [String: JSON] = ["action": .string(action.rawValue)]
     if action != .stop { a["token"] = .string(token) }
@@ -116,6 +148,7 @@ public struct RunOperation: RecordedOperation {
     return OperationRecord(Self.name, a)
   }
 
+  /// Reads the operation back from its record, each argument with its type.
   public init(arguments a: inout OperationArguments) throws(GHPError) {
     let word = try a.string("action")
     guard let action = Action(rawValue: word) else {
@@ -183,12 +216,15 @@ public struct RunOperation: RecordedOperation {
     }
   }
 
+  /// The same operation with its issue's id renamed as the offline batch was.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     if !issue.isEmpty { renamed.issue = renames.issue(issue) }
     return renamed
   }
 
+  /// Applies the action to `.ghp/run.json` (and to the issue on `assign` and `exit`); returns the
+  /// run as written.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, RunRecord) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: action == .stop ? "stop a run" : "supervise a run")
@@ -383,6 +419,7 @@ public struct RunOperation: RecordedOperation {
 extension RunOperation {
   /// A supervisor's tick says it is alive, like a heartbeat.
   public var isLiveness: Bool { action == .tick }
+  /// The issue its record names.
   public var recordedIssue: String? { action == .assign || action == .exit ? issue : nil }
   /// A run's `assign` claims the issue for its worker.
   public func handsOver(actor: String) -> String? { action == .assign ? agent : nil }

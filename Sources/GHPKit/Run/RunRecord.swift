@@ -2,20 +2,31 @@
 /// workers and what each runs now, the totals so far and the circuit breaker. Everything a
 /// restarted supervisor needs, beside the process table.
 public struct RunRecord: Equatable, Sendable {
+  /// Running; stopping (asked to stop, workers ending); then finished (the queue worked off),
+  /// stopped, or failed (the command could not start, a budget was reached).
   public enum State: String, Sendable { case running, stopping, finished, stopped, failed }
 
   /// One worker process the run started and has not yet seen end.
   public struct Slot: Equatable, Sendable {
+    /// The worker agent running.
     public var agent: String
+    /// The id of the issue it works on.
     public var issue: String
+    /// The issue's epoch of the claim it works under.
     public var epoch: Int
+    /// Which attempt at the issue this is, from 1.
     public var attempt: Int
+    /// When the run assigned it the issue, in seconds since 1970.
     public var startedAt: Int64
     /// The keeper process (it leads the worker's process group) and its start time, once recorded.
     public var pid: Int?
+    /// The keeper's start time (clock ticks after boot), telling it from a later process with its pid.
     public var start: Int?
+    /// What the worker did last, as its output showed it at the last tick.
     public var lastAction = ""
+    /// Millionths of a dollar the attempt reported spending, as of the last tick.
     public var costMicros = 0
+    /// Tokens the attempt reported using, as of the last tick.
     public var tokens = 0
 
     var json: JSON {
@@ -51,13 +62,20 @@ public struct RunRecord: Equatable, Sendable {
 
   /// What one worker did over the run.
   public struct Tally: Equatable, Sendable {
+    /// Attempts that finished their issue.
     public var finished = 0
+    /// Attempts that failed (counted against the issue's attempts).
     public var failed = 0
+    /// Attempts given back uncounted (the run stopped, the command could not start).
     public var released = 0
+    /// Seconds its attempts ran, added up.
     public var seconds = 0
+    /// Millionths of a dollar its attempts reported spending, added up.
     public var costMicros = 0
+    /// Tokens its attempts reported using, added up.
     public var tokens = 0
 
+    /// A tally of nothing yet.
     public init() {}
 
     var json: JSON {
@@ -89,24 +107,32 @@ public struct RunRecord: Equatable, Sendable {
 
   /// The circuit breaker of the run's agent command.
   public struct Breaker: Equatable, Sendable {
+    /// Where the breaker is: closed, open, or half-open (one trial worker).
     public enum State: String, Sendable {
+      /// Closed: workers start as usual. Open: no new worker starts until the cool-down is over.
       case closed, open
+      /// The cool-down is over: one trial worker may run; its success closes the breaker, its failure opens it.
       case halfOpen = "half-open"
     }
+    /// Where the breaker is now; a new one is closed.
     public var state: State = .closed
     /// The failures in a row that count (within the window), oldest first.
     public var failures: [(at: Int64, reason: String)] = []
+    /// When it last opened, in seconds since 1970; nil while closed.
     public var openedAt: Int64?
     /// The escalation filed when it opened.
     public var escalation: String?
 
+    /// A closed breaker with no failures.
     public init() {}
 
+    /// Equal in state, failures, opening time and escalation.
     public static func == (a: Breaker, b: Breaker) -> Bool {
       a.state == b.state && a.openedAt == b.openedAt && a.escalation == b.escalation
         && a.failures.map(\.at) == b.failures.map(\.at) && a.failures.map(\.reason) == b.failures.map(\.reason)
     }
 
+    /// The breaker as `.ghp/run.json` and the `run` records hold it.
     public var json: JSON {
       .object([
         "state": .string(state.rawValue),
@@ -134,28 +160,45 @@ public struct RunRecord: Equatable, Sendable {
     }
   }
 
+  /// The run's id, `run-<hex>`; a takeover keeps it.
   public var id: String
+  /// The goal a leader planned into issues, nil when the run had none.
   public var goal: String?
+  /// The orchestrator whose supervisor holds the run.
   public var holder: String
+  /// The random token of the supervisor holding the run; its records must carry it.
   public var token: String
+  /// The host name of the supervisor's machine.
   public var host: String
+  /// The supervisor's process id on `host`.
   public var pid: Int
+  /// The supervisor process's start time (clock ticks after boot), telling it from a later
+  /// process with the same pid.
   public var start: Int
+  /// When the run started, in seconds since 1970 (a takeover keeps it).
   public var startedAt: Int64
+  /// When the supervisor last renewed its lease (each tick), in seconds since 1970.
   public var renewedAt: Int64
+  /// Where the run is: running, stopping, or how it ended.
   public var state: State = .running
+  /// The agent command the workers run (a preset name or a command line).
   public var command: String
   /// The run's worker agents.
   public var workers: [String]
+  /// The workers running now, one slot each.
   public var slots: [Slot] = []
+  /// What each worker did over the run, by agent name.
   public var tallies: [String: Tally] = [:]
+  /// The circuit breaker of the agent command.
   public var breaker = Breaker()
+  /// Who asked the run to stop (`ghp run stop`) and when, nil when nobody did.
   public var stopRequested: (by: String, at: Int64)?
   /// How many times a supervisor took the run over from one that was gone.
   public var takeovers = 0
   /// The closing line, once the run ended.
   public var outcome: String?
 
+  /// Equal when their documents are.
   public static func == (a: RunRecord, b: RunRecord) -> Bool { a.json == b.json }
 
   /// A supervisor that has not renewed its lease for this long is gone, wherever it ran.
@@ -163,14 +206,17 @@ public struct RunRecord: Equatable, Sendable {
   /// How often a supervisor renews its lease.
   public static let renewEvery: Int64 = 20
 
+  /// True while running or stopping: a supervisor holds it.
   public var isActive: Bool { state == .running || state == .stopping }
 
+  /// All workers' tallies added up.
   public var total: Tally {
     var sum = Tally()
     for tally in tallies.values { sum.add(tally) }
     return sum
   }
 
+  /// The document as canonical JSON.
   public var json: JSON {
     .object([
       "id": .string(id), "goal": goal.map { .string($0) } ?? .null, "holder": .string(holder), "token": .string(token),
@@ -229,6 +275,7 @@ public struct RunRecord: Equatable, Sendable {
     outcome = f["outcome"]?.stringValue
   }
 
+  /// The run's id, its holder, pid and host, and since when, as refusals name it.
   public var description: String {
     "run \(id) by \(holder) (pid \(pid) on \(host), since \(RFC3339.format(startedAt)))"
   }

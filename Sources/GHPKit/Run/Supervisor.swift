@@ -7,29 +7,43 @@ import Glibc
 /// command. It holds nothing a restart cannot rebuild: the run, its lease and its workers are on
 /// `ghp/state` (`.ghp/run.json`), their processes in the process table.
 public final class Supervisor {
+  /// What `ghp run` was asked for, over the `[agent]` policy.
   public struct Options: Sendable {
+    /// The goal a leader plans into issues before the workers start; nil: work the queue as it is.
     public var goal: String?
     /// A file of issues to import first (`ghp issue import`'s formats), with its name.
     public var tasks: (bytes: [UInt8], source: String)?
+    /// How many workers to start; nil: `agent.maxWorkers` (a takeover keeps the run's).
     public var workers: Int?
+    /// The agent command (preset name or command line); nil: `agent.command`.
     public var command: String?
+    /// Seconds an attempt may run; nil: `agent.taskTimeout`.
     public var taskTimeout: Int64?
+    /// The limit of each attempt; what it sets overrides `[agent]`.
     public var budget = AgentPolicy.Budget()
+    /// The limit of the whole run; what it sets overrides `[agent]`.
     public var runBudget = AgentPolicy.Budget()
     /// Worker agents are `<prefix>-1` … `<prefix>-N`.
     public var prefix = "worker"
 
+    /// No options: everything as `[agent]` says.
     public init() {}
   }
 
   /// One thing that happened, for the progress display.
   public struct Event: Sendable {
+    /// What happened, one word: `spawned`, `finished`, `failed`, `killed`, `breaker`, `progress`, ….
     public var kind: String
+    /// The agent it concerns, nil when none.
     public var agent: String?
+    /// The issue it concerns, nil when none.
     public var issue: String?
+    /// The sentence a person reads.
     public var text: String
+    /// Facts for `--json` (attempt, pid, outcome, seconds, cost …), beside `event`, `agent`, `issue`.
     public var fields: [String: JSON] = [:]
 
+    /// The event as one line of `ghp run --json`.
     public var json: JSON {
       var object = fields
       object["event"] = .string(kind)
@@ -42,21 +56,35 @@ public final class Supervisor {
 
   /// A running worker as the live table shows it.
   public struct SlotView: Sendable {
+    /// The worker agent.
     public var agent: String
+    /// The id of the issue it works on.
     public var issue: String
+    /// Seconds since its process started.
     public var seconds: Int
+    /// What it did last, as its output shows it.
     public var lastAction: String
+    /// Which attempt at the issue this is, from 1.
     public var attempt: Int
+    /// Millionths of a dollar its attempt reports spent so far.
     public var costMicros: Int
+    /// Tokens its attempt reports used so far.
     public var tokens: Int
   }
 
+  /// How a run ended, for printing and the exit code.
   public struct Summary: Sendable {
+    /// The run as recorded when it finished.
     public var run: RunRecord
+    /// The exit code of `ghp run`: 0 all went well, 1 a failure, a dead issue or a breaker not
+    /// closed, 3 stopped.
     public var exitCode: Int32
+    /// The closing line: the run's state, what finished and failed, the cost, why it ended.
     public var line: String
+    /// Ids of the issues its workers failed into dead during the run.
     public var dead: [String]
 
+    /// The summary as the last line of `ghp run --json`.
     public var json: JSON {
       .object([
         "event": .string("summary"), "run": .string(run.id), "state": .string(run.state.rawValue),
@@ -67,6 +95,7 @@ public final class Supervisor {
     }
   }
 
+  /// Called with each event as it happens (the progress display).
   public var onEvent: (Event) -> Void = { _ in }
   /// Issues done (or landing) and all issues, as of the last look at the state.
   public internal(set) var progress = (done: 0, total: 0)
@@ -101,6 +130,8 @@ public final class Supervisor {
   var folder = ""
   var ghpPath = ""
 
+  /// A supervisor for this workspace's actor under `[agent]` and `options`; refuses when the actor
+  /// is no orchestrator, the state is shared through a remote, or no agent command is set.
   public init(_ workspace: Workspace, options: Options) throws(GHPError) {
     self.workspace = workspace
     repository = workspace.repository

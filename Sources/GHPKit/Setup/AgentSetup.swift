@@ -4,12 +4,17 @@
 public enum AgentSetup {
   /// One file setup would write: where, what it holds now (nil: it does not exist) and after.
   public struct PlannedFile: Sendable {
+    /// Where the file is written: under the setup's root, or under the Codex home for `config.toml`.
     public let path: String
     /// The path as shown to people (relative to where setup runs, or under ~).
     public let display: String
+    /// What the file holds now, nil when it does not exist yet.
     public let before: String?
+    /// What the file will hold once setup has merged ghp's entries in.
     public let after: String
+    /// True when writing would change the file (or create it).
     public var changed: Bool { before != after }
+    /// The change as a unified diff under the `display` path, as `--dry-run` prints it.
     public var diff: String { TextDiff.unified(path: display, before: before, after: after) }
   }
 

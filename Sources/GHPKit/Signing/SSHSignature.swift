@@ -9,8 +9,10 @@ import Crypto
 /// An agent's ed25519 key, in OpenSSH's own formats so that `ssh-keygen` and git read it too.
 public struct SigningKey {
   let privateKey: Curve25519.Signing.PrivateKey
+  /// The text after the key in its public line, `<agent>@ghp` for keys ghp makes; may be empty.
   public let comment: String
 
+  /// A new random ed25519 key with this comment.
   public static func generate(comment: String) -> SigningKey {
     SigningKey(privateKey: Curve25519.Signing.PrivateKey(), comment: comment)
   }

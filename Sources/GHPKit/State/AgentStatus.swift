@@ -1,15 +1,21 @@
 /// One agent's line in `.ghp/agent-status.json`.
 public struct AgentRecord: Equatable, Sendable {
+  /// What an agent may do: an orchestrator plans, assigns and overrides; a worker works the issues it holds.
   public enum Role: String, Sendable, CaseIterable {
     case orchestrator, worker
   }
 
+  /// The issue the agent is working on, nil when it holds none.
   public var issue: String?
+  /// The agent's own word for what it is doing: `idle`, `claimed`, `assigned`, `stale`, `escalated`, ...
   public var status: String
+  /// A sentence saying what the agent did last (`Claimed #3`), empty when nothing yet.
   public var lastAction: String
   /// Seconds since 1970 of the last heartbeat or status update.
   public var timestamp: Int64
+  /// The agent's git branch (`agent/<name>`), nil when it has none registered.
   public var branch: String?
+  /// The agent's registered role; a name in `[roles] orchestrators` is an orchestrator whatever this says.
   public var role: Role
   /// An issue handed to this agent whose handoff it has not seen yet.
   public var handoffWaiting: String?
@@ -23,6 +29,7 @@ public struct AgentRecord: Equatable, Sendable {
   /// Fields ghp does not know, kept as they were so that other tools' additions survive.
   public var extra: [String: JSON] = [:]
 
+  /// A record with the given status, last action and time, a worker unless told otherwise.
   public init(
     issue: String? = nil, status: String, lastAction: String, timestamp: Int64, branch: String? = nil,
     role: Role = .worker
@@ -38,10 +45,15 @@ public struct AgentRecord: Equatable, Sendable {
 
 /// A claim taken away from an agent, kept until the agent is told.
 public struct LostClaim: Equatable, Sendable {
+  /// The issue whose claim was taken.
   public var issue: String
+  /// The epoch of the claim that was taken.
   public var epoch: Int
+  /// The agent or person who took it.
   public var by: String
+  /// When it was taken, in seconds since 1970.
   public var at: Int64
+  /// Why it was taken, as its taker said (empty when nothing was said).
   public var reason: String
 
   var json: JSON {
@@ -69,12 +81,16 @@ public struct LostClaim: Equatable, Sendable {
 
 /// An issue `ghp land` gave back to its agent, kept until the agent is told.
 public struct ReturnedIssue: Equatable, Sendable {
+  /// The issue sent back.
   public var issue: String
   /// `conflict` or `gate`.
   public var kind: String
+  /// What went wrong, as the lander wrote it for the agent: the conflict or the gate's failure.
   public var reason: String
+  /// When it was sent back, in seconds since 1970.
   public var at: Int64
 
+  /// The entry as an object of the agent's `returned` list.
   public var json: JSON {
     .object([
       "issue": IssueReference.write(issue), "kind": .string(kind), "reason": .string(reason),
@@ -99,8 +115,10 @@ public struct ReturnedIssue: Equatable, Sendable {
 
 /// `.ghp/agent-status.json`: the seed's shape, `{"agents": {"worker-1": {"issue": 147, "status": ...}}}`.
 public struct AgentStatusDocument: Equatable, Sendable {
+  /// Every registered agent's record, by agent name.
   public var agents: [String: AgentRecord] = [:]
 
+  /// A document holding these agents' records.
   public init(agents: [String: AgentRecord] = [:]) { self.agents = agents }
 
   static let known: Set<String> = [
@@ -108,6 +126,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
     "returned",
   ]
 
+  /// Reads `.ghp/agent-status.json`, refusing an agent without a valid timestamp or with a malformed key.
   public init(json: JSON) throws(DocumentError) {
     guard let root = json.objectValue else { throw DocumentError("the document is not a JSON object") }
     guard let agents = root["agents"]?.objectValue else {
@@ -140,6 +159,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
     }
   }
 
+  /// The document as JSON, each record with the unknown fields it was read with.
   public var json: JSON {
     var agents: [String: JSON] = [:]
     for (name, record) in self.agents {
@@ -162,7 +182,6 @@ public struct AgentStatusDocument: Equatable, Sendable {
 
 /// Issue ids are written as JSON numbers when they are plain numbers (the seed's `"issue": 147`)
 /// and as strings otherwise (`"task-001"`).
-/// How an issue id is written in JSON: a number when it is one, else a string.
 public enum IssueReference {
   static func read(_ value: JSON?, what: String) throws(DocumentError) -> String? {
     switch value {
@@ -173,6 +192,7 @@ public enum IssueReference {
     }
   }
 
+  /// The id as JSON: a number when it is a plain number, else a string; null for nil.
   public static func write(_ id: String?) -> JSON {
     guard let id else { return .null }
     if let number = Int(id), String(number) == id { return .int(number) }
@@ -182,6 +202,8 @@ public enum IssueReference {
 
 /// Why a document could not be read.
 public struct DocumentError: Error, Sendable {
+  /// What is wrong with the document, a phrase such as `"title" is missing`.
   public let detail: String
+  /// An error saying what is wrong with the document.
   public init(_ detail: String) { self.detail = detail }
 }

@@ -1,21 +1,30 @@
 /// An orchestrator's permission for an agent to edit shared files.
 public struct Approval: Equatable, Sendable {
+  /// The approval's number, as `ghp revoke` takes it.
   public var id: String
+  /// The agent allowed to edit the files.
   public var agent: String
+  /// The globs of the shared files it may edit.
   public var globs: [String]
+  /// The orchestrator who granted it.
   public var by: String
+  /// When it was granted, in seconds since 1970.
   public var at: Int64
   /// Used up by the first commit that needs it.
   public var once: Bool
+  /// When a `--once` approval was used up, in seconds since 1970; nil while unused.
   public var usedAt: Int64?
   /// The commit a `--once` approval was used by (set when that commit's id is known: after the
   /// commit, or when it is pushed); nil while only pre-commit has used it.
   public var usedBy: String?
+  /// The orchestrator's note (`ghp approve --note`), nil when none.
   public var note: String?
   /// Set on an approval `ghp revoke` withdrew (kept in `.ghp/approvals-revoked.json`).
   public var revokedAt: Int64?
+  /// The orchestrator who revoked it, nil while it is not revoked.
   public var revokedBy: String?
 
+  /// Whether it still allows anything: neither revoked nor a used-up `--once`.
   public var isActive: Bool { !(once && usedAt != nil) && revokedAt == nil }
 
   /// Whether this approval covers `commit` (an id, or nil for one not made yet): a standing
@@ -27,10 +36,12 @@ public struct Approval: Equatable, Sendable {
     return usedBy == nil || usedBy == commit
   }
 
+  /// Whether it lets `agent` edit `path` now: its agent, in force, and one of its globs matches.
   public func covers(_ path: String, for agent: String) -> Bool {
     self.agent == agent && isActive && globs.contains { Glob($0).matches(path) }
   }
 
+  /// The approval as an entry of the approvals document.
   public var json: JSON {
     var fields: [String: JSON] = [
       "id": .string(id), "agent": .string(agent), "globs": .array(globs.map { .string($0) }), "by": .string(by),
@@ -66,6 +77,7 @@ public struct Approval: Equatable, Sendable {
     revokedBy = json["revokedBy"]?.stringValue
   }
 
+  /// An approval for `agent` to edit `globs`, granted by `by` at `at` (seconds since 1970).
   public init(
     id: String, agent: String, globs: [String], by: String, at: Int64, once: Bool, usedAt: Int64? = nil,
     note: String? = nil

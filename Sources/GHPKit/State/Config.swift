@@ -1,6 +1,7 @@
 /// The policy in `.ghp/config.toml` on the state branch. People edit this file; ghp only reads it
 /// (and writes it once, at `ghp init`).
 public struct Config: Equatable, Sendable {
+  /// What `ghp reap` does with a stale agent: escalate to a human, or release its claims.
   public enum OnStale: String, Sendable { case escalate, release }
   /// What a write by a name no agent is registered under does: `refuse` it (a typo must not make an
   /// agent), or `register` the name by that write (as before this setting; the default when the
@@ -14,9 +15,13 @@ public struct Config: Equatable, Sendable {
   public var heartbeatMinimum: Int64 = 60
   /// Failed attempts after which an issue is dead.
   public var maxAttempts: Int = 3
+  /// What `ghp reap` does with a stale agent (`onStale`); escalate when the key is absent.
   public var onStale: OnStale = .escalate
+  /// What a write by an unregistered name does (`unknownAgents`); register when the key is absent.
   public var unknownAgents: UnknownAgents = .register
+  /// The branch agent branches start from (`baseBranch`), and `[landing] base` when that names none.
   public var baseBranch: String = "main"
+  /// Where agent worktrees are made (`worktreeRoot`): relative to the repository's top folder, or absolute.
   public var worktreeRoot: String = ".."
   /// `[agent]`: what `ghp run` starts and the limits it enforces (`agentCommand` at the top is
   /// still read as `agent.command`).
@@ -46,6 +51,7 @@ public struct Config: Equatable, Sendable {
   /// The agents `pusher` may push as.
   public func agents(ofPusher pusher: String) -> [String] { pushers[pusher] ?? [pusher] }
 
+  /// The defaults, as a state without `.ghp/config.toml` reads them.
   public init() {}
 
   /// Every key the policy reads (`pushers.<name>` besides), as `ghp config set` names them.
@@ -77,6 +83,7 @@ public struct Config: Equatable, Sendable {
     return config
   }
 
+  /// Reads `.ghp/config.toml`, refusing a key of the wrong type or value with a sentence naming it.
   public init(toml text: String) throws(DocumentError) {
     let values: [String: TOML.Value]
     do { values = try TOML.parse(text) } catch { throw DocumentError(error.description) }
@@ -242,6 +249,7 @@ public struct Config: Equatable, Sendable {
 /// `[landing]`: work reaches the base branch only through `ghp land`, which merges the agent's
 /// branch in memory, runs the gate on the result and moves the base by compare-and-swap.
 public struct LandingPolicy: Equatable, Sendable {
+  /// How a branch lands: a merge commit, its commits replayed onto the base, or one squashed commit.
   public enum Mode: String, Sendable, CaseIterable { case merge, rebase, squash }
 
   /// The branch work lands on.
@@ -250,12 +258,14 @@ public struct LandingPolicy: Equatable, Sendable {
   public var gate: [String] = []
   /// Seconds one gate run may take before its processes are killed.
   public var timeout: Int64 = 20 * 60
+  /// How a branch lands on the base (`landing.mode`); merge when the key is absent.
   public var mode: Mode = .merge
   /// How many queued issues are merged and gated together (bisected on failure).
   public var batch: Int = 1
   /// An issue queued longer than this goes first, whatever its priority.
   public var maxWait: Int64 = 3600
 
+  /// A policy landing on `base`, with no gate and the other defaults.
   public init(base: String) { self.base = base }
 
   init(values: [String: TOML.Value], baseBranch: String) throws(DocumentError) {

@@ -3,31 +3,46 @@
 /// The document is Markdown rendered from the escalation template for people to read; its first
 /// line is an HTML comment holding the fields as JSON, so ghp reads it back whatever the template.
 public struct Escalation: Equatable, Sendable {
+  /// How urgent the asker says the question is, from low to critical.
   public enum Severity: String, CaseIterable, Sendable, Comparable {
     case low, medium, high, critical
 
     var rank: Int { Self.allCases.firstIndex(of: self)! }
+    /// Whether `a` is less urgent than `b`.
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
   }
 
+  /// Whether the question still waits for an answer.
   public enum Status: String, Sendable { case open, resolved }
 
+  /// The escalation's number, as `ghp resolve` takes it.
   public var id: String
+  /// The agent who asked.
   public var agent: String
+  /// The issue the question is about, nil when it names none.
   public var issue: String?
   /// For escalations `ghp reap` raises: the stale agent they are about.
   public var about: String?
+  /// How urgent the asker said it is.
   public var severity: Severity
+  /// The question, as the agent wrote it.
   public var question: String
+  /// What the asker added to explain the question, nil when nothing.
   public var context: String?
+  /// Open until an orchestrator or a person answers it (`ghp resolve`, the page).
   public var status: Status = .open
+  /// When it was asked, in seconds since 1970.
   public var asked: Int64
+  /// The answer given with `ghp resolve` or on the page, nil while the question is open.
   public var answer: String?
+  /// The orchestrator who answered it, nil while the question is open.
   public var answeredBy: String?
+  /// When it was answered, in seconds since 1970; nil while the question is open.
   public var answered: Int64?
   /// When the answer was told to the asker (on its next report): each answer is told once.
   public var told: Int64?
 
+  /// An open question from `agent`, asked at `asked` (seconds since 1970).
   public init(
     id: String, agent: String, issue: String?, about: String? = nil, severity: Severity, question: String,
     context: String?, asked: Int64
@@ -44,6 +59,7 @@ public struct Escalation: Equatable, Sendable {
 
   static let marker = "<!-- ghp-escalation "
 
+  /// The fields as the JSON of the document's header line.
   public var json: JSON {
     var f: [String: JSON] = [
       "id": IssueReference.write(id), "agent": .string(agent), "issue": IssueReference.write(issue),
@@ -130,6 +146,7 @@ extension StateSnapshot {
     return out.sorted { IssueID.precedes($0.id, $1.id) }
   }
 
+  /// The escalation with this number, nil when there is none; refuses an invalid number or a damaged document.
   public func escalation(_ id: String) throws(GHPError) -> Escalation? {
     guard (try? IssueID.validate(id)) == id else {
       throw .invalidValue("escalation id '\(id)'", "use the number `ghp escalations` shows")

@@ -1,5 +1,6 @@
 /// One issue: `.ghp/issues/<id>.json`.
 public struct Issue: Equatable, Sendable {
+  /// Where the issue is in its life: open, held, finished, given up after too many failures, or queued to land.
   public enum Status: String, Sendable, CaseIterable {
     /// `landing`: its holder said done and `ghp land` has it queued (with `[landing]` configured).
     case open, claimed, done, dead, landing
@@ -7,28 +8,43 @@ public struct Issue: Equatable, Sendable {
 
   /// One failed attempt, kept with the issue.
   public struct Failure: Equatable, Sendable {
+    /// The agent whose attempt failed.
     public var agent: String
+    /// When it failed, in seconds since 1970.
     public var at: Int64
+    /// Why it failed: the agent's `ghp fail --reason`, or the gate's failure when it was landed.
     public var reason: String
   }
 
+  /// The issue's number or name, as `ghp issue show` takes it; its last two characters name its shard.
   public var id: String
+  /// The one-line title shown in lists and commit subjects.
   public var title: String
+  /// The free-text description of the work, empty when none was given.
   public var body: String = ""
   /// Lower comes first.
   public var priority: Int = 2
+  /// The ids of the issues that must be done before this one is ready.
   public var dependencies: [String] = []
   /// Globs of the files this issue's holder has authority over.
   public var scope: [String] = []
+  /// Where the issue is in its life; a new issue is open.
   public var status: Status = .open
+  /// The agent holding the issue, nil when nobody does.
   public var assignee: String?
   /// Grows each time the issue changes hands; work from an older epoch is fenced off.
   public var epoch: Int = 0
+  /// Failed attempts since it was created or last retried; at `maxAttempts` the issue is dead.
   public var attempts: Int = 0
+  /// Every failed attempt, oldest first.
   public var failures: [Failure] = []
+  /// When the issue was created, in seconds since 1970.
   public var createdAt: Int64
+  /// The agent or person who created it, empty in a document that names nobody.
   public var createdBy: String
+  /// When its current holder claimed it, in seconds since 1970; nil when nobody holds it.
   public var claimedAt: Int64?
+  /// When the issue last changed, in seconds since 1970.
   public var updatedAt: Int64
   /// The last time the claim was taken from its holder by someone else (`ghp reap`, `ghp release`
   /// by an orchestrator, `ghp assign`), so that the former holder can be told when and by whom.
@@ -50,8 +66,10 @@ public struct Issue: Equatable, Sendable {
   public var landing: JSON?
   /// Why the last landing attempt sent the issue back (a conflict or a failed gate).
   public var bounced: JSON?
+  /// The document's keys ghp does not read, kept so that writing it back loses nothing.
   public var extra: [String: JSON] = [:]
 
+  /// A new open issue with no body, dependencies or scope, created at `createdAt` by `createdBy`.
   public init(id: String, title: String, createdAt: Int64, createdBy: String) {
     self.id = id
     self.title = title
@@ -92,6 +110,7 @@ public struct Issue: Equatable, Sendable {
     "submission", "pending", "landing", "bounced",
   ]
 
+  /// Reads an issue document, refusing a missing id or title and any field of the wrong type.
   public init(json: JSON) throws(DocumentError) {
     guard let f = json.objectValue else { throw DocumentError("the document is not a JSON object") }
     guard let id = try IssueReference.read(f["id"], what: "\"id\"") else { throw DocumentError("\"id\" is missing") }
@@ -179,6 +198,7 @@ public struct Issue: Equatable, Sendable {
     self.extra = f.filter { !Self.known.contains($0.key) }
   }
 
+  /// The document as JSON, with the unknown keys it was read with.
   public var json: JSON {
     var f = extra
     f["id"] = IssueReference.write(id)
@@ -225,23 +245,35 @@ public struct Issue: Equatable, Sendable {
 /// A claim taken from its holder by someone else: reaped, released or reassigned by an
 /// orchestrator, or its agent removed.
 public struct TakenClaim: Equatable, Sendable {
+  /// The agent the claim was taken from.
   public var agent: String
+  /// The epoch of the claim that was taken; work under it or an older one is fenced.
   public var epoch: Int
+  /// The agent or person who took it.
   public var by: String
+  /// When it was taken, in seconds since 1970.
   public var at: Int64
+  /// Why it was taken, as its taker said (empty when nothing was said).
   public var reason: String
 }
 
 /// What `ghp done` submits for landing: the agent's branch tip and the base tip it was checked
 /// against (both read from the repository by the caller and recorded in the operation).
 public struct Submission: Equatable, Sendable {
+  /// The branch submitted, `agent/<holder>`.
   public var branch: String
+  /// The commit at the branch's tip when it was submitted.
   public var tip: ObjectID
+  /// The branch the work lands on (`[landing] base`).
   public var base: String
+  /// The commit at the base's tip the work was checked against.
   public var baseTip: ObjectID
+  /// When it was submitted, in seconds since 1970.
   public var at: Int64
+  /// The agent who ran `ghp done` (the holder, or an orchestrator for it).
   public var by: String
 
+  /// A submission of `branch` at `tip` onto `base` at `baseTip`, made at `at` by `by`.
   public init(branch: String, tip: ObjectID, base: String, baseTip: ObjectID, at: Int64, by: String) {
     self.branch = branch
     self.tip = tip
@@ -260,6 +292,7 @@ public struct Submission: Equatable, Sendable {
     self.init(branch: branch, tip: tip, base: base, baseTip: baseTip, at: at, by: by)
   }
 
+  /// The submission as the issue document's `submission` object.
   public var json: JSON {
     .object([
       "branch": .string(branch), "tip": .string(tip.hex), "base": .string(base), "baseTip": .string(baseTip.hex),

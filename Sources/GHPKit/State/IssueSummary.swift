@@ -1,12 +1,20 @@
 /// What queries need of an issue, without its body or history.
 public struct IssueSummary: Equatable, Sendable {
+  /// The issue's number or name, as `ghp issue show` takes it.
   public var id: String
+  /// The issue's one-line title.
   public var title: String
+  /// Where the issue is in its life.
   public var status: Issue.Status
+  /// Its priority; lower comes first.
   public var priority: Int
+  /// When the issue was created, in seconds since 1970.
   public var createdAt: Int64
+  /// The agent holding the issue, nil when nobody does.
   public var assignee: String?
+  /// The ids of the issues that must be done before this one is ready.
   public var dependencies: [String]
+  /// Failed attempts since it was created or last retried.
   public var attempts: Int
 
   init(_ issue: Issue) {
@@ -34,6 +42,7 @@ public struct IssueSummary: Equatable, Sendable {
     self.attempts = attempts
   }
 
+  /// The summary as JSON, the issue document's keys for these fields.
   public var json: JSON {
     .object([
       "id": IssueReference.write(id), "title": .string(title), "status": .string(status.rawValue),

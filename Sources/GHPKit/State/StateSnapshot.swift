@@ -23,6 +23,7 @@ public final class StateSnapshot {
   /// The commit's tree id, or nil before `ghp init`.
   public var treeID: ObjectID? { tree?.id }
 
+  /// Whether `ghp/state` exists, that is whether `ghp init` has run.
   public var exists: Bool { commit != nil }
 
   var shortCommit: String { commit?.short ?? "(none)" }
@@ -77,6 +78,7 @@ public final class StateSnapshot {
 
   // MARK: - Documents
 
+  /// The agents' document, empty when absent; read once, then kept.
   public func agents() throws(GHPError) -> AgentStatusDocument {
     if let cachedAgents { return cachedAgents }
     var document = AgentStatusDocument()
@@ -89,6 +91,7 @@ public final class StateSnapshot {
     return document
   }
 
+  /// The policy, the defaults when `.ghp/config.toml` is absent; refuses a config that does not parse.
   public func config() throws(GHPError) -> Config {
     if let cachedConfig { return cachedConfig }
     var config = Config()

@@ -105,6 +105,7 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
     return .object(fields)
   }
 
+  /// The one line a command prints for the error: what went wrong and, where there is one, what to run next.
   public var description: String {
     switch self {
     case .notARepository(let path):

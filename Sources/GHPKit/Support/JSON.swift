@@ -14,12 +14,15 @@ public enum JSON: Equatable, Sendable {
 
   // MARK: - Access
 
+  /// The value under `key` of an object; nil when absent or when this is not an object.
   public subscript(key: String) -> JSON? {
     if case .object(let fields) = self { return fields[key] }
     return nil
   }
 
+  /// The text of a string, else nil.
   public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+  /// An integer, or a double holding a whole number below 9e15; else nil.
   public var intValue: Int? {
     switch self {
     case .int(let i): i
@@ -27,9 +30,13 @@ public enum JSON: Equatable, Sendable {
     default: nil
     }
   }
+  /// The value of a boolean, else nil.
   public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+  /// The items of an array, else nil.
   public var arrayValue: [JSON]? { if case .array(let a) = self { a } else { nil } }
+  /// The fields of an object, else nil.
   public var objectValue: [String: JSON]? { if case .object(let o) = self { o } else { nil } }
+  /// Whether this is JSON `null` (an absent key is not).
   public var isNull: Bool { self == .null }
 
   // MARK: - Writing
@@ -122,8 +129,11 @@ public enum JSON: Equatable, Sendable {
 
 /// Why a JSON text could not be read, with the byte offset where it went wrong.
 public struct JSONParseError: Error, CustomStringConvertible, Sendable {
+  /// Where parsing stopped, in bytes from the start of the text (0 for the first).
   public let offset: Int
+  /// What was wrong there, such as `invalid number`.
   public let reason: String
+  /// The reason and its byte offset, in one line.
   public var description: String { "\(reason) at byte \(offset)" }
 }
 
@@ -139,6 +149,7 @@ extension JSON {
     }
   }
 
+  /// Parses a complete JSON text (RFC 8259) given as a string.
   public static func parse(_ text: String) throws(JSONParseError) -> JSON { try parse(Array(text.utf8)) }
 }
 

@@ -1,5 +1,6 @@
 /// Agent names become parts of ref names (`agent/<name>`) and paths, so only a safe subset is accepted.
 public enum AgentName {
+  /// The longest agent name, in bytes.
   public static let maximumLength = 64
 
   /// Returns the name if it is valid, else throws `GHPError.invalidAgentName` with the reason.
@@ -33,6 +34,7 @@ public enum AgentName {
 
 /// Issue ids are `1`, `2`, ... or imported ids such as `task-001`; they name files under `.ghp/issues/`.
 public enum IssueID {
+  /// Returns the id without a leading `#` if it is valid, else throws `GHPError.invalidIssueID` with the reason.
   @discardableResult
   public static func validate(_ id: String) throws(GHPError) -> String {
     func refuse(_ reason: String) -> GHPError { .invalidIssueID(id, reason) }
@@ -57,6 +59,7 @@ public enum IssueID {
 
 /// Branch names ghp moves or reads (`landing.base`): `/`-separated parts, each a safe ref component.
 public enum BranchName {
+  /// Returns the name if it is valid, else throws `GHPError.invalidValue` with the reason.
   @discardableResult
   public static func validate(_ name: String) throws(GHPError) -> String {
     func refuse(_ reason: String) -> GHPError { .invalidValue("branch name '\(name)'", reason) }
@@ -96,11 +99,17 @@ private func validateRefComponent(_ text: String, refuse: (String) -> GHPError) 
 /// How much text each field takes: enough for any honest use, bounded so that one careless agent
 /// cannot bloat every later commit and document (the state is read by every command).
 public enum TextLimit {
+  /// Bytes of an issue title or a host name.
   public static let title = 300
+  /// Bytes of a status's last action or an approval's note.
   public static let action = 1_000
+  /// Bytes of a reason, an answer, or a run's summary, last action or agent command.
   public static let note = 16 * 1024
+  /// Bytes of an escalation's question.
   public static let question = 8 * 1024
+  /// Bytes of a long text: an issue body, a result, an escalation's context, a run's goal.
   public static let long = 64 * 1024
+  /// Bytes of the plan.
   public static let plan = 1024 * 1024
 
   /// Fails when `text` is longer than `limit` bytes, saying how long it is and what to do.
@@ -121,6 +130,7 @@ public enum EditDistance {
     close.isEmpty ? "" : "did you mean \(close.prefix(3).joined(separator: " or "))? "
   }
 
+  /// The fewest single-character insertions, deletions and substitutions that turn `a` into `b`.
   public static func between(_ a: String, _ b: String) -> Int {
     let x = Array(a)
     let y = Array(b)

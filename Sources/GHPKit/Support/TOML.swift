@@ -2,6 +2,7 @@
 /// with strings (basic and literal), integers, booleans and arrays of those (over several lines
 /// too), and comments. Anything else is an error naming the line, never a silent guess.
 public enum TOML {
+  /// A value of the TOML subset: a string, an integer, a boolean or an array of those.
   public enum Value: Equatable, Sendable {
     case string(String)
     case integer(Int64)
@@ -9,9 +10,13 @@ public enum TOML {
     case array([Value])
   }
 
+  /// Why a TOML text could not be read, with the line where it went wrong.
   public struct ParseError: Error, CustomStringConvertible, Sendable {
+    /// The line of the error, 1 for the first.
     public let line: Int
+    /// What was wrong on that line.
     public let reason: String
+    /// The error as `line N: reason`.
     public var description: String { "line \(line): \(reason)" }
   }
 

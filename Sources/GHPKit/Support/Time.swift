@@ -76,6 +76,7 @@ public enum Duration {
   /// arithmetic on times overflow.
   public static let maximum: Int64 = 100 * 366 * 86_400
 
+  /// The seconds a duration such as `10m` means; nil when it is malformed, negative or longer than `maximum`.
   public static func seconds(_ text: String) -> Int64? {
     let trimmed = text.trimmingSpaces
     guard let last = trimmed.last else { return nil }
@@ -120,6 +121,7 @@ public struct Clock: Sendable {
   /// Seconds since 1970.
   public let now: Int64
 
+  /// A clock fixed at `now`, in seconds since 1970.
   public init(now: Int64) { self.now = now }
 
   /// From the environment: `GHP_NOW` if set (and valid), else the system clock.

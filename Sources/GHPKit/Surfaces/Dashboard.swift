@@ -8,8 +8,11 @@
 public struct Dashboard: Sendable {
   /// What the view covers: the timeline and the per-agent summary count from `since` to `until`.
   public struct Period: Sendable {
+    /// The period's start, in Unix seconds.
     public var since: Int64
+    /// The period's end, in Unix seconds: now unless `--until` says otherwise.
     public var until: Int64
+    /// The period from `since` to `until` (Unix seconds).
     public init(since: Int64, until: Int64) {
       self.since = since
       self.until = until
@@ -38,12 +41,14 @@ public struct Dashboard: Sendable {
     }
   }
 
+  /// The most cards a column of the board shows; its count says how many issues it has.
   public static let cardsPerColumn = 60
   /// The board's columns, in order. `failed` holds open issues with a failed attempt behind them.
   public static let columns = ["open", "failed", "claimed", "landing", "done", "dead"]
 
   /// The view as data; the page renders it, `/api/view` serves it.
   public var json: JSON
+  /// The state's goal as the view holds it, nil when none is set.
   public var goal: String? { json["goal"]?.stringValue }
 
   /// Reads the view. `timelineLimit` nil takes every operation of the period (the report).
@@ -344,8 +349,10 @@ struct PeriodSummary {
         holders[issue] = holder
         continue
       }
-      // A run's worker exited: whatever it held is no longer held by it.
-      let exited = (operation as? RunOperation)?.action == .exit
+      // A run's worker exited: what it still held is no longer held by it (a claim it handed on, or
+      // that was taken from it, is the new holder's).
+      let exit = (operation as? RunOperation).flatMap { $0.action == .exit ? $0 : nil }
+      let exited = exit.map { exit in issue.flatMap { open[$0]?.agent } == exit.agent } ?? false
       switch exited ? ReleaseOperation.name : message.op {
       case StatusUpdateOperation.name: tallies[agent, default: Tally()].heartbeats += 1
       case BounceOperation.name:

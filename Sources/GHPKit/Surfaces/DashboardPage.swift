@@ -22,10 +22,14 @@ public enum DashboardPage {
     public var live: Bool
     /// The identity writes act as, when the server takes writes.
     public var actor: String?
+    /// True when the server takes writes: the page offers its answer and approve forms.
     public var writable: Bool
+    /// The document's `<title>`.
     public var title: String
+    /// The name at the top of the page.
     public var heading: String
 
+    /// Options for one rendering; by default no writer and read-only.
     public init(live: Bool, actor: String? = nil, writable: Bool = false, title: String, heading: String) {
       self.live = live
       self.actor = actor

@@ -3,6 +3,7 @@
 /// the new one is returned, oldest first, so that no event is missed when several land at once.
 public final class StateWatcher {
   let repository: Repository
+  /// The tip of `ghp/state` at the last look, nil while the branch does not exist.
   public private(set) var last: ObjectID?
 
   /// Starts from the current tip (events before it are not reported).

@@ -4,6 +4,7 @@
 public enum ToolBox {
   /// The help of `ghp mcp` (and of `ghp-mcp`, which it runs).
   public static let abstract = "Serve the operations as MCP tools over stdio, for agents that prefer tools to a shell."
+  /// The longer help of `ghp mcp`: its tools, prompts, resources, identity and an example config.
   public static let discussion = """
     Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, get_status,
     ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log, my_escalations, claim_check,
@@ -27,9 +28,13 @@ public enum ToolBox {
     The prompts worker and leader hold the full instructions for each role; session holds yours now.
     """
 
+  /// One MCP tool as the server lists it.
   public struct Tool: Sendable {
+    /// The tool's name agents call it by (`claim_task`).
     public var name: String
+    /// What the tool does and when to call it, written for an agent.
     public var description: String
+    /// The JSON Schema of its input: an object of typed, described properties and the required ones.
     public var schema: JSON
   }
 
@@ -59,6 +64,7 @@ public enum ToolBox {
     ])
   }
 
+  /// Every tool the MCP server offers, in the order it lists them.
   public static let tools: [Tool] = [
     Tool(
       name: "init_coordination",
@@ -376,10 +382,12 @@ public enum ToolBox {
 
   // MARK: - Resources
 
+  /// The fixed resources the server lists, each with its URI, name, description and MIME type.
   public static let resources: [(uri: String, name: String, description: String, mime: String)] = [
     ("ghp://status", "status", "Every agent's status, as `ghp agent-status --json`.", "application/json"),
     ("ghp://plan", "plan", "The master plan (.ghp/plan.md).", "text/markdown"),
   ]
+  /// The URI template of one issue's resource: its details as JSON, as `ghp issue show --json`.
   public static let issueTemplate = "ghp://issues/{id}"
 
   /// The text of a resource.

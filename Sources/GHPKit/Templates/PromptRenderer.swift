@@ -28,6 +28,8 @@ public enum PromptRenderer {
     return values
   }
 
+  /// The template named `template` (`worker-prompt.md`, ...) rendered for `agent` with `values`;
+  /// `goal` overrides the state's goal.
   public static func render(_ template: String, state: StateSnapshot, agent: String, goal given: String? = nil)
     throws(GHPError) -> String
   {

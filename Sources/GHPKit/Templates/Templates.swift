@@ -1,6 +1,7 @@
 /// The templates ghp renders: a file of the same name under `.ghp/templates/` on the state branch
 /// overrides the default embedded from the top-level `templates/` folder.
 public enum Templates {
+  /// The Markdown templates ghp renders, each overridable under `.ghp/templates/` on the state branch.
   public static let names = ["AGENTS.md", "escalation.md", "handoff.md", "leader-prompt.md", "worker-prompt.md"]
   /// The page's templates (`ghp serve`, `ghp report --html`): always the embedded ones, never an
   /// override from the state branch, which agents write (see `DashboardPage`).
@@ -13,6 +14,7 @@ public enum Templates {
     return text
   }
 
+  /// The template `name` (overridden from `state` when it is there) rendered with `values`.
   public static func render(_ name: String, state: StateSnapshot?, _ values: [String: Any]) throws(GHPError) -> String {
     try TemplateRenderer.render(text(name, state: state), values)
   }
