@@ -248,111 +248,134 @@ public struct RunOperation: RecordedOperation {
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
     switch action {
     case .start, .stop: break
-    case .tick:
-      run.renewedAt = clock.now
-      var agents = try state.agents()
-      var beats: [String] = []
-      for update in updates {
-        guard let index = run.slots.firstIndex(where: { $0.agent == update.agent }) else {
-          throw .refused("\(update.agent) runs nothing in run \(run.id)")
-        }
-        if let action = update.action {
-          try TextLimit.check(action, "the last action", TextLimit.note)
-          run.slots[index].lastAction = action
-        }
-        if let pid = update.pid { run.slots[index].pid = pid }
-        if let start = update.start { run.slots[index].start = start }
-        if let cost = update.costMicros { run.slots[index].costMicros = max(0, cost) }
-        if let tokens = update.tokens { run.slots[index].tokens = max(0, tokens) }
-        if update.progressed, var record = agents.agents[update.agent] {
-          record.timestamp = clock.now
-          if let action = update.action { record.lastAction = action }
-          agents.agents[update.agent] = record
-          beats.append(update.agent)
-        }
-      }
-      if let breaker { run.breaker = breaker }
-      if !beats.isEmpty { change.put(StatePaths.agentStatus, json: agents.json) }
-      change.message.subject =
-        "\(actor): run \(run.id) tick" + (beats.isEmpty ? "" : " (progress: \(beats.joined(separator: ", ")))")
-    case .assign:
-      guard run.state == .running else { throw .refused("run \(run.id) is stopping; nothing new starts") }
-      guard run.workers.contains(agent) else { throw .refused("\(agent) is not a worker of run \(run.id)") }
-      guard !run.slots.contains(where: { $0.agent == agent }) else {
-        throw .refused("\(agent) already runs in run \(run.id)")
-      }
-      var target = try state.requireIssue(issue)
-      if !(target.status == .claimed && target.assignee == agent) {
-        let (assigned, issued) = try AssignOperation(issueID: issue, agent: agent).apply(
-          to: state, actor: actor, clock: clock)
-        if let assigned { change.writes = assigned.writes }
-        target = issued
-      }
-      run.slots.append(
-        RunRecord.Slot(
-          agent: agent, issue: target.id, epoch: target.epoch, attempt: target.attempts + 1, startedAt: clock.now))
-      change.message = CommitMessage(
-        subject:
-          "\(actor): run \(run.id) starts \(agent) on #\(target.id) \(target.title) (attempt \(target.attempts + 1))",
-        operation: record, agent: actor, issue: target.id, epoch: target.epoch)
-    case .exit:
-      guard let index = run.slots.firstIndex(where: { $0.agent == agent && $0.issue == issue }) else {
-        throw .refused("\(agent) runs nothing on #\(issue) in run \(run.id)")
-      }
-      let slot = run.slots.remove(at: index)
-      var tally = run.tallies[agent] ?? RunRecord.Tally()
-      tally.seconds += seconds
-      tally.costMicros += costMicros
-      tally.tokens += tokens
-      let target = try state.requireIssue(issue)
-      let stillHeld = target.status == .claimed && target.assignee == agent && target.epoch == slot.epoch
-      var subject = "\(actor): run \(run.id): \(agent) ended on #\(issue)"
-      switch outcome {
-      case .finished:
-        tally.finished += 1
-        subject += " (finished)"
-      case .failed:
-        tally.failed += 1
-        let why = (reason ?? "").trimmingSpaces.isEmpty ? "the agent ended without finishing" : reason!.trimmingSpaces
-        subject += " (failed: \(TextTable.clip(why, 120)))"
-        if stillHeld {
-          let (failed, _) = try FailOperation(issueID: issue, reason: why).apply(to: state, actor: actor, clock: clock)
-          if let failed { change.writes = failed.writes }
-        }
-      case .released:
-        tally.released += 1
-        let why = (reason ?? "").trimmingSpaces.isEmpty ? "run \(run.id) gave it back" : reason!.trimmingSpaces
-        subject += " (released: \(TextTable.clip(why, 120)))"
-        if stillHeld {
-          // Inside a run record, as it always replayed: the supervisor gives the issue back itself.
-          var release = ReleaseOperation(issueID: issue, reason: why)
-          release.tellsHolder = false
-          let (released, _) = try release.apply(to: state, actor: actor, clock: clock)
-          if let released { change.writes = released.writes }
-        } else {
-          try TextLimit.check(why, "the reason", TextLimit.note)
-        }
-      }
-      run.tallies[agent] = tally
-      if let breaker { run.breaker = breaker }
-      change.message = CommitMessage(
-        subject: subject, body: reason, operation: record, agent: actor, issue: issue, epoch: slot.epoch)
-    case .finish:
-      guard run.slots.isEmpty else {
-        throw .refused(
-          "run \(run.id) still has workers running (\(run.slots.map(\.agent).joined(separator: ", "))); end them first")
-      }
-      try TextLimit.check(summary, "the summary", TextLimit.note)
-      run.state = self.state
-      run.outcome = summary
-      run.renewedAt = clock.now
-      change.message.subject =
-        "\(actor): "
-        + TextTable.clip(
-          summary.hasPrefix(run.id) ? "run " + summary : "run \(run.id) \(self.state.rawValue): \(summary)", 200)
+    case .tick: try tick(&run, state: state, actor: actor, clock: clock, change: &change)
+    case .assign: try assign(&run, state: state, actor: actor, clock: clock, change: &change)
+    case .exit: try exit(&run, state: state, actor: actor, clock: clock, change: &change)
+    case .finish: try finish(&run, actor: actor, clock: clock, change: &change)
     }
     change.put(StatePaths.run, json: run.json)
     return (change, run)
+  }
+
+  /// `tick`: renews the lease and records the workers' news; a worker that showed progress gets a
+  /// heartbeat.
+  func tick(
+    _ run: inout RunRecord, state: StateSnapshot, actor: String, clock: Clock, change: inout Change
+  ) throws(GHPError) {
+    run.renewedAt = clock.now
+    var agents = try state.agents()
+    var beats: [String] = []
+    for update in updates {
+      guard let index = run.slots.firstIndex(where: { $0.agent == update.agent }) else {
+        throw .refused("\(update.agent) runs nothing in run \(run.id)")
+      }
+      if let action = update.action {
+        try TextLimit.check(action, "the last action", TextLimit.note)
+        run.slots[index].lastAction = action
+      }
+      if let pid = update.pid { run.slots[index].pid = pid }
+      if let start = update.start { run.slots[index].start = start }
+      if let cost = update.costMicros { run.slots[index].costMicros = max(0, cost) }
+      if let tokens = update.tokens { run.slots[index].tokens = max(0, tokens) }
+      if update.progressed, var record = agents.agents[update.agent] {
+        record.timestamp = clock.now
+        if let action = update.action { record.lastAction = action }
+        agents.agents[update.agent] = record
+        beats.append(update.agent)
+      }
+    }
+    if let breaker { run.breaker = breaker }
+    if !beats.isEmpty { change.put(StatePaths.agentStatus, json: agents.json) }
+    change.message.subject =
+      "\(actor): run \(run.id) tick" + (beats.isEmpty ? "" : " (progress: \(beats.joined(separator: ", ")))")
+  }
+
+  /// `assign`: claims the issue for a worker of the run (unless it holds it already) and opens its slot.
+  func assign(
+    _ run: inout RunRecord, state: StateSnapshot, actor: String, clock: Clock, change: inout Change
+  ) throws(GHPError) {
+    guard run.state == .running else { throw .refused("run \(run.id) is stopping; nothing new starts") }
+    guard run.workers.contains(agent) else { throw .refused("\(agent) is not a worker of run \(run.id)") }
+    guard !run.slots.contains(where: { $0.agent == agent }) else {
+      throw .refused("\(agent) already runs in run \(run.id)")
+    }
+    var target = try state.requireIssue(issue)
+    if !(target.status == .claimed && target.assignee == agent) {
+      let (assigned, issued) = try AssignOperation(issueID: issue, agent: agent).apply(
+        to: state, actor: actor, clock: clock)
+      if let assigned { change.writes = assigned.writes }
+      target = issued
+    }
+    run.slots.append(
+      RunRecord.Slot(
+        agent: agent, issue: target.id, epoch: target.epoch, attempt: target.attempts + 1, startedAt: clock.now))
+    change.message = CommitMessage(
+      subject:
+        "\(actor): run \(run.id) starts \(agent) on #\(target.id) \(target.title) (attempt \(target.attempts + 1))",
+      operation: record, agent: actor, issue: target.id, epoch: target.epoch)
+  }
+
+  /// `exit`: closes a worker's slot, counts its attempt, and fails or releases the issue it still holds.
+  func exit(
+    _ run: inout RunRecord, state: StateSnapshot, actor: String, clock: Clock, change: inout Change
+  ) throws(GHPError) {
+    guard let index = run.slots.firstIndex(where: { $0.agent == agent && $0.issue == issue }) else {
+      throw .refused("\(agent) runs nothing on #\(issue) in run \(run.id)")
+    }
+    let slot = run.slots.remove(at: index)
+    var tally = run.tallies[agent] ?? RunRecord.Tally()
+    tally.seconds += seconds
+    tally.costMicros += costMicros
+    tally.tokens += tokens
+    let target = try state.requireIssue(issue)
+    let stillHeld = target.status == .claimed && target.assignee == agent && target.epoch == slot.epoch
+    var subject = "\(actor): run \(run.id): \(agent) ended on #\(issue)"
+    switch outcome {
+    case .finished:
+      tally.finished += 1
+      subject += " (finished)"
+    case .failed:
+      tally.failed += 1
+      let why = (reason ?? "").trimmingSpaces.isEmpty ? "the agent ended without finishing" : reason!.trimmingSpaces
+      subject += " (failed: \(TextTable.clip(why, 120)))"
+      if stillHeld {
+        let (failed, _) = try FailOperation(issueID: issue, reason: why).apply(to: state, actor: actor, clock: clock)
+        if let failed { change.writes = failed.writes }
+      }
+    case .released:
+      tally.released += 1
+      let why = (reason ?? "").trimmingSpaces.isEmpty ? "run \(run.id) gave it back" : reason!.trimmingSpaces
+      subject += " (released: \(TextTable.clip(why, 120)))"
+      if stillHeld {
+        // Inside a run record, as it always replayed: the supervisor gives the issue back itself.
+        var release = ReleaseOperation(issueID: issue, reason: why)
+        release.tellsHolder = false
+        let (released, _) = try release.apply(to: state, actor: actor, clock: clock)
+        if let released { change.writes = released.writes }
+      } else {
+        try TextLimit.check(why, "the reason", TextLimit.note)
+      }
+    }
+    run.tallies[agent] = tally
+    if let breaker { run.breaker = breaker }
+    change.message = CommitMessage(
+      subject: subject, body: reason, operation: record, agent: actor, issue: issue, epoch: slot.epoch)
+  }
+
+  /// `finish`: ends the run with its summary, once no worker runs.
+  func finish(_ run: inout RunRecord, actor: String, clock: Clock, change: inout Change) throws(GHPError) {
+    guard run.slots.isEmpty else {
+      throw .refused(
+        "run \(run.id) still has workers running (\(run.slots.map(\.agent).joined(separator: ", "))); end them first")
+    }
+    try TextLimit.check(summary, "the summary", TextLimit.note)
+    run.state = self.state
+    run.outcome = summary
+    run.renewedAt = clock.now
+    change.message.subject =
+      "\(actor): "
+      + TextTable.clip(
+        summary.hasPrefix(run.id) ? "run " + summary : "run \(run.id) \(self.state.rawValue): \(summary)", 200)
   }
 
   /// `start`: a new run, or the takeover of one whose supervisor is gone (`replaces` names its

@@ -89,136 +89,14 @@ public struct Dashboard: Sendable {
     }
     let run = try state.runRecord()
 
-    // Agents.
-    let repository = workspace.repository
-    let baseTip = try? repository.referenceTarget("refs/heads/\(config.baseBranch)")
-    var agents: [JSON] = []
-    for row in report.rows {
-      let record = row.record
-      var ahead: JSON = .null
-      var behind: JSON = .null
-      if let tip = try? repository.referenceTarget("refs/heads/agent/\(row.name)"), let baseTip,
-        let counts = try? repository.aheadBehind(tip, baseTip)
-      {
-        ahead = .int(counts.ahead)
-        behind = .int(counts.behind)
-      }
-      let role = (try? state.role(of: row.name)) ?? record.role
-      let running = run?.slots.contains { $0.agent == row.name } ?? false
-      // When the page should mark it stale if nothing changes: a worker (not one a run
-      // supervises) or anyone holding a claim goes stale; others never do.
-      let canGoStale = row.stale || record.issue != nil || (role == .worker && !running)
-      agents.append(
-        .object([
-          "name": .string(row.name), "role": .string(role.rawValue), "status": .string(record.status),
-          "issue": IssueReference.write(record.issue),
-          "issueTitle": record.issue.flatMap { titles[$0] }.map { .string($0) } ?? .null,
-          "lastAction": .string(record.lastAction), "heartbeat": .string(RFC3339.format(record.timestamp)),
-          "heartbeatAt": .int(Int(record.timestamp)), "age": .int(Int(row.age)),
-          "ageText": .string(Duration.describe(row.age)), "stale": .bool(row.stale),
-          "ahead": ahead, "behind": behind, "hasBranch": .bool(ahead != .null),
-          "conflicts": .array(row.conflicts.map { .string($0) }), "conflicted": .bool(!row.conflicts.isEmpty),
-          "running": .bool(running),
-          "staleAt": canGoStale ? .int(Int(record.timestamp + config.staleAfter)) : .null,
-        ]))
-    }
-
-    // The board: record indices by column, each column best first (done: newest first).
-    var columns: [String: [Int]] = [:]
-    if let table {
-      for index in 0..<issueCount {
-        let column: String
-        switch table.status(index) {
-        case .open: column = table.attempts(index) > 0 ? "failed" : "open"
-        case .claimed: column = "claimed"
-        case .landing: column = "landing"
-        case .done: column = "done"
-        case .dead: column = "dead"
-        }
-        columns[column, default: []].append(index)
-      }
-      for (name, indices) in columns {
-        columns[name] =
-          name == "done"
-          ? indices.reversed()
-          : indices.map { (table.priority($0), table.createdAt($0), $0) }.sorted { $0 < $1 }.map(\.2)
-      }
-    }
-    var board: [JSON] = []
-    for name in Self.columns {
-      let indices = columns[name] ?? []
-      let shown = indices.prefix(Self.cardsPerColumn).map { index -> JSON in
-        let summary = table!.summary(index)
-        let dependencies = table!.dependencyIndices(index).map { dependency -> JSON in
-          let known = dependency != IssueTable.missing
-          return .object([
-            "id": .string(known ? table!.id(Int(dependency)) : "?"),
-            "done": .bool(known && table!.status(Int(dependency)) == .done),
-          ])
-        }
-        return .object([
-          "id": .string(summary.id), "title": .string(summary.title), "priority": .int(summary.priority),
-          "assignee": summary.assignee.map { .string($0) } ?? .null, "attempts": .int(summary.attempts),
-          "ready": .bool(readyIndices.contains(index)), "hasAttempts": .bool(summary.attempts > 0),
-          "dependencies": .array(dependencies),
-        ])
-      }
-      board.append(
-        .object([
-          "status": .string(name), "count": .int(indices.count), "issues": .array(Array(shown)),
-          "more": .int(indices.count - shown.count), "hasMore": .bool(indices.count > shown.count),
-        ]))
-    }
-
-    // The escalation inbox: open ones most severe first, with what their agent is doing.
-    var inbox: [JSON] = []
-    for escalation in report.openEscalations {
-      let record = records[escalation.agent]
-      guard case .object(var fields) = escalation.json else { continue }
-      fields["issueTitle"] = escalation.issue.flatMap { titles[$0] }.map { .string($0) } ?? .null
-      fields["agentStatus"] = record.map { .string($0.status) } ?? .null
-      fields["agentAction"] = record.map { .string($0.lastAction) } ?? .null
-      fields["agentIssue"] = IssueReference.write(record?.issue)
-      fields["askedAgo"] = .string(Duration.describe(now - escalation.asked))
-      fields["asksApproval"] = .bool(ApproveOperation.speaksOfApproval(escalation.question))
-      fields["requestedFiles"] = .string(ApproveOperation.requestedFiles(escalation.question).joined(separator: " "))
-      fields[escalation.severity.rawValue] = .bool(true)
-      inbox.append(.object(fields))
-    }
+    let agents = Self.agentCards(
+      report, state: state, config: config, titles: titles, run: run, repository: workspace.repository)
+    let (board, columns) = Self.board(table, ready: readyIndices)
+    let inbox = Self.inbox(report, agents: records, titles: titles, now: now)
     let answered =
       (try? state.escalations())?.filter { $0.status == .resolved }
       .sorted { ($0.answered ?? 0) > ($1.answered ?? 0) }.prefix(10).map(\.json) ?? []
-
-    // Landing: what waits, who holds the lease, the latest landings with their gates, bounces.
-    var landing: JSON = .null
-    if let policy = config.landing {
-      var queue = LandingQueue(base: policy.base, entries: [], lease: nil)
-      do { queue = try LandingQueue.gather(state, policy: policy, now: now) } catch {
-        guard case .corruptDocument = error else { throw error }
-        if !warnings.contains(error.description) { warnings.append(error.description) }
-      }
-      var recent: [JSON] = []
-      for index in (columns["done"] ?? []).prefix(200) where recent.count < 10 {
-        guard let issue = try? state.issue(table!.id(index)), let evidence = issue.landing?.objectValue else {
-          continue
-        }
-        recent.append(Self.landingView(issue: issue, evidence: evidence, bounced: false))
-      }
-      var bounces: [JSON] = []
-      for index in ((columns["claimed"] ?? []) + (columns["failed"] ?? [])).prefix(200) {
-        guard let issue = try? state.issue(table!.id(index)), let evidence = issue.bounced?.objectValue else {
-          continue
-        }
-        bounces.append(Self.landingView(issue: issue, evidence: evidence, bounced: true))
-      }
-      landing = .object([
-        "base": .string(queue.base),
-        "queue": .array(queue.entries.map(\.json)),
-        "lease": queue.lease?.json ?? .null,
-        "recent": .array(recent), "bounced": .array(bounces),
-        "empty": .bool(queue.entries.isEmpty && recent.isEmpty && bounces.isEmpty),
-      ])
-    }
+    let landing = try Self.landing(state, config: config, table: table, columns: columns, now: now, warnings: &warnings)
 
     // The timeline and the summary of the period.
     let entries = try HistoryLog.entries(
