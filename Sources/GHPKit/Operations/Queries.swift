@@ -167,22 +167,38 @@ public struct LogEntry: Sendable {
   public var message: CommitMessage?
   /// The commit's author name.
   public var author: String
+  /// The operation its record describes, decoded once; nil for a commit without one ghp can read.
+  public let operation: (any RecordedOperation)?
+
+  /// An entry of the commit `commit`, its record decoded.
+  public init(commit: ObjectID, time: Int64, subject: String, message: CommitMessage?, author: String) {
+    self.init(
+      commit: commit, time: time, subject: subject, message: message, author: author,
+      operation: message.flatMap { try? OperationCatalog.decode($0.operation) })
+  }
+
+  init(
+    commit: ObjectID, time: Int64, subject: String, message: CommitMessage?, author: String,
+    operation: (any RecordedOperation)?
+  ) {
+    self.commit = commit
+    self.time = time
+    self.subject = subject
+    self.message = message
+    self.author = author
+    self.operation = operation
+  }
 
   /// Who made it: the `Ghp-Agent` trailer, else the commit's author.
   public var agentName: String { message?.agent ?? author }
 
-  /// The operation its record describes, nil for a commit without one ghp can read.
-  public var operation: (any RecordedOperation)? { message.flatMap { try? OperationCatalog.decode($0.operation) } }
+  /// A heartbeat or a supervisor's tick: liveness noise the log can leave out and the page folds.
+  public var isLiveness: Bool { operation?.isLiveness ?? message?.isHeartbeat ?? false }
 
   /// The issue it is about: the one its record names, else (for an operation whose record names
   /// none, such as a landing of one issue) its `Ghp-Issue`, which `ghp verify` holds to what the
   /// record makes.
-  public var issue: String? { Self.issue(message) }
-
-  static func issue(_ message: CommitMessage?) -> String? {
-    guard let message else { return nil }
-    return (try? OperationCatalog.decode(message.operation))?.recordedIssue ?? message.issue
-  }
+  public var issue: String? { operation?.recordedIssue ?? message?.issue }
 
   /// The entry as JSON (`ghp log --json`): `op`, `issue`, `epoch` and the record's `args`.
   public var json: JSON {
@@ -220,12 +236,12 @@ public enum HistoryLog {
         let message = CommitMessage.parse(commit.message)
         let who = message?.agent ?? commit.authorName
         if let agent, who != agent { return true }
-        if let issue, LogEntry.issue(message) != issue { return true }
         if !ops.isEmpty && !ops.contains(message?.op ?? "") { return true }
-        if !heartbeats, message?.isHeartbeat == true { return true }
-        out.append(
-          LogEntry(
-            commit: commit.id, time: commit.time, subject: commit.summary, message: message, author: commit.authorName))
+        let entry = LogEntry(
+          commit: commit.id, time: commit.time, subject: commit.summary, message: message, author: commit.authorName)
+        if let issue, entry.issue != issue { return true }
+        if !heartbeats, entry.isLiveness { return true }
+        out.append(entry)
         return limit.map { out.count < $0 } ?? true
       }
     } catch {

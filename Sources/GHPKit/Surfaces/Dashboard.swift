@@ -159,7 +159,7 @@ public struct Dashboard: Sendable {
     var index = 0
     while index < entries.count {
       var end = index
-      while end < entries.count, entries[end].message?.isHeartbeat == true { end += 1 }
+      while end < entries.count, entries[end].isLiveness { end += 1 }
       if end > index {
         let run = entries[index..<end]
         var agents: [String] = []
