@@ -205,9 +205,32 @@ enum Server {
 
   // MARK: - Routes
 
+  /// Every path the server answers, spelled here only.
+  enum Route {
+    /// The page.
+    static let page = "/"
+    /// The page's changing part, fetched when ghp/state moved.
+    static let fragment = "/fragment"
+    /// The view as JSON.
+    static let view = "/api/view"
+    /// The timeline as JSON, filtered.
+    static let timeline = "/api/timeline"
+    /// The server's own facts: watchers, clients, tip.
+    static let server = "/api/server"
+    /// Server-sent events, one each time ghp/state moves.
+    static let events = "/events"
+    /// Answers an escalation (`POST`, with `:id`).
+    static let answer = "/api/escalations/:id/answer"
+    /// Approves shared-file edits (`POST`).
+    static let approvals = "/api/approvals"
+    /// Asks the run to stop (`POST`).
+    static let runStop = "/api/run/stop"
+  }
+
   static let routes: [String: [HTTPRequest.Method]] = [
-    "/": [.get, .head], "/fragment": [.get, .head], "/api/view": [.get, .head], "/api/timeline": [.get, .head],
-    "/api/server": [.get, .head], "/events": [.get], "/api/approvals": [.post], "/api/run/stop": [.post],
+    Route.page: [.get, .head], Route.fragment: [.get, .head], Route.view: [.get, .head],
+    Route.timeline: [.get, .head], Route.server: [.get, .head], Route.events: [.get], Route.approvals: [.post],
+    Route.runStop: [.post],
   ]
 
   static func router(backend: Backend, hub: EventHub, settings: Settings) -> Router<BasicRequestContext> {
@@ -222,7 +245,7 @@ enum Server {
     }
     let viewQuery: Set<String> = ["since", "until", "limit", "agent", "issue", "op", "from", "to", "token"]
 
-    read("/") { request, _ -> Response in
+    read(RouterPath(stringLiteral: Route.page)) { request, _ -> Response in
       await page { () throws(GHPError) in
         let view = try await view(request, allowed: viewQuery, backend: backend)
         let nonce = DashboardPage.nonce()
@@ -235,7 +258,7 @@ enum Server {
         return html(page, nonce: nonce)
       }
     }
-    read("/fragment") { request, _ -> Response in
+    read(RouterPath(stringLiteral: Route.fragment)) { request, _ -> Response in
       await run { () throws(GHPError) in
         let view = try await view(request, allowed: viewQuery, backend: backend)
         return html(
@@ -244,13 +267,13 @@ enum Server {
           nonce: nil)
       }
     }
-    read("/api/view") { request, _ -> Response in
+    read(RouterPath(stringLiteral: Route.view)) { request, _ -> Response in
       await run { () throws(GHPError) in
         let view = try await view(request, allowed: ["since", "until", "limit"], backend: backend)
         return json(view.json)
       }
     }
-    read("/api/timeline") { request, _ -> Response in
+    read(RouterPath(stringLiteral: Route.timeline)) { request, _ -> Response in
       await run { () throws(GHPError) in
         let query = try query(request, allowed: ["agent", "issue", "op", "since", "until", "heartbeats", "limit"])
         let agent = try query["agent"].map { (name) throws(GHPError) in try AgentName.validate(name) }
@@ -271,7 +294,7 @@ enum Server {
               heartbeats: heartbeats, limit: try limit(query["limit"], default: 100))))
       }
     }
-    read("/api/server") { request, _ -> Response in
+    read(RouterPath(stringLiteral: Route.server)) { request, _ -> Response in
       await run { () throws(GHPError) in
         _ = try query(request, allowed: [])
         return json(
@@ -283,7 +306,7 @@ enum Server {
           ]))
       }
     }
-    router.get("/events") { request, _ -> Response in
+    router.get(RouterPath(stringLiteral: Route.events)) { request, _ -> Response in
       do throws(GHPError) { _ = try query(request, allowed: []) } catch { return Server.error(error) }
       let (id, events) = await hub.subscribe()
       var headers = HTTPFields()
@@ -300,7 +323,7 @@ enum Server {
           try? await writer.finish(nil)
         })
     }
-    router.post("/api/escalations/:id/answer") { request, context -> Response in
+    router.post(RouterPath(stringLiteral: Route.answer)) { request, context -> Response in
       if let refused = authorise(request, settings: settings) { return refused }
       var request = request
       return await run { () throws(GHPError) in
@@ -310,7 +333,7 @@ enum Server {
         return json(try await backend.answer(escalation: id, text: answer))
       }
     }
-    router.post("/api/approvals") { request, _ -> Response in
+    router.post(RouterPath(stringLiteral: Route.approvals)) { request, _ -> Response in
       if let refused = authorise(request, settings: settings) { return refused }
       var request = request
       return await run { () throws(GHPError) in
@@ -335,7 +358,7 @@ enum Server {
         return json(try await backend.approve(agent: agent, globs: globs, once: once, note: note))
       }
     }
-    router.post("/api/run/stop") { request, _ -> Response in
+    router.post(RouterPath(stringLiteral: Route.runStop)) { request, _ -> Response in
       if let refused = authorise(request, settings: settings) { return refused }
       var request = request
       return await run { () throws(GHPError) in
@@ -374,7 +397,7 @@ enum Server {
         } catch let error as HTTPError where error.status == .notFound {
           response = Server.error(
             .notFound,
-            "there is no \(request.uri.path) here (GET /, /fragment, /api/view, /api/timeline, /api/server, /events; POST /api/escalations/ID/answer, /api/approvals, /api/run/stop)",
+            "there is no \(request.uri.path) here (GET \([Route.page, Route.fragment, Route.view, Route.timeline, Route.server, Route.events].joined(separator: ", ")); POST \(Route.answer.replacing(":id", with: "ID")), \(Route.approvals), \(Route.runStop))",
             kind: "usage")
         } catch let error as HTTPError {
           response = Server.error(error.status, error.body ?? error.status.reasonPhrase, kind: "failure")
@@ -388,7 +411,7 @@ enum Server {
 
     static func allowed(_ path: String) -> [HTTPRequest.Method]? {
       if let methods = Server.routes[path] { return methods }
-      if path.hasPrefix("/api/escalations/"), path.hasSuffix("/answer") { return [.post] }
+      if path.hasPrefix("/api/escalations/"), path.hasSuffix("/answer") { return [.post] }  // Route.answer
       return nil
     }
 

@@ -276,8 +276,8 @@ final class LandingTeam {
     #expect(try team.issue(ids[2])["bounced"]?["kind"]?.stringValue == "gate")
   }
 
-  /// `ghp land` killed during the gate leaves main alone; a second lander meanwhile is told who
-  /// holds the lease; the next `ghp land` takes the lease over, stops the orphaned gate and lands.
+  /// `ghp land` killed during the gate leaves main alone and takes its gate with it; a second
+  /// lander meanwhile is told who holds the lease; the next `ghp land` takes the lease over and lands.
   @Test func aKilledLanderLeavesTheBaseAndTheNextResumes() throws {
     let team = try LandingTeam(agents: ["w1"])
     let before = try team.main()
@@ -293,6 +293,13 @@ final class LandingTeam {
     #expect(second.status == 3 && second.stderr.contains("held by lead (pid \(first.pid)"), "\(second.stderr)")
     kill(first.pid, SIGKILL)
     _ = first.wait()
+    // The gate's keeper takes the group with it when the lander dies: no lander needs to come by.
+    var left = LandingTeam.liveProcesses(inGroup: gateGroup)
+    for _ in 0..<100 where left > 0 {
+      usleep(50_000)
+      left = LandingTeam.liveProcesses(inGroup: gateGroup)
+    }
+    #expect(left == 0, "the killed lander's gate outlived it")
     #expect(try team.main() == before, "a killed lander moved nothing")
     #expect(try team.issue(work.id)["status"]?.stringValue == "landing")
 

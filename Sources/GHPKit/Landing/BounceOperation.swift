@@ -143,7 +143,7 @@ public struct BounceOperation: RecordedOperation {
       record.returned.append(ReturnedIssue(issue: issue.id, kind: kind.rawValue, reason: told, at: clock.now))
       if issue.status == .claimed {
         if record.issue == nil { record.issue = issue.id }
-        if record.status == "idle" { record.status = "claimed" }
+        if record.status == StatusWord.idle { record.status = StatusWord.claimed }
       }
       agents.agents[agent] = record
     }

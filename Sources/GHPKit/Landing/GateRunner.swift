@@ -1,3 +1,4 @@
+import CProcess
 import Glibc
 
 /// Set by SIGINT/SIGTERM while `ghp land` runs, so that a gate is stopped and the lease given back.
@@ -26,9 +27,11 @@ public enum LandingSignals {
 }
 
 /// Runs the gate commands (`/bin/sh -c`) in the merge result's checkout, all output into one log,
-/// in their own process group, which is killed at the timeout and after each command (nothing a
-/// gate starts outlives it). While a command runs, `marker` holds its pid and start time so that a
-/// lander taking over from a killed one can stop a gate it left running.
+/// each in a process group led by a keeper (`ghp_spawn_supervised`, as `ghp run` starts its
+/// workers): the group is killed at the timeout, after each command (nothing a gate starts outlives
+/// it), and by the kernel's word when the lander dies. While a command runs, `marker` holds the
+/// keeper's pid and start time, so that a lander taking over from one killed together with its
+/// keeper can still stop the group it left.
 struct GateRunner {
   var directory: String
   var timeout: Int64
@@ -76,24 +79,9 @@ struct GateRunner {
   }
 
   private func runOne(_ command: String, output fd: Int32, deadline: Double) throws(Interrupted) -> (Int, Bool) {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, fd, 1)
-    posix_spawn_file_actions_adddup2(&actions, fd, 2)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var defaults = sigset_t()
-    sigfillset(&defaults)
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-    // `cd` by the shell: the gate starts in the checkout whatever this process's folder is.
+    // Started as `ghp run` starts its workers (`ghp_spawn_supervised`): a keeper leads the gate's
+    // process group and takes the whole group with it when this lander dies, however it dies.
+    // `cd` by the shell as well: the gate starts in the checkout whatever this process's folder is.
     let arguments = ["/bin/sh", "-c", "cd -- \"$1\" || exit 127; eval \"$2\"", "ghp-gate", directory, command]
     let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
@@ -102,39 +90,46 @@ struct GateRunner {
       for pointer in argv { free(pointer) }
       for pointer in envp { free(pointer) }
     }
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp) == 0 else { return (127, false) }
-    try? Files.replace(marker, with: Array("\(pid) \(ProcessIdentity.startTime(of: pid) ?? 0)\n".utf8))
-    defer {
-      kill(-pid, SIGKILL)
-      unlink(marker)
-    }
+    let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    defer { if input >= 0 { close(input) } }
+    var report: [Int32] = [-1, -1]
+    guard input >= 0, ghp_pipe_cloexec(&report) == 0 else { return (127, false) }
+    let keeper = ghp_spawn_supervised("/bin/sh", &argv, &envp, directory, input, fd, report[1])
+    close(report[1])
+    close(report[0])
+    guard keeper > 0 else { return (127, false) }
+    // For a lander that takes over from one killed with its keeper: the group to stop.
+    try? Files.replace(marker, with: Array("\(keeper) \(ProcessIdentity.startTime(of: keeper) ?? 0)\n".utf8))
+    defer { unlink(marker) }
     var status: Int32 = 0
     var pause: UInt32 = 200
     var timedOut = false
     var terminatedAt: Double?
     while true {
-      let done = waitpid(pid, &status, WNOHANG)
-      if done == pid { break }
-      if done < 0 && errno != EINTR { return (127, timedOut) }
+      let reaped = ghp_reap_supervised(keeper, &status)
+      if reaped == 1 { break }
+      if reaped < 0 && errno != EINTR {
+        kill(-keeper, SIGKILL)
+        return (127, timedOut)
+      }
       let now = ProcessIdentity.monotonic()
       if LandingSignals.interrupted {
-        kill(-pid, SIGKILL)
-        _ = waitpid(pid, &status, 0)
+        kill(-keeper, SIGKILL)
+        while ghp_reap_supervised(keeper, &status) == 0 { usleep(1000) }
         throw Interrupted()
       }
       if now > deadline && terminatedAt == nil {
         timedOut = true
         terminatedAt = now
-        kill(-pid, SIGTERM)
+        // The keeper ignores SIGTERM; the gate's commands get it.
+        kill(-keeper, SIGTERM)
       } else if let terminatedAt, now - terminatedAt > 5 {
-        kill(-pid, SIGKILL)
+        kill(-keeper, SIGKILL)
       }
       usleep(pause)
       pause = min(pause * 2, 20_000)
     }
-    if status & 0x7f == 0 { return (Int((status >> 8) & 0xff), timedOut) }
-    return (128 + Int(status & 0x7f), timedOut)
+    return (Int(status), timedOut)
   }
 
   /// The last lines of the file from `offset` on, cut to `tailBytes`.

@@ -44,7 +44,8 @@ public struct AssignOperation: RecordedOperation {
       try agents.finish(previous, issue: issue.id, action: "", clock: clock, byHolder: false, state: state)
     }
     handOver(
-      &issue, to: agent, agents: &agents, clock: clock, status: "assigned", action: "Assigned #\(issue.id) by \(actor)")
+      &issue, to: agent, agents: &agents, clock: clock, status: StatusWord.assigned,
+      action: "Assigned #\(issue.id) by \(actor)")
     // Being given work is not the assignee's own heartbeat.
     if let before = try state.agents().agents[agent] { agents.agents[agent]?.timestamp = before.timestamp }
     var change = Change(

@@ -81,7 +81,7 @@ public struct EscalateOperation: RecordedOperation {
       context: context.map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }, asked: clock.now)
     var agents = try state.agents()
     var record = agents.record(for: actor, clock: clock)
-    record.status = "escalated"
+    record.status = StatusWord.escalated
     record.lastAction = "Escalated \(escalation.id): \(TextTable.clip(question, 80))"
     record.timestamp = clock.now
     agents.agents[actor] = record

@@ -99,10 +99,10 @@ public struct HandoffOperation: RecordedOperation {
       try agents.finish(
         actor, issue: issue.id, action: "Handed off #\(issue.id) to \(receiver)", clock: clock, byHolder: true,
         state: state)
-      if agents.agents[actor]?.issue == nil { agents.agents[actor]?.status = "handed-off" }
+      if agents.agents[actor]?.issue == nil { agents.agents[actor]?.status = StatusWord.handedOff }
       let previous = agents.agents[receiver]
       handOver(
-        &issue, to: receiver, agents: &agents, clock: clock, status: "handoff",
+        &issue, to: receiver, agents: &agents, clock: clock, status: StatusWord.handoff,
         action: "Received #\(issue.id) from \(actor)")
       // Receiving work is not the receiver's own heartbeat.
       if let previous { agents.agents[receiver]?.timestamp = previous.timestamp }

@@ -18,7 +18,7 @@ func holderDescription(_ issue: Issue) -> String {
 extension AgentStatusDocument {
   /// The agent's record, or a new worker's.
   func record(for agent: String, clock: Clock) -> AgentRecord {
-    agents[agent] ?? AgentRecord(status: "idle", lastAction: "", timestamp: clock.now, role: .worker)
+    agents[agent] ?? AgentRecord(status: StatusWord.idle, lastAction: "", timestamp: clock.now, role: .worker)
   }
 }
 
@@ -61,7 +61,8 @@ func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, cloc
 {
   var agents = try state.agents()
   let action = takingBack ? "Took #\(issue.id) back from the landing queue" : "Claimed #\(issue.id) \(issue.title)"
-  handOver(&issue, to: actor, agents: &agents, clock: clock, status: "claimed", action: action, sameClaim: takingBack)
+  handOver(
+    &issue, to: actor, agents: &agents, clock: clock, status: StatusWord.claimed, action: action, sameClaim: takingBack)
   var change = Change(
     message: CommitMessage(
       subject: "\(actor): claim #\(issue.id) \(issue.title)" + (takingBack ? " (back from the landing queue)" : ""),

@@ -44,7 +44,8 @@ public struct InitOperation: RecordedOperation {
     do { _ = try Config(toml: configText) } catch { throw .invalidValue("config", error.detail) }
     if let key, SSHSignature.publicKey(key) == nil { throw .invalidValue("key", "it is not an ssh-ed25519 public key") }
     var agents = AgentStatusDocument(agents: [
-      actor: AgentRecord(status: "planning", lastAction: "Initialised ghp", timestamp: clock.now, role: .orchestrator)
+      actor: AgentRecord(
+        status: StatusWord.planning, lastAction: "Initialised ghp", timestamp: clock.now, role: .orchestrator)
     ])
     agents.agents[actor]?.signingKey = key
     var change = Change(

@@ -24,7 +24,7 @@ extension AgentStatusDocument {
       .map(\.id).sorted(by: IssueID.precedes)
     if record.issue == issue || record.issue == nil { record.issue = others.first }
     if byHolder {
-      record.status = others.isEmpty ? "idle" : "claimed"
+      record.status = others.isEmpty ? StatusWord.idle : StatusWord.claimed
       record.lastAction = action
       record.timestamp = clock.now
     }

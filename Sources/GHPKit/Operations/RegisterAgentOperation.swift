@@ -53,7 +53,7 @@ public struct RegisterAgentOperation: RecordedOperation {
       return (nil, existing)
     }
     var record =
-      agents.agents[name] ?? AgentRecord(status: "idle", lastAction: "Added by \(actor)", timestamp: clock.now)
+      agents.agents[name] ?? AgentRecord(status: StatusWord.idle, lastAction: "Added by \(actor)", timestamp: clock.now)
     record.role = role
     record.branch = "agent/\(name)"
     if let key { record.signingKey = key }

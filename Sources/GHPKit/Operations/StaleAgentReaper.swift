@@ -113,7 +113,7 @@ public struct ReapOperation: RecordedOperation {
           updated.lostClaims.append(issue.lastRelease!)
         }
         updated.issue = nil
-        updated.status = "stale"
+        updated.status = StatusWord.stale
         agents.agents[name] = updated
         // The escalation an earlier reap opened about this agent is closed by this answer to it.
         for index in escalations.indices

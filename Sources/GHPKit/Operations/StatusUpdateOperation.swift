@@ -136,7 +136,7 @@ public struct StatusUpdateOperation: RecordedOperation {
     let stillAsking = escalations.contains { $0.agent == actor && $0.status == .open }
     if let status {
       record.status = status
-    } else if tellsOnce && record.status == "escalated" && !answers.isEmpty && !stillAsking {
+    } else if tellsOnce && record.status == StatusWord.escalated && !answers.isEmpty && !stillAsking {
       // Its questions are answered (and told now): it is no longer waiting on a human.
       record.status = record.issue == nil ? "idle" : "claimed"
     }

@@ -1,3 +1,24 @@
+/// The status words ghp itself writes into an agent's record (an agent may write any word of its
+/// own: `implementing`, `testing`, …), each spelled here only.
+public enum StatusWord {
+  /// Registered, or back from work, with nothing claimed.
+  public static let idle = "idle"
+  /// The orchestrator that ran `ghp init`.
+  public static let planning = "planning"
+  /// It took an issue (`ghp claim`, or work sent back to it from landing).
+  public static let claimed = "claimed"
+  /// An orchestrator assigned it an issue.
+  public static let assigned = "assigned"
+  /// It asked a human and waits for the answer.
+  public static let escalated = "escalated"
+  /// `ghp reap` found it silent for longer than `staleAfter`.
+  public static let stale = "stale"
+  /// A handoff gave it an issue.
+  public static let handoff = "handoff"
+  /// It handed its issue to another agent and holds nothing.
+  public static let handedOff = "handed-off"
+}
+
 /// One agent's line in `.ghp/agent-status.json`.
 public struct AgentRecord: Equatable, Sendable {
   /// What an agent may do: an orchestrator plans, assigns and overrides; a worker works the issues it holds.
@@ -139,7 +160,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
       }
       var record = AgentRecord(
         issue: try IssueReference.read(fields["issue"], what: "agent '\(name)' \"issue\""),
-        status: fields["status"]?.stringValue ?? "idle",
+        status: fields["status"]?.stringValue ?? StatusWord.idle,
         lastAction: fields["lastAction"]?.stringValue ?? "",
         timestamp: timestamp,
         branch: fields["branch"]?.stringValue,
