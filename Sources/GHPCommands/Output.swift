@@ -18,7 +18,7 @@ enum Output {
 
   /// Text made safe, then with ghp's own marks coloured when standard output is a terminal.
   static func marked(_ text: String) {
-    console.write(1, Colour(terminal: console.isTerminal(1), environment: environment).marks(Terminal.safe(text)))
+    console.write(1, Colour(terminal: isTerminal, environment: environment).marks(Terminal.safe(text)))
   }
 
   static func json(_ value: JSON) { console.write(1, value.pretty()) }

@@ -122,7 +122,12 @@ public final class Workspace {
   /// Lands an operation as the acting agent.
   @discardableResult
   public func run<O: StateOperation>(_ operation: O) throws(GHPError) -> Landed<O.Output> {
-    let actor = try actor()
+    try run(operation, as: try actor())
+  }
+
+  /// Lands an operation as `actor`, which the caller read from `actor()` (an action that also
+  /// names the actor in its answer reads it once).
+  func run<O: StateOperation>(_ operation: O, as actor: String) throws(GHPError) -> Landed<O.Output> {
     let allowsNew = allowsNewAgent
     return try ledger.transact(actor: actor, clock: clock) { (state) throws(GHPError) in
       // A guard of this command line, not of the operation: histories written before it verify.

@@ -16,10 +16,9 @@ extension GHP {
     func run() throws {
       let workspace = try Workspace(hookEnvironment: Output.environment)
       guard let hook = GitHook(rawValue: name) else {
+        let names = GitHook.allCases.map(\.rawValue)
         throw ValidationError(
-          "unknown hook '\(name)': "
-            + GitHook.allCases.map(\.rawValue).joined(separator: ", ").replacing(
-              ", pre-receive", with: " or pre-receive"))
+          "unknown hook '\(name)': \(names.dropLast().joined(separator: ", ")) or \(names.last!)")
       }
       var verdict = HookRunner.Verdict()
       switch hook {

@@ -55,9 +55,10 @@ public struct ApproveAction {
   /// Checks the actor's authority and the agent's name, then lands the approval.
   public func run(in workspace: Workspace) throws(GHPError) -> Answer {
     let state = try workspace.snapshot()
-    try state.requireOrchestrator(try workspace.actor(), toDo: "approve edits to shared files")
+    let actor = try workspace.actor()
+    try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
     try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: allowNew)
-    let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note))
+    let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note), as: actor)
     return Answer(result: landed.result, globs: globs, once: once, commit: landed.commit)
   }
 }

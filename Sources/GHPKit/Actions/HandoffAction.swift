@@ -94,7 +94,8 @@ public struct HandoffAction {
       try KnownAgent.require(receiver, in: state, toDo: "hand over to it", allowNew: allowNew)
     }
     let branch = BranchReport.gather(workspace.repository, agent: giver, base: try state.config().baseBranch)
-    let landed = try workspace.run(HandoffOperation(issueID: issue, receiver: receiver, note: note, branch: branch))
+    let landed = try workspace.run(
+      HandoffOperation(issueID: issue, receiver: receiver, note: note, branch: branch), as: giver)
     var written = destination
     if let destination, let receiver,
       let theirs = HandoffCode.receiverPath(destination, workspace: workspace, receiver: receiver)

@@ -78,8 +78,8 @@ public struct HeartbeatAction {
 
   /// Lands the report as the acting agent.
   public func run(in workspace: Workspace) throws(GHPError) -> Answer {
-    let landed = try workspace.run(operation)
-    return Answer(
-      agent: try workspace.actor(), result: landed.result, commit: landed.commit, now: workspace.clock.now)
+    let agent = try workspace.actor()
+    let landed = try workspace.run(operation, as: agent)
+    return Answer(agent: agent, result: landed.result, commit: landed.commit, now: workspace.clock.now)
   }
 }

@@ -42,13 +42,6 @@ public struct CommitMessage: Equatable, Sendable {
   /// run again after a lost connection never applies it twice.
   public var replayOf: String?
 
-  /// A heartbeat, or a supervisor's tick: the liveness noise `ghp log --no-heartbeats` leaves out and
-  /// the page folds.
-  public var isHeartbeat: Bool {
-    // A record this ghp cannot read (a newer one's) is judged by its name.
-    (try? OperationCatalog.decode(operation))?.isLiveness ?? (operation.name == StatusUpdateOperation.name)
-  }
-
   /// A message with no `Ghp-Replay-Of`; `subject` and `body` are cleaned when written.
   public init(
     subject: String, body: String? = nil, operation: OperationRecord, agent: String, issue: String? = nil,

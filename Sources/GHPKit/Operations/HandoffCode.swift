@@ -56,7 +56,7 @@ public enum HandoffCode {
     let exclude = repository.localPaths.infoExclude
     let existing = String(decoding: Files.read(exclude) ?? [], as: UTF8.self)
     if !existing.split(separator: "\n").contains(Substring("/" + relative)) {
-      _ = Files.makeDirectories(repository.localPaths.common + "/info")
+      _ = Files.makeDirectories(repository.localPaths.info)
       try? Files.replace(
         exclude,
         with: Array((existing + (existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n") + "/\(relative)\n").utf8))

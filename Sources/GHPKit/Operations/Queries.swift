@@ -172,28 +172,22 @@ public struct LogEntry: Sendable {
 
   /// An entry of the commit `commit`, its record decoded.
   public init(commit: ObjectID, time: Int64, subject: String, message: CommitMessage?, author: String) {
-    self.init(
-      commit: commit, time: time, subject: subject, message: message, author: author,
-      operation: message.flatMap { try? OperationCatalog.decode($0.operation) })
-  }
-
-  init(
-    commit: ObjectID, time: Int64, subject: String, message: CommitMessage?, author: String,
-    operation: (any RecordedOperation)?
-  ) {
     self.commit = commit
     self.time = time
     self.subject = subject
     self.message = message
     self.author = author
-    self.operation = operation
+    operation = message.flatMap { try? OperationCatalog.decode($0.operation) }
   }
 
   /// Who made it: the `Ghp-Agent` trailer, else the commit's author.
   public var agentName: String { message?.agent ?? author }
 
   /// A heartbeat or a supervisor's tick: liveness noise the log can leave out and the page folds.
-  public var isLiveness: Bool { operation?.isLiveness ?? message?.isHeartbeat ?? false }
+  public var isLiveness: Bool {
+    // A record this ghp cannot read (a newer one's) is judged by its name.
+    operation?.isLiveness ?? (message?.op == StatusUpdateOperation.name)
+  }
 
   /// The issue it is about: the one its record names, else (for an operation whose record names
   /// none, such as a landing of one issue) its `Ghp-Issue`, which `ghp verify` holds to what the

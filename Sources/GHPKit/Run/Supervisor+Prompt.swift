@@ -41,19 +41,4 @@ extension Supervisor {
     if let last = issue.failures.last { text += "\nThe last attempt failed: \(last.reason)\n" }
     return text
   }
-
-  /// Whether the breaker lets a worker start now (an open one, after its cool-down, lets one trial).
-  func breakerAllows(_ now: Double) -> Bool {
-    if breaker.state == .open { workspace.refreshClock() }
-    var machine = RunBreaker(breaker, policy: policy)
-    let (allowed, move) = machine.allows(now: workspace.clock.now, running: workers.count)
-    breaker = machine.record
-    if move == .halfOpened {
-      breakerDirty = true
-      emit(
-        "breaker", nil, nil,
-        "Breaker half-open: one trial worker after the cool-down of \(Duration.exact(policy.breakerCooldown))")
-    }
-    return allowed
-  }
 }

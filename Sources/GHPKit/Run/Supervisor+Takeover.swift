@@ -51,7 +51,7 @@ extension Supervisor {
     for worker in start.workers { try AgentName.validate(worker) }
     try prepareWorktrees(start.workers)
     run = try workspace.runNow(start).result
-    breaker = run.breaker
+    breaker.record = run.breaker
     folder = repository.localPaths.run(run.id)
     guard Files.makeDirectories(folder) else { throw .io("cannot make \(folder)") }
     let summaries = try workspace.snapshot().issueSummaries()

@@ -122,7 +122,7 @@ public final class Supervisor {
   var stopping: String?
   var fatal: String?
   /// The breaker as this supervisor keeps it; recorded with each exit and tick.
-  var breaker = RunRecord.Breaker()
+  var breaker: RunBreaker
   var breakerDirty = false
   var lastTick = 0.0
   var lastReap = 0.0
@@ -153,6 +153,7 @@ public final class Supervisor {
     if options.runBudget.micros != nil { policy.runBudget.micros = options.runBudget.micros }
     if options.runBudget.tokens != nil { policy.runBudget.tokens = options.runBudget.tokens }
     command = try AgentCommand(options.command ?? policy.command)
+    breaker = RunBreaker(RunRecord.Breaker(), policy: policy)
     host = Host.name
     ghpPath = ThisProcess.executablePath ?? "ghp"
   }
@@ -196,6 +197,19 @@ public final class Supervisor {
       fatal = "\(error)"
     }
     return nil
+  }
+
+  /// Whether the breaker lets a worker start now (an open one, after its cool-down, lets one trial).
+  func breakerAllows(_ now: Double) -> Bool {
+    if breaker.record.state == .open { workspace.refreshClock() }
+    let (allowed, move) = breaker.allows(now: workspace.clock.now, running: workers.count)
+    if move == .halfOpened {
+      breakerDirty = true
+      emit(
+        "breaker", nil, nil,
+        "Breaker half-open: one trial worker after the cool-down of \(Duration.exact(policy.breakerCooldown))")
+    }
+    return allowed
   }
 
   /// Gives free workers their next issue: first what they already hold (work sent back by the
@@ -250,12 +264,10 @@ public final class Supervisor {
         exit.issue = slot.issue
         exit.outcome = .released
         exit.reason = "the agent command could not start: \(fatal ?? "")"
-        var machine = RunBreaker(breaker, policy: policy)
-        machine.cannotStart(at: workspace.clock.now, reason: fatal ?? "the agent command could not start")
-        breaker = machine.record
+        breaker.cannotStart(at: workspace.clock.now, reason: fatal ?? "the agent command could not start")
         emit("breaker", nil, nil, "Breaker open: \(fatal ?? "")")
-        breaker.escalation = try escalate(why: "could not start", failures: [fatal ?? ""])
-        exit.breaker = breaker
+        breaker.record.escalation = try escalate(why: "could not start", failures: [fatal ?? ""])
+        exit.breaker = breaker.record
         run = try workspace.runNow(exit).result
         return
       }
@@ -323,25 +335,23 @@ public final class Supervisor {
     exit.reason = judged.reason
     workspace.refreshClock()
     let now = workspace.clock.now
-    var machine = RunBreaker(breaker, policy: policy)
     if judged.commandFailed {
-      let move = machine.failed(
+      let move = breaker.failed(
         at: now, reason: "#\(process.issue) \(process.agent): \(TextTable.clip(exit.reason ?? "", 300))")
-      breaker = machine.record
       if move == .reopened { emit("breaker", nil, nil, "Breaker open again: the trial failed") }
       if move == .opened {
         emit(
           "breaker", nil, nil,
-          "Breaker open: \(breaker.failures.count) failures in a row; no new workers for \(Duration.exact(policy.breakerCooldown))"
+          "Breaker open: \(breaker.record.failures.count) failures in a row; no new workers for \(Duration.exact(policy.breakerCooldown))"
         )
-        breaker.escalation = try escalate(
-          why: "failed \(breaker.failures.count) times in a row", failures: breaker.failures.map(\.reason))
+        breaker.record.escalation = try escalate(
+          why: "failed \(breaker.record.failures.count) times in a row",
+          failures: breaker.record.failures.map(\.reason))
       }
     } else if exit.outcome != .released {
-      if machine.succeeded() == .closed { emit("breaker", nil, nil, "Breaker closed: the trial worker succeeded") }
-      breaker = machine.record
+      if breaker.succeeded() == .closed { emit("breaker", nil, nil, "Breaker closed: the trial worker succeeded") }
     }
-    exit.breaker = breaker
+    exit.breaker = breaker.record
     run = try workspace.runNow(exit).result
     breakerDirty = false
     let after = exit.outcome == .finished ? issue : try workspace.snapshot().requireIssue(process.issue)
@@ -553,7 +563,7 @@ public final class Supervisor {
       }
       if news { tick.updates.append(update) }
     }
-    if breakerDirty { tick.breaker = breaker }
+    if breakerDirty { tick.breaker = breaker.record }
     run = try workspace.runNow(tick).result
     lastTick = now
     breakerDirty = false
@@ -598,7 +608,7 @@ public final class Supervisor {
     line += ": \(total.finished) finished, \(total.failed) failed attempt\(total.failed == 1 ? "" : "s")"
     if !dead.isEmpty { line += ", dead: " + dead.map { "#\($0)" }.joined(separator: ", ") }
     if total.costMicros > 0 { line += ", \(Money.format(total.costMicros))" }
-    if breaker.state != .closed { line += "; the breaker is \(breaker.state.rawValue)" }
+    if breaker.record.state != .closed { line += "; the breaker is \(breaker.record.state.rawValue)" }
     if let reason { line += " (\(reason))" }
     if breakerDirty { try tick(ProcessIdentity.monotonic()) }
     var finish = operation(.finish)
@@ -606,7 +616,7 @@ public final class Supervisor {
     finish.summary = line
     run = try workspace.runNow(finish).result
     let code: Int32 =
-      state == .stopped ? 3 : (state == .failed || !dead.isEmpty || breaker.state != .closed ? 1 : 0)
+      state == .stopped ? 3 : (state == .failed || !dead.isEmpty || breaker.record.state != .closed ? 1 : 0)
     return Summary(run: run, exitCode: code, line: line, dead: dead)
   }
 

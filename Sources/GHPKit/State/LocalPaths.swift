@@ -31,8 +31,10 @@ public struct LocalPaths: Sendable, Equatable {
   public var hooks: String { common + "/hooks" }
   /// `<common>/config`: the repository's git config, shared by its worktrees.
   public var config: String { common + "/config" }
+  /// `<common>/info`: git's folder of repository-wide settings files.
+  public var info: String { common + "/info" }
   /// `<common>/info/exclude`: untracked files every worktree's `git status` leaves out.
-  public var infoExclude: String { common + "/info/exclude" }
+  public var infoExclude: String { info + "/exclude" }
   /// `<common>/refs/heads/ghp/state.lock`: the lock git and libgit2 take while moving `ghp/state`.
   public var stateRefLock: String { common + "/refs/heads/ghp/state.lock" }
   /// `<common>/worktrees/<name>`: git's administrative folder of the linked worktree `name`.

@@ -260,7 +260,6 @@ public enum ToolBox {
     func strings(_ key: String) -> [String] {
       arguments[key]?.arrayValue?.compactMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? []
     }
-    func commit(_ id: ObjectID?) -> JSON { id.map { .string($0.hex) } ?? .null }
     /// An optional issue id argument, validated.
     func issue(_ key: String) throws(GHPError) -> String? {
       guard let value = string(key) else { return nil }
@@ -276,7 +275,7 @@ public enum ToolBox {
     case "init_coordination":
       let landed = try InitSession.initialise(workspace, goal: try required("goal"), config: .initial)
       if let plan = string("plan"), !plan.isEmpty { try workspace.run(SetPlanOperation(text: plan)) }
-      return .object(["orchestrator": .string(landed.result.orchestrator), "commit": commit(landed.commit)])
+      return .object(["orchestrator": .string(landed.result.orchestrator), "commit": landed.commit.answerJSON])
     case "create_task":
       let operation = AddIssueOperation(
         title: try required("title"), body: string("body") ?? "", priority: arguments["priority"]?.intValue ?? 2,
