@@ -8,8 +8,15 @@ public struct BounceOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "land-bounce"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case base, token
+    case issueID = "issue"
+    case tip, baseTip, kind, paths, gate, log
+  }
+
   /// Why the issue goes back: its branch conflicts with the base, or the gate failed on the merge.
-  public enum Kind: String, Sendable { case conflict, gate }
+  public enum Kind: String, Sendable, CaseIterable, RecordedWord { case conflict, gate }
 
   /// The branch the issue was to land on (`[landing] base`).
   public var base: String
@@ -46,33 +53,6 @@ public struct BounceOperation: RecordedOperation {
     self.log = log
   }
 
-  /// The record: base, token, issue, both tips, kind, paths, gate results and log blob.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "base": .string(base), "token": .string(token), "issue": .string(issueID), "tip": .string(tip.hex),
-        "baseTip": .string(baseTip.hex), "kind": .string(kind.rawValue), "paths": .array(paths.map { .string($0) }),
-        "gate": .array(gate.map(\.json)), "log": log.map { .string($0.hex) } ?? .null,
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    base = try arguments.string("base")
-    token = try arguments.string("token")
-    issueID = try arguments.string("issue")
-    tip = try arguments.objectID("tip")
-    baseTip = try arguments.objectID("baseTip")
-    guard let kind = Kind(rawValue: try arguments.string("kind")) else {
-      throw arguments.wrong("kind", "conflict or gate")
-    }
-    self.kind = kind
-    paths = try arguments.strings("paths")
-    gate = try GateCommandResult.list(&arguments, "gate")
-    log = try arguments.optionalObjectID("log")
-  }
-
   /// The same bounce with the issue's id renamed as the offline batch was.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
@@ -106,18 +86,11 @@ public struct BounceOperation: RecordedOperation {
     }
     let agent = issue.assignee ?? issue.submission?.by ?? actor
     let reason = reason
-    var bounce: [String: JSON] = [
-      "kind": .string(kind.rawValue), "at": .string(RFC3339.format(clock.now)), "by": .string(actor),
-      "base": .string(base), "baseTip": .string(baseTip.hex), "tip": .string(tip.hex), "reason": .string(reason),
-    ]
-    if !paths.isEmpty { bounce["paths"] = .array(paths.map { .string($0) }) }
-    if !gate.isEmpty { bounce["gate"] = .array(gate.map(\.json)) }
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor, issue: issue.id))
-    if let log {
-      bounce["log"] = .string(StatePaths.gateLog(issue.id))
-      change.links[StatePaths.gateLog(issue.id)] = log
-    }
-    issue.bounced = .object(bounce)
+    if let log { change.links[StatePaths.gateLog(issue.id)] = log }
+    issue.bounced = Bounce(
+      kind: kind, at: RFC3339.format(clock.now), by: actor, base: base, baseTip: baseTip, tip: tip, reason: reason,
+      paths: paths, gate: gate, log: log.map { _ in StatePaths.gateLog(issue.id) })
     issue.pending = nil
     issue.updatedAt = clock.now
     var fate = "back to \(agent)"

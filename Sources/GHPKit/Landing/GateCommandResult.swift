@@ -4,7 +4,7 @@
 
 /// One gate command's outcome, as recorded: the command, its exit code (128 + signal when killed),
 /// how long it ran, whether the timeout killed it, and the last lines of its output.
-public struct GateCommandResult: Equatable, Sendable {
+public struct GateCommandResult: Equatable, Sendable, Codable {
   /// The gate command as configured, run with `/bin/sh -c` in the merge's checkout.
   public var command: String
   /// Its exit code; 128 + the signal number when a signal killed it.
@@ -29,33 +29,7 @@ public struct GateCommandResult: Equatable, Sendable {
   public var passed: Bool { exit == 0 && !timedOut }
 
   /// The outcome as the landing operations and the evidence record it.
-  public var json: JSON {
-    .object([
-      "command": .string(command), "exit": .int(exit), "milliseconds": .int(milliseconds), "timedOut": .bool(timedOut),
-      "tail": .string(tail),
-    ])
-  }
-
-  init(arguments: inout OperationArguments) throws(GHPError) {
-    command = try arguments.string("command")
-    exit = try arguments.int("exit")
-    milliseconds = try arguments.int("milliseconds")
-    timedOut = try arguments.bool("timedOut")
-    tail = try arguments.string("tail")
-  }
-
-  static func list(_ arguments: inout OperationArguments, _ key: String) throws(GHPError) -> [GateCommandResult] {
-    guard let value = arguments.optionalValue(key) else { return [] }
-    guard case .array(let items) = value else { throw arguments.wrong(key, "an array of gate results") }
-    var out: [GateCommandResult] = []
-    for item in items {
-      guard let fields = item.objectValue else { throw arguments.wrong(key, "an array of gate results") }
-      var reader = OperationArguments(operation: "a gate result of \(arguments.operation)", fields)
-      out.append(try GateCommandResult(arguments: &reader))
-      try reader.finish()
-    }
-    return out
-  }
+  public var json: JSON { JSONEncoding.encode(self) }
 
   /// "`swift test` exited 1 after 12.3s" / "timed out after 20m".
   public var summary: String {

@@ -27,25 +27,6 @@ public struct LandedOperation: RecordedOperation {
     self.recovered = recovered
   }
 
-  /// The record: base, token, issues, head and whether it was recovered.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "base": .string(base), "token": .string(token), "issues": .array(issues.map { .string($0) }),
-        "head": .string(head.hex), "recovered": .bool(recovered),
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    base = try arguments.string("base")
-    token = try arguments.string("token")
-    issues = try arguments.strings("issues")
-    head = try arguments.objectID("head")
-    recovered = try arguments.bool("recovered")
-  }
-
   /// The same landing with the issues' ids renamed as the offline batch was.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
@@ -63,13 +44,13 @@ public struct LandedOperation: RecordedOperation {
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
     for id in issues {
       var issue = try state.requireIssue(id)
-      guard issue.status == .landing, case .object(var evidence)? = issue.pending else {
+      guard issue.status == .landing, var evidence = issue.pending else {
         throw .refused("#\(issue.id) has no passed gate waiting to land (it is \(issue.status.rawValue))")
       }
-      evidence["landedAt"] = .string(RFC3339.format(clock.now))
-      evidence["head"] = .string(head.hex)
-      if recovered { evidence["recovered"] = .bool(true) }
-      issue.landing = .object(evidence)
+      evidence.landedAt = RFC3339.format(clock.now)
+      evidence.head = head
+      evidence.recovered = recovered
+      issue.landing = evidence
       issue.pending = nil
       issue.status = .done
       issue.updatedAt = clock.now

@@ -24,11 +24,15 @@ public final class Lander {
     /// The report as `ghp land --json` prints it.
     public var json: JSON {
       .object([
-        "landed": .array(landed.map { .object(["id": IssueReference.write($0.id), "landing": $0.landing ?? .null]) }),
+        "landed": .array(
+          landed.map {
+            .object(["id": IssueReference.write($0.id), "landing": $0.landing.map(JSONEncoding.encode) ?? .null])
+          }),
         "bounced": .array(
           bounced.map {
             .object([
-              "id": IssueReference.write($0.id), "status": .string($0.status.rawValue), "bounced": $0.bounced ?? .null,
+              "id": IssueReference.write($0.id), "status": .string($0.status.rawValue),
+              "bounced": $0.bounced.map(JSONEncoding.encode) ?? .null,
             ])
           }),
         "waiting": .array(waiting.map { .object(["id": IssueReference.write($0.id), "reason": .string($0.reason)]) }),
@@ -184,10 +188,8 @@ public final class Lander {
   func finishInterrupted(_ entries: [LandingQueue.Entry], baseTip: ObjectID) throws(GHPError) -> Bool {
     var done: [String] = []
     for entry in entries {
-      guard case .object(let pending)? = entry.issue.pending,
-        let after = pending["baseAfter"]?.stringValue.flatMap(ObjectID.init(hex:)),
-        pending["tip"]?.stringValue == entry.submission.tip.hex
-      else { continue }
+      guard let pending = entry.issue.pending, pending.tip == entry.submission.tip else { continue }
+      let after = pending.baseAfter
       var contained = after == baseTip
       // Evidence naming a commit this repository lacks cannot be in its base.
       if !contained && repository.contains(after) {

@@ -8,7 +8,7 @@ public struct LandingLeaseOperation: RecordedOperation {
   public static let name = "land-lease"
 
   /// Take the lease (or take it over), renew it, or give it back.
-  public enum Action: String, Sendable { case acquire, renew, release }
+  public enum Action: String, Sendable, CaseIterable, RecordedWord { case acquire, renew, release }
 
   /// The branch whose landing lease this is.
   public var base: String
@@ -35,29 +35,6 @@ public struct LandingLeaseOperation: RecordedOperation {
     self.pid = pid
     self.start = start
     self.replaces = replaces
-  }
-
-  /// The record: base, action, token, host, pid, start and the token it replaces.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "base": .string(base), "action": .string(action.rawValue), "token": .string(token), "host": .string(host),
-        "pid": .int(pid), "start": .int(start), "replaces": replaces.map { .string($0) } ?? .null,
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    base = try arguments.string("base")
-    let word = try arguments.string("action")
-    guard let action = Action(rawValue: word) else { throw arguments.wrong("action", "acquire, renew or release") }
-    self.action = action
-    token = try arguments.string("token")
-    host = try arguments.string("host")
-    pid = try arguments.int("pid")
-    start = try arguments.int("start")
-    replaces = try arguments.optionalString("replaces")
   }
 
   /// Applies the action: takes a free, stale or abandoned lease, renews or deletes the caller's;

@@ -3,7 +3,7 @@
 /// agent. Each records every input it was given, so `ghp verify` re-executes it.
 
 /// One issue of a gate run that passed: what it lands and on what.
-public struct PendingEntry: Equatable, Sendable {
+public struct PendingEntry: Equatable, Sendable, Codable {
   /// The issue's id.
   public var issue: String
   /// The agent branch's tip that the gate passed and that lands.
@@ -25,10 +25,5 @@ public struct PendingEntry: Equatable, Sendable {
     self.merge = merge
   }
 
-  var json: JSON {
-    .object([
-      "issue": .string(issue), "tip": .string(tip.hex), "baseBefore": .string(baseBefore.hex),
-      "baseAfter": .string(baseAfter.hex), "merge": merge.map { .string($0.hex) } ?? .null,
-    ])
-  }
+  var json: JSON { JSONEncoding.encode(self) }
 }

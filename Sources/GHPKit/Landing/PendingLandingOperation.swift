@@ -35,42 +35,6 @@ public struct PendingLandingOperation: RecordedOperation {
     self.log = log
   }
 
-  /// The record: base, token, mode, entries, gate results and log blob.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "base": .string(base), "token": .string(token), "mode": .string(mode.rawValue),
-        "entries": .array(entries.map(\.json)), "gate": .array(gate.map(\.json)),
-        "log": log.map { .string($0.hex) } ?? .null,
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    base = try arguments.string("base")
-    token = try arguments.string("token")
-    guard let mode = LandingPolicy.Mode(rawValue: try arguments.string("mode")) else {
-      throw arguments.wrong("mode", "merge, rebase or squash")
-    }
-    self.mode = mode
-    guard case .array(let items)? = arguments.optionalValue("entries") else {
-      throw arguments.wrong("entries", "an array")
-    }
-    entries = []
-    for item in items {
-      var fields = OperationArguments(operation: "an entry of land-pending", item.objectValue ?? [:])
-      entries.append(
-        PendingEntry(
-          issue: try fields.string("issue"), tip: try fields.objectID("tip"),
-          baseBefore: try fields.objectID("baseBefore"),
-          baseAfter: try fields.objectID("baseAfter"), merge: try fields.optionalObjectID("merge")))
-      try fields.finish()
-    }
-    gate = try GateCommandResult.list(&arguments, "gate")
-    log = try arguments.optionalObjectID("log")
-  }
-
   /// The same operation with each entry's issue id renamed as the offline batch was.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
@@ -93,17 +57,10 @@ public struct PendingLandingOperation: RecordedOperation {
     var issues: [Issue] = []
     for entry in entries {
       var issue = try requireSubmitted(state, entry.issue, tip: entry.tip)
-      var evidence: [String: JSON] = [
-        "base": .string(base), "mode": .string(mode.rawValue), "gate": .array(gate.map(\.json)),
-        "batch": .array(entries.map { .string($0.issue) }), "by": .string(actor),
-        "gatedAt": .string(RFC3339.format(clock.now)),
-      ]
-      if case .object(let fields) = entry.json { evidence.merge(fields.filter { $0.key != "issue" }) { a, _ in a } }
-      if let log {
-        evidence["log"] = .string(StatePaths.gateLog(issue.id))
-        change.links[StatePaths.gateLog(issue.id)] = log
-      }
-      issue.pending = .object(evidence)
+      issue.pending = LandingEvidence(
+        base: base, mode: mode, gate: gate, batch: entries.map(\.issue), by: actor,
+        gatedAt: RFC3339.format(clock.now), entry: entry, log: log.map { _ in StatePaths.gateLog(issue.id) })
+      if let log { change.links[StatePaths.gateLog(issue.id)] = log }
       issue.updatedAt = clock.now
       change.put(StatePaths.issue(issue.id), json: issue.json)
       issues.append(issue)

@@ -23,9 +23,9 @@ public enum OperationCatalog {
   }()
 
   static func read<Operation: RecordedOperation>(
-    _ type: Operation.Type, _ arguments: inout OperationArguments
+    _ type: Operation.Type, _ record: OperationRecord
   ) throws(GHPError) -> any RecordedOperation {
-    try Operation(arguments: &arguments)
+    try JSONDecoding.arguments(Operation.self, from: record.arguments, operation: record.name)
   }
 
   /// Every operation's name, as `Ghp-Op` and `ghp log --op` spell it.
@@ -39,18 +39,17 @@ public enum OperationCatalog {
 
   /// The operation a record describes; an unknown name or a malformed argument is an error naming it.
   public static func decode(_ record: OperationRecord) throws(GHPError) -> any RecordedOperation {
-    var arguments = OperationArguments(operation: record.name, record.arguments)
-    let operation: any RecordedOperation
     if record.name == StatusUpdateOperation.statusName {
       // The one operation recorded under a second name: a status update is a heartbeat that is not one.
-      operation = try StatusUpdateOperation(arguments: &arguments, heartbeat: false)
-    } else if let type = byName[record.name] {
-      operation = try read(type, &arguments)
-    } else {
+      var update = try JSONDecoding.arguments(
+        StatusUpdateOperation.self, from: record.arguments, operation: record.name)
+      update.isHeartbeat = false
+      return update
+    }
+    guard let type = byName[record.name] else {
       throw .invalidValue("operation '\(record.name)'", "ghp knows no such operation")
     }
-    try arguments.finish()
-    return operation
+    return try read(type, record)
   }
 
   /// The ids a record says its operation made, in order (see `IDRenames`): none for a record

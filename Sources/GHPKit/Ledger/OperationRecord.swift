@@ -52,24 +52,8 @@ public struct OperationRecord: Equatable, Sendable {
   }
 }
 
-/// Strict reading of an operation's arguments: a field of the wrong type, a missing field or a
-/// field the operation does not take is an error that names it, never a default.
-public struct OperationArguments {
-  /// The name of the operation being read, which every error names.
-  public let operation: String
-  private let fields: [String: JSON]
-  private var read: Set<String> = []
-
-  /// The arguments `fields` of a record of `operation`, none read yet.
-  public init(operation: String, _ fields: [String: JSON]) {
-    self.operation = operation
-    self.fields = fields
-  }
-
-  func wrong(_ key: String, _ expected: String) -> GHPError {
-    .invalidValue("argument '\(key)' of \(operation)", "expected \(expected), got \(Self.describe(fields[key]))")
-  }
-
+/// How a value is named in an error about a field: "a string", "nothing (it is required)".
+enum FieldDescription {
   static func describe(_ value: JSON?) -> String {
     switch value {
     case nil: "nothing (it is required)"
@@ -81,111 +65,19 @@ public struct OperationArguments {
     case .object?: "an object"
     }
   }
-
-  /// The string at `key`, nil when absent or null; another type is an error.
-  public mutating func optionalString(_ key: String) throws(GHPError) -> String? {
-    read.insert(key)
-    switch fields[key] {
-    case nil, .null?: return nil
-    case .string(let text)?: return text
-    default: throw wrong(key, "a string")
-    }
-  }
-
-  /// The string at `key`; absent, null or another type is an error.
-  public mutating func string(_ key: String) throws(GHPError) -> String {
-    guard let value = try optionalString(key) else { throw wrong(key, "a string") }
-    return value
-  }
-
-  /// The whole number at `key`, nil when absent or null; another type is an error.
-  public mutating func optionalInt(_ key: String) throws(GHPError) -> Int? {
-    read.insert(key)
-    switch fields[key] {
-    case nil, .null?: return nil
-    case .int(let value)?: return value
-    default: throw wrong(key, "a whole number")
-    }
-  }
-
-  /// The whole number at `key`; absent, null or another type is an error.
-  public mutating func int(_ key: String) throws(GHPError) -> Int {
-    guard let value = try optionalInt(key) else { throw wrong(key, "a whole number") }
-    return value
-  }
-
-  /// The boolean at `key`; when absent or null, `value`, or an error without one.
-  public mutating func bool(_ key: String, default value: Bool? = nil) throws(GHPError) -> Bool {
-    read.insert(key)
-    switch fields[key] {
-    case .bool(let flag)?: return flag
-    case nil, .null?: if let value { return value } else { throw wrong(key, "true or false") }
-    default: throw wrong(key, "true or false")
-    }
-  }
-
-  /// The array of strings at `key`, nil when absent or null; anything else is an error.
-  public mutating func optionalStrings(_ key: String) throws(GHPError) -> [String]? {
-    read.insert(key)
-    switch fields[key] {
-    case nil, .null?: return nil
-    case .array(let items)?:
-      var out: [String] = []
-      for item in items {
-        guard let text = item.stringValue else { throw wrong(key, "an array of strings") }
-        out.append(text)
-      }
-      return out
-    default: throw wrong(key, "an array of strings")
-    }
-  }
-
-  /// The array of strings at `key`, empty when absent or null.
-  public mutating func strings(_ key: String) throws(GHPError) -> [String] { try optionalStrings(key) ?? [] }
-
-  /// The commit id (40 hex digits) at `key`, nil when absent or null.
-  public mutating func optionalObjectID(_ key: String) throws(GHPError) -> ObjectID? {
-    guard let text = try optionalString(key) else { return nil }
-    guard let id = ObjectID(hex: text) else { throw wrong(key, "a commit id of 40 hex digits") }
-    return id
-  }
-
-  /// The commit id (40 hex digits) at `key`; absent or malformed is an error.
-  public mutating func objectID(_ key: String) throws(GHPError) -> ObjectID {
-    guard let id = try optionalObjectID(key) else { throw wrong(key, "a commit id of 40 hex digits") }
-    return id
-  }
-
-  /// The JSON at `key`, of any type, nil when absent or null.
-  public mutating func optionalValue(_ key: String) -> JSON? {
-    read.insert(key)
-    return fields[key].flatMap { $0 == .null ? nil : $0 }
-  }
-
-  /// The JSON at `key`, of any type; absent or null is an error.
-  public mutating func value(_ key: String) throws(GHPError) -> JSON {
-    guard let value = optionalValue(key) else { throw wrong(key, "a value") }
-    return value
-  }
-
-  /// Fails on any field no reader asked for: a misspelt key is never silently dropped.
-  public func finish() throws(GHPError) {
-    if let extra = fields.keys.sorted().first(where: { !read.contains($0) }) {
-      throw .invalidValue("argument '\(extra)' of \(operation)", "\(operation) takes no such argument")
-    }
-  }
 }
 
 /// A state operation that can be recorded in a commit and rebuilt from that record: the closed
 /// set of them is `OperationCatalog`.
-public protocol RecordedOperation: StateOperation, Sendable {
+///
+/// Its arguments are its `Codable` fields, each declared once (its `CodingKeys` give the record's
+/// keys): `record` writes them and `OperationCatalog.decode` reads them back strictly through
+/// `JSONDecoding` — a missing, mistyped or unknown argument is an error naming it.
+public protocol RecordedOperation: StateOperation, Sendable, Codable {
   /// The name of its records (`Ghp-Op`, `ghp log --op`): declared once, by the operation.
   static var name: String { get }
-  /// The operation a record of this name describes: each argument read with its type, a missing,
-  /// mistyped or unknown one an error naming it (`OperationArguments`).
-  init(arguments: inout OperationArguments) throws(GHPError)
-  /// The operation's name and all of its arguments.
-  var record: OperationRecord { get }
+  /// The name this record is written under: `name`, unless the operation has a second one.
+  var recordName: String { get }
   /// The same operation with the ids of an offline batch renamed (see `IDRenames`).
   func renaming(_ renames: IDRenames) -> Self
   /// The same operation without the ids it recorded as made, so that re-applied elsewhere it makes
@@ -204,6 +96,10 @@ public protocol RecordedOperation: StateOperation, Sendable {
 }
 
 extension RecordedOperation {
+  /// The operation's name and all of its arguments, as its `Codable` fields write them.
+  public var record: OperationRecord { OperationRecord(recordName, JSONEncoding.fields(self)) }
+  /// By default an operation is recorded under its name.
+  public var recordName: String { Self.name }
   /// By default an operation names no ids, so renaming leaves it as it is.
   public func renaming(_ renames: IDRenames) -> Self { self }
   /// By default an operation records no ids it made, so it stays as it is.

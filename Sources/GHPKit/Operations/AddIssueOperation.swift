@@ -6,9 +6,9 @@ public struct AddIssueOperation: RecordedOperation {
   /// The issue's title; trimmed of spaces when applied, refused when empty.
   public var title: String
   /// The issue's description; empty when it has none.
-  public var body: String = ""
+  @Defaulted<AbsentIsEmptyText> public var body: String = ""
   /// Where the issue stands in the ready queue: lower comes first (default 2).
-  public var priority: Int = 2
+  @Defaulted<AbsentIsPriorityTwo> public var priority: Int = 2
   /// The ids of the issues that must be done before this one is ready; each must exist.
   public var dependencies: [String] = []
   /// Globs of the files the issue's holder has authority over.
@@ -28,27 +28,6 @@ public struct AddIssueOperation: RecordedOperation {
     self.dependencies = dependencies
     self.scope = scope
     self.id = id
-  }
-
-  /// The record: the id, title, body, priority, dependencies and scope.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "id": id.map { .string($0) } ?? .null, "title": .string(title), "body": .string(body),
-        "priority": .int(priority),
-        "dependencies": .array(dependencies.map { .string($0) }), "scope": .array(scope.map { .string($0) }),
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    id = try arguments.optionalString("id")
-    title = try arguments.string("title")
-    body = try arguments.optionalString("body") ?? ""
-    priority = try arguments.optionalInt("priority") ?? 2
-    dependencies = try arguments.strings("dependencies")
-    scope = try arguments.strings("scope")
   }
 
   /// The same addition with its dependencies' ids renamed.

@@ -3,19 +3,25 @@ public struct ApproveOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "approve"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case agent = "to"
+    case globs, once, note, id, answersEscalations
+  }
+
   /// The agent allowed to edit the files (`to` in the record).
   public var agent: String
   /// The shared files it may edit, as globs; trimmed when applied, empty ones dropped.
   public var globs: [String]
   /// Whether the approval is used up by the first commit that relies on it (`--once`).
-  public var once: Bool
+  @Defaulted<AbsentIsFalse> public var once: Bool
   /// Why it was approved, for whoever reads the approvals; nil when none was given.
   public var note: String?
   /// The approval's number; nil takes the next free one (see `AddIssueOperation.id`).
   public var id: String?
   /// Answers the open escalations that asked for this approval. Recorded as
   /// `"answersEscalations": true`; a record without it (older) replays as it was made.
-  public var answersEscalations = true
+  @RecordFlag public var answersEscalations = true
 
   /// An approval to grant; `id` nil takes the next free number.
   public init(agent: String, globs: [String], once: Bool, note: String?, id: String? = nil) {
@@ -24,26 +30,6 @@ public struct ApproveOperation: RecordedOperation {
     self.once = once
     self.note = note
     self.id = id
-  }
-
-  /// The record: the number, agent, globs, once and note, and `answersEscalations` when set.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "id": id.map { .string($0) } ?? .null, "to": .string(agent), "globs": .array(globs.map { .string($0) }),
-        "once": .bool(once), "note": note.map { .string($0) } ?? .null,
-      ].merging(answersEscalations ? ["answersEscalations": .bool(true)] : [:]) { a, _ in a })
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    id = try arguments.optionalString("id")
-    agent = try arguments.string("to")
-    globs = try arguments.strings("globs")
-    once = try arguments.bool("once", default: false)
-    note = try arguments.optionalString("note")
-    answersEscalations = try arguments.bool("answersEscalations", default: false)
   }
 
   /// The same approval without its number, so that it takes the next free one.

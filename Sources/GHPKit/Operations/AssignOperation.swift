@@ -3,6 +3,12 @@ public struct AssignOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "assign"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case issueID = "issue"
+    case agent = "to"
+  }
+
   /// The issue to give, open or claimed.
   public var issueID: String
   /// The agent that receives the issue (`to` in the record).
@@ -12,15 +18,6 @@ public struct AssignOperation: RecordedOperation {
   public init(issueID: String, agent: String) {
     self.issueID = issueID
     self.agent = agent
-  }
-
-  /// The record: the issue and the agent it goes to.
-  public var record: OperationRecord { OperationRecord(Self.name, ["issue": .string(issueID), "to": .string(agent)]) }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    issueID = try arguments.string("issue")
-    agent = try arguments.string("to")
   }
 
   /// The same assignment with the issue's id renamed.

@@ -1,7 +1,7 @@
 import Glibc
 
 /// What an agent's branch holds, from the repository (not from the agent's memory).
-public struct BranchReport: Sendable {
+public struct BranchReport: Sendable, Codable {
   /// The branch, `agent/<agent>`.
   public var name: String
   /// The branch it is compared with, the policy's base branch.
@@ -11,7 +11,7 @@ public struct BranchReport: Sendable {
   /// Commits on the branch not in the base.
   public var ahead: Int = 0
   /// The branch's commits since the merge base, newest first, at most 100: short id and subject.
-  public var commits: [(short: String, subject: String)] = []
+  public var commits: [BranchCommit] = []
   /// The paths changed on the branch since the merge base, sorted.
   public var files: [String] = []
   /// The worktree that has the branch checked out, nil when none does.
@@ -35,7 +35,7 @@ public struct BranchReport: Sendable {
     let baseTip = try? repository.referenceTarget("refs/heads/\(base)")
     let mergeBase = baseTip.flatMap { try? repository.mergeBase(tip, $0) }
     if let commits = try? repository.commits(from: tip, hiding: mergeBase, limit: 100) {
-      report.commits = commits.map { ($0.id.short, $0.subject) }
+      report.commits = commits.map { BranchCommit(short: $0.id.short, subject: $0.subject) }
     }
     report.ahead = (try? baseTip.map { try repository.aheadBehind(tip, $0).ahead }) ?? report.commits.count
     if let mergeBase, let from = try? repository.commit(mergeBase).treeID, let to = try? repository.commit(tip).treeID {
@@ -59,31 +59,23 @@ public struct BranchReport: Sendable {
   }
 
   /// The report as JSON, as a handoff records it; each commit as `commit` and `subject`.
-  public var json: JSON {
-    .object([
-      "name": .string(name), "base": .string(base), "exists": .bool(exists), "ahead": .int(ahead),
-      "commits": .array(commits.map { .object(["commit": .string($0.short), "subject": .string($0.subject)]) }),
-      "files": .array(files.map { .string($0) }), "worktree": worktree.map { .string($0) } ?? .null,
-      "uncommitted": .array(uncommitted.map { .string($0) }),
-    ])
-  }
+  public var json: JSON { JSONEncoding.encode(self) }
+}
 
-  /// Reads `json` back (as recorded in a handoff operation).
-  init(json: JSON) throws(GHPError) {
-    var fields = OperationArguments(operation: "handoff's branch", json.objectValue ?? [:])
-    name = try fields.string("name")
-    base = try fields.string("base")
-    exists = try fields.bool("exists")
-    ahead = try fields.int("ahead")
-    guard case .array(let list)? = fields.optionalValue("commits") else { throw fields.wrong("commits", "an array") }
-    for item in list {
-      var commit = OperationArguments(operation: "a commit of handoff's branch", item.objectValue ?? [:])
-      commits.append((try commit.string("commit"), try commit.string("subject")))
-      try commit.finish()
-    }
-    files = try fields.strings("files")
-    worktree = try fields.optionalString("worktree")
-    uncommitted = try fields.strings("uncommitted")
-    try fields.finish()
+/// One commit of an agent's branch, as a `BranchReport` lists it.
+public struct BranchCommit: Sendable, Codable, Equatable {
+  /// Its short id.
+  public var short: String
+  /// Its subject line.
+  public var subject: String
+  /// The commit `short` with `subject`.
+  public init(short: String, subject: String) {
+    self.short = short
+    self.subject = subject
+  }
+  /// The record's keys: the short id is written as `commit`.
+  enum CodingKeys: String, CodingKey {
+    case short = "commit"
+    case subject
   }
 }

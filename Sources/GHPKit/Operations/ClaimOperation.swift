@@ -3,17 +3,14 @@ public struct ClaimOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "claim"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey { case issueID = "issue" }
+
   /// The issue to claim.
   public var issueID: String
 
   /// Claims `issueID` for the actor.
   public init(issueID: String) { self.issueID = issueID }
-
-  /// The record: the issue claimed.
-  public var record: OperationRecord { OperationRecord(Self.name, ["issue": .string(issueID)]) }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) { issueID = try arguments.string("issue") }
 
   /// The same claim with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self { ClaimOperation(issueID: renames.issue(issueID)) }

@@ -9,12 +9,6 @@ public struct DiscoverOperation: RecordedOperation {
   /// Appends `text` as a discovery by the actor.
   public init(text: String) { self.text = text }
 
-  /// The record: the text of the finding.
-  public var record: OperationRecord { OperationRecord(Self.name, ["text": .string(text)]) }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) { text = try arguments.string("text") }
-
   /// Appends the entry to `.ghp/discoveries.md`, naming the issue the actor holds.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Discovery) {
     try state.requireInitialised()

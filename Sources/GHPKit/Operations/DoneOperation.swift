@@ -5,8 +5,15 @@ public struct DoneOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "done"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case issueID = "issue"
+    case result
+    case branch = "landing"
+  }
+
   /// What the caller read from the repository: the branch to land, its tip, the base and its tip.
-  public struct Branch: Equatable, Sendable {
+  public struct Branch: Equatable, Sendable, Codable {
     /// The branch to land, `agent/<holder>`.
     public var branch: String
     /// The branch's tip when done was run: the commit to land.
@@ -24,11 +31,6 @@ public struct DoneOperation: RecordedOperation {
       self.baseTip = baseTip
     }
 
-    var json: JSON {
-      .object([
-        "branch": .string(branch), "tip": .string(tip.hex), "base": .string(base), "baseTip": .string(baseTip.hex),
-      ])
-    }
   }
 
   /// The issue reported finished.
@@ -43,27 +45,6 @@ public struct DoneOperation: RecordedOperation {
     self.issueID = issueID
     self.result = result
     self.branch = branch
-  }
-
-  /// The record: the issue, the result, and `landing` when a branch is submitted.
-  public var record: OperationRecord {
-    var arguments: [String: JSON] = ["issue": .string(issueID), "result": .string(result)]
-    if let branch { arguments["landing"] = branch.json }
-    return OperationRecord(Self.name, arguments)
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    issueID = try arguments.string("issue")
-    result = try arguments.string("result")
-    if let value = arguments.optionalValue("landing") {
-      var fields = OperationArguments(operation: "the landing of done", value.objectValue ?? [:])
-      guard value.objectValue != nil else { throw arguments.wrong("landing", "an object") }
-      branch = Branch(
-        branch: try fields.string("branch"), tip: try fields.objectID("tip"), base: try fields.string("base"),
-        baseTip: try fields.objectID("baseTip"))
-      try fields.finish()
-    }
   }
 
   /// The same report with the issue's id renamed.

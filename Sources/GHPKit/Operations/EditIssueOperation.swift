@@ -3,6 +3,12 @@ public struct EditIssueOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "issue-edit"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case issueID = "issue"
+    case title, body, priority, dependencies, scope
+  }
+
   /// The issue to change.
   public var issueID: String
   /// The new title, trimmed when applied; nil keeps the old one.
@@ -27,29 +33,6 @@ public struct EditIssueOperation: RecordedOperation {
     self.priority = priority
     self.dependencies = dependencies
     self.scope = scope
-  }
-
-  /// The record: the issue and every field, null where it is kept.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "issue": .string(issueID), "title": title.map { .string($0) } ?? .null,
-        "body": body.map { .string($0) } ?? .null,
-        "priority": priority.map { .int($0) } ?? .null,
-        "dependencies": dependencies.map { .array($0.map { .string($0) }) } ?? .null,
-        "scope": scope.map { .array($0.map { .string($0) }) } ?? .null,
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    issueID = try arguments.string("issue")
-    title = try arguments.optionalString("title")
-    body = try arguments.optionalString("body")
-    priority = try arguments.optionalInt("priority")
-    dependencies = try arguments.optionalStrings("dependencies")
-    scope = try arguments.optionalStrings("scope")
   }
 
   /// The same edit with the issue's and the dependencies' ids renamed.

@@ -3,6 +3,13 @@ public struct EscalateOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "escalate"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case question
+    case issueID = "issue"
+    case severity, context, id
+  }
+
   /// What the agent asks a human; trimmed when applied, refused when empty.
   public var question: String
   /// The issue the question is about, nil when none; it must exist.
@@ -24,30 +31,6 @@ public struct EscalateOperation: RecordedOperation {
     self.severity = severity
     self.context = context
     self.id = id
-  }
-
-  /// The record: the number, question, issue, severity and context.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "id": id.map { .string($0) } ?? .null, "question": .string(question),
-        "issue": issueID.map { .string($0) } ?? .null,
-        "severity": .string(severity.rawValue), "context": context.map { .string($0) } ?? .null,
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    id = try arguments.optionalString("id")
-    question = try arguments.string("question")
-    issueID = try arguments.optionalString("issue")
-    let word = try arguments.string("severity")
-    guard let severity = Escalation.Severity(rawValue: word) else {
-      throw .invalidValue("argument 'severity' of escalate", "'\(word)' is not one of low, medium, high, critical")
-    }
-    self.severity = severity
-    context = try arguments.optionalString("context")
   }
 
   /// The same escalation with the issue's id renamed.

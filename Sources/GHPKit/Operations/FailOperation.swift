@@ -3,6 +3,12 @@ public struct FailOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "fail"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case issueID = "issue"
+    case reason
+  }
+
   /// The issue whose attempt failed.
   public var issueID: String
   /// Why it failed, kept with the issue's failures; refused when empty.
@@ -12,17 +18,6 @@ public struct FailOperation: RecordedOperation {
   public init(issueID: String, reason: String) {
     self.issueID = issueID
     self.reason = reason
-  }
-
-  /// The record: the issue and the reason.
-  public var record: OperationRecord {
-    OperationRecord(Self.name, ["issue": .string(issueID), "reason": .string(reason)])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    issueID = try arguments.string("issue")
-    reason = try arguments.string("reason")
   }
 
   /// The same failure with the issue's id renamed.

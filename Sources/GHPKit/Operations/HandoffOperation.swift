@@ -6,6 +6,13 @@ public struct HandoffOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "handoff"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case issueID = "issue"
+    case receiver = "to"
+    case note, branch
+  }
+
   /// The issue handed off; the actor must hold it.
   public var issueID: String
   /// The agent the claim passes to in the same commit (`to` in the record); nil only writes
@@ -30,26 +37,6 @@ public struct HandoffOperation: RecordedOperation {
     public var document: String
     /// The issue after the handoff: claimed by the receiver when there is one.
     public var issue: Issue
-  }
-
-  /// The branch report is recorded too: it came from the repository, not from the state, and the
-  /// commit must re-execute to the same document.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "issue": .string(issueID), "to": receiver.map { .string($0) } ?? .null,
-        "note": note.map { .string($0) } ?? .null,
-        "branch": branch.json,
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    issueID = try arguments.string("issue")
-    receiver = try arguments.optionalString("to")
-    note = try arguments.optionalString("note")
-    branch = try BranchReport(json: arguments.value("branch"))
   }
 
   /// The same handoff with the issue's id renamed.

@@ -4,6 +4,12 @@ public struct ImportIssuesOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "import"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case source
+    case document = "issues"
+  }
+
   /// The issues, when they are at hand (read from a file); nil when the operation was read from a
   /// commit, whose record names the document that holds them instead.
   public var issues: [Issue]?
@@ -20,21 +26,6 @@ public struct ImportIssuesOperation: RecordedOperation {
   public init(issues: [Issue], source: String) {
     self.issues = issues
     self.source = source
-  }
-
-  /// The record: the source and the blob id of the document of issues (null until applied).
-  public var record: OperationRecord {
-    OperationRecord(Self.name, ["source": .string(source), "issues": document.map { .string($0.hex) } ?? .null])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    source = try arguments.string("source")
-    let hex = try arguments.string("issues")
-    guard let id = ObjectID(hex: hex) else {
-      throw .invalidValue("argument 'issues' of import", "'\(hex)' is not a blob id")
-    }
-    document = id
   }
 
   /// The same import with the renamings kept, applied to the dependencies when the issues are read.

@@ -3,6 +3,13 @@ public struct InitOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "init"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case goal
+    case configText = "config"
+    case key
+  }
+
   /// What the project is for, written as `Goal:` in `.ghp/plan.md`; empty writes no goal.
   public var goal: String
   /// The policy file as written (`Config.toml`).
@@ -15,19 +22,6 @@ public struct InitOperation: RecordedOperation {
     self.goal = goal
     configText = config.toml
     self.key = key
-  }
-
-  /// The record: the goal, the policy file and the key.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name, ["goal": .string(goal), "config": .string(configText), "key": key.map { .string($0) } ?? .null])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    goal = try arguments.string("goal")
-    configText = try arguments.string("config")
-    key = try arguments.optionalString("key")
   }
 
   /// Who was registered by the initialisation.

@@ -5,7 +5,7 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
   public static let name = "claims-lost"
 
   /// One claim an agent made offline that lost on the remote.
-  public struct Notice: Equatable, Sendable {
+  public struct Notice: Equatable, Sendable, Codable {
     /// The agent that lost the claim.
     public var agent: String
     /// The issue it claimed; someone else holds it, or it moved on.
@@ -16,35 +16,6 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
 
   /// The lost claims to tell, one per agent and issue; empty writes nothing.
   public var notices: [Notice]
-
-  init(notices: [Notice]) { self.notices = notices }
-
-  /// The record: every notice, with its agent, issue and reason.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name,
-      [
-        "notices": .array(
-          notices.map {
-            .object(["agent": .string($0.agent), "issue": .string($0.issue), "reason": .string($0.reason)])
-          })
-      ])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    guard case .array(let items)? = arguments.optionalValue("notices") else {
-      throw arguments.wrong("notices", "an array")
-    }
-    notices = []
-    for item in items {
-      var fields = OperationArguments(operation: "a notice of claims-lost", item.objectValue ?? [:])
-      notices.append(
-        Notice(
-          agent: try fields.string("agent"), issue: try fields.string("issue"), reason: try fields.string("reason")))
-      try fields.finish()
-    }
-  }
 
   /// The same notices with the issues' ids renamed.
   public func renaming(_ renames: IDRenames) -> Self {

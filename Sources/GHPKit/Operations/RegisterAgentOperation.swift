@@ -20,23 +20,6 @@ public struct RegisterAgentOperation: RecordedOperation {
     self.key = key
   }
 
-  /// The record: the name, role and key.
-  public var record: OperationRecord {
-    OperationRecord(
-      Self.name, ["name": .string(name), "role": .string(role.rawValue), "key": key.map { .string($0) } ?? .null])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    name = try arguments.string("name")
-    key = try arguments.optionalString("key")
-    let word = try arguments.string("role")
-    guard let role = AgentRecord.Role(rawValue: word) else {
-      throw .invalidValue("argument 'role' of agent-add", "'\(word)' is not worker or orchestrator")
-    }
-    self.role = role
-  }
-
   /// Registers the agent, or changes its role or key (orchestrators only); nothing to do when it
   /// is registered so already.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, AgentRecord) {

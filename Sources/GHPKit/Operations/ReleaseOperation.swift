@@ -3,6 +3,13 @@ public struct ReleaseOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "release"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case issueID = "issue"
+    case reason
+    case tellsHolder = "tells"
+  }
+
   /// The issue to give back, claimed or landing.
   public var issueID: String
   /// Why it is given back, in the holder's last action (and told to the holder when someone else
@@ -11,26 +18,12 @@ public struct ReleaseOperation: RecordedOperation {
   /// An orchestrator's release tells the holder it lost the claim (on its next heartbeat, and a
   /// heartbeat naming the issue is refused), as the reaper's does. Recorded as `"tells": true`; a
   /// record without it (older) replays as it was made.
-  public var tellsHolder = true
+  @RecordFlag public var tellsHolder = true
 
   /// Releases `issueID`, for `reason` when given.
   public init(issueID: String, reason: String? = nil) {
     self.issueID = issueID
     self.reason = reason
-  }
-
-  /// The record: the issue, the reason, and `tells` when set.
-  public var record: OperationRecord {
-    var fields: [String: JSON] = ["issue": .string(issueID), "reason": reason.map { .string($0) } ?? .null]
-    if tellsHolder { fields["tells"] = .bool(true) }
-    return OperationRecord(Self.name, fields)
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    issueID = try arguments.string("issue")
-    reason = try arguments.optionalString("reason")
-    tellsHolder = try arguments.bool("tells", default: false)
   }
 
   /// The same release with the issue's id renamed.

@@ -3,6 +3,12 @@ public struct ResolveOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "resolve"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case escalationID = "id"
+    case answer
+  }
+
   /// The open escalation to answer (`id` in the record).
   public var escalationID: String
   /// The answer, told to the asker on its next report; trimmed, refused when empty.
@@ -12,17 +18,6 @@ public struct ResolveOperation: RecordedOperation {
   public init(escalationID: String, answer: String) {
     self.escalationID = escalationID
     self.answer = answer
-  }
-
-  /// The record: the escalation's id and the answer.
-  public var record: OperationRecord {
-    OperationRecord(Self.name, ["id": .string(escalationID), "answer": .string(answer)])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    escalationID = try arguments.string("id")
-    answer = try arguments.string("answer")
   }
 
   /// The same answer with the escalation's id renamed.

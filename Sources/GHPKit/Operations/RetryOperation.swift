@@ -3,17 +3,14 @@ public struct RetryOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "retry"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey { case issueID = "issue" }
+
   /// The dead issue to put back.
   public var issueID: String
 
   /// Retries `issueID`.
   public init(issueID: String) { self.issueID = issueID }
-
-  /// The record: the issue retried.
-  public var record: OperationRecord { OperationRecord(Self.name, ["issue": .string(issueID)]) }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) { issueID = try arguments.string("issue") }
 
   /// The same retry with the issue's id renamed.
   public func renaming(_ renames: IDRenames) -> Self { RetryOperation(issueID: renames.issue(issueID)) }

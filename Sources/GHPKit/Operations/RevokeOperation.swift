@@ -3,25 +3,20 @@ public struct RevokeOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "revoke"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case approvalID = "id"
+    case keeps
+  }
+
   /// The number of the approval to withdraw (`id` in the record).
   public var approvalID: String
   /// Keeps the withdrawn approval in `.ghp/approvals-revoked.json`. Recorded as `"keeps": true`; a
   /// record without it (older) replays as it was made: the approval just goes.
-  public var keeps = true
+  @RecordFlag public var keeps = true
 
   /// Withdraws approval `approvalID`, keeping it among the revoked ones.
   public init(approvalID: String) { self.approvalID = approvalID }
-
-  /// The record: the approval's number, and `keeps` when set.
-  public var record: OperationRecord {
-    OperationRecord(Self.name, ["id": .string(approvalID)].merging(keeps ? ["keeps": .bool(true)] : [:]) { a, _ in a })
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    approvalID = try arguments.string("id")
-    keeps = try arguments.bool("keeps", default: false)
-  }
 
   /// The same revocation with the approval's number renamed.
   public func renaming(_ renames: IDRenames) -> Self {

@@ -15,15 +15,6 @@ public struct SetConfigOperation: RecordedOperation {
     self.value = value
   }
 
-  /// The record: the key and the TOML value.
-  public var record: OperationRecord { OperationRecord(Self.name, ["key": .string(key), "value": .string(value)]) }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    key = try arguments.string("key")
-    value = try arguments.string("value")
-  }
-
   /// Rewrites that one setting of `.ghp/config.toml` (orchestrators only) and returns the policy;
   /// refused when the result is not a valid policy.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Config) {

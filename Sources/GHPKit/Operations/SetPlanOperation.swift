@@ -9,12 +9,6 @@ public struct SetPlanOperation: RecordedOperation {
   /// Replaces the plan with `text`.
   public init(text: String) { self.text = text }
 
-  /// The record: the plan's text.
-  public var record: OperationRecord { OperationRecord(Self.name, ["text": .string(text)]) }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) { text = try arguments.string("text") }
-
   /// Writes `.ghp/plan.md` (orchestrators only) and returns its text.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, String) {
     try state.requireInitialised()

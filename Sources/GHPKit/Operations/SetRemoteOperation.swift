@@ -10,12 +10,6 @@ public struct SetRemoteOperation: RecordedOperation {
   /// Sets the remote to `name`, or none.
   public init(name: String?) { self.name = name }
 
-  /// The record: the remote's name, or null.
-  public var record: OperationRecord { OperationRecord(Self.name, ["name": name.map { .string($0) } ?? .null]) }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) { name = try arguments.optionalString("name") }
-
   /// Replaces the `[remote]` table of `.ghp/config.toml` (orchestrators only); nothing to do when
   /// the policy names that remote already.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, String?) {

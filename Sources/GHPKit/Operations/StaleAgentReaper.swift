@@ -5,37 +5,25 @@ public struct ReapOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "reap"
 
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case policy, closesEscalations
+    case madeEscalations = "escalations"
+    case agents
+  }
+
   /// What to do with stale agents: escalate or release; nil takes the policy's `onStale`.
   public var policy: Config.OnStale?
   /// `release` answers the escalation an earlier reap opened about the agent. Recorded as
   /// `"closesEscalations": true`; a record without it (older) replays as it was made.
-  public var closesEscalations = true
+  @RecordFlag public var closesEscalations = true
   /// The escalations its record says it raised (read from a record; a new reap makes its own).
-  var madeEscalations: [String] = []
+  var madeEscalations: [String]?
+  /// The stale agents its record says it acted on (for people reading the record).
+  var agents: [String]?
 
   /// Reaps with `policy`, or the policy's `onStale` when nil.
   public init(policy: Config.OnStale? = nil) { self.policy = policy }
-
-  /// The record of the request, its policy; the commit's record also names the agents and the
-  /// escalations it raised.
-  public var record: OperationRecord {
-    OperationRecord(Self.name, ["policy": policy.map { .string($0.rawValue) } ?? .null])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    let word = try arguments.optionalString("policy")
-    policy = try word.map { (word) throws(GHPError) in
-      guard let policy = Config.OnStale(rawValue: word) else {
-        throw .invalidValue("argument 'policy' of reap", "'\(word)' is not escalate or release")
-      }
-      return policy
-    }
-    // What it made, recorded for people and for `ghp sync` (see `MintedIDs`).
-    madeEscalations = try arguments.strings("escalations")
-    _ = try arguments.strings("agents")
-    closesEscalations = try arguments.bool("closesEscalations", default: false)
-  }
 
   /// What the reap did about one stale worker.
   public struct Action: Sendable {
@@ -138,17 +126,16 @@ public struct ReapOperation: RecordedOperation {
     if policy == .release { change.put(StatePaths.agentStatus, json: agents.json) }
     change.message.subject = "\(actor): reap " + done.map { "\($0.agent) (\($0.outcome))" }.joined(separator: ", ")
     let made = actions.compactMap { $0.outcome.hasPrefix("escalated ") ? String($0.outcome.dropFirst(10)) : nil }
-    change.message.operation = OperationRecord(
-      Self.name,
-      [
-        "policy": .string(policy.rawValue), "agents": .array(done.map { .string($0.agent) }),
-        "escalations": made.isEmpty ? .null : .array(made.map { .string($0) }),
-      ].merging(closesEscalations ? ["closesEscalations": .bool(true)] : [:]) { a, _ in a })
+    var recorded = self
+    recorded.policy = policy
+    recorded.agents = done.map(\.agent)
+    recorded.madeEscalations = made.isEmpty ? nil : made
+    change.message.operation = recorded.record
     return (change, actions)
   }
 }
 
 extension ReapOperation {
   /// The ids its record says it made.
-  public var mintedIDs: MintedIDs { MintedIDs(escalations: madeEscalations) }
+  public var mintedIDs: MintedIDs { MintedIDs(escalations: madeEscalations ?? []) }
 }

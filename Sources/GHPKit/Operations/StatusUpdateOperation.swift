@@ -3,6 +3,13 @@
 public struct StatusUpdateOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "heartbeat"
+
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case status, action
+    case issueID = "issue"
+    case tellsOnce
+  }
   /// The name of a status update's records (`ghp agent-status update`): the same operation, no heartbeat.
   public static let statusName = "status"
 
@@ -12,8 +19,9 @@ public struct StatusUpdateOperation: RecordedOperation {
   public var action: String?
   /// The issue the agent works on; it must hold it.
   public var issueID: String?
-  /// True for a heartbeat (the op recorded in the commit).
-  public var isHeartbeat: Bool
+  /// True for a heartbeat (the op recorded in the commit); a record's name says which
+  /// (`OperationCatalog.decode`), so it is not an argument.
+  public var isHeartbeat = true
   /// `--auto` (what hooks call): make no commit when the last heartbeat is younger than the
   /// config's `heartbeatMinimum`, nothing would change, and there is nothing to tell. Not part of
   /// the record: a heartbeat that lands is an ordinary one, and replays as one.
@@ -21,7 +29,10 @@ public struct StatusUpdateOperation: RecordedOperation {
   /// An answer is told once, recorded on its escalation, and clears `escalated`. Recorded as
   /// `"tellsOnce": true`; a record without it (written before this existed) replays as it was made:
   /// answers given since the last report, nothing written back.
-  public var tellsOnce = true
+  @RecordFlag public var tellsOnce = true
+
+  /// Recorded as a heartbeat, or as a status update.
+  public var recordName: String { isHeartbeat ? Self.name : Self.statusName }
 
   /// A report from the actor: a heartbeat or a status update, each field nil to keep it.
   public init(
@@ -32,30 +43,6 @@ public struct StatusUpdateOperation: RecordedOperation {
     self.issueID = issueID
     self.isHeartbeat = isHeartbeat
     self.coalesce = coalesce
-  }
-
-  /// The record, named `heartbeat` or `status`: the status, action and issue, and `tellsOnce`
-  /// when set.
-  public var record: OperationRecord {
-    OperationRecord(
-      isHeartbeat ? Self.name : Self.statusName,
-      [
-        "status": status.map { .string($0) } ?? .null, "action": action.map { .string($0) } ?? .null,
-        "issue": issueID.map { .string($0) } ?? .null,
-      ].merging(tellsOnce ? ["tellsOnce": .bool(true)] : [:]) { a, _ in a })
-  }
-
-  /// A heartbeat's record.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    try self.init(arguments: &arguments, heartbeat: true)
-  }
-
-  init(arguments: inout OperationArguments, heartbeat: Bool) throws(GHPError) {
-    status = try arguments.optionalString("status")
-    action = try arguments.optionalString("action")
-    issueID = try arguments.optionalString("issue")
-    isHeartbeat = heartbeat
-    tellsOnce = try arguments.bool("tellsOnce", default: false)
   }
 
   /// The same report with the issue's id renamed.

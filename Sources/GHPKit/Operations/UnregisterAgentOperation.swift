@@ -11,12 +11,6 @@ public struct UnregisterAgentOperation: RecordedOperation {
   /// Unregisters `name`.
   public init(name: String) { self.name = name }
 
-  /// The record: the agent's name.
-  public var record: OperationRecord { OperationRecord(Self.name, ["name": .string(name)]) }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) { name = try arguments.string("name") }
-
   /// Removes the agent and reopens every issue it held (orchestrators only); returns their ids.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [String]) {
     try state.requireInitialised()

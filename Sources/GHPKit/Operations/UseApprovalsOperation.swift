@@ -12,17 +12,6 @@ struct UseApprovalsOperation: RecordedOperation {
     self.commit = commit
   }
 
-  var record: OperationRecord {
-    OperationRecord(
-      Self.name, ["ids": .array(ids.map { .string($0) }), "commit": commit.map { .string($0) } ?? .null])
-  }
-
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments: inout OperationArguments) throws(GHPError) {
-    ids = try arguments.strings("ids")
-    commit = try arguments.optionalString("commit")
-  }
-
   func renaming(_ renames: IDRenames) -> Self { UseApprovalsOperation(ids: ids.map(renames.approval), commit: commit) }
 
   func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Void) {

@@ -120,26 +120,22 @@ extension IssueDetail {
       )
     }
     for (label, evidence) in [("landed:", issue.landing), ("gate passed:", issue.pending)] {
-      guard case .object(let f)? = evidence else { continue }
-      let short = { (key: String) in f[key]?.stringValue.map { String($0.prefix(10)) } ?? "-" }
+      guard let evidence else { continue }
+      let short = { (id: ObjectID?) in id.map { String($0.hex.prefix(10)) } ?? "-" }
       let padded = label + String(repeating: " ", count: max(1, 14 - label.count))
       var line =
-        "\(padded)\(f["base"]?.stringValue ?? "?") \(short("baseBefore")) -> \(short("baseAfter")), tip \(short("tip"))"
-      line += ", merge \(short("merge"))"
-      if let at = f["landedAt"]?.stringValue { line += " at \(at)" }
-      if f["recovered"] == .bool(true) { line += " (finished after a killed lander)" }
+        "\(padded)\(evidence.base) \(short(evidence.baseBefore)) -> \(short(evidence.baseAfter)), tip \(short(evidence.tip))"
+      line += ", merge \(short(evidence.merge))"
+      if let at = evidence.landedAt { line += " at \(at)" }
+      if evidence.recovered { line += " (finished after a killed lander)" }
       lines.append(line)
-      for command in f["gate"]?.arrayValue ?? [] {
-        lines.append(
-          "  gate `\(command["command"]?.stringValue ?? "?")` exit \(command["exit"]?.intValue ?? -1) in \(command["milliseconds"]?.intValue ?? 0) ms"
-        )
+      for command in evidence.gate {
+        lines.append("  gate `\(command.command)` exit \(command.exit) in \(command.milliseconds) ms")
       }
-      if let log = f["log"]?.stringValue { lines.append("  whole output: git show ghp/state:\(log)") }
+      if let log = evidence.log { lines.append("  whole output: git show ghp/state:\(log)") }
     }
-    if case .object(let f)? = issue.bounced {
-      lines.append(
-        "bounced:      \(f["kind"]?.stringValue ?? "?") at \(f["at"]?.stringValue ?? "?"): \(f["reason"]?.stringValue ?? "")"
-      )
+    if let bounce = issue.bounced {
+      lines.append("bounced:      \(bounce.kind.rawValue) at \(bounce.at): \(bounce.reason)")
     }
     if !issue.body.isEmpty { lines += ["", issue.body.trimmingSpaces] }
     if let result { lines += ["", "Result:", result.trimmingSpaces] }

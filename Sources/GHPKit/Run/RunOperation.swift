@@ -6,10 +6,10 @@ public struct RunOperation: RecordedOperation {
 
   /// `start` a run or take one over, `tick` (renew and news), `assign` an issue to a worker, a
   /// worker's `exit`, `stop` (asked by any orchestrator), `finish` the run.
-  public enum Action: String, Sendable { case start, tick, assign, exit, stop, finish }
+  public enum Action: String, Sendable, CaseIterable, RecordedWord { case start, tick, assign, exit, stop, finish }
 
   /// One worker's news in a `tick`: its process once started, what it did last, what it spent.
-  public struct Update: Equatable, Sendable {
+  public struct Update: Equatable, Sendable, Codable {
     /// The worker the news is about.
     public var agent: String
     /// What it did last, as its output shows it; nil: unchanged.
@@ -39,17 +39,10 @@ public struct RunOperation: RecordedOperation {
       self.progressed = progressed
     }
 
-    var json: JSON {
-      .object([
-        "agent": .string(agent), "action": action.map { .string($0) } ?? .null, "pid": pid.map { .int($0) } ?? .null,
-        "start": start.map { .int($0) } ?? .null, "costMicros": costMicros.map { .int($0) } ?? .null,
-        "tokens": tokens.map { .int($0) } ?? .null, "progressed": .bool(progressed),
-      ])
-    }
   }
 
   /// How a worker's attempt ended.
-  public enum Outcome: String, Sendable {
+  public enum Outcome: String, Sendable, CaseIterable, RecordedWord {
     /// The issue was done or submitted (by the worker, or before the exit was seen).
     case finished
     /// A failed attempt: counted, the issue reopened (dead after maxAttempts).
@@ -111,108 +104,96 @@ public struct RunOperation: RecordedOperation {
     self.token = token
   }
 
-  /// The record: the action, the token (not for `stop`) and that action's fields only.
-  public var record: OperationRecord {
-    var a: [String: JSON] = ["action": .string(action.rawValue)]
-    if action != .stop { a["token"] = .string(token) }
-    switch action {
-    case .start:
-      a["id"] = .string(id)
-      a["goal"] = goal.map { .string($0) } ?? .null
-      a["host"] = .string(host)
-      a["pid"] = .int(pid)
-      a["start"] = .int(start)
-      a["command"] = .string(command)
-      a["workers"] = .array(workers.map { .string($0) })
-      a["replaces"] = replaces.map { .string($0) } ?? .null
-    case .tick:
-      a["updates"] = .array(updates.map(\.json))
-      a["breaker"] = breaker?.json ?? .null
-    case .assign:
-      a["agent"] = .string(agent)
-      a["issue"] = .string(issue)
-    case .exit:
-      a["agent"] = .string(agent)
-      a["issue"] = .string(issue)
-      a["outcome"] = .string(outcome.rawValue)
-      a["reason"] = reason.map { .string($0) } ?? .null
-      a["seconds"] = .int(seconds)
-      a["costMicros"] = .int(costMicros)
-      a["tokens"] = .int(tokens)
-      a["breaker"] = breaker?.json ?? .null
-    case .stop: break
-    case .finish:
-      a["state"] = .string(state.rawValue)
-      a["summary"] = .string(summary)
-    }
-    return OperationRecord(Self.name, a)
+  /// The record's keys, each named once; which of them an action records is `fields(of:)`.
+  enum CodingKeys: String, CodingKey {
+    case action, token, id, goal, host, pid, start, command, workers, replaces, updates, breaker, agent, issue
+    case outcome, reason, seconds, costMicros, tokens, state, summary
   }
 
-  /// Reads the operation back from its record, each argument with its type.
-  public init(arguments a: inout OperationArguments) throws(GHPError) {
-    let word = try a.string("action")
-    guard let action = Action(rawValue: word) else {
-      throw a.wrong("action", "start, tick, assign, exit, stop or finish")
+  /// The record: the action, the token (not for `stop`) and that action's fields only.
+  public func encode(to encoder: any Encoder) throws {
+    var record = encoder.container(keyedBy: CodingKeys.self)
+    try record.encode(action, forKey: .action)
+    if action != .stop { try record.encode(token, forKey: .token) }
+    switch action {
+    case .start:
+      try record.encode(id, forKey: .id)
+      try record.encodeIfPresent(goal, forKey: .goal)
+      try record.encode(host, forKey: .host)
+      try record.encode(pid, forKey: .pid)
+      try record.encode(start, forKey: .start)
+      try record.encode(command, forKey: .command)
+      try record.encode(workers, forKey: .workers)
+      try record.encodeIfPresent(replaces, forKey: .replaces)
+    case .tick:
+      try record.encode(updates, forKey: .updates)
+      try record.encodeIfPresent(breaker, forKey: .breaker)
+    case .assign:
+      try record.encode(agent, forKey: .agent)
+      try record.encode(issue, forKey: .issue)
+    case .exit:
+      try record.encode(agent, forKey: .agent)
+      try record.encode(issue, forKey: .issue)
+      try record.encode(outcome, forKey: .outcome)
+      try record.encodeIfPresent(reason, forKey: .reason)
+      try record.encode(seconds, forKey: .seconds)
+      try record.encode(costMicros, forKey: .costMicros)
+      try record.encode(tokens, forKey: .tokens)
+      try record.encodeIfPresent(breaker, forKey: .breaker)
+    case .stop: break
+    case .finish:
+      try record.encode(state, forKey: .state)
+      try record.encode(summary, forKey: .summary)
     }
-    self.action = action
-    if action != .stop { token = try a.string("token") }
-    func count(_ key: String) throws(GHPError) -> Int {
-      let value = try a.int(key)
-      guard value >= 0 else { throw a.wrong(key, "a whole number of at least 0") }
+  }
+
+  /// Reads the operation back from its record: the action's own fields, each with its type, and
+  /// counts of at least 0; a field of another action is refused as unknown.
+  public init(from decoder: any Decoder) throws {
+    let record = try decoder.container(keyedBy: CodingKeys.self)
+    action = try record.decode(Action.self, forKey: .action)
+    if action != .stop { token = try record.decode(String.self, forKey: .token) }
+    func count(_ key: CodingKeys) throws -> Int {
+      let value = try record.decode(Int.self, forKey: key)
+      guard value >= 0 else {
+        throw DecodingError.dataCorruptedError(
+          forKey: key, in: record, debugDescription: "expected a whole number of at least 0, got \(value)")
+      }
       return value
-    }
-    func breakerArgument() throws(GHPError) -> RunRecord.Breaker? {
-      guard let value = a.optionalValue("breaker") else { return nil }
-      do { return try RunRecord.Breaker(json: value) } catch { throw a.wrong("breaker", "a breaker (\(error.detail))") }
     }
     switch action {
     case .start:
-      id = try a.string("id")
-      goal = try a.optionalString("goal")
-      host = try a.string("host")
-      pid = try count("pid")
-      start = try count("start")
-      command = try a.string("command")
-      workers = try a.strings("workers")
-      replaces = try a.optionalString("replaces")
+      id = try record.decode(String.self, forKey: .id)
+      goal = try record.decodeIfPresent(String.self, forKey: .goal)
+      host = try record.decode(String.self, forKey: .host)
+      pid = try count(.pid)
+      start = try count(.start)
+      command = try record.decode(String.self, forKey: .command)
+      workers = try record.decode([String].self, forKey: .workers)
+      replaces = try record.decodeIfPresent(String.self, forKey: .replaces)
     case .tick:
-      guard case .array(let items)? = a.optionalValue("updates") else { throw a.wrong("updates", "an array") }
-      for item in items {
-        guard let fields = item.objectValue else { throw a.wrong("updates", "an array of objects") }
-        var f = OperationArguments(operation: "an update of run tick", fields)
-        var update = Update(agent: try f.string("agent"))
-        update.action = try f.optionalString("action")
-        update.pid = try f.optionalInt("pid")
-        update.start = try f.optionalInt("start")
-        update.costMicros = try f.optionalInt("costMicros")
-        update.tokens = try f.optionalInt("tokens")
-        update.progressed = try f.bool("progressed")
-        try f.finish()
-        updates.append(update)
-      }
-      breaker = try breakerArgument()
+      updates = try record.decode([Update].self, forKey: .updates)
+      breaker = try record.decodeIfPresent(RunRecord.Breaker.self, forKey: .breaker)
     case .assign:
-      agent = try a.string("agent")
-      issue = try a.string("issue")
+      agent = try record.decode(String.self, forKey: .agent)
+      issue = try record.decode(String.self, forKey: .issue)
     case .exit:
-      agent = try a.string("agent")
-      issue = try a.string("issue")
-      let word = try a.string("outcome")
-      guard let outcome = Outcome(rawValue: word) else { throw a.wrong("outcome", "finished, failed or released") }
-      self.outcome = outcome
-      reason = try a.optionalString("reason")
-      seconds = try count("seconds")
-      costMicros = try count("costMicros")
-      tokens = try count("tokens")
-      breaker = try breakerArgument()
+      agent = try record.decode(String.self, forKey: .agent)
+      issue = try record.decode(String.self, forKey: .issue)
+      outcome = try record.decode(Outcome.self, forKey: .outcome)
+      reason = try record.decodeIfPresent(String.self, forKey: .reason)
+      seconds = try count(.seconds)
+      costMicros = try count(.costMicros)
+      tokens = try count(.tokens)
+      breaker = try record.decodeIfPresent(RunRecord.Breaker.self, forKey: .breaker)
     case .stop: break
     case .finish:
-      let word = try a.string("state")
-      guard let state = RunRecord.State(rawValue: word), !(state == .running || state == .stopping) else {
-        throw a.wrong("state", "finished, stopped or failed")
+      state = try record.decode(RunRecord.State.self, forKey: .state)
+      guard state != .running && state != .stopping else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .state, in: record, debugDescription: "expected finished, stopped or failed, got \(state.rawValue)")
       }
-      self.state = state
-      summary = try a.string("summary")
+      summary = try record.decode(String.self, forKey: .summary)
     }
   }
 

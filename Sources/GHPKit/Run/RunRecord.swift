@@ -4,7 +4,7 @@
 public struct RunRecord: Equatable, Sendable {
   /// Running; stopping (asked to stop, workers ending); then finished (the queue worked off),
   /// stopped, or failed (the command could not start, a budget was reached).
-  public enum State: String, Sendable { case running, stopping, finished, stopped, failed }
+  public enum State: String, Sendable, CaseIterable, RecordedWord { case running, stopping, finished, stopped, failed }
 
   /// One worker process the run started and has not yet seen end.
   public struct Slot: Equatable, Sendable {
@@ -106,7 +106,7 @@ public struct RunRecord: Equatable, Sendable {
   }
 
   /// The circuit breaker of the run's agent command.
-  public struct Breaker: Equatable, Sendable {
+  public struct Breaker: Equatable, Sendable, Codable {
     /// Where the breaker is: closed, open, or half-open (one trial worker).
     public enum State: String, Sendable {
       /// Closed: workers start as usual. Open: no new worker starts until the cool-down is over.
@@ -141,6 +141,20 @@ public struct RunRecord: Equatable, Sendable {
         "openedAt": openedAt.map { .string(RFC3339.format($0)) } ?? .null,
         "escalation": escalation.map { .string($0) } ?? .null,
       ])
+    }
+
+    /// Writes the breaker as `json` (its timestamps as RFC 3339 text).
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.singleValueContainer()
+      try container.encode(json)
+    }
+
+    /// Reads the breaker as `init(json:)` does.
+    public init(from decoder: any Decoder) throws {
+      let json = try decoder.singleValueContainer().decode(JSON.self)
+      do { try self.init(json: json) } catch {
+        throw DecodingError.dataCorruptedError(in: try decoder.singleValueContainer(), debugDescription: error.detail)
+      }
     }
 
     init(json: JSON?) throws(DocumentError) {

@@ -22,7 +22,7 @@ public enum StatusWord {
 /// One agent's line in `.ghp/agent-status.json`.
 public struct AgentRecord: Equatable, Sendable {
   /// What an agent may do: an orchestrator plans, assigns and overrides; a worker works the issues it holds.
-  public enum Role: String, Sendable, CaseIterable {
+  public enum Role: String, Sendable, CaseIterable, RecordedWord {
     case orchestrator, worker
   }
 

@@ -2,7 +2,7 @@
 /// (and writes it once, at `ghp init`).
 public struct Config: Equatable, Sendable {
   /// What `ghp reap` does with a stale agent: escalate to a human, or release its claims.
-  public enum OnStale: String, Sendable { case escalate, release }
+  public enum OnStale: String, Sendable, CaseIterable, RecordedWord { case escalate, release }
   /// What a write by a name no agent is registered under does: `refuse` it (a typo must not make an
   /// agent), or `register` the name by that write (as before this setting; the default when the
   /// key is absent, so older policies keep their behaviour). `ghp init` writes `refuse`.
@@ -250,7 +250,7 @@ public struct Config: Equatable, Sendable {
 /// branch in memory, runs the gate on the result and moves the base by compare-and-swap.
 public struct LandingPolicy: Equatable, Sendable {
   /// How a branch lands: a merge commit, its commits replayed onto the base, or one squashed commit.
-  public enum Mode: String, Sendable, CaseIterable { case merge, rebase, squash }
+  public enum Mode: String, Sendable, CaseIterable, RecordedWord { case merge, rebase, squash }
 
   /// The branch work lands on.
   public var base: String

@@ -4,7 +4,7 @@
 /// line is an HTML comment holding the fields as JSON, so ghp reads it back whatever the template.
 public struct Escalation: Equatable, Sendable {
   /// How urgent the asker says the question is, from low to critical.
-  public enum Severity: String, CaseIterable, Sendable, Comparable {
+  public enum Severity: String, CaseIterable, Sendable, Comparable, RecordedWord {
     case low, medium, high, critical
 
     var rank: Int { Self.allCases.firstIndex(of: self)! }

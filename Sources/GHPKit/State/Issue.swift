@@ -61,11 +61,11 @@ public struct Issue: Equatable, Sendable {
   public var submission: Submission?
   /// A landing whose gate passed and whose base move is under way (`ghp land` records it before
   /// moving the base, so that a lander killed in between is finished, not repeated, by the next).
-  public var pending: JSON?
+  public var pending: LandingEvidence?
   /// The evidence of the landing: base before and after, branch tip, merge, each gate command.
-  public var landing: JSON?
+  public var landing: LandingEvidence?
   /// Why the last landing attempt sent the issue back (a conflict or a failed gate).
-  public var bounced: JSON?
+  public var bounced: Bounce?
   /// The document's keys ghp does not read, kept so that writing it back loses nothing.
   public var extra: [String: JSON] = [:]
 
@@ -166,14 +166,14 @@ public struct Issue: Equatable, Sendable {
     self.updatedAt = try time("updatedAt") ?? self.createdAt
     self.result = try text("result")
     if let value = f["submission"], !value.isNull { submission = try Submission(json: value) }
-    func object(_ key: String) throws(DocumentError) -> JSON? {
+    func object<Part: Decodable>(_ key: String, _ type: Part.Type) throws(DocumentError) -> Part? {
       guard let value = f[key], !value.isNull else { return nil }
       guard value.objectValue != nil else { throw DocumentError("\"\(key)\" is not an object") }
-      return value
+      return try JSONDecoding.document(type, from: value, field: key)
     }
-    pending = try object("pending")
-    landing = try object("landing")
-    bounced = try object("bounced")
+    pending = try object("pending", LandingEvidence.self)
+    landing = try object("landing", LandingEvidence.self)
+    bounced = try object("bounced", Bounce.self)
     if status == .landing && submission == nil { throw DocumentError("it is landing but has no \"submission\"") }
     if let release = f["lastRelease"], let claim = LostClaim(json: release) {
       lastRelease = claim
@@ -221,9 +221,9 @@ public struct Issue: Equatable, Sendable {
     f["updatedAt"] = .string(RFC3339.format(updatedAt))
     f["result"] = result.map { .string($0) } ?? .null
     if let submission { f["submission"] = submission.json }
-    if let pending { f["pending"] = pending }
-    if let landing { f["landing"] = landing }
-    if let bounced { f["bounced"] = bounced }
+    if let pending { f["pending"] = JSONEncoding.encode(pending) }
+    if let landing { f["landing"] = JSONEncoding.encode(landing) }
+    if let bounced { f["bounced"] = JSONEncoding.encode(bounced) }
     if !taken.isEmpty {
       f["taken"] = .array(
         taken.map {

@@ -133,22 +133,34 @@ public struct Dashboard: Sendable {
     json = .object(fields)
   }
 
-  static func landingView(issue: Issue, evidence: [String: JSON], bounced: Bool) -> JSON {
-    let gate = (evidence["gate"]?.arrayValue ?? []).compactMap(\.objectValue).map { command -> JSON in
-      let exit = command["exit"]?.intValue ?? -1
-      let timedOut = command["timedOut"]?.boolValue ?? false
-      return .object([
-        "command": command["command"] ?? .string("?"), "exit": .int(exit),
-        "milliseconds": command["milliseconds"] ?? .int(0), "timedOut": .bool(timedOut),
-        "passed": .bool(exit == 0 && !timedOut), "tail": command["tail"] ?? .string(""),
-      ])
+  /// One landing as the page shows it: the head it made, when, and each gate command.
+  static func landingView(issue: Issue, landed evidence: LandingEvidence) -> JSON {
+    landingView(
+      issue: issue, head: evidence.head, at: evidence.landedAt, reason: nil, paths: [], gate: evidence.gate,
+      bounced: false)
+  }
+
+  /// One bounce as the page shows it: the same row as a landing, with its reason and paths.
+  static func landingView(issue: Issue, bounce: Bounce) -> JSON {
+    landingView(
+      issue: issue, head: nil, at: bounce.at, reason: bounce.reason, paths: bounce.paths, gate: bounce.gate,
+      bounced: true)
+  }
+
+  private static func landingView(
+    issue: Issue, head: ObjectID?, at: String?, reason: String?, paths: [String], gate: [GateCommandResult],
+    bounced: Bool
+  ) -> JSON {
+    let commands = gate.map { command -> JSON in
+      var view = JSONEncoding.fields(command)
+      view["passed"] = .bool(command.passed)
+      return .object(view)
     }
     return .object([
       "id": .string(issue.id), "title": .string(issue.title), "agent": issue.assignee.map { .string($0) } ?? .null,
-      "head": .string(String((evidence["head"]?.stringValue ?? "").prefix(8))),
-      "at": evidence[bounced ? "at" : "landedAt"] ?? .null,
-      "reason": evidence["reason"] ?? .null, "paths": evidence["paths"] ?? .array([]),
-      "gate": .array(gate), "bounced": .bool(bounced),
+      "head": .string(String((head?.hex ?? "").prefix(8))), "at": at.map { .string($0) } ?? .null,
+      "reason": reason.map { .string($0) } ?? .null, "paths": .array(paths.map { .string($0) }),
+      "gate": .array(commands), "bounced": .bool(bounced),
     ])
   }
 

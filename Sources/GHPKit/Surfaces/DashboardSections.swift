@@ -131,17 +131,13 @@ extension Dashboard {
       }
       var recent: [JSON] = []
       for index in (columns["done"] ?? []).prefix(200) where recent.count < 10 {
-        guard let issue = try? state.issue(table!.id(index)), let evidence = issue.landing?.objectValue else {
-          continue
-        }
-        recent.append(Self.landingView(issue: issue, evidence: evidence, bounced: false))
+        guard let issue = try? state.issue(table!.id(index)), let evidence = issue.landing else { continue }
+        recent.append(Self.landingView(issue: issue, landed: evidence))
       }
       var bounces: [JSON] = []
       for index in ((columns["claimed"] ?? []) + (columns["failed"] ?? [])).prefix(200) {
-        guard let issue = try? state.issue(table!.id(index)), let evidence = issue.bounced?.objectValue else {
-          continue
-        }
-        bounces.append(Self.landingView(issue: issue, evidence: evidence, bounced: true))
+        guard let issue = try? state.issue(table!.id(index)), let bounce = issue.bounced else { continue }
+        bounces.append(Self.landingView(issue: issue, bounce: bounce))
       }
       landing = .object([
         "base": .string(queue.base),

@@ -206,7 +206,7 @@ public enum ToolBox {
       guard matches(value, property) else {
         throw .invalidValue(
           "argument '\(key)' of \(name)",
-          "expected \(describe(property)), got \(OperationArguments.describe(value)); nothing was done")
+          "expected \(describe(property)), got \(FieldDescription.describe(value)); nothing was done")
       }
     }
     for case .string(let key) in tool.schema["required"]?.arrayValue ?? []

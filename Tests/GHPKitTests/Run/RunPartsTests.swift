@@ -52,14 +52,14 @@ import Testing
   }
 
   @Test func aRunRecordWithAnArgumentOfTheWrongTypeIsRefused() throws {
-    var good = OperationArguments(
-      operation: "run",
+    let good = try recorded(
+      RunOperation.self, "run",
       [
         "action": .string("exit"), "token": .string("t"), "agent": .string("w"),
         "issue": .string("1"), "outcome": .string("failed"), "seconds": .int(3), "costMicros": .int(0),
         "tokens": .int(0),
       ])
-    #expect(try RunOperation(arguments: &good).outcome == .failed)
+    #expect(good.outcome == .failed)
     for (key, value) in [
       ("seconds", JSON.string("3")), ("outcome", .string("won")), ("costMicros", .int(-1)),
       ("action", .string("delete")),
@@ -69,8 +69,7 @@ import Testing
         "outcome": .string("failed"), "seconds": .int(3), "costMicros": .int(0), "tokens": .int(0),
       ]
       fields[key] = value
-      var arguments = OperationArguments(operation: "run", fields)
-      #expect(throws: GHPError.self) { try RunOperation(arguments: &arguments) }
+      #expect(throws: GHPError.self) { try recorded(RunOperation.self, "run", fields) }
     }
   }
 
@@ -99,9 +98,10 @@ import Testing
   @Test func anApprovalRecordedWithoutTheFlagAnswersNothing() throws {
     let repo = try initialised()
     try workspace(repo, agent: "w1").run(EscalateOperation(question: "Approval needed to edit README.md"))
-    var old = OperationArguments(
-      operation: "approve", ["to": .string("w1"), "globs": .array([.string("README.md")]), "once": .bool(false)])
-    let replayed = try workspace(repo).run(try ApproveOperation(arguments: &old))
+    let old = try recorded(
+      ApproveOperation.self, "approve",
+      ["to": .string("w1"), "globs": .array([.string("README.md")]), "once": .bool(false)])
+    let replayed = try workspace(repo).run(old)
     #expect(replayed.result.resolvedEscalations.isEmpty)
     #expect(try workspace(repo).snapshot().escalation("1")?.status == .open)
     let fresh = try workspace(repo).run(ApproveOperation(agent: "w1", globs: ["README.md"], once: false, note: nil))
@@ -115,9 +115,8 @@ import Testing
     let repo = try initialised()
     try workspace(repo, agent: "w1", now: "2025-01-25T10:00:00Z").run(EscalateOperation(question: "Which database?"))
     try workspace(repo, now: "2025-01-25T10:01:00Z").run(ResolveOperation(escalationID: "1", answer: "Postgres"))
-    var old = OperationArguments(operation: "heartbeat", ["status": .null, "action": .null, "issue": .null])
-    let beat = try workspace(repo, agent: "w1", now: "2025-01-25T10:02:00Z").run(
-      try StatusUpdateOperation(arguments: &old, heartbeat: true))
+    let old = try recorded(StatusUpdateOperation.self, "heartbeat", ["status": .null, "action": .null, "issue": .null])
+    let beat = try workspace(repo, agent: "w1", now: "2025-01-25T10:02:00Z").run(old)
     #expect(beat.result.answers.map(\.id) == ["1"])
     #expect(beat.result.record.status == "escalated", "an older record does not clear the status")
     #expect(try workspace(repo).snapshot().escalation("1")?.told == nil)
@@ -127,8 +126,7 @@ import Testing
     let repo = try initialised(issues: 2)
     try workspace(repo, agent: "w1").run(ClaimOperation(issueID: "1"))
     try workspace(repo, agent: "w1").run(ClaimOperation(issueID: "2"))
-    var old = OperationArguments(operation: "release", ["issue": .string("1"), "reason": .null])
-    try workspace(repo).run(try ReleaseOperation(arguments: &old))
+    try workspace(repo).run(try recorded(ReleaseOperation.self, "release", ["issue": .string("1"), "reason": .null]))
     #expect(try workspace(repo).snapshot().agents().agents["w1"]?.lostClaims.isEmpty == true)
     let fresh = try workspace(repo).run(ReleaseOperation(issueID: "2", reason: "reassigned"))
     #expect(try workspace(repo).snapshot().agents().agents["w1"]?.lostClaims.map(\.issue) == ["2"])
@@ -140,12 +138,20 @@ import Testing
     let repo = try initialised()
     try workspace(repo).run(ApproveOperation(agent: "w1", globs: ["README.md"], once: false, note: nil))
     try workspace(repo).run(ApproveOperation(agent: "w1", globs: ["docs/**"], once: false, note: nil))
-    var old = OperationArguments(operation: "revoke", ["id": .string("1")])
-    try workspace(repo).run(try RevokeOperation(arguments: &old))
+    try workspace(repo).run(try recorded(RevokeOperation.self, "revoke", ["id": .string("1")]))
     #expect(try workspace(repo).snapshot().revokedApprovals().isEmpty)
     try workspace(repo).run(RevokeOperation(approvalID: "2"))
     let kept = try workspace(repo).snapshot().revokedApprovals()
     #expect(kept.map(\.id) == ["2"] && kept.first?.revokedBy == "lead" && kept.first?.isActive == false)
     #expect(try workspace(repo).snapshot().approvals().isEmpty)
   }
+}
+
+/// The operation a record of `name` with `fields` decodes to, as `ghp verify` reads it.
+func recorded<Operation: RecordedOperation>(
+  _ type: Operation.Type, _ name: String, _ fields: [String: JSON]
+) throws -> Operation {
+  let decoded = try OperationCatalog.decode(OperationRecord(name, fields))
+  guard let operation = decoded as? Operation else { throw GHPError.io("\(name) decoded as \(decoded)") }
+  return operation
 }
