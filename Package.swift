@@ -80,7 +80,7 @@ let package = Package(
     ),
     .target(
       name: "GHPTestSupport",
-      dependencies: ["GHPKit"],
+      dependencies: ["GHPKit", "GHPCommands"],
       path: "Tests/Support"
     ),
     .testTarget(

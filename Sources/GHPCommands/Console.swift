@@ -14,16 +14,29 @@ public struct Console: Sendable {
   public var isTerminal: @Sendable (Int32) -> Bool
   /// The environment commands read (`GHP_AGENT`, `GHP_NOW`, `NO_COLOR`, …).
   public var environment: [String: String]
+  /// The folder a relative path given to a command is read from: the process's working directory
+  /// when nil. `-C PATH` sets it (`GHPMain.run`), so `ghp -C repo plan set plan.md` reads
+  /// `repo/plan.md`, as `git -C` would.
+  public var directory: String?
 
   /// A console of the given parts.
   public init(
     write: @escaping @Sendable (Int32, String) -> Void, readInput: @escaping @Sendable () -> [UInt8],
-    isTerminal: @escaping @Sendable (Int32) -> Bool, environment: [String: String]
+    isTerminal: @escaping @Sendable (Int32) -> Bool, environment: [String: String], directory: String? = nil
   ) {
     self.write = write
     self.readInput = readInput
     self.isTerminal = isTerminal
     self.environment = environment
+    self.directory = directory
+  }
+
+  /// `path` as a command reads it: `-` and absolute paths as they are, a relative one from
+  /// `directory` (itself relative to the process's working directory when it is relative).
+  public func resolve(_ path: String) -> String {
+    guard path != "-", !path.hasPrefix("/"), let directory, !directory.isEmpty else { return path }
+    let base = directory.hasPrefix("/") ? directory : HandoffFile.currentDirectory() + "/" + directory
+    return path.isEmpty ? base : (base.hasSuffix("/") ? base : base + "/") + path
   }
 
   /// The console of this process: its descriptors, unbuffered (nothing is lost when it exits), and

@@ -66,6 +66,16 @@ struct GlobalOptions: ParsableArguments {
   /// `ghp -C path --agent w1 claim 1` as git users write it: global options given before the
   /// subcommand are moved after it (before any `--`), where the subcommand's parser finds them.
   static func hoisted(_ arguments: [String]) -> [String] {
+    let (globals, rest) = leading(arguments)
+    guard !globals.isEmpty, !rest.isEmpty else { return arguments }
+    var moved = rest
+    let end = moved.firstIndex(of: "--") ?? moved.count
+    moved.insert(contentsOf: globals, at: end)
+    return moved
+  }
+
+  /// The global options given before the subcommand, and the words from the subcommand on.
+  static func leading(_ arguments: [String]) -> (globals: [String], rest: [String]) {
     var globals: [String] = []
     var index = 0
     while index < arguments.count {
@@ -80,11 +90,7 @@ struct GlobalOptions: ParsableArguments {
         break
       }
     }
-    guard !globals.isEmpty, index < arguments.count else { return arguments }
-    var rest = Array(arguments[index...])
-    let end = rest.firstIndex(of: "--") ?? rest.count
-    rest.insert(contentsOf: globals, at: end)
-    return rest
+    return (globals, Array(arguments[index...]))
   }
 }
 
@@ -129,7 +135,7 @@ enum Arguments {
   /// The bytes of a file, or of standard input for `-`; one clear line when it cannot be read.
   static func fileBytes(_ path: String) throws -> [UInt8] {
     if path == "-" { return Array(Output.readStandardInput().utf8) }
-    guard let bytes = Files.read(path) else {
+    guard let bytes = Files.read(Output.path(path)) else {
       throw GHPError.io("cannot read \(path): \(String(cString: strerror(errno)))")
     }
     return bytes

@@ -8,8 +8,13 @@ import GHPKit
 public enum GHPMain {
   /// Runs `arguments` (without the program's name) against `Console.current`.
   public static func run(_ arguments: [String]) -> Int32 {
+    Console.$current.withValue(console(Console.current, for: arguments)) { parseAndRun(arguments) }
+  }
+
+  private static func parseAndRun(_ arguments: [String]) -> Int32 {
     let given = GlobalOptions.hoisted(arguments)
-    if given == ["-V"] {
+    // `ghp -V`, also after global options (`ghp -C repo -V`).
+    if GlobalOptions.leading(arguments).rest == ["-V"] {
       Output.line(GHP.configuration.version)
       return 0
     }
@@ -50,5 +55,23 @@ public enum GHPMain {
   /// Runs `arguments` against `console` (a test's, say) and answers the exit code.
   public static func run(_ arguments: [String], console: Console) -> Int32 {
     Console.$current.withValue(console) { run(arguments) }
+  }
+
+  /// The console with `-C PATH` (the last one given, before any `--`) as the folder relative
+  /// paths are read from.
+  static func console(_ console: Console, for arguments: [String]) -> Console {
+    var given = console
+    var index = 0
+    while index < arguments.count, arguments[index] != "--" {
+      let word = arguments[index]
+      if word == "-C", index + 1 < arguments.count {
+        given.directory = console.resolve(arguments[index + 1])
+        index += 1
+      } else if word.hasPrefix("-C"), word.count > 2 {
+        given.directory = console.resolve(String(word.dropFirst(2)))
+      }
+      index += 1
+    }
+    return given
   }
 }

@@ -49,6 +49,9 @@ enum Output {
   /// The absolute path of this executable (hooks call it when `ghp` is not on PATH).
   static var executablePath: String { ThisProcess.executablePath ?? CommandLine.arguments[0] }
 
+  /// A path a command was given, as it is read: relative to `-C` when given (`Console.resolve`).
+  static func path(_ path: String) -> String { console.resolve(path) }
+
   /// Reads all of standard input (for `-` arguments).
   static func readStandardInput() -> String { String(decoding: console.readInput(), as: UTF8.self) }
 }

@@ -48,12 +48,13 @@ extension ScratchRepository {
     return try ProcessRunner.start(GHPBinary.path, arguments, in: path, environment: env)
   }
 
-  /// `ghp init` as the orchestrator `lead`, then `issues` issues titled "Issue N".
+  /// `ghp init` as the orchestrator `lead`, then `issues` issues titled "Issue N" (in process: the
+  /// setting of a test, not what it tests).
   public func initialise(issues: Int = 0, lead: String = "lead") throws {
-    let result = try ghp(["init", "--goal", "Test goal", "--unknown-agents", "register"], agent: lead)
+    let result = try inProcess(["init", "--goal", "Test goal", "--unknown-agents", "register"], agent: lead)
     guard result.status == 0 else { throw ScratchError("ghp init failed: \(result.stderr)") }
     for number in 0..<issues {
-      let added = try ghp(["issue", "add", "Issue \(number + 1)"], agent: lead)
+      let added = try inProcess(["issue", "add", "Issue \(number + 1)"], agent: lead)
       guard added.status == 0 else { throw ScratchError("ghp issue add failed: \(added.stderr)") }
     }
   }

@@ -58,6 +58,25 @@ public enum ProcessRunner {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+
+    public init(status: Int32, stdout: String, stderr: String) {
+      self.status = status
+      self.stdout = stdout
+      self.stderr = stderr
+    }
+  }
+
+  /// The environment a child gets: a clean one, with a home of its own and a fixed git identity,
+  /// plus `environment`.
+  public static func environment(in directory: String, _ environment: [String: String]) -> [String: String] {
+    var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": directory, "LANG": "C"]
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    env["GIT_AUTHOR_NAME"] = "Test Human"
+    env["GIT_AUTHOR_EMAIL"] = "human@example.com"
+    env["GIT_COMMITTER_NAME"] = "Test Human"
+    env["GIT_COMMITTER_EMAIL"] = "human@example.com"
+    for (key, value) in environment { env[key] = value }
+    return env
   }
 
   /// Starts a process with a clean environment (plus `environment`), waits, and captures its output.
@@ -110,14 +129,7 @@ public enum ProcessRunner {
     _ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:],
     input: String? = nil
   ) throws -> Running {
-    var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": directory, "LANG": "C"]
-    env["GIT_CONFIG_NOSYSTEM"] = "1"
-    env["GIT_AUTHOR_NAME"] = "Test Human"
-    env["GIT_AUTHOR_EMAIL"] = "human@example.com"
-    env["GIT_COMMITTER_NAME"] = "Test Human"
-    env["GIT_COMMITTER_EMAIL"] = "human@example.com"
-    for (key, value) in environment { env[key] = value }
-
+    let env = Self.environment(in: directory, environment)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ghp-run-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     FileManager.default.createFile(atPath: folder + "/in", contents: Data((input ?? "").utf8))

@@ -202,15 +202,15 @@ import Testing
 @Suite struct UnknownAgentTests {
   @Test func aMisspeltAgentIsRefusedNamingTheClosestAndNewRegisters() throws {
     let repo = try ScratchRepository()
-    #expect(try repo.ghp(["init", "--goal", "Ship it"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["init", "--goal", "Ship it"], agent: "lead").status == 0)
     #expect(try repo.stateFile(".ghp/config.toml").contains("unknownAgents = \"refuse\""))
-    #expect(try repo.ghp(["issue", "add", "One"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["agent", "add", "worker-1"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["issue", "add", "One"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["agent", "add", "worker-1"], agent: "lead").status == 0)
     let tip = try repo.git("rev-parse", "ghp/state")
     for command in [
       ["claim", "1"], ["agent-heartbeat", "--action", "hi"], ["agent-heartbeat", "--auto"], ["discover", "x"],
     ] {
-      let refused = try repo.ghp(command, agent: "wroker-1")
+      let refused = try repo.inProcess(command, agent: "wroker-1")
       #expect(refused.status == 2, "\(command): \(refused.stderr)")
       #expect(
         refused.stderr.contains("did you mean worker-1?") && refused.stderr.contains("--new"), "\(refused.stderr)")
@@ -218,15 +218,15 @@ import Testing
     }
     #expect(try repo.git("rev-parse", "ghp/state") == tip, "a refused write wrote")
     // Reads stay open to anyone.
-    #expect(try repo.ghp(["agent-status"], agent: "wroker-1").status == 0)
+    #expect(try repo.inProcess(["agent-status"], agent: "wroker-1").status == 0)
     // Said to be new: registered by its write.
-    #expect(try repo.ghp(["agent-heartbeat", "--new", "--action", "hello"], agent: "helper").status == 0)
-    #expect(try repo.ghp(["claim", "1"], agent: "helper").status == 0)
+    #expect(try repo.inProcess(["agent-heartbeat", "--new", "--action", "hello"], agent: "helper").status == 0)
+    #expect(try repo.inProcess(["claim", "1"], agent: "helper").status == 0)
     // The policy can open the door for a team that does not keep a roster.
-    #expect(try repo.ghp(["config", "set", "unknownAgents", "register"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["discover", "open door"], agent: "drifter").status == 0)
-    #expect(try repo.ghp(["config", "set", "unknownAgents", "maybe"], agent: "lead").status == 2)
-    #expect(try repo.ghp(["verify"]).status == 0)
+    #expect(try repo.inProcess(["config", "set", "unknownAgents", "register"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["discover", "open door"], agent: "drifter").status == 0)
+    #expect(try repo.inProcess(["config", "set", "unknownAgents", "maybe"], agent: "lead").status == 2)
+    #expect(try repo.inProcess(["verify"]).status == 0)
   }
 }
 
@@ -235,8 +235,9 @@ import Testing
   @Test func refusalsAndUsageErrorsPrintOneJSONObject() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
-    #expect(try repo.ghp(["claim", "1"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:00:00Z"]).status == 0)
-    let taken = try repo.ghp(["claim", "1", "--json"], agent: "w2")
+    #expect(
+      try repo.inProcess(["claim", "1"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:00:00Z"]).status == 0)
+    let taken = try repo.inProcess(["claim", "1", "--json"], agent: "w2")
     #expect(taken.status == 3 && taken.stderr.contains("held by w1"))
     let refusal = try taken.json()
     #expect(refusal["code"] == .int(3) && refusal["kind"] == .string("refused"))
@@ -245,29 +246,29 @@ import Testing
         && refusal["epoch"] == .int(1))
     #expect(refusal["error"]?.stringValue?.contains("held by w1") == true)
 
-    let missing = try repo.ghp(["claim", "9", "--json"], agent: "w2")
+    let missing = try repo.inProcess(["claim", "9", "--json"], agent: "w2")
     let missingError = try missing.json()
     #expect(missing.status == 2 && missingError["code"] == .int(2) && missingError["kind"] == .string("usage"))
-    let parse = try repo.ghp(["claim", "--json"], agent: "w2")
+    let parse = try repo.inProcess(["claim", "--json"], agent: "w2")
     let parseError = try parse.json()
     #expect(parse.status == 2 && parseError["code"] == .int(2), "\(parse.stdout)")
-    let done = try repo.ghp(["done", "1", "--result", "x", "--json"], agent: "w2")
+    let done = try repo.inProcess(["done", "1", "--result", "x", "--json"], agent: "w2")
     let doneError = try done.json()
     #expect(done.status == 3 && doneError["holder"] == .string("w1"))
     // Without --json, stdout stays empty.
-    #expect(try repo.ghp(["claim", "1"], agent: "w2").stdout.isEmpty)
+    #expect(try repo.inProcess(["claim", "1"], agent: "w2").stdout.isEmpty)
   }
 
   @Test func revokedApprovalsShowWithAll() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    #expect(try repo.ghp(["approve", "w1", "README.md", "--new"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["revoke", "1"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["approvals", "--json"]).json() == .array([]))
-    let all = try repo.ghp(["approvals", "--all", "--json"]).json().arrayValue ?? []
+    #expect(try repo.inProcess(["approve", "w1", "README.md", "--new"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["revoke", "1"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["approvals", "--json"]).json() == .array([]))
+    let all = try repo.inProcess(["approvals", "--all", "--json"]).json().arrayValue ?? []
     #expect(all.count == 1 && all[0]["revokedBy"] == .string("lead"))
-    let table = try repo.ghp(["approvals", "--all"]).stdout
+    let table = try repo.inProcess(["approvals", "--all"]).stdout
     #expect(table.hasPrefix("ID") && table.contains("revoked"), "\(table)")
-    #expect(try repo.ghp(["verify"]).status == 0)
+    #expect(try repo.inProcess(["verify"]).status == 0)
   }
 }

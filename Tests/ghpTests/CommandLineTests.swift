@@ -68,42 +68,43 @@ import Testing
   @Test func logFiltersAndJSON() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 2)
-    try repo.ghp("claim", "1", agent: "w1")
-    try repo.ghp("claim", "2", agent: "w2")
-    try repo.ghp("agent-heartbeat", "--status", "testing", agent: "w1")
-    let byAgent = try JSON.parse(try repo.ghp("log", "--agent", "w1", "--json").stdout)
+    try repo.inProcess("claim", "1", agent: "w1")
+    try repo.inProcess("claim", "2", agent: "w2")
+    try repo.inProcess("agent-heartbeat", "--status", "testing", agent: "w1")
+    let byAgent = try JSON.parse(try repo.inProcess("log", "--agent", "w1", "--json").stdout)
     #expect(byAgent.arrayValue?.map { $0["op"]?.stringValue } == ["heartbeat", "claim"])
-    let byIssue = try JSON.parse(try repo.ghp("log", "--issue", "2", "--json").stdout)
+    let byIssue = try JSON.parse(try repo.inProcess("log", "--issue", "2", "--json").stdout)
     #expect(byIssue.arrayValue?.compactMap { $0["op"]?.stringValue } == ["claim", "issue-add"])
     #expect(byIssue.arrayValue?.first?["epoch"] == .int(1))
-    let limited = try repo.ghp("log", "-n", "1")
+    let limited = try repo.inProcess("log", "-n", "1")
     #expect(limited.stdout.split(separator: "\n").count == 2, "the header and one event")
-    #expect(try repo.ghp("log", "-n", "-1").status == 2)
+    #expect(try repo.inProcess("log", "-n", "-1").status == 2)
   }
 
   @Test func staleAgentsShowUnderGHPNow() throws {
     let repo = try ScratchRepository()
-    try repo.ghp(
+    try repo.inProcess(
       ["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
-    try repo.ghp(
+    try repo.inProcess(
       "agent-heartbeat", "--status", "implementing", agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:30:00Z"])
-    try repo.ghp(
+    try repo.inProcess(
       "agent-heartbeat", "--status", "implementing", agent: "w2", environment: ["GHP_NOW": "2025-01-25T10:38:00Z"])
     let later = ["GHP_NOW": "2025-01-25T10:41:00Z"]
-    let stale = try repo.ghp(["agent-status", "--stale", "--json"], environment: later)
+    let stale = try repo.inProcess(["agent-status", "--stale", "--json"], environment: later)
     let names = try JSON.parse(stale.stdout)["agents"]?.objectValue?.keys.sorted()
     // The orchestrator, silent as long but holding nothing, is not stale: nobody waits on it.
     #expect(names == ["w1"])
-    let table = try repo.ghp(["agent-status"], environment: later).stdout
+    let table = try repo.inProcess(["agent-status"], environment: later).stdout
     #expect(table.contains("STALE"))
     #expect(table.split(separator: "\n").first { $0.hasPrefix("w2") }?.contains("STALE") == false)
     #expect(table.split(separator: "\n").first { $0.hasPrefix("lead") }?.contains("STALE") == false)
     #expect(table.contains("1 stale worker (no heartbeat"))
     // An orchestrator that holds a claim and goes silent is stale (someone waits on that work),
     // though `ghp reap` leaves orchestrators to people: the footer counts only workers.
-    try repo.ghp(["issue", "add", "Lead's own work"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:30Z"])
-    try repo.ghp(["claim", "1"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"])
-    let holding = try repo.ghp(["agent-status"], environment: later).stdout
+    try repo.inProcess(
+      ["issue", "add", "Lead's own work"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:30Z"])
+    try repo.inProcess(["claim", "1"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"])
+    let holding = try repo.inProcess(["agent-status"], environment: later).stdout
     #expect(holding.split(separator: "\n").first { $0.hasPrefix("lead") }?.contains("STALE") == true)
     #expect(holding.contains("1 stale worker (no heartbeat"))
   }
@@ -116,17 +117,25 @@ import Testing
     #expect(before.status == 0, "\(before.stderr)")
     let after = try repo.ghp(["claim", "1", "-C", repo.path, "--agent", "w2", "--json"], in: elsewhere)
     #expect(after.status == 3)
+    // A file named relative to -C is read there, as `git -C` reads it (it was read from the folder
+    // ghp was started in); -V and man take global options as every command does.
+    try repo.write("plan.md", "# Plan from the repository\n")
+    let plan = try repo.ghp(["-C", repo.path, "plan", "set", "plan.md"], agent: "lead", in: elsewhere)
+    #expect(plan.status == 0, "\(plan.stderr)")
+    #expect(try repo.stateFile(".ghp/plan.md") == "# Plan from the repository")
+    #expect(try repo.ghp(["-C", repo.path, "-V"], in: elsewhere).status == 0)
+    #expect(try repo.ghp(["-C", repo.path, "man"], in: elsewhere).stdout.hasPrefix(".TH GHP 1"))
   }
 
   @Test func exitCodesForUsage() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    #expect(try repo.ghp("no-such-command").status == 2)
-    #expect(try repo.ghp("claim").status == 2)
-    #expect(try repo.ghp("claim", "a/b").status == 2)
-    #expect(try repo.ghp("agent-status", "update").status == 2)
-    #expect(try repo.ghp(["agent-heartbeat", "--status", "Not A Word"], agent: "w1").status == 2)
-    let help = try repo.ghp("--help")
+    #expect(try repo.inProcess("no-such-command").status == 2)
+    #expect(try repo.inProcess("claim").status == 2)
+    #expect(try repo.inProcess("claim", "a/b").status == 2)
+    #expect(try repo.inProcess("agent-status", "update").status == 2)
+    #expect(try repo.inProcess(["agent-heartbeat", "--status", "Not A Word"], agent: "w1").status == 2)
+    let help = try repo.inProcess("--help")
     #expect(help.status == 0)
     #expect(help.stdout.contains("agent-heartbeat"))
   }
@@ -152,8 +161,8 @@ import Testing
 
   @Test func notInitialised() throws {
     let repo = try ScratchRepository()
-    expectOneLineFailure(try repo.ghp("agent-status"), mentioning: ["ghp init"])
-    expectOneLineFailure(try repo.ghp("claim", "1", agent: "w1"), mentioning: ["ghp init"])
+    expectOneLineFailure(try repo.inProcess("agent-status"), mentioning: ["ghp init"])
+    expectOneLineFailure(try repo.inProcess("claim", "1", agent: "w1"), mentioning: ["ghp init"])
     #expect(throws: (any Error).self) { try repo.git("rev-parse", "--verify", "-q", "ghp/state") }
   }
 
@@ -161,14 +170,17 @@ import Testing
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
     let tip = try repo.git("rev-parse", "ghp/state")
-    expectOneLineFailure(try repo.ghp("claim", "7", agent: "w1"), code: 2, mentioning: ["no issue #7"])
+    expectOneLineFailure(try repo.inProcess("claim", "7", agent: "w1"), code: 2, mentioning: ["no issue #7"])
     expectOneLineFailure(
-      try repo.ghp("claim", "1", agent: "bad name"), code: 2, mentioning: ["invalid agent name", "space"])
-    expectOneLineFailure(try repo.ghp(["claim", "1", "--agent", "../x"]), code: 2, mentioning: ["invalid agent name"])
-    expectOneLineFailure(try repo.ghp("issue", "add", "  ", agent: "lead"), code: 2, mentioning: ["title is empty"])
-    expectOneLineFailure(try repo.ghp("issue", "add", "x", agent: "w1"), code: 3, mentioning: ["not an orchestrator"])
+      try repo.inProcess("claim", "1", agent: "bad name"), code: 2, mentioning: ["invalid agent name", "space"])
     expectOneLineFailure(
-      try repo.ghp(["agent-status"], environment: ["GHP_NOW": "tomorrow"]), code: 2,
+      try repo.inProcess(["claim", "1", "--agent", "../x"]), code: 2, mentioning: ["invalid agent name"])
+    expectOneLineFailure(
+      try repo.inProcess("issue", "add", "  ", agent: "lead"), code: 2, mentioning: ["title is empty"])
+    expectOneLineFailure(
+      try repo.inProcess("issue", "add", "x", agent: "w1"), code: 3, mentioning: ["not an orchestrator"])
+    expectOneLineFailure(
+      try repo.inProcess(["agent-status"], environment: ["GHP_NOW": "tomorrow"]), code: 2,
       mentioning: ["GHP_NOW", "RFC 3339"])
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
   }
@@ -179,7 +191,7 @@ import Testing
     try repo.git("config", "--worktree", "--unset", "ghp.agent")
     let tip = try repo.git("rev-parse", "ghp/state")
     expectOneLineFailure(
-      try repo.ghp("claim", "1"), code: 2, mentioning: ["GHP_AGENT", "git config ghp.agent", "agent/NAME"])
+      try repo.inProcess("claim", "1"), code: 2, mentioning: ["GHP_AGENT", "git config ghp.agent", "agent/NAME"])
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
   }
 
@@ -193,13 +205,13 @@ import Testing
     _ = try ProcessRunner.run("/usr/bin/git", ["commit", "-qam", "hand edit"], in: worktree)
     let broken = try repo.git("rev-parse", "--short=10", "ghp/state")
 
-    expectOneLineFailure(try repo.ghp("claim", "1", agent: "w1"), mentioning: [".ghp/issues/01/1.json", broken])
+    expectOneLineFailure(try repo.inProcess("claim", "1", agent: "w1"), mentioning: [".ghp/issues/01/1.json", broken])
     #expect(try repo.git("rev-parse", "--short=10", "ghp/state") == broken)
     // The status table still shows the agents, with the broken document named beside it.
-    let status = try repo.ghp("agent-status")
+    let status = try repo.inProcess("agent-status")
     #expect(status.status == 0)
     #expect(status.stdout.contains("warning: .ghp/issues/01/1.json at ghp/state \(broken)"))
-    expectOneLineFailure(try repo.ghp("ready"), mentioning: [".ghp/issues/01/1.json"])
+    expectOneLineFailure(try repo.inProcess("ready"), mentioning: [".ghp/issues/01/1.json"])
   }
 }
 
@@ -210,19 +222,19 @@ import Testing
     for (typed, meant) in [
       ("heartbeat", "agent-heartbeat"), ("isue", "issue"), ("escalate", "agent-escalate"), ("relase", "release"),
     ] {
-      let result = try repo.ghp([typed])
+      let result = try repo.inProcess([typed])
       #expect(result.status == 2)
       #expect(result.stderr.contains("'\(typed)' is not a ghp command"))
       #expect(result.stderr.contains("`ghp \(meant)`"), "\(typed): \(result.stderr)")
       #expect(result.stderr.split(separator: "\n").count == 1)
     }
-    let nothing = try repo.ghp(["xyzzy"])
+    let nothing = try repo.inProcess(["xyzzy"])
     #expect(nothing.status == 2 && !nothing.stderr.contains("Did you mean"))
     // Global options first still find the command; a real one is not second-guessed.
-    #expect(try repo.ghp(["-C", repo.path, "--json", "heartbeat"]).stderr.contains("`ghp agent-heartbeat`"))
-    #expect(try repo.ghp(["ready"]).stderr.contains("is not a ghp command") == false)
-    let version = try repo.ghp(["-V"])
-    let long = try repo.ghp(["--version"])
+    #expect(try repo.inProcess(["-C", repo.path, "--json", "heartbeat"]).stderr.contains("`ghp agent-heartbeat`"))
+    #expect(try repo.inProcess(["ready"]).stderr.contains("is not a ghp command") == false)
+    let version = try repo.inProcess(["-V"])
+    let long = try repo.inProcess(["--version"])
     #expect(version.status == 0 && !version.stdout.isEmpty && version.stdout == long.stdout)
   }
 }
@@ -232,7 +244,7 @@ import Testing
   func completions() throws {
     let repo = try ScratchRepository()
     for shell in ["bash", "zsh", "fish"] {
-      let script = try repo.ghp(["--generate-completion-script", shell])
+      let script = try repo.inProcess(["--generate-completion-script", shell])
       #expect(script.status == 0)
       for command in ["agent-heartbeat", "agent-status", "land", "run", "status"] {
         #expect(script.stdout.contains(command), "\(shell) completion lacks \(command)")
@@ -268,21 +280,21 @@ import Testing
   @Test func everyTableHasAHeader() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 2)
-    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["agent-escalate", "Which?", "--issue", "1"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["agent-handoff", "--issue", "1", "--note", "n"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["approve", "w1", "README.md"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["claim", "1"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["agent-escalate", "Which?", "--issue", "1"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["agent-handoff", "--issue", "1", "--note", "n"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["approve", "w1", "README.md"], agent: "lead").status == 0)
     let tables: [([String], String)] = [
       (["ready"], "ID"), (["issue", "list"], "ID"), (["escalations"], "ID"), (["handoff", "list"], "ISSUE"),
       (["log", "-n", "3"], "COMMIT"), (["agent", "list"], "AGENT"), (["approvals", "--all"], "ID"),
     ]
     for (command, first) in tables {
-      let out = try repo.ghp(command).stdout
+      let out = try repo.inProcess(command).stdout
       let header = out.split(separator: "\n").first.map(String.init) ?? ""
       #expect(header.hasPrefix(first) && header == header.uppercased(), "\(command): \(out)")
     }
     // agent-status leads with the open escalations, each section under its own header.
-    let status = try repo.ghp(["agent-status"]).stdout.split(separator: "\n").map(String.init)
+    let status = try repo.inProcess(["agent-status"]).stdout.split(separator: "\n").map(String.init)
     #expect(
       status.contains { $0.hasPrefix("AGENT ") }
         && status.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("ID  SEVERITY") })
@@ -292,16 +304,16 @@ import Testing
     let repo = try ScratchRepository()
     try repo.initialise()
     let tip = try repo.git("rev-parse", "ghp/state")
-    let typo = try repo.ghp(["config", "set", "stalAfter", "5m"], agent: "lead")
+    let typo = try repo.inProcess(["config", "set", "stalAfter", "5m"], agent: "lead")
     #expect(typo.status == 2 && typo.stderr.contains("did you mean staleAfter?"), "\(typo.stderr)")
-    let bare = try repo.ghp(["config", "set", "gate", "true"], agent: "lead")
+    let bare = try repo.inProcess(["config", "set", "gate", "true"], agent: "lead")
     #expect(bare.status == 2 && bare.stderr.contains("did you mean landing.gate?"), "\(bare.stderr)")
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
-    #expect(try repo.ghp(["config", "set", "pushers.alice", "[\"w1\"]"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["config", "get", "agent.taskTimeout"]).stdout == "30m\n")
-    let unset = try repo.ghp(["config", "get", "landing.gate"])
+    #expect(try repo.inProcess(["config", "set", "pushers.alice", "[\"w1\"]"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["config", "get", "agent.taskTimeout"]).stdout == "30m\n")
+    let unset = try repo.inProcess(["config", "get", "landing.gate"])
     #expect(unset.status == 2 && unset.stderr.contains("its default applies"))
-    #expect(try repo.ghp(["config", "get", "landing.gat"]).stderr.contains("did you mean landing.gate?"))
+    #expect(try repo.inProcess(["config", "get", "landing.gat"]).stderr.contains("did you mean landing.gate?"))
   }
 }
 
@@ -309,7 +321,7 @@ import Testing
   /// `ghp man` is made from the parser: every command is in it, and groff reads it without a warning.
   @Test func theManualPageHasEveryCommandAndRenders() throws {
     let repo = try ScratchRepository()
-    let page = try repo.ghp(["man"])
+    let page = try repo.inProcess(["man"])
     #expect(page.status == 0 && page.stdout.hasPrefix(".TH GHP 1"))
     let commands = [
       "agent-heartbeat", "agent-status", "agent-escalate", "agent-handoff", "agent add", "setup claude", "config set",
@@ -332,8 +344,8 @@ import Testing
   @Test func everyCommandTheTextsNameExists() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    var texts = try ["worker", "leader", "agents-md"].map { try repo.ghp(["prompt", $0], agent: "lead").stdout }
-    texts.append(try repo.ghp(["config", "list"]).stdout)
+    var texts = try ["worker", "leader", "agents-md"].map { try repo.inProcess(["prompt", $0], agent: "lead").stdout }
+    texts.append(try repo.inProcess(["config", "list"]).stdout)
     var named = Set<[String]>()
     for text in texts {
       for piece in text.components(separatedBy: "`").enumerated() where piece.offset % 2 == 1 {
@@ -348,11 +360,11 @@ import Testing
     #expect(named.count > 20, "\(named)")
     for command in named.sorted(by: { $0.joined() < $1.joined() }) {
       var words = command
-      var help = try repo.ghp(words + ["--help"])
+      var help = try repo.inProcess(words + ["--help"])
       // A second word may be an argument (`ghp claim-check ID`), not a subcommand: the first must stand.
       if help.status != 0 && words.count == 2 {
         words.removeLast()
-        help = try repo.ghp(words + ["--help"])
+        help = try repo.inProcess(words + ["--help"])
       }
       #expect(help.status == 0, "`ghp \(command.joined(separator: " "))` is named but is no command: \(help.stderr)")
     }

@@ -23,8 +23,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
 @Suite struct EscalationTests {
   @Test func theRoundTripFromQuestionToAnswer() throws {
     let repo = try scratch(issues: 1)
-    try repo.ghp(["claim", "1"], agent: "w1", environment: t0)
-    let asked = try repo.ghp(
+    try repo.inProcess(["claim", "1"], agent: "w1", environment: t0)
+    let asked = try repo.inProcess(
       [
         "agent-escalate", "Two issues need Router.swift: which goes first?", "--issue", "1", "--severity", "high",
         "--context", "-",
@@ -37,51 +37,52 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     #expect(document.contains("ghp resolve 1 --answer"))
 
     // The human's inbox, and the status table with the open escalation on top.
-    let inbox = try repo.ghp(["escalations", "--open", "--json"], agent: "lead").json().arrayValue ?? []
+    let inbox = try repo.inProcess(["escalations", "--open", "--json"], agent: "lead").json().arrayValue ?? []
     #expect(inbox.map { $0["severity"] } == [.string("high")])
-    let table = try repo.ghp(["agent-status"], environment: t0).stdout
+    let table = try repo.inProcess(["agent-status"], environment: t0).stdout
     #expect(table.hasPrefix("OPEN ESCALATIONS"))
     #expect(table.contains("HIGH"))
-    let status = try repo.ghp(["agent-status", "--json"], environment: t0).json()
+    let status = try repo.inProcess(["agent-status", "--json"], environment: t0).json()
     #expect(status["agents"]?["w1"]?["status"] == .string("escalated"))
     #expect(status["openEscalations"]?.arrayValue?.count == 1)
 
     // Only an orchestrator answers, once.
-    #expect(try repo.ghp(["resolve", "1", "--answer", "me first"], agent: "w2").status == 3)
-    let resolved = try repo.ghp(["resolve", "1", "--answer", "Do #1 first; #2 waits"], agent: "lead", environment: t5)
+    #expect(try repo.inProcess(["resolve", "1", "--answer", "me first"], agent: "w2").status == 3)
+    let resolved = try repo.inProcess(
+      ["resolve", "1", "--answer", "Do #1 first; #2 waits"], agent: "lead", environment: t5)
     #expect(resolved.status == 0)
-    let again = try repo.ghp(["resolve", "1", "--answer", "changed my mind"], agent: "lead")
+    let again = try repo.inProcess(["resolve", "1", "--answer", "changed my mind"], agent: "lead")
     #expect(again.status == 3)
     #expect(again.stderr.contains("already resolved by lead"))
     #expect(try repo.stateFile(".ghp/escalations/1.md").contains("Do #1 first; #2 waits"))
 
     // The asker sees the answer: in its inbox, in agent-status, and once on its next report.
-    let mine = try repo.ghp(["escalations", "--mine", "--json"], agent: "w1").json().arrayValue ?? []
+    let mine = try repo.inProcess(["escalations", "--mine", "--json"], agent: "w1").json().arrayValue ?? []
     #expect(mine.first?["answer"] == .string("Do #1 first; #2 waits"))
     #expect(mine.first?["answeredBy"] == .string("lead"))
-    let waiting = try repo.ghp(["agent-status", "--json"], environment: t5).json()
+    let waiting = try repo.inProcess(["agent-status", "--json"], environment: t5).json()
     #expect(waiting["agents"]?["w1"]?["answers"]?.arrayValue?.first?["id"] == .int(1))
     #expect(waiting["openEscalations"] == nil)
-    let beat = try repo.ghp(
+    let beat = try repo.inProcess(
       ["agent-heartbeat", "--status", "implementing"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:06:00Z"])
     #expect(beat.status == 0)
     #expect(beat.stderr.contains("escalation 1 was answered by lead: Do #1 first"))
-    let told = try repo.ghp(["agent-status", "--json"], environment: ["GHP_NOW": "2025-01-25T10:07:00Z"]).json()
+    let told = try repo.inProcess(["agent-status", "--json"], environment: ["GHP_NOW": "2025-01-25T10:07:00Z"]).json()
     #expect(told["agents"]?["w1"]?["answers"] == nil)
   }
 
   @Test func badInputWritesNothing() throws {
     let repo = try scratch(issues: 1)
     let tip = try repo.git("rev-parse", "ghp/state")
-    #expect(try repo.ghp(["agent-escalate", "  "], agent: "w1").status == 2)
-    #expect(try repo.ghp(["agent-escalate", "Q?", "--issue", "9"], agent: "w1").status == 2)
-    #expect(try repo.ghp(["agent-escalate", "Q?", "--severity", "urgent"], agent: "w1").status == 2)
-    let unknown = try repo.ghp(["resolve", "7", "--answer", "x"], agent: "lead")
+    #expect(try repo.inProcess(["agent-escalate", "  "], agent: "w1").status == 2)
+    #expect(try repo.inProcess(["agent-escalate", "Q?", "--issue", "9"], agent: "w1").status == 2)
+    #expect(try repo.inProcess(["agent-escalate", "Q?", "--severity", "urgent"], agent: "w1").status == 2)
+    let unknown = try repo.inProcess(["resolve", "7", "--answer", "x"], agent: "lead")
     #expect(unknown.status == 2)
     #expect(unknown.stderr.contains("no escalation 7"))
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
-    try repo.ghp(["agent-escalate", "Q?"], agent: "w1")
-    #expect(try repo.ghp(["resolve", "1", "--answer", " "], agent: "lead").status == 2)
+    try repo.inProcess(["agent-escalate", "Q?"], agent: "w1")
+    #expect(try repo.inProcess(["resolve", "1", "--answer", " "], agent: "lead").status == 2)
   }
 
   @Test func aTemplateOnTheStateBranchOverridesTheDefault() throws {
@@ -97,11 +98,12 @@ private func scratch(issues: Int) throws -> ScratchRepository {
       try ProcessRunner.run("/usr/bin/git", ["commit", "-qm", "our escalation template"], in: worktree).status == 0)
     try repo.git("worktree", "remove", "--force", worktree)
 
-    try repo.ghp(["agent-escalate", "Which DB?", "--severity", "critical"], agent: "w1")
+    try repo.inProcess(["agent-escalate", "Which DB?", "--severity", "critical"], agent: "w1")
     let document = try repo.stateFile(".ghp/escalations/1.md")
     #expect(document.hasSuffix("CUSTOM critical question from w1: Which DB?"))
     // ghp still reads it back, whatever the template.
-    #expect(try repo.ghp(["escalations", "--json"]).json().arrayValue?.first?["question"] == .string("Which DB?"))
+    #expect(
+      try repo.inProcess(["escalations", "--json"]).json().arrayValue?.first?["question"] == .string("Which DB?"))
   }
 }
 
@@ -110,8 +112,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
   /// uncommitted work.
   func repoWithWork() throws -> (ScratchRepository, String) {
     let repo = try scratch(issues: 2)
-    try repo.ghp(["claim", "1"], agent: "w1", environment: t0)
-    try repo.ghp(["discover", "The router uses a trie"], agent: "w1", environment: t0)
+    try repo.inProcess(["claim", "1"], agent: "w1", environment: t0)
+    try repo.inProcess(["discover", "The router uses a trie"], agent: "w1", environment: t0)
     let worktree = repo.root.deletingLastPathComponent().appendingPathComponent("w1").path
     try repo.git("worktree", "add", "-q", "-b", "agent/w1", worktree, "main")
     let w1 = { (args: [String]) throws in
@@ -131,7 +133,7 @@ private func scratch(issues: Int) throws -> ScratchRepository {
 
   @Test func theHandoffIsBuiltFromTheStateAndTheBranch() throws {
     let (repo, worktree) = try repoWithWork()
-    let result = try repo.ghp(
+    let result = try repo.inProcess(
       ["agent-handoff", "--issue", "1", "--note", "Tests for the router remain", "--write", "handoff.md"], agent: "w1",
       environment: t5)
     #expect(result.status == 0, "\(result.stderr)")
@@ -146,33 +148,33 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     #expect(try repo.stateFile(".ghp/handoffs/1.md") + "\n" == document)
     #expect(try String(contentsOfFile: repo.path + "/handoff.md", encoding: .utf8) == document)
     // Without --to the claim stays where it was.
-    #expect(try repo.ghp(["issue", "show", "1", "--json"]).json()["issue"]?["assignee"] == .string("w1"))
-    #expect(try repo.ghp(["handoff", "show", "1"]).stdout == document)
+    #expect(try repo.inProcess(["issue", "show", "1", "--json"]).json()["issue"]?["assignee"] == .string("w1"))
+    #expect(try repo.inProcess(["handoff", "show", "1"]).stdout == document)
   }
 
   @Test func toPassesTheClaimInTheSameCommit() throws {
     let (repo, _) = try repoWithWork()
     let before = try repo.stateSubjects().count
-    let result = try repo.ghp(
+    let result = try repo.inProcess(
       ["agent-handoff", "--issue", "1", "--to", "w3", "--new", "--json"], agent: "w1", environment: t5)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(try repo.stateSubjects().count == before + 1)
-    let issue = try repo.ghp(["issue", "show", "1", "--json"]).json()["issue"]
+    let issue = try repo.inProcess(["issue", "show", "1", "--json"]).json()["issue"]
     #expect(issue?["assignee"] == .string("w3"))
     #expect(issue?["epoch"] == .int(2))
-    let status = try repo.ghp(["agent-status", "--json"], environment: t5).json()
+    let status = try repo.inProcess(["agent-status", "--json"], environment: t5).json()
     #expect(status["agents"]?["w3"]?["handoffWaiting"] == .int(1))
     #expect(status["agents"]?["w3"]?["issue"] == .int(1))
     #expect(status["agents"]?["w1"]?["issue"] == .null)
-    #expect(try repo.ghp(["agent-status"], environment: t5).stdout.contains("w3: a handoff of #1 is waiting"))
+    #expect(try repo.inProcess(["agent-status"], environment: t5).stdout.contains("w3: a handoff of #1 is waiting"))
     // The receiver is told once, on its next report.
-    let beat = try repo.ghp(["agent-heartbeat"], agent: "w3", environment: t5)
+    let beat = try repo.inProcess(["agent-heartbeat"], agent: "w3", environment: t5)
     #expect(beat.stderr.contains("a handoff of #1 is waiting for you"))
     #expect(
-      try repo.ghp(["agent-status", "--json"], environment: t5).json()["agents"]?["w3"]?["handoffWaiting"] == nil)
+      try repo.inProcess(["agent-status", "--json"], environment: t5).json()["agents"]?["w3"]?["handoffWaiting"] == nil)
     // The giver no longer holds it.
-    #expect(try repo.ghp(["done", "1", "--result", "x"], agent: "w1").status == 3)
-    #expect(try repo.ghp(["claim-check", "1", "--epoch", "2"], agent: "w3").status == 0)
+    #expect(try repo.inProcess(["done", "1", "--result", "x"], agent: "w1").status == 3)
+    #expect(try repo.inProcess(["claim-check", "1", "--epoch", "2"], agent: "w3").status == 0)
   }
 
   @Test func refusalsWriteNothing() throws {
@@ -181,20 +183,20 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     try repo.git("add", "tracked.md")
     try repo.git("commit", "-qm", "tracked")
     let tip = try repo.git("rev-parse", "ghp/state")
-    let notHeld = try repo.ghp(["agent-handoff", "--issue", "2"], agent: "w1")
+    let notHeld = try repo.inProcess(["agent-handoff", "--issue", "2"], agent: "w1")
     #expect(notHeld.status == 3)
-    let outside = try repo.ghp(
+    let outside = try repo.inProcess(
       ["agent-handoff", "--issue", "1", "--write", "/tmp/elsewhere-\(UUID().uuidString).md"], agent: "w1")
     #expect(outside.status == 2)
     #expect(outside.stderr.contains("outside the repository"))
-    let escape = try repo.ghp(["agent-handoff", "--issue", "1", "--write", "../escape.md"], agent: "w1")
+    let escape = try repo.inProcess(["agent-handoff", "--issue", "1", "--write", "../escape.md"], agent: "w1")
     #expect(escape.status == 2)
-    let overTracked = try repo.ghp(["agent-handoff", "--issue", "1", "--write", "tracked.md"], agent: "w1")
+    let overTracked = try repo.inProcess(["agent-handoff", "--issue", "1", "--write", "tracked.md"], agent: "w1")
     #expect(overTracked.status == 2)
     #expect(overTracked.stderr.contains("--force"))
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
     #expect(try String(contentsOfFile: repo.path + "/tracked.md", encoding: .utf8) == "keep me\n")
-    let forced = try repo.ghp(["agent-handoff", "--issue", "1", "--write", "tracked.md", "--force"], agent: "w1")
+    let forced = try repo.inProcess(["agent-handoff", "--issue", "1", "--write", "tracked.md", "--force"], agent: "w1")
     #expect(forced.status == 0)
     #expect(try String(contentsOfFile: repo.path + "/tracked.md", encoding: .utf8).hasPrefix("# Handoff of #1"))
   }
@@ -204,68 +206,69 @@ private func scratch(issues: Int) throws -> ScratchRepository {
   /// w1 holds #1 and went silent at 10:00; w2 holds #2 and reported at 10:05; lead is an orchestrator.
   func staleScene() throws -> ScratchRepository {
     let repo = try scratch(issues: 2)
-    try repo.ghp(["claim", "1"], agent: "w1", environment: t0)
-    try repo.ghp(["claim", "2"], agent: "w2", environment: t5)
+    try repo.inProcess(["claim", "1"], agent: "w1", environment: t0)
+    try repo.inProcess(["claim", "2"], agent: "w2", environment: t5)
     return repo
   }
 
   @Test func escalatePolicyRaisesOneEscalationPerStaleAgent() throws {
     let repo = try staleScene()
-    let dry = try repo.ghp(["reap", "--dry-run", "--json"], agent: "lead", environment: t11)
+    let dry = try repo.inProcess(["reap", "--dry-run", "--json"], agent: "lead", environment: t11)
     #expect(dry.status == 0)
     #expect(try dry.json()["agents"]?.arrayValue?.map { $0["agent"] } == [.string("w1")])
-    #expect(try repo.ghp(["escalations", "--json"]).json() == .array([]))
+    #expect(try repo.inProcess(["escalations", "--json"]).json() == .array([]))
 
-    #expect(try repo.ghp(["reap"], agent: "lead", environment: t11).status == 0)
-    let second = try repo.ghp(["reap"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:12:00Z"])
+    #expect(try repo.inProcess(["reap"], agent: "lead", environment: t11).status == 0)
+    let second = try repo.inProcess(["reap"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:12:00Z"])
     #expect(second.stdout.contains("already escalated as 1"))
-    let escalations = try repo.ghp(["escalations", "--json"]).json().arrayValue ?? []
+    let escalations = try repo.inProcess(["escalations", "--json"]).json().arrayValue ?? []
     #expect(escalations.count == 1)
     #expect(escalations.first?["about"] == .string("w1"))
     #expect(escalations.first?["question"]?.stringValue?.contains("holds #1") == true)
     // Escalating takes nothing away.
-    #expect(try repo.ghp(["claim-check", "1", "--epoch", "1"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["reap"], agent: "w2", environment: t11).status == 3)
+    #expect(try repo.inProcess(["claim-check", "1", "--epoch", "1"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["reap"], agent: "w2", environment: t11).status == 3)
   }
 
   @Test func releasePolicyGivesClaimsBackAndTheReturningAgentIsTold() throws {
     let repo = try staleScene()
-    #expect(try repo.ghp(["claim-check", "1", "--epoch", "1"], agent: "w1").status == 0)
-    let reaped = try repo.ghp(["reap", "--release"], agent: "lead", environment: t11)
+    #expect(try repo.inProcess(["claim-check", "1", "--epoch", "1"], agent: "w1").status == 0)
+    let reaped = try repo.inProcess(["reap", "--release"], agent: "lead", environment: t11)
     #expect(reaped.status == 0, "\(reaped.stderr)")
     #expect(reaped.stdout.contains("w1: silent since 2025-01-25T10:00:00Z: released #1"))
     let tip = try repo.git("rev-parse", "ghp/state")
-    #expect(try repo.ghp(["reap", "--release"], agent: "lead", environment: t11).status == 0)
+    #expect(try repo.inProcess(["reap", "--release"], agent: "lead", environment: t11).status == 0)
     #expect(try repo.git("rev-parse", "ghp/state") == tip, "a second reap changed nothing")
 
-    let issue = try repo.ghp(["issue", "show", "1", "--json"]).json()["issue"]
+    let issue = try repo.inProcess(["issue", "show", "1", "--json"]).json()["issue"]
     #expect(issue?["status"] == .string("open"))
     #expect(issue?["epoch"] == .int(2))
     #expect(issue?["lastRelease"]?["by"] == .string("lead"))
-    #expect(try repo.ghp(["issue", "show", "2", "--json"]).json()["issue"]?["assignee"] == .string("w2"))
+    #expect(try repo.inProcess(["issue", "show", "2", "--json"]).json()["issue"]?["assignee"] == .string("w2"))
 
     // Fencing: the old epoch no longer holds.
-    let check = try repo.ghp(["claim-check", "1", "--epoch", "1"], agent: "w1")
+    let check = try repo.inProcess(["claim-check", "1", "--epoch", "1"], agent: "w1")
     #expect(check.status == 3)
     #expect(check.stderr.contains("released by lead at 2025-01-25T10:11:30Z"))
 
     // Someone else takes it; the zombie comes back.
-    try repo.ghp(["claim", "1"], agent: "w4", environment: t11)
-    let back = try repo.ghp(
+    try repo.inProcess(["claim", "1"], agent: "w4", environment: t11)
+    let back = try repo.inProcess(
       ["agent-heartbeat", "--action", "I am back"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
     #expect(back.status == 3)
     #expect(back.stderr.contains("your claim on #1 (epoch 1) was released by lead at 2025-01-25T10:11:30Z"))
-    let done = try repo.ghp(["done", "1", "--result", "stale work"], agent: "w1")
+    let done = try repo.inProcess(["done", "1", "--result", "stale work"], agent: "w1")
     #expect(done.status == 3)
     #expect(done.stderr.contains("now held by w4 (epoch 3)"))
-    let reclaim = try repo.ghp(["claim", "1"], agent: "w1")
+    let reclaim = try repo.inProcess(["claim", "1"], agent: "w1")
     #expect(reclaim.status == 3)
     #expect(reclaim.stderr.contains("released by lead"))
     // Told once: the next heartbeat is an ordinary one.
     #expect(
-      try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"]).status == 0)
-    #expect(try repo.ghp(["claim-check", "1", "--epoch", "3"], agent: "w4").status == 0)
-    #expect(try repo.ghp(["claim-check", "1", "--epoch", "2"], agent: "w4").status == 3)
+      try repo.inProcess(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"]).status == 0
+    )
+    #expect(try repo.inProcess(["claim-check", "1", "--epoch", "3"], agent: "w4").status == 0)
+    #expect(try repo.inProcess(["claim-check", "1", "--epoch", "2"], agent: "w4").status == 3)
   }
 }
 
@@ -286,7 +289,7 @@ private func scratch(issues: Int) throws -> ScratchRepository {
 
   @Test func thePromptsTeachTheWholeLoop() throws {
     let repo = try scratch(issues: 0)
-    let worker = try repo.ghp(["prompt", "worker", "--agent", "worker-2"])
+    let worker = try repo.inProcess(["prompt", "worker", "--agent", "worker-2"])
     #expect(worker.status == 0)
     for command in [
       "ghp claim --next", "ghp agent-heartbeat", "ghp discover", "ghp agent-escalate", "ghp agent-handoff", "ghp done",
@@ -303,9 +306,9 @@ private func scratch(issues: Int) throws -> ScratchRepository {
       #expect(worker.stdout.contains(phrase), "worker prompt lacks \(phrase)")
     }
     // The cadence follows the policy: a third of staleAfter.
-    #expect(try repo.ghp(["config", "set", "staleAfter", "30m"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["prompt", "worker", "--agent", "worker-2"]).stdout.contains("at least every 10m"))
-    let leader = try repo.ghp(["prompt", "leader"], agent: "lead")
+    #expect(try repo.inProcess(["config", "set", "staleAfter", "30m"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["prompt", "worker", "--agent", "worker-2"]).stdout.contains("at least every 10m"))
+    let leader = try repo.inProcess(["prompt", "leader"], agent: "lead")
     for command in [
       "ghp issue add", "ghp assign", "ghp resolve", "ghp reap", "ghp plan set", "ghp agent add", "ghp hooks install",
       "ghp approve", "ghp escalations", "ghp land", "ghp run", "ghp queue",
@@ -313,7 +316,7 @@ private func scratch(issues: Int) throws -> ScratchRepository {
       #expect(leader.stdout.contains(command), "leader prompt lacks \(command)")
     }
     // AGENTS.md is read by every agent of the repository: it names none of them.
-    let agentsMD = try repo.ghp(["prompt", "agents-md"], agent: "w9").stdout
+    let agentsMD = try repo.inProcess(["prompt", "agents-md"], agent: "w9").stdout
     #expect(!agentsMD.contains("w9") && agentsMD.contains("ghp claim --next") && agentsMD.contains("--no-verify"))
   }
 }

@@ -7,7 +7,7 @@ import Testing
 /// closes the reap's escalation, an answer clears the asker's `escalated` status and is told once.
 @Suite struct LoopTests {
   func escalations(_ repo: ScratchRepository) throws -> [String: JSON] {
-    let list = try repo.ghp(["escalations", "--json"], agent: "lead").json().arrayValue ?? []
+    let list = try repo.inProcess(["escalations", "--json"], agent: "lead").json().arrayValue ?? []
     return Dictionary(uniqueKeysWithValues: list.compactMap { item in item["id"]?.idText.map { ($0, item) } })
   }
 
@@ -15,14 +15,15 @@ import Testing
   func approvalAnswersTheRequest() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    for agent in ["w1", "w2"] { #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0) }
+    for agent in ["w1", "w2"] { #expect(try repo.inProcess(["agent", "add", agent], agent: "lead").status == 0) }
     // The hook's own suggested wording, then a question about something else, then another agent's.
     #expect(
-      try repo.ghp(["agent-escalate", "Approval needed to edit README.md", "--severity", "high"], agent: "w1").status
+      try repo.inProcess(["agent-escalate", "Approval needed to edit README.md", "--severity", "high"], agent: "w1")
+        .status
         == 0)
-    #expect(try repo.ghp(["agent-escalate", "Which database?"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["agent-escalate", "Approval needed to edit README.md"], agent: "w2").status == 0)
-    let approve = try repo.ghp(["approve", "w1", "README*", "--once"], agent: "lead")
+    #expect(try repo.inProcess(["agent-escalate", "Which database?"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["agent-escalate", "Approval needed to edit README.md"], agent: "w2").status == 0)
+    let approve = try repo.inProcess(["approve", "w1", "README*", "--once"], agent: "lead")
     #expect(approve.status == 0, "\(approve.stderr)")
     #expect(approve.stdout.contains("Escalation 1 asked for this approval"))
     let after = try escalations(repo)
@@ -30,26 +31,26 @@ import Testing
     #expect(after["1"]?["answer"]?.stringValue?.hasPrefix("Approved: w1 may edit README*") == true)
     #expect(after["2"]?["status"]?.stringValue == "open")
     #expect(after["3"]?["status"]?.stringValue == "open")
-    #expect(try repo.ghp(["verify"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["verify"], agent: "lead").status == 0)
   }
 
   @Test("an answer clears the asker's escalated status on its next report, and is told once")
   func answerClearsEscalated() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["agent-escalate", "Approval needed to edit README.md"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["agent", "add", "w1"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["agent-escalate", "Approval needed to edit README.md"], agent: "w1").status == 0)
     func status() throws -> String? {
-      try repo.ghp(["agent-status", "--json"], agent: "lead").json()["agents"]?["w1"]?["status"]?.stringValue
+      try repo.inProcess(["agent-status", "--json"], agent: "lead").json()["agents"]?["w1"]?["status"]?.stringValue
     }
     #expect(try status() == "escalated")
-    #expect(try repo.ghp(["approve", "w1", "README.md"], agent: "lead").status == 0)
-    let told = try repo.ghp(["agent-heartbeat", "--action", "Back to work"], agent: "w1")
+    #expect(try repo.inProcess(["approve", "w1", "README.md"], agent: "lead").status == 0)
+    let told = try repo.inProcess(["agent-heartbeat", "--action", "Back to work"], agent: "w1")
     #expect(
       told.stdout.contains("Approved: w1 may edit README.md")
         || told.stderr.contains("Approved: w1 may edit README.md"), "\(told.stdout)\(told.stderr)")
     #expect(try status() == "idle")
-    let again = try repo.ghp(["agent-heartbeat"], agent: "w1")
+    let again = try repo.inProcess(["agent-heartbeat"], agent: "w1")
     #expect(!(again.stdout + again.stderr).contains("Approved"))
   }
 
@@ -59,16 +60,16 @@ import Testing
     try repo.initialise(issues: 1)
     let t0 = Int64(Date().timeIntervalSince1970)
     let later = ["GHP_NOW": RFC3339.format(t0 + 700)]
-    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["reap"], agent: "lead", environment: later).status == 0)
+    #expect(try repo.inProcess(["agent", "add", "w1"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["claim", "1"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["reap"], agent: "lead", environment: later).status == 0)
     #expect(try escalations(repo)["1"]?["status"]?.stringValue == "open")
-    let release = try repo.ghp(["reap", "--release"], agent: "lead", environment: later)
+    let release = try repo.inProcess(["reap", "--release"], agent: "lead", environment: later)
     #expect(release.status == 0, "\(release.stderr)")
     let closed = try escalations(repo)["1"]
     #expect(closed?["status"]?.stringValue == "resolved")
     #expect(closed?["answer"]?.stringValue?.contains("Released #1") == true)
-    #expect(try repo.ghp(["verify"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["verify"], agent: "lead").status == 0)
   }
 }
 
@@ -78,35 +79,37 @@ import Testing
   func unknownAgents() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
-    #expect(try repo.ghp(["agent", "add", "worker-1"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["agent", "add", "worker-1"], agent: "lead").status == 0)
     let before = try repo.stateSubjects().count
     for command in [["assign", "1", "worker-l"], ["approve", "worker-l", "README.md"]] {
-      let result = try repo.ghp(command, agent: "lead")
+      let result = try repo.inProcess(command, agent: "lead")
       #expect(result.status == 2)
       #expect(result.stderr.contains("did you mean worker-1?"), "\(result.stderr)")
       #expect(result.stderr.contains("--new"))
     }
-    #expect(try repo.ghp(["claim", "1"], agent: "worker-1").status == 0)
-    let handoff = try repo.ghp(["agent-handoff", "--issue", "1", "--to", "worker-2"], agent: "worker-1")
+    #expect(try repo.inProcess(["claim", "1"], agent: "worker-1").status == 0)
+    let handoff = try repo.inProcess(["agent-handoff", "--issue", "1", "--to", "worker-2"], agent: "worker-1")
     #expect(handoff.status == 2 && handoff.stderr.contains("did you mean worker-1?"))
     #expect(try repo.stateSubjects().count == before + 1, "a refused command wrote something")
-    #expect(try repo.ghp(["assign", "1", "worker-2", "--new"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["assign", "1", "worker-2", "--new"], agent: "lead").status == 0)
   }
 
   @Test("agent add of an existing agent with another role refuses; --change-role changes it")
   func roleChange() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
-    let promote = try repo.ghp(["agent", "add", "w1", "--role", "orchestrator"], agent: "lead")
+    #expect(try repo.inProcess(["agent", "add", "w1"], agent: "lead").status == 0)
+    let promote = try repo.inProcess(["agent", "add", "w1", "--role", "orchestrator"], agent: "lead")
     #expect(promote.status == 3)
     #expect(promote.stderr.contains("w1 is registered as worker"))
     func role() throws -> String? {
-      try repo.ghp(["agent-status", "--json"], agent: "lead").json()["agents"]?["w1"]?["role"]?.stringValue
+      try repo.inProcess(["agent-status", "--json"], agent: "lead").json()["agents"]?["w1"]?["role"]?.stringValue
     }
     #expect(try role() == "worker")
-    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0, "re-running with the same role is fine")
-    #expect(try repo.ghp(["agent", "add", "w1", "--role", "orchestrator", "--change-role"], agent: "lead").status == 0)
+    #expect(
+      try repo.inProcess(["agent", "add", "w1"], agent: "lead").status == 0, "re-running with the same role is fine")
+    #expect(
+      try repo.inProcess(["agent", "add", "w1", "--role", "orchestrator", "--change-role"], agent: "lead").status == 0)
     #expect(try role() == "orchestrator")
   }
 }
@@ -118,40 +121,41 @@ import Testing
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
     #expect(
-      try repo.ghp(
+      try repo.inProcess(
         ["agent-escalate", "Which database?", "--issue", "1", "--context", "We need joins across tenants."], agent: "w1"
       ).status == 0)
-    #expect(try repo.ghp(["resolve", "1", "--answer", "Postgres"], agent: "lead").status == 0)
-    let shown = try repo.ghp(["escalations", "show", "1"], agent: "lead")
+    #expect(try repo.inProcess(["resolve", "1", "--answer", "Postgres"], agent: "lead").status == 0)
+    let shown = try repo.inProcess(["escalations", "show", "1"], agent: "lead")
     #expect(shown.status == 0)
     for part in ["Which database?", "We need joins across tenants.", "Postgres"] {
       #expect(shown.stdout.contains(part), "\(shown.stdout)")
     }
     #expect(!shown.stdout.contains("ghp-escalation"), "the machine header is not for people")
-    let json = try repo.ghp(["escalations", "show", "1", "--json"], agent: "lead").json()
+    let json = try repo.inProcess(["escalations", "show", "1", "--json"], agent: "lead").json()
     #expect(json["context"]?.stringValue == "We need joins across tenants.")
-    #expect(try repo.ghp(["escalations", "show", "9"], agent: "lead").status == 2)
+    #expect(try repo.inProcess(["escalations", "show", "9"], agent: "lead").status == 2)
     // The inbox is still the default, flags and all.
-    #expect(try repo.ghp(["escalations", "--open"], agent: "lead").stdout.contains("No escalations."))
+    #expect(try repo.inProcess(["escalations", "--open"], agent: "lead").stdout.contains("No escalations."))
   }
 
   @Test("handoff list shows every issue with a handoff, who holds it and who it waits for")
   func handoffList() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 2)
-    for agent in ["w1", "w2"] { #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0) }
-    #expect(try repo.ghp(["handoff", "list"], agent: "lead").stdout.contains("No handoffs yet"))
-    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["claim", "2"], agent: "w1").status == 0)
+    for agent in ["w1", "w2"] { #expect(try repo.inProcess(["agent", "add", agent], agent: "lead").status == 0) }
+    #expect(try repo.inProcess(["handoff", "list"], agent: "lead").stdout.contains("No handoffs yet"))
+    #expect(try repo.inProcess(["claim", "1"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["claim", "2"], agent: "w1").status == 0)
     #expect(
-      try repo.ghp(["agent-handoff", "--issue", "1", "--to", "w2", "--note", "Half done"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["agent-handoff", "--issue", "2", "--note", "Notes only"], agent: "w1").status == 0)
-    let list = try repo.ghp(["handoff", "list", "--json"], agent: "lead").json().arrayValue ?? []
+      try repo.inProcess(["agent-handoff", "--issue", "1", "--to", "w2", "--note", "Half done"], agent: "w1").status
+        == 0)
+    #expect(try repo.inProcess(["agent-handoff", "--issue", "2", "--note", "Notes only"], agent: "w1").status == 0)
+    let list = try repo.inProcess(["handoff", "list", "--json"], agent: "lead").json().arrayValue ?? []
     #expect(list.count == 2)
     #expect(list.first?["issue"] == .int(1) && list.first?["holder"]?.stringValue == "w2")
     #expect(list.first?["waitingFor"]?.arrayValue == [.string("w2")])
     #expect(list.last?["holder"]?.stringValue == "w1" && list.last?["waitingFor"]?.arrayValue == [])
-    let table = try repo.ghp(["handoff", "list"], agent: "lead").stdout
+    let table = try repo.inProcess(["handoff", "list"], agent: "lead").stdout
     #expect(table.hasPrefix("ISSUE") && table.contains("#1") && table.contains("WAITING FOR"))
   }
 }
@@ -160,15 +164,15 @@ import Testing
   @Test("log --since/--until/--op/--no-heartbeats select events by time and kind")
   func filters() throws {
     let repo = try ScratchRepository()
-    try repo.ghp(
+    try repo.inProcess(
       ["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:00Z"])
-    try repo.ghp(["issue", "add", "One"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:30Z"])
-    try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:01:00Z"])
-    try repo.ghp(["claim", "1"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:02:00Z"])
-    try repo.ghp(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:03:00Z"])
-    try repo.ghp(["done", "1", "--result", "ok"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:04:00Z"])
+    try repo.inProcess(["issue", "add", "One"], agent: "lead", environment: ["GHP_NOW": "2026-01-01T10:00:30Z"])
+    try repo.inProcess(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:01:00Z"])
+    try repo.inProcess(["claim", "1"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:02:00Z"])
+    try repo.inProcess(["agent-heartbeat"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:03:00Z"])
+    try repo.inProcess(["done", "1", "--result", "ok"], agent: "w1", environment: ["GHP_NOW": "2026-01-01T10:04:00Z"])
     func ops(_ arguments: [String], now: String = "2026-01-01T10:05:00Z") throws -> [String] {
-      let result = try repo.ghp(["log", "--json", "-n", "0"] + arguments, environment: ["GHP_NOW": now])
+      let result = try repo.inProcess(["log", "--json", "-n", "0"] + arguments, environment: ["GHP_NOW": now])
       #expect(result.status == 0, "\(result.stderr)")
       return try result.json().arrayValue?.compactMap { $0["op"]?.stringValue } ?? []
     }
@@ -178,11 +182,11 @@ import Testing
     #expect(try ops(["--since", "2026-01-01T10:02:00Z"]) == ["done", "heartbeat", "claim"])
     #expect(try ops(["--until", "2026-01-01T10:01:00Z"]) == ["heartbeat", "issue-add", "init"])
     #expect(try ops(["--since", "150s"]) == ["done", "heartbeat"])
-    #expect(try repo.ghp(["log", "--op", "claimed"]).status == 2)
+    #expect(try repo.inProcess(["log", "--op", "claimed"]).status == 2)
     // An issue's history shows what came of it.
-    let history = try repo.ghp(["log", "--issue", "1"], environment: ["GHP_NOW": "2026-01-01T10:05:00Z"]).stdout
+    let history = try repo.inProcess(["log", "--issue", "1"], environment: ["GHP_NOW": "2026-01-01T10:05:00Z"]).stdout
     #expect(history.contains("w1: done #1 One") && history.contains("    result: ok"), "\(history)")
-    #expect(try repo.ghp(["log", "--since", "yesterday"]).status == 2)
+    #expect(try repo.inProcess(["log", "--since", "yesterday"]).status == 2)
   }
 }
 
@@ -192,13 +196,13 @@ import Testing
     let repo = try ScratchRepository()
     try repo.initialise(issues: 3)
     let old = ["GHP_NOW": RFC3339.format(Int64(Date().timeIntervalSince1970) - 3600)]
-    for agent in ["w1", "w2"] { #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0) }
-    #expect(try repo.ghp(["agent", "add", "w3"], agent: "lead", environment: old).status == 0)
-    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
-    #expect(try repo.ghp(["claim", "2"], agent: "w2").status == 0)
-    #expect(try repo.ghp(["done", "2", "--result", "ok"], agent: "w2").status == 0)
-    #expect(try repo.ghp(["agent-escalate", "Which database?"], agent: "w1").status == 0)
-    let screen = try repo.ghp(["status"], agent: "lead")
+    for agent in ["w1", "w2"] { #expect(try repo.inProcess(["agent", "add", agent], agent: "lead").status == 0) }
+    #expect(try repo.inProcess(["agent", "add", "w3"], agent: "lead", environment: old).status == 0)
+    #expect(try repo.inProcess(["claim", "1"], agent: "w1").status == 0)
+    #expect(try repo.inProcess(["claim", "2"], agent: "w2").status == 0)
+    #expect(try repo.inProcess(["done", "2", "--result", "ok"], agent: "w2").status == 0)
+    #expect(try repo.inProcess(["agent-escalate", "Which database?"], agent: "w1").status == 0)
+    let screen = try repo.inProcess(["status"], agent: "lead")
     #expect(screen.status == 0, "\(screen.stderr)")
     let lines = screen.stdout.split(separator: "\n").map(String.init)
     #expect(lines.first == "Goal: Test goal")
@@ -207,7 +211,7 @@ import Testing
     #expect(lines.contains { $0.hasPrefix("Idle: ") && $0.contains("w2") && !$0.contains("w3") })
     #expect(lines.contains { $0.hasPrefix("STALE") && $0.contains("w3") && $0.contains("ghp reap") })
     #expect(lines.contains { $0.contains("1 MEDIUM from w1: Which database?") })
-    let json = try repo.ghp(["status", "--json"], agent: "lead").json()
+    let json = try repo.inProcess(["status", "--json"], agent: "lead").json()
     #expect(json["issues"]?["claimed"] == .int(1) && json["ready"] == .int(1))
     #expect(json["agents"]?["stale"]?.arrayValue == [.string("w3")])
     #expect(json["openEscalations"]?.arrayValue?.count == 1)

@@ -13,76 +13,77 @@ extension ProcessRunner.Result {
     let repo = try ScratchRepository()
     try repo.initialise()
     let at = { (minute: Int) in ["GHP_NOW": "2025-01-25T10:\(10 + minute):00Z"] }
-    try repo.ghp(["issue", "add", "Low, oldest", "-p", "3"], agent: "lead", environment: at(0))
-    try repo.ghp(["issue", "add", "High, newer", "-p", "1"], agent: "lead", environment: at(1))
-    try repo.ghp(["issue", "add", "Mid, old", "-p", "2"], agent: "lead", environment: at(2))
-    try repo.ghp(["issue", "add", "Mid, newest", "-p", "2"], agent: "lead", environment: at(3))
-    try repo.ghp(["issue", "add", "Blocked", "-p", "0", "--after", "2,3"], agent: "lead", environment: at(4))
-    let ready = try repo.ghp(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue }
+    try repo.inProcess(["issue", "add", "Low, oldest", "-p", "3"], agent: "lead", environment: at(0))
+    try repo.inProcess(["issue", "add", "High, newer", "-p", "1"], agent: "lead", environment: at(1))
+    try repo.inProcess(["issue", "add", "Mid, old", "-p", "2"], agent: "lead", environment: at(2))
+    try repo.inProcess(["issue", "add", "Mid, newest", "-p", "2"], agent: "lead", environment: at(3))
+    try repo.inProcess(["issue", "add", "Blocked", "-p", "0", "--after", "2,3"], agent: "lead", environment: at(4))
+    let ready = try repo.inProcess(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue }
     #expect(ready == [2, 3, 4, 1])
 
     // Claiming the blocked one directly is refused with the reason.
-    let blocked = try repo.ghp("claim", "5", agent: "w1")
+    let blocked = try repo.inProcess("claim", "5", agent: "w1")
     #expect(blocked.status == 3)
     #expect(blocked.stderr.contains("waits on #2"))
 
     // Done on a dependency makes its dependant ready at once (when all its dependencies are done).
     for id in ["2", "3"] {
-      #expect(try repo.ghp("claim", id, agent: "w1").status == 0)
-      #expect(try repo.ghp(["done", id, "--result", "ok"], agent: "w1").status == 0)
+      #expect(try repo.inProcess("claim", id, agent: "w1").status == 0)
+      #expect(try repo.inProcess(["done", id, "--result", "ok"], agent: "w1").status == 0)
     }
-    let after = try repo.ghp(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue }
+    let after = try repo.inProcess(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue }
     #expect(after == [5, 4, 1])
-    let next = try repo.ghp(["claim", "--next", "--json"], agent: "w2").json()
+    let next = try repo.inProcess(["claim", "--next", "--json"], agent: "w2").json()
     #expect(next["issue"]?["id"] == .int(5))
   }
 
   @Test func doneKeepsTheResultAndFailKeepsReasonsUntilDead() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 2)
-    try repo.ghp("claim", "1", agent: "w1")
+    try repo.inProcess("claim", "1", agent: "w1")
     let result = "Endpoint in place\n\nAll tests pass."
-    #expect(try repo.ghp(["done", "1", "--result", "-"], agent: "w1", input: result).status == 0)
+    #expect(try repo.inProcess(["done", "1", "--result", "-"], agent: "w1", input: result).status == 0)
     #expect(try repo.stateFile(".ghp/results/1.md").contains("All tests pass."))
-    let shown = try repo.ghp(["issue", "show", "1", "--json"]).json()
+    let shown = try repo.inProcess(["issue", "show", "1", "--json"]).json()
     #expect(shown["issue"]?["status"] == .string("done"))
     #expect(shown["issue"]?["result"] == .string("Endpoint in place"))
     #expect(shown["history"]?.arrayValue?.first?["op"] == .string("done"))
 
     // Three failures (the default maxAttempts) make a dead letter.
     for attempt in 1...3 {
-      #expect(try repo.ghp("claim", "2", agent: "w\(attempt)").status == 0)
-      let failed = try repo.ghp(["fail", "2", "--reason", "reason \(attempt)", "--json"], agent: "w\(attempt)").json()
+      #expect(try repo.inProcess("claim", "2", agent: "w\(attempt)").status == 0)
+      let failed = try repo.inProcess(["fail", "2", "--reason", "reason \(attempt)", "--json"], agent: "w\(attempt)")
+        .json()
       #expect(failed["issue"]?["attempts"] == .int(attempt))
       #expect(failed["issue"]?["status"] == .string(attempt < 3 ? "open" : "dead"))
     }
-    #expect(try repo.ghp(["ready", "--json"]).json() == .array([]))
-    #expect(try repo.ghp("claim", "2", agent: "w4").status == 3)
-    let dead = try repo.ghp(["issue", "list", "--status", "dead", "--json"]).json()
+    #expect(try repo.inProcess(["ready", "--json"]).json() == .array([]))
+    #expect(try repo.inProcess("claim", "2", agent: "w4").status == 3)
+    let dead = try repo.inProcess(["issue", "list", "--status", "dead", "--json"]).json()
     #expect(dead.arrayValue?.compactMap { $0["id"]?.intValue } == [2])
-    let status = try repo.ghp(["agent-status", "--json"]).json()
+    let status = try repo.inProcess(["agent-status", "--json"]).json()
     #expect(status["deadIssues"]?.arrayValue?.first?["id"] == .int(2))
-    #expect(try repo.ghp("agent-status").stdout.contains("#2 Issue 2 (3 attempts)"))
-    let reasons = try repo.ghp(["issue", "show", "2", "--json"]).json()["issue"]?["failures"]?.arrayValue?
+    #expect(try repo.inProcess("agent-status").stdout.contains("#2 Issue 2 (3 attempts)"))
+    let reasons = try repo.inProcess(["issue", "show", "2", "--json"]).json()["issue"]?["failures"]?.arrayValue?
       .compactMap { $0["reason"]?.stringValue }
     #expect(reasons == ["reason 1", "reason 2", "reason 3"])
 
     // Only an orchestrator brings it back.
-    #expect(try repo.ghp("issue", "retry", "2", agent: "w1").status == 3)
-    #expect(try repo.ghp("issue", "retry", "2", agent: "lead").status == 0)
-    #expect(try repo.ghp(["ready", "--json"]).json().arrayValue?.count == 1)
-    #expect(try repo.ghp(["issue", "list", "--status", "failed", "--json"]).json().arrayValue?.count == 0)
+    #expect(try repo.inProcess("issue", "retry", "2", agent: "w1").status == 3)
+    #expect(try repo.inProcess("issue", "retry", "2", agent: "lead").status == 0)
+    #expect(try repo.inProcess(["ready", "--json"]).json().arrayValue?.count == 1)
+    #expect(try repo.inProcess(["issue", "list", "--status", "failed", "--json"]).json().arrayValue?.count == 0)
   }
 
   @Test func aWorkerChangesOnlyWhatItHolds() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 2)
-    try repo.ghp("claim", "1", agent: "w1")
-    #expect(try repo.ghp(["done", "1", "--result", "x"], agent: "w2").status == 3)
-    #expect(try repo.ghp(["fail", "1", "--reason", "x"], agent: "w2").status == 3)
-    #expect(try repo.ghp(["release", "1"], agent: "w2").status == 3)
-    #expect(try repo.ghp(["done", "2", "--result", "x"], agent: "w2").status == 3)
-    #expect(try repo.ghp(["agent-heartbeat", "--issue", "1"], agent: "w2").status == 3)
+    try repo.inProcess("claim", "1", agent: "w1")
+    #expect(try repo.inProcess(["done", "1", "--result", "x"], agent: "w2").status == 3)
+    #expect(try repo.inProcess(["fail", "1", "--reason", "x"], agent: "w2").status == 3)
+    #expect(try repo.inProcess(["release", "1"], agent: "w2").status == 3)
+    #expect(try repo.inProcess(["done", "2", "--result", "x"], agent: "w2").status == 3)
+    #expect(try repo.inProcess(["agent-heartbeat", "--issue", "1"], agent: "w2").status == 3)
     #expect(try repo.stateFile(".ghp/issues/01/1.json").contains("\"assignee\": \"w1\""))
   }
 
@@ -95,7 +96,7 @@ extension ProcessRunner.Result {
     try repo.initialise(issues: 1)
     let tip = try repo.git("rev-parse", "ghp/state")
     let input = arguments.last == "-" ? (arguments[0] == "plan" ? "# plan\n" : #"[{"id": "9", "title": "x"}]"#) : nil
-    let result = try repo.ghp(arguments, agent: "w1", input: input)
+    let result = try repo.inProcess(arguments, agent: "w1", input: input)
     #expect(result.status == 3, "\(arguments): \(result.stderr)")
     #expect(result.stderr.contains("w1 is not an orchestrator"))
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
@@ -104,14 +105,14 @@ extension ProcessRunner.Result {
   @Test func assignMovesAnIssueAndGrowsTheEpoch() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
-    try repo.ghp("claim", "1", agent: "w1")
+    try repo.inProcess("claim", "1", agent: "w1")
     // w3 is new (nobody registered it): said so with --new; without it the typo guard refuses.
-    let typo = try repo.ghp(["assign", "1", "w3"], agent: "lead")
+    let typo = try repo.inProcess(["assign", "1", "w3"], agent: "lead")
     #expect(typo.status == 2 && typo.stderr.contains("no agent is registered under that name"))
-    let assigned = try repo.ghp(["assign", "1", "w3", "--new", "--json"], agent: "lead").json()
+    let assigned = try repo.inProcess(["assign", "1", "w3", "--new", "--json"], agent: "lead").json()
     #expect(assigned["issue"]?["assignee"] == .string("w3"))
     #expect(assigned["issue"]?["epoch"] == .int(2))
-    let status = try repo.ghp(["agent-status", "--json"]).json()
+    let status = try repo.inProcess(["agent-status", "--json"]).json()
     #expect(status["agents"]?["w3"]?["issue"] == .int(1))
     #expect(status["agents"]?["w1"]?["issue"] == .null)
   }
@@ -119,15 +120,15 @@ extension ProcessRunner.Result {
   @Test func editRefusesACycleAndUnknownIssues() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 3)
-    #expect(try repo.ghp(["issue", "edit", "2", "--after", "1"], agent: "lead").status == 0)
-    #expect(try repo.ghp(["issue", "edit", "3", "--after", "2"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["issue", "edit", "2", "--after", "1"], agent: "lead").status == 0)
+    #expect(try repo.inProcess(["issue", "edit", "3", "--after", "2"], agent: "lead").status == 0)
     let tip = try repo.git("rev-parse", "ghp/state")
-    let cycle = try repo.ghp(["issue", "edit", "1", "--after", "3"], agent: "lead")
+    let cycle = try repo.inProcess(["issue", "edit", "1", "--after", "3"], agent: "lead")
     // A cycle and a dependency on a missing issue are usage errors (2), not refusals.
     #expect(cycle.status == 2)
     #expect(cycle.stderr.contains("#1 -> #3 -> #2 -> #1"))
-    #expect(try repo.ghp(["issue", "edit", "1", "--after", "9"], agent: "lead").status == 2)
-    #expect(try repo.ghp(["issue", "edit", "1", "--after", "1"], agent: "lead").status == 2)
+    #expect(try repo.inProcess(["issue", "edit", "1", "--after", "9"], agent: "lead").status == 2)
+    #expect(try repo.inProcess(["issue", "edit", "1", "--after", "1"], agent: "lead").status == 2)
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
   }
 
@@ -135,21 +136,21 @@ extension ProcessRunner.Result {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
     try repo.write("plan.md", "# Plan\n\n1. Models\n2. Endpoints\n")
-    #expect(try repo.ghp(["plan", "set", "plan.md"], agent: "lead").status == 0)
-    #expect(try repo.ghp("plan").stdout == "# Plan\n\n1. Models\n2. Endpoints\n")
-    try repo.ghp("claim", "1", agent: "w1")
-    try repo.ghp(
+    #expect(try repo.inProcess(["plan", "set", "plan.md"], agent: "lead").status == 0)
+    #expect(try repo.inProcess("plan").stdout == "# Plan\n\n1. Models\n2. Endpoints\n")
+    try repo.inProcess("claim", "1", agent: "w1")
+    try repo.inProcess(
       ["discover", "The API uses zod-style validation"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:00:00Z"])
-    try repo.ghp(
+    try repo.inProcess(
       ["discover", "-"], agent: "w2", environment: ["GHP_NOW": "2025-01-25T11:00:00Z"],
       input: "two lines\n### not a heading")
-    let all = try repo.ghp(["discoveries", "--json"]).json().arrayValue ?? []
+    let all = try repo.inProcess(["discoveries", "--json"]).json().arrayValue ?? []
     #expect(all.count == 2)
     #expect(all.first?["issue"] == .int(1))
     #expect(all.last?["text"] == .string("two lines\n### not a heading"))
-    let since = try repo.ghp(["discoveries", "--since", "2025-01-25T10:30:00Z", "--json"]).json().arrayValue
+    let since = try repo.inProcess(["discoveries", "--since", "2025-01-25T10:30:00Z", "--json"]).json().arrayValue
     #expect(since?.map { $0["agent"] } == [.string("w2")])
-    #expect(try repo.ghp(["discover", " "], agent: "w1").status == 2)
+    #expect(try repo.inProcess(["discover", " "], agent: "w1").status == 2)
   }
 }
 
@@ -173,7 +174,7 @@ extension ProcessRunner.Result {
     try repo.initialise()
     try repo.write("tasks.json", Self.seedTasks)
     let before = try repo.stateSubjects().count
-    let result = try repo.ghp(["issue", "import", "tasks.json"], agent: "lead")
+    let result = try repo.inProcess(["issue", "import", "tasks.json"], agent: "lead")
     #expect(result.status == 0, "\(result.stderr)")
     #expect(try repo.stateSubjects().count == before + 1)
     let first = try JSON.parse(try repo.stateFile(".ghp/issues/01/task-001.json"))
@@ -183,7 +184,7 @@ extension ProcessRunner.Result {
     let claimed = try JSON.parse(try repo.stateFile(".ghp/issues/04/task-004.json"))
     #expect(claimed["status"] == .string("claimed"))
     #expect(claimed["assignee"] == .string("worker-2"))
-    let ready = try repo.ghp(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.stringValue }
+    let ready = try repo.inProcess(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.stringValue }
     #expect(ready == ["task-001"])
   }
 
@@ -191,10 +192,10 @@ extension ProcessRunner.Result {
     let repo = try ScratchRepository()
     try repo.initialise()
     let input = #"[{"id": 10, "title": "Ten", "priority": 1}, {"id": 11, "title": "Eleven", "dependencies": [10]}]"#
-    #expect(try repo.ghp(["issue", "import", "-"], agent: "lead", input: input).status == 0)
-    #expect(try repo.ghp(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue } == [10])
+    #expect(try repo.inProcess(["issue", "import", "-"], agent: "lead", input: input).status == 0)
+    #expect(try repo.inProcess(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue } == [10])
     // Numbering of later issues continues after the highest number.
-    #expect(try repo.ghp(["issue", "add", "Next"], agent: "lead").stdout == "12\n")
+    #expect(try repo.inProcess(["issue", "add", "Next"], agent: "lead").stdout == "12\n")
   }
 
   @Test(arguments: [
@@ -217,7 +218,7 @@ extension ProcessRunner.Result {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
     let tip = try repo.git("rev-parse", "ghp/state")
-    let result = try repo.ghp(["issue", "import", "-"], agent: "lead", input: input)
+    let result = try repo.inProcess(["issue", "import", "-"], agent: "lead", input: input)
     #expect(result.status != 0)
     #expect(result.stderr.contains(expected), "\(result.stderr)")
     #expect(try repo.git("rev-parse", "ghp/state") == tip)
@@ -229,10 +230,10 @@ extension ProcessRunner.Result {
     let tasks = (1...500).map {
       #"{"id": "t\#($0)", "description": "Task \#($0)", "dependencies": \#($0 > 1 ? "[\"t\($0 - 1)\"]" : "[]")}"#
     }
-    let result = try repo.ghp(
+    let result = try repo.inProcess(
       ["issue", "import", "-"], agent: "lead", input: #"{"tasks": [\#(tasks.joined(separator: ","))]}"#)
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(try repo.ghp(["issue", "list", "--json"]).json().arrayValue?.count == 500)
+    #expect(try repo.inProcess(["issue", "list", "--json"]).json().arrayValue?.count == 500)
     let packs = try FileManager.default.contentsOfDirectory(atPath: repo.path + "/.git/objects/pack").filter {
       $0.hasSuffix(".pack")
     }

@@ -38,7 +38,9 @@ extension GHP {
       let workspace = try global.workspace()
       let action = try HandoffAction(
         issue: issue, receiver: to, note: note.map(Arguments.text),
-        destination: try write.map { try HandoffFile.validate($0, workspace: workspace, force: force) },
+        destination: try write.map {
+          try HandoffFile.validate($0, workspace: workspace, force: force, from: Output.console.directory)
+        },
         allowNew: global.new)
       let answer = try action.run(in: workspace)
       for note in answer.notes { Output.error(note) }

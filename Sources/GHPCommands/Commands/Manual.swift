@@ -10,6 +10,9 @@ extension GHP {
         Example: ghp man > ghp.1
         """)
 
+    /// Accepted like every command's (`ghp -C repo man`), though the page is the same anywhere.
+    @OptionGroup var global: GlobalOptions
+
     func run() throws {
       Output.text(Self.page())
     }

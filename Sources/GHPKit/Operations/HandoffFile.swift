@@ -3,13 +3,16 @@ import Glibc
 /// Where `--write` may put a handoff: inside the repository's working tree, not inside `.git`, and
 /// not over a tracked file unless forced.
 public enum HandoffFile {
-  /// The absolute, resolved path to write `path` to; refused outside the working tree, inside
-  /// `.git`, or over a tracked file unless `force`.
-  public static func validate(_ path: String, workspace: Workspace, force: Bool) throws(GHPError) -> String {
+  /// The absolute, resolved path to write `path` to (a relative one from `base`, else the working
+  /// directory); refused outside the working tree, inside `.git`, or over a tracked file unless `force`.
+  public static func validate(
+    _ path: String, workspace: Workspace, force: Bool, from base: String? = nil
+  ) throws(GHPError) -> String {
     guard let workdir = workspace.repository.workingDirectory.flatMap(realPath) else {
       throw .invalidValue("--write", "this repository has no working tree to write into")
     }
-    let absolute = path.hasPrefix("/") ? path : (currentDirectory() + "/" + path)
+    let start = base.map { $0.hasPrefix("/") ? $0 : currentDirectory() + "/" + $0 } ?? currentDirectory()
+    let absolute = path.hasPrefix("/") ? path : (start + "/" + path)
     let parent = String(absolute[..<absolute.lastIndex(of: "/")!])
     let name = String(absolute[absolute.index(after: absolute.lastIndex(of: "/")!)...])
     guard !name.isEmpty, name != ".", name != "..", let folder = realPath(parent.isEmpty ? "/" : parent) else {
@@ -37,7 +40,8 @@ public enum HandoffFile {
     return String(cString: resolved)
   }
 
-  static func currentDirectory() -> String {
+  /// The process's working directory.
+  public static func currentDirectory() -> String {
     guard let cwd = getcwd(nil, 0) else { return "." }
     defer { free(cwd) }
     return String(cString: cwd)
