@@ -16,7 +16,7 @@ public struct Console: Sendable {
   public var environment: [String: String]
   /// The folder a relative path given to a command is read from: the process's working directory
   /// when nil. `-C PATH` sets it (`GHPMain.run`), so `ghp -C repo plan set plan.md` reads
-  /// `repo/plan.md`, as `git -C` would.
+  /// `repo/plan.md`, as `git -C repo` would. (Given twice, the last `-C` counts, as for every option.)
   public var directory: String?
 
   /// A console of the given parts.

@@ -57,9 +57,11 @@ public enum GHPMain {
     Console.$current.withValue(console) { run(arguments) }
   }
 
-  /// The console with `-C PATH` (the last one given, before any `--`) as the folder relative
-  /// paths are read from.
-  static func console(_ console: Console, for arguments: [String]) -> Console {
+  /// The console with `-C PATH` as the folder relative paths are read from: the one the command's
+  /// parser keeps (the last, with global options given before the subcommand moved after it), so
+  /// that files and the repository are found from the same folder.
+  static func console(_ console: Console, for typed: [String]) -> Console {
+    let arguments = GlobalOptions.hoisted(typed)
     var given = console
     var index = 0
     while index < arguments.count, arguments[index] != "--" {

@@ -4,9 +4,10 @@ import GHPKit
 
 extension ScratchRepository {
   /// Runs `ghp ARGUMENTS` in this process, against a console of its own, as the binary run in
-  /// `directory` (default: here) as `agent` would: the same clean environment a child gets, the
-  /// folder given as `-C`. For what a command prints and the code it exits with; races, signals,
-  /// hooks git runs and servers need the binary (`ghp(_:)`).
+  /// `directory` (default: here) as `agent` would: the console has the clean environment a child
+  /// gets (libgit2 in this process still reads the process's own HOME and git configuration), the
+  /// folder is given as `-C`. For what a command prints and the code it exits with; races,
+  /// signals, hooks git runs and servers need the binary (`ghp(_:)`).
   @discardableResult
   public func inProcess(
     _ arguments: [String], agent: String? = nil, environment: [String: String] = [:], input: String? = nil,

@@ -51,7 +51,8 @@ extension GHP {
             "\(name) is registered as \(existing.role.rawValue); `ghp agent add` does not change a role by itself: pass --role \(existing.role.rawValue), or --change-role to make it \(role == .orchestrator ? "an" : "a") \(role.rawValue)"
           )
         }
-        let added = try AgentWorktrees.add(workspace, name: name, role: role, base: base, path: path, keyFile: key)
+        let added = try AgentWorktrees.add(
+          workspace, name: name, role: role, base: base, path: path.map(Output.path), keyFile: key.map(Output.path))
         if global.json {
           Output.json(
             .object([

@@ -31,9 +31,9 @@ public struct BounceOperation: RecordedOperation {
   /// A conflict (claimed again, no attempt counted) or a gate failure (a failed attempt).
   public var kind: Kind
   /// The paths that conflict (at least one for a conflict); empty for a gate bounce.
-  public var paths: [String]
+  @Defaulted<NoStrings> public var paths: [String]
   /// The outcome of each gate command run, up to the one that failed; empty for a conflict.
-  public var gate: [GateCommandResult]
+  @Defaulted<NoGateResults> public var gate: [GateCommandResult]
   /// The blob of the gate's whole output, put at `.ghp/results/<id>.gate.log`; nil when none was kept.
   public var log: ObjectID?
 

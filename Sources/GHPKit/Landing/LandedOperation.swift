@@ -12,7 +12,7 @@ public struct LandedOperation: RecordedOperation {
   /// The lander's lease token; refused unless it still holds the lease of `base`.
   public var token: String
   /// The ids of the issues recorded done, each with a passed gate waiting (`land-pending`).
-  public var issues: [String]
+  @Defaulted<NoStrings> public var issues: [String]
   /// The base tip the lander saw holding them.
   public var head: ObjectID
   /// True when a lander finished what a killed one had gated and moved.

@@ -26,13 +26,13 @@ public final class Lander {
       .object([
         "landed": .array(
           landed.map {
-            .object(["id": IssueReference.write($0.id), "landing": $0.landing.map(JSONEncoding.encode) ?? .null])
+            .object(["id": IssueReference.write($0.id), "landing": $0.landing.map(JSONEncoding.document) ?? .null])
           }),
         "bounced": .array(
           bounced.map {
             .object([
               "id": IssueReference.write($0.id), "status": .string($0.status.rawValue),
-              "bounced": $0.bounced.map(JSONEncoding.encode) ?? .null,
+              "bounced": $0.bounced.map(JSONEncoding.document) ?? .null,
             ])
           }),
         "waiting": .array(waiting.map { .object(["id": IssueReference.write($0.id), "reason": .string($0.reason)]) }),

@@ -1,8 +1,9 @@
 /// What an issue keeps of its landing: the evidence of the gate run that passed (its `pending`
 /// while the base moves), and the same with when and onto which head it landed (its `landing`).
-/// Read strictly from the issue document (a field ghp does not write is refused) and written back
-/// byte for byte as ghp always wrote it.
-public struct LandingEvidence: Equatable, Sendable, Codable {
+/// Read strictly from the issue document (a field of the wrong type or a missing one is refused)
+/// and written back byte for byte as ghp always wrote it; a field this ghp does not know (a later
+/// one's) is kept as it is, as the issue keeps its own (`Issue.extra`).
+public struct LandingEvidence: Equatable, Sendable, Codable, KeepsUnknownFields {
   /// The branch it lands on.
   public var base: String
   /// How it lands: merge, rebase or squash.
@@ -31,6 +32,8 @@ public struct LandingEvidence: Equatable, Sendable, Codable {
   public var head: ObjectID?
   /// True when a later lander recorded a landing a killed one had made.
   @RecordFlag public var recovered = false
+  /// Fields this ghp does not know, kept so that writing the document back loses nothing.
+  public var extra: [String: JSON] = [:]
 
   /// The evidence of one entry of a gate run that passed, not landed yet.
   public init(
@@ -78,7 +81,7 @@ public struct LandingEvidence: Equatable, Sendable, Codable {
 
 /// Why the last landing attempt sent an issue back: its branch conflicts with the base, or a gate
 /// command failed on the merge.
-public struct Bounce: Equatable, Sendable, Codable {
+public struct Bounce: Equatable, Sendable, Codable, KeepsUnknownFields {
   /// A conflict or a failed gate.
   public var kind: BounceOperation.Kind
   /// When it bounced, RFC 3339.
@@ -94,11 +97,13 @@ public struct Bounce: Equatable, Sendable, Codable {
   /// What the agent is told, and what to do next.
   public var reason: String
   /// The conflicting paths (a conflict); empty for a gate.
-  public var paths: [String]
+  @Defaulted<NoStrings> public var paths: [String]
   /// Each gate command's outcome (a gate); empty for a conflict.
-  public var gate: [GateCommandResult]
+  @Defaulted<NoGateResults> public var gate: [GateCommandResult]
   /// Where the gate's whole output is on `ghp/state`, nil when none.
   public var log: String?
+  /// Fields this ghp does not know, kept so that writing the document back loses nothing.
+  public var extra: [String: JSON] = [:]
 
   /// A bounce as `BounceOperation` makes it.
   public init(
@@ -133,5 +138,44 @@ public struct Bounce: Equatable, Sendable, Codable {
     if !paths.isEmpty { try fields.encode(paths, forKey: .paths) }
     if !gate.isEmpty { try fields.encode(gate, forKey: .gate) }
     if let log { try fields.encode(log, forKey: .log) }
+  }
+}
+
+/// A part of a document with fields of its own and room for those of a later ghp: read with
+/// `JSONDecoding.document(keeping:)`, written with `JSONEncoding.document(_:)`.
+public protocol KeepsUnknownFields: Codable {
+  /// The fields this ghp does not know, as they were.
+  var extra: [String: JSON] { get set }
+  /// Whether `key` is one of the type's own fields.
+  static func knows(_ key: String) -> Bool
+}
+
+extension LandingEvidence {
+  /// Whether `key` is one of the evidence's own fields.
+  public static func knows(_ key: String) -> Bool { CodingKeys(stringValue: key) != nil }
+}
+
+extension Bounce {
+  /// Whether `key` is one of the bounce's own fields.
+  public static func knows(_ key: String) -> Bool { CodingKeys(stringValue: key) != nil }
+}
+
+extension JSONDecoding {
+  /// A part of a document that keeps the fields it does not know (see `KeepsUnknownFields`); its
+  /// own fields are read as strictly as `document(_:from:field:)` reads them.
+  public static func document<Part: KeepsUnknownFields>(keeping type: Part.Type, from json: JSON, field: String)
+    throws(DocumentError) -> Part
+  {
+    guard case .object(let fields) = json else { throw DocumentError("\"\(field)\" is not an object") }
+    var part = try document(type, from: .object(fields.filter { Part.knows($0.key) }), field: field)
+    part.extra = fields.filter { !Part.knows($0.key) }
+    return part
+  }
+}
+
+extension JSONEncoding {
+  /// A part of a document with the fields it kept (see `KeepsUnknownFields`).
+  public static func document<Part: KeepsUnknownFields>(_ part: Part) -> JSON {
+    .object(fields(part).merging(part.extra) { own, _ in own })
   }
 }

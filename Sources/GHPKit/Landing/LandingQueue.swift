@@ -28,7 +28,7 @@ public struct LandingQueue: Sendable {
         "tip": .string(submission.tip.hex), "submittedAt": .string(RFC3339.format(submission.at)),
         "waitedSeconds": .int(Int(waited)), "overdue": .bool(overdue),
         "blockedBy": blockedBy.map { .string($0) } ?? .null, "reason": .string(reason),
-        "pending": issue.pending.map(JSONEncoding.encode) ?? .null,
+        "pending": issue.pending.map(JSONEncoding.document) ?? .null,
       ])
     }
   }

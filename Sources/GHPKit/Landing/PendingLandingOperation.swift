@@ -18,7 +18,7 @@ public struct PendingLandingOperation: RecordedOperation {
   /// The issues gated together, in the order they land.
   public var entries: [PendingEntry]
   /// The outcome of each gate command; all must have passed.
-  public var gate: [GateCommandResult]
+  @Defaulted<NoGateResults> public var gate: [GateCommandResult]
   /// The blob holding the gate's whole output, put at `.ghp/results/<id>.gate.log` for each issue.
   public var log: ObjectID?
 

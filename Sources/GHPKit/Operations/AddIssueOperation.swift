@@ -10,9 +10,9 @@ public struct AddIssueOperation: RecordedOperation {
   /// Where the issue stands in the ready queue: lower comes first (default 2).
   @Defaulted<AbsentIsPriorityTwo> public var priority: Int = 2
   /// The ids of the issues that must be done before this one is ready; each must exist.
-  public var dependencies: [String] = []
+  @Defaulted<NoStrings> public var dependencies: [String] = []
   /// Globs of the files the issue's holder has authority over.
-  public var scope: [String] = []
+  @Defaulted<NoStrings> public var scope: [String] = []
   /// The number to use; nil takes the next free one. Recorded, so that the commit re-executes to
   /// the same issue; cleared when an offline batch is re-applied where that number was taken.
   public var id: String?

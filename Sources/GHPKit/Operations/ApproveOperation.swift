@@ -12,7 +12,7 @@ public struct ApproveOperation: RecordedOperation {
   /// The agent allowed to edit the files (`to` in the record).
   public var agent: String
   /// The shared files it may edit, as globs; trimmed when applied, empty ones dropped.
-  public var globs: [String]
+  @Defaulted<NoStrings> public var globs: [String]
   /// Whether the approval is used up by the first commit that relies on it (`--once`).
   @Defaulted<AbsentIsFalse> public var once: Bool
   /// Why it was approved, for whoever reads the approvals; nil when none was given.

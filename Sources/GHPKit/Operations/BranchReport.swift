@@ -13,11 +13,11 @@ public struct BranchReport: Sendable, Codable {
   /// The branch's commits since the merge base, newest first, at most 100: short id and subject.
   public var commits: [BranchCommit] = []
   /// The paths changed on the branch since the merge base, sorted.
-  public var files: [String] = []
+  @Defaulted<NoStrings> public var files: [String] = []
   /// The worktree that has the branch checked out, nil when none does.
   public var worktree: String?
   /// The paths with uncommitted changes in that worktree.
-  public var uncommitted: [String] = []
+  @Defaulted<NoStrings> public var uncommitted: [String] = []
 
   /// A report with nothing gathered yet.
   public init(name: String, base: String, exists: Bool) {

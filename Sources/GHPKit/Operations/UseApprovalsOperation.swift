@@ -3,7 +3,7 @@ struct UseApprovalsOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "approval-use"
 
-  var ids: [String]
+  @Defaulted<NoStrings> var ids: [String]
   /// The commit that uses them, when its id is known (post-commit, pre-push, pre-receive).
   var commit: String?
 

@@ -169,7 +169,7 @@ public struct RunOperation: RecordedOperation {
       pid = try count(.pid)
       start = try count(.start)
       command = try record.decode(String.self, forKey: .command)
-      workers = try record.decode([String].self, forKey: .workers)
+      workers = try record.decodeIfPresent([String].self, forKey: .workers) ?? []
       replaces = try record.decodeIfPresent(String.self, forKey: .replaces)
     case .tick:
       updates = try record.decode([Update].self, forKey: .updates)

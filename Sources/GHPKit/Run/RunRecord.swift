@@ -108,7 +108,7 @@ public struct RunRecord: Equatable, Sendable {
   /// The circuit breaker of the run's agent command.
   public struct Breaker: Equatable, Sendable, Codable {
     /// Where the breaker is: closed, open, or half-open (one trial worker).
-    public enum State: String, Sendable {
+    public enum State: String, Sendable, CaseIterable, RecordedWord {
       /// Closed: workers start as usual. Open: no new worker starts until the cool-down is over.
       case closed, open
       /// The cool-down is over: one trial worker may run; its success closes the breaker, its failure opens it.
@@ -132,45 +132,49 @@ public struct RunRecord: Equatable, Sendable {
         && a.failures.map(\.at) == b.failures.map(\.at) && a.failures.map(\.reason) == b.failures.map(\.reason)
     }
 
+    /// The document's keys, each named once.
+    enum CodingKeys: String, CodingKey { case state, failures, openedAt, escalation }
+
+    /// One failure as written: its time as RFC 3339 text, and why.
+    struct Failure: Codable {
+      var at: String
+      var reason: String
+    }
+
     /// The breaker as `.ghp/run.json` and the `run` records hold it.
-    public var json: JSON {
-      .object([
-        "state": .string(state.rawValue),
-        "failures": .array(
-          failures.map { .object(["at": .string(RFC3339.format($0.at)), "reason": .string($0.reason)]) }),
-        "openedAt": openedAt.map { .string(RFC3339.format($0)) } ?? .null,
-        "escalation": escalation.map { .string($0) } ?? .null,
-      ])
-    }
+    public var json: JSON { JSONEncoding.encode(self) }
 
-    /// Writes the breaker as `json` (its timestamps as RFC 3339 text).
+    /// Writes the breaker, its times as RFC 3339 text.
     public func encode(to encoder: any Encoder) throws {
-      var container = encoder.singleValueContainer()
-      try container.encode(json)
+      var fields = encoder.container(keyedBy: CodingKeys.self)
+      try fields.encode(state, forKey: .state)
+      try fields.encode(failures.map { Failure(at: RFC3339.format($0.at), reason: $0.reason) }, forKey: .failures)
+      try fields.encodeIfPresent(openedAt.map(RFC3339.format), forKey: .openedAt)
+      try fields.encodeIfPresent(escalation, forKey: .escalation)
     }
 
-    /// Reads the breaker as `init(json:)` does.
+    /// Reads the breaker strictly: a field of the wrong type, a time that is not RFC 3339 or a
+    /// field it does not have is an error.
     public init(from decoder: any Decoder) throws {
-      let json = try decoder.singleValueContainer().decode(JSON.self)
-      do { try self.init(json: json) } catch {
-        throw DecodingError.dataCorruptedError(in: try decoder.singleValueContainer(), debugDescription: error.detail)
+      let fields = try decoder.container(keyedBy: CodingKeys.self)
+      func time(_ text: String, _ key: CodingKeys) throws -> Int64 {
+        guard let time = RFC3339.parse(text) else {
+          throw DecodingError.dataCorruptedError(
+            forKey: key, in: fields, debugDescription: "'\(text)' is not an RFC 3339 time")
+        }
+        return time
       }
+      state = try fields.decode(State.self, forKey: .state)
+      for failure in try fields.decodeIfPresent([Failure].self, forKey: .failures) ?? [] {
+        failures.append((try time(failure.at, .failures), failure.reason))
+      }
+      openedAt = try fields.decodeIfPresent(String.self, forKey: .openedAt).map { try time($0, .openedAt) }
+      escalation = try fields.decodeIfPresent(String.self, forKey: .escalation)
     }
 
     init(json: JSON?) throws(DocumentError) {
       guard let json else { return }
-      guard let f = json.objectValue, let word = f["state"]?.stringValue, let state = State(rawValue: word) else {
-        throw DocumentError("a breaker needs a state: closed, open or half-open")
-      }
-      self.state = state
-      for item in f["failures"]?.arrayValue ?? [] {
-        guard let at = item["at"]?.stringValue.flatMap(RFC3339.parse), let reason = item["reason"]?.stringValue else {
-          throw DocumentError("a breaker failure needs at and reason")
-        }
-        failures.append((at, reason))
-      }
-      openedAt = f["openedAt"]?.stringValue.flatMap(RFC3339.parse)
-      escalation = f["escalation"]?.stringValue
+      self = try JSONDecoding.document(Breaker.self, from: json, field: "breaker")
     }
   }
 

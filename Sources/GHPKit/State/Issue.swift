@@ -166,10 +166,9 @@ public struct Issue: Equatable, Sendable {
     self.updatedAt = try time("updatedAt") ?? self.createdAt
     self.result = try text("result")
     if let value = f["submission"], !value.isNull { submission = try Submission(json: value) }
-    func object<Part: Decodable>(_ key: String, _ type: Part.Type) throws(DocumentError) -> Part? {
+    func object<Part: KeepsUnknownFields>(_ key: String, _ type: Part.Type) throws(DocumentError) -> Part? {
       guard let value = f[key], !value.isNull else { return nil }
-      guard value.objectValue != nil else { throw DocumentError("\"\(key)\" is not an object") }
-      return try JSONDecoding.document(type, from: value, field: key)
+      return try JSONDecoding.document(keeping: type, from: value, field: key)
     }
     pending = try object("pending", LandingEvidence.self)
     landing = try object("landing", LandingEvidence.self)
@@ -221,9 +220,9 @@ public struct Issue: Equatable, Sendable {
     f["updatedAt"] = .string(RFC3339.format(updatedAt))
     f["result"] = result.map { .string($0) } ?? .null
     if let submission { f["submission"] = submission.json }
-    if let pending { f["pending"] = JSONEncoding.encode(pending) }
-    if let landing { f["landing"] = JSONEncoding.encode(landing) }
-    if let bounced { f["bounced"] = JSONEncoding.encode(bounced) }
+    if let pending { f["pending"] = JSONEncoding.document(pending) }
+    if let landing { f["landing"] = JSONEncoding.document(landing) }
+    if let bounced { f["bounced"] = JSONEncoding.document(bounced) }
     if !taken.isEmpty {
       f["taken"] = .array(
         taken.map {

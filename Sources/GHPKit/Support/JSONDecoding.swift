@@ -3,8 +3,9 @@
 ///
 /// What it reads in a form of its own rather than through `Codable`: a `JSON` value as itself, a
 /// commit id from its 40 hex digits, a `RecordedWord` from one of its words (an error lists them).
-/// An absent array reads as empty; an absent optional as nil. Every object's fields must all be
-/// read by the type, so a misspelt key is refused rather than dropped.
+/// An absent optional reads as nil; anything else absent is an error unless its field says what
+/// its absence means (`Defaulted`). Every object's fields must all be read by the type, so a
+/// misspelt key is refused rather than dropped.
 public enum JSONDecoding {
   /// The arguments of a record of `operation` as `Value`; an error reads "argument 'issue' of
   /// claim: expected a string, got a number".
@@ -103,10 +104,6 @@ struct FieldError: Error {
   }
 }
 
-/// An array type: absent, it reads as empty.
-private protocol AbsentIsEmpty {}
-extension Array: AbsentIsEmpty {}
-
 /// One decoding: every object met, with the keys the types asked for.
 private final class Reading {
   final class Object {
@@ -157,6 +154,20 @@ private final class Reading {
       default: throw expected("a number")
       }
     }
+    if T.self == Float.self {
+      switch json {
+      case .int(let number)?: return try typed(Float(number), "a number")
+      case .double(let number)?: return try typed(Float(number), "a number")
+      default: throw expected("a number")
+      }
+    }
+    if let integer = T.self as? any FixedWidthInteger.Type {
+      guard case .int(let number)? = json else { throw expected("a whole number") }
+      guard let value = integer.init(exactly: number) else {
+        throw FieldError(path: path, problem: .invalid("\(number) is out of range"))
+      }
+      return try typed(value, "a whole number")
+    }
     if T.self == JSON.self {
       guard let json, json != .null else { throw expected("a value") }
       return try typed(json, "a value")
@@ -174,9 +185,8 @@ private final class Reading {
       }
       return try typed(value, "a string")
     }
-    let given = json ?? (T.self is any AbsentIsEmpty.Type ? .array([]) : nil)
-    guard let given else { throw expected(T.self is any AbsentIsEmpty.Type ? "an array" : "an object") }
-    return try T(from: NodeDecoder(json: given, codingPath: path, reading: self))
+    guard let json else { throw expected(T.self is any Sequence.Type ? "an array" : "an object") }
+    return try T(from: NodeDecoder(json: json, codingPath: path, reading: self))
   }
 }
 

@@ -175,7 +175,8 @@ private struct UnkeyedNodeEncoder: UnkeyedEncodingContainer {
   mutating func encode(_ value: Double) throws { node.append().set(.double(value)) }
   mutating func encode(_ value: Int) throws { node.append().set(.int(value)) }
   mutating func encode<T: Encodable>(_ value: T) throws {
-    try node.append().write(value, codingPath: codingPath + [IndexKey(count)])
+    let index = count
+    try node.append().write(value, codingPath: codingPath + [IndexKey(index)])
   }
 
   mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<

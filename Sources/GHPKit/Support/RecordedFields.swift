@@ -84,3 +84,15 @@ public enum AbsentIsPriorityTwo: AbsentValue {
   /// 2.
   public static let value = 2
 }
+
+/// Absent means no strings (a list a record or document leaves out when it is empty).
+public enum NoStrings: AbsentValue {
+  /// [].
+  public static let value: [String] = []
+}
+
+/// Absent means no gate results (a conflict's bounce, a record made before the gate ran).
+public enum NoGateResults: AbsentValue {
+  /// [].
+  public static let value: [GateCommandResult] = []
+}

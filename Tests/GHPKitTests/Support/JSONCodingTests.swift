@@ -108,17 +108,51 @@ import Testing
     #expect(read.json["bounced"]?.compact() == Self.bounced)
   }
 
-  @Test func aLandingDocumentGhpDidNotWriteIsRefusedNamingTheField() throws {
+  @Test func aLandingDocumentOfTheWrongShapeIsRefusedAndALaterGhpsFieldIsKept() throws {
     var fields = try #require(try JSON.parse(Self.landed).objectValue)
     func refusal() -> String {
       do { return "read as \(try issue(["landing": .object(fields)]).json.compact())" } catch { return error.detail }
     }
-    fields["approvedBy"] = .string("lead")
-    #expect(refusal() == "\"landing.approvedBy\" is not a field ghp writes")
-    fields["approvedBy"] = nil
     fields["tip"] = .int(7)
     #expect(refusal() == "\"landing.tip\" must be a commit id of 40 hex digits, not a number")
     fields["tip"] = nil
     #expect(refusal() == "\"landing.tip\" must be a commit id of 40 hex digits, not nothing (it is required)")
+    fields["tip"] = .string(Self.tip)
+    fields["gate"] = .array([.object(["command": .string("make"), "exit": .int(0)])])
+    #expect(refusal().hasPrefix("\"landing.gate[0].milliseconds\" must be a whole number"), "\(refusal())")
+    // A field a later ghp writes is kept, and written back as it was.
+    fields["gate"] = .array([])
+    fields["approvedBy"] = .string("lead")
+    let read = try issue(["landing": .object(fields)])
+    #expect(read.landing?.extra == ["approvedBy": .string("lead")])
+    #expect(read.json["landing"] == .object(fields))
+  }
+
+  @Test func numbersOfOtherWidthsAreReadOrRefusedNotLooped() throws {
+    struct Widths: Codable, Equatable {
+      var small: Int32
+      var ratio: Float
+    }
+    #expect(try JSONDecoding.decode(Widths.self, from: .object(["small": .int(7), "ratio": .double(0.5)])).small == 7)
+    #expect(throws: FieldError.self) {
+      try JSONDecoding.decode(Widths.self, from: .object(["small": .int(1 << 40), "ratio": .int(1)]))
+    }
+  }
+
+  @Test func aRunRecordsBreakerIsReadAsStrictlyAsTheRest() {
+    let breaker: JSON = .object([
+      "state": .string("open"), "failures": .array([]), "openedAt": .string("2026-12-01T10:00:00Z"),
+      "bogus": .int(1),
+    ])
+    #expect(
+      refusal("run", ["action": .string("tick"), "token": .string("t"), "updates": .array([]), "breaker": breaker])
+        == "invalid argument 'breaker.bogus' of run: run takes no such argument")
+    var late = breaker.objectValue!
+    late["bogus"] = nil
+    late["openedAt"] = .int(5)
+    #expect(
+      refusal(
+        "run", ["action": .string("tick"), "token": .string("t"), "updates": .array([]), "breaker": .object(late)])
+        == "invalid argument 'breaker.openedAt' of run: expected a string, got a number")
   }
 }
