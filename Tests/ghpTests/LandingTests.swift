@@ -24,8 +24,8 @@ final class LandingTeam {
 
     """
 
-  init(agents: [String], batch: Int = 1) throws {
-    team = try Team(agents: agents, installHooks: false)
+  init(agents: [String], batch: Int = 1, hooks: Bool = false) throws {
+    team = try Team(agents: agents, installHooks: hooks)
     control = team.repo.root.deletingLastPathComponent().appendingPathComponent("gate-control").path
     try FileManager.default.createDirectory(atPath: control, withIntermediateDirectories: true)
     try team.repo.write("gate.sh", Self.gate)
@@ -148,6 +148,72 @@ final class LandingTeam {
     // Nothing is left to land, and the lease was given back.
     #expect(try team.land().json()["landed"]?.arrayValue?.isEmpty == true)
     #expect(try team.repo.ghp(["queue", "--json"]).json()["lease"] == .null)
+  }
+
+  /// A worker that skips its hooks (`git commit --no-verify`) lands nothing the hooks refuse: the
+  /// lander judges every commit before the gate runs any of its code and bounces the issue, naming
+  /// each rule and path, as a failed attempt. Approved, and the other agent's file taken out of the
+  /// branch, it lands, and the once-approval is used up by the commit that needed it.
+  @Test func whatTheHooksRefuseIsBouncedBeforeTheGateRuns() throws {
+    let team = try LandingTeam(agents: ["w1", "w2"], hooks: true)
+    let before = try team.main()
+    let billing = try team.repo.ghp(
+      ["issue", "add", "Billing", "--scope", "Sources/Billing/**", "--json"], agent: "lead")
+    let billingID = try #require(billing.json()["id"]?.intValue.map(String.init))
+    #expect(try team.team.ghp("w2", "claim", billingID).status == 0)
+    let login = try team.repo.ghp(["issue", "add", "Login", "--json"], agent: "lead")
+    let loginID = try #require(login.json()["id"]?.intValue.map(String.init))
+    #expect(try team.team.ghp("w1", "claim", loginID).status == 0)
+    #expect(try team.team.commit("w1", "README.md", "# Ours now\n", "readme", noVerify: true).status == 0)
+    #expect(try team.team.commit("w1", "Sources/Billing/Pay.swift", "// mine\n", "pay", noVerify: true).status == 0)
+    #expect(try team.team.commit("w1", "login.txt", "login\n", "login", noVerify: true).status == 0)
+    #expect(try team.team.ghp("w1", "done", loginID, "--result", "done").status == 0)
+
+    let landed = try team.land()
+    #expect(landed.status == 0, "\(landed.stderr)")
+    let report = try landed.json()
+    #expect(report["landed"]?.arrayValue?.isEmpty == true && report["gateRuns"] == .int(0), "\(landed.stdout)")
+    #expect(try team.main() == before)
+    let issue = try team.issue(loginID)
+    #expect(issue["status"]?.stringValue == "claimed" && issue["assignee"]?.stringValue == "w1")
+    #expect(issue["attempts"]?.intValue == 1)
+    #expect(issue["bounced"]?["kind"]?.stringValue == "policy")
+    #expect(issue["bounced"]?["paths"] == .array([.string("README.md"), .string("Sources/Billing/Pay.swift")]))
+    let reason = issue["bounced"]?["reason"]?.stringValue ?? ""
+    #expect(
+      reason.contains("README.md is a shared file") && reason.contains("in the scope of #\(billingID)"), "\(reason)")
+    let told = try team.team.ghp("w1", "agent-heartbeat", "--json").json()["returned"]?.arrayValue ?? []
+    #expect(told.first?["kind"]?.stringValue == "policy")
+
+    // The Billing commit taken out, README.md approved once: it lands, and the approval is spent.
+    #expect(try team.team.git("w1", "rebase", "-q", "--onto", "HEAD~2", "HEAD~1").status == 0)
+    #expect(try team.repo.ghp(["approve", "w1", "README.md", "--once"], agent: "lead").status == 0)
+    #expect(try team.team.ghp("w1", "done", loginID, "--result", "done").status == 0)
+    let second = try team.land()
+    #expect(try second.json()["landed"]?.arrayValue?.count == 1, "\(second.stdout) \(second.stderr)")
+    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json().arrayValue ?? []
+    #expect(approvals.first?["usedBy"]?.stringValue?.isEmpty == false, "\(approvals)")
+    #expect(try team.repo.ghp("verify").status == 0)
+  }
+
+  /// Work made under a claim that was taken away stays fenced at landing, as on a push: the worker
+  /// claims the issue again and submits a branch that still holds the old epoch's commit.
+  @Test func workFromALostClaimIsBouncedAtLanding() throws {
+    let team = try LandingTeam(agents: ["w1"], hooks: true)
+    let work = try team.repo.ghp(["issue", "add", "Search", "--json"], agent: "lead")
+    let id = try #require(work.json()["id"]?.intValue.map(String.init))
+    #expect(try team.team.ghp("w1", "claim", id).status == 0)
+    #expect(try team.team.commit("w1", "search.txt", "v1\n", "search v1").status == 0)
+    #expect(try team.repo.ghp(["release", id, "--reason", "reassigning"], agent: "lead").status == 0)
+    _ = try team.team.ghp("w1", "agent-heartbeat")
+    #expect(try team.team.ghp("w1", "claim", id).status == 0)
+    #expect(try team.team.commit("w1", "search2.txt", "v2\n", "search v2").status == 0)
+    let done = try team.team.ghp("w1", "done", id, "--result", "done")
+    #expect(done.status == 0, "\(done.stderr)")
+    let landed = try team.land()
+    #expect(try landed.json()["landed"]?.arrayValue?.isEmpty == true, "\(landed.stdout)")
+    let reason = try team.issue(id)["bounced"]?["reason"]?.stringValue ?? ""
+    #expect(reason.contains("under #\(id) epoch 1") && reason.contains("stale work"), "\(reason)")
   }
 
   /// done refuses a branch with nothing on it, and uncommitted work, naming the files.

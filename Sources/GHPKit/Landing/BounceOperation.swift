@@ -3,7 +3,9 @@
 /// agent. Each records every input it was given, so `ghp verify` re-executes it.
 
 /// `land-bounce`: the issue goes back to its agent: its branch conflicts with the base (claimed
-/// again, epoch unchanged), or the gate failed on it (a failed attempt; dead after `maxAttempts`).
+/// again, epoch unchanged), its commits break the edit rules (shared files without an approval,
+/// another agent's scope, work under a lost claim), or the gate failed on it — those two are a
+/// failed attempt each (dead after `maxAttempts`).
 public struct BounceOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "land-bounce"
@@ -12,11 +14,12 @@ public struct BounceOperation: RecordedOperation {
   enum CodingKeys: String, CodingKey {
     case base, token
     case issueID = "issue"
-    case tip, baseTip, kind, paths, gate, log
+    case tip, baseTip, kind, paths, gate, log, violations
   }
 
-  /// Why the issue goes back: its branch conflicts with the base, or the gate failed on the merge.
-  public enum Kind: String, Sendable, CaseIterable, RecordedWord { case conflict, gate }
+  /// Why the issue goes back: its branch conflicts with the base, its commits break the edit rules
+  /// (judged before the gate runs), or the gate failed on the merge.
+  public enum Kind: String, Sendable, CaseIterable, RecordedWord { case conflict, gate, policy }
 
   /// The branch the issue was to land on (`[landing] base`).
   public var base: String
@@ -36,12 +39,16 @@ public struct BounceOperation: RecordedOperation {
   @Defaulted<NoGateResults> public var gate: [GateCommandResult]
   /// The blob of the gate's whole output, put at `.ghp/results/<id>.gate.log`; nil when none was kept.
   public var log: ObjectID?
+  /// A policy bounce: the rules broken, one sentence each as the hooks say them (nil otherwise, and
+  /// left out of the record).
+  public var violations: [String]?
 
   /// The bounce of one issue, with every input recorded as given.
   public init(
     base: String, token: String, issueID: String, tip: ObjectID, baseTip: ObjectID, kind: Kind, paths: [String],
-    gate: [GateCommandResult], log: ObjectID?
+    gate: [GateCommandResult], log: ObjectID?, violations: [String]? = nil
   ) {
+    self.violations = violations
     self.base = base
     self.token = token
     self.issueID = issueID
@@ -67,6 +74,11 @@ public struct BounceOperation: RecordedOperation {
       let shown = paths.prefix(20).joined(separator: ", ") + (paths.count > 20 ? ", … (\(paths.count) paths)" : "")
       return
         "agent branch conflicts with \(base) at \(baseTip.short) in \(shown); merge \(base) into your branch, resolve, commit, and `ghp done` again"
+    case .policy:
+      let broken = violations ?? []
+      let shown = broken.prefix(10).joined(separator: "\n") + (broken.count > 10 ? "\n… (\(broken.count) in all)" : "")
+      return
+        "the branch breaks the edit rules, so it was not gated; fix it (an orchestrator's approval, or the change taken out of the branch), then `ghp done` again:\n\(shown)"
     case .gate:
       guard let failed = gate.first(where: { !$0.passed }) else { return "the gate failed" }
       let tail = failed.tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(10).joined(separator: "\n")
@@ -84,6 +96,7 @@ public struct BounceOperation: RecordedOperation {
     if kind == .gate && gate.allSatisfy(\.passed) {
       throw .refused("every gate command passed; #\(issue.id) cannot bounce on the gate")
     }
+    if kind == .policy && (violations ?? []).isEmpty { throw .emptyText("the broken rules of a policy bounce") }
     let agent = issue.assignee ?? issue.submission?.by ?? actor
     let reason = reason
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor, issue: issue.id))
@@ -94,7 +107,7 @@ public struct BounceOperation: RecordedOperation {
     issue.pending = nil
     issue.updatedAt = clock.now
     var fate = "back to \(agent)"
-    if kind == .gate {
+    if kind != .conflict {
       issue.attempts += 1
       issue.failures.append(Issue.Failure(agent: agent, at: clock.now, reason: reason))
       if issue.attempts >= (try state.config().maxAttempts) {
@@ -121,7 +134,11 @@ public struct BounceOperation: RecordedOperation {
       agents.agents[agent] = record
     }
     let what =
-      kind == .conflict ? "conflicts with \(base) in \(paths.count) path\(paths.count == 1 ? "" : "s")" : "gate failed"
+      switch kind {
+      case .conflict: "conflicts with \(base) in \(paths.count) path\(paths.count == 1 ? "" : "s")"
+      case .policy: "breaks the edit rules in \(Set(paths).count) path\(Set(paths).count == 1 ? "" : "s")"
+      case .gate: "gate failed"
+      }
     change.message = CommitMessage(
       subject: "\(actor): bounce #\(issue.id) \(issue.title): \(what); \(fate)", body: reason, operation: record,
       agent: actor, issue: issue.id, epoch: issue.epoch)

@@ -235,6 +235,7 @@ public final class Lander {
         note(issue.id, "its branch tip \(tip.short) is not in this repository (fetch agent/\(issue.assignee ?? "?"))")
         continue
       }
+      guard try judge(issue, tip: tip, baseTip: baseTip) else { continue }
       switch try combine(issue, tip: tip, onto: current) {
       case .conflicts(let paths):
         try bounce(issue, tip: tip, baseTip: current, kind: .conflict, paths: paths, gate: [], log: nil)
@@ -308,6 +309,38 @@ public final class Lander {
     for issue in landed.result {
       progress("Landed #\(issue.id) \(issue.title) on \(policy.base) (\(current.short)).")
     }
+  }
+
+  /// Judges every commit `tip` brings onto the base by the edit rules, as `pre-push` and a server's
+  /// `pre-receive` judge them (`EditPolicy.judge`: a commit without a `Ghp-Agent` is the
+  /// submitter's), before any of its code runs. A broken rule bounces the issue, naming each rule
+  /// and path; otherwise the once-approvals its commits use are recorded as theirs. False when it
+  /// bounced.
+  func judge(_ issue: Issue, tip: ObjectID, baseTip: ObjectID) throws(GHPError) -> Bool {
+    let state = try workspace.snapshot()
+    let commits: [Commit]
+    do { commits = try repository.newCommits(tip: tip, hiding: [baseTip], hidingGlobs: []) } catch {
+      throw .git(error)
+    }
+    let submitter = issue.submission?.by ?? issue.assignee
+    var refusals: [String] = []
+    var paths: [String] = []
+    var uses: [(ids: [String], commit: ObjectID)] = []
+    for commit in commits {
+      let judgment = try EditPolicy.judge(commit, fallback: submitter, state: state, repository: repository)
+      refusals += judgment.refusals
+      paths += judgment.paths.filter { !$0.isEmpty && !paths.contains($0) }
+      if judgment.refusals.isEmpty, !judgment.approvalsUsed.isEmpty { uses.append((judgment.approvalsUsed, commit.id)) }
+    }
+    guard refusals.isEmpty else {
+      try bounce(
+        issue, tip: tip, baseTip: baseTip, kind: .policy, paths: paths, gate: [], log: nil, violations: refusals)
+      return false
+    }
+    for use in uses {
+      try workspace.runNow(UseApprovalsOperation(ids: use.ids, commit: use.commit.hex, byLander: true))
+    }
+    return true
   }
 
   /// Fails when this lander no longer holds the lease (someone took it over).
@@ -393,7 +426,7 @@ public final class Lander {
   func bounce(
     _ issue: Issue, tip: ObjectID, baseTip: ObjectID, kind: BounceOperation.Kind, paths: [String],
     gate: [GateCommandResult],
-    log: ObjectID?
+    log: ObjectID?, violations: [String]? = nil
   ) throws(GHPError) {
     let landed: Landed<Issue>
     do {
@@ -401,7 +434,7 @@ public final class Lander {
         BounceOperation(
           base: policy.base, token: token, issueID: issue.id, tip: tip, baseTip: baseTip, kind: kind, paths: paths,
           gate: gate,
-          log: log))
+          log: log, violations: violations))
     } catch  where error.isRefusal {
       // It left the queue while it was merged or gated; a lost lease is the caller's to report.
       try requireLease()
@@ -413,8 +446,11 @@ public final class Lander {
     report.bounced.append(landed.result)
     setAside.insert(issue.id)
     let why =
-      kind == .conflict
-      ? "conflicts in \(paths.joined(separator: ", "))" : gate.first { !$0.passed }?.summary ?? "gate failed"
+      switch kind {
+      case .conflict: "conflicts in \(paths.joined(separator: ", "))"
+      case .policy: "breaks the edit rules (\(violations?.count ?? 0) in all): \(violations?.first ?? "")"
+      case .gate: gate.first { !$0.passed }?.summary ?? "gate failed"
+      }
     progress("Bounced #\(issue.id) to \(landed.result.assignee ?? "nobody (dead)"): \(why).")
   }
 

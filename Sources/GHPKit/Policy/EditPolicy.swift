@@ -65,6 +65,33 @@ public enum EditPolicy {
     return (violations, Array(Set(used)).sorted())
   }
 
+  /// One commit judged by every rule, as `pre-push`, a server's `pre-receive` and `ghp land` judge
+  /// it: who made it (its `Ghp-Agent`, else `fallback`), the paths it changes (a merge: what the
+  /// merge itself brings), the shared files and held scopes among them, and its fencing. Returns
+  /// the refusals, the paths they are about, and the once-approvals it uses that are not yet
+  /// recorded as its own.
+  public static func judge(_ commit: Commit, fallback: String?, state: StateSnapshot, repository: Repository)
+    throws(GHPError) -> CommitJudgment
+  {
+    let trailers = CommitMessage.trailers(commit.message)
+    guard let agent = trailers[CommitMessage.Trailer.agent] ?? fallback else { return CommitJudgment(agent: nil) }
+    let paths: [String]
+    do { paths = try repository.changedPaths(of: commit.id) } catch { throw .git(error) }
+    let result = try check(paths: paths, agent: agent, commit: commit.id.hex, state: state)
+    var judgment = CommitJudgment(agent: agent)
+    judgment.refusals = result.violations.map { "commit \(commit.id.short): \($0.message)" }
+    judgment.paths = result.violations.map(\.path)
+    judgment.approvalsUsed = result.approvalsUsed
+    if let issue = trailers[CommitMessage.Trailer.issue],
+      let epoch = trailers[CommitMessage.Trailer.epoch].flatMap({ Int($0) }),
+      let fenced = try fencingViolation(
+        issueID: issue, epoch: epoch, agent: agent, commit: commit.id.short, state: state)
+    {
+      judgment.refusals.append(fenced.message)
+    }
+    return judgment
+  }
+
   /// Fencing: a commit made under a claim that was later taken from its author (reaped, or released
   /// or reassigned by an orchestrator) is a returning zombie's work, however many times the issue
   /// changed hands since. A voluntary release or handoff fences nothing: the receiver may build on
@@ -106,4 +133,16 @@ public enum EditPolicy {
     }
     return violations
   }
+}
+
+/// What the edit rules say of one commit (`EditPolicy.judge`).
+public struct CommitJudgment: Sendable, Equatable {
+  /// Whose commit it is: its `Ghp-Agent`, else the fallback; nil when neither names one (nothing judged).
+  public var agent: String?
+  /// One sentence per rule it breaks, each naming the commit.
+  public var refusals: [String] = []
+  /// The paths of the rules it breaks (a fenced commit's refusal names no path).
+  public var paths: [String] = []
+  /// The once-approvals it uses that are not yet recorded as this commit's.
+  public var approvalsUsed: [String] = []
 }

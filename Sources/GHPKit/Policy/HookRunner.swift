@@ -93,27 +93,6 @@ public enum HookRunner {
 
   // MARK: - pre-push and pre-receive
 
-  /// One commit's checks: who made it (its `Ghp-Agent`, else `fallback`), its paths, its fencing.
-  /// Returns the refusals and the once-approvals it uses that are not yet recorded as its own.
-  static func checkCommit(_ commit: Commit, fallback: String?, state: StateSnapshot, repository: Repository)
-    throws(GHPError) -> (refusals: [String], approvalsUsed: [String], agent: String?)
-  {
-    let trailers = CommitMessage.trailers(commit.message)
-    guard let agent = trailers[CommitMessage.Trailer.agent] ?? fallback else { return ([], [], nil) }
-    let paths: [String]
-    do { paths = try repository.changedPaths(of: commit.id) } catch { throw .git(error) }
-    let result = try EditPolicy.check(paths: paths, agent: agent, commit: commit.id.hex, state: state)
-    var refusals = result.violations.map { "commit \(commit.id.short): \($0.message)" }
-    if let issue = trailers[CommitMessage.Trailer.issue],
-      let epoch = trailers[CommitMessage.Trailer.epoch].flatMap({ Int($0) }),
-      let fenced = try EditPolicy.fencingViolation(
-        issueID: issue, epoch: epoch, agent: agent, commit: commit.id.short, state: state)
-    {
-      refusals.append(fenced.message)
-    }
-    return (refusals, result.approvalsUsed, agent)
-  }
-
   /// `pre-push`: every commit being pushed, so that a `git commit --no-verify` is caught here.
   /// `lines` are git's `<local ref> <local sha> <remote ref> <remote sha>`. What the base branch,
   /// `ghp/state` and the remote's own branches already hold is not the pusher's work.
@@ -148,7 +127,7 @@ public enum HookRunner {
         // Commits without trailers were not made in an agent worktree; the pusher answers for them
         // only on its own branch.
         let fallback = fields[2].hasPrefix("refs/heads/agent/") ? pusher : nil
-        let checked = try checkCommit(commit, fallback: fallback, state: state, repository: repository)
+        let checked = try EditPolicy.judge(commit, fallback: fallback, state: state, repository: repository)
         verdict.refusals += checked.refusals
         // A once-approval this commit uses becomes this commit's, by id, as it leaves.
         if checked.refusals.isEmpty, !checked.approvalsUsed.isEmpty, let agent = checked.agent, agent == pusher {
@@ -255,7 +234,7 @@ public enum HookRunner {
           }
         }
         if state.exists {
-          verdict.refusals += try checkCommit(commit, fallback: nil, state: state, repository: repository).refusals
+          verdict.refusals += try EditPolicy.judge(commit, fallback: nil, state: state, repository: repository).refusals
         }
       }
     }

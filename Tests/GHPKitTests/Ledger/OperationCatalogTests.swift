@@ -56,6 +56,10 @@ import Testing
         base: "main", token: "t2", issueID: "4", tip: tip, baseTip: base, kind: .gate, paths: [], gate: [gate],
         log: tip),
       RunOperation(action: .start, token: "t1"), assign, exit,
+      BounceOperation(
+        base: "main", token: "t2", issueID: "4", tip: tip, baseTip: base, kind: .policy, paths: ["README.md"],
+        gate: [], log: nil, violations: ["commit abababa: README.md is a shared file"]),
+      UseApprovalsOperation(ids: ["3"], commit: tip.hex, byLander: true),
     ]
   }
 
