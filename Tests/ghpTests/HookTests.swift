@@ -162,6 +162,20 @@ final class Team {
     #expect(try team.git("w1", "push", "-q", "origin", "agent/w1").status == 0)
   }
 
+  /// Every worktree shares `.git/hooks`: a worker removing them (or installing others) from its own
+  /// worktree would disarm everyone's, so only an orchestrator may.
+  @Test func onlyAnOrchestratorInstallsOrRemovesTheHooks() throws {
+    let team = try Team(agents: ["w1"])
+    let uninstall = try team.ghp("w1", "hooks", "uninstall")
+    #expect(uninstall.status == 3 && uninstall.stderr.contains("not an orchestrator"), "\(uninstall.stderr)")
+    #expect(try team.ghp("w1", "hooks", "install").status == 3)
+    #expect(FileManager.default.fileExists(atPath: team.repo.path + "/.git/hooks/pre-commit"))
+    // Its commits are still judged: the hook that stayed refuses a shared file.
+    #expect(try team.commit("w1", "README.md", "mine\n", "readme").status != 0)
+    #expect(try team.repo.ghp(["hooks", "uninstall"], agent: "lead").status == 0)
+    #expect(!FileManager.default.fileExists(atPath: team.repo.path + "/.git/hooks/pre-commit"))
+  }
+
   @Test func existingHooksStillRunAndUninstallRestoresThem() throws {
     let repo = try ScratchRepository()
     try repo.ghp(["init", "--unknown-agents", "register"], agent: "lead")

@@ -205,6 +205,46 @@ import Testing
     #expect(site.serverRef("agent/w3").isEmpty)
   }
 
+  /// A worker with a key of its own tries to rewrite the project the way plain git lets it: its
+  /// commit straight onto main, main forced back, another agent's branch deleted. The server has
+  /// git's defaults (non-fast-forwards allowed), so ghp's hook is all that stands.
+  @Test func onlyAnOrchestratorMovesMainForwardAndAgentsBranchesAreTheirOwn() throws {
+    let site = try Site()
+    try site.team.repo.git(["-C", site.server, "config", "receive.denyNonFastForwards", "false"])
+    #expect(try site.team.commit("w1", "w1.txt", "mine\n", "w1 work").status == 0)
+    #expect(try site.pushFromWorktree("w1", as: "w1", "agent/w1").status == 0)
+    let straight = try site.pushFromWorktree("w1", as: "w1", "HEAD:main")
+    #expect(straight.status != 0 && straight.stderr.contains("pusher w1 may not update main"), "\(straight.stderr)")
+    // lead lands something, then w1 tries to erase it with a force push.
+    try site.team.repo.write("landed.txt", "landed\n")
+    try site.team.repo.git("add", "landed.txt")
+    try site.team.repo.git("commit", "-qm", "landed work")
+    #expect(try site.push(as: "lead", "main").status == 0)
+    let landed = site.serverRef("main")
+    let erase = try site.push(as: "w1", "-f", "main~1:main")
+    #expect(erase.status != 0 && erase.stderr.contains("may not update main"), "\(erase.stderr)")
+    let byLead = try site.push(as: "lead", "-f", "main~1:main")
+    #expect(byLead.status != 0 && byLead.stderr.contains("main moves only by fast-forward"), "\(byLead.stderr)")
+    let deleteMain = try site.push(as: "lead", ":main")
+    #expect(deleteMain.status != 0 && deleteMain.stderr.contains("main may not be deleted"), "\(deleteMain.stderr)")
+    #expect(site.serverRef("main") == landed)
+    // Another agent's branch: w1 may not delete it; w2 and an orchestrator may, and lead restores it.
+    #expect(try site.team.commit("w2", "w2.txt", "w2\n", "w2 work").status == 0)
+    #expect(try site.pushFromWorktree("w2", as: "w2", "agent/w2").status == 0)
+    let w2Tip = site.serverRef("agent/w2")
+    let deleteOther = try site.push(as: "w1", ":agent/w2")
+    #expect(
+      deleteOther.status != 0 && deleteOther.stderr.contains("may not delete agent/w2"), "\(deleteOther.stderr)")
+    #expect(site.serverRef("agent/w2") == w2Tip)
+    #expect(try site.push(as: "lead", ":agent/w2").status == 0)
+    #expect(site.serverRef("agent/w2").isEmpty)
+    try site.team.repo.git("fetch", "-q", site.team.worktrees["w2"]!, "agent/w2:refs/heads/restore-w2")
+    let restored = try site.push(as: "lead", "restore-w2:agent/w2")
+    #expect(restored.status == 0, "\(restored.stderr)")
+    #expect(site.serverRef("agent/w2") == w2Tip)
+    #expect(try site.pushFromWorktree("w2", as: "w2", ":agent/w2").status == 0, "an agent deletes its own")
+  }
+
   @Test func unlabelledCommitsOnTheBaseBranchNeedAnOrchestrator() throws {
     let site = try Site()
     try site.team.repo.write("notes.txt", "by hand\n")
@@ -212,7 +252,7 @@ import Testing
     try site.team.repo.git("-c", "core.hooksPath=/nonexistent", "commit", "-qm", "unlabelled")
     let byWorker = try site.push(as: "w1", "main")
     #expect(byWorker.status != 0)
-    #expect(byWorker.stderr.contains("has no Ghp-Agent trailer: only an orchestrator"), "\(byWorker.stderr)")
+    #expect(byWorker.stderr.contains("pusher w1 may not update main: only an orchestrator"), "\(byWorker.stderr)")
     let byLead = try site.push(as: "lead", "main")
     #expect(byLead.status == 0, "\(byLead.stderr)")
   }

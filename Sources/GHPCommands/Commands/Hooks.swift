@@ -24,18 +24,8 @@ extension GHP {
       var server = false
 
       func run() throws {
-        let workspace = try global.workspace()
-        let report = try HookInstaller.install(workspace.repository, server: server, ghpBinary: Output.executablePath)
-        if global.json {
-          Output.json(
-            .object([
-              "directory": .string(report.directory), "installed": .array(report.installed.map { .string($0) }),
-              "chained": .array(report.chained.map { .string($0) }),
-            ]))
-        } else {
-          Output.line("Installed \(report.installed.joined(separator: ", ")) in \(report.directory).")
-          for name in report.chained { Output.line("Kept the existing \(name) as \(name).ghp-chained; it runs first.") }
-        }
+        let action = HooksAction(install: true, server: server, ghpBinary: Output.executablePath)
+        Output.answer(try action.run(in: global.workspace()), json: global.json)
       }
     }
 
@@ -47,19 +37,8 @@ extension GHP {
       @OptionGroup var global: GlobalOptions
 
       func run() throws {
-        let report = try HookInstaller.uninstall(global.workspace().repository)
-        if global.json {
-          Output.json(
-            .object([
-              "removed": .array(report.removed.map { .string($0) }),
-              "restored": .array(report.restored.map { .string($0) }),
-            ]))
-        } else {
-          Output.line(
-            "Removed \(report.removed.isEmpty ? "nothing" : report.removed.joined(separator: ", ")) from \(report.directory)."
-          )
-          for name in report.restored { Output.line("Restored \(name).") }
-        }
+        let action = HooksAction(install: false, ghpBinary: Output.executablePath)
+        Output.answer(try action.run(in: global.workspace()), json: global.json)
       }
     }
   }

@@ -149,10 +149,12 @@ public enum HookRunner {
   }
 
   /// `pre-receive` on a shared server. Every pushed `ghp/state` commit is re-executed (see
-  /// `Verifier`) and moves the branch only by fast-forward. When the server names its pusher, the
-  /// pusher may push only its own agents' `agent/<name>`, only commits labelled as its agents', and
-  /// only state operations its agents made; unlabelled commits on the base branch need an
-  /// orchestrator. Every new commit passes the same edit rules as on the client.
+  /// `Verifier`) and moves the branch only by fast-forward; so does the base branch, which is never
+  /// deleted. When the server names its pusher, only an orchestrator moves the base branch (`ghp
+  /// land` pushes as one: work reaches the base through the merge queue), the pusher may push only
+  /// its own agents' `agent/<name>` (an orchestrator any, to restore one), delete only those (an
+  /// orchestrator any), push only commits labelled as its agents', and only state operations its
+  /// agents made. Every new commit passes the same edit rules as on the client.
   /// `lines` are git's `<old sha> <new sha> <ref>`.
   public static func preReceive(_ lines: [String], workspace: Workspace) throws(GHPError) -> Verdict {
     let current = try workspace.snapshot()
@@ -187,10 +189,38 @@ public enum HookRunner {
     let who = describe(pusher, pusherAgents)
     var baseTip: ObjectID?
     do { baseTip = try repository.referenceTarget("refs/heads/\(config.baseBranch)") } catch { throw .git(error) }
+    let base = "refs/heads/\(config.baseBranch)"
     for (old, new, ref) in updates where ref != StatePaths.branch {
-      guard new != .zero else { continue }
       let owner = ref.hasPrefix("refs/heads/agent/") ? String(ref.dropFirst("refs/heads/agent/".count)) : nil
-      if let owner, pusher != nil, !pusherAgents.contains(owner) {
+      let foreign = owner.map { pusher != nil && !pusherAgents.contains($0) && !pusherIsOrchestrator } ?? false
+      if new == .zero {
+        if ref == base {
+          verdict.refusals.append("\(config.baseBranch) may not be deleted")
+        } else if let owner, foreign {
+          verdict.refusals.append(
+            "\(who) may not delete agent/\(owner): only \(owner) or an orchestrator deletes an agent's branch")
+        }
+        continue
+      }
+      if ref == base {
+        if pusher != nil && !pusherIsOrchestrator {
+          verdict.refusals.append(
+            "\(who) may not update \(config.baseBranch): only an orchestrator moves it (`ghp land`); submit your work with `ghp done` and push agent/<name>"
+          )
+          continue
+        }
+        if old != .zero {
+          let forward: Bool
+          do { forward = try repository.isAncestor(old, of: new) } catch { throw .git(error) }
+          guard forward else {
+            verdict.refusals.append(
+              "\(config.baseBranch) moves only by fast-forward: \(new.short) does not contain \(old.short), so landed work would be lost; fetch and build on \(config.baseBranch) as it is"
+            )
+            continue
+          }
+        }
+      }
+      if let owner, foreign {
         verdict.refusals.append("\(who) may not update agent/\(owner): push only your own agent/<name> branches")
         continue
       }
