@@ -129,10 +129,10 @@ public final class Workspace {
   /// names the actor in its answer reads it once).
   func run<O: StateOperation>(_ operation: O, as actor: String) throws(GHPError) -> Landed<O.Output> {
     let allowsNew = allowsNewAgent
-    return try ledger.transact(actor: actor, clock: clock) { (state) throws(GHPError) in
+    return try ledger.transact(actor: actor, clock: clock) { (state, at) throws(GHPError) in
       // A guard of this command line, not of the operation: histories written before it verify.
       if !allowsNew { try KnownAgent.requireActor(actor, in: state) }
-      return try operation.apply(to: state, actor: actor, clock: clock)
+      return try operation.apply(to: state, actor: actor, clock: at)
     }
   }
 }

@@ -29,8 +29,10 @@ final class Team {
     try ProcessRunner.run("/usr/bin/git", arguments, in: worktrees[agent]!)
   }
 
-  func ghp(_ agent: String, _ arguments: String...) throws -> ProcessRunner.Result {
-    try ProcessRunner.run(GHPBinary.path, arguments, in: worktrees[agent]!)
+  func ghp(_ agent: String, _ arguments: String..., environment: [String: String] = [:]) throws
+    -> ProcessRunner.Result
+  {
+    try ProcessRunner.run(GHPBinary.path, arguments, in: worktrees[agent]!, environment: environment)
   }
 
   func write(_ agent: String, _ path: String, _ text: String) throws {
@@ -259,7 +261,9 @@ final class Team {
     // A reaped agent's work is fenced off, even pushed with its hooks skipped.
     #expect(try team.ghp("w2", "claim", "1").status == 0)
     #expect(try team.commit("w2", "work.txt", "work\n", "Work under epoch 1").status == 0)
-    let later = ["GHP_NOW": "2099-01-01T00:00:00Z"]
+    // w2 goes silent; three minutes later (within the server's clock skew) it is stale and reaped.
+    #expect(try team.repo.ghp(["config", "set", "staleAfter", "2m"], agent: "lead").status == 0)
+    let later = ["GHP_NOW": RFC3339.format(Int64(Date().timeIntervalSince1970) + 180)]
     #expect(try team.repo.ghp(["reap", "--release"], agent: "lead", environment: later).status == 0)
     try team.repo.git("push", "-q", "origin", "ghp/state")
     let zombie = try ProcessRunner.run(

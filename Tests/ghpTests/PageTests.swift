@@ -15,6 +15,10 @@ import Testing
   /// 1 is w3's, 2 is w2's.
   static func scene() throws -> LandingTeam {
     let team = try LandingTeam(agents: ["w1", "w2", "w3", "w4"])
+    // The file w2 will ask approval for is on main (the approve form offers only files that exist).
+    try team.repo.write("README.md", "# The project\n")
+    try team.repo.git("add", "README.md")
+    try team.repo.git("commit", "-qm", "readme")
     let landed = try team.work("w1", title: "Landed work", file: "one.txt", text: "one\n")
     #expect(landed.done.status == 0, "\(landed.done.stderr)")
     let bad = try team.work("w1", title: "Bad gate", file: "bad.txt", text: "BAD\n")

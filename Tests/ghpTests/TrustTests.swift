@@ -245,6 +245,35 @@ import Testing
     #expect(try site.pushFromWorktree("w2", as: "w2", ":agent/w2").status == 0, "an agent deletes its own")
   }
 
+  /// Time is the server's to check: a heartbeat dated in 2099 (that agent would never go stale)
+  /// and a claim dated before the commit it follows are refused with both times, and `ghp verify`
+  /// finds the history that goes back in time.
+  @Test func aStateCommitDatedInTheFutureOrBeforeItsParentIsRefused() throws {
+    let site = try Site()
+    #expect(try site.push(as: "lead", "ghp/state").status == 0)
+    let before = site.serverRef("ghp/state")
+    let future = ["GHP_NOW": "2099-01-01T00:00:00Z"]
+    #expect(try site.team.ghp("w1", "agent-heartbeat", "--action", "forever young", environment: future).status == 0)
+    let ahead = try site.push(as: "w1", "ghp/state")
+    #expect(ahead.status != 0, "\(ahead.stderr)")
+    #expect(
+      ahead.stderr.contains("is dated 2099-01-01T00:00:00Z, more than 5m ahead of this server's clock"),
+      "\(ahead.stderr)")
+    #expect(site.serverRef("ghp/state") == before)
+    // Rewound: the same agent now claims at a time before the commit it builds on.
+    try site.team.repo.git("update-ref", "refs/heads/ghp/state", before.trimmingCharacters(in: .whitespacesAndNewlines))
+    try site.team.repo.ghp(["issue", "add", "Target"], agent: "lead")
+    #expect(try site.push(as: "lead", "ghp/state").status == 0)
+    let past = ["GHP_NOW": "2020-01-01T00:00:00Z"]
+    #expect(try site.team.ghp("w1", "claim", "1", environment: past).status == 0)
+    let backwards = try site.push(as: "w1", "ghp/state")
+    #expect(
+      backwards.status != 0 && backwards.stderr.contains("is dated 2020-01-01T00:00:00Z, before its parent"),
+      "\(backwards.stderr)")
+    let verify = try site.team.repo.ghp(["verify"])
+    #expect(verify.status != 0 && verify.stdout.contains("before its parent"), "\(verify.stdout)")
+  }
+
   @Test func unlabelledCommitsOnTheBaseBranchNeedAnOrchestrator() throws {
     let site = try Site()
     try site.team.repo.write("notes.txt", "by hand\n")
@@ -280,10 +309,27 @@ import Testing
     try FileManager.default.copyItem(atPath: keys + "/w2", toPath: keys + "/w1")
     #expect(try team.ghp("w1", "agent-heartbeat").status == 0)
     let wrongKey = try team.repo.git("rev-parse", "ghp/state")
-    // w1 has no key at all.
+    // A commit of w1's with its signature stripped by hand, as plain git would write it.
     try FileManager.default.removeItem(atPath: keys + "/w1")
+    try FileManager.default.moveItem(atPath: keys + "/w1.own", toPath: keys + "/w1")
     #expect(try team.ghp("w1", "agent-heartbeat").status == 0)
-    let unsigned = try team.repo.git("rev-parse", "ghp/state")
+    let stripped = try ProcessRunner.run(
+      "/bin/sh",
+      [
+        "-c",
+        "git cat-file commit ghp/state | sed '/^gpgsig /,/END SSH SIGNATURE/d' | git hash-object -t commit -w --stdin",
+      ],
+      in: team.repo.path)
+    let unsigned = stripped.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    try team.repo.git("update-ref", "refs/heads/ghp/state", unsigned)
+    // w1 has no key at all: ghp writes nothing rather than a commit everyone would refuse.
+    try FileManager.default.removeItem(atPath: keys + "/w1")
+    let keyless = try team.ghp("w1", "agent-heartbeat")
+    #expect(keyless.status == 3, "\(keyless.stderr)")
+    #expect(
+      keyless.stderr.contains(".git/ghp/keys/w1") && keyless.stderr.contains("ghp agent add w1 --key"),
+      "\(keyless.stderr)")
+    #expect(try team.repo.git("rev-parse", "ghp/state") == unsigned)
     let report = try team.repo.ghp(["verify", "--json"])
     #expect(report.status == 1)
     let findings = try report.json()["findings"]?.arrayValue ?? []

@@ -212,7 +212,8 @@ extension Ledger {
   /// One change in remote mode: fetch, apply to the remote tip, commit, push without force; on
   /// rejection, fetch and apply again. Reported landed only when the server accepted it.
   func transactRemote<Result>(
-    remote: String, actor: String, clock: Clock, _ operation: (StateSnapshot) throws(GHPError) -> (Change?, Result)
+    remote: String, actor: String, clock: Clock,
+    _ operation: (StateSnapshot, Clock) throws(GHPError) -> (Change?, Result)
   ) throws(GHPError) -> Landed<Result> {
     let giveUp = ProcessIdentity.monotonic() + Self.remoteRetrySeconds
     var attempt = 0
@@ -232,7 +233,8 @@ extension Ledger {
         }
       }
       let base = try StateSnapshot(repository: repository, commit: remoteTip ?? local.commit)
-      let (change, result) = try operation(base)
+      let at = clock.notBefore(base.commitTime)
+      let (change, result) = try operation(base, at)
       guard let change else {
         if let remoteTip, remoteTip != local.commit {
           try moveLocal(from: local.commit, to: remoteTip, message: "ghp: fast-forward to \(remote)")
@@ -240,7 +242,7 @@ extension Ledger {
         return Landed(result: result, commit: nil)
       }
       let commit: ObjectID
-      commit = try write(change, onto: base, actor: actor, clock: clock)
+      commit = try write(change, onto: base, actor: actor, clock: at)
       switch try pushState(commit, remote: remote) {
       case .accepted:
         try moveLocal(from: local.commit, to: commit, message: "ghp: \(change.message.subject)")
@@ -358,7 +360,8 @@ extension Ledger {
         continue
       }
       let state = try StateSnapshot(repository: repository, commit: tip)
-      let when = Clock(now: commit.authorTime)
+      // Re-applied at its own time, or the new parent's when that is later: never back in time.
+      let when = Clock(now: max(commit.authorTime, state.commitTime ?? commit.authorTime))
       var change: Change?
       do {
         change = try operation.renaming(renames).remintingIDs().change(on: state, actor: message.agent, clock: when)
@@ -393,8 +396,9 @@ extension Ledger {
     if !lost.isEmpty {
       let state = try StateSnapshot(repository: repository, commit: tip)
       let notice = NoticeLostClaimsOperation(notices: lost)
-      if let change = try notice.apply(to: state, actor: actor, clock: clock).0 {
-        tip = try write(change, onto: state, actor: actor, clock: clock)
+      let at = clock.notBefore(state.commitTime)
+      if let change = try notice.apply(to: state, actor: actor, clock: at).0 {
+        tip = try write(change, onto: state, actor: actor, clock: at)
       }
     }
     report.tip = tip

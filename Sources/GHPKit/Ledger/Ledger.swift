@@ -99,7 +99,7 @@ public final class Ledger {
   /// `operation` must be a pure function of the snapshot: it may run more than once when another
   /// writer (another machine's fetch, a person with the git CLI) moves the ref between read and write.
   public func transact<Result>(
-    actor: String, clock: Clock, _ operation: (StateSnapshot) throws(GHPError) -> (Change?, Result)
+    actor: String, clock: Clock, _ operation: (StateSnapshot, Clock) throws(GHPError) -> (Change?, Result)
   ) throws(GHPError) -> Landed<Result> {
     try lock.lock()
     var locked = true
@@ -121,11 +121,12 @@ public final class Ledger {
       let state: StateSnapshot
       if let read = first { state = read } else { state = try snapshot() }
       first = nil
-      let (change, result) = try operation(state)
+      let at = clock.notBefore(state.commitTime)
+      let (change, result) = try operation(state, at)
       guard let change else { return Landed(result: result, commit: nil) }
-      let commit = try write(change, onto: state, actor: actor, clock: clock)
+      let commit = try write(change, onto: state, actor: actor, clock: at)
       #if DEBUG
-        try Self.requireRecordAgrees(change, on: state, actor: actor, clock: clock)
+        try Self.requireRecordAgrees(change, on: state, actor: actor, clock: at)
       #endif
       do {
         try moveStateRef(to: commit, expected: state.commit, message: "ghp: \(change.message.subject)")
@@ -157,8 +158,14 @@ public final class Ledger {
   private func writeObjects(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock)
     throws(GHPError) -> ObjectID
   {
-    // Signed with the agent's key when this machine holds one (see `SigningKeys`).
+    // Signed with the agent's key when this machine holds one (see `SigningKeys`); with
+    // `[signing] required`, a commit without one would be refused everywhere: it is not written.
     let key = try signingKey(for: actor)
+    if key == nil, state.exists, try state.config().signingRequired {
+      throw .refused(
+        "[signing] required is set, and \(actor) has no signing key on this machine (\(SigningKeys.path(repository, agent: actor))): nothing was written; an orchestrator gives it one with `ghp agent add \(actor) --key FILE`"
+      )
+    }
     guard change.writes.count < Self.packThreshold else {
       do {
         return try repository.writingOnePack { (packed) throws(GitError) in

@@ -90,6 +90,10 @@ public final class Verifier {
     let parent: ObjectID?
     do { parent = try repository.parent(of: commit.id) } catch { throw .git(error) }
     let state = try StateSnapshot(repository: scratch.repository, commit: parent)
+    if let before = state.commitTime, commit.authorTime < before {
+      return
+        "it is dated \(RFC3339.format(commit.authorTime)), before its parent \(parent?.short ?? "") (\(RFC3339.format(before))): a history does not go back in time (a clock set back, or a date chosen by hand)"
+    }
     let change: Change?
     do {
       change = try operation.change(on: state, actor: author, clock: Clock(now: commit.authorTime))

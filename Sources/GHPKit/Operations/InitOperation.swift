@@ -77,8 +77,9 @@ public enum InitSession {
     if let commit = try workspace.snapshot().commit { throw .alreadyInitialised(commit.short) }
     let key = try SigningKeys.obtain(workspace.repository, agent: caller, file: nil)
     let operation = InitOperation(goal: goal, config: config, key: key.publicKeyLine)
-    let landed = try workspace.ledger.transact(actor: caller, clock: workspace.clock) { (state) throws(GHPError) in
-      try operation.apply(to: state, actor: caller, clock: workspace.clock)
+    let landed = try workspace.ledger.transact(actor: caller, clock: workspace.clock) {
+      (state, at) throws(GHPError) in
+      try operation.apply(to: state, actor: caller, clock: at)
     }
     try workspace.recordIdentity(caller)
     try SigningKeys.installAllowedSigners(workspace.repository, state: workspace.snapshot())

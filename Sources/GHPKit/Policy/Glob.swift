@@ -28,6 +28,9 @@ public struct Glob: Sendable, Equatable {
     return Self.match(bytes, 0, text + [0], 0) == .match
   }
 
+  /// Whether `text` is a pattern (it has `*`, `?`, `[` or `\\`) rather than one literal path.
+  public static func isPattern(_ text: String) -> Bool { text.utf8.contains(where: isSpecial) }
+
   static func isSpecial(_ byte: UInt8) -> Bool { byte == star || byte == question || byte == open || byte == backslash }
 
   private enum Outcome { case match, noMatch, abortAll, abortToStarStar }

@@ -176,7 +176,7 @@ public enum HookRunner {
       let agents = pusherFromCurrent.map { config.agents(ofPusher: $0) } ?? []
       let refusals = try checkStatePush(
         old: update.old, new: update.new, repository: repository, pusher: pusherFromCurrent, agents: agents,
-        who: describe(pusherFromCurrent, agents))
+        who: describe(pusherFromCurrent, agents), now: workspace.clock.now)
       verdict.refusals += refusals
       if refusals.isEmpty && update.new != .zero {
         state = try StateSnapshot(repository: repository, commit: update.new)
@@ -282,7 +282,7 @@ public enum HookRunner {
 
   /// A push of `ghp/state`: fast-forward only, every new commit re-executed, and made by the pusher.
   static func checkStatePush(
-    old: ObjectID, new: ObjectID, repository: Repository, pusher: String?, agents: [String], who: String
+    old: ObjectID, new: ObjectID, repository: Repository, pusher: String?, agents: [String], who: String, now: Int64
   ) throws(GHPError) -> [String] {
     let ref = StatePaths.branch
     if new == .zero { return ["\(ref) may not be deleted"] }
@@ -299,6 +299,19 @@ public enum HookRunner {
     let report = try Verifier(repository: repository).verify(tip: new, hiding: old == .zero ? [] : [old])
     for finding in report.findings {
       refusals.append("\(ref): commit \(finding.commit.short) \(finding.problem)")
+    }
+    // Time is the server's to check: a commit dated later than its clock (and the skew it allows)
+    // would keep its agent from ever going stale.
+    let newCommits: [Commit]
+    do { newCommits = try repository.newCommits(tip: new, hiding: old == .zero ? [] : [old], hidingGlobs: []) } catch {
+      throw .git(error)
+    }
+    // The skew the state allowed before this push (a pushed config cannot widen its own check).
+    let skew = try (StateSnapshot(repository: repository, commit: old == .zero ? new : old).config()).clockSkew
+    for commit in newCommits where commit.authorTime > now + skew {
+      refusals.append(
+        "\(ref): commit \(commit.id.short) is dated \(RFC3339.format(commit.authorTime)), more than \(Duration.exact(skew)) ahead of this server's clock (\(RFC3339.format(now))); set the clock of the machine that made it right and let ghp make it again (`ghp sync`)"
+      )
     }
     guard let pusher, refusals.isEmpty else { return refusals }
     // Each operation must be one of the pusher's agents' (an orchestrator's machine may carry

@@ -39,6 +39,9 @@ public struct Config: Equatable, Sendable {
   public var pushers: [String: [String]] = [:]
   /// The environment variables a server's `pre-receive` reads the pusher from, first found wins.
   public var pusherVariables = ["GHP_PUSHER", "GL_USERNAME", "GITEA_PUSHER_NAME", "GL_USER"]
+  /// On a shared server: how far ahead of the server's clock a pushed state commit may be dated
+  /// (`[server] clockSkew`, default 5m); later is refused, so no agent dates itself out of staleness.
+  public var clockSkew: Int64 = 300
 
   /// Whether every state commit must carry a valid SSH signature by its author's registered key
   /// (`[signing] required`), checked by `ghp verify`, remote mode, `sync` and `pre-receive`.
@@ -59,7 +62,7 @@ public struct Config: Equatable, Sendable {
     [
       "staleAfter", "heartbeatMinimum", "maxAttempts", "onStale", "unknownAgents", "baseBranch", "worktreeRoot",
       "agentCommand", "roles.orchestrators", "shared.globs", "shared.appliesToOrchestrators", "remote.name",
-      "signing.required", "server.pusherVariable",
+      "signing.required", "server.pusherVariable", "server.clockSkew",
     ] + ["base", "gate", "timeout", "mode", "batch", "maxWait"].map { "landing." + $0 }
     + [
       "command", "taskTimeout", "grace", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker",
@@ -113,17 +116,18 @@ public struct Config: Equatable, Sendable {
       default: throw DocumentError("'staleAfter' must be a duration such as \"10m\" or \"600s\"")
       }
     }
-    if let value = values["heartbeatMinimum"] {
+    /// A duration of 0 or more: seconds, or text such as "2m".
+    func duration(_ key: String, example: String) throws(DocumentError) -> Int64? {
+      guard let value = values[key] else { return nil }
       switch value {
-      case .integer(let seconds) where seconds >= 0 && seconds <= Duration.maximum: heartbeatMinimum = seconds
-      case .string(let text):
-        guard let seconds = Duration.seconds(text) else {
-          throw DocumentError("'heartbeatMinimum' must be a duration such as \"60s\" or \"2m\"")
-        }
-        heartbeatMinimum = seconds
-      default: throw DocumentError("'heartbeatMinimum' must be a duration such as \"60s\" or \"2m\"")
+      case .integer(let seconds) where seconds >= 0 && seconds <= Duration.maximum: return seconds
+      case .string(let text): if let seconds = Duration.seconds(text) { return seconds }
+      default: break
       }
+      throw DocumentError("'\(key)' must be a duration such as \(example)")
     }
+    heartbeatMinimum = try duration("heartbeatMinimum", example: "\"60s\" or \"2m\"") ?? heartbeatMinimum
+    clockSkew = try duration("server.clockSkew", example: "\"5m\" or \"30s\"") ?? clockSkew
     for key in ["maxAttempts", "agent.maxAttempts"] {
       guard let value = values[key] else { continue }
       guard case .integer(let n) = value, n > 0, n <= Int64(Int32.max) else {

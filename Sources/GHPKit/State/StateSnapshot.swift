@@ -10,6 +10,9 @@ public final class StateSnapshot {
   private var cachedConfig: Config?
   private var cachedIssues: [String: Issue] = [:]
 
+  /// When the commit was made (its author time), nil before `ghp init`.
+  public var commitTime: Int64? { commit.flatMap { try? repository.commit($0).authorTime } }
+
   init(repository: Repository, commit: ObjectID?) throws(GHPError) {
     self.repository = repository
     self.commit = commit

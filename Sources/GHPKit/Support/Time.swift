@@ -120,9 +120,27 @@ public enum Duration {
 public struct Clock: Sendable {
   /// Seconds since 1970.
   public let now: Int64
+  /// Whether the time was given (`GHP_NOW`, a record's own time) rather than read from the system.
+  public let isFixed: Bool
 
   /// A clock fixed at `now`, in seconds since 1970.
-  public init(now: Int64) { self.now = now }
+  public init(now: Int64) {
+    self.now = now
+    isFixed = true
+  }
+
+  init(system now: Int64) {
+    self.now = now
+    isFixed = false
+  }
+
+  /// The clock a change on a parent made at `parent` is written with: the system's time, or the
+  /// parent's when this machine's clock is behind it, so that a history never goes back in time
+  /// (a server refuses a commit dated before its parent). A given time (`GHP_NOW`) stays as given.
+  public func notBefore(_ parent: Int64?) -> Clock {
+    guard !isFixed, let parent, parent > now else { return self }
+    return Clock(system: parent)
+  }
 
   /// From the environment: `GHP_NOW` if set (and valid), else the system clock.
   public static func fromEnvironment(_ environment: [String: String]) throws(GHPError) -> Clock {
@@ -130,7 +148,7 @@ public struct Clock: Sendable {
       guard let seconds = RFC3339.parse(text) else { throw GHPError.invalidNow(text) }
       return Clock(now: seconds)
     }
-    return Clock(now: Int64(time(nil)))
+    return Clock(system: Int64(time(nil)))
   }
 }
 

@@ -92,7 +92,13 @@ public struct Dashboard: Sendable {
     let agents = Self.agentCards(
       report, state: state, config: config, titles: titles, run: run, repository: workspace.repository)
     let (board, columns) = Self.board(table, ready: readyIndices)
-    let inbox = Self.inbox(report, agents: records, titles: titles, now: now)
+    let baseTree = try? workspace.repository.referenceTarget("refs/heads/\(config.baseBranch)").map {
+      try workspace.repository.tree(workspace.repository.commit($0).treeID)
+    }
+    let inbox = Self.inbox(report, agents: records, titles: titles, now: now) { path in
+      guard let tree = baseTree, let entry = try? tree.entryID(at: path) else { return false }
+      return entry != nil
+    }
     let answered =
       (try? state.escalations())?.filter { $0.status == .resolved }
       .sorted { ($0.answered ?? 0) > ($1.answered ?? 0) }.prefix(10).map(\.json) ?? []

@@ -95,8 +95,13 @@ extension Dashboard {
   }
 
   /// The escalation inbox: open ones most severe first, with what their agent is doing.
+  /// The approve form is filled in only with the literal paths the question names that exist on the
+  /// base branch (`exists`): an agent's question is its own text, and "README.md **" must not
+  /// become a one-click approval of every file. A question naming a glob is marked, for a person to
+  /// read before approving.
   static func inbox(
-    _ report: StatusReport, agents records: [String: AgentRecord], titles: [String: String], now: Int64
+    _ report: StatusReport, agents records: [String: AgentRecord], titles: [String: String], now: Int64,
+    exists: (String) -> Bool
   ) -> [JSON] {
     var inbox: [JSON] = []
     for escalation in report.openEscalations {
@@ -108,7 +113,10 @@ extension Dashboard {
       fields["agentIssue"] = IssueReference.write(record?.issue)
       fields["askedAgo"] = .string(Duration.describe(now - escalation.asked))
       fields["asksApproval"] = .bool(ApproveOperation.speaksOfApproval(escalation.question))
-      fields["requestedFiles"] = .string(ApproveOperation.requestedFiles(escalation.question).joined(separator: " "))
+      let requested = ApproveOperation.requestedFiles(escalation.question)
+      let literal = requested.filter { !Glob.isPattern($0) && exists($0) }
+      fields["requestedFiles"] = .string(literal.joined(separator: " "))
+      fields["asksGlob"] = .bool(requested.contains(where: Glob.isPattern))
       fields[escalation.severity.rawValue] = .bool(true)
       inbox.append(.object(fields))
     }

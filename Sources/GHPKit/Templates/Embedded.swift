@@ -78,6 +78,7 @@ and `ghp ready`.
       <button type="submit">Answer</button>
     </form>
     {{#asksApproval}}
+    {{#asksGlob}}<p class="warning">This question names a glob: approving it lets {{agent}} edit every file it matches. The form holds only the files it names that exist.</p>{{/asksGlob}}
     <form class="write approve" data-agent="{{agent}}">
       <input name="globs" value="{{requestedFiles}}" placeholder="files or globs" required>
       <label><input type="checkbox" name="once" checked> once</label>
