@@ -3,9 +3,10 @@ import GHPKit
 import GHPTestSupport
 import Testing
 
-/// A team whose repository lands work through `ghp land`, with a real gate: `gate.sh` fails when
-/// any `.txt` file holds the word BAD, sleeps as many seconds as `<control>/sleep` says, and moves main as a
-/// person would (a commit in the main worktree) once when `<control>/move-main` exists.
+/// A team whose repository lands work through `ghp land`, with a real gate, contained as every gate
+/// is: `gate.sh` fails when any `.txt` file holds the word BAD, and sleeps as many seconds as
+/// `<control>/sleep` says (`GATE_CONTROL`, passed to the gate by `landing.env`), saying so with a
+/// file in its own worktree, the only place it may write.
 final class LandingTeam {
   let team: Team
   let control: String
@@ -13,11 +14,7 @@ final class LandingTeam {
 
   static let gate = """
     #!/bin/sh
-    if [ -f "$GATE_CONTROL/sleep" ]; then s=$(cat "$GATE_CONTROL/sleep"); touch "$GATE_CONTROL/sleeping"; sleep "$s"; fi
-    if [ -f "$GATE_CONTROL/move-main" ]; then
-      rm "$GATE_CONTROL/move-main"
-      (cd "$GATE_MAIN" && echo person > person.txt && git add person.txt && git commit -qm "a person moves main")
-    fi
+    if [ -f "$GATE_CONTROL/sleep" ]; then s=$(cat "$GATE_CONTROL/sleep"); touch .gate-sleeping; sleep "$s"; fi
     bad=$(grep -l BAD *.txt 2>/dev/null)
     if [ -n "$bad" ]; then echo "checking $(ls *.txt | wc -l) files"; echo "gate: BAD found in $bad"; exit 1; fi
     echo "gate: ok"
@@ -26,7 +23,8 @@ final class LandingTeam {
 
   init(agents: [String], batch: Int = 1, hooks: Bool = false) throws {
     team = try Team(agents: agents, installHooks: hooks)
-    control = team.repo.root.deletingLastPathComponent().appendingPathComponent("gate-control").path
+    // Outside /tmp, which a contained gate sees as an empty folder of its own.
+    control = "/var/tmp/ghp-gate-control-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: control, withIntermediateDirectories: true)
     try team.repo.write("gate.sh", Self.gate)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: team.repo.path + "/gate.sh")
@@ -34,10 +32,13 @@ final class LandingTeam {
     try team.repo.git("commit", "-qm", "the gate")
     for agent in agents { #expect(try team.git(agent, "merge", "-q", "main").status == 0) }
     #expect(try lead("config", "set", "landing.gate", "[\"./gate.sh\"]").status == 0)
+    #expect(try lead("config", "set", "landing.env", "[\"GATE_CONTROL\"]").status == 0)
     if batch > 1 { #expect(try lead("config", "set", "landing.batch", "\(batch)").status == 0) }
   }
 
-  var environment: [String: String] { ["GATE_CONTROL": control, "GATE_MAIN": repo.path] }
+  deinit { try? FileManager.default.removeItem(atPath: control) }
+
+  var environment: [String: String] { ["GATE_CONTROL": control] }
 
   @discardableResult
   func lead(_ arguments: String...) throws -> ProcessRunner.Result {
@@ -47,7 +48,7 @@ final class LandingTeam {
   /// Waits (up to 15 s) for the gate to say it sleeps.
   func waitForSleepingGate() -> Bool {
     for _ in 0..<300 {
-      if FileManager.default.fileExists(atPath: control + "/sleeping") { return true }
+      if FileManager.default.fileExists(atPath: repo.path + "/.git/ghp/land/main/.gate-sleeping") { return true }
       usleep(50_000)
     }
     return false
@@ -196,6 +197,82 @@ final class LandingTeam {
     #expect(try team.repo.ghp("verify").status == 0)
   }
 
+  /// A worker rewrites the gate script on its branch to act as the lander: approve itself, promote
+  /// itself, read the lead's key and the lander's secrets, reach a server. The gate runs contained:
+  /// every one of those fails, and the state holds none of it.
+  @Test func aGateScriptFromAWorkersBranchCannotActAsTheLander() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let daemon = try GitDaemon(base: team.repo.root.deletingLastPathComponent().appendingPathComponent("srv"))
+    try team.repo.write("check.sh", "echo checked\n")
+    try team.repo.git("add", "check.sh")
+    try team.repo.git("commit", "-qm", "the check")
+    #expect(try team.lead("config", "set", "landing.gate", "[\"sh check.sh\"]").status == 0)
+    #expect(try team.team.git("w1", "merge", "-q", "main").status == 0)
+    let attack = """
+      repo="$(cd ../../../.. && pwd)"
+      echo "repo: $repo"
+      GHP_AGENT=lead '\(GHPBinary.path)' -C "$repo" approve w1 '**' && echo ATTACK-APPROVED
+      '\(GHPBinary.path)' -C "$repo" --agent lead config set roles.orchestrators '["w1"]' && echo ATTACK-PROMOTED
+      cat "$repo/.git/ghp/keys/lead" && echo ATTACK-KEY
+      env | grep -E 'GHP_SERVE_TOKEN|GHP_GIT_TOKEN|SSH_AUTH_SOCK' && echo ATTACK-SECRETS
+      git -C "$repo" update-ref refs/heads/main HEAD && echo ATTACK-MOVED-MAIN
+      '\(TestPython.path)' -c "import socket; socket.create_connection(('127.0.0.1', \(daemon.port)), 2)" && echo ATTACK-NETWORK
+      echo checked
+      """
+    let id = try team.work("w1", title: "A better check", file: "check.sh", text: attack).id
+    let secrets = ["GHP_SERVE_TOKEN": "page-token", "GHP_GIT_TOKEN": "git-token", "SSH_AUTH_SOCK": "/tmp/agent.sock"]
+    let before = try team.repo.git("rev-parse", "ghp/state")
+    let landed = try team.land(secrets)
+    #expect(landed.status == 0, "\(landed.stderr)")
+    let log = try team.repo.git("show", "ghp/state:.ghp/results/\(id).gate.log")
+    #expect(log.contains("checked"), "the gate ran: \(log)")
+    #expect(!log.contains("ATTACK-"), "\(log)")
+    #expect(!log.contains("PRIVATE KEY") && !log.contains("page-token") && !log.contains("git-token"), "\(log)")
+    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json().arrayValue ?? []
+    #expect(approvals.isEmpty, "\(approvals)")
+    #expect(try team.repo.ghp(["config", "get", "roles.orchestrators"]).stdout.contains("w1") == false)
+    let written = try team.repo.git("log", "--format=%an %s", "\(before)..ghp/state")
+    #expect(!written.contains("approve") && !written.contains("config"), "\(written)")
+    daemon.stop()
+  }
+
+  /// A gate's processes and memory are bounded by the policy: a gate that forks past
+  /// `landing.processes` or allocates past `landing.memory` fails (and bounces) instead of taking
+  /// the machine with it.
+  @Test func aGateIsBoundedInProcessesAndMemory() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    #expect(try team.lead("config", "set", "landing.processes", "16").status == 0)
+    #expect(try team.lead("config", "set", "landing.memory", "\"64M\"").status == 0)
+    #expect(try team.lead("config", "set", "landing.gate", "[\"sh fork.sh\", \"sh eat.sh\"]").status == 0)
+    let eat = "exec '\(TestPython.path)' -c 'b = bytearray(512 << 20); print(\"ate\", len(b))'\n"
+    #expect(try team.team.commit("w1", "eat.sh", eat, "eat").status == 0)
+    let forks = "i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); done; wait; echo forked all\n"
+    let work = try team.work("w1", title: "Hungry", file: "fork.sh", text: forks)
+    #expect(work.done.status == 0, "\(work.done.stderr)")
+    let landed = try team.land()
+    #expect(landed.status == 0, "\(landed.stderr)")
+    let log = try team.repo.git("show", "ghp/state:.ghp/results/\(work.id).gate.log")
+    #expect(log.contains("Cannot fork") && !log.contains("forked all"), "forks past 16 processes failed: \(log)")
+    #expect(!log.contains("ate 536870912"), "the allocation did not succeed: \(log)")
+    #expect(try team.issue(work.id)["bounced"]?["kind"]?.stringValue == "gate", "\(log)")
+  }
+
+  /// Without bubblewrap the lander gates nothing and says why in one line; `landing.sandbox = "off"`
+  /// (unsafe) runs the gate as before.
+  @Test func withoutASandboxTheLanderRefusesUnlessToldItIsUnsafe() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    let nowhere = try team.land(["PATH": "/nonexistent"])
+    #expect(nowhere.status == 3, "\(nowhere.stderr)")
+    #expect(nowhere.stderr.split(separator: "\n").count == 1, "\(nowhere.stderr)")
+    #expect(
+      nowhere.stderr.contains("bubblewrap") && nowhere.stderr.contains("landing.sandbox off"), "\(nowhere.stderr)")
+    #expect(try team.issue(work.id)["status"]?.stringValue == "landing")
+    #expect(try team.lead("config", "set", "landing.sandbox", "off").status == 0)
+    let unsafe = try team.land(["PATH": "/usr/bin:/bin"])
+    #expect(try unsafe.json()["landed"]?.arrayValue?.count == 1, "\(unsafe.stdout) \(unsafe.stderr)")
+  }
+
   /// Work made under a claim that was taken away stays fenced at landing, as on a push: the worker
   /// claims the issue again and submits a branch that still holds the old epoch's commit.
   @Test func workFromALostClaimIsBouncedAtLanding() throws {
@@ -301,8 +378,14 @@ final class LandingTeam {
     let team = try LandingTeam(agents: ["w1"])
     let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
     #expect(work.done.status == 0)
-    FileManager.default.createFile(atPath: team.control + "/move-main", contents: Data())
-    let landed = try team.land()
+    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data("2".utf8))
+    let lander = try team.repo.startGHP(["land", "--once", "--json"], agent: "lead", environment: team.environment)
+    #expect(team.waitForSleepingGate(), "the gate started")
+    try FileManager.default.removeItem(atPath: team.control + "/sleep")
+    try team.repo.write("person.txt", "person\n")
+    try team.repo.git("add", "person.txt")
+    try team.repo.git("commit", "-qm", "a person moves main")
+    let landed = lander.wait()
     #expect(landed.status == 0, "\(landed.stderr)")
     #expect(try landed.json()["gateRuns"]?.intValue == 2)
     let person = try team.repo.git("log", "--format=%H", "-1", "--grep=a person moves main", "main").trimmingCharacters(

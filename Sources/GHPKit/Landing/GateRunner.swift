@@ -38,6 +38,22 @@ struct GateRunner {
   var environment: [String: String]
   var logPath: String
   var marker: String
+  /// How each command is contained (see `GateSandbox`); nil runs it as the lander (`sandbox = "off"`).
+  var sandbox: Sandbox?
+
+  /// bubblewrap, and what it hides.
+  struct Sandbox {
+    /// The `bwrap` program.
+    var program: String
+    /// The repository's git folder, hidden from the gate.
+    var gitDirectory: String
+    /// Whether the gate may reach the network.
+    var network: Bool
+    /// The most processes one gate command may have at once.
+    var processes = 4096
+    /// The most memory one gate command may use, in bytes.
+    var memory: Int64 = 8 << 30
+  }
 
   /// The lines of output kept in the record of each command.
   static let tailLines = 20
@@ -82,7 +98,28 @@ struct GateRunner {
     // Started as `ghp run` starts its workers (`ghp_spawn_supervised`): a keeper leads the gate's
     // process group and takes the whole group with it when this lander dies, however it dies.
     // `cd` by the shell as well: the gate starts in the checkout whatever this process's folder is.
-    let arguments = ["/bin/sh", "-c", "cd -- \"$1\" || exit 127; eval \"$2\"", "ghp-gate", directory, command]
+    var program = "/bin/sh"
+    var arguments = ["/bin/sh", "-c", "cd -- \"$1\" || exit 127; eval \"$2\"", "ghp-gate", directory, command]
+    var limits: GateLimits?
+    defer { limits?.remove() }
+    if let sandbox {
+      program = sandbox.program
+      arguments =
+        [sandbox.program]
+        + GateSandbox.arguments(
+          command: command, directory: directory, gitDirectory: sandbox.gitDirectory, network: sandbox.network,
+          environment: environment)
+      limits = GateLimits.make(
+        name: "ghp-gate-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", processes: sandbox.processes,
+        memory: sandbox.memory)
+      if let limits {
+        arguments = limits.wrap(arguments)
+        program = "/bin/sh"
+      } else {
+        let note = "ghp land: no cgroups can be made here; the gate's processes and memory are not bounded\n"
+        _ = note.withCString { write(fd, $0, strlen($0)) }
+      }
+    }
     let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     var envp: [UnsafeMutablePointer<CChar>?] = environmentLines.map { strdup($0) } + [nil]
@@ -94,7 +131,7 @@ struct GateRunner {
     defer { if input >= 0 { close(input) } }
     var report: [Int32] = [-1, -1]
     guard input >= 0, ghp_pipe_cloexec(&report) == 0 else { return (127, false) }
-    let keeper = ghp_spawn_supervised("/bin/sh", &argv, &envp, directory, input, fd, report[1])
+    let keeper = ghp_spawn_supervised(program, &argv, &envp, directory, input, fd, report[1])
     close(report[1])
     close(report[0])
     guard keeper > 0 else { return (127, false) }

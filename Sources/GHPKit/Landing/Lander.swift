@@ -53,6 +53,8 @@ public final class Lander {
   var report = Report()
   /// Issues this run set aside (left queued); not taken again in the same run.
   var setAside: Set<String> = []
+  /// How the gate is contained; nil with `landing.sandbox = "off"` or no gate.
+  var sandbox: GateRunner.Sandbox?
   /// Tells the caller what happens as it happens (one line each).
   public var progress: (String) -> Void = { _ in }
 
@@ -81,6 +83,36 @@ public final class Lander {
     self.policy = policy
     token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
     host = Host.name
+    if policy.sandbox && !policy.gate.isEmpty { sandbox = try Self.containment(workspace, policy: policy) }
+  }
+
+  /// The sandbox the gate runs in, once bubblewrap has shown it can run here; refused in one line
+  /// when it cannot (the lander then gates nothing).
+  static func containment(_ workspace: Workspace, policy: LandingPolicy) throws(GHPError) -> GateRunner.Sandbox {
+    let unsafe =
+      "or set `ghp config set landing.sandbox off` (unsafe: the gate then runs the agents' code as the lander)"
+    guard let program = GateSandbox.program(workspace.environment) else {
+      throw .refused(
+        "ghp land runs the gate in a sandbox, and bubblewrap (bwrap) is not installed here: `apt-get install bubblewrap`, \(unsafe)"
+      )
+    }
+    let repository = workspace.repository
+    let sandbox = GateRunner.Sandbox(
+      program: program, gitDirectory: repository.commonDirectory, network: policy.network,
+      processes: policy.processes, memory: policy.memory)
+    let folder = repository.localPaths.land
+    _ = Files.makeDirectories(folder)
+    let probe = GateRunner(
+      directory: folder, timeout: 30,
+      environment: GateSandbox.environment(from: workspace.environment, names: [], facts: [:]),
+      logPath: folder + "/sandbox-check.log", marker: folder + "/sandbox-check.marker", sandbox: sandbox)
+    let result: GateRunner.Run
+    do { result = try probe.run(["true"]) } catch { throw .interrupted }
+    guard result.passed else {
+      let said = String(decoding: result.log, as: UTF8.self).split(separator: "\n").last { !$0.hasPrefix("$ ") } ?? ""
+      throw .refused("bubblewrap cannot contain the gate on this machine (\(said)): \(unsafe)")
+    }
+    return sandbox
   }
 
   // MARK: - Paths
@@ -408,17 +440,16 @@ public final class Lander {
   /// Runs the gate on `commit` checked out in the scratch worktree.
   func gate(_ commit: ObjectID, issues: [String]) throws(GHPError) -> GateRunner.Run {
     let scratch = try ScratchWorktree.open(repository, base: policy.base, at: commit)
-    var environment = workspace.environment
-    for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX"] {
-      environment[key] = nil
-    }
-    environment["GHP_LAND_BASE"] = policy.base
-    environment["GHP_LAND_ISSUES"] = issues.joined(separator: " ")
-    environment["GHP_LAND_COMMIT"] = commit.hex
+    // The gate is the agents' code: it gets a clean environment, never the lander's secrets.
+    let environment = GateSandbox.environment(
+      from: workspace.environment, names: policy.env,
+      facts: [
+        "GHP_LAND_BASE": policy.base, "GHP_LAND_ISSUES": issues.joined(separator: " "), "GHP_LAND_COMMIT": commit.hex,
+      ])
     progress("Gating \(issues.map { "#\($0)" }.joined(separator: " ")) on \(commit.short) in \(scratch).")
     let runner = GateRunner(
       directory: scratch, timeout: policy.timeout, environment: environment,
-      logPath: "\(landFolder)/\(BranchName.flat(policy.base)).log", marker: gateMarker)
+      logPath: "\(landFolder)/\(BranchName.flat(policy.base)).log", marker: gateMarker, sandbox: sandbox)
     report.gateRuns += 1
     do { return try runner.run(policy.gate) } catch { throw .interrupted }
   }

@@ -63,7 +63,10 @@ public struct Config: Equatable, Sendable {
       "staleAfter", "heartbeatMinimum", "maxAttempts", "onStale", "unknownAgents", "baseBranch", "worktreeRoot",
       "agentCommand", "roles.orchestrators", "shared.globs", "shared.appliesToOrchestrators", "remote.name",
       "signing.required", "server.pusherVariable", "server.clockSkew",
-    ] + ["base", "gate", "timeout", "mode", "batch", "maxWait"].map { "landing." + $0 }
+    ]
+    + ["base", "gate", "timeout", "mode", "batch", "maxWait", "sandbox", "env", "network", "processes", "memory"].map {
+      "landing." + $0
+    }
     + [
       "command", "taskTimeout", "grace", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker",
       "breakerWindow",
@@ -262,6 +265,18 @@ public struct LandingPolicy: Equatable, Sendable {
   public var gate: [String] = []
   /// Seconds one gate run may take before its processes are killed.
   public var timeout: Int64 = 20 * 60
+  /// Whether the gate runs contained (`landing.sandbox`, "on" by default; "off" is unsafe: the
+  /// gate is the agents' code, run with the lander's rights). See `GateSandbox`.
+  public var sandbox = true
+  /// Names of the lander's environment variables the gate also gets (`landing.env`), besides
+  /// PATH, HOME, LANG and TERM; never a ghp token, a git credential or an ssh agent by default.
+  public var env: [String] = []
+  /// Whether a contained gate may reach the network (`landing.network`, false by default).
+  public var network = false
+  /// The most processes a contained gate command may have at once (`landing.processes`, 4096).
+  public var processes = 4096
+  /// The most memory a contained gate command may use, in bytes (`landing.memory`, "8G").
+  public var memory: Int64 = 8 << 30
   /// How a branch lands on the base (`landing.mode`); merge when the key is absent.
   public var mode: Mode = .merge
   /// How many queued issues are merged and gated together (bisected on failure).
@@ -314,6 +329,49 @@ public struct LandingPolicy: Equatable, Sendable {
         throw DocumentError("'landing.mode' must be \"merge\", \"rebase\" or \"squash\"")
       }
       self.mode = mode
+    }
+    if let value = values["landing.sandbox"] {
+      switch value {
+      case .string("on"), .boolean(true): sandbox = true
+      case .string("off"), .boolean(false): sandbox = false
+      default: throw DocumentError("'landing.sandbox' must be \"on\" or \"off\"")
+      }
+    }
+    if let value = values["landing.env"] {
+      guard case .array(let items) = value else {
+        throw DocumentError("'landing.env' must be a list of variable names")
+      }
+      env = []
+      for item in items {
+        guard case .string(let name) = item, GateSandbox.isVariableName(name) else {
+          throw DocumentError("'landing.env' must be a list of variable names (letters, digits and _)")
+        }
+        env.append(name)
+      }
+    }
+    if let value = values["landing.processes"] {
+      guard case .integer(let n) = value, (16...1_000_000).contains(n) else {
+        throw DocumentError("'landing.processes' must be a whole number from 16 to 1000000")
+      }
+      processes = Int(n)
+    }
+    if let value = values["landing.memory"] {
+      let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+      var bytes: Int64?
+      switch value {
+      case .integer(let n): bytes = n
+      case .string(let text):
+        if let unit = text.last.flatMap({ units[$0] }), let n = Int64(text.dropLast()) { bytes = n * unit }
+      default: break
+      }
+      guard let bytes, bytes >= 64 << 20, bytes <= 1 << 50 else {
+        throw DocumentError("'landing.memory' must be a size of at least 64M, such as \"8G\" or \"512M\"")
+      }
+      memory = bytes
+    }
+    if let value = values["landing.network"] {
+      guard case .boolean(let flag) = value else { throw DocumentError("'landing.network' must be true or false") }
+      network = flag
     }
     if let value = values["landing.batch"] {
       guard case .integer(let n) = value, (1...64).contains(n) else {

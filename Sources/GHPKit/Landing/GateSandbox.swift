@@ -1,0 +1,75 @@
+import Glibc
+
+/// How `ghp land` contains a gate. The gate is the agents' code (a worker may have edited the very
+/// script `landing.gate` names), so it must not act with the lander's rights. It runs under
+/// bubblewrap (`bwrap`, Debian's `bubblewrap`, the sandbox Claude Code uses on Linux):
+///
+/// - new mount, pid, ipc, uts, cgroup and (unless `landing.network`) network namespaces, no
+///   capabilities, its own session, and it dies with the lander;
+/// - the whole file system read-only, its own worktree writable, a fresh `/tmp`;
+/// - the repository's git folder hidden (keys, refs, hooks, `.git/ghp`): no ghp command and no git
+///   command inside it can reach the repository, so a gate cannot write state as anyone;
+/// - the home folder's credentials hidden (`.ssh`, `.gnupg`, `.git-credentials`, git's credential
+///   store) and `/run/user` (ssh-agent and other sockets);
+/// - an environment of PATH, HOME, LANG and TERM only, plus the names `landing.env` adds and the
+///   `GHP_LAND_*` facts: never a ghp token, a git credential or an ssh agent.
+///
+/// Where bubblewrap cannot run (missing, or no namespaces), the lander refuses to gate unless the
+/// policy says `landing.sandbox = "off"`; the environment is cleaned either way.
+public enum GateSandbox {
+  /// The variables a gate gets from the lander's environment whatever the policy says.
+  static let passed = ["PATH", "HOME", "LANG", "TERM"]
+
+  /// Whether `name` can be an environment variable's name (letters, digits, `_`, not a digit first).
+  public static func isVariableName(_ name: String) -> Bool {
+    guard let first = name.utf8.first, !(48...57).contains(first) else { return false }
+    return name.utf8.allSatisfy {
+      ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95
+    }
+  }
+
+  /// The environment a gate runs with: the passed names and `names` taken from `lander`, and `facts`.
+  static func environment(from lander: [String: String], names: [String], facts: [String: String]) -> [String: String] {
+    var out: [String: String] = [:]
+    for name in passed + names { if let value = lander[name] { out[name] = value } }
+    out["PATH"] = out["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    return out.merging(facts) { _, fact in fact }
+  }
+
+  /// bubblewrap, found on the lander's `PATH`.
+  static func program(_ environment: [String: String]) -> String? {
+    ProgramSearch.find("bwrap", in: ProgramSearch.folders(environment["PATH"]))
+  }
+
+  /// The arguments (after the program) that run `/bin/sh -c command` contained, in `directory`,
+  /// with the repository's git folder `gitDirectory` hidden and exactly `environment`.
+  static func arguments(
+    command: String, directory: String, gitDirectory: String, network: Bool, environment: [String: String]
+  ) -> [String] {
+    var out = [
+      "--die-with-parent", "--new-session", "--unshare-all", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev",
+      "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+    ]
+    if network { out.append("--share-net") }
+    // The git folder first, then the worktree inside it (bwrap makes the mount point in the tmpfs).
+    out += ["--tmpfs", gitDirectory, "--bind", directory, directory]
+    if let home = environment["HOME"], home.hasPrefix("/"), home != "/" {
+      for folder in [".ssh", ".gnupg"] where isDirectory(home + "/" + folder) {
+        out += ["--tmpfs", home + "/" + folder]
+      }
+      for file in [".git-credentials", ".config/git/credentials"] where access(home + "/" + file, F_OK) == 0 {
+        out += ["--ro-bind", "/dev/null", home + "/" + file]
+      }
+    }
+    if isDirectory("/run/user") { out += ["--tmpfs", "/run/user"] }
+    out.append("--clearenv")
+    for (name, value) in environment.sorted(by: { $0.key < $1.key }) { out += ["--setenv", name, value] }
+    out += ["--chdir", directory, "--", "/bin/sh", "-c", command]
+    return out
+  }
+
+  static func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+  }
+}
