@@ -15,7 +15,8 @@ final class RunBench {
     repo = try ScratchRepository()
     scratch = repo.root.deletingLastPathComponent().path
     try repo.initialise(issues: issues)
-    let defaults = ["agent.backoff": "0s", "agent.grace": "1s"]
+    // The fake agents' own knobs reach them as any agent's settings do: named in agent.env.
+    let defaults = ["agent.backoff": "0s", "agent.grace": "1s", "agent.env": "[\"FLAKY_DIR\", \"SLOW_SECONDS\"]"]
     for (key, value) in defaults.merging(settings, uniquingKeysWith: { _, given in given }) {
       let set = try repo.ghp(["config", "set", key, value], agent: "lead")
       #expect(set.status == 0, "\(set.stderr)")
@@ -222,6 +223,24 @@ struct RunTests {
     #expect(run["tallies"]?["worker-1"]?["costMicros"]?.intValue == 7_500_000)
     let left = bench.leftovers(run["id"]?.stringValue ?? "")
     #expect(left.isEmpty)
+  }
+
+  @Test("a worker gets an allowlist of the supervisor's environment: never its page token, git credential or ssh agent")
+  func workersDoNotInheritTheLeadsSecrets() throws {
+    let bench = try RunBench(issues: 1, settings: ["agent.env": "[\"SNOOP_FILE\"]"])
+    let snooped = bench.scratch + "/snooped.env"
+    let secrets = [
+      "GHP_SERVE_TOKEN": "page-token", "GHP_GIT_TOKEN": "git-token", "SSH_AUTH_SOCK": "/tmp/agent.sock",
+      "AWS_SECRET_ACCESS_KEY": "aws-secret", "SNOOP_FILE": snooped,
+    ]
+    let (result, _) = try bench.run(["-w", "1", "--agent-command", bench.agent("snoop")], environment: secrets)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done", "the worker still worked")
+    let seen = try String(contentsOfFile: snooped, encoding: .utf8)
+    for secret in ["page-token", "git-token", "/tmp/agent.sock", "aws-secret"] {
+      #expect(!seen.contains(secret), "a worker saw \(secret): \(seen)")
+    }
+    #expect(seen.contains("GHP_AGENT=worker-1") && seen.contains("SNOOP_FILE="), "\(seen)")
   }
 
   @Test("a slow worker that reports progress is not killed, and its heartbeats come from the supervisor")

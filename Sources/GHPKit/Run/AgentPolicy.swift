@@ -26,6 +26,9 @@ public struct AgentPolicy: Equatable, Sendable {
   public var budget = Budget()
   /// The limit of the whole run, its workers' spending added up (`agent.runBudgetUSD`, `runBudgetTokens`).
   public var runBudget = Budget()
+  /// Names of the supervisor's environment variables a worker also gets (`agent.env`), besides
+  /// the few every program needs and those its preset names (see `WorkerEnvironment`).
+  public var env: [String] = []
 
   /// A spending limit in dollars, tokens or both, as the agent's output reports them.
   public struct Budget: Equatable, Sendable {
@@ -104,6 +107,16 @@ public struct AgentPolicy: Equatable, Sendable {
     }
     budget.micros = try money("budgetUSD")
     runBudget.micros = try money("runBudgetUSD")
+    if let value = values["agent.env"] {
+      guard case .array(let items) = value else { throw DocumentError("'agent.env' must be a list of variable names") }
+      env = []
+      for item in items {
+        guard case .string(let name) = item, GateSandbox.isVariableName(name) else {
+          throw DocumentError("'agent.env' must be a list of variable names (letters, digits and _)")
+        }
+        env.append(name)
+      }
+    }
     budget.tokens = try count("budgetTokens", 1...Int64(Int32.max)).map { $0 }
     runBudget.tokens = try count("runBudgetTokens", 1...Int64(Int32.max)).map { $0 }
   }

@@ -174,7 +174,9 @@ public final class Supervisor {
     guard let directory = worktrees[agent] else { throw .io("\(agent) has no worktree") }
     let promptPath = "\(folder)/\(agent).prompt"
     try Files.replace(promptPath, with: Array(prompt.utf8))
-    var environment = workspace.environment
+    // An allowlist: never the supervisor's secrets (a page token, a git credential, an ssh agent).
+    var environment = WorkerEnvironment.make(
+      from: workspace.environment, names: policy.env + WorkerEnvironment.names(of: command.preset))
     let folderOfGhp = ghpPath.split(separator: "/").dropLast().joined(separator: "/")
     environment["PATH"] = "/\(folderOfGhp):" + (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
     environment["GHP_AGENT"] = agent
