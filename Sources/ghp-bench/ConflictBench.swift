@@ -98,13 +98,29 @@ enum LandingBench {
         """
     }
     let scriptRun = Harness.run("/bin/sh", ["-c", script], in: repo)
+    // The same landing again with the gate uncontained (landing.sandbox off), from the same start:
+    // what the sandbox (bubblewrap, a cgroup) costs per landing.
+    Harness.git(["branch", "before-landing", "main"], in: repo)
+    let stateBefore = Harness.git(["rev-parse", "ghp/state"], in: repo).trimmingCharacters(in: .whitespacesAndNewlines)
     let landRun = Harness.run(ghp, ["land", "--once", "--json"], in: repo, environment: lead)
     let landed = (try? JSON.parse(landRun.output))?["landed"]?.arrayValue?.count ?? -1
+    Harness.git(["update-ref", "refs/heads/ghp/state", stateBefore], in: repo)
+    Harness.git(["update-ref", "refs/heads/main", "before-landing"], in: repo)
+    Harness.git(["reset", "-q", "--hard", "main"], in: repo)
+    Harness.run(ghp, ["config", "set", "landing.sandbox", "off"], in: repo, environment: lead)
+    let openRun = Harness.run(ghp, ["land", "--once", "--json"], in: repo, environment: lead)
+    let openLanded = (try? JSON.parse(openRun.output))?["landed"]?.arrayValue?.count ?? -1
     let ghpPer = landRun.seconds * 1000 / Double(issues)
+    let openPer = openRun.seconds * 1000 / Double(issues)
     let scriptPer = scriptRun.seconds * 1000 / Double(issues)
-    report.add("    issues landed by one `ghp land --once`", "\(landed) of \(issues)")
-    report.add("    ghp land, whole process, per issue: ms (target < 100)", format(ghpPer, 1))
+    report.add(
+      "    issues landed by one `ghp land --once` (contained gate; uncontained)",
+      "\(landed), \(openLanded) of \(issues)")
+    report.add("    ghp land, contained gate, whole process, per issue: ms (target < 100)", format(ghpPer, 1))
+    report.add("    ghp land, uncontained gate (sandbox off), per issue: ms", format(openPer, 1))
+    report.add("    sandbox overhead per landing: ms (target <= 30)", format(ghpPer - openPer, 1))
+    report.add("    landing throughput contained / uncontained (target >= 0.8)", format(openPer / ghpPer, 2))
     report.add("    git merge-tree script, per issue: ms", format(scriptPer, 1))
-    report.add("    ratio ghp / script", format(ghpPer / scriptPer, 2))
+    report.add("    ratio ghp (contained) / script", format(ghpPer / scriptPer, 2))
   }
 }
