@@ -55,7 +55,7 @@ struct GateLimits {
   /// Removes the folders (their processes are gone once the gate's group was reaped).
   func remove() {
     for folder in folders.reversed() {
-      for _ in 0..<50 where rmdir(folder) != 0 && errno == EBUSY { usleep(10_000) }
+      for _ in 0..<500 where rmdir(folder) != 0 && errno == EBUSY { usleep(1_000) }
     }
   }
 }
