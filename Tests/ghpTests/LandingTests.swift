@@ -23,8 +23,8 @@ final class LandingTeam {
 
   init(agents: [String], batch: Int = 1, hooks: Bool = false) throws {
     team = try Team(agents: agents, installHooks: hooks)
-    // Outside /tmp, which a contained gate sees as an empty folder of its own.
-    control = "/var/tmp/ghp-gate-control-\(UUID().uuidString)"
+    // Outside /tmp and /var/tmp, which a contained gate sees as empty folders of its own.
+    control = "/var/cache/ghp-gate-control-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: control, withIntermediateDirectories: true)
     try team.repo.write("gate.sh", Self.gate)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: team.repo.path + "/gate.sh")
@@ -216,6 +216,8 @@ final class LandingTeam {
       cat "$repo/.git/ghp/keys/lead" && echo ATTACK-KEY
       env | grep -E 'GHP_SERVE_TOKEN|GHP_GIT_TOKEN|SSH_AUTH_SOCK' && echo ATTACK-SECRETS
       git -C "$repo" update-ref refs/heads/main HEAD && echo ATTACK-MOVED-MAIN
+      echo "gitdir: $HOME" > .git && echo ATTACK-GITFILE
+      cat /etc/shadow | grep -q root && echo ATTACK-SHADOW
       '\(TestPython.path)' -c "import socket; socket.create_connection(('127.0.0.1', \(daemon.port)), 2)" && echo ATTACK-NETWORK
       echo checked
       """
@@ -271,6 +273,41 @@ final class LandingTeam {
     #expect(try team.lead("config", "set", "landing.sandbox", "off").status == 0)
     let unsafe = try team.land(["PATH": "/usr/bin:/bin"])
     #expect(try unsafe.json()["landed"]?.arrayValue?.count == 1, "\(unsafe.stdout) \(unsafe.stderr)")
+  }
+
+  /// The label is the author's word, and a merge can bring what no commit says it changes: a
+  /// commit that calls itself the lead's and a merge (`-s ours`, then the file removed) that drops
+  /// a shared file are both judged as the submitter's work, and bounce.
+  @Test func aForeignLabelOrAMergeDoesNotCarryASharedFileIn() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    try team.repo.write(".ci/run", "echo ci\n")
+    try team.repo.git("add", ".ci/run")
+    try team.repo.git("commit", "-qm", "ci")
+    #expect(try team.team.git("w1", "merge", "-q", "main").status == 0)
+    let issue = try team.repo.ghp(["issue", "add", "Sneaky", "--json"], agent: "lead")
+    let id = try #require(issue.json()["id"]?.intValue.map(String.init))
+    #expect(try team.team.ghp("w1", "claim", id).status == 0)
+    try team.team.write("w1", "README.md", "# Mine\n")
+    _ = try team.team.git("w1", "add", "README.md")
+    #expect(try team.team.git("w1", "commit", "-q", "--no-verify", "-m", "docs\n\nGhp-Agent: lead").status == 0)
+    // A side line from before .ci/run existed, merged with `-s ours` and the file removed in the
+    // merge itself: against its second parent the merge changes nothing there.
+    let old = try team.repo.git("rev-list", "-1", "main", "--", ".ci/run").trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    #expect(try team.team.git("w1", "checkout", "-q", "-b", "side", old + "~1").status == 0)
+    #expect(try team.team.commit("w1", "side.txt", "side\n", "side", noVerify: true).status == 0)
+    #expect(try team.team.git("w1", "checkout", "-q", "agent/w1").status == 0)
+    #expect(try team.team.git("w1", "merge", "-q", "--no-commit", "-s", "ours", "side").status == 0)
+    _ = try team.team.git("w1", "rm", "-q", ".ci/run")
+    #expect(try team.team.git("w1", "commit", "-q", "--no-verify", "-m", "merge").status == 0)
+    #expect(try team.team.ghp("w1", "done", id, "--result", "done").status == 0)
+    let landed = try team.land()
+    #expect(try landed.json()["landed"]?.arrayValue?.isEmpty == true, "\(landed.stdout)")
+    let bounce = try team.issue(id)["bounced"]
+    #expect(bounce?["kind"]?.stringValue == "policy")
+    let reason = bounce?["reason"]?.stringValue ?? ""
+    #expect(reason.contains("says it is lead's, and lands as w1's work") && reason.contains("README.md"), "\(reason)")
+    #expect(reason.contains(".ci/run, which no commit of the branch says it changes"), "\(reason)")
   }
 
   /// Work made under a claim that was taken away stays fenced at landing, as on a push: the worker

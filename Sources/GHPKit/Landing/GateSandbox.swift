@@ -51,25 +51,46 @@ public enum GateSandbox {
       "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
     ]
     if network { out.append("--share-net") }
-    // The git folder first, then the worktree inside it (bwrap makes the mount point in the tmpfs).
+    // The git folder first, then the worktree inside it (bwrap makes the mount point in the tmpfs),
+    // its `.git` file read-only: the lander reads it, and the gate must not point it elsewhere.
     out += ["--tmpfs", gitDirectory, "--bind", directory, directory]
+    if access(directory + "/.git", F_OK) == 0 { out += ["--ro-bind", directory + "/.git", directory + "/.git"] }
     if let home = environment["HOME"], home.hasPrefix("/"), home != "/" {
-      for folder in [".ssh", ".gnupg"] where isDirectory(home + "/" + folder) {
+      for folder in hiddenHomeFolders where isDirectory(home + "/" + folder) {
         out += ["--tmpfs", home + "/" + folder]
       }
-      for file in [".git-credentials", ".config/git/credentials"] where access(home + "/" + file, F_OK) == 0 {
+      for file in hiddenHomeFiles where access(home + "/" + file, F_OK) == 0 {
         out += ["--ro-bind", "/dev/null", home + "/" + file]
       }
     }
-    if isDirectory("/run/user") { out += ["--tmpfs", "/run/user"] }
+    // Sockets (an ssh agent, docker, systemd) and other users' scratch, and the system's secrets.
+    for folder in ["/run", "/var/run", "/var/tmp"] where isDirectory(folder) { out += ["--tmpfs", folder] }
+    for file in hiddenSystemFiles where access(file, F_OK) == 0 { out += ["--ro-bind", "/dev/null", file] }
     out.append("--clearenv")
     for (name, value) in environment.sorted(by: { $0.key < $1.key }) { out += ["--setenv", name, value] }
     out += ["--chdir", directory, "--", "/bin/sh", "-c", command]
     return out
   }
 
+  /// Where tools keep credentials in a home folder: hidden from the gate.
+  static let hiddenHomeFolders = [
+    ".ssh", ".gnupg", ".aws", ".docker", ".kube", ".azure", ".config/gh", ".config/gcloud", ".claude", ".codex",
+    ".password-store",
+  ]
+  /// Credential files in a home folder: hidden from the gate.
+  static let hiddenHomeFiles = [
+    ".git-credentials", ".config/git/credentials", ".netrc", ".npmrc", ".pypirc", ".claude.json",
+    ".cargo/credentials.toml",
+  ]
+  /// The system's secrets, readable by the root a lander may run as.
+  static let hiddenSystemFiles = [
+    "/etc/shadow", "/etc/gshadow", "/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_rsa_key",
+    "/etc/ssh/ssh_host_ecdsa_key",
+  ]
+
+  /// A folder itself, not a link to one (bwrap mounts over the path it is given).
   static func isDirectory(_ path: String) -> Bool {
     var info = stat()
-    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
   }
 }

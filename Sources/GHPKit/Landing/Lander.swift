@@ -267,11 +267,11 @@ public final class Lander {
         note(issue.id, "its branch tip \(tip.short) is not in this repository (fetch agent/\(issue.assignee ?? "?"))")
         continue
       }
-      guard try judge(issue, tip: tip, baseTip: baseTip) else { continue }
       switch try combine(issue, tip: tip, onto: current) {
       case .conflicts(let paths):
         try bounce(issue, tip: tip, baseTip: current, kind: .conflict, paths: paths, gate: [], log: nil)
       case .landed(let after, let merge):
+        guard try judge(issue, tip: tip, baseTip: baseTip, before: current, after: after) else { continue }
         steps.append(Step(issue: issue, tip: tip, before: current, after: after, merge: merge))
         current = after
       }
@@ -343,27 +343,60 @@ public final class Lander {
     }
   }
 
-  /// Judges every commit `tip` brings onto the base by the edit rules, as `pre-push` and a server's
-  /// `pre-receive` judge them (`EditPolicy.judge`: a commit without a `Ghp-Agent` is the
-  /// submitter's), before any of its code runs. A broken rule bounces the issue, naming each rule
-  /// and path; otherwise the once-approvals its commits use are recorded as theirs. False when it
-  /// bounced.
-  func judge(_ issue: Issue, tip: ObjectID, baseTip: ObjectID) throws(GHPError) -> Bool {
+  /// Judges what landing `tip` would change, before any of its code runs, by the rules `pre-push`
+  /// and a server's `pre-receive` hold each commit to (`EditPolicy.judge`): every commit the branch
+  /// brings as its labelled author (a commit without a `Ghp-Agent` is the submitter's), and — since
+  /// a label is the author's own word — a commit labelled as anyone else as the submitter's too;
+  /// then whatever the landing changes (`before` to `after`) that no commit of the branch says it
+  /// changed (a merge that drops or reverts a file) as the submitter's. A broken rule bounces the
+  /// issue, naming each rule and path; otherwise the once-approvals its commits use are recorded as
+  /// theirs. False when it bounced.
+  func judge(_ issue: Issue, tip: ObjectID, baseTip: ObjectID, before: ObjectID, after: ObjectID) throws(GHPError)
+    -> Bool
+  {
     let state = try workspace.snapshot()
-    let commits: [Commit]
-    do { commits = try repository.newCommits(tip: tip, hiding: [baseTip], hidingGlobs: []) } catch {
-      throw .git(error)
-    }
-    let submitter = issue.submission?.by ?? issue.assignee
+    let submitter = issue.submission?.by ?? issue.assignee ?? ""
     var refusals: [String] = []
     var paths: [String] = []
     var uses: [(ids: [String], commit: ObjectID)] = []
-    for commit in commits {
+    var attributed: Set<String> = []
+    func git<T>(_ body: () throws(GitError) -> T) throws(GHPError) -> T {
+      do { return try body() } catch { throw .git(error) }
+    }
+    for commit in try git({ () throws(GitError) in
+      try repository.newCommits(tip: tip, hiding: [baseTip], hidingGlobs: [])
+    }) {
       let judgment = try EditPolicy.judge(commit, fallback: submitter, state: state, repository: repository)
       refusals += judgment.refusals
       paths += judgment.paths.filter { !$0.isEmpty && !paths.contains($0) }
+      let changed = try git({ () throws(GitError) in try repository.changedPaths(of: commit.id) })
+      attributed.formUnion(changed)
+      if judgment.agent != submitter {
+        let own = try EditPolicy.check(paths: changed, agent: submitter, commit: commit.id.hex, state: state)
+        refusals += own.violations.map {
+          "commit \(commit.id.short) says it is \(judgment.agent ?? "nobody")'s, and lands as \(submitter)'s work: \($0.message)"
+        }
+        paths += own.violations.map(\.path).filter { !$0.isEmpty && !paths.contains($0) }
+      }
+      // A once-approval covers one commit: the first that uses it here.
+      for id in judgment.approvalsUsed {
+        if let first = uses.first(where: { $0.ids.contains(id) }) {
+          refusals.append(
+            "commit \(commit.id.short) needs approval \(id), which is for one commit and is \(first.commit.short)'s; ask for another: ghp agent-escalate \"Approval needed to edit \(judgment.paths.first ?? "…")\""
+          )
+        }
+      }
       if judgment.refusals.isEmpty, !judgment.approvalsUsed.isEmpty { uses.append((judgment.approvalsUsed, commit.id)) }
     }
+    let whole = try git({ () throws(GitError) in
+      try repository.treeDeltas(from: repository.commit(before).treeID, to: repository.commit(after).treeID)
+    })
+    let unattributed = whole.map(\.path).filter { !attributed.contains($0) }
+    let rest = try EditPolicy.check(paths: unattributed, agent: submitter, commit: nil, state: state)
+    refusals += rest.violations.map {
+      "the landing changes \($0.path), which no commit of the branch says it changes: \($0.message)"
+    }
+    paths += rest.violations.map(\.path).filter { !$0.isEmpty && !paths.contains($0) }
     guard refusals.isEmpty else {
       try bounce(
         issue, tip: tip, baseTip: baseTip, kind: .policy, paths: paths, gate: [], log: nil, violations: refusals)
@@ -536,13 +569,17 @@ enum ScratchWorktree {
     let name = "ghp-land-\(BranchName.flat(base))"
     let folder = "\(local.land)/\(BranchName.flat(base))"
     let admin = local.worktreeAdmin(name)
-    if Files.read("\(folder)/.git") == nil || Files.read("\(admin)/gitdir") == nil {
-      guard Files.makeDirectories(folder), Files.makeDirectories(admin) else {
-        throw .io("cannot make the landing worktree \(folder)")
-      }
-      try Files.replace("\(admin)/commondir", with: Array("../..\n".utf8))
-      try Files.replace("\(admin)/gitdir", with: Array("\(folder)/.git\n".utf8))
-      try Files.replace("\(admin)/HEAD", with: Array("\(commit.hex)\n".utf8))
+    guard Files.makeDirectories(folder), Files.makeDirectories(admin) else {
+      throw .io("cannot make the landing worktree \(folder)")
+    }
+    // Written again before every checkout: a gate (the agents' code) ran in this folder last time,
+    // and a `.git` it rewrote must never choose where the lander, uncontained, checks files out.
+    if Files.read("\(admin)/HEAD") == nil { try Files.replace("\(admin)/HEAD", with: Array("\(commit.hex)\n".utf8)) }
+    try Files.replace("\(admin)/commondir", with: Array("../..\n".utf8))
+    try Files.replace("\(admin)/gitdir", with: Array("\(folder)/.git\n".utf8))
+    if Files.read("\(folder)/.git") != Array("gitdir: \(admin)\n".utf8) {
+      _ = unlink("\(folder)/.git")
+      _ = rmdir("\(folder)/.git")
       try Files.replace("\(folder)/.git", with: Array("gitdir: \(admin)\n".utf8))
     }
     do {

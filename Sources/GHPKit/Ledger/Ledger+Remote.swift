@@ -233,7 +233,7 @@ extension Ledger {
         }
       }
       let base = try StateSnapshot(repository: repository, commit: remoteTip ?? local.commit)
-      let at = clock.notBefore(base.commitTime)
+      let at = clock.notBefore(base.commitTime, within: base.clockSkew)
       let (change, result) = try operation(base, at)
       guard let change else {
         if let remoteTip, remoteTip != local.commit {
@@ -360,8 +360,10 @@ extension Ledger {
         continue
       }
       let state = try StateSnapshot(repository: repository, commit: tip)
-      // Re-applied at its own time, or the new parent's when that is later: never back in time.
-      let when = Clock(now: max(commit.authorTime, state.commitTime ?? commit.authorTime))
+      // Re-applied at its own time, or the new parent's when that is later: never back in time; one
+      // dated beyond the skew ahead of this machine's clock (a clock that was wrong) at this clock's.
+      let own = commit.authorTime > clock.now + state.clockSkew ? clock.now : commit.authorTime
+      let when = Clock(now: max(own, state.commitTime ?? own))
       var change: Change?
       do {
         change = try operation.renaming(renames).remintingIDs().change(on: state, actor: message.agent, clock: when)
@@ -396,7 +398,7 @@ extension Ledger {
     if !lost.isEmpty {
       let state = try StateSnapshot(repository: repository, commit: tip)
       let notice = NoticeLostClaimsOperation(notices: lost)
-      let at = clock.notBefore(state.commitTime)
+      let at = clock.notBefore(state.commitTime, within: state.clockSkew)
       if let change = try notice.apply(to: state, actor: actor, clock: at).0 {
         tip = try write(change, onto: state, actor: actor, clock: at)
       }

@@ -121,7 +121,7 @@ public final class Ledger {
       let state: StateSnapshot
       if let read = first { state = read } else { state = try snapshot() }
       first = nil
-      let at = clock.notBefore(state.commitTime)
+      let at = clock.notBefore(state.commitTime, within: state.clockSkew)
       let (change, result) = try operation(state, at)
       guard let change else { return Landed(result: result, commit: nil) }
       let commit = try write(change, onto: state, actor: actor, clock: at)
@@ -163,7 +163,7 @@ public final class Ledger {
     let key = try signingKey(for: actor)
     if key == nil, state.exists, try state.config().signingRequired {
       throw .refused(
-        "[signing] required is set, and \(actor) has no signing key on this machine (\(SigningKeys.path(repository, agent: actor))): nothing was written; an orchestrator gives it one with `ghp agent add \(actor) --key FILE`"
+        "[signing] required is set, and \(actor) has no signing key on this machine (\(SigningKeys.path(repository, agent: actor))): nothing was written; put its private key there (mode 0600), or have an orchestrator register a new one with `ghp agent add \(actor) --key FILE`"
       )
     }
     guard change.writes.count < Self.packThreshold else {

@@ -151,7 +151,7 @@ public enum HookRunner {
   /// `pre-receive` on a shared server. Every pushed `ghp/state` commit is re-executed (see
   /// `Verifier`) and moves the branch only by fast-forward; so does the base branch, which is never
   /// deleted. When the server names its pusher, only an orchestrator moves the base branch (`ghp
-  /// land` pushes as one: work reaches the base through the merge queue), the pusher may push only
+  /// land` runs as one: work reaches the base through the merge queue), the pusher may push only
   /// its own agents' `agent/<name>` (an orchestrator any, to restore one), delete only those (an
   /// orchestrator any), push only commits labelled as its agents', and only state operations its
   /// agents made. Every new commit passes the same edit rules as on the client.
@@ -205,7 +205,9 @@ public enum HookRunner {
       if ref == base {
         if pusher != nil && !pusherIsOrchestrator {
           verdict.refusals.append(
-            "\(who) may not update \(config.baseBranch): only an orchestrator moves it (`ghp land`); submit your work with `ghp done` and push agent/<name>"
+            state.exists
+              ? "\(who) may not update \(config.baseBranch): only an orchestrator moves it (work reaches it through `ghp land`); submit your work with `ghp done` and push agent/<name>"
+              : "\(who) may not update \(config.baseBranch) of a server with no ghp/state yet: push both as the orchestrator (git push origin \(config.baseBranch) ghp/state)"
           )
           continue
         }
@@ -310,7 +312,7 @@ public enum HookRunner {
     let skew = try (StateSnapshot(repository: repository, commit: old == .zero ? new : old).config()).clockSkew
     for commit in newCommits where commit.authorTime > now + skew {
       refusals.append(
-        "\(ref): commit \(commit.id.short) is dated \(RFC3339.format(commit.authorTime)), more than \(Duration.exact(skew)) ahead of this server's clock (\(RFC3339.format(now))); set the clock of the machine that made it right and let ghp make it again (`ghp sync`)"
+        "\(ref): commit \(commit.id.short) is dated \(RFC3339.format(commit.authorTime)), more than \(Duration.exact(skew)) ahead of this server's clock (\(RFC3339.format(now))); set the clock of the machine that made it right, then `ghp sync` there re-applies it at that clock's time"
       )
     }
     guard let pusher, refusals.isEmpty else { return refusals }

@@ -10,6 +10,10 @@ public final class StateSnapshot {
   private var cachedConfig: Config?
   private var cachedIssues: [String: Issue] = [:]
 
+  /// How far a commit may be dated ahead of a clock (`[server] clockSkew`; its default when the
+  /// policy cannot be read).
+  public var clockSkew: Int64 { (try? config().clockSkew) ?? Config().clockSkew }
+
   /// When the commit was made (its author time), nil before `ghp init`.
   public var commitTime: Int64? { commit.flatMap { try? repository.commit($0).authorTime } }
 

@@ -135,10 +135,12 @@ public struct Clock: Sendable {
   }
 
   /// The clock a change on a parent made at `parent` is written with: the system's time, or the
-  /// parent's when this machine's clock is behind it, so that a history never goes back in time
-  /// (a server refuses a commit dated before its parent). A given time (`GHP_NOW`) stays as given.
-  public func notBefore(_ parent: Int64?) -> Clock {
-    guard !isFixed, let parent, parent > now else { return self }
+  /// parent's when this machine's clock is behind it by at most `skew`, so that a history never
+  /// goes back in time (a server refuses a commit dated before its parent). A parent dated further
+  /// ahead is not followed (one future-dated commit must not carry everyone's time with it):
+  /// `ghp verify` and a server report it. A given time (`GHP_NOW`) stays as given.
+  public func notBefore(_ parent: Int64?, within skew: Int64) -> Clock {
+    guard !isFixed, let parent, parent > now, parent - now <= skew else { return self }
     return Clock(system: parent)
   }
 
