@@ -310,6 +310,23 @@ final class LandingTeam {
     #expect(reason.contains(".ci/run, which no commit of the branch says it changes"), "\(reason)")
   }
 
+  /// A once-approval covers one commit: two commits of a branch that both edit the approved file
+  /// cannot both land under it.
+  @Test func aOnceApprovalCoversOneCommitOfABranch() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let issue = try team.repo.ghp(["issue", "add", "Docs", "--json"], agent: "lead")
+    let id = try #require(issue.json()["id"]?.intValue.map(String.init))
+    #expect(try team.team.ghp("w1", "claim", id).status == 0)
+    #expect(try team.repo.ghp(["approve", "w1", "README.md", "--once"], agent: "lead").status == 0)
+    #expect(try team.team.commit("w1", "README.md", "# One\n", "first", noVerify: true).status == 0)
+    #expect(try team.team.commit("w1", "README.md", "# Two\n", "second", noVerify: true).status == 0)
+    #expect(try team.team.ghp("w1", "done", id, "--result", "done").status == 0)
+    #expect(try team.land().json()["landed"]?.arrayValue?.isEmpty == true)
+    let reason = try team.issue(id)["bounced"]?["reason"]?.stringValue ?? ""
+    #expect(
+      reason.contains("which is for one commit") && reason.contains("Approval needed to edit README.md"), "\(reason)")
+  }
+
   /// Work made under a claim that was taken away stays fenced at landing, as on a push: the worker
   /// claims the issue again and submits a branch that still holds the old epoch's commit.
   @Test func workFromALostClaimIsBouncedAtLanding() throws {

@@ -382,7 +382,7 @@ public final class Lander {
       for id in judgment.approvalsUsed {
         if let first = uses.first(where: { $0.ids.contains(id) }) {
           refusals.append(
-            "commit \(commit.id.short) needs approval \(id), which is for one commit and is \(first.commit.short)'s; ask for another: ghp agent-escalate \"Approval needed to edit \(judgment.paths.first ?? "…")\""
+            "commit \(commit.id.short) needs approval \(id), which is for one commit and is \(first.commit.short)'s; ask for another: ghp agent-escalate \"Approval needed to edit \(changed.first ?? "…")\""
           )
         }
       }
