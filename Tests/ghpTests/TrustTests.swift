@@ -274,6 +274,25 @@ import Testing
     #expect(verify.status != 0 && verify.stdout.contains("before its parent"), "\(verify.stdout)")
   }
 
+  /// A merge made with `-s ours` that drops a shared file changes nothing against one of its
+  /// parents; the server judges it against the clean merge of both, and refuses it.
+  @Test func aMergeThatDropsASharedFileIsJudgedByWhatItChanges() throws {
+    let site = try Site()
+    try site.team.repo.write(".ci/run", "echo ci\n")
+    try site.team.repo.git("add", ".ci/run")
+    try site.team.repo.git("commit", "-qm", "ci")
+    #expect(try site.push(as: "lead", "main").status == 0)
+    #expect(try site.team.git("w1", "merge", "-q", "main").status == 0)
+    #expect(try site.team.git("w1", "checkout", "-q", "-b", "side", "main~1").status == 0)
+    #expect(try site.team.commit("w1", "side.txt", "side\n", "side", noVerify: true).status == 0)
+    #expect(try site.team.git("w1", "checkout", "-q", "agent/w1").status == 0)
+    #expect(try site.team.git("w1", "merge", "-q", "--no-commit", "-s", "ours", "side").status == 0)
+    _ = try site.team.git("w1", "rm", "-q", ".ci/run")
+    #expect(try site.team.git("w1", "commit", "-q", "--no-verify", "-m", "merge").status == 0)
+    let pushed = try site.pushFromWorktree("w1", as: "w1", "agent/w1")
+    #expect(pushed.status != 0 && pushed.stderr.contains(".ci/run is a shared file"), "\(pushed.stderr)")
+  }
+
   @Test func unlabelledCommitsOnTheBaseBranchNeedAnOrchestrator() throws {
     let site = try Site()
     try site.team.repo.write("notes.txt", "by hand\n")

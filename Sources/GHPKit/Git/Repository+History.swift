@@ -30,20 +30,34 @@ extension Repository {
   }
 
   /// The paths a commit changes against its first parent (all its files for a root commit).
-  /// For a merge, only the paths that differ from every parent: what the merge itself brought,
-  /// not what one side already had (a merge of main carries main's approved edits unchanged).
+  /// For a merge, what the merge itself brought, not what one side already had (a merge of main
+  /// carries main's approved edits unchanged): the paths that differ from every parent, and, for
+  /// two parents, those that differ from their clean merge or conflict in it (a merge made with
+  /// `-s ours` that drops or reverts a file changes nothing against one parent, but does against
+  /// the merge).
   public func changedPaths(of id: ObjectID) throws(GitError) -> [String] {
     let commit = try self.commit(id)
     guard commit.parentCount > 0 else { return try treeDeltas(from: emptyTree(), to: commit.treeID).map(\.path) }
     var paths: Set<String>?
+    var parents: [ObjectID] = []
     for index in 0..<commit.parentCount {
       var out: OpaquePointer?
       try check(git_commit_parent(&out, commit.pointer, UInt32(index)))
-      let parentTree = Commit(out!, owner: self).treeID
-      let changed = Set(try treeDeltas(from: parentTree, to: commit.treeID).map(\.path))
+      let parent = Commit(out!, owner: self)
+      parents.append(parent.id)
+      let changed = Set(try treeDeltas(from: parent.treeID, to: commit.treeID).map(\.path))
       paths = paths.map { $0.intersection(changed) } ?? changed
     }
-    return (paths ?? []).sorted()
+    var out = paths ?? []
+    if parents.count == 2 {
+      let clean = try mergedTree(parents[0], parents[1])
+      if let tree = clean.tree {
+        out.formUnion(try treeDeltas(from: tree, to: commit.treeID).map(\.path))
+      } else {
+        out.formUnion(clean.conflicts)
+      }
+    }
+    return out.sorted()
   }
 
   /// Commits reachable from `tip` and from none of `hidden` nor of the refs matching `hiddenGlobs`,
