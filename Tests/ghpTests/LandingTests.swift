@@ -259,6 +259,18 @@ final class LandingTeam {
     #expect(try team.issue(work.id)["bounced"]?["kind"]?.stringValue == "gate", "\(log)")
   }
 
+  /// A lander killed while its gate ran leaves the gate's cgroups behind; the next lander removes
+  /// those of landers that are gone.
+  @Test(.enabled(if: access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) == 0, "cgroups (v1) can be made here"))
+  func aKilledLandersCgroupsAreRemovedByTheNext() throws {
+    let leftover = "/sys/fs/cgroup/pids/ghp-gate-4000000-1"
+    #expect(mkdir(leftover, 0o755) == 0)
+    let team = try LandingTeam(agents: ["w1"])
+    _ = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    #expect(try team.land().status == 0)
+    #expect(!FileManager.default.fileExists(atPath: leftover))
+  }
+
   /// Without bubblewrap the lander gates nothing and says why in one line; `landing.sandbox = "off"`
   /// (unsafe) runs the gate as before.
   @Test func withoutASandboxTheLanderRefusesUnlessToldItIsUnsafe() throws {

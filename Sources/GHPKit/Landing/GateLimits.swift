@@ -52,6 +52,30 @@ struct GateLimits {
     return ["/bin/sh", "-c", join, "ghp-gate-limits", "\(folders.count)"] + folders + argv
   }
 
+  /// Removes the folders a killed lander left (`ghp-gate-<its pid>-…`, that lander gone, no process
+  /// left in them); returns how many.
+  @discardableResult
+  static func removeLeftovers() -> Int {
+    var removed = 0
+    for parent in [root, root + "/pids", root + "/memory"] {
+      guard let folder = opendir(parent) else { continue }
+      var names: [String] = []
+      while let entry = readdir(folder) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name.hasPrefix("ghp-gate-") { names.append(name) }
+      }
+      closedir(folder)
+      for name in names {
+        let fields = name.split(separator: "-")
+        guard fields.count >= 4, let pid = Int32(fields[2]), pid != getpid() else { continue }
+        if kill(pid, 0) == 0 || errno == EPERM { continue }
+        let procs = Files.read(parent + "/" + name + "/cgroup.procs") ?? [0]
+        if procs.isEmpty, rmdir(parent + "/" + name) == 0 { removed += 1 }
+      }
+    }
+    return removed
+  }
+
   /// Removes the folders (their processes are gone once the gate's group was reaped).
   func remove() {
     for folder in folders.reversed() {

@@ -102,6 +102,7 @@ public final class Lander {
       processes: policy.processes, memory: policy.memory)
     let folder = repository.localPaths.land
     _ = Files.makeDirectories(folder)
+    GateLimits.removeLeftovers()
     let probe = GateRunner(
       directory: folder, timeout: 30,
       environment: GateSandbox.environment(from: workspace.environment, names: [], facts: [:]),
@@ -110,7 +111,9 @@ public final class Lander {
     do { result = try probe.run(["true"]) } catch { throw .interrupted }
     guard result.passed else {
       let said = String(decoding: result.log, as: UTF8.self).split(separator: "\n").last { !$0.hasPrefix("$ ") } ?? ""
-      throw .refused("bubblewrap cannot contain the gate on this machine (\(said)): \(unsafe)")
+      throw .refused(
+        "bubblewrap cannot contain the gate on this machine (\(said)); where user namespaces are restricted (Ubuntu's AppArmor), allow them for bwrap, \(unsafe)"
+      )
     }
     return sandbox
   }
