@@ -20,18 +20,9 @@ public enum GateSandbox {
   /// The variables a gate gets from the lander's environment whatever the policy says.
   static let passed = ["PATH", "HOME", "LANG", "TERM"]
 
-  /// Whether `name` can be an environment variable's name (letters, digits, `_`, not a digit first).
-  public static func isVariableName(_ name: String) -> Bool {
-    guard let first = name.utf8.first, !(48...57).contains(first) else { return false }
-    return name.utf8.allSatisfy {
-      ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95
-    }
-  }
-
   /// The environment a gate runs with: the passed names and `names` taken from `lander`, and `facts`.
   static func environment(from lander: [String: String], names: [String], facts: [String: String]) -> [String: String] {
-    var out: [String: String] = [:]
-    for name in passed + names { if let value = lander[name] { out[name] = value } }
+    var out = EnvironmentNames.pick(passed + names, from: lander)
     out["PATH"] = out["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     return out.merging(facts) { _, fact in fact }
   }

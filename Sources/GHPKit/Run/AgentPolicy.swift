@@ -107,16 +107,7 @@ public struct AgentPolicy: Equatable, Sendable {
     }
     budget.micros = try money("budgetUSD")
     runBudget.micros = try money("runBudgetUSD")
-    if let value = values["agent.env"] {
-      guard case .array(let items) = value else { throw DocumentError("'agent.env' must be a list of variable names") }
-      env = []
-      for item in items {
-        guard case .string(let name) = item, GateSandbox.isVariableName(name) else {
-          throw DocumentError("'agent.env' must be a list of variable names (letters, digits and _)")
-        }
-        env.append(name)
-      }
-    }
+    env = try EnvironmentNames.parse(values["agent.env"], key: "agent.env") ?? env
     budget.tokens = try count("budgetTokens", 1...Int64(Int32.max)).map { $0 }
     runBudget.tokens = try count("runBudgetTokens", 1...Int64(Int32.max)).map { $0 }
   }

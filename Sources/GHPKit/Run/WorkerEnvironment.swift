@@ -28,8 +28,6 @@ public enum WorkerEnvironment {
 
   /// The environment a worker starts with: `base` and `names`, taken from `supervisor`.
   public static func make(from supervisor: [String: String], names: [String]) -> [String: String] {
-    var out: [String: String] = [:]
-    for name in base + names { if let value = supervisor[name] { out[name] = value } }
-    return out
+    EnvironmentNames.pick(base + names, from: supervisor)
   }
 }

@@ -337,18 +337,7 @@ public struct LandingPolicy: Equatable, Sendable {
       default: throw DocumentError("'landing.sandbox' must be \"on\" or \"off\"")
       }
     }
-    if let value = values["landing.env"] {
-      guard case .array(let items) = value else {
-        throw DocumentError("'landing.env' must be a list of variable names")
-      }
-      env = []
-      for item in items {
-        guard case .string(let name) = item, GateSandbox.isVariableName(name) else {
-          throw DocumentError("'landing.env' must be a list of variable names (letters, digits and _)")
-        }
-        env.append(name)
-      }
-    }
+    env = try EnvironmentNames.parse(values["landing.env"], key: "landing.env") ?? env
     if let value = values["landing.processes"] {
       guard case .integer(let n) = value, (16...1_000_000).contains(n) else {
         throw DocumentError("'landing.processes' must be a whole number from 16 to 1000000")
