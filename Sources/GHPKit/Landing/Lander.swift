@@ -363,6 +363,8 @@ public final class Lander {
     var paths: [String] = []
     var uses: [(ids: [String], commit: ObjectID)] = []
     var attributed: Set<String> = []
+    /// Each path a rule is about, once, in the order found (a fenced commit's refusal names none).
+    func name(_ found: [String]) { paths += found.filter { !$0.isEmpty && !paths.contains($0) } }
     func git<T>(_ body: () throws(GitError) -> T) throws(GHPError) -> T {
       do { return try body() } catch { throw .git(error) }
     }
@@ -371,15 +373,15 @@ public final class Lander {
     }) {
       let judgment = try EditPolicy.judge(commit, fallback: submitter, state: state, repository: repository)
       refusals += judgment.refusals
-      paths += judgment.paths.filter { !$0.isEmpty && !paths.contains($0) }
-      let changed = try git({ () throws(GitError) in try repository.changedPaths(of: commit.id) })
+      name(judgment.paths)
+      let changed = judgment.changed
       attributed.formUnion(changed)
       if judgment.agent != submitter {
         let own = try EditPolicy.check(paths: changed, agent: submitter, commit: commit.id.hex, state: state)
         refusals += own.violations.map {
           "commit \(commit.id.short) says it is \(judgment.agent ?? "nobody")'s, and lands as \(submitter)'s work: \($0.message)"
         }
-        paths += own.violations.map(\.path).filter { !$0.isEmpty && !paths.contains($0) }
+        name(own.violations.map(\.path))
       }
       // A once-approval covers one commit: the first that uses it here.
       for id in judgment.approvalsUsed {
@@ -399,7 +401,7 @@ public final class Lander {
     refusals += rest.violations.map {
       "the landing changes \($0.path), which no commit of the branch says it changes: \($0.message)"
     }
-    paths += rest.violations.map(\.path).filter { !$0.isEmpty && !paths.contains($0) }
+    name(rest.violations.map(\.path))
     guard refusals.isEmpty else {
       try bounce(
         issue, tip: tip, baseTip: baseTip, kind: .policy, paths: paths, gate: [], log: nil, violations: refusals)

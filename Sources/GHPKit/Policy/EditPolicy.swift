@@ -79,6 +79,7 @@ public enum EditPolicy {
     do { paths = try repository.changedPaths(of: commit.id) } catch { throw .git(error) }
     let result = try check(paths: paths, agent: agent, commit: commit.id.hex, state: state)
     var judgment = CommitJudgment(agent: agent)
+    judgment.changed = paths
     judgment.refusals = result.violations.map { "commit \(commit.id.short): \($0.message)" }
     judgment.paths = result.violations.map(\.path)
     judgment.approvalsUsed = result.approvalsUsed
@@ -143,6 +144,8 @@ public struct CommitJudgment: Sendable, Equatable {
   public var refusals: [String] = []
   /// The paths of the rules it breaks (a fenced commit's refusal names no path).
   public var paths: [String] = []
+  /// Every path it changes, as `Repository.changedPaths` reads them (empty when nothing was judged).
+  public var changed: [String] = []
   /// The once-approvals it uses that are not yet recorded as this commit's.
   public var approvalsUsed: [String] = []
 }
