@@ -298,19 +298,18 @@ public enum HookRunner {
       }
     }
     var refusals: [String] = []
-    let report = try Verifier(repository: repository).verify(tip: new, hiding: old == .zero ? [] : [old])
+    let hidden = old == .zero ? [] : [old]
+    let report = try Verifier(repository: repository).verify(tip: new, hiding: hidden)
     for finding in report.findings {
       refusals.append("\(ref): commit \(finding.commit.short) \(finding.problem)")
     }
+    let commits: [Commit]
+    do { commits = try repository.newCommits(tip: new, hiding: hidden, hidingGlobs: []) } catch { throw .git(error) }
     // Time is the server's to check: a commit dated later than its clock (and the skew it allows)
     // would keep its agent from ever going stale.
-    let newCommits: [Commit]
-    do { newCommits = try repository.newCommits(tip: new, hiding: old == .zero ? [] : [old], hidingGlobs: []) } catch {
-      throw .git(error)
-    }
     // The skew the state allowed before this push (a pushed config cannot widen its own check).
     let skew = try (StateSnapshot(repository: repository, commit: old == .zero ? new : old).config()).clockSkew
-    for commit in newCommits where commit.authorTime > now + skew {
+    for commit in commits where commit.authorTime > now + skew {
       refusals.append(
         "\(ref): commit \(commit.id.short) is dated \(RFC3339.format(commit.authorTime)), more than \(Duration.exact(skew)) ahead of this server's clock (\(RFC3339.format(now))); set the clock of the machine that made it right, then `ghp sync` there re-applies it at that clock's time"
       )
@@ -318,10 +317,6 @@ public enum HookRunner {
     guard let pusher, refusals.isEmpty else { return refusals }
     // Each operation must be one of the pusher's agents' (an orchestrator's machine may carry
     // others' offline work: `ghp sync` re-applies them as their own agents).
-    let commits: [Commit]
-    do { commits = try repository.newCommits(tip: new, hiding: old == .zero ? [] : [old], hidingGlobs: []) } catch {
-      throw .git(error)
-    }
     for commit in commits where !agents.contains(commit.authorName) {
       let parent: ObjectID?
       do { parent = try repository.parent(of: commit.id) } catch { throw .git(error) }
