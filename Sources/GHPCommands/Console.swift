@@ -34,9 +34,8 @@ public struct Console: Sendable {
   /// `path` as a command reads it: `-` and absolute paths as they are, a relative one from
   /// `directory` (itself relative to the process's working directory when it is relative).
   public func resolve(_ path: String) -> String {
-    guard path != "-", !path.hasPrefix("/"), let directory, !directory.isEmpty else { return path }
-    let base = directory.hasPrefix("/") ? directory : HandoffFile.currentDirectory() + "/" + directory
-    return path.isEmpty ? base : (base.hasSuffix("/") ? base : base + "/") + path
+    guard path != "-", let directory, !directory.isEmpty else { return path }
+    return Files.absolute(path, from: directory)
   }
 
   /// The console of this process: its descriptors, unbuffered (nothing is lost when it exits), and

@@ -11,8 +11,7 @@ public enum HandoffFile {
     guard let workdir = workspace.repository.workingDirectory.flatMap(realPath) else {
       throw .invalidValue("--write", "this repository has no working tree to write into")
     }
-    let start = base.map { $0.hasPrefix("/") ? $0 : currentDirectory() + "/" + $0 } ?? currentDirectory()
-    let absolute = path.hasPrefix("/") ? path : (start + "/" + path)
+    let absolute = Files.absolute(path, from: base)
     let parent = String(absolute[..<absolute.lastIndex(of: "/")!])
     let name = String(absolute[absolute.index(after: absolute.lastIndex(of: "/")!)...])
     guard !name.isEmpty, name != ".", name != "..", let folder = realPath(parent.isEmpty ? "/" : parent) else {
@@ -38,13 +37,6 @@ public enum HandoffFile {
     guard let resolved = realpath(path, nil) else { return nil }
     defer { free(resolved) }
     return String(cString: resolved)
-  }
-
-  /// The process's working directory.
-  public static func currentDirectory() -> String {
-    guard let cwd = getcwd(nil, 0) else { return "." }
-    defer { free(cwd) }
-    return String(cString: cwd)
   }
 
   /// Writes the document (aside, then renamed into place).

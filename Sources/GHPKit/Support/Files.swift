@@ -3,6 +3,21 @@ import Glibc
 /// Whole-file reads and replacements, for everything ghp keeps outside the state branch: the
 /// issue cache, installed hooks, handoffs written with `--write`, commit-message files.
 public enum Files {
+  /// The process's working directory.
+  public static func currentDirectory() -> String {
+    guard let cwd = getcwd(nil, 0) else { return "." }
+    defer { free(cwd) }
+    return String(cString: cwd)
+  }
+
+  /// `path` made absolute: as it is when it is, else from `base` (itself from the working
+  /// directory when relative), or from the working directory when there is no base.
+  public static func absolute(_ path: String, from base: String? = nil) -> String {
+    guard !path.hasPrefix("/") else { return path }
+    let start = base.map { $0.hasPrefix("/") ? $0 : currentDirectory() + "/" + $0 } ?? currentDirectory()
+    return (start.hasSuffix("/") ? start : start + "/") + path
+  }
+
   /// The whole content of a file (or of a pipe), or nil when it cannot be read (errno says why).
   public static func read(_ path: String) -> [UInt8]? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
