@@ -18,6 +18,10 @@ public struct Console: Sendable {
   /// when nil. `-C PATH` sets it (`GHPMain.run`), so `ghp -C repo plan set plan.md` reads
   /// `repo/plan.md`, as `git -C repo` would. (Given twice, the last `-C` counts, as for every option.)
   public var directory: String?
+  /// Set when the command is carried out for a contained `ghp run` worker (`ghp worker-sandbox`):
+  /// the files its command line named, as the worker read them. The command reads no other path
+  /// the worker gave and writes none (the worker's paths are not this process's to trust).
+  public var forwarded: [String: [UInt8]]?
 
   /// A console of the given parts.
   public init(

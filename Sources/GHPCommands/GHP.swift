@@ -18,7 +18,7 @@ struct GHP: AsyncParsableCommand {
       Handoff.self, Reap.self, ClaimCheck.self, Log.self, Plan.self, Discover.self, Discoveries.self, Prompt.self,
       Agent.self, Hooks.self, Hook.self, Approve.self, Approvals.self, Revoke.self, Remote.self, Sync.self,
       Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self,
-      Status.self, Setup.self, Manual.self, Serve.self, Report.self,
+      Status.self, Setup.self, Manual.self, Serve.self, Report.self, WorkerSandboxCommand.self,
     ]
   )
 }
@@ -135,7 +135,13 @@ enum Arguments {
   /// The bytes of a file, or of standard input for `-`; one clear line when it cannot be read.
   static func fileBytes(_ path: String) throws -> [UInt8] {
     if path == "-" { return Array(Output.readStandardInput().utf8) }
-    guard let bytes = Files.read(Output.path(path)) else {
+    if let forwarded = Output.console.forwarded {
+      guard let bytes = forwarded[path] else {
+        throw GHPError.io("cannot read \(path): it is not a file the worker could read")
+      }
+      return bytes
+    }
+    guard let bytes = Files.read(try Output.path(path)) else {
       throw GHPError.io("cannot read \(path): \(String(cString: strerror(errno)))")
     }
     return bytes

@@ -50,7 +50,16 @@ enum Output {
   static var executablePath: String { ThisProcess.executablePath ?? CommandLine.arguments[0] }
 
   /// A path a command was given, as it is read: relative to `-C` when given (`Console.resolve`).
-  static func path(_ path: String) -> String { console.resolve(path) }
+  /// Refused for a contained worker's command (`Console.forwarded`), which names no path of this
+  /// process's to read or write.
+  static func path(_ path: String) throws -> String {
+    if console.forwarded != nil {
+      throw GHPError.refused(
+        "a contained worker's ghp command reads no file by path here: \(path) stays in the sandbox (pass its content with `-`, or print to standard output)"
+      )
+    }
+    return console.resolve(path)
+  }
 
   /// Reads all of standard input (for `-` arguments).
   static func readStandardInput() -> String { String(decoding: console.readInput(), as: UTF8.self) }

@@ -1,3 +1,5 @@
+import Glibc
+
 #if canImport(FoundationEssentials)
   import FoundationEssentials
 #else
@@ -38,6 +40,13 @@ public final class Workspace {
     } catch {
       if error.kind == .notFound { throw .notARepository(start) }
       throw .git(error)
+    }
+    // A contained worker's own repository holds a copy of ghp/state that reaches nobody: its ghp
+    // commands go through the supervisor (`GHP_WORKER_SOCKET`, set by `ghp run`).
+    if access(repository.gitDirectory + "/" + WorkerSandbox.marker, F_OK) == 0 {
+      throw .refused(
+        "this is a contained ghp run worker's repository: ghp commands here go through its supervisor, and \(WorkerSandbox.socketVariable) is not set (run ghp as ghp run started you, with its environment)"
+      )
     }
     ledger = try Ledger(repository: repository, lockTimeout: WriterLock.timeout(environment))
     clock = try Clock.fromEnvironment(environment)

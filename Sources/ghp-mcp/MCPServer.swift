@@ -30,9 +30,18 @@ struct MCPServe: AsyncParsableCommand {
     let agent = self.agent
     let environment = ProcessInfo.processInfo.environment
     NetworkDeadline.configure(environment)
+    // In a contained ghp run worker, the supervisor carries out every call (`WorkerChannel`).
+    let socket = environment[WorkerSandbox.socketVariable].flatMap { $0.isEmpty ? nil : $0 }
     // Fail before speaking the protocol when there is no repository (stdout belongs to MCP).
-    let opened = try Workspace(path: path, agent: agent, environment: environment)
-    let watcher = try StateWatcher(repository: opened.repository)
+    let repository: Repository
+    if socket != nil {
+      do { repository = try Repository(discovering: path ?? FileManager.default.currentDirectoryPath) } catch {
+        throw GHPError.notARepository(path ?? ".")
+      }
+    } else {
+      repository = try Workspace(path: path, agent: agent, environment: environment).repository
+    }
+    let watcher = try StateWatcher(repository: repository)
     let workspace: @Sendable () throws -> Workspace = {
       try Workspace(path: path, agent: agent, environment: environment)
     }
@@ -57,6 +66,11 @@ struct MCPServe: AsyncParsableCommand {
       for (key, value) in params.arguments ?? [:] { arguments[key] = Self.json(value) }
       let call = arguments
       let outcome: (text: String, failed: Bool) = await calls.run {
+        if let socket {
+          let answer = WorkerChannel.ask(
+            socket, ["kind": .string("tool"), "name": .string(params.name), "arguments": .object(call)])
+          return (answer.error ?? answer.result?.pretty() ?? "", answer.error != nil)
+        }
         do {
           return (try ToolBox.call(params.name, arguments: call, workspace: workspace()).pretty(), false)
         } catch let error as GHPError {
@@ -72,6 +86,12 @@ struct MCPServe: AsyncParsableCommand {
       .init(prompts: ToolBox.prompts.map { Prompt(name: $0.name, description: $0.description) })
     }
     await server.withMethodHandler(GetPrompt.self) { params in
+      if let socket {
+        let answer = WorkerChannel.ask(socket, ["kind": .string("prompt"), "name": .string(params.name)])
+        guard let text = answer.result?.stringValue else { throw MCPError.invalidParams(answer.error ?? "no prompt") }
+        let description = ToolBox.prompts.first { $0.name == params.name }?.description
+        return .init(description: description, messages: [.user(.text(text: text))])
+      }
       do {
         let text = try ToolBox.prompt(params.name, workspace: workspace())
         let description = ToolBox.prompts.first { $0.name == params.name }?.description
@@ -95,6 +115,11 @@ struct MCPServe: AsyncParsableCommand {
       ])
     }
     await server.withMethodHandler(ReadResource.self) { params in
+      if let socket {
+        let answer = WorkerChannel.ask(socket, ["kind": .string("resource"), "uri": .string(params.uri)])
+        guard let text = answer.result?.stringValue else { throw MCPError.invalidParams(answer.error ?? "no resource") }
+        return .init(contents: [Resource.Content.text(text, uri: params.uri, mimeType: "application/json")])
+      }
       do {
         let (text, mime) = try ToolBox.read(params.uri, workspace: workspace())
         return .init(contents: [Resource.Content.text(text, uri: params.uri, mimeType: mime)])

@@ -131,6 +131,8 @@ struct RunTests {
     let bench = try RunBench(issues: 1)
     let flaky = bench.scratch + "/flaky"
     try FileManager.default.createDirectory(atPath: flaky, withIntermediateDirectories: true)
+    // The workers' shared marks: a folder every contained worker may write.
+    #expect(try bench.repo.ghp(["config", "set", "agent.writable", "[\"\(flaky)\"]"], agent: "lead").status == 0)
     let (result, events) = try bench.run(
       ["-w", "2", "--agent-command", bench.agent("hanger"), "--task-timeout", "2s"], environment: ["FLAKY_DIR": flaky])
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
@@ -227,8 +229,13 @@ struct RunTests {
 
   @Test("a worker gets an allowlist of the supervisor's environment: never its page token, git credential or ssh agent")
   func workersDoNotInheritTheLeadsSecrets() throws {
-    let bench = try RunBench(issues: 1, settings: ["agent.env": "[\"SNOOP_FILE\"]"])
-    let snooped = bench.scratch + "/snooped.env"
+    let bench = try RunBench(issues: 1)
+    let notes = bench.scratch + "/notes"
+    try FileManager.default.createDirectory(atPath: notes, withIntermediateDirectories: true)
+    for (key, value) in ["agent.env": "[\"SNOOP_FILE\"]", "agent.writable": "[\"\(notes)\"]"] {
+      #expect(try bench.repo.ghp(["config", "set", key, value], agent: "lead").status == 0)
+    }
+    let snooped = notes + "/snooped.env"
     let secrets = [
       "GHP_SERVE_TOKEN": "page-token", "GHP_GIT_TOKEN": "git-token", "SSH_AUTH_SOCK": "/tmp/agent.sock",
       "AWS_SECRET_ACCESS_KEY": "aws-secret", "SNOOP_FILE": snooped,

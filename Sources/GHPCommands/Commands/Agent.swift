@@ -52,7 +52,8 @@ extension GHP {
           )
         }
         let added = try AgentWorktrees.add(
-          workspace, name: name, role: role, base: base, path: path.map(Output.path), keyFile: key.map(Output.path))
+          workspace, name: name, role: role, base: base, path: try path.map(Output.path),
+          keyFile: try key.map(Output.path))
         if global.json {
           Output.json(
             .object([

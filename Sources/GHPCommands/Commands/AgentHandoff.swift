@@ -39,7 +39,8 @@ extension GHP {
       let action = try HandoffAction(
         issue: issue, receiver: to, note: note.map(Arguments.text),
         destination: try write.map {
-          try HandoffFile.validate($0, workspace: workspace, force: force, from: Output.console.directory)
+          try HandoffFile.validate(
+            try Output.path($0), workspace: workspace, force: force, from: Output.console.directory)
         },
         allowNew: global.new)
       let answer = try action.run(in: workspace)

@@ -30,7 +30,7 @@ extension GHP {
         guard let file = arguments.first else { throw ValidationError("prepare-commit-msg needs the message file") }
         let message = String(decoding: try Arguments.fileBytes(file), as: UTF8.self)
         let updated = try HookRunner.prepareCommitMessage(message, workspace: workspace)
-        if updated != message { try Files.replace(Output.path(file), with: Array(updated.utf8)) }
+        if updated != message { try Files.replace(try Output.path(file), with: Array(updated.utf8)) }
       case .prePush:
         let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
         verdict = try HookRunner.prePush(lines, remote: arguments.first ?? "origin", workspace: workspace)

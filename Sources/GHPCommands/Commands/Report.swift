@@ -44,7 +44,7 @@ extension GHP {
         let page = DashboardPage.page(
           view, options: .init(live: false, title: heading, heading: heading), nonce: DashboardPage.nonce())
         if html == "-" { return Output.text(page) }
-        try Files.replace(Output.path(html), with: Array(page.utf8))
+        try Files.replace(try Output.path(html), with: Array(page.utf8))
         if global.json {
           Output.json(
             .object([

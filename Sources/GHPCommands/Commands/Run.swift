@@ -113,7 +113,8 @@ extension GHP.Run {
       var options = Supervisor.Options()
       options.goal = goal
       if let tasksFile {
-        guard let bytes = tasksFile == "-" ? Array(Output.readStandardInput().utf8) : Files.read(Output.path(tasksFile))
+        guard
+          let bytes = tasksFile == "-" ? Array(Output.readStandardInput().utf8) : Files.read(try Output.path(tasksFile))
         else {
           throw GHPError.invalidValue("--tasks", "cannot read \(tasksFile)")
         }

@@ -57,7 +57,7 @@ extension GHP {
         let environment = Output.environment
         let home: (path: String, display: String)
         if let codexHome {
-          home = (Output.path(codexHome), codexHome)
+          home = (try Output.path(codexHome), codexHome)
         } else if let given = environment["CODEX_HOME"], !given.isEmpty {
           home = (given, given)
         } else if let user = environment["HOME"], !user.isEmpty {

@@ -16,9 +16,20 @@ extension Repository {
     guard let url = remoteURL(remote) else {
       throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)")
     }
+    return try fetchTip(
+      url: url, ref: ref,
+      what: "fetching \(ref.hasPrefix("refs/heads/") ? String(ref.dropFirst(11)) : ref) from \(remote) (\(url))",
+      seconds: seconds)
+  }
+
+  /// Fetches the objects of `ref` from `url` (a server, or another repository's folder on this
+  /// machine) without writing any local ref, within `seconds`; returns its id there, or nil.
+  public func fetchTip(url: String, ref: String, what: String, seconds: Double = NetworkDeadline.seconds)
+    throws(GitError) -> ObjectID?
+  {
     GitRuntime.ensureCertificates()
     var state = ghp_network_state()
-    let guardian = NetworkDeadline(what: "fetching ghp/state from \(remote) (\(url))", seconds: seconds)
+    let guardian = NetworkDeadline(what: what, seconds: seconds)
     state.deadline = guardian.deadline
     defer { guardian.finish() }
     var oid = git_oid()

@@ -213,3 +213,22 @@ extension Repository {
     return try body(index)
   }
 }
+
+extension Repository {
+  /// The references whose names match `glob` (`refs/heads/*`), each with the commit or object it
+  /// names directly; symbolic references are left out.
+  public func references(glob: String) -> [(name: String, target: ObjectID)] {
+    var iterator: OpaquePointer?
+    guard git_reference_iterator_glob_new(&iterator, pointer, glob) == 0 else { return [] }
+    defer { git_reference_iterator_free(iterator) }
+    var found: [(name: String, target: ObjectID)] = []
+    var reference: OpaquePointer?
+    while git_reference_next(&reference, iterator) == 0 {
+      defer { git_reference_free(reference) }
+      if let target = git_reference_target(reference) {
+        found.append((String(cString: git_reference_name(reference)), ObjectID(target.pointee)))
+      }
+    }
+    return found
+  }
+}

@@ -189,88 +189,114 @@ public enum HookRunner {
     let who = describe(pusher, pusherAgents)
     var baseTip: ObjectID?
     do { baseTip = try repository.referenceTarget("refs/heads/\(config.baseBranch)") } catch { throw .git(error) }
-    let base = "refs/heads/\(config.baseBranch)"
+    let pushed = Pusher(name: pusher, agents: pusherAgents, isOrchestrator: pusherIsOrchestrator, who: who)
     for (old, new, ref) in updates where ref != StatePaths.branch {
-      let owner = ref.hasPrefix("refs/heads/agent/") ? String(ref.dropFirst("refs/heads/agent/".count)) : nil
-      let foreign = owner.map { pusher != nil && !pusherAgents.contains($0) && !pusherIsOrchestrator } ?? false
-      if new == .zero {
-        if ref == base {
-          verdict.refusals.append("\(config.baseBranch) may not be deleted")
-        } else if let owner, foreign {
-          verdict.refusals.append(
-            "\(who) may not delete agent/\(owner): only \(owner) or an orchestrator deletes an agent's branch")
-        }
-        continue
-      }
+      verdict.refusals += try judgeUpdate(
+        old: old, new: new, ref: ref, by: pushed, state: state, config: config, baseTip: baseTip, repository: repository
+      )
+    }
+    return verdict
+  }
+
+  /// Who pushes, as `pre-receive` knows them: the server's name for the pusher (nil: unnamed), the
+  /// agents that name stands for, and whether any of them is an orchestrator.
+  struct Pusher {
+    var name: String?
+    var agents: [String]
+    var isOrchestrator: Bool
+    var who: String
+  }
+
+  /// One pushed update of a ref other than `ghp/state`, judged as `pre-receive` judges it: who may
+  /// move or delete the base and agents' branches, and every new commit's label and edits. A
+  /// supervisor judges what a contained worker committed the same way (`WorkerSandbox.take`).
+  /// `unlabelled`: who made a commit without a `Ghp-Agent` trailer, when that is known otherwise
+  /// (a contained worker's own repository has one author); nil on a server, which refuses it.
+  static func judgeUpdate(
+    old: ObjectID, new: ObjectID, ref: String, by pusher: Pusher, state: StateSnapshot, config: Config,
+    baseTip: ObjectID?, repository: Repository, unlabelled: String? = nil
+  ) throws(GHPError) -> [String] {
+    var refusals: [String] = []
+    let base = "refs/heads/\(config.baseBranch)"
+    let owner = ref.hasPrefix("refs/heads/agent/") ? String(ref.dropFirst("refs/heads/agent/".count)) : nil
+    let foreign = owner.map { pusher.name != nil && !pusher.agents.contains($0) && !pusher.isOrchestrator } ?? false
+    if new == .zero {
       if ref == base {
-        if pusher != nil && !pusherIsOrchestrator {
-          verdict.refusals.append(
-            state.exists
-              ? "\(who) may not update \(config.baseBranch): only an orchestrator moves it (work reaches it through `ghp land`); submit your work with `ghp done` and push agent/<name>"
-              : "\(who) may not update \(config.baseBranch) of a server with no ghp/state yet: push both as the orchestrator (git push origin \(config.baseBranch) ghp/state)"
+        refusals.append("\(config.baseBranch) may not be deleted")
+      } else if let owner, foreign {
+        refusals.append(
+          "\(pusher.who) may not delete agent/\(owner): only \(owner) or an orchestrator deletes an agent's branch")
+      }
+      return refusals
+    }
+    if ref == base {
+      if pusher.name != nil && !pusher.isOrchestrator {
+        refusals.append(
+          state.exists
+            ? "\(pusher.who) may not update \(config.baseBranch): only an orchestrator moves it (work reaches it through `ghp land`); submit your work with `ghp done` and push agent/<name>"
+            : "\(pusher.who) may not update \(config.baseBranch) of a server with no ghp/state yet: push both as the orchestrator (git push origin \(config.baseBranch) ghp/state)"
+        )
+        return refusals
+      }
+      if old != .zero {
+        let forward: Bool
+        do { forward = try repository.isAncestor(old, of: new) } catch { throw .git(error) }
+        guard forward else {
+          refusals.append(
+            "\(config.baseBranch) moves only by fast-forward: \(new.short) does not contain \(old.short), so landed work would be lost; fetch and build on \(config.baseBranch) as it is"
           )
-          continue
-        }
-        if old != .zero {
-          let forward: Bool
-          do { forward = try repository.isAncestor(old, of: new) } catch { throw .git(error) }
-          guard forward else {
-            verdict.refusals.append(
-              "\(config.baseBranch) moves only by fast-forward: \(new.short) does not contain \(old.short), so landed work would be lost; fetch and build on \(config.baseBranch) as it is"
-            )
-            continue
-          }
-        }
-      }
-      if let owner, foreign {
-        verdict.refusals.append("\(who) may not update agent/\(owner): push only your own agent/<name> branches")
-        continue
-      }
-      // What is new to this ref: not in its old value, nor in the base branch (merging main brings
-      // main's commits, already judged there), nor in the state.
-      let commits: [Commit]
-      do {
-        var hidden: [ObjectID] = old == .zero ? [] : [old]
-        if let baseTip, ref != "refs/heads/\(config.baseBranch)" { hidden.append(baseTip) }
-        commits = try repository.newCommits(tip: new, hiding: hidden, hidingGlobs: [])
-      } catch {
-        throw .git(error)
-      }
-      for commit in commits {
-        let label = CommitMessage.trailers(commit.message)[CommitMessage.Trailer.agent]
-        if let owner {
-          guard let label else {
-            verdict.refusals.append(
-              "commit \(commit.id.short) on agent/\(owner) has no Ghp-Agent trailer: agent branches take only commits made in ghp agent worktrees (`ghp agent add`, `ghp hooks install`)"
-            )
-            continue
-          }
-          guard label == owner else {
-            verdict.refusals.append(
-              "commit \(commit.id.short) is by \(label), but only \(owner) may update agent/\(owner); push it to agent/\(label)"
-            )
-            continue
-          }
-        }
-        if pusher != nil {
-          if let label, !pusherAgents.contains(label), !pusherIsOrchestrator {
-            verdict.refusals.append(
-              "commit \(commit.id.short) says it is by \(label), but \(who) may push only its own agents' commits")
-            continue
-          }
-          if label == nil, ref == "refs/heads/\(config.baseBranch)", !pusherIsOrchestrator {
-            verdict.refusals.append(
-              "commit \(commit.id.short) on \(config.baseBranch) has no Ghp-Agent trailer: only an orchestrator pushes unlabelled commits to \(config.baseBranch); agents' work reaches it through their agent/<name> branches"
-            )
-            continue
-          }
-        }
-        if state.exists {
-          verdict.refusals += try EditPolicy.judge(commit, fallback: nil, state: state, repository: repository).refusals
+          return refusals
         }
       }
     }
-    return verdict
+    if let owner, foreign {
+      refusals.append("\(pusher.who) may not update agent/\(owner): push only your own agent/<name> branches")
+      return refusals
+    }
+    // What is new to this ref: not in its old value, nor in the base branch (merging main brings
+    // main's commits, already judged there), nor in the state.
+    let commits: [Commit]
+    do {
+      var hidden: [ObjectID] = old == .zero ? [] : [old]
+      if let baseTip, ref != "refs/heads/\(config.baseBranch)" { hidden.append(baseTip) }
+      commits = try repository.newCommits(tip: new, hiding: hidden, hidingGlobs: [])
+    } catch {
+      throw .git(error)
+    }
+    for commit in commits {
+      let label = CommitMessage.trailers(commit.message)[CommitMessage.Trailer.agent] ?? unlabelled
+      if let owner {
+        guard let label else {
+          refusals.append(
+            "commit \(commit.id.short) on agent/\(owner) has no Ghp-Agent trailer: agent branches take only commits made in ghp agent worktrees (`ghp agent add`, `ghp hooks install`)"
+          )
+          continue
+        }
+        guard label == owner else {
+          refusals.append(
+            "commit \(commit.id.short) is by \(label), but only \(owner) may update agent/\(owner); push it to agent/\(label)"
+          )
+          continue
+        }
+      }
+      if pusher.name != nil {
+        if let label, !pusher.agents.contains(label), !pusher.isOrchestrator {
+          refusals.append(
+            "commit \(commit.id.short) says it is by \(label), but \(pusher.who) may push only its own agents' commits")
+          continue
+        }
+        if label == nil, ref == "refs/heads/\(config.baseBranch)", !pusher.isOrchestrator {
+          refusals.append(
+            "commit \(commit.id.short) on \(config.baseBranch) has no Ghp-Agent trailer: only an orchestrator pushes unlabelled commits to \(config.baseBranch); agents' work reaches it through their agent/<name> branches"
+          )
+          continue
+        }
+      }
+      if state.exists {
+        refusals += try EditPolicy.judge(commit, fallback: unlabelled, state: state, repository: repository).refusals
+      }
+    }
+    return refusals
   }
 
   static func describe(_ pusher: String?, _ agents: [String]) -> String {

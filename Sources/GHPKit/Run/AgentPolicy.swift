@@ -29,6 +29,16 @@ public struct AgentPolicy: Equatable, Sendable {
   /// Names of the supervisor's environment variables a worker also gets (`agent.env`), besides
   /// the few every program needs and those its preset names (see `WorkerEnvironment`).
   public var env: [String] = []
+  /// Whether workers run contained (`agent.sandbox`): `auto` (the default) where bubblewrap can run,
+  /// `on` always (a run refuses to start without it), `off` never (unsafe: a worker then has the
+  /// repository's refs, keys and hooks within reach of plain git).
+  public var sandbox = Containment.auto
+  /// More folders a contained worker may write (`agent.writable`, absolute paths): a shared cache,
+  /// say. Its worktree, its own repository and its own home it writes anyway.
+  public var writable: [String] = []
+
+  /// `agent.sandbox`.
+  public enum Containment: String, Equatable, Sendable { case auto, on, off }
 
   /// A spending limit in dollars, tokens or both, as the agent's output reports them.
   public struct Budget: Equatable, Sendable {
@@ -108,6 +118,26 @@ public struct AgentPolicy: Equatable, Sendable {
     budget.micros = try money("budgetUSD")
     runBudget.micros = try money("runBudgetUSD")
     env = try EnvironmentNames.parse(values["agent.env"], key: "agent.env") ?? env
+    if let value = values["agent.sandbox"] {
+      switch value {
+      case .string("auto"): sandbox = .auto
+      case .string("on"), .boolean(true): sandbox = .on
+      case .string("off"), .boolean(false): sandbox = .off
+      default: throw DocumentError("'agent.sandbox' must be \"auto\", \"on\" or \"off\"")
+      }
+    }
+    if let value = values["agent.writable"] {
+      guard case .array(let items) = value else {
+        throw DocumentError("'agent.writable' must be a list of absolute paths such as [\"/var/cache/build\"]")
+      }
+      writable = []
+      for item in items {
+        guard case .string(let path) = item, path.hasPrefix("/"), !path.contains("\n") else {
+          throw DocumentError("'agent.writable' must be a list of absolute paths such as [\"/var/cache/build\"]")
+        }
+        writable.append(path)
+      }
+    }
     budget.tokens = try count("budgetTokens", 1...Int64(Int32.max)).map { $0 }
     runBudget.tokens = try count("runBudgetTokens", 1...Int64(Int32.max)).map { $0 }
   }

@@ -38,6 +38,8 @@ extension Supervisor {
       }
       leader.enforceGrace(policy.grace)
       if let code = leader.reap() {
+        if bubblewrap != nil { RunProcesses.killLeftovers(run: run.id, agent: name) }
+        takeBranch(of: name)
         let made = try workspace.snapshot().issueSummaries().count - before
         if LandingSignals.interrupted { return "interrupted while the leader planned" }
         if made > 0 {

@@ -6,6 +6,7 @@ extension Supervisor {
   /// Takes the run: a new one, or the one whose supervisor is gone (its leftover processes are
   /// killed and its workers' issues given back first). Refuses while a live supervisor holds it.
   public func begin() throws(GHPError) {
+    try decideContainment()
     let state = try workspace.snapshot()
     var start = operation(.start)
     start.host = host

@@ -129,6 +129,8 @@ public final class Supervisor {
   var lastLook = -1e9
   var folder = ""
   var ghpPath = ""
+  /// bubblewrap, when workers run contained (`decideContainment`).
+  var bubblewrap: String?
 
   /// A supervisor for this workspace's actor under `[agent]` and `options`; refuses when the actor
   /// is no orchestrator, the state is shared through a remote, or no agent command is set.
@@ -184,10 +186,15 @@ public final class Supervisor {
     environment["GHP_ISSUE"] = issue?.id ?? ""
     environment["GHP_EPOCH"] = issue == nil ? "" : String(epoch)
     do {
-      let program = try command.resolve(path: environment["PATH"] ?? "", directory: directory)
+      var program = try command.resolve(path: environment["PATH"] ?? "", directory: directory)
+      var arguments = Array(command.words.dropFirst())
+      if let bubblewrap {
+        (program, arguments) = try contained(
+          agent: agent, directory: directory, program: program, arguments: arguments, environment: environment,
+          bubblewrap: bubblewrap)
+      }
       return try WorkerProcess.spawn(
-        agent: agent, issue: issue?.id ?? "", epoch: epoch, program: program,
-        arguments: Array(command.words.dropFirst()),
+        agent: agent, issue: issue?.id ?? "", epoch: epoch, program: program, arguments: arguments,
         directory: directory, environment: environment, promptPath: promptPath, logPath: "\(folder)/\(agent).log")
     } catch let failure as WorkerProcess.SpawnFailure {
       fatal =
@@ -321,6 +328,8 @@ public final class Supervisor {
 
   func handleExit(_ process: WorkerProcess, code: Int) throws(GHPError) {
     workers[process.agent] = nil
+    if bubblewrap != nil { RunProcesses.killLeftovers(run: run.id, agent: process.agent) }
+    takeBranch(of: process.agent)
     let seconds = Int(ProcessIdentity.monotonic() - process.startedAt)
     let state = try workspace.snapshot()
     let issue = try state.requireIssue(process.issue)

@@ -259,19 +259,31 @@ final class WorkerProcess {
 /// The processes a run left behind, found in the process table by the `GHP_RUN` their
 /// environment carries, whatever group they moved to.
 enum RunProcesses {
-  static func find(run: String) -> [pid_t] {
+  static func find(run: String, agent: String? = nil) -> [pid_t] {
     guard let folder = opendir("/proc") else { return [] }
     defer { closedir(folder) }
     let needle = Array("GHP_RUN=\(run)".utf8)
+    let agentNeedle = agent.map { Array("GHP_AGENT=\($0)".utf8) }
     var found: [pid_t] = []
     let me = getpid()
     while let entry = readdir(folder) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
       guard let pid = pid_t(name), pid != me else { continue }
       guard let environment = Files.read("/proc/\(pid)/environ") else { continue }
-      if environment.split(separator: 0).contains(where: { $0.elementsEqual(needle) }) { found.append(pid) }
+      let variables = environment.split(separator: 0)
+      if variables.contains(where: { $0.elementsEqual(needle) }),
+        agentNeedle.map({ wanted in variables.contains { $0.elementsEqual(wanted) } }) ?? true
+      {
+        found.append(pid)
+      }
     }
     return found
+  }
+
+  /// Kills what a worker that ended left running outside its process group: a contained worker's
+  /// processes are in a session of their own (bubblewrap's), found by their run and agent.
+  static func killLeftovers(run: String, agent: String) {
+    for pid in find(run: run, agent: agent) { kill(pid, SIGKILL) }
   }
 
   /// Stops them: SIGTERM to each one's group and itself, SIGKILL after `grace` to what is left.

@@ -23,12 +23,17 @@ public enum Files {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
+    return readAll(fd, limit: Int.max)
+  }
+
+  /// What is left to read from `fd`; nil on an error or past `limit` bytes.
+  static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     while true {
       let count = Glibc.read(fd, &buffer, buffer.count)
       if count < 0 && errno == EINTR { continue }
-      if count < 0 { return nil }
+      if count < 0 || bytes.count > limit - max(count, 0) { return nil }
       if count == 0 { return bytes }
       bytes.append(contentsOf: buffer[0..<count])
     }
@@ -36,9 +41,14 @@ public enum Files {
 
   /// Replaces a file: written aside (under a name unique to this process) and renamed into place,
   /// so a reader sees the old file or the whole new one, never part of it.
+  ///
+  /// Safe in a folder someone else may write (a contained worker's repository): the file aside is
+  /// made new (a link planted under its name is removed, never followed) and its mode set through
+  /// the open descriptor.
   public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(GHPError) {
     let temporary = "\(path).\(getpid()).ghp-tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    unlink(temporary)
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
     guard fd >= 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
     var offset = 0
     while offset < bytes.count {
@@ -48,13 +58,44 @@ public enum Files {
       offset += written
     }
     let failure = errno
-    close(fd)
     // open's mode is filtered by the umask; an executable hook must end up executable.
-    guard offset == bytes.count, chmod(temporary, mode) == 0, rename(temporary, path) == 0 else {
+    let moded = fchmod(fd, mode) == 0
+    close(fd)
+    guard offset == bytes.count, moded, rename(temporary, path) == 0 else {
       let reason = offset == bytes.count ? errno : failure
       unlink(temporary)
       throw .io("cannot write \(path): \(String(cString: strerror(reason)))")
     }
+  }
+
+  /// The content of a regular file that is not a link, or nil (for what someone else may have
+  /// planted a link to a secret under a name ghp reads).
+  public static func readRegular(_ path: String, limit: Int = 64 << 20) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) <= limit else { return nil }
+    return readAll(fd, limit: limit)
+  }
+
+  /// `rm -rf`: removes `path` and everything under it without following a link (a link is removed,
+  /// not what it names). True when nothing is left.
+  @discardableResult
+  public static func removeTree(_ path: String) -> Bool {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return errno == ENOENT }
+    if (info.st_mode & S_IFMT) == S_IFDIR, let folder = opendir(path) {
+      var names: [String] = []
+      while let entry = readdir(folder) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { names.append(name) }
+      }
+      closedir(folder)
+      for name in names { removeTree(path + "/" + name) }
+      return rmdir(path) == 0
+    }
+    return unlink(path) == 0
   }
 
   /// `mkdir -p` for an absolute path.

@@ -1,0 +1,72 @@
+import Glibc
+
+// Containing workers (`agent.sandbox`, `WorkerSandbox`): whether they are, how one starts, and
+// taking a contained worker's branch.
+
+extension Supervisor {
+  /// Decides once per run whether workers run contained, and says so when they do not.
+  func decideContainment() throws(GHPError) {
+    guard policy.sandbox != .off else {
+      emit(
+        "sandbox", nil, nil,
+        "Workers run uncontained (agent.sandbox = off): each can move any branch and read every agent's key with plain git"
+      )
+      return
+    }
+    let program = GateSandbox.program(workspace.environment)
+    let log = repository.localPaths.ghp + "/worker-sandbox-check.log"
+    _ = Files.makeDirectories(repository.localPaths.ghp)
+    if let problem = WorkerSandbox.problem(program: program, log: log) {
+      if policy.sandbox == .on {
+        throw .refused(
+          "agent.sandbox is on, and \(problem); or set `ghp config set agent.sandbox auto` to run workers uncontained where it cannot"
+        )
+      }
+      emit("sandbox", nil, nil, "Workers run uncontained: \(problem)")
+      return
+    }
+    bubblewrap = program
+  }
+
+  /// The program, arguments and environment that start `program` contained for `agent`, whose
+  /// worktree is `directory`: `ghp worker-sandbox` serving the worker's socket around bubblewrap.
+  func contained(
+    agent: String, directory: String, program: String, arguments: [String], environment: [String: String],
+    bubblewrap: String
+  ) throws(GHPError) -> (program: String, arguments: [String]) {
+    let sandbox = WorkerSandbox(repository: repository, agent: agent, worktree: directory)
+    var inside = environment
+    for (name, value) in try sandbox.prepare(repository, preset: command.preset, environment: workspace.environment) {
+      inside[name] = value
+    }
+    inside[WorkerSandbox.socketVariable] = WorkerSandbox.socketInside
+    inside["TMPDIR"] = "/tmp"
+    let wrapped = sandbox.arguments(
+      program: program, arguments: arguments, environment: inside, realHome: workspace.environment["HOME"],
+      writable: policy.writable, hooks: HookInstaller.hooksDirectory(repository))
+    return (
+      ghpPath, ["worker-sandbox", "--agent", agent, "--worktree", sandbox.worktree, "--", bubblewrap] + wrapped
+    )
+  }
+
+  /// Takes a contained worker's branch when it ended (its commits since its last ghp command).
+  func takeBranch(of agent: String) {
+    guard bubblewrap != nil, let directory = worktrees[agent] else { return }
+    let sandbox = WorkerSandbox(repository: repository, agent: agent, worktree: directory)
+    guard access(sandbox.gitDirectory, F_OK) == 0 else { return }
+    do {
+      switch try sandbox.take(repository, state: workspace.snapshot()) {
+      case .unchanged: break
+      case .moved(let old, let new):
+        emit("taken", agent, nil, "\(agent): agent/\(agent) \(old.short)..\(new.short) taken from its sandbox")
+      case .refused(let why):
+        emit(
+          "refused", agent, nil,
+          "\(agent): agent/\(agent) stays at what was taken before; its sandbox's commits break the rules: "
+            + why.joined(separator: "; "))
+      }
+    } catch {
+      emit("refused", agent, nil, "\(agent): agent/\(agent) could not be taken from its sandbox: \(error.description)")
+    }
+  }
+}

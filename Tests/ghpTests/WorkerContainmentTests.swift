@@ -1,0 +1,150 @@
+import Foundation
+import GHPKit
+import GHPTestSupport
+import Testing
+
+/// `ghp run` workers under bubblewrap (`agent.sandbox`, on where it can run): what a hostile worker
+/// tries with plain git and ghp reaches its own copy of the repository and nothing else, while its
+/// work and its state changes still arrive, as its agent.
+@Suite("contained workers", .serialized)
+struct WorkerContainmentTests {
+  /// The log a run kept of a worker's output.
+  static func log(_ bench: RunBench, agent: String) throws -> String {
+    let id = try #require(try bench.runRecord()["id"]?.stringValue)
+    let common = try bench.repo.git("rev-parse", "--path-format=absolute", "--git-common-dir").trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    return try String(contentsOfFile: "\(common)/ghp/run/\(id)/\(agent).log", encoding: .utf8)
+  }
+
+  @Test(
+    "a hostile worker's git update-ref, pushes, key reads, -C, --agent and GHP_AGENT reach only its sandbox; its work still lands on its branch"
+  )
+  func hostileWorker() throws {
+    let bench = try RunBench(issues: 1, settings: ["agent.sandbox": "on"])
+    #expect(try bench.repo.ghp(["agent", "add", "bystander"], agent: "lead").status == 0)
+    let refs = ["main", "ghp/state", "agent/bystander"]
+    let before = try refs.map { try bench.repo.git("rev-parse", $0) }
+    let orchestratorsBefore = try bench.repo.ghp(["config", "get", "roles.orchestrators"], agent: "lead").stdout
+    let common = try bench.repo.git("rev-parse", "--path-format=absolute", "--git-common-dir").trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    let leadKey = try String(contentsOfFile: "\(common)/ghp/keys/lead", encoding: .utf8)
+    let secrets = [
+      "GHP_SERVE_TOKEN": "page-token-1234", "GHP_GIT_TOKEN": "git-token-5678", "SSH_AUTH_SOCK": "/tmp/agent.sock-9",
+    ]
+    let (result, events) = try bench.run(["-w", "1", "--agent-command", bench.agent("attacker")], environment: secrets)
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let log = try Self.log(bench, agent: "worker-1")
+    // The attacks ran: plain git moved the refs of the worker's own repository...
+    #expect(log.contains("ATTACK update-ref-main: moved"), "\(log)")
+    #expect(log.contains("ATTACK push-state: pushed"), "\(log)")
+    #expect(log.contains("ATTACK push-other: pushed"), "\(log)")
+    // ...and nothing else: main, ghp/state (but for the run's own records) and the bystander's branch.
+    let after = try refs.map { try bench.repo.git("rev-parse", $0) }
+    #expect(after[0] == before[0], "main moved")
+    #expect(after[2] == before[2], "agent/bystander moved")
+    #expect(try bench.repo.git("rev-parse", "agent/worker-1") != before[0], "the work did not arrive on agent/worker-1")
+    let subjects = try bench.history()
+    #expect(!subjects.contains { $0.contains("approve") }, "\(subjects)")
+    #expect(!subjects.contains { $0.contains("I am lead") }, "\(subjects)")
+    #expect(!subjects.contains { $0.contains("config") && $0.contains("worker-1") }, "\(subjects)")
+    #expect(try bench.repo.ghp(["config", "get", "roles.orchestrators"], agent: "lead").stdout == orchestratorsBefore)
+    for line in log.split(separator: "\n") where line.hasPrefix("ATTACK ") {
+      let outcome = line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+      if line.contains("push-main") || line.contains("approve") || line.contains("promote")
+        || line.contains("impersonate") || line.contains("plan-from-key")
+      {
+        #expect(outcome == "failed", "\(line)")
+      }
+    }
+    // No key, no secret of the supervisor's, no process of its own in sight.
+    let keyBody = leadKey.split(separator: "\n").dropFirst().first.map(String.init) ?? leadKey
+    #expect(!log.contains(keyBody), "the lead's key was read")
+    for secret in secrets.values { #expect(!log.contains(secret), "the worker saw \(secret)") }
+    #expect(log.contains("ENV GHP_AGENT=worker-1"), "\(log)")
+    // Its work: done as worker-1, and the commit on the repository's agent/worker-1 is its own.
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+    #expect(try bench.repo.git("log", "-1", "--format=%s", "agent/worker-1").contains("worker-1: #1"))
+    #expect(!events.contains { $0["event"]?.stringValue == "refused" }, "\(events)")
+  }
+
+  @Test("a contained worker's --no-verify edit of a shared file is not taken, and its ghp done is refused")
+  func smuggledSharedEdit() throws {
+    let bench = try RunBench(issues: 1, settings: ["agent.sandbox": "on", "maxAttempts": "1"])
+    let smuggler = bench.scratch + "/smuggler"
+    try """
+    #!/bin/sh
+    cat > /dev/null
+    echo "pwned" >> README.md
+    git commit -q --no-verify -am "worker: a small README fix" || exit 1
+    ghp done "$GHP_ISSUE" --result "fixed the README"
+    exit $?
+
+    """.write(toFile: smuggler, atomically: true, encoding: .utf8)
+    chmod(smuggler, 0o755)
+    let tip = try bench.repo.git("rev-parse", "main")
+    let (result, events) = try bench.run(["-w", "1", "--agent-command", smuggler])
+    #expect(result.status == 1, "\(result.stdout)")
+    #expect(try bench.repo.git("rev-parse", "agent/worker-1") == tip, "the shared-file edit reached agent/worker-1")
+    #expect(try bench.issue("1")["status"]?.stringValue != "done")
+    let log = try Self.log(bench, agent: "worker-1")
+    #expect(log.contains("cannot be handed over") && log.contains("README.md"), "\(log)")
+    #expect(
+      events.contains { $0["event"]?.stringValue == "refused" && ($0["text"]?.stringValue ?? "").contains("README.md") }
+    )
+  }
+
+  @Test("a contained worker's ghp and ghp-mcp act as its agent through the supervisor; ghp outside the socket refuses")
+  func stateChangesGoThroughTheSupervisor() throws {
+    let bench = try RunBench(issues: 1, settings: ["agent.sandbox": "on"])
+    let reporter = bench.scratch + "/reporter"
+    try """
+    #!/bin/sh
+    cat > /dev/null
+    ghp agent-status update --status working --action "in the sandbox" > /dev/null || exit 1
+    echo "found in the sandbox" | ghp discover - > /dev/null || exit 1
+    env -u GHP_WORKER_SOCKET ghp agent-heartbeat > /dev/null 2> outside.txt && echo "OUTSIDE WROTE" || echo "OUTSIDE: $(cat outside.txt)"
+    init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"fixture","version":"1"}}}'
+    ready='{"jsonrpc":"2.0","method":"notifications/initialized"}'
+    call='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"heartbeat","arguments":{"action":"beat through ghp-mcp"}}}'
+    (printf '%s\\n' "$init" "$ready" "$call"; sleep 2) | ghp-mcp | grep '"id":2' | sed 's/^/MCP /'
+    echo "work" > work.txt && git add work.txt && git commit -q -m "worker-1: work" || exit 1
+    echo "a result written in the sandbox" > /tmp/result.md
+    ghp done "$GHP_ISSUE" --result-file /tmp/result.md > /dev/null || exit 1
+
+    """.write(toFile: reporter, atomically: true, encoding: .utf8)
+    chmod(reporter, 0o755)
+    let (result, _) = try bench.run(["-w", "1", "--agent-command", reporter])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let log = try Self.log(bench, agent: "worker-1")
+    #expect(log.contains("OUTSIDE: ghp: this is a contained ghp run worker's repository"), "\(log)")
+    let status = try JSON.parse(try bench.repo.stateFile(".ghp/agent-status.json"))
+    #expect(status["agents"]?["worker-1"] != nil)
+    let history = try bench.history()
+    #expect(history.contains { $0.contains("worker-1") && $0.contains("in the sandbox") }, "\(history)")
+    #expect(log.contains("MCP ") && !log.contains("\"isError\":true"), "\(log)")
+    #expect(history.contains { $0.contains("worker-1") && $0.contains("beat through ghp-mcp") }, "\(history)")
+    let issue = try bench.issue("1")
+    #expect(issue["status"]?.stringValue == "done")
+    #expect(issue["result"]?.stringValue?.contains("a result written in the sandbox") == true, "\(issue)")
+    let discoveries = try bench.repo.ghp(["discoveries", "--json"], agent: "lead").stdout
+    #expect(discoveries.contains("found in the sandbox") && discoveries.contains("worker-1"), "\(discoveries)")
+  }
+
+  @Test("agent.sandbox on where bubblewrap cannot run refuses in one line; off runs uncontained and says so")
+  func withoutBubblewrap() throws {
+    let bench = try RunBench(issues: 1, settings: ["agent.sandbox": "on"])
+    let empty = bench.scratch + "/empty-path"
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    let refused = try bench.repo.ghp(
+      ["run", "-w", "1", "--agent-command", bench.agent("good")], agent: "lead", environment: ["PATH": empty])
+    #expect(refused.status == 3, "\(refused.stderr)")
+    #expect(refused.stderr.contains("bubblewrap (bwrap) is not installed"), "\(refused.stderr)")
+    #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+    #expect(try bench.repo.ghp(["config", "set", "agent.sandbox", "off"], agent: "lead").status == 0)
+    let (result, events) = try bench.run(["-w", "1", "--agent-command", bench.agent("good")])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      events.contains { ($0["text"]?.stringValue ?? "").contains("Workers run uncontained (agent.sandbox = off)") })
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+  }
+}
