@@ -58,8 +58,29 @@ enum RunBench {
       format(manualRate, 1) + (left ? " (some left)" : ""))
     report.add("    ratio ghp run / shell loops", format(supervisedRate / manualRate, 2))
 
+    // One worker, one issue after another: what containing a worker costs per start (bubblewrap,
+    // its own repository and home, its `ghp done` carried over the socket), against the same run
+    // with agent.sandbox off, in this run.
+    let serial = quick ? 10 : 30
+    var next = 9 + 2 * issues
+    func oneWorker(sandbox: String) -> Double {
+      Harness.run(ghp, ["config", "set", "agent.sandbox", sandbox], in: repo, environment: lead)
+      addIssues(serial, from: next)
+      next += serial
+      let timed = Harness.run(ghp, ["run", "-w", "1", "--agent-command", noop], in: repo, environment: lead)
+      return timed.seconds * 1000 / Double(serial)
+    }
+    _ = oneWorker(sandbox: "on")
+    let open = oneWorker(sandbox: "off")
+    let contained = oneWorker(sandbox: "on")
+    Harness.run(ghp, ["config", "set", "agent.sandbox", "auto"], in: repo, environment: lead)
+    report.add("    one worker, per issue, contained: ms", format(contained, 1))
+    report.add("    one worker, per issue, agent.sandbox off: ms", format(open, 1))
+    report.add("    containment overhead per worker start: ms (target <= 30)", format(contained - open, 1))
+    report.add("    ratio contained / uncontained (per issue)", format(contained / open, 2))
+
     // Idle: 8 workers that sleep; CPU of the supervisor over a window, and of `ghp watch`.
-    addIssues(8, from: 9 + 2 * issues)
+    addIssues(8, from: next)
     let window = quick ? 4 : 10
     func cpu(_ command: String) -> Double {
       let script = """

@@ -147,4 +147,44 @@ struct WorkerContainmentTests {
       events.contains { ($0["text"]?.stringValue ?? "").contains("Workers run uncontained (agent.sandbox = off)") })
     #expect(try bench.issue("1")["status"]?.stringValue == "done")
   }
+
+  @Test(
+    "the claude and codex presets run contained: each finds its login in a home of its own and writes there, not in the person's"
+  )
+  func presetsRunContained() throws {
+    let presets = TemplateTests.root.appendingPathComponent("Tests/Fixtures/presets").path
+    for preset in ["claude", "codex"] {
+      let bench = try RunBench(issues: 1, settings: ["agent.sandbox": "on"])
+      let home = bench.scratch + "/home"
+      let files = [
+        ".claude/.credentials.json": #"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-fixture"}}"#,
+        ".claude.json": #"{"person": true}"#, ".codex/auth.json": #"{"OPENAI_API_KEY":null,"tokens":{}}"#,
+      ]
+      for (name, text) in files {
+        let path = home + "/" + name
+        try FileManager.default.createDirectory(
+          atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+      }
+      let path = presets + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+      let (result, _) = try bench.run(
+        ["-w", "1", "--agent-command", preset], environment: ["HOME": home, "PATH": path])
+      #expect(result.status == 0, "\(preset): \(result.stderr)\n\(result.stdout)")
+      #expect(try bench.issue("1")["status"]?.stringValue == "done", "\(preset)")
+      // The person's files are as they were; the worker wrote in its own home.
+      #expect(try String(contentsOfFile: home + "/.claude.json", encoding: .utf8) == #"{"person": true}"#)
+      #expect(!FileManager.default.fileExists(atPath: home + "/.claude/projects"))
+      #expect(!FileManager.default.fileExists(atPath: home + "/.codex/sessions"))
+      let common = try bench.repo.git("rev-parse", "--path-format=absolute", "--git-common-dir")
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      let own = common + "/ghp/workers/worker-1/home"
+      if preset == "claude" {
+        let written = try String(contentsOfFile: own + "/.claude.json", encoding: .utf8)
+        #expect(written.contains("sk-ant-"), "\(written)")
+        #expect(FileManager.default.fileExists(atPath: own + "/.claude/projects/fixture/session.jsonl"))
+      } else {
+        #expect(FileManager.default.fileExists(atPath: own + "/.codex/sessions/rollout.jsonl"))
+      }
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import CProcess
 import Glibc
 
 /// The socket between a contained worker and its supervisor (`WorkerSandbox`): one request and one
@@ -137,12 +138,17 @@ public enum WorkerChannel {
   {
     var status: Int32 = 0
     var last = ProcessIdentity.monotonic()
+    // The child's end wakes the wait at once (SIGCHLD through a pipe), not at the next tick.
+    let ended = ghp_child_signal_fd()
     while true {
       let reaped = waitpid(child, &status, WNOHANG)
       if reaped == child { break }
       if reaped < 0 && errno == ECHILD { return 1 }
-      var ready = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-      if poll(&ready, 1, 250) > 0, ready.revents & Int16(POLLIN) != 0 {
+      var ready = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+      if ended >= 0 { ready.append(pollfd(fd: ended, events: Int16(POLLIN), revents: 0)) }
+      let woke = poll(&ready, nfds_t(ready.count), 1000)
+      ghp_child_signal_drain()
+      if woke > 0, ready[0].revents & Int16(POLLIN) != 0 {
         let connection = accept(listener, nil, nil)
         if connection >= 0 {
           _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
