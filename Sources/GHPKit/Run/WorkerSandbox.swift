@@ -141,6 +141,10 @@ public struct WorkerSandbox: Sendable {
     try Files.replace(gitDirectory + "/" + Self.marker, with: Array("ghp run: \(agent)\n".utf8))
     if let index = Files.readRegular(adminFolder + "/index") { try Files.replace(gitDirectory + "/index", with: index) }
     try refreshRefs(repository)
+    guard Files.makeDirectories(gitDirectory + "/refs/heads/agent") else {
+      throw .io("cannot create \(gitDirectory)/refs/heads/agent: \(String(cString: strerror(errno)))")
+    }
+    try Files.replace(gitDirectory + "/" + branch, with: Array((tip.hex + "\n").utf8))
     try Files.replace(gitFile, with: Array("gitdir: \(gitDirectory)\n".utf8))
     try Files.replace(syncedFile, with: Array(tip.hex.utf8))
     return try seedHome(preset: preset, environment: environment)
@@ -262,6 +266,15 @@ public struct WorkerSandbox: Sendable {
     guard lock >= 0 else { throw .io("cannot open \(takeLock): \(String(cString: strerror(errno)))") }
     defer { close(lock) }
     while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+    let synced = Files.readRegular(syncedFile).flatMap { ObjectID(hex: String(decoding: $0, as: UTF8.self)) }
+    // The worker's branch as git there reads it first (its loose ref): where it was last taken,
+    // there is nothing to fetch.
+    if let loose = Files.readRegular(gitDirectory + "/" + branch, limit: 4096),
+      ObjectID(hex: String(decoding: loose, as: UTF8.self).trimmingSpaces) == synced, synced != nil,
+      (try? repository.referenceTarget(branch)) == synced
+    {
+      return .unchanged
+    }
     let theirs: ObjectID?
     do {
       theirs = try repository.fetchTip(
@@ -271,7 +284,6 @@ public struct WorkerSandbox: Sendable {
     }
     let ours: ObjectID?
     do { ours = try repository.referenceTarget(branch) } catch { throw .git(error) }
-    let synced = Files.readRegular(syncedFile).flatMap { ObjectID(hex: String(decoding: $0, as: UTF8.self)) }
     defer { try? refreshRefs(repository) }
     guard let theirs, theirs != ours else { return .unchanged }
     guard let ours, ours == synced else {
