@@ -6,9 +6,15 @@ public final class ScratchRepository {
   public var path: String { root.path }
 
   /// Makes `<tmp>/ghp-test-XXXX/repo` with one commit on `main`.
-  public init(initialCommit: Bool = true) throws {
+  public convenience init(initialCommit: Bool = true) throws {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("ghp-test-\(UUID().uuidString.prefix(8))")
-    root = base.appendingPathComponent("repo")
+    try self.init(at: base.appendingPathComponent("repo").path, initialCommit: initialCommit)
+  }
+
+  /// Makes the repository at `path` (a folder on a file system of the test's own, say); its
+  /// parent folder is removed with it.
+  public init(at path: String, initialCommit: Bool = true) throws {
+    root = URL(fileURLWithPath: path)
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     try git("init", "-q", "-b", "main")
     try git("config", "user.name", "Test Human")

@@ -1,4 +1,5 @@
 import CLibGit2
+import Glibc
 
 /// A failed libgit2 call: its return code, the error class and libgit2's own message.
 public struct GitError: Error, CustomStringConvertible, Sendable {
@@ -35,8 +36,32 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
 @discardableResult
 func check(_ code: Int32) throws(GitError) -> Int32 {
   guard code < 0 else { return code }
+  let cause = errno
+  var message = "unknown error"
+  var errorClass: Int32 = 0
   if let last = git_error_last() {
-    throw GitError(code: code, errorClass: last.pointee.klass, message: String(cString: last.pointee.message))
+    errorClass = last.pointee.klass
+    message = String(cString: last.pointee.message)
   }
-  throw GitError(code: code, errorClass: 0, message: "unknown error")
+  throw GitError(code: code, errorClass: errorClass, message: GitError.explained(message, errno: cause))
+}
+
+extension GitError {
+  /// libgit2's message with the system's reason said, when the failure is the machine's (a full
+  /// disk, a read-only file system, a quota) and libgit2 left it out; an "unknown error" with any
+  /// system reason gets it.
+  static func explained(_ message: String, errno cause: Int32) -> String {
+    let sentences: [Int32: String] = [
+      ENOSPC: "the disk is full (No space left on device): free some space and run the command again",
+      EDQUOT: "the disk quota is used up (Disk quota exceeded): free some space and run the command again",
+      EROFS: "the file system is read-only (Read-only file system)",
+      EACCES: "permission denied (Permission denied): check who owns the repository's files",
+      EIO: "the disk failed to read or write (Input/output error)",
+    ]
+    guard let sentence = sentences[cause], !message.contains(String(cString: strerror(cause))) else { return message }
+    if message == "unknown error" { return sentence }
+    // A stale errno must not blame the disk for another failure: only the machine's own codes.
+    guard cause == ENOSPC || cause == EDQUOT || cause == EROFS else { return message }
+    return "\(message): \(sentence)"
+  }
 }

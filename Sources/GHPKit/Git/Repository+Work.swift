@@ -232,3 +232,41 @@ extension Repository {
     return found
   }
 }
+
+extension Repository {
+  /// The worktree's whole content — tracked files as they are on disk, staged or not, and
+  /// untracked ones (ignored ones left out) — as a tree, without touching the index on disk.
+  public func workingTree() throws(GitError) -> ObjectID {
+    var index: OpaquePointer?
+    try check(git_repository_index(&index, pointer))
+    defer { git_index_free(index) }
+    // The index as it is on disk (the in-memory one is a cache), then everything in the folder.
+    try check(git_index_read(index, 1))
+    var all: [UnsafeMutablePointer<CChar>?] = [strdup("*")]
+    defer { for pointer in all { free(pointer) } }
+    try all.withUnsafeMutableBufferPointer { buffer throws(GitError) in
+      var paths = git_strarray(strings: buffer.baseAddress, count: 1)
+      try check(git_index_add_all(index, &paths, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil))
+      try check(git_index_update_all(index, &paths, nil, nil))
+    }
+    var tree = git_oid()
+    try check(git_index_write_tree_to(&tree, index, pointer))
+    // Forget what was added: the next reader of this repository's index reads the disk again.
+    try check(git_index_read(index, 1))
+    return ObjectID(tree)
+  }
+
+  /// Makes the worktree exactly its HEAD commit: every tracked file and the index as committed,
+  /// untracked files removed (ignored ones stay).
+  public func resetHard() throws(GitError) {
+    var options = git_checkout_options()
+    try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
+    options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
+    var head: OpaquePointer?
+    try check(git_revparse_single(&head, pointer, "HEAD^{commit}"))
+    defer { git_object_free(head) }
+    try check(git_reset(pointer, head, GIT_RESET_HARD, &options))
+    // A hard reset checks out with FORCE alone; untracked files go in a second checkout.
+    try check(git_checkout_head(pointer, &options))
+  }
+}

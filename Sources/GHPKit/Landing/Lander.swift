@@ -324,6 +324,24 @@ public final class Lander {
         logMessage: "ghp land: \(steps.map { "#\($0.issue.id)" }.joined(separator: " "))")
     } catch let error {
       guard error.kind == .modified || error.kind == .exists || error.kind == .locked else { throw .git(error) }
+      if error.kind == .locked {
+        // A lock on the base: a killed lander's (or git's) is removed and the move tried again; a
+        // live one is named, never taken for the base moving.
+        let locks = [
+          repository.localPaths.common + "/refs/heads/\(policy.base).lock",
+          repository.localPaths.common + "/packed-refs.lock",
+        ]
+        let held = locks.compactMap { LeftLocks.clear($0) }
+        guard held.isEmpty, retries < Self.baseMoveRetries else {
+          throw .io(
+            "\(policy.base) could not move: "
+              + (held.isEmpty ? "its lock came back \(retries + 1) times" : held.joined(separator: "; "))
+              + "; the landing waits (run `ghp land` again)")
+        }
+        progress("\(policy.base) was locked by a process that is gone; the lock is removed, moving it again.")
+        try land(try fresh(steps.map(\.issue)), retries: retries + 1)
+        return
+      }
       // Someone moved the base meanwhile: merge again onto the new tip and gate again; never force.
       guard retries < Self.baseMoveRetries else {
         for step in steps {
@@ -576,6 +594,10 @@ enum ScratchWorktree {
     let admin = local.worktreeAdmin(name)
     guard Files.makeDirectories(folder), Files.makeDirectories(admin) else {
       throw .io("cannot make the landing worktree \(folder)")
+    }
+    // A killed lander's checkout leaves its locks; the worktree is this lander's (it holds the lease).
+    for lock in LeftLocks.worktree(admin) {
+      if let held = LeftLocks.clear(lock) { throw .io("the landing worktree is locked: \(held)") }
     }
     // Written again before every checkout: a gate (the agents' code) ran in this folder last time,
     // and a `.git` it rewrote must never choose where the lander, uncontained, checks files out.

@@ -70,6 +70,16 @@ public enum AgentWorktrees {
     let landed = try workspace.run(RegisterAgentOperation(name: name, role: role, key: key.publicKeyLine))
     try SigningKeys.installAllowedSigners(repository, state: workspace.snapshot())
     var existing = existingWorktree
+    // What a killed `agent add` (or git) left locked: its creator gone, removed; else named.
+    for lock in ["\(repository.localPaths.common)/refs/heads/\(branch).lock"]
+      + LeftLocks.worktree(repository.localPaths.worktreeAdmin(name))
+    {
+      if let held = LeftLocks.clear(lock) {
+        throw .io(
+          "agent \(name) is registered, but its branch or worktree is locked: \(held); then run `ghp agent add \(name)` again"
+        )
+      }
+    }
     do {
       if branchTip == nil { try repository.createBranch(branch, at: baseTip!) }
       // An earlier `agent add` killed half-way: finish what it began, or start over when git

@@ -36,6 +36,9 @@ public struct AgentPolicy: Equatable, Sendable {
   /// More folders a contained worker may write (`agent.writable`, absolute paths): a shared cache,
   /// say. Its worktree, its own repository and its own home it writes anyway.
   public var writable: [String] = []
+  /// The most of a worker's output an attempt's log keeps (`agent.logLimit`, "4M"): its first half
+  /// and its last half, with how much was left out between them.
+  public var logLimit: Int64 = 4 << 20
 
   /// `agent.sandbox`.
   public enum Containment: String, Equatable, Sendable { case auto, on, off }
@@ -125,6 +128,12 @@ public struct AgentPolicy: Equatable, Sendable {
       case .string("off"), .boolean(false): sandbox = .off
       default: throw DocumentError("'agent.sandbox' must be \"auto\", \"on\" or \"off\"")
       }
+    }
+    if let value = values["agent.logLimit"] {
+      guard let bytes = Size.bytes(value), bytes >= 4 << 10, bytes <= 1 << 40 else {
+        throw DocumentError("'agent.logLimit' must be a size of at least 4K, such as \"4M\"")
+      }
+      logLimit = bytes
     }
     if let value = values["agent.writable"] {
       guard case .array(let items) = value else {

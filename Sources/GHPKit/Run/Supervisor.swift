@@ -193,9 +193,16 @@ public final class Supervisor {
           agent: agent, directory: directory, program: program, arguments: arguments, environment: environment,
           bubblewrap: bubblewrap)
       }
-      return try WorkerProcess.spawn(
+      // A worker's log holds its latest attempts: past the limit, it becomes `<agent>.log.1`.
+      var info = stat()
+      if stat("\(folder)/\(agent).log", &info) == 0, Int64(info.st_size) >= policy.logLimit {
+        rename("\(folder)/\(agent).log", "\(folder)/\(agent).log.1")
+      }
+      let process = try WorkerProcess.spawn(
         agent: agent, issue: issue?.id ?? "", epoch: epoch, program: program, arguments: arguments,
         directory: directory, environment: environment, promptPath: promptPath, logPath: "\(folder)/\(agent).log")
+      process.logLimit = policy.logLimit
+      return process
     } catch let failure as WorkerProcess.SpawnFailure {
       fatal =
         failure.message
@@ -251,6 +258,7 @@ public final class Supervisor {
     }
     for (agent, id) in plan {
       guard breakerAllows(now) else { return }
+      guard cleanWorktree(agent, for: id) else { continue }
       var assign = operation(.assign)
       assign.agent = agent
       assign.issue = id

@@ -86,6 +86,12 @@ final class WorkerProcess {
   let startedAt: Double
   private(set) var output: Int32
   private let log: Int32
+  /// The log keeps the output's first `logLimit / 2` bytes, then its last ones (kept here and
+  /// written when the worker ends), with how many were left out between.
+  var logLimit: Int64 = 4 << 20
+  private var logged: Int64 = 0
+  private var logTail: [UInt8] = []
+  private var leftOut: Int64 = 0
   /// Bytes read but not yet a whole line.
   private var pending: [UInt8] = []
   /// Where reads land, kept across calls (drain runs on every wake of the loop).
@@ -195,7 +201,7 @@ final class WorkerProcess {
     while true {
       let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
       if n > 0 {
-        if log >= 0 { _ = chunk.withUnsafeBytes { write(log, $0.baseAddress, n) } }
+        keep(n)
         pending += chunk[0..<n]
         progressed = true
         continue
@@ -223,6 +229,40 @@ final class WorkerProcess {
     return progressed
   }
 
+  /// Logs the `count` bytes just read into `chunk`, within `logLimit`.
+  private func keep(_ count: Int) {
+    guard log >= 0 else { return }
+    let head = Int(max(0, min(Int64(count), logLimit / 2 - logged)))
+    if head > 0 {
+      _ = chunk.withUnsafeBytes { write(log, $0.baseAddress, head) }
+      logged += Int64(head)
+    }
+    guard head < count else { return }
+    logTail += chunk[head..<count]
+    let most = Int(logLimit / 2)
+    if logTail.count > most + 65536 {
+      leftOut += Int64(logTail.count - most)
+      logTail.removeFirst(logTail.count - most)
+    }
+  }
+
+  /// Writes the kept tail after a line saying how much was left out.
+  func finishLog() {
+    guard log >= 0, !logTail.isEmpty || leftOut > 0 else { return }
+    let most = Int(logLimit / 2)
+    if logTail.count > most {
+      leftOut += Int64(logTail.count - most)
+      logTail.removeFirst(logTail.count - most)
+    }
+    if leftOut > 0 {
+      let line = Array("\n[ghp run: \(leftOut) bytes of output left out here (agent.logLimit)]\n".utf8)
+      _ = line.withUnsafeBytes { write(log, $0.baseAddress, $0.count) }
+    }
+    _ = logTail.withUnsafeBytes { write(log, $0.baseAddress, $0.count) }
+    logTail = []
+    leftOut = 0
+  }
+
   private func take(_ line: String) {
     if let action = parser.consume(line) { lastAction = action }
     tail.append(TextTable.clip(Terminal.safe(line), 300))
@@ -235,6 +275,7 @@ final class WorkerProcess {
     var status: Int32 = 0
     guard ghp_reap_supervised(keeper, &status) == 1 else { return nil }
     drain()
+    finishLog()
     return Int(status)
   }
 

@@ -71,6 +71,7 @@ public struct Config: Equatable, Sendable {
       "command", "taskTimeout", "grace", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker",
       "breakerWindow",
       "breakerCooldown", "budgetUSD", "budgetTokens", "runBudgetUSD", "runBudgetTokens", "env", "sandbox", "writable",
+      "logLimit",
     ].map { "agent." + $0 }
 
   /// Refuses a key the policy does not read (a typo would be written and silently ignored), naming
@@ -345,15 +346,7 @@ public struct LandingPolicy: Equatable, Sendable {
       processes = Int(n)
     }
     if let value = values["landing.memory"] {
-      let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-      var bytes: Int64?
-      switch value {
-      case .integer(let n): bytes = n
-      case .string(let text):
-        if let unit = text.last.flatMap({ units[$0] }), let n = Int64(text.dropLast()) { bytes = n * unit }
-      default: break
-      }
-      guard let bytes, bytes >= 64 << 20, bytes <= 1 << 50 else {
+      guard let bytes = Size.bytes(value), bytes >= 64 << 20, bytes <= 1 << 50 else {
         throw DocumentError("'landing.memory' must be a size of at least 64M, such as \"8G\" or \"512M\"")
       }
       memory = bytes
@@ -375,4 +368,20 @@ public struct LandingPolicy: Equatable, Sendable {
 
   /// A lease not renewed for this long belongs to a lander that is gone.
   public var leaseStaleAfter: Int64 { timeout + 300 }
+}
+
+/// Sizes as the policy writes them: bytes, or a number with K, M or G ("512M", "8G").
+enum Size {
+  static func bytes(_ value: TOML.Value) -> Int64? {
+    let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+    switch value {
+    case .integer(let n): return n
+    case .string(let text):
+      guard let unit = text.last.flatMap({ units[$0] }), let n = Int64(text.dropLast()), n <= 1 << 40 else {
+        return nil
+      }
+      return n * unit
+    default: return nil
+    }
+  }
 }

@@ -215,8 +215,9 @@ public enum ToolBox {
     }
   }
 
+  /// Whether `value` is of the property's type. `null` is of none: a wrong type like any other
+  /// (`{"id": null}` never means "the next one"); leave an argument out to leave it unsaid.
   static func matches(_ value: JSON, _ property: JSON) -> Bool {
-    if value == .null { return true }
     let types: [String]
     switch property["type"] {
     case .string(let one)?: types = [one]

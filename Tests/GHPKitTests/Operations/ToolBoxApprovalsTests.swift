@@ -18,3 +18,28 @@ import Testing
     #expect(try workspace(repo).snapshot().listedApprovals(all: false).map(\.id) == ["2"])
   }
 }
+
+/// `null` for a typed argument is a wrong type like any other, for every argument of every tool:
+/// `claim_task {"id": null}` claims nothing (it once claimed the next ready task).
+@Suite struct ToolBoxNullTests {
+  @Test func nullIsNoArgument() throws {
+    let repo = try initialised(issues: 1)
+    var checked = 0
+    for tool in ToolBox.tools {
+      for key in (tool.schema["properties"]?.objectValue ?? [:]).keys.sorted() {
+        #expect(throws: GHPError.self, "\(tool.name).\(key)") {
+          try ToolBox.validate(tool.name, arguments: [key: .null])
+        }
+        do { try ToolBox.validate(tool.name, arguments: [key: .null]) } catch {
+          #expect(error.description.contains("got null") || error.description.contains("required"), "\(error)")
+        }
+        checked += 1
+      }
+    }
+    #expect(checked > 20)
+    #expect(throws: GHPError.self) {
+      try ToolBox.call("claim_task", arguments: ["id": .null], workspace: workspace(repo, agent: "w1"))
+    }
+    #expect(try workspace(repo).snapshot().issueSummaries().allSatisfy { $0.status == .open })
+  }
+}
