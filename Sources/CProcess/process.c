@@ -1,7 +1,10 @@
 #define _GNU_SOURCE
 #include "ghp_process.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -14,9 +17,64 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+/* Set by the keeper's signal handlers; acted on by its main flow (a sweep reads /proc). */
+static volatile sig_atomic_t ghp_keeper_stop = 0;
+
+static void ghp_keeper_signalled(int signal) { ghp_keeper_stop = signal; }
+
+/* The parent and process group of `pid`, from /proc/<pid>/stat; 0 when it is gone. */
+static int ghp_parent_and_group(pid_t pid, pid_t *parent, pid_t *group) {
+  char path[64], buffer[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buffer, sizeof buffer - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buffer[n] = 0;
+  char *close_paren = strrchr(buffer, ')');
+  if (!close_paren) return 0;
+  char state;
+  int ppid, pgrp;
+  if (sscanf(close_paren + 1, " %c %d %d", &state, &ppid, &pgrp) != 3) return 0;
+  if (state == 'Z') return 0;
+  *parent = ppid;
+  *group = pgrp;
+  return 1;
+}
+
+/* Kills every process in the keeper's group but itself, then, round after round, its children:
+   as a subreaper it inherits every orphan below it (a daemon that called setsid included), so
+   nothing the agent started outlives the attempt. */
+static void ghp_keeper_sweep(void) {
+  pid_t self = getpid();
+  for (int round = 0; round < 200; round++) {
+    int found = 0;
+    DIR *folder = opendir("/proc");
+    if (!folder) return;
+    struct dirent *entry;
+    while ((entry = readdir(folder)) != NULL) {
+      char *end;
+      long pid = strtol(entry->d_name, &end, 10);
+      if (*end != 0 || pid <= 0 || pid == self) continue;
+      pid_t parent = 0, group = 0;
+      if (!ghp_parent_and_group((pid_t)pid, &parent, &group)) continue;
+      if (parent == self || group == self) {
+        kill((pid_t)pid, SIGKILL);
+        found++;
+      }
+    }
+    closedir(folder);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+    if (!found) return;
+    usleep(5000);
+  }
+}
+
 static void ghp_keeper_orphaned(int signal) {
   (void)signal;
-  kill(0, SIGKILL);
+  ghp_keeper_sweep();
   _exit(137);
 }
 
@@ -59,10 +117,14 @@ pid_t ghp_spawn_supervised(const char *path, char *const argv[], char *const env
   action.sa_handler = SIG_DFL;
   sigaction(SIGCHLD, &action, NULL);
   sigaction(SIGPIPE, &action, NULL);
-  action.sa_handler = ghp_keeper_orphaned;
+  /* SIGUSR2: the supervisor died (the parent-death signal); SIGUSR1: the supervisor ends the
+     attempt. Either way the keeper kills everything below it, then exits. */
+  action.sa_handler = ghp_keeper_signalled;
   sigaction(SIGUSR2, &action, NULL);
+  sigaction(SIGUSR1, &action, NULL);
   sigprocmask(SIG_SETMASK, &none, NULL);
   prctl(PR_SET_NAME, "ghp-keeper", 0, 0, 0);
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   prctl(PR_SET_PDEATHSIG, SIGUSR2);
   if (getppid() != supervisor) ghp_keeper_orphaned(0);
 
@@ -74,6 +136,7 @@ pid_t ghp_spawn_supervised(const char *path, char *const argv[], char *const env
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
     sigaction(SIGUSR2, &action, NULL);
+    sigaction(SIGUSR1, &action, NULL);
     if (in_fd != 0) dup2(in_fd, 0);
     if (out_fd != 1) dup2(out_fd, 1);
     if (out_fd != 2) dup2(out_fd, 2);
@@ -99,7 +162,10 @@ pid_t ghp_spawn_supervised(const char *path, char *const argv[], char *const env
   int status = 0;
   while (waitpid(agent, &status, 0) < 0) {
     if (errno != EINTR) _exit(127);
+    if (ghp_keeper_stop) ghp_keeper_orphaned(0);
   }
+  /* The agent ended: what it left running dies with the attempt. */
+  ghp_keeper_sweep();
   if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
   _exit(127);

@@ -177,4 +177,45 @@ struct LeftoverTests {
     #expect(try repo.ghp(["agent-heartbeat", "--action", "space again"], agent: "w1").status == 0)
     #expect(try repo.ghp(["verify"], agent: "lead").status == 0)
   }
+
+  /// The processes whose command line holds `needle` (from /proc).
+  static func processes(_ needle: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> Int32? in
+      guard let pid = Int32(entry), let bytes = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else {
+        return nil
+      }
+      return String(decoding: bytes, as: UTF8.self).contains(needle) ? pid : nil
+    }
+  }
+
+  @Test(arguments: ["on", "off"])
+  func aDaemonAnAgentStartsDiesWithItsAttempt(sandbox: String) throws {
+    let bench = try RunBench(issues: 1, settings: ["agent.sandbox": sandbox])
+    let marks = bench.scratch + "/marks"
+    try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+    #expect(try bench.repo.ghp(["config", "set", "agent.writable", "[\"\(marks)\"]"], agent: "lead").status == 0)
+    let needle = "daemon-\(UUID().uuidString.prefix(8))"
+    let spawner = bench.scratch + "/spawner"
+    try """
+    #!/bin/sh
+    cat > /dev/null
+    setsid sh -c 'while :; do echo beat >> "\(marks)/beats"; ghp agent-heartbeat --action "\(needle)" > /dev/null 2>&1; sleep 0.2; done; : \(needle)' < /dev/null > /dev/null 2>&1 &
+    sleep 1
+    exec \(bench.agent("good")) < /dev/null
+
+    """.write(toFile: spawner, atomically: true, encoding: .utf8)
+    chmod(spawner, 0o755)
+    let (result, _) = try bench.run(["-w", "1", "--agent-command", spawner])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+    let beats = { (try? String(contentsOfFile: marks + "/beats", encoding: .utf8))?.count ?? 0 }
+    #expect(beats() > 0, "the daemon never ran")
+    let left = Self.processes(needle)
+    #expect(left.isEmpty, "the daemon outlived the run: \(left)")
+    let before = beats()
+    usleep(800_000)
+    #expect(beats() == before, "the daemon still writes")
+    for pid in left { kill(pid, SIGKILL) }
+  }
 }

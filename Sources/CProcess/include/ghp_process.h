@@ -10,7 +10,9 @@
    thread) dies and then kills its whole group, and runs `path` as its own child in that group with
    stdin from `in_fd`, stdout and stderr to `out_fd`, in `dir`, with every other descriptor closed.
    The keeper ignores SIGINT and SIGTERM (the group's signals are for the agent) and exits with the
-   agent's status (128 + signal when killed by one). When chdir or execve fails, the child writes
+   agent's status (128 + signal when killed by one). It is a subreaper: when the agent ends, on
+   SIGUSR1, or when the caller dies, it kills its group and every descendant (one that called
+   setsid or double-forked included) before it exits. When chdir or execve fails, the child writes
    two ints to `report_fd` (a close-on-exec pipe): the stage (1 chdir, 2 exec) and errno; a
    successful exec closes it unwritten.
 

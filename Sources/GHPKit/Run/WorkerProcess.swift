@@ -288,10 +288,18 @@ final class WorkerProcess {
     kill(-keeper, SIGTERM)
   }
 
+  /// Past the grace, the keeper kills everything below it (`SIGUSR1`: its group and every
+  /// descendant, a `setsid` daemon included); a keeper that does not end a second later loses its
+  /// group to SIGKILL.
   func enforceGrace(_ grace: Int64) {
-    guard let terminatedAt, !killed, ProcessIdentity.monotonic() - terminatedAt >= Double(grace) else { return }
-    killed = true
-    kill(-keeper, SIGKILL)
+    guard let terminatedAt else { return }
+    let waited = ProcessIdentity.monotonic() - terminatedAt
+    if !killed, waited >= Double(grace) {
+      killed = true
+      kill(keeper, SIGUSR1)
+    } else if killed, waited >= Double(grace) + 1 {
+      kill(-keeper, SIGKILL)
+    }
   }
 
   var outputTail: String { tail.suffix(5).joined(separator: "\n") }
