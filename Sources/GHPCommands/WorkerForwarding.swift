@@ -68,15 +68,19 @@ extension GHP {
     ]
     /// The commands that hand over the worker's branch: refused while its commits cannot be taken.
     static let handsOver: Set<String> = ["done", "agent-handoff"]
+    /// The MCP tools that do the same.
+    static let handingOverTools: Set<String> = ["complete_task", "handoff"]
 
     func run() throws {
       guard !command.isEmpty else { throw ValidationError("give the sandbox command after --") }
       let workspace = try Workspace(path: worktree, environment: Output.environment)
       let sandbox = WorkerSandbox(repository: workspace.repository, agent: agent, worktree: worktree)
       let listener = try WorkerChannel.listen(sandbox.socket)
+      try sandbox.markServing()
       defer {
         close(listener)
         unlink(sandbox.socket)
+        sandbox.clearServing()
       }
       let child = try WorkerChannel.start(command)
       var lastState = try? workspace.repository.referenceTarget(StatePaths.branch)
@@ -129,6 +133,13 @@ extension GHP {
           return failure("a command request needs argv", code: 2)
         }
         let words = GlobalOptions.hoisted(argv)
+        // The policy is the orchestrator's to change from outside: a worker (the leader too) that
+        // could set it would loosen its own sandbox for the next run.
+        if words.count >= 2, words[0] == "config", words[1] == "set" {
+          return failure(
+            "`ghp config set` is not available to a contained worker: the policy, its sandbox included, changes from outside it"
+          )
+        }
         if let first = words.first, Self.refused.contains(first) {
           return failure(
             "`ghp \(first)` is not available to a contained worker (ghp run carries out its state changes; run it outside the sandbox)"
@@ -157,6 +168,13 @@ extension GHP {
         ])
       case "tool"?:
         guard let name = request["name"]?.stringValue else { return failure("a tool request needs a name", code: 2) }
+        if Self.handingOverTools.contains(name), !notes.isEmpty {
+          return .object([
+            "error": .string(
+              "refused: agent/\(agent) was not taken from your worktree, so it cannot be handed over: "
+                + (refusals.isEmpty ? notes : refusals.joined(separator: "; ")) + "; fix the commits and call it again")
+          ])
+        }
         do {
           let result = try ToolBox.call(name, arguments: request["arguments"]?.objectValue ?? [:], workspace: workspace)
           try? sandbox.refreshRefs(workspace.repository)

@@ -28,8 +28,21 @@ struct WorkerContainmentTests {
     let common = try bench.repo.git("rev-parse", "--path-format=absolute", "--git-common-dir").trimmingCharacters(
       in: .whitespacesAndNewlines)
     let leadKey = try String(contentsOfFile: "\(common)/ghp/keys/lead", encoding: .utf8)
+    // The person's home: a token in a start-up file, an X cookie, an ssh key.
+    let home = bench.scratch + "/person"
+    let personal = [
+      ".bashrc": "export GHP_SERVE_TOKEN=rc-token-4321\n", ".Xauthority": "x-cookie-8765\n",
+      ".ssh/id_ed25519": "ssh-private-key-2468\n",
+    ]
+    for (name, text) in personal {
+      try FileManager.default.createDirectory(
+        atPath: (home + "/" + name as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try text.write(toFile: home + "/" + name, atomically: true, encoding: .utf8)
+    }
+    #expect(try bench.repo.ghp(["config", "set", "agent.env", "[\"PERSON_HOME\"]"], agent: "lead").status == 0)
     let secrets = [
       "GHP_SERVE_TOKEN": "page-token-1234", "GHP_GIT_TOKEN": "git-token-5678", "SSH_AUTH_SOCK": "/tmp/agent.sock-9",
+      "HOME": home, "PERSON_HOME": home,
     ]
     let (result, events) = try bench.run(["-w", "1", "--agent-command", bench.agent("attacker")], environment: secrets)
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
@@ -51,7 +64,7 @@ struct WorkerContainmentTests {
     for line in log.split(separator: "\n") where line.hasPrefix("ATTACK ") {
       let outcome = line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
       if line.contains("push-main") || line.contains("approve") || line.contains("promote")
-        || line.contains("impersonate") || line.contains("plan-from-key")
+        || line.contains("impersonate") || line.contains("plan-from-key") || line.contains("unsandbox")
       {
         #expect(outcome == "failed", "\(line)")
       }
@@ -59,7 +72,13 @@ struct WorkerContainmentTests {
     // No key, no secret of the supervisor's, no process of its own in sight.
     let keyBody = leadKey.split(separator: "\n").dropFirst().first.map(String.init) ?? leadKey
     #expect(!log.contains(keyBody), "the lead's key was read")
-    for secret in secrets.values { #expect(!log.contains(secret), "the worker saw \(secret)") }
+    for name in ["GHP_SERVE_TOKEN", "GHP_GIT_TOKEN", "SSH_AUTH_SOCK"] {
+      #expect(!log.contains(secrets[name]!), "the worker saw \(name)")
+    }
+    for secret in ["rc-token-4321", "x-cookie-8765", "ssh-private-key-2468"] {
+      #expect(!log.contains(secret), "the worker read \(secret) in the person's home")
+    }
+    #expect(log.contains("HOME .bashrc"), "the home attack did not run: \(log)")
     #expect(log.contains("ENV GHP_AGENT=worker-1"), "\(log)")
     // Its work: done as worker-1, and the commit on the repository's agent/worker-1 is its own.
     #expect(try bench.issue("1")["status"]?.stringValue == "done")
@@ -185,6 +204,61 @@ struct WorkerContainmentTests {
       } else {
         #expect(FileManager.default.fileExists(atPath: own + "/.codex/sessions/rollout.jsonl"))
       }
+    }
+  }
+
+  @Test("the leader, an orchestrator, cannot loosen the sandbox of later runs from inside its own")
+  func theLeaderCannotLoosenTheSandbox() throws {
+    let bench = try RunBench(settings: ["agent.sandbox": "on"])
+    let planner = bench.scratch + "/planner"
+    try """
+    #!/bin/sh
+    cat > /dev/null
+    if [ -z "$GHP_ISSUE" ]; then
+      common=$(git rev-parse --path-format=absolute --git-common-dir)
+      ghp config set agent.sandbox off 2>&1 | sed 's/^/LEADER /'
+      ghp config set agent.writable "[\\"${common%/.git*}/.git\\"]" 2>&1 | sed 's/^/LEADER /'
+      ghp issue add "Plan step one" > /dev/null
+      exit 0
+    fi
+    exec \(bench.agent("good")) < /dev/null
+
+    """.write(toFile: planner, atomically: true, encoding: .utf8)
+    chmod(planner, 0o755)
+    let (result, _) = try bench.run(["Build a thing", "-w", "1", "--agent-command", planner])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let log = try Self.log(bench, agent: "leader")
+    #expect(log.contains("LEADER ghp: `ghp config set` is not available to a contained worker"), "\(log)")
+    let config = try bench.repo.stateFile(".ghp/config.toml")
+    #expect(config.contains("sandbox = \"on\""), "\(config)")
+    #expect(!config.contains("writable"), "\(config)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+  }
+
+  @Test("a worker that leaves a FIFO or a foreign alternate in its repository stalls nothing and gets nothing taken")
+  func aTamperedRepositoryIsNotRead() throws {
+    for tamper in [
+      #"rm "$d/config" && mkfifo "$d/config""#, #"echo /etc >> "$d/objects/info/alternates""#,
+      #"ln -s /etc/passwd "$d/refs/heads/agent/stolen""#,
+    ] {
+      let bench = try RunBench(issues: 1, settings: ["agent.sandbox": "on", "maxAttempts": "1"])
+      let tamperer = bench.scratch + "/tamperer"
+      try """
+      #!/bin/sh
+      cat > /dev/null
+      echo work > work.txt && git add work.txt && git commit -qm work || exit 1
+      d=$(git rev-parse --absolute-git-dir)
+      \(tamper)
+      exit 0
+
+      """.write(toFile: tamperer, atomically: true, encoding: .utf8)
+      chmod(tamperer, 0o755)
+      let base = try bench.repo.git("rev-parse", "main")
+      let (result, events) = try bench.run(["-w", "1", "--agent-command", tamperer])
+      #expect(result.status == 0 || result.status == 1, "\(tamper): \(result.stderr)")
+      #expect(
+        events.contains { ($0["text"]?.stringValue ?? "").contains("was tampered with") }, "\(tamper): \(events)")
+      #expect(try bench.repo.git("rev-parse", "agent/worker-1") == base, "\(tamper): its commit was taken")
     }
   }
 }

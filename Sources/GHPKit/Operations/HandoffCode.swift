@@ -24,6 +24,11 @@ public enum HandoffCode {
       return .command("ghp agent add \(receiver) && \(merge)", why: "\(receiver) has no branch yet")
     }
     if current == tip { return .continued(branch: "agent/\(receiver)", tip: tip, worktree: worktree) }
+    // A contained worker's worktree is written only from inside its sandbox.
+    if WorkerSandbox.isServing(repository, agent: receiver) {
+      return .command(
+        merge, why: "\(receiver) is running contained under ghp run; its branch follows when its attempt ends")
+    }
     guard (try? repository.isAncestor(current, of: tip)) == true else {
       return .command(merge, why: "agent/\(receiver) has commits of its own")
     }

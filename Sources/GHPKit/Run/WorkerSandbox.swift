@@ -58,6 +58,28 @@ public struct WorkerSandbox: Sendable {
   /// The tip of `agent/<name>` the worker's repository was last given or taken from.
   var syncedFile: String { folder + "/synced" }
   var takeLock: String { folder + "/take.lock" }
+  /// The pid and start time of the `ghp worker-sandbox` serving the worker, while it runs.
+  var servingFile: String { folder + "/serving" }
+
+  /// Records that this process serves the worker now.
+  public func markServing() throws(GHPError) {
+    try Files.replace(servingFile, with: Array("\(getpid()) \(ProcessIdentity.ownStartTime)\n".utf8))
+  }
+
+  /// Removes the record (when the worker ended).
+  public func clearServing() { unlink(servingFile) }
+
+  /// Whether `agent` runs contained right now: its worktree is its sandbox's, and nothing outside
+  /// may write into it (the worker could swap a folder for a link under the writer).
+  public static func isServing(_ repository: Repository, agent: String) -> Bool {
+    let file = repository.localPaths.ghp + "/workers/" + agent + "/serving"
+    let words =
+      Files.readRegular(file, limit: 256).map { String(decoding: $0, as: UTF8.self).split(separator: " ") } ?? []
+    guard words.count == 2, let pid = Int32(words[0]), let start = UInt64(String(words[1]).trimmingSpaces) else {
+      return false
+    }
+    return ProcessIdentity.startTime(of: pid) == start
+  }
   var branch: String { "refs/heads/agent/" + agent }
 
   // MARK: - Whether it can run
@@ -73,8 +95,8 @@ public struct WorkerSandbox: Sendable {
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let command = [
-      program, "--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc",
-      "/proc", "--", "/bin/true",
+      program, "--die-with-parent", "--unshare-all", "--unshare-user", "--share-net", "--disable-userns", "--ro-bind",
+      "/", "/", "--dev", "/dev", "--proc", "/proc", "--", "/bin/true",
     ]
     var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
@@ -109,8 +131,11 @@ public struct WorkerSandbox: Sendable {
     guard Files.makeDirectories(folder), Files.makeDirectories(home) else {
       throw .io("cannot create \(folder): \(String(cString: strerror(errno)))")
     }
-    guard Files.removeTree(gitDirectory) else {
-      throw .io("cannot clear \(gitDirectory): \(String(cString: strerror(errno)))")
+    if !Files.removeTree(gitDirectory) {
+      // What cannot be removed is moved out of the way (and left for a person to look at).
+      guard rename(gitDirectory, "\(folder)/git.left-\(getpid())-\(UInt32.random(in: 0...UInt32.max))") == 0 else {
+        throw .io("cannot clear \(gitDirectory): \(String(cString: strerror(errno)))")
+      }
     }
     for sub in ["", "/objects", "/objects/info", "/objects/pack", "/refs", "/refs/heads", "/refs/tags"] {
       guard mkdir(gitDirectory + sub, 0o755) == 0 else {
@@ -215,15 +240,20 @@ public struct WorkerSandbox: Sendable {
     hooks: String
   ) -> [String] {
     var out = [
-      "--die-with-parent", "--new-session", "--unshare-all", "--share-net", "--cap-drop", "ALL", "--ro-bind", "/", "/",
-      "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+      "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user", "--share-net", "--disable-userns",
+      "--cap-drop", "ALL",
+      "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
     ]
-    if let realHome, realHome != "/" {
-      for folder in GateSandbox.hiddenHomeFolders where GateSandbox.isDirectory(realHome + "/" + folder) {
-        out += ["--tmpfs", realHome + "/" + folder]
-      }
-      for file in GateSandbox.hiddenHomeFiles where access(realHome + "/" + file, F_OK) == 0 {
-        out += ["--ro-bind", "/dev/null", realHome + "/" + file]
+    // More folders it may write first, so that nothing hidden below is shown again by them.
+    for path in Self.allowedWritable(writable, common: common, realHome: realHome) { out += ["--bind", path, path] }
+    // The person's home hidden whole (the worker has its own), but for the folders on PATH in it
+    // and the agent command's own folder, read-only (a CLI installed in ~/.local, say).
+    if let realHome, realHome != "/", GateSandbox.isDirectory(realHome) {
+      out += ["--tmpfs", realHome]
+      let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
+      let resolved = HandoffFile.realPath(program).map { String($0[..<($0.lastIndex(of: "/") ?? $0.endIndex)]) }
+      for folder in path + (resolved.map { [$0] } ?? []) where folder.hasPrefix(realHome + "/") {
+        if GateSandbox.isDirectory(folder) { out += ["--ro-bind", folder, folder] }
       }
     }
     for folder in ["/run", "/var/run", "/var/tmp"] where GateSandbox.isDirectory(folder) { out += ["--tmpfs", folder] }
@@ -233,7 +263,6 @@ public struct WorkerSandbox: Sendable {
     out += ["--tmpfs", common, "--ro-bind", common + "/objects", common + "/objects"]
     if hooks.hasPrefix(common + "/"), GateSandbox.isDirectory(hooks) { out += ["--ro-bind", hooks, hooks] }
     out += ["--bind", gitDirectory, gitDirectory, "--bind", home, home]
-    for path in writable where path.hasPrefix("/") && access(path, F_OK) == 0 { out += ["--bind", path, path] }
     out += ["--bind", worktree, worktree, "--ro-bind", gitFile, worktree + "/.git"]
     out += ["--bind", socket, Self.socketInside]
     // The agent command itself, read-only, wherever it is (a script in /tmp, say).
@@ -242,6 +271,59 @@ public struct WorkerSandbox: Sendable {
     for (name, value) in environment.sorted(by: { $0.key < $1.key }) { out += ["--setenv", name, value] }
     out += ["--chdir", worktree, "--", program] + arguments
     return out
+  }
+
+  /// Why the worker's repository is not fit to be read by libgit2 outside the sandbox, or nil: it
+  /// must hold plain files and folders only (a link would point the fetch elsewhere, a FIFO would
+  /// hang it), borrow objects from the repository and nowhere else, name no other git folder and
+  /// include no other config.
+  func tampering() -> String? {
+    for name in ["commondir", "gitdir", ".git", "objects/info/http-alternates"] {
+      var info = stat()
+      if lstat(gitDirectory + "/" + name, &info) == 0 { return "\(name) is there" }
+    }
+    let alternates = Files.readRegular(gitDirectory + "/objects/info/alternates", limit: 4096)
+    if alternates != Array((common + "/objects\n").utf8) { return "objects/info/alternates was changed" }
+    let config = Files.readRegular(gitDirectory + "/config", limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) }
+    guard let config else { return "its config is not a plain file" }
+    let sections = config.lowercased().split(separator: "\n").map { $0.trimmingCharacters(in: [" ", "\t"]) }
+    if sections.contains(where: { $0.hasPrefix("[include") || $0.contains("include.path") }) {
+      return "its config includes another file"
+    }
+    var pending = [gitDirectory]
+    var seen = 0
+    while let folder = pending.popLast() {
+      guard let listing = opendir(folder) else { return "\(folder) cannot be read" }
+      defer { closedir(listing) }
+      while let entry = readdir(listing) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard name != ".", name != ".." else { continue }
+        seen += 1
+        guard seen <= 1_000_000 else { return "it holds more than a million files" }
+        var info = stat()
+        guard lstat(folder + "/" + name, &info) == 0 else { continue }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: pending.append(folder + "/" + name)
+        case S_IFREG: continue
+        default:
+          return "\(String((folder + "/" + name).dropFirst(gitDirectory.count + 1))) is not a plain file or folder"
+        }
+      }
+    }
+    return nil
+  }
+
+  /// The `agent.writable` folders a worker may have: existing absolute paths that neither hold
+  /// nor lie in the repository's git folder or the person's home (either would show again what
+  /// the sandbox hides).
+  static func allowedWritable(_ paths: [String], common: String, realHome: String?) -> [String] {
+    let hidden = [common] + (realHome.map { [$0] } ?? [])
+    return paths.compactMap { HandoffFile.realPath($0) }.filter { path in
+      path != "/"
+        && !hidden.contains { secret in
+          path == secret || path.hasPrefix(secret + "/") || secret.hasPrefix(path.hasSuffix("/") ? path : path + "/")
+        }
+    }
   }
 
   // MARK: - Taking the worker's branch
@@ -274,6 +356,9 @@ public struct WorkerSandbox: Sendable {
       (try? repository.referenceTarget(branch)) == synced
     {
       return .unchanged
+    }
+    if let tampered = tampering() {
+      return .refused(["the worker's repository was tampered with (\(tampered)); its commits were not taken"])
     }
     let theirs: ObjectID?
     do {

@@ -85,6 +85,8 @@ public enum Files {
   public static func removeTree(_ path: String) -> Bool {
     var info = stat()
     guard lstat(path, &info) == 0 else { return errno == ENOENT }
+    // A folder someone made unreadable or unwritable is opened up first (it is being removed).
+    if (info.st_mode & S_IFMT) == S_IFDIR { chmod(path, 0o700) }
     if (info.st_mode & S_IFMT) == S_IFDIR, let folder = opendir(path) {
       var names: [String] = []
       while let entry = readdir(folder) {
