@@ -153,6 +153,7 @@ struct LeftoverTests {
     try repo.initialise(issues: 2)
     #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
     try "plan\n".write(toFile: mount + "/plan.md", atomically: true, encoding: .utf8)
+    try #"[{"id": "9", "title": "Imported"}]"#.write(toFile: mount + "/issues.json", atomically: true, encoding: .utf8)
     let filled = try ProcessRunner.run("/bin/dd", ["if=/dev/zero", "of=\(mount)/filler", "bs=64k"], in: "/")
     #expect(filled.status != 0, "the disk did not fill")
     let tip = try repo.git("rev-parse", "ghp/state")
@@ -161,6 +162,10 @@ struct LeftoverTests {
       ("w1", ["agent-heartbeat", "--action", "beat"]), ("w1", ["agent-escalate", "Stuck"]),
       ("w1", ["done", "1", "--result", "ok"]), ("w1", ["discover", "a finding"]), ("w2", ["claim", "2"]),
       ("lead", ["approve", "w1", "README.md"]), ("lead", ["config", "set", "staleAfter", "\"20m\""]),
+      ("w1", ["agent-status", "update", "--status", "testing"]), ("w1", ["fail", "1", "--reason", "broken"]),
+      ("w1", ["release", "1"]), ("lead", ["issue", "edit", "2", "--title", "Renamed"]),
+      ("lead", ["assign", "2", "lead"]), ("w1", ["agent-handoff", "--issue", "1", "--to", "lead", "--note", "yours"]),
+      ("lead", ["issue", "import", mount + "/issues.json"]),
     ]
     for (agent, arguments) in writes {
       let result = try repo.ghp(arguments, agent: agent)
@@ -217,5 +222,31 @@ struct LeftoverTests {
     usleep(800_000)
     #expect(beats() == before, "the daemon still writes")
     for pid in left { kill(pid, SIGKILL) }
+  }
+
+  @Test func aPersonsEditInTheBaseCheckoutDuringTheGateHoldsTheLandingBack() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    #expect(work.done.status == 0)
+    let before = try team.main()
+    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data("2".utf8))
+    let lander = try team.repo.startGHP(["land", "--once", "--json"], agent: "lead", environment: team.environment)
+    #expect(team.waitForSleepingGate(), "the gate started")
+    try FileManager.default.removeItem(atPath: team.control + "/sleep")
+    // The person edits a tracked file in main's worktree while the gate runs, and commits nothing.
+    try team.repo.write("README.md", "# scratch\nthe person's edit\n")
+    let held = lander.wait()
+    #expect(try team.main() == before, "main moved under the person's edit")
+    #expect(held.stdout.contains("README.md") || held.stderr.contains("README.md"), "\(held.stdout)\(held.stderr)")
+    // Their worktree shows their edit and nothing else: no landed work seen as reverted.
+    let status = try team.repo.git("status", "--porcelain").trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(status == "M README.md", "\(status)")
+    // Once they commit, the landing goes through, and the checkout follows.
+    try team.repo.git("commit", "-qam", "the person's edit")
+    let landed = try team.land()
+    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(try team.issue(work.id)["status"]?.stringValue == "done")
+    #expect(FileManager.default.fileExists(atPath: team.repo.path + "/work.txt"))
+    #expect(try team.repo.git("status", "--porcelain").isEmpty)
   }
 }

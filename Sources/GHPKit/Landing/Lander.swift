@@ -318,11 +318,20 @@ public final class Lander {
       try land(still, retries: retries + 1)
       return
     }
+    // A person may have changed the base's checkout while the gate ran: checked again now, and
+    // the base moves only with its checkouts (see `moveBase`).
+    if let dirty = try checkedOutElsewhereDirty() {
+      for step in steps { note(step.issue.id, "nothing landed: \(dirty)") }
+      progress("Held back: \(dirty).")
+      return
+    }
     do {
-      try repository.compareAndSwapReference(
-        "refs/heads/\(policy.base)", to: current, expected: baseTip,
-        logMessage: "ghp land: \(steps.map { "#\($0.issue.id)" }.joined(separator: " "))")
-    } catch let error {
+      try moveBase(from: baseTip, to: current, message: steps.map { "#\($0.issue.id)" }.joined(separator: " "))
+    } catch let error as HeldBack {
+      for step in steps { note(step.issue.id, "nothing landed: \(error.reason)") }
+      progress("Held back: \(error.reason).")
+      return
+    } catch let error as GitError {
       guard error.kind == .modified || error.kind == .exists || error.kind == .locked else { throw .git(error) }
       if error.kind == .locked {
         // A lock on the base: a killed lander's (or git's) is removed and the move tried again; a
@@ -352,10 +361,11 @@ public final class Lander {
       progress("\(policy.base) moved while the gate ran; merging again onto its new tip.")
       try land(try fresh(steps.map(\.issue)), retries: retries + 1)
       return
+    } catch {
+      throw .io("\(policy.base) could not move: \(error)")
     }
     // Fault injection for the tests: die as a killed lander would, between the base move and the record.
     if workspace.environment["GHP_TEST_FAULT"] == "after-base-move" { _exit(137) }
-    followCheckouts(from: baseTip, to: current)
     let landed = try workspace.runNow(
       LandedOperation(base: policy.base, token: token, issues: steps.map(\.issue.id), head: current, recovered: false))
     report.landed += landed.result
@@ -571,12 +581,32 @@ public final class Lander {
     return nil
   }
 
-  /// Brings the working files of worktrees that have the base checked out to its new tip.
-  func followCheckouts(from old: ObjectID, to new: ObjectID) {
+  /// Why the base was not moved after all.
+  struct HeldBack: Error {
+    var reason: String
+  }
+
+  /// Moves the base from `old` to `new` by compare-and-swap, and the worktrees that have it checked
+  /// out with it (files and index). When one cannot follow (a file changed since the check), the
+  /// base goes back to `old` and nothing landed: never is a checkout left at the old tree behind a
+  /// moved base.
+  func moveBase(from old: ObjectID, to new: ObjectID, message: String) throws {
+    try repository.compareAndSwapReference(
+      "refs/heads/\(policy.base)", to: new, expected: old, logMessage: "ghp land: \(message)")
+    var followed: [Repository] = []
     for path in checkouts() {
-      do { try Repository(discovering: path).followBranchMove(from: old, to: new) } catch {
-        progress(
-          "warning: \(path) has \(policy.base) checked out and could not follow it to \(new.short) (\(error.message)); run `git reset --keep \(new.short)` there"
+      do {
+        let checkout = try Repository(discovering: path)
+        try checkout.followBranchMove(from: old, to: new)
+        followed.append(checkout)
+      } catch {
+        // Back: the base, and the checkouts that had followed it.
+        for checkout in followed { try? checkout.followBranchMove(from: new, to: old) }
+        try? repository.compareAndSwapReference(
+          "refs/heads/\(policy.base)", to: old, expected: new, logMessage: "ghp land: back, \(path) could not follow")
+        throw HeldBack(
+          reason:
+            "\(policy.base) is checked out in \(path), which changed while the gate ran and could not follow (\(error.message)); commit or stash there, then `ghp land` again"
         )
       }
     }
