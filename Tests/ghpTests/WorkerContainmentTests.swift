@@ -186,9 +186,18 @@ struct WorkerContainmentTests {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
       }
       let path = presets + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-      let (result, _) = try bench.run(
+      let (result, events) = try bench.run(
         ["-w", "1", "--agent-command", preset], environment: ["HOME": home, "PATH": path])
       #expect(result.status == 0, "\(preset): \(result.stderr)\n\(result.stdout)")
+      // The command line follows the installed tool: today's codex has no --full-auto, and inside
+      // ghp run's own sandbox its sandbox stays out of the way.
+      let line = events.first { $0["event"]?.stringValue == "agent" }?["text"]?.stringValue ?? ""
+      if preset == "codex" {
+        #expect(line.contains("codex-cli 0.147.0") && line.contains("--sandbox danger-full-access"), "\(line)")
+        #expect(!line.contains("--full-auto"), "\(line)")
+      } else {
+        #expect(line.contains("2.1.30 (Claude Code)"), "\(line)")
+      }
       #expect(try bench.issue("1")["status"]?.stringValue == "done", "\(preset)")
       // The person's files are as they were; the worker wrote in its own home.
       #expect(try String(contentsOfFile: home + "/.claude.json", encoding: .utf8) == #"{"person": true}"#)
@@ -260,5 +269,73 @@ struct WorkerContainmentTests {
         events.contains { ($0["text"]?.stringValue ?? "").contains("was tampered with") }, "\(tamper): \(events)")
       #expect(try bench.repo.git("rev-parse", "agent/worker-1") == base, "\(tamper): its commit was taken")
     }
+  }
+
+  /// A bench whose person has a claude and codex login, and PATH with `folder` first.
+  static func presetBench(_ folder: String, settings: [String: String] = [:]) throws -> (RunBench, [String: String]) {
+    let bench = try RunBench(issues: 1, settings: settings)
+    let home = bench.scratch + "/home"
+    for (name, text) in [".claude/.credentials.json": "{}", ".codex/auth.json": "{}"] {
+      try FileManager.default.createDirectory(
+        atPath: (home + "/" + name as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try text.write(toFile: home + "/" + name, atomically: true, encoding: .utf8)
+    }
+    let path = folder + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    return (bench, ["HOME": home, "PATH": path])
+  }
+
+  @Test("an older codex that only takes --full-auto gets it; one that takes neither is refused before any issue")
+  func theCodexPresetFollowsTheInstalledVersion() throws {
+    let old = TemplateTests.root.appendingPathComponent("Tests/Fixtures/presets-old").path
+    let (bench, environment) = try Self.presetBench(old)
+    let (result, events) = try bench.run(["-w", "1", "--agent-command", "codex"], environment: environment)
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let line = events.first { $0["event"]?.stringValue == "agent" }?["text"]?.stringValue ?? ""
+    #expect(line.contains("codex-cli 0.46.0") && line.contains("--full-auto"), "\(line)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+
+    let bin = bench.scratch + "/ancient"
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    try """
+    #!/bin/sh
+    [ "$1" = "--version" ] && { echo "codex-cli 0.1.0"; exit 0; }
+    echo "Usage: codex exec [OPTIONS] [PROMPT]"; echo "      --json  Print events"; exit 0
+
+    """.write(toFile: bin + "/codex", atomically: true, encoding: .utf8)
+    chmod(bin + "/codex", 0o755)
+    let (stale, staleEnvironment) = try Self.presetBench(bin)
+    let refused = try stale.repo.ghp(
+      ["run", "-w", "1", "--agent-command", "codex"], agent: "lead", environment: staleEnvironment)
+    #expect(refused.status == 3, "\(refused.stderr)")
+    #expect(
+      refused.stderr.contains("codex-cli 0.1.0") && refused.stderr.contains("neither --sandbox nor --full-auto"),
+      "\(refused.stderr)")
+    #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+    let issue = try stale.issue("1")
+    #expect(issue["status"]?.stringValue == "open" && (issue["attempts"]?.intValue ?? 0) == 0, "\(issue)")
+  }
+
+  @Test("a dollar budget reaches claude as --max-budget-usd, and is refused for codex, which reports no cost")
+  func budgetsAsTheToolsTakeThem() throws {
+    let presets = TemplateTests.root.appendingPathComponent("Tests/Fixtures/presets").path
+    let (bench, environment) = try Self.presetBench(presets)
+    let seen = bench.scratch + "/seen"
+    try FileManager.default.createDirectory(atPath: seen, withIntermediateDirectories: true)
+    for (key, value) in ["agent.env": "[\"CLAUDE_BUDGET_SEEN\"]", "agent.writable": "[\"\(seen)\"]"] {
+      #expect(try bench.repo.ghp(["config", "set", key, value], agent: "lead").status == 0)
+    }
+    let (result, _) = try bench.run(
+      ["-w", "1", "--agent-command", "claude", "--budget-usd", "2"],
+      environment: environment.merging(["CLAUDE_BUDGET_SEEN": seen + "/budget"]) { _, new in new })
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    #expect(
+      try String(contentsOfFile: seen + "/budget", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        == "2.00")
+
+    let (codex, codexEnvironment) = try Self.presetBench(presets)
+    let refused = try codex.repo.ghp(
+      ["run", "-w", "1", "--agent-command", "codex", "--budget-usd", "1"], agent: "lead", environment: codexEnvironment)
+    #expect(refused.status == 3, "\(refused.stderr)")
+    #expect(refused.stderr.contains("codex reports no dollar cost"), "\(refused.stderr)")
   }
 }

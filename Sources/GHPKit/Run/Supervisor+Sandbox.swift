@@ -43,7 +43,7 @@ extension Supervisor {
     inside["TMPDIR"] = "/tmp"
     let wrapped = sandbox.arguments(
       program: program, arguments: arguments, environment: inside, realHome: workspace.environment["HOME"],
-      writable: policy.writable, hooks: HookInstaller.hooksDirectory(repository))
+      writable: policy.writable, hooks: HookInstaller.hooksDirectory(repository), ghp: ghpPath)
     return (
       ghpPath, ["worker-sandbox", "--agent", agent, "--worktree", sandbox.worktree, "--", bubblewrap] + wrapped
     )
@@ -68,5 +68,26 @@ extension Supervisor {
     } catch {
       emit("refused", agent, nil, "\(agent): agent/\(agent) could not be taken from its sandbox: \(error.description)")
     }
+  }
+
+  /// A preset's command line for the claude or codex installed here (asked once, before any issue
+  /// is touched); refuses in one line, with the version found, one that cannot run unattended.
+  func adaptCommand() throws(GHPError) {
+    guard let preset = command.preset else { return }
+    let environment = WorkerEnvironment.make(
+      from: workspace.environment, names: policy.env + WorkerEnvironment.names(of: preset))
+    let program = try command.resolve(
+      path: environment["PATH"] ?? "", directory: repository.workingDirectory ?? repository.commonDirectory)
+    guard
+      let probe = AgentProbe.ask(
+        program, help: preset == "codex" ? ["exec", "--help"] : ["--help"], environment: environment)
+    else {
+      throw .refused("\(program) did not answer --help within 15 s, so ghp run cannot tell how to start it headless")
+    }
+    var budget = policy.budget
+    if preset == "codex", budget.micros == nil { budget.micros = policy.runBudget.micros }
+    command = try command.adapted(
+      to: probe, contained: bubblewrap != nil, commonDirectory: repository.localPaths.common, budget: budget)
+    emit("agent", nil, nil, "\(preset) \(probe.version): \(command.words.joined(separator: " "))")
   }
 }

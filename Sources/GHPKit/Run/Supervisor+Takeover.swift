@@ -7,6 +7,7 @@ extension Supervisor {
   /// killed and its workers' issues given back first). Refuses while a live supervisor holds it.
   public func begin() throws(GHPError) {
     try decideContainment()
+    try adaptCommand()
     let state = try workspace.snapshot()
     var start = operation(.start)
     start.host = host

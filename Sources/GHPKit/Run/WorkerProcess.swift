@@ -10,6 +10,9 @@ struct AgentOutput {
   var tokens = 0
   /// Tokens added up from per-message usage until a total arrives.
   private var summedTokens = 0
+  /// Claude repeats a message's whole usage on each of its content blocks: each message id counts
+  /// once (its latest usage, which only grows).
+  private var usageByMessage: [String: Int] = [:]
 
   /// Reads one line; returns the action it shows, if any.
   mutating func consume(_ line: String) -> String? {
@@ -28,7 +31,12 @@ struct AgentOutput {
     case "assistant"?:
       // claude: one message of the conversation, with its own usage.
       if let used = usageTokens(event["message"]?["usage"]) {
-        summedTokens += used
+        if let id = event["message"]?["id"]?.stringValue {
+          summedTokens += max(0, used - (usageByMessage[id] ?? 0))
+          usageByMessage[id] = max(used, usageByMessage[id] ?? 0)
+        } else {
+          summedTokens += used
+        }
         tokens = max(tokens, summedTokens)
       }
       for part in event["message"]?["content"]?.arrayValue ?? [] {

@@ -95,8 +95,8 @@ public struct WorkerSandbox: Sendable {
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let command = [
-      program, "--die-with-parent", "--unshare-all", "--unshare-user", "--share-net", "--disable-userns", "--ro-bind",
-      "/", "/", "--dev", "/dev", "--proc", "/proc", "--", "/bin/true",
+      program, "--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc",
+      "/proc", "--", "/bin/true",
     ]
     var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
@@ -237,11 +237,13 @@ public struct WorkerSandbox: Sendable {
   /// with exactly `environment`; `writable` are more folders it may write (`agent.writable`).
   public func arguments(
     program: String, arguments: [String], environment: [String: String], realHome: String?, writable: [String],
-    hooks: String
+    hooks: String, ghp: String? = nil
   ) -> [String] {
     var out = [
-      "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user", "--share-net", "--disable-userns",
-      "--cap-drop", "ALL",
+      // User namespaces stay possible inside: the agents' own sandboxes (Claude Code's and
+      // Codex's are bubblewrap) run in one, and the mounts made here are locked together in any
+      // namespace made below them (mount_namespaces(7)), so nothing hidden shows again.
+      "--die-with-parent", "--new-session", "--unshare-all", "--share-net", "--cap-drop", "ALL",
       "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
     ]
     // More folders it may write first, so that nothing hidden below is shown again by them.
@@ -258,6 +260,21 @@ public struct WorkerSandbox: Sendable {
     }
     for folder in ["/run", "/var/run", "/var/tmp"] where GateSandbox.isDirectory(folder) { out += ["--tmpfs", folder] }
     for file in GateSandbox.hiddenSystemFiles where access(file, F_OK) == 0 { out += ["--ro-bind", "/dev/null", file] }
+    // The agent command's folder and ghp's, read-only wherever they are (in /tmp or a home, say):
+    // the worker runs both, and a script runs what lies beside it.
+    for tool in [program] + (ghp.map { [$0] } ?? []) {
+      guard let real = HandoffFile.realPath(tool), let slash = real.lastIndex(of: "/"), slash != real.startIndex else {
+        continue
+      }
+      let folder = String(real[..<slash])
+      guard !folder.hasPrefix(common + "/"), folder != common else { continue }
+      // A folder holding the person's home would show it again: the file alone then.
+      if let realHome, realHome == folder || realHome.hasPrefix(folder + "/") {
+        out += ["--ro-bind", real, real]
+      } else {
+        out += ["--ro-bind", folder, folder]
+      }
+    }
     // The repository's git folder hidden, its objects shown read-only (the worker's repository
     // borrows them), and its hooks where they are inside it.
     out += ["--tmpfs", common, "--ro-bind", common + "/objects", common + "/objects"]
@@ -265,8 +282,6 @@ public struct WorkerSandbox: Sendable {
     out += ["--bind", gitDirectory, gitDirectory, "--bind", home, home]
     out += ["--bind", worktree, worktree, "--ro-bind", gitFile, worktree + "/.git"]
     out += ["--bind", socket, Self.socketInside]
-    // The agent command itself, read-only, wherever it is (a script in /tmp, say).
-    if program.hasPrefix("/") { out += ["--ro-bind", program, program] }
     out.append("--clearenv")
     for (name, value) in environment.sorted(by: { $0.key < $1.key }) { out += ["--setenv", name, value] }
     out += ["--chdir", worktree, "--", program] + arguments

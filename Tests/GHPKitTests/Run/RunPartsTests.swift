@@ -46,6 +46,20 @@ import Testing
     _ = codex.consume(#"{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}"#)
     _ = codex.consume(#"{"type":"turn.completed","usage":{"input_tokens":10,"output_tokens":5}}"#)
     #expect(codex.tokens == 30)
+    // Claude's stream-json repeats a message's whole usage on each of its content blocks (a text
+    // and a tool call of message msg_01): it counts once, then a second message adds its own.
+    var blocks = AgentOutput()
+    let message =
+      #"{"type":"assistant","message":{"id":"msg_01","content":[CONTENT],"usage":{"input_tokens":300,"output_tokens":12}}}"#
+    _ = blocks.consume(message.replacingOccurrences(of: "CONTENT", with: #"{"type":"text","text":"Looking"}"#))
+    _ = blocks.consume(
+      message.replacingOccurrences(of: "CONTENT", with: #"{"type":"tool_use","name":"Read","input":{"file_path":"a"}}"#)
+    )
+    #expect(blocks.tokens == 312)
+    _ = blocks.consume(
+      #"{"type":"assistant","message":{"id":"msg_02","content":[{"type":"text","text":"Done"}],"usage":{"input_tokens":90,"output_tokens":10}}}"#
+    )
+    #expect(blocks.tokens == 412)
     var plain = AgentOutput()
     #expect(plain.consume("compiling \u{1B}[31mred")?.unicodeScalars.contains("\u{1B}") == false)
     #expect(plain.consume("{not json") == "{not json")
