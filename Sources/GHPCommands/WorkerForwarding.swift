@@ -135,7 +135,7 @@ extension GHP {
         let words = GlobalOptions.hoisted(argv)
         // The policy is the orchestrator's to change from outside: a worker (the leader too) that
         // could set it would loosen its own sandbox for the next run.
-        if words.count >= 2, words[0] == "config", words[1] == "set" {
+        if words.first == "config", words.dropFirst().contains("set") {
           return failure(
             "`ghp config set` is not available to a contained worker: the policy, its sandbox included, changes from outside it"
           )

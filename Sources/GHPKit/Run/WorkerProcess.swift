@@ -10,6 +10,9 @@ struct AgentOutput {
   var tokens = 0
   /// Tokens added up from per-message usage until a total arrives.
   private var summedTokens = 0
+  /// What the agent itself said went wrong, from its error events (claude's error `result`,
+  /// codex's `turn.failed` and `error`): the reason of a failed attempt, rather than a raw tail.
+  var errorText: String?
   /// Claude repeats a message's whole usage on each of its content blocks: each message id counts
   /// once (its latest usage, which only grows).
   private var usageByMessage: [String: Int] = [:]
@@ -52,17 +55,33 @@ struct AgentOutput {
       // claude: the end of the session, with the totals.
       if let cost = Money.micros(event["total_cost_usd"] ?? event["cost_usd"]) { costMicros = cost }
       if let used = usageTokens(event["usage"]) { tokens = max(tokens, used) }
-      action = (event["is_error"]?.boolValue ?? false) ? "Ended with an error" : "Ended its session"
+      let failed = event["is_error"]?.boolValue ?? false
+      action = failed ? "Ended with an error" : "Ended its session"
+      if failed {
+        errorText = event["result"]?.stringValue ?? event["subtype"]?.stringValue ?? "an error result"
+      }
     case "turn.completed"?:
       // codex: one turn, with its usage.
       if let used = usageTokens(event["usage"]) {
         summedTokens += used
         tokens = max(tokens, summedTokens)
       }
+    case "turn.failed"?:
+      // codex: the turn ended in an error.
+      errorText = event["error"]?["message"]?.stringValue ?? "the turn failed"
+      action = "Turn failed"
+    case "error"?:
+      errorText = event["message"]?.stringValue ?? errorText
     case "item.completed"?, "item.started"?:
       let item = event["item"]
       if let command = item?["command"]?.stringValue {
         action = "Ran: \(command)"
+      } else if item?["type"]?.stringValue == "file_change" {
+        let paths = (item?["changes"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue }
+        action = "Changed: " + (paths.isEmpty ? "files" : paths.prefix(3).joined(separator: ", "))
+      } else if item?["type"]?.stringValue == "mcp_tool_call" {
+        let server = item?["server"]?.stringValue.map { $0 + "." } ?? ""
+        action = "Called: " + server + (item?["tool"]?.stringValue ?? "a tool")
       } else if let text = item?["text"]?.stringValue {
         action = text.split(separator: "\n").first.map(String.init)
       }
@@ -310,7 +329,8 @@ final class WorkerProcess {
     }
   }
 
-  var outputTail: String { tail.suffix(5).joined(separator: "\n") }
+  /// The end of what it printed, or what it said went wrong when it said so.
+  var outputTail: String { parser.errorText.map { "the agent said: \($0)" } ?? tail.suffix(5).joined(separator: "\n") }
 }
 
 /// The processes a run left behind, found in the process table by the `GHP_RUN` their

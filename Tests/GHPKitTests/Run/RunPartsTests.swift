@@ -60,6 +60,22 @@ import Testing
       #"{"type":"assistant","message":{"id":"msg_02","content":[{"type":"text","text":"Done"}],"usage":{"input_tokens":90,"output_tokens":10}}}"#
     )
     #expect(blocks.tokens == 412)
+    // What went wrong, from the error events; codex's file changes and MCP calls are progress.
+    var failing = AgentOutput()
+    _ = failing.consume(
+      #"{"type":"result","subtype":"error_max_turns","is_error":true,"result":"Reached max turns (3)"}"#)
+    #expect(failing.errorText == "Reached max turns (3)")
+    var codexFailing = AgentOutput()
+    #expect(
+      codexFailing.consume(
+        #"{"type":"item.completed","item":{"id":"item_2","type":"file_change","changes":[{"path":"a.swift","kind":"update"}],"status":"completed"}}"#
+      ) == "Changed: a.swift")
+    #expect(
+      codexFailing.consume(
+        #"{"type":"item.completed","item":{"id":"item_3","type":"mcp_tool_call","server":"ghp","tool":"heartbeat","status":"completed"}}"#
+      ) == "Called: ghp.heartbeat")
+    _ = codexFailing.consume(#"{"type":"turn.failed","error":{"message":"stream disconnected before completion"}}"#)
+    #expect(codexFailing.errorText == "stream disconnected before completion")
     var plain = AgentOutput()
     #expect(plain.consume("compiling \u{1B}[31mred")?.unicodeScalars.contains("\u{1B}") == false)
     #expect(plain.consume("{not json") == "{not json")
