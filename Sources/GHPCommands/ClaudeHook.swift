@@ -7,8 +7,12 @@ enum ClaudeHook {
   /// The hook event Claude Code runs (`hook_event_name` on standard input), or `fallback` when
   /// nothing readable arrives: a person running the command by hand, or a caller that keeps the pipe
   /// open without writing. The read ends at end of input, at a whole JSON object, or after 2 s.
-  static func event(fallback: String) -> String {
-    guard !Output.console.isTerminal(0) else { return fallback }
+  static func event(fallback: String) -> String { input(fallback: fallback).event }
+
+  /// The event, and whether Claude Code says a Stop hook already sent it back to work
+  /// (`stop_hook_active`): then a stop goes through.
+  static func input(fallback: String) -> (event: String, stopHookActive: Bool) {
+    guard !Output.console.isTerminal(0) else { return (fallback, false) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
     let deadline = MonotonicClock.now() + 2
@@ -22,19 +26,25 @@ enum ClaudeHook {
       bytes += chunk[0..<count]
       if (try? JSON.parse(bytes)) != nil { break }
     }
-    return (try? JSON.parse(bytes))?["hook_event_name"]?.stringValue ?? fallback
+    let parsed = try? JSON.parse(bytes)
+    return (parsed?["hook_event_name"]?.stringValue ?? fallback, parsed?["stop_hook_active"]?.boolValue ?? false)
   }
 
   /// Tells the model `lines` in the form the event takes: additional context after a tool use or at a
   /// session's start, and a reason to go on at a stop (so that an answer or a lost claim is read
   /// before the agent stops; told once, so the next stop goes through). Nothing to tell prints nothing.
-  static func tell(_ lines: [String], event: String) {
+  static func tell(_ lines: [String], event: String, stopHookActive: Bool = false) {
     guard !lines.isEmpty else { return }
     let text = "ghp: " + lines.joined(separator: "\nghp: ")
     switch event {
     case "Stop", "SubagentStop":
-      Output.json(.object(["decision": .string("block"), "reason": .string(text)]))
-    case "PostToolUse", "SessionStart", "UserPromptSubmit":
+      // Sent back to work once already: this stop goes through, and the person sees the notice.
+      if stopHookActive {
+        Output.json(.object(["systemMessage": .string(text)]))
+      } else {
+        Output.json(.object(["decision": .string("block"), "reason": .string(text)]))
+      }
+    case "PostToolUse", "PostToolUseFailure", "SessionStart", "UserPromptSubmit":
       Output.json(
         .object(["hookSpecificOutput": .object(["hookEventName": .string(event), "additionalContext": .string(text)])]))
     default:

@@ -141,6 +141,47 @@ import Testing
       "a stop records a final status")
   }
 
+  /// A failed tool use is told like a successful one; a stop that a hook already sent back to work
+  /// (`stop_hook_active`) goes through, its notice shown to the person; a busy state is skipped by
+  /// an --auto heartbeat rather than waited out past the hook's timeout.
+  @Test func failedToolsRepeatedStopsAndABusyStateAsClaudeSendsThem() throws {
+    let (repo, worktree) = try team()
+    #expect(try repo.ghp(["setup", "claude"], in: worktree).status == 0)
+    let settings = try JSON.parse(try String(contentsOfFile: worktree + "/.claude/settings.json", encoding: .utf8))
+    func command(_ event: String) -> String {
+      settings["hooks"]?[event]?.arrayValue?.compactMap { $0["hooks"]?.arrayValue?.first?["command"]?.stringValue }
+        .first { $0.hasSuffix(AgentSetup.mark) } ?? "false"
+    }
+    #expect(try repo.ghp(["claim", "1"], in: worktree).status == 0)
+    #expect(try repo.ghp(["agent-escalate", "Which grammar?", "--issue", "1"], in: worktree).status == 0)
+    #expect(try repo.ghp(["resolve", "1", "--answer", "PEG"], agent: "lead").status == 0)
+    let failed = try ProcessRunner.run(
+      "/bin/sh", ["-c", command("PostToolUseFailure")], in: worktree,
+      input: #"{"session_id": "s1", "hook_event_name": "PostToolUseFailure", "tool_name": "Bash", "error": "exit 1"}"#)
+    let context = try JSON.parse(failed.stdout)["hookSpecificOutput"]
+    #expect(context?["hookEventName"] == .string("PostToolUseFailure"), "\(failed.stdout)\(failed.stderr)")
+    #expect(context?["additionalContext"]?.stringValue?.contains("PEG") == true)
+
+    #expect(try repo.ghp(["release", "1", "--reason", "reassigned"], agent: "lead").status == 0)
+    let again = try ProcessRunner.run(
+      "/bin/sh", ["-c", command("Stop")], in: worktree,
+      input: #"{"session_id": "s1", "hook_event_name": "Stop", "stop_hook_active": true}"#)
+    let answer = try JSON.parse(again.stdout)
+    #expect(answer["decision"] == nil, "a second block: \(again.stdout)")
+    #expect(answer["systemMessage"]?.stringValue?.contains("your claim on #1") == true, "\(again.stdout)")
+
+    // Another writer holds the state: the hook gives up at once instead of waiting its 30 s.
+    let lock = repo.path + "/.git/ghp/writer.lock"
+    let holder = try ProcessRunner.start("/usr/bin/flock", [lock, "sleep", "60"], in: "/")
+    defer { kill(holder.pid, SIGKILL) }
+    usleep(300_000)
+    let script =
+      "echo '{\"hook_event_name\": \"PostToolUse\"}' | GHP_LOCK_TIMEOUT=30 timeout 10 \(command("PostToolUse"))\necho rc=$?"
+    let busy = try ProcessRunner.run(
+      "/bin/bash", ["-c", script], in: worktree, environment: ["GHP_NOW": "2026-01-01T11:00:00Z"])
+    #expect(busy.stdout.contains("rc=0"), "\(busy.stdout)\(busy.stderr)")
+  }
+
   /// A caller that writes the event and keeps the hook's standard input open does not hang it: the
   /// read ends at the whole JSON object (exit 124 from `timeout` would mean it hung).
   @Test func aHookWhoseInputStaysOpenStillEnds() throws {

@@ -21,8 +21,8 @@ def check(name, condition, detail=""):
 
 # Claude Code's settings hooks, as its hooks reference documents them: events by name, each a list of
 # matcher groups ({"matcher"?, "hooks": [{"type": "command", "command", "timeout"?}]}).
-EVENTS = ["PreToolUse", "PostToolUse", "Notification", "UserPromptSubmit", "Stop", "SubagentStop", "PreCompact",
-          "SessionStart", "SessionEnd"]
+EVENTS = ["PreToolUse", "PostToolUse", "PostToolUseFailure", "Notification", "UserPromptSubmit", "Stop",
+          "SubagentStop", "PreCompact", "SessionStart", "SessionEnd"]
 SETTINGS = {
     "type": "object",
     "properties": {
@@ -90,7 +90,7 @@ if sys.argv[1] == "claude":
     settings = json.load(open(sys.argv[2]))
     valid("settings.json follows Claude Code's hooks schema", settings, SETTINGS)
     hooks = settings.get("hooks", {})
-    for event in ["SessionStart", "PostToolUse", "Stop"]:
+    for event in ["SessionStart", "PostToolUse", "PostToolUseFailure", "Stop"]:
         commands = [hook["command"] for group in hooks.get(event, []) for hook in group["hooks"]]
         check(f"{event} runs ghp once", sum("# ghp setup" in command for command in commands) == 1, commands)
     mcp = json.load(open(sys.argv[3]))

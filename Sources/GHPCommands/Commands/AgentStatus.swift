@@ -39,10 +39,19 @@ struct StatusFields: ParsableArguments {
   /// and a failure too (a hook that fails is shown to the person, not the model); never exit 3, which
   /// the model would not see.
   func landAsHook(global: GlobalOptions, coalesce: Bool) throws {
-    let event = ClaudeHook.event(fallback: "PostToolUse")
+    let (event, stopHookActive) = ClaudeHook.input(fallback: "PostToolUse")
     do {
-      let workspace = try global.workspace()
-      ClaudeHook.tell(try action(heartbeat: true, coalesce: coalesce).run(in: workspace).notices, event: event)
+      // After a tool use a hook must end within its timeout: with --auto, a state busy for more
+      // than two seconds is skipped (the next tool use beats), never waited out.
+      var environment = Output.environment
+      if coalesce, (Double(environment["GHP_LOCK_TIMEOUT"] ?? "") ?? 30) > 2 { environment["GHP_LOCK_TIMEOUT"] = "2" }
+      let workspace = try Workspace(path: global.directory, agent: global.agent, environment: environment)
+      workspace.allowsNewAgent = global.new
+      ClaudeHook.tell(
+        try action(heartbeat: true, coalesce: coalesce).run(in: workspace).notices, event: event,
+        stopHookActive: stopHookActive)
+    } catch GHPError.writerBusy where coalesce {
+      return
     } catch {
       let message = (error as? GHPError)?.description ?? "\(error)"
       // At a stop, a message that blocks would loop on a lasting failure: the person sees it instead.

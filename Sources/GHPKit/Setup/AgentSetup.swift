@@ -24,11 +24,14 @@ public enum AgentSetup {
   static let agentsEnd = "<!-- ghp setup: end -->"
 
   /// The hooks Claude Code runs: on session start a heartbeat and the agent's context, after each tool
-  /// use a heartbeat that commits at most once per `heartbeatMinimum`, on stop a final status.
+  /// use (succeeded or failed) a heartbeat that commits at most once per `heartbeatMinimum`, on stop
+  /// a final status.
   public static func claudeHooks(ghp: String) -> [(event: String, matcher: String?, command: String, timeout: Int)] {
     [
       ("SessionStart", nil, "\(ghp) prompt session --hook claude \(mark)", 30),
       ("PostToolUse", "*", "\(ghp) agent-heartbeat --auto --hook claude \(mark)", 15),
+      // A tool that failed fires this one instead: the agent is as alive, and as owed its notices.
+      ("PostToolUseFailure", "*", "\(ghp) agent-heartbeat --auto --hook claude \(mark)", 15),
       ("Stop", nil, "\(ghp) agent-heartbeat --hook claude --action \"Stopped: waiting for input\" \(mark)", 15),
     ]
   }
