@@ -34,21 +34,21 @@ import Testing
     try FileManager.default.createDirectory(atPath: worktree + "/.claude", withIntermediateDirectories: true)
     let mine =
       #"{"permissions": {"allow": ["Bash(npm test)"]}, "hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "npm run lint"}]}]}}"#
-    try mine.write(toFile: worktree + "/.claude/settings.json", atomically: true, encoding: .utf8)
+    try mine.write(toFile: worktree + "/.claude/settings.local.json", atomically: true, encoding: .utf8)
     try #"{"mcpServers": {"db": {"command": "db-mcp"}}}"#.write(
       toFile: worktree + "/.mcp.json", atomically: true, encoding: .utf8)
 
     let dry = try repo.ghp(["setup", "claude", "--dry-run"], in: worktree)
     #expect(dry.status == 0, "\(dry.stderr)")
     #expect(
-      dry.stdout.contains("+++ b/.claude/settings.json") && dry.stdout.contains("+        \"matcher\": \"*\""),
+      dry.stdout.contains("+++ b/.claude/settings.local.json") && dry.stdout.contains("+        \"matcher\": \"*\""),
       "\(dry.stdout)")
     #expect(dry.stdout.contains("Dry run: nothing was written."))
-    #expect(read(worktree + "/.claude/settings.json") == mine, "a dry run wrote")
+    #expect(read(worktree + "/.claude/settings.local.json") == mine, "a dry run wrote")
 
     let first = try repo.ghp(["setup", "claude"], in: worktree)
     #expect(first.status == 0, "\(first.stderr)")
-    let settings = try JSON.parse(read(worktree + "/.claude/settings.json") ?? "")
+    let settings = try JSON.parse(read(worktree + "/.claude/settings.local.json") ?? "")
     #expect(settings["permissions"]?["allow"] == .array([.string("Bash(npm test)")]), "another setting was lost")
     let post = settings["hooks"]?["PostToolUse"]?.arrayValue ?? []
     #expect(
@@ -58,28 +58,57 @@ import Testing
     #expect(mcp["mcpServers"]?["db"]?["command"] == .string("db-mcp"))
     #expect(mcp["mcpServers"]?["ghp"]?["args"] == .array([.string("mcp")]))
 
-    let before = (read(worktree + "/.claude/settings.json"), read(worktree + "/.mcp.json"))
+    let before = (read(worktree + "/.claude/settings.local.json"), read(worktree + "/.mcp.json"))
     let again = try repo.ghp(["setup", "claude", "--json"], in: worktree)
     #expect(again.status == 0)
     #expect(
       try again.json()["files"]?.arrayValue?.allSatisfy { $0["changed"] == .bool(false) } == true, "\(again.stdout)")
-    #expect(read(worktree + "/.claude/settings.json") == before.0 && read(worktree + "/.mcp.json") == before.1)
+    #expect(read(worktree + "/.claude/settings.local.json") == before.0 && read(worktree + "/.mcp.json") == before.1)
 
     let checked = try ProcessRunner.run(
       "/usr/bin/env",
-      [TestPython.path, Self.formats, "claude", worktree + "/.claude/settings.json", worktree + "/.mcp.json"],
+      [TestPython.path, Self.formats, "claude", worktree + "/.claude/settings.local.json", worktree + "/.mcp.json"],
       in: worktree)
     #expect(checked.status == 0 && checked.stdout.contains("0 failed"), "\(checked.stdout)\(checked.stderr)")
+  }
+
+  /// What setup writes stays out of git: the worktree is clean after it, `done` takes the work
+  /// with landing on, and the hooks an earlier ghp put in the committed settings move out of them.
+  @Test func claudeSetupLeavesNothingInTheTree() throws {
+    let (repo, worktree) = try team()
+    #expect(try repo.ghp(["config", "set", "landing.gate", "[\"true\"]"], agent: "lead").status == 0)
+    // An earlier ghp's hook, committed in the shared settings beside the team's own.
+    try FileManager.default.createDirectory(atPath: worktree + "/.claude", withIntermediateDirectories: true)
+    let shared =
+      #"{"hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "npm run lint"}]}, {"matcher": "*", "hooks": [{"type": "command", "command": "ghp agent-heartbeat --auto --hook claude # ghp setup"}]}]}}"#
+    try shared.write(toFile: worktree + "/.claude/settings.json", atomically: true, encoding: .utf8)
+    _ = try ProcessRunner.run("/usr/bin/git", ["add", ".claude/settings.json"], in: worktree)
+    _ = try ProcessRunner.run("/usr/bin/git", ["commit", "-qm", "team settings"], in: worktree)
+    #expect(try repo.ghp(["setup", "claude"], in: worktree).status == 0)
+    let moved = try JSON.parse(read(worktree + "/.claude/settings.json") ?? "")
+    #expect(moved["hooks"]?["PostToolUse"]?.arrayValue?.count == 1, "\(moved.compact())")
+    #expect(!(read(worktree + "/.claude/settings.json") ?? "").contains("# ghp setup"))
+    _ = try ProcessRunner.run(
+      "/usr/bin/git", ["commit", "-qam", "ghp's hooks leave the shared settings"], in: worktree)
+    let status = try ProcessRunner.run("/usr/bin/git", ["status", "--porcelain"], in: worktree)
+    #expect(status.stdout.isEmpty, "setup left files git sees: \(status.stdout)")
+    #expect(try repo.ghp(["claim", "1"], in: worktree).status == 0)
+    try "parser\n".write(toFile: worktree + "/parser.txt", atomically: true, encoding: .utf8)
+    _ = try ProcessRunner.run("/usr/bin/git", ["add", "parser.txt"], in: worktree)
+    _ = try ProcessRunner.run("/usr/bin/git", ["commit", "-qm", "the parser"], in: worktree)
+    let done = try repo.ghp(["done", "1", "--result", "parsed"], in: worktree)
+    #expect(done.status == 0, "\(done.stderr)")
   }
 
   @Test func aSettingsFileThatIsNotJSONIsRefusedAndKept() throws {
     let (repo, worktree) = try team()
     try FileManager.default.createDirectory(atPath: worktree + "/.claude", withIntermediateDirectories: true)
-    try "{ \"hooks\": [ oops".write(toFile: worktree + "/.claude/settings.json", atomically: true, encoding: .utf8)
+    try "{ \"hooks\": [ oops".write(
+      toFile: worktree + "/.claude/settings.local.json", atomically: true, encoding: .utf8)
     let result = try repo.ghp(["setup", "claude"], in: worktree)
     #expect(result.status == 2 && result.stderr.contains("not valid JSON"), "\(result.stderr)")
     #expect(result.stderr.split(separator: "\n").count == 1)
-    #expect(read(worktree + "/.claude/settings.json") == "{ \"hooks\": [ oops")
+    #expect(read(worktree + "/.claude/settings.local.json") == "{ \"hooks\": [ oops")
     #expect(read(worktree + "/.mcp.json") == nil, "nothing is written when one file is bad")
   }
 
@@ -88,7 +117,7 @@ import Testing
   @Test func theClaudeHooksKeepAnAgentAliveAndTellItWhatChanged() throws {
     let (repo, worktree) = try team()
     #expect(try repo.ghp(["setup", "claude"], in: worktree).status == 0)
-    let settings = try JSON.parse(read(worktree + "/.claude/settings.json") ?? "")
+    let settings = try JSON.parse(read(worktree + "/.claude/settings.local.json") ?? "")
     func command(_ event: String) -> String {
       settings["hooks"]?[event]?.arrayValue?.first?["hooks"]?.arrayValue?.first?["command"]?.stringValue ?? "false"
     }
@@ -147,7 +176,8 @@ import Testing
   @Test func failedToolsRepeatedStopsAndABusyStateAsClaudeSendsThem() throws {
     let (repo, worktree) = try team()
     #expect(try repo.ghp(["setup", "claude"], in: worktree).status == 0)
-    let settings = try JSON.parse(try String(contentsOfFile: worktree + "/.claude/settings.json", encoding: .utf8))
+    let settings = try JSON.parse(
+      try String(contentsOfFile: worktree + "/.claude/settings.local.json", encoding: .utf8))
     func command(_ event: String) -> String {
       settings["hooks"]?[event]?.arrayValue?.compactMap { $0["hooks"]?.arrayValue?.first?["command"]?.stringValue }
         .first { $0.hasSuffix(AgentSetup.mark) } ?? "false"

@@ -30,14 +30,17 @@ extension GHP {
 
     struct Claude: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "claude", abstract: "Write .mcp.json and the hooks in .claude/settings.json for Claude Code.",
+        commandName: "claude",
+        abstract:
+          "Write .mcp.json and the hooks in .claude/settings.local.json for Claude Code, both kept out of git.",
         discussion: "Example: ghp setup claude --dry-run")
 
       @OptionGroup var options: SetupOptions
 
       func run() throws {
         let root = try options.root()
-        try options.apply(try AgentSetup.claude(root: root, ghp: options.ghpCommand()))
+        let exclude = (try? Repository(discovering: root))?.localPaths.infoExclude
+        try options.apply(try AgentSetup.claude(root: root, ghp: options.ghpCommand(), exclude: exclude))
       }
     }
 

@@ -36,8 +36,15 @@ public enum AgentSetup {
     ]
   }
 
-  /// `.mcp.json` and `.claude/settings.json` under `root`, merged with what they hold.
-  public static func claude(root: String, ghp: String) throws(GHPError) -> [PlannedFile] {
+  /// The files ghp writes for an agent in a worktree, which git must not see: `done` never counts
+  /// them as work, and one agent's settings never reach the base.
+  public static let claudeLocalFiles = ["/.mcp.json", "/.claude/settings.local.json"]
+
+  /// `.mcp.json` and `.claude/settings.local.json` (Claude Code's project settings that are not
+  /// committed) under `root`, merged with what they hold; both kept out of git by `exclude` (the
+  /// repository's `info/exclude`). ghp's hooks an earlier setup put in `.claude/settings.json` are
+  /// moved out of it.
+  public static func claude(root: String, ghp: String, exclude: String? = nil) throws(GHPError) -> [PlannedFile] {
     let mcpPath = root + "/.mcp.json"
     let mcpBefore = try existing(mcpPath)
     var mcp = try object(mcpBefore, mcpPath)
@@ -45,7 +52,7 @@ public enum AgentSetup {
     servers["ghp"] = server(ghp: ghp, type: true)
     mcp["mcpServers"] = .object(servers)
 
-    let settingsPath = root + "/.claude/settings.json"
+    let settingsPath = root + "/.claude/settings.local.json"
     let settingsBefore = try existing(settingsPath)
     var settings = try object(settingsBefore, settingsPath)
     var hooks = try member(settings, "hooks", settingsPath)
@@ -85,12 +92,43 @@ public enum AgentSetup {
       hooks[hook.event] = .array(merged)
     }
     settings["hooks"] = .object(hooks)
-    return [
+    var files = [
       PlannedFile(path: mcpPath, display: ".mcp.json", before: mcpBefore, after: JSON.object(mcp).pretty()),
       PlannedFile(
-        path: settingsPath, display: ".claude/settings.json", before: settingsBefore,
+        path: settingsPath, display: ".claude/settings.local.json", before: settingsBefore,
         after: JSON.object(settings).pretty()),
     ]
+    // An earlier setup's hooks in the committed settings: taken out, everything else kept.
+    let sharedPath = root + "/.claude/settings.json"
+    if let sharedBefore = try existing(sharedPath), sharedBefore.contains(mark) {
+      var shared = try object(sharedBefore, sharedPath)
+      var sharedHooks = try member(shared, "hooks", sharedPath)
+      for (event, value) in sharedHooks {
+        let groups = (value.arrayValue ?? []).compactMap { group -> JSON? in
+          guard var fields = group.objectValue, let entries = fields["hooks"]?.arrayValue else { return group }
+          let kept = entries.filter { $0["command"]?.stringValue?.hasSuffix(mark) != true }
+          if kept.isEmpty { return nil }
+          fields["hooks"] = .array(kept)
+          return .object(fields)
+        }
+        sharedHooks[event] = groups.isEmpty ? nil : .array(groups)
+      }
+      shared["hooks"] = sharedHooks.isEmpty ? nil : .object(sharedHooks)
+      files.append(
+        PlannedFile(
+          path: sharedPath, display: ".claude/settings.json", before: sharedBefore, after: JSON.object(shared).pretty())
+      )
+    }
+    if let exclude {
+      let before = try existing(exclude)
+      var lines = (before ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      if lines.last == "" { lines.removeLast() }
+      for pattern in claudeLocalFiles where !lines.contains(pattern) { lines.append(pattern) }
+      files.append(
+        PlannedFile(
+          path: exclude, display: ".git/info/exclude", before: before, after: lines.joined(separator: "\n") + "\n"))
+    }
+    return files
   }
 
   /// Codex's `config.toml` (under `codexHome`) with `[mcp_servers.ghp]`, and `AGENTS.md` under `root`
