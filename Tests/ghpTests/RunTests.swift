@@ -16,7 +16,13 @@ final class RunBench {
     scratch = repo.root.deletingLastPathComponent().path
     try repo.initialise(issues: issues)
     // The fake agents' own knobs reach them as any agent's settings do: named in agent.env.
-    let defaults = ["agent.backoff": "0s", "agent.grace": "1s", "agent.env": "[\"FLAKY_DIR\", \"SLOW_SECONDS\"]"]
+    // The fixtures are shown to contained workers wherever the checkout is (a clone in /tmp is
+    // behind their own /tmp otherwise).
+    let fixtures = TemplateTests.root.appendingPathComponent("Tests/Fixtures").path
+    let defaults = [
+      "agent.backoff": "0s", "agent.grace": "1s", "agent.env": "[\"FLAKY_DIR\", \"SLOW_SECONDS\"]",
+      "agent.readable": "[\"\(fixtures)\"]",
+    ]
     for (key, value) in defaults.merging(settings, uniquingKeysWith: { _, given in given }) {
       let set = try repo.ghp(["config", "set", key, value], agent: "lead")
       #expect(set.status == 0, "\(set.stderr)")

@@ -78,7 +78,10 @@ struct StormTests {
       if kill(running.pid, SIGKILL) == 0 { kills += 1 }
       _ = running.wait()
     }
-    let (result, _) = try bench.run(["-w", "2", "--agent-command", slow])
+    // Bounded: a leftover that wedged the run would show as timeout's 124, not as a hung suite.
+    let result = try ProcessRunner.run(
+      "/usr/bin/timeout", ["120", GHPBinary.path, "run", "--json", "-w", "2", "--agent-command", slow],
+      in: bench.repo.path, environment: ["GHP_AGENT": "lead"])
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout.suffix(1500))")
     #expect(kills > 0)
     for id in 1...6 {

@@ -36,6 +36,10 @@ public struct AgentPolicy: Equatable, Sendable {
   /// More folders a contained worker may write (`agent.writable`, absolute paths): a shared cache,
   /// say. Its worktree, its own repository and its own home it writes anyway.
   public var writable: [String] = []
+  /// More folders a contained worker may read (`agent.readable`, absolute paths): tools or data
+  /// outside what it sees anyway (the file system but for /tmp, /run, the home and the repository's
+  /// git folder).
+  public var readable: [String] = []
   /// The most of a worker's output an attempt's log keeps (`agent.logLimit`, "4M"): its first half
   /// and its last half, with how much was left out between them.
   public var logLimit: Int64 = 4 << 20
@@ -135,18 +139,19 @@ public struct AgentPolicy: Equatable, Sendable {
       }
       logLimit = bytes
     }
-    if let value = values["agent.writable"] {
-      guard case .array(let items) = value else {
-        throw DocumentError("'agent.writable' must be a list of absolute paths such as [\"/var/cache/build\"]")
-      }
-      writable = []
+    func paths(_ key: String) throws(DocumentError) -> [String]? {
+      guard let value = values["agent.\(key)"] else { return nil }
+      let shape = DocumentError("'agent.\(key)' must be a list of absolute paths such as [\"/var/cache/build\"]")
+      guard case .array(let items) = value else { throw shape }
+      var found: [String] = []
       for item in items {
-        guard case .string(let path) = item, path.hasPrefix("/"), !path.contains("\n") else {
-          throw DocumentError("'agent.writable' must be a list of absolute paths such as [\"/var/cache/build\"]")
-        }
-        writable.append(path)
+        guard case .string(let path) = item, path.hasPrefix("/"), !path.contains("\n") else { throw shape }
+        found.append(path)
       }
+      return found
     }
+    writable = try paths("writable") ?? writable
+    readable = try paths("readable") ?? readable
     budget.tokens = try count("budgetTokens", 1...Int64(Int32.max)).map { $0 }
     runBudget.tokens = try count("runBudgetTokens", 1...Int64(Int32.max)).map { $0 }
   }

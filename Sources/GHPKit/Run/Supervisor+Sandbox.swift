@@ -43,7 +43,8 @@ extension Supervisor {
     inside["TMPDIR"] = "/tmp"
     let wrapped = sandbox.arguments(
       program: program, arguments: arguments, environment: inside, realHome: workspace.environment["HOME"],
-      writable: policy.writable, hooks: HookInstaller.hooksDirectory(repository), ghp: ghpPath)
+      writable: policy.writable, hooks: HookInstaller.hooksDirectory(repository), ghp: ghpPath,
+      readable: policy.readable)
     return (
       ghpPath, ["worker-sandbox", "--agent", agent, "--worktree", sandbox.worktree, "--", bubblewrap] + wrapped
     )

@@ -11,9 +11,11 @@ extension Supervisor {
   func cleanWorktree(_ agent: String, for issue: String) -> Bool {
     guard let path = worktrees[agent] else { return false }
     let sandbox = WorkerSandbox(repository: repository, agent: agent, worktree: path)
-    for lock in LeftLocks.worktree(sandbox.adminFolder) {
+    // The worktree's locks and its branch's: a killed supervisor may have left one mid-move.
+    let branchLock = repository.localPaths.common + "/refs/heads/agent/\(agent).lock"
+    for lock in LeftLocks.worktree(sandbox.adminFolder) + [branchLock] {
       if let held = LeftLocks.clear(lock) {
-        emit("worktree", agent, issue, "\(agent) waits: its worktree is locked: \(held)")
+        waiting(agent, issue, "\(agent) waits: its worktree is locked: \(held)")
         return false
       }
     }
@@ -21,6 +23,7 @@ extension Supervisor {
       let worktree = try Repository(discovering: path)
       let dirty = try worktree.uncommittedPaths(limit: 20)
       guard !dirty.isEmpty else { return true }
+      waitingFor[agent] = nil
       guard let head = worktree.resolveCommit("HEAD") else { return true }
       let tree = try worktree.workingTree()
       workspace.refreshClock()
@@ -40,8 +43,15 @@ extension Supervisor {
       )
       return true
     } catch {
-      emit("worktree", agent, issue, "\(agent) waits: its worktree cannot be reset: \(error.message)")
+      waiting(agent, issue, "\(agent) waits: its worktree cannot be reset: \(error.message)")
       return false
     }
+  }
+
+  /// Says why a worker waits, once for as long as the reason stays the same.
+  func waiting(_ agent: String, _ issue: String, _ why: String) {
+    guard waitingFor[agent] != why else { return }
+    waitingFor[agent] = why
+    emit("worktree", agent, issue, why)
   }
 }

@@ -131,6 +131,8 @@ public final class Supervisor {
   var ghpPath = ""
   /// bubblewrap, when workers run contained (`decideContainment`).
   var bubblewrap: String?
+  /// Why each waiting worker waits, as last said (`waiting`).
+  var waitingFor: [String: String] = [:]
 
   /// A supervisor for this workspace's actor under `[agent]` and `options`; refuses when the actor
   /// is no orchestrator, the state is shared through a remote, or no agent command is set.

@@ -237,7 +237,7 @@ public struct WorkerSandbox: Sendable {
   /// with exactly `environment`; `writable` are more folders it may write (`agent.writable`).
   public func arguments(
     program: String, arguments: [String], environment: [String: String], realHome: String?, writable: [String],
-    hooks: String, ghp: String? = nil
+    hooks: String, ghp: String? = nil, readable: [String] = []
   ) -> [String] {
     var out = [
       // User namespaces stay possible inside: the agents' own sandboxes (Claude Code's and
@@ -260,6 +260,7 @@ public struct WorkerSandbox: Sendable {
     }
     for folder in ["/run", "/var/run", "/var/tmp"] where GateSandbox.isDirectory(folder) { out += ["--tmpfs", folder] }
     for file in GateSandbox.hiddenSystemFiles where access(file, F_OK) == 0 { out += ["--ro-bind", "/dev/null", file] }
+    for path in Self.allowedWritable(readable, common: common, realHome: realHome) { out += ["--ro-bind", path, path] }
     // The agent command's folder and ghp's, read-only wherever they are (in /tmp or a home, say):
     // the worker runs both, and a script runs what lies beside it.
     for tool in [program] + (ghp.map { [$0] } ?? []) {
@@ -400,11 +401,15 @@ public struct WorkerSandbox: Sendable {
       old: ours, new: theirs, ref: branch, by: pusher, state: state, config: config, baseTip: baseTip,
       repository: repository, unlabelled: agent)
     guard refusals.isEmpty else { return .refused(refusals) }
-    do {
+    func move() throws(GitError) {
       try repository.compareAndSwapReference(
         branch, to: theirs, expected: ours, logMessage: "ghp run: taken from \(agent)'s contained worktree")
-    } catch {
-      throw .io("cannot move agent/\(agent): \(error.message)")
+    }
+    do { try move() } catch {
+      // A killed supervisor's lock on the branch: removed once provably left, then once more.
+      guard error.kind == .locked else { throw .io("cannot move agent/\(agent): \(error.message)") }
+      if let held = LeftLocks.clear(common + "/" + branch + ".lock") { throw .io(held) }
+      do { try move() } catch { throw .io("cannot move agent/\(agent): \(error.message)") }
     }
     try Files.replace(syncedFile, with: Array(theirs.hex.utf8))
     // The worktree's index as the worker left it, so git outside sees the worktree as it does.

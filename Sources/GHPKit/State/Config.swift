@@ -71,7 +71,7 @@ public struct Config: Equatable, Sendable {
       "command", "taskTimeout", "grace", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker",
       "breakerWindow",
       "breakerCooldown", "budgetUSD", "budgetTokens", "runBudgetUSD", "runBudgetTokens", "env", "sandbox", "writable",
-      "logLimit",
+      "logLimit", "readable",
     ].map { "agent." + $0 }
 
   /// Refuses a key the policy does not read (a typo would be written and silently ignored), naming
