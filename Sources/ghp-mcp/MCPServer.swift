@@ -58,7 +58,11 @@ struct MCPServe: AsyncParsableCommand {
     await server.withMethodHandler(ListTools.self) { _ in
       .init(
         tools: ToolBox.tools.map {
-          Tool(name: $0.name, description: $0.description, inputSchema: Self.value($0.schema))
+          Tool(
+            name: $0.name, title: $0.title, description: $0.description, inputSchema: Self.value($0.schema),
+            annotations: .init(
+              title: $0.title, readOnlyHint: $0.readOnly, destructiveHint: $0.destructive,
+              idempotentHint: $0.idempotent, openWorldHint: false))
         })
     }
     await server.withMethodHandler(CallTool.self) { params in

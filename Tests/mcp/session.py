@@ -58,6 +58,18 @@ async def whole_session():
                         "get_status", "ready_tasks", "add_discovery", "heartbeat", "escalate", "handoff", "get_log"}
             check("lists every tool", expected <= set(tools), sorted(tools))
             check("tools have input schemas", all(tools[name].input_schema.get("type") == "object" for name in expected))
+            check("schemas refuse unknown arguments",
+                  all(tool.input_schema.get("additionalProperties") is False for tool in tools.values()))
+            annotated = [tool for tool in tools.values()
+                         if tool.annotations and tool.annotations.title and tool.title
+                         and isinstance(tool.annotations.read_only_hint, bool)
+                         and isinstance(tool.annotations.destructive_hint, bool)]
+            check("every tool is annotated (title, readOnlyHint, destructiveHint)", len(annotated) == len(tools),
+                  [tool.name for tool in tools.values() if tool not in annotated])
+            check("reads are read-only, writes are not",
+                  tools["get_status"].annotations.read_only_hint is True
+                  and tools["claim_task"].annotations.read_only_hint is False
+                  and tools["stop_run"].annotations.destructive_hint is True)
             error, out = await call(lead, "init_coordination", goal="Build a REST API", plan="# Plan\n\n1. Users\n")
             check("init_coordination", not error and json.loads(out)["orchestrator"] == "lead", out)
             for title in ["Create User model", "Create login endpoint"]:

@@ -36,7 +36,30 @@ public enum ToolBox {
     public var description: String
     /// The JSON Schema of its input: an object of typed, described properties and the required ones.
     public var schema: JSON
+
+    /// Its name as people read it (`claim_task` → "Claim task").
+    public var title: String {
+      let words = name.replacingOccurrences(of: "_", with: " ")
+      return words.prefix(1).uppercased() + words.dropFirst()
+    }
+    /// Whether it only reads: a client may call it without asking (an unannotated tool is taken
+    /// for a destructive one).
+    public var readOnly: Bool { ToolBox.readOnlyTools.contains(name) }
+    /// Whether it may undo or end what others do (stopping a run, giving up a task).
+    public var destructive: Bool { ToolBox.destructiveTools.contains(name) }
+    /// Whether calling it again with the same arguments changes nothing more.
+    public var idempotent: Bool { readOnly || ToolBox.idempotentTools.contains(name) }
   }
+
+  /// The tools that only read.
+  static let readOnlyTools: Set<String> = [
+    "get_status", "ready_tasks", "get_log", "my_escalations", "claim_check", "show_task", "show_handoff",
+    "list_approvals",
+  ]
+  /// The tools that end or give up what is under way.
+  static let destructiveTools: Set<String> = ["stop_run", "release_task", "fail_task"]
+  /// The writing tools that a repeated call leaves as the first left it.
+  static let idempotentTools: Set<String> = ["heartbeat", "stop_run"]
 
   static func schema(_ properties: [String: (type: String, description: String)], required: [String] = []) -> JSON {
     var props: [String: JSON] = [:]
@@ -59,8 +82,10 @@ public enum ToolBox {
         props[name] = .object(["type": .string(spec.type), "description": .string(spec.description)])
       }
     }
+    // An argument nobody reads is refused (`validate`): the schema says so too.
     return .object([
       "type": .string("object"), "properties": .object(props), "required": .array(required.map { .string($0) }),
+      "additionalProperties": .bool(false),
     ])
   }
 
