@@ -58,14 +58,7 @@ struct GateLimits {
   static func removeLeftovers() -> Int {
     var removed = 0
     for parent in [root, root + "/pids", root + "/memory"] {
-      guard let folder = opendir(parent) else { continue }
-      var names: [String] = []
-      while let entry = readdir(folder) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name.hasPrefix("ghp-gate-") { names.append(name) }
-      }
-      closedir(folder)
-      for name in names {
+      for name in Files.names(in: parent) ?? [] where name.hasPrefix("ghp-gate-") {
         let fields = name.split(separator: "-")
         guard fields.count >= 4, let pid = Int32(fields[2]), pid != getpid() else { continue }
         if kill(pid, 0) == 0 || errno == EPERM { continue }

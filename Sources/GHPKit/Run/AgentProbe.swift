@@ -1,4 +1,3 @@
-import CProcess
 import Glibc
 
 /// What the installed `claude` or `codex` accepts, asked once per run before any issue is touched
@@ -10,61 +9,14 @@ public struct AgentProbe: Sendable {
   /// Every `--flag` the help names.
   public var flags: Set<String>
 
-  /// Runs `program arguments` with `environment`, stdin empty, for at most `seconds`; its output
-  /// (standard output and error together), nil when it could not start or did not end in time.
-  static func output(_ program: String, _ arguments: [String], environment: [String: String], seconds: Double)
-    -> String?
-  {
-    var pipe: [Int32] = [-1, -1]
-    guard pipeClosingOnExec(&pipe) else { return nil }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, pipe[1], 2)
-    var argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
-    var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-      for pointer in argv + envp { free(pointer) }
-    }
-    var child: pid_t = 0
-    let spawned = posix_spawn(&child, program, &actions, nil, &argv, &envp)
-    close(pipe[1])
-    defer { close(pipe[0]) }
-    guard spawned == 0 else { return nil }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    let deadline = ProcessIdentity.monotonic() + seconds
-    var finished = false
-    while ProcessIdentity.monotonic() < deadline, bytes.count < 1 << 20 {
-      var ready = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
-      guard poll(&ready, 1, 100) >= 0 || errno == EINTR else { break }
-      if ready.revents != 0 {
-        let n = read(pipe[0], &buffer, buffer.count)
-        if n > 0 {
-          bytes += buffer[0..<n]
-          continue
-        }
-        if n == 0 {
-          finished = true
-          break
-        }
-      }
-    }
-    var status: Int32 = 0
-    if !finished { kill(child, SIGKILL) }
-    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-    return finished ? String(decoding: bytes, as: UTF8.self) : nil
-  }
-
   /// Asks `program` (the resolved preset program) its version and its help.
   public static func ask(_ program: String, help: [String], environment: [String: String]) -> AgentProbe? {
-    guard let text = output(program, help, environment: environment, seconds: 15) else { return nil }
+    guard let text = ProgramRun.capture(program, help, environment: environment, seconds: 15)?.output else {
+      return nil
+    }
     let version =
-      output(program, ["--version"], environment: environment, seconds: 15)?.split(separator: "\n").first.map {
-        String($0).trimmingSpaces
-      } ?? "unknown version"
+      ProgramRun.capture(program, ["--version"], environment: environment, seconds: 15)?.output.split(separator: "\n")
+      .first.map { String($0).trimmingSpaces } ?? "unknown version"
     var flags: Set<String> = []
     var word = ""
     for character in text + " " {
@@ -78,9 +30,6 @@ public struct AgentProbe: Sendable {
     return AgentProbe(version: version.isEmpty ? "unknown version" : version, flags: flags)
   }
 }
-
-/// `pipe2(O_CLOEXEC)` through the C shim, as a Bool.
-func pipeClosingOnExec(_ fds: inout [Int32]) -> Bool { ghp_pipe_cloexec(&fds) == 0 }
 
 extension AgentCommand {
   /// The preset's command line for the installed tool (`probe`); a command line of the user's is

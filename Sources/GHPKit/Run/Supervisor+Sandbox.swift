@@ -14,9 +14,7 @@ extension Supervisor {
       return
     }
     let program = GateSandbox.program(workspace.environment)
-    let log = repository.localPaths.ghp + "/worker-sandbox-check.log"
-    _ = Files.makeDirectories(repository.localPaths.ghp)
-    if let problem = WorkerSandbox.problem(program: program, log: log) {
+    if let problem = WorkerSandbox.problem(program: program) {
       if policy.sandbox == .on {
         throw .refused(
           "agent.sandbox is on, and \(problem); or set `ghp config set agent.sandbox auto` to run workers uncontained where it cannot"

@@ -337,14 +337,11 @@ final class WorkerProcess {
 /// environment carries, whatever group they moved to.
 enum RunProcesses {
   static func find(run: String, agent: String? = nil) -> [pid_t] {
-    guard let folder = opendir("/proc") else { return [] }
-    defer { closedir(folder) }
     let needle = Array("GHP_RUN=\(run)".utf8)
     let agentNeedle = agent.map { Array("GHP_AGENT=\($0)".utf8) }
     var found: [pid_t] = []
     let me = getpid()
-    while let entry = readdir(folder) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    for name in Files.names(in: "/proc") ?? [] {
       guard let pid = pid_t(name), pid != me else { continue }
       guard let environment = Files.read("/proc/\(pid)/environ") else { continue }
       let variables = environment.split(separator: 0)

@@ -85,29 +85,18 @@ public struct WorkerSandbox: Sendable {
   // MARK: - Whether it can run
 
   /// Why bubblewrap cannot contain a worker on this machine, or nil when it can: it runs
-  /// `/bin/true` with the namespaces a worker gets, its complaint kept in `log`.
-  public static func problem(program: String?, log: String) -> String? {
+  /// `/bin/true` with the namespaces a worker gets.
+  public static func problem(program: String?) -> String? {
     guard let program else { return "bubblewrap (bwrap) is not installed: `apt-get install bubblewrap`" }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let command = [
-      program, "--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc",
-      "/proc", "--", "/bin/true",
+      "--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+      "--", "/bin/true",
     ]
-    var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var child: pid_t = 0
-    let spawned = posix_spawn(&child, program, &actions, nil, &argv, environ)
-    guard spawned == 0 else { return "\(program) cannot start: \(String(cString: strerror(spawned)))" }
-    var status: Int32 = 0
-    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-    guard status != 0 else { return nil }
-    let said = Files.read(log).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    let last = said.split(separator: "\n").last.map(String.init) ?? "exit status \(status)"
+    guard let ran = ProgramRun.capture(program, command, environment: ThisProcess.environment, seconds: 30) else {
+      return "\(program) cannot start, or did not end within 30 s"
+    }
+    guard ran.status != 0 else { return nil }
+    let last = ran.output.split(separator: "\n").last.map(String.init) ?? "exit status \(ran.status)"
     return
       "bubblewrap cannot make a worker's namespaces here (\(last)); where user namespaces are restricted (Ubuntu's AppArmor), allow them for bwrap"
   }
@@ -248,14 +237,13 @@ public struct WorkerSandbox: Sendable {
     ]
     // More folders it may write first, so that nothing hidden below is shown again by them.
     for path in Self.allowedWritable(writable, common: common, realHome: realHome) { out += ["--bind", path, path] }
-    // The person's home hidden whole (the worker has its own), but for the folders on PATH in it
-    // and the agent command's own folder, read-only (a CLI installed in ~/.local, say).
+    // The person's home hidden whole (the worker has its own), but for the folders on PATH in it,
+    // read-only (a CLI installed in ~/.local/bin, say); the agent command's own folder follows.
     if let realHome, realHome != "/", GateSandbox.isDirectory(realHome) {
       out += ["--tmpfs", realHome]
-      let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
-      let resolved = HandoffFile.realPath(program).map { String($0[..<($0.lastIndex(of: "/") ?? $0.endIndex)]) }
-      for folder in path + (resolved.map { [$0] } ?? []) where folder.hasPrefix(realHome + "/") {
-        if GateSandbox.isDirectory(folder) { out += ["--ro-bind", folder, folder] }
+      for folder in (environment["PATH"] ?? "").split(separator: ":").map(String.init)
+      where folder.hasPrefix(realHome + "/") && GateSandbox.isDirectory(folder) {
+        out += ["--ro-bind", folder, folder]
       }
     }
     for folder in ["/run", "/var/run", "/var/tmp"] where GateSandbox.isDirectory(folder) { out += ["--tmpfs", folder] }
@@ -309,11 +297,8 @@ public struct WorkerSandbox: Sendable {
     var pending = [gitDirectory]
     var seen = 0
     while let folder = pending.popLast() {
-      guard let listing = opendir(folder) else { return "\(folder) cannot be read" }
-      defer { closedir(listing) }
-      while let entry = readdir(listing) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard name != ".", name != ".." else { continue }
+      guard let names = Files.names(in: folder) else { return "\(folder) cannot be read" }
+      for name in names {
         seen += 1
         guard seen <= 1_000_000 else { return "it holds more than a million files" }
         var info = stat()

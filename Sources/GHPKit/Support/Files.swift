@@ -79,6 +79,18 @@ public enum Files {
     return readAll(fd, limit: limit)
   }
 
+  /// The names in a folder, `.` and `..` left out; nil when it cannot be read.
+  public static func names(in path: String) -> [String]? {
+    guard let folder = opendir(path) else { return nil }
+    defer { closedir(folder) }
+    var names: [String] = []
+    while let entry = readdir(folder) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
   /// `rm -rf`: removes `path` and everything under it without following a link (a link is removed,
   /// not what it names). True when nothing is left.
   @discardableResult
@@ -87,13 +99,7 @@ public enum Files {
     guard lstat(path, &info) == 0 else { return errno == ENOENT }
     // A folder someone made unreadable or unwritable is opened up first (it is being removed).
     if (info.st_mode & S_IFMT) == S_IFDIR { chmod(path, 0o700) }
-    if (info.st_mode & S_IFMT) == S_IFDIR, let folder = opendir(path) {
-      var names: [String] = []
-      while let entry = readdir(folder) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name != "." && name != ".." { names.append(name) }
-      }
-      closedir(folder)
+    if (info.st_mode & S_IFMT) == S_IFDIR, let names = names(in: path) {
       for name in names { removeTree(path + "/" + name) }
       return rmdir(path) == 0
     }

@@ -13,15 +13,11 @@ public enum LeftLocks {
   /// The processes that have `path` open: pid and command name.
   static func holders(of path: String) -> [(pid: Int32, name: String)] {
     var target = stat()
-    guard stat(path, &target) == 0, let processes = opendir("/proc") else { return [] }
-    defer { closedir(processes) }
+    guard stat(path, &target) == 0 else { return [] }
     var found: [(pid: Int32, name: String)] = []
-    while let entry = readdir(processes) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-      guard let pid = Int32(name), let descriptors = opendir("/proc/\(pid)/fd") else { continue }
-      defer { closedir(descriptors) }
-      while let fd = readdir(descriptors) {
-        let number = withUnsafeBytes(of: fd.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    for name in Files.names(in: "/proc") ?? [] {
+      guard let pid = Int32(name), let descriptors = Files.names(in: "/proc/\(pid)/fd") else { continue }
+      for number in descriptors {
         var info = stat()
         guard Int(number) != nil, stat("/proc/\(pid)/fd/\(number)", &info) == 0 else { continue }
         if info.st_dev == target.st_dev && info.st_ino == target.st_ino {
