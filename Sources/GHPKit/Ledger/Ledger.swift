@@ -49,7 +49,7 @@ public final class Ledger {
   /// The ledger of `repository`; `lockTimeout` is the seconds a writer waits for the writer lock.
   public init(repository: Repository, lockTimeout: Double = 30) throws(GHPError) {
     self.repository = repository
-    lock = try WriterLock(commonDirectory: repository.commonDirectory, timeout: lockTimeout)
+    lock = WriterLock(commonDirectory: repository.commonDirectory, timeout: lockTimeout)
   }
 
   /// The tip of `ghp/state` as it is now (no lock taken: reads never wait for writers).

@@ -11,7 +11,9 @@ import Glibc
 /// tell a ref `.lock` left by a ghp writer killed mid-update (its pid is gone) from one a live
 /// git process holds (never removed).
 final class WriterLock {
-  private let descriptor: Int32
+  /// Opened by the first `lock()`: a reader never opens (or creates) the file, so every read works
+  /// on a read-only `.git` (inside Codex's or Claude Code's own sandbox).
+  private var descriptor: Int32 = -1
   let path: String
   /// What the previous holder last wrote, read when this process took the lock.
   private(set) var previous: Record?
@@ -53,21 +55,26 @@ final class WriterLock {
 
   let timeout: Double
 
-  init(commonDirectory: String, timeout: Double = 30) throws(GHPError) {
-    let local = LocalPaths(commonDirectory: commonDirectory)
-    mkdir(local.ghp, 0o755)
-    path = local.writerLock
+  init(commonDirectory: String, timeout: Double = 30) {
+    path = LocalPaths(commonDirectory: commonDirectory).writerLock
     self.timeout = timeout
-    descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+  }
+
+  deinit { if descriptor >= 0 { close(descriptor) } }
+
+  private func open() throws(GHPError) {
+    guard descriptor < 0 else { return }
+    mkdir(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]), 0o755)
+    descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {
-      throw .io("cannot open the writer lock \(path): \(String(cString: strerror(errno)))")
+      let reason = String(cString: strerror(errno))
+      throw .io("cannot open the writer lock \(path): \(reason)\(errno == EROFS || errno == EACCES ? " (this command writes state; reads work here, writes need the repository's .git writable — inside an agent's sandbox, ghp setup lists it among the writable paths)" : "")")
     }
   }
 
-  deinit { close(descriptor) }
-
   /// Takes the lock, waiting at most `timeout` seconds; then fails naming the holder.
   func lock() throws(GHPError) {
+    try open()
     let started = ProcessIdentity.monotonic()
     var pause: UInt32 = 200
     while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
@@ -89,6 +96,7 @@ final class WriterLock {
   func forgetPrevious() { previous = nil }
 
   func unlock() {
+    guard descriptor >= 0 else { return }
     write(.idle)
     flock(descriptor, LOCK_UN)
   }
