@@ -47,7 +47,8 @@ struct AgentSandboxTests {
         #expect(sandboxed.status == 0, "\(arguments) in \(directory): \(sandboxed.stderr)")
         #expect(sandboxed.stderr.isEmpty, "\(arguments): \(sandboxed.stderr)")
         // Same answer but for ages, which move with the clock between the two runs.
-        let strip = { (text: String) in text.replacingOccurrences(of: #"\d+s\b"#, with: "", options: .regularExpression) }
+        let strip = { (text: String) in text.replacingOccurrences(of: #"\d+s\b"#, with: "", options: .regularExpression)
+        }
         if !arguments.contains("--json") || arguments.first == "issue" {
           #expect(strip(sandboxed.stdout) == strip(writable.stdout), "\(arguments)")
         } else {

@@ -68,7 +68,12 @@ final class WriterLock {
     descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {
       let reason = String(cString: strerror(errno))
-      throw .io("cannot open the writer lock \(path): \(reason)\(errno == EROFS || errno == EACCES ? " (this command writes state; reads work here, writes need the repository's .git writable — inside an agent's sandbox, ghp setup lists it among the writable paths)" : "")")
+      let readOnly = errno == EROFS || errno == EACCES
+      let advice =
+        readOnly
+        ? " (this command writes state: reads work here, writes need the repository's .git writable; inside an agent's sandbox, `ghp setup` lists it among the writable paths)"
+        : ""
+      throw .io("cannot open the writer lock \(path): \(reason)\(advice)")
     }
   }
 
