@@ -21,11 +21,11 @@ extension GHP {
     var auto = false
 
     @Option(
-      help: ArgumentHelp("Run as this agent's hook: claude (what `ghp setup claude` writes).", valueName: "agent"))
+      help: ArgumentHelp("Run as this agent's hook: claude or codex (what `ghp setup` writes).", valueName: "agent"))
     var hook: HookKind?
 
     func run() throws {
-      if hook != nil { return try fields.landAsHook(global: global, coalesce: auto) }
+      if let hook { return try fields.landAsHook(global: global, coalesce: auto, tool: hook) }
       try fields.land(global: global, heartbeat: true, coalesce: auto)
     }
   }

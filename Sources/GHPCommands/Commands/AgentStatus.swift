@@ -13,7 +13,9 @@ extension GHP {
 }
 
 /// The agents whose hooks ghp speaks to.
-enum HookKind: String, ExpressibleByArgument, CaseIterable { case claude }
+enum HookKind: String, ExpressibleByArgument, CaseIterable {
+  case claude, codex
+}
 
 /// The fields a heartbeat or status update may set.
 struct StatusFields: ParsableArguments {
@@ -35,11 +37,11 @@ struct StatusFields: ParsableArguments {
     }
   }
 
-  /// As a Claude Code hook: what the agent must be told goes to the model in the event's own form,
+  /// As a Claude Code or Codex hook: what the agent must be told goes to the model in the event's own form,
   /// and a failure too (a hook that fails is shown to the person, not the model); never exit 3, which
   /// the model would not see.
-  func landAsHook(global: GlobalOptions, coalesce: Bool) throws {
-    let (event, stopHookActive) = ClaudeHook.input(fallback: "PostToolUse")
+  func landAsHook(global: GlobalOptions, coalesce: Bool, tool: HookKind) throws {
+    let (event, stopHookActive) = AgentHook.input(fallback: "PostToolUse")
     do {
       // After a tool use a hook must end within its timeout: with --auto, a state busy for more
       // than two seconds is skipped (the next tool use beats), never waited out.
@@ -47,8 +49,8 @@ struct StatusFields: ParsableArguments {
       if coalesce, (Double(environment["GHP_LOCK_TIMEOUT"] ?? "") ?? 30) > 2 { environment["GHP_LOCK_TIMEOUT"] = "2" }
       let workspace = try Workspace(path: global.directory, agent: global.agent, environment: environment)
       workspace.allowsNewAgent = global.new
-      ClaudeHook.tell(
-        try action(heartbeat: true, coalesce: coalesce).run(in: workspace).notices, event: event,
+      AgentHook.tell(
+        try action(heartbeat: true, coalesce: coalesce).run(in: workspace).notices, event: event, tool: tool,
         stopHookActive: stopHookActive)
     } catch GHPError.writerBusy where coalesce {
       return
@@ -59,7 +61,7 @@ struct StatusFields: ParsableArguments {
         Output.error("heartbeat not recorded: \(message)")
         throw ExitCode(1)
       }
-      ClaudeHook.tell(["your heartbeat was not recorded: \(message)"], event: event)
+      AgentHook.tell(["your heartbeat was not recorded: \(message)"], event: event, tool: tool)
     }
   }
 

@@ -10,8 +10,8 @@ extension GHP {
         worker, leader   the prompt for that role, with the goal and the heartbeat cadence
         agents-md        the coordination section for AGENTS.md (names no agent)
         session          the prompt for your role, the issues you hold, what you were told and your
-                         open questions; with --hook claude (the session-start hook `ghp setup
-                         claude` writes) it first records a heartbeat.
+                         open questions; with --hook claude|codex (the session-start hook `ghp setup
+                         claude|codex` writes) it first records a heartbeat.
         Examples: ghp prompt worker --agent worker-2   ghp prompt leader   ghp prompt agents-md >> AGENTS.md
                   ghp prompt session
         """)
@@ -34,7 +34,7 @@ extension GHP {
     @Argument(help: "worker, leader, agents-md or session.")
     var kind: Kind
 
-    @Option(help: ArgumentHelp("With session: run as this agent's session-start hook (claude).", valueName: "agent"))
+    @Option(help: ArgumentHelp("With session: run as this agent's session-start hook (claude or codex).", valueName: "agent"))
     var hook: HookKind?
 
     func validate() throws {
@@ -67,7 +67,7 @@ extension GHP {
       }
       if hook != nil {
         // Read (and so drain) the event Claude Code sends; session start has one form of answer.
-        _ = ClaudeHook.event(fallback: "SessionStart")
+        _ = AgentHook.event(fallback: "SessionStart")
         do {
           let landed = try workspace.run(
             StatusUpdateOperation(status: nil, action: "Session started", issueID: nil, isHeartbeat: true))

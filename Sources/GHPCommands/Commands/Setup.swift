@@ -8,19 +8,27 @@ extension GHP {
       commandName: "setup",
       abstract: "Make Claude Code or Codex use ghp by itself: its MCP server, hooks, instructions.",
       discussion: """
-        ghp setup claude  writes .mcp.json (the ghp MCP server) and hooks in .claude/settings.json:
-                          on session start a heartbeat and the agent's context (its issue, its
-                          prompt, answers to its questions); after each tool use a heartbeat that
-                          commits at most once per heartbeatMinimum; on stop a final status.
-        ghp setup codex   writes [mcp_servers.ghp] in Codex's config.toml ($CODEX_HOME, default
-                          ~/.codex) and the coordination section of AGENTS.md.
+        ghp setup claude  writes .mcp.json (the ghp MCP server, pinned to this worktree's agent),
+                          .claude/settings.local.json (hooks: on session start a heartbeat and the
+                          agent's context; after each tool use, failed or not, a heartbeat that
+                          commits at most once per heartbeatMinimum; on stop a final status; the
+                          server approved; the git folder writable in Claude Code's sandbox) and
+                          CLAUDE.local.md (importing AGENTS.md, when there is one).
+        ghp setup codex   writes .codex/config.toml (ghp's instructions, the git folder writable in
+                          Codex's sandbox, the ghp MCP server pinned to the agent with its tools
+                          approved) and .codex/hooks.json (the same hooks as Claude Code's). Codex
+                          reads them once it trusts the folder.
 
-        Run it in the agent's worktree. It merges with what the files hold and never drops another
+        Run it in the agent's worktree. Every file it writes is kept out of git (.git/info/exclude):
+        `ghp done` never counts it as work. It merges with what the files hold and never drops another
         entry; ghp's own entries carry the mark "# ghp setup" and are replaced in place, so running it
-        again changes nothing. --dry-run prints the diff and writes nothing.
-        Examples: ghp setup claude --dry-run
-                  cd ../repo-worker-1 && ghp setup claude
-                  ghp setup codex
+        again changes nothing. --dry-run prints the diff and writes nothing; --check says whether
+        setup is current (exit 1 when not); --remove takes out what setup wrote.
+
+        Examples:
+          ghp setup claude --dry-run
+          ghp setup codex --check
+          ghp setup claude --remove
         """,
       subcommands: [Claude.self, Codex.self])
 
@@ -32,31 +40,30 @@ extension GHP {
       static let configuration = CommandConfiguration(
         commandName: "claude",
         abstract:
-          "Write .mcp.json and the hooks in .claude/settings.local.json for Claude Code, both kept out of git.",
-        discussion: "Example: ghp setup claude --dry-run")
+          "Write .mcp.json, .claude/settings.local.json and CLAUDE.local.md for Claude Code, kept out of git.",
+        discussion: "Examples: ghp setup claude --dry-run   ghp setup claude --check")
 
       @OptionGroup var options: SetupOptions
 
       func run() throws {
-        let root = try options.root()
-        let exclude = (try? Repository(discovering: root))?.localPaths.infoExclude
-        try options.apply(try AgentSetup.claude(root: root, ghp: options.ghpCommand(), exclude: exclude))
+        try options.apply(try AgentSetup.claude(options.place(), remove: options.remove), tool: "claude")
       }
     }
 
     struct Codex: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "codex", abstract: "Write Codex's [mcp_servers.ghp] and the ghp section of AGENTS.md.",
-        discussion: "Example: CODEX_HOME=~/.codex ghp setup codex --dry-run")
+        commandName: "codex", abstract: "Write .codex/config.toml and .codex/hooks.json for Codex, kept out of git.",
+        discussion: "Examples: ghp setup codex --dry-run   ghp setup codex --check")
 
       @OptionGroup var options: SetupOptions
 
       @Option(
-        help: ArgumentHelp("Codex's configuration folder (default: $CODEX_HOME, else ~/.codex).", valueName: "path"))
+        help: ArgumentHelp(
+          "Codex's own folder, for its trust of this project (default: $CODEX_HOME, else ~/.codex).",
+          valueName: "path"))
       var codexHome: String?
 
       func run() throws {
-        let root = try options.root()
         let environment = Output.environment
         let home: (path: String, display: String)
         if let codexHome {
@@ -68,14 +75,24 @@ extension GHP {
         } else {
           throw GHPError.io("where is Codex's configuration? HOME is not set: pass --codex-home PATH or set CODEX_HOME")
         }
+        let place = try options.place(quoted: false)
         let workspace = try options.workspace()
-        let state = try workspace.snapshot()
-        // AGENTS.md is shared by every agent of the repository: it names none of them.
-        let section = try PromptRenderer.render("AGENTS.md", state: state, agent: "")
-        try options.apply(
-          try AgentSetup.codex(
-            root: root, codexHome: home.path, displayHome: home.display, ghp: options.ghpCommand(quoted: false),
-            agentsSection: section))
+        let instructions = try PromptRenderer.render(
+          "AGENTS.md", state: workspace.snapshot(), agent: place.agent ?? "")
+        let files = try AgentSetup.codex(
+          place, codexHome: home.path, displayHome: home.display, instructions: instructions, remove: options.remove)
+        let trusted = AgentSetup.codexTrusts(
+          place.root, codexConfig: Files.read(home.path + "/config.toml").map { String(decoding: $0, as: UTF8.self) })
+        var trust: AgentSetup.Finding?
+        if !options.remove {
+          trust = AgentSetup.Finding(
+            display: "Codex's trust of \(place.root)", current: trusted,
+            advice: trusted
+              ? "ok"
+              : "Codex reads .codex/ only in a trusted project: answer its trust prompt when it starts here (or add [projects.\(TOML.quote(place.root))] trust_level = \"trusted\" to \(home.display)/config.toml), then review ghp's hooks once with /hooks"
+          )
+        }
+        try options.apply(files, tool: "codex", extra: trust)
       }
     }
   }
@@ -88,6 +105,16 @@ struct SetupOptions: ParsableArguments {
 
   @Flag(help: "Print the diff of each file; write nothing.")
   var dryRun = false
+
+  @Flag(help: "Say whether setup is current here; exit 1 when it is not. Writes nothing.")
+  var check = false
+
+  @Flag(help: "Take out what setup wrote (ghp's entries and files), leaving everything else.")
+  var remove = false
+
+  func validate() throws {
+    if check && dryRun { throw ValidationError("--check already writes nothing: give one of --check and --dry-run") }
+  }
 
   @Option(
     help: ArgumentHelp(
@@ -109,6 +136,17 @@ struct SetupOptions: ParsableArguments {
     return top.hasSuffix("/") ? String(top.dropLast()) : top
   }
 
+  /// Where setup writes: this worktree, its repository's git folder, its agent.
+  func place(quoted: Bool = true) throws -> AgentSetup.Place {
+    let workspace = try workspace()
+    let root = try root()
+    let common = workspace.repository.commonDirectory
+    return AgentSetup.Place(
+      root: root, common: common.hasSuffix("/") ? String(common.dropLast()) : common,
+      exclude: workspace.repository.localPaths.infoExclude, ghp: ghpCommand(quoted: quoted),
+      agent: try? workspace.boundAgent())
+  }
+
   /// `ghp` when the first ghp on PATH is this executable, else this executable's path (shell-quoted
   /// for the hook commands, which a shell runs).
   func ghpCommand(quoted: Bool = true) -> String {
@@ -124,7 +162,27 @@ struct SetupOptions: ParsableArguments {
     return "'" + me.replacing("'", with: "'\\''") + "'"
   }
 
-  func apply(_ files: [AgentSetup.PlannedFile]) throws {
+  func apply(_ files: [AgentSetup.PlannedFile], tool: String, extra: AgentSetup.Finding? = nil) throws {
+    if check {
+      let findings = AgentSetup.check(files, tool: tool) + (extra.map { [$0] } ?? [])
+      let current = findings.allSatisfy(\.current)
+      if json {
+        Output.json(
+          .object([
+            "current": .bool(current),
+            "checks": .array(
+              findings.map {
+                .object(["file": .string($0.display), "ok": .bool($0.current), "advice": .string($0.advice)])
+              }),
+          ]))
+      } else {
+        for finding in findings {
+          Output.line("\(finding.current ? "ok  " : "todo") \(finding.display): \(finding.advice)")
+        }
+      }
+      if !current { throw ExitCode(1) }
+      return
+    }
     if !dryRun { try AgentSetup.write(files) }
     if json {
       return Output.json(
@@ -134,20 +192,22 @@ struct SetupOptions: ParsableArguments {
             files.map {
               .object([
                 "path": .string($0.path), "changed": .bool($0.changed), "created": .bool($0.before == nil),
-                "diff": .string($0.diff),
+                "removed": .bool($0.after == nil), "diff": .string($0.diff),
               ])
             }),
+          "next": extra.flatMap { $0.current ? nil : .string($0.advice) } ?? .null,
         ]))
     }
     for file in files {
       if dryRun {
         Output.text(file.changed ? file.diff : "\(file.display): unchanged\n")
       } else {
-        Output.line(
-          "\(file.display): " + (!file.changed ? "unchanged" : file.before == nil ? "created" : "updated")
-            + " (\(file.path))")
+        let what =
+          !file.changed ? "unchanged" : file.after == nil ? "removed" : file.before == nil ? "created" : "updated"
+        Output.line("\(file.display): \(what) (\(file.path))")
       }
     }
     if dryRun { Output.line("Dry run: nothing was written.") }
+    if let extra, !extra.current { Output.line("Next: \(extra.advice)") }
   }
 }

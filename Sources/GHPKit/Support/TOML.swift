@@ -62,6 +62,30 @@ public enum TOML {
   }
 
   /// Writes a TOML basic string.
+  /// `s` as a TOML multi-line basic string (`"""` on lines of their own), readable where text runs
+  /// over lines: backslashes and runs of three quotes escaped, other control characters as `\\uXXXX`.
+  public static func multiline(_ s: String) -> String {
+    var out = "\"\"\"\n"
+    var quotes = 0
+    for scalar in s.unicodeScalars {
+      if scalar == "\"" {
+        quotes += 1
+        out += quotes == 3 ? "\\\"" : "\""
+        if quotes == 3 { quotes = 0 }
+        continue
+      }
+      quotes = 0
+      switch scalar {
+      case "\\": out += "\\\\"
+      case "\n", "\t": out.unicodeScalars.append(scalar)
+      case _ where scalar.value < 0x20 || scalar.value == 0x7f:
+        out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\n\"\"\""
+  }
+
   public static func quote(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
@@ -262,4 +286,8 @@ extension TOML.Value {
         + "]"
     }
   }
+}
+
+extension String {
+  fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

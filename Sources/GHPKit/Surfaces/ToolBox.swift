@@ -58,6 +58,9 @@ public enum ToolBox {
   ]
   /// The tools that end or give up what is under way.
   static let destructiveTools: Set<String> = ["stop_run", "release_task", "fail_task"]
+  /// The tools a client should ask a person before calling (`ghp setup codex` says so): they reach
+  /// beyond the agent's own work.
+  public static let askingTools: Set<String> = ["stop_run", "init_coordination"]
   /// The writing tools that a repeated call leaves as the first left it.
   static let idempotentTools: Set<String> = ["heartbeat", "stop_run"]
 

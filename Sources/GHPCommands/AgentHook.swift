@@ -1,10 +1,10 @@
 import GHPKit
 import Glibc
 
-/// Speaking to Claude Code from a hook (`--hook claude`): it sends the event as JSON on standard
-/// input and reads what to tell the model from standard output.
-enum ClaudeHook {
-  /// The hook event Claude Code runs (`hook_event_name` on standard input), or `fallback` when
+/// Speaking to Claude Code or Codex from a hook (`--hook claude|codex`): each sends the event as JSON
+/// on standard input and reads what to tell the model from standard output, in nearly one form.
+enum AgentHook {
+  /// The hook event the agent runs (`hook_event_name` on standard input), or `fallback` when
   /// nothing readable arrives: a person running the command by hand, or a caller that keeps the pipe
   /// open without writing. The read ends at end of input, at a whole JSON object, or after 2 s.
   static func event(fallback: String) -> String { input(fallback: fallback).event }
@@ -30,17 +30,25 @@ enum ClaudeHook {
     return (parsed?["hook_event_name"]?.stringValue ?? fallback, parsed?["stop_hook_active"]?.boolValue ?? false)
   }
 
-  /// Tells the model `lines` in the form the event takes: additional context after a tool use or at a
-  /// session's start, and a reason to go on at a stop (so that an answer or a lost claim is read
-  /// before the agent stops; told once, so the next stop goes through). Nothing to tell prints nothing.
-  static func tell(_ lines: [String], event: String, stopHookActive: Bool = false) {
+  /// Tells the model `lines` in the form the event takes: additional context after a tool use, at a
+  /// session's start and (Claude Code) at a stop, which sends the agent back to read it (so that an
+  /// answer or a lost claim is read before the agent stops; told once, so the next stop goes
+  /// through). Codex takes no context at a stop: a `block` whose reason becomes its next prompt.
+  /// Nothing to tell prints nothing.
+  static func tell(_ lines: [String], event: String, tool: HookKind, stopHookActive: Bool = false) {
     guard !lines.isEmpty else { return }
     let text = "ghp: " + lines.joined(separator: "\nghp: ")
     switch event {
     case "Stop", "SubagentStop":
-      // Sent back to work once already: this stop goes through, and the person sees the notice.
       if stopHookActive {
+        // Sent back to work once already: this stop goes through, and the person sees the notice.
         Output.json(.object(["systemMessage": .string(text)]))
+      } else if tool == .claude {
+        Output.json(
+          .object([
+            "hookSpecificOutput": .object(["hookEventName": .string(event), "additionalContext": .string(text)])
+          ])
+        )
       } else {
         Output.json(.object(["decision": .string("block"), "reason": .string(text)]))
       }
