@@ -65,3 +65,56 @@ struct AgentSandboxTests {
     #expect(try repo.ghp(["claim", "2"], agent: "w1").status == 0, "the failed write wedged the next one")
   }
 }
+
+extension AgentSandboxTests {
+  static let presets = TemplateTests.root.appendingPathComponent("Tests/Fixtures/presets").path
+  /// Outside /tmp, which both sandboxes may leave writable: the repository is where a person's is.
+  static func place() -> String { "/var/tmp/ghp-test-\(UUID().uuidString.prefix(8))/repo" }
+
+  @Test(
+    "uncontained, codex runs in its own workspace-write sandbox with the git folder among its writable roots, and its worker commits and finishes",
+    .enabled(if: access("/usr/bin/bwrap", X_OK) == 0))
+  func codexWorkspaceWrite() throws {
+    let (bench, environment) = try WorkerContainmentTests.presetBench(
+      Self.presets, settings: ["agent.sandbox": "off"], at: Self.place())
+    let (result, events) = try bench.run(["-w", "1", "--agent-command", "codex"], environment: environment)
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let line = events.first { $0["event"]?.stringValue == "agent" }?["text"]?.stringValue ?? ""
+    let common = try bench.repo.git("rev-parse", "--path-format=absolute", "--git-common-dir")
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(line.contains("--sandbox workspace-write") && line.contains(common), "\(line)")
+    let log = (try? WorkerContainmentTests.log(bench, agent: "worker-1")) ?? ""
+    #expect(try bench.issue("1")["status"]?.stringValue == "done", "\(log)")
+
+    // The same sandbox without ghp's writable root: the commit cannot be written (what the preset
+    // is for), and the turn fails.
+    #expect(try bench.repo.ghp(["agent", "add", "w2"], agent: "lead").status == 0)
+    #expect(try bench.repo.ghp(["issue", "add", "Two"], agent: "lead").status == 0)
+    #expect(try bench.repo.ghp(["claim", "2"], agent: "w2").status == 0)
+    let bare = try ProcessRunner.run(
+      Self.presets + "/codex", ["exec", "--json", "--sandbox", "workspace-write", "-"], in: bench.repo.path + "-w2",
+      environment: environment.merging([
+        "GHP_AGENT": "w2", "GHP_ISSUE": "2",
+        "PATH": (GHPBinary.path as NSString).deletingLastPathComponent + ":" + (environment["PATH"] ?? ""),
+      ]) { _, new in new }, input: "work\n")
+    #expect(bare.status != 0 && bare.stdout.contains("turn.failed"), "\(bare.stdout)\(bare.stderr)")
+    #expect(bare.stderr.contains("Read-only file system"), "\(bare.stderr)")
+    #expect(try bench.issue("2")["status"]?.stringValue == "claimed")
+  }
+
+  @Test(
+    "uncontained, with Claude Code's sandbox on in the person's settings, its worker reads, commits and finishes",
+    .enabled(if: access("/usr/bin/bwrap", X_OK) == 0))
+  func claudeSandbox() throws {
+    let (bench, environment) = try WorkerContainmentTests.presetBench(
+      Self.presets, settings: ["agent.sandbox": "off"], at: Self.place())
+    let home = try #require(environment["HOME"])
+    try #"{"sandbox": {"enabled": true}}"#.write(
+      toFile: home + "/.claude/settings.json", atomically: true, encoding: .utf8)
+    let (result, _) = try bench.run(["-w", "1", "--agent-command", "claude"], environment: environment)
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let log = try WorkerContainmentTests.log(bench, agent: "worker-1")
+    #expect(log.contains("claude: Bash commands run sandboxed"), "\(log)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done", "\(log)")
+  }
+}

@@ -11,8 +11,9 @@ final class RunBench {
 
   static let agents = TemplateTests.root.appendingPathComponent("Tests/Fixtures/agents").path
 
-  init(issues: Int = 0, settings: [String: String] = [:]) throws {
-    repo = try ScratchRepository()
+  /// `at`: where the repository is made (default: under the temporary folder).
+  init(issues: Int = 0, settings: [String: String] = [:], at path: String? = nil) throws {
+    repo = try path.map { try ScratchRepository(at: $0) } ?? ScratchRepository()
     scratch = repo.root.deletingLastPathComponent().path
     try repo.initialise(issues: issues)
     // The fake agents' own knobs reach them as any agent's settings do: named in agent.env.

@@ -272,8 +272,10 @@ struct WorkerContainmentTests {
   }
 
   /// A bench whose person has a claude and codex login, and PATH with `folder` first.
-  static func presetBench(_ folder: String, settings: [String: String] = [:]) throws -> (RunBench, [String: String]) {
-    let bench = try RunBench(issues: 1, settings: settings)
+  static func presetBench(_ folder: String, settings: [String: String] = [:], at path: String? = nil) throws -> (
+    RunBench, [String: String]
+  ) {
+    let bench = try RunBench(issues: 1, settings: settings, at: path)
     let home = bench.scratch + "/home"
     for (name, text) in [".claude/.credentials.json": "{}", ".codex/auth.json": "{}"] {
       try FileManager.default.createDirectory(

@@ -58,7 +58,8 @@ extension AgentCommand {
           contained
           ? ["--sandbox", "danger-full-access"]
           : [
-            "--sandbox", "workspace-write", "-c", "sandbox_workspace_write.writable_roots=[\"\(commonDirectory)\"]",
+            "--sandbox", "workspace-write", "-c",
+            "sandbox_workspace_write.writable_roots=[\(TOML.quote(commonDirectory))]",
           ]
         arguments += ["-c", "approval_policy=\"never\""]
       } else if probe.flags.contains("--full-auto") {
