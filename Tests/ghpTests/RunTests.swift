@@ -548,3 +548,42 @@ struct RunTests {
     #expect(try bench.runRecord()["state"] == .string("stopped"))
   }
 }
+
+/// Sessions recorded in the tools' documented formats, replayed through `ghp run`: what the run
+/// records is exactly what the agent reported.
+@Suite("recorded sessions")
+struct RecordedSessionTests {
+  static let streams = TemplateTests.root.appendingPathComponent("Tests/Fixtures/streams").path
+
+  /// Runs one worker replaying `stream`; its tally in the run record.
+  func tally(_ stream: String) throws -> (JSON, [JSON]) {
+    let bench = try RunBench(issues: 1, settings: ["agent.env": "[\"REPLAY\"]"])
+    let (result, events) = try bench.run(
+      ["-w", "1", "--agent-command", bench.agent("replay")], environment: ["REPLAY": Self.streams + "/" + stream])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+    return (try #require(try bench.runRecord()["tallies"]?["worker-1"]), events)
+  }
+
+  @Test("claude: a message's repeated usage counts once, cache and subagent tokens apart, the cost its result's")
+  func claudeWithASubagent() throws {
+    let (tally, events) = try tally("claude-subagent.jsonl")
+    // Its own conversation: msg_01 (5 + 3, on two blocks) and msg_03 (20 + 80) = 108, as the result says.
+    #expect(tally["tokens"]?.intValue == 108, "\(tally.compact())")
+    // Cache writes and reads of its own conversation: 1200 + 1200.
+    #expect(tally["cacheTokens"]?.intValue == 2400, "\(tally.compact())")
+    // The subagent's message (parent_tool_use_id set): 40 + 800 + 60.
+    #expect(tally["subagentTokens"]?.intValue == 900, "\(tally.compact())")
+    #expect(tally["costMicros"]?.intValue == 42_100, "\(tally.compact())")
+    let finished = try #require(events.first { $0["event"]?.stringValue == "finished" })
+    #expect(finished["tokens"]?.intValue == 108 && finished["subagentTokens"]?.intValue == 900, "\(finished.compact())")
+  }
+
+  @Test("codex: a turn's usage, its cached input apart, and no cost")
+  func codexCached() throws {
+    let (tally, _) = try tally("codex-cached.jsonl")
+    #expect(tally["tokens"]?.intValue == 24_885, "\(tally.compact())")
+    #expect(tally["cacheTokens"]?.intValue == 24_448, "\(tally.compact())")
+    #expect(tally["costMicros"]?.intValue == 0)
+  }
+}

@@ -90,8 +90,12 @@ public struct RunOperation: RecordedOperation {
   public var seconds = 0
   /// `exit`: millionths of a dollar the attempt reported spending.
   public var costMicros = 0
-  /// `exit`: tokens the attempt reported using.
+  /// `exit`: tokens the attempt reported using (input and output of its own conversation).
   public var tokens = 0
+  /// `exit`: cache reads and writes the attempt reported, apart from `tokens`.
+  public var cacheTokens = 0
+  /// `exit`: tokens its subagents reported using, apart from `tokens`.
+  public var subagentTokens = 0
   // finish
   /// `finish`: how the run ended (finished, stopped or failed).
   public var state: RunRecord.State = .finished
@@ -107,7 +111,7 @@ public struct RunOperation: RecordedOperation {
   /// The record's keys, each named once; which of them an action records is `fields(of:)`.
   enum CodingKeys: String, CodingKey {
     case action, token, id, goal, host, pid, start, command, workers, replaces, updates, breaker, agent, issue
-    case outcome, reason, seconds, costMicros, tokens, state, summary
+    case outcome, reason, seconds, costMicros, tokens, cacheTokens, subagentTokens, state, summary
   }
 
   /// The record: the action, the token (not for `stop`) and that action's fields only.
@@ -139,6 +143,9 @@ public struct RunOperation: RecordedOperation {
       try record.encode(seconds, forKey: .seconds)
       try record.encode(costMicros, forKey: .costMicros)
       try record.encode(tokens, forKey: .tokens)
+      // Recorded only when reported: records of an older ghp have neither, and mean none.
+      if cacheTokens > 0 { try record.encode(cacheTokens, forKey: .cacheTokens) }
+      if subagentTokens > 0 { try record.encode(subagentTokens, forKey: .subagentTokens) }
       try record.encodeIfPresent(breaker, forKey: .breaker)
     case .stop: break
     case .finish:
@@ -185,6 +192,8 @@ public struct RunOperation: RecordedOperation {
       seconds = try count(.seconds)
       costMicros = try count(.costMicros)
       tokens = try count(.tokens)
+      cacheTokens = try record.contains(.cacheTokens) ? count(.cacheTokens) : 0
+      subagentTokens = try record.contains(.subagentTokens) ? count(.subagentTokens) : 0
       breaker = try record.decodeIfPresent(RunRecord.Breaker.self, forKey: .breaker)
     case .stop: break
     case .finish:
@@ -308,6 +317,8 @@ public struct RunOperation: RecordedOperation {
     tally.seconds += seconds
     tally.costMicros += costMicros
     tally.tokens += tokens
+    tally.cacheTokens += cacheTokens
+    tally.subagentTokens += subagentTokens
     let target = try state.requireIssue(issue)
     let stillHeld = target.status == .claimed && target.assignee == agent && target.epoch == slot.epoch
     var subject = "\(actor): run \(run.id): \(agent) ended on #\(issue)"

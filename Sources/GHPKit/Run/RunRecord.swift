@@ -74,6 +74,10 @@ public struct RunRecord: Equatable, Sendable {
     public var costMicros = 0
     /// Tokens its attempts reported using, added up.
     public var tokens = 0
+    /// Cache reads and writes its attempts reported, added up (apart from `tokens`).
+    public var cacheTokens = 0
+    /// Tokens its attempts' subagents reported using, added up (apart from `tokens`).
+    public var subagentTokens = 0
 
     /// A tally of nothing yet.
     public init() {}
@@ -81,7 +85,8 @@ public struct RunRecord: Equatable, Sendable {
     var json: JSON {
       .object([
         "finished": .int(finished), "failed": .int(failed), "released": .int(released), "seconds": .int(seconds),
-        "costMicros": .int(costMicros), "tokens": .int(tokens),
+        "costMicros": .int(costMicros), "tokens": .int(tokens), "cacheTokens": .int(cacheTokens),
+        "subagentTokens": .int(subagentTokens),
       ])
     }
 
@@ -93,6 +98,8 @@ public struct RunRecord: Equatable, Sendable {
       seconds = f["seconds"]?.intValue ?? 0
       costMicros = f["costMicros"]?.intValue ?? 0
       tokens = f["tokens"]?.intValue ?? 0
+      cacheTokens = f["cacheTokens"]?.intValue ?? 0
+      subagentTokens = f["subagentTokens"]?.intValue ?? 0
     }
 
     mutating func add(_ other: Tally) {
@@ -102,6 +109,8 @@ public struct RunRecord: Equatable, Sendable {
       seconds += other.seconds
       costMicros += other.costMicros
       tokens += other.tokens
+      cacheTokens += other.cacheTokens
+      subagentTokens += other.subagentTokens
     }
   }
 

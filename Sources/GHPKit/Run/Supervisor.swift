@@ -352,6 +352,8 @@ public final class Supervisor {
     exit.seconds = seconds
     exit.costMicros = process.parser.costMicros
     exit.tokens = process.parser.tokens
+    exit.cacheTokens = process.parser.cacheTokens
+    exit.subagentTokens = process.parser.subagentTokens
     exit.outcome = judged.outcome
     exit.reason = judged.reason
     workspace.refreshClock()
@@ -383,7 +385,8 @@ public final class Supervisor {
     let cost = exit.costMicros > 0 ? ", \(Money.format(exit.costMicros))" : ""
     let fields: [String: JSON] = [
       "outcome": .string(exit.outcome.rawValue), "seconds": .int(seconds), "costMicros": .int(exit.costMicros),
-      "tokens": .int(exit.tokens), "exit": .int(code), "status": .string(after.status.rawValue),
+      "tokens": .int(exit.tokens), "cacheTokens": .int(exit.cacheTokens), "subagentTokens": .int(exit.subagentTokens),
+      "exit": .int(code), "status": .string(after.status.rawValue),
     ]
     switch exit.outcome {
     case .finished:
@@ -482,7 +485,8 @@ public final class Supervisor {
               "killed", process.agent, process.issue,
               "\(process.agent) on #\(process.issue): timed out after \(Duration.exact(policy.taskTimeout)); SIGTERM to its process group"
             )
-          } else if let breach = policy.budget.breach(micros: process.parser.costMicros, tokens: process.parser.tokens)
+          } else if let breach = policy.budget.breach(
+            micros: process.parser.costMicros, tokens: process.parser.budgetTokens)
           {
             process.terminate(reason: breach, outcome: .failed)
             emit(
@@ -496,9 +500,9 @@ public final class Supervisor {
         var total = run.total
         for process in workers.values {
           total.costMicros += process.parser.costMicros
-          total.tokens += process.parser.tokens
+          total.tokens += process.parser.budgetTokens
         }
-        if let breach = policy.runBudget.breach(micros: total.costMicros, tokens: total.tokens) {
+        if let breach = policy.runBudget.breach(micros: total.costMicros, tokens: total.tokens + total.subagentTokens) {
           runBudgetReached = "the run's \(breach)"
           beginStop(runBudgetReached!)
         }

@@ -5,17 +5,26 @@ import Glibc
 /// lines, whichever the command speaks (each event type is recognised by its shape). Every line
 /// counts as progress; some name an action, a cost or a token count.
 struct AgentOutput {
-  /// Millionths of a dollar and tokens reported so far.
+  /// Millionths of a dollar and tokens reported so far: input and output of the agent's own
+  /// conversation (what a token budget counts, with the subagents'), cache reads and writes kept
+  /// apart (claude's cache_read/cache_creation, codex's cached part of its input), and the tokens
+  /// of claude's subagents (messages with a `parent_tool_use_id`) apart too.
   var costMicros = 0
   var tokens = 0
+  var cacheTokens = 0
+  var subagentTokens = 0
   /// Tokens added up from per-message usage until a total arrives.
   private var summedTokens = 0
+  private var summedCache = 0
   /// What the agent itself said went wrong, from its error events (claude's error `result`,
   /// codex's `turn.failed` and `error`): the reason of a failed attempt, rather than a raw tail.
   var errorText: String?
   /// Claude repeats a message's whole usage on each of its content blocks: each message id counts
   /// once (its latest usage, which only grows).
-  private var usageByMessage: [String: Int] = [:]
+  private var usageByMessage: [String: (tokens: Int, cache: Int)] = [:]
+
+  /// Tokens a budget counts: the agent's own and its subagents'.
+  var budgetTokens: Int { tokens + subagentTokens }
 
   /// Reads one line; returns the action it shows, if any.
   mutating func consume(_ line: String) -> String? {
@@ -29,18 +38,32 @@ struct AgentOutput {
       let counted = ["input_tokens", "output_tokens"].compactMap { usage[$0]?.intValue }
       return counted.isEmpty ? nil : counted.reduce(0, +)
     }
+    func cached(_ usage: JSON?) -> Int {
+      ["cache_read_input_tokens", "cache_creation_input_tokens", "cached_input_tokens"].compactMap {
+        usage?[$0]?.intValue
+      }.reduce(0, +)
+    }
     var action: String?
     switch event["type"]?.stringValue {
     case "assistant"?:
       // claude: one message of the conversation, with its own usage.
-      if let used = usageTokens(event["message"]?["usage"]) {
+      let usage = event["message"]?["usage"]
+      if let used = usageTokens(usage) {
+        let cache = cached(usage)
+        var added = (tokens: used, cache: cache)
         if let id = event["message"]?["id"]?.stringValue {
-          summedTokens += max(0, used - (usageByMessage[id] ?? 0))
-          usageByMessage[id] = max(used, usageByMessage[id] ?? 0)
-        } else {
-          summedTokens += used
+          let seen = usageByMessage[id] ?? (0, 0)
+          added = (max(0, used - seen.tokens), max(0, cache - seen.cache))
+          usageByMessage[id] = (max(used, seen.tokens), max(cache, seen.cache))
         }
-        tokens = max(tokens, summedTokens)
+        if let parent = event["parent_tool_use_id"], parent != .null {
+          subagentTokens += added.tokens + added.cache
+        } else {
+          summedTokens += added.tokens
+          summedCache += added.cache
+          tokens = max(tokens, summedTokens)
+          cacheTokens = max(cacheTokens, summedCache)
+        }
       }
       for part in event["message"]?["content"]?.arrayValue ?? [] {
         if part["type"]?.stringValue == "tool_use" {
@@ -54,7 +77,10 @@ struct AgentOutput {
     case "result"?:
       // claude: the end of the session, with the totals.
       if let cost = Money.micros(event["total_cost_usd"] ?? event["cost_usd"]) { costMicros = cost }
-      if let used = usageTokens(event["usage"]) { tokens = max(tokens, used) }
+      if let used = usageTokens(event["usage"]) {
+        tokens = max(tokens, used)
+        cacheTokens = max(cacheTokens, cached(event["usage"]))
+      }
       let failed = event["is_error"]?.boolValue ?? false
       action = failed ? "Ended with an error" : "Ended its session"
       if failed {
@@ -64,7 +90,9 @@ struct AgentOutput {
       // codex: one turn, with its usage.
       if let used = usageTokens(event["usage"]) {
         summedTokens += used
+        summedCache += cached(event["usage"])
         tokens = max(tokens, summedTokens)
+        cacheTokens = max(cacheTokens, summedCache)
       }
     case "turn.failed"?:
       // codex: the turn ended in an error.
