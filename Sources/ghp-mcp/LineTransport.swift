@@ -11,23 +11,44 @@ import MCP
 /// handed on the moment its line ends. A line that is not JSON, or a request whose id the SDK
 /// cannot carry, is answered here as JSON-RPC says (parse error or invalid request, id null)
 /// instead of with a made-up id.
+///
+/// It also speaks what the SDK does not:
+/// - **Cancellation** (`notifications/cancelled`): the request is marked, its call writes nothing
+///   if it has not committed yet (`Ledger.stillWanted`), and no answer is sent for it.
+/// - **The 2026-07-28 revision, stateless, beside 2025-11-25**: a request whose `_meta` carries
+///   `io.modelcontextprotocol/protocolVersion` needs no `initialize` (the SDK is given one of its own
+///   once, whose answer nobody sees); `server/discover` is answered here; each answer to a modern
+///   request gains `resultType` and the server's identity in `_meta` (and, for lists, how long it
+///   may be cached). An unsupported version is -32022 naming the supported ones.
 actor LineTransport: Transport {
+  /// The revisions spoken: the stateless one and the handshake one.
+  static let modernVersion = "2026-07-28"
+  static let supportedVersions = [modernVersion, "2025-11-25"]
+  static let versionKey = "io.modelcontextprotocol/protocolVersion"
+  static let capabilitiesKey = "io.modelcontextprotocol/clientCapabilities"
+  /// The id of the `initialize` the transport sends the SDK for stateless clients.
+  static let internalInitialize = "ghp-stateless-initialize"
+  /// What `server/discover` says beyond the versions (set by the server before it starts).
+  nonisolated let discovery: JSON
   nonisolated let logger = Logger(label: "ghp.mcp.transport")
   private let stream: AsyncThrowingStream<Data, Swift.Error>
   private let continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation
   private let writer = Writer()
   /// Requests handed to the server and answers sent back, so that nothing asked is left unanswered
-  /// when the input closes.
-  private let ledger = RequestCount()
+  /// when the input closes; and which were cancelled.
+  nonisolated let ledger = RequestCount()
 
-  init() {
+  /// `discovery`: the server's capabilities, instructions and identity, for `server/discover`.
+  init(discovery: JSON) {
     (stream, continuation) = AsyncThrowingStream.makeStream()
+    self.discovery = discovery
   }
 
   func connect() async throws {
     let continuation = self.continuation
     let writer = self.writer
     let ledger = self.ledger
+    let discovery = self.discovery
     let thread = Thread {
       var pending: [UInt8] = []
       var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -39,10 +60,12 @@ actor LineTransport: Transport {
         while let newline = pending.firstIndex(of: 0x0A) {
           let line = Array(pending[..<newline])
           pending.removeSubrange(...newline)
-          Self.deliver(line, continuation: continuation, writer: writer, ledger: ledger)
+          Self.deliver(line, continuation: continuation, writer: writer, ledger: ledger, discovery: discovery)
         }
       }
-      if !pending.isEmpty { Self.deliver(pending, continuation: continuation, writer: writer, ledger: ledger) }
+      if !pending.isEmpty {
+        Self.deliver(pending, continuation: continuation, writer: writer, ledger: ledger, discovery: discovery)
+      }
       continuation.finish()
     }
     thread.stackSize = 1 << 20
@@ -52,7 +75,7 @@ actor LineTransport: Transport {
   /// Hands a line to the server, or answers it here when the server could only answer it wrongly.
   private static func deliver(
     _ line: [UInt8], continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation, writer: Writer,
-    ledger: RequestCount
+    ledger: RequestCount, discovery: JSON
   ) {
     var text = line
     while let last = text.last, last == 0x0D || last == 0x20 { text.removeLast() }
@@ -61,41 +84,151 @@ actor LineTransport: Transport {
       writer.write(errorLine(code: -32700, message: "Parse error: the line is not JSON"))
       return
     }
-    // A batch or anything else the SDK reads goes through; only ids it cannot represent stop here.
-    if let fields = message.objectValue, let method = fields["method"]?.stringValue, let id = fields["id"] {
-      switch id {
-      case .string, .int: break
-      default:
-        writer.write(errorLine(code: -32600, message: "Invalid Request: an id must be a string or an integer"))
+    guard var fields = message.objectValue, let method = fields["method"]?.stringValue else {
+      // A batch, or an answer: the SDK reads them.
+      continuation.yield(Data(text))
+      return
+    }
+    if method == "notifications/cancelled" {
+      if let id = fields["params"]?["requestId"], id != .null { ledger.cancel(id) }
+      return
+    }
+    guard let id = fields["id"] else {
+      continuation.yield(Data(text))
+      return
+    }
+    switch id {
+    case .string, .int: break
+    default:
+      writer.write(errorLine(code: -32600, message: "Invalid Request: an id must be a string or an integer"))
+      return
+    }
+    guard fields["jsonrpc"] == .string("2.0") else {
+      writer.write(errorLine(id: id, code: -32600, message: "Invalid Request: \"jsonrpc\" must be \"2.0\""))
+      return
+    }
+    if let params = fields["params"], params.objectValue == nil {
+      writer.write(errorLine(id: id, code: -32602, message: "Invalid params: params must be an object"))
+      return
+    }
+    var params = fields["params"]?.objectValue ?? [:]
+    let meta = params["_meta"]?.objectValue ?? [:]
+    let modern = meta[versionKey] != nil
+    if modern || method == "server/discover" {
+      guard let version = meta[versionKey]?.stringValue else {
+        writer.write(
+          errorLine(
+            id: id, code: -32602, message: "Invalid params: _meta must carry \(versionKey) and \(capabilitiesKey)"))
         return
       }
+      guard version == modernVersion else {
+        writer.write(
+          errorLine(
+            id: id, code: -32022, message: "Unsupported protocol version",
+            data: .object([
+              "supported": .array(supportedVersions.map { .string($0) }), "requested": .string(version),
+            ])))
+        return
+      }
+      guard meta[capabilitiesKey]?.objectValue != nil else {
+        writer.write(errorLine(id: id, code: -32602, message: "Invalid params: _meta must carry \(capabilitiesKey)"))
+        return
+      }
+      if method == "server/discover" {
+        var result = discovery.objectValue ?? [:]
+        result["supportedVersions"] = .array(supportedVersions.map { .string($0) })
+        result["resultType"] = .string("complete")
+        result["ttlMs"] = .int(3_600_000)
+        result["cacheScope"] = .string("public")
+        writer.write(resultLine(id: id, result: .object(result)))
+        return
+      }
+      if method == "initialize" {
+        writer.write(errorLine(id: id, code: -32600, message: "Invalid Request: \(modernVersion) has no initialize"))
+        return
+      }
+      // The SDK serves calls only after a handshake: it is given one, once, for stateless clients.
+      if ledger.beginStateless() {
+        let handshake = JSON.object([
+          "jsonrpc": .string("2.0"), "id": .string(internalInitialize), "method": .string("initialize"),
+          "params": .object([
+            "protocolVersion": .string("2025-11-25"), "capabilities": .object([:]),
+            "clientInfo": .object(["name": .string("stateless"), "version": .string(modernVersion)]),
+          ]),
+        ])
+        continuation.yield(Data(handshake.compact().utf8))
+        continuation.yield(
+          Data(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8))
+      }
+      ledger.markModern(id, method: method)
+    } else if method == "initialize" {
+      ledger.initialized()
+    } else if method != "ping" && !ledger.isInitialized {
       // Before `initialize`, only a ping is answered (the SDK's strict mode drops such a call
       // without any answer).
-      if method == "initialize" {
-        ledger.initialized()
-      } else if method != "ping" && !ledger.isInitialized {
-        writer.write(errorLine(id: id, code: -32002, message: "Server not initialized: send initialize first"))
+      writer.write(errorLine(id: id, code: -32600, message: "Server not initialized: send initialize first"))
+      return
+    }
+    if method == "tools/call" {
+      guard params["name"]?.stringValue != nil else {
+        writer.write(errorLine(id: id, code: -32602, message: "Invalid params: tools/call needs the tool's name"))
         return
       }
-      ledger.asked()
+      // The call learns its own request id (for cancellation): set here, whatever the client sent.
+      var callMeta = meta
+      callMeta[requestKey] = .string(id.compact())
+      params["_meta"] = .object(callMeta)
+      fields["params"] = .object(params)
+      text = Array(JSON.object(fields).compact().utf8)
     }
+    ledger.asked()
     continuation.yield(Data(text))
   }
 
-  static func errorLine(id: JSON = .null, code: Int, message: String) -> [UInt8] {
-    Array(
-      JSON.object([
-        "jsonrpc": .string("2.0"), "id": id, "error": .object(["code": .int(code), "message": .string(message)]),
-      ]).compact().utf8) + [0x0A]
+  /// Where a tool call finds its request id (`_meta`).
+  static let requestKey = "ghp/request"
+
+  static func resultLine(id: JSON, result: JSON) -> [UInt8] {
+    Array(JSON.object(["jsonrpc": .string("2.0"), "id": id, "result": result]).compact().utf8) + [0x0A]
+  }
+
+  static func errorLine(id: JSON = .null, code: Int, message: String, data: JSON? = nil) -> [UInt8] {
+    var error: [String: JSON] = ["code": .int(code), "message": .string(message)]
+    if let data { error["data"] = data }
+    return Array(JSON.object(["jsonrpc": .string("2.0"), "id": id, "error": .object(error)]).compact().utf8) + [0x0A]
   }
 
   func disconnect() async { continuation.finish() }
 
   func send(_ data: Data) async throws {
     var bytes = [UInt8](data)
+    guard var message = try? JSON.parse(bytes).objectValue, let id = message["id"], message["method"] == nil else {
+      if bytes.last != 0x0A { bytes.append(0x0A) }
+      writer.write(bytes)
+      return
+    }
+    // The answer to the transport's own handshake, for stateless clients: nobody asked for it.
+    if id == .string(Self.internalInitialize) {
+      ledger.initialized()
+      return
+    }
+    defer { ledger.answered() }
+    // A cancelled request is not answered.
+    if ledger.isCancelled(id) { return }
+    if let method = ledger.modernMethod(id), var result = message["result"]?.objectValue {
+      result["resultType"] = .string("complete")
+      var meta = result["_meta"]?.objectValue ?? [:]
+      meta["io.modelcontextprotocol/serverInfo"] = discovery["_meta"]?["io.modelcontextprotocol/serverInfo"] ?? .null
+      result["_meta"] = .object(meta)
+      if method.hasSuffix("/list") {
+        result["ttlMs"] = .int(3_600_000)
+        result["cacheScope"] = .string("public")
+      }
+      message["result"] = .object(result)
+      bytes = Array(JSON.object(message).compact().utf8)
+    }
     if bytes.last != 0x0A { bytes.append(0x0A) }
     writer.write(bytes)
-    if let message = try? JSON.parse(bytes), message["id"] != nil, message["method"] == nil { ledger.answered() }
   }
 
   /// Waits (at most `seconds`) until every request read has been answered.
@@ -124,15 +257,32 @@ actor LineTransport: Transport {
   }
 }
 
+/// The requests under way: how many are open, which were cancelled, which are stateless (modern).
 final class RequestCount: @unchecked Sendable {
   private let lock = NSLock()
   private var open = 0
   private var started = false
+  private var stateless = false
+  private var cancelled: Set<String> = []
+  private var modern: [String: String] = [:]
   func initialized() { lock.withLock { started = true } }
   var isInitialized: Bool { lock.withLock { started } }
+  /// True the first time only: the SDK is to be given its handshake now.
+  func beginStateless() -> Bool {
+    lock.withLock {
+      defer { stateless = true }
+      return !stateless && !started
+    }
+  }
   func asked() { lock.withLock { open += 1 } }
   func answered() { lock.withLock { open -= 1 } }
   var settled: Bool { lock.withLock { open <= 0 } }
+  func cancel(_ id: JSON) { lock.withLock { _ = cancelled.insert(id.compact()) } }
+  func isCancelled(_ id: JSON) -> Bool { lock.withLock { cancelled.contains(id.compact()) } }
+  /// By the key a tool call carries in `_meta` (its id, compact).
+  func isCancelled(key: String) -> Bool { lock.withLock { cancelled.contains(key) } }
+  func markModern(_ id: JSON, method: String) { lock.withLock { modern[id.compact()] = method } }
+  func modernMethod(_ id: JSON) -> String? { lock.withLock { modern.removeValue(forKey: id.compact()) } }
 }
 
 /// Tool calls block (the writer lock, the network): they run on threads of their own, never on the

@@ -54,6 +54,20 @@ struct MCPServe: AsyncParsableCommand {
         tools: .init(listChanged: false)))
     let subscriptions = Subscriptions()
     let calls = BlockingCalls()
+    let transport = LineTransport(
+      discovery: .object([
+        "capabilities": .object([
+          "tools": .object(["listChanged": .bool(false)]), "prompts": .object(["listChanged": .bool(false)]),
+          "resources": .object(["listChanged": .bool(false)]),
+        ]),
+        "instructions": .string(ToolBox.instructions),
+        "_meta": .object([
+          "io.modelcontextprotocol/serverInfo": .object([
+            "name": .string("ghp"), "version": .string(GHPVersion.current),
+          ])
+        ]),
+      ]))
+    let requests = transport.ledger
 
     await server.withMethodHandler(ListTools.self) { _ in
       .init(
@@ -62,29 +76,45 @@ struct MCPServe: AsyncParsableCommand {
             name: $0.name, title: $0.title, description: $0.description, inputSchema: Self.value($0.schema),
             annotations: .init(
               title: $0.title, readOnlyHint: $0.readOnly, destructiveHint: $0.destructive,
-              idempotentHint: $0.idempotent, openWorldHint: false))
+              idempotentHint: $0.idempotent, openWorldHint: false),
+            outputSchema: Self.value($0.outputSchema))
         })
     }
     await server.withMethodHandler(CallTool.self) { params in
       var arguments: [String: JSON] = [:]
       for (key, value) in params.arguments ?? [:] { arguments[key] = Self.json(value) }
       let call = arguments
-      let outcome: (text: String, failed: Bool) = await calls.run {
+      // A tool that does not exist is the protocol's error, not the tool's (-32602).
+      guard let tool = ToolBox.tools.first(where: { $0.name == params.name }) else {
+        throw MCPError.invalidParams("Unknown tool: \(params.name)")
+      }
+      let request = params._meta?[LineTransport.requestKey]?.stringValue
+      let wanted: @Sendable () -> Bool = { request.map { !requests.isCancelled(key: $0) } ?? true }
+      let outcome: (result: JSON?, text: String, failed: Bool)? = await calls.run {
+        // Cancelled before it started: nothing is done (and the transport sends no answer).
+        guard wanted() else { return nil }
         if let socket {
           let answer = WorkerChannel.ask(
             socket, ["kind": .string("tool"), "name": .string(params.name), "arguments": .object(call)])
-          return (answer.error ?? answer.result?.pretty() ?? "", answer.error != nil)
+          return (answer.result, answer.error ?? answer.result?.pretty() ?? "", answer.error != nil)
         }
         do {
-          return (try ToolBox.call(params.name, arguments: call, workspace: workspace()).pretty(), false)
+          let workspace = try workspace()
+          workspace.ledger.stillWanted = wanted
+          let result = try ToolBox.call(params.name, arguments: call, workspace: workspace)
+          return (result, result.pretty(), false)
         } catch let error as GHPError {
           // The kind first (refused, usage, ...), as the server's instructions tell the agent.
-          return ("\(error.kind): \(error.description)", true)
+          return (nil, "\(error.kind): \(error.description)", true)
         } catch {
-          return ("\(error)", true)
+          return (nil, "\(error)", true)
         }
       }
-      return .init(content: [.text(text: outcome.text, annotations: nil, _meta: nil)], isError: outcome.failed)
+      guard let outcome else { return .init(content: [], isError: true) }
+      return .init(
+        content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
+        structuredContent: outcome.failed ? nil : outcome.result.map { Self.value(tool.structured($0)) },
+        isError: outcome.failed)
     }
     await server.withMethodHandler(ListPrompts.self) { _ in
       .init(prompts: ToolBox.prompts.map { Prompt(name: $0.name, description: $0.description) })
@@ -140,7 +170,6 @@ struct MCPServe: AsyncParsableCommand {
       return .init()
     }
 
-    let transport = LineTransport()
     try await server.start(transport: transport)
     // Tell subscribers when ghp/state moves, whoever moved it.
     let notifier = Task {

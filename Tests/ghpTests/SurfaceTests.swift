@@ -31,7 +31,21 @@ import Testing
     let result = try ProcessRunner.run(
       "/usr/bin/env", [TestPython.path, script, GHPBinary.path, repo.path], in: repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-    #expect(result.stdout.contains("19 passed, 0 failed"), "\(result.stdout)")
+    #expect(result.stdout.contains("34 passed, 0 failed"), "\(result.stdout)")
+  }
+
+  /// A second client, written apart from the official one's session: FastMCP 4, which probes with
+  /// `server/discover` and speaks the 2026-07-28 revision, stateless.
+  @Test func fastMCPSpeaksTheStatelessRevision() throws {
+    let probe = try ProcessRunner.run("/usr/bin/env", [TestPython.path, "-c", "import fastmcp"], in: "/")
+    try #require(
+      probe.status == 0, "the Python `fastmcp` package is missing: run the tests with scripts/test, which installs it")
+    let repo = try ScratchRepository()
+    let script = TemplateTests.root.appendingPathComponent("Tests/mcp/fastmcp_session.py").path
+    let result = try ProcessRunner.run(
+      "/usr/bin/env", [TestPython.path, script, GHPBinary.path, repo.path], in: repo.path)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("11 passed, 0 failed"), "\(result.stdout)")
   }
 
   @Test func aServerOutsideARepositoryFailsWithOneLine() throws {

@@ -46,6 +46,11 @@ public final class Ledger {
   /// transaction) or to a crashed one that ghp cannot tell from it, and is never removed.
   static let refLockWait: Double = 2.0
 
+  /// Asked once the writer lock is held and again just before the ref moves: false means the
+  /// caller no longer wants the change (an MCP call its client cancelled), and nothing is written
+  /// (`GHPError.interrupted`).
+  public var stillWanted: (@Sendable () -> Bool)?
+
   /// The ledger of `repository`; `lockTimeout` is the seconds a writer waits for the writer lock.
   public init(repository: Repository, lockTimeout: Double = 30) throws(GHPError) {
     self.repository = repository
@@ -104,6 +109,7 @@ public final class Ledger {
     try lock.lock()
     var locked = true
     defer { if locked { lock.unlock() } }
+    if let stillWanted, !stillWanted() { throw .interrupted }
     try removeDeadWritersRefLock()
     // In remote mode the shared server is the arbiter: the change lands only once it is pushed.
     // The lock is not held across network I/O: a hung server must not stop this machine's writers.
@@ -128,6 +134,7 @@ public final class Ledger {
       #if DEBUG
         try Self.requireRecordAgrees(change, on: state, actor: actor, clock: at)
       #endif
+      if let stillWanted, !stillWanted() { throw .interrupted }
       do {
         try moveStateRef(to: commit, expected: state.commit, message: "ghp: \(change.message.subject)")
         return Landed(result: result, commit: commit)

@@ -49,7 +49,33 @@ public enum ToolBox {
     public var destructive: Bool { ToolBox.destructiveTools.contains(name) }
     /// Whether calling it again with the same arguments changes nothing more.
     public var idempotent: Bool { readOnly || ToolBox.idempotentTools.contains(name) }
+
+    /// Whether its answer is a list (MCP's structured content is an object: the list goes under
+    /// `items`).
+    public var answersList: Bool { ToolBox.listTools.contains(name) }
+
+    /// The JSON Schema of its structured answer.
+    public var outputSchema: JSON {
+      if answersList {
+        return .object([
+          "type": .string("object"),
+          "properties": .object([
+            "items": .object(["type": .string("array"), "items": .object(["type": .string("object")])])
+          ]),
+          "required": .array([.string("items")]),
+        ])
+      }
+      return .object(["type": .string("object")])
+    }
+
+    /// Its answer as MCP's structured content (an object).
+    public func structured(_ answer: JSON) -> JSON {
+      answer.objectValue != nil ? answer : .object(["items": answer])
+    }
   }
+
+  /// The tools whose answer is a list.
+  static let listTools: Set<String> = ["ready_tasks", "get_log", "my_escalations", "list_approvals"]
 
   /// The tools that only read.
   static let readOnlyTools: Set<String> = [
