@@ -18,7 +18,7 @@ struct GHP: AsyncParsableCommand {
       Handoff.self, Reap.self, ClaimCheck.self, Log.self, Plan.self, Discover.self, Discoveries.self, Prompt.self,
       Agent.self, Hooks.self, Hook.self, Approve.self, Approvals.self, Revoke.self, Remote.self, Sync.self,
       Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self,
-      Status.self, Setup.self, Manual.self, Serve.self, Report.self, WorkerSandboxCommand.self,
+      Status.self, Setup.self, DoctorCommand.self, Manual.self, Serve.self, Report.self, WorkerSandboxCommand.self,
     ]
   )
 }

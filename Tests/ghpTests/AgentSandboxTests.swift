@@ -118,3 +118,65 @@ extension AgentSandboxTests {
     #expect(try bench.issue("1")["status"]?.stringValue == "done", "\(log)")
   }
 }
+
+/// `ghp doctor`: each line ok or what to do, for what is installed and set up here.
+@Suite("ghp doctor", .serialized)
+struct DoctorTests {
+  func doctor(_ repo: ScratchRepository, path: String, in directory: String? = nil) throws -> (Int32, [String: JSON]) {
+    let result = try repo.ghp(
+      ["doctor", "--json"], agent: "lead",
+      environment: ["PATH": path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")],
+      in: directory)
+    let checks = try result.json()["checks"]?.arrayValue ?? []
+    var byTopic: [String: JSON] = [:]
+    for check in checks { byTopic[check["topic"]?.stringValue ?? ""] = check }
+    return (result.status, byTopic)
+  }
+
+  @Test("the agents as installed, what ghp run would start, stale setup and a server that does not answer")
+  func findings() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    let presets = TemplateTests.root.appendingPathComponent("Tests/Fixtures/presets").path
+    let (status, checks) = try doctor(repo, path: presets)
+    #expect(status == 0, "\(checks)")
+    let codex = checks["codex"]?["text"]?.stringValue ?? ""
+    #expect(codex.contains("codex-cli 0.147.0") && codex.contains("exec --json --sandbox"), "\(codex)")
+    #expect(checks["claude"]?["text"]?.stringValue?.contains("2.1.30 (Claude Code)") == true)
+    #expect(checks["setup claude"]?["text"]?.stringValue?.contains("not set up") == true)
+
+    // A codex that cannot run unattended: one line with its version.
+    let bin = repo.path + "-bin"
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    try "#!/bin/sh\n[ \"$1\" = --version ] && { echo codex-cli 0.1.0; exit 0; }\necho '      --json  Print events'\n"
+      .write(toFile: bin + "/codex", atomically: true, encoding: .utf8)
+    chmod(bin + "/codex", 0o755)
+    let (stale, staleChecks) = try doctor(repo, path: bin + ":" + presets)
+    #expect(stale == 1)
+    #expect(staleChecks["codex"]?["ok"] == .bool(false))
+    #expect(staleChecks["codex"]?["text"]?.stringValue?.contains("codex-cli 0.1.0") == true, "\(staleChecks)")
+
+    // Setup done, then made stale by hand: doctor says so in the worktree.
+    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
+    let worktree = repo.path + "-w1"
+    #expect(try repo.ghp(["setup", "claude"], in: worktree).status == 0)
+    #expect(try doctor(repo, path: presets, in: worktree).1["setup claude"]?["ok"] == .bool(true))
+    try "{}".write(toFile: worktree + "/.mcp.json", atomically: true, encoding: .utf8)
+    let (_, setupChecks) = try doctor(repo, path: presets, in: worktree)
+    #expect(setupChecks["setup claude"]?["ok"] == .bool(false), "\(setupChecks)")
+    #expect(setupChecks["setup claude"]?["text"]?.stringValue?.contains(".mcp.json") == true)
+
+    // Remote mode through a git daemon, then the daemon stopped: a line that names it.
+    let daemon = try GitDaemon(base: repo.root.deletingLastPathComponent().appendingPathComponent("served"))
+    try daemon.makeRepository("project.git")
+    try repo.git("remote", "add", "origin", daemon.url("project.git"))
+    let set = try repo.ghp(["remote", "set", "origin"], agent: "lead")
+    #expect(set.status == 0, "\(set.stderr)")
+    let (up, upChecks) = try doctor(repo, path: presets)
+    #expect(up == 0 && upChecks["server"]?["text"]?.stringValue?.contains("answers") == true, "\(upChecks)")
+    daemon.stop(hard: true)
+    let (gone, goneChecks) = try doctor(repo, path: presets)
+    #expect(gone == 1 && goneChecks["server"]?["ok"] == .bool(false), "\(goneChecks)")
+    #expect(goneChecks["server"]?["text"]?.stringValue?.contains("does not answer") == true)
+  }
+}

@@ -149,7 +149,9 @@ struct SetupOptions: ParsableArguments {
 
   /// `ghp` when the first ghp on PATH is this executable, else this executable's path (shell-quoted
   /// for the hook commands, which a shell runs).
-  func ghpCommand(quoted: Bool = true) -> String {
+  func ghpCommand(quoted: Bool = true) -> String { Self.ghpCommand(given: command, quoted: quoted) }
+
+  static func ghpCommand(given command: String?, quoted: Bool) -> String {
     if let command { return command }
     let me = Output.executablePath
     let real = HandoffFile.realPath(me) ?? me
