@@ -152,5 +152,62 @@ enum AutoHeartbeatBench {
       "    --auto --hook claude (event on stdin): commits per 1,000",
       format(Double(hook.commits) * scale, 0))
     report.add("    --auto --hook claude, per call: ms", format(hook.seconds * 1000 / Double(calls), 1))
+    // What `ghp setup codex` writes for PostToolUse, with the fields Codex sends.
+    let codexEvent =
+      #"echo '{"session_id": "s", "transcript_path": null, "cwd": "/w", "hook_event_name": "PostToolUse", "model": "gpt-5.5-codex", "permission_mode": "default", "turn_id": "t", "tool_name": "Bash", "tool_input": {"command": "make"}, "tool_use_id": "c", "tool_response": {}}' | "#
+    let codex = loop("--auto --hook codex", from: t0 + 15 * calls + 15, input: codexEvent)
+    report.add(
+      "    --auto --hook codex (event on stdin): commits per 1,000", format(Double(codex.commits) * scale, 0))
+    report.add("    --auto --hook codex, per call: ms", format(codex.seconds * 1000 / Double(calls), 1))
+    // The baseline in the same loop: a hook that runs `true` (the shell, date and the pipe included).
+    let script = """
+      i=0
+      while [ $i -lt \(calls) ]; do
+        i=$((i + 1))
+        \(event)GHP_NOW=$(date -u -d @$((\(t0) + 5 * i)) +%Y-%m-%dT%H:%M:%SZ) /bin/true > /dev/null
+      done
+      """
+    let baseline = Harness.run("/bin/sh", ["-c", script], in: repo).seconds
+    report.add("    baseline, a hook that runs true, per call: ms", format(baseline * 1000 / Double(calls), 1))
+    report.add("    ratio --hook claude / true (per call)", format(hook.seconds / baseline, 2))
+    report.add("    ratio --hook codex / true (per call)", format(codex.seconds / baseline, 2))
+  }
+}
+
+/// What asking the installed agent CLI its version and help (`AgentProbe`) adds to `ghp run`'s
+/// start, against spawning `true` twice (the floor of two questions).
+enum ProbeBench {
+  static func run(quick: Bool, report: inout Report) throws {
+    Report.section("21. ghp run's agent probe: --version and --help, once per run")
+    // The stand-ins of the tests (shell scripts, as cheap as a CLI gets), else the installed tools.
+    var folder = Harness.binFolder
+    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
+      folder.path != "/"
+    {
+      folder = folder.deletingLastPathComponent()
+    }
+    let presets = folder.appendingPathComponent("Tests/Fixtures/presets").path
+    let path = presets + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    let runs = quick ? 9 : 25
+    let floor = Harness.median(
+      (0..<runs).map { _ in
+        let start = Harness.now()
+        _ = ProgramRun.capture("/bin/true", [], environment: ["PATH": path], seconds: 15)
+        _ = ProgramRun.capture("/bin/true", [], environment: ["PATH": path], seconds: 15)
+        return Harness.now() - start
+      })
+    for (name, help) in [("claude", ["--help"]), ("codex", ["exec", "--help"])] {
+      guard let program = ProgramSearch.find(name, in: ProgramSearch.folders(path)) else { continue }
+      let probe = Harness.median(
+        (0..<runs).map { _ in
+          let start = Harness.now()
+          _ = AgentProbe.ask(program, help: help, environment: ["PATH": path])
+          return Harness.now() - start
+        })
+      report.add("\(name): probe, median of \(runs)", ms(probe))
+      report.add("    (\(program))", "")
+      report.add("    ratio to two spawns of true", format(probe / floor, 2))
+    }
+    report.add("two spawns of true (the floor)", ms(floor))
   }
 }

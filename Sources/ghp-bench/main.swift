@@ -3,7 +3,7 @@ import GHPKit
 
 // ghp-bench: prints ghp's figures and their ratios to baselines measured in the same run.
 //
-//   swift run -c release ghp-bench [--quick] [ledger|queue|hooks|remote|mcp|trust|conflicts|landing|run|heartbeat|page]
+//   swift run -c release ghp-bench [--quick] [ledger|queue|hooks|remote|mcp|trust|conflicts|landing|run|heartbeat|probe|page]
 //
 // Run it on a quiet machine; every figure is a median or a rate over many runs, never a promise.
 
@@ -28,6 +28,7 @@ do {
   if only == nil || only == "landing" { try LandingBench.run(quick: quick, report: &report) }
   if only == nil || only == "run" { try RunBench.run(quick: quick, report: &report) }
   if only == nil || only == "heartbeat" { try AutoHeartbeatBench.run(quick: quick, report: &report) }
+  if only == nil || only == "probe" { try ProbeBench.run(quick: quick, report: &report) }
   if only == nil || only == "page" { try PageBench.run(quick: quick, report: &report) }
 } catch {
   Harness.cleanUp()

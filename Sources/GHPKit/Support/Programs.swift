@@ -29,11 +29,11 @@ public enum GHPVersion {
 }
 
 /// Running a program to read what it says.
-enum ProgramRun {
+public enum ProgramRun {
   /// Runs `program arguments` with `environment`, stdin empty, for at most `seconds`: its exit
   /// status (128 + a signal) and its output (standard output and error together); nil when it could
   /// not start or did not end in time.
-  static func capture(_ program: String, _ arguments: [String], environment: [String: String], seconds: Double)
+  public static func capture(_ program: String, _ arguments: [String], environment: [String: String], seconds: Double)
     -> (status: Int32, output: String)?
   {
     var pipe: [Int32] = [-1, -1]
