@@ -43,10 +43,14 @@ struct StatusFields: ParsableArguments {
   func landAsHook(global: GlobalOptions, coalesce: Bool, tool: HookKind) throws {
     let (event, stopHookActive) = AgentHook.input(fallback: "PostToolUse")
     do {
-      // After a tool use a hook must end within its timeout: with --auto, a state busy for more
-      // than two seconds is skipped (the next tool use beats), never waited out.
+      // A hook must end within its timeout (15 s, as setup writes it): with --auto, a state busy
+      // for more than two seconds is skipped (the next tool use beats), never waited out; any other
+      // hook waits at most ten.
       var environment = Output.environment
-      if coalesce, (Double(environment["GHP_LOCK_TIMEOUT"] ?? "") ?? 30) > 2 { environment["GHP_LOCK_TIMEOUT"] = "2" }
+      let bound: Double = coalesce ? 2 : 10
+      if (Double(environment["GHP_LOCK_TIMEOUT"] ?? "") ?? 30) > bound {
+        environment["GHP_LOCK_TIMEOUT"] = String(Int(bound))
+      }
       let workspace = try Workspace(path: global.directory, agent: global.agent, environment: environment)
       workspace.allowsNewAgent = global.new
       AgentHook.tell(

@@ -34,7 +34,8 @@ extension GHP {
     @Argument(help: "worker, leader, agents-md or session.")
     var kind: Kind
 
-    @Option(help: ArgumentHelp("With session: run as this agent's session-start hook (claude or codex).", valueName: "agent"))
+    @Option(
+      help: ArgumentHelp("With session: run as this agent's session-start hook (claude or codex).", valueName: "agent"))
     var hook: HookKind?
 
     func validate() throws {
@@ -69,7 +70,12 @@ extension GHP {
         // Read (and so drain) the event Claude Code sends; session start has one form of answer.
         _ = AgentHook.event(fallback: "SessionStart")
         do {
-          let landed = try workspace.run(
+          // Within the hook's 30 s: the writer lock is waited for 20 at most.
+          var environment = workspace.environment
+          if (Double(environment["GHP_LOCK_TIMEOUT"] ?? "") ?? 30) > 20 { environment["GHP_LOCK_TIMEOUT"] = "20" }
+          let bounded = try Workspace(path: global.directory, agent: global.agent, environment: environment)
+          bounded.allowsNewAgent = global.new
+          let landed = try bounded.run(
             StatusUpdateOperation(status: nil, action: "Session started", issueID: nil, isHeartbeat: true))
           told = landed.result.notices
         } catch {
