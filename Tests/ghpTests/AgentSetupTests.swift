@@ -471,6 +471,12 @@ import Testing
     #expect(all.count == 1 && all[0]["revokedBy"] == .string("lead"))
     let table = try repo.inProcess(["approvals", "--all"]).stdout
     #expect(table.hasPrefix("ID") && table.contains("revoked"), "\(table)")
+    // A revoked approval keeps its number: the next is 2, never a second 1.
+    #expect(try repo.inProcess(["approve", "w1", "docs/**", "--new"], agent: "lead").status == 0)
+    let ids = (try repo.inProcess(["approvals", "--all", "--json"]).json().arrayValue ?? []).compactMap {
+      $0["id"]?.stringValue ?? $0["id"]?.intValue.map(String.init)
+    }
+    #expect(ids.sorted() == ["1", "2"], "\(ids)")
     #expect(try repo.inProcess(["verify"]).status == 0)
   }
 }

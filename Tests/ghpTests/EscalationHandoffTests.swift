@@ -153,7 +153,17 @@ private func scratch(issues: Int) throws -> ScratchRepository {
   }
 
   @Test func toPassesTheClaimInTheSameCommit() throws {
-    let (repo, _) = try repoWithWork()
+    let (repo, worktree) = try repoWithWork()
+    // Uncommitted work would stay behind (the giver could not commit it once the scope is the
+    // receiver's): refused before anything changes, saying what to run.
+    let tip = try repo.git("rev-parse", "ghp/state")
+    let stranded = try repo.inProcess(["agent-handoff", "--issue", "1", "--to", "w3", "--new"], agent: "w1")
+    #expect(stranded.status == 3, "\(stranded.stderr)")
+    #expect(stranded.stderr.contains("notes.txt") && stranded.stderr.contains("commit it on agent/w1 first"))
+    #expect(try repo.git("rev-parse", "ghp/state") == tip, "a refused handoff wrote")
+    for arguments in [["add", "notes.txt"], ["commit", "-qm", "Notes"]] {
+      #expect(try ProcessRunner.run("/usr/bin/git", arguments, in: worktree).status == 0)
+    }
     let before = try repo.stateSubjects().count
     let result = try repo.inProcess(
       ["agent-handoff", "--issue", "1", "--to", "w3", "--new", "--json"], agent: "w1", environment: t5)

@@ -34,6 +34,24 @@ import Testing
     #expect(try repo.inProcess(["verify"], agent: "lead").status == 0)
   }
 
+  @Test("an approval of a path that starts with a dot answers the escalation that asked for it")
+  func approvalOfADotfileAnswersTheRequest() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    #expect(try repo.inProcess(["agent", "add", "w2"], agent: "lead").status == 0)
+    for path in [".ci/run", ".github/workflows/ci.yml"] {
+      #expect(try repo.inProcess(["agent-escalate", "Approval needed to edit \(path)"], agent: "w2").status == 0)
+    }
+    let approve = try repo.inProcess(["approve", "w2", ".ci/run"], agent: "lead")
+    #expect(approve.status == 0, "\(approve.stderr)")
+    let after = try escalations(repo)
+    #expect(after["1"]?["status"]?.stringValue == "resolved", "\(after)")
+    #expect(after["2"]?["status"]?.stringValue == "open")
+    #expect(try repo.inProcess(["approve", "w2", ".github/**"], agent: "lead").status == 0)
+    #expect(try escalations(repo)["2"]?["status"]?.stringValue == "resolved")
+    #expect(try repo.inProcess(["verify"], agent: "lead").status == 0)
+  }
+
   @Test("an answer clears the asker's escalated status on its next report, and is told once")
   func answerClearsEscalated() throws {
     let repo = try ScratchRepository()

@@ -94,6 +94,14 @@ public struct HandoffAction {
       try KnownAgent.require(receiver, in: state, toDo: "hand over to it", allowNew: allowNew)
     }
     let branch = BranchReport.gather(workspace.repository, agent: giver, base: try state.config().baseBranch)
+    // Work the giver has not committed would stay behind, and once the claim is the receiver's the
+    // giver may no longer commit it: refused before anything changes.
+    if receiver != nil, !branch.uncommitted.isEmpty {
+      let shown = branch.uncommitted.prefix(10).joined(separator: ", ") + (branch.uncommitted.count > 10 ? ", …" : "")
+      throw .refused(
+        "uncommitted work in \(branch.worktree ?? "your worktree") would stay behind (\(shown)); commit it on \(branch.name) first (git add -A && git commit -m \"wip\"), then hand off again; nothing was handed over"
+      )
+    }
     let landed = try workspace.run(
       HandoffOperation(issueID: issue, receiver: receiver, note: note, branch: branch), as: giver)
     var written = destination

@@ -6,7 +6,7 @@ public struct ApproveOperation: RecordedOperation {
   /// The record's keys: each argument named once, as the record spells it.
   enum CodingKeys: String, CodingKey {
     case agent = "to"
-    case globs, once, note, id, answersEscalations
+    case globs, once, note, id, answersEscalations, numbersPastRevoked, matchesDotfiles
   }
 
   /// The agent allowed to edit the files (`to` in the record).
@@ -22,6 +22,12 @@ public struct ApproveOperation: RecordedOperation {
   /// Answers the open escalations that asked for this approval. Recorded as
   /// `"answersEscalations": true`; a record without it (older) replays as it was made.
   @RecordFlag public var answersEscalations = true
+  /// Takes a number past the revoked approvals' too, so that no number is given twice. Recorded as
+  /// `"numbersPastRevoked": true`; an older record replays as it was made.
+  @RecordFlag public var numbersPastRevoked = true
+  /// Matches an escalation's words as written (`.ci/run` stays `.ci/run`), as well as with leading
+  /// dots trimmed. Recorded as `"matchesDotfiles": true`; an older record replays as it was made.
+  @RecordFlag public var matchesDotfiles = true
 
   /// An approval to grant; `id` nil takes the next free number.
   public init(agent: String, globs: [String], once: Bool, note: String?, id: String? = nil) {
@@ -58,17 +64,20 @@ public struct ApproveOperation: RecordedOperation {
   func recorded(id: String, globs: [String]) -> ApproveOperation {
     var copy = ApproveOperation(agent: agent, globs: globs, once: once, note: note, id: id)
     copy.answersEscalations = answersEscalations
+    copy.numbersPastRevoked = numbersPastRevoked
+    copy.matchesDotfiles = matchesDotfiles
     return copy
   }
 
   /// Whether an escalation's question asks for an approval these globs grant: it speaks of an
   /// approval and names a path one of them matches (the hook's own wording is
   /// "Approval needed to edit README.md").
-  static func asksFor(_ question: String, globs: [String]) -> Bool {
+  static func asksFor(_ question: String, globs: [String], matchesDotfiles: Bool = true) -> Bool {
     guard speaksOfApproval(question) else { return false }
     let matchers = globs.map { Glob($0) }
-    // (Dots are trimmed from the front too: replayed records were answered so.)
-    let words = Self.words(of: question, leading: punctuation.union(["."]), trailing: punctuation.union(["."]))
+    // Dots trimmed from the front too, as older records answered; and, since, the words as written.
+    var words = Self.words(of: question, leading: punctuation.union(["."]), trailing: punctuation.union(["."]))
+    if matchesDotfiles { words += Self.words(of: question, leading: punctuation, trailing: punctuation.union(["."])) }
     return words.contains { word in !word.isEmpty && matchers.contains { $0.matches(word) } }
   }
 
@@ -111,10 +120,12 @@ public struct ApproveOperation: RecordedOperation {
     let globs = globs.map(\.trimmingSpaces).filter { !$0.isEmpty }
     guard !globs.isEmpty else { throw .emptyText("the list of files") }
     var approvals = try state.approvals()
+    // A revoked approval keeps its number: the next one is past every number ever given.
+    let given = approvals + (numbersPastRevoked ? try state.revokedApprovals() : [])
     let number = try mintedID(
-      id, "approval", isTaken: { (id) throws(GHPError) in approvals.contains { $0.id == id } },
+      id, "approval", isTaken: { (id) throws(GHPError) in given.contains { $0.id == id } },
       next: { () throws(GHPError) in
-        let highest = approvals.compactMap { Int($0.id) }.max() ?? 0
+        let highest = given.compactMap { Int($0.id) }.max() ?? 0
         guard highest < Int.max else { throw .exhausted("every approval number is taken") }
         return String(highest + 1)
       })
@@ -132,7 +143,7 @@ public struct ApproveOperation: RecordedOperation {
     var resolved: [String] = []
     for var escalation in try state.escalations()
     where answersEscalations && escalation.status == .open && escalation.agent == agent
-      && Self.asksFor(escalation.question, globs: globs)
+      && Self.asksFor(escalation.question, globs: globs, matchesDotfiles: matchesDotfiles)
     {
       escalation.status = .resolved
       escalation.answer =
