@@ -24,7 +24,8 @@ extension GHP {
 
     struct Set: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "set", abstract: "Replace the plan with a file's text (orchestrators only).",
+        commandName: "set",
+        abstract: "Replace the plan with a file's text, keeping the goal unless it has a Goal: line (orchestrators).",
         discussion: "Examples: ghp plan set plan.md   cat plan.md | ghp plan set -")
 
       @OptionGroup var global: GlobalOptions
