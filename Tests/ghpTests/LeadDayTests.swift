@@ -22,3 +22,42 @@ import Testing
     #expect(try repo.inProcess(["verify"]).status == 0)
   }
 }
+
+extension LeadDayTests {
+  @Test("an idle worker is never stale, reap asks nobody about it, and a release closes an older reap's question")
+  func idleWorkersAreNotStale() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    let now = Int64(Date().timeIntervalSince1970)
+    let t0 = ["GHP_NOW": RFC3339.format(now + 60)]
+    let later = ["GHP_NOW": RFC3339.format(now + 3600)]
+    for agent in ["idle", "busy"] {
+      #expect(try repo.inProcess(["agent", "add", agent], agent: "lead", environment: t0).status == 0)
+    }
+    #expect(try repo.inProcess(["claim", "1"], agent: "busy", environment: t0).status == 0)
+    let table = try repo.inProcess(["agent-status", "--json"], agent: "lead", environment: later).json()
+    #expect(table["agents"]?["idle"]?["stale"] == .bool(false), "\(table.compact())")
+    #expect(table["agents"]?["busy"]?["stale"] == .bool(true), "\(table.compact())")
+    let reap = try repo.inProcess(["reap", "--json"], agent: "lead", environment: later)
+    #expect(reap.status == 0, "\(reap.stderr)")
+    let asked =
+      try repo.inProcess(["escalations", "--json"], agent: "lead", environment: later).json().arrayValue ?? []
+    #expect(asked.count == 1 && asked[0]["about"]?.stringValue == "busy", "\(asked)")
+
+    // A reap of an older ghp asked about the idle worker: a release closes that question.
+    let workspace = try Workspace(path: repo.path, agent: "lead", environment: later)
+    var older = ReapOperation(policy: .escalate)
+    older.skipsIdle = false
+    try workspace.run(older)
+    let open = { () throws -> [JSON] in
+      (try repo.inProcess(["escalations", "--json"], agent: "lead", environment: later).json().arrayValue ?? [])
+        .filter { $0["status"]?.stringValue == "open" }
+    }
+    #expect(try open().contains { $0["about"]?.stringValue == "idle" })
+    #expect(try repo.inProcess(["reap", "--release"], agent: "lead", environment: later).status == 0)
+    let left = try open()
+    #expect(left.isEmpty, "\(left)")
+    let verified = try repo.inProcess(["verify"])
+    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+  }
+}

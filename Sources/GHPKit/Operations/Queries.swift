@@ -75,9 +75,11 @@ public struct StatusReport: Sendable {
       let age = clock.now - record.timestamp
       let silent = age > config.staleAfter
       let worker = !orchestrators.contains(name) && !owned.contains(name)
-      var row = AgentStatusRow(
-        name: name, record: record, age: age, stale: silent && (worker || holders.contains(name)))
-      row.reapable = silent && worker
+      // Stale is for an agent that should be working: one holding an issue. An idle worker (no
+      // claim, no run) may be silent as long as it likes.
+      let holds = holders.contains(name)
+      var row = AgentStatusRow(name: name, record: record, age: age, stale: silent && holds)
+      row.reapable = silent && worker && holds
       row.answers = escalations.filter {
         $0.agent == name && $0.status == .resolved && $0.told == nil
       }

@@ -21,7 +21,9 @@ public struct SetPlanOperation: RecordedOperation {
     guard let goal, !goal.isEmpty else { return text }
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     guard !lines.contains(where: { $0.hasPrefix("Goal: ") }) else { return text }
-    if let heading = lines.firstIndex(where: { $0.hasPrefix("# ") }), heading == lines.firstIndex(where: { !$0.isEmpty }) {
+    if let heading = lines.firstIndex(where: { $0.hasPrefix("# ") }),
+      heading == lines.firstIndex(where: { !$0.isEmpty })
+    {
       lines.insert(contentsOf: ["", "Goal: \(goal)"], at: heading + 1)
       if heading + 3 < lines.count, !lines[heading + 3].isEmpty { lines.insert("", at: heading + 3) }
     } else {

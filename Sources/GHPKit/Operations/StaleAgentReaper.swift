@@ -7,7 +7,7 @@ public struct ReapOperation: RecordedOperation {
 
   /// The record's keys: each argument named once, as the record spells it.
   enum CodingKeys: String, CodingKey {
-    case policy, closesEscalations
+    case policy, closesEscalations, skipsIdle
     case madeEscalations = "escalations"
     case agents
   }
@@ -17,6 +17,9 @@ public struct ReapOperation: RecordedOperation {
   /// `release` answers the escalation an earlier reap opened about the agent. Recorded as
   /// `"closesEscalations": true`; a record without it (older) replays as it was made.
   @RecordFlag public var closesEscalations = true
+  /// Leaves idle workers (holding no issue) alone, and a release closes an earlier reap's
+  /// escalation about one. Recorded as `"skipsIdle": true`; an older record replays as it was made.
+  @RecordFlag public var skipsIdle = true
   /// The escalations its record says it raised (read from a record; a new reap makes its own).
   var madeEscalations: [String]?
   /// The stale agents its record says it acted on (for people reading the record).
@@ -61,6 +64,26 @@ public struct ReapOperation: RecordedOperation {
       }
       let held = summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(
         by: IssueID.precedes)
+      // An idle worker holds nothing to release: nobody is asked about it, and an earlier reap's
+      // escalation about it is closed by a release.
+      if skipsIdle && held.isEmpty {
+        if policy == .release {
+          for index in escalations.indices where escalations[index].status == .open && escalations[index].about == name
+          {
+            escalations[index].status = .resolved
+            escalations[index].answer = "\(name) holds no issue: nothing to release (`ghp reap --release` by \(actor))."
+            escalations[index].answeredBy = actor
+            escalations[index].answered = clock.now
+            change.put(
+              StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
+            actions.append(
+              Action(
+                agent: name, lastHeartbeat: record.timestamp,
+                outcome: "holds no issue; closed escalation \(escalations[index].id)", changed: true))
+          }
+        }
+        continue
+      }
       let since = RFC3339.format(record.timestamp)
       let reason = "no heartbeat since \(since)"
       switch policy {

@@ -107,16 +107,20 @@ import Testing
 
 @Suite struct StatusTests {
   @Test func staleIsAHeartbeatOlderThanStaleAfter() throws {
-    let repo = try initialised()
+    let repo = try initialised(issues: 1)
+    try workspace(repo, agent: "w1", now: "2025-01-25T10:29:00Z").run(ClaimOperation(issueID: "1"))
     try workspace(repo, agent: "w1", now: "2025-01-25T10:30:00Z").run(
       StatusUpdateOperation(status: "implementing", action: "A", isHeartbeat: true))
+    // An idle worker as silent as w1: nobody waits on it either.
+    try workspace(repo, agent: "w3", now: "2025-01-25T10:30:00Z").run(
+      StatusUpdateOperation(status: nil, action: "Idle", isHeartbeat: true))
     try workspace(repo, agent: "w2", now: "2025-01-25T10:35:00Z").run(
       StatusUpdateOperation(status: "testing", action: "B", isHeartbeat: true))
     let at = try workspace(repo, now: "2025-01-25T10:41:00Z")
     let report = try StatusReport(state: at.snapshot(), clock: at.clock)
     let stale = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.name, $0.stale) })
     // The orchestrator is as silent as w1 but holds nothing: nobody waits on it.
-    #expect(stale == ["lead": false, "w1": true, "w2": false])
+    #expect(stale == ["lead": false, "w1": true, "w2": false, "w3": false])
     #expect(report.rows.filter(\.reapable).map(\.name) == ["w1"])
     #expect(report.json["agents"]?["w1"]?["stale"] == .bool(true))
     #expect(report.json["agents"]?["w2"]?["lastAction"] == .string("B"))
