@@ -61,3 +61,20 @@ extension LeadDayTests {
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
   }
 }
+
+extension LeadDayTests {
+  @Test("prompt --agent names another agent in a worktree bound to one: refused, as every command there")
+  func promptRefusesAForeignAgent() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    for agent in ["worker-2", "worker-3"] {
+      #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0)
+    }
+    let worktree = repo.path + "-worker-3"
+    let foreign = try repo.ghp(["prompt", "worker", "--agent", "worker-2"], in: worktree)
+    #expect(foreign.status != 0 && foreign.stdout.isEmpty, "\(foreign.stdout)")
+    #expect(foreign.stderr.contains("worker-3's worktree"), "\(foreign.stderr)")
+    let own = try repo.ghp(["prompt", "worker"], in: worktree)
+    #expect(own.status == 0 && own.stdout.contains("GHP_AGENT=worker-3"), "\(own.stdout)")
+  }
+}

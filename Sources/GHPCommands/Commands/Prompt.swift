@@ -49,7 +49,12 @@ extension GHP {
       let agent: String
       switch kind {
       case .agentsMd: agent = ""
-      default: agent = (try? workspace.actor()) ?? (kind == .leader ? "the orchestrator" : "a worker")
+      default:
+        // Nobody named: the prompt speaks of the role. A name the worktree refuses (another agent's
+        // worktree) is refused here as everywhere.
+        do { agent = try workspace.actor() } catch GHPError.noIdentity {
+          agent = kind == .leader ? "the orchestrator" : "a worker"
+        }
       }
       let text = try PromptRenderer.render(kind.template, state: state, agent: agent)
       if global.json { Output.json(.object(["prompt": .string(text)])) } else { Output.text(text) }
