@@ -171,7 +171,7 @@ final class LandingTeam {
     #expect(try team.team.ghp("w1", "done", loginID, "--result", "done").status == 0)
 
     let landed = try team.land()
-    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(landed.status == 1, "\(landed.stderr)")
     let report = try landed.json()
     #expect(report["landed"]?.arrayValue?.isEmpty == true && report["gateRuns"] == .int(0), "\(landed.stdout)")
     #expect(try team.main() == before)
@@ -252,7 +252,7 @@ final class LandingTeam {
     let work = try team.work("w1", title: "Hungry", file: "fork.sh", text: forks)
     #expect(work.done.status == 0, "\(work.done.stderr)")
     let landed = try team.land()
-    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(landed.status == 1, "\(landed.stderr)")
     let log = try team.repo.git("show", "ghp/state:.ghp/results/\(work.id).gate.log")
     #expect(log.contains("Cannot fork") && !log.contains("forked all"), "forks past 16 processes failed: \(log)")
     #expect(!log.contains("ate 536870912"), "the allocation did not succeed: \(log)")
@@ -392,8 +392,15 @@ final class LandingTeam {
     let work = try team.work("w1", title: "Bad work", file: "bad.txt", text: "BAD\n")
     #expect(work.done.status == 0)
     let landed = try team.land()
-    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(landed.status == 1, "a pass that bounced exits 1: \(landed.stderr)")
     #expect(try team.main() == before, "nothing moves on a failed gate")
+    // The bounce shows where a lead looks: issue show, status.
+    let shown = try team.lead("issue", "show", work.id).stdout
+    #expect(shown.contains("BOUNCED:") && shown.contains("Result (sent back by the lander, not landed):"), "\(shown)")
+    let status = try team.lead("status")
+    #expect(
+      status.stdout.contains("BOUNCED by the lander") && status.stdout.contains("#\(work.id) gate"), "\(status.stdout)")
+    #expect(try team.lead("status", "--json").json()["bounced"]?.arrayValue?.count == 1)
     let issue = try team.issue(work.id)
     #expect(issue["status"]?.stringValue == "claimed" && issue["assignee"]?.stringValue == "w1")
     #expect(issue["attempts"]?.intValue == 1 && issue["epoch"]?.intValue == 1)
@@ -554,24 +561,28 @@ final class LandingTeam {
 
   /// `agent-handoff --to` carries the code: the receiver's branch continues from the giver's tip
   /// (its clean worktree follows), the document lands in the receiver's worktree without counting
-  /// as its work, and uncommitted work of the giver is warned about and named.
+  /// as its work; with uncommitted work of the giver's, the handoff is refused, naming it.
   @Test func aHandoffCarriesTheBranchToTheReceiver() throws {
     let team = try LandingTeam(agents: ["w1", "w2"])
     #expect(try team.repo.ghp(["issue", "add", "Half done"], agent: "lead").status == 0)
     #expect(try team.team.ghp("w1", "claim", "1").status == 0)
     #expect(try team.team.commit("w1", "half.txt", "half\n", "first half").status == 0)
     try team.team.write("w1", "scratch.txt", "not committed\n")
+    let refused = try team.team.ghp(
+      "w1", "agent-handoff", "--issue", "1", "--to", "w2", "--write", "HANDOFF.md", "--json")
+    #expect(refused.status == 3, "\(refused.stderr)")
+    #expect(refused.stdout.contains("uncommitted work") && refused.stdout.contains("scratch.txt"), "\(refused.stdout)")
+    try FileManager.default.removeItem(atPath: team.team.worktrees["w1"]! + "/scratch.txt")
     let handoff = try team.team.ghp(
       "w1", "agent-handoff", "--issue", "1", "--to", "w2", "--write", "HANDOFF.md", "--json")
     #expect(handoff.status == 0, "\(handoff.stderr)")
-    #expect(handoff.stderr.contains("uncommitted work") && handoff.stderr.contains("scratch.txt"), "\(handoff.stderr)")
     #expect(try handoff.json()["code"]?["continued"] == .bool(true))
     #expect(
       try team.team.git("w2", "rev-parse", "HEAD").stdout == (try team.team.git("w1", "rev-parse", "HEAD").stdout))
     let w2 = team.team.worktrees["w2"]!
     #expect(FileManager.default.fileExists(atPath: w2 + "/half.txt"), "the receiver's worktree followed its branch")
     let document = try String(contentsOfFile: w2 + "/HANDOFF.md", encoding: .utf8)
-    #expect(document.contains("scratch.txt") && document.contains("git merge agent/w1"))
+    #expect(document.contains("git merge agent/w1"))
     // The receiver finishes and lands: the handoff file is not work of its own.
     #expect(try team.team.commit("w2", "half.txt", "whole\n", "second half").status == 0)
     let done = try team.team.ghp("w2", "done", "1", "--result", "whole")

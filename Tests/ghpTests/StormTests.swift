@@ -47,7 +47,9 @@ struct StormTests {
     #expect(kills > 0)
     let subjects = try team.repo.git("log", "--format=%s", "ghp/state")
     for (index, id) in ids.enumerated() {
-      #expect(try team.issue(id)["status"]?.stringValue == "done", "#\(id)")
+      // Everything about one that did not land, for the failure to explain itself.
+      let issue = try team.issue(id)
+      #expect(issue["status"]?.stringValue == "done", "#\(id): \(issue.compact())")
       #expect(try team.repo.git("show", "main:storm-\(index + 1).txt").contains("storm \(index + 1)"))
       let landings = subjects.split(separator: "\n").filter { $0.contains("landed") && $0.contains("#\(id) ") }
       #expect(landings.count == 1, "#\(id) landed \(landings.count) times")

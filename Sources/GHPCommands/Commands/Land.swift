@@ -21,6 +21,7 @@ extension GHP {
         together and bisected on failure. One lander per base holds a lease; a
         second is told who holds it. Without --once, keeps landing as work is
         submitted until Ctrl-C or SIGTERM.
+        With --once, exit 1 when anything bounced.
         Examples: ghp land --once   ghp land   ghp land --once --json
         """)
 
@@ -44,6 +45,8 @@ extension GHP {
       Output.answer(answer, json: json)
       // With --json the report is the whole answer, interrupted or not (the loop ends no other way).
       if answer.wasInterrupted && !json { throw GHPError.interrupted }
+      // A pass that sent work back is not a clean one: a script running `land --once` sees it.
+      if once && !answer.report.bounced.isEmpty { throw ExitCode(1) }
     }
   }
 

@@ -15,6 +15,8 @@ public struct Overview: Sendable {
   public var run: RunRecord?
   /// Whether the active run's supervisor is still there (false when no run is active).
   public var runAlive = false
+  /// The issues the lander sent back and nobody has landed since: id, kind and reason.
+  public var bounced: [(id: String, kind: String, reason: String)] = []
 
   /// Reads the whole state once, with the conflicts and landing queue when they can be had.
   public init(_ workspace: Workspace) throws(GHPError) {
@@ -24,6 +26,13 @@ public struct Overview: Sendable {
     let summaries = try state.issueSummaries()
     counts = Issue.Status.allCases.map { status in (status.rawValue, summaries.filter { $0.status == status }.count) }
     ready = try ReadyQueue.ready(state).count
+    // Only a held issue can be bounced and not yet landed (a few: one per agent at most).
+    for summary in summaries where summary.status == .claimed || summary.status == .open {
+      guard summary.status == .claimed || summary.attempts > 0,
+        let issue = try? state.requireIssue(summary.id), let bounce = issue.bounced
+      else { continue }
+      bounced.append((issue.id, bounce.kind.rawValue, bounce.reason))
+    }
     report = try StatusReport(state: state, clock: workspace.clock)
     // Best effort, as in agent-status: no base branch means no conflicts to show.
     if let conflicts = try? ConflictReport.gather(workspace) { report.addConflicts(conflicts) }
@@ -51,6 +60,10 @@ public struct Overview: Sendable {
       "openEscalations": .array(report.openEscalations.map(\.json)),
       "conflicts": .array(report.conflictPairs.map(\.json)),
       "landing": landing.map { .array($0.entries.map { IssueReference.write($0.issue.id) }) } ?? .null,
+      "bounced": .array(
+        bounced.map {
+          .object(["issue": IssueReference.write($0.id), "kind": .string($0.kind), "reason": .string($0.reason)])
+        }),
     ]
     if let run {
       object["run"] = .object([
@@ -108,8 +121,14 @@ public struct Overview: Sendable {
       let running = run.slots.map { "\($0.agent) on #\($0.issue)" }.joined(separator: ", ")
       lines.append("Run \(run.id): \(run.state.rawValue), \(who)" + (running.isEmpty ? "" : "; \(running)"))
     }
+    if !bounced.isEmpty {
+      lines.append("BOUNCED by the lander (`ghp issue show ID`):")
+      for bounce in bounced.prefix(5) {
+        lines.append("  #\(bounce.id) \(bounce.kind): \(TextTable.clip(bounce.reason, 70))")
+      }
+    }
     if !report.deadIssues.isEmpty {
-      lines.append("Dead (`ghp issue retry ID`): " + report.deadIssues.map { "#\($0.id)" }.joined(separator: ", "))
+      lines.append("DEAD (`ghp issue retry ID`): " + report.deadIssues.map { "#\($0.id)" }.joined(separator: ", "))
     }
     for warning in report.warnings { lines.append("warning: \(warning)") }
     return lines.joined(separator: "\n") + "\n"

@@ -135,10 +135,15 @@ extension IssueDetail {
       if let log = evidence.log { lines.append("  whole output: git show ghp/state:\(log)") }
     }
     if let bounce = issue.bounced {
-      lines.append("bounced:      \(bounce.kind.rawValue) at \(bounce.at): \(bounce.reason)")
+      lines.append("BOUNCED:      \(bounce.kind.rawValue) at \(bounce.at): \(bounce.reason)")
     }
     if !issue.body.isEmpty { lines += ["", issue.body.trimmingSpaces] }
-    if let result { lines += ["", "Result:", result.trimmingSpaces] }
+    if let result {
+      // A result the lander sent back is not the issue's outcome: it says so.
+      let heading =
+        issue.bounced != nil && issue.status != .done ? "Result (sent back by the lander, not landed):" : "Result:"
+      lines += ["", heading, result.trimmingSpaces]
+    }
     lines += ["", "History:"]
     lines += history.map { "  " + $0.line }
     return lines.joined(separator: "\n") + "\n"
