@@ -27,8 +27,43 @@ extension GHP {
   /// For a first word that names no command: one line saying so, with the closest commands
   /// (`heartbeat` → `agent-heartbeat`, `isue` → `issue`). Nil for a known command or an option.
   static func unknownSubcommand(_ word: String) -> String? {
-    guard !word.hasPrefix("-"), word != "help" else { return nil }
-    let names = configuration.subcommands.flatMap {
+    guard word != "help" else { return nil }
+    return unknownWord(word, among: GHP.self, path: "ghp")
+  }
+
+  /// For any level: the first word that names no subcommand of a command group (`ghp issue lst`),
+  /// or `ghp help WORD` for a WORD that names no command. Nil when every word is known, or where a
+  /// group takes a default subcommand (its arguments may follow).
+  static func unknownCommand(in words: [String]) -> String? {
+    var words = words.prefix(while: { $0 != "--" }).map { $0 }
+    if words.first == "help" {
+      words.removeFirst()
+      guard !words.isEmpty else { return nil }
+    }
+    var command: any ParsableCommand.Type = GHP.self
+    var path = "ghp"
+    for word in words {
+      guard !word.hasPrefix("-") else { return nil }
+      let subcommands = command.configuration.subcommands
+      guard !subcommands.isEmpty else { return nil }
+      if let next = subcommands.first(where: {
+        ($0.configuration.commandName ?? $0._commandName) == word || $0.configuration.aliases.contains(word)
+      }) {
+        command = next
+        path += " " + word
+        continue
+      }
+      guard command.configuration.defaultSubcommand == nil else { return nil }
+      return unknownWord(word, among: command, path: path)
+    }
+    return nil
+  }
+
+  /// One line for `word`, which names no subcommand of `command` (reached as `path`), with the
+  /// closest names.
+  static func unknownWord(_ word: String, among command: any ParsableCommand.Type, path: String) -> String? {
+    guard !word.hasPrefix("-") else { return nil }
+    let names = command.configuration.subcommands.flatMap {
       [$0.configuration.commandName ?? $0._commandName] + $0.configuration.aliases
     }
     guard !names.contains(word) else { return nil }
@@ -37,8 +72,9 @@ extension GHP {
     if close.isEmpty { close = names.filter { EditDistance.between($0, lower) <= (lower.count <= 4 ? 1 : 2) } }
     if close.isEmpty { close = names.filter { lower.count >= 4 && ($0.contains(lower) || lower.contains($0)) } }
     let hint =
-      close.isEmpty ? "" : " Did you mean " + close.prefix(3).map { "`ghp \($0)`" }.joined(separator: " or ") + "?"
-    return "'\(Terminal.safe(word, keepNewlines: false))' is not a ghp command.\(hint) See `ghp --help` for the list."
+      close.isEmpty ? "" : " Did you mean " + close.prefix(3).map { "`\(path) \($0)`" }.joined(separator: " or ") + "?"
+    let what = path == "ghp" ? "a ghp command" : "a subcommand of `\(path)`"
+    return "'\(Terminal.safe(word, keepNewlines: false))' is not \(what).\(hint) See `\(path) --help` for the list."
   }
 }
 

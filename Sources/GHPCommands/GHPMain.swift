@@ -18,7 +18,7 @@ public enum GHPMain {
       Output.line(GHP.configuration.version)
       return 0
     }
-    if let word = given.first, let suggestion = GHP.unknownSubcommand(word) {
+    if let suggestion = GHP.unknownCommand(in: given) {
       Output.error(suggestion)
       return 2
     }

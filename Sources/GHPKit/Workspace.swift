@@ -114,6 +114,8 @@ public final class Workspace {
     if let head = repository.headReferenceName(), head.hasPrefix("refs/heads/agent/") {
       return try AgentName.validate(String(head.dropFirst("refs/heads/agent/".count)))
     }
+    // Before `ghp init` nobody could act anyway: say what to run first.
+    if case .some(.none) = try? repository.referenceKind(StatePaths.branch) { throw .notInitialised }
     throw .noIdentity
   }
 

@@ -85,6 +85,9 @@ import Testing
     let repo = try ScratchRepository()
     try repo.inProcess(
       ["init", "--unknown-agents", "register"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:00Z"])
+    // w1 holds an issue (someone waits on it); w2 does not, and is never stale.
+    try repo.inProcess(["issue", "add", "W1's work"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:10Z"])
+    try repo.inProcess(["claim", "1"], agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:20:20Z"])
     try repo.inProcess(
       "agent-heartbeat", "--status", "implementing", agent: "w1", environment: ["GHP_NOW": "2025-01-25T10:30:00Z"])
     try repo.inProcess(
@@ -103,7 +106,7 @@ import Testing
     // though `ghp reap` leaves orchestrators to people: the footer counts only workers.
     try repo.inProcess(
       ["issue", "add", "Lead's own work"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:20:30Z"])
-    try repo.inProcess(["claim", "1"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"])
+    try repo.inProcess(["claim", "2"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:21:00Z"])
     let holding = try repo.inProcess(["agent-status"], environment: later).stdout
     #expect(holding.split(separator: "\n").first { $0.hasPrefix("lead") }?.contains("STALE") == true)
     #expect(holding.contains("1 stale worker (no heartbeat"))
@@ -122,7 +125,7 @@ import Testing
     try repo.write("plan.md", "# Plan from the repository\n")
     let plan = try repo.ghp(["-C", repo.path, "plan", "set", "plan.md"], agent: "lead", in: elsewhere)
     #expect(plan.status == 0, "\(plan.stderr)")
-    #expect(try repo.stateFile(".ghp/plan.md") == "# Plan from the repository")
+    #expect(try repo.stateFile(".ghp/plan.md") == "# Plan from the repository\n\nGoal: Test goal")
     #expect(try repo.ghp(["-C", repo.path, "-V"], in: elsewhere).status == 0)
     #expect(try repo.ghp(["-C", repo.path, "man"], in: elsewhere).stdout.hasPrefix(".TH GHP 1"))
   }
@@ -260,6 +263,8 @@ import Testing
     try repo.initialise()
     let old = ["GHP_NOW": RFC3339.format(Int64(Date().timeIntervalSince1970) - 3600)]
     #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead", environment: old).status == 0)
+    #expect(try repo.ghp(["issue", "add", "Work"], agent: "lead", environment: old).status == 0)
+    #expect(try repo.ghp(["claim", "1"], agent: "w1", environment: old).status == 0)
     func onTerminal(_ command: String, _ environment: [String: String] = [:]) throws -> String {
       try ProcessRunner.run(
         "/usr/bin/script", ["-qec", "\(GHPBinary.path) \(command)", "/dev/null"], in: repo.path,

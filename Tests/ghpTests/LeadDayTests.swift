@@ -78,3 +78,24 @@ extension LeadDayTests {
     #expect(own.status == 0 && own.stdout.contains("GHP_AGENT=worker-3"), "\(own.stdout)")
   }
 }
+
+extension LeadDayTests {
+  @Test("did-you-mean at every level, help of a command that is not one, and not initialised said first")
+  func likeGitAndGh() throws {
+    let repo = try ScratchRepository()
+    for (words, expected) in [
+      (["issue", "lst"], "'lst' is not a subcommand of `ghp issue`. Did you mean `ghp issue list`?"),
+      (["config", "gett", "x"], "Did you mean `ghp config get`?"),
+      (["help", "nonexist"], "'nonexist' is not a ghp command."),
+      (["isue", "add", "x"], "Did you mean `ghp issue`?"),
+    ] {
+      let result = try repo.ghp(words)
+      #expect(result.status == 2 && result.stderr.contains(expected), "\(words): \(result.stderr)")
+      #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
+    #expect(try repo.ghp(["help", "issue"]).stdout.contains("OVERVIEW"))
+    // Before init, nobody can act: the first thing to run is said, not "who is acting?".
+    let early = try repo.ghp(["issue", "add", "x"])
+    #expect(early.status != 0 && early.stderr.contains("not initialised"), "\(early.stderr)")
+  }
+}

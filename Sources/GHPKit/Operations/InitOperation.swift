@@ -60,7 +60,7 @@ public enum InitSession {
   public static func caller(_ workspace: Workspace) throws(GHPError) -> String {
     do {
       return try workspace.actor()
-    } catch .noIdentity {
+    } catch .noIdentity, .notInitialised {
       guard let userName = workspace.repository.configString("user.name"), let slug = AgentName.slug(userName) else {
         throw .noIdentity
       }
