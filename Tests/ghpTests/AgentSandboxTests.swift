@@ -12,11 +12,11 @@ struct AgentSandboxTests {
   /// tests run as root, so file modes would not stop a write: a read-only mount does).
   static func readOnly(
     _ repo: ScratchRepository, _ arguments: [String], agent: String, in directory: String? = nil,
-    program: String = GHPBinary.path
+    program: String = GHPBinary.path, environment: [String: String] = [:]
   ) throws -> ProcessRunner.Result {
     try ProcessRunner.run(
       "/usr/bin/bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", program] + arguments,
-      in: directory ?? repo.path, environment: ["GHP_AGENT": agent])
+      in: directory ?? repo.path, environment: environment.merging(["GHP_AGENT": agent]) { _, given in given })
   }
 
   static let reads: [[String]] = [
@@ -41,9 +41,11 @@ struct AgentSandboxTests {
     let stateBefore = try repo.git("rev-parse", "ghp/state")
     for arguments in Self.reads {
       for directory in [repo.path, worktree] {
-        let writable = try repo.ghp(arguments, agent: "w1", in: directory)
+        // One clock for both runs: a report's window must not move between them.
+        let clock = ["GHP_NOW": RFC3339.format(Int64(Date().timeIntervalSince1970) + 5)]
+        let writable = try repo.ghp(arguments, agent: "w1", environment: clock, in: directory)
         #expect(writable.status == 0, "\(arguments): \(writable.stderr)")
-        let sandboxed = try Self.readOnly(repo, arguments, agent: "w1", in: directory)
+        let sandboxed = try Self.readOnly(repo, arguments, agent: "w1", in: directory, environment: clock)
         #expect(sandboxed.status == 0, "\(arguments) in \(directory): \(sandboxed.stderr)")
         #expect(sandboxed.stderr.isEmpty, "\(arguments): \(sandboxed.stderr)")
         // Same answer but for ages, which move with the clock between the two runs.

@@ -1,0 +1,133 @@
+import Foundation
+import GHPKit
+import GHPTestSupport
+import Testing
+
+/// The README and `docs/` as a newcomer uses them: the quick start runs top to bottom as written,
+/// and every command line shown runs as written — none is a synopsis that fails when pasted.
+@Suite("the README and docs", .serialized)
+struct DocsTests {
+  static let root = TemplateTests.root.path
+
+  /// The lines of every ```sh block of a Markdown file: (line number, command).
+  static func commands(in file: String) throws -> [(line: Int, text: String)] {
+    let text = try String(contentsOfFile: file, encoding: .utf8)
+    var out: [(Int, String)] = []
+    var inside = false
+    var pending = ""
+    var quickStart = false
+    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = String(raw)
+      // The quick start runs whole, as one script (quickStartRunsAsWritten).
+      if line == "<!-- quick-start -->" { quickStart = true }
+      if line == "<!-- end -->" { quickStart = false }
+      if line.hasPrefix("```") {
+        inside = line == "```sh" && !quickStart
+        continue
+      }
+      guard inside else { continue }
+      // A line that ends with a backslash goes on; a comment-only line is prose.
+      let joined = pending + line
+      if joined.hasSuffix("\\") {
+        pending = String(joined.dropLast()) + " "
+        continue
+      }
+      pending = ""
+      let trimmed = joined.trimmingCharacters(in: .whitespaces)
+      if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+      out.append((index + 1, joined))
+    }
+    return out
+  }
+
+  /// A shell with ghp (the built one) first on PATH, a home of its own (no git identity: a fresh
+  /// machine), and no GHP_AGENT.
+  static func environment(home: String) -> [String: String] {
+    let bin = (GHPBinary.path as NSString).deletingLastPathComponent
+    return [
+      "PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), "HOME": home,
+      "GHP_AGENT": "", "GIT_CONFIG_GLOBAL": home + "/.gitconfig",
+    ]
+  }
+
+  /// Runs the README's quick start in `folder`; its output.
+  static func quickStart(in folder: String) throws -> ProcessRunner.Result {
+    let readme = try String(contentsOfFile: root + "/README.md", encoding: .utf8)
+    let start = try #require(readme.range(of: "<!-- quick-start -->\n```sh\n"))
+    let end = try #require(readme.range(of: "```\n<!-- end -->", range: start.upperBound..<readme.endIndex))
+    let script = "set -e\nunset GHP_AGENT\n" + String(readme[start.upperBound..<end.lowerBound])
+    return try ProcessRunner.run(
+      "/bin/bash", ["-c", script], in: folder, environment: environment(home: folder + "/home"))
+  }
+
+  @Test("the quick start runs as written, on a machine with no git identity, and lands the work")
+  func quickStartRunsAsWritten() throws {
+    let folder = NSTemporaryDirectory() + "ghp-docs-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: folder + "/home", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let result = try Self.quickStart(in: folder)
+    #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+    for expected in [
+      "lead is an orchestrator", "Claimed #1 Create the User model", "Landed #1 Create the User model on main",
+      "Goal: Build a REST API", "w1: done #1",
+    ] {
+      #expect(result.stdout.contains(expected), "missing \(expected): \(result.stdout)")
+    }
+    let main = try ProcessRunner.run("/usr/bin/git", ["show", "main:User.swift"], in: folder + "/demo")
+    #expect(main.stdout == "struct User {}\n")
+  }
+
+  /// Lines that need what a test machine does not give: a server, a terminal, an agent CLI, a
+  /// command that runs until stopped. Each is named with why; everything else runs.
+  static func skipped(_ command: String) -> String? {
+    let words = command.split(separator: " ").map(String.init)
+    let first = words.first ?? ""
+    if first.hasPrefix("scripts/") || first == "swift" || first == "sudo" || first == "apt-get" {
+      return "builds or installs"
+    }
+    if command.contains("# needs ") { return "marked" }
+    guard first == "ghp" || first.hasPrefix("GHP_") || first.hasPrefix("PREFIX=") else { return nil }
+    let rest = words.drop { $0 != "ghp" }.dropFirst()
+    switch rest.first {
+    case "serve"?: return "a server that runs until stopped"
+    case "watch"?: return "waits for changes to come"
+    case "mcp"?: return "reads MCP from stdin"
+    case "land"?: return rest.contains("--once") ? nil : "lands until interrupted"
+    case "run"?: return ["status", "stop"].contains(rest.dropFirst().first ?? "") ? nil : "starts agents"
+    case "remote"?, "sync"?: return "needs a git server"
+    default: return nil
+    }
+  }
+
+  @Test("every command line of the README and docs/ runs as written: none fails as a usage error")
+  func everyCommandLineRuns() throws {
+    let folder = NSTemporaryDirectory() + "ghp-docs-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: folder + "/home", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    // The scene every example is run in: the quick start's repository, as the lead.
+    #expect(try Self.quickStart(in: folder).status == 0)
+    let repo = folder + "/demo"
+    let docs = (try? FileManager.default.contentsOfDirectory(atPath: Self.root + "/docs")) ?? []
+    let files = ["README.md"] + docs.filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+    var failures: [String] = []
+    var ran = 0
+    for file in files {
+      for (line, command) in try Self.commands(in: Self.root + "/" + file) {
+        guard Self.skipped(command) == nil else { continue }
+        var environment = Self.environment(home: folder + "/home")
+        environment["GHP_AGENT"] = "lead"
+        let result = try ProcessRunner.run(
+          "/usr/bin/timeout", ["20", "/bin/bash", "-c", command + " </dev/null"], in: repo, environment: environment)
+        ran += 1
+        // 2 is a usage error (a synopsis pasted), 124 a hang, 126/127 no such command.
+        // A line that shows a failure says so: `# exit 2: …`.
+        let expected = command.contains("# exit \(result.status)")
+        if [2, 124, 126, 127].contains(result.status) && !expected {
+          failures.append("\(file):\(line): exit \(result.status): \(command)\n    \(result.stderr.prefix(300))")
+        }
+      }
+    }
+    #expect(ran > 50, "only \(ran) lines ran")
+    #expect(failures.isEmpty, "\(failures.count) lines fail as written:\n\(failures.joined(separator: "\n"))")
+  }
+}
