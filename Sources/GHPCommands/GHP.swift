@@ -7,18 +7,35 @@ struct GHP: AsyncParsableCommand {
     commandName: "ghp",
     abstract: "Coordinate a team of coding agents through git: claims, status, escalations and handoffs on ghp/state.",
     discussion: """
-      State lives on the branch ghp/state; every change is one commit landed by compare-and-swap.
-      Exit codes: 0 done, 1 failure, 2 usage, 3 refused by the coordination rules,
-      4 nothing ready (claim --next).
+      Start here: ghp status shows everything on one screen.
+      A lead begins with: ghp init --goal "A goal", ghp issue add "A task", ghp agent add w1
+      An agent works with: ghp claim --next, ghp agent-heartbeat, ghp done ID
+      State lives on the branch ghp/state; each change is one commit (git log).
+      Exit codes: 0 done, 1 failure, 2 usage, 3 refused, 4 nothing ready.
       """,
     version: GHPVersion.current,
-    subcommands: [
-      Init.self, IssueCommand.self, Ready.self, Claim.self, Release.self, Done.self, Fail.self, Assign.self,
-      AgentHeartbeat.self, AgentStatus.self, AgentEscalate.self, AgentHandoff.self, Escalations.self, Resolve.self,
-      Handoff.self, Reap.self, ClaimCheck.self, Log.self, Plan.self, Discover.self, Discoveries.self, Prompt.self,
-      Agent.self, Hooks.self, Hook.self, Approve.self, Approvals.self, Revoke.self, Remote.self, Sync.self,
-      Watch.self, MCP.self, Verify.self, ConfigCommand.self, Conflicts.self, Land.self, Queue.self, Run.self,
-      Status.self, Setup.self, DoctorCommand.self, Manual.self, Serve.self, Report.self, WorkerSandboxCommand.self,
+    subcommands: [WorkerSandboxCommand.self],
+    groupedSubcommands: [
+      CommandGroup(
+        name: "Lead",
+        subcommands: [
+          Init.self, IssueCommand.self, Plan.self, Agent.self, Assign.self, Approve.self, Revoke.self,
+          Resolve.self, Reap.self, Land.self, Queue.self, Run.self, ConfigCommand.self, Remote.self, Hooks.self,
+        ]),
+      CommandGroup(
+        name: "Agent",
+        subcommands: [
+          Ready.self, Claim.self, Release.self, AgentHeartbeat.self, Done.self, Fail.self, AgentEscalate.self,
+          Escalations.self, AgentHandoff.self, Handoff.self, Discover.self, Discoveries.self, ClaimCheck.self,
+          Prompt.self, MCP.self, Sync.self,
+        ]),
+      CommandGroup(
+        name: "Read-only",
+        subcommands: [
+          Status.self, AgentStatus.self, Log.self, Watch.self, Verify.self, Conflicts.self, Approvals.self,
+          Serve.self, Report.self,
+        ]),
+      CommandGroup(name: "Setup", subcommands: [Setup.self, DoctorCommand.self, Manual.self, Hook.self]),
     ]
   )
 }

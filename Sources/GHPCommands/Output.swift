@@ -1,4 +1,5 @@
 import GHPKit
+import Glibc
 
 /// How commands print: through the current `Console`, never to a descriptor of their own.
 enum Output {
@@ -30,7 +31,15 @@ enum Output {
     } else {
       for line in answer.lines { Output.line(line) }
     }
-    for note in answer.notes { Output.error(note) }
+    for note in answer.notes { Output.note(note) }
+  }
+
+  /// What goes beside an answer (a notice, a warning that nothing failed over): standard error,
+  /// without the error marker, so that a script's stdout holds the answer only and nobody takes a
+  /// notice for a failure.
+  static func note(_ text: String) {
+    let safe = Terminal.safe(text)
+    console.write(2, "note: " + (safe.hasSuffix("\n") ? safe : safe + "\n"))
   }
 
   static func error(_ text: String, refusal: Bool = false) {
@@ -42,6 +51,16 @@ enum Output {
 
   /// The environment commands read.
   static var environment: [String: String] { console.environment }
+
+  /// The width tables fit: `$COLUMNS`, else the terminal's when standard output is one; nil when
+  /// neither says (a pipe), where free text is cut at a fixed width.
+  static var width: Int? {
+    if let text = environment["COLUMNS"], let columns = Int(text), columns > 20 { return columns }
+    guard console.isTerminal(1) else { return nil }
+    var size = winsize()
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 20 else { return nil }
+    return Int(size.ws_col)
+  }
 
   /// Whether standard output is a terminal.
   static var isTerminal: Bool { console.isTerminal(1) }

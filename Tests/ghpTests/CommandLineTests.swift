@@ -71,8 +71,11 @@ import Testing
     try repo.inProcess("claim", "1", agent: "w1")
     try repo.inProcess("claim", "2", agent: "w2")
     try repo.inProcess("agent-heartbeat", "--status", "testing", agent: "w1")
-    let byAgent = try JSON.parse(try repo.inProcess("log", "--agent", "w1", "--json").stdout)
+    let byAgent = try JSON.parse(try repo.inProcess("log", "--author", "w1", "--json").stdout)
     #expect(byAgent.arrayValue?.map { $0["op"]?.stringValue } == ["heartbeat", "claim"])
+    // The old --agent still filters here, and says to use --author.
+    let old = try repo.inProcess("log", "--agent", "w1", "--json")
+    #expect(try JSON.parse(old.stdout) == byAgent && old.stderr.contains("use --author"), "\(old.stderr)")
     let byIssue = try JSON.parse(try repo.inProcess("log", "--issue", "2", "--json").stdout)
     #expect(byIssue.arrayValue?.compactMap { $0["op"]?.stringValue } == ["claim", "issue-add"])
     #expect(byIssue.arrayValue?.first?["epoch"] == .int(1))

@@ -46,7 +46,8 @@ extension GHP {
         let workspace = try global.workspace()
         let state = try workspace.snapshot()
         try state.requireOrchestrator(try workspace.actor(), toDo: "add agents")
-        if let existing = try state.agents().agents[name], existing.role != role, !changeRole {
+        let existing = try state.agents().agents[name]
+        if let existing, existing.role != role, !changeRole {
           throw GHPError.refused(
             "\(name) is registered as \(existing.role.rawValue); `ghp agent add` does not change a role by itself: pass --role \(existing.role.rawValue), or --change-role to make it \(role == .orchestrator ? "an" : "a") \(role.rawValue)"
           )
@@ -59,9 +60,13 @@ extension GHP {
             .object([
               "name": .string(name), "role": .string(added.record.role.rawValue), "branch": .string(added.branch),
               "worktree": .string(added.path), "signingKey": added.record.signingKey.map { .string($0) } ?? .null,
+              "created": .bool(existing == nil),
             ]))
         } else {
-          Output.line("Added \(name) (\(added.record.role.rawValue)) on \(added.branch) in \(added.path).")
+          Output.line(
+            existing == nil
+              ? "Added \(name) (\(added.record.role.rawValue)) on \(added.branch) in \(added.path)."
+              : "\(name) was already registered (\(added.record.role.rawValue)), on \(added.branch) in \(added.path).")
           Output.line("Next: cd \(added.path) && ghp prompt worker")
         }
       }

@@ -98,7 +98,7 @@ extension GHP.AgentStatus {
       if global.json {
         Output.json(report.json)
       } else {
-        Output.marked(report.table())
+        Output.marked(report.table(width: Output.width))
       }
     }
   }

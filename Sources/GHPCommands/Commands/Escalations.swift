@@ -66,10 +66,10 @@ extension GHP {
           rows: list.map { item in
             [
               item.id, item.status.rawValue.uppercased(), item.severity.rawValue.uppercased(), item.agent,
-              item.issue.map { "#\($0)" } ?? "-", RFC3339.format(item.asked), TextTable.clip(item.question, 60),
-              item.answer.map { TextTable.clip($0, 40) + " (\(item.answeredBy ?? "?"))" } ?? "-",
+              item.issue.map { "#\($0)" } ?? "-", RFC3339.format(item.asked), item.question,
+              item.answer.map { $0 + " (\(item.answeredBy ?? "?"))" } ?? "-",
             ]
-          }))
+          }, width: Output.width, flexible: [6, 7]))
       Output.line("The whole question, its context and the answer: ghp escalations show ID")
     }
   }

@@ -6,14 +6,26 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "log", abstract: "The coordination history, newest first (the commits of ghp/state).",
       discussion: """
-        Examples: ghp log   ghp log --agent worker-1 -n 5   ghp log --issue 3 --json
+        Examples: ghp log   ghp log --author worker-1 -n 5   ghp log --issue 3 --json
                   ghp log --since 2h --no-heartbeats   ghp log --op claim --op done --until 2026-11-22T12:00:00Z
         """)
 
     @OptionGroup var global: ReadOptions
 
-    @Option(help: "Only what this agent did.")
+    @Option(help: "Only what this agent did (as `git log --author`).")
+    var author: String?
+
+    /// The old name of --author: it still filters, and says so (`--agent` is "act as" everywhere else).
+    @Option(help: ArgumentHelp(visibility: .hidden))
     var agent: String?
+
+    /// The agent whose changes are shown, from --author or the old --agent (with a note).
+    var only: String? {
+      if agent != nil && author == nil {
+        Output.note("--agent filters here for now; use --author (--agent means \"act as\" on every other command)")
+      }
+      return author ?? agent
+    }
 
     @Option(help: "Only events about this issue.")
     var issue: String?
@@ -52,7 +64,7 @@ extension GHP {
       let workspace = try global.workspace()
       let now = workspace.clock.now
       let entries = try HistoryLog.entries(
-        workspace.snapshot(), agent: agent, issue: try issue.map { try IssueID.validate($0) }, limit: n == 0 ? nil : n,
+        workspace.snapshot(), agent: only, issue: try issue.map { try IssueID.validate($0) }, limit: n == 0 ? nil : n,
         since: time(since, now: now), until: time(until, now: now), ops: Set(op), heartbeats: !noHeartbeats)
       if global.json {
         Output.json(.array(entries.map(\.json)))

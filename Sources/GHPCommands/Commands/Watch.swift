@@ -10,13 +10,25 @@ extension GHP {
         Looks at ghp/state every --interval seconds (default 0.2) and walks from the last seen commit to the new
         tip, so no event is missed when several land between two looks. One line per event (its subject and
         age), or one JSON object per line with --json.
-        Examples: ghp watch   ghp watch --json --agent worker-1   ghp watch --issue 4
+        Examples: ghp watch   ghp watch --json --author worker-1   ghp watch --issue 4
         """)
 
     @OptionGroup var global: ReadOptions
 
-    @Option(help: "Only what this agent did.")
+    @Option(help: "Only what this agent did (as `git log --author`).")
+    var author: String?
+
+    /// The old name of --author: it still filters, and says so (`--agent` is "act as" everywhere else).
+    @Option(help: ArgumentHelp(visibility: .hidden))
     var agent: String?
+
+    /// The agent whose changes are shown, from --author or the old --agent (with a note).
+    var only: String? {
+      if agent != nil && author == nil {
+        Output.note("--agent filters here for now; use --author (--agent means \"act as\" on every other command)")
+      }
+      return author ?? agent
+    }
 
     @Option(help: "Only events about this issue.")
     var issue: String?
@@ -36,9 +48,10 @@ extension GHP {
       let issueID = try issue.map(Arguments.issueID)
       let watcher = try StateWatcher(repository: workspace.repository)
       var printed = 0
+      let only = self.only
       while count.map({ printed < $0 }) ?? true {
         for entry in try watcher.poll() {
-          if let agent, entry.agentName != agent { continue }
+          if let only, entry.agentName != only { continue }
           if let issueID, entry.message?.issue != issueID { continue }
           let clock = try Clock.fromEnvironment(Output.environment)
           if global.json {

@@ -2,6 +2,8 @@ extension Issue {
   /// Why `agent` may not act on this issue, naming who holds it, since when, and — for an agent
   /// whose claim was taken away — when and by whom.
   func refusal(for agent: String, action: String) -> GHPError {
+    // "release it", "mark it done": the object where English puts it.
+    let phrase = action.contains(" it") ? action : action + " it"
     if lastReleasedFrom == agent, let release = lastRelease, status != .claimed || assignee != agent {
       let now =
         status == .claimed
@@ -12,12 +14,12 @@ extension Issue {
       facts["yourEpoch"] = .int(release.epoch)
       return .refusedWith(
         "your claim on #\(id) (epoch \(release.epoch)) was released by \(release.by) at \(RFC3339.format(release.at))"
-          + (release.reason.isEmpty ? "" : " (\(release.reason))") + "; it is \(now); do not \(action) it",
+          + (release.reason.isEmpty ? "" : " (\(release.reason))") + "; it is \(now); do not \(phrase)",
         facts: facts)
     }
     if status == .claimed {
       return .refusedWith(
-        "\(holderDescription(self)), not by \(agent): you may not \(action) it", facts: holderFacts(self))
+        "\(holderDescription(self)), not by \(agent): you may not \(phrase)", facts: holderFacts(self))
     }
     return .refusedWith(
       "#\(id) is \(status.rawValue), not held by \(agent): claim it first (`ghp claim \(id)`)", facts: holderFacts(self)

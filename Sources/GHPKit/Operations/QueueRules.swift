@@ -42,7 +42,7 @@ func requireHolderOrOrchestrator(_ issue: Issue, _ actor: String, _ state: State
     throw .refused(
       "#\(issue.id) is \(issue.status.rawValue), not claimed: only a claimed issue can be marked \(action)")
   }
-  throw issue.refusal(for: actor, action: "mark \(action)")
+  throw issue.refusal(for: actor, action: "mark it \(action)")
 }
 
 /// The ready queue: open, unclaimed, every dependency done; by priority, then age.

@@ -16,6 +16,35 @@ public enum TextTable {
     }.joined(separator: "\n") + "\n"
   }
 
+  /// The table fitted to `width` columns (a terminal's, `$COLUMNS`): the `flexible` columns (the
+  /// free text: a question, a last action) share what the others leave, each at least 12
+  /// characters; with no width known, each is cut at `fallback`.
+  public static func render(
+    header: [String], rows: [[String]], width: Int?, flexible: [Int], fallback: Int = 60
+  ) -> String {
+    var limits = [Int: Int]()
+    for column in flexible { limits[column] = fallback }
+    if let width {
+      var natural = [Int](repeating: 0, count: header.count)
+      for row in [header] + rows {
+        for (index, cell) in row.enumerated() where index < natural.count {
+          natural[index] = max(natural[index], Terminal.safe(cell, keepNewlines: false).count)
+        }
+      }
+      let fixed = natural.enumerated().filter { !flexible.contains($0.offset) }.map(\.element).reduce(0, +)
+      let room = width - fixed - 2 * (header.count - 1)
+      let wanted = flexible.map { natural[$0] }.reduce(0, +)
+      for column in flexible {
+        let share = wanted == 0 ? 0 : room * natural[column] / wanted
+        limits[column] = max(12, min(natural[column], share))
+      }
+    }
+    let fitted = rows.map { row in
+      row.enumerated().map { index, cell in limits[index].map { clip(cell, $0) } ?? cell }
+    }
+    return render(header: header, rows: fitted)
+  }
+
   /// Cuts `text` to `width` characters, marking the cut with an ellipsis; newlines become spaces.
   public static func clip(_ text: String, _ width: Int) -> String {
     let flat = Terminal.safe(text.split(whereSeparator: \.isNewline).joined(separator: " "), keepNewlines: false)
@@ -24,8 +53,9 @@ public enum TextTable {
 }
 
 extension StatusReport {
-  /// The table a person reads: stale agents first, each marked.
-  public func table() -> String {
+  /// The table a person reads: stale agents first, each marked; fitted to `width` columns when
+  /// one is known.
+  public func table(width: Int? = nil) -> String {
     var top = ""
     if !openEscalations.isEmpty {
       top = "OPEN ESCALATIONS (answer with `ghp resolve ID --answer \"...\"`):\n"
@@ -35,9 +65,9 @@ extension StatusReport {
           rows: openEscalations.map {
             [
               "  \($0.id)", $0.severity.rawValue.uppercased(), $0.agent, $0.issue.map { "#\($0)" } ?? "-",
-              Duration.describe(now - $0.asked), TextTable.clip($0.question, 70),
+              Duration.describe(now - $0.asked), $0.question,
             ]
-          }) + "\n"
+          }, width: width, flexible: [5], fallback: 70) + "\n"
     }
     if rows.isEmpty { return top + "No agents yet.\n" }
     let ordered = rows.sorted { ($0.stale ? 0 : 1, $0.name) < ($1.stale ? 0 : 1, $1.name) }
@@ -47,7 +77,7 @@ extension StatusReport {
         Duration.describe(row.age),
         [row.stale ? "STALE" : "", row.conflicts.isEmpty ? "" : "CONFLICT"].filter { !$0.isEmpty }.joined(
           separator: " "),
-        TextTable.clip(row.record.lastAction, 60),
+        row.record.lastAction,
       ]
     }
     let staleCount = rows.filter(\.reapable).count
@@ -75,7 +105,10 @@ extension StatusReport {
           "\(row.name): escalation \(answer.id) answered by \(answer.answeredBy ?? "?"): \(TextTable.clip(answer.answer ?? "", 70))\n"
       }
     }
-    return top + TextTable.render(header: ["AGENT", "ROLE", "ISSUE", "STATUS", "AGE", "", "LAST ACTION"], rows: body)
+    return top
+      + TextTable.render(
+        header: ["AGENT", "ROLE", "ISSUE", "STATUS", "AGE", "", "LAST ACTION"], rows: body, width: width,
+        flexible: [6])
       + waiting + footer + dead + warned
   }
 }
