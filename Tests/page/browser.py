@@ -223,6 +223,39 @@ try:
     browser.screenshot(page, os.path.join(ARTIFACTS, "page-live.png"))
     check("a screenshot of the live page is kept", os.path.getsize(os.path.join(ARTIFACTS, "page-live.png")) > 10000)
 
+    # What needs the lead comes first, with its controls above the fold.
+    needs = browser.js(page, """(() => {
+      const first = document.querySelector('#dashboard > section');
+      const band = document.getElementById('needs');
+      const approve = document.querySelector('form.approve');
+      return {first: first && first.id, text: band ? band.innerText : '',
+              approveTop: approve ? approve.getBoundingClientRect().top : null};
+    })()""")
+    check("the page opens with what needs the lead: a stale agent holding work, a bounce", needs["first"] == "needs"
+          and "STALE" in needs["text"] and "w3" in needs["text"] and "BOUNCED" in needs["text"]
+          and "Bad gate" in needs["text"], needs)
+    check("the approve control is above the fold at 1400x1000", needs["approveTop"] is not None
+          and needs["approveTop"] < 1000, needs)
+    # At 400 px: nothing scrolls sideways, and a stale agent's mark is on screen.
+    browser.send("Emulation.setDeviceMetricsOverride",
+                 {"width": 400, "height": 900, "deviceScaleFactor": 1, "mobile": True}, session=page)
+    narrow = browser.js(page, """(() => {
+      const mark = document.querySelector('#agents tr.stale .stale-mark');
+      const box = mark ? mark.getBoundingClientRect() : null;
+      return {scroll: document.documentElement.scrollWidth, right: box && box.width > 0 ? box.right : null,
+              table: document.querySelector('#agents table').getBoundingClientRect().right};
+    })()""")
+    browser.screenshot(page, os.path.join(ARTIFACTS, "page-400.png"))
+    browser.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+                 session=page)
+    browser.screenshot(page, os.path.join(ARTIFACTS, "page-400-dark.png"))
+    browser.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]},
+                 session=page)
+    browser.send("Emulation.setDeviceMetricsOverride",
+                 {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False}, session=page)
+    check("at 400 px the page does not scroll sideways and STALE is on screen", narrow["scroll"] <= 400
+          and narrow["right"] is not None and narrow["right"] <= 400, narrow)
+
     # Dark and light, as the system is.
     light = browser.js(page, "getComputedStyle(document.body).backgroundColor")
     browser.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
@@ -314,6 +347,15 @@ try:
           and facts["injected"] == 0, facts["cards"])
     check("the report shows the landing and gate", any("./gate.sh" in g for g in facts["gates"]), facts["gates"])
     check("the report has no live parts and no forms", facts["live"] is None and facts["forms"] == 0, facts)
+    told = browser.js(report, """(() => ({
+      agents: document.getElementById('agents').innerText,
+      needs: document.getElementById('needs').innerText,
+      day: (document.querySelector('.day') || {innerText: ''}).innerText}))()""")
+    check("the report states absolute times, never ages", " ago" not in told["agents"]
+          and re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", told["agents"]), told["agents"][:300])
+    check("the report's band counts no question when none is open", "question" not in told["needs"], told["needs"])
+    check("the report opens with the period's summary", "1 landed" in told["day"] and "1 bounced" in told["day"]
+          and "answered" in told["day"], told["day"])
     check("the report's timeline names commits", facts["commits"]
           and all(re.fullmatch(r"[0-9a-f]{40}", c) for c in facts["commits"]))
     ops = browser.js(report, """(() => {

@@ -109,8 +109,30 @@ public struct Dashboard: Sendable {
       state, limit: timelineLimit, since: period.since, until: period.until)
     let timeline = Self.fold(entries)
     let summary = PeriodSummary(entries: entries, period: period, now: now, run: run)
+    // The period in one line, for the report's opening: what landed and bounced, what was asked
+    // and answered, what it cost.
+    let ops = entries.compactMap { $0.message?.op }
+    let day: JSON = .object([
+      "landed": .int(ops.filter { $0 == LandedOperation.name }.count),
+      "bounced": .int(ops.filter { $0 == BounceOperation.name }.count),
+      "asked": .int(ops.filter { $0 == EscalateOperation.name }.count),
+      "answered": .int(ops.filter { $0 == ResolveOperation.name }.count),
+      "done": .int(ops.filter { $0 == DoneOperation.name }.count),
+      "cost": run.map { .string(Money.format($0.total.costMicros)) } ?? .null,
+    ])
 
+    // What needs the lead, gathered for the band at the top of the page: who went silent holding
+    // work, what the lander sent back, what failed too often; the questions are the inbox.
+    let staleAgents = agents.filter { $0["stale"] == .bool(true) }
+    let bouncedIssues = landing["bounced"]?.arrayValue ?? []
+    let deadIssues = board.first { $0["status"] == .string("dead") }?["issues"]?.arrayValue ?? []
+    let needsCount = staleAgents.count + bouncedIssues.count + deadIssues.count + inbox.count
     var fields: [String: JSON] = [
+      "day": day,
+      "needs": .object([
+        "count": .int(needsCount), "any": .bool(needsCount > 0), "stale": .array(staleAgents),
+        "bounced": .array(bouncedIssues), "dead": .array(deadIssues), "questions": .int(inbox.count), "hasQuestions": .bool(!inbox.isEmpty),
+      ]),
       "goal": goal.map { .string($0) } ?? .null, "plan": .string(plan), "tip": .string(tip),
       "tipShort": .string(String(tip.prefix(8))), "now": .string(RFC3339.format(now)), "nowEpoch": .int(Int(now)),
       "staleAfter": .int(Int(config.staleAfter)), "staleAfterText": .string(Duration.describe(config.staleAfter)),

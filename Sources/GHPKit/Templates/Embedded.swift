@@ -41,34 +41,28 @@ and `ghp ready`.
   </div>
 </header>
 {{#warnings}}<p class="warning">{{.}}</p>{{/warnings}}
+{{^live}}{{#day}}<p class="day panel wide">From <time datetime="{{since}}">{{since}}</time> to <time datetime="{{until}}">{{until}}</time>: <b>{{landed}}</b> landed, <b class="{{#bounced}}bad{{/bounced}}">{{bounced}}</b> bounced, {{done}} done, {{asked}} asked and {{answered}} answered{{#cost}}, {{cost}} spent{{/cost}}.</p>{{/day}}{{/live}}
 
-<section id="agents" class="panel">
-  <h2>Agents <small>{{#anyStale}}{{staleCount}} stale{{/anyStale}}</small></h2>
-  <table>
-    <thead><tr><th>Agent</th><th>Role</th><th>Issue</th><th>Status</th><th>Last action</th><th>Heartbeat</th><th>Branch</th></tr></thead>
-    <tbody>
-      {{#agents}}
-      <tr class="agent{{#stale}} stale{{/stale}}{{#conflicted}} conflicted{{/conflicted}}" data-agent="{{name}}" data-stale-at="{{staleAt}}">
-        <td class="name">{{name}}{{#running}} <span class="tag">run</span>{{/running}}</td>
-        <td>{{role}}</td>
-        <td>{{#issue}}<a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}}{{^issue}}<span class="dim">—</span>{{/issue}}</td>
-        <td>{{status}}</td>
-        <td class="action">{{lastAction}}</td>
-        <td><span class="age" data-heartbeat="{{heartbeatAt}}" title="{{heartbeat}}">{{ageText}} ago</span> <span class="stale-mark">STALE</span></td>
-        <td>{{#hasBranch}}<span title="commits ahead of / behind {{baseBranch}}">↑{{ahead}} ↓{{behind}}</span>{{/hasBranch}}{{^hasBranch}}<span class="dim">no branch</span>{{/hasBranch}}
-          {{#conflicted}}<span class="conflict" title="does not merge cleanly with {{#conflicts}}{{.}} {{/conflicts}}">conflict: {{#conflicts}}{{.}} {{/conflicts}}</span>{{/conflicted}}</td>
-      </tr>
-      {{/agents}}
-      {{^agents}}<tr><td colspan="7" class="dim">No agent has reported yet.</td></tr>{{/agents}}
-    </tbody>
-  </table>
+{{#needs}}
+<section id="needs" class="panel wide needs{{#any}} waiting{{/any}}">
+  <h2>Needs you <small>{{#any}}{{count}}{{/any}}{{^any}}nothing{{/any}}</small></h2>
+  {{#any}}
+  <ul class="needs-list">
+    {{#hasQuestions}}<li><a href="#escalations">{{questions}} question(s) to answer</a>, below</li>{{/hasQuestions}}
+    {{#stale}}<li class="alarm"><b>STALE</b> {{name}}{{#issue}} holds <a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}}: no heartbeat since <time datetime="{{heartbeat}}">{{heartbeat}}</time> (<code>ghp reap</code>)</li>{{/stale}}
+    {{#bounced}}<li class="alarm"><b>BOUNCED</b> <a href="#issue-{{id}}">#{{id}}</a> {{title}}, back to {{agent}}: {{reason}}</li>{{/bounced}}
+    {{#dead}}<li class="alarm"><b>DEAD</b> <a href="#issue-{{id}}">#{{id}}</a> {{title}}: failed {{attempts}} times (<code>ghp issue retry {{id}}</code>)</li>{{/dead}}
+  </ul>
+  {{/any}}
+  {{^any}}<p class="dim">No questions, no stale agents, no bounces, no dead issues.</p>{{/any}}
 </section>
+{{/needs}}
 
 <section id="escalations" class="panel">
   <h2>Escalations <small>{{escalationCount}} open</small></h2>
   {{#escalations}}
   <article class="escalation sev-{{severity}}" id="escalation-{{id}}" data-escalation="{{id}}">
-    <h3><span class="sev">{{severity}}</span> #{{id}} from <b>{{agent}}</b>{{#issue}} about <a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}} <small>{{askedAgo}} ago</small></h3>
+    <h3><span class="sev">{{severity}}</span> #{{id}} from <b>{{agent}}</b>{{#issue}} about <a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}} <small>{{#live}}{{askedAgo}} ago{{/live}}{{^live}}asked {{asked}}{{/live}}</small></h3>
     <p class="question">{{question}}</p>
     {{#context}}<pre class="context">{{context}}</pre>{{/context}}
     <p class="dim">{{agent}} is {{agentStatus}}{{#agentIssue}} on #{{agentIssue}}{{/agentIssue}}: {{agentAction}}</p>
@@ -95,6 +89,29 @@ and `ghp ready`.
   </details>
   {{/hasAnswered}}
 </section>
+
+<section id="agents" class="panel">
+  <h2>Agents <small>{{#anyStale}}{{staleCount}} stale{{/anyStale}}</small></h2>
+  <table>
+    <thead><tr><th>Agent</th><th>Role</th><th>Issue</th><th>Status</th><th>Last action</th><th>Heartbeat</th><th>Branch</th></tr></thead>
+    <tbody>
+      {{#agents}}
+      <tr class="agent{{#stale}} stale{{/stale}}{{#conflicted}} conflicted{{/conflicted}}" data-agent="{{name}}" data-stale-at="{{staleAt}}">
+        <td class="name">{{name}}{{#running}} <span class="tag">run</span>{{/running}}</td>
+        <td>{{role}}</td>
+        <td>{{#issue}}<a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}}{{^issue}}<span class="dim">—</span>{{/issue}}</td>
+        <td>{{status}}</td>
+        <td class="action">{{lastAction}}</td>
+        <td>{{#live}}<span class="age" data-heartbeat="{{heartbeatAt}}" title="{{heartbeat}}">{{ageText}} ago</span>{{/live}}{{^live}}<time datetime="{{heartbeat}}">{{heartbeat}}</time>{{/live}} <span class="stale-mark">STALE</span></td>
+        <td>{{#hasBranch}}<span title="commits ahead of / behind {{baseBranch}}">↑{{ahead}} ↓{{behind}}</span>{{/hasBranch}}{{^hasBranch}}<span class="dim">no branch</span>{{/hasBranch}}
+          {{#conflicted}}<span class="conflict" title="does not merge cleanly with {{#conflicts}}{{.}} {{/conflicts}}">conflict: {{#conflicts}}{{.}} {{/conflicts}}</span>{{/conflicted}}</td>
+      </tr>
+      {{/agents}}
+      {{^agents}}<tr><td colspan="7" class="dim">No agent has reported yet.</td></tr>{{/agents}}
+    </tbody>
+  </table>
+</section>
+
 
 <section id="board" class="panel wide">
   <h2>Issues</h2>
@@ -407,7 +424,15 @@ tr.hidden, tr.hb:not(.shown), tr.fold.hidden { display: none; }
 #notice { position: fixed; bottom: 10px; right: 10px; background: var(--panel); border: 1px solid var(--line); padding: 6px 10px; border-radius: 4px; display: none; }
 #notice.show { display: block; }
 summary h2 { display: inline; }
+.needs { max-height: none; } .day { margin: 0; } .bad { color: var(--bad); } .needs.waiting { border-left: 4px solid var(--bad); }
+.needs-list { margin: 0; padding-left: 18px; } .needs-list .alarm b { color: var(--bad); }
+.col-dead .card { border-left: 3px solid var(--bad); } .col-dead h3 { color: var(--bad); }
+#escalations { max-height: none; }
 @media (max-width: 1000px) { main { grid-template-columns: 1fr; } .columns { grid-template-columns: repeat(3, 1fr); } }
+@media (max-width: 500px) { .columns { grid-template-columns: 1fr 1fr; } .panel { max-height: none; }
+  #agents td:nth-child(2), #agents th:nth-child(2), #agents td:nth-child(5), #agents th:nth-child(5),
+  #agents td:nth-child(7), #agents th:nth-child(7) { display: none; }
+  .bar.filters { display: none; } }
 </style>
 </head>
 <body data-live="{{#live}}1{{/live}}" data-actor="{{actor}}" data-writable="{{#writable}}yes{{/writable}}{{^writable}}no{{/writable}}">
