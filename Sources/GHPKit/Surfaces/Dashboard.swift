@@ -131,7 +131,8 @@ public struct Dashboard: Sendable {
       "day": day,
       "needs": .object([
         "count": .int(needsCount), "any": .bool(needsCount > 0), "stale": .array(staleAgents),
-        "bounced": .array(bouncedIssues), "dead": .array(deadIssues), "questions": .int(inbox.count), "hasQuestions": .bool(!inbox.isEmpty),
+        "bounced": .array(bouncedIssues), "dead": .array(deadIssues), "questions": .int(inbox.count),
+        "hasQuestions": .bool(!inbox.isEmpty),
       ]),
       "goal": goal.map { .string($0) } ?? .null, "plan": .string(plan), "tip": .string(tip),
       "tipShort": .string(String(tip.prefix(8))), "now": .string(RFC3339.format(now)), "nowEpoch": .int(Int(now)),
