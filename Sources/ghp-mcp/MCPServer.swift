@@ -85,7 +85,7 @@ struct MCPServe: AsyncParsableCommand {
       for (key, value) in params.arguments ?? [:] { arguments[key] = Self.json(value) }
       let call = arguments
       // A tool that does not exist is the protocol's error, not the tool's (-32602).
-      guard let tool = ToolBox.tools.first(where: { $0.name == params.name }) else {
+      guard ToolBox.tools.contains(where: { $0.name == params.name }) else {
         throw MCPError.invalidParams("Unknown tool: \(params.name)")
       }
       let request = params._meta?[LineTransport.requestKey]?.stringValue
@@ -113,7 +113,7 @@ struct MCPServe: AsyncParsableCommand {
       guard let outcome else { return .init(content: [], isError: true) }
       return .init(
         content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
-        structuredContent: outcome.failed ? nil : outcome.result.map { Self.value(tool.structured($0)) },
+        structuredContent: outcome.failed ? nil : outcome.result.map { Self.value($0) },
         isError: outcome.failed)
     }
     await server.withMethodHandler(ListPrompts.self) { _ in

@@ -444,7 +444,7 @@ import Testing
     let refusal = try taken.json()
     #expect(refusal["code"] == .int(3) && refusal["kind"] == .string("refused"))
     #expect(
-      refusal["holder"] == .string("w1") && refusal["since"] == .string("2026-01-01T10:00:00Z")
+      refusal["holder"] == .string("w1") && refusal["claimedAt"] == .string("2026-01-01T10:00:00Z")
         && refusal["epoch"] == .int(1))
     #expect(refusal["error"]?.stringValue?.contains("held by w1") == true)
 
@@ -466,14 +466,14 @@ import Testing
     try repo.initialise()
     #expect(try repo.inProcess(["approve", "w1", "README.md", "--new"], agent: "lead").status == 0)
     #expect(try repo.inProcess(["revoke", "1"], agent: "lead").status == 0)
-    #expect(try repo.inProcess(["approvals", "--json"]).json() == .array([]))
-    let all = try repo.inProcess(["approvals", "--all", "--json"]).json().arrayValue ?? []
+    #expect(try repo.inProcess(["approvals", "--json"]).json()["approvals"] == .array([]))
+    let all = try repo.inProcess(["approvals", "--all", "--json"]).json()["approvals"]?.arrayValue ?? []
     #expect(all.count == 1 && all[0]["revokedBy"] == .string("lead"))
     let table = try repo.inProcess(["approvals", "--all"]).stdout
     #expect(table.hasPrefix("ID") && table.contains("revoked"), "\(table)")
     // A revoked approval keeps its number: the next is 2, never a second 1.
     #expect(try repo.inProcess(["approve", "w1", "docs/**", "--new"], agent: "lead").status == 0)
-    let ids = (try repo.inProcess(["approvals", "--all", "--json"]).json().arrayValue ?? []).compactMap {
+    let ids = (try repo.inProcess(["approvals", "--all", "--json"]).json()["approvals"]?.arrayValue ?? []).compactMap {
       $0["id"]?.stringValue ?? $0["id"]?.intValue.map(String.init)
     }
     #expect(ids.sorted() == ["1", "2"], "\(ids)")

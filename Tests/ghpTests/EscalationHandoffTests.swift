@@ -37,7 +37,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     #expect(document.contains("ghp resolve 1 --answer"))
 
     // The human's inbox, and the status table with the open escalation on top.
-    let inbox = try repo.inProcess(["escalations", "--open", "--json"], agent: "lead").json().arrayValue ?? []
+    let inbox =
+      try repo.inProcess(["escalations", "--open", "--json"], agent: "lead").json()["escalations"]?.arrayValue ?? []
     #expect(inbox.map { $0["severity"] } == [.string("high")])
     let table = try repo.inProcess(["agent-status"], environment: t0).stdout
     #expect(table.hasPrefix("OPEN ESCALATIONS"))
@@ -57,7 +58,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     #expect(try repo.stateFile(".ghp/escalations/1.md").contains("Do #1 first; #2 waits"))
 
     // The asker sees the answer: in its inbox, in agent-status, and once on its next report.
-    let mine = try repo.inProcess(["escalations", "--mine", "--json"], agent: "w1").json().arrayValue ?? []
+    let mine =
+      try repo.inProcess(["escalations", "--mine", "--json"], agent: "w1").json()["escalations"]?.arrayValue ?? []
     #expect(mine.first?["answer"] == .string("Do #1 first; #2 waits"))
     #expect(mine.first?["answeredBy"] == .string("lead"))
     let waiting = try repo.inProcess(["agent-status", "--json"], environment: t5).json()
@@ -103,7 +105,8 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     #expect(document.hasSuffix("CUSTOM critical question from w1: Which DB?"))
     // ghp still reads it back, whatever the template.
     #expect(
-      try repo.inProcess(["escalations", "--json"]).json().arrayValue?.first?["question"] == .string("Which DB?"))
+      try repo.inProcess(["escalations", "--json"]).json()["escalations"]?.arrayValue?.first?["question"]
+        == .string("Which DB?"))
   }
 }
 
@@ -226,12 +229,12 @@ private func scratch(issues: Int) throws -> ScratchRepository {
     let dry = try repo.inProcess(["reap", "--dry-run", "--json"], agent: "lead", environment: t11)
     #expect(dry.status == 0)
     #expect(try dry.json()["agents"]?.arrayValue?.map { $0["agent"] } == [.string("w1")])
-    #expect(try repo.inProcess(["escalations", "--json"]).json() == .array([]))
+    #expect(try repo.inProcess(["escalations", "--json"]).json()["escalations"] == .array([]))
 
     #expect(try repo.inProcess(["reap"], agent: "lead", environment: t11).status == 0)
     let second = try repo.inProcess(["reap"], agent: "lead", environment: ["GHP_NOW": "2025-01-25T10:12:00Z"])
     #expect(second.stdout.contains("already escalated as 1"))
-    let escalations = try repo.inProcess(["escalations", "--json"]).json().arrayValue ?? []
+    let escalations = try repo.inProcess(["escalations", "--json"]).json()["escalations"]?.arrayValue ?? []
     #expect(escalations.count == 1)
     #expect(escalations.first?["about"] == .string("w1"))
     #expect(escalations.first?["question"]?.stringValue?.contains("holds #1") == true)

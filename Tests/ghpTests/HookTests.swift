@@ -76,7 +76,7 @@ final class Team {
     let status = try team.repo.ghp(["agent-status", "--json"]).json()
     #expect(status["agents"]?["w1"]?["issue"] == .int(1))
     #expect(status["agents"]?["w1"]?["branch"] == .string("agent/w1"))
-    let list = try team.repo.ghp(["agent", "list", "--json"]).json().arrayValue ?? []
+    let list = try team.repo.ghp(["agent", "list", "--json"]).json()["agents"]?.arrayValue ?? []
     let w1 = list.first { $0["name"] == .string("w1") }
     #expect(
       w1?["worktree"]?.stringValue.map { URL(fileURLWithPath: $0).standardized.path }
@@ -121,8 +121,8 @@ final class Team {
     let allowed = try team.git("w1", "commit", "-q", "-m", "Edit the readme")
     #expect(allowed.status == 0, "\(allowed.stderr)")
     // Used up: gone from the approvals in force, kept with --all.
-    #expect(try team.repo.ghp(["approvals", "--json"]).json().arrayValue == [])
-    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json().arrayValue ?? []
+    #expect(try team.repo.ghp(["approvals", "--json"]).json()["approvals"]?.arrayValue == [])
+    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json()["approvals"]?.arrayValue ?? []
     #expect(approvals.first?["usedAt"]?.stringValue != nil)
     // Used up: the next edit is refused again.
     #expect(try team.commit("w1", "README.md", "# again\n", "Edit it again").status != 0)

@@ -109,7 +109,8 @@ final class LandingTeam {
     let dependantID = try #require(dependant.json()["id"]?.intValue)
     #expect(try team.issue(first.id)["status"]?.stringValue == "landing")
     #expect(
-      try team.repo.ghp(["ready", "--json"]).json().arrayValue?.isEmpty == true, "a landing dependency is not done")
+      try team.repo.ghp(["ready", "--json"]).json()["issues"]?.arrayValue?.isEmpty == true,
+      "a landing dependency is not done")
     #expect(try team.main() == before, "done moves nothing")
 
     let queue = try team.repo.ghp(["queue", "--json"]).json()
@@ -139,7 +140,7 @@ final class LandingTeam {
       #expect(gate["tail"]?.stringValue?.contains("gate: ok") == true)
       #expect(try team.repo.git("show", "ghp/state:.ghp/results/\(id).gate.log").contains("$ ./gate.sh\ngate: ok"))
     }
-    #expect(try team.repo.ghp(["ready", "--json"]).json().arrayValue?.first?["id"]?.intValue == dependantID)
+    #expect(try team.repo.ghp(["ready", "--json"]).json()["issues"]?.arrayValue?.first?["id"]?.intValue == dependantID)
     // The main worktree (main checked out, clean) followed the base.
     #expect(FileManager.default.fileExists(atPath: team.repo.path + "/one.txt"))
     #expect(try team.repo.git("status", "--porcelain").isEmpty)
@@ -192,7 +193,7 @@ final class LandingTeam {
     #expect(try team.team.ghp("w1", "done", loginID, "--result", "done").status == 0)
     let second = try team.land()
     #expect(try second.json()["landed"]?.arrayValue?.count == 1, "\(second.stdout) \(second.stderr)")
-    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json().arrayValue ?? []
+    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json()["approvals"]?.arrayValue ?? []
     #expect(approvals.first?["usedBy"]?.stringValue?.isEmpty == false, "\(approvals)")
     #expect(try team.repo.ghp("verify").status == 0)
   }
@@ -230,7 +231,7 @@ final class LandingTeam {
     #expect(log.contains("checked"), "the gate ran: \(log)")
     #expect(!log.contains("ATTACK-"), "\(log)")
     #expect(!log.contains("PRIVATE KEY") && !log.contains("page-token") && !log.contains("git-token"), "\(log)")
-    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json().arrayValue ?? []
+    let approvals = try team.repo.ghp(["approvals", "--all", "--json"]).json()["approvals"]?.arrayValue ?? []
     #expect(approvals.isEmpty, "\(approvals)")
     #expect(try team.repo.ghp(["config", "get", "roles.orchestrators"]).stdout.contains("w1") == false)
     let written = try team.repo.git("log", "--format=%an %s", "\(before)..ghp/state")

@@ -41,7 +41,8 @@ extension LeadDayTests {
     let reap = try repo.inProcess(["reap", "--json"], agent: "lead", environment: later)
     #expect(reap.status == 0, "\(reap.stderr)")
     let asked =
-      try repo.inProcess(["escalations", "--json"], agent: "lead", environment: later).json().arrayValue ?? []
+      try repo.inProcess(["escalations", "--json"], agent: "lead", environment: later).json()["escalations"]?.arrayValue
+      ?? []
     #expect(asked.count == 1 && asked[0]["about"]?.stringValue == "busy", "\(asked)")
 
     // A reap of an older ghp asked about the idle worker: a release closes that question.
@@ -50,7 +51,8 @@ extension LeadDayTests {
     older.skipsIdle = false
     try workspace.run(older)
     let open = { () throws -> [JSON] in
-      (try repo.inProcess(["escalations", "--json"], agent: "lead", environment: later).json().arrayValue ?? [])
+      (try repo.inProcess(["escalations", "--json"], agent: "lead", environment: later).json()["escalations"]?
+        .arrayValue ?? [])
         .filter { $0["status"]?.stringValue == "open" }
     }
     #expect(try open().contains { $0["about"]?.stringValue == "idle" })

@@ -7,7 +7,7 @@ import Testing
 /// closes the reap's escalation, an answer clears the asker's `escalated` status and is told once.
 @Suite struct LoopTests {
   func escalations(_ repo: ScratchRepository) throws -> [String: JSON] {
-    let list = try repo.inProcess(["escalations", "--json"], agent: "lead").json().arrayValue ?? []
+    let list = try repo.inProcess(["escalations", "--json"], agent: "lead").json()["escalations"]?.arrayValue ?? []
     return Dictionary(uniqueKeysWithValues: list.compactMap { item in item["id"]?.idText.map { ($0, item) } })
   }
 
@@ -192,7 +192,7 @@ import Testing
     func ops(_ arguments: [String], now: String = "2026-01-01T10:05:00Z") throws -> [String] {
       let result = try repo.inProcess(["log", "--json", "-n", "0"] + arguments, environment: ["GHP_NOW": now])
       #expect(result.status == 0, "\(result.stderr)")
-      return try result.json().arrayValue?.compactMap { $0["op"]?.stringValue } ?? []
+      return try result.json()["events"]?.arrayValue?.compactMap { $0["op"]?.stringValue } ?? []
     }
     #expect(try ops([]) == ["done", "heartbeat", "claim", "heartbeat", "issue-add", "init"])
     #expect(try ops(["--no-heartbeats"]) == ["done", "claim", "issue-add", "init"])

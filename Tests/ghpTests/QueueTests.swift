@@ -18,7 +18,7 @@ extension ProcessRunner.Result {
     try repo.inProcess(["issue", "add", "Mid, old", "-p", "2"], agent: "lead", environment: at(2))
     try repo.inProcess(["issue", "add", "Mid, newest", "-p", "2"], agent: "lead", environment: at(3))
     try repo.inProcess(["issue", "add", "Blocked", "-p", "0", "--after", "2,3"], agent: "lead", environment: at(4))
-    let ready = try repo.inProcess(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue }
+    let ready = try repo.inProcess(["ready", "--json"]).json()["issues"]?.arrayValue?.compactMap { $0["id"]?.intValue }
     #expect(ready == [2, 3, 4, 1])
 
     // Claiming the blocked one directly is refused with the reason.
@@ -31,7 +31,7 @@ extension ProcessRunner.Result {
       #expect(try repo.inProcess("claim", id, agent: "w1").status == 0)
       #expect(try repo.inProcess(["done", id, "--result", "ok"], agent: "w1").status == 0)
     }
-    let after = try repo.inProcess(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue }
+    let after = try repo.inProcess(["ready", "--json"]).json()["issues"]?.arrayValue?.compactMap { $0["id"]?.intValue }
     #expect(after == [5, 4, 1])
     let next = try repo.inProcess(["claim", "--next", "--json"], agent: "w2").json()
     #expect(next["issue"]?["id"] == .int(5))
@@ -57,10 +57,10 @@ extension ProcessRunner.Result {
       #expect(failed["issue"]?["attempts"] == .int(attempt))
       #expect(failed["issue"]?["status"] == .string(attempt < 3 ? "open" : "dead"))
     }
-    #expect(try repo.inProcess(["ready", "--json"]).json() == .array([]))
+    #expect(try repo.inProcess(["ready", "--json"]).json()["issues"] == .array([]))
     #expect(try repo.inProcess("claim", "2", agent: "w4").status == 3)
     let dead = try repo.inProcess(["issue", "list", "--status", "dead", "--json"]).json()
-    #expect(dead.arrayValue?.compactMap { $0["id"]?.intValue } == [2])
+    #expect(dead["issues"]?.arrayValue?.compactMap { $0["id"]?.intValue } == [2])
     let status = try repo.inProcess(["agent-status", "--json"]).json()
     #expect(status["deadIssues"]?.arrayValue?.first?["id"] == .int(2))
     #expect(try repo.inProcess("agent-status").stdout.contains("#2 Issue 2 (3 attempts)"))
@@ -71,8 +71,9 @@ extension ProcessRunner.Result {
     // Only an orchestrator brings it back.
     #expect(try repo.inProcess("issue", "retry", "2", agent: "w1").status == 3)
     #expect(try repo.inProcess("issue", "retry", "2", agent: "lead").status == 0)
-    #expect(try repo.inProcess(["ready", "--json"]).json().arrayValue?.count == 1)
-    #expect(try repo.inProcess(["issue", "list", "--status", "failed", "--json"]).json().arrayValue?.count == 0)
+    #expect(try repo.inProcess(["ready", "--json"]).json()["issues"]?.arrayValue?.count == 1)
+    #expect(
+      try repo.inProcess(["issue", "list", "--status", "failed", "--json"]).json()["issues"]?.arrayValue?.count == 0)
   }
 
   @Test func aWorkerChangesOnlyWhatItHolds() throws {
@@ -145,11 +146,12 @@ extension ProcessRunner.Result {
     try repo.inProcess(
       ["discover", "-"], agent: "w2", environment: ["GHP_NOW": "2025-01-25T11:00:00Z"],
       input: "two lines\n### not a heading")
-    let all = try repo.inProcess(["discoveries", "--json"]).json().arrayValue ?? []
+    let all = try repo.inProcess(["discoveries", "--json"]).json()["discoveries"]?.arrayValue ?? []
     #expect(all.count == 2)
     #expect(all.first?["issue"] == .int(1))
     #expect(all.last?["text"] == .string("two lines\n### not a heading"))
-    let since = try repo.inProcess(["discoveries", "--since", "2025-01-25T10:30:00Z", "--json"]).json().arrayValue
+    let since = try repo.inProcess(["discoveries", "--since", "2025-01-25T10:30:00Z", "--json"]).json()["discoveries"]?
+      .arrayValue
     #expect(since?.map { $0["agent"] } == [.string("w2")])
     #expect(try repo.inProcess(["discover", " "], agent: "w1").status == 2)
   }
@@ -185,7 +187,9 @@ extension ProcessRunner.Result {
     let claimed = try JSON.parse(try repo.stateFile(".ghp/issues/04/task-004.json"))
     #expect(claimed["status"] == .string("claimed"))
     #expect(claimed["assignee"] == .string("worker-2"))
-    let ready = try repo.inProcess(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.stringValue }
+    let ready = try repo.inProcess(["ready", "--json"]).json()["issues"]?.arrayValue?.compactMap {
+      $0["id"]?.stringValue
+    }
     #expect(ready == ["task-001"])
   }
 
@@ -194,7 +198,8 @@ extension ProcessRunner.Result {
     try repo.initialise()
     let input = #"[{"id": 10, "title": "Ten", "priority": 1}, {"id": 11, "title": "Eleven", "dependencies": [10]}]"#
     #expect(try repo.inProcess(["issue", "import", "-"], agent: "lead", input: input).status == 0)
-    #expect(try repo.inProcess(["ready", "--json"]).json().arrayValue?.compactMap { $0["id"]?.intValue } == [10])
+    #expect(
+      try repo.inProcess(["ready", "--json"]).json()["issues"]?.arrayValue?.compactMap { $0["id"]?.intValue } == [10])
     // Numbering of later issues continues after the highest number.
     #expect(try repo.inProcess(["issue", "add", "Next"], agent: "lead").stdout == "12\n")
   }
@@ -234,7 +239,7 @@ extension ProcessRunner.Result {
     let result = try repo.inProcess(
       ["issue", "import", "-"], agent: "lead", input: #"{"tasks": [\#(tasks.joined(separator: ","))]}"#)
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(try repo.inProcess(["issue", "list", "--json"]).json().arrayValue?.count == 500)
+    #expect(try repo.inProcess(["issue", "list", "--json"]).json()["issues"]?.arrayValue?.count == 500)
     let packs = try FileManager.default.contentsOfDirectory(atPath: repo.path + "/.git/objects/pack").filter {
       $0.hasSuffix(".pack")
     }
@@ -293,7 +298,8 @@ extension ProcessRunner.Result {
     }
     #expect(processes.map { $0.wait() }.allSatisfy { $0.status == 0 })
     let entries =
-      try repo.ghp(["discoveries", "--json"]).json().arrayValue?.compactMap { $0["text"]?.stringValue } ?? []
+      try repo.ghp(["discoveries", "--json"]).json()["discoveries"]?.arrayValue?.compactMap { $0["text"]?.stringValue }
+      ?? []
     #expect(entries.count == 80)
     let commitOrder = try repo.git("log", "--reverse", "--format=%s", "ghp/state").split(separator: "\n")
       .filter { $0.contains(": discover ") }.map { String($0.split(separator: " ", maxSplits: 2)[2]) }

@@ -94,7 +94,9 @@ import Testing
       !document.dropFirst(
         document.firstIndex(of: "\n").map { document.distance(from: document.startIndex, to: $0) } ?? 0
       ).contains("<!--"))
-    #expect(try repo.inProcess(["escalations", "--json"]).json().arrayValue?.first?["question"] == .string(question))
+    #expect(
+      try repo.inProcess(["escalations", "--json"]).json()["escalations"]?.arrayValue?.first?["question"]
+        == .string(question))
     let handoff = try repo.inProcess(
       ["agent-handoff", "--issue", "1", "--note", "# Done\n=====\nnothing left"], agent: "w1")
     #expect(handoff.status == 0, "\(handoff.stderr)")
@@ -119,13 +121,16 @@ import Testing
     // What a kill in the middle of the checkout leaves: no index, files missing.
     try FileManager.default.removeItem(atPath: team.repo.path + "/.git/worktrees/w1/index")
     try FileManager.default.removeItem(atPath: path + "/README.md")
-    let listed = try team.repo.ghp(["agent", "list", "--json"]).json().arrayValue?.first { $0["name"] == .string("w1") }
+    let listed = try team.repo.ghp(["agent", "list", "--json"]).json()["agents"]?.arrayValue?.first {
+      $0["name"] == .string("w1")
+    }
     #expect(listed?["broken"]?.stringValue?.contains("no index") == true, "\(String(describing: listed))")
     let again = try team.repo.ghp(["agent", "add", "w1"], agent: "lead")
     #expect(again.status == 0, "\(again.stderr)")
     #expect(FileManager.default.fileExists(atPath: path + "/README.md"))
     #expect(try team.git("w1", "status", "--porcelain").stdout.isEmpty)
     #expect(
-      try team.repo.ghp(["agent", "list", "--json"]).json().arrayValue?.allSatisfy { $0["broken"] == .null } == true)
+      try team.repo.ghp(["agent", "list", "--json"]).json()["agents"]?.arrayValue?.allSatisfy { $0["broken"] == .null }
+        == true)
   }
 }

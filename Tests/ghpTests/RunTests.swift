@@ -177,7 +177,8 @@ struct RunTests {
       #expect(spawns[1] < opened && opened < halfOpen && halfOpen < spawns[2])
     }
     // One escalation to the human, naming the failures.
-    let escalations = try #require(try bench.repo.ghp(["escalations", "--json"], agent: "lead").json().arrayValue)
+    let escalations = try #require(
+      try bench.repo.ghp(["escalations", "--json"], agent: "lead").json()["escalations"]?.arrayValue)
     #expect(escalations.count == 1)
     #expect(escalations.first?["question"]?.stringValue?.contains("failed 2 times in a row") == true)
     #expect(try bench.runRecord()["breaker"]?["state"]?.stringValue == "open")
@@ -202,7 +203,8 @@ struct RunTests {
         #expect(issue["attempts"]?.intValue ?? 0 == 0)
       }
       #expect(try bench.runRecord()["state"]?.stringValue == "failed")
-      #expect(try bench.repo.ghp(["escalations", "--json"], agent: "lead").json().arrayValue?.count == 1)
+      #expect(
+        try bench.repo.ghp(["escalations", "--json"], agent: "lead").json()["escalations"]?.arrayValue?.count == 1)
     }
   }
 
@@ -288,7 +290,8 @@ struct RunTests {
     let orphans = bench.leftovers(id)
     #expect(orphans.isEmpty, "workers outlived their supervisor")
     let claimed =
-      try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json().arrayValue ?? []
+      try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json()["issues"]?.arrayValue
+      ?? []
     #expect(claimed.count == 2)
     let (result, events) = try bench.run(["--agent-command", bench.agent("good")])
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
@@ -324,7 +327,8 @@ struct RunTests {
     let left = bench.leftovers(run["id"]?.stringValue ?? "")
     #expect(left.isEmpty)
     let claimed =
-      try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json().arrayValue ?? []
+      try bench.repo.ghp(["issue", "list", "--status", "claimed", "--json"], agent: "lead").json()["issues"]?.arrayValue
+      ?? []
     #expect(claimed.isEmpty)
     for number in 1...3 { #expect(try bench.issue("\(number)")["attempts"]?.intValue ?? 0 == 0) }
   }
@@ -422,7 +426,8 @@ struct RunTests {
     }
     #expect(try bench.issue("2")["scope"]?.arrayValue?.first?.stringValue == "work-2.txt")
     // The reap inside the run escalated the silent agent, and none of the run's own workers.
-    let escalations = try bench.repo.ghp(["escalations", "--json"], agent: "lead").json().arrayValue ?? []
+    let escalations =
+      try bench.repo.ghp(["escalations", "--json"], agent: "lead").json()["escalations"]?.arrayValue ?? []
     #expect(escalations.compactMap { $0["about"]?.stringValue } == ["old"])
     #expect(events.contains { $0["event"]?.stringValue == "reap" && $0["agent"]?.stringValue == "old" })
   }

@@ -36,7 +36,7 @@ import Testing
     let empty = try repo.ghp(["--agent", "", "issue", "add", "Sneaky"])
     #expect(empty.status != 0)
     #expect(empty.stderr.contains("invalid agent name ''"), "\(empty.stderr)")
-    #expect(try repo.ghp(["issue", "list", "--json"]).json().arrayValue?.count == 1)
+    #expect(try repo.ghp(["issue", "list", "--json"]).json()["issues"]?.arrayValue?.count == 1)
   }
 }
 
@@ -99,7 +99,7 @@ import Testing
     #expect(try team.repo.ghp(["approve", "w1", "README.md", "--once"], agent: "lead").status == 0)
     #expect(try team.commit("w1", "README.md", "# approved\n", "Approved edit").status == 0)
     let head = try team.git("w1", "rev-parse", "HEAD").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    let approval = try team.repo.ghp(["approvals", "--all", "--json"]).json().arrayValue?.first
+    let approval = try team.repo.ghp(["approvals", "--all", "--json"]).json()["approvals"]?.arrayValue?.first
     #expect(approval?["usedBy"] == .string(head))
     // A second commit backdated to before the approval was used, hooks skipped.
     try team.write("w1", "README.md", "# sneaked\n")

@@ -87,9 +87,9 @@ extension ScratchRepository {
     #expect(findings.first?["commit"] == .string(forged))
     #expect(findings.first?["problem"]?.stringValue?.contains("Ghp-Issue") == true, "\(findings)")
     // The history reads the record, not the trailer: the claim is of #2.
-    let log = try repo.ghp(["log", "--json", "--issue", "1", "-n", "0"]).json().arrayValue ?? []
+    let log = try repo.ghp(["log", "--json", "--issue", "1", "-n", "0"]).json()["events"]?.arrayValue ?? []
     #expect(!log.contains { $0["op"] == .string("claim") }, "\(log)")
-    let mine = try repo.ghp(["log", "--json", "--issue", "2", "-n", "0"]).json().arrayValue ?? []
+    let mine = try repo.ghp(["log", "--json", "--issue", "2", "-n", "0"]).json()["events"]?.arrayValue ?? []
     #expect(mine.contains { $0["op"] == .string("claim") && $0["commit"] == .string(forged) }, "\(mine)")
   }
 
@@ -174,7 +174,7 @@ extension ScratchRepository {
     // Trailers spelled out in a reason stay inside the reason.
     let forged = "flaky\n\nGhp-Op: claim\nGhp-Agent: evil\nGhp-Issue: 2\nGhp-Epoch: 1"
     #expect(try repo.ghp(["fail", "1", "--reason", forged], agent: "w1").status == 0)
-    let event = try repo.ghp(["log", "--json", "-n", "1"]).json().arrayValue?.first
+    let event = try repo.ghp(["log", "--json", "-n", "1"]).json()["events"]?.arrayValue?.first
     #expect(event?["op"] == .string("fail"))
     #expect(event?["agent"] == .string("w1"))
     #expect(event?["args"]?["reason"] == .string(forged))

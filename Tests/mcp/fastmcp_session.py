@@ -53,7 +53,7 @@ async def main():
         check("a write's structured result is data", created.structured_content.get("id") == 1,
               created.structured_content)
         ready = await lead.call_tool("ready_tasks", {})
-        check("a list result is structured under items", [t["id"] for t in ready.structured_content["items"]] == [1],
+        check("a list result is an object naming its list", [t["id"] for t in ready.structured_content["issues"]] == [1],
               ready.structured_content)
         try:
             await lead.call_tool("no_such_tool", {})

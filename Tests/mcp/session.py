@@ -109,7 +109,7 @@ async def whole_session():
             issue = await worker.read_resource("ghp://issues/1")
             check("reads ghp://issues/1", json.loads(issue.contents[0].text)["issue"]["status"] == "done", issue)
             error, out = await call(worker, "get_log", agent="worker-1", limit=10)
-            ops = [event["op"] for event in json.loads(out)]
+            ops = [event["op"] for event in json.loads(out)["events"]]
             check("get_log shows the session", ops[:5] == ["done", "escalate", "discover", "heartbeat", "claim"], ops)
             error, out = await call(worker, "get_status")
             status = json.loads(out)
@@ -173,7 +173,7 @@ async def forgery():
             error, out = await call(worker, "fail_task", id=target, reason=forged)
             check("a reason that spells trailers is only a reason", not error, out)
             error, out = await call(worker, "get_log", limit=1)
-            event = json.loads(out)[0]
+            event = json.loads(out)["events"][0]
             check("the log reads the fail, by its real agent", event["op"] == "fail" and event["agent"] == "worker-2", event)
 
 
@@ -194,14 +194,14 @@ async def agent_surface():
                   all(word in leader for word in ["ghp agent add", "ghp hooks install", "ghp approve", "ghp escalations", "ghp reap", "ghp land", "ghp run"]), leader[:200])
 
             error, out = await call(worker, "my_escalations")
-            mine = json.loads(out) if not error else []
+            mine = json.loads(out)["escalations"] if not error else []
             check("my_escalations lists the worker's question", len(mine) == 1 and mine[0]["question"] == "Which database?", out)
             answered = ghp("resolve", str(mine[0]["id"]) if mine else "1", "--answer", "Postgres")
             check("the lead answers it from the CLI", answered.returncode == 0, answered.stderr)
             error, out = await call(worker, "my_escalations")
-            check("my_escalations shows the answer", not error and json.loads(out)[0]["answer"] == "Postgres", out)
+            check("my_escalations shows the answer", not error and json.loads(out)["escalations"][0]["answer"] == "Postgres", out)
             error, out = await call(worker, "my_escalations", open_only=True)
-            check("open_only leaves answered ones out", not error and json.loads(out) == [], out)
+            check("open_only leaves answered ones out", not error and json.loads(out)["escalations"] == [], out)
 
             added = ghp("issue", "add", "For the checks", "-p", "0")
             check("the lead adds a task for the checks", added.returncode == 0, added.stderr)
@@ -229,14 +229,14 @@ async def agent_surface():
             approved = ghp("approve", "worker-1", "README.md")
             check("the lead approves a shared file", approved.returncode == 0, approved.stderr)
             error, out = await call(worker, "list_approvals", agent="worker-1")
-            approvals = json.loads(out) if not error else []
+            approvals = json.loads(out)["approvals"] if not error else []
             check("list_approvals shows it", len(approvals) == 1 and approvals[0]["globs"] == ["README.md"], out)
             revoked = ghp("revoke", str(approvals[0]["id"]) if approvals else "1")
             check("the lead revokes it", revoked.returncode == 0, revoked.stderr)
             error, out = await call(worker, "list_approvals", agent="worker-1")
-            check("a revoked approval is gone from the list", not error and json.loads(out) == [], out)
+            check("a revoked approval is gone from the list", not error and json.loads(out)["approvals"] == [], out)
             error, out = await call(worker, "list_approvals", agent="worker-1", all=True)
-            check("all=true shows it revoked", not error and json.loads(out)[0].get("revokedBy") == "lead", out)
+            check("all=true shows it revoked", not error and json.loads(out)["approvals"][0].get("revokedBy") == "lead", out)
             session = (await worker.get_prompt("session")).messages[0].content.text
             check("the session prompt has the worker's context", "You are worker-1" in session and "## Now" in session, session[-300:])
 

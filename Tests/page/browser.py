@@ -319,7 +319,7 @@ try:
           and shown_answer.get("answer") == "Use version 3 <i>exactly</i>", shown_answer)
     browser.js(page, "document.querySelector('form.approve[data-agent=\"w2\"] button').click()")
     approved, _ = browser.until(page, "!document.querySelector('form.approve[data-agent=\"w2\"]')")
-    approvals = json.loads(ghp("approvals", "--json").stdout or "[]")
+    approvals = json.loads(ghp("approvals", "--json").stdout or "{\"approvals\": []}")["approvals"]
     check("approving on the page grants the requested file once, by lead", approved and any(
         a["agent"] == "w2" and a["globs"] == ["README.md"] and a["once"] and a["by"] == "lead" for a in approvals),
           approvals)

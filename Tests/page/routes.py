@@ -247,8 +247,8 @@ status, headers, data = request(port, "POST", "/api/approvals",
 approval = json.loads(data)
 check("approving w2's edit with the token", status == 200 and approval.get("globs") == ["README.md"]
       and approval.get("once") is True, data[:300])
-check("the approval answers w2's escalation", approval.get("resolvedEscalations") == ["2"], approval)
-approvals = json.loads(ghp("approvals", "--json").stdout)
+check("the approval answers w2's escalation", approval.get("resolvedEscalations") == [2], approval)
+approvals = json.loads(ghp("approvals", "--json").stdout)["approvals"]
 check("the CLI lists the approval, by lead", any(a["agent"] == "w2" and a["by"] == "lead" for a in approvals),
       approvals)
 server.kill()

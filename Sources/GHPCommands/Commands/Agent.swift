@@ -82,7 +82,7 @@ extension GHP {
 
       func run() throws {
         let listings = try AgentWorktrees.list(global.workspace())
-        if global.json { return Output.json(.array(listings.map(\.json))) }
+        if global.json { return Output.json(.object(["agents": .array(listings.map(\.json))])) }
         if listings.isEmpty { return Output.line("No agents.") }
         Output.text(
           TextTable.render(

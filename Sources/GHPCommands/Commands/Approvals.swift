@@ -17,7 +17,7 @@ extension GHP {
       let state = try global.workspace().snapshot()
       try state.requireInitialised()
       let approvals = try state.listedApprovals(all: all)
-      if global.json { return Output.json(.array(approvals.map(\.json))) }
+      if global.json { return Output.json(.object(["approvals": .array(approvals.map(\.answerJSON))])) }
       if approvals.isEmpty {
         return Output.line(
           all ? "No approvals." : "No approvals in force (`ghp approvals --all` shows used and revoked ones).")

@@ -24,7 +24,7 @@ extension GHP {
       var entries = Discovery.parse(try state.text(StatePaths.discoveries) ?? "")
       if let since = since.flatMap(RFC3339.parse) { entries = entries.filter { $0.at >= since } }
       if global.json {
-        Output.json(.array(entries.map(\.json)))
+        Output.json(.object(["discoveries": .array(entries.map(\.json))]))
       } else if entries.isEmpty {
         Output.line("No discoveries.")
       } else {

@@ -56,7 +56,7 @@ extension GHP {
         list = list.filter { $0.agent == me }
       }
       if global.json {
-        Output.json(.array(list.map(\.json)))
+        Output.json(.object(["escalations": .array(list.map(\.json))]))
         return
       }
       if list.isEmpty { return Output.line("No escalations.") }

@@ -107,7 +107,7 @@ extension GHP.IssueCommand {
       var summaries = try state.issueSummaries().sorted { IssueID.precedes($0.id, $1.id) }
       if let status { summaries = summaries.filter(status.matches) }
       if global.json {
-        Output.json(.array(summaries.map(\.json)))
+        Output.json(.object(["issues": .array(summaries.map(\.json))]))
       } else {
         Output.text(IssueSummary.table(summaries))
       }

@@ -67,7 +67,7 @@ extension GHP {
         workspace.snapshot(), agent: only, issue: try issue.map { try IssueID.validate($0) }, limit: n == 0 ? nil : n,
         since: time(since, now: now), until: time(until, now: now), ops: Set(op), heartbeats: !noHeartbeats)
       if global.json {
-        Output.json(.array(entries.map(\.json)))
+        Output.json(.object(["events": .array(entries.map(\.json))]))
       } else if entries.isEmpty {
         Output.line("No events.")
       } else {

@@ -17,7 +17,7 @@ extension GHP {
       let workspace = try global.workspace()
       let ready = try ReadyQueue.ready(workspace.snapshot(), limit: n > 0 ? n : nil)
       if global.json {
-        Output.json(.array(ready.map(\.json)))
+        Output.json(.object(["issues": .array(ready.map(\.json))]))
       } else {
         Output.text(ready.isEmpty ? "Nothing is ready.\n" : IssueSummary.table(ready))
       }

@@ -54,8 +54,8 @@ public struct ApproveOperation: RecordedOperation {
 
     /// The approval as JSON, with `resolvedEscalations` added.
     public var json: JSON {
-      guard case .object(var fields) = approval.json else { return approval.json }
-      fields["resolvedEscalations"] = .array(resolvedEscalations.map { .string($0) })
+      guard case .object(var fields) = approval.answerJSON else { return approval.answerJSON }
+      fields["resolvedEscalations"] = .array(resolvedEscalations.map { IssueReference.write($0) })
       return .object(fields)
     }
   }

@@ -4,8 +4,8 @@
 /// The facts of a claim, for `--json` readers of a refusal.
 func holderFacts(_ issue: Issue) -> [String: JSON] {
   [
-    "issue": .string(issue.id), "holder": issue.assignee.map { .string($0) } ?? .null,
-    "since": issue.claimedAt.map { .string(RFC3339.format($0)) } ?? .null, "epoch": .int(issue.epoch),
+    "issue": IssueReference.write(issue.id), "holder": issue.assignee.map { .string($0) } ?? .null,
+    "claimedAt": issue.claimedAt.map { .string(RFC3339.format($0)) } ?? .null, "epoch": .int(issue.epoch),
     "status": .string(issue.status.rawValue),
   ]
 }

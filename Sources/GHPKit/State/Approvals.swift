@@ -57,6 +57,15 @@ public struct Approval: Equatable, Sendable {
     return .object(fields)
   }
 
+  /// The approval as commands and tools answer it (the document keeps its own shape): its number a
+  /// JSON number, when it was given as `grantedAt`.
+  public var answerJSON: JSON {
+    guard case .object(var fields) = json else { return json }
+    fields["id"] = IssueReference.write(id)
+    fields["grantedAt"] = fields.removeValue(forKey: "at")
+    return .object(fields)
+  }
+
   /// What a person reads in the STATE column: standing, once, used, or revoked.
   public var state: String {
     if let revokedAt { return "revoked " + RFC3339.format(revokedAt) + (revokedBy.map { " by \($0)" } ?? "") }

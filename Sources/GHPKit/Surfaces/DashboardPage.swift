@@ -62,6 +62,17 @@ public enum DashboardPage {
   static func context(_ view: Dashboard, options: Options) -> [String: Any] {
     var values = (mustache(view.json) as? [String: Any]) ?? [:]
     values["live"] = options.live
+    // What a person reads, made here: the view's JSON (`report --json`, the page's API) keeps
+    // seconds and times only.
+    func described(_ list: Any?, from key: String, as name: String) -> [Any]? {
+      (list as? [Any])?.map { item -> Any in
+        guard var fields = item as? [String: Any], let seconds = fields[key] as? Int else { return item }
+        fields[name] = Duration.describe(Int64(seconds))
+        return fields
+      }
+    }
+    values["agents"] = described(values["agents"], from: "age", as: "ageText") ?? values["agents"]
+    values["escalations"] = described(values["escalations"], from: "askedAge", as: "askedAgo") ?? values["escalations"]
     return values
   }
 

@@ -31,7 +31,7 @@ extension Dashboard {
           "issueTitle": record.issue.flatMap { titles[$0] }.map { .string($0) } ?? .null,
           "lastAction": .string(record.lastAction), "heartbeat": .string(RFC3339.format(record.timestamp)),
           "heartbeatAt": .int(Int(record.timestamp)), "age": .int(Int(row.age)),
-          "ageText": .string(Duration.describe(row.age)), "stale": .bool(row.stale),
+          "stale": .bool(row.stale),
           "ahead": ahead, "behind": behind, "hasBranch": .bool(ahead != .null),
           "conflicts": .array(row.conflicts.map { .string($0) }), "conflicted": .bool(!row.conflicts.isEmpty),
           "running": .bool(running),
@@ -111,7 +111,7 @@ extension Dashboard {
       fields["agentStatus"] = record.map { .string($0.status) } ?? .null
       fields["agentAction"] = record.map { .string($0.lastAction) } ?? .null
       fields["agentIssue"] = IssueReference.write(record?.issue)
-      fields["askedAgo"] = .string(Duration.describe(now - escalation.asked))
+      fields["askedAge"] = .int(Int(max(0, now - escalation.asked)))
       fields["asksApproval"] = .bool(ApproveOperation.speaksOfApproval(escalation.question))
       let requested = ApproveOperation.requestedFiles(escalation.question)
       let literal = requested.filter { !Glob.isPattern($0) && exists($0) }

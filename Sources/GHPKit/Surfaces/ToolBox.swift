@@ -50,32 +50,28 @@ public enum ToolBox {
     /// Whether calling it again with the same arguments changes nothing more.
     public var idempotent: Bool { readOnly || ToolBox.idempotentTools.contains(name) }
 
-    /// Whether its answer is a list (MCP's structured content is an object: the list goes under
-    /// `items`).
-    public var answersList: Bool { ToolBox.listTools.contains(name) }
+    /// The name of the list its answer holds (`ready_tasks` answers `{"issues": [...]}`), nil when
+    /// its answer is one object.
+    public var listName: String? { ToolBox.listTools[name] }
 
-    /// The JSON Schema of its structured answer.
+    /// The JSON Schema of its structured answer (MCP's `outputSchema`): an object, and for a list
+    /// tool the array of objects it names.
     public var outputSchema: JSON {
-      if answersList {
-        return .object([
-          "type": .string("object"),
-          "properties": .object([
-            "items": .object(["type": .string("array"), "items": .object(["type": .string("object")])])
-          ]),
-          "required": .array([.string("items")]),
-        ])
-      }
-      return .object(["type": .string("object")])
-    }
-
-    /// Its answer as MCP's structured content (an object).
-    public func structured(_ answer: JSON) -> JSON {
-      answer.objectValue != nil ? answer : .object(["items": answer])
+      guard let list = listName else { return .object(["type": .string("object")]) }
+      return .object([
+        "type": .string("object"),
+        "properties": .object([
+          list: .object(["type": .string("array"), "items": .object(["type": .string("object")])])
+        ]),
+        "required": .array([.string(list)]),
+      ])
     }
   }
 
-  /// The tools whose answer is a list.
-  static let listTools: Set<String> = ["ready_tasks", "get_log", "my_escalations", "list_approvals"]
+  /// The tools whose answer is a list, and its name (as the CLI's `--json` names it).
+  static let listTools: [String: String] = [
+    "ready_tasks": "issues", "get_log": "events", "my_escalations": "escalations", "list_approvals": "approvals",
+  ]
 
   /// The tools that only read.
   static let readOnlyTools: Set<String> = [
@@ -348,7 +344,10 @@ public enum ToolBox {
       return try StatusAction(staleOnly: arguments["stale_only"]?.boolValue == true).run(in: workspace).json
     case "ready_tasks":
       let limit = arguments["limit"]?.intValue
-      return .array(try ReadyQueue.ready(workspace.snapshot(), limit: limit.flatMap { $0 > 0 ? $0 : nil }).map(\.json))
+      return .object([
+        "issues": .array(
+          try ReadyQueue.ready(workspace.snapshot(), limit: limit.flatMap { $0 > 0 ? $0 : nil }).map(\.json))
+      ])
     case "add_discovery":
       return try workspace.run(DiscoverOperation(text: try required("text"))).result.json
     case "heartbeat":
@@ -372,16 +371,18 @@ public enum ToolBox {
       return try action.run(in: workspace).json
     case "get_log":
       let limit = arguments["limit"]?.intValue ?? 20
-      return .array(
-        try HistoryLog.entries(
-          workspace.snapshot(), agent: string("agent"), issue: try issue("issue"), limit: limit > 0 ? limit : nil
-        ).map(\.json))
+      return .object([
+        "events": .array(
+          try HistoryLog.entries(
+            workspace.snapshot(), agent: string("agent"), issue: try issue("issue"), limit: limit > 0 ? limit : nil
+          ).map(\.json))
+      ])
     case "my_escalations":
       let agent = try workspace.actor()
       let mine = try workspace.snapshot().escalations().filter {
         $0.agent == agent && (arguments["open_only"]?.boolValue != true || $0.status == .open)
       }
-      return .array(mine.sorted { $0.asked > $1.asked }.map(\.json))
+      return .object(["escalations": .array(mine.sorted { $0.asked > $1.asked }.map(\.json))])
     case "claim_check":
       guard let epoch = arguments["epoch"]?.intValue else {
         throw .invalidValue("arguments", "claim_check needs \"epoch\"")
@@ -397,14 +398,17 @@ public enum ToolBox {
       let state = try workspace.snapshot()
       try state.requireInitialised()
       let id = try IssueID.validate(try required("issue"))
-      return .object(["issue": .string(id), "document": .string(try state.handoffDocument(id))])
+      return .object(["issue": IssueReference.write(id), "document": .string(try state.handoffDocument(id))])
     case "list_approvals":
       let state = try workspace.snapshot()
       try state.requireInitialised()
       let agent = string("agent")
-      return .array(
-        try state.listedApprovals(all: arguments["all"]?.boolValue == true).filter { agent == nil || $0.agent == agent }
-          .map(\.json))
+      return .object([
+        "approvals": .array(
+          try state.listedApprovals(all: arguments["all"]?.boolValue == true).filter {
+            agent == nil || $0.agent == agent
+          }.map(\.answerJSON))
+      ])
     case "stop_run":
       return try RunStopAction(wait: 10).run(in: workspace).json
     default:

@@ -12,9 +12,9 @@ import Testing
     try workspace(repo).run(ApproveOperation(agent: "w1", globs: ["docs/**"], once: false, note: nil))
     try workspace(repo, agent: "w1").run(UseApprovalsOperation(ids: ["1"]))
     let listed = try ToolBox.call("list_approvals", arguments: ["agent": .string("w1")], workspace: workspace(repo))
-    #expect(listed.arrayValue?.map { $0["id"] } == [.string("2")], "\(listed.compact())")
+    #expect(listed["approvals"]?.arrayValue?.map { $0["id"] } == [.int(2)], "\(listed.compact())")
     let all = try ToolBox.call("list_approvals", arguments: ["all": .bool(true)], workspace: workspace(repo))
-    #expect(all.arrayValue?.count == 2)
+    #expect(all["approvals"]?.arrayValue?.count == 2)
     #expect(try workspace(repo).snapshot().listedApprovals(all: false).map(\.id) == ["2"])
   }
 }
