@@ -131,3 +131,44 @@ struct DocsTests {
     #expect(failures.isEmpty, "\(failures.count) lines fail as written:\n\(failures.joined(separator: "\n"))")
   }
 }
+
+extension DocsTests {
+  @Test("each list command's --json, and an error, follow their schema in docs/schemas and the one grammar")
+  func outputsFollowTheirSchemas() throws {
+    let folder = NSTemporaryDirectory() + "ghp-docs-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: folder + "/home", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    #expect(try Self.quickStart(in: folder).status == 0)
+    let repo = folder + "/demo"
+    var environment = Self.environment(home: folder + "/home")
+    func run(_ command: String, as agent: String = "lead") throws -> ProcessRunner.Result {
+      environment["GHP_AGENT"] = agent
+      return try ProcessRunner.run("/bin/bash", ["-c", command], in: repo, environment: environment)
+    }
+    // Something in every list: an open question, an approval revoked and one in force, a finding.
+    for (command, agent) in [
+      ("ghp agent-escalate 'Which DB?' --issue 2", "w2"), ("ghp resolve 1 --answer Postgres", "lead"),
+      ("ghp agent-escalate 'Approval needed to edit README.md'", "w2"), ("ghp approve w1 README.md", "lead"),
+      ("ghp revoke 1", "lead"), ("ghp approve w2 'docs/**' --once", "lead"), ("ghp discover 'a finding'", "w1"),
+    ] {
+      let result = try run(command, as: agent)
+      #expect(result.status == 0, "\(command): \(result.stderr)")
+    }
+    let schemas = Self.root + "/docs/schemas/"
+    let checker = Self.root + "/Tests/setup/schemas.py"
+    for (schema, command) in [
+      ("ready", "ghp ready --json"), ("issue-list", "ghp issue list --json"), ("log", "ghp log --json -n 0"),
+      ("escalations", "ghp escalations --json"), ("approvals", "ghp approvals --all --json"),
+      ("discoveries", "ghp discoveries --json"), ("agent-list", "ghp agent list --json"),
+      ("error", "ghp claim 1 --json"),
+    ] {
+      let output = try run(command)
+      let file = folder + "/\(schema).out.json"
+      try output.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+      let checked = try ProcessRunner.run(
+        "/usr/bin/env", [TestPython.path, checker, schemas + schema + ".json", file], in: folder)
+      #expect(
+        checked.status == 0 && checked.stdout.contains("0 failed"), "\(command):\n\(checked.stdout)\(checked.stderr)")
+    }
+  }
+}

@@ -249,4 +249,38 @@ struct LeftoverTests {
     #expect(FileManager.default.fileExists(atPath: team.repo.path + "/work.txt"))
     #expect(try team.repo.git("status", "--porcelain").isEmpty)
   }
+
+  /// A lander killed while main's checkout followed the base left that checkout's index lock and
+  /// its index behind its files (found by the lander storm): the next lander, taking the lease over
+  /// from the dead one, clears the lock and brings the checkout to main.
+  @Test func aCheckoutALanderLeftHalfWayFollowsTheBaseAgain() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let first = try team.work("w1", title: "First", file: "first.txt", text: "first\n")
+    #expect(first.done.status == 0)
+    #expect(try team.land().status == 0)
+    // A second landing, killed while its gate runs: the lease stays with a dead lander.
+    let second = try team.work("w1", title: "Second", file: "second.txt", text: "second\n")
+    #expect(second.done.status == 0)
+    FileManager.default.createFile(atPath: team.control + "/sleep", contents: Data("30".utf8))
+    let lander = try team.repo.startGHP(["land", "--once"], agent: "lead", environment: team.environment)
+    #expect(team.waitForSleepingGate(), "the gate started")
+    kill(lander.pid, SIGKILL)
+    _ = lander.wait()
+    try FileManager.default.removeItem(atPath: team.control + "/sleep")
+    // What the kill would leave had it fallen while main's checkout followed: the index a landing
+    // behind the files, and the index lock.
+    let tip = try team.main()
+    try team.repo.git("read-tree", "\(tip)~1")
+    let lock = team.repo.path + "/.git/index.lock"
+    FileManager.default.createFile(atPath: lock, contents: Data())
+    _ = try ProcessRunner.run("/usr/bin/touch", ["-d", "10 seconds ago", lock], in: "/")
+    #expect(!(try team.repo.git("status", "--porcelain").isEmpty), "the simulated half-way state is not there")
+    let next = try team.repo.ghp(["land", "--once"], agent: "lead", environment: team.environment)
+    #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: lock), "the left lock stayed")
+    #expect(next.stdout.contains("follows it again"), "\(next.stdout)")
+    #expect(try team.issue(second.id)["status"]?.stringValue == "done")
+    let status = try team.repo.git("status", "--porcelain")
+    #expect(status.isEmpty, "main's checkout is not at main: \(status)\n\(next.stdout)")
+  }
 }

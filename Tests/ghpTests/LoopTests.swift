@@ -201,6 +201,9 @@ import Testing
     #expect(try ops(["--until", "2026-01-01T10:01:00Z"]) == ["heartbeat", "issue-add", "init"])
     #expect(try ops(["--since", "150s"]) == ["done", "heartbeat"])
     #expect(try repo.inProcess(["log", "--op", "claimed"]).status == 2)
+    // A misspelt operation is named with the closest ones, not the list of all.
+    let misspelt = try repo.inProcess(["log", "--op", "clam"])
+    #expect(misspelt.status == 2 && misspelt.stderr.contains("did you mean claim?"), "\(misspelt.stderr)")
     // An issue's history shows what came of it.
     let history = try repo.inProcess(["log", "--issue", "1"], environment: ["GHP_NOW": "2026-01-01T10:05:00Z"]).stdout
     #expect(history.contains("w1: done #1 One") && history.contains("    result: ok"), "\(history)")

@@ -32,7 +32,7 @@ extension GHP {
         context: context.map(Arguments.text))
       let landed = try global.workspace().run(operation)
       if global.json {
-        Output.json(landed.result.json)
+        Output.json(landed.result.answerJSON)
       } else {
         Output.line("Escalated as \(landed.result.id); read the answer with `ghp escalations --mine`.")
       }

@@ -26,7 +26,7 @@ extension GHP {
       guard let escalation = try state.escalation(id), let text = try state.text(StatePaths.escalation(id)) else {
         throw GHPError.invalidValue("escalation", "there is no escalation \(id) (see `ghp escalations`)")
       }
-      if global.json { return Output.json(escalation.json) }
+      if global.json { return Output.json(escalation.answerJSON) }
       // The document without its machine-readable first line.
       Output.text(String(text.drop { $0 != "\n" }.dropFirst()))
     }
@@ -56,7 +56,7 @@ extension GHP {
         list = list.filter { $0.agent == me }
       }
       if global.json {
-        Output.json(.object(["escalations": .array(list.map(\.json))]))
+        Output.json(.object(["escalations": .array(list.map(\.answerJSON))]))
         return
       }
       if list.isEmpty { return Output.line("No escalations.") }

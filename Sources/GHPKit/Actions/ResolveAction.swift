@@ -21,7 +21,7 @@ public struct ResolveAction {
 
     /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON {
-      guard case .object(var fields) = escalation.json else { return escalation.json }
+      guard case .object(var fields) = escalation.answerJSON else { return escalation.answerJSON }
       fields["commit"] = commit.answerJSON
       return .object(fields)
     }

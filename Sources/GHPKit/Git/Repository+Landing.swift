@@ -100,6 +100,55 @@ extension Repository {
   /// After the branch checked out here moved from `old` to `new`: brings the working files and
   /// the index along (what `receive.denyCurrentBranch=updateInstead` does). Safe: a file changed
   /// since `old` is never overwritten; that is reported instead.
+  /// Finishes a checkout's follow of its branch from `old` to `new` that a killed process left half
+  /// way: each file the move changes that is still at `old`'s content takes `new`'s, one already at
+  /// `new`'s stays, and the index becomes `new`'s tree. A file at neither (a person's edit) is left
+  /// as it is and returned.
+  public func completeFollow(from old: ObjectID, to new: ObjectID) throws(GitError) -> [String] {
+    guard let folder = workingDirectory else { return [] }
+    let top = folder.hasSuffix("/") ? folder : folder + "/"
+    let oldTree = try tree(try commit(old).treeID)
+    var kept: [String] = []
+    for delta in try treeDeltas(from: try commit(old).treeID, to: try commit(new).treeID) {
+      let path = top + delta.path
+      let current = Files.read(path)
+      let before = try oldTree.entryID(at: delta.path).map { (id) throws(GitError) in try blobBytes(id) }
+      let after = try delta.newID.map { (id) throws(GitError) in try blobBytes(id) }
+      if current == after { continue }
+      guard current == before else {
+        kept.append(delta.path)
+        continue
+      }
+      if let after {
+        _ = Files.makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]))
+        do { try Files.replace(path, with: after) } catch {
+          throw GitError(code: -1, errorClass: 0, message: "cannot write \(path): \(error.description)")
+        }
+      } else {
+        unlink(path)
+      }
+    }
+    var target: OpaquePointer?
+    try check(git_object_lookup(&target, pointer, [new.raw], GIT_OBJECT_COMMIT))
+    defer { git_object_free(target) }
+    try check(git_reset(pointer, target, GIT_RESET_MIXED, nil))
+    return kept
+  }
+
+  /// The last move of `ref` its reflog records: from which commit to which (nil: none recorded,
+  /// or a ref created there).
+  public func lastMove(of ref: String) -> (old: ObjectID, new: ObjectID)? {
+    var log: OpaquePointer?
+    guard git_reflog_read(&log, pointer, ref) == 0, let log else { return nil }
+    defer { git_reflog_free(log) }
+    guard git_reflog_entrycount(log) > 0, let entry = git_reflog_entry_byindex(log, 0),
+      let old = git_reflog_entry_id_old(entry), let new = git_reflog_entry_id_new(entry)
+    else { return nil }
+    let from = ObjectID(old.pointee)
+    guard from.hex != String(repeating: "0", count: 40) else { return nil }
+    return (from, ObjectID(new.pointee))
+  }
+
   public func followBranchMove(from old: ObjectID, to new: ObjectID) throws(GitError) {
     let oldTree = try tree(try commit(old).treeID)
     let target = try commit(new)

@@ -140,7 +140,39 @@ public final class Lander {
     }
     try workspace.runNow(leaseOperation(.acquire, replaces: replaces))
     lastRenewal = workspace.clock.now
-    if replaces != nil { progress("Took over the landing lease of \(policy.base) from a lander that is gone.") }
+    if replaces != nil {
+      progress("Took over the landing lease of \(policy.base) from a lander that is gone.")
+      // Only after a lander died: the base's checkouts were clean when it began to move them.
+      repairCheckouts()
+    }
+  }
+
+  /// A lander killed while a checkout of the base followed it leaves that checkout's index lock,
+  /// and its files half way: once the lock is provably left (`LeftLocks`), it goes, and the checkout
+  /// is brought to the base it has checked out (a person's change there is kept, never overwritten).
+  func repairCheckouts() {
+    for path in checkouts() {
+      guard let checkout = try? Repository(discovering: path) else { continue }
+      let folder = checkout.gitDirectory.hasSuffix("/") ? checkout.gitDirectory : checkout.gitDirectory + "/"
+      let lock = folder + "index.lock"
+      guard access(lock, F_OK) == 0 else { continue }
+      if let held = LeftLocks.clear(lock) {
+        progress("\(policy.base)'s checkout in \(path) is locked: \(held)")
+        continue
+      }
+      // The move the checkout was following: the base's last one, as its reflog records it.
+      guard let move = repository.lastMove(of: "refs/heads/\(policy.base)"),
+        (try? repository.referenceTarget("refs/heads/\(policy.base)")) == move.new
+      else { continue }
+      do {
+        let kept = try checkout.completeFollow(from: move.old, to: move.new)
+        progress(
+          "\(policy.base)'s checkout in \(path), left half way by a killed lander, follows it again"
+            + (kept.isEmpty ? "." : "; changed there since, and kept: \(kept.prefix(5).joined(separator: ", "))."))
+      } catch {
+        progress("\(policy.base)'s checkout in \(path) was left half way by a killed lander: \(error.message)")
+      }
+    }
   }
 
   /// Gives the lease back (nothing happens when it was lost meanwhile).

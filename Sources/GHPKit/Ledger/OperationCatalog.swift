@@ -34,7 +34,11 @@ public enum OperationCatalog {
   /// What is wrong with `name` as an operation filter (`ghp log --op`, `/api/timeline?op=`): nil
   /// for an operation ghp records.
   public static func unknown(_ name: String) -> String? {
-    !names.contains(name) ? "no such operation (one of \(names.sorted().joined(separator: ", ")))" : nil
+    guard !names.contains(name) else { return nil }
+    let close = names.sorted().filter { EditDistance.between($0, name) <= (name.count <= 4 ? 1 : 2) }
+    return close.isEmpty
+      ? "no such operation (one of \(names.sorted().joined(separator: ", ")))"
+      : "no such operation; \(EditDistance.didYouMean(close))(`ghp log --help` lists them all)"
   }
 
   /// The operation a record describes; an unknown name or a malformed argument is an error naming it.

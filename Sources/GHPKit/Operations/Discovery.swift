@@ -12,7 +12,7 @@ public struct Discovery: Equatable, Sendable {
   /// The entry as JSON, `at` in RFC 3339.
   public var json: JSON {
     .object([
-      "agent": .string(agent), "at": .string(RFC3339.format(at)), "issue": IssueReference.write(issue),
+      "agent": .string(agent), "discoveredAt": .string(RFC3339.format(at)), "issue": IssueReference.write(issue),
       "text": .string(text),
     ])
   }

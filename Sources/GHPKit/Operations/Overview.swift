@@ -57,7 +57,7 @@ public struct Overview: Sendable {
         "working": .array(working.map { .string($0.name) }), "idle": .array(idle.map { .string($0.name) }),
         "stale": .array(stale.map { .string($0.name) }),
       ]),
-      "openEscalations": .array(report.openEscalations.map(\.json)),
+      "openEscalations": .array(report.openEscalations.map(\.answerJSON)),
       "conflicts": .array(report.conflictPairs.map(\.json)),
       "landing": landing.map { .array($0.entries.map { IssueReference.write($0.issue.id) }) } ?? .null,
       "bounced": .array(

@@ -111,7 +111,7 @@ public struct StatusReport: Sendable {
       agents[row.name] = .object(fields)
     }
     var root: [String: JSON] = ["agents": .object(agents)]
-    if !openEscalations.isEmpty { root["openEscalations"] = .array(openEscalations.map(\.json)) }
+    if !openEscalations.isEmpty { root["openEscalations"] = .array(openEscalations.map(\.answerJSON)) }
     if !deadIssues.isEmpty { root["deadIssues"] = .array(deadIssues.map(\.json)) }
     if !conflictPairs.isEmpty { root["conflicts"] = .array(conflictPairs.map(\.json)) }
     if !warnings.isEmpty { root["warnings"] = .array(warnings.map { .string($0) }) }
@@ -199,7 +199,7 @@ public struct LogEntry: Sendable {
   /// The entry as JSON (`ghp log --json`): `op`, `issue`, `epoch` and the record's `args`.
   public var json: JSON {
     var f: [String: JSON] = [
-      "commit": .string(commit.hex), "time": .string(RFC3339.format(time)), "subject": .string(subject),
+      "commit": .string(commit.hex), "committedAt": .string(RFC3339.format(time)), "subject": .string(subject),
       "agent": .string(agentName), "op": message.map { .string($0.op) } ?? .null,
       "issue": IssueReference.write(issue), "epoch": message?.epoch.map { .int($0) } ?? .null,
     ]

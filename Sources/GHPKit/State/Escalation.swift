@@ -59,6 +59,16 @@ public struct Escalation: Equatable, Sendable {
 
   static let marker = "<!-- ghp-escalation "
 
+  /// The escalation as commands and tools answer it (the document's header keeps its own shape):
+  /// its times named `askedAt` and `answeredAt`, and nothing of what was told when.
+  public var answerJSON: JSON {
+    guard case .object(var fields) = json else { return json }
+    fields["askedAt"] = fields.removeValue(forKey: "asked")
+    fields["answeredAt"] = fields.removeValue(forKey: "answered")
+    fields["told"] = nil
+    return .object(fields)
+  }
+
   /// The fields as the JSON of the document's header line.
   public var json: JSON {
     var f: [String: JSON] = [

@@ -101,7 +101,7 @@ public struct Dashboard: Sendable {
     }
     let answered =
       (try? state.escalations())?.filter { $0.status == .resolved }
-      .sorted { ($0.answered ?? 0) > ($1.answered ?? 0) }.prefix(10).map(\.json) ?? []
+      .sorted { ($0.answered ?? 0) > ($1.answered ?? 0) }.prefix(10).map(\.answerJSON) ?? []
     let landing = try Self.landing(state, config: config, table: table, columns: columns, now: now, warnings: &warnings)
 
     // The timeline and the summary of the period.

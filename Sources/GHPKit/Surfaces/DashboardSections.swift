@@ -106,7 +106,7 @@ extension Dashboard {
     var inbox: [JSON] = []
     for escalation in report.openEscalations {
       let record = records[escalation.agent]
-      guard case .object(var fields) = escalation.json else { continue }
+      guard case .object(var fields) = escalation.answerJSON else { continue }
       fields["issueTitle"] = escalation.issue.flatMap { titles[$0] }.map { .string($0) } ?? .null
       fields["agentStatus"] = record.map { .string($0.status) } ?? .null
       fields["agentAction"] = record.map { .string($0.lastAction) } ?? .null

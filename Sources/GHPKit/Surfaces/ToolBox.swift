@@ -363,7 +363,7 @@ public enum ToolBox {
       }
       let operation = EscalateOperation(
         question: try required("question"), issueID: try issue("issue"), severity: severity, context: string("context"))
-      return try workspace.run(operation).result.json
+      return try workspace.run(operation).result.answerJSON
     case "handoff":
       let action = try HandoffAction(
         issue: try required("issue"), receiver: string("to"), note: string("note"),
@@ -382,7 +382,7 @@ public enum ToolBox {
       let mine = try workspace.snapshot().escalations().filter {
         $0.agent == agent && (arguments["open_only"]?.boolValue != true || $0.status == .open)
       }
-      return .object(["escalations": .array(mine.sorted { $0.asked > $1.asked }.map(\.json))])
+      return .object(["escalations": .array(mine.sorted { $0.asked > $1.asked }.map(\.answerJSON))])
     case "claim_check":
       guard let epoch = arguments["epoch"]?.intValue else {
         throw .invalidValue("arguments", "claim_check needs \"epoch\"")

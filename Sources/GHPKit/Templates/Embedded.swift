@@ -62,7 +62,7 @@ and `ghp ready`.
   <h2>Escalations <small>{{escalationCount}} open</small></h2>
   {{#escalations}}
   <article class="escalation sev-{{severity}}" id="escalation-{{id}}" data-escalation="{{id}}">
-    <h3><span class="sev">{{severity}}</span> #{{id}} from <b>{{agent}}</b>{{#issue}} about <a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}} <small>{{#live}}{{askedAgo}} ago{{/live}}{{^live}}asked {{asked}}{{/live}}</small></h3>
+    <h3><span class="sev">{{severity}}</span> #{{id}} from <b>{{agent}}</b>{{#issue}} about <a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}} <small>{{#live}}{{askedAgo}} ago{{/live}}{{^live}}asked {{askedAt}}{{/live}}</small></h3>
     <p class="question">{{question}}</p>
     {{#context}}<pre class="context">{{context}}</pre>{{/context}}
     <p class="dim">{{agent}} is {{agentStatus}}{{#agentIssue}} on #{{agentIssue}}{{/agentIssue}}: {{agentAction}}</p>
