@@ -28,6 +28,11 @@ public final class ScratchRepository {
 
   deinit { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
 
+  /// Where `ghp agent add NAME` puts an agent's worktree by default: `../<repository>.worktrees/NAME`.
+  public func worktree(_ agent: String) -> String {
+    root.deletingLastPathComponent().appendingPathComponent("\(root.lastPathComponent).worktrees/\(agent)").path
+  }
+
   /// Writes a file in the working tree.
   public func write(_ relative: String, _ text: String) throws {
     let url = root.appendingPathComponent(relative)

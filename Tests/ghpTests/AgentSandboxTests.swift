@@ -33,7 +33,7 @@ struct AgentSandboxTests {
     try repo.initialise(issues: 2)
     #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
     #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
-    let worktree = repo.path + "-w1"
+    let worktree = repo.worktree("w1")
     // A fresh clone's state: no writer lock file yet, as after `git clone` of a ghp repository.
     let common = try repo.git("rev-parse", "--path-format=absolute", "--git-common-dir").trimmingCharacters(
       in: .whitespacesAndNewlines)
@@ -94,7 +94,7 @@ extension AgentSandboxTests {
     #expect(try bench.repo.ghp(["issue", "add", "Two"], agent: "lead").status == 0)
     #expect(try bench.repo.ghp(["claim", "2"], agent: "w2").status == 0)
     let bare = try ProcessRunner.run(
-      Self.presets + "/codex", ["exec", "--json", "--sandbox", "workspace-write", "-"], in: bench.repo.path + "-w2",
+      Self.presets + "/codex", ["exec", "--json", "--sandbox", "workspace-write", "-"], in: bench.repo.worktree("w2"),
       environment: environment.merging([
         "GHP_AGENT": "w2", "GHP_ISSUE": "2",
         "PATH": (GHPBinary.path as NSString).deletingLastPathComponent + ":" + (environment["PATH"] ?? ""),
@@ -160,7 +160,7 @@ struct DoctorTests {
 
     // Setup done, then made stale by hand: doctor says so in the worktree.
     #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
-    let worktree = repo.path + "-w1"
+    let worktree = repo.worktree("w1")
     #expect(try repo.ghp(["setup", "claude"], in: worktree).status == 0)
     #expect(try doctor(repo, path: presets, in: worktree).1["setup claude"]?["ok"] == .bool(true))
     try "{}".write(toFile: worktree + "/.mcp.json", atomically: true, encoding: .utf8)

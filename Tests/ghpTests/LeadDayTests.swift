@@ -72,7 +72,7 @@ extension LeadDayTests {
     for agent in ["worker-2", "worker-3"] {
       #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0)
     }
-    let worktree = repo.path + "-worker-3"
+    let worktree = repo.worktree("worker-3")
     let foreign = try repo.ghp(["prompt", "worker", "--agent", "worker-2"], in: worktree)
     #expect(foreign.status != 0 && foreign.stdout.isEmpty, "\(foreign.stdout)")
     #expect(foreign.stderr.contains("worker-3's worktree"), "\(foreign.stderr)")
@@ -99,5 +99,24 @@ extension LeadDayTests {
     // Before init, nobody can act: the first thing to run is said, not "who is acting?".
     let early = try repo.ghp(["issue", "add", "x"])
     #expect(early.status != 0 && early.stderr.contains("not initialised"), "\(early.stderr)")
+  }
+}
+
+extension LeadDayTests {
+  @Test("agents' worktrees go in one folder beside the repository, and agent add says where")
+  func worktreesGoInOneFolder() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    for agent in ["w1", "w2"] {
+      let added = try repo.ghp(["agent", "add", agent], agent: "lead")
+      #expect(added.status == 0 && added.stdout.contains("in \(repo.worktree(agent))"), "\(added.stdout)")
+      #expect(FileManager.default.fileExists(atPath: repo.worktree(agent) + "/.git"))
+    }
+    let parent = repo.root.deletingLastPathComponent().path
+    let beside = try FileManager.default.contentsOfDirectory(atPath: parent).sorted()
+    #expect(beside == ["repo", "repo.worktrees"], "\(beside)")
+    // A root set in the policy keeps the older layout, for repositories that rely on it.
+    #expect(try repo.ghp(["config", "set", "worktreeRoot", "\"..\""], agent: "lead").status == 0)
+    #expect(try repo.ghp(["agent", "add", "w3"], agent: "lead").stdout.contains("in \(parent)/repo-w3"))
   }
 }

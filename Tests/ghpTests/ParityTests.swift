@@ -68,7 +68,7 @@ import Testing
 
   /// The same code change in a worktree of each twin, committed with the twins' clock.
   static func commit(_ file: String, _ text: String, as agent: String, in repo: ScratchRepository) throws {
-    let worktree = repo.path + "-" + agent
+    let worktree = repo.worktree(agent)
     try text.write(toFile: worktree + "/" + file, atomically: true, encoding: .utf8)
     for arguments in [["add", file], ["commit", "-q", "-m", "\(agent): \(file)"]] {
       let result = try ProcessRunner.run(

@@ -15,7 +15,8 @@ extension GHP {
         abstract: "Register an agent, create its branch agent/<name> and its worktree (orchestrators).",
         discussion: """
           The worktree's own config gets ghp.agent, so every ghp command and hook run inside it knows who
-          it is. Default folder: <worktreeRoot>/<repository>-<name> (worktreeRoot in the config, default ..).
+          it is. Default folder: ../<repository>.worktrees/<name>, every agent's in one folder beside
+          the repository (with worktreeRoot set in the config: <worktreeRoot>/<repository>-<name>).
           Example: ghp agent add worker-1 --base main
           """)
 

@@ -2,8 +2,9 @@ import Glibc
 
 /// `ghp agent add/list/remove`: the branch, worktree and registration of each agent.
 public enum AgentWorktrees {
-  /// Where an agent's worktree goes by default: `<worktreeRoot>/<repository>-<agent>`, the root
-  /// relative to the repository's top folder.
+  /// Where an agent's worktree goes by default: `../<repository>.worktrees/<agent>`, every agent's in
+  /// one folder beside the repository; with `worktreeRoot` set, `<worktreeRoot>/<repository>-<agent>`
+  /// (the root relative to the repository's top folder).
   public static func defaultPath(_ workspace: Workspace, agent: String, config: Config) -> String? {
     guard let top = workspace.repository.workingDirectory.map({ $0.hasSuffix("/") ? String($0.dropLast()) : $0 }) else {
       return nil
@@ -15,7 +16,12 @@ public enum AgentWorktrees {
       mainTop = folder
     }
     let name = mainTop.split(separator: "/").last.map(String.init) ?? "repo"
-    let configured = config.worktreeRoot.hasPrefix("/") ? config.worktreeRoot : "\(mainTop)/\(config.worktreeRoot)"
+    guard let given = config.worktreeRoot else {
+      let parent = String(mainTop[..<(mainTop.lastIndex(of: "/") ?? mainTop.startIndex)])
+      let real = HandoffFile.realPath(parent.isEmpty ? "/" : parent) ?? parent
+      return "\(real == "/" ? "" : real)/\(name).worktrees/\(agent)"
+    }
+    let configured = given.hasPrefix("/") ? given : "\(mainTop)/\(given)"
     let root = HandoffFile.realPath(configured) ?? configured
     return "\(root)/\(name)-\(agent)"
   }
@@ -92,7 +98,14 @@ public enum AgentWorktrees {
           existing = nil
         }
       }
-      if existing == nil { try repository.addWorktree(name: name, path: existingWorktree ?? target, branch: branch) }
+      if existing == nil {
+        let folder = existingWorktree ?? target
+        // The folder it goes in (`../<repository>.worktrees`) is made with it.
+        if let slash = folder.lastIndex(of: "/"), slash > folder.startIndex {
+          _ = Files.makeDirectories(String(folder[..<slash]))
+        }
+        try repository.addWorktree(name: name, path: folder, branch: branch)
+      }
     } catch {
       throw .io(
         "agent \(name) is registered, but its worktree could not be made: \(error.message); fix that and run `ghp agent add \(name)` again"

@@ -21,8 +21,10 @@ public struct Config: Equatable, Sendable {
   public var unknownAgents: UnknownAgents = .register
   /// The branch agent branches start from (`baseBranch`), and `[landing] base` when that names none.
   public var baseBranch: String = "main"
-  /// Where agent worktrees are made (`worktreeRoot`): relative to the repository's top folder, or absolute.
-  public var worktreeRoot: String = ".."
+  /// Where agent worktrees are made (`worktreeRoot`): relative to the repository's top folder, or
+  /// absolute, each as `<root>/<repository>-<agent>`; nil (the key absent) keeps them in one folder
+  /// beside the repository, `../<repository>.worktrees/<agent>`.
+  public var worktreeRoot: String?
   /// `[agent]`: what `ghp run` starts and the limits it enforces (`agentCommand` at the top is
   /// still read as `agent.command`).
   public var agent = AgentPolicy()
@@ -156,7 +158,7 @@ public struct Config: Equatable, Sendable {
       unknownAgents = policy
     }
     baseBranch = try string("baseBranch") ?? baseBranch
-    worktreeRoot = try string("worktreeRoot") ?? worktreeRoot
+    worktreeRoot = try string("worktreeRoot")
     agent = try AgentPolicy(values: values, legacyCommand: try string("agentCommand") ?? "")
     orchestrators = try strings("roles.orchestrators") ?? orchestrators
     sharedGlobs = try strings("shared.globs") ?? sharedGlobs
@@ -214,8 +216,10 @@ public struct Config: Equatable, Sendable {
       unknownAgents = \(TOML.quote(unknownAgents.rawValue))
       # The branch agent branches start from.
       baseBranch = \(TOML.quote(baseBranch))
-      # Where agent worktrees are made, relative to the repository's top folder.
-      worktreeRoot = \(TOML.quote(worktreeRoot))
+      # Where agent worktrees are made: unset, in one folder beside the repository
+      # (../<repository>.worktrees/<agent>); set, as <worktreeRoot>/<repository>-<agent>, relative
+      # to the repository's top folder.
+      \(worktreeRoot.map { "worktreeRoot = \(TOML.quote($0))" } ?? "# worktreeRoot = \"..\"")
 
       [roles]
       # Agents with orchestrator authority besides those registered with that role.
