@@ -100,7 +100,9 @@ struct GlobalOptions: ParsableArguments {
   @Option(name: .customShort("C"), help: ArgumentHelp("Run as if ghp was started in <path>.", valueName: "path"))
   var directory: String?
 
-  @Option(help: "Act as this agent (default: GHP_AGENT, `git config ghp.agent`, or the agent/<name> branch).")
+  @Option(
+    help: "Act as this agent (default: GHP_AGENT, `git config ghp.agent`, or the agent/<name> branch).",
+    completion: Completions.agents)
   var agent: String?
 
   @Flag(help: "Print one JSON document instead of text.")

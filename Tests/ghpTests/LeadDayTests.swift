@@ -120,3 +120,28 @@ extension LeadDayTests {
     #expect(try repo.ghp(["agent", "add", "w3"], agent: "lead").stdout.contains("in \(parent)/repo-w3"))
   }
 }
+
+extension LeadDayTests {
+  /// As the completion scripts ask (`ghp ---completion SUBCOMMAND -- ARGUMENT …words`): ids from the
+  /// state, by what the command takes, agents, operations.
+  @Test("completions offer the issue ids a command takes, the agents, the operations")
+  func completionsComeFromTheState() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 3)
+    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
+    #expect(try repo.ghp(["claim", "2"], agent: "w1").status == 0)
+    func complete(_ words: [String]) throws -> [String] {
+      let result = try repo.ghp(words)
+      #expect(result.status == 0, "\(words): \(result.stderr)")
+      return result.stdout.split(separator: "\n").map(String.init)
+    }
+    #expect(
+      try complete(["---completion", "claim", "--", "positional@0", "2", "0", "ghp", "claim", ""]) == ["1", "3"])
+    #expect(try complete(["---completion", "done", "--", "positional@0", "2", "0", "ghp", "done", ""]) == ["2"])
+    #expect(
+      try complete(["---completion", "assign", "--", "positional@1", "3", "0", "ghp", "assign", "1", ""]) == [
+        "lead", "w1",
+      ])
+    #expect(try complete(["---completion", "log", "--", "--op", "3", "0", "ghp", "log", "--op", ""]).contains("claim"))
+  }
+}

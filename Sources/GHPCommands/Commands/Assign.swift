@@ -9,10 +9,10 @@ extension GHP {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The issue id.")
+    @Argument(help: "The issue id.", completion: Completions.issues([.open, .claimed]))
     var id: String
 
-    @Argument(help: "The agent who gets it.")
+    @Argument(help: "The agent who gets it.", completion: Completions.agents)
     var to: String
 
     func run() throws {

@@ -13,7 +13,7 @@ extension GHP {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The issue id.")
+    @Argument(help: "The issue id.", completion: Completions.issues([.open, .landing]))
     var id: String?
 
     @Flag(help: "Claim the first issue of `ghp ready`.")

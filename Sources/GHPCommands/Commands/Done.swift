@@ -19,7 +19,7 @@ extension GHP {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The issue id.")
+    @Argument(help: "The issue id.", completion: Completions.issues([.claimed]))
     var id: String
 
     @Option(help: "What was done; - reads standard input.")

@@ -10,7 +10,7 @@ extension GHP {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The issue id.")
+    @Argument(help: "The issue id.", completion: Completions.issues([.claimed]))
     var id: String
 
     @Option(help: "Why it failed.")

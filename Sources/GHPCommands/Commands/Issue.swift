@@ -121,7 +121,7 @@ extension GHP.IssueCommand {
 
     @OptionGroup var global: ReadOptions
 
-    @Argument(help: "The issue id.")
+    @Argument(help: "The issue id.", completion: Completions.issues())
     var id: String
 
     func run() throws {

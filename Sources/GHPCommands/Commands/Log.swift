@@ -12,7 +12,7 @@ extension GHP {
 
     @OptionGroup var global: ReadOptions
 
-    @Option(help: "Only what this agent did (as `git log --author`).")
+    @Option(help: "Only what this agent did (as `git log --author`).", completion: Completions.agents)
     var author: String?
 
     /// The old name of --author: it still filters, and says so (`--agent` is "act as" everywhere else).
@@ -27,7 +27,7 @@ extension GHP {
       return author ?? agent
     }
 
-    @Option(help: "Only events about this issue.")
+    @Option(help: "Only events about this issue.", completion: Completions.issues())
     var issue: String?
 
     @Option(name: .short, help: "At most this many events (0: all).")
@@ -41,7 +41,9 @@ extension GHP {
     @Option(help: ArgumentHelp("Only events at or before this time: RFC 3339, or a duration ago.", valueName: "time"))
     var until: String?
 
-    @Option(help: ArgumentHelp("Only this operation (claim, done, heartbeat, ...); repeat for more.", valueName: "op"))
+    @Option(
+      help: ArgumentHelp("Only this operation (claim, done, heartbeat, ...); repeat for more.", valueName: "op"),
+      completion: Completions.operations)
     var op: [String] = []
 
     @Flag(help: "Leave out heartbeats (and a supervisor's ticks).")

@@ -9,7 +9,7 @@ extension GHP {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The issue id.")
+    @Argument(help: "The issue id.", completion: Completions.issues([.claimed, .landing]))
     var id: String
 
     @Option(help: "Why, for the log.")
