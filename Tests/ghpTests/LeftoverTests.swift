@@ -250,10 +250,12 @@ struct LeftoverTests {
     #expect(try team.repo.git("status", "--porcelain").isEmpty)
   }
 
-  /// A lander killed while main's checkout followed the base left that checkout's index lock and
-  /// its index behind its files (found by the lander storm): the next lander, taking the lease over
-  /// from the dead one, clears the lock and brings the checkout to main.
-  @Test func aCheckoutALanderLeftHalfWayFollowsTheBaseAgain() throws {
+  /// A lander killed after it moved main and before (or while) main's checkout followed left that
+  /// checkout behind: its index the old tree, and, killed mid-follow, the index lock with the files
+  /// already new (found by the lander storm). The next lander, taking the lease over from the dead
+  /// one, clears the lock and brings the checkout to main.
+  @Test(arguments: [true, false])
+  func aCheckoutALanderLeftHalfWayFollowsTheBaseAgain(killedMidFollow: Bool) throws {
     let team = try LandingTeam(agents: ["w1"])
     let first = try team.work("w1", title: "First", file: "first.txt", text: "first\n")
     #expect(first.done.status == 0)
@@ -272,8 +274,13 @@ struct LeftoverTests {
     let tip = try team.main()
     try team.repo.git("read-tree", "\(tip)~1")
     let lock = team.repo.path + "/.git/index.lock"
-    FileManager.default.createFile(atPath: lock, contents: Data())
-    _ = try ProcessRunner.run("/usr/bin/touch", ["-d", "10 seconds ago", lock], in: "/")
+    if killedMidFollow {
+      FileManager.default.createFile(atPath: lock, contents: Data())
+      _ = try ProcessRunner.run("/usr/bin/touch", ["-d", "10 seconds ago", lock], in: "/")
+    } else {
+      // Killed before the follow began: the files are the old tree's too.
+      try FileManager.default.removeItem(atPath: team.repo.path + "/first.txt")
+    }
     #expect(!(try team.repo.git("status", "--porcelain").isEmpty), "the simulated half-way state is not there")
     let next = try team.repo.ghp(["land", "--once"], agent: "lead", environment: team.environment)
     #expect(next.status == 0, "\(next.stdout)\(next.stderr)")

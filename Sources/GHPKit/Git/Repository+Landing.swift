@@ -135,6 +135,17 @@ extension Repository {
     return kept
   }
 
+  /// The tree the index records, as it is on disk (nil when it cannot be read as a tree: a conflict).
+  public func indexTree() -> ObjectID? {
+    var index: OpaquePointer?
+    guard git_repository_index(&index, pointer) == 0 else { return nil }
+    defer { git_index_free(index) }
+    guard git_index_read(index, 1) == 0 else { return nil }
+    var tree = git_oid()
+    guard git_index_write_tree_to(&tree, index, pointer) == 0 else { return nil }
+    return ObjectID(tree)
+  }
+
   /// The last move of `ref` its reflog records: from which commit to which (nil: none recorded,
   /// or a ref created there).
   public func lastMove(of ref: String) -> (old: ObjectID, new: ObjectID)? {

@@ -147,22 +147,25 @@ public final class Lander {
     }
   }
 
-  /// A lander killed while a checkout of the base followed it leaves that checkout's index lock,
-  /// and its files half way: once the lock is provably left (`LeftLocks`), it goes, and the checkout
-  /// is brought to the base it has checked out (a person's change there is kept, never overwritten).
+  /// A lander killed after it moved the base and before (or while) a checkout of the base followed
+  /// it leaves that checkout behind: its index still the old tree, perhaps its index lock and files
+  /// half way. A lock provably left (`LeftLocks`) goes, and the checkout is brought to the base it
+  /// has checked out (a person's change there is kept, never overwritten).
   func repairCheckouts() {
     for path in checkouts() {
       guard let checkout = try? Repository(discovering: path) else { continue }
       let folder = checkout.gitDirectory.hasSuffix("/") ? checkout.gitDirectory : checkout.gitDirectory + "/"
       let lock = folder + "index.lock"
-      guard access(lock, F_OK) == 0 else { continue }
-      if let held = LeftLocks.clear(lock) {
+      let locked = access(lock, F_OK) == 0
+      if locked, let held = LeftLocks.clear(lock) {
         progress("\(policy.base)'s checkout in \(path) is locked: \(held)")
         continue
       }
-      // The move the checkout was following: the base's last one, as its reflog records it.
+      // The move the checkout was following: the base's last one, as its reflog records it; the
+      // checkout is behind it when its lock was left or its index still records the old tree.
       guard let move = repository.lastMove(of: "refs/heads/\(policy.base)"),
-        (try? repository.referenceTarget("refs/heads/\(policy.base)")) == move.new
+        (try? repository.referenceTarget("refs/heads/\(policy.base)")) == move.new,
+        locked || (try? repository.commit(move.old).treeID) == checkout.indexTree()
       else { continue }
       do {
         let kept = try checkout.completeFollow(from: move.old, to: move.new)
