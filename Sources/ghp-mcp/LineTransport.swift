@@ -137,9 +137,7 @@ actor LineTransport: Transport {
       if method == "server/discover" {
         var result = discovery.objectValue ?? [:]
         result["supportedVersions"] = .array(supportedVersions.map { .string($0) })
-        result["resultType"] = .string("complete")
-        result["ttlMs"] = .int(3_600_000)
-        result["cacheScope"] = .string("public")
+        complete(&result, cacheable: true)
         writer.write(resultLine(id: id, result: .object(result)))
         return
       }
@@ -185,6 +183,16 @@ actor LineTransport: Transport {
     continuation.yield(Data(text))
   }
 
+  /// What a 2026-07-28 result carries besides its own fields: that it is complete, and for a
+  /// cacheable one (a list, the discovery) how long and by whom it may be cached.
+  static func complete(_ result: inout [String: JSON], cacheable: Bool) {
+    result["resultType"] = .string("complete")
+    if cacheable {
+      result["ttlMs"] = .int(3_600_000)
+      result["cacheScope"] = .string("public")
+    }
+  }
+
   /// Where a tool call finds its request id (`_meta`).
   static let requestKey = "ghp/request"
 
@@ -216,14 +224,10 @@ actor LineTransport: Transport {
     // A cancelled request is not answered.
     if ledger.isCancelled(id) { return }
     if let method = ledger.modernMethod(id), var result = message["result"]?.objectValue {
-      result["resultType"] = .string("complete")
       var meta = result["_meta"]?.objectValue ?? [:]
       meta["io.modelcontextprotocol/serverInfo"] = discovery["_meta"]?["io.modelcontextprotocol/serverInfo"] ?? .null
       result["_meta"] = .object(meta)
-      if method.hasSuffix("/list") {
-        result["ttlMs"] = .int(3_600_000)
-        result["cacheScope"] = .string("public")
-      }
+      Self.complete(&result, cacheable: method.hasSuffix("/list"))
       message["result"] = .object(result)
       bytes = Array(JSON.object(message).compact().utf8)
     }
@@ -278,7 +282,7 @@ final class RequestCount: @unchecked Sendable {
   func answered() { lock.withLock { open -= 1 } }
   var settled: Bool { lock.withLock { open <= 0 } }
   func cancel(_ id: JSON) { lock.withLock { _ = cancelled.insert(id.compact()) } }
-  func isCancelled(_ id: JSON) -> Bool { lock.withLock { cancelled.contains(id.compact()) } }
+  func isCancelled(_ id: JSON) -> Bool { isCancelled(key: id.compact()) }
   /// By the key a tool call carries in `_meta` (its id, compact).
   func isCancelled(key: String) -> Bool { lock.withLock { cancelled.contains(key) } }
   func markModern(_ id: JSON, method: String) { lock.withLock { modern[id.compact()] = method } }

@@ -127,24 +127,12 @@ struct SetupOptions: ParsableArguments {
 
   func workspace() throws -> Workspace { try Workspace(path: directory, environment: Output.environment) }
 
-  /// The top folder of this worktree: where the agent runs.
-  func root() throws -> String {
-    let workspace = try workspace()
-    guard let top = workspace.repository.workingDirectory else {
-      throw GHPError.io("this repository has no working tree (a bare one?): run ghp setup in the agent's worktree")
-    }
-    return top.hasSuffix("/") ? String(top.dropLast()) : top
-  }
-
   /// Where setup writes: this worktree, its repository's git folder, its agent.
   func place(quoted: Bool = true) throws -> AgentSetup.Place {
-    let workspace = try workspace()
-    let root = try root()
-    let common = workspace.repository.commonDirectory
-    return AgentSetup.Place(
-      root: root, common: common.hasSuffix("/") ? String(common.dropLast()) : common,
-      exclude: workspace.repository.localPaths.infoExclude, ghp: ghpCommand(quoted: quoted),
-      agent: try? workspace.boundAgent())
+    guard let place = AgentSetup.Place(try workspace(), ghp: ghpCommand(quoted: quoted)) else {
+      throw GHPError.io("this repository has no working tree (a bare one?): run ghp setup in the agent's worktree")
+    }
+    return place
   }
 
   /// `ghp` when the first ghp on PATH is this executable, else this executable's path (shell-quoted

@@ -107,9 +107,10 @@ extension Repository {
   public func completeFollow(from old: ObjectID, to new: ObjectID) throws(GitError) -> [String] {
     guard let folder = workingDirectory else { return [] }
     let top = folder.hasSuffix("/") ? folder : folder + "/"
-    let oldTree = try tree(try commit(old).treeID)
+    let oldTreeID = try commit(old).treeID
+    let oldTree = try tree(oldTreeID)
     var kept: [String] = []
-    for delta in try treeDeltas(from: try commit(old).treeID, to: try commit(new).treeID) {
+    for delta in try treeDeltas(from: oldTreeID, to: try commit(new).treeID) {
       let path = top + delta.path
       let current = Files.read(path)
       let before = try oldTree.entryID(at: delta.path).map { (id) throws(GitError) in try blobBytes(id) }

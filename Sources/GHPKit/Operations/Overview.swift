@@ -27,10 +27,8 @@ public struct Overview: Sendable {
     counts = Issue.Status.allCases.map { status in (status.rawValue, summaries.filter { $0.status == status }.count) }
     ready = try ReadyQueue.ready(state).count
     // Only a held issue can be bounced and not yet landed (a few: one per agent at most).
-    for summary in summaries where summary.status == .claimed || summary.status == .open {
-      guard summary.status == .claimed || summary.attempts > 0,
-        let issue = try? state.requireIssue(summary.id), let bounce = issue.bounced
-      else { continue }
+    for summary in summaries where summary.status == .claimed || (summary.status == .open && summary.attempts > 0) {
+      guard let issue = try? state.requireIssue(summary.id), let bounce = issue.bounced else { continue }
       bounced.append((issue.id, bounce.kind.rawValue, bounce.reason))
     }
     report = try StatusReport(state: state, clock: workspace.clock)

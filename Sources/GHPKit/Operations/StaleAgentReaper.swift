@@ -56,6 +56,15 @@ public struct ReapOperation: RecordedOperation {
     let template = try Templates.text("escalation.md", state: state)
     // A live run's workers are its supervisor's to judge (it kills them at their timeout).
     let owned = try state.runOwnedAgents(now: clock.now)
+    // Answers an open escalation an earlier reap raised, with `text`.
+    func answer(_ index: Int, _ text: String) throws(GHPError) {
+      escalations[index].status = .resolved
+      escalations[index].answer = text
+      escalations[index].answeredBy = actor
+      escalations[index].answered = clock.now
+      change.put(
+        StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
+    }
 
     for (name, record) in agents.agents.sorted(by: { $0.key < $1.key }) {
       guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker, !owned.contains(name)
@@ -70,12 +79,7 @@ public struct ReapOperation: RecordedOperation {
         if policy == .release {
           for index in escalations.indices where escalations[index].status == .open && escalations[index].about == name
           {
-            escalations[index].status = .resolved
-            escalations[index].answer = "\(name) holds no issue: nothing to release (`ghp reap --release` by \(actor))."
-            escalations[index].answeredBy = actor
-            escalations[index].answered = clock.now
-            change.put(
-              StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
+            try answer(index, "\(name) holds no issue: nothing to release (`ghp reap --release` by \(actor)).")
             actions.append(
               Action(
                 agent: name, lastHeartbeat: record.timestamp,
@@ -129,14 +133,10 @@ public struct ReapOperation: RecordedOperation {
         // The escalation an earlier reap opened about this agent is closed by this answer to it.
         for index in escalations.indices
         where closesEscalations && escalations[index].status == .open && escalations[index].about == name {
-          escalations[index].status = .resolved
-          escalations[index].answer =
+          try answer(
+            index,
             "Released " + held.map { "#\($0)" }.joined(separator: ", ")
-            + " for others (`ghp reap --release` by \(actor))."
-          escalations[index].answeredBy = actor
-          escalations[index].answered = clock.now
-          change.put(
-            StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
+              + " for others (`ghp reap --release` by \(actor)).")
         }
         actions.append(
           Action(

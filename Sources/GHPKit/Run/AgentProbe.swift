@@ -32,6 +32,18 @@ public struct AgentProbe: Sendable {
 }
 
 extension AgentCommand {
+  /// The preset's program as a worker finds it (on the PATH of the worker's environment: `names` of
+  /// `environment`), and what it says it accepts (`--help`, `exec --help` for codex); nil for the
+  /// second when it did not answer within 15 s. Throws when the program is not found.
+  public func probeInstalled(environment: [String: String], names: [String], directory: String) throws(GHPError)
+    -> (program: String, probe: AgentProbe?)
+  {
+    let worker = WorkerEnvironment.make(from: environment, names: names + WorkerEnvironment.names(of: preset))
+    let program = try resolve(path: worker["PATH"] ?? "", directory: directory)
+    let help = preset == "codex" ? ["exec", "--help"] : ["--help"]
+    return (program, AgentProbe.ask(program, help: help, environment: worker))
+  }
+
   /// The preset's command line for the installed tool (`probe`); a command line of the user's is
   /// as given. `contained`: ghp run contains the worker itself (then codex's own sandbox stays out
   /// of the way, as Codex's documentation asks inside an outer sandbox); `commonDirectory`: what a

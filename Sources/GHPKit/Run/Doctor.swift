@@ -68,11 +68,7 @@ public enum Doctor {
           ? "no agent.command: ghp run needs --agent-command, or ghp config set agent.command claude"
           : "ghp run starts agent.command = \(configured)"))
 
-    if let root = repository.workingDirectory.map({ $0.hasSuffix("/") ? String($0.dropLast()) : $0 }) {
-      let common = repository.localPaths.common
-      let place = AgentSetup.Place(
-        root: root, common: common.hasSuffix("/") ? String(common.dropLast()) : common,
-        exclude: repository.localPaths.infoExclude, ghp: ghp(true), agent: try? workspace.boundAgent())
+    if let place = AgentSetup.Place(workspace, ghp: ghp(true)) {
       findings.append(setup("claude", place: place, installed: { () throws(GHPError) in try AgentSetup.claude(place) }))
       var unquoted = place
       unquoted.ghp = ghp(false)
@@ -107,19 +103,16 @@ public enum Doctor {
     _ preset: String, repository: Repository, environment given: [String: String], config: Config, contained: Bool
   ) -> Finding {
     guard var command = AgentCommand.presets[preset] else { return Finding(topic: preset, ok: false, text: "?") }
-    let environment = WorkerEnvironment.make(
-      from: given, names: config.agent.env + WorkerEnvironment.names(of: preset))
     let program: String
+    let asked: AgentProbe?
     do {
-      program = try command.resolve(
-        path: environment["PATH"] ?? "", directory: repository.workingDirectory ?? repository.commonDirectory)
+      (program, asked) = try command.probeInstalled(
+        environment: given, names: config.agent.env,
+        directory: repository.workingDirectory ?? repository.commonDirectory)
     } catch {
       return Finding(topic: preset, ok: true, text: "not installed (not on PATH)")
     }
-    guard
-      let probe = AgentProbe.ask(
-        program, help: preset == "codex" ? ["exec", "--help"] : ["--help"], environment: environment)
-    else {
+    guard let probe = asked else {
       return Finding(topic: preset, ok: false, text: "\(program) did not answer --help within 15 s")
     }
     do {

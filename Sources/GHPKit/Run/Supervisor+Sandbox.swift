@@ -73,14 +73,10 @@ extension Supervisor {
   /// is touched); refuses in one line, with the version found, one that cannot run unattended.
   func adaptCommand() throws(GHPError) {
     guard let preset = command.preset else { return }
-    let environment = WorkerEnvironment.make(
-      from: workspace.environment, names: policy.env + WorkerEnvironment.names(of: preset))
-    let program = try command.resolve(
-      path: environment["PATH"] ?? "", directory: repository.workingDirectory ?? repository.commonDirectory)
-    guard
-      let probe = AgentProbe.ask(
-        program, help: preset == "codex" ? ["exec", "--help"] : ["--help"], environment: environment)
-    else {
+    let (program, asked) = try command.probeInstalled(
+      environment: workspace.environment, names: policy.env,
+      directory: repository.workingDirectory ?? repository.commonDirectory)
+    guard let probe = asked else {
       throw .refused("\(program) did not answer --help within 15 s, so ghp run cannot tell how to start it headless")
     }
     var budget = policy.budget

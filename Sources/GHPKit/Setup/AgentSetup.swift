@@ -41,6 +41,17 @@ public enum AgentSetup {
       self.ghp = ghp
       self.agent = agent
     }
+
+    /// The worktree `workspace` is in; nil for a repository with no working tree (a bare one).
+    public init?(_ workspace: Workspace, ghp: String) {
+      let repository = workspace.repository
+      guard let top = repository.workingDirectory else { return nil }
+      let common = repository.commonDirectory
+      self.init(
+        root: top.hasSuffix("/") ? String(top.dropLast()) : top,
+        common: common.hasSuffix("/") ? String(common.dropLast()) : common,
+        exclude: repository.localPaths.infoExclude, ghp: ghp, agent: try? workspace.boundAgent())
+    }
   }
 
   /// The mark on every hook command ghp writes (a shell comment, so the command runs the same).
@@ -120,10 +131,10 @@ public enum AgentSetup {
 
     var files = [
       PlannedFile(
-        path: mcpPath, display: ".mcp.json", before: mcpBefore, after: owned(mcp, before: mcpBefore, remove: remove)),
+        path: mcpPath, display: ".mcp.json", before: mcpBefore, after: owned(mcp, remove: remove)),
       PlannedFile(
         path: settingsPath, display: ".claude/settings.local.json", before: settingsBefore,
-        after: owned(settings, before: settingsBefore, remove: remove)),
+        after: owned(settings, remove: remove)),
     ]
     // Claude Code reads CLAUDE.md, not AGENTS.md: the local one imports it (when there is one to import
     // and CLAUDE.md does not already).
@@ -185,7 +196,7 @@ public enum AgentSetup {
     var files: [PlannedFile] = []
     let configPath = root + "/.codex/config.toml"
     let configBefore = try existing(configPath)
-    try requireOwned(configBefore, path: configPath, display: ".codex/config.toml")
+    try requireOwned(configBefore, display: ".codex/config.toml", what: "settings") { $0.hasPrefix(codexMark) }
     files.append(
       PlannedFile(
         path: configPath, display: ".codex/config.toml", before: configBefore,
@@ -193,11 +204,7 @@ public enum AgentSetup {
 
     let hooksPath = root + "/.codex/hooks.json"
     let hooksBefore = try existing(hooksPath)
-    if let hooksBefore, !hooksBefore.contains(mark) {
-      throw .invalidValue(
-        ".codex/hooks.json",
-        "it exists and ghp did not write it; move it aside (or add ghp's hooks yourself), then run setup again")
-    }
+    try requireOwned(hooksBefore, display: ".codex/hooks.json", what: "hooks") { $0.contains(mark) }
     var hooks: [String: JSON] = [:]
     try mergeHooks(&hooks, codexHooks(ghp: place.ghp), path: hooksPath)
     let hooksAfter = JSON.object([
@@ -249,13 +256,13 @@ public enum AgentSetup {
     return text
   }
 
-  /// Refuses a Codex file that exists and that ghp did not write: it is the project's (perhaps
-  /// committed), and ghp does not rewrite it.
-  static func requireOwned(_ text: String?, path: String, display: String) throws(GHPError) {
-    guard let text, !text.hasPrefix(codexMark) else { return }
+  /// Refuses a Codex file that exists and that ghp did not write (`ours` says whether it did): it is
+  /// the project's (perhaps committed), and ghp does not rewrite it.
+  static func requireOwned(_ text: String?, display: String, what: String, ours: (String) -> Bool) throws(GHPError) {
+    guard let text, !ours(text) else { return }
     throw .invalidValue(
       display,
-      "it exists and ghp did not write it; move it aside (or add ghp's settings yourself: `ghp setup codex --dry-run` in a copy shows them), then run setup again"
+      "it exists and ghp did not write it; move it aside (or add ghp's \(what) yourself: `ghp setup codex --dry-run` in a copy shows them), then run setup again"
     )
   }
 
@@ -296,9 +303,9 @@ public enum AgentSetup {
     return .object(fields)
   }
 
-  /// A JSON document ghp writes into: removed when taking ghp's entries out leaves it empty and ghp
-  /// made it (there was nothing else in it).
-  static func owned(_ fields: [String: JSON], before: String?, remove: Bool) -> String? {
+  /// A JSON document ghp writes into: removed when taking ghp's entries out leaves it empty (there
+  /// was nothing else in it).
+  static func owned(_ fields: [String: JSON], remove: Bool) -> String? {
     if remove && fields.isEmpty { return nil }
     return JSON.object(fields).pretty()
   }
@@ -327,13 +334,11 @@ public enum AgentSetup {
       guard let groups = (hooks[event] ?? .array([])).arrayValue else {
         throw .invalidValue(path, "hooks.\(event) must be a list of matcher groups; fix it, then run setup again")
       }
-      var ours: JSON = .null
-      if let hook = wanted.first(where: { $0.event == event }) {
-        ours = .object([
-          "type": .string("command"), "command": .string(hook.command), "timeout": .int(hook.timeout),
-        ])
-      }
-      let matcher = wanted.first(where: { $0.event == event })?.matcher
+      let hook = wanted.first { $0.event == event }
+      var ours: JSON =
+        hook.map {
+          .object(["type": .string("command"), "command": .string($0.command), "timeout": .int($0.timeout)])
+        } ?? .null
       var merged: [JSON] = []
       for group in groups {
         guard var fields = group.objectValue, let entries = fields["hooks"]?.arrayValue else {
@@ -355,7 +360,7 @@ public enum AgentSetup {
       }
       if ours != .null {
         var group: [String: JSON] = ["hooks": .array([ours])]
-        if let matcher { group["matcher"] = .string(matcher) }
+        if let matcher = hook?.matcher { group["matcher"] = .string(matcher) }
         merged.append(.object(group))
       }
       hooks[event] = merged.isEmpty ? nil : .array(merged)
@@ -379,11 +384,9 @@ public enum AgentSetup {
   /// The Markdown text without ghp's section; nil when nothing else was in it.
   static func removingSection(_ text: String?) -> String? {
     guard let text else { return nil }
-    guard let begin = text.firstRange(of: agentsBegin), let end = text[begin.upperBound...].firstRange(of: agentsEnd)
-    else { return text }
-    var after = end.upperBound
-    if after < text.endIndex, text[after] == "\n" { after = text.index(after: after) }
-    let rest = (String(text[..<begin.lowerBound]).trimmingTrailingNewlines + "\n" + String(text[after...]))
+    guard let section = sectionRange(in: text) else { return text }
+    let rest =
+      (String(text[..<section.lowerBound]).trimmingTrailingNewlines + "\n" + String(text[section.upperBound...]))
     let trimmed = rest.trimmingTrailingNewlines
     return trimmed.trimmingSpaces.isEmpty ? nil : trimmed + "\n"
   }
@@ -405,7 +408,7 @@ public enum AgentSetup {
     }
   }
 
-  // MARK: - Merging
+  // MARK: - Reading
 
   static func existing(_ path: String) throws(GHPError) -> String? {
     guard let bytes = Files.read(path) else { return nil }
@@ -471,12 +474,19 @@ public enum AgentSetup {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// Where ghp's section is in `text`: from its begin mark to the end of its end mark's line.
+  static func sectionRange(in text: String) -> Range<String.Index>? {
+    guard let begin = text.firstRange(of: agentsBegin), let end = text[begin.upperBound...].firstRange(of: agentsEnd)
+    else { return nil }
+    var after = end.upperBound
+    if after < text.endIndex, text[after] == "\n" { after = text.index(after: after) }
+    return begin.lowerBound..<after
+  }
+
   /// The Markdown text with ghp's section (between its marks) replaced, or appended.
   static func replacingSection(in text: String, with section: String) -> String {
-    if let begin = text.firstRange(of: agentsBegin), let end = text[begin.upperBound...].firstRange(of: agentsEnd) {
-      var after = end.upperBound
-      if after < text.endIndex, text[after] == "\n" { after = text.index(after: after) }
-      return String(text[..<begin.lowerBound]) + section + String(text[after...])
+    if let range = sectionRange(in: text) {
+      return String(text[..<range.lowerBound]) + section + String(text[range.upperBound...])
     }
     if text.isEmpty { return section }
     return text.trimmingTrailingNewlines + "\n\n" + section
