@@ -65,6 +65,7 @@ let package = Package(
     .executableTarget(
       name: "ghp-serve",
       dependencies: [
+        "GHPCommands",
         "GHPKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Hummingbird", package: "hummingbird"),

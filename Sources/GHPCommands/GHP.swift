@@ -8,9 +8,19 @@ struct GHP: AsyncParsableCommand {
     abstract: "Coordinate a team of coding agents through git: claims, status, escalations and handoffs on ghp/state.",
     discussion: """
       Start here: ghp status shows everything on one screen.
-      A lead begins with: ghp init --goal "A goal", ghp issue add "A task", ghp agent add w1
-      An agent works with: ghp claim --next, ghp agent-heartbeat, ghp done ID
-      State lives on the branch ghp/state; each change is one commit (git log).
+
+      A lead begins with:
+        ghp init --goal "A goal"
+        ghp issue add "A task"
+        ghp agent add w1
+
+      An agent works with:
+        ghp claim --next
+        ghp agent-heartbeat --action "What I did"
+        ghp done 1
+
+      State lives on the branch ghp/state; each change is one commit (git log ghp/state).
+
       Exit codes: 0 done, 1 failure, 2 usage, 3 refused, 4 nothing ready.
       """,
     version: GHPVersion.current,

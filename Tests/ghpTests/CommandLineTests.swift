@@ -378,3 +378,40 @@ import Testing
     }
   }
 }
+
+@Suite struct HelpProseTests {
+  /// Every command's help, on a terminal wide enough that the parser wraps nothing: its paragraphs
+  /// are one line each (the terminal wraps them, never the source mid-sentence), and examples are
+  /// one command per line under their own "Examples:" line. `ghp serve --help` is the server's own.
+  @Test func paragraphsAreUnwrappedAndExamplesOnePerLine() throws {
+    let repo = try ScratchRepository()
+    let manual = try repo.inProcess(["man"]).stdout
+    let commands = manual.split(separator: "\n").compactMap { line -> [String]? in
+      guard line.hasPrefix(".SS \"ghp") else { return nil }
+      return line.dropFirst(".SS \"".count).dropLast().split(separator: " ").dropFirst().map(String.init)
+    }
+    #expect(commands.count > 50, "\(commands)")
+    for command in [[]] + commands {
+      let help = try repo.ghp(command + ["--help"], environment: ["COLUMNS": "1000"])
+      let name = (["ghp"] + command).joined(separator: " ")
+      #expect(help.status == 0, "\(name) --help: \(help.stderr)")
+      let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      let prose = Array(lines.prefix { !$0.hasPrefix("USAGE:") })
+      for (index, line) in prose.enumerated() where !line.isEmpty {
+        #expect(
+          line.wholeMatch(of: /Examples?:\s+\S.*/) == nil, "\(name): examples belong one per line below: \(line)")
+        if line.hasPrefix(" ") {
+          #expect(
+            !line.trimmingCharacters(in: .whitespaces).contains("   "), "\(name): two examples on one line: \(line)")
+          continue
+        }
+        let next = index + 1 < prose.count ? prose[index + 1] : ""
+        #expect(
+          next.isEmpty || next.hasPrefix(" ") || line.hasSuffix(":"),
+          "\(name): a paragraph broken by hand after \"\(line)\"")
+      }
+    }
+    let serve = try repo.ghp(["serve", "--help"], environment: ["COLUMNS": "1000"])
+    #expect(serve.stdout.contains("--read-only") && !serve.stdout.contains("<arguments>"), "\(serve.stdout)")
+  }
+}

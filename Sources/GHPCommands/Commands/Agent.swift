@@ -14,10 +14,13 @@ extension GHP {
         commandName: "add",
         abstract: "Register an agent, create its branch agent/<name> and its worktree (orchestrators).",
         discussion: """
-          The worktree's own config gets ghp.agent, so every ghp command and hook run inside it knows who
-          it is. Default folder: ../<repository>.worktrees/<name>, every agent's in one folder beside
-          the repository (with worktreeRoot set in the config: <worktreeRoot>/<repository>-<name>).
-          Example: ghp agent add worker-1 --base main
+          The worktree's own config gets ghp.agent, so every ghp command and hook run inside it \
+          knows who it is. Default folder: ../<repository>.worktrees/<name>, every agent's in one \
+          folder beside the repository (with worktreeRoot set in the config: \
+          <worktreeRoot>/<repository>-<name>).
+
+          Example:
+            ghp agent add worker-1 --base main
           """)
 
       @OptionGroup var global: GlobalOptions
@@ -77,7 +80,10 @@ extension GHP {
       static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "Every agent: role, branch, worktree, ahead/behind the base, claims, heartbeat age.",
-        discussion: "Example: ghp agent list --json")
+        discussion: """
+          Example:
+            ghp agent list --json
+          """)
 
       @OptionGroup var global: GlobalOptions
 
@@ -105,7 +111,12 @@ extension GHP {
         commandName: "remove",
         abstract: "Release an agent's claims, remove its worktree and (unless kept) its branch (orchestrators).",
         discussion:
-          "Refuses a branch with commits not in the base, or uncommitted work, unless --force.\nExample: ghp agent remove worker-1"
+          """
+          Refuses a branch with commits not in the base, or uncommitted work, unless --force.
+
+          Example:
+            ghp agent remove worker-1
+          """
       )
 
       @OptionGroup var global: GlobalOptions

@@ -9,7 +9,8 @@ extension GHP {
       commandName: "agent-escalate",
       abstract: "Ask a human to decide; your status becomes `escalated` until you report again.",
       discussion: """
-        Example: ghp agent-escalate "Two issues need Sources/Core/Router.swift: which goes first?" --issue 4 --severity high --context -
+        Example:
+          ghp agent-escalate "Two issues need Sources/Core/Router.swift: which goes first?" --issue 4 --severity high --context -
         """)
 
     @OptionGroup var global: GlobalOptions

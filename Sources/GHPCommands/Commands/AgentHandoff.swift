@@ -8,10 +8,12 @@ extension GHP {
       abstract:
         "Write a handoff for an issue you hold, built from the state and your branch; --to passes the claim on.",
       discussion: """
-        The document names the issue, your status and recent actions, discoveries since your claim, open
-        escalations, and your branch agent/<you>: commits ahead of the base, files changed, uncommitted work.
-        It is stored at .ghp/handoffs/<issue>.md and printed.
-        Example: ghp agent-handoff --issue 4 --to worker-3 --note "Tests for the router remain" --write handoff.md
+        The document names the issue, your status and recent actions, discoveries since your \
+        claim, open escalations, and your branch agent/<you>: commits ahead of the base, files \
+        changed, uncommitted work. It is stored at .ghp/handoffs/<issue>.md and printed.
+
+        Example:
+          ghp agent-handoff --issue 4 --to worker-3 --note "Tests for the router remain" --write handoff.md
         """)
 
     @OptionGroup var global: GlobalOptions

@@ -7,11 +7,13 @@ extension GHP {
       commandName: "agent-heartbeat",
       abstract: "Say you are alive (every few minutes), optionally with what you just did.",
       discussion: """
-        With --auto (what agent hooks call after every tool use), no commit is made while the last
-        heartbeat is younger than heartbeatMinimum (default 60s), nothing changes and nothing waits
-        to be told: a busy session makes at most one state commit a minute.
-        Examples: ghp agent-heartbeat --action "Wrote the model" --status implementing
-                  ghp agent-heartbeat --auto
+        With --auto (what agent hooks call after every tool use), no commit is made while the last \
+        heartbeat is younger than heartbeatMinimum (default 60s), nothing changes and nothing \
+        waits to be told: a busy session makes at most one state commit a minute.
+
+        Examples:
+          ghp agent-heartbeat --action "Wrote the model" --status implementing
+          ghp agent-heartbeat --auto
         """)
 
     @OptionGroup var global: GlobalOptions

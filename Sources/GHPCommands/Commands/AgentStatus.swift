@@ -86,7 +86,12 @@ extension GHP.AgentStatus {
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "show", abstract: "The status table (default).",
-      discussion: "Examples: ghp agent-status   ghp agent-status --stale   ghp agent-status --json")
+      discussion: """
+        Examples:
+          ghp agent-status
+          ghp agent-status --stale
+          ghp agent-status --json
+        """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -106,7 +111,10 @@ extension GHP.AgentStatus {
   struct Update: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "update", abstract: "Update your own status.",
-      discussion: "Example: ghp agent-status update --status blocked --action \"Waiting for #2\" --issue 1")
+      discussion: """
+        Example:
+          ghp agent-status update --status blocked --action "Waiting for #2" --issue 1
+        """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var fields: StatusFields

@@ -6,7 +6,11 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "approvals",
       abstract: "Shared-file approvals in force: who, which files, by whom; --all adds used and revoked ones.",
-      discussion: "Examples: ghp approvals   ghp approvals --all --json")
+      discussion: """
+        Examples:
+          ghp approvals
+          ghp approvals --all --json
+        """)
 
     @OptionGroup var global: ReadOptions
 

@@ -6,7 +6,10 @@ extension GHP {
   struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "approve", abstract: "Let an agent edit shared files matching globs (orchestrators).",
-      discussion: "Example: ghp approve worker-1 README.md 'Sources/Core/**' --once --note \"for #4\"")
+      discussion: """
+        Example:
+          ghp approve worker-1 README.md 'Sources/Core/**' --once --note "for #4"
+        """)
 
     @OptionGroup var global: GlobalOptions
 

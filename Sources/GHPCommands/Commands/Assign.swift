@@ -5,7 +5,10 @@ extension GHP {
   struct Assign: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "assign", abstract: "Give an issue to an agent (orchestrators only).",
-      discussion: "Example: ghp assign 2 worker-3")
+      discussion: """
+        Example:
+          ghp assign 2 worker-3
+        """)
 
     @OptionGroup var global: GlobalOptions
 

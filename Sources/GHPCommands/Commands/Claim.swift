@@ -8,7 +8,10 @@ extension GHP {
       abstract: "Claim an issue: exit 0 when it is yours, exit 3 naming the holder when someone else has it.",
       discussion: """
         With --next, claims the first ready issue atomically; exit 4 when nothing is ready.
-        Examples: ghp claim 1   ghp claim --next
+
+        Examples:
+          ghp claim 1
+          ghp claim --next
         """)
 
     @OptionGroup var global: GlobalOptions

@@ -6,7 +6,10 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "claim-check",
       abstract: "Exit 0 if you still hold the issue at that epoch, 3 otherwise (for hooks and scripts).",
-      discussion: "Example: ghp claim-check 4 --epoch 2")
+      discussion: """
+        Example:
+          ghp claim-check 4 --epoch 2
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -9,7 +9,11 @@ extension GHP {
 
     struct Get: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "get", abstract: "Print one setting.", discussion: "Example: ghp config get staleAfter")
+        commandName: "get", abstract: "Print one setting.",
+        discussion: """
+          Example:
+            ghp config get staleAfter
+          """)
 
       @OptionGroup var global: ReadOptions
 
@@ -32,9 +36,13 @@ extension GHP {
       static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Change one setting (orchestrators): one operation on ghp/state.",
         discussion: """
-          The value is TOML when it reads as TOML (5, true, ["a", "b"], "text"); anything else is taken as text.
-          The rest of the file, comments included, stays as it is; a value the policy cannot use is refused.
-          Examples: ghp config set staleAfter 15m   ghp config set shared.globs '["README*", "Sources/Core/**"]'
+          The value is TOML when it reads as TOML (5, true, ["a", "b"], "text"); anything else is \
+          taken as text. The rest of the file, comments included, stays as it is; a value the \
+          policy cannot use is refused.
+
+          Examples:
+            ghp config set staleAfter 15m
+            ghp config set shared.globs '["README*", "Sources/Core/**"]'
           """)
 
       @OptionGroup var global: GlobalOptions
@@ -61,7 +69,11 @@ extension GHP {
 
     struct List: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Print the whole policy file.", discussion: "Example: ghp config list")
+        commandName: "list", abstract: "Print the whole policy file.",
+        discussion: """
+          Example:
+            ghp config list
+          """)
 
       @OptionGroup var global: ReadOptions
 

@@ -6,10 +6,13 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "conflicts", abstract: "Which active agent branches conflict with the base or with each other.",
       discussion: """
-        Every agent/<name> branch with commits the base lacks is merged in memory (no worktree is touched) with
-        the base branch and with every other such branch; each pair that does not merge cleanly is listed with
-        its conflicting paths. Exit 0 either way: this is a report.
-        Examples: ghp conflicts   ghp conflicts --json
+        Every agent/<name> branch with commits the base lacks is merged in memory (no worktree is \
+        touched) with the base branch and with every other such branch; each pair that does not \
+        merge cleanly is listed with its conflicting paths. Exit 0 either way: this is a report.
+
+        Examples:
+          ghp conflicts
+          ghp conflicts --json
         """)
 
     @OptionGroup var global: ReadOptions

@@ -5,7 +5,10 @@ extension GHP {
   struct Discover: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "discover", abstract: "Share a finding with every agent (appended to .ghp/discoveries.md).",
-      discussion: "Example: ghp discover \"The API uses zod-style validation in Sources/Validation\"")
+      discussion: """
+        Example:
+          ghp discover "The API uses zod-style validation in Sources/Validation"
+        """)
 
     @OptionGroup var global: GlobalOptions
 

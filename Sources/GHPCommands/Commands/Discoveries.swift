@@ -5,7 +5,10 @@ extension GHP {
   struct Discoveries: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "discoveries", abstract: "What agents have found, oldest first.",
-      discussion: "Example: ghp discoveries --since 2025-01-25T10:00:00Z --json")
+      discussion: """
+        Example:
+          ghp discoveries --since 2025-01-25T10:00:00Z --json
+        """)
 
     @OptionGroup var global: ReadOptions
 

@@ -7,11 +7,13 @@ extension GHP {
       commandName: "doctor",
       abstract: "Check what this repository's agents would meet: agent CLIs, ghp run, setup, sandbox, server.",
       discussion: """
-        One line each, ok or what to do: the state and who you act as; whether bubblewrap can contain
-        ghp run's workers; claude and codex as installed here (their version, and the command line
-        ghp run would start, or why it cannot); agent.command; whether ghp setup claude|codex is
-        current in this worktree; in remote mode, whether the git server answers (within 10 s) and
-        how its hook names pushers. Exit 1 when any line needs doing. Writes nothing.
+        One line each, ok or what to do: the state and who you act as; whether bubblewrap can \
+        contain ghp run's workers; claude and codex as installed here (their version, and the \
+        command line ghp run would start, or why it cannot); agent.command; whether ghp setup \
+        claude|codex is current in this worktree; in remote mode, whether the git server answers \
+        (within 10 s) and how its hook names pushers. Exit 1 when any line needs doing. Writes \
+        nothing.
+
         Examples:
           ghp doctor
           ghp doctor --json

@@ -6,15 +6,15 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "done", abstract: "Mark an issue you hold done, with its result; dependants become ready.",
       discussion: """
-        With [landing] in the policy, done submits your branch agent/<you> for
-        landing instead. It refuses a branch with no commits that change
-        anything, or uncommitted work in your worktree (naming the files), and
-        records the branch tip. The issue is `landing` until `ghp land` merged
-        it onto the base with the gate passing (then done, and its dependants
-        ready) or sent it back to you. `ghp claim <id>` takes it back.
+        With [landing] in the policy, done submits your branch agent/<you> for landing instead. It \
+        refuses a branch with no commits that change anything, or uncommitted work in your \
+        worktree (naming the files), and records the branch tip. The issue is `landing` until `ghp \
+        land` merged it onto the base with the gate passing (then done, and its dependants ready) \
+        or sent it back to you. `ghp claim <id>` takes it back.
 
-        Examples: ghp done 2 --result "Endpoint and tests in place"
-                  ghp done 2 --result-file out.md
+        Examples:
+          ghp done 2 --result "Endpoint and tests in place"
+          ghp done 2 --result-file out.md
         """)
 
     @OptionGroup var global: GlobalOptions

@@ -6,14 +6,23 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "escalations",
       abstract: "A human's inbox of questions (open first, most severe first); an agent's answers.",
-      discussion: "Examples: ghp escalations --open   ghp escalations --mine --json   ghp escalations show 3",
+      discussion: """
+        Examples:
+          ghp escalations --open
+          ghp escalations --mine --json
+          ghp escalations show 3
+        """,
       subcommands: [EscalationList.self, EscalationShow.self], defaultSubcommand: EscalationList.self)
   }
 
   struct EscalationShow: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "show", abstract: "One escalation whole: the question, the context the agent gave, the answer.",
-      discussion: "Examples: ghp escalations show 3   ghp escalations show 3 --json")
+      discussion: """
+        Examples:
+          ghp escalations show 3
+          ghp escalations show 3 --json
+        """)
 
     @OptionGroup var global: ReadOptions
 
@@ -35,7 +44,11 @@ extension GHP {
   struct EscalationList: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "list", abstract: "The inbox (the default): open first, most severe first.",
-      discussion: "Examples: ghp escalations --open   ghp escalations list --mine --json")
+      discussion: """
+        Examples:
+          ghp escalations --open
+          ghp escalations list --mine --json
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -6,7 +6,10 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "fail",
       abstract: "Report that your attempt at an issue failed: back to open, or dead after maxAttempts.",
-      discussion: "Example: ghp fail 2 --reason \"tests need a database\"")
+      discussion: """
+        Example:
+          ghp fail 2 --reason "tests need a database"
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -11,7 +11,11 @@ extension GHP {
       static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "Every issue with a handoff: who holds it now, who it waits for, when it was written.",
-        discussion: "Examples: ghp handoff list   ghp handoff list --json")
+        discussion: """
+          Examples:
+            ghp handoff list
+            ghp handoff list --json
+          """)
 
       @OptionGroup var global: ReadOptions
 
@@ -52,7 +56,10 @@ extension GHP {
     struct Show: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Print the latest handoff of an issue (older ones: git log ghp/state).",
-        discussion: "Example: ghp handoff show 4")
+        discussion: """
+          Example:
+            ghp handoff show 4
+          """)
 
       @OptionGroup var global: ReadOptions
 

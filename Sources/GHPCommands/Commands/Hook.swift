@@ -5,7 +5,9 @@ extension GHP {
   struct Hook: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "hook", abstract: "Run one hook's check (called by the installed hook scripts).",
-      discussion: "Names: pre-commit, prepare-commit-msg, post-commit, pre-push, pre-receive. Exit 3 refuses.")
+      discussion: """
+        Names: pre-commit, prepare-commit-msg, post-commit, pre-push, pre-receive. Exit 3 refuses.
+        """)
 
     @Argument(help: "The hook.")
     var name: String

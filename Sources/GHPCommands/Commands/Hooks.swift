@@ -13,9 +13,13 @@ extension GHP {
         commandName: "install",
         abstract: "Install pre-commit, prepare-commit-msg and pre-push (or, with --server, pre-receive).",
         discussion: """
-          Respects core.hooksPath. A hook the repository already has is kept as <name>.ghp-chained and runs
-          first (its refusal stands). Installing twice changes nothing; uninstall restores what was there.
-          Examples: ghp hooks install   ghp -C /srv/git/project.git hooks install --server
+          Respects core.hooksPath. A hook the repository already has is kept as <name>.ghp-chained \
+          and runs first (its refusal stands). Installing twice changes nothing; uninstall \
+          restores what was there.
+
+          Examples:
+            ghp hooks install
+            ghp -C /srv/git/project.git hooks install --server
           """)
 
       @OptionGroup var global: GlobalOptions
@@ -32,7 +36,10 @@ extension GHP {
     struct Uninstall: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "uninstall", abstract: "Remove ghp's hooks and put back the ones they chained.",
-        discussion: "Example: ghp hooks uninstall")
+        discussion: """
+          Example:
+            ghp hooks uninstall
+          """)
 
       @OptionGroup var global: GlobalOptions
 

@@ -10,9 +10,12 @@ extension GHP {
       abstract:
         "Start coordinating in this repository: creates the ghp/state branch; the caller becomes an orchestrator.",
       discussion: """
-        The caller is --agent, GHP_AGENT, `git config ghp.agent`, or a name made from `git config user.name`.
-        It is recorded in this worktree's `ghp.agent`, so later commands here need no flag.
-        Example: ghp init --goal "Build a REST API"
+        The caller is --agent, GHP_AGENT, `git config ghp.agent`, or a name made from `git config \
+        user.name`. It is recorded in this worktree's `ghp.agent`, so later commands here need no \
+        flag.
+
+        Example:
+          ghp init --goal "Build a REST API"
         """)
 
     @OptionGroup var global: GlobalOptions

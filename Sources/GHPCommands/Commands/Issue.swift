@@ -20,7 +20,8 @@ extension GHP.IssueCommand {
     static let configuration = CommandConfiguration(
       commandName: "add", abstract: "Add an issue (orchestrators only); prints its id.",
       discussion: """
-        Example: ghp issue add "Create login endpoint" -p 1 --after 1 --scope 'Sources/Auth/**' --body -
+        Example:
+          ghp issue add "Create login endpoint" -p 1 --after 1 --scope 'Sources/Auth/**' --body -
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -58,11 +59,14 @@ extension GHP.IssueCommand {
     static let configuration = CommandConfiguration(
       commandName: "import", abstract: "Add many issues in one commit from a JSON file (orchestrators only).",
       discussion: """
-        Reads the prototype's task format, {"tasks": [{"id": "task-001", "description": ..., "status":
-        "available", "claimed_by": null, "priority": 1, "dependencies": [], "context": {"files": [...],
-        "hints": ...}}]}, or a JSON array of ghp issue objects. A file with a repeated or existing id, an
-        unknown dependency or a dependency cycle is refused, naming them; nothing is written.
-        Example: ghp issue import tasks.json
+        Reads the prototype's task format, {"tasks": [{"id": "task-001", "description": ..., \
+        "status": "available", "claimed_by": null, "priority": 1, "dependencies": [], "context": \
+        {"files": [...], "hints": ...}}]}, or a JSON array of ghp issue objects. A file with a \
+        repeated or existing id, an unknown dependency or a dependency cycle is refused, naming \
+        them; nothing is written.
+
+        Example:
+          ghp issue import tasks.json
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -91,8 +95,11 @@ extension GHP.IssueCommand {
     static let configuration = CommandConfiguration(
       commandName: "list", abstract: "List issues, by id.",
       discussion: """
-        --status failed lists open issues that failed at least once; dead ones failed maxAttempts times.
-        Example: ghp issue list --status open
+        --status failed lists open issues that failed at least once; dead ones failed maxAttempts \
+        times.
+
+        Example:
+          ghp issue list --status open
         """)
 
     @OptionGroup var global: ReadOptions
@@ -117,7 +124,10 @@ extension GHP.IssueCommand {
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "show", abstract: "Everything about an issue: fields, result and history.",
-      discussion: "Example: ghp issue show 2")
+      discussion: """
+        Example:
+          ghp issue show 2
+        """)
 
     @OptionGroup var global: ReadOptions
 
@@ -137,7 +147,10 @@ extension GHP.IssueCommand {
     static let configuration = CommandConfiguration(
       commandName: "edit",
       abstract: "Change an issue's title, body, priority, dependencies or scope (orchestrators only).",
-      discussion: "Example: ghp issue edit 2 -p 1 --after 1,3")
+      discussion: """
+        Example:
+          ghp issue edit 2 -p 1 --after 1,3
+        """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -173,7 +186,10 @@ extension GHP.IssueCommand {
   struct Retry: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "retry", abstract: "Put a dead issue back in the queue with fresh attempts (orchestrators only).",
-      discussion: "Example: ghp issue retry 2")
+      discussion: """
+        Example:
+          ghp issue retry 2
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -6,8 +6,12 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "log", abstract: "The coordination history, newest first (the commits of ghp/state).",
       discussion: """
-        Examples: ghp log   ghp log --author worker-1 -n 5   ghp log --issue 3 --json
-                  ghp log --since 2h --no-heartbeats   ghp log --op claim --op done --until 2026-11-22T12:00:00Z
+        Examples:
+          ghp log
+          ghp log --author worker-1 -n 5
+          ghp log --issue 3 --json
+          ghp log --since 2h --no-heartbeats
+          ghp log --op claim --op done --until 2026-11-22T12:00:00Z
         """)
 
     @OptionGroup var global: ReadOptions

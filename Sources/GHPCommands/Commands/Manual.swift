@@ -7,7 +7,9 @@ extension GHP {
       commandName: "man", abstract: "Print ghp's manual page (roff), made from the help of every command.",
       discussion: """
         scripts/install installs it as ghp(1). Read it here with: ghp man | man -l -
-        Example: ghp man > ghp.1
+
+        Example:
+          ghp man > ghp.1
         """)
 
     /// Accepted like every command's (`ghp -C repo man`), though the page is the same anywhere.

@@ -10,7 +10,11 @@ extension GHP {
 
     struct Show: ParsableCommand {
       static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Print the plan.", discussion: "Example: ghp plan show")
+        commandName: "show", abstract: "Print the plan.",
+        discussion: """
+          Example:
+            ghp plan show
+          """)
 
       @OptionGroup var global: ReadOptions
 
@@ -26,7 +30,11 @@ extension GHP {
       static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Replace the plan with a file's text, keeping the goal unless it has a Goal: line (orchestrators).",
-        discussion: "Examples: ghp plan set plan.md   cat plan.md | ghp plan set -")
+        discussion: """
+          Examples:
+            ghp plan set plan.md
+            cat plan.md | ghp plan set -
+          """)
 
       @OptionGroup var global: GlobalOptions
 

@@ -7,13 +7,19 @@ extension GHP {
       commandName: "prompt",
       abstract: "Instructions for an agent: worker, leader, the AGENTS.md snippet, or its session context.",
       discussion: """
-        worker, leader   the prompt for that role, with the goal and the heartbeat cadence
-        agents-md        the coordination section for AGENTS.md (names no agent)
-        session          the prompt for your role, the issues you hold, what you were told and your
-                         open questions; with --hook claude|codex (the session-start hook `ghp setup
-                         claude|codex` writes) it first records a heartbeat.
-        Examples: ghp prompt worker --agent worker-2   ghp prompt leader   ghp prompt agents-md >> AGENTS.md
-                  ghp prompt session
+        worker, leader: the prompt for that role, with the goal and the heartbeat cadence.
+
+        agents-md: the coordination section for AGENTS.md (names no agent).
+
+        session: the prompt for your role, the issues you hold, what you were told and your open \
+        questions; with --hook claude|codex (the session-start hook `ghp setup claude|codex` \
+        writes) it first records a heartbeat.
+
+        Examples:
+          ghp prompt worker --agent worker-2
+          ghp prompt leader
+          ghp prompt agents-md >> AGENTS.md
+          ghp prompt session
         """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {

@@ -7,10 +7,13 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "queue", abstract: "What waits to land, in the order `ghp land` takes it, with why.",
       discussion: """
-        Issues submitted by `ghp done` with [landing] configured. One that
-        waited longer than landing.maxWait goes first, then by priority, then
-        by age; one whose dependency has not landed waits.
-        Examples: ghp queue   ghp queue --json
+        Issues submitted by `ghp done` with [landing] configured. One that waited longer than \
+        landing.maxWait goes first, then by priority, then by age; one whose dependency has not \
+        landed waits.
+
+        Examples:
+          ghp queue
+          ghp queue --json
         """)
 
     @OptionGroup var global: ReadOptions

@@ -6,7 +6,10 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "ready",
       abstract: "Issues ready to claim: open, unclaimed, every dependency done; by priority, then age.",
-      discussion: "Example: ghp ready --json")
+      discussion: """
+        Example:
+          ghp ready --json
+        """)
 
     @OptionGroup var global: ReadOptions
 

@@ -7,9 +7,12 @@ extension GHP {
       commandName: "reap",
       abstract: "Act on stale agents (orchestrators): escalate to a human, or release their claims.",
       discussion: """
-        The policy is onStale in .ghp/config.toml (default escalate); --release or --escalate overrides it.
-        Escalate raises one escalation per stale agent, never a second while the first is open.
-        Example: ghp reap --dry-run
+        The policy is onStale in .ghp/config.toml (default escalate); --release or --escalate \
+        overrides it. Escalate raises one escalation per stale agent, never a second while the \
+        first is open.
+
+        Example:
+          ghp reap --dry-run
         """)
 
     @OptionGroup var global: GlobalOptions

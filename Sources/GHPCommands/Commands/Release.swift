@@ -5,7 +5,10 @@ extension GHP {
   struct Release: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "release", abstract: "Give an issue back to the queue (its holder, or an orchestrator).",
-      discussion: "Example: ghp release 1 --reason \"needs a database\"")
+      discussion: """
+        Example:
+          ghp release 1 --reason "needs a database"
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -12,11 +12,14 @@ extension GHP {
         commandName: "set",
         abstract: "State changes now go through this git remote (orchestrators); publishes the state there.",
         discussion: """
-          In remote mode every change is: fetch ghp/state, apply to the remote tip, commit, push without force;
-          on rejection, fetch and apply again. A claim succeeds only once the server accepted it.
-          A remote given as a path or file:// is refused: libgit2 writes such a remote without checking the old
-          value. Serve it with any git server (ssh, https, or git daemon --enable=receive-pack).
-          Example: ghp remote set origin
+          In remote mode every change is: fetch ghp/state, apply to the remote tip, commit, push \
+          without force; on rejection, fetch and apply again. A claim succeeds only once the \
+          server accepted it. A remote given as a path or file:// is refused: libgit2 writes such \
+          a remote without checking the old value. Serve it with any git server (ssh, https, or \
+          git daemon --enable=receive-pack).
+
+          Example:
+            ghp remote set origin
           """)
 
       @OptionGroup var global: GlobalOptions
@@ -44,7 +47,10 @@ extension GHP {
     struct Unset: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "unset", abstract: "State changes stay local again (orchestrators).",
-        discussion: "Example: ghp remote unset")
+        discussion: """
+          Example:
+            ghp remote unset
+          """)
 
       @OptionGroup var global: GlobalOptions
 
@@ -57,7 +63,10 @@ extension GHP {
     struct Status: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "status", abstract: "How far local ghp/state is from the remote's (fetches first).",
-        discussion: "Example: ghp remote status")
+        discussion: """
+          Example:
+            ghp remote status
+          """)
 
       @OptionGroup var global: GlobalOptions
 

@@ -7,14 +7,21 @@ extension GHP {
       commandName: "report",
       abstract: "What happened over a period: per-agent totals, or the whole page as one HTML file.",
       discussion: """
-        Reads ghp/state as `ghp serve` shows it: agents, the issue board, the escalation inbox, landing and
-        its gate results, every operation of the period with its commit id, and each agent's totals (issues
-        done, failures, time it held claims, cost when a `ghp run` counted it).
-        --html FILE writes it as one self-contained page (no server, no network; its filters work offline),
-        to attach to a pull request or send to someone; `-` writes it to standard output. Without --html,
-        prints the per-agent totals (all of the view with --json).
+        Reads ghp/state as `ghp serve` shows it: agents, the issue board, the escalation inbox, \
+        landing and its gate results, every operation of the period with its commit id, and each \
+        agent's totals (issues done, failures, time it held claims, cost when a `ghp run` counted \
+        it).
+
+        --html FILE writes it as one self-contained page (no server, no network; its filters work \
+        offline), to attach to a pull request or send to someone; `-` writes it to standard \
+        output. Without --html, prints the per-agent totals (all of the view with --json).
+
         The period is --since to --until (RFC 3339, or a duration ago); by default the last day.
-        Examples: ghp report   ghp report --html day.html --since 2026-11-22T00:00:00Z   ghp report --since 8h --json
+
+        Examples:
+          ghp report
+          ghp report --html day.html --since 2026-11-22T00:00:00Z
+          ghp report --since 8h --json
         """)
 
     @OptionGroup var global: ReadOptions

@@ -5,7 +5,10 @@ extension GHP {
   struct Resolve: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "resolve", abstract: "Answer an open escalation (orchestrators and the humans behind them).",
-      discussion: "Example: ghp resolve 7 --answer \"Do #4 first; #5 waits\"")
+      discussion: """
+        Example:
+          ghp resolve 7 --answer "Do #4 first; #5 waits"
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -4,7 +4,11 @@ import GHPKit
 extension GHP {
   struct Revoke: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "revoke", abstract: "Withdraw an approval (orchestrators).", discussion: "Example: ghp revoke 3")
+      commandName: "revoke", abstract: "Withdraw an approval (orchestrators).",
+      discussion: """
+        Example:
+          ghp revoke 3
+        """)
 
     @OptionGroup var global: GlobalOptions
 

@@ -8,30 +8,35 @@ extension GHP {
       commandName: "run",
       abstract: "Supervise headless agents: plan, start workers in their worktrees, enforce limits.",
       discussion: """
-        Orchestrators. Makes (or reuses) workers <prefix>-1..N with their
-        branch and worktree, gives each the next ready issue (an assign that
-        carries the epoch) and starts the agent command there, headless, in its
-        own process group, with the prompt on stdin and GHP_AGENT, GHP_ISSUE,
-        GHP_EPOCH and GHP_RUN set. The agent's output (claude stream-json,
-        codex JSON events, or plain lines) is its progress: the supervisor sends
-        its heartbeats and records its cost and tokens. At the timeout or the
-        budget its group gets SIGTERM, then SIGKILL after the grace, and the
-        attempt fails (dead after maxAttempts); retries wait an exponential
-        backoff with full jitter. After [agent] breaker failures in a row the
-        breaker opens (one escalation), and after the cool-down one trial runs.
-        A command that cannot start ends the run at once, naming the fix.
-        With a GOAL and no --tasks, a leader agent plans first by creating
-        issues. With [landing] configured, `ghp land --once` lands what workers
-        submit. The run and its lease live on ghp/state: a second `ghp run`
-        refuses while the first lives, and takes over one whose supervisor died
-        (its leftover processes are killed, its workers' issues go back).
-        Exit: 0 all done; 1 some issue dead, the breaker open or the command
-        broken; 3 stopped (Ctrl-C, SIGTERM, ghp run stop).
+        Orchestrators. Makes (or reuses) workers <prefix>-1..N with their branch and worktree, \
+        gives each the next ready issue (an assign that carries the epoch) and starts the agent \
+        command there, headless, in its own process group, with the prompt on stdin and GHP_AGENT, \
+        GHP_ISSUE, GHP_EPOCH and GHP_RUN set. The agent's output (claude stream-json, codex JSON \
+        events, or plain lines) is its progress: the supervisor sends its heartbeats and records \
+        its cost and tokens.
+
+        At the timeout or the budget its group gets SIGTERM, then SIGKILL \
+        after the grace, and the attempt fails (dead after maxAttempts); retries wait an \
+        exponential backoff with full jitter. After [agent] breaker failures in a row the breaker \
+        opens (one escalation), and after the cool-down one trial runs. A command that cannot \
+        start ends the run at once, naming the fix.
+
+        With a GOAL and no --tasks, a leader agent \
+        plans first by creating issues. With [landing] configured, `ghp land --once` lands what \
+        workers submit. The run and its lease live on ghp/state: a second `ghp run` refuses while \
+        the first lives, and takes over one whose supervisor died (its leftover processes are \
+        killed, its workers' issues go back).
+
+        Exit: 0 all done; 1 some issue dead, the breaker open or the command broken; 3 stopped \
+        (Ctrl-C, SIGTERM, ghp run stop).
+
         Examples:
           ghp run "Build a user authentication system" -w 3
           ghp run --tasks tasks.json -w 4 --agent-command claude
           ghp run -w 4 --task-timeout 30m --budget-usd 5
-          ghp run status          ghp run stop
+          ghp run status
+          ghp run stop
+
         Every option of a run: ghp help run start
         """,
       subcommands: [Start.self, Status.self, Stop.self], defaultSubcommand: Start.self)
@@ -44,7 +49,11 @@ extension GHP.Run {
       commandName: "start",
       abstract: "Start a run: the workers, the leader for a goal, the lander (the default subcommand).",
       discussion:
-        "Examples: ghp run \"Build a user authentication system\" -w 3   ghp run start --tasks tasks.json -w 4")
+        """
+        Examples:
+          ghp run "Build a user authentication system" -w 3
+          ghp run start --tasks tasks.json -w 4
+        """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -144,7 +153,11 @@ extension GHP.Run {
   struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "status", abstract: "Show the run of this repository: who runs what, since when.",
-      discussion: "Examples: ghp run status   ghp run status --json")
+      discussion: """
+        Examples:
+          ghp run status
+          ghp run status --json
+        """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -211,7 +224,12 @@ extension GHP.Run {
     static let configuration = CommandConfiguration(
       commandName: "stop",
       abstract: "Ask the run of this repository to stop gracefully, and wait (up to 2 minutes) for it to end.",
-      discussion: "Orchestrators. Example: ghp run stop")
+      discussion: """
+        Orchestrators.
+
+        Example:
+          ghp run stop
+        """)
 
     @OptionGroup var global: GlobalOptions
 

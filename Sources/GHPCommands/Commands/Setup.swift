@@ -8,22 +8,23 @@ extension GHP {
       commandName: "setup",
       abstract: "Make Claude Code or Codex use ghp by itself: its MCP server, hooks, instructions.",
       discussion: """
-        ghp setup claude  writes .mcp.json (the ghp MCP server, pinned to this worktree's agent),
-                          .claude/settings.local.json (hooks: on session start a heartbeat and the
-                          agent's context; after each tool use, failed or not, a heartbeat that
-                          commits at most once per heartbeatMinimum; on stop a final status; the
-                          server approved; the git folder writable in Claude Code's sandbox) and
-                          CLAUDE.local.md (importing AGENTS.md, when there is one).
-        ghp setup codex   writes .codex/config.toml (ghp's instructions, the git folder writable in
-                          Codex's sandbox, the ghp MCP server pinned to the agent with its tools
-                          approved) and .codex/hooks.json (the same hooks as Claude Code's). Codex
-                          reads them once it trusts the folder.
+        ghp setup claude writes .mcp.json (the ghp MCP server, pinned to this worktree's agent), \
+        .claude/settings.local.json (hooks: on session start a heartbeat and the agent's context; \
+        after each tool use, failed or not, a heartbeat that commits at most once per \
+        heartbeatMinimum; on stop a final status; the server approved; the git folder writable in \
+        Claude Code's sandbox) and CLAUDE.local.md (importing AGENTS.md, when there is one).
 
-        Run it in the agent's worktree. Every file it writes is kept out of git (.git/info/exclude):
-        `ghp done` never counts it as work. It merges with what the files hold and never drops another
-        entry; ghp's own entries carry the mark "# ghp setup" and are replaced in place, so running it
-        again changes nothing. --dry-run prints the diff and writes nothing; --check says whether
-        setup is current (exit 1 when not); --remove takes out what setup wrote.
+        ghp setup codex writes .codex/config.toml (ghp's instructions, the git folder writable \
+        in Codex's sandbox, the ghp MCP server pinned to the agent with its tools approved) and \
+        .codex/hooks.json (the same hooks as Claude Code's). Codex reads them once it trusts the \
+        folder.
+
+        Run it in the agent's worktree. Every file it writes is kept out of git \
+        (.git/info/exclude): `ghp done` never counts it as work. It merges with what the files \
+        hold and never drops another entry; ghp's own entries carry the mark "# ghp setup" and are \
+        replaced in place, so running it again changes nothing. --dry-run prints the diff and \
+        writes nothing; --check says whether setup is current (exit 1 when not); --remove takes \
+        out what setup wrote.
 
         Examples:
           ghp setup claude --dry-run
@@ -41,7 +42,11 @@ extension GHP {
         commandName: "claude",
         abstract:
           "Write .mcp.json, .claude/settings.local.json and CLAUDE.local.md for Claude Code, kept out of git.",
-        discussion: "Examples: ghp setup claude --dry-run   ghp setup claude --check")
+        discussion: """
+          Examples:
+            ghp setup claude --dry-run
+            ghp setup claude --check
+          """)
 
       @OptionGroup var options: SetupOptions
 
@@ -53,7 +58,11 @@ extension GHP {
     struct Codex: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "codex", abstract: "Write .codex/config.toml and .codex/hooks.json for Codex, kept out of git.",
-        discussion: "Examples: ghp setup codex --dry-run   ghp setup codex --check")
+        discussion: """
+          Examples:
+            ghp setup codex --dry-run
+            ghp setup codex --check
+          """)
 
       @OptionGroup var options: SetupOptions
 

@@ -7,10 +7,13 @@ extension GHP {
       commandName: "status",
       abstract: "One screen: the goal, issues by status, who works, who is stale, what needs a human.",
       discussion: """
-        The goal, issue counts and how many are ready, who is working on what, idle and stale
-        agents, open escalations, conflicts between branches, what waits to land, the run if one
+        The goal, issue counts and how many are ready, who is working on what, idle and stale \
+        agents, open escalations, conflicts between branches, what waits to land, the run if one \
         is live, dead issues. Each line names the command that goes deeper.
-        Examples: ghp status   ghp status --json
+
+        Examples:
+          ghp status
+          ghp status --json
         """)
 
     @OptionGroup var global: ReadOptions

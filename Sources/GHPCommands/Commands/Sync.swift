@@ -7,12 +7,14 @@ extension GHP {
       commandName: "sync",
       abstract: "Fetch ghp/state, re-apply local operations onto the remote tip if both moved, and push.",
       discussion: """
-        Each local operation is re-applied from its commit's Ghp-Operation record, in order, as its own agent at its
-        own time; numbers it made that the remote took meanwhile are renamed in every later operation. One that
-        no longer holds (the issue was claimed there meanwhile) is not forced: it is reported, and its agent is
-        told on its next report. What is fetched is verified first (see ghp verify). Exit 3 when any operation
-        was lost or conflicted.
-        Example: ghp sync --remote origin
+        Each local operation is re-applied from its commit's Ghp-Operation record, in order, as \
+        its own agent at its own time; numbers it made that the remote took meanwhile are renamed \
+        in every later operation. One that no longer holds (the issue was claimed there meanwhile) \
+        is not forced: it is reported, and its agent is told on its next report. What is fetched \
+        is verified first (see ghp verify). Exit 3 when any operation was lost or conflicted.
+
+        Example:
+          ghp sync --remote origin
         """)
 
     @OptionGroup var global: GlobalOptions

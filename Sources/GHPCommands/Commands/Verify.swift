@@ -7,10 +7,15 @@ extension GHP {
       commandName: "verify",
       abstract: "Check that every commit of ghp/state is the operation it records, by an agent allowed to.",
       discussion: """
-        Each commit is re-executed: its recorded operation, applied to its parent's documents as its author at its
-        time, must give exactly its tree. Reported: a commit whose tree differs, whose author had no authority for
-        its operation, or that records no operation (a hand edit). Exit 1 when any commit fails.
-        Examples: ghp verify   ghp verify ghp/state~20..ghp/state   ghp verify origin/ghp/state --json
+        Each commit is re-executed: its recorded operation, applied to its parent's documents as \
+        its author at its time, must give exactly its tree. Reported: a commit whose tree differs, \
+        whose author had no authority for its operation, or that records no operation (a hand \
+        edit). Exit 1 when any commit fails.
+
+        Examples:
+          ghp verify
+          ghp verify ghp/state~20..ghp/state
+          ghp verify origin/ghp/state --json
         """)
 
     @OptionGroup var global: ReadOptions

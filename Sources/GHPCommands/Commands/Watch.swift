@@ -7,10 +7,14 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "watch", abstract: "Print each state change as it lands, until interrupted.",
       discussion: """
-        Looks at ghp/state every --interval seconds (default 0.2) and walks from the last seen commit to the new
-        tip, so no event is missed when several land between two looks. One line per event (its subject and
-        age), or one JSON object per line with --json.
-        Examples: ghp watch   ghp watch --json --author worker-1   ghp watch --issue 4
+        Looks at ghp/state every --interval seconds (default 0.2) and walks from the last seen \
+        commit to the new tip, so no event is missed when several land between two looks. One line \
+        per event (its subject and age), or one JSON object per line with --json.
+
+        Examples:
+          ghp watch
+          ghp watch --json --author worker-1
+          ghp watch --issue 4
         """)
 
     @OptionGroup var global: ReadOptions

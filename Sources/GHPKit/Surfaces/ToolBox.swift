@@ -6,13 +6,18 @@ public enum ToolBox {
   public static let abstract = "Serve the operations as MCP tools over stdio, for agents that prefer tools to a shell."
   /// The longer help of `ghp mcp`: its tools, prompts, resources, identity and an example config.
   public static let discussion = """
-    Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, get_status,
-    ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log, my_escalations, claim_check,
-    show_task, show_handoff, list_approvals, stop_run. Prompts: worker, leader, session. Resources: ghp://status,
-    ghp://plan, ghp://issues/{id}, with update notifications to subscribers whenever ghp/state moves.
-    Identity: --agent, else as the CLI (a server started in an agent's worktree knows who it is).
+    Tools: init_coordination, create_task, claim_task, complete_task, fail_task, release_task, \
+    get_status, ready_tasks, add_discovery, heartbeat, escalate, handoff, get_log, my_escalations, \
+    claim_check, show_task, show_handoff, list_approvals, stop_run.
+
+    Prompts: worker, leader, session. Resources: ghp://status, ghp://plan, ghp://issues/{id}, with \
+    update notifications to subscribers whenever ghp/state moves.
+
+    Identity: --agent, else as the CLI (a server started in an agent's worktree knows who it is). \
     The server is the ghp-mcp program, next to ghp (scripts/install puts both there) or on PATH.
-    Example .mcp.json: {"mcpServers": {"ghp": {"command": "ghp", "args": ["mcp"]}}}
+
+    Example .mcp.json:
+      {"mcpServers": {"ghp": {"command": "ghp", "args": ["mcp"]}}}
     """
   /// What the server tells a client at `initialize`: how to work through these tools.
   public static let instructions = """
