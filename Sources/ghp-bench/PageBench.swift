@@ -33,7 +33,7 @@ enum PageBench {
         let start = Harness.now()
         let view = try Dashboard(workspace, period: period, timelineLimit: 500)
         let page = DashboardPage.page(
-          view, options: .init(live: true, actor: "lead", writable: true, title: "bench", heading: "ghp"),
+          view, options: .init(live: true, actor: "lead", writable: true, title: "bench"),
           nonce: DashboardPage.nonce())
         times.append(Harness.now() - start)
         bytes = page.utf8.count

@@ -253,8 +253,7 @@ enum Server {
           view,
           options: .init(
             live: true, actor: settings.writer, writable: settings.writer != nil,
-            title: "ghp · \(view.goal ?? "state")",
-            heading: "ghp"), nonce: nonce)
+            title: "ghp · \(view.goal ?? "state")"), nonce: nonce)
         return html(page, nonce: nonce)
       }
     }
@@ -263,7 +262,7 @@ enum Server {
         let view = try await view(request, allowed: viewQuery, backend: backend)
         return html(
           DashboardPage.fragment(
-            view, options: .init(live: true, writable: settings.writer != nil, title: "", heading: "")),
+            view, options: .init(live: true, writable: settings.writer != nil, title: "")),
           nonce: nil)
       }
     }

@@ -84,6 +84,20 @@ import Testing
     #expect(try repo.inProcess("log", "-n", "-1").status == 2)
   }
 
+  /// Commit times are the writers' clocks: one writer whose clock is two days behind does not end
+  /// `--since` at its commit; what came after it is still in the period, and it is not.
+  @Test func aClockBehindDoesNotEndThePeriod() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 2)
+    try repo.inProcess("claim", "1", agent: "w1")
+    let behind = RFC3339.format(Int64(Date().timeIntervalSince1970) - 2 * 86_400)
+    #expect(try repo.inProcess(["claim", "2"], agent: "w2", environment: ["GHP_NOW": behind]).status == 0)
+    try repo.inProcess("agent-heartbeat", "--action", "after the skewed one", agent: "w1")
+    let events = try JSON.parse(try repo.inProcess("log", "--since", "1h", "--json").stdout)["events"]?.arrayValue
+    let seen = events?.map { "\($0["agent"]?.stringValue ?? "") \($0["op"]?.stringValue ?? "")" }
+    #expect(seen == ["w1 heartbeat", "w1 claim", "lead issue-add", "lead issue-add", "lead init"], "\(seen ?? [])")
+  }
+
   @Test func staleAgentsShowUnderGHPNow() throws {
     let repo = try ScratchRepository()
     try repo.inProcess(

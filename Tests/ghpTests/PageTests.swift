@@ -12,7 +12,7 @@ import Testing
   /// tag, after the landed one, and asks (high) approval to edit README.md with markup in its
   /// context; w3 claimed an issue and asked a (low) question 30 minutes ago, and has been silent
   /// since; w3's branch adds the file w2's adds, with other content, so the two conflict. Escalation
-  /// 1 is w3's, 2 is w2's.
+  /// 1 is w3's, 2 is w2's. The plan's goal is "Ship the page"; the lead made a discovery two days ago.
   static func scene() throws -> LandingTeam {
     let team = try LandingTeam(agents: ["w1", "w2", "w3", "w4"])
     // The file w2 will ask approval for is on main (the approve form offers only files that exist).
@@ -52,6 +52,13 @@ import Testing
       "w2", "agent-escalate", "Approval needed to edit README.md", "--severity", "high", "--context",
       "<img src=x onerror=alert(2)> wants the install line changed")
     #expect(asked.status == 0, "\(asked.stderr)")
+    // The goal heads the page; two days ago the lead noted something (an older day of the timeline).
+    #expect(
+      try team.repo.ghp(["plan", "set", "-"], agent: "lead", input: "Goal: Ship the page\n\n1. Land\n").status == 0)
+    let twoDaysAgo = RFC3339.format(Int64(Date().timeIntervalSince1970) - 2 * 86_400)
+    let noted = try team.repo.ghp(
+      ["discover", "The gate runs ./gate.sh"], agent: "lead", environment: ["GHP_NOW": twoDaysAgo])
+    #expect(noted.status == 0, "\(noted.stderr)")
     // w3 wrote the same new file as w2, differently: their branches conflict.
     #expect(try team.team.commit("w3", "two.txt", "three\n", "w3: its own two").status == 0)
     return team
@@ -83,7 +90,7 @@ extension PageTests {
       "/usr/bin/env", [TestPython.path, Self.script("browser.py"), GHPBinary.path, team.repo.path, artifacts],
       in: team.repo.path)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-    #expect(result.stdout.contains("41 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
+    #expect(result.stdout.contains("44 passed, 0 failed"), "\(result.stdout)\(result.stderr)")
   }
 }
 

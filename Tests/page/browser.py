@@ -236,6 +236,14 @@ try:
           and "Bad gate" in needs["text"], needs)
     check("the approve control is above the fold at 1400x1000", needs["approveTop"] is not None
           and needs["approveTop"] < 1000, needs)
+    top = browser.js(page, """(() => {
+      const goal = document.querySelector('#dashboard h1'), filters = document.getElementById('filters');
+      return {goal: goal ? goal.textContent.trim() : null, goalTop: goal ? goal.getBoundingClientRect().top : null,
+              filtersTop: filters ? filters.getBoundingClientRect().top : null,
+              inTimeline: !!(filters && filters.closest('#timeline'))};
+    })()""")
+    check("the goal heads the page; the filters belong to the timeline", top["goal"] == "Ship the page"
+          and top["goalTop"] < 80 and top["inTimeline"] and top["filtersTop"] > top["goalTop"], top)
     # At 400 px: nothing scrolls sideways, and a stale agent's mark is on screen.
     browser.send("Emulation.setDeviceMetricsOverride",
                  {"width": 400, "height": 900, "deviceScaleFactor": 1, "mobile": True}, session=page)
@@ -282,19 +290,19 @@ try:
     # Filters.
     filtered = browser.js(page, """(() => {
       const select = document.getElementById('f-agent');
-      select.value = 'w2'; select.dispatchEvent(new Event('input'));
+      select.value = 'w2'; select.dispatchEvent(new Event('input', {bubbles: true}));
       const rows = [...document.querySelectorAll('#timeline tr.entry')].filter(r => getComputedStyle(r).display !== 'none');
       const agents = rows.map(r => r.dataset.agent);
-      select.value = ''; select.dispatchEvent(new Event('input'));
+      select.value = ''; select.dispatchEvent(new Event('input', {bubbles: true}));
       return agents;
     })()""")
     check("the agent filter shows only that agent's operations", filtered and set(filtered) == {"w2"}, filtered)
     folded = browser.js(page, """(() => {
       const visible = s => [...document.querySelectorAll(s)].filter(r => getComputedStyle(r).display !== 'none').length;
       const before = visible('#timeline tr.hb');
-      const box = document.getElementById('f-hb'); box.checked = true; box.dispatchEvent(new Event('input'));
+      const box = document.getElementById('f-hb'); box.checked = true; box.dispatchEvent(new Event('input', {bubbles: true}));
       const after = visible('#timeline tr.hb');
-      box.checked = false; box.dispatchEvent(new Event('input'));
+      box.checked = false; box.dispatchEvent(new Event('input', {bubbles: true}));
       return [before, after, visible('#timeline tr.fold')];
     })()""")
     check("heartbeats are folded until asked for", folded[0] == 0 and folded[1] > 0 and folded[2] > 0, folded)
@@ -360,10 +368,30 @@ try:
           and all(re.fullmatch(r"[0-9a-f]{40}", c) for c in facts["commits"]))
     ops = browser.js(report, """(() => {
       const select = document.getElementById('f-op');
-      select.value = 'claim'; select.dispatchEvent(new Event('input'));
+      select.value = 'claim'; select.dispatchEvent(new Event('input', {bubbles: true}));
       return [...document.querySelectorAll('#timeline tr.entry')].filter(r => getComputedStyle(r).display !== 'none').map(r => r.dataset.op);
     })()""")
     check("the report's filters work offline", ops and set(ops) == {"claim"}, ops)
+    # The timeline collapsed to the day: over three days, the newest day open and the older closed;
+    # narrowing to what happened on an older day opens that day.
+    ghp("report", "--html", os.path.join(ARTIFACTS, "report-days.html"), "--since", "3d")
+    days_tab = browser.tab("file://" + os.path.join(ARTIFACTS, "report-days.html"))
+    days = browser.js(days_tab, """(() => {
+      const days = [...document.querySelectorAll('#timeline details.tday')];
+      const shown = r => r.checkVisibility();
+      const old = () => [...document.querySelectorAll('#timeline tr.entry[data-op="discover"]')].filter(shown).length;
+      const before = old(), open = days.map(d => d.open);
+      const select = document.getElementById('f-op');
+      select.value = 'discover'; select.dispatchEvent(new Event('input', {bubbles: true}));
+      return {labels: days.map(d => d.querySelector('summary').innerText), open: open,
+              before: before, after: old(), openAfter: days.map(d => d.open)};
+    })()""")
+    check("the timeline is collapsed to the day, the newest open", len(days["labels"]) >= 2
+          and days["open"][0] and not any(days["open"][1:])
+          and all(re.match(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} [A-Z][a-z]+ \d{4}", l) for l in days["labels"]),
+          days)
+    check("an older day's operation is folded away until the filter finds it", days["before"] == 0
+          and days["after"] == 1 and days["openAfter"][-1] and not days["openAfter"][0], days)
     browser.screenshot(report, os.path.join(ARTIFACTS, "report.png"))
     check("a screenshot of the report is kept", os.path.getsize(os.path.join(ARTIFACTS, "report.png")) > 10000)
     check("no dialog opened in the report", not browser.dialogs, browser.dialogs)

@@ -49,7 +49,7 @@ extension GHP {
       if let html {
         let heading = "ghp report \(RFC3339.format(period.since)) – \(RFC3339.format(period.until))"
         let page = DashboardPage.page(
-          view, options: .init(live: false, title: heading, heading: heading), nonce: DashboardPage.nonce())
+          view, options: .init(live: false, title: heading), nonce: DashboardPage.nonce())
         if html == "-" { return Output.text(page) }
         try Files.replace(try Output.path(html), with: Array(page.utf8))
         if global.json {

@@ -215,6 +215,9 @@ public enum HistoryLog {
   /// `since`/`until` bound the commit time (the walk stops at the first commit older than `since`:
   /// each state commit is made after its parent); `ops` keeps only those operations;
   /// `heartbeats: false` leaves out heartbeats and a supervisor's ticks.
+  /// How many commits in a row older than `since` end a walk (as git log's --since slop).
+  static let olderRun = 32
+
   public static func entries(
     _ state: StateSnapshot, agent: String? = nil, issue: String? = nil, limit: Int? = 20, scanning: Int? = nil,
     since: Int64? = nil, until: Int64? = nil, ops: Set<String> = [], heartbeats: Bool = true
@@ -223,11 +226,18 @@ public enum HistoryLog {
     var out: [LogEntry] = []
     if limit == 0 { return out }
     var scanned = 0
+    var older = 0
     do {
       try state.repository.walk(from: state.commit!) { commit in
         scanned += 1
         if let scanning, scanned > scanning { return false }
-        if let since, commit.time < since { return false }
+        // Times are the writers' clocks, not the order of the branch: one commit older than
+        // `since` (a host whose clock is behind) does not end the period; a run of them does.
+        if let since, commit.time < since {
+          older += 1
+          return older < Self.olderRun
+        }
+        older = 0
         if let until, commit.time > until { return true }
         let message = CommitMessage.parse(commit.message)
         let who = message?.agent ?? commit.authorName

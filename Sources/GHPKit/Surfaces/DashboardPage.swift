@@ -26,16 +26,13 @@ public enum DashboardPage {
     public var writable: Bool
     /// The document's `<title>`.
     public var title: String
-    /// The name at the top of the page.
-    public var heading: String
 
     /// Options for one rendering; by default no writer and read-only.
-    public init(live: Bool, actor: String? = nil, writable: Bool = false, title: String, heading: String) {
+    public init(live: Bool, actor: String? = nil, writable: Bool = false, title: String) {
       self.live = live
       self.actor = actor
       self.writable = writable
       self.title = title
-      self.heading = heading
     }
   }
 
@@ -45,7 +42,6 @@ public enum DashboardPage {
     var values = context(view, options: options)
     values["nonce"] = nonce
     values["title"] = options.title
-    values["heading"] = options.heading
     values["actor"] = options.actor ?? ""
     values["writable"] = options.writable
     return library.render(values, withTemplate: "page") ?? ""
@@ -73,7 +69,42 @@ public enum DashboardPage {
     }
     values["agents"] = described(values["agents"], from: "age", as: "ageText") ?? values["agents"]
     values["escalations"] = described(values["escalations"], from: "askedAge", as: "askedAgo") ?? values["escalations"]
+    values["timelineDays"] = days(values["timeline"] as? [Any] ?? [])
     return values
+  }
+
+  /// The timeline collapsed to the day: one section per UTC day, newest day first and open, the
+  /// rows of each in the branch's order. A row belongs to the day of its time (a folded run of
+  /// heartbeats, to its newest's); a writer's clock that is behind puts its row on its own day.
+  static func days(_ rows: [Any]) -> [[String: Any]] {
+    var rowsOf: [String: [Any]] = [:]
+    var counts: [String: Int] = [:]
+    for row in rows {
+      guard let fields = row as? [String: Any], let time = (fields["time"] ?? fields["to"]) as? String else { continue }
+      let day = String(time.prefix(10))
+      rowsOf[day, default: []].append(row)
+      if fields["fold"] as? Bool != true { counts[day, default: 0] += 1 }
+    }
+    return rowsOf.keys.sorted(by: >).enumerated().map { index, day in
+      ["day": day, "label": dayLabel(day), "open": index == 0, "rows": rowsOf[day]!, "count": counts[day] ?? 0]
+    }
+  }
+
+  /// "Saturday 5 December 2026" for 2026-12-05, in the proleptic Gregorian calendar.
+  static func dayLabel(_ day: String) -> String {
+    let parts = day.split(separator: "-").compactMap { Int($0) }
+    guard parts.count == 3, (1...12).contains(parts[1]) else { return day }
+    let (year, month, date) = (parts[0], parts[1], parts[2])
+    // Sakamoto's method: 0 is Sunday.
+    let offsets = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4]
+    let y = month < 3 ? year - 1 : year
+    let weekday = (y + y / 4 - y / 100 + y / 400 + offsets[month - 1] + date) % 7
+    let weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    let months = [
+      "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+      "December",
+    ]
+    return "\(weekdays[weekday]) \(date) \(months[month - 1]) \(year)"
   }
 
   /// The view's JSON as Mustache values: objects as dictionaries, arrays as arrays, nulls left out

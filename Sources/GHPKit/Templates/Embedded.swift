@@ -170,18 +170,32 @@ and `ghp ready`.
 
 <section id="timeline" class="panel wide">
   <h2>Timeline <small>{{timelineCount}} operations{{#timelineLimited}}, the newest shown{{/timelineLimited}}</small></h2>
-  <table class="timeline">
-    <thead><tr><th>Time</th><th>Agent</th><th>Operation</th><th>Issue</th><th>What</th><th>Commit</th></tr></thead>
-    <tbody>
-      {{#timeline}}
-      {{#fold}}<tr class="fold"><td>{{to}}</td><td colspan="5" class="dim">{{count}} {{what}} ({{agents}})</td></tr>{{/fold}}
-      {{^fold}}<tr class="entry{{#heartbeat}} hb{{/heartbeat}}" id="tl-{{short}}" data-agent="{{agent}}" data-op="{{op}}" data-issue="{{issue}}" data-time="{{epoch}}">
-        <td><time datetime="{{time}}">{{time}}</time></td><td>{{agent}}</td><td>{{op}}</td>
-        <td>{{#hasIssue}}<a href="#issue-{{issue}}">#{{issue}}</a>{{/hasIssue}}</td><td>{{subject}}</td>
-        <td><a class="commit" href="#tl-{{short}}" title="{{commit}} (git show {{short}})"><code title="{{commit}}">{{short}}</code></a></td></tr>{{/fold}}
-      {{/timeline}}
-    </tbody>
-  </table>
+  <div class="filters" id="filters">
+    <label>agent <select id="f-agent"><option value="">all</option></select></label>
+    <label>issue <input id="f-issue" size="5" placeholder="#"></label>
+    <label>operation <select id="f-op"><option value="">all</option></select></label>
+    <label>from <input id="f-from" size="20" placeholder="2026-11-22T09:00:00Z"></label>
+    <label>to <input id="f-to" size="20" placeholder="…"></label>
+    <label><input type="checkbox" id="f-hb"> heartbeats</label>
+  </div>
+  {{#timelineDays}}
+  <details class="tday" data-day="{{day}}"{{#open}} open{{/open}}>
+    <summary><b>{{label}}</b> <small class="dim">{{count}} operations</small></summary>
+    <table class="timeline">
+      <thead><tr><th>Time</th><th>Agent</th><th>Operation</th><th>Issue</th><th>What</th><th>Commit</th></tr></thead>
+      <tbody>
+        {{#rows}}
+        {{#fold}}<tr class="fold"><td>{{to}}</td><td colspan="5" class="dim">{{count}} {{what}} ({{agents}})</td></tr>{{/fold}}
+        {{^fold}}<tr class="entry{{#heartbeat}} hb{{/heartbeat}}" id="tl-{{short}}" data-agent="{{agent}}" data-op="{{op}}" data-issue="{{issue}}" data-time="{{epoch}}">
+          <td><time datetime="{{time}}">{{time}}</time></td><td>{{agent}}</td><td>{{op}}</td>
+          <td>{{#hasIssue}}<a href="#issue-{{issue}}">#{{issue}}</a>{{/hasIssue}}</td><td>{{subject}}</td>
+          <td><a class="commit" href="#tl-{{short}}" title="{{commit}} (git show {{short}})"><code title="{{commit}}">{{short}}</code></a></td></tr>{{/fold}}
+        {{/rows}}
+      </tbody>
+    </table>
+  </details>
+  {{/timelineDays}}
+  {{^timelineDays}}<p class="dim">Nothing happened in this period.</p>{{/timelineDays}}
 </section>
 
 <section id="plan" class="panel wide">
@@ -432,21 +446,13 @@ summary h2 { display: inline; }
 @media (max-width: 500px) { .columns { grid-template-columns: 1fr 1fr; } .panel { max-height: none; }
   #agents td:nth-child(2), #agents th:nth-child(2), #agents td:nth-child(5), #agents th:nth-child(5),
   #agents td:nth-child(7), #agents th:nth-child(7) { display: none; }
-  .bar.filters { display: none; } }
+  .filters label:nth-child(n+4) { display: none; } }
+.livebar { position: absolute; top: 4px; right: 10px; margin: 0; font-size: 12px; }
+details.tday > summary { cursor: pointer; padding: 4px 0; } details.tday[open] > summary { border-bottom: 1px solid var(--line); }
 </style>
 </head>
 <body data-live="{{#live}}1{{/live}}" data-actor="{{actor}}" data-writable="{{#writable}}yes{{/writable}}{{^writable}}no{{/writable}}">
-<div class="bar filters" id="filters">
-  <b>{{heading}}</b>
-  {{#live}}<span id="live" class="off">connecting…</span>{{/live}}
-  <label>agent <select id="f-agent"><option value="">all</option></select></label>
-  <label>issue <input id="f-issue" size="5" placeholder="#"></label>
-  <label>operation <select id="f-op"><option value="">all</option></select></label>
-  <label>from <input id="f-from" size="20" placeholder="2026-11-22T09:00:00Z"></label>
-  <label>to <input id="f-to" size="20" placeholder="…"></label>
-  <label><input type="checkbox" id="f-hb"> heartbeats</label>
-  {{#live}}<span id="mode" class="dim">read-only</span>{{/live}}
-</div>
+{{#live}}<p class="livebar"><span id="live" class="off">connecting…</span> <span id="mode" class="dim">read-only</span></p>{{/live}}
 <main id="dashboard">
 {{> dashboard}}
 </main>
@@ -500,11 +506,37 @@ summary h2 { display: inline; }
       row.classList.toggle("shown", hb);
     });
     document.querySelectorAll("#timeline tr.fold").forEach(function (row) { row.classList.toggle("hidden", hb || !!narrowed); });
+    // Narrowed, the days that hold a match open and the others close; the day headers count them.
+    if (narrowed) document.querySelectorAll("#timeline details.tday").forEach(function (day) {
+      day.open = !!day.querySelector("tr.entry:not(.hidden)");
+    });
   }
   function prepare() {
     syncClock(); tick(); fillSelect($("f-agent"), "agent"); fillSelect($("f-op"), "op"); filter();
   }
-  ["f-agent", "f-op", "f-issue", "f-from", "f-to", "f-hb"].forEach(function (id) { $(id).addEventListener("input", filter); });
+  // The filters live in the timeline, which a live update redraws: one listener for whatever is there.
+  document.addEventListener("input", function (event) { if (event.target.closest("#filters")) filter(); });
+  var filterIds = ["f-agent", "f-op", "f-issue", "f-from", "f-to", "f-hb"];
+  function keepView() {
+    var kept = { values: {}, open: {}, focus: document.activeElement ? document.activeElement.id : "" };
+    filterIds.forEach(function (id) { var el = $(id); if (el) kept.values[id] = el.type === "checkbox" ? el.checked : el.value; });
+    document.querySelectorAll("#timeline details.tday").forEach(function (day) { kept.open[day.dataset.day] = day.open; });
+    return kept;
+  }
+  function restoreView(kept) {
+    filterIds.forEach(function (id) {
+      var el = $(id), v = kept.values[id]; if (!el || v === undefined) return;
+      if (el.type === "checkbox") { el.checked = v; return; }
+      if (el.tagName === "SELECT" && v && !Array.prototype.some.call(el.options, function (o) { return o.value === v; })) {
+        var o = document.createElement("option"); o.value = v; o.textContent = v; el.appendChild(o);
+      }
+      el.value = v;
+    });
+    document.querySelectorAll("#timeline details.tday").forEach(function (day) {
+      if (kept.open[day.dataset.day] !== undefined) day.open = kept.open[day.dataset.day];
+    });
+    if (kept.focus && $(kept.focus)) $(kept.focus).focus();
+  }
   var params = new URLSearchParams(location.search);
   [["agent", "f-agent"], ["op", "f-op"], ["issue", "f-issue"], ["from", "f-from"], ["to", "f-to"]].forEach(function (p) {
     var v = params.get(p[0]); if (v === null) return;
@@ -544,8 +576,10 @@ summary h2 { display: inline; }
   function refresh() {
     document.querySelectorAll("textarea[name=answer]").forEach(function (t) { if (t.value) drafts[t.form.dataset.id] = t.value; });
     fetch("/fragment" + location.search, { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (html) {
+      var kept = keepView();
       $("dashboard").innerHTML = html;
       document.querySelectorAll("form.answer").forEach(function (f) { if (drafts[f.dataset.id]) f.answer.value = drafts[f.dataset.id]; });
+      restoreView(kept);
       prepare();
     });
   }
