@@ -168,7 +168,7 @@ import Testing
       try repo.inProcess(["agent-handoff", "--issue", "1", "--to", "w2", "--note", "Half done"], agent: "w1").status
         == 0)
     #expect(try repo.inProcess(["agent-handoff", "--issue", "2", "--note", "Notes only"], agent: "w1").status == 0)
-    let list = try repo.inProcess(["handoff", "list", "--json"], agent: "lead").json().arrayValue ?? []
+    let list = try repo.inProcess(["handoff", "list", "--json"], agent: "lead").json()["handoffs"]?.arrayValue ?? []
     #expect(list.count == 2)
     #expect(list.first?["issue"] == .int(1) && list.first?["holder"]?.stringValue == "w2")
     #expect(list.first?["waitingFor"]?.arrayValue == [.string("w2")])

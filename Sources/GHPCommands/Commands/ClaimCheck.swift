@@ -24,7 +24,7 @@ extension GHP {
       let held = try GHPKit.ClaimCheck.check(
         workspace.snapshot(), issueID: try Arguments.issueID(issue), epoch: epoch, agent: workspace.actor())
       if global.json {
-        Output.json(.object(["issue": held.json, "holds": .bool(true)]))
+        Output.json(.object(["issue": held.answerJSON, "holds": .bool(true)]))
       } else {
         Output.line("You hold #\(held.id) at epoch \(held.epoch).")
       }

@@ -31,14 +31,16 @@ extension GHP {
         }
         if global.json {
           return Output.json(
-            .array(
-              rows.map {
-                .object([
-                  "issue": IssueReference.write($0.id), "title": .string($0.title),
-                  "holder": $0.holder == "-" ? .null : .string($0.holder),
-                  "waitingFor": .array($0.waitsFor.map { .string($0) }),
-                ])
-              }))
+            .object([
+              "handoffs": .array(
+                rows.map {
+                  .object([
+                    "issue": IssueReference.write($0.id), "title": .string($0.title),
+                    "holder": $0.holder == "-" ? .null : .string($0.holder),
+                    "waitingFor": .array($0.waitsFor.map { .string($0) }),
+                  ])
+                })
+            ]))
         }
         guard !rows.isEmpty else { return Output.line("No handoffs yet (`ghp agent-handoff --issue ID` writes one).") }
         Output.text(
@@ -72,7 +74,7 @@ extension GHP {
         let id = try Arguments.issueID(issue)
         let text = try state.handoffDocument(id)
         if global.json {
-          Output.json(.object(["issue": .string(id), "document": .string(text)]))
+          Output.json(.object(["issue": IssueReference.write(id), "document": .string(text)]))
         } else {
           Output.text(text)
         }

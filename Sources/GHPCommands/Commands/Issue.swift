@@ -48,7 +48,7 @@ extension GHP.IssueCommand {
         dependencies: try Arguments.issueIDs(after), scope: scope)
       let landed = try workspace.run(operation)
       if global.json {
-        Output.json(landed.result.json)
+        Output.json(landed.result.answerJSON)
       } else {
         Output.line(landed.result.id)
       }

@@ -49,7 +49,7 @@ extension GHP {
             "agents": .array(
               actions.map {
                 .object([
-                  "agent": .string($0.agent), "lastHeartbeat": .string(RFC3339.format($0.lastHeartbeat)),
+                  "agent": .string($0.agent), "lastHeartbeatAt": .string(RFC3339.format($0.lastHeartbeat)),
                   "outcome": .string($0.outcome), "changed": .bool($0.changed),
                 ])
               }),

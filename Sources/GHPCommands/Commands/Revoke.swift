@@ -18,7 +18,7 @@ extension GHP {
     func run() throws {
       let landed = try global.workspace().run(RevokeOperation(approvalID: id))
       if global.json {
-        Output.json(landed.result.json)
+        Output.json(landed.result.answerJSON)
       } else {
         Output.line("Revoked approval \(id) of \(landed.result.agent).")
       }

@@ -45,7 +45,7 @@ public struct IssueAnswer: ActionAnswer {
   }
 
   /// The answer as `--json` prints it and the MCP tool returns it.
-  public var json: JSON { .object(["issue": issue.json, "commit": commit.answerJSON]) }
+  public var json: JSON { .object(["issue": issue.answerJSON, "commit": commit.answerJSON]) }
   /// The answer for a person, one sentence a line.
   public var lines: [String] { [sentence] }
 }

@@ -20,7 +20,7 @@ public struct ClaimAction {
 
     /// The answer as `--json` prints it and the MCP tool returns it.
     public var json: JSON {
-      .object(["issue": issue.json, "alreadyHeld": .bool(alreadyHeld), "commit": commit.answerJSON])
+      .object(["issue": issue.answerJSON, "alreadyHeld": .bool(alreadyHeld), "commit": commit.answerJSON])
     }
 
     /// The answer for a person, one sentence a line.

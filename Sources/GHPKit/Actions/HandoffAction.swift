@@ -55,7 +55,7 @@ public struct HandoffAction {
         codeJSON = .null
       }
       return .object([
-        "issue": issue.json, "document": .string(document), "branch": branch.json,
+        "issue": issue.answerJSON, "document": .string(document), "branch": branch.json,
         "path": .string(StatePaths.handoff(issue.id)), "commit": commit.answerJSON, "code": codeJSON,
         "written": written.map { .string($0) } ?? .null,
       ])

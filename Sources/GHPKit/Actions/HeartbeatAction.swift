@@ -53,7 +53,7 @@ public struct HeartbeatAction {
     public var json: JSON {
       if let last = result.skipped {
         return .object([
-          "agent": .string(agent), "skipped": .bool(true), "lastHeartbeat": .string(RFC3339.format(last)),
+          "agent": .string(agent), "skipped": .bool(true), "lastHeartbeatAt": .string(RFC3339.format(last)),
           "commit": .null,
         ])
       }

@@ -32,7 +32,7 @@ public final class Lander {
           bounced.map {
             .object([
               "id": IssueReference.write($0.id), "status": .string($0.status.rawValue),
-              "bounced": $0.bounced.map(JSONEncoding.document) ?? .null,
+              "bounced": $0.answerJSON["bounced"] ?? .null,
             ])
           }),
         "waiting": .array(waiting.map { .object(["id": IssueReference.write($0.id), "reason": .string($0.reason)]) }),

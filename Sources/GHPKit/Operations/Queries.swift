@@ -107,7 +107,7 @@ public struct StatusReport: Sendable {
       guard case .object(var fields)? = byName[row.name] else { continue }
       fields["stale"] = .bool(row.stale)
       if !row.conflicts.isEmpty { fields["conflicts"] = .array(row.conflicts.map { .string($0) }) }
-      if !row.answers.isEmpty { fields["answers"] = .array(row.answers.map(\.json)) }
+      if !row.answers.isEmpty { fields["answers"] = .array(row.answers.map(\.answerJSON)) }
       agents[row.name] = .object(fields)
     }
     var root: [String: JSON] = ["agents": .object(agents)]
@@ -151,7 +151,7 @@ public struct IssueDetail: Sendable {
 
   /// The detail as JSON: `issue`, `result` and `history`.
   public var json: JSON {
-    var fields: [String: JSON] = ["issue": issue.json, "history": .array(history.map(\.json))]
+    var fields: [String: JSON] = ["issue": issue.answerJSON, "history": .array(history.map(\.json))]
     fields["result"] = result.map { .string($0) } ?? .null
     return .object(fields)
   }

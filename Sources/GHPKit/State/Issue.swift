@@ -198,6 +198,28 @@ public struct Issue: Equatable, Sendable {
   }
 
   /// The document as JSON, with the unknown keys it was read with.
+  /// The issue as commands and tools answer it (its file keeps its own shape): every time named
+  /// for what happened then (`failedAt`, `takenAt`, `submittedAt`, `releasedAt`, `bouncedAt`).
+  public var answerJSON: JSON {
+    guard case .object(var fields) = json else { return json }
+    func named(_ value: JSON?, _ name: String) -> JSON? {
+      switch value {
+      case .object(var object)?:
+        if let at = object.removeValue(forKey: "at") { object[name] = at }
+        return .object(object)
+      case .array(let items)?: return .array(items.map { named($0, name) ?? $0 })
+      default: return value
+      }
+    }
+    for (key, name) in [
+      ("failures", "failedAt"), ("taken", "takenAt"), ("submission", "submittedAt"), ("lastRelease", "releasedAt"),
+      ("bounced", "bouncedAt"),
+    ] where fields[key] != nil {
+      fields[key] = named(fields[key], name)
+    }
+    return .object(fields)
+  }
+
   public var json: JSON {
     var f = extra
     f["id"] = IssueReference.write(id)

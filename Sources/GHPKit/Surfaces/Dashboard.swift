@@ -135,9 +135,10 @@ public struct Dashboard: Sendable {
         "hasQuestions": .bool(!inbox.isEmpty),
       ]),
       "goal": goal.map { .string($0) } ?? .null, "plan": .string(plan), "tip": .string(tip),
-      "tipShort": .string(String(tip.prefix(8))), "now": .string(RFC3339.format(now)), "nowEpoch": .int(Int(now)),
-      "staleAfter": .int(Int(config.staleAfter)), "staleAfterText": .string(Duration.describe(config.staleAfter)),
-      "since": .string(RFC3339.format(period.since)), "until": .string(RFC3339.format(period.until)),
+      "tipShort": .string(String(tip.prefix(8))), "generatedAt": .string(RFC3339.format(now)),
+      "nowEpoch": .int(Int(now)),
+      "staleAfter": .int(Int(config.staleAfter)),
+      "sinceAt": .string(RFC3339.format(period.since)), "untilAt": .string(RFC3339.format(period.until)),
       "baseBranch": .string(config.baseBranch),
       "agents": .array(agents), "staleCount": .int(report.rows.filter(\.stale).count),
       "anyStale": .bool(report.rows.contains(where: \.stale)), "escalationCount": .int(inbox.count),
@@ -186,8 +187,10 @@ public struct Dashboard: Sendable {
       return .object(view)
     }
     return .object([
-      "id": .string(issue.id), "title": .string(issue.title), "agent": issue.assignee.map { .string($0) } ?? .null,
-      "head": .string(String((head?.hex ?? "").prefix(8))), "at": at.map { .string($0) } ?? .null,
+      "id": IssueReference.write(issue.id), "title": .string(issue.title),
+      "agent": issue.assignee.map { .string($0) } ?? .null,
+      "head": .string(String((head?.hex ?? "").prefix(8))),
+      (bounced ? "bouncedAt" : "landedAt"): at.map { .string($0) } ?? .null,
       "reason": reason.map { .string($0) } ?? .null, "paths": .array(paths.map { .string($0) }),
       "gate": .array(commands), "bounced": .bool(bounced),
     ])
@@ -209,7 +212,7 @@ public struct Dashboard: Sendable {
           .object([
             "fold": .bool(true), "count": .int(run.count), "what": .string(run.count == 1 ? "heartbeat" : "heartbeats"),
             "agents": .string(agents.prefix(5).joined(separator: ", ") + (agents.count > 5 ? ", …" : "")),
-            "from": .string(RFC3339.format(run.last!.time)), "to": .string(RFC3339.format(run.first!.time)),
+            "firstAt": .string(RFC3339.format(run.last!.time)), "lastAt": .string(RFC3339.format(run.first!.time)),
           ]))
         for entry in run { out.append(Self.row(entry, heartbeat: true)) }
         index = end
@@ -224,9 +227,9 @@ public struct Dashboard: Sendable {
   static func row(_ entry: LogEntry, heartbeat: Bool) -> JSON {
     .object([
       "commit": .string(entry.commit.hex), "short": .string(entry.commit.short),
-      "time": .string(RFC3339.format(entry.time)), "epoch": .int(Int(entry.time)),
+      "committedAt": .string(RFC3339.format(entry.time)), "epoch": .int(Int(entry.time)),
       "agent": .string(entry.agentName), "op": .string(entry.message?.op ?? "manual"),
-      "issue": entry.issue.map { .string($0) } ?? .null, "hasIssue": .bool(entry.issue != nil),
+      "issue": entry.issue.map { IssueReference.write($0) } ?? .null, "hasIssue": .bool(entry.issue != nil),
       "subject": .string(entry.subject), "heartbeat": .bool(heartbeat), "fold": .bool(false),
     ])
   }

@@ -69,6 +69,7 @@ public enum DashboardPage {
     }
     values["agents"] = described(values["agents"], from: "age", as: "ageText") ?? values["agents"]
     values["escalations"] = described(values["escalations"], from: "askedAge", as: "askedAgo") ?? values["escalations"]
+    if let seconds = values["staleAfter"] as? Int { values["staleAfterText"] = Duration.describe(Int64(seconds)) }
     values["timelineDays"] = days(values["timeline"] as? [Any] ?? [])
     return values
   }
@@ -80,7 +81,9 @@ public enum DashboardPage {
     var rowsOf: [String: [Any]] = [:]
     var counts: [String: Int] = [:]
     for row in rows {
-      guard let fields = row as? [String: Any], let time = (fields["time"] ?? fields["to"]) as? String else { continue }
+      guard let fields = row as? [String: Any], let time = (fields["committedAt"] ?? fields["lastAt"]) as? String else {
+        continue
+      }
       let day = String(time.prefix(10))
       rowsOf[day, default: []].append(row)
       if fields["fold"] as? Bool != true { counts[day, default: 0] += 1 }

@@ -29,13 +29,13 @@ extension Dashboard {
           "name": .string(row.name), "role": .string(role.rawValue), "status": .string(record.status),
           "issue": IssueReference.write(record.issue),
           "issueTitle": record.issue.flatMap { titles[$0] }.map { .string($0) } ?? .null,
-          "lastAction": .string(record.lastAction), "heartbeat": .string(RFC3339.format(record.timestamp)),
-          "heartbeatAt": .int(Int(record.timestamp)), "age": .int(Int(row.age)),
+          "lastAction": .string(record.lastAction), "heartbeatAt": .string(RFC3339.format(record.timestamp)),
+          "heartbeatEpoch": .int(Int(record.timestamp)), "age": .int(Int(row.age)),
           "stale": .bool(row.stale),
           "ahead": ahead, "behind": behind, "hasBranch": .bool(ahead != .null),
           "conflicts": .array(row.conflicts.map { .string($0) }), "conflicted": .bool(!row.conflicts.isEmpty),
           "running": .bool(running),
-          "staleAt": canGoStale ? .int(Int(record.timestamp + config.staleAfter)) : .null,
+          "staleEpoch": canGoStale ? .int(Int(record.timestamp + config.staleAfter)) : .null,
         ]))
     }
 
@@ -73,12 +73,12 @@ extension Dashboard {
         let dependencies = table!.dependencyIndices(index).map { dependency -> JSON in
           let known = dependency != IssueTable.missing
           return .object([
-            "id": .string(known ? table!.id(Int(dependency)) : "?"),
+            "id": known ? IssueReference.write(table!.id(Int(dependency))) : .string("?"),
             "done": .bool(known && table!.status(Int(dependency)) == .done),
           ])
         }
         return .object([
-          "id": .string(summary.id), "title": .string(summary.title), "priority": .int(summary.priority),
+          "id": IssueReference.write(summary.id), "title": .string(summary.title), "priority": .int(summary.priority),
           "assignee": summary.assignee.map { .string($0) } ?? .null, "attempts": .int(summary.attempts),
           "ready": .bool(readyIndices.contains(index)), "hasAttempts": .bool(summary.attempts > 0),
           "dependencies": .array(dependencies),

@@ -394,7 +394,7 @@ public enum ToolBox {
       }
       let held = try ClaimCheck.check(
         workspace.snapshot(), issueID: try IssueID.validate(try required("id")), epoch: epoch, agent: workspace.actor())
-      return .object(["issue": held.json, "holds": .bool(true)])
+      return .object(["issue": held.answerJSON, "holds": .bool(true)])
     case "show_task":
       let state = try workspace.snapshot()
       try state.requireInitialised()

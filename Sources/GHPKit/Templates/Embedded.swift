@@ -33,7 +33,7 @@ and `ghp ready`.
     <h1>{{#goal}}{{goal}}{{/goal}}{{^goal}}ghp{{/goal}}</h1>
     <p class="meta">
       <span>ghp/state at <a class="commit" href="#tl-{{tipShort}}" title="{{tip}}"><code>{{tipShort}}</code></a></span>
-      <span id="asof" data-now="{{nowEpoch}}">as of {{now}}</span>
+      <span id="asof" data-now="{{nowEpoch}}">as of {{generatedAt}}</span>
       <span>{{issueCount}} issues, {{readyCount}} ready</span>
       <span>stale after {{staleAfterText}}</span>
       {{#run}}<span class="run">run {{id}}: {{state}}{{#cost}}, {{cost}}{{/cost}}</span>{{/run}}
@@ -41,7 +41,7 @@ and `ghp ready`.
   </div>
 </header>
 {{#warnings}}<p class="warning">{{.}}</p>{{/warnings}}
-{{^live}}{{#day}}<p class="day panel wide">From <time datetime="{{since}}">{{since}}</time> to <time datetime="{{until}}">{{until}}</time>: <b>{{landed}}</b> landed, <b class="{{#bounced}}bad{{/bounced}}">{{bounced}}</b> bounced, {{done}} done, {{asked}} asked and {{answered}} answered{{#cost}}, {{cost}} spent{{/cost}}.</p>{{/day}}{{/live}}
+{{^live}}{{#day}}<p class="day panel wide">From <time datetime="{{sinceAt}}">{{sinceAt}}</time> to <time datetime="{{untilAt}}">{{untilAt}}</time>: <b>{{landed}}</b> landed, <b class="{{#bounced}}bad{{/bounced}}">{{bounced}}</b> bounced, {{done}} done, {{asked}} asked and {{answered}} answered{{#cost}}, {{cost}} spent{{/cost}}.</p>{{/day}}{{/live}}
 
 {{#needs}}
 <section id="needs" class="panel wide needs{{#any}} waiting{{/any}}">
@@ -49,7 +49,7 @@ and `ghp ready`.
   {{#any}}
   <ul class="needs-list">
     {{#hasQuestions}}<li><a href="#escalations">{{questions}} question(s) to answer</a>, below</li>{{/hasQuestions}}
-    {{#stale}}<li class="alarm"><b>STALE</b> {{name}}{{#issue}} holds <a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}}: no heartbeat since <time datetime="{{heartbeat}}">{{heartbeat}}</time> (<code>ghp reap</code>)</li>{{/stale}}
+    {{#stale}}<li class="alarm"><b>STALE</b> {{name}}{{#issue}} holds <a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}}: no heartbeat since <time datetime="{{heartbeatAt}}">{{heartbeatAt}}</time> (<code>ghp reap</code>)</li>{{/stale}}
     {{#bounced}}<li class="alarm"><b>BOUNCED</b> <a href="#issue-{{id}}">#{{id}}</a> {{title}}, back to {{agent}}: {{reason}}</li>{{/bounced}}
     {{#dead}}<li class="alarm"><b>DEAD</b> <a href="#issue-{{id}}">#{{id}}</a> {{title}}: failed {{attempts}} times (<code>ghp issue retry {{id}}</code>)</li>{{/dead}}
   </ul>
@@ -96,13 +96,13 @@ and `ghp ready`.
     <thead><tr><th>Agent</th><th>Role</th><th>Issue</th><th>Status</th><th>Last action</th><th>Heartbeat</th><th>Branch</th></tr></thead>
     <tbody>
       {{#agents}}
-      <tr class="agent{{#stale}} stale{{/stale}}{{#conflicted}} conflicted{{/conflicted}}" data-agent="{{name}}" data-stale-at="{{staleAt}}">
+      <tr class="agent{{#stale}} stale{{/stale}}{{#conflicted}} conflicted{{/conflicted}}" data-agent="{{name}}" data-stale-at="{{staleEpoch}}">
         <td class="name">{{name}}{{#running}} <span class="tag">run</span>{{/running}}</td>
         <td>{{role}}</td>
         <td>{{#issue}}<a href="#issue-{{issue}}">#{{issue}}</a> {{issueTitle}}{{/issue}}{{^issue}}<span class="dim">—</span>{{/issue}}</td>
         <td>{{status}}</td>
         <td class="action">{{lastAction}}</td>
-        <td>{{#live}}<span class="age" data-heartbeat="{{heartbeatAt}}" title="{{heartbeat}}">{{ageText}} ago</span>{{/live}}{{^live}}<time datetime="{{heartbeat}}">{{heartbeat}}</time>{{/live}} <span class="stale-mark">STALE</span></td>
+        <td>{{#live}}<span class="age" data-heartbeat="{{heartbeatEpoch}}" title="{{heartbeatAt}}">{{ageText}} ago</span>{{/live}}{{^live}}<time datetime="{{heartbeatAt}}">{{heartbeatAt}}</time>{{/live}} <span class="stale-mark">STALE</span></td>
         <td>{{#hasBranch}}<span title="commits ahead of / behind {{baseBranch}}">↑{{ahead}} ↓{{behind}}</span>{{/hasBranch}}{{^hasBranch}}<span class="dim">no branch</span>{{/hasBranch}}
           {{#conflicted}}<span class="conflict" title="does not merge cleanly with {{#conflicts}}{{.}} {{/conflicts}}">conflict: {{#conflicts}}{{.}} {{/conflicts}}</span>{{/conflicted}}</td>
       </tr>
@@ -144,7 +144,7 @@ and `ghp ready`.
     </tbody>
   </table>
   {{#recent}}
-  <div class="landed"><b>landed</b> #{{id}} {{title}} ({{agent}}) <code>{{head}}</code> {{at}}
+  <div class="landed"><b>landed</b> #{{id}} {{title}} ({{agent}}) <code>{{head}}</code> {{landedAt}}
     <ul class="gate">{{#gate}}<li class="{{#passed}}pass{{/passed}}{{^passed}}fail{{/passed}}"><code>{{command}}</code> exit {{exit}}, {{milliseconds}} ms{{#timedOut}}, timed out{{/timedOut}}</li>{{/gate}}</ul>
   </div>
   {{/recent}}
@@ -158,7 +158,7 @@ and `ghp ready`.
 </section>
 
 <section id="summary" class="panel">
-  <h2>Per agent <small>{{since}} – {{until}}</small></h2>
+  <h2>Per agent <small>{{sinceAt}} – {{untilAt}}</small></h2>
   <table>
     <thead><tr><th>Agent</th><th>Done</th><th>Failures</th><th>Claimed</th><th>Escalations</th><th>Operations</th><th>Cost</th></tr></thead>
     <tbody>
@@ -185,9 +185,9 @@ and `ghp ready`.
       <thead><tr><th>Time</th><th>Agent</th><th>Operation</th><th>Issue</th><th>What</th><th>Commit</th></tr></thead>
       <tbody>
         {{#rows}}
-        {{#fold}}<tr class="fold"><td>{{to}}</td><td colspan="5" class="dim">{{count}} {{what}} ({{agents}})</td></tr>{{/fold}}
+        {{#fold}}<tr class="fold"><td>{{lastAt}}</td><td colspan="5" class="dim">{{count}} {{what}} ({{agents}})</td></tr>{{/fold}}
         {{^fold}}<tr class="entry{{#heartbeat}} hb{{/heartbeat}}" id="tl-{{short}}" data-agent="{{agent}}" data-op="{{op}}" data-issue="{{issue}}" data-time="{{epoch}}">
-          <td><time datetime="{{time}}">{{time}}</time></td><td>{{agent}}</td><td>{{op}}</td>
+          <td><time datetime="{{committedAt}}">{{committedAt}}</time></td><td>{{agent}}</td><td>{{op}}</td>
           <td>{{#hasIssue}}<a href="#issue-{{issue}}">#{{issue}}</a>{{/hasIssue}}</td><td>{{subject}}</td>
           <td><a class="commit" href="#tl-{{short}}" title="{{commit}} (git show {{short}})"><code title="{{commit}}">{{short}}</code></a></td></tr>{{/fold}}
         {{/rows}}
