@@ -99,6 +99,18 @@ extension LeadDayTests {
     // Before init, nobody can act: the first thing to run is said, not "who is acting?".
     let early = try repo.ghp(["issue", "add", "x"])
     #expect(early.status != 0 && early.stderr.contains("not initialised"), "\(early.stderr)")
+    // Agent names: a mistyped one is answered with the registered names it is close to.
+    try repo.initialise(issues: 1)
+    try repo.inProcess("agent", "add", "worker-1", agent: "lead")
+    for (words, code) in [
+      (["assign", "1", "worker-l"], Int32(2)), (["agent", "remove", "worker1"], 2),
+      (["log", "--author", "workr-1"], 0),
+      (["approve", "worker_1", "README.md"], 2),
+    ] {
+      let result = try repo.ghp(words, agent: "lead")
+      #expect(
+        result.status == code && result.stderr.contains("did you mean worker-1?"), "\(words): \(result.stderr)")
+    }
   }
 }
 

@@ -69,12 +69,14 @@ extension GHP {
     func run() throws {
       let workspace = try global.workspace()
       let now = workspace.clock.now
+      let only = self.only
       let entries = try HistoryLog.entries(
         workspace.snapshot(), agent: only, issue: try issue.map { try IssueID.validate($0) }, limit: n == 0 ? nil : n,
         since: time(since, now: now), until: time(until, now: now), ops: Set(op), heartbeats: !noHeartbeats)
       if global.json {
         Output.json(.object(["events": .array(entries.map(\.json))]))
       } else if entries.isEmpty {
+        if let only, let note = KnownAgent.unregisteredNote(only, in: try workspace.snapshot()) { Output.note(note) }
         Output.line("No events.")
       } else {
         Output.line(LogEntry.header)

@@ -19,7 +19,7 @@ extension GHP {
 
     @OptionGroup var global: ReadOptions
 
-    @Option(help: "Only what this agent did (as `git log --author`).")
+    @Option(help: "Only what this agent did (as `git log --author`).", completion: Completions.agents)
     var author: String?
 
     /// The old name of --author: it still filters, and says so (`--agent` is "act as" everywhere else).
@@ -34,7 +34,7 @@ extension GHP {
       return author ?? agent
     }
 
-    @Option(help: "Only events about this issue.")
+    @Option(help: "Only events about this issue.", completion: Completions.issues())
     var issue: String?
 
     @Option(help: "Seconds between looks.")
@@ -53,6 +53,7 @@ extension GHP {
       let watcher = try StateWatcher(repository: workspace.repository)
       var printed = 0
       let only = self.only
+      if let only, let note = KnownAgent.unregisteredNote(only, in: try workspace.snapshot()) { Output.note(note) }
       while count.map({ printed < $0 }) ?? true {
         for entry in try watcher.poll() {
           if let only, entry.agentName != only { continue }

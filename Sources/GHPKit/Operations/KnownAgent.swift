@@ -32,8 +32,15 @@ public enum KnownAgent {
         + "or register it: `ghp agent add \(name)` (an orchestrator), or --new on this command")
   }
 
+  /// What a filter by an agent no one is registered under says (a note, not a refusal: the
+  /// history may hold a name since removed), with the closest registered names; nil when known.
+  public static func unregisteredNote(_ name: String, in state: StateSnapshot) -> String? {
+    guard state.exists, let agents = try? state.agents().agents, agents[name] == nil else { return nil }
+    return "no agent '\(name)' is registered; " + closest(to: name, among: agents) + "(see `ghp agent-status`)"
+  }
+
   /// The "did you mean" of the registered names within two edits of `name`.
-  private static func closest(to name: String, among agents: [String: AgentRecord]) -> String {
+  static func closest(to name: String, among agents: [String: AgentRecord]) -> String {
     EditDistance.didYouMean(agents.keys.filter { EditDistance.between($0, name) <= 2 }.sorted())
   }
 }

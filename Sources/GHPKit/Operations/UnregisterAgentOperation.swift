@@ -16,7 +16,9 @@ public struct UnregisterAgentOperation: RecordedOperation {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "remove agents")
     var agents = try state.agents()
-    guard agents.agents[name] != nil else { throw .unknownAgent(name) }
+    guard agents.agents[name] != nil else {
+      throw .unknownAgent(name, hint: KnownAgent.closest(to: name, among: agents.agents))
+    }
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
     let held = try state.issueSummaries().filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(
       by: IssueID.precedes)

@@ -8,7 +8,7 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   case invalidAgentName(String, String)
   case invalidIssueID(String, String)
   case unknownIssue(String)
-  case unknownAgent(String)
+  case unknownAgent(String, hint: String = "")
   case emptyText(String)
   case invalidValue(String, String)
   case invalidNow(String)
@@ -122,8 +122,8 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
       "invalid issue id '\(id)': \(reason)"
     case .unknownIssue(let id):
       "no issue #\(id) on ghp/state (see `ghp issue list`)"
-    case .unknownAgent(let name):
-      "no agent '\(name)' in .ghp/agent-status.json (see `ghp agent-status`)"
+    case .unknownAgent(let name, let hint):
+      "no agent '\(name)' in .ghp/agent-status.json (\(hint)see `ghp agent-status`)"
     case .emptyText(let what):
       "\(what) is empty: give some text"
     case .invalidValue(let what, let detail):
