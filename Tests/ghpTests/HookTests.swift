@@ -234,6 +234,35 @@ final class Team {
 }
 
 @Suite(.serialized) struct ServerHookTests {
+  /// The hooks run the ghp that installed them, by path: an agent that points GHP_BIN at
+  /// /bin/true to commit a shared file is still refused, and a server whose environment has
+  /// another GHP_BIN (here the pusher's own, as a push to a path runs the hook with it) still
+  /// judges and takes a legitimate push.
+  @Test func noVariableChoosesWhatTheHooksRun() throws {
+    let team = try Team(agents: ["w1"])
+    try team.write("w1", "README.md", "# changed by w1\n")
+    _ = try team.git("w1", "add", "README.md")
+    let sneaky = try ProcessRunner.run(
+      "/usr/bin/git", ["commit", "-q", "-m", "Edit the readme"], in: team.worktrees["w1"]!,
+      environment: ["GHP_BIN": "/bin/true"])
+    #expect(sneaky.status != 0 && sneaky.stderr.contains("README.md is a shared file"), "\(sneaky.stderr)")
+
+    let server = team.repo.root.deletingLastPathComponent().appendingPathComponent("server.git").path
+    try team.repo.git("init", "-q", "--bare", server)
+    #expect(
+      try ProcessRunner.run(GHPBinary.path, ["-C", server, "hooks", "install", "--server"], in: server).status == 0)
+    let hook = try String(contentsOfFile: server + "/hooks/pre-receive", encoding: .utf8)
+    #expect(hook.contains("ghp='\(GHPBinary.path)'"), "\(hook)")
+    let push = try ProcessRunner.run(
+      "/usr/bin/git", ["push", server, "main", "ghp/state"], in: team.repo.path,
+      environment: ["GHP_BIN": "/bin/false", "GHP_PUSHER": "lead"])
+    #expect(push.status == 0, "\(push.stderr)")
+    let rewind = try ProcessRunner.run(
+      "/usr/bin/git", ["push", server, "+ghp/state~1:ghp/state"], in: team.repo.path,
+      environment: ["GHP_BIN": "/bin/true", "GHP_PUSHER": "lead"])
+    #expect(rewind.status != 0 && rewind.stderr.contains("moves only by fast-forward"), "\(rewind.stderr)")
+  }
+
   @Test func preReceiveOnAGitDaemonRefusesOtherAgentsBranchesNonFastForwardsAndZombies() throws {
     let team = try Team(agents: ["w1", "w2"])
     let daemon = try GitDaemon(base: team.repo.root.deletingLastPathComponent().appendingPathComponent("srv"))

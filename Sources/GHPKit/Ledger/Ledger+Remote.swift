@@ -83,6 +83,22 @@ extension Ledger {
     }
   }
 
+  /// What a failed ssh connection adds to its error: ghp speaks ssh through libssh2, which uses
+  /// the ssh-agent's keys and ~/.ssh/known_hosts but not ~/.ssh/config or an ssh command; the
+  /// sentence names what the user may have counted on and the fix. Empty for other URLs.
+  static func sshHint(_ url: String) -> String {
+    let ssh = url.hasPrefix("ssh://") || url.hasPrefix("git+ssh://") || url.hasPrefix("ssh+git://")
+    let scpLike = !url.contains("://") && url.contains(":") && !url.hasPrefix("/")
+    guard ssh || scpLike else { return "" }
+    var ignored = ["~/.ssh/config"]
+    if getenv("GIT_SSH_COMMAND") != nil { ignored.append("GIT_SSH_COMMAND") }
+    if getenv("GIT_SSH") != nil { ignored.append("GIT_SSH") }
+    return " (ghp's own ssh uses only the keys in your ssh-agent and hosts in ~/.ssh/known_hosts; it ignores "
+      + ignored.joined(separator: ", ")
+      + " and core.sshCommand: write the URL in full as ssh://user@host:port/path, `ssh-add` the key, "
+      + "`ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts`)"
+  }
+
   func remoteTrackingRef(_ remote: String) -> String { "refs/remotes/\(remote)/ghp/state" }
 
   /// Fetches the remote's `ghp/state`; returns its tip (nil when the remote has none yet).
@@ -102,7 +118,9 @@ extension Ledger {
     } catch {
       // A remote without the branch yet is fine; anything else is a transport failure.
       guard error.message.contains("couldn't find remote ref") else {
-        throw .io("cannot fetch ghp/state from \(remote) (\(url)): \(error.message); nothing was changed")
+        throw .io(
+          "cannot fetch ghp/state from \(remote) (\(url)): \(error.message)\(Self.sshHint(url)); nothing was changed"
+        )
       }
       tip = nil
     }
@@ -124,7 +142,9 @@ extension Ledger {
   func pushState(_ commit: ObjectID, remote: String) throws(GHPError) -> PushResult {
     let outcome: Repository.PushOutcome
     do { outcome = try pushObject(commit, remote: remote) } catch {
-      throw .io("cannot push ghp/state to \(remote): \(error.message); run `ghp sync` once the server is reachable")
+      let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
+      throw .io(
+        "cannot push ghp/state to \(remote): \(error.message)\(hint); run `ghp sync` once the server is reachable")
     }
     switch outcome {
     case .accepted:

@@ -35,7 +35,7 @@ public enum HookInstaller {
     public var removed: [String] = []
   }
 
-  /// `ghpBinary`: the absolute path the hooks call when `ghp` is not on PATH.
+  /// `ghpBinary`: the absolute path the hooks call, whatever the caller's PATH or environment.
   public static func install(_ repository: Repository, server: Bool, ghpBinary: String) throws(GHPError) -> Report {
     let directory = hooksDirectory(repository)
     var report = Report(directory: directory)
@@ -55,7 +55,8 @@ public enum HookInstaller {
         }
         report.chained.append(name)
       }
-      let text = script.replacing("${GHP_BIN:-ghp}", with: "${GHP_BIN:-\(ghpBinary)}")
+      let quoted = "'" + ghpBinary.replacing("'", with: "'\\''") + "'"
+      let text = script.replacing("ghp='ghp'", with: "ghp=\(quoted)")
       try Files.replace(path, with: Array(text.utf8), mode: 0o755)
       report.installed.append(name)
     }

@@ -90,7 +90,7 @@ public enum Doctor {
         Finding(
           topic: "pushers", ok: true,
           text:
-            "the server's hook names a pusher by $\(config.pusherVariables.joined(separator: ", $")) (server.pusherVariable); behind Apache, name REMOTE_USER"
+            "the server's hook names a pusher by $\(config.pusherVariables.joined(separator: ", $")) (server.pusherVariable)"
         ))
     } else {
       findings.append(Finding(topic: "server", ok: true, text: "local mode: no git server (ghp remote set NAME)"))

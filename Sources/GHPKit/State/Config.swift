@@ -40,7 +40,7 @@ public struct Config: Equatable, Sendable {
   /// A pusher not in the table may act only as the agent of its own name.
   public var pushers: [String: [String]] = [:]
   /// The environment variables a server's `pre-receive` reads the pusher from, first found wins.
-  public var pusherVariables = ["GHP_PUSHER", "GL_USERNAME", "GITEA_PUSHER_NAME", "GL_USER"]
+  public var pusherVariables = ["GHP_PUSHER", "GL_USERNAME", "GITEA_PUSHER_NAME", "GL_USER", "REMOTE_USER"]
   /// On a shared server: how far ahead of the server's clock a pushed state commit may be dated
   /// (`[server] clockSkew`, default 5m); later is refused, so no agent dates itself out of staleness.
   public var clockSkew: Int64 = 300

@@ -665,9 +665,11 @@ Every `ghp` command takes `--json` for output you can parse.
 # the approval counts for that commit id and no other (pre-push and the server check the id).
 # Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
 # as post-commit.ghp-chained and runs first.
+# The ghp that installed this hook, by its absolute path (no variable of the caller's chooses it).
+ghp='ghp'
 chained="$0.ghp-chained"
 if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi
-exec "${GHP_BIN:-ghp}" hook post-commit "$@"
+exec "$ghp" hook post-commit "$@"
 
 """#,
     "pre-commit": #"""
@@ -676,9 +678,11 @@ exec "${GHP_BIN:-ghp}" hook post-commit "$@"
 # the scope of an issue another agent holds.
 # Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
 # as pre-commit.ghp-chained and runs first; its refusal stands.
+# The ghp that installed this hook, by its absolute path (no variable of the caller's chooses it).
+ghp='ghp'
 chained="$0.ghp-chained"
 if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi
-exec "${GHP_BIN:-ghp}" hook pre-commit "$@"
+exec "$ghp" hook pre-commit "$@"
 
 """#,
     "pre-push": #"""
@@ -688,9 +692,11 @@ exec "${GHP_BIN:-ghp}" hook pre-commit "$@"
 # Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
 # as pre-push.ghp-chained and runs first, with the same input; its refusal stands.
 input=$(cat)
+# The ghp that installed this hook, by its absolute path (no variable of the caller's chooses it).
+ghp='ghp'
 chained="$0.ghp-chained"
 if [ -x "$chained" ]; then printf '%s\n' "$input" | "$chained" "$@" || exit $?; fi
-printf '%s\n' "$input" | exec "${GHP_BIN:-ghp}" hook pre-push "$@"
+printf '%s\n' "$input" | exec "$ghp" hook pre-push "$@"
 
 """#,
     "pre-receive": #"""
@@ -702,9 +708,11 @@ printf '%s\n' "$input" | exec "${GHP_BIN:-ghp}" hook pre-push "$@"
 # Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
 # as pre-receive.ghp-chained and runs first, with the same input; its refusal stands.
 input=$(cat)
+# The ghp that installed this hook, by its absolute path (no variable of the caller's chooses it).
+ghp='ghp'
 chained="$0.ghp-chained"
 if [ -x "$chained" ]; then printf '%s\n' "$input" | "$chained" "$@" || exit $?; fi
-printf '%s\n' "$input" | exec "${GHP_BIN:-ghp}" hook pre-receive "$@"
+printf '%s\n' "$input" | exec "$ghp" hook pre-receive "$@"
 
 """#,
     "prepare-commit-msg": #"""
@@ -713,9 +721,11 @@ printf '%s\n' "$input" | exec "${GHP_BIN:-ghp}" hook pre-receive "$@"
 # commit is made under) to an agent's commit message. --no-verify does not skip this hook.
 # Installed by `ghp hooks install`. A hook the repository already had is kept beside this one
 # as prepare-commit-msg.ghp-chained and runs first; its refusal stands.
+# The ghp that installed this hook, by its absolute path (no variable of the caller's chooses it).
+ghp='ghp'
 chained="$0.ghp-chained"
 if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi
-exec "${GHP_BIN:-ghp}" hook prepare-commit-msg "$@"
+exec "$ghp" hook prepare-commit-msg "$@"
 
 """#,
   ]
