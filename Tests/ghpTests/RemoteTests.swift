@@ -141,9 +141,28 @@ final class Network {
     let told = try network.ghp(["agent-heartbeat"], in: b, agent: "bob")
     #expect(told.status == 3)
     #expect(told.stderr.contains("#10"))
-    #expect(told.stderr.contains("released by alice"), "the notice names the winner: \(told.stderr)")
+    // Nobody released it: the notice says it lost the race, and to whom.
+    #expect(told.stderr.contains("made offline, lost on the remote"), "\(told.stderr)")
+    #expect(told.stderr.contains("held by alice") && !told.stderr.contains("released by"), "\(told.stderr)")
     let status = try JSON.parse(try network.ghp(["agent-status", "--json"], in: a, agent: "alice").stdout)
     #expect(status["agents"]?["alice"]?["lastAction"] == .string("alice step 48"))
+  }
+
+  /// An agent whose only write was an offline claim that lost is registered by the notice, and
+  /// told on its first report, like any other.
+  @Test func anAgentWhoseOnlyWriteWasALostClaimIsTold() throws {
+    let network = try Network(issues: 2, remoteMode: false)
+    let a = try network.clone()
+    let b = try network.clone()
+    #expect(try network.ghp(["claim", "1"], in: a, agent: "alice").status == 0)
+    #expect(try network.ghp(["claim", "1"], in: b, agent: "carol").status == 0)
+    #expect(try network.ghp(["sync"], in: a, agent: "alice").status == 0)
+    #expect(try network.ghp(["sync"], in: b, agent: "carol").status == 3)
+    let told = try network.ghp(["agent-heartbeat", "--action", "back"], in: b, agent: "carol")
+    #expect(told.status == 3, "\(told.stdout)")
+    #expect(told.stderr.contains("#1, made offline, lost on the remote"), "\(told.stderr)")
+    // Told once.
+    #expect(try network.ghp(["agent-heartbeat"], in: b, agent: "carol").status == 0)
   }
 
   @Test func aServerThatDiesMidSyncLosesNothingAndDoublesNothing() throws {
@@ -173,12 +192,26 @@ final class Network {
     #expect(failed.status == 1)
     #expect(failed.stderr.contains("cannot push ghp/state"))
     #expect(failed.stderr.split(separator: "\n").count == 1)
+    // No scratch ref is left of the push, and the error names none.
+    #expect(!failed.stderr.contains("refs/ghp/"), "\(failed.stderr)")
+    let scratch = { () throws -> String in
+      try ProcessRunner.run("/usr/bin/git", ["for-each-ref", "refs/ghp/outgoing/"], in: a).stdout
+    }
+    #expect(try scratch().isEmpty)
+    // A push killed before its cleanup (its process gone) leaves one: the next push takes it away.
+    let tip = try ProcessRunner.run("/usr/bin/git", ["rev-parse", "ghp/state"], in: a).stdout
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let dead = try ProcessRunner.run("/bin/sh", ["-c", "sh -c 'echo $$' ; true"], in: a).stdout
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    _ = try ProcessRunner.run("/usr/bin/git", ["update-ref", "refs/ghp/outgoing/\(dead)-7", tip], in: a)
+    #expect(try !scratch().isEmpty)
     network.daemon.stop()
     let restarted = try GitDaemon(base: network.daemon.base)
     try ProcessRunner.run("/usr/bin/git", ["remote", "set-url", "origin", restarted.url("project.git")], in: a)
 
     let again = try network.ghp(["sync", "--json"], in: a, agent: "alice")
     #expect(again.status == 0, "\(again.stderr)")
+    #expect(try scratch().isEmpty)
     let log = try ProcessRunner.run("/usr/bin/git", ["log", "--format=%B%x00", "ghp/state"], in: server).stdout
       .split(separator: "\0")
     for index in 0..<10 {

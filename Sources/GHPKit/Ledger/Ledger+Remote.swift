@@ -161,11 +161,23 @@ extension Ledger {
   /// concurrently (the writer lock is not held across the network), and a shared name would let one
   /// push another's commit.
   private func pushObject(_ commit: ObjectID, remote: String) throws(GitError) -> Repository.PushOutcome {
+    pruneOutgoingRefs()
     let outgoing = "refs/ghp/outgoing/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
     defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
     return try Self.retryingVanishedScratchRefs { () throws(GitError) in
       try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
+    }
+  }
+
+  /// Deletes the scratch refs of pushes whose process is gone (killed mid-push: its `defer`
+  /// never ran), so that they do not pile up nor show in every later negotiation. A live
+  /// process's ref is left alone.
+  func pruneOutgoingRefs() {
+    for (name, _) in repository.references(glob: "refs/ghp/outgoing/*") {
+      let id = name.dropFirst("refs/ghp/outgoing/".count).prefix { $0 != "-" }
+      guard let pid = Int32(id), pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
+      try? repository.setReference(name, to: nil, logMessage: "ghp: a dead push's scratch ref")
     }
   }
 

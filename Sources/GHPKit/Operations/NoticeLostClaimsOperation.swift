@@ -14,13 +14,26 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
     public var reason: String
   }
 
+  /// The record's keys.
+  enum CodingKeys: String, CodingKey {
+    case notices, registers
+  }
+
   /// The lost claims to tell, one per agent and issue; empty writes nothing.
   public var notices: [Notice]
+  /// An agent the agents document lacks (its only write was the offline claim that lost) is
+  /// registered as an idle worker holding the notice, so that it is told too. Recorded as
+  /// `"registers": true`; an older record (which dropped such a notice) replays as it was made.
+  @RecordFlag public var registers = true
+
+  /// The notices to write.
+  public init(notices: [Notice]) { self.notices = notices }
 
   /// The same notices with the issues' ids renamed.
   public func renaming(_ renames: IDRenames) -> Self {
-    NoticeLostClaimsOperation(
-      notices: notices.map { Notice(agent: $0.agent, issue: renames.issue($0.issue), reason: $0.reason) })
+    var renamed = self
+    renamed.notices = notices.map { Notice(agent: $0.agent, issue: renames.issue($0.issue), reason: $0.reason) }
+    return renamed
   }
 
   /// Adds each notice to its agent's lost claims, named after the issue's holder now; refused
@@ -35,6 +48,10 @@ public struct NoticeLostClaimsOperation: RecordedOperation {
       // Only a claim the agent does not hold can have been lost.
       if issue.status == .claimed && issue.assignee == notice.agent {
         throw .refused("\(notice.agent) holds #\(issue.id); it lost no claim on it")
+      }
+      if registers && agents.agents[notice.agent] == nil {
+        agents.agents[notice.agent] = AgentRecord(
+          status: "idle", lastAction: "Lost #\(issue.id), claimed offline", timestamp: clock.now)
       }
       // Named after who holds it now (the winner of the race), not after whoever synced.
       agents.agents[notice.agent]?.lostClaims.append(

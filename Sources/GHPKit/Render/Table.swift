@@ -212,9 +212,16 @@ extension LogEntry {
 extension StatusUpdateOperation.Output {
   /// What the agent must be told, one line each: lost claims first.
   public var notices: [String] {
-    var lines = lostClaims.map {
-      "your claim on #\($0.issue) (epoch \($0.epoch)) was released by \($0.by) at \(RFC3339.format($0.at))"
-        + ($0.reason.isEmpty ? "" : " (\($0.reason))") + ": do not land work for it (see `ghp issue show \($0.issue)`)"
+    var lines = lostClaims.map { lost in
+      // Epoch 0: a claim made offline that lost on the remote (`ghp sync`); nobody released it,
+      // whoever holds the issue now claimed it first.
+      let what =
+        lost.epoch == 0
+        ? "your claim on #\(lost.issue), made offline, lost on the remote at \(RFC3339.format(lost.at))"
+          + (lost.reason.isEmpty ? "" : " (\(lost.reason))")
+        : "your claim on #\(lost.issue) (epoch \(lost.epoch)) was released by \(lost.by) at \(RFC3339.format(lost.at))"
+          + (lost.reason.isEmpty ? "" : " (\(lost.reason))")
+      return what + ": do not land work for it (see `ghp issue show \(lost.issue)`)"
     }
     for back in returned {
       let what = back.kind == "conflict" ? "conflicts with the base" : "failed the landing gate"

@@ -177,6 +177,23 @@ import Testing
   }
 }
 
+extension OlderRecordsTests {
+  @Test func aLostClaimsNoticeRecordedWithoutTheFlagRegistersNobody() throws {
+    let repo = try initialised(issues: 1)
+    try workspace(repo, agent: "w1").run(ClaimOperation(issueID: "1"))
+    let notice = ["agent": JSON.string("ghost"), "issue": .string("1"), "reason": .string("lost the race")]
+    try workspace(repo).run(
+      try recorded(NoticeLostClaimsOperation.self, "claims-lost", ["notices": .array([.object(notice)])]))
+    #expect(try workspace(repo).snapshot().agents().agents["ghost"] == nil)
+    let fresh = try workspace(repo).run(
+      NoticeLostClaimsOperation(notices: [.init(agent: "ghost", issue: "1", reason: "lost the race")]))
+    #expect(try workspace(repo).snapshot().agents().agents["ghost"]?.lostClaims.map(\.issue) == ["1"])
+    #expect(
+      fresh.commit.flatMap { try? repo.git("log", "-1", "--format=%B", $0.hex) }?.contains("\"registers\":true")
+        == true)
+  }
+}
+
 /// The operation a record of `name` with `fields` decodes to, as `ghp verify` reads it.
 func recorded<Operation: RecordedOperation>(
   _ type: Operation.Type, _ name: String, _ fields: [String: JSON]
