@@ -52,6 +52,33 @@ enum RemoteBench {
     Harness.run(ghp, ["issue", "import", seed + "/issues.json"], in: seed, environment: ["GHP_AGENT": "lead"])
     Harness.run(ghp, ["remote", "set", "origin"], in: seed, environment: ["GHP_AGENT": "lead"])
 
+    // One uncontended write, whole process: ghp in remote mode against the same transfer by git
+    // (fetch the branch, commit onto it, push), each from its own clone to its own repository.
+    let writes = quick ? 15 : 40
+    Harness.git(["init", "-q", "--bare", base + "/plain.git"], in: base)
+    let plain = Harness.scratchRepository("remote-plain")
+    Harness.git(["remote", "add", "origin", "git://127.0.0.1:\(daemon.port)/plain.git"], in: plain)
+    Harness.git(["push", "-q", "origin", "main:refs/heads/ghp/state"], in: plain)
+    let gitScript = """
+      git fetch -q origin ghp/state && \
+      c=$(git commit-tree -p FETCH_HEAD -m write 'FETCH_HEAD^{tree}') && \
+      git push -q origin "$c:refs/heads/ghp/state"
+      """
+    var gitTimes: [Double] = []
+    var ghpTimes: [Double] = []
+    for index in 0..<writes {
+      gitTimes.append(Harness.run("/bin/sh", ["-c", gitScript], in: plain).seconds)
+      ghpTimes.append(
+        Harness.run(
+          ghp, ["agent-heartbeat", "--action", "write \(index)"], in: seed, environment: ["GHP_AGENT": "writer"]
+        ).seconds)
+    }
+    let gitWrite = Harness.median(gitTimes)
+    let ghpWrite = Harness.median(ghpTimes)
+    report.add("one uncontended remote write, ghp agent-heartbeat (median of \(writes))", ms(ghpWrite))
+    report.add("   baseline: git fetch + commit-tree + push script", ms(gitWrite))
+    report.add("   ratio ghp ÷ git (goal ≤ 0.6: one connection against two)", format(ghpWrite / gitWrite, 2))
+
     var clones: [String] = []
     for index in 0..<16 {
       let clone = Harness.scratchRepository("remote-clone-\(index)")

@@ -12,6 +12,17 @@ if arguments.first == "writer", arguments.count == 4, let count = Int(arguments[
   try LedgerBench.writer(repo: arguments[1], agent: arguments[2], count: count)
   exit(0)
 }
+if arguments.contains("--help") || arguments.contains("-h") {
+  print(
+    """
+    usage: ghp-bench [--quick] [SECTION]
+    Measures ghp against baselines run in the same session (figures and ratios); SECTION is one of
+    ledger, queue, hooks, remote, mcp, trust, conflicts, landing, run, heartbeat, probe, page.
+    Benchmark the binaries as scripts/install builds them: swift build -c release, then
+    .build/release/ghp-bench.
+    """)
+  exit(0)
+}
 let quick = arguments.contains("--quick")
 print("ghp-bench\(quick ? " (quick)" : ""): binaries in \(Harness.binFolder.path)")
 var report = Report()

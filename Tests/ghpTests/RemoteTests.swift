@@ -148,6 +148,39 @@ final class Network {
     #expect(status["agents"]?["alice"]?["lastAction"] == .string("alice step 48"))
   }
 
+  /// An uncontended write in remote mode is one connection to the server: the push, built on the
+  /// tip this clone last saw, is itself the compare-and-swap. When another machine moved the
+  /// remote meanwhile, the push is refused before anything is sent, and the write fetches and
+  /// pushes again: right, in three connections. Counted with strace, as the connect calls made.
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+  func anUncontendedWriteIsOneConnection() throws {
+    let network = try Network(issues: 3, remoteMode: true)
+    let other = try network.clone()
+    func connections(_ arguments: [String], agent: String, in path: String) throws -> (Int32, Int) {
+      let trace = path + "/../trace-\(UUID().uuidString.prefix(6))"
+      var env = ["GHP_AGENT": agent]
+      env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
+      let result = try ProcessRunner.run(
+        "/usr/bin/strace", ["-f", "-e", "trace=connect", "-o", trace, GHPBinary.path] + arguments, in: path,
+        environment: env)
+      let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+      return (result.status, text.split(separator: "\n").filter { $0.contains("htons(\(network.daemon.port))") }.count)
+    }
+    #expect(try network.ghp(["agent-heartbeat"], in: network.seed.path, agent: "w1").status == 0)
+    for step in 0..<3 {
+      let (status, count) = try connections(
+        ["agent-heartbeat", "--action", "step \(step)"], agent: "w1", in: network.seed.path)
+      #expect(status == 0 && count == 1, "step \(step): \(count) connections")
+    }
+    #expect(try network.ghp(["claim", "1"], in: other, agent: "w2").status == 0)
+    let (status, count) = try connections(["claim", "2"], agent: "w1", in: network.seed.path)
+    #expect(status == 0 && count == 3, "after another machine moved the remote: \(count) connections")
+    // Both claims are on the server, each once, in order.
+    let claims = try network.serverLog().filter { $0.contains("Ghp-Op: claim\n") }
+    #expect(
+      claims.count == 2 && claims[0].hasPrefix("w2: claim #1") && claims[1].hasPrefix("w1: claim #2"), "\(claims)")
+  }
+
   /// An agent whose only write was an offline claim that lost is registered by the notice, and
   /// told on its first report, like any other.
   @Test func anAgentWhoseOnlyWriteWasALostClaimIsTold() throws {

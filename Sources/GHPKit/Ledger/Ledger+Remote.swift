@@ -241,17 +241,37 @@ extension Ledger {
     usleep(UInt32.random(in: 2_000...UInt32(ceiling)))
   }
 
-  /// One change in remote mode: fetch, apply to the remote tip, commit, push without force; on
+  /// The remote's tip as this clone last saw it (its last fetch or accepted push), when local
+  /// `ghp/state` is exactly there: nothing made offline waits, and the tip was verified when it
+  /// was seen. Nil otherwise (a fetch decides).
+  func lastSeenTip(_ remote: String) -> ObjectID? {
+    guard let seen = try? repository.referenceTarget(remoteTrackingRef(remote)),
+      let local = try? snapshot().commit, local == seen
+    else { return nil }
+    return seen
+  }
+
+  /// One change in remote mode: apply to the remote tip, commit, push without force; on
   /// rejection, fetch and apply again. Reported landed only when the server accepted it.
+  ///
+  /// The first try builds on the tip this clone last saw and pushes at once: the push is itself
+  /// the compare-and-swap (the server takes it only as a fast-forward of its tip, and libgit2
+  /// refuses before sending when the server's tip is one it does not have), so an uncontended
+  /// write is one connection, not a fetch and a push. A change that would write nothing is never
+  /// answered from the last-seen tip: it fetches first, as every retry does.
   func transactRemote<Result>(
     remote: String, actor: String, clock: Clock,
     _ operation: (StateSnapshot, Clock) throws(GHPError) -> (Change?, Result)
   ) throws(GHPError) -> Landed<Result> {
     let giveUp = ProcessIdentity.monotonic() + Self.remoteRetrySeconds
     var attempt = 0
+    var optimistic = lastSeenTip(remote)
     while attempt == 0 || ProcessIdentity.monotonic() < giveUp {
       attempt += 1
-      let remoteTip = try fetchState(remote)
+      let guessed = optimistic
+      optimistic = nil
+      let remoteTip: ObjectID?
+      if let guessed { remoteTip = guessed } else { remoteTip = try fetchState(remote) }
       let local = try snapshot()
       // Local operations not yet on the remote (made offline) go first, in their order.
       if let localTip = local.commit, localTip != remoteTip {
@@ -268,6 +288,7 @@ extension Ledger {
       let at = clock.notBefore(base.commitTime, within: base.clockSkew)
       let (change, result) = try operation(base, at)
       guard let change else {
+        if guessed != nil { continue }
         if let remoteTip, remoteTip != local.commit {
           try moveLocal(from: local.commit, to: remoteTip, message: "ghp: fast-forward to \(remote)")
         }
@@ -280,7 +301,8 @@ extension Ledger {
         try moveLocal(from: local.commit, to: commit, message: "ghp: \(change.message.subject)")
         return Landed(result: result, commit: commit)
       case .rejected:
-        Self.backoff(attempt)
+        // A guess that lost costs no wait: the fetch that follows is the first real try.
+        if guessed == nil { Self.backoff(attempt) }
       }
     }
     throw .contention(attempt)
