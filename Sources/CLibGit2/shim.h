@@ -188,4 +188,33 @@ static inline int ghp_push(git_repository *repo, const char *url, const char *re
   return error;
 }
 
+/* Every object of the packs whose index files are given, written as one new pack in the
+   repository's pack folder (through the repository's own object database, so nothing is lost
+   however the packs overlap); its name (40 hex digits) goes to `name`. The old packs are left for
+   the caller to remove. */
+static inline int ghp_insert_into_pack(const git_oid *id, void *payload) {
+  return git_packbuilder_insert((git_packbuilder *)payload, id, NULL);
+}
+
+static inline int ghp_consolidate_packs(git_repository *repo, const char **indexes, size_t count, char *name,
+                                        size_t name_size) {
+  git_odb *packs = NULL;
+  git_packbuilder *builder = NULL;
+  size_t index;
+  int error = git_odb_new(&packs);
+  for (index = 0; !error && index < count; index++) {
+    git_odb_backend *backend = NULL;
+    error = git_odb_backend_one_pack(&backend, indexes[index]);
+    if (!error) error = git_odb_add_backend(packs, backend, 1);
+  }
+  if (!error) error = git_packbuilder_new(&builder, repo);
+  if (!error) git_packbuilder_set_threads(builder, 1);
+  if (!error) error = git_odb_foreach(packs, ghp_insert_into_pack, builder);
+  if (!error) error = git_packbuilder_write(builder, NULL, 0, NULL, NULL);
+  if (!error) snprintf(name, name_size, "%s", git_packbuilder_name(builder));
+  git_packbuilder_free(builder);
+  git_odb_free(packs);
+  return error;
+}
+
 #endif

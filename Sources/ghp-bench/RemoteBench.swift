@@ -96,6 +96,46 @@ enum RemoteBench {
         format(Double(agents * perAgent) / wall))
     }
 
+    // A clone that fetches all day: a writer makes 5 operations and syncs them, a reader syncs
+    // (one fetch, one pack), round after round; agent-status in the reader after many rounds
+    // against after 100 (packs past git's limit of 50 are consolidated).
+    let rounds = quick ? 200 : 600
+    let dayURL = "git://127.0.0.1:\(daemon.port)/day.git"
+    Harness.git(["init", "-q", "--bare", base + "/day.git"], in: base)
+    Harness.git(["config", "receive.denyNonFastForwards", "true"], in: base + "/day.git")
+    let dayWriter = Harness.scratchRepository("day-writer")
+    Harness.git(["remote", "add", "origin", dayURL], in: dayWriter)
+    LedgerBench.initialise(dayWriter)
+    Harness.run(ghp, ["sync"], in: dayWriter, environment: ["GHP_AGENT": "lead"])
+    let dayReader = Harness.scratchRepository("day-reader")
+    Harness.git(["remote", "add", "origin", dayURL], in: dayReader)
+    Harness.run(ghp, ["sync"], in: dayReader, environment: ["GHP_AGENT": "lead"])
+    let writer = try Workspace(path: dayWriter, agent: "day-agent", environment: [:])
+    func statusTime() -> Double {
+      Harness.median(
+        (0..<9).map { _ in
+          Harness.run(ghp, ["agent-status", "--json"], in: dayReader, environment: ["GHP_AGENT": "lead"]).seconds
+        })
+    }
+    var early = 0.0
+    var packsEarly = 0
+    for round in 1...rounds {
+      for step in 0..<5 {
+        try writer.run(StatusUpdateOperation(status: "implementing", action: "r\(round) s\(step)", isHeartbeat: true))
+      }
+      Harness.run(ghp, ["sync"], in: dayWriter, environment: ["GHP_AGENT": "lead"])
+      Harness.run(ghp, ["sync"], in: dayReader, environment: ["GHP_AGENT": "lead"])
+      if round == 100 {
+        early = statusTime()
+        packsEarly = (try? Repository(discovering: dayReader))?.packIndexes().count ?? -1
+      }
+    }
+    let late = statusTime()
+    let packsLate = (try? Repository(discovering: dayReader))?.packIndexes().count ?? -1
+    report.add("agent-status in a clone after 100 fetched syncs (\(packsEarly) packs)", ms(early))
+    report.add("   after \(rounds) fetched syncs, \(rounds * 5) remote writes (\(packsLate) packs)", ms(late))
+    report.add("   ratio late ÷ early (goal ≤ 1.2)", format(late / early, 2))
+
     // Local mode (no `remote set`): 1,000 operations made on one machine while another moved the
     // remote; sync re-applies them onto the remote tip.
     Harness.git(["init", "-q", "--bare", base + "/offline.git"], in: base)

@@ -181,6 +181,32 @@ final class Network {
       claims.count == 2 && claims[0].hasPrefix("w2: claim #1") && claims[1].hasPrefix("w1: claim #2"), "\(claims)")
   }
 
+  /// libgit2 keeps every fetch as a pack; past git's gc.autoPackLimit (50) the next landed write
+  /// or sync consolidates them into one, and every object is still there (git fsck, ghp verify).
+  @Test func packsFromFetchesDoNotPileUp() throws {
+    let network = try Network(issues: 1, remoteMode: true)
+    let a = try network.clone()
+    let b = try network.clone()
+    let packs = { () -> Int in
+      ((try? FileManager.default.contentsOfDirectory(atPath: a + "/.git/objects/pack")) ?? []).filter {
+        $0.hasSuffix(".idx")
+      }.count
+    }
+    var most = 0
+    for round in 0..<56 {
+      #expect(try network.ghp(["agent-heartbeat", "--action", "round \(round)"], in: b, agent: "bob").status == 0)
+      #expect(try network.ghp(["sync"], in: a, agent: "alice").status == 0)
+      most = max(most, packs())
+    }
+    #expect(most == Repository.packLimit, "the packs grew to the limit, one a fetch: \(most)")
+    #expect(packs() < 10, "\(packs()) packs after 56 fetches")
+    let fsck = try ProcessRunner.run("/usr/bin/git", ["fsck", "--no-progress"], in: a)
+    #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
+    #expect(try network.ghp(["verify"], in: a, agent: "alice").status == 0)
+    let status = try network.ghp(["agent-status", "--json"], in: a, agent: "alice").json()
+    #expect(status["agents"]?["bob"]?["lastAction"] == .string("round 55"))
+  }
+
   /// An agent whose only write was an offline claim that lost is registered by the notice, and
   /// told on its first report, like any other.
   @Test func anAgentWhoseOnlyWriteWasALostClaimIsTold() throws {

@@ -1,4 +1,5 @@
 import CLibGit2
+import Glibc
 
 /// Fetching and pushing `ghp/state` through a remote's URL.
 extension Repository {
@@ -94,5 +95,67 @@ extension Repository {
     var ref: OpaquePointer?
     try check(git_reference_create(&ref, pointer, name, &raw, 1, logMessage))
     git_reference_free(ref)
+  }
+}
+
+/// Keeping a clone that fetches all day fast: libgit2 keeps every fetch as a pack of its own, and
+/// each pack is one more index to search on every object read.
+extension Repository {
+  /// git's `gc.autoPackLimit`: past this many packs, they are consolidated into one.
+  public static let packLimit = 50
+
+  /// The index files of the packs in the object folder (a pack kept with a `.keep` file, as git
+  /// keeps it, is left out).
+  public func packIndexes() -> [String] {
+    let folder = commonDirectory + "objects/pack/"
+    guard let directory = opendir(folder) else { return [] }
+    defer { closedir(directory) }
+    var out: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      guard name.hasPrefix("pack-"), name.hasSuffix(".idx") else { continue }
+      let stem = folder + name.dropLast(4)
+      if access(stem + ".keep", F_OK) == 0 { continue }
+      out.append(folder + name)
+    }
+    return out.sorted()
+  }
+
+  /// Consolidates the packs into one when there are more than `limit`, as `git gc --auto` would:
+  /// every object of them is written into a new pack (fsynced), then the old ones are removed. One
+  /// process at a time (a lock file beside the writer lock; a busy one skips, the next fetch
+  /// tries again). Returns the pack counts before and after, or nil when nothing was done. A
+  /// reader that listed an old pack finds its objects in the new one (libgit2 looks again when an
+  /// object is not where it was).
+  @discardableResult
+  public func consolidatePacks(limit: Int = Repository.packLimit) -> (before: Int, after: Int)? {
+    guard packIndexes().count > limit else { return nil }
+    let folder = commonDirectory + "ghp"
+    mkdir(folder, 0o755)
+    let descriptor = open(folder + "/repack.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return nil }
+    defer { flock(descriptor, LOCK_UN) }
+    let old = packIndexes()
+    guard old.count > limit else { return nil }
+    var pointers = old.map { UnsafePointer<CChar>(strdup($0)) }
+    defer { for pointer in pointers { free(UnsafeMutablePointer(mutating: pointer)) } }
+    var name = [CChar](repeating: 0, count: 64)
+    let code = pointers.withUnsafeMutableBufferPointer { buffer in
+      ghp_consolidate_packs(pointer, buffer.baseAddress, old.count, &name, name.count)
+    }
+    guard code == 0 else { return nil }
+    let made = commonDirectory + "objects/pack/pack-" + String(cString: name) + ".idx"
+    for index in old where index != made {
+      let stem = String(index.dropLast(4))
+      // The index first: a reader listing the folder no longer finds the pack it would open.
+      unlink(index)
+      unlink(stem + ".pack")
+      unlink(stem + ".rev")
+    }
+    return (old.count, packIndexes().count)
   }
 }

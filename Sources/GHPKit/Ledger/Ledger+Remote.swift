@@ -299,6 +299,8 @@ extension Ledger {
       switch try pushState(commit, remote: remote) {
       case .accepted:
         try moveLocal(from: local.commit, to: commit, message: "ghp: \(change.message.subject)")
+        // Once the change is landed, not before: the packs the fetches left, past git's limit.
+        repository.consolidatePacks()
         return Landed(result: result, commit: commit)
       case .rejected:
         // A guess that lost costs no wait: the fetch that follows is the first real try.
@@ -312,7 +314,9 @@ extension Ledger {
   /// operations (from their Ghp-Operation records) onto the remote tip in order, and push.
   /// The writer lock is taken only to move the local ref: never across the network.
   public func sync(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
-    try syncWithRemote(remote: remote, actor: actor, clock: clock)
+    let report = try syncWithRemote(remote: remote, actor: actor, clock: clock)
+    repository.consolidatePacks()
+    return report
   }
 
   func syncWithRemote(remote: String, actor: String, clock: Clock) throws(GHPError) -> SyncReport {
