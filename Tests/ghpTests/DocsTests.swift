@@ -85,6 +85,7 @@ struct DocsTests {
     if first.hasPrefix("scripts/") || first == "swift" || first == "sudo" || first == "apt-get" {
       return "builds or installs"
     }
+    if first.hasPrefix(".build/") { return "runs what a build made (the benchmark)" }
     if command.contains("# needs ") { return "marked" }
     guard first == "ghp" || first.hasPrefix("GHP_") || first.hasPrefix("PREFIX=") else { return nil }
     let rest = words.drop { $0 != "ghp" }.dropFirst()

@@ -207,6 +207,70 @@ final class Network {
     #expect(status["agents"]?["bob"]?["lastAction"] == .string("round 55"))
   }
 
+  /// The merge queue across machines: agents on two hosts submit (their branches go to the server
+  /// with the submission), the lander on a third fetches them and lands both through the gate on
+  /// the server's main. While the gate runs, a person on another host moves main: the lander's
+  /// push is refused, it merges and gates again, and lands on the new tip. Each issue is landed
+  /// once, and the server's main holds every change.
+  @Test func theMergeQueueLandsWorkFromOtherHostsOnTheServersMain() throws {
+    let network = try Network(issues: 2, remoteMode: true)
+    let folder = network.seed.root.deletingLastPathComponent().path
+    let person = try network.clone()
+    // The gate: the first time it runs, the person pushes a change of theirs to main.
+    let marker = folder + "/move-main-once"
+    FileManager.default.createFile(atPath: marker, contents: nil)
+    let gate = """
+      #!/bin/sh
+      if [ -e '\(marker)' ]; then
+        rm -f '\(marker)'
+        cd '\(person)' && git pull -q origin main && echo person > person.txt && git add person.txt &&
+          git -c user.name=Person -c user.email=person@example.com commit -qm 'A person moves main' &&
+          git push -q origin HEAD:main || exit 9
+      fi
+      exit 0
+
+      """
+    try gate.write(toFile: folder + "/gate.sh", atomically: true, encoding: .utf8)
+    chmod(folder + "/gate.sh", 0o755)
+    for (key, value) in [("landing.gate", "[\"\(folder)/gate.sh\"]"), ("landing.sandbox", "off")] {
+      let set = try network.ghp(["config", "set", key, value], in: network.seed.path, agent: "lead")
+      #expect(set.status == 0, "\(set.stderr)")
+    }
+    for (agent, issue, file) in [("w1", "1", "one.txt"), ("w2", "2", "two.txt")] {
+      let host = try network.clone()
+      _ = try ProcessRunner.run("/usr/bin/git", ["checkout", "-q", "-b", "agent/\(agent)", "origin/main"], in: host)
+      #expect(try network.ghp(["claim", issue], in: host, agent: agent).status == 0)
+      try "\(agent)\n".write(toFile: host + "/" + file, atomically: true, encoding: .utf8)
+      _ = try ProcessRunner.run("/usr/bin/git", ["add", file], in: host)
+      _ = try ProcessRunner.run("/usr/bin/git", ["commit", "-qm", "\(agent)'s work"], in: host)
+      let done = try network.ghp(["done", issue, "--result", "made \(file)"], in: host, agent: agent)
+      #expect(done.status == 0, "\(done.stderr)")
+    }
+    let landed = try network.ghp(["land", "--once", "--json"], in: network.seed.path, agent: "lead")
+    #expect(landed.status == 0, "\(landed.stdout)\(landed.stderr)")
+    // The gate ran three times: #1, #1 again on the main the person moved, #2.
+    #expect(try landed.json()["gateRuns"] == .int(3), "\(landed.stdout)")
+
+    let server = network.daemon.base.appendingPathComponent("project.git").path
+    let files = try ProcessRunner.run("/usr/bin/git", ["ls-tree", "--name-only", "main"], in: server).stdout
+    for file in ["one.txt", "two.txt", "person.txt"] { #expect(files.contains(file), "\(file) on main: \(files)") }
+    // The lander's own clone followed the server's main, its checkout too.
+    let serverMain = try ProcessRunner.run("/usr/bin/git", ["rev-parse", "main"], in: server).stdout
+    #expect(try network.seed.git("rev-parse", "main") + "\n" == serverMain)
+    #expect(FileManager.default.fileExists(atPath: network.seed.path + "/two.txt"))
+    let log = try network.serverLog()
+    for issue in ["1", "2"] {
+      #expect(
+        log.filter { $0.contains("Ghp-Op: landed\n") && $0.contains("\"\(issue)\"") }.count == 1,
+        "#\(issue) landed once")
+    }
+    #expect(try network.ghp(["sync"], in: person, agent: "lead").status == 0)
+    let board = try network.ghp(["issue", "list", "--json"], in: person, agent: "lead")
+    #expect(board.status == 0)
+    let statuses = try board.json()["issues"]?.arrayValue?.compactMap { $0["status"]?.stringValue }
+    #expect(statuses == ["done", "done"], "\(board.stdout)")
+  }
+
   /// An agent whose only write was an offline claim that lost is registered by the notice, and
   /// told on its first report, like any other.
   @Test func anAgentWhoseOnlyWriteWasALostClaimIsTold() throws {

@@ -14,7 +14,19 @@ public struct DoneAction {
 
   /// Reads the actor's branch (for landing), then lands the operation.
   public func run(in workspace: Workspace) throws(GHPError) -> IssueAnswer {
-    let landed = try workspace.run(try DoneOperation.reading(workspace, issueID: issue, result: result))
+    let operation = try DoneOperation.reading(workspace, issueID: issue, result: result)
+    // In remote mode the lander may be on another host: the branch goes to the server first (a
+    // push that only fast-forwards, judged by the server's hook), then the submission naming it.
+    if let branch = operation.branch, let remote = try workspace.snapshot().remoteName {
+      switch try workspace.ledger.pushBranch(branch.tip, to: "refs/heads/\(branch.branch)", remote: remote) {
+      case .accepted: break
+      case .rejected:
+        throw .refused(
+          "#\(issue): \(remote)'s \(branch.branch) has commits this one lacks; merge them (git pull \(remote) \(branch.branch)), then `ghp done \(issue)` again"
+        )
+      }
+    }
+    let landed = try workspace.run(operation)
     let verb = landed.result.status == .landing ? "Submitted for landing (see `ghp queue`):" : "Done"
     return IssueAnswer(issue: landed.result, commit: landed.commit, verb: verb)
   }

@@ -1,3 +1,4 @@
+import CLibGit2
 import Glibc
 
 /// `ghp land`: takes queued issues in order, merges each branch onto the current base in memory,
@@ -49,6 +50,11 @@ public final class Lander {
   public let policy: LandingPolicy
   let token: String
   let host: String
+  /// In remote mode, the git remote the state, the base and the agents' branches are shared
+  /// through: the queue is read after a sync, agents' branches are fetched from it, and the base
+  /// moves there by a push that only fast-forwards (a refusal is someone else's move: merge and
+  /// gate again). Nil in local mode.
+  let remote: String?
   var lastRenewal: Int64 = 0
   var report = Report()
   /// Issues this run set aside (left queued); not taken again in the same run.
@@ -62,7 +68,7 @@ public final class Lander {
   static let baseMoveRetries = 3
 
   /// A lander for this workspace's actor, with a fresh lease token; refuses when the actor is no
-  /// orchestrator, `[landing]` is not set, or the state is shared through a remote.
+  /// orchestrator or `[landing]` is not set.
   public init(_ workspace: Workspace) throws(GHPError) {
     self.workspace = workspace
     repository = workspace.repository
@@ -75,11 +81,7 @@ public final class Lander {
         "[landing] is not configured in .ghp/config.toml, so done is the holder's word and nothing lands; set it first: ghp config set landing.gate '[\"swift test\"]'"
       )
     }
-    if state.remoteName != nil {
-      throw .refused(
-        "ghp land works on a local state; this repository shares its state through a remote (land on the machine that holds \(policy.base))"
-      )
-    }
+    remote = state.remoteName
     self.policy = policy
     token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
     host = Host.name
@@ -214,6 +216,8 @@ public final class Lander {
     baseCheckouts = nil
     while !LandingSignals.interrupted {
       workspace.refreshClock()
+      // In remote mode the queue is the server's: what other hosts' agents submitted.
+      if let remote { _ = try workspace.ledger.sync(remote: remote, actor: actor, clock: workspace.clock) }
       let state = try workspace.snapshot()
       let queue = try LandingQueue.gather(state, policy: policy, now: workspace.clock.now)
       var takeable: [LandingQueue.Entry] = []
@@ -241,6 +245,15 @@ public final class Lander {
   }
 
   func requireBaseTip() throws(GHPError) -> ObjectID {
+    if let remote {
+      // The server's base is the one work lands on; this clone's follows it when it can.
+      guard let tip = try workspace.ledger.fetchBranch("refs/heads/\(policy.base)", remote: remote) else {
+        throw GHPError.refused(
+          "\(remote) has no branch \(policy.base) to land on; push it first (git push \(remote) \(policy.base))")
+      }
+      followServerBase(tip)
+      return tip
+    }
     do {
       guard let tip = try repository.referenceTarget("refs/heads/\(policy.base)") else {
         throw GHPError.refused(
@@ -301,6 +314,9 @@ public final class Lander {
     var current = baseTip
     for issue in issues {
       guard let tip = issue.submission?.tip else { continue }
+      if let remote, !repository.contains(tip), let branch = issue.submission?.branch {
+        _ = try workspace.ledger.fetchBranch("refs/heads/\(branch)", remote: remote)
+      }
       guard repository.contains(tip) else {
         note(issue.id, "its branch tip \(tip.short) is not in this repository (fetch agent/\(issue.assignee ?? "?"))")
         continue
@@ -617,6 +633,25 @@ public final class Lander {
   }
 
   /// Why the base was not moved after all.
+  /// In remote mode, this clone's base follows the server's when it is behind it (with its
+  /// checkouts, as a landing moves them); a base that went its own way, or a checkout that cannot
+  /// follow, is left as it is and said once.
+  func followServerBase(_ tip: ObjectID) {
+    let ref = "refs/heads/\(policy.base)"
+    guard let local = try? repository.referenceTarget(ref), local != tip,
+      (try? repository.isAncestor(local, of: tip)) == true
+    else { return }
+    do {
+      try repository.compareAndSwapReference(ref, to: tip, expected: local, logMessage: "ghp land: follow the server")
+      for path in checkouts() {
+        let checkout = try Repository(discovering: path)
+        try checkout.followBranchMove(from: local, to: tip)
+      }
+    } catch {
+      progress("This clone's \(policy.base) did not follow the server's (\(error)); `git pull` it when you can.")
+    }
+  }
+
   struct HeldBack: Error {
     var reason: String
   }
@@ -626,6 +661,16 @@ public final class Lander {
   /// base goes back to `old` and nothing landed: never is a checkout left at the old tree behind a
   /// moved base.
   func moveBase(from old: ObjectID, to new: ObjectID, message: String) throws {
+    if let remote {
+      // On the server, by a push that only fast-forwards from `old`: a refusal means another
+      // lander or a person moved it, which the caller takes as the base having moved.
+      switch try workspace.ledger.pushBranch(new, to: "refs/heads/\(policy.base)", remote: remote) {
+      case .accepted: followServerBase(new)
+      case .rejected:
+        throw GitError(code: GIT_EMODIFIED.rawValue, errorClass: 0, message: "\(remote) moved \(policy.base)")
+      }
+      return
+    }
     try repository.compareAndSwapReference(
       "refs/heads/\(policy.base)", to: new, expected: old, logMessage: "ghp land: \(message)")
     var followed: [Repository] = []

@@ -99,7 +99,9 @@ public enum LandingSubmission {
       guard let tip = try repository.referenceTarget("refs/heads/\(name)") else {
         throw GHPError.refused("#\(issue.id): there is no branch \(name) to land; `ghp agent add \(holder)` makes it")
       }
-      guard let baseTip = try repository.referenceTarget("refs/heads/\(policy.base)") else {
+      // A clone in remote mode may have no local base: the server's, as last fetched, stands.
+      let tracked = try state.remoteName.flatMap { try repository.referenceTarget("refs/remotes/\($0)/\(policy.base)") }
+      guard let baseTip = try repository.referenceTarget("refs/heads/\(policy.base)") ?? tracked else {
         throw GHPError.refused("#\(issue.id): there is no branch \(policy.base) to land on ([landing] base)")
       }
       if let path = repository.worktreePath(checkingOut: "refs/heads/\(name)") {

@@ -135,7 +135,7 @@ extension Ledger {
 
   /// Pushes `commit` as the remote's `ghp/state`, without force.
   /// A push that landed, or lost a race (the remote moved: fetch and try again).
-  enum PushResult { case accepted, rejected }
+  public enum PushResult: Sendable { case accepted, rejected }
 
   /// Pushes `commit` as the remote's `ghp/state`, without force. A server that refuses it for any
   /// other reason than a lost race (a hook, a permission) is reported at once with its own words.
@@ -160,13 +160,46 @@ extension Ledger {
   /// One push of `commit` through a scratch ref of this process's own: writers on one machine push
   /// concurrently (the writer lock is not held across the network), and a shared name would let one
   /// push another's commit.
-  private func pushObject(_ commit: ObjectID, remote: String) throws(GitError) -> Repository.PushOutcome {
+  private func pushObject(_ commit: ObjectID, remote: String, to ref: String = StatePaths.branch) throws(GitError)
+    -> Repository.PushOutcome
+  {
     pruneOutgoingRefs()
     let outgoing = "refs/ghp/outgoing/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
     defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
     return try Self.retryingVanishedScratchRefs { () throws(GitError) in
-      try repository.push(remote: remote, refspec: "\(outgoing):\(StatePaths.branch)")
+      try repository.push(remote: remote, refspec: "\(outgoing):\(ref)")
+    }
+  }
+
+  /// Pushes `commit` as the remote's branch `ref` (a full ref name), without force: the server takes
+  /// it only as a fast-forward of the tip it holds (a lost race is `.rejected`); any other refusal
+  /// (its hook, a permission) is thrown in the server's words.
+  public func pushBranch(_ commit: ObjectID, to ref: String, remote: String) throws(GHPError) -> PushResult {
+    let outcome: Repository.PushOutcome
+    do { outcome = try pushObject(commit, remote: remote, to: ref) } catch {
+      throw .io("cannot push \(ref) to \(remote): \(error.message)")
+    }
+    switch outcome {
+    case .accepted: return .accepted
+    case .rejected: return .rejected
+    case .refused(let why): throw .refused("\(remote) refused the push of \(ref): \(why)")
+    }
+  }
+
+  /// Fetches the remote's branch `ref` (a full ref name): its objects come into this repository and
+  /// its tip there is returned (nil when the remote has no such branch).
+  public func fetchBranch(_ ref: String, remote: String) throws(GHPError) -> ObjectID? {
+    guard let url = repository.remoteURL(remote) else {
+      throw .invalidValue("remote", "there is no git remote named \(remote) (see `git remote -v`)")
+    }
+    do {
+      return try Self.retryingVanishedScratchRefs { () throws(GitError) in
+        try repository.fetchTip(remote: remote, ref: ref)
+      }
+    } catch {
+      if error.message.contains("couldn't find remote ref") { return nil }
+      throw .io("cannot fetch \(ref) from \(remote) (\(url)): \(error.message)\(Self.sshHint(url))")
     }
   }
 
