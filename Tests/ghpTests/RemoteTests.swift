@@ -271,6 +271,44 @@ final class Network {
     #expect(statuses == ["done", "done"], "\(board.stdout)")
   }
 
+  /// `ghp run` in remote mode, on a host that is not the one that made the state: it works the
+  /// server's queue with two workers (the fake agents, contained), and every issue is done once on
+  /// the server's state, with the run recorded finished there. An issue added on another host while
+  /// the run goes is worked too: the supervisor looks at the server's state as it runs.
+  @Test func aRunOnAnotherHostWorksTheServersQueue() throws {
+    let network = try Network(issues: 4, remoteMode: true)
+    let fixtures = TemplateTests.root.appendingPathComponent("Tests/Fixtures").path
+    for (key, value) in [
+      ("agent.backoff", "0s"), ("agent.grace", "1s"), ("agent.readable", "[\"\(fixtures)\"]"),
+      ("agent.env", "[\"SLOW_SECONDS\"]"),
+    ] {
+      #expect(try network.ghp(["config", "set", key, value], in: network.seed.path, agent: "lead").status == 0)
+    }
+    let host = try network.clone()
+    _ = try ProcessRunner.run("/usr/bin/git", ["checkout", "-q", "-b", "main", "origin/main"], in: host)
+    let run = try ProcessRunner.start(
+      GHPBinary.path, ["run", "--json", "-w", "2", "--agent-command", "\(fixtures)/agents/slow"], in: host,
+      environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "2"])
+    // Meanwhile, on the machine that made the state, the lead adds one more.
+    usleep(1_500_000)
+    #expect(try network.ghp(["issue", "add", "Added elsewhere"], in: network.seed.path, agent: "lead").status == 0)
+    let result = run.wait()
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout.suffix(3000))")
+
+    #expect(try network.ghp(["sync"], in: network.seed.path, agent: "lead").status == 0)
+    let board = try network.ghp(["issue", "list", "--json"], in: network.seed.path, agent: "lead").json()
+    let statuses = board["issues"]?.arrayValue?.compactMap { $0["status"]?.stringValue } ?? []
+    #expect(statuses == Array(repeating: "done", count: 5), "\(board.compact())")
+    let log = try network.serverLog()
+    for issue in 1...5 {
+      #expect(log.filter { $0.contains(": done #\(issue) ") }.count == 1, "#\(issue) done once")
+    }
+    let record = try ProcessRunner.run(
+      "/usr/bin/git", ["show", "ghp/state:.ghp/run.json"],
+      in: network.daemon.base.appendingPathComponent("project.git").path)
+    #expect(try JSON.parse(record.stdout)["state"] == .string("finished"), "\(record.stdout)")
+  }
+
   /// An agent whose only write was an offline claim that lost is registered by the notice, and
   /// told on its first report, like any other.
   @Test func anAgentWhoseOnlyWriteWasALostClaimIsTold() throws {

@@ -8,6 +8,11 @@ extension Supervisor {
   public func begin() throws(GHPError) {
     try decideContainment()
     try adaptCommand()
+    // In remote mode the run to take over, and the queue, are the server's.
+    if let remote {
+      _ = try workspace.ledger.sync(remote: remote, actor: actor, clock: workspace.clock)
+      lastSync = ProcessIdentity.monotonic()
+    }
     let state = try workspace.snapshot()
     var start = operation(.start)
     start.host = host

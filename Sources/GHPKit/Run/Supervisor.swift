@@ -127,6 +127,10 @@ public final class Supervisor {
   var lastTick = 0.0
   var lastReap = 0.0
   var lastLook = -1e9
+  /// In remote mode, the git remote the state is shared through, and when it was last synced: a
+  /// look at the state is a look at the server's, every two seconds at most.
+  var remote: String?
+  var lastSync = -1e9
   var folder = ""
   var ghpPath = ""
   /// bubblewrap, when workers run contained (`decideContainment`).
@@ -135,7 +139,7 @@ public final class Supervisor {
   var waitingFor: [String: String] = [:]
 
   /// A supervisor for this workspace's actor under `[agent]` and `options`; refuses when the actor
-  /// is no orchestrator, the state is shared through a remote, or no agent command is set.
+  /// is no orchestrator or no agent command is set. In remote mode it works the server's queue.
   public init(_ workspace: Workspace, options: Options) throws(GHPError) {
     self.workspace = workspace
     repository = workspace.repository
@@ -144,11 +148,7 @@ public final class Supervisor {
     let state = try workspace.snapshot()
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: "run agents")
-    if state.remoteName != nil {
-      throw .refused(
-        "ghp run works on a local state; this repository shares its state through a remote (run it on the machine that holds the state)"
-      )
-    }
+    remote = state.remoteName
     config = try state.config()
     policy = config.agent
     if let timeout = options.taskTimeout { policy.taskTimeout = timeout }
@@ -515,6 +515,16 @@ public final class Supervisor {
       // A look at the state: a stop asked from elsewhere, new work, the end.
       if changed || now - lastLook >= 1.0 {
         lastLook = now
+        if let remote, now - lastSync >= 2.0 {
+          lastSync = now
+          do {
+            _ = try workspace.ledger.sync(remote: remote, actor: actor, clock: workspace.clock)
+          } catch {
+            emit(
+              "sync", nil, nil, "ghp sync with \(remote) failed: \(error.description); the run goes on with what it has"
+            )
+          }
+        }
         let state = try workspace.snapshot()
         if let current = try state.runRecord(), current.id == run.id, let asked = current.stopRequested, stopping == nil
         {
