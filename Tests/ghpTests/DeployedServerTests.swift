@@ -86,26 +86,12 @@ import Testing
       IdentityFile \(folder.path)/key-lead
 
     """.write(toFile: home + "/.ssh/config", atomically: true, encoding: .utf8)
-    let scan = try ProcessRunner.run("/usr/bin/ssh-keyscan", ["-p", "\(ssh.port)", "127.0.0.1"], in: home)
-    #expect(scan.status == 0 && !scan.stdout.isEmpty, "\(scan.stderr)")
-    try scan.stdout.write(toFile: home + "/.ssh/known_hosts", atomically: true, encoding: .utf8)
-    // One ssh-agent per agent, each holding that agent's key.
-    var agents: [String: (socket: String, pid: Int32)] = [:]
-    defer { for agent in agents.values { kill(agent.pid, SIGTERM) } }
-    for name in ["lead", "w1"] {
-      let socket = folder.appendingPathComponent("agent-\(name).sock").path
-      let started = try ProcessRunner.run("/usr/bin/ssh-agent", ["-s", "-a", socket], in: home)
-      let pid = started.stdout.firstMatch(of: /SSH_AGENT_PID=(\d+)/).flatMap { Int32($0.1) }
-      try #require(started.status == 0 && pid != nil, "\(started.stderr)")
-      agents[name] = (socket, pid!)
-      let added = try ProcessRunner.run(
-        "/usr/bin/ssh-add", [folder.appendingPathComponent("key-\(name)").path], in: home,
-        environment: ["SSH_AUTH_SOCK": socket])
-      #expect(added.status == 0, "\(added.stderr)")
-    }
-    func environment(_ name: String) -> [String: String] {
-      ["HOME": home, "SSH_AUTH_SOCK": agents[name]!.socket]
-    }
+    let clients = try SSHClients(
+      home: home, port: ssh.port,
+      keys: [
+        "lead": folder.appendingPathComponent("key-lead").path, "w1": folder.appendingPathComponent("key-w1").path,
+      ])
+    let environment = clients.environment
 
     try repo.git("remote", "add", "alias", "gitserver:\(server)")
     let aliased = try repo.ghp(["sync", "--remote", "alias"], agent: "lead", environment: environment("lead"))
@@ -129,4 +115,77 @@ import Testing
     #expect(
       unknown.stderr.split(separator: "\n").count == 1 && unknown.stderr.contains("ssh-keyscan"), "\(unknown.stderr)")
   }
+
+  /// gitolite3 over sshd, set up in the order people do it: the project's main pushed first, by
+  /// the lead with plain git (taken: before ghp/state exists nothing is coordinated yet), then
+  /// `ghp init` and `ghp remote set` through ghp's own ssh. gitolite names the pusher in GL_USER:
+  /// w1 claims with its own key; w1's key writing as w2, through ghp or pushing w2's branch with
+  /// plain git, is refused, and nothing of it reaches the server.
+  @Test(.enabled(if: GitoliteServer.installed)) func gitoliteInThePeoplesOrder() throws {
+    let gitolite = try GitoliteServer(people: ["lead", "w1", "w2"])
+    let hooked = try gitolite.asServer("'\(GHPBinary.path)' -C '\(gitolite.repository)' hooks install --server")
+    #expect(hooked.status == 0, "\(hooked.stdout)\(hooked.stderr)")
+
+    let repo = try ScratchRepository()
+    try repo.git("remote", "add", "origin", gitolite.url)
+    let main = try ProcessRunner.run(
+      "/usr/bin/git", ["push", "origin", "main"], in: repo.path, environment: gitolite.environment(as: "lead"))
+    #expect(main.status == 0, "the first push of main: \(main.stderr)")
+
+    try repo.initialise(issues: 2)
+    for agent in ["w1", "w2"] { #expect(try repo.ghp(["agent", "add", agent], agent: "lead").status == 0) }
+    let home = repo.root.deletingLastPathComponent().appendingPathComponent("home").path
+    let clients = try SSHClients(
+      home: home, port: gitolite.port,
+      keys: ["lead": "\(gitolite.keys)/key-lead", "w1": "\(gitolite.keys)/key-w1"])
+    let set = try repo.ghp(["remote", "set", "origin"], agent: "lead", environment: clients.environment("lead"))
+    #expect(set.status == 0, "\(set.stderr)")
+
+    let claimed = try repo.ghp(["claim", "1"], agent: "w1", environment: clients.environment("w1"))
+    #expect(claimed.status == 0, "\(claimed.stderr)")
+    let impersonated = try repo.ghp(["claim", "2"], agent: "w2", environment: clients.environment("w1"))
+    #expect(impersonated.status != 0, "\(impersonated.stdout)")
+    #expect(
+      impersonated.stderr.contains("refused the push of ghp/state") && impersonated.stderr.contains("w1"),
+      "\(impersonated.stderr)")
+    #expect(try repo.git("branch", "impostor", "main").isEmpty)
+    let branch = try ProcessRunner.run(
+      "/usr/bin/git", ["push", "origin", "impostor:agent/w2"], in: repo.path,
+      environment: gitolite.environment(as: "w1"))
+    #expect(branch.status != 0 && branch.stderr.contains("pusher w1 may not update agent/w2"), "\(branch.stderr)")
+
+    let log = try gitolite.asServer("git -C '\(gitolite.repository)' log --format=%s ghp/state").stdout
+    #expect(log.contains("w1: claim #1") && !log.contains("w2: claim"), "\(log)")
+  }
+}
+
+/// The client side of ssh as a person has it: a home with the server in `~/.ssh/known_hosts`,
+/// and one ssh-agent per person holding that person's key (ghp's own ssh uses only those).
+final class SSHClients {
+  let home: String
+  private var agents: [String: (socket: String, pid: Int32)] = [:]
+
+  init(home: String, port: Int, keys: [String: String]) throws {
+    self.home = home
+    try FileManager.default.createDirectory(atPath: home + "/.ssh", withIntermediateDirectories: true)
+    let scan = try ProcessRunner.run("/usr/bin/ssh-keyscan", ["-p", "\(port)", "127.0.0.1"], in: home)
+    guard scan.status == 0, !scan.stdout.isEmpty else { throw ScratchError("ssh-keyscan: \(scan.stderr)") }
+    try scan.stdout.write(toFile: home + "/.ssh/known_hosts", atomically: true, encoding: .utf8)
+    for (name, key) in keys {
+      let socket = home + "/agent-\(name).sock"
+      let started = try ProcessRunner.run("/usr/bin/ssh-agent", ["-s", "-a", socket], in: home)
+      guard started.status == 0, let pid = started.stdout.firstMatch(of: /SSH_AGENT_PID=(\d+)/).flatMap({ Int32($0.1) })
+      else { throw ScratchError("ssh-agent: \(started.stderr)") }
+      agents[name] = (socket, pid)
+      let added = try ProcessRunner.run("/usr/bin/ssh-add", [key], in: home, environment: ["SSH_AUTH_SOCK": socket])
+      guard added.status == 0 else { throw ScratchError("ssh-add \(key): \(added.stderr)") }
+    }
+  }
+
+  /// What ghp needs to speak ssh as `name`: the home with its known hosts, and its agent.
+  func environment(_ name: String) -> [String: String] {
+    ["HOME": home, "SSH_AUTH_SOCK": agents[name]?.socket ?? ""]
+  }
+
+  deinit { for agent in agents.values { kill(agent.pid, SIGTERM) } }
 }

@@ -230,11 +230,11 @@ public enum HookRunner {
       return refusals
     }
     if ref == base {
-      if pusher.name != nil && !pusher.isOrchestrator {
+      // Before ghp/state exists nobody is an orchestrator and nothing is coordinated yet: the
+      // project's first push of its base (the order people set a server up in) is taken.
+      if state.exists && pusher.name != nil && !pusher.isOrchestrator {
         refusals.append(
-          state.exists
-            ? "\(pusher.who) may not update \(config.baseBranch): only an orchestrator moves it (work reaches it through `ghp land`); submit your work with `ghp done` and push agent/<name>"
-            : "\(pusher.who) may not update \(config.baseBranch) of a server with no ghp/state yet: push both as the orchestrator (git push origin \(config.baseBranch) ghp/state)"
+          "\(pusher.who) may not update \(config.baseBranch): only an orchestrator moves it (work reaches it through `ghp land`); submit your work with `ghp done` and push agent/<name>"
         )
         return refusals
       }
@@ -285,7 +285,7 @@ public enum HookRunner {
             "commit \(commit.id.short) says it is by \(label), but \(pusher.who) may push only its own agents' commits")
           continue
         }
-        if label == nil, ref == "refs/heads/\(config.baseBranch)", !pusher.isOrchestrator {
+        if label == nil, ref == "refs/heads/\(config.baseBranch)", !pusher.isOrchestrator, state.exists {
           refusals.append(
             "commit \(commit.id.short) on \(config.baseBranch) has no Ghp-Agent trailer: only an orchestrator pushes unlabelled commits to \(config.baseBranch); agents' work reaches it through their agent/<name> branches"
           )
