@@ -58,41 +58,15 @@ public final class GitoliteServer {
       """
     _ = try run("/bin/su", ["-s", "/bin/sh", Self.user, "-c", "HOME=\(home); export HOME; \(setup)"])
 
-    var lastError = ""
-    for _ in 0..<10 {
-      let port = Int.random(in: 20000..<60000)
-      let config = """
-        Port \(port)
-        ListenAddress 127.0.0.1
-        HostKey \(keys)/host-key
-        AuthorizedKeysFile .ssh/authorized_keys
-        PasswordAuthentication no
-        KbdInteractiveAuthentication no
-        PubkeyAuthentication yes
-        StrictModes no
-        UsePAM no
-        PidFile \(keys)/sshd.pid
-
-        """
-      try config.write(toFile: "\(keys)/sshd_config", atomically: true, encoding: .utf8)
-      _ = try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-      let started = try ProcessRunner.start("/usr/sbin/sshd", ["-D", "-e", "-f", "\(keys)/sshd_config"], in: keys)
-      for _ in 0..<50 {
-        usleep(100_000)
-        let probe = try ProcessRunner.run(
-          "/usr/bin/ssh", Self.sshOptions(key: "\(keys)/key-admin", port: port) + ["\(Self.user)@127.0.0.1", "info"],
-          in: keys)
-        if probe.stdout.contains("project") {
-          self.port = port
-          process = started
-          return
-        }
-        lastError = probe.stderr
-      }
-      kill(started.pid, SIGKILL)
-      lastError += started.wait().stderr
+    (port, process) = try SSHServer.start(
+      folder: keys, hostKey: "\(keys)/host-key", authorizedKeys: ".ssh/authorized_keys"
+    ) { port in
+      // gitolite lets the admin in and lists the project.
+      let probe = try ProcessRunner.run(
+        "/usr/bin/ssh", Self.sshOptions(key: "\(keys)/key-admin", port: port) + ["\(Self.user)@127.0.0.1", "info"],
+        in: keys)
+      return (probe.stdout.contains("project"), probe.stderr)
     }
-    throw ScratchError("sshd for gitolite did not start: \(lastError)")
   }
 
   static func sshOptions(key: String, port: Int) -> [String] {

@@ -35,45 +35,55 @@ public final class SSHServer {
     }
     try authorized.write(to: base.appendingPathComponent("authorized_keys"), atomically: true, encoding: .utf8)
     chmod(base.appendingPathComponent("authorized_keys").path, 0o600)
-    _ = try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+    let probeKey = base.appendingPathComponent("key-\(pushers[0])").path
+    let user = self.user
+    (port, process) = try Self.start(
+      folder: base.path, hostKey: base.appendingPathComponent("host-key").path,
+      authorizedKeys: base.appendingPathComponent("authorized_keys").path
+    ) { port in
+      // It answers a real git request.
+      let probe = try ProcessRunner.run(
+        "/usr/bin/git", ["ls-remote", "ssh://\(user)@127.0.0.1:\(port)\(base.path)/probe.git"], in: base.path,
+        environment: ["GIT_SSH_COMMAND": Self.sshCommand(key: probeKey, port: port)])
+      return (probe.stderr.contains("does not appear to be a git repository") || probe.status == 0, probe.stderr)
+    }
+  }
 
+  /// Starts sshd on a free port of 127.0.0.1 with its files in `folder` (public keys only, no
+  /// password, no PAM) and waits until `answers` says it answers (returning what went wrong when
+  /// not). Returns the port and the process.
+  static func start(
+    folder: String, hostKey: String, authorizedKeys: String, answers: (Int) throws -> (Bool, String)
+  ) throws -> (Int, ProcessRunner.Running) {
+    _ = try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
     var lastError = ""
     for _ in 0..<10 {
       let port = Int.random(in: 20000..<60000)
       let config = """
         Port \(port)
         ListenAddress 127.0.0.1
-        HostKey \(base.appendingPathComponent("host-key").path)
-        AuthorizedKeysFile \(base.appendingPathComponent("authorized_keys").path)
+        HostKey \(hostKey)
+        AuthorizedKeysFile \(authorizedKeys)
         PasswordAuthentication no
         KbdInteractiveAuthentication no
         PubkeyAuthentication yes
         PermitRootLogin prohibit-password
         StrictModes no
         UsePAM no
-        PidFile \(base.appendingPathComponent("sshd.pid").path)
+        PidFile \(folder)/sshd.pid
 
         """
-      let configPath = base.appendingPathComponent("sshd_config").path
+      let configPath = folder + "/sshd_config"
       try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-      let started = try ProcessRunner.start("/usr/sbin/sshd", ["-D", "-e", "-f", configPath], in: base.path)
-      // Wait until it answers a real git request.
+      let started = try ProcessRunner.start("/usr/sbin/sshd", ["-D", "-e", "-f", configPath], in: folder)
       for _ in 0..<50 {
         usleep(100_000)
         if kill(started.pid, 0) != 0 { break }
-        let probe = try ProcessRunner.run(
-          "/usr/bin/git", ["ls-remote", "ssh://\(user)@127.0.0.1:\(port)\(base.path)/probe.git"], in: base.path,
-          environment: [
-            "GIT_SSH_COMMAND": Self.sshCommand(key: base.appendingPathComponent("key-\(pushers[0])").path, port: port)
-          ])
-        if probe.stderr.contains("does not appear to be a git repository") || probe.status == 0 {
-          self.port = port
-          process = started
-          return
-        }
-        lastError = probe.stderr
+        let (up, said) = try answers(port)
+        if up { return (port, started) }
+        lastError = said
       }
-      kill(started.pid, SIGTERM)
+      kill(started.pid, SIGKILL)
       lastError += started.wait().stderr
     }
     throw ScratchError("sshd did not start: \(lastError)")
