@@ -55,8 +55,18 @@ actor EventHub {
       else { return }
       await self.setTip(watcher.last?.hex ?? "")
       var quiet = 0
+      // In remote mode the team is on the server: its state is synced every two seconds (a
+      // fast-forward when only others wrote), and the watcher sees the move like any other.
+      let remote = (try? workspace.snapshot())?.remoteName
+      let actor = try? workspace.actor()
+      var sinceSync = Int.max
       while !Task.isCancelled {
         try? await Task.sleep(nanoseconds: UInt64(interval) * 1_000_000)
+        sinceSync = sinceSync >= Int.max - interval ? sinceSync : sinceSync + interval
+        if let remote, let actor, sinceSync >= 2_000 {
+          sinceSync = 0
+          _ = try? workspace.ledger.sync(remote: remote, actor: actor, clock: workspace.clock)
+        }
         if let entries = try? watcher.poll(), !entries.isEmpty {
           await self.moved(to: watcher.last?.hex ?? "", entries: entries)
           quiet = 0

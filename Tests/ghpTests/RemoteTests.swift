@@ -309,6 +309,29 @@ final class Network {
     #expect(try JSON.parse(record.stdout)["state"] == .string("finished"), "\(record.stdout)")
   }
 
+  /// `ghp serve` on any clone in remote mode shows the whole team: what another host writes shows
+  /// on the page within seconds, with nothing written on this clone.
+  @Test func thePageOnAnyCloneShowsWhatOtherHostsDo() throws {
+    let network = try Network(issues: 1, remoteMode: true)
+    let a = try network.clone()
+    let b = try network.clone()
+    let serve = try ProcessRunner.start(
+      GHPBinary.path, ["serve", "--port", "0", "--read-only"], in: a, environment: ["GHP_AGENT": "lead"])
+    defer {
+      kill(serve.pid, SIGKILL)
+      _ = serve.wait()
+    }
+    let address = try #require(serve.firstLine().firstMatch(of: /http:\/\/127\.0\.0\.1:\d+\//).map { String($0.0) })
+    #expect(try network.ghp(["issue", "add", "Made on another host"], in: b, agent: "lead").status == 0)
+    var shown = false
+    for _ in 0..<100 where !shown {
+      let view = try ProcessRunner.run("/usr/bin/curl", ["-s", address + "api/view"], in: a).stdout
+      shown = view.contains("Made on another host")
+      if !shown { usleep(100_000) }
+    }
+    #expect(shown, "the page on another clone never showed the new issue")
+  }
+
   /// An agent whose only write was an offline claim that lost is registered by the notice, and
   /// told on its first report, like any other.
   @Test func anAgentWhoseOnlyWriteWasALostClaimIsTold() throws {
