@@ -618,6 +618,8 @@ public final class Lander {
   /// Why the base cannot move now: it is checked out in a worktree with uncommitted changes to
   /// tracked files (moving it would leave that worktree looking like it reverts the landing).
   func checkedOutElsewhereDirty() throws(GHPError) -> String? {
+    // In remote mode the base that moves is the server's: a checkout here follows when it can.
+    if remote != nil { return nil }
     for path in checkouts() {
       do {
         let dirty = try Repository(discovering: path).uncommittedPaths(limit: 5, untracked: false)
@@ -642,11 +644,9 @@ public final class Lander {
       (try? repository.isAncestor(local, of: tip)) == true
     else { return }
     do {
-      try repository.compareAndSwapReference(ref, to: tip, expected: local, logMessage: "ghp land: follow the server")
-      for path in checkouts() {
-        let checkout = try Repository(discovering: path)
-        try checkout.followBranchMove(from: local, to: tip)
-      }
+      try moveLocalBase(from: local, to: tip, message: "follow the server")
+    } catch let error as HeldBack {
+      progress("This clone's \(policy.base) did not follow the server's: \(error.reason)")
     } catch {
       progress("This clone's \(policy.base) did not follow the server's (\(error)); `git pull` it when you can.")
     }
@@ -671,6 +671,12 @@ public final class Lander {
       }
       return
     }
+    try moveLocalBase(from: old, to: new, message: message)
+  }
+
+  /// Moves this repository's base from `old` to `new` by compare-and-swap, and the worktrees that
+  /// have it checked out with it; when one cannot follow, everything goes back (`HeldBack`).
+  func moveLocalBase(from old: ObjectID, to new: ObjectID, message: String) throws {
     try repository.compareAndSwapReference(
       "refs/heads/\(policy.base)", to: new, expected: old, logMessage: "ghp land: \(message)")
     var followed: [Repository] = []
