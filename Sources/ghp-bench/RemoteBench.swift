@@ -75,7 +75,7 @@ enum RemoteBench {
     }
     let gitWrite = Harness.median(gitTimes)
     let ghpWrite = Harness.median(ghpTimes)
-    report.add("one uncontended remote write, ghp agent-heartbeat (median of \(writes))", ms(ghpWrite))
+    report.add("uncontended remote write: ghp agent-heartbeat, median of \(writes)", ms(ghpWrite))
     report.add("   baseline: git fetch + commit-tree + push script", ms(gitWrite))
     report.add("   ratio ghp ÷ git (goal ≤ 0.6: one connection against two)", format(ghpWrite / gitWrite, 2))
 
