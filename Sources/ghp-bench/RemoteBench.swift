@@ -79,6 +79,8 @@ enum RemoteBench {
     report.add("   baseline: git fetch + commit-tree + push script", ms(gitWrite))
     report.add("   ratio ghp ÷ git (goal ≤ 0.6: one connection against two)", format(ghpWrite / gitWrite, 2))
 
+    try slowLink(ghp: ghp, base: base, daemonPort: daemon.port, quick: quick, report: &report)
+
     var clones: [String] = []
     for index in 0..<16 {
       let clone = Harness.scratchRepository("remote-clone-\(index)")
@@ -162,5 +164,55 @@ enum RemoteBench {
     report.add("ghp sync of \(count) local operations onto a moved remote", format(sync.seconds, 2) + " s")
     report.add("   operations re-applied (expected \(count))", String(landed))
     report.add("   per operation", ms(sync.seconds / Double(max(landed, 1))))
+  }
+
+  /// Writers on one host across a slow link (the tests' relay, 30 ms each way): one writer, then
+  /// eight at once on the same clone, whose pushes carry each other's commits; the pushes are the
+  /// server's reflog.
+  static func slowLink(ghp: String, base: String, daemonPort: Int, quick: Bool, report: inout Report) throws {
+    let root = Harness.binFolder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let script = root.appendingPathComponent("Tests/Fixtures/delay-relay.py").path
+    guard FileManager.default.fileExists(atPath: script) else {
+      report.add("writers across a 30 ms link", "skipped: run from the repository (\(script) not found)")
+      return
+    }
+    let relayPort = Int.random(in: 20000..<60000)
+    let relay = Process()
+    relay.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    relay.arguments = [script, "127.0.0.1", "\(relayPort)", "127.0.0.1", "\(daemonPort)", "30"]
+    let ready = Pipe()
+    relay.standardOutput = ready
+    try relay.run()
+    defer { relay.terminate() }
+    _ = ready.fileHandleForReading.availableData
+    Harness.git(["init", "-q", "--bare", base + "/slow.git"], in: base)
+    Harness.git(["config", "receive.denyNonFastForwards", "true"], in: base + "/slow.git")
+    Harness.git(["config", "core.logAllRefUpdates", "always"], in: base + "/slow.git")
+    let clone = Harness.scratchRepository("slow-clone")
+    Harness.git(["remote", "add", "origin", "git://127.0.0.1:\(relayPort)/slow.git"], in: clone)
+    Harness.git(["push", "-q", "origin", "main"], in: clone)
+    Harness.run(ghp, ["init", "--unknown-agents", "register"], in: clone, environment: ["GHP_AGENT": "lead"])
+    Harness.run(ghp, ["remote", "set", "origin"], in: clone, environment: ["GHP_AGENT": "lead"])
+    func pushes() -> Int {
+      Harness.run("/usr/bin/git", ["reflog", "show", "--format=%H", "ghp/state"], in: base + "/slow.git").output
+        .split(separator: "\n").count
+    }
+    let each = quick ? 5 : 10
+    let loop = { (count: Int) in
+      "for i in $(seq \(count)); do '\(ghp)' agent-heartbeat --action \"$GHP_AGENT $i\" >/dev/null || exit 1; done"
+    }
+    let alone = Harness.together(
+      [("/bin/sh", ["-c", loop(each * 2)])], in: clone, environment: [["GHP_AGENT": "solo"]], directories: [clone])
+    let before = pushes()
+    let together = Harness.together(
+      (0..<8).map { _ in ("/bin/sh", ["-c", loop(each)]) }, in: clone,
+      environment: (0..<8).map { ["GHP_AGENT": "w\($0)"] }, directories: Array(repeating: clone, count: 8))
+    let carried = pushes() - before
+    let one = Double(each * 2) / alone
+    let eight = Double(8 * each) / together
+    report.add("writes/s, 1 writer on a clone 30 ms from the server", format(one))
+    report.add("   8 writers at once on that clone", format(eight))
+    report.add("   ratio 8 ÷ 1 (a push carries the others' commits)", format(eight / one, 2))
+    report.add("   pushes for their \(8 * each) writes", String(carried))
   }
 }

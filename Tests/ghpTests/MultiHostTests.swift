@@ -85,4 +85,58 @@ import Testing
     let verified = try lab.run(lab.hosts[1], GHPBinary.path, ["verify", "origin/ghp/state"], in: clones[1])
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
   }
+
+  /// Eight writers on one host, 30 ms from the server: what they write while a push is in flight
+  /// goes out on top of it, so one push carries several operations. Every write is told it
+  /// landed once the server holds it; every operation is on the server exactly once, in fewer
+  /// moves of the server's branch than operations (its reflog), and the state verifies.
+  @Test(.enabled(if: NetworkLab.available)) func writersOnOneHostShareTheirPushes() throws {
+    let relay = TemplateTests.root.appendingPathComponent("Tests/Fixtures/delay-relay.py").path
+    let lab = try NetworkLab(hosts: 1, delay: 30, python: TestPython.path, relay: relay)
+    let server = try lab.makeRepository("project.git")
+    _ = try ProcessRunner.run("/usr/bin/git", ["config", "core.logAllRefUpdates", "always"], in: server)
+    let host = lab.hosts[0]
+    let seed = try ScratchRepository()
+    try seed.git("remote", "add", "origin", lab.url("project.git"))
+    #expect(try lab.run(host, "/usr/bin/git", ["push", "-q", "origin", "main"], in: seed.path).status == 0)
+    try seed.initialise()
+    #expect(
+      try lab.run(host, GHPBinary.path, ["remote", "set", "origin"], in: seed.path, environment: ["GHP_AGENT": "lead"])
+        .status == 0)
+    let before =
+      Int(
+        try ProcessRunner.run("/usr/bin/git", ["rev-list", "--count", "ghp/state"], in: server).stdout
+          .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    let moves = { () throws -> Int in
+      try ProcessRunner.run("/usr/bin/git", ["reflog", "show", "--format=%H", "ghp/state"], in: server).stdout
+        .split(separator: "\n").count
+    }
+    let movesBefore = try moves()
+    let script = """
+      for i in 1 2 3 4 5; do
+        \(GHPBinary.path) agent-heartbeat --action "$GHP_AGENT step $i" >/dev/null || exit 1
+      done
+      """
+    let writers = try (1...8).map { index in
+      try lab.start(host, "/bin/sh", ["-c", script], in: seed.path, environment: ["GHP_AGENT": "w\(index)"])
+    }
+    for writer in writers { #expect(writer.wait().status == 0) }
+    let after =
+      Int(
+        try ProcessRunner.run("/usr/bin/git", ["rev-list", "--count", "ghp/state"], in: server).stdout
+          .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    #expect(after - before == 40, "\(after - before) commits for 40 writes")
+    let log = try ProcessRunner.run("/usr/bin/git", ["log", "--format=%B", "ghp/state"], in: server).stdout
+    for index in 1...8 {
+      for step in 1...5 {
+        #expect(
+          log.components(separatedBy: "\"action\":\"w\(index) step \(step)\"").count == 2, "w\(index) step \(step)")
+      }
+    }
+    let pushes = try moves() - movesBefore
+    #expect(pushes < 40, "\(pushes) moves of the server's ghp/state for 40 operations")
+    print("writers on one host: 40 operations in \(pushes) pushes")
+    let verified = try lab.run(host, GHPBinary.path, ["verify", "origin/ghp/state"], in: seed.path)
+    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+  }
 }

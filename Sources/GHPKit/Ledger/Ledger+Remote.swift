@@ -148,7 +148,11 @@ extension Ledger {
     }
     switch outcome {
     case .accepted:
-      try? repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
+      // Forward only: writers of this host accept in any order, and the tip last seen is the newest.
+      let seen = try? repository.referenceTarget(remoteTrackingRef(remote))
+      if seen.map({ (try? isOnLine($0, of: commit)) == true }) ?? true {
+        try? repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
+      }
       return .accepted
     case .rejected:
       return .rejected
@@ -299,6 +303,9 @@ extension Ledger {
     let giveUp = ProcessIdentity.monotonic() + Self.remoteRetrySeconds
     var attempt = 0
     var optimistic = lastSeenTip(remote)
+    // Commits of this change pushed and refused: one may have reached the server anyway, carried
+    // by another writer's chain built on it.
+    var refused: [(commit: ObjectID, result: Result, subject: String)] = []
     while attempt == 0 || ProcessIdentity.monotonic() < giveUp {
       attempt += 1
       let guessed = optimistic
@@ -306,6 +313,14 @@ extension Ledger {
       let remoteTip: ObjectID?
       if let guessed { remoteTip = guessed } else { remoteTip = try fetchState(remote) }
       let local = try snapshot()
+      var carried: (commit: ObjectID, result: Result, subject: String)?
+      if let remoteTip {
+        for earlier in refused where try isOnLine(earlier.commit, of: remoteTip) { carried = earlier }
+      }
+      if let remoteTip, let carried {
+        try moveLocal(from: local.commit, to: remoteTip, message: "ghp: \(carried.subject)")
+        return Landed(result: carried.result, commit: carried.commit)
+      }
       // Local operations not yet on the remote (made offline) go first, in their order.
       if let localTip = local.commit, localTip != remoteTip {
         var behind = false
@@ -317,30 +332,139 @@ extension Ledger {
           continue
         }
       }
-      let base = try StateSnapshot(repository: repository, commit: remoteTip ?? local.commit)
-      let at = clock.notBefore(base.commitTime, within: base.clockSkew)
-      let (change, result) = try operation(base, at)
-      guard let change else {
+      // The change goes on top of what this host's other writers are pushing now (the chain they
+      // left in the pending ref over the same tip), built under the writer lock so that the chain
+      // stays one line; the server takes a chain only as a fast-forward of its tip, as one commit.
+      let tipNow = remoteTip ?? local.commit
+      let made = try withWriterLock { () throws(GHPError) -> (Change?, Result, ObjectID?) in
+        var chain = tipNow.flatMap { pendingChain(remote, over: $0) }
+        var base = try StateSnapshot(repository: repository, commit: chain ?? tipNow)
+        var at = clock.notBefore(base.commitTime, within: base.clockSkew)
+        var made: (Change?, Result)
+        do throws(GHPError) {
+          made = try operation(base, at)
+        } catch  where chain != nil && error.isRefusal {
+          // Refused by what this host's other writers have pending, which may never land: judged
+          // against the server's tip alone, and pushed beside their chain for the server to
+          // decide between (a refusal that holds there is the answer, naming what landed).
+          chain = nil
+          base = try StateSnapshot(repository: repository, commit: tipNow)
+          at = clock.notBefore(base.commitTime, within: base.clockSkew)
+          made = try operation(base, at)
+        }
+        guard let change = made.0 else { return (nil, made.1, nil) }
+        let commit = try write(change, onto: base, actor: actor, clock: at)
+        if chain != nil || pendingChain(remote, over: tipNow ?? commit) == nil {
+          extendPendingChain(remote, from: chain, to: commit)
+        }
+        return (change, made.1, commit)
+      }
+      let result = made.1
+      guard let change = made.0, let commit = made.2 else {
+        // Answered from the server's tip as fetched (with this host's pending chain over it),
+        // never from a guess.
         if guessed != nil { continue }
         if let remoteTip, remoteTip != local.commit {
           try moveLocal(from: local.commit, to: remoteTip, message: "ghp: fast-forward to \(remote)")
         }
         return Landed(result: result, commit: nil)
       }
-      let commit: ObjectID
-      commit = try write(change, onto: base, actor: actor, clock: at)
-      switch try pushState(commit, remote: remote) {
+      // One push at a time from this host: whoever waited finds its commit carried by the push it
+      // waited for, or pushes the whole chain pending now (its commit and what others added).
+      let lock = PushLock(path: repository.localPaths.common + "/ghp/push-\(remote).lock")
+      defer { lock.release() }
+      lock.take(within: NetworkDeadline.seconds)
+      if let seen = try? repository.referenceTarget(remoteTrackingRef(remote)), try isOnLine(commit, of: seen) {
+        lock.release()
+        try moveLocal(from: local.commit, to: seen, message: "ghp: \(change.message.subject)")
+        return Landed(result: result, commit: commit)
+      }
+      var pushing = commit
+      if let pending = try? repository.referenceTarget(pendingRef(remote)), try isOnLine(commit, of: pending) {
+        pushing = pending
+      }
+      switch try pushState(pushing, remote: remote) {
       case .accepted:
-        try moveLocal(from: local.commit, to: commit, message: "ghp: \(change.message.subject)")
+        lock.release()
+        try moveLocal(from: local.commit, to: pushing, message: "ghp: \(change.message.subject)")
         // Once the change is landed, not before: the packs the fetches left, past git's limit.
         repository.consolidatePacks()
         return Landed(result: result, commit: commit)
       case .rejected:
+        refused.append((commit, result, change.message.subject))
         // A guess that lost costs no wait: the fetch that follows is the first real try.
         if guessed == nil { Self.backoff(attempt) }
       }
     }
     throw .contention(attempt)
+  }
+
+  /// Runs `body` holding the machine's writer lock (no network inside).
+  func withWriterLock<T>(_ body: () throws(GHPError) -> T) throws(GHPError) -> T {
+    try lock.lock()
+    defer { lock.unlock() }
+    return try body()
+  }
+
+  /// Whether `commit` is `tip` or one of its ancestors.
+  func isOnLine(_ commit: ObjectID, of tip: ObjectID) throws(GHPError) -> Bool {
+    if commit == tip { return true }
+    guard repository.contains(commit), repository.contains(tip) else { return false }
+    do { return try repository.isAncestor(commit, of: tip) } catch { throw .git(error) }
+  }
+
+  /// This host's writers' chain of commits not yet on the server: the pending ref, when it is
+  /// past `tip` (the server's last seen tip) on its line; nil otherwise (nothing pending, or a
+  /// chain built on a tip that is no longer the server's).
+  func pendingChain(_ remote: String, over tip: ObjectID) -> ObjectID? {
+    guard let pending = try? repository.referenceTarget(pendingRef(remote)), pending != tip,
+      (try? repository.isAncestor(tip, of: pending)) == true
+    else { return nil }
+    return pending
+  }
+
+  /// Makes `commit` the pending chain's tip, if no other writer moved it since `expected` was read
+  /// (that writer's commit then goes out in its own push; nothing is lost either way).
+  /// A hint, never a guarantee: whatever it says, each push is judged by the server alone.
+  func extendPendingChain(_ remote: String, from expected: ObjectID?, to commit: ObjectID) {
+    let name = pendingRef(remote)
+    if let expected, (try? repository.referenceTarget(name)) != expected { return }
+    try? repository.setReference(name, to: commit, logMessage: "ghp: pending state")
+  }
+
+  func pendingRef(_ remote: String) -> String { "refs/ghp/pending/\(remote)" }
+
+  /// One push at a time from this host's writers (`flock` on a file in the git common dir; a
+  /// holder that dies lets go with its process). Taken with a bounded wait: past it, the writer
+  /// pushes anyway, as the server judges every push alone.
+  final class PushLock {
+    private var descriptor: Int32
+
+    init(path: String) {
+      mkdir(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]), 0o755)
+      descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    }
+
+    func take(within seconds: Double) {
+      guard descriptor >= 0 else { return }
+      let deadline = ProcessIdentity.monotonic() + seconds
+      var pause: UInt32 = 200
+      while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+        if errno == EINTR { continue }
+        guard errno == EWOULDBLOCK, ProcessIdentity.monotonic() < deadline else { return }
+        usleep(pause)
+        pause = min(pause * 2, 5_000)
+      }
+    }
+
+    func release() {
+      guard descriptor >= 0 else { return }
+      flock(descriptor, LOCK_UN)
+      close(descriptor)
+      descriptor = -1
+    }
+
+    deinit { release() }
   }
 
   /// `ghp sync`: fetch; fast-forward whichever side is behind; when both moved, re-apply the local
