@@ -3,7 +3,7 @@ import GHPKit
 
 // ghp-bench: prints ghp's figures and their ratios to baselines measured in the same run.
 //
-//   swift run -c release ghp-bench [--quick] [ledger|queue|hooks|remote|mcp|trust|conflicts|landing|run|heartbeat|probe|page]
+//   swift run -c release ghp-bench [--quick] [ledger|queue|hooks|remote|hosts|mcp|trust|conflicts|landing|run|heartbeat|probe|page]
 //
 // Run it on a quiet machine; every figure is a median or a rate over many runs, never a promise.
 
@@ -17,7 +17,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
     """
     usage: ghp-bench [--quick] [SECTION]
     Measures ghp against baselines run in the same session (figures and ratios); SECTION is one of
-    ledger, queue, hooks, remote, mcp, trust, conflicts, landing, run, heartbeat, probe, page.
+    ledger, queue, hooks, remote, hosts, mcp, trust, conflicts, landing, run, heartbeat, probe, page.
     Benchmark the binaries as scripts/install builds them: swift build -c release, then
     .build/release/ghp-bench.
     """)
@@ -33,6 +33,7 @@ do {
   if only == nil || only == "queue" { try QueueBench.run(quick: quick, report: &report) }
   if only == nil || only == "hooks" { try HookBench.run(quick: quick, report: &report) }
   if only == nil || only == "remote" { try RemoteBench.run(quick: quick, report: &report) }
+  if only == nil || only == "hosts" { try HostsBench.run(quick: quick, report: &report) }
   if only == nil || only == "mcp" { try MCPBench.run(quick: quick, report: &report) }
   if only == nil || only == "trust" { try TrustBench.run(quick: quick, report: &report) }
   if only == nil || only == "conflicts" { try ConflictBench.run(quick: quick, report: &report) }

@@ -1,0 +1,168 @@
+import Foundation
+
+/// Throughput as the team grows across machines: a git server and 1, 4 and 8 hosts, each a
+/// network namespace joined to the server's by a veth pair, each link delayed 50 ms each way (the
+/// tests' relay: no netem in these kernels), so 100 ms between any host and the server. Four
+/// agents per host write (`ghp agent-heartbeat --action`) in remote mode at once; total writes/s,
+/// the 95th percentile of one write, and the server's moves (pushes). Needs root; skipped
+/// otherwise.
+enum HostsBench {
+  static func run(quick: Bool, report: inout Report) throws {
+    Report.section("12. across hosts: 4 agents on each of 1, 4 and 8 hosts, 100 ms from the server")
+    let root = Harness.binFolder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let relay = root.appendingPathComponent("Tests/Fixtures/delay-relay.py").path
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"),
+      FileManager.default.fileExists(atPath: relay)
+    else {
+      report.add("hosts", "skipped: needs root, iproute2 and the repository's Tests/Fixtures/delay-relay.py")
+      return
+    }
+    let ghp = Harness.binFolder.appendingPathComponent("ghp").path
+    let writes = quick ? 3 : 6
+    var single = 0.0
+    for hosts in quick ? [1, 4] : [1, 4, 8] {
+      let lab = try Lab(hosts: hosts, delay: 50, relay: relay)
+      defer { lab.tearDown() }
+      let seed = lab.folder + "/host-1"
+      Harness.git(["clone", "-q", lab.folder + "/srv/seed.git", seed], in: lab.folder)
+      lab.run(0, "/usr/bin/git", ["-C", seed, "remote", "set-url", "origin", "git://127.0.0.1:9418/project.git"])
+      lab.run(0, "/usr/bin/git", ["-C", seed, "push", "-q", "origin", "main"])
+      lab.run(0, ghp, ["-C", seed, "init", "--unknown-agents", "register"], agent: "lead")
+      lab.run(0, ghp, ["-C", seed, "remote", "set", "origin"], agent: "lead")
+      var clones = [seed]
+      for host in 1..<hosts {
+        let path = lab.folder + "/host-\(host + 1)"
+        lab.run(host, "/usr/bin/git", ["clone", "-q", "git://127.0.0.1:9418/project.git", path])
+        lab.run(host, ghp, ["-C", path, "sync"], agent: "lead")
+        clones.append(path)
+      }
+      let before = lab.serverMoves()
+      // Each agent times each of its writes (nanoseconds, one line each).
+      let script = """
+        for i in $(seq \(writes)); do
+          s=$(date +%s%N); '\(ghp)' agent-heartbeat --action "$GHP_AGENT $i" >/dev/null || exit 1
+          echo $(( $(date +%s%N) - s )) >> "$TIMES"
+        done
+        """
+      var commands: [(String, [String])] = []
+      var environments: [[String: String]] = []
+      var directories: [String] = []
+      for host in 0..<hosts {
+        for agent in 1...4 {
+          commands.append(("/usr/sbin/ip", ["netns", "exec", lab.hosts[host], "/bin/sh", "-c", script]))
+          environments.append(["GHP_AGENT": "h\(host + 1)-a\(agent)", "TIMES": lab.folder + "/times"])
+          directories.append(clones[host])
+        }
+      }
+      let wall = Harness.together(commands, in: lab.folder, environment: environments, directories: directories)
+      let total = hosts * 4 * writes
+      let rate = Double(total) / wall
+      if hosts == 1 { single = rate }
+      let times = ((try? String(contentsOfFile: lab.folder + "/times", encoding: .utf8)) ?? "")
+        .split(separator: "\n").compactMap { Double($0) }.map { $0 / 1e9 }.sorted()
+      let p95 = times.isEmpty ? .nan : times[min(times.count - 1, Int(Double(times.count) * 0.95))]
+      report.add(
+        "\(hosts) host\(hosts == 1 ? "" : "s") × 4 agents: writes/s (\(times.count) of \(total) written)",
+        format(rate, 2))
+      report.add("   95th percentile of one write", format(p95, 2) + " s")
+      report.add("   pushes that moved the server", String(lab.serverMoves() - before))
+      if hosts > 1 { report.add("   writes/s ÷ 1 host (goal at 8 hosts ≥ 4)", format(rate / single, 2)) }
+    }
+  }
+
+  /// The namespaces, veth pairs, server and relays of one measurement.
+  final class Lab {
+    let folder: String
+    let hosts: [String]
+    let server: String
+    var pids: [Int32] = []
+
+    init(hosts count: Int, delay: Int, relay: String) throws {
+      let stamp = String(UInt32.random(in: 0x1000...0xffff), radix: 16)
+      folder = NSTemporaryDirectory() + "ghp-bench-hosts-\(stamp)"
+      try FileManager.default.createDirectory(atPath: folder + "/srv", withIntermediateDirectories: true)
+      server = "gb\(stamp)s"
+      hosts = (1...count).map { "gb\(stamp)h\($0)" }
+      ip(["netns", "add", server])
+      ip(["netns", "exec", server, "ip", "link", "set", "lo", "up"])
+      for (index, host) in hosts.enumerated() {
+        ip(["netns", "add", host])
+        ip(["netns", "exec", host, "ip", "link", "set", "lo", "up"])
+        let (a, b) = ("b\(stamp)a\(index)", "b\(stamp)b\(index)")
+        ip(["link", "add", a, "netns", server, "type", "veth", "peer", "name", b, "netns", host])
+        ip(["netns", "exec", server, "ip", "addr", "add", "10.78.\(index + 1).1/24", "dev", a])
+        ip(["netns", "exec", server, "ip", "link", "set", a, "up"])
+        ip(["netns", "exec", host, "ip", "addr", "add", "10.78.\(index + 1).2/24", "dev", b])
+        ip(["netns", "exec", host, "ip", "link", "set", b, "up"])
+      }
+      Harness.git(["init", "-q", "--bare", folder + "/srv/project.git"], in: folder)
+      Harness.git(["config", "receive.denyNonFastForwards", "true"], in: folder + "/srv/project.git")
+      Harness.git(["config", "core.logAllRefUpdates", "always"], in: folder + "/srv/project.git")
+      // A seed to clone from (main with one commit).
+      let seed = Harness.scratchRepository("hosts-seed-\(stamp)")
+      Harness.git(["clone", "-q", "--bare", seed, folder + "/srv/seed.git"], in: folder)
+      pids.append(
+        spawn([
+          "/usr/sbin/ip", "netns", "exec", server, "git", "daemon", "--base-path=\(folder)/srv", "--export-all",
+          "--enable=receive-pack", "--listen=0.0.0.0", "--port=9418", "--reuseaddr",
+        ]))
+      for (index, host) in hosts.enumerated() {
+        pids.append(
+          spawn([
+            "/usr/sbin/ip", "netns", "exec", host, "/usr/bin/python3", relay, "127.0.0.1", "9418",
+            "10.78.\(index + 1).1", "9418", "\(delay)",
+          ]))
+      }
+      // Every host reaches the server through its relay.
+      for index in hosts.indices {
+        var up = false
+        for _ in 0..<100 where !up {
+          up =
+            Harness.run(
+              "/usr/sbin/ip", ["netns", "exec", hosts[index], "git", "ls-remote", "git://127.0.0.1:9418/project.git"],
+              in: folder, check: false
+            ).status == 0
+          if !up { usleep(100_000) }
+        }
+        guard up else { throw CocoaError(.fileReadUnknown) }
+      }
+    }
+
+    func ip(_ arguments: [String]) {
+      Harness.run("/usr/sbin/ip", arguments, in: "/")
+    }
+
+    func spawn(_ argv: [String]) -> Int32 {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: argv[0])
+      process.arguments = Array(argv.dropFirst())
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try? process.run()
+      return process.processIdentifier
+    }
+
+    /// Runs a program on host `index`, as `agent` when given.
+    @discardableResult
+    func run(_ index: Int, _ program: String, _ arguments: [String], agent: String? = nil) -> Harness.Run {
+      Harness.run(
+        "/usr/sbin/ip", ["netns", "exec", hosts[index], program] + arguments, in: folder,
+        environment: agent.map { ["GHP_AGENT": $0] } ?? [:])
+    }
+
+    /// How many times the server's ghp/state moved (its reflog).
+    func serverMoves() -> Int {
+      Harness.run(
+        "/usr/bin/git", ["reflog", "show", "--format=%H", "ghp/state"], in: folder + "/srv/project.git", check: false
+      ).output.split(separator: "\n").count
+    }
+
+    func tearDown() {
+      for pid in pids { kill(pid, SIGKILL) }
+      for namespace in [server] + hosts {
+        Harness.run("/usr/sbin/ip", ["netns", "del", namespace], in: "/", check: false)
+      }
+      try? FileManager.default.removeItem(atPath: folder)
+    }
+  }
+}
