@@ -220,13 +220,13 @@ extension Ledger {
 
   /// Runs a fetch or push again when it failed only because libgit2, listing every local ref to
   /// negotiate, met another writer's scratch ref as it vanished (`reference ... not found`): a
-  /// lost race, not a failure. At most eight tries.
+  /// lost race, not a failure. At most twenty tries.
   static func retryingVanishedScratchRefs<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
     var attempt = 0
     while true {
       do {
         return try body()
-      } catch  where attempt < 8 && error.kind == .notFound && error.message.contains("refs/ghp/") {
+      } catch  where attempt < 20 && error.kind == .notFound && error.message.contains("refs/ghp/") {
         attempt += 1
         usleep(UInt32.random(in: 1_000...20_000))
       }
@@ -379,6 +379,8 @@ extension Ledger {
         try moveLocal(from: local.commit, to: seen, message: "ghp: \(change.message.subject)")
         return Landed(result: result, commit: commit)
       }
+      // The exact commit read here goes out (through a scratch ref of this process): the pending
+      // ref may be reset to another line by the time a push would read it.
       var pushing = commit
       if let pending = try? repository.referenceTarget(pendingRef(remote)), try isOnLine(commit, of: pending) {
         pushing = pending
