@@ -59,12 +59,12 @@ actor EventHub {
       // fast-forward when only others wrote), and the watcher sees the move like any other.
       let remote = (try? workspace.snapshot())?.remoteName
       let actor = try? workspace.actor()
-      var sinceSync = Int.max
+      let clock = ContinuousClock()
+      var lastSync: ContinuousClock.Instant?
       while !Task.isCancelled {
         try? await Task.sleep(nanoseconds: UInt64(interval) * 1_000_000)
-        sinceSync = sinceSync >= Int.max - interval ? sinceSync : sinceSync + interval
-        if let remote, let actor, sinceSync >= 2_000 {
-          sinceSync = 0
+        if let remote, let actor, lastSync.map({ clock.now - $0 >= .seconds(2) }) ?? true {
+          lastSync = clock.now
           _ = try? workspace.ledger.sync(remote: remote, actor: actor, clock: workspace.clock)
         }
         if let entries = try? watcher.poll(), !entries.isEmpty {

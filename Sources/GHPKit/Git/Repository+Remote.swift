@@ -132,13 +132,9 @@ extension Repository {
   @discardableResult
   public func consolidatePacks(limit: Int = Repository.packLimit) -> (before: Int, after: Int)? {
     guard packIndexes().count > limit else { return nil }
-    let folder = commonDirectory + "ghp"
-    mkdir(folder, 0o755)
-    let descriptor = open(folder + "/repack.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else { return nil }
-    defer { close(descriptor) }
-    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { return nil }
-    defer { flock(descriptor, LOCK_UN) }
+    let lock = FileLock(path: commonDirectory + "ghp/repack.lock")
+    defer { lock.release() }
+    guard lock.take(within: 0) else { return nil }
     let old = packIndexes()
     guard old.count > limit else { return nil }
     var pointers = old.map { UnsafePointer<CChar>(strdup($0)) }

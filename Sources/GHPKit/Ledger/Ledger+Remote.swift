@@ -103,27 +103,10 @@ extension Ledger {
 
   /// Fetches the remote's `ghp/state`; returns its tip (nil when the remote has none yet).
   func fetchState(_ remote: String) throws(GHPError) -> ObjectID? {
-    guard let url = repository.remoteURL(remote) else {
-      throw .invalidValue("remote", "there is no git remote named \(remote) (see `git remote -v`)")
-    }
-    try Self.checkRemoteURL(url, name: remote)
     // No local ref is written to fetch (writers on one machine fetch at once, and every ref
     // write is an fsync): the server's own advertisement names the tip. The tracking ref follows
     // for people (`git log origin/ghp/state`), best effort and only when it moved.
-    var tip: ObjectID?
-    do {
-      tip = try Self.retryingVanishedScratchRefs { () throws(GitError) in
-        try repository.fetchTip(remote: remote, ref: StatePaths.branch)
-      }
-    } catch {
-      // A remote without the branch yet is fine; anything else is a transport failure.
-      guard error.message.contains("couldn't find remote ref") else {
-        throw .io(
-          "cannot fetch ghp/state from \(remote) (\(url)): \(error.message)\(Self.sshHint(url)); nothing was changed"
-        )
-      }
-      tip = nil
-    }
+    let tip = try fetchRef(StatePaths.branch, named: "ghp/state", remote: remote)
     let tracking = try? repository.referenceTarget(remoteTrackingRef(remote))
     if tracking != tip {
       try? repository.setReference(remoteTrackingRef(remote), to: tip, logMessage: "ghp: fetched state")
@@ -140,25 +123,17 @@ extension Ledger {
   /// Pushes `commit` as the remote's `ghp/state`, without force. A server that refuses it for any
   /// other reason than a lost race (a hook, a permission) is reported at once with its own words.
   func pushState(_ commit: ObjectID, remote: String) throws(GHPError) -> PushResult {
-    let outcome: Repository.PushOutcome
-    do { outcome = try pushObject(commit, remote: remote) } catch {
-      let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
-      throw .io(
-        "cannot push ghp/state to \(remote): \(error.message)\(hint); run `ghp sync` once the server is reachable")
-    }
-    switch outcome {
-    case .accepted:
+    let result = try pushRef(
+      commit, to: StatePaths.branch, named: "ghp/state", remote: remote,
+      advice: "; run `ghp sync` once the server is reachable")
+    if result == .accepted {
       // Forward only: writers of this host accept in any order, and the tip last seen is the newest.
       let seen = try? repository.referenceTarget(remoteTrackingRef(remote))
       if seen.map({ (try? isOnLine($0, of: commit)) == true }) ?? true {
         try? repository.setReference(remoteTrackingRef(remote), to: commit, logMessage: "ghp: pushed state")
       }
-      return .accepted
-    case .rejected:
-      return .rejected
-    case .refused(let why):
-      throw .refused("\(remote) refused the push of ghp/state: \(why); nothing was changed here")
     }
+    return result
   }
 
   /// One push of `commit` through a scratch ref of this process's own: writers on one machine push
@@ -180,30 +155,49 @@ extension Ledger {
   /// it only as a fast-forward of the tip it holds (a lost race is `.rejected`); any other refusal
   /// (its hook, a permission) is thrown in the server's words.
   public func pushBranch(_ commit: ObjectID, to ref: String, remote: String) throws(GHPError) -> PushResult {
+    try pushRef(commit, to: ref, named: ref, remote: remote, advice: "")
+  }
+
+  /// One push of `commit` as the remote's `ref`, without force: a lost race is `.rejected`; a
+  /// transport failure or the server's refusal is one line naming `name`.
+  private func pushRef(_ commit: ObjectID, to ref: String, named name: String, remote: String, advice: String)
+    throws(GHPError) -> PushResult
+  {
     let outcome: Repository.PushOutcome
     do { outcome = try pushObject(commit, remote: remote, to: ref) } catch {
-      throw .io("cannot push \(ref) to \(remote): \(error.message)")
+      let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
+      throw .io("cannot push \(name) to \(remote): \(error.message)\(hint)\(advice)")
     }
     switch outcome {
     case .accepted: return .accepted
     case .rejected: return .rejected
-    case .refused(let why): throw .refused("\(remote) refused the push of \(ref): \(why)")
+    case .refused(let why): throw .refused("\(remote) refused the push of \(name): \(why); nothing was changed here")
     }
   }
 
   /// Fetches the remote's branch `ref` (a full ref name): its objects come into this repository and
   /// its tip there is returned (nil when the remote has no such branch).
   public func fetchBranch(_ ref: String, remote: String) throws(GHPError) -> ObjectID? {
+    try fetchRef(ref, named: ref, remote: remote)
+  }
+
+  /// One fetch of `ref` from a server remote (never a path: see `checkRemoteURL`), no local ref
+  /// written; its tip there, nil when the server has no such ref. A transport failure is one
+  /// line naming `name`, the remote and what ssh ignores.
+  private func fetchRef(_ ref: String, named name: String, remote: String) throws(GHPError) -> ObjectID? {
     guard let url = repository.remoteURL(remote) else {
       throw .invalidValue("remote", "there is no git remote named \(remote) (see `git remote -v`)")
     }
+    try Self.checkRemoteURL(url, name: remote)
     do {
       return try Self.retryingVanishedScratchRefs { () throws(GitError) in
         try repository.fetchTip(remote: remote, ref: ref)
       }
     } catch {
+      // A remote without the ref yet is fine; anything else is a transport failure.
       if error.message.contains("couldn't find remote ref") { return nil }
-      throw .io("cannot fetch \(ref) from \(remote) (\(url)): \(error.message)\(Self.sshHint(url))")
+      throw .io(
+        "cannot fetch \(name) from \(remote) (\(url)): \(error.message)\(Self.sshHint(url)); nothing was changed")
     }
   }
 
@@ -371,7 +365,9 @@ extension Ledger {
       }
       // One push at a time from this host: whoever waited finds its commit carried by the push it
       // waited for, or pushes the whole chain pending now (its commit and what others added).
-      let lock = PushLock(path: repository.localPaths.common + "/ghp/push-\(remote).lock")
+      // One push at a time from this host's writers; past the wait, it pushes anyway, as the
+      // server judges every push alone.
+      let lock = FileLock(path: repository.localPaths.common + "/ghp/push-\(remote).lock")
       defer { lock.release() }
       lock.take(within: NetworkDeadline.seconds)
       if let seen = try? repository.referenceTarget(remoteTrackingRef(remote)), try isOnLine(commit, of: seen) {
@@ -435,39 +431,6 @@ extension Ledger {
   }
 
   func pendingRef(_ remote: String) -> String { "refs/ghp/pending/\(remote)" }
-
-  /// One push at a time from this host's writers (`flock` on a file in the git common dir; a
-  /// holder that dies lets go with its process). Taken with a bounded wait: past it, the writer
-  /// pushes anyway, as the server judges every push alone.
-  final class PushLock {
-    private var descriptor: Int32
-
-    init(path: String) {
-      mkdir(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]), 0o755)
-      descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-    }
-
-    func take(within seconds: Double) {
-      guard descriptor >= 0 else { return }
-      let deadline = ProcessIdentity.monotonic() + seconds
-      var pause: UInt32 = 200
-      while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-        if errno == EINTR { continue }
-        guard errno == EWOULDBLOCK, ProcessIdentity.monotonic() < deadline else { return }
-        usleep(pause)
-        pause = min(pause * 2, 5_000)
-      }
-    }
-
-    func release() {
-      guard descriptor >= 0 else { return }
-      flock(descriptor, LOCK_UN)
-      close(descriptor)
-      descriptor = -1
-    }
-
-    deinit { release() }
-  }
 
   /// `ghp sync`: fetch; fast-forward whichever side is behind; when both moved, re-apply the local
   /// operations (from their Ghp-Operation records) onto the remote tip in order, and push.
