@@ -83,16 +83,31 @@ public final class NetworkLab {
   public func run(
     _ host: String, _ program: String, _ arguments: [String], in directory: String, environment: [String: String] = [:]
   ) throws -> ProcessRunner.Result {
-    try ProcessRunner.run(
-      "/usr/sbin/ip", ["netns", "exec", host, program] + arguments, in: directory, environment: environment)
+    try ProcessRunner.run("/usr/sbin/ip", Self.on(host, program, arguments), in: directory, environment: environment)
   }
 
   /// Starts a program on `host`, to wait for later.
   public func start(
     _ host: String, _ program: String, _ arguments: [String], in directory: String, environment: [String: String] = [:]
   ) throws -> ProcessRunner.Running {
-    try ProcessRunner.start(
-      "/usr/sbin/ip", ["netns", "exec", host, program] + arguments, in: directory, environment: environment)
+    try ProcessRunner.start("/usr/sbin/ip", Self.on(host, program, arguments), in: directory, environment: environment)
+  }
+
+  /// `ip`'s arguments that run a program on `host`: in its network namespace, and in a UTS
+  /// namespace of its own that names the machine `host`, as a host of its own would be named
+  /// (every step execs: the pid is the program's).
+  static func on(_ host: String, _ program: String, _ arguments: [String]) -> [String] {
+    [
+      "netns", "exec", host, "/usr/bin/unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \"$@\"", host,
+      program,
+    ]
+      + arguments
+  }
+
+  /// Every process on `host` (in its network namespace) killed at once, as a machine dies.
+  public func crash(_ host: String) throws {
+    let pids = try Self.ip(["netns", "pids", host]).stdout.split(separator: "\n").compactMap { Int32($0) }
+    for pid in pids { kill(pid, SIGKILL) }
   }
 
   /// Cuts `host` off from the server (its link down), or joins it again.
@@ -114,6 +129,8 @@ public final class NetworkLab {
       kill(process.pid, SIGKILL)
       _ = process.wait()
     }
+    // Whatever still runs on a host (a test that failed midway) dies with it.
+    for host in hosts { try? crash(host) }
     for namespace in [server] + hosts { _ = try? Self.ip(["netns", "del", namespace]) }
     try? FileManager.default.removeItem(atPath: folder)
   }

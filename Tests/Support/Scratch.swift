@@ -120,9 +120,28 @@ public enum ProcessRunner {
       self.folder = folder
     }
 
+    /// Waits up to `seconds`, then kills it (SIGKILL) and says so in its standard error: a test
+    /// whose process would hang fails instead.
+    public func wait(within seconds: Double) -> Result {
+      let deadline = Date().addingTimeInterval(seconds)
+      var status: Int32 = 0
+      while Date() < deadline {
+        if waitpid(pid, &status, WNOHANG) == pid { return result(status) }
+        usleep(50_000)
+      }
+      kill(pid, SIGKILL)
+      var late = wait()
+      late.stderr += "\n(killed: still running after \(Int(seconds)) s)"
+      return late
+    }
+
     public func wait() -> Result {
       var status: Int32 = 0
       while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+      return result(status)
+    }
+
+    private func result(_ status: Int32) -> Result {
       let out = (try? String(contentsOfFile: folder + "/out", encoding: .utf8)) ?? ""
       let err = (try? String(contentsOfFile: folder + "/err", encoding: .utf8)) ?? ""
       try? FileManager.default.removeItem(atPath: folder)

@@ -6,18 +6,26 @@ import Testing
 /// Several machines, made by the test: network namespaces for a git server and three hosts,
 /// each host's link delayed 25 ms each way (a relay, as the kernel here has no netem).
 @Suite(.serialized) struct MultiHostTests {
-  /// Four agents on each of three hosts claim from one queue of 12 issues at once, in remote mode;
-  /// one host is cut off from the server for three seconds in the middle and joined again. Every
-  /// issue is claimed exactly once on the server, by the agent that was told it won; no claim is
-  /// lost, doubled or misdirected, and the server's state verifies.
-  @Test(.enabled(if: NetworkLab.available)) func agentsOnThreeHostsClaimOneQueueThroughAPartition() throws {
+  /// The lab and its server's repository, `project.git`.
+  static func lab(hosts: Int, delay: Int) throws -> (NetworkLab, String) {
     let relay = TemplateTests.root.appendingPathComponent("Tests/Fixtures/delay-relay.py").path
-    let lab = try NetworkLab(hosts: 3, delay: 25, python: TestPython.path, relay: relay)
-    try lab.makeRepository("project.git")
+    let lab = try NetworkLab(hosts: hosts, delay: delay, python: TestPython.path, relay: relay)
+    return (lab, try lab.makeRepository("project.git"))
+  }
+
+  /// A team on the lab's hosts: the state made on the first (with `issues` and `config`) and put
+  /// on the server in remote mode, then a clone on each other host, synced, with main checked out.
+  static func team(
+    on lab: NetworkLab, issues: Int, config: [(String, String)] = []
+  ) throws -> (seed: ScratchRepository, clones: [String]) {
     let seed = try ScratchRepository()
     try seed.git("remote", "add", "origin", lab.url("project.git"))
     #expect(try lab.run(lab.hosts[0], "/usr/bin/git", ["push", "-q", "origin", "main"], in: seed.path).status == 0)
-    try seed.initialise(issues: 12)
+    try seed.initialise(issues: issues)
+    for (key, value) in config {
+      let set = try seed.inProcess(["config", "set", key, value], agent: "lead")
+      #expect(set.status == 0, "\(set.stderr)")
+    }
     let set = try lab.run(
       lab.hosts[0], GHPBinary.path, ["remote", "set", "origin"], in: seed.path, environment: ["GHP_AGENT": "lead"])
     #expect(set.status == 0, "\(set.stderr)")
@@ -28,8 +36,19 @@ import Testing
         try lab.run(host, "/usr/bin/git", ["clone", "-q", lab.url("project.git"), path], in: lab.folder).status == 0)
       let synced = try lab.run(host, GHPBinary.path, ["sync"], in: path, environment: ["GHP_AGENT": "lead"])
       #expect(synced.status == 0, "\(synced.stderr)")
+      _ = try ProcessRunner.run("/usr/bin/git", ["checkout", "-q", "-b", "main", "origin/main"], in: path)
       clones.append(path)
     }
+    return (seed, clones)
+  }
+
+  /// Four agents on each of three hosts claim from one queue of 12 issues at once, in remote mode;
+  /// one host is cut off from the server for three seconds in the middle and joined again. Every
+  /// issue is claimed exactly once on the server, by the agent that was told it won; no claim is
+  /// lost, doubled or misdirected, and the server's state verifies.
+  @Test(.enabled(if: NetworkLab.available)) func agentsOnThreeHostsClaimOneQueueThroughAPartition() throws {
+    let (lab, server) = try Self.lab(hosts: 3, delay: 25)
+    let (seed, clones) = try Self.team(on: lab, issues: 12)
 
     // Each agent claims until nothing is ready (exit 4), trying again after a failure (the cut).
     let script = """
@@ -69,7 +88,6 @@ import Testing
     }
     #expect(won.count == 12, "\(won)")
     // The server agrees, claim by claim.
-    let server = lab.folder + "/srv/project.git"
     let holders = try ProcessRunner.run(
       "/bin/sh",
       ["-c", "for f in $(git ls-tree -r --name-only ghp/state .ghp/issues); do git show ghp/state:$f; done"],
@@ -91,9 +109,7 @@ import Testing
   /// landed once the server holds it; every operation is on the server exactly once, in fewer
   /// moves of the server's branch than operations (its reflog), and the state verifies.
   @Test(.enabled(if: NetworkLab.available)) func writersOnOneHostShareTheirPushes() throws {
-    let relay = TemplateTests.root.appendingPathComponent("Tests/Fixtures/delay-relay.py").path
-    let lab = try NetworkLab(hosts: 1, delay: 30, python: TestPython.path, relay: relay)
-    let server = try lab.makeRepository("project.git")
+    let (lab, server) = try Self.lab(hosts: 1, delay: 30)
     _ = try ProcessRunner.run("/usr/bin/git", ["config", "core.logAllRefUpdates", "always"], in: server)
     let host = lab.hosts[0]
     let seed = try ScratchRepository()
@@ -137,6 +153,75 @@ import Testing
     #expect(pushes < 40, "\(pushes) moves of the server's ghp/state for 40 operations")
     print("writers on one host: 40 operations in \(pushes) pushes")
     let verified = try lab.run(host, GHPBinary.path, ["verify", "origin/ghp/state"], in: seed.path)
+    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+  }
+
+  /// Supervisors on three hosts work one queue of eight issues, with the merge queue on: each run
+  /// has its own document on the server and worker names no other run uses. The third host dies
+  /// (every process in its namespace killed) while its workers hold issues; once its lease is
+  /// stale a supervisor on another host adopts its run and gives its issues back, and the two left
+  /// finish the queue with one lander at a time: every issue lands exactly once on the server's
+  /// main, and the server's state verifies.
+  @Test(.enabled(if: NetworkLab.available)) func supervisorsOnThreeHostsFinishOneQueueThroughADeadHost() throws {
+    let (lab, server) = try Self.lab(hosts: 3, delay: 10)
+    let fixtures = TemplateTests.root.appendingPathComponent("Tests/Fixtures").path
+    let (seed, clones) = try Self.team(
+      on: lab, issues: 8,
+      config: [
+        ("agent.backoff", "0s"), ("agent.grace", "1s"), ("agent.readable", "[\"\(fixtures)\"]"),
+        ("agent.env", "[\"SLOW_SECONDS\"]"), ("agent.lease", "10s"), ("landing.gate", "[\"true\"]"),
+        ("landing.sandbox", "off"),
+      ])
+    let supervisors = try lab.hosts.indices.map { index in
+      try lab.start(
+        lab.hosts[index], GHPBinary.path, ["run", "--json", "-w", "2", "--agent-command", "\(fixtures)/agents/slow"],
+        in: clones[index], environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "3"])
+    }
+    // The third host dies once both its workers run.
+    var spawned = false
+    for _ in 0..<600 where !spawned {
+      let text = (try? String(contentsOfFile: supervisors[2].stdoutPath, encoding: .utf8)) ?? ""
+      spawned = text.components(separatedBy: "\"event\":\"spawned\"").count - 1 >= 2
+      if !spawned { usleep(50_000) }
+    }
+    #expect(spawned, "the third host's workers never started")
+    try lab.crash(lab.hosts[2])
+    for (index, supervisor) in supervisors.enumerated().dropLast() {
+      let result = supervisor.wait(within: 120)
+      // What its workers printed, when it failed (kept under .git/ghp/run/ of that clone).
+      let logs = try ProcessRunner.run(
+        "/bin/sh", ["-c", "for f in .git/ghp/run/*/*; do echo \"== $f\"; tail -c 1500 \"$f\"; done"],
+        in: clones[index]
+      ).stdout
+      #expect(result.status == 0, "host \(index + 1): \(result.stderr)\n\(result.stdout.suffix(3000))\n\(logs)")
+    }
+
+    // On the server: three runs, each with its own workers; the dead host's adopted.
+    let git = { (arguments: [String]) throws -> String in
+      try ProcessRunner.run("/usr/bin/git", arguments, in: server).stdout
+    }
+    let names = try git(["ls-tree", "--name-only", "ghp/state", ".ghp/runs/"]).split(separator: "\n")
+    #expect(names.count == 3, "\(names)")
+    var runs: [JSON] = []
+    for name in names { runs.append(try JSON.parse(try git(["show", "ghp/state:\(name)"]))) }
+    let workers = runs.flatMap { $0["workers"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    #expect(Set(workers).count == 6, "\(workers)")
+    let dead = runs.filter { $0["state"] == .string("failed") }
+    #expect(dead.count == 1 && dead.first?["outcome"]?.stringValue?.contains("adopted by run") == true, "\(runs)")
+    #expect(runs.filter { $0["state"] == .string("finished") }.count == 2, "\(runs)")
+    let log = try git(["log", "--format=%B%x00", "ghp/state"]).components(separatedBy: "\u{0}")
+    #expect(log.filter { $0.contains("\"action\":\"adopt\"") }.count == 1)
+    // No run took an issue another run's worker held (both picking it from the queue at once).
+    #expect(log.filter { $0.contains("the issue is claimed now") }.isEmpty)
+    // Every issue landed once on the server's main.
+    for issue in 1...8 {
+      #expect(
+        log.filter { $0.contains("Ghp-Op: landed\n") && $0.contains("\"\(issue)\"") }.count == 1,
+        "#\(issue) landed once")
+    }
+    let files = try git(["ls-tree", "--name-only", "main"]).split(separator: "\n").map(String.init)
+    #expect(Set((1...8).map { "work-\($0).txt" }).isSubset(of: Set(files)), "\(files)")
+    let verified = try lab.run(lab.hosts[0], GHPBinary.path, ["verify", "origin/ghp/state"], in: seed.path)
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
   }
 }

@@ -46,7 +46,12 @@ final class RunBench {
     try #require(try repo.ghp(["issue", "show", id, "--json"], agent: "lead").json()["issue"])
   }
 
-  func runRecord() throws -> JSON { try JSON.parse(try repo.stateFile(".ghp/run.json")) }
+  /// The run document (one run at a time in these tests).
+  func runRecord() throws -> JSON {
+    let names = try repo.git(["ls-tree", "--name-only", "ghp/state", ".ghp/runs/"]).split(separator: "\n")
+    guard names.count == 1 else { throw ScratchError("expected one run document, found \(names)") }
+    return try JSON.parse(try repo.stateFile(String(names[0])))
+  }
 
   /// Processes whose environment carries this run's GHP_RUN (the process table, as the takeover
   /// reads it), after waiting up to five seconds for dying ones to go.
@@ -339,7 +344,9 @@ struct RunTests {
     let running = try bench.repo.startGHP(
       ["run", "--json", "-w", "2", "--agent-command", bench.agent("hanger")], agent: "lead")
     #expect(bench.waitForEvents(running, kind: "spawned", count: 2))
-    let status = try bench.repo.ghp(["run", "status", "--json"], agent: "lead").json()
+    let answer = try bench.repo.ghp(["run", "status", "--json"], agent: "lead").json()
+    let status = try #require(answer["run"])
+    #expect(answer["runs"]?.arrayValue == [status])
     #expect(status["state"]?.stringValue == "running")
     #expect(status["supervisorAlive"]?.boolValue == true)
     #expect(status["token"] == nil)
@@ -360,7 +367,7 @@ struct RunTests {
     #expect(result.status == 3)
     #expect(result.stdout.contains("ghp run stop"))
     let after = try bench.repo.ghp(["run", "status", "--json"], agent: "lead").json()
-    #expect(after["state"]?.stringValue == "stopped")
+    #expect(after["run"]?["state"]?.stringValue == "stopped")
   }
 
   @Test("the leader plans the goal into issues, then workers do them; a leader that creates none fails the run")

@@ -23,9 +23,11 @@ extension GHP {
 
         With a GOAL and no --tasks, a leader agent \
         plans first by creating issues. With [landing] configured, `ghp land --once` lands what \
-        workers submit. The run and its lease live on ghp/state: a second `ghp run` refuses while \
-        the first lives, and takes over one whose supervisor died (its leftover processes are \
-        killed, its workers' issues go back).
+        workers submit. The run and its lease live on ghp/state: a second `ghp run` on the same \
+        machine refuses while the first lives; on another machine it runs beside it with its own \
+        workers. One whose supervisor died is taken over (its leftover processes are killed, its \
+        workers' issues go back), and a live run on another host adopts it once its [agent] lease \
+        is stale.
 
         Exit: 0 all done; 1 some issue dead, the breaker open or the command broken; 3 stopped \
         (Ctrl-C, SIGTERM, ghp run stop).
@@ -166,24 +168,38 @@ extension GHP.Run {
     static func show(_ workspace: Workspace, json: Bool) throws {
       let state = try workspace.snapshot()
       try state.requireInitialised()
-      guard let run = try state.runRecord() else {
-        if json { return Output.json(.object(["run": .null])) }
-        return Output.line("No run yet in this repository (start one: ghp run -w 4).")
-      }
+      let lease = try state.config().agent.lease
       let host = Host.name
       let now = workspace.clock.now
-      let gone = run.isActive && run.isAbandoned(now: now, host: host)
-      if json {
-        var object = run.json.objectValue ?? [:]
-        object["token"] = nil
-        object["supervisorAlive"] = .bool(run.isActive && !gone)
-        return Output.json(.object(object))
+      // Every run going on (supervisors on several hosts), else the last one.
+      let active = try state.runRecords().filter(\.isActive).sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+      guard let latest = try state.runRecord() else {
+        if json { return Output.json(.object(["run": .null, "runs": .array([])])) }
+        return Output.line("No run yet in this repository (start one: ghp run -w 4).")
       }
+      let runs = active.isEmpty ? [latest] : active
+      func gone(_ run: RunRecord) -> Bool { run.isActive && run.isAbandoned(now: now, host: host, lease: lease) }
+      if json {
+        func object(_ run: RunRecord) -> JSON {
+          var object = run.json.objectValue ?? [:]
+          object["token"] = nil
+          object["supervisorAlive"] = .bool(run.isActive && !gone(run))
+          return .object(object)
+        }
+        return Output.json(.object(["run": object(latest), "runs": .array(runs.map(object))]))
+      }
+      for (index, run) in runs.enumerated() {
+        if index > 0 { Output.line("") }
+        show(run, gone: gone(run), now: now)
+      }
+    }
+
+    static func show(_ run: RunRecord, gone: Bool, now: Int64) {
       var head = "Run \(run.id): \(run.state.rawValue)"
       if run.isActive {
         head +=
           gone
-          ? " — its supervisor is gone (pid \(run.pid) on \(run.host)); `ghp run` takes it over"
+          ? " — its supervisor is gone (pid \(run.pid) on \(run.host)); `ghp run` on any host takes it over"
           : ", supervised by \(run.holder) (pid \(run.pid) on \(run.host))"
       }
       Output.line(head)

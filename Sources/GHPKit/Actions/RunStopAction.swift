@@ -10,44 +10,64 @@ public struct RunStopAction {
   /// A stop request that waits up to `wait` seconds.
   public init(wait: Double = 120) { self.wait = wait }
 
-  /// The run as it was when the wait ended.
+  /// The runs as they were when the wait ended.
   public struct Answer: ActionAnswer {
-    /// The run record, read last.
-    public var run: RunRecord
+    /// The runs asked to stop (every active run, on any host), each read last; the first is the
+    /// one started last.
+    public var runs: [RunRecord]
 
-    /// The answer as `--json` prints it and the MCP tool returns it.
+    /// The answer as `--json` prints it and the MCP tool returns it: the run started last, and
+    /// every run asked.
     public var json: JSON {
-      .object([
-        "run": .string(run.id), "state": .string(run.state.rawValue),
-        "outcome": run.outcome.map { .string($0) } ?? .null,
-      ])
+      func object(_ run: RunRecord) -> JSON {
+        .object([
+          "run": .string(run.id), "state": .string(run.state.rawValue),
+          "outcome": run.outcome.map { .string($0) } ?? .null,
+        ])
+      }
+      var answer = runs.first.map(object)?.objectValue ?? [:]
+      answer["runs"] = .array(runs.map(object))
+      return .object(answer)
     }
 
     /// The answer for a person, one sentence a line.
     public var lines: [String] {
-      if run.isActive { return ["Asked \(run.id) to stop; it is still \(run.state.rawValue) (ghp run status)."] }
-      return [run.outcome ?? "\(run.id) \(run.state.rawValue)."]
+      runs.map { run in
+        run.isActive
+          ? "Asked \(run.id) (on \(run.host)) to stop; it is still \(run.state.rawValue) (ghp run status)."
+          : run.outcome ?? "\(run.id) \(run.state.rawValue)."
+      }
     }
   }
 
-  /// Records the request (orchestrators, or the run's own supervisor), signals a local supervisor
-  /// and waits for it.
+  /// Records the request (orchestrators, or the run's own supervisor) for every active run,
+  /// signals the supervisors on this machine and waits for them all.
   public func run(in workspace: Workspace) throws(GHPError) -> Answer {
     let landed = try workspace.run(RunOperation(action: .stop, token: ""))
-    let run = landed.result
+    let state = try workspace.snapshot()
+    let lease = try state.config().agent.lease
+    var ids = try state.runRecords().filter(\.isActive).sorted { ($0.startedAt, $0.id) > ($1.startedAt, $1.id) }
+      .map(\.id)
+    if ids.isEmpty { ids = [landed.result.id] }
     let host = Host.name
-    if run.host == host, !run.isAbandoned(now: workspace.clock.now, host: host) {
-      kill(Int32(clamping: run.pid), SIGTERM)
+    for id in ids {
+      if let run = try state.runRecord(id: id), run.host == host,
+        !run.isAbandoned(now: workspace.clock.now, host: host, lease: lease)
+      {
+        kill(Int32(clamping: run.pid), SIGTERM)
+      }
     }
     let deadline = MonotonicClock.now() + wait
-    var current = run
-    while current.isActive && MonotonicClock.now() < deadline {
-      usleep(200_000)
+    var runs: [RunRecord] = []
+    while true {
       workspace.refreshClock()
-      guard let read = try workspace.snapshot().runRecord() else { break }
-      current = read
-      if current.isAbandoned(now: workspace.clock.now, host: host) { break }
+      let read = try workspace.snapshot()
+      let recorded = try read.runRecords()
+      runs = ids.compactMap { id in recorded.first { $0.id == id } }
+      let waiting = runs.contains { $0.isActive && !$0.isAbandoned(now: workspace.clock.now, host: host, lease: lease) }
+      guard waiting, MonotonicClock.now() < deadline else { break }
+      usleep(200_000)
     }
-    return Answer(run: current)
+    return Answer(runs: runs)
   }
 }

@@ -15,6 +15,9 @@ public struct Overview: Sendable {
   public var run: RunRecord?
   /// Whether the active run's supervisor is still there (false when no run is active).
   public var runAlive = false
+  /// Every active run (supervisors on several hosts), started first first, each with whether its
+  /// supervisor is still there.
+  public var runs: [(run: RunRecord, alive: Bool)] = []
   /// The issues the lander sent back and nobody has landed since: id, kind and reason.
   public var bounced: [(id: String, kind: String, reason: String)] = []
 
@@ -38,7 +41,13 @@ public struct Overview: Sendable {
       landing = try LandingQueue.gather(state, policy: policy, now: workspace.clock.now)
     }
     run = try state.runRecord()
-    if let run, run.isActive { runAlive = !run.isAbandoned(now: workspace.clock.now, host: Host.name) }
+    let lease = try state.config().agent.lease
+    for active in try state.runRecords().filter(\.isActive).sorted(by: { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+    ) {
+      let alive = !active.isAbandoned(now: workspace.clock.now, host: Host.name, lease: lease)
+      runs.append((active, alive))
+      if active.id == run?.id { runAlive = alive }
+    }
   }
 
   var working: [AgentStatusRow] { report.rows.filter { !$0.stale && $0.record.issue != nil } }
@@ -72,6 +81,15 @@ public struct Overview: Sendable {
     } else {
       object["run"] = .null
     }
+    object["runs"] = .array(
+      runs.map { run, alive in
+        .object([
+          "id": .string(run.id), "state": .string(run.state.rawValue), "host": .string(run.host),
+          "supervisorAlive": .bool(alive),
+          "running": .array(
+            run.slots.map { .object(["agent": .string($0.agent), "issue": IssueReference.write($0.issue)]) }),
+        ])
+      })
     return .object(object)
   }
 
@@ -111,11 +129,11 @@ public struct Overview: Sendable {
       lines.append(
         "Waiting to land (`ghp queue`): " + landing.entries.prefix(8).map { "#\($0.issue.id)" }.joined(separator: ", "))
     }
-    if let run, run.isActive {
+    for (run, alive) in runs {
       let who =
-        runAlive
+        alive
         ? "supervised by \(run.holder) (pid \(run.pid) on \(run.host))"
-        : "its supervisor is gone; `ghp run` takes it over"
+        : "its supervisor on \(run.host) is gone; `ghp run` on any host takes it over"
       let running = run.slots.map { "\($0.agent) on #\($0.issue)" }.joined(separator: ", ")
       lines.append("Run \(run.id): \(run.state.rawValue), \(who)" + (running.isEmpty ? "" : "; \(running)"))
     }

@@ -10,6 +10,10 @@ public struct AgentPolicy: Equatable, Sendable {
   public var taskTimeout: Int64 = 30 * 60
   /// Seconds between SIGTERM and SIGKILL.
   public var grace: Int64 = 10
+  /// Seconds a supervisor's run lease lasts without renewal (`agent.lease`): past it the
+  /// supervisor is gone, wherever it ran, and `ghp run` on any host takes its run over. It renews
+  /// six times a lease.
+  public var lease: Int64 = 120
   /// Workers a run starts when `ghp run -w` does not say (`agent.maxWorkers`, 1 to 64).
   public var maxWorkers = 4
   /// Retries: the delay before attempt n+1 is drawn from [0, min(backoffMax, backoff × 2^(n-1))].
@@ -103,6 +107,8 @@ public struct AgentPolicy: Equatable, Sendable {
     }
     taskTimeout = try duration("taskTimeout") ?? taskTimeout
     grace = try duration("grace", allowZero: true) ?? grace
+    lease = try duration("lease") ?? lease
+    guard lease >= 6 else { throw DocumentError("'agent.lease' must be at least 6s (it renews six times a lease)") }
     backoff = try duration("backoff", allowZero: true) ?? backoff
     backoffMax = try duration("backoffMax", allowZero: true) ?? backoffMax
     breakerWindow = try duration("breakerWindow") ?? breakerWindow

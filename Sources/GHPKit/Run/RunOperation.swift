@@ -5,8 +5,12 @@ public struct RunOperation: RecordedOperation {
   public static let name = "run"
 
   /// `start` a run or take one over, `tick` (renew and news), `assign` an issue to a worker, a
-  /// worker's `exit`, `stop` (asked by any orchestrator), `finish` the run.
-  public enum Action: String, Sendable, CaseIterable, RecordedWord { case start, tick, assign, exit, stop, finish }
+  /// worker's `exit`, `stop` (asked by any orchestrator), `finish` the run, `adopt` the run of a
+  /// supervisor gone from another host (its lease stale): its workers' issues go back to the queue
+  /// and it ends.
+  public enum Action: String, Sendable, CaseIterable, RecordedWord {
+    case start, tick, assign, exit, stop, finish, adopt
+  }
 
   /// One worker's news in a `tick`: its process once started, what it did last, what it spent.
   public struct Update: Equatable, Sendable, Codable {
@@ -56,7 +60,7 @@ public struct RunOperation: RecordedOperation {
   /// The supervisor's run token; every action but `stop` must carry the one the run holds.
   public var token = ""
   // start
-  /// `start`: the run's id (`run-<hex>`), kept by a takeover.
+  /// `start`: the run's id (`run-<hex>`), kept by a takeover. `adopt`: the id of the run ended.
   public var id = ""
   /// `start`: the goal a leader plans into issues, nil when the run has none.
   public var goal: String?
@@ -71,7 +75,11 @@ public struct RunOperation: RecordedOperation {
   /// `start`: the run's worker agents (1 to 64).
   public var workers: [String] = []
   /// `start`: the token of the run taken over from a supervisor that is gone; nil for a new run.
+  /// `adopt`: the token of the run ended.
   public var replaces: String?
+  /// `start`: a new run keeps its own document (`.ghp/runs/<id>.json`), beside the runs of other
+  /// hosts; absent (an older ghp's record): the one `.ghp/run.json`, one run at a time.
+  public var ownDocument = false
   // tick
   /// `tick`: the news of each worker that has some.
   public var updates: [Update] = []
@@ -110,7 +118,8 @@ public struct RunOperation: RecordedOperation {
 
   /// The record's keys, each named once; which of them an action records is `fields(of:)`.
   enum CodingKeys: String, CodingKey {
-    case action, token, id, goal, host, pid, start, command, workers, replaces, updates, breaker, agent, issue
+    case action, token, id, goal, host, pid, start, command, workers, replaces, ownDocument, updates, breaker, agent
+    case issue
     case outcome, reason, seconds, costMicros, tokens, cacheTokens, subagentTokens, state, summary
   }
 
@@ -129,6 +138,7 @@ public struct RunOperation: RecordedOperation {
       try record.encode(command, forKey: .command)
       try record.encode(workers, forKey: .workers)
       try record.encodeIfPresent(replaces, forKey: .replaces)
+      if ownDocument { try record.encode(true, forKey: .ownDocument) }
     case .tick:
       try record.encode(updates, forKey: .updates)
       try record.encodeIfPresent(breaker, forKey: .breaker)
@@ -151,6 +161,9 @@ public struct RunOperation: RecordedOperation {
     case .finish:
       try record.encode(state, forKey: .state)
       try record.encode(summary, forKey: .summary)
+    case .adopt:
+      try record.encode(id, forKey: .id)
+      try record.encode(replaces ?? "", forKey: .replaces)
     }
   }
 
@@ -178,6 +191,7 @@ public struct RunOperation: RecordedOperation {
       command = try record.decode(String.self, forKey: .command)
       workers = try record.decodeIfPresent([String].self, forKey: .workers) ?? []
       replaces = try record.decodeIfPresent(String.self, forKey: .replaces)
+      ownDocument = try record.decodeIfPresent(Bool.self, forKey: .ownDocument) ?? false
     case .tick:
       updates = try record.decode([Update].self, forKey: .updates)
       breaker = try record.decodeIfPresent(RunRecord.Breaker.self, forKey: .breaker)
@@ -203,6 +217,9 @@ public struct RunOperation: RecordedOperation {
           forKey: .state, in: record, debugDescription: "expected finished, stopped or failed, got \(state.rawValue)")
       }
       summary = try record.decode(String.self, forKey: .summary)
+    case .adopt:
+      id = try record.decode(String.self, forKey: .id)
+      replaces = try record.decode(String.self, forKey: .replaces)
     }
   }
 
@@ -213,37 +230,50 @@ public struct RunOperation: RecordedOperation {
     return renamed
   }
 
-  /// Applies the action to `.ghp/run.json` (and to the issue on `assign` and `exit`); returns the
-  /// run as written.
+  /// Applies the action to the run's document (and to the issue on `assign` and `exit`); returns
+  /// the run as written. `stop` asks every active run to stop, on whatever host it runs; the other
+  /// actions act on the run holding `token`.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, RunRecord) {
     try state.requireInitialised()
     try state.requireOrchestrator(actor, toDo: action == .stop ? "stop a run" : "supervise a run")
-    let current = try state.runRecord()
-    if action == .start { return try begin(state, current: current, actor: actor, clock: clock) }
-    guard var run = current, run.isActive else {
+    let documents = try state.runDocuments()
+    if action == .start { return try begin(state, documents: documents, actor: actor, clock: clock) }
+    let active = documents.filter { $0.run.isActive }
+    guard let newest = active.max(by: { ($0.run.startedAt, $0.run.id) < ($1.run.startedAt, $1.run.id) }) else {
       throw .refused("no run is active in this repository (ghp run status shows the last one)")
     }
     if action == .stop {
-      guard run.stopRequested == nil else { return (nil, run) }
-      run.stopRequested = (actor, clock.now)
-      run.state = .stopping
+      let asked = active.filter { $0.run.stopRequested == nil }
+      guard !asked.isEmpty else { return (nil, newest.run) }
       var change = Change(
-        message: CommitMessage(subject: "\(actor): ask run \(run.id) to stop", operation: record, agent: actor))
-      change.put(StatePaths.run, json: run.json)
-      return (change, run)
+        message: CommitMessage(
+          subject: "\(actor): ask run \(asked.map(\.run.id).joined(separator: ", ")) to stop", operation: record,
+          agent: actor))
+      var answer = newest.run
+      for (path, run) in asked {
+        var run = run
+        run.stopRequested = (actor, clock.now)
+        run.state = .stopping
+        change.put(path, json: run.json)
+        if run.id == newest.run.id { answer = run }
+      }
+      return (change, answer)
     }
-    guard run.token == token, run.holder == actor else {
-      throw .refused("this supervisor no longer holds \(run.description); nothing was recorded")
+    guard let (path, held) = active.first(where: { $0.run.token == token }), held.holder == actor else {
+      throw .refused("this supervisor no longer holds \(newest.run.description); nothing was recorded")
     }
+    var run = held
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
     switch action {
     case .start, .stop: break
+    case .adopt: return try adopt(run, documents: documents, state: state, actor: actor, clock: clock)
     case .tick: try tick(&run, state: state, actor: actor, clock: clock, change: &change)
-    case .assign: try assign(&run, state: state, actor: actor, clock: clock, change: &change)
+    case .assign:
+      try assign(&run, state: state, actor: actor, clock: clock, change: &change, shared: path != StatePaths.run)
     case .exit: try exit(&run, state: state, actor: actor, clock: clock, change: &change)
     case .finish: try finish(&run, actor: actor, clock: clock, change: &change)
     }
-    change.put(StatePaths.run, json: run.json)
+    change.put(path, json: run.json)
     return (change, run)
   }
 
@@ -281,8 +311,12 @@ public struct RunOperation: RecordedOperation {
   }
 
   /// `assign`: claims the issue for a worker of the run (unless it holds it already) and opens its slot.
+  /// A run beside others (`shared`: its own document) never takes an issue another agent holds:
+  /// two supervisors picking the same ready issue at once, the later one is refused and picks
+  /// another, where an orchestrator's assign would have taken it from the first one's worker. (An
+  /// older ghp's single run replays as it was recorded.)
   func assign(
-    _ run: inout RunRecord, state: StateSnapshot, actor: String, clock: Clock, change: inout Change
+    _ run: inout RunRecord, state: StateSnapshot, actor: String, clock: Clock, change: inout Change, shared: Bool
   ) throws(GHPError) {
     guard run.state == .running else { throw .refused("run \(run.id) is stopping; nothing new starts") }
     guard run.workers.contains(agent) else { throw .refused("\(agent) is not a worker of run \(run.id)") }
@@ -290,6 +324,9 @@ public struct RunOperation: RecordedOperation {
       throw .refused("\(agent) already runs in run \(run.id)")
     }
     var target = try state.requireIssue(issue)
+    if shared, target.status == .claimed, let holder = target.assignee, holder != agent {
+      throw .refused("#\(target.id) is held by \(holder) now (epoch \(target.epoch)); run \(run.id) takes another")
+    }
     if !(target.status == .claimed && target.assignee == agent) {
       let (assigned, issued) = try AssignOperation(issueID: issue, agent: agent).apply(
         to: state, actor: actor, clock: clock)
@@ -371,11 +408,13 @@ public struct RunOperation: RecordedOperation {
   }
 
   /// `start`: a new run, or the takeover of one whose supervisor is gone (`replaces` names its
-  /// token). Issues its workers still held are given back uncounted; the caller killed what was
-  /// left of their processes first.
-  private func begin(_ state: StateSnapshot, current: RunRecord?, actor: String, clock: Clock) throws(GHPError) -> (
-    Change?, RunRecord
-  ) {
+  /// token), from this host or another. Issues its workers still held are given back uncounted;
+  /// the caller killed what was left of their processes first. A new run with its own document
+  /// runs beside the others, none of whose workers it may name, and clears the documents of the
+  /// runs its host finished before.
+  private func begin(
+    _ state: StateSnapshot, documents: [(path: String, run: RunRecord)], actor: String, clock: Clock
+  ) throws(GHPError) -> (Change?, RunRecord) {
     guard !token.isEmpty, token.utf8.count <= 64 else {
       throw .invalidValue("run token", "it must be 1 to 64 characters")
     }
@@ -392,11 +431,15 @@ public struct RunOperation: RecordedOperation {
       id: id, holder: actor, token: token, host: host, pid: pid, start: start, at: clock.now, command: command,
       workers: workers)
     run.goal = goal
-    if let current, current.isActive {
+    let path: String
+    let taken = replaces.flatMap { token in documents.first { $0.run.isActive && $0.run.token == token } }
+    let legacy = documents.first { $0.path == StatePaths.run && $0.run.isActive }
+    if let current = taken?.run ?? (ownDocument ? nil : legacy?.run) {
       guard let replaces, replaces == current.token else {
         throw .refused(
           "\(current.description) is running; stop it first (ghp run stop) or watch it (ghp run status)")
       }
+      path = taken?.path ?? StatePaths.run
       guard current.id == id else { throw .refused("a takeover continues run \(current.id), not \(id)") }
       // The run goes on under its new supervisor: totals, breaker and goal carry over.
       run.goal = current.goal
@@ -404,34 +447,90 @@ public struct RunOperation: RecordedOperation {
       run.tallies = current.tallies
       run.breaker = current.breaker
       run.takeovers = current.takeovers + 1
-      var agents = try state.agents()
-      var released: [String] = []
-      for slot in current.slots {
-        var issue = try state.requireIssue(slot.issue)
-        guard issue.status == .claimed, issue.assignee == slot.agent, issue.epoch == slot.epoch else { continue }
-        issue.reopen(
-          at: clock.now, takenBy: actor, reason: "run \(id): its supervisor was gone; the attempt is not counted")
-        try agents.finish(slot.agent, issue: issue.id, action: "", clock: clock, byHolder: false, state: state)
-        change.put(StatePaths.issue(issue.id), json: issue.json)
-        released.append("#\(issue.id)")
-        run.tallies[slot.agent, default: RunRecord.Tally()].released += 1
-      }
-      if !released.isEmpty { change.put(StatePaths.agentStatus, json: agents.json) }
+      let released = try Self.giveBack(current, into: &run, state: state, actor: actor, clock: clock, change: &change)
       change.message.subject =
         "\(actor): take over run \(id) from \(current.holder) (pid \(current.pid) on \(current.host))"
         + (released.isEmpty ? "" : "; gave back \(released.joined(separator: ", "))")
     } else {
       guard replaces == nil else { throw .refused("there is no active run to take over") }
+      path = ownDocument ? StatePaths.run(id) : StatePaths.run
+      guard !documents.contains(where: { $0.run.id == id }) else {
+        throw .refused("a run named \(id) is recorded already; a new run needs a new id")
+      }
+      for other in documents where other.run.isActive {
+        if let shared = workers.first(where: other.run.workers.contains) {
+          throw .refused(
+            "\(shared) is a worker of \(other.run.description); a run beside it needs other worker names (ghp run --prefix)"
+          )
+        }
+      }
+      if ownDocument {
+        for other in documents where !other.run.isActive && other.run.host == host {
+          change.writes[other.path] = .some(nil)
+        }
+      }
       change.message.subject =
         "\(actor): start run \(id) (\(workers.count) workers, \(TextTable.clip(command, 60)))"
         + (goal.map { ": \(TextTable.clip($0, 80))" } ?? "")
     }
-    change.put(StatePaths.run, json: run.json)
+    change.put(path, json: run.json)
     return (change, run)
   }
 }
 
 extension RunOperation {
+  /// Gives back the issues the workers of `gone` still hold (uncounted, each tallied released in
+  /// `run`), for a takeover or an adoption; returns them as `#id`.
+  static func giveBack(
+    _ gone: RunRecord, into run: inout RunRecord, state: StateSnapshot, actor: String, clock: Clock,
+    change: inout Change
+  ) throws(GHPError) -> [String] {
+    var agents = try state.agents()
+    var released: [String] = []
+    for slot in gone.slots {
+      var issue = try state.requireIssue(slot.issue)
+      guard issue.status == .claimed, issue.assignee == slot.agent, issue.epoch == slot.epoch else { continue }
+      issue.reopen(
+        at: clock.now, takenBy: actor, reason: "run \(gone.id): its supervisor was gone; the attempt is not counted")
+      try agents.finish(slot.agent, issue: issue.id, action: "", clock: clock, byHolder: false, state: state)
+      change.put(StatePaths.issue(issue.id), json: issue.json)
+      released.append("#\(issue.id)")
+      run.tallies[slot.agent, default: RunRecord.Tally()].released += 1
+    }
+    if !released.isEmpty { change.put(StatePaths.agentStatus, json: agents.json) }
+    return released
+  }
+
+  /// `adopt`: the supervisor holding `token` ends run `id`, whose supervisor (on another host) has
+  /// not renewed its lease for `agent.lease` at this commit's time: the issues its workers held go
+  /// back to the queue uncounted, and it ends failed, naming who adopted it. Returns the run ended.
+  func adopt(
+    _ adopter: RunRecord, documents: [(path: String, run: RunRecord)], state: StateSnapshot, actor: String,
+    clock: Clock
+  ) throws(GHPError) -> (Change?, RunRecord) {
+    guard let (path, gone) = documents.first(where: { $0.run.id == id }), gone.isActive, gone.token == replaces else {
+      throw .refused("run \(id) is not active under that lease; nothing to adopt")
+    }
+    guard gone.id != adopter.id else { throw .refused("a run cannot adopt itself") }
+    let lease = try state.config().agent.lease
+    guard clock.now - gone.renewedAt > lease else {
+      throw .refused(
+        "\(gone.description) renewed its lease \(Duration.exact(max(0, clock.now - gone.renewedAt))) ago; it is adopted only once \(Duration.exact(lease)) pass without renewal"
+      )
+    }
+    var ended = gone
+    var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))
+    let released = try Self.giveBack(gone, into: &ended, state: state, actor: actor, clock: clock, change: &change)
+    ended.slots = []
+    ended.state = .failed
+    ended.outcome =
+      "run \(gone.id): its supervisor on \(gone.host) was gone (no renewal since \(RFC3339.format(gone.renewedAt))); adopted by run \(adopter.id) on \(adopter.host)"
+      + (released.isEmpty ? "" : ", which gave back \(released.joined(separator: ", "))")
+    change.put(path, json: ended.json)
+    change.message.subject = "\(actor): " + TextTable.clip(ended.outcome!, 200)
+    return (change, ended)
+  }
+
   /// A supervisor's tick says it is alive, like a heartbeat.
   public var isLiveness: Bool { action == .tick }
   /// The issue its record names.

@@ -228,11 +228,6 @@ public struct RunRecord: Equatable, Sendable {
   /// Equal when their documents are.
   public static func == (a: RunRecord, b: RunRecord) -> Bool { a.json == b.json }
 
-  /// A supervisor that has not renewed its lease for this long is gone, wherever it ran.
-  public static let leaseStaleAfter: Int64 = 120
-  /// How often a supervisor renews its lease.
-  public static let renewEvery: Int64 = 20
-
   /// True while running or stopping: a supervisor holds it.
   public var isActive: Bool { state == .running || state == .stopping }
 
@@ -308,35 +303,76 @@ public struct RunRecord: Equatable, Sendable {
   }
 
   /// Whether the supervisor is gone: on this host, its process (pid and start time) is not there;
-  /// anywhere, it has not renewed its lease for `leaseStaleAfter`.
-  public func isAbandoned(now: Int64, host here: String) -> Bool {
-    if now - renewedAt > Self.leaseStaleAfter { return true }
+  /// anywhere, it has not renewed its lease for `lease` seconds (`agent.lease`).
+  public func isAbandoned(now: Int64, host here: String, lease: Int64) -> Bool {
+    if now - renewedAt > lease { return true }
     if host == here { return ProcessIdentity.startTime(of: Int32(clamping: pid)).map { Int($0) } != start }
     return false
   }
 }
 
 extension StatePaths {
-  /// The run `ghp run` supervises (or supervised last).
+  /// The one run document of an older ghp, when one run at a time drove a repository; a run it
+  /// started is still read (and taken over) there.
   public static let run = ".ghp/run.json"
+  /// The folder of the run documents, one per run: supervisors on several hosts run at once.
+  public static let runsFolder = ".ghp/runs"
+  /// A run's own document.
+  public static func run(_ id: String) -> String { "\(runsFolder)/\(id).json" }
 }
 
 extension StateSnapshot {
-  /// The current or last run, or nil when `ghp run` never ran here.
-  public func runRecord() throws(GHPError) -> RunRecord? {
-    guard let value = try json(StatePaths.run) else { return nil }
-    do { return try RunRecord(json: value) } catch {
-      throw .corruptDocument(path: StatePaths.run, commit: shortCommit, detail: error.detail)
+  /// Every run document with its path: the older single one first, then the runs folder in name
+  /// order.
+  func runDocuments() throws(GHPError) -> [(path: String, run: RunRecord)] {
+    var documents: [(path: String, run: RunRecord)] = []
+    func read(_ path: String) throws(GHPError) {
+      guard let value = try json(path) else { return }
+      do { documents.append((path, try RunRecord(json: value))) } catch {
+        throw .corruptDocument(path: path, commit: shortCommit, detail: error.detail)
+      }
     }
+    try read(StatePaths.run)
+    guard let tree else { return documents }
+    let folder: ObjectID?
+    do { folder = try tree.entryID(at: StatePaths.runsFolder) } catch { throw GHPError.bridging(error) }
+    guard let folder else { return documents }
+    let entries: [(name: String, id: ObjectID)]
+    do { entries = try repository.tree(folder).entries() } catch { throw GHPError.bridging(error) }
+    for entry in entries.sorted(by: { $0.name < $1.name }) where entry.name.hasSuffix(".json") {
+      try read("\(StatePaths.runsFolder)/\(entry.name)")
+    }
+    return documents
   }
 
-  /// The workers of a run whose supervisor renewed its lease within `leaseStaleAfter`: `ghp reap`
-  /// leaves them to it.
-  /// A run document that cannot be read owns nothing (`ghp run status` names the problem).
-  func runOwnedAgents(now: Int64) throws(GHPError) -> Set<String> {
-    guard let run = (try? runRecord()) ?? nil, run.isActive, now - run.renewedAt <= RunRecord.leaseStaleAfter else {
-      return []
+  /// Every run recorded: those running (on any host) and the last one each host finished.
+  public func runRecords() throws(GHPError) -> [RunRecord] { try runDocuments().map(\.run) }
+
+  /// The run a person asks about: the active run started last, else the run that ended last; nil
+  /// when `ghp run` never ran here.
+  public func runRecord() throws(GHPError) -> RunRecord? {
+    let runs = try runRecords()
+    if let active = runs.filter(\.isActive).max(by: { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }) {
+      return active
     }
-    return Set(run.workers)
+    return runs.max(by: { ($0.renewedAt, $0.id) < ($1.renewedAt, $1.id) })
+  }
+
+  /// The run `id`, nil when no document holds it.
+  public func runRecord(id: String) throws(GHPError) -> RunRecord? {
+    try runRecords().first { $0.id == id }
+  }
+
+  /// The workers of every run whose supervisor renewed its lease within `agent.lease`: `ghp reap`
+  /// leaves them to it. A run document that cannot be read owns nothing (`ghp run status` names
+  /// the problem).
+  func runOwnedAgents(now: Int64) throws(GHPError) -> Set<String> {
+    guard let runs = try? runRecords() else { return [] }
+    let lease = try config().agent.lease
+    var owned = Set<String>()
+    for run in runs where run.isActive && now - run.renewedAt <= lease {
+      owned.formUnion(run.workers)
+    }
+    return owned
   }
 }

@@ -3,11 +3,39 @@ import Glibc
 // Starting a run, or taking over one whose supervisor is gone, and the workers' worktrees.
 
 extension Supervisor {
-  /// Takes the run: a new one, or the one whose supervisor is gone (its leftover processes are
-  /// killed and its workers' issues given back first). Refuses while a live supervisor holds it.
+  /// Takes a run: the one whose supervisor is gone, on this host or (its lease stale) another (its
+  /// leftover processes here are killed and its workers' issues given back first), else a new one
+  /// beside the runs of other hosts, with worker names none of them uses. Refuses while a live
+  /// supervisor on this host holds one.
   public func begin() throws(GHPError) {
     try decideContainment()
     try adaptCommand()
+    // Supervisors starting at once on several hosts may pick the same free worker names: the
+    // later start is refused for them, and picks again from the state that refused it.
+    var imported = false
+    var attempt = 1
+    while true {
+      let start = try prepareStart(imported: &imported)
+      do {
+        run = try workspace.runNow(start).result
+      } catch {
+        if let remote { _ = try? workspace.ledger.sync(remote: remote, actor: actor, clock: workspace.clock) }
+        let state = try workspace.snapshot()
+        let taken = try state.runRecords().filter { $0.isActive && $0.id != start.id }.flatMap(\.workers)
+        guard attempt < 5, start.workers.contains(where: taken.contains) else { throw error }
+        attempt += 1
+        continue
+      }
+      // The names are this run's now: only then are their agents registered with this host's
+      // keys (a name another host's run holds keeps that host's key).
+      try prepareWorktrees(start.workers)
+      return try started(start)
+    }
+  }
+
+  /// Decides what to start (a takeover or a new run) on the state as the server has it now;
+  /// imports `--tasks` once.
+  private func prepareStart(imported: inout Bool) throws(GHPError) -> RunOperation {
     // In remote mode the run to take over, and the queue, are the server's.
     if let remote {
       _ = try workspace.ledger.sync(remote: remote, actor: actor, clock: workspace.clock)
@@ -19,12 +47,18 @@ extension Supervisor {
     start.pid = Int(getpid())
     start.start = Int(ProcessIdentity.ownStartTime)
     start.command = command.description
-    if let current = try state.runRecord(), current.isActive {
-      workspace.refreshClock()
-      guard current.isAbandoned(now: workspace.clock.now, host: host) else {
-        throw .refused(
-          "\(current.description) is running; watch it with `ghp run status` or stop it with `ghp run stop`")
-      }
+    workspace.refreshClock()
+    let now = workspace.clock.now
+    let active = try state.runRecords().filter(\.isActive)
+    if let mine = active.first(where: { $0.host == host && !$0.isAbandoned(now: now, host: host, lease: policy.lease) })
+    {
+      throw .refused(
+        "\(mine.description) is running; watch it with `ghp run status` or stop it with `ghp run stop`")
+    }
+    // This host's own run first, then the one gone longest.
+    let gone = active.filter { $0.isAbandoned(now: now, host: host, lease: policy.lease) }
+      .sorted { ($0.host == host ? 0 : 1, $0.renewedAt) < ($1.host == host ? 0 : 1, $1.renewedAt) }
+    if let current = gone.first {
       let killed = RunProcesses.stop(run: current.id, grace: policy.grace)
       for slot in current.slots where current.host == host {
         if let pid = slot.pid, let begun = slot.start,
@@ -35,7 +69,8 @@ extension Supervisor {
       }
       start.id = current.id
       start.replaces = current.token
-      start.workers = options.workers.map { count in (1...count).map { "\(options.prefix)-\($0)" } } ?? current.workers
+      let others = Set(active.filter { $0.id != current.id }.flatMap(\.workers))
+      start.workers = options.workers.map { Self.names($0, prefix: options.prefix, besides: others) } ?? current.workers
       start.goal = current.goal
       emit(
         "takeover", nil, nil,
@@ -45,9 +80,11 @@ extension Supervisor {
     } else {
       let count = options.workers ?? policy.maxWorkers
       start.id = "run-" + String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
-      start.workers = (1...count).map { "\(options.prefix)-\($0)" }
+      start.ownDocument = true
+      start.workers = Self.names(count, prefix: options.prefix, besides: Set(active.flatMap(\.workers)))
       start.goal = options.goal
-      if let tasks = options.tasks {
+      if let tasks = options.tasks, !imported {
+        imported = true
         let issues = try IssueImport.parse(tasks.bytes, actor: actor, clock: workspace.clock)
         let imported = try workspace.runNow(ImportIssuesOperation(issues: issues, source: tasks.source))
         emit(
@@ -56,8 +93,11 @@ extension Supervisor {
       }
     }
     for worker in start.workers { try AgentName.validate(worker) }
-    try prepareWorktrees(start.workers)
-    run = try workspace.runNow(start).result
+    return start
+  }
+
+  /// What follows a run's start: its folder, progress, the event.
+  private func started(_ start: RunOperation) throws(GHPError) {
     breaker.record = run.breaker
     folder = repository.localPaths.run(run.id)
     guard Files.makeDirectories(folder) else { throw .io("cannot make \(folder)") }
@@ -69,6 +109,19 @@ extension Supervisor {
         "Started \(run.id): \(run.workers.count) worker\(run.workers.count == 1 ? "" : "s") running \(command.description)",
         ["run": .string(run.id)])
     }
+  }
+
+  /// `count` worker names `<prefix>-<n>`, counting up from 1 past the names the runs of other
+  /// hosts use.
+  static func names(_ count: Int, prefix: String, besides used: Set<String>) -> [String] {
+    var names: [String] = []
+    var number = 1
+    while names.count < count {
+      let name = "\(prefix)-\(number)"
+      if !used.contains(name) { names.append(name) }
+      number += 1
+    }
+    return names
   }
 
   /// Makes (or reuses) each worker's agent, branch and worktree.

@@ -508,7 +508,7 @@ public final class Supervisor {
         }
       }
       if LandingSignals.interrupted && stopping == nil {
-        let asked = try? workspace.snapshot().runRecord()?.stopRequested
+        let asked = try? workspace.snapshot().runRecord(id: run.id)?.stopRequested
         beginStop(asked.flatMap { $0 }.map { "asked by \($0.by) (ghp run stop)" } ?? "interrupted by a signal")
       }
       if fatal != nil && stopping == nil { beginStop(fatal!) }
@@ -526,11 +526,11 @@ public final class Supervisor {
           }
         }
         let state = try workspace.snapshot()
-        if let current = try state.runRecord(), current.id == run.id, let asked = current.stopRequested, stopping == nil
-        {
+        if let current = try state.runRecord(id: run.id), let asked = current.stopRequested, stopping == nil {
           run.stopRequested = asked
           beginStop("asked by \(asked.by) (ghp run stop)")
         }
+        if stopping == nil { try adoptGone(state) }
         let summaries = try state.issueSummaries()
         progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
         try spawnFree(state)
@@ -545,11 +545,14 @@ public final class Supervisor {
             ($0.status == .claimed && ours.contains($0.assignee ?? ""))
               || (config.landing != nil && $0.status == .landing && !landerRefused)
           }
+          // Work another host's run holds may come back to the queue (that run adopted once its
+          // supervisor is gone): the run ends when the team's queue is empty, not only its own.
+          let elsewhere = try state.runRecords().contains { $0.isActive && $0.id != run.id && !$0.slots.isEmpty }
           let ready = try ReadyQueue.ready(state, limit: 1)
-          if !waiting && ready.isEmpty { break }
+          if !waiting && !elsewhere && ready.isEmpty { break }
         }
       }
-      if now - lastTick >= Double(RunRecord.renewEvery) || tickWanted(now) { try tick(now) }
+      if now - lastTick >= Double(policy.lease) / 6 || tickWanted(now) { try tick(now) }
       if now - lastReap >= Double(max(30, min(config.staleAfter / 2, 300))) {
         lastReap = now
         do {
@@ -565,6 +568,26 @@ public final class Supervisor {
     if let runBudgetReached { return try finish(.failed, "stopped: \(runBudgetReached)") }
     if let stopping { return try finish(.stopped, "stopped: \(stopping)") }
     return try finish(.finished, nil)
+  }
+
+  /// Ends every other run whose supervisor has not renewed its lease for `agent.lease` (gone with
+  /// its host, or cut off from the server), giving its workers' issues back to the queue, which
+  /// this run then works: a team on several hosts does not wait for a person when one host dies.
+  /// Another supervisor may adopt it first; that is not an error.
+  func adoptGone(_ state: StateSnapshot) throws(GHPError) {
+    workspace.refreshClock()
+    for gone in try state.runRecords()
+    where gone.isActive && gone.id != run.id && workspace.clock.now - gone.renewedAt > policy.lease {
+      var adopt = operation(.adopt)
+      adopt.id = gone.id
+      adopt.replaces = gone.token
+      do {
+        let ended = try workspace.runNow(adopt).result
+        emit("takeover", nil, nil, ended.outcome ?? "adopted run \(gone.id)", ["run": .string(gone.id)])
+      } catch {
+        emit("takeover", nil, nil, "run \(gone.id) was not adopted: \(error.description)")
+      }
+    }
   }
 
   var beatEvery: Double { Double(max(1, min(60, config.staleAfter / 3))) }

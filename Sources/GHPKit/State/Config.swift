@@ -70,7 +70,7 @@ public struct Config: Equatable, Sendable {
       "landing." + $0
     }
     + [
-      "command", "taskTimeout", "grace", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker",
+      "command", "taskTimeout", "grace", "lease", "maxWorkers", "maxAttempts", "backoff", "backoffMax", "breaker",
       "breakerWindow",
       "breakerCooldown", "budgetUSD", "budgetTokens", "runBudgetUSD", "runBudgetTokens", "env", "sandbox", "writable",
       "logLimit", "readable",
@@ -242,6 +242,8 @@ public struct Config: Equatable, Sendable {
       # run) are off unless set.
       taskTimeout = \(TOML.quote(Duration.exact(agent.taskTimeout)))
       grace = \(TOML.quote(Duration.exact(agent.grace)))
+      # A supervisor silent this long is gone: `ghp run` on any host takes its run over.
+      lease = \(TOML.quote(Duration.exact(agent.lease)))
       maxWorkers = \(agent.maxWorkers)
       backoff = \(TOML.quote(Duration.exact(agent.backoff)))
       backoffMax = \(TOML.quote(Duration.exact(agent.backoffMax)))

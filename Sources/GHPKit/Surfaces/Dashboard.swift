@@ -151,11 +151,16 @@ public struct Dashboard: Sendable {
       "conflicts": .array(report.conflictPairs.map(\.json)),
     ]
     if let run {
+      // Supervisors on several hosts: the run started last, with what every active run spent and runs.
+      let active = (try? state.runRecords().filter(\.isActive)) ?? []
+      let runs = active.isEmpty ? [run] : active
+      let cost = runs.reduce(0) { $0 + $1.total.costMicros }
       fields["run"] = .object([
         "id": .string(run.id), "state": .string(run.state.rawValue), "holder": .string(run.holder),
-        "costMicros": .int(run.total.costMicros), "cost": .string(Money.format(run.total.costMicros)),
+        "hosts": .array(Array(Set(runs.map(\.host))).sorted().map { .string($0) }),
+        "costMicros": .int(cost), "cost": .string(Money.format(cost)),
         "running": .array(
-          run.slots.map { .object(["agent": .string($0.agent), "issue": IssueReference.write($0.issue)]) }),
+          runs.flatMap(\.slots).map { .object(["agent": .string($0.agent), "issue": IssueReference.write($0.issue)]) }),
       ])
     } else {
       fields["run"] = .null

@@ -18,6 +18,12 @@ import Testing
     exit.outcome = .failed
     exit.reason = "the tests fail"
     exit.seconds = 12
+    var own = RunOperation(action: .start, token: "t3")
+    own.id = "run-2"
+    own.ownDocument = true
+    var adopt = RunOperation(action: .adopt, token: "t3")
+    adopt.id = "run-1"
+    adopt.replaces = "t1"
     var assign = RunOperation(action: .assign, token: "t1")
     assign.agent = "worker-1"
     assign.issue = "4"
@@ -55,7 +61,7 @@ import Testing
       BounceOperation(
         base: "main", token: "t2", issueID: "4", tip: tip, baseTip: base, kind: .gate, paths: [], gate: [gate],
         log: tip),
-      RunOperation(action: .start, token: "t1"), assign, exit,
+      RunOperation(action: .start, token: "t1"), own, adopt, assign, exit,
       BounceOperation(
         base: "main", token: "t2", issueID: "4", tip: tip, baseTip: base, kind: .policy, paths: ["README.md"],
         gate: [], log: nil, violations: ["commit abababa: README.md is a shared file"]),
