@@ -139,8 +139,8 @@ static inline int ghp_anonymous_remote(git_remote **out, git_repository *repo, c
 /* Fetches the objects of one remote ref through an anonymous remote, with no local ref written at
    all (no remote-tracking ref, no FETCH_HEAD: no fsync, no lock, as writers on one machine fetch at
    once), and gives its id as the server advertised it: `found` is 0 when it has no such ref. */
-static inline int ghp_fetch_tip(git_repository *repo, const char *url, const char *ref, git_oid *out, int *found,
-                                ghp_network_state *state) {
+static inline int ghp_fetch_tip(git_repository *repo, const char *url, const char *ref, const char *also,
+                                git_oid *out, int *found, char **listing, ghp_network_state *state) {
   git_remote *remote = NULL;
   git_fetch_options options;
   const git_remote_head **heads = NULL;
@@ -157,16 +157,61 @@ static inline int ghp_fetch_tip(git_repository *repo, const char *url, const cha
   options.callbacks.payload = state;
   options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
   options.update_fetchhead = 0;
-  error = git_remote_fetch(remote, &refspecs, &options, "ghp: fetch state");
-  if (!error) error = git_remote_ls(&heads, &count, remote);
-  for (index = 0; !error && index < count; index++) {
-    if (strcmp(heads[index]->name, ref) == 0) {
-      git_oid_cpy(out, &heads[index]->oid);
-      *found = 1;
+  if (!also) {
+    error = git_remote_fetch(remote, &refspecs, &options, "ghp: fetch state");
+    if (!error) error = git_remote_ls(&heads, &count, remote);
+    for (index = 0; !error && index < count; index++) {
+      if (strcmp(heads[index]->name, ref) == 0) {
+        git_oid_cpy(out, &heads[index]->oid);
+        *found = 1;
+      }
     }
+    git_remote_free(remote);
+    return error;
   }
-  git_remote_free(remote);
-  return error;
+  /* With `also` (a prefix ending in '*', the agents' own liveness refs): one connection lists the
+     server's refs, then downloads `ref` and every ref under the prefix, writing no local ref; each
+     of those goes to `listing` (malloc'd, the caller frees it) as "<hex> <name>\n". */
+  {
+    size_t prefix = strlen(also) - 1, listing_size = 0, wanted = 1;
+    char **names = NULL;
+    git_strarray downloads;
+    error = git_remote_connect(remote, GIT_DIRECTION_FETCH, &options.callbacks, &options.proxy_opts, NULL);
+    if (!error) error = git_remote_ls(&heads, &count, remote);
+    if (!error) names = calloc(count + 1, sizeof(char *));
+    if (!error && !names) error = -1;
+    if (!error) names[0] = (char *)ref;
+    for (index = 0; !error && index < count; index++) {
+      if (strcmp(heads[index]->name, ref) == 0) {
+        git_oid_cpy(out, &heads[index]->oid);
+        *found = 1;
+      } else if (strncmp(heads[index]->name, also, prefix) == 0) {
+        size_t name_size = strlen(heads[index]->name);
+        char *grown = realloc(*listing, listing_size + GIT_OID_HEXSZ + name_size + 3);
+        if (!grown) {
+          error = -1;
+          break;
+        }
+        *listing = grown;
+        git_oid_tostr(grown + listing_size, GIT_OID_HEXSZ + 1, &heads[index]->oid);
+        grown[listing_size + GIT_OID_HEXSZ] = ' ';
+        memcpy(grown + listing_size + GIT_OID_HEXSZ + 1, heads[index]->name, name_size);
+        listing_size += GIT_OID_HEXSZ + 1 + name_size;
+        grown[listing_size++] = '\n';
+        grown[listing_size] = '\0';
+        names[wanted++] = (char *)heads[index]->name;
+      }
+    }
+    if (!error && *found) {
+      downloads.strings = names;
+      downloads.count = wanted;
+      error = git_remote_download(remote, &downloads, &options);
+    }
+    free(names);
+    git_remote_disconnect(remote);
+    git_remote_free(remote);
+    return error;
+  }
 }
 
 /* Pushes one refspec (never forced: no leading '+') to a URL; the server's verdict lands in state. */

@@ -3,9 +3,9 @@ import Foundation
 /// Throughput as the team grows across machines: a git server and 1, 4 and 8 hosts, each a
 /// network namespace joined to the server's by a veth pair, each link delayed 50 ms each way (the
 /// tests' relay: no netem in these kernels), so 100 ms between any host and the server. Four
-/// agents per host write (`ghp agent-heartbeat --action`) in remote mode at once; total writes/s,
-/// the 95th percentile of one write, and the server's moves (pushes). Needs root; skipped
-/// otherwise.
+/// agents per host write in remote mode at once, twice: plain heartbeats (each on the agent's own
+/// ref) and state writes (a status: `ghp/state`, contended); total writes/s, the 95th percentile
+/// of one write, and the server's moves of ghp/state. Needs root; skipped otherwise.
 enum HostsBench {
   static func run(quick: Bool, report: inout Report) throws {
     Report.section("12. across hosts: 4 agents on each of 1, 4 and 8 hosts, 100 ms from the server")
@@ -19,6 +19,14 @@ enum HostsBench {
     }
     let ghp = Harness.binFolder.appendingPathComponent("ghp").path
     let writes = quick ? 3 : 6
+    for (kind, flags) in [("plain heartbeats", ""), ("state writes (--status)", "--status working ")] {
+      try measure(kind: kind, flags: flags, writes: writes, quick: quick, ghp: ghp, relay: relay, report: &report)
+    }
+  }
+
+  static func measure(
+    kind: String, flags: String, writes: Int, quick: Bool, ghp: String, relay: String, report: inout Report
+  ) throws {
     var single = 0.0
     for hosts in quick ? [1, 4] : [1, 4, 8] {
       let lab = try Lab(hosts: hosts, delay: 50, relay: relay)
@@ -41,7 +49,7 @@ enum HostsBench {
       // failed is left out, and the count says so.
       let script = """
         for i in $(seq \(writes)); do
-          s=$(date +%s%N); '\(ghp)' agent-heartbeat --action "$GHP_AGENT $i" >/dev/null 2>>"$TIMES.err" || continue
+          s=$(date +%s%N); '\(ghp)' agent-heartbeat \(flags)--action "$GHP_AGENT $i" >/dev/null 2>>"$TIMES.err" || continue
           echo $(( $(date +%s%N) - s )) >> "$TIMES"
         done
         """
@@ -63,10 +71,10 @@ enum HostsBench {
         .split(separator: "\n").compactMap { Double($0) }.map { $0 / 1e9 }.sorted()
       let p95 = times.isEmpty ? .nan : times[min(times.count - 1, Int(Double(times.count) * 0.95))]
       report.add(
-        "\(hosts) host\(hosts == 1 ? "" : "s") × 4 agents: writes/s (\(times.count) of \(total) written)",
+        "\(kind), \(hosts) host\(hosts == 1 ? "" : "s") × 4 agents: writes/s (\(times.count) of \(total) written)",
         format(rate, 2))
       report.add("   95th percentile of one write", format(p95, 2) + " s")
-      report.add("   pushes that moved the server", String(lab.serverMoves() - before))
+      report.add("   moves of the server's ghp/state", String(lab.serverMoves() - before))
       if hosts > 1 { report.add("   writes/s ÷ 1 host (goal at 8 hosts ≥ 4)", format(rate / single, 2)) }
     }
   }

@@ -66,18 +66,28 @@ enum RemoteBench {
       """
     var gitTimes: [Double] = []
     var ghpTimes: [Double] = []
+    var beatTimes: [Double] = []
     for index in 0..<writes {
       gitTimes.append(Harness.run("/bin/sh", ["-c", gitScript], in: plain).seconds)
+      // A state write (a status: a plain heartbeat goes to the agent's own ref instead).
       ghpTimes.append(
         Harness.run(
-          ghp, ["agent-heartbeat", "--action", "write \(index)"], in: seed, environment: ["GHP_AGENT": "writer"]
+          ghp, ["agent-heartbeat", "--status", "working", "--action", "write \(index)"], in: seed,
+          environment: ["GHP_AGENT": "writer"]
+        ).seconds)
+      beatTimes.append(
+        Harness.run(
+          ghp, ["agent-heartbeat", "--action", "beat \(index)"], in: seed, environment: ["GHP_AGENT": "writer"]
         ).seconds)
     }
     let gitWrite = Harness.median(gitTimes)
     let ghpWrite = Harness.median(ghpTimes)
-    report.add("uncontended remote write: ghp agent-heartbeat, median of \(writes)", ms(ghpWrite))
+    report.add("uncontended remote state write: ghp agent-heartbeat --status, median of \(writes)", ms(ghpWrite))
     report.add("   baseline: git fetch + commit-tree + push script", ms(gitWrite))
     report.add("   ratio ghp ÷ git (goal ≤ 0.6: one connection against two)", format(ghpWrite / gitWrite, 2))
+    let beat = Harness.median(beatTimes)
+    report.add("plain heartbeat on the agent's own ref (fetch + push, never contended), median", ms(beat))
+    report.add("   ratio ÷ git script", format(beat / gitWrite, 2))
 
     try slowLink(ghp: ghp, base: base, daemonPort: daemon.port, quick: quick, report: &report)
 
@@ -199,7 +209,7 @@ enum RemoteBench {
     }
     let each = quick ? 5 : 10
     let loop = { (count: Int) in
-      "for i in $(seq \(count)); do '\(ghp)' agent-heartbeat --action \"$GHP_AGENT $i\" >/dev/null || exit 1; done"
+      "for i in $(seq \(count)); do '\(ghp)' agent-heartbeat --status working --action \"$GHP_AGENT $i\" >/dev/null || exit 1; done"
     }
     let alone = Harness.together(
       [("/bin/sh", ["-c", loop(each * 2)])], in: clone, environment: [["GHP_AGENT": "solo"]], directories: [clone])

@@ -130,7 +130,7 @@ import Testing
     let movesBefore = try moves()
     let script = """
       for i in 1 2 3 4 5; do
-        \(GHPBinary.path) agent-heartbeat --action "$GHP_AGENT step $i" >/dev/null || exit 1
+        \(GHPBinary.path) agent-heartbeat --status working --action "$GHP_AGENT step $i" >/dev/null || exit 1
       done
       """
     let writers = try (1...8).map { index in
@@ -169,7 +169,7 @@ import Testing
       on: lab, issues: 8,
       config: [
         ("agent.backoff", "0s"), ("agent.grace", "1s"), ("agent.readable", "[\"\(fixtures)\"]"),
-        ("agent.env", "[\"SLOW_SECONDS\"]"), ("agent.lease", "10s"), ("landing.gate", "[\"true\"]"),
+        ("agent.env", "[\"SLOW_SECONDS\"]"), ("agent.lease", "20s"), ("landing.gate", "[\"true\"]"),
         ("landing.sandbox", "off"),
       ])
     let supervisors = try lab.hosts.indices.map { index in
@@ -179,7 +179,7 @@ import Testing
     }
     // The third host dies once both its workers run.
     var spawned = false
-    for _ in 0..<600 where !spawned {
+    for _ in 0..<1200 where !spawned {
       let text = (try? String(contentsOfFile: supervisors[2].stdoutPath, encoding: .utf8)) ?? ""
       spawned = text.components(separatedBy: "\"event\":\"spawned\"").count - 1 >= 2
       if !spawned { usleep(50_000) }

@@ -169,9 +169,14 @@ final class Network {
     #expect(try network.ghp(["agent-heartbeat"], in: network.seed.path, agent: "w1").status == 0)
     for step in 0..<3 {
       let (status, count) = try connections(
-        ["agent-heartbeat", "--action", "step \(step)"], agent: "w1", in: network.seed.path)
+        ["agent-heartbeat", "--status", "working", "--action", "step \(step)"], agent: "w1", in: network.seed.path)
       #expect(status == 0 && count == 1, "step \(step): \(count) connections")
     }
+    // A plain heartbeat goes to w1's own ref: the state and every heartbeat ref fetched in one
+    // connection (to tell it what it must know), then one push nobody contends for.
+    let (beat, beatConnections) = try connections(
+      ["agent-heartbeat", "--action", "plain"], agent: "w1", in: network.seed.path)
+    #expect(beat == 0 && beatConnections == 2, "a plain heartbeat: \(beatConnections) connections")
     #expect(try network.ghp(["claim", "1"], in: other, agent: "w2").status == 0)
     let (status, count) = try connections(["claim", "2"], agent: "w1", in: network.seed.path)
     #expect(status == 0 && count == 3, "after another machine moved the remote: \(count) connections")
@@ -179,6 +184,59 @@ final class Network {
     let claims = try network.serverLog().filter { $0.contains("Ghp-Op: claim\n") }
     #expect(
       claims.count == 2 && claims[0].hasPrefix("w2: claim #1") && claims[1].hasPrefix("w1: claim #2"), "\(claims)")
+  }
+
+  /// In remote mode a plain heartbeat goes to the agent's own ref (`refs/ghp/alive/<agent>`): the
+  /// server's ghp/state does not move, another clone shows the beat, and `ghp reap` judges by it
+  /// (recording the beat it judged by): a worker whose entry is old but whose own ref is fresh is
+  /// not reaped; once that is old too, it is. What it must be told, and a status, still go
+  /// through ghp/state.
+  @Test func aPlainHeartbeatGoesToTheAgentsOwnRef() throws {
+    let network = try Network(issues: 1, remoteMode: true)
+    let other = try network.clone()
+    let server = network.daemon.base.appendingPathComponent("project.git").path
+    let serverRef = { (ref: String) -> String in
+      (try? ProcessRunner.run("/usr/bin/git", ["rev-parse", "-q", "--verify", ref], in: server).stdout) ?? ""
+    }
+    #expect(try network.ghp(["config", "set", "staleAfter", "3s"], in: network.seed.path, agent: "lead").status == 0)
+    #expect(try network.ghp(["claim", "1"], in: network.seed.path, agent: "w1").status == 0)
+    sleep(4)
+    let state = serverRef("ghp/state")
+    let beat = try network.ghp(
+      ["agent-heartbeat", "--action", "wrote the parser", "--json"], in: network.seed.path, agent: "w1")
+    #expect(beat.status == 0, "\(beat.stderr)")
+    #expect(serverRef("ghp/state") == state, "a plain heartbeat moved ghp/state")
+    let alive = serverRef("refs/ghp/alive/w1").trimmingCharacters(in: .whitespacesAndNewlines)
+    let answered = try beat.json()["commit"]?.stringValue
+    #expect(!alive.isEmpty && answered == alive, "\(beat.stdout)")
+    // Another clone sees it, once it fetched (the state and every heartbeat ref, in one connection).
+    #expect(try network.ghp(["sync"], in: other, agent: "lead").status == 0)
+    let status = try network.ghp(["agent-status", "--json"], in: other, agent: "lead").json()
+    let w1 = status["agents"]?["w1"]
+    #expect(
+      w1?["last_action"]?.stringValue == "wrote the parser" || w1?["lastAction"]?.stringValue == "wrote the parser",
+      "\(status.compact())")
+    #expect(w1?["stale"]?.boolValue == false, "\(status.compact())")
+    // Reap on the other clone: w1's entry is 4 s old (stale after 3 s), its own ref is fresh.
+    let spared = try network.ghp(["reap", "--release", "--json"], in: other, agent: "lead")
+    #expect(spared.status == 0, "\(spared.stderr)")
+    let held = try network.ghp(["issue", "show", "1", "--json"], in: other, agent: "lead").json()
+    #expect(
+      held["assignee"]?.stringValue == "w1" || held["issue"]?["assignee"]?.stringValue == "w1", "\(held.compact())")
+    sleep(4)
+    let reaped = try network.ghp(["reap", "--release", "--json"], in: other, agent: "lead")
+    #expect(reaped.status == 0, "\(reaped.stderr)")
+    let record = try network.serverLog().last { $0.contains("Ghp-Op: reap\n") } ?? ""
+    #expect(record.contains("released #1") && record.contains("\"alive\":{\"w1\":"), "\(record)")
+    #expect(try network.ghp(["verify", "origin/ghp/state"], in: other, agent: "lead").status == 0)
+    // Its next heartbeat has something to tell it: through ghp/state, exit 3.
+    let told = try network.ghp(["agent-heartbeat"], in: network.seed.path, agent: "w1")
+    #expect(told.status == 3 && told.stderr.contains("#1"), "\(told.stderr)")
+    // A status is ghp/state's.
+    let before = serverRef("ghp/state")
+    #expect(
+      try network.ghp(["agent-heartbeat", "--status", "testing"], in: network.seed.path, agent: "w1").status == 0)
+    #expect(serverRef("ghp/state") != before)
   }
 
   /// libgit2 keeps every fetch as a pack; past git's gc.autoPackLimit (50) the next landed write

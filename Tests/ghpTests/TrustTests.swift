@@ -157,6 +157,44 @@ import Testing
     }
   }
 
+  /// An agent's heartbeat ref takes only that agent's beats, as an attacker with plain git would
+  /// try otherwise: w1 keeping w2 alive, a beat that names another agent, one dated an hour ahead.
+  @Test func anAgentsHeartbeatRefTakesOnlyItsOwnBeats() throws {
+    let site = try Site()
+    let repo = site.team.repo
+    func beat(by author: String, naming agent: String, at time: Int) throws -> String {
+      let stamp = RFC3339.format(Int64(time))
+      let file = repo.root.deletingLastPathComponent().appendingPathComponent("alive-\(UUID().uuidString).json").path
+      try "{\n  \"agent\": \"\(agent)\",\n  \"heartbeatAt\": \"\(stamp)\"\n}\n".write(
+        toFile: file, atomically: true, encoding: .utf8)
+      let blob = try repo.git("hash-object", "-w", file)
+      let tree = try ProcessRunner.run(
+        "/bin/sh", ["-c", "printf '100644 blob \(blob)\\talive.json\\n' | git mktree"], in: repo.path
+      ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+      let date = "@\(time) +0000"
+      return try repo.git(
+        ["commit-tree", tree, "-m", "\(author): alive"],
+        environment: [
+          "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "\(author)@ghp", "GIT_AUTHOR_DATE": date,
+          "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": "\(author)@ghp", "GIT_COMMITTER_DATE": date,
+        ])
+    }
+    let now = Int(time(nil))
+    let foreign = try site.push(as: "w1", "\(try beat(by: "w2", naming: "w2", at: now)):refs/ghp/alive/w2")
+    #expect(
+      foreign.status != 0 && foreign.stderr.contains("pusher w1 may not push w2's heartbeats"), "\(foreign.stderr)")
+    let naming = try site.push(as: "w1", "\(try beat(by: "w1", naming: "w2", at: now)):refs/ghp/alive/w1")
+    #expect(naming.status != 0 && naming.stderr.contains("is not a heartbeat of w1"), "\(naming.stderr)")
+    let ahead = try site.push(as: "w1", "\(try beat(by: "w1", naming: "w1", at: now + 3600)):refs/ghp/alive/w1")
+    #expect(ahead.status != 0 && ahead.stderr.contains("ahead of this server's clock"), "\(ahead.stderr)")
+    let stranger = try site.push(as: "w1", "\(try beat(by: "w9", naming: "w9", at: now)):refs/ghp/alive/w9")
+    #expect(stranger.status != 0 && stranger.stderr.contains("w9 is not a registered agent"), "\(stranger.stderr)")
+    #expect(site.serverRef("refs/ghp/alive/w1").isEmpty && site.serverRef("refs/ghp/alive/w2").isEmpty)
+    // Its own, as ghp writes it (the policy here does not require signatures): taken.
+    let own = try site.push(as: "w1", "\(try beat(by: "w1", naming: "w1", at: now)):refs/ghp/alive/w1")
+    #expect(own.status == 0, "\(own.stderr)")
+  }
+
   @Test func aForgedOrForeignStateCommitIsRefusedAndAnHonestOneLands() throws {
     let site = try Site()
     #expect(try site.team.ghp("w1", "agent-heartbeat", "--action", "working").status == 0)

@@ -79,6 +79,25 @@ public struct HeartbeatAction {
   /// Lands the report as the acting agent.
   public func run(in workspace: Workspace) throws(GHPError) -> Answer {
     let agent = try workspace.actor()
+    // In remote mode a plain heartbeat goes to the agent's own ref, off the contended path
+    // (`AliveRefs`); anything else, or anything it must be told, goes through ghp/state.
+    if isHeartbeat, status == nil, issue == nil, let remote = try workspace.snapshot().remoteName,
+      let outcome = try workspace.ledger.beatAlive(
+        remote: remote, actor: agent, clock: workspace.clock, action: action, coalesce: coalesce)
+    {
+      switch outcome {
+      case .beat(let record, let commit):
+        return Answer(
+          agent: agent,
+          result: .init(record: record, lostClaims: [], returned: [], handoffWaiting: nil, answers: []),
+          commit: commit, now: workspace.clock.now)
+      case .skipped(let record, let last):
+        return Answer(
+          agent: agent,
+          result: .init(record: record, lostClaims: [], returned: [], handoffWaiting: nil, answers: [], skipped: last),
+          commit: nil, now: workspace.clock.now)
+      }
+    }
     let landed = try workspace.run(operation, as: agent)
     return Answer(agent: agent, result: landed.result, commit: landed.commit, now: workspace.clock.now)
   }

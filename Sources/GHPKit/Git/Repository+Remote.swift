@@ -14,11 +14,19 @@ extension Repository {
   public func fetchTip(remote: String, ref: String, seconds: Double = NetworkDeadline.seconds) throws(GitError)
     -> ObjectID?
   {
+    try fetchTip(remote: remote, ref: ref, also: nil, seconds: seconds).tip
+  }
+
+  /// `also`: a glob (`refs/ghp/alive/*`) fetched in the same connection, no local ref written;
+  /// its refs on the server come back with the tip.
+  public func fetchTip(
+    remote: String, ref: String, also: String?, seconds: Double = NetworkDeadline.seconds
+  ) throws(GitError) -> (tip: ObjectID?, also: [(name: String, target: ObjectID)]) {
     guard let url = remoteURL(remote) else {
       throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)")
     }
     return try fetchTip(
-      url: url, ref: ref,
+      url: url, ref: ref, also: also,
       what: "fetching \(ref.hasPrefix("refs/heads/") ? String(ref.dropFirst(11)) : ref) from \(remote) (\(url))",
       seconds: seconds)
   }
@@ -28,6 +36,13 @@ extension Repository {
   public func fetchTip(url: String, ref: String, what: String, seconds: Double = NetworkDeadline.seconds)
     throws(GitError) -> ObjectID?
   {
+    try fetchTip(url: url, ref: ref, also: nil, what: what, seconds: seconds).tip
+  }
+
+  /// `fetchTip(url:ref:what:seconds:)`, with the glob `also` fetched in the same connection.
+  public func fetchTip(
+    url: String, ref: String, also: String?, what: String, seconds: Double = NetworkDeadline.seconds
+  ) throws(GitError) -> (tip: ObjectID?, also: [(name: String, target: ObjectID)]) {
     GitRuntime.ensureCertificates()
     var state = ghp_network_state()
     let guardian = NetworkDeadline(what: what, seconds: seconds)
@@ -35,10 +50,19 @@ extension Repository {
     defer { guardian.finish() }
     var oid = git_oid()
     var found: Int32 = 0
-    let code = ghp_fetch_tip(pointer, url, ref, &oid, &found, &state)
+    var listing: UnsafeMutablePointer<CChar>?
+    defer { free(listing) }
+    let code = ghp_fetch_tip(pointer, url, ref, also, &oid, &found, &listing, &state)
     if state.timed_out != 0 { throw guardian.timeoutError() }
     try check(code)
-    return found != 0 ? ObjectID(oid) : nil
+    var heads: [(name: String, target: ObjectID)] = []
+    if let text = listing.map({ String(cString: $0) }) {
+      for line in text.split(separator: "\n") {
+        guard let space = line.firstIndex(of: " "), let id = ObjectID(hex: String(line[..<space])) else { continue }
+        heads.append((String(line[line.index(after: space)...]), id))
+      }
+    }
+    return (found != 0 ? ObjectID(oid) : nil, heads)
   }
 
   /// The outcome of a push: accepted; rejected because the remote moved (a lost race: fetch and

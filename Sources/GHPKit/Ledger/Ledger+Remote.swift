@@ -106,7 +106,8 @@ extension Ledger {
     // No local ref is written to fetch (writers on one machine fetch at once, and every ref
     // write is an fsync): the server's own advertisement names the tip. The tracking ref follows
     // for people (`git log origin/ghp/state`), best effort and only when it moved.
-    let tip = try fetchRef(StatePaths.branch, named: "ghp/state", remote: remote)
+    let (tip, beats) = try fetchRefs(StatePaths.branch, named: "ghp/state", also: AliveRefs.glob, remote: remote)
+    keepBeats(beats)
     let tracking = try? repository.referenceTarget(remoteTrackingRef(remote))
     if tracking != tip {
       try? repository.setReference(remoteTrackingRef(remote), to: tip, logMessage: "ghp: fetched state")
@@ -160,7 +161,7 @@ extension Ledger {
 
   /// One push of `commit` as the remote's `ref`, without force: a lost race is `.rejected`; a
   /// transport failure or the server's refusal is one line naming `name`.
-  private func pushRef(_ commit: ObjectID, to ref: String, named name: String, remote: String, advice: String)
+  func pushRef(_ commit: ObjectID, to ref: String, named name: String, remote: String, advice: String)
     throws(GHPError) -> PushResult
   {
     let outcome: Repository.PushOutcome
@@ -184,20 +185,40 @@ extension Ledger {
   /// One fetch of `ref` from a server remote (never a path: see `checkRemoteURL`), no local ref
   /// written; its tip there, nil when the server has no such ref. A transport failure is one
   /// line naming `name`, the remote and what ssh ignores.
-  private func fetchRef(_ ref: String, named name: String, remote: String) throws(GHPError) -> ObjectID? {
+  func fetchRef(_ ref: String, named name: String, remote: String) throws(GHPError) -> ObjectID? {
+    try fetchRefs(ref, named: name, also: nil, remote: remote).tip
+  }
+
+  /// `fetchRef`, with the refs matching the glob `also` fetched in the same connection (their
+  /// objects come in; their names and ids are returned, no local ref written).
+  private func fetchRefs(_ ref: String, named name: String, also: String?, remote: String) throws(GHPError) -> (
+    tip: ObjectID?, also: [(name: String, target: ObjectID)]
+  ) {
     guard let url = repository.remoteURL(remote) else {
       throw .invalidValue("remote", "there is no git remote named \(remote) (see `git remote -v`)")
     }
     try Self.checkRemoteURL(url, name: remote)
     do {
       return try Self.retryingVanishedScratchRefs { () throws(GitError) in
-        try repository.fetchTip(remote: remote, ref: ref)
+        try repository.fetchTip(remote: remote, ref: ref, also: also)
       }
     } catch {
       // A remote without the ref yet is fine; anything else is a transport failure.
-      if error.message.contains("couldn't find remote ref") { return nil }
+      if error.message.contains("couldn't find remote ref") { return (nil, []) }
       throw .io(
         "cannot fetch \(name) from \(remote) (\(url)): \(error.message)\(Self.sshHint(url)); nothing was changed")
+    }
+  }
+
+  /// Keeps the agents' heartbeat refs as the server holds them, best effort: a ref only moves
+  /// forward (another process of this machine may have written a newer one meanwhile), and a
+  /// write that loses to another process's is left to it.
+  func keepBeats(_ heads: [(name: String, target: ObjectID)]) {
+    for (name, target) in heads where name.hasPrefix(AliveRefs.prefix) {
+      let local = try? repository.referenceTarget(name)
+      guard local != target else { continue }
+      if let local, (try? repository.isAncestor(target, of: local)) == true { continue }
+      try? repository.setReference(name, to: target, logMessage: "ghp: fetched heartbeat")
     }
   }
 

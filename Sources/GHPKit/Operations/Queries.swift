@@ -69,7 +69,8 @@ public struct StatusReport: Sendable {
       warnings.append(error.description)
     }
     openEscalations = escalations.filter { $0.status == .open }.sorted(by: Escalation.inboxOrder)
-    let agents = try state.agents().agents
+    // Each agent as last heard from: its entry, or its own heartbeat ref when newer.
+    let agents = try state.agents().withBeats(AliveRefs.latest(in: state)).agents
     let orchestrators = Set(agents.keys.filter { (try? state.role(of: $0)) == .orchestrator })
     rows = agents.map { name, record in
       let age = clock.now - record.timestamp

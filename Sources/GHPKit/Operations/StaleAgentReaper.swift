@@ -9,7 +9,7 @@ public struct ReapOperation: RecordedOperation {
   enum CodingKeys: String, CodingKey {
     case policy, closesEscalations, skipsIdle
     case madeEscalations = "escalations"
-    case agents
+    case agents, alive
   }
 
   /// What to do with stale agents: escalate or release; nil takes the policy's `onStale`.
@@ -24,9 +24,18 @@ public struct ReapOperation: RecordedOperation {
   var madeEscalations: [String]?
   /// The stale agents its record says it acted on (for people reading the record).
   var agents: [String]?
+  /// The heartbeats on agents' own refs (`AliveRefs`) it judged by, newer than their entries in
+  /// the agents document, by agent: recorded so that the record replays from the tree alone (an
+  /// older record has none).
+  var alive: [String: String]?
+  /// A new reap reads the heartbeat refs this clone holds; one read from a record takes its own.
+  var readsBeats = false
 
   /// Reaps with `policy`, or the policy's `onStale` when nil.
-  public init(policy: Config.OnStale? = nil) { self.policy = policy }
+  public init(policy: Config.OnStale? = nil) {
+    self.policy = policy
+    readsBeats = true
+  }
 
   /// What the reap did about one stale worker.
   public struct Action: Sendable {
@@ -56,6 +65,9 @@ public struct ReapOperation: RecordedOperation {
     let template = try Templates.text("escalation.md", state: state)
     // A live run's workers are its supervisor's to judge (it kills them at their timeout).
     let owned = try state.runOwnedAgents(now: clock.now)
+    let beats =
+      readsBeats ? AliveRefs.latest(in: state).mapValues(\.at) : (alive ?? [:]).compactMapValues(RFC3339.parse)
+    var judgedBy: [String: String] = [:]
     // Answers an open escalation an earlier reap raised, with `text`.
     func answer(_ index: Int, _ text: String) throws(GHPError) {
       escalations[index].status = .resolved
@@ -66,7 +78,13 @@ public struct ReapOperation: RecordedOperation {
         StatePaths.escalation(escalations[index].id), text: try escalations[index].document(template: template))
     }
 
-    for (name, record) in agents.agents.sorted(by: { $0.key < $1.key }) {
+    for (name, entry) in agents.agents.sorted(by: { $0.key < $1.key }) {
+      // Heard from last: its entry, or its own heartbeat ref when newer.
+      var record = entry
+      if clock.now - entry.timestamp > config.staleAfter, let beat = beats[name], beat > entry.timestamp {
+        judgedBy[name] = RFC3339.format(beat)
+        record.timestamp = beat
+      }
       guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker, !owned.contains(name)
       else {
         continue
@@ -120,7 +138,7 @@ public struct ReapOperation: RecordedOperation {
             Action(agent: name, lastHeartbeat: record.timestamp, outcome: "holds nothing to release", changed: false))
           continue
         }
-        var updated = record
+        var updated = entry
         for id in held {
           var issue = try state.requireIssue(id)
           issue.reopen(at: clock.now, takenBy: actor, reason: reason)
@@ -153,6 +171,7 @@ public struct ReapOperation: RecordedOperation {
     recorded.policy = policy
     recorded.agents = done.map(\.agent)
     recorded.madeEscalations = made.isEmpty ? nil : made
+    recorded.alive = judgedBy.isEmpty ? nil : judgedBy
     change.message.operation = recorded.record
     return (change, actions)
   }

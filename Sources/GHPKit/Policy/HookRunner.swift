@@ -190,7 +190,11 @@ public enum HookRunner {
     var baseTip: ObjectID?
     do { baseTip = try repository.referenceTarget("refs/heads/\(config.baseBranch)") } catch { throw .git(error) }
     let pushed = Pusher(name: pusher, agents: pusherAgents, isOrchestrator: pusherIsOrchestrator, who: who)
-    for (old, new, ref) in updates where ref != StatePaths.branch {
+    for (old, new, ref) in updates where ref.hasPrefix(AliveRefs.prefix) {
+      verdict.refusals += try judgeAlive(
+        old: old, new: new, ref: ref, by: pushed, state: state, repository: repository, now: workspace.clock.now)
+    }
+    for (old, new, ref) in updates where ref != StatePaths.branch && !ref.hasPrefix(AliveRefs.prefix) {
       verdict.refusals += try judgeUpdate(
         old: old, new: new, ref: ref, by: pushed, state: state, config: config, baseTip: baseTip, repository: repository
       )
@@ -294,6 +298,60 @@ public enum HookRunner {
       }
       if state.exists {
         refusals += try EditPolicy.judge(commit, fallback: unlabelled, state: state, repository: repository).refusals
+      }
+    }
+    return refusals
+  }
+
+  /// A push of an agent's heartbeat ref (`AliveRefs`): only by that agent (when the server names
+  /// its pushers), a registered one, moving it only forward, and each new commit one beat by it —
+  /// its document alone, dated as the commit, no earlier than the beat before, not ahead of this
+  /// server's clock, signed with its registered key (as its state commits must be). Deleted only by
+  /// an orchestrator.
+  static func judgeAlive(
+    old: ObjectID, new: ObjectID, ref: String, by pusher: Pusher, state: StateSnapshot, repository: Repository,
+    now: Int64
+  ) throws(GHPError) -> [String] {
+    let agent = String(ref.dropFirst(AliveRefs.prefix.count))
+    if new == .zero {
+      return pusher.isOrchestrator ? [] : ["\(ref) may be deleted only by an orchestrator"]
+    }
+    guard (try? AgentName.validate(agent)) != nil, state.exists, try state.agents().agents[agent] != nil else {
+      return ["\(ref): \(agent) is not a registered agent; heartbeats go to refs/ghp/alive/<agent> of a registered one"]
+    }
+    if pusher.name != nil, !pusher.agents.contains(agent) {
+      return ["\(pusher.who) may not push \(agent)'s heartbeats: an agent's heartbeat ref is its own"]
+    }
+    var refusals: [String] = []
+    let commits: [Commit]
+    do {
+      if old != .zero, try !repository.isAncestor(old, of: new) {
+        return ["\(ref) moves only by fast-forward: \(new.short) does not contain \(old.short)"]
+      }
+      commits = try repository.newCommits(tip: new, hiding: old == .zero ? [] : [old], hidingGlobs: [])
+    } catch {
+      throw .git(error)
+    }
+    let skew = try state.config().clockSkew
+    let verifier = try Verifier(repository: repository)
+    for commit in commits {
+      let (_, problem) = AliveRefs.beat(in: commit, of: agent, repository: repository)
+      if let problem {
+        refusals.append("\(ref): commit \(commit.id.short) is not a heartbeat of \(agent): \(problem)")
+        continue
+      }
+      let parent: ObjectID?
+      do { parent = try repository.parent(of: commit.id) } catch { throw .git(error) }
+      if let parent, let before = try? repository.commit(parent), before.authorTime > commit.authorTime {
+        refusals.append("\(ref): commit \(commit.id.short) is dated before the heartbeat it follows")
+      }
+      if commit.authorTime > now + skew {
+        refusals.append(
+          "\(ref): commit \(commit.id.short) is dated \(RFC3339.format(commit.authorTime)), more than \(Duration.exact(skew)) ahead of this server's clock (\(RFC3339.format(now)))"
+        )
+      }
+      if let problem = try verifier.signatureProblem(commit, author: agent, before: state) {
+        refusals.append("\(ref): commit \(commit.id.short) \(problem)")
       }
     }
     return refusals

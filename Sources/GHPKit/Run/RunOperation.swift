@@ -260,7 +260,11 @@ public struct RunOperation: RecordedOperation {
       return (change, answer)
     }
     guard let (path, held) = active.first(where: { $0.run.token == token }), held.holder == actor else {
-      throw .refused("this supervisor no longer holds \(newest.run.description); nothing was recorded")
+      // The run it held, ended or taken over (its token replaced), or none left at all.
+      let was = documents.first { $0.run.token == token }?.run ?? documents.first { $0.run.id == id }?.run
+      throw .refused(
+        "this supervisor no longer holds \(was?.description ?? "its run") (taken over, adopted or ended); nothing was recorded"
+      )
     }
     var run = held
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor))

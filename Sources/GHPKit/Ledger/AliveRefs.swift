@@ -1,0 +1,193 @@
+/// Heartbeats off the contended path. In remote mode an agent's plain heartbeat (no status, no
+/// issue, nothing to be told) goes to a ref of its own on the server, `refs/ghp/alive/<agent>`: a
+/// line of commits (fast-forward only) by that agent, signed with its key like its state commits,
+/// each holding one document, `alive.json` — who, when (its commit's time), what it just did. No
+/// other writer ever pushes that ref, so a heartbeat never loses a race and never costs anyone
+/// else a retry, however many hosts write. The server's hook takes it only from the agent itself
+/// (`judgeAlive`).
+///
+/// `.ghp/agent-status.json` keeps the seed's shape on `ghp/state`, updated by the agent's next
+/// state write; the readers (`agent-status`, `ghp status`, the page, `ghp reap`) take for each
+/// agent the newer of its entry there and its own ref, which every fetch of the state brings in
+/// the same connection. `ghp reap` records the beats it judged by (`ReapOperation.alive`), so its
+/// record still replays from the tree alone.
+public enum AliveRefs {
+  /// Where an agent's heartbeats live, on the server and in every clone.
+  public static func ref(_ agent: String) -> String { prefix + agent }
+  static let prefix = "refs/ghp/alive/"
+  /// Fetched beside `ghp/state`, in the same connection.
+  static let glob = "refs/ghp/alive/*"
+  /// The one document of each commit.
+  static let document = "alive.json"
+
+  /// One heartbeat.
+  public struct Beat: Equatable, Sendable {
+    /// The agent.
+    public var agent: String
+    /// When, in seconds since 1970 (its commit's author time).
+    public var at: Int64
+    /// What it just did, when it said.
+    public var action: String?
+
+    /// The document, canonical.
+    var json: JSON {
+      var fields: [String: JSON] = ["agent": .string(agent), "heartbeatAt": .string(RFC3339.format(at))]
+      if let action { fields["action"] = .string(action) }
+      return .object(fields)
+    }
+  }
+
+  /// The beat `commit` holds, checked as a server checks it: one document naming `agent`, dated
+  /// as its commit, by `agent`, with nothing else in the tree; nil with why otherwise.
+  static func beat(in commit: Commit, of agent: String, repository: Repository) -> (Beat?, String?) {
+    guard commit.authorName == agent else { return (nil, "it is by \(commit.authorName), not \(agent)") }
+    do {
+      let tree = try repository.tree(commit.treeID)
+      let entries = tree.entries()
+      guard entries.count == 1, entries[0].name == document else {
+        return (nil, "its tree must hold \(document) alone")
+      }
+      let value = try JSON.parse(repository.blobBytes(entries[0].id))
+      guard let fields = value.objectValue, Set(fields.keys).isSubset(of: ["agent", "heartbeatAt", "action"]),
+        fields["agent"]?.stringValue == agent,
+        let at = fields["heartbeatAt"]?.stringValue.flatMap(RFC3339.parse), at == commit.authorTime
+      else {
+        return (nil, "its \(document) must name \(agent) and the commit's time, and nothing but an action")
+      }
+      let action = fields["action"]?.stringValue
+      if fields["action"] != nil, action == nil { return (nil, "its action must be text") }
+      if let action, action.utf8.count > TextLimit.action { return (nil, "its action is too long") }
+      guard value.canonical() == (try repository.blobBytes(entries[0].id)) else {
+        return (nil, "its \(document) is not in canonical form")
+      }
+      return (Beat(agent: agent, at: at, action: action), nil)
+    } catch {
+      return (nil, "it cannot be read (\(error))")
+    }
+  }
+
+  /// Every agent's newest beat this clone holds (as last fetched, or pushed from here) whose
+  /// commit proves itself against `state`: a ref name, author and document that agree, and the
+  /// signature of the agent's registered key when it has one (or none, where the policy allows
+  /// it). A ref written by hand that proves nothing is left out.
+  public static func latest(in state: StateSnapshot) -> [String: Beat] {
+    let repository = state.repository
+    guard state.remoteName != nil, let agents = try? state.agents().agents,
+      let verifier = try? Verifier(repository: repository)
+    else { return [:] }
+    var beats: [String: Beat] = [:]
+    for (name, target) in repository.references(glob: prefix + "*") {
+      let agent = String(name.dropFirst(prefix.count))
+      guard agents[agent] != nil, let commit = try? repository.commit(target) else { continue }
+      let (beat, problem) = Self.beat(in: commit, of: agent, repository: repository)
+      guard let beat, problem == nil,
+        (try? verifier.signatureProblem(commit, author: agent, before: state)) == .some(nil)
+      else { continue }
+      beats[agent] = beat
+    }
+    return beats
+  }
+}
+
+extension AgentStatusDocument {
+  /// The document with each agent's heartbeat and last action taken from its own ref where that
+  /// is newer than its entry: what `agent-status` shows and staleness is judged by.
+  public func withBeats(_ beats: [String: AliveRefs.Beat]) -> AgentStatusDocument {
+    guard !beats.isEmpty else { return self }
+    var merged = self
+    for (agent, beat) in beats {
+      guard var record = merged.agents[agent], beat.at > record.timestamp else { continue }
+      record.timestamp = beat.at
+      if let action = beat.action { record.lastAction = action }
+      merged.agents[agent] = record
+    }
+    return merged
+  }
+}
+
+extension Ledger {
+  /// What a heartbeat on the agent's own ref did.
+  public enum BeatOutcome {
+    /// Pushed: the agent's record as readers now see it, and the commit on its ref.
+    case beat(AgentRecord, ObjectID)
+    /// Nothing written: its last heartbeat (at the time given) is within `heartbeatMinimum`.
+    case skipped(AgentRecord, Int64)
+  }
+
+  /// A plain heartbeat in remote mode, on the agent's own ref: one fetch (the state and every
+  /// heartbeat ref, in one connection) and one push nobody else contends for. Nil when it must
+  /// go through `ghp/state` instead: this clone holds operations the server lacks, the agent has
+  /// no entry there yet, it has something to be told (a lost claim, work sent back, a handoff, an
+  /// answer: told once, by the state), or signing is required and it has no key here.
+  func beatAlive(remote: String, actor: String, clock: Clock, action: String?, coalesce: Bool) throws(GHPError)
+    -> BeatOutcome?
+  {
+    if let action { try TextLimit.check(action, "the action", TextLimit.action) }
+    guard let tip = try fetchState(remote) else { return nil }
+    let local = try snapshot()
+    if let localTip = local.commit, localTip != tip {
+      let behind: Bool
+      do { behind = try repository.isAncestor(localTip, of: tip) } catch { throw .git(error) }
+      guard behind else { return nil }
+      try moveLocal(from: localTip, to: tip, message: "ghp: fast-forward to \(remote)")
+    }
+    let state = try StateSnapshot(repository: repository, commit: tip)
+    guard state.exists, var record = try state.agents().agents[actor], record.lostClaims.isEmpty,
+      record.returned.isEmpty, record.handoffWaiting == nil, record.status != StatusWord.escalated,
+      try !state.escalations().contains(where: { $0.agent == actor && $0.status == .resolved && $0.told == nil })
+    else { return nil }
+    let config = try state.config()
+    let key = try signingKey(for: actor)
+    if key == nil, config.signingRequired { return nil }
+    if let beat = AliveRefs.latest(in: state)[actor], beat.at > record.timestamp {
+      record.timestamp = beat.at
+      if let action = beat.action { record.lastAction = action }
+    }
+    if coalesce, clock.now - record.timestamp < config.heartbeatMinimum, action == nil || action == record.lastAction {
+      return .skipped(record, record.timestamp)
+    }
+    let ref = AliveRefs.ref(actor)
+    var parent = try? repository.referenceTarget(ref)
+    for _ in 0..<5 {
+      // Never dated before the beat it follows (the server refuses that).
+      let previous = parent.flatMap { try? repository.commit($0).authorTime } ?? 0
+      let beat = AliveRefs.Beat(agent: actor, at: max(clock.now, previous), action: action)
+      let commit = try write(beat, parent: parent, key: key)
+      switch try pushRef(commit, to: ref, named: "\(actor)'s heartbeat", remote: remote, advice: "") {
+      case .accepted:
+        try? repository.setReference(ref, to: commit, logMessage: "ghp: heartbeat")
+        record.timestamp = beat.at
+        if let action { record.lastAction = action }
+        return .beat(record, commit)
+      case .rejected:
+        // Another process of this agent beat meanwhile: on top of the server's.
+        parent = try fetchRef(ref, named: "\(actor)'s heartbeat", remote: remote)
+      }
+    }
+    throw .contention(5)
+  }
+
+  /// The commit of one beat on top of `parent`, signed with `key` when there is one.
+  private func write(_ beat: AliveRefs.Beat, parent: ObjectID?, key: SigningKey?) throws(GHPError) -> ObjectID {
+    let tree: ObjectID
+    do {
+      let blob = try repository.writeBlob(beat.json.canonical())
+      tree = try repository.updatedTree(nil, applying: [.init(path: AliveRefs.document, blob: blob)])
+    } catch {
+      throw .git(error)
+    }
+    let author = Signature(name: beat.agent, email: "\(beat.agent)@ghp", time: beat.at)
+    let message = "\(beat.agent): alive" + (beat.action.map { ": \(TextTable.clip($0, 100))" } ?? "") + "\n"
+    if let key {
+      return try repository.writeSignedCommit(
+        tree: tree, parents: parent.map { [$0] } ?? [], author: author, message: message,
+        sign: { (bytes) throws(GHPError) in try key.sign(bytes) })
+    }
+    do {
+      return try repository.writeCommit(
+        tree: tree, parents: parent.map { [$0] } ?? [], author: author, message: message)
+    } catch {
+      throw .git(error)
+    }
+  }
+}
