@@ -39,7 +39,8 @@ public struct HeartbeatAction {
     public var agent: String
     /// What the operation answered.
     public var result: StatusUpdateOperation.Output
-    /// The state commit, nil when nothing was recorded.
+    /// The state commit, or the commit on the agent's own heartbeat ref (`AliveRefs`) for a plain
+    /// heartbeat in remote mode; nil when nothing was recorded.
     public var commit: ObjectID?
     /// The time the report was made at.
     public var now: Int64
