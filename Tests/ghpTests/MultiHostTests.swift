@@ -13,6 +13,27 @@ import Testing
     return (lab, try lab.makeRepository("project.git"))
   }
 
+  static let fixtures = TemplateTests.root.appendingPathComponent("Tests/Fixtures").path
+
+  /// The settings of a team `ghp run` supervises with the fixture agents, contained, its lease
+  /// `lease`.
+  static func supervised(lease: String) -> [(String, String)] {
+    [
+      ("agent.backoff", "0s"), ("agent.grace", "1s"), ("agent.readable", "[\"\(fixtures)\"]"),
+      ("agent.env", "[\"SLOW_SECONDS\"]"), ("agent.lease", lease),
+    ]
+  }
+
+  /// Whether the supervisor printed two `spawned` events within a minute.
+  static func bothWorkersStarted(_ supervisor: ProcessRunner.Running) -> Bool {
+    for _ in 0..<1200 {
+      let text = (try? String(contentsOfFile: supervisor.stdoutPath, encoding: .utf8)) ?? ""
+      if text.components(separatedBy: "\"event\":\"spawned\"").count - 1 >= 2 { return true }
+      usleep(50_000)
+    }
+    return false
+  }
+
   /// A team on the lab's hosts: the state made on the first (with `issues` and `config`) and put
   /// on the server in remote mode, then a clone on each other host, synced, with main checked out.
   static func team(
@@ -164,27 +185,17 @@ import Testing
   /// main, and the server's state verifies.
   @Test(.enabled(if: NetworkLab.available)) func supervisorsOnThreeHostsFinishOneQueueThroughADeadHost() throws {
     let (lab, server) = try Self.lab(hosts: 3, delay: 10)
-    let fixtures = TemplateTests.root.appendingPathComponent("Tests/Fixtures").path
     let (seed, clones) = try Self.team(
       on: lab, issues: 8,
-      config: [
-        ("agent.backoff", "0s"), ("agent.grace", "1s"), ("agent.readable", "[\"\(fixtures)\"]"),
-        ("agent.env", "[\"SLOW_SECONDS\"]"), ("agent.lease", "20s"), ("landing.gate", "[\"true\"]"),
-        ("landing.sandbox", "off"),
-      ])
+      config: Self.supervised(lease: "20s") + [("landing.gate", "[\"true\"]"), ("landing.sandbox", "off")])
     let supervisors = try lab.hosts.indices.map { index in
       try lab.start(
-        lab.hosts[index], GHPBinary.path, ["run", "--json", "-w", "2", "--agent-command", "\(fixtures)/agents/slow"],
+        lab.hosts[index], GHPBinary.path,
+        ["run", "--json", "-w", "2", "--agent-command", "\(Self.fixtures)/agents/slow"],
         in: clones[index], environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "3"])
     }
     // The third host dies once both its workers run.
-    var spawned = false
-    for _ in 0..<1200 where !spawned {
-      let text = (try? String(contentsOfFile: supervisors[2].stdoutPath, encoding: .utf8)) ?? ""
-      spawned = text.components(separatedBy: "\"event\":\"spawned\"").count - 1 >= 2
-      if !spawned { usleep(50_000) }
-    }
-    #expect(spawned, "the third host's workers never started")
+    #expect(Self.bothWorkersStarted(supervisors[2]), "the third host's workers never started")
     try lab.crash(lab.hosts[2])
     for (index, supervisor) in supervisors.enumerated().dropLast() {
       let result = supervisor.wait(within: 120)
@@ -223,5 +234,44 @@ import Testing
     #expect(Set((1...8).map { "work-\($0).txt" }).isSubset(of: Set(files)), "\(files)")
     let verified = try lab.run(lab.hosts[0], GHPBinary.path, ["verify", "origin/ghp/state"], in: seed.path)
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+  }
+
+  /// A supervisor killed with its host (every process in the namespace) while its workers hold
+  /// issues; once its lease is stale, `ghp run` started on another host takes the run over: the
+  /// same run, its workers' issues given back uncounted and done there, the takeover counted.
+  @Test(.enabled(if: NetworkLab.available)) func aRunWhoseHostDiedIsTakenOverFromAnother() throws {
+    let (lab, server) = try Self.lab(hosts: 2, delay: 10)
+    let (seed, clones) = try Self.team(on: lab, issues: 3, config: Self.supervised(lease: "8s"))
+    let first = try lab.start(
+      lab.hosts[0], GHPBinary.path, ["run", "--json", "-w", "2", "--agent-command", "\(Self.fixtures)/agents/slow"],
+      in: clones[0], environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "60"])
+    #expect(Self.bothWorkersStarted(first), "the first host's workers never started")
+    try lab.crash(lab.hosts[0])
+    _ = first.wait(within: 10)
+    sleep(9)
+    let second = try lab.start(
+      lab.hosts[1], GHPBinary.path, ["run", "--json", "-w", "2", "--agent-command", "\(Self.fixtures)/agents/slow"],
+      in: clones[1], environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "1"])
+    let result = second.wait(within: 120)
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout.suffix(2000))")
+    let git = { (arguments: [String]) throws -> String in
+      try ProcessRunner.run("/usr/bin/git", arguments, in: server).stdout
+    }
+    #expect(result.stdout.contains("\"event\":\"takeover\""), "\(result.stdout.suffix(2000))")
+    let runs = try git(["ls-tree", "--name-only", "ghp/state", ".ghp/runs/"]).split(separator: "\n")
+    #expect(runs.count == 1, "one run, taken over: \(runs)")
+    if let name = runs.first {
+      let run = try JSON.parse(try git(["show", "ghp/state:\(name)"]))
+      #expect(run["takeovers"]?.intValue == 1 && run["state"]?.stringValue == "finished", "\(run.compact())")
+      #expect(run["host"]?.stringValue == lab.hosts[1], "\(run.compact())")
+    }
+    let issues = try git(["ls-tree", "-r", "--name-only", "ghp/state", ".ghp/issues"]).split(separator: "\n")
+    for name in issues {
+      let issue = try JSON.parse(try git(["show", "ghp/state:\(name)"]))
+      #expect(issue["status"]?.stringValue == "done", "\(name): \(issue.compact())")
+    }
+    let verified = try lab.run(lab.hosts[1], GHPBinary.path, ["verify", "origin/ghp/state"], in: clones[1])
+    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    withExtendedLifetime(seed) {}
   }
 }
