@@ -172,8 +172,9 @@ extension GHP.Run {
       let host = Host.name
       let now = workspace.clock.now
       // Every run going on (supervisors on several hosts), else the last one.
-      let active = try state.runRecords().filter(\.isActive).sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
-      guard let latest = try state.runRecord() else {
+      let recorded = try state.runRecords()
+      let active = recorded.active
+      guard let latest = recorded.current else {
         if json { return Output.json(.object(["run": .null, "runs": .array([])])) }
         return Output.line("No run yet in this repository (start one: ghp run -w 4).")
       }

@@ -46,12 +46,12 @@ public struct RunStopAction {
     let landed = try workspace.run(RunOperation(action: .stop, token: ""))
     let state = try workspace.snapshot()
     let lease = try state.config().agent.lease
-    var ids = try state.runRecords().filter(\.isActive).sorted { ($0.startedAt, $0.id) > ($1.startedAt, $1.id) }
-      .map(\.id)
+    let recorded = try state.runRecords()
+    var ids = recorded.active.reversed().map(\.id)
     if ids.isEmpty { ids = [landed.result.id] }
     let host = Host.name
     for id in ids {
-      if let run = try state.runRecord(id: id), run.host == host,
+      if let run = recorded.first(where: { $0.id == id }), run.host == host,
         !run.isAbandoned(now: workspace.clock.now, host: host, lease: lease)
       {
         kill(Int32(clamping: run.pid), SIGTERM)
@@ -62,8 +62,8 @@ public struct RunStopAction {
     while true {
       workspace.refreshClock()
       let read = try workspace.snapshot()
-      let recorded = try read.runRecords()
-      runs = ids.compactMap { id in recorded.first { $0.id == id } }
+      let current = try read.runRecords()
+      runs = ids.compactMap { id in current.first { $0.id == id } }
       let waiting = runs.contains { $0.isActive && !$0.isAbandoned(now: workspace.clock.now, host: host, lease: lease) }
       guard waiting, MonotonicClock.now() < deadline else { break }
       usleep(200_000)

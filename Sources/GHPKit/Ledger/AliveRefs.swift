@@ -47,7 +47,8 @@ public enum AliveRefs {
       guard entries.count == 1, entries[0].name == document else {
         return (nil, "its tree must hold \(document) alone")
       }
-      let value = try JSON.parse(repository.blobBytes(entries[0].id))
+      let bytes = try repository.blobBytes(entries[0].id)
+      let value = try JSON.parse(bytes)
       guard let fields = value.objectValue, Set(fields.keys).isSubset(of: ["agent", "heartbeatAt", "action"]),
         fields["agent"]?.stringValue == agent,
         let at = fields["heartbeatAt"]?.stringValue.flatMap(RFC3339.parse), at == commit.authorTime
@@ -57,7 +58,7 @@ public enum AliveRefs {
       let action = fields["action"]?.stringValue
       if fields["action"] != nil, action == nil { return (nil, "its action must be text") }
       if let action, action.utf8.count > TextLimit.action { return (nil, "its action is too long") }
-      guard value.canonical() == (try repository.blobBytes(entries[0].id)) else {
+      guard value.canonical() == bytes else {
         return (nil, "its \(document) is not in canonical form")
       }
       return (Beat(agent: agent, at: at, action: action), nil)
@@ -71,21 +72,31 @@ public enum AliveRefs {
   /// signature of the agent's registered key when it has one (or none, where the policy allows
   /// it). A ref written by hand that proves nothing is left out.
   public static func latest(in state: StateSnapshot) -> [String: Beat] {
-    let repository = state.repository
-    guard state.remoteName != nil, let agents = try? state.agents().agents,
-      let verifier = try? Verifier(repository: repository)
-    else { return [:] }
+    guard state.remoteName != nil, let agents = try? state.agents().agents else { return [:] }
     var beats: [String: Beat] = [:]
-    for (name, target) in repository.references(glob: prefix + "*") {
+    for (name, target) in state.repository.references(glob: prefix + "*") {
       let agent = String(name.dropFirst(prefix.count))
-      guard agents[agent] != nil, let commit = try? repository.commit(target) else { continue }
-      let (beat, problem) = Self.beat(in: commit, of: agent, repository: repository)
-      guard let beat, problem == nil,
-        (try? verifier.signatureProblem(commit, author: agent, before: state)) == .some(nil)
-      else { continue }
+      guard agents[agent] != nil, let beat = proven(target, of: agent, in: state) else { continue }
       beats[agent] = beat
     }
     return beats
+  }
+
+  /// `agent`'s newest beat this clone holds, when it proves itself (as `latest`).
+  static func latest(of agent: String, in state: StateSnapshot) -> Beat? {
+    guard state.remoteName != nil, let target = try? state.repository.referenceTarget(ref(agent)) else { return nil }
+    return proven(target, of: agent, in: state)
+  }
+
+  /// The beat of the commit `target` on `agent`'s ref, when it proves itself against `state`.
+  private static func proven(_ target: ObjectID, of agent: String, in state: StateSnapshot) -> Beat? {
+    let repository = state.repository
+    guard let commit = try? repository.commit(target) else { return nil }
+    let (beat, problem) = Self.beat(in: commit, of: agent, repository: repository)
+    guard let beat, problem == nil,
+      (try? Verifier.signatureProblem(commit, author: agent, before: state, in: repository)) == .some(nil)
+    else { return nil }
+    return beat
   }
 }
 
@@ -139,7 +150,7 @@ extension Ledger {
     let config = try state.config()
     let key = try signingKey(for: actor)
     if key == nil, config.signingRequired { return nil }
-    if let beat = AliveRefs.latest(in: state)[actor], beat.at > record.timestamp {
+    if let beat = AliveRefs.latest(of: actor, in: state), beat.at > record.timestamp {
       record.timestamp = beat.at
       if let action = beat.action { record.lastAction = action }
     }

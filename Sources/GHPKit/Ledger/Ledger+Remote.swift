@@ -386,8 +386,7 @@ extension Ledger {
       }
       // One push at a time from this host: whoever waited finds its commit carried by the push it
       // waited for, or pushes the whole chain pending now (its commit and what others added).
-      // One push at a time from this host's writers; past the wait, it pushes anyway, as the
-      // server judges every push alone.
+      // Past the wait it pushes anyway, as the server judges every push alone.
       let lock = FileLock(path: repository.localPaths.common + "/ghp/push-\(remote).lock")
       defer { lock.release() }
       lock.take(within: NetworkDeadline.seconds)

@@ -102,7 +102,9 @@ public final class Verifier {
       return "its operation fails when re-executed: \(error.description)"
     }
     if let change, let problem = Self.trailerProblem(message, made: change.message) { return problem }
-    if let problem = try signatureProblem(commit, author: author, before: state) { return problem }
+    if let problem = try Self.signatureProblem(commit, author: author, before: state, in: repository) {
+      return problem
+    }
     let expected: ObjectID?
     do {
       if let change {
@@ -150,8 +152,11 @@ extension Verifier {
 
   /// Why `commit`'s signature does not prove its author, or nil: a signature must be by the key
   /// registered for the author (in the state before it; for `init`, the one it registers), and
-  /// `[signing] required` makes an unsigned commit a finding.
-  func signatureProblem(_ commit: Commit, author: String, before: StateSnapshot) throws(GHPError) -> String? {
+  /// `[signing] required` makes an unsigned commit a finding. Reads only `repository` (no scratch
+  /// objects): heartbeat refs are checked with it too (`AliveRefs`).
+  static func signatureProblem(_ commit: Commit, author: String, before: StateSnapshot, in repository: Repository)
+    throws(GHPError) -> String?
+  {
     let signed: (signature: String, payload: [UInt8])?
     do { signed = try repository.commitSignature(commit.id) } catch { throw .git(error) }
     let rules = before.exists ? before : try StateSnapshot(repository: repository, commit: commit.id)

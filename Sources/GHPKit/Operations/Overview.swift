@@ -40,10 +40,10 @@ public struct Overview: Sendable {
     if let policy = try state.config().landing {
       landing = try LandingQueue.gather(state, policy: policy, now: workspace.clock.now)
     }
-    run = try state.runRecord()
+    let recorded = try state.runRecords()
+    run = recorded.current
     let lease = try state.config().agent.lease
-    for active in try state.runRecords().filter(\.isActive).sorted(by: { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
-    ) {
+    for active in recorded.active {
       let alive = !active.isAbandoned(now: workspace.clock.now, host: Host.name, lease: lease)
       runs.append((active, alive))
       if active.id == run?.id { runAlive = alive }

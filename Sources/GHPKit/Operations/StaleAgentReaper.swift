@@ -65,8 +65,11 @@ public struct ReapOperation: RecordedOperation {
     let template = try Templates.text("escalation.md", state: state)
     // A live run's workers are its supervisor's to judge (it kills them at their timeout).
     let owned = try state.runOwnedAgents(now: clock.now)
-    let beats =
-      readsBeats ? AliveRefs.latest(in: state).mapValues(\.at) : (alive ?? [:]).compactMapValues(RFC3339.parse)
+    // A new reap reads an agent's own ref only for one its entry alone would find stale.
+    let recordedBeats = (alive ?? [:]).compactMapValues(RFC3339.parse)
+    func beat(_ agent: String) -> Int64? {
+      readsBeats ? AliveRefs.latest(of: agent, in: state)?.at : recordedBeats[agent]
+    }
     var judgedBy: [String: String] = [:]
     // Answers an open escalation an earlier reap raised, with `text`.
     func answer(_ index: Int, _ text: String) throws(GHPError) {
@@ -81,7 +84,7 @@ public struct ReapOperation: RecordedOperation {
     for (name, entry) in agents.agents.sorted(by: { $0.key < $1.key }) {
       // Heard from last: its entry, or its own heartbeat ref when newer.
       var record = entry
-      if clock.now - entry.timestamp > config.staleAfter, let beat = beats[name], beat > entry.timestamp {
+      if clock.now - entry.timestamp > config.staleAfter, let beat = beat(name), beat > entry.timestamp {
         judgedBy[name] = RFC3339.format(beat)
         record.timestamp = beat
       }

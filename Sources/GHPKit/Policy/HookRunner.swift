@@ -333,7 +333,6 @@ public enum HookRunner {
       throw .git(error)
     }
     let skew = try state.config().clockSkew
-    let verifier = try Verifier(repository: repository)
     for commit in commits {
       let (_, problem) = AliveRefs.beat(in: commit, of: agent, repository: repository)
       if let problem {
@@ -350,7 +349,7 @@ public enum HookRunner {
           "\(ref): commit \(commit.id.short) is dated \(RFC3339.format(commit.authorTime)), more than \(Duration.exact(skew)) ahead of this server's clock (\(RFC3339.format(now)))"
         )
       }
-      if let problem = try verifier.signatureProblem(commit, author: agent, before: state) {
+      if let problem = try Verifier.signatureProblem(commit, author: agent, before: state, in: repository) {
         refusals.append("\(ref): commit \(commit.id.short) \(problem)")
       }
     }

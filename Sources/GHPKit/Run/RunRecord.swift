@@ -321,6 +321,14 @@ extension StatePaths {
   public static func run(_ id: String) -> String { "\(runsFolder)/\(id).json" }
 }
 
+extension Array where Element == RunRecord {
+  /// The active runs (on any host), the one started first first.
+  public var active: [RunRecord] { filter(\.isActive).sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) } }
+
+  /// The run a person asks about: the active run started last, else the run that ended last.
+  public var current: RunRecord? { active.last ?? self.max { ($0.renewedAt, $0.id) < ($1.renewedAt, $1.id) } }
+}
+
 extension StateSnapshot {
   /// Every run document with its path: the older single one first, then the runs folder in name
   /// order.
@@ -350,13 +358,7 @@ extension StateSnapshot {
 
   /// The run a person asks about: the active run started last, else the run that ended last; nil
   /// when `ghp run` never ran here.
-  public func runRecord() throws(GHPError) -> RunRecord? {
-    let runs = try runRecords()
-    if let active = runs.filter(\.isActive).max(by: { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }) {
-      return active
-    }
-    return runs.max(by: { ($0.renewedAt, $0.id) < ($1.renewedAt, $1.id) })
-  }
+  public func runRecord() throws(GHPError) -> RunRecord? { try runRecords().current }
 
   /// The run `id`, nil when no document holds it.
   public func runRecord(id: String) throws(GHPError) -> RunRecord? {

@@ -526,11 +526,12 @@ public final class Supervisor {
           }
         }
         let state = try workspace.snapshot()
-        if let current = try state.runRecord(id: run.id), let asked = current.stopRequested, stopping == nil {
+        let runs = try state.runRecords()
+        if let current = runs.first(where: { $0.id == run.id }), let asked = current.stopRequested, stopping == nil {
           run.stopRequested = asked
           beginStop("asked by \(asked.by) (ghp run stop)")
         }
-        if stopping == nil { try adoptGone(state) }
+        if stopping == nil { adoptGone(runs) }
         let summaries = try state.issueSummaries()
         progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
         try spawnFree(state)
@@ -547,7 +548,7 @@ public final class Supervisor {
           }
           // Work another host's run holds may come back to the queue (that run adopted once its
           // supervisor is gone): the run ends when the team's queue is empty, not only its own.
-          let elsewhere = try state.runRecords().contains { $0.isActive && $0.id != run.id && !$0.slots.isEmpty }
+          let elsewhere = runs.contains { $0.isActive && $0.id != run.id && !$0.slots.isEmpty }
           let ready = try ReadyQueue.ready(state, limit: 1)
           if !waiting && !elsewhere && ready.isEmpty { break }
         }
@@ -574,9 +575,9 @@ public final class Supervisor {
   /// its host, or cut off from the server), giving its workers' issues back to the queue, which
   /// this run then works: a team on several hosts does not wait for a person when one host dies.
   /// Another supervisor may adopt it first; that is not an error.
-  func adoptGone(_ state: StateSnapshot) throws(GHPError) {
+  func adoptGone(_ runs: [RunRecord]) {
     workspace.refreshClock()
-    for gone in try state.runRecords()
+    for gone in runs
     where gone.isActive && gone.id != run.id && workspace.clock.now - gone.renewedAt > policy.lease {
       var adopt = operation(.adopt)
       adopt.id = gone.id

@@ -87,7 +87,8 @@ public struct Dashboard: Sendable {
         if titles.count == wanted.count { break }
       }
     }
-    let run = try state.runRecord()
+    let recordedRuns = try state.runRecords()
+    let run = recordedRuns.current
 
     let agents = Self.agentCards(
       report, state: state, config: config, titles: titles, run: run, repository: workspace.repository)
@@ -152,7 +153,7 @@ public struct Dashboard: Sendable {
     ]
     if let run {
       // Supervisors on several hosts: the run started last, with what every active run spent and runs.
-      let active = (try? state.runRecords().filter(\.isActive)) ?? []
+      let active = recordedRuns.active
       let runs = active.isEmpty ? [run] : active
       let cost = runs.reduce(0) { $0 + $1.total.costMicros }
       fields["run"] = .object([
