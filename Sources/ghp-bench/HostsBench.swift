@@ -175,6 +175,9 @@ enum HostsBench {
     func tearDown() {
       for pid in pids { kill(pid, SIGKILL) }
       for namespace in [server] + hosts {
+        // What the pids started left behind (`git daemon` runs `git-daemon` as a child).
+        let left = Harness.run("/usr/sbin/ip", ["netns", "pids", namespace], in: "/", check: false).output
+        for pid in left.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
         Harness.run("/usr/sbin/ip", ["netns", "del", namespace], in: "/", check: false)
       }
       try? FileManager.default.removeItem(atPath: folder)

@@ -104,7 +104,8 @@ public final class NetworkLab {
       + arguments
   }
 
-  /// Every process on `host` (in its network namespace) killed at once, as a machine dies.
+  /// Every process on `host` (in its network namespace; the server's too) killed at once, as a
+  /// machine dies.
   public func crash(_ host: String) throws {
     let pids = try Self.ip(["netns", "pids", host]).stdout.split(separator: "\n").compactMap { Int32($0) }
     for pid in pids { kill(pid, SIGKILL) }
@@ -129,8 +130,9 @@ public final class NetworkLab {
       kill(process.pid, SIGKILL)
       _ = process.wait()
     }
-    // Whatever still runs on a host (a test that failed midway) dies with it.
-    for host in hosts { try? crash(host) }
+    // Whatever still runs in a namespace dies with it: a test that failed midway, and the server's
+    // `git-daemon`, which `git daemon` runs as a child (killing the pid started leaves it).
+    for namespace in [server] + hosts { try? crash(namespace) }
     for namespace in [server] + hosts { _ = try? Self.ip(["netns", "del", namespace]) }
     try? FileManager.default.removeItem(atPath: folder)
   }
