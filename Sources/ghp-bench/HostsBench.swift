@@ -63,13 +63,27 @@ enum HostsBench {
           directories.append(clones[host])
         }
       }
-      // Each agent registers first (its first write is on ghp/state, whatever it writes), untimed.
+      // Each agent registers first (its first write is on ghp/state, whatever it writes), untimed;
+      // a registration that gave up is tried again, and counted.
       let register = commands.map { command in
-        (command.0, Array(command.1.dropLast()) + ["'\(ghp)' agent-heartbeat --status idle >/dev/null 2>&1"])
+        (
+          command.0,
+          Array(command.1.dropLast()) + [
+            "for t in 1 2 3; do '\(ghp)' agent-heartbeat --status idle >/dev/null 2>>\"$TIMES.register\" && exit 0; done; exit 1"
+          ]
+        )
       }
       _ = Harness.together(register, in: lab.folder, environment: environments, directories: directories)
+      let given = ((try? String(contentsOfFile: lab.folder + "/times.register", encoding: .utf8)) ?? "")
+        .split(separator: "\n")
+      if let first = given.first {
+        report.add("   registrations that gave up and were tried again", "\(given.count), the first:")
+        print("       " + first)
+      }
       let before = lab.serverMoves()
+      let busyBefore = Self.cpu()
       let wall = Harness.together(commands, in: lab.folder, environment: environments, directories: directories)
+      let busyAfter = Self.cpu()
       let total = hosts * 4 * writes
       let rate = Double(total) / wall
       if hosts == 1 { single = rate }
@@ -80,9 +94,35 @@ enum HostsBench {
         "\(kind), \(hosts) host\(hosts == 1 ? "" : "s") × 4 agents: writes/s (\(times.count) of \(total) written)",
         format(rate, 2))
       report.add("   95th percentile of one write", format(p95, 2) + " s")
+      let failed = ((try? String(contentsOfFile: lab.folder + "/times.err", encoding: .utf8)) ?? "")
+        .split(separator: "\n")
+      if let first = failed.first {
+        report.add("   writes that failed", "\(failed.count), the first:")
+        print("       " + first)
+      }
       report.add("   moves of the server's ghp/state", String(lab.serverMoves() - before))
+      // How busy the machine's cores were meanwhile: near 100% says the cores bound it, not the
+      // server's one ref.
+      let ticks = Double(busyAfter.total - busyBefore.total)
+      if ticks > 0 {
+        report.add(
+          "   cores busy (of \(ProcessInfo.processInfo.activeProcessorCount))",
+          format(100 * Double(busyAfter.busy - busyBefore.busy) / ticks, 0) + "%")
+      }
       if hosts > 1 { report.add("   writes/s ÷ 1 host (goal at 8 hosts ≥ 4)", format(rate / single, 2)) }
     }
+  }
+
+  /// The machine's CPU time so far, in ticks: busy and in all (`/proc/stat`'s first line; idle and
+  /// iowait are not busy).
+  static func cpu() -> (busy: Int, total: Int) {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+      let line = stat.split(separator: "\n").first
+    else { return (0, 0) }
+    let ticks = line.split(separator: " ").dropFirst().compactMap { Int($0) }
+    guard ticks.count >= 5 else { return (0, 0) }
+    let total = ticks.prefix(8).reduce(0, +)
+    return (total - ticks[3] - ticks[4], total)
   }
 
   /// The namespaces, veth pairs, server and relays of one measurement.
