@@ -4,6 +4,8 @@
 #include <git2.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,27 @@
    option ghp sets. */
 static inline int ghp_git_enable_fsync_gitdir(int enabled) {
   return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
+}
+
+/* A handler that does nothing, installed without SA_RESTART: a signal sent to a thread blocked in
+   libgit2's recv() or connect() makes that call fail with EINTR, so a network step on a silent
+   server can be ended without ending the process (Swift cannot set sa_handler portably). */
+static void ghp_interrupt_noop(int signal) { (void)signal; }
+static inline int ghp_install_interrupt(int signal) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = ghp_interrupt_noop;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  return sigaction(signal, &action, NULL);
+}
+
+/* Lets `signal` reach the calling thread (a worker thread of a runtime may block every signal). */
+static inline int ghp_unblock_interrupt(int signal) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, signal);
+  return pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* The certificate authorities https remotes are checked against (a file of PEM certificates). */

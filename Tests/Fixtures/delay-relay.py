@@ -1,9 +1,12 @@
 """A TCP relay that delays each direction, standing in for a slow link where the kernel has no
 netem (`tc qdisc ... netem` is refused on these machines).
 
-Usage: python3 delay-relay.py LISTEN_HOST LISTEN_PORT TARGET_HOST TARGET_PORT DELAY_MS
+Usage: python3 delay-relay.py LISTEN_HOST LISTEN_PORT TARGET_HOST TARGET_PORT DELAY_MS [DROP]
 Accepts connections on LISTEN_HOST:LISTEN_PORT and relays each to TARGET_HOST:TARGET_PORT; every
 chunk read is written DELAY_MS later, in order, both ways (so a round trip costs twice DELAY_MS).
+With DROP given as "odd", the 1st, 3rd, 5th ... connection is closed as soon as it is accepted,
+as a busy server drops one (git daemon past --max-connections, sshd past MaxStartups); each one
+dropped is one line "dropped" on standard error.
 Prints "ready" once it listens; runs until killed.
 """
 import asyncio
@@ -11,6 +14,8 @@ import sys
 
 LISTEN_HOST, LISTEN_PORT, TARGET_HOST, TARGET_PORT, DELAY_MS = sys.argv[1:6]
 DELAY = int(DELAY_MS) / 1000
+DROP = sys.argv[6] if len(sys.argv) > 6 else ""
+accepted = 0
 
 
 async def pipe(reader, writer):
@@ -49,6 +54,12 @@ async def pipe(reader, writer):
 
 
 async def handle(client_reader, client_writer):
+    global accepted
+    accepted += 1
+    if DROP == "odd" and accepted % 2 == 1:
+        print("dropped", file=sys.stderr, flush=True)
+        client_writer.close()
+        return
     try:
         server_reader, server_writer = await asyncio.open_connection(TARGET_HOST, int(TARGET_PORT))
     except OSError:

@@ -236,6 +236,60 @@ import Testing
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
   }
 
+  /// Supervisors on two hosts; the second is cut off from the server while its workers hold
+  /// issues, for longer than its run's lease. The first host's supervisor adopts the cut-off run
+  /// and finishes the queue alone. When the link comes back, the cut-off supervisor finds its run
+  /// adopted and stops, and nothing its workers did while cut off lands: every issue lands exactly
+  /// once on the server's main, and the server's state verifies.
+  @Test(.enabled(if: NetworkLab.available)) func aHostCutOffPastItsLeaseIsAdoptedAndStopsWhenJoinedAgain() throws {
+    let (lab, server) = try Self.lab(hosts: 2, delay: 10)
+    let (seed, clones) = try Self.team(
+      on: lab, issues: 6,
+      config: Self.supervised(lease: "8s") + [("landing.gate", "[\"true\"]"), ("landing.sandbox", "off")])
+    let supervisors = try [3, 6].enumerated().map { index, seconds in
+      try lab.start(
+        lab.hosts[index], GHPBinary.path,
+        ["run", "--json", "-w", "2", "--agent-command", "\(Self.fixtures)/agents/slow"],
+        // A link that is down may leave a connection hanging rather than refused: the network
+        // timeout makes each attempt end within 3 s, either way.
+        in: clones[index], environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "\(seconds)", "GHP_NETWORK_TIMEOUT": "3"])
+    }
+    #expect(Self.bothWorkersStarted(supervisors[1]), "the second host's workers never started")
+    try lab.partition(lab.hosts[1], cut: true)
+    let first = supervisors[0].wait(within: 120)
+    #expect(first.status == 0, "\(first.stderr)\n\(first.stdout.suffix(3000))")
+    try lab.partition(lab.hosts[1], cut: false)
+    let second = supervisors[1].wait(within: 60)
+    // It went on while cut off (said once), and stopped only when it learnt its run was adopted.
+    #expect(
+      second.status == 3 && second.stderr.contains("no longer holds")
+        && second.stdout.components(separatedBy: "\"event\":\"offline\"").count == 2,
+      "\(second.stderr)\n\(second.stdout.suffix(3000))")
+
+    let git = { (arguments: [String]) throws -> String in
+      try ProcessRunner.run("/usr/bin/git", arguments, in: server).stdout
+    }
+    let names = try git(["ls-tree", "--name-only", "ghp/state", ".ghp/runs/"]).split(separator: "\n")
+    var runs: [JSON] = []
+    for name in names { runs.append(try JSON.parse(try git(["show", "ghp/state:\(name)"]))) }
+    let adopted = runs.filter { $0["state"] == .string("failed") }
+    #expect(
+      runs.count == 2 && adopted.count == 1 && adopted.first?["host"]?.stringValue == lab.hosts[1]
+        && adopted.first?["outcome"]?.stringValue?.contains("adopted by run") == true,
+      "\(runs.map { $0.compact() })")
+    let log = try git(["log", "--format=%B%x00", "ghp/state"]).components(separatedBy: "\u{0}")
+    for issue in 1...6 {
+      #expect(
+        log.filter { $0.contains("Ghp-Op: landed\n") && $0.contains("\"\(issue)\"") }.count == 1,
+        "#\(issue) landed once")
+    }
+    let files = try git(["ls-tree", "--name-only", "main"]).split(separator: "\n").map(String.init)
+    #expect(Set((1...6).map { "work-\($0).txt" }).isSubset(of: Set(files)), "\(files)")
+    let verified = try lab.run(lab.hosts[1], GHPBinary.path, ["verify", "origin/ghp/state"], in: clones[1])
+    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    withExtendedLifetime(seed) {}
+  }
+
   /// A supervisor killed with its host (every process in the namespace) while its workers hold
   /// issues; once its lease is stale, `ghp run` started on another host takes the run over: the
   /// same run, its workers' issues given back uncounted and done there, the takeover counted.

@@ -419,22 +419,24 @@ final class Network {
     let other = try network.clone()
     #expect(try network.ghp(["discover", "from the other machine"], in: other, agent: "carol").status == 0)
     #expect(try network.ghp(["sync"], in: other, agent: "carol").status == 0)
-    // The server takes the next push of ghp/state, then dies before it can answer.
+    // The server dies before it takes a push of ghp/state, every time (each connection it drops
+    // is tried again, and dropped again).
     let server = network.daemon.base.appendingPathComponent("project.git").path
-    let marker = server + "/die-once"
-    FileManager.default.createFile(atPath: marker, contents: nil)
-    let hook = """
-      #!/bin/sh
-      if [ "$1" = committed ] && [ -e '\(marker)' ]; then rm -f '\(marker)'; kill -9 $PPID; fi
-      exit 0
-
-      """
-    try hook.write(toFile: server + "/hooks/reference-transaction", atomically: true, encoding: .utf8)
-    chmod(server + "/hooks/reference-transaction", 0o755)
+    let always = server + "/die-always"
+    let once = server + "/die-once"
+    FileManager.default.createFile(atPath: always, contents: nil)
+    let hooks = [
+      "pre-receive": "if [ -e '\(always)' ]; then kill -9 $PPID; fi",
+      "reference-transaction": "if [ \"$1\" = committed ] && [ -e '\(once)' ]; then rm -f '\(once)'; kill -9 $PPID; fi",
+    ]
+    for (name, line) in hooks {
+      try "#!/bin/sh\n\(line)\nexit 0\n".write(toFile: server + "/hooks/" + name, atomically: true, encoding: .utf8)
+      chmod(server + "/hooks/" + name, 0o755)
+    }
 
     let failed = try network.ghp(["sync"], in: a, agent: "alice")
     #expect(failed.status == 1)
-    #expect(failed.stderr.contains("cannot push ghp/state"))
+    #expect(failed.stderr.contains("cannot push ghp/state"), "\(failed.stderr)")
     #expect(failed.stderr.split(separator: "\n").count == 1)
     // No scratch ref is left of the push, and the error names none.
     #expect(!failed.stderr.contains("refs/ghp/"), "\(failed.stderr)")
@@ -442,6 +444,16 @@ final class Network {
       try ProcessRunner.run("/usr/bin/git", ["for-each-ref", "refs/ghp/outgoing/"], in: a).stdout
     }
     #expect(try scratch().isEmpty)
+    #expect(try network.serverLog().filter { $0.contains("\"note 0\"") }.isEmpty, "nothing landed")
+
+    // Now the server takes the push and dies before it can answer: the push is tried again and
+    // finds its commit there.
+    try FileManager.default.removeItem(atPath: always)
+    FileManager.default.createFile(atPath: once, contents: nil)
+    let landed = try network.ghp(["sync"], in: a, agent: "alice")
+    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: once), "the server died once")
+
     // A push killed before its cleanup (its process gone) leaves one: the next push takes it away.
     let tip = try ProcessRunner.run("/usr/bin/git", ["rev-parse", "ghp/state"], in: a).stdout
       .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -453,6 +465,7 @@ final class Network {
     let restarted = try GitDaemon(base: network.daemon.base)
     try ProcessRunner.run("/usr/bin/git", ["remote", "set-url", "origin", restarted.url("project.git")], in: a)
 
+    #expect(try network.ghp(["discover", "after the restart"], in: a, agent: "alice").status == 0)
     let again = try network.ghp(["sync", "--json"], in: a, agent: "alice")
     #expect(again.status == 0, "\(again.stderr)")
     #expect(try scratch().isEmpty)
@@ -506,28 +519,91 @@ final class Network {
       try String(contentsOfFile: counter, encoding: .utf8).split(separator: "\n").count == 1, "tried once, not retried")
   }
 
+  /// A busy server drops connections it cannot take (git daemon past `--max-connections`, sshd
+  /// past `MaxStartups`): the real git daemon here is reached through a relay that closes every
+  /// other connection as soon as it is accepted. Each fetch and push is tried again after a short
+  /// pause, so a claim, a status and a plain heartbeat all land, once each.
+  @Test func aConnectionTheServerDropsIsTriedAgain() throws {
+    let network = try Network(issues: 1, remoteMode: true)
+    let a = try network.clone()
+    let relay = TemplateTests.root.appendingPathComponent("Tests/Fixtures/delay-relay.py").path
+    let port = Int.random(in: 20000..<60000)
+    let dropping = try ProcessRunner.start(
+      TestPython.path, [relay, "127.0.0.1", "\(port)", "127.0.0.1", "\(network.daemon.port)", "0", "odd"], in: a)
+    defer {
+      kill(dropping.pid, SIGKILL)
+      _ = dropping.wait()
+    }
+    try #require(dropping.firstLine() == "ready", "the relay did not start")
+    _ = try ProcessRunner.run(
+      "/usr/bin/git", ["remote", "set-url", "origin", "git://127.0.0.1:\(port)/project.git"], in: a)
+    for (arguments, what) in [
+      (["claim", "1"], "claim"), (["agent-heartbeat", "--status", "working"], "status"),
+      (["agent-heartbeat"], "plain heartbeat"),
+    ] {
+      let result = try network.ghp(arguments, in: a, agent: "w1")
+      #expect(result.status == 0, "\(what): \(result.stderr)")
+    }
+    kill(dropping.pid, SIGKILL)
+    let dropped = dropping.wait().stderr.split(separator: "\n").filter { $0 == "dropped" }.count
+    #expect(dropped >= 4, "the relay dropped \(dropped) connections")
+    let log = try network.serverLog()
+    #expect(log.filter { $0.contains("Ghp-Op: claim\n") || $0.hasSuffix("Ghp-Op: claim") }.count == 1, "\(log)")
+    let server = network.daemon.base.appendingPathComponent("project.git").path
+    let beat = try ProcessRunner.run("/usr/bin/git", ["rev-parse", "--verify", "-q", "refs/ghp/alive/w1"], in: server)
+    #expect(beat.status == 0, "the plain heartbeat is on the server")
+  }
+
   @Test func aServerThatNeverAnswersEndsInOneLine() throws {
     let repo = try ScratchRepository()
     try repo.initialise()
-    // A listener that accepts connections and never says a word.
+    try Self.silentServer(in: repo.path) { port in
+      try repo.git("remote", "add", "origin", "git://127.0.0.1:\(port)/project.git")
+      let result = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_NETWORK_TIMEOUT": "1"])
+      #expect(result.status == 1)
+      #expect(result.stderr.contains("did not answer within 1 s"), "\(result.stderr)")
+      #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+  }
+
+  /// Runs `body` with the port of a listener on loopback that accepts connections and never says
+  /// a word.
+  static func silentServer(in directory: String, _ body: (String) throws -> Void) throws {
     let silent = try ProcessRunner.start(
       "/usr/bin/env",
       [
         TestPython.path, "-c",
         "import socket,time,sys\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(8)\nprint(s.getsockname()[1], flush=True)\nc=[]\nwhile True: c.append(s.accept())",
       ],
-      in: repo.path)
+      in: directory)
     defer {
       kill(silent.pid, SIGKILL)
       _ = silent.wait()
     }
     let port = silent.firstLine()
     try #require(!port.isEmpty, "the silent server did not start")
-    try repo.git("remote", "add", "origin", "git://127.0.0.1:\(port)/project.git")
-    let result = try repo.ghp(["sync"], agent: "lead", environment: ["GHP_NETWORK_TIMEOUT": "1"])
-    #expect(result.status == 1)
-    #expect(result.stderr.contains("did not answer within 1 s"), "\(result.stderr)")
-    #expect(result.stderr.split(separator: "\n").count == 1)
+    try body(port)
+  }
+
+  /// In a process that lives on (`ghp run`, the servers), a server that accepts the connection and
+  /// never says a word does not hang the process nor end it: past the bound the blocked call is
+  /// interrupted and the fetch fails as a timeout.
+  @Test(.timeLimit(.minutes(1))) func aSilentServerInterruptsTheStepNotTheProcessThatLivesOn() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise()
+    #expect(!NetworkDeadline.exitWhenSilent)
+    let repository = try Repository(discovering: repo.path)
+    try Self.silentServer(in: repo.path) { port in
+      // Twice: the process goes on, and the next step is bounded as the first was.
+      for _ in 0..<2 {
+        #expect {
+          _ = try repository.fetchTip(
+            url: "git://127.0.0.1:\(port)/project.git", ref: "refs/heads/ghp/state", what: "fetching", seconds: 1)
+        } throws: { error in
+          "\(error)".contains("did not finish within 1 s")
+        }
+      }
+    }
   }
 
   /// The https credential path: a smart-HTTP server on loopback over TLS (its own authority, given

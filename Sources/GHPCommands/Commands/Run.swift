@@ -121,6 +121,9 @@ extension GHP.Run {
       if status { return try Status.show(workspace, json: global.json) }
       if stop { return Output.answer(try RunStopAction().run(in: workspace), json: global.json) }
       LandingSignals.install()
+      // A supervisor lives through a server that stops answering: the step is interrupted and
+      // fails as a timeout, and the run goes on (see Supervisor.unreachable).
+      NetworkDeadline.exitWhenSilent = false
       var options = Supervisor.Options()
       options.goal = goal
       if let tasksFile {

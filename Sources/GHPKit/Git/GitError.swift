@@ -27,6 +27,16 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     }
   }
 
+  /// Whether the server closed the connection before it answered, or would not take it (a busy
+  /// server's answer), as libgit2 and ssh word it; not a timeout, and not a refusal.
+  public var isDroppedConnection: Bool {
+    let said = message.lowercased()
+    return [
+      "early eof", "connection reset by peer", "connection refused", "connection closed by remote host",
+      "unexpected disconnect", "broken pipe",
+    ].contains { said.contains($0) }
+  }
+
   /// The error as one line: libgit2's message and the return code.
   public var description: String { "libgit2: \(message) (code \(code))" }
 }

@@ -43,6 +43,34 @@ extension Repository {
   public func fetchTip(
     url: String, ref: String, also: String?, what: String, seconds: Double = NetworkDeadline.seconds
   ) throws(GitError) -> (tip: ObjectID?, also: [(name: String, target: ObjectID)]) {
+    try Self.retryingDroppedConnections { () throws(GitError) in
+      try fetchTipOnce(url: url, ref: ref, also: also, what: what, seconds: seconds)
+    }
+  }
+
+  /// How many times a connection the server dropped before answering is tried in all.
+  static let connectionAttempts = 3
+
+  /// Runs `body` again, after a short random pause, when the server dropped the connection before
+  /// answering: a busy server does that (`git daemon` past its `--max-connections`, 32 by default;
+  /// sshd past `MaxStartups`, which starts dropping at 10 connections being set up), and a team of
+  /// agents opens that many at once. A fetch writes no ref and a push of the same commit again
+  /// is taken as it was (or is already there), so trying again changes nothing else. A timeout, a
+  /// refusal or any other error is not tried again.
+  static func retryingDroppedConnections<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
+    var attempt = 1
+    while true {
+      do { return try body() } catch {
+        guard attempt < connectionAttempts, error.isDroppedConnection else { throw error }
+        usleep(UInt32.random(in: 50_000...150_000) * UInt32(attempt))
+        attempt += 1
+      }
+    }
+  }
+
+  private func fetchTipOnce(
+    url: String, ref: String, also: String?, what: String, seconds: Double
+  ) throws(GitError) -> (tip: ObjectID?, also: [(name: String, target: ObjectID)]) {
     GitRuntime.ensureCertificates()
     var state = ghp_network_state()
     let guardian = NetworkDeadline(what: what, seconds: seconds)
@@ -53,7 +81,8 @@ extension Repository {
     var listing: UnsafeMutablePointer<CChar>?
     defer { free(listing) }
     let code = ghp_fetch_tip(pointer, url, ref, also, &oid, &found, &listing, &state)
-    if state.timed_out != 0 { throw guardian.timeoutError() }
+    guardian.finish()
+    if state.timed_out != 0 || (code != 0 && guardian.timedOut) { throw guardian.timeoutError() }
     try check(code)
     var heads: [(name: String, target: ObjectID)] = []
     if let text = listing.map({ String(cString: $0) }) {
@@ -78,6 +107,12 @@ extension Repository {
   public func push(remote: String, refspec: String, seconds: Double = NetworkDeadline.seconds) throws(GitError)
     -> PushOutcome
   {
+    try Self.retryingDroppedConnections { () throws(GitError) in
+      try pushOnce(remote: remote, refspec: refspec, seconds: seconds)
+    }
+  }
+
+  private func pushOnce(remote: String, refspec: String, seconds: Double) throws(GitError) -> PushOutcome {
     guard let url = remoteURL(remote) else {
       throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)")
     }
@@ -87,7 +122,8 @@ extension Repository {
     state.deadline = guardian.deadline
     defer { guardian.finish() }
     let code = ghp_push(pointer, url, refspec, &state)
-    if state.timed_out != 0 { throw guardian.timeoutError() }
+    guardian.finish()
+    if state.timed_out != 0 || (code != 0 && guardian.timedOut) { throw guardian.timeoutError() }
     // libgit2 refuses on its own, before sending, when the remote ref points at a commit we do not
     // have: the remote moved since our fetch. That is a lost race like a server's rejection.
     if code == GIT_ENONFASTFORWARD.rawValue { return .rejected("the remote moved since the last fetch") }

@@ -167,7 +167,7 @@ extension Ledger {
     let outcome: Repository.PushOutcome
     do { outcome = try pushObject(commit, remote: remote, to: ref) } catch {
       let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
-      throw .io("cannot push \(name) to \(remote): \(error.message)\(hint)\(advice)")
+      throw .io("\(GHPError.cannotPush)\(name) to \(remote): \(error.message)\(hint)\(advice)")
     }
     switch outcome {
     case .accepted: return .accepted
@@ -206,7 +206,8 @@ extension Ledger {
       // A remote without the ref yet is fine; anything else is a transport failure.
       if error.message.contains("couldn't find remote ref") { return (nil, []) }
       throw .io(
-        "cannot fetch \(name) from \(remote) (\(url)): \(error.message)\(Self.sshHint(url)); nothing was changed")
+        "\(GHPError.cannotFetch)\(name) from \(remote) (\(url)): \(error.message)\(Self.sshHint(url)); nothing was changed"
+      )
     }
   }
 
@@ -234,14 +235,15 @@ extension Ledger {
   }
 
   /// Runs a fetch or push again when it failed only because libgit2, listing every local ref to
-  /// negotiate, met another writer's scratch ref as it vanished (`reference ... not found`): a
-  /// lost race, not a failure. At most twenty tries.
+  /// negotiate and then looking each up, met a ref another process deleted in between
+  /// (`reference '…' not found`: a writer's scratch ref, most often): a lost race, not a failure.
+  /// At most twenty tries.
   static func retryingVanishedScratchRefs<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
     var attempt = 0
     while true {
       do {
         return try body()
-      } catch  where attempt < 20 && error.kind == .notFound && error.message.contains("refs/ghp/") {
+      } catch  where attempt < 20 && error.kind == .notFound && error.message.hasPrefix("reference '") {
         attempt += 1
         usleep(UInt32.random(in: 1_000...20_000))
       }

@@ -239,10 +239,10 @@ public struct RunOperation: RecordedOperation {
     let documents = try state.runDocuments()
     if action == .start { return try begin(state, documents: documents, actor: actor, clock: clock) }
     let active = documents.filter { $0.run.isActive }
-    guard let newest = active.max(by: { ($0.run.startedAt, $0.run.id) < ($1.run.startedAt, $1.run.id) }) else {
-      throw .refused("no run is active in this repository (ghp run status shows the last one)")
-    }
     if action == .stop {
+      guard let newest = active.max(by: { ($0.run.startedAt, $0.run.id) < ($1.run.startedAt, $1.run.id) }) else {
+        throw .refused("no run is active in this repository (ghp run status shows the last one)")
+      }
       let asked = active.filter { $0.run.stopRequested == nil }
       guard !asked.isEmpty else { return (nil, newest.run) }
       var change = Change(

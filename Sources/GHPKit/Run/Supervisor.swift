@@ -125,6 +125,8 @@ public final class Supervisor {
   var breaker: RunBreaker
   var breakerDirty = false
   var lastTick = 0.0
+  /// Since when the server has been out of reach (remote mode), or nil.
+  var offlineSince: Double?
   var lastReap = 0.0
   var lastLook = -1e9
   /// In remote mode, the git remote the state is shared through, and when it was last synced: a
@@ -268,6 +270,8 @@ public final class Supervisor {
       do { assigned = try workspace.runNow(assign).result } catch {
         // Someone claimed it meanwhile: the next look takes another.
         if error.isRefusal { continue }
+        // Out of reach: the next look tries again.
+        if unreachable(error) { return }
         throw error
       }
       run = assigned
@@ -375,7 +379,7 @@ public final class Supervisor {
       if breaker.succeeded() == .closed { emit("breaker", nil, nil, "Breaker closed: the trial worker succeeded") }
     }
     exit.breaker = breaker.record
-    run = try workspace.runNow(exit).result
+    run = try recordWhileOutOfReach(exit)
     breakerDirty = false
     let after = exit.outcome == .finished ? issue : try workspace.snapshot().requireIssue(process.issue)
     if exit.outcome == .failed && after.status == .open {
@@ -553,7 +557,13 @@ public final class Supervisor {
           if !waiting && !elsewhere && ready.isEmpty { break }
         }
       }
-      if now - lastTick >= Double(policy.lease) / 6 || tickWanted(now) { try tick(now) }
+      if now - lastTick >= Double(policy.lease) / 6 || (tickWanted(now) && offlineSince == nil) {
+        do { try tick(now) } catch  where unreachable(error) {
+          // Tried again in two seconds; the lease lives on the server meanwhile, or another
+          // host adopts the run and this one learns it when the link is back.
+          lastTick = now - Double(policy.lease) / 6 + 2
+        }
+      }
       if now - lastReap >= Double(max(30, min(config.staleAfter / 2, 300))) {
         lastReap = now
         do {
@@ -569,6 +579,41 @@ public final class Supervisor {
     if let runBudgetReached { return try finish(.failed, "stopped: \(runBudgetReached)") }
     if let stopping { return try finish(.stopped, "stopped: \(stopping)") }
     return try finish(.finished, nil)
+  }
+
+  /// Whether `error` says the server is out of reach (remote mode only): said once, and the run
+  /// goes on with its workers and tries again.
+  func unreachable(_ error: GHPError) -> Bool {
+    guard remote != nil, error.isUnreachable else { return false }
+    if offlineSince == nil {
+      offlineSince = ProcessIdentity.monotonic()
+      emit("offline", nil, nil, "\(error.description); the run goes on and tries again")
+    }
+    return true
+  }
+
+  /// Records `operation` (a worker's exit, which must not be lost), trying again every two
+  /// seconds while the server is out of reach; a refusal (the run adopted meanwhile) or a
+  /// signal ends the wait.
+  func recordWhileOutOfReach(_ operation: RunOperation) throws(GHPError) -> RunRecord {
+    while true {
+      do {
+        let record = try workspace.runNow(operation).result
+        backInReach()
+        return record
+      } catch  where unreachable(error) && !LandingSignals.interrupted {
+        sleep(2)
+      }
+    }
+  }
+
+  /// Says once that the server is in reach again.
+  func backInReach() {
+    guard let since = offlineSince else { return }
+    offlineSince = nil
+    emit(
+      "online", nil, nil,
+      "\(remote ?? "the server") is in reach again after \(Int(ProcessIdentity.monotonic() - since)) s")
   }
 
   /// Ends every other run whose supervisor has not renewed its lease for `agent.lease` (gone with
@@ -624,6 +669,7 @@ public final class Supervisor {
     }
     if breakerDirty { tick.breaker = breaker.record }
     run = try workspace.runNow(tick).result
+    backInReach()
     lastTick = now
     breakerDirty = false
     for update in tick.updates {

@@ -36,6 +36,18 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   /// Stopped by SIGINT or SIGTERM (exit 130).
   case interrupted
 
+  /// How a failure to reach the remote begins (the transport failed, timed out, or the connection
+  /// was dropped; nothing was changed by it).
+  static let cannotPush = "cannot push "
+  static let cannotFetch = "cannot fetch "
+
+  /// True when the remote could not be reached (fetching or pushing): a write that may succeed
+  /// once the network is back, not a refusal.
+  public var isUnreachable: Bool {
+    guard case .io(let message) = self else { return false }
+    return message.hasPrefix(Self.cannotPush) || message.hasPrefix(Self.cannotFetch)
+  }
+
   /// True when the coordination rules refused the request (as opposed to a failure).
   public var isRefusal: Bool {
     switch self {

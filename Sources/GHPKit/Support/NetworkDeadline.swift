@@ -1,12 +1,15 @@
+import CLibGit2
 import Dispatch
 import Glibc
 
 /// A bound on one network step (a fetch or a push of `ghp/state`): `GHP_NETWORK_TIMEOUT` seconds,
 /// default 60. A transfer that goes on past it is aborted through libgit2's progress callbacks.
 /// A server that accepts the connection and then says nothing gives libgit2 no callback at all, so
-/// a command-line process (`exitWhenSilent`) also watches from a second thread and, past the bound
-/// and a grace period, says so in one line and exits: no lock is held across the network, and
-/// nothing local has changed at that point.
+/// a second thread watches: past the bound and a grace period, a one-shot command-line process
+/// (`exitWhenSilent`) says so in one line and exits (no lock is held across the network, and
+/// nothing local has changed at that point); a process that lives on (`ghp run`, the servers)
+/// interrupts the blocked call instead (`SIGUSR2`, whose handler does nothing and does not restart
+/// it), which then fails as a timeout, and goes on.
 public final class NetworkDeadline: @unchecked Sendable {
   /// The bound for this process, from `GHP_NETWORK_TIMEOUT`.
   nonisolated(unsafe) public static var seconds: Double = 60
@@ -26,23 +29,50 @@ public final class NetworkDeadline: @unchecked Sendable {
   let deadline: Double
   private let lock = NSLockLike()
   private var done = false
+  /// Whether the watcher interrupted the step (it then failed as a timeout).
+  private var interrupted = false
+
+  /// The handler of the interrupting signal, installed once.
+  private static let installed: Bool = ghp_install_interrupt(SIGUSR2) == 0
 
   init(what: String, seconds: Double) {
     self.what = what
     self.seconds = seconds
     deadline = ProcessIdentity.monotonic() + seconds
-    guard Self.exitWhenSilent else { return }
-    let message =
-      "ghp: \(what): the server did not answer within \(Int(seconds.rounded(.up))) s; nothing was changed here (check the server, or set GHP_NETWORK_TIMEOUT)\n"
-    DispatchQueue.global().asyncAfter(deadline: .now() + seconds + 2) { [self] in
-      let silent = lock.withLock { !done }
+    if Self.exitWhenSilent {
+      let message =
+        "ghp: \(what): the server did not answer within \(Int(seconds.rounded(.up))) s; nothing was changed here (check the server, or set GHP_NETWORK_TIMEOUT)\n"
+      DispatchQueue.global().asyncAfter(deadline: .now() + seconds + 2) { [self] in
+        let silent = lock.withLock { !done }
+        guard silent else { return }
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        _exit(1)
+      }
+      return
+    }
+    guard Self.installed, ghp_unblock_interrupt(SIGUSR2) == 0 else { return }
+    let thread = pthread_self()
+    interrupt(thread, after: seconds + 2)
+  }
+
+  /// Interrupts `thread`'s blocked call past the bound, again each second until the step ends (a
+  /// signal that lands between two calls interrupts nothing).
+  private func interrupt(_ thread: pthread_t, after delay: Double) {
+    DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in
+      let silent = lock.withLock {
+        if !done { interrupted = true }
+        return !done
+      }
       guard silent else { return }
-      _ = message.withCString { write(2, $0, strlen($0)) }
-      _exit(1)
+      pthread_kill(thread, SIGUSR2)
+      interrupt(thread, after: 1)
     }
   }
 
   func finish() { lock.withLock { done = true } }
+
+  /// Whether the step was interrupted past the bound (what it failed with is the timeout).
+  var timedOut: Bool { lock.withLock { interrupted } }
 
   func timeoutError() -> GitError {
     GitError(
