@@ -523,10 +523,15 @@ public final class Supervisor {
           lastSync = now
           do {
             _ = try workspace.ledger.sync(remote: remote, actor: actor, clock: workspace.clock)
+            backInReach()
           } catch {
-            emit(
-              "sync", nil, nil, "ghp sync with \(remote) failed: \(error.description); the run goes on with what it has"
-            )
+            // Out of reach is said once (`offline`), not at every look.
+            if !unreachable(error) {
+              emit(
+                "sync", nil, nil,
+                "ghp sync with \(remote) failed: \(error.description); the run goes on with what it has"
+              )
+            }
           }
         }
         let state = try workspace.snapshot()
@@ -535,7 +540,8 @@ public final class Supervisor {
           run.stopRequested = asked
           beginStop("asked by \(asked.by) (ghp run stop)")
         }
-        if stopping == nil { adoptGone(runs) }
+        // Cut off, this host sees no run renew: it adopts nothing until it sees the server again.
+        if stopping == nil && offlineSince == nil { adoptGone(runs) }
         let summaries = try state.issueSummaries()
         progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
         try spawnFree(state)
