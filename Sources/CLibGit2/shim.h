@@ -96,11 +96,22 @@ static inline int ghp_past_deadline(ghp_network_state *state) {
   return -1;
 }
 
+/* Whether a sideband chunk is receive-pack's progress ("Resolving deltas:  31% (76/245)\r"), which
+   would fill `server_said` before the lines that say why a push was refused. */
+static inline int ghp_is_progress(const char *text, int length) {
+  static const char *const words[] = {"Resolving deltas", "Unpacking objects", "Checking connectivity"};
+  for (size_t index = 0; index < sizeof words / sizeof *words; index++) {
+    size_t size = strlen(words[index]);
+    if ((size_t)length >= size && memcmp(text, words[index], size) == 0) return 1;
+  }
+  return 0;
+}
+
 static inline int ghp_sideband(const char *text, int length, void *payload) {
   ghp_network_state *state = (ghp_network_state *)payload;
   size_t used = strlen(state->server_said);
   size_t room = sizeof(state->server_said) - used - 1;
-  if (length > 0 && room > 0) {
+  if (length > 0 && room > 0 && !ghp_is_progress(text, length)) {
     size_t take = (size_t)length < room ? (size_t)length : room;
     memcpy(state->server_said + used, text, take);
     state->server_said[used + take] = 0;

@@ -554,6 +554,32 @@ final class Network {
     #expect(beat.status == 0, "the plain heartbeat is on the server")
   }
 
+  /// A git process killed mid-push on the server leaves its ref's lock file: every push is then
+  /// refused with "failed to update ref", which is also how a push that met another one's moment
+  /// of locking is refused. Past ten seconds of it, ghp says which file to remove, in one line;
+  /// and the change it was refused, told "nothing was written", never lands later (before, each
+  /// attempt stacked on the last in this host's pending chain, and the next write pushed them all).
+  @Test func aLockLeftOnTheServerIsNamedAndWhatFailedNeverLandsLater() throws {
+    let network = try Network(issues: 1, remoteMode: true)
+    let a = try network.clone()
+    #expect(try network.ghp(["agent-heartbeat", "--status", "before"], in: a, agent: "w1").status == 0)
+    let server = network.daemon.base.appendingPathComponent("project.git").path
+    let lock = server + "/refs/heads/ghp/state.lock"
+    // As a killed `git receive-pack` leaves it.
+    _ = try ProcessRunner.run("/bin/sh", ["-c", "touch '\(lock)'"], in: server)
+    let refused = try network.ghp(["agent-heartbeat", "--status", "during"], in: a, agent: "w1")
+    #expect(refused.status == 1, "\(refused.stderr)")
+    #expect(
+      refused.stderr.contains("state.lock exists") && refused.stderr.contains("nothing was written"),
+      "\(refused.stderr)")
+    #expect(refused.stderr.split(separator: "\n").count == 1)
+    try FileManager.default.removeItem(atPath: lock)
+    #expect(try network.ghp(["agent-heartbeat", "--status", "after"], in: a, agent: "w1").status == 0)
+    let log = try network.serverLog()
+    #expect(log.filter { $0.contains("heartbeat during") }.isEmpty, "\(log.suffix(4))")
+    #expect(log.filter { $0.contains("heartbeat after") }.count == 1, "\(log.suffix(4))")
+  }
+
   @Test func aServerThatNeverAnswersEndsInOneLine() throws {
     let repo = try ScratchRepository()
     try repo.initialise()

@@ -134,11 +134,12 @@ extension Repository {
     let race = [
       "non-fast-forward", "fetch first", "stale info", "failed to lock", "cannot lock", "failed to update ref",
     ]
-    if race.contains(where: { status.contains($0) }) { return .rejected(status) }
     let lines = said.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces }.filter {
       !$0.isEmpty
     }
-    return .refused(status + (lines.isEmpty ? "" : "; the server said: " + lines.joined(separator: " / ")))
+    let text = status + (lines.isEmpty ? "" : "; the server said: " + lines.joined(separator: " / "))
+    if race.contains(where: { status.contains($0) }) { return .rejected(text) }
+    return .refused(text)
   }
 
   /// Moves (or creates, or deletes with nil) a reference without a compare: for ghp's own

@@ -170,10 +170,42 @@ extension Ledger {
       throw .io("\(GHPError.cannotPush)\(name) to \(remote): \(error.message)\(hint)\(advice)")
     }
     switch outcome {
-    case .accepted: return .accepted
-    case .rejected: return .rejected
+    case .accepted:
+      serverLockSince = nil
+      return .accepted
+    case .rejected(let why):
+      if let problem = serverLockProblem(why) {
+        throw .io("\(GHPError.cannotPush)\(name) to \(remote): \(problem); nothing was written here")
+      }
+      return .rejected
     case .refused(let why): throw .refused("\(remote) refused the push of \(name): \(why); nothing was changed here")
     }
+  }
+
+  /// How long the server may refuse a ref for its lock file before the lock is taken for one left
+  /// behind: two pushes at once lock it for a moment, a server process killed mid-push forever.
+  static let serverLockSeconds = 10.0
+
+  /// What to say when the server has refused this process's pushes for `serverLockSeconds` because
+  /// its ref's lock file exists (git's `Unable to create '….lock': File exists`); nil while it may
+  /// still be another push's moment, or when `why` is another lost race.
+  func serverLockProblem(_ why: String) -> String? {
+    guard why.contains(".lock"), why.contains("File exists") else {
+      serverLockSince = nil
+      return nil
+    }
+    let now = ProcessIdentity.monotonic()
+    guard let since = serverLockSince else {
+      serverLockSince = now
+      return nil
+    }
+    guard now - since >= Self.serverLockSeconds else { return nil }
+    var path = "its ref's .lock file"
+    if let start = why.range(of: "Unable to create '"), let end = why[start.upperBound...].firstIndex(of: "'") {
+      path = String(why[start.upperBound..<end])
+    }
+    return
+      "the server has refused it for \(Int(now - since)) s because \(path) exists (left by a git process killed mid-push there); whoever runs the server removes that file, then try again"
   }
 
   /// Fetches the remote's branch `ref` (a full ref name): its objects come into this repository and
@@ -323,98 +355,128 @@ extension Ledger {
     // Commits of this change pushed and refused: one may have reached the server anyway, carried
     // by another writer's chain built on it.
     var refused: [(commit: ObjectID, result: Result, subject: String)] = []
-    while attempt == 0 || ProcessIdentity.monotonic() < giveUp {
-      attempt += 1
-      let guessed = optimistic
-      optimistic = nil
-      let remoteTip: ObjectID?
-      if let guessed { remoteTip = guessed } else { remoteTip = try fetchState(remote) }
-      let local = try snapshot()
-      var carried: (commit: ObjectID, result: Result, subject: String)?
-      if let remoteTip {
-        for earlier in refused where try isOnLine(earlier.commit, of: remoteTip) { carried = earlier }
-      }
-      if let remoteTip, let carried {
-        try moveLocal(from: local.commit, to: remoteTip, message: "ghp: \(carried.subject)")
-        return Landed(result: carried.result, commit: carried.commit)
-      }
-      // Local operations not yet on the remote (made offline) go first, in their order.
-      if let localTip = local.commit, localTip != remoteTip {
-        var behind = false
+    // Every commit of this change put on the pending chain: taken off again when it fails.
+    var ours: [ObjectID] = []
+    do throws(GHPError) {
+      while attempt == 0 || ProcessIdentity.monotonic() < giveUp {
+        attempt += 1
+        let guessed = optimistic
+        optimistic = nil
+        let remoteTip: ObjectID?
+        if let guessed { remoteTip = guessed } else { remoteTip = try fetchState(remote) }
+        let local = try snapshot()
+        var carried: (commit: ObjectID, result: Result, subject: String)?
         if let remoteTip {
-          do { behind = try repository.isAncestor(localTip, of: remoteTip) } catch { throw .git(error) }
+          for earlier in refused where try isOnLine(earlier.commit, of: remoteTip) { carried = earlier }
         }
-        if !behind {
-          _ = try syncWithRemote(remote: remote, actor: actor, clock: clock)
-          continue
+        if let remoteTip, let carried {
+          try moveLocal(from: local.commit, to: remoteTip, message: "ghp: \(carried.subject)")
+          return Landed(result: carried.result, commit: carried.commit)
+        }
+        // Local operations not yet on the remote (made offline) go first, in their order.
+        if let localTip = local.commit, localTip != remoteTip {
+          var behind = false
+          if let remoteTip {
+            do { behind = try repository.isAncestor(localTip, of: remoteTip) } catch { throw .git(error) }
+          }
+          if !behind {
+            _ = try syncWithRemote(remote: remote, actor: actor, clock: clock)
+            continue
+          }
+        }
+        // The change goes on top of what this host's other writers are pushing now (the chain they
+        // left in the pending ref over the same tip), built under the writer lock so that the chain
+        // stays one line; the server takes a chain only as a fast-forward of its tip, as one commit.
+        let tipNow = remoteTip ?? local.commit
+        // Refused while the server did not move (its ref's lock was taken by another push, or left
+        // by a killed one): the commit made for this change still stands on the same tip and goes
+        // out again as it is. A new one would put the change twice on this host's chain.
+        var standing: (commit: ObjectID, result: Result, subject: String)?
+        if let tipNow {
+          for earlier in refused where try isOnLine(tipNow, of: earlier.commit) { standing = earlier }
+        }
+        let step: (commit: ObjectID, result: Result, subject: String)
+        if let standing {
+          step = standing
+        } else {
+          let made = try withWriterLock { () throws(GHPError) -> (Change?, Result, ObjectID?) in
+            var chain = tipNow.flatMap { pendingChain(remote, over: $0) }
+            var base = try StateSnapshot(repository: repository, commit: chain ?? tipNow)
+            var at = clock.notBefore(base.commitTime, within: base.clockSkew)
+            var made: (Change?, Result)
+            do throws(GHPError) {
+              made = try operation(base, at)
+            } catch  where chain != nil && error.isRefusal {
+              // Refused by what this host's other writers have pending, which may never land: judged
+              // against the server's tip alone, and pushed beside their chain for the server to
+              // decide between (a refusal that holds there is the answer, naming what landed).
+              chain = nil
+              base = try StateSnapshot(repository: repository, commit: tipNow)
+              at = clock.notBefore(base.commitTime, within: base.clockSkew)
+              made = try operation(base, at)
+            }
+            guard let change = made.0 else { return (nil, made.1, nil) }
+            let commit = try write(change, onto: base, actor: actor, clock: at)
+            if chain != nil || pendingChain(remote, over: tipNow ?? commit) == nil {
+              extendPendingChain(remote, from: chain, to: commit)
+            }
+            ours.append(commit)
+            return (change, made.1, commit)
+          }
+          guard let change = made.0, let commit = made.2 else {
+            // Answered from the server's tip as fetched (with this host's pending chain over it),
+            // never from a guess.
+            if guessed != nil { continue }
+            if let remoteTip, remoteTip != local.commit {
+              try moveLocal(from: local.commit, to: remoteTip, message: "ghp: fast-forward to \(remote)")
+            }
+            return Landed(result: made.1, commit: nil)
+          }
+          step = (commit, made.1, change.message.subject)
+        }
+        let (commit, result, subject) = step
+        // One push at a time from this host: whoever waited finds its commit carried by the push it
+        // waited for, or pushes the whole chain pending now (its commit and what others added).
+        // Past the wait it pushes anyway, as the server judges every push alone.
+        let lock = FileLock(path: repository.localPaths.common + "/ghp/push-\(remote).lock")
+        defer { lock.release() }
+        lock.take(within: NetworkDeadline.seconds)
+        if let seen = try? repository.referenceTarget(remoteTrackingRef(remote)), try isOnLine(commit, of: seen) {
+          lock.release()
+          try moveLocal(from: local.commit, to: seen, message: "ghp: \(subject)")
+          return Landed(result: result, commit: commit)
+        }
+        // The exact commit read here goes out (through a scratch ref of this process): the pending
+        // ref may be reset to another line by the time a push would read it.
+        var pushing = commit
+        if let pending = try? repository.referenceTarget(pendingRef(remote)), try isOnLine(commit, of: pending) {
+          pushing = pending
+        }
+        switch try pushState(pushing, remote: remote) {
+        case .accepted:
+          lock.release()
+          try moveLocal(from: local.commit, to: pushing, message: "ghp: \(subject)")
+          // Once the change is landed, not before: the packs the fetches left, past git's limit.
+          repository.consolidatePacks()
+          return Landed(result: result, commit: commit)
+        case .rejected:
+          refused.append((commit, result, subject))
+          // A guess that lost costs no wait: the fetch that follows is the first real try.
+          if guessed == nil { Self.backoff(attempt) }
         }
       }
-      // The change goes on top of what this host's other writers are pushing now (the chain they
-      // left in the pending ref over the same tip), built under the writer lock so that the chain
-      // stays one line; the server takes a chain only as a fast-forward of its tip, as one commit.
-      let tipNow = remoteTip ?? local.commit
-      let made = try withWriterLock { () throws(GHPError) -> (Change?, Result, ObjectID?) in
-        var chain = tipNow.flatMap { pendingChain(remote, over: $0) }
-        var base = try StateSnapshot(repository: repository, commit: chain ?? tipNow)
-        var at = clock.notBefore(base.commitTime, within: base.clockSkew)
-        var made: (Change?, Result)
-        do throws(GHPError) {
-          made = try operation(base, at)
-        } catch  where chain != nil && error.isRefusal {
-          // Refused by what this host's other writers have pending, which may never land: judged
-          // against the server's tip alone, and pushed beside their chain for the server to
-          // decide between (a refusal that holds there is the answer, naming what landed).
-          chain = nil
-          base = try StateSnapshot(repository: repository, commit: tipNow)
-          at = clock.notBefore(base.commitTime, within: base.clockSkew)
-          made = try operation(base, at)
-        }
-        guard let change = made.0 else { return (nil, made.1, nil) }
-        let commit = try write(change, onto: base, actor: actor, clock: at)
-        if chain != nil || pendingChain(remote, over: tipNow ?? commit) == nil {
-          extendPendingChain(remote, from: chain, to: commit)
-        }
-        return (change, made.1, commit)
-      }
-      let result = made.1
-      guard let change = made.0, let commit = made.2 else {
-        // Answered from the server's tip as fetched (with this host's pending chain over it),
-        // never from a guess.
-        if guessed != nil { continue }
-        if let remoteTip, remoteTip != local.commit {
-          try moveLocal(from: local.commit, to: remoteTip, message: "ghp: fast-forward to \(remote)")
-        }
-        return Landed(result: result, commit: nil)
-      }
-      // One push at a time from this host: whoever waited finds its commit carried by the push it
-      // waited for, or pushes the whole chain pending now (its commit and what others added).
-      // Past the wait it pushes anyway, as the server judges every push alone.
-      let lock = FileLock(path: repository.localPaths.common + "/ghp/push-\(remote).lock")
-      defer { lock.release() }
-      lock.take(within: NetworkDeadline.seconds)
-      if let seen = try? repository.referenceTarget(remoteTrackingRef(remote)), try isOnLine(commit, of: seen) {
-        lock.release()
-        try moveLocal(from: local.commit, to: seen, message: "ghp: \(change.message.subject)")
-        return Landed(result: result, commit: commit)
-      }
-      // The exact commit read here goes out (through a scratch ref of this process): the pending
-      // ref may be reset to another line by the time a push would read it.
-      var pushing = commit
-      if let pending = try? repository.referenceTarget(pendingRef(remote)), try isOnLine(commit, of: pending) {
-        pushing = pending
-      }
-      switch try pushState(pushing, remote: remote) {
-      case .accepted:
-        lock.release()
-        try moveLocal(from: local.commit, to: pushing, message: "ghp: \(change.message.subject)")
-        // Once the change is landed, not before: the packs the fetches left, past git's limit.
-        repository.consolidatePacks()
-        return Landed(result: result, commit: commit)
-      case .rejected:
-        refused.append((commit, result, change.message.subject))
-        // A guess that lost costs no wait: the fetch that follows is the first real try.
-        if guessed == nil { Self.backoff(attempt) }
-      }
+    } catch {
+      // Whatever failed, no later push from this machine lands this change's commits.
+      _ = try? takeOff(ours, remote: remote)
+      throw error
+    }
+    // Given up: this change's commits leave the pending chain, so that no later push from this
+    // machine lands what this writer is told was not written. (One another writer built on
+    // meanwhile goes out with that writer's push; the error says so.)
+    if try takeOff(ours, remote: remote) {
+      throw .io(
+        "ghp/state kept moving under this change (\(attempt) attempts); it was not pushed, but another writer on this machine built on it and may still push it: check `ghp log` before trying again"
+      )
     }
     throw .contention(attempt)
   }
@@ -424,6 +486,29 @@ extension Ledger {
     try lock.lock()
     defer { lock.unlock() }
     return try body()
+  }
+
+  /// Takes a failed writer's `commits` off the top of the pending chain (the newest first, as far
+  /// down as they are the top); whether another writer's commit still stands on one of them.
+  func takeOff(_ commits: [ObjectID], remote: String) throws(GHPError) -> Bool {
+    guard !commits.isEmpty else { return false }
+    return try withWriterLock { () throws(GHPError) -> Bool in
+      var pending = try? repository.referenceTarget(pendingRef(remote))
+      var moved = false
+      while let top = pending, commits.contains(top) {
+        pending = try? repository.commit(top).firstParent
+        moved = true
+      }
+      if moved { try? repository.setReference(pendingRef(remote), to: pending, logMessage: "ghp: taken off") }
+      guard let pending else { return false }
+      return try holdsAny(commits, pending)
+    }
+  }
+
+  /// Whether any of `commits` is `tip` or one of its ancestors.
+  func holdsAny(_ commits: [ObjectID], _ tip: ObjectID) throws(GHPError) -> Bool {
+    for commit in commits where try isOnLine(commit, of: tip) { return true }
+    return false
   }
 
   /// Whether `commit` is `tip` or one of its ancestors.

@@ -40,6 +40,9 @@ public final class Ledger {
   /// The repository whose `ghp/state` this ledger reads and writes.
   public let repository: Repository
   let lock: WriterLock
+  /// Since when the server has refused this process's pushes because its ref's lock file exists
+  /// (`Ledger.serverLockProblem`), or nil.
+  var serverLockSince: Double?
 
   /// How long a ref `.lock` that ghp cannot prove stale is waited for: git holds one for
   /// microseconds; one held longer belongs to a live git process (an `update-ref --stdin`
