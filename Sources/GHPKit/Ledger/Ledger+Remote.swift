@@ -357,6 +357,8 @@ extension Ledger {
     var refused: [(commit: ObjectID, result: Result, subject: String)] = []
     // Every commit of this change put on the pending chain: taken off again when it fails.
     var ours: [ObjectID] = []
+    // A lock the server refused an earlier change for is timed afresh.
+    serverLockSince = nil
     do throws(GHPError) {
       while attempt == 0 || ProcessIdentity.monotonic() < giveUp {
         attempt += 1
