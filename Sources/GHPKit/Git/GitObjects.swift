@@ -43,8 +43,6 @@ public final class Commit {
   }
   /// How many parents the commit has: 0 for a root, 2 or more for a merge.
   public var parentCount: Int { Int(git_commit_parentcount(pointer)) }
-  /// The first parent's id, or nil for a root.
-  public var firstParent: ObjectID? { git_commit_parent_id(pointer, 0).map { ObjectID($0.pointee) } }
 }
 
 /// A tree, owning its handle; like `Commit`, it keeps its repository alive.

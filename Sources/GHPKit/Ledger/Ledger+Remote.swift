@@ -462,7 +462,7 @@ extension Ledger {
           repository.consolidatePacks()
           return Landed(result: result, commit: commit)
         case .rejected:
-          refused.append((commit, result, subject))
+          if standing == nil { refused.append((commit, result, subject)) }
           // A guess that lost costs no wait: the fetch that follows is the first real try.
           if guessed == nil { Self.backoff(attempt) }
         }
@@ -498,7 +498,7 @@ extension Ledger {
       var pending = try? repository.referenceTarget(pendingRef(remote))
       var moved = false
       while let top = pending, commits.contains(top) {
-        pending = try? repository.commit(top).firstParent
+        pending = try? repository.parent(of: top)
         moved = true
       }
       if moved { try? repository.setReference(pendingRef(remote), to: pending, logMessage: "ghp: taken off") }
