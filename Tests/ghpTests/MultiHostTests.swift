@@ -34,6 +34,33 @@ import Testing
     return false
   }
 
+  /// git run in the server's repository; its output.
+  static func serverGit(_ server: String, _ arguments: [String]) throws -> String {
+    try ProcessRunner.run("/usr/bin/git", arguments, in: server).stdout
+  }
+
+  /// The run documents on the server's `ghp/state`.
+  static func serverRuns(_ server: String) throws -> [JSON] {
+    let names = try serverGit(server, ["ls-tree", "--name-only", "ghp/state", ".ghp/runs/"]).split(separator: "\n")
+    return try names.map { name in try JSON.parse(try serverGit(server, ["show", "ghp/state:\(name)"])) }
+  }
+
+  /// Every one of issues 1 to `count` landed exactly once on the server's main (its record in
+  /// `log`, its file in main's tree), and the server's state verifies from `clone` on `host`.
+  static func expectEachLandedOnce(
+    _ count: Int, log: [String], server: String, lab: NetworkLab, host: String, clone: String
+  ) throws {
+    for issue in 1...count {
+      #expect(
+        log.filter { $0.contains("Ghp-Op: landed\n") && $0.contains("\"\(issue)\"") }.count == 1,
+        "#\(issue) landed once")
+    }
+    let files = try serverGit(server, ["ls-tree", "--name-only", "main"]).split(separator: "\n").map(String.init)
+    #expect(Set((1...count).map { "work-\($0).txt" }).isSubset(of: Set(files)), "\(files)")
+    let verified = try lab.run(host, GHPBinary.path, ["verify", "origin/ghp/state"], in: clone)
+    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+  }
+
   /// A team on the lab's hosts: the state made on the first (with `issues` and `config`) and put
   /// on the server in remote mode, then a clone on each other host, synced, with main checked out.
   static func team(
@@ -208,32 +235,18 @@ import Testing
     }
 
     // On the server: three runs, each with its own workers; the dead host's adopted.
-    let git = { (arguments: [String]) throws -> String in
-      try ProcessRunner.run("/usr/bin/git", arguments, in: server).stdout
-    }
-    let names = try git(["ls-tree", "--name-only", "ghp/state", ".ghp/runs/"]).split(separator: "\n")
-    #expect(names.count == 3, "\(names)")
-    var runs: [JSON] = []
-    for name in names { runs.append(try JSON.parse(try git(["show", "ghp/state:\(name)"]))) }
+    let runs = try Self.serverRuns(server)
+    #expect(runs.count == 3, "\(runs.map { $0.compact() })")
     let workers = runs.flatMap { $0["workers"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
     #expect(Set(workers).count == 6, "\(workers)")
     let dead = runs.filter { $0["state"] == .string("failed") }
     #expect(dead.count == 1 && dead.first?["outcome"]?.stringValue?.contains("adopted by run") == true, "\(runs)")
     #expect(runs.filter { $0["state"] == .string("finished") }.count == 2, "\(runs)")
-    let log = try git(["log", "--format=%B%x00", "ghp/state"]).components(separatedBy: "\u{0}")
+    let log = try Self.serverGit(server, ["log", "--format=%B%x00", "ghp/state"]).components(separatedBy: "\u{0}")
     #expect(log.filter { $0.contains("\"action\":\"adopt\"") }.count == 1)
     // No run took an issue another run's worker held (both picking it from the queue at once).
     #expect(log.filter { $0.contains("the issue is claimed now") }.isEmpty)
-    // Every issue landed once on the server's main.
-    for issue in 1...8 {
-      #expect(
-        log.filter { $0.contains("Ghp-Op: landed\n") && $0.contains("\"\(issue)\"") }.count == 1,
-        "#\(issue) landed once")
-    }
-    let files = try git(["ls-tree", "--name-only", "main"]).split(separator: "\n").map(String.init)
-    #expect(Set((1...8).map { "work-\($0).txt" }).isSubset(of: Set(files)), "\(files)")
-    let verified = try lab.run(lab.hosts[0], GHPBinary.path, ["verify", "origin/ghp/state"], in: seed.path)
-    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    try Self.expectEachLandedOnce(8, log: log, server: server, lab: lab, host: lab.hosts[0], clone: seed.path)
   }
 
   /// Supervisors on two hosts; the second is cut off from the server while its workers hold
@@ -266,27 +279,14 @@ import Testing
         && second.stdout.components(separatedBy: "\"event\":\"offline\"").count == 2,
       "\(second.stderr)\n\(second.stdout.suffix(3000))")
 
-    let git = { (arguments: [String]) throws -> String in
-      try ProcessRunner.run("/usr/bin/git", arguments, in: server).stdout
-    }
-    let names = try git(["ls-tree", "--name-only", "ghp/state", ".ghp/runs/"]).split(separator: "\n")
-    var runs: [JSON] = []
-    for name in names { runs.append(try JSON.parse(try git(["show", "ghp/state:\(name)"]))) }
+    let runs = try Self.serverRuns(server)
     let adopted = runs.filter { $0["state"] == .string("failed") }
     #expect(
       runs.count == 2 && adopted.count == 1 && adopted.first?["host"]?.stringValue == lab.hosts[1]
         && adopted.first?["outcome"]?.stringValue?.contains("adopted by run") == true,
       "\(runs.map { $0.compact() })")
-    let log = try git(["log", "--format=%B%x00", "ghp/state"]).components(separatedBy: "\u{0}")
-    for issue in 1...6 {
-      #expect(
-        log.filter { $0.contains("Ghp-Op: landed\n") && $0.contains("\"\(issue)\"") }.count == 1,
-        "#\(issue) landed once")
-    }
-    let files = try git(["ls-tree", "--name-only", "main"]).split(separator: "\n").map(String.init)
-    #expect(Set((1...6).map { "work-\($0).txt" }).isSubset(of: Set(files)), "\(files)")
-    let verified = try lab.run(lab.hosts[1], GHPBinary.path, ["verify", "origin/ghp/state"], in: clones[1])
-    #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    let log = try Self.serverGit(server, ["log", "--format=%B%x00", "ghp/state"]).components(separatedBy: "\u{0}")
+    try Self.expectEachLandedOnce(6, log: log, server: server, lab: lab, host: lab.hosts[1], clone: clones[1])
     withExtendedLifetime(seed) {}
   }
 
@@ -308,14 +308,11 @@ import Testing
       in: clones[1], environment: ["GHP_AGENT": "lead", "SLOW_SECONDS": "1"])
     let result = second.wait(within: 120)
     #expect(result.status == 0, "\(result.stderr)\n\(result.stdout.suffix(2000))")
-    let git = { (arguments: [String]) throws -> String in
-      try ProcessRunner.run("/usr/bin/git", arguments, in: server).stdout
-    }
+    let git = { (arguments: [String]) throws -> String in try Self.serverGit(server, arguments) }
     #expect(result.stdout.contains("\"event\":\"takeover\""), "\(result.stdout.suffix(2000))")
-    let runs = try git(["ls-tree", "--name-only", "ghp/state", ".ghp/runs/"]).split(separator: "\n")
-    #expect(runs.count == 1, "one run, taken over: \(runs)")
-    if let name = runs.first {
-      let run = try JSON.parse(try git(["show", "ghp/state:\(name)"]))
+    let runs = try Self.serverRuns(server)
+    #expect(runs.count == 1, "one run, taken over: \(runs.map { $0.compact() })")
+    if let run = runs.first {
       #expect(run["takeovers"]?.intValue == 1 && run["state"]?.stringValue == "finished", "\(run.compact())")
       #expect(run["host"]?.stringValue == lab.hosts[1], "\(run.compact())")
     }
