@@ -31,10 +31,13 @@ let package = Package(
     ),
     // Starting supervised workers (`ghp run`): fork and exec in C, where the child side is safe.
     .target(name: "CProcess"),
+    // Certificates parsed only when a network step needs them, not at every libgit2 start
+    // (Sources/CDeferredCertificates/include/ghp_certificates.h says how).
+    .target(name: "CDeferredCertificates", linkerSettings: [.linkedLibrary("dl")]),
     .target(
       name: "GHPKit",
       dependencies: [
-        "CLibGit2", "CProcess", .product(name: "Mustache", package: "swift-mustache"),
+        "CLibGit2", "CProcess", "CDeferredCertificates", .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),

@@ -632,6 +632,32 @@ final class Network {
     }
   }
 
+  /// Debian's libgit2 (built on mbedTLS) parses its whole certificate bundle when it starts, which
+  /// cost every local command ~6 ms: ghp notes the file then and parses it before its first network
+  /// step only. Seen as the files the process opens, under strace.
+  @Test(
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")
+        && FileManager.default.fileExists(atPath: "/etc/ssl/certs/ca-certificates.crt")))
+  func theCertificateBundleIsReadForANetworkStepOnly() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 1)
+    func opensBundle(_ arguments: [String]) throws -> (status: Int32, opened: Bool) {
+      let trace = repo.root.deletingLastPathComponent().appendingPathComponent("trace-\(UUID().uuidString.prefix(6))")
+      let result = try ProcessRunner.run(
+        "/usr/bin/strace", ["-f", "-e", "trace=openat,open", "-o", trace.path, GHPBinary.path] + arguments,
+        in: repo.root.path, environment: ["GHP_AGENT": "lead"])
+      let text = try String(contentsOf: trace, encoding: .utf8)
+      return (result.status, text.contains("/etc/ssl/certs/ca-certificates.crt"))
+    }
+    let local = try opensBundle(["status"])
+    #expect(local.status == 0 && !local.opened, "a local command read the certificate bundle")
+    // Nothing listens on port 1: the step fails, after the bundle was read for it.
+    try repo.git("remote", "add", "origin", "https://127.0.0.1:1/project.git")
+    let network = try opensBundle(["sync"])
+    #expect(network.status == 1 && network.opened, "the network step did not read the certificate bundle")
+  }
+
   /// The https credential path: a smart-HTTP server on loopback over TLS (its own authority, given
   /// as git takes one: GIT_SSL_CAINFO), `git http-backend` behind basic authentication. The right
   /// token works; a wrong one, or an authority ghp does not trust, is one clear line.

@@ -1,3 +1,4 @@
+import CDeferredCertificates
 import CLibGit2
 import Glibc
 
@@ -5,6 +6,9 @@ import Glibc
 /// objects and refs are fsynced, so a state change that returned is on disk.
 enum GitRuntime {
   private static let initialised: Bool = {
+    // Debian's libgit2 parses its whole certificate bundle here; it is noted and parsed only
+    // before the first network step (`certificates`).
+    ghp_certificates_defer()
     git_libgit2_init()
     _ = ghp_git_enable_fsync_gitdir(1)
     return true
@@ -16,8 +20,11 @@ enum GitRuntime {
   /// command should pay.
   private static let certificates: Bool = {
     ensure()
+    let deferred = ghp_certificates_stop_deferring()
     if let file = getenv("GIT_SSL_CAINFO").map({ String(cString: $0) }), !file.isEmpty {
       _ = ghp_git_set_ssl_cert_file(file)
+    } else if let deferred {
+      _ = ghp_git_set_ssl_cert_file(deferred)
     }
     return true
   }()
