@@ -34,10 +34,14 @@ let package = Package(
     // Certificates parsed only when a network step needs them, not at every libgit2 start
     // (Sources/CDeferredCertificates/include/ghp_certificates.h says how).
     .target(name: "CDeferredCertificates", linkerSettings: [.linkedLibrary("dl")]),
+    // A transaction's objects flushed together, not one fsync each
+    // (Sources/CObjectBatch/include/ghp_object_batch.h).
+    .target(name: "CObjectBatch", dependencies: ["CLibGit2"], linkerSettings: [.linkedLibrary("z")]),
     .target(
       name: "GHPKit",
       dependencies: [
-        "CLibGit2", "CProcess", "CDeferredCertificates", .product(name: "Mustache", package: "swift-mustache"),
+        "CLibGit2", "CProcess", "CDeferredCertificates", "CObjectBatch",
+        .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),

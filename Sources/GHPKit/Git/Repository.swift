@@ -1,4 +1,5 @@
 import CLibGit2
+import CObjectBatch
 import Glibc
 
 /// An open git repository: the one owner of its `git_repository` handle.
@@ -49,6 +50,15 @@ public final class Repository {
 
   /// The folder shared by all worktrees (the main `.git`).
   public var commonDirectory: String { String(cString: git_repository_commondir(pointer)) }
+
+  /// Where loose objects are written: `GIT_OBJECT_DIRECTORY` for a handle opened from git's
+  /// environment that names one, else the common dir's `objects`.
+  var objectsDirectory: String {
+    if openedFromEnvironment, let named = getenv("GIT_OBJECT_DIRECTORY").map({ String(cString: $0) }), !named.isEmpty {
+      return named
+    }
+    return commonDirectory + (commonDirectory.hasSuffix("/") ? "" : "/") + "objects"
+  }
 
   /// The working tree, or nil for a bare repository.
   public var workingDirectory: String? { git_repository_workdir(pointer).map { String(cString: $0) } }
@@ -401,4 +411,29 @@ final class ScratchObjects {
 
   /// Forgets every object written so far.
   func reset() { git_mempack_reset(backend) }
+}
+
+/// A second handle of a repository whose new objects are written loose without a flush each, then
+/// flushed together (`flush`, `CObjectBatch`): one fsync for a transaction's blobs, trees and commit
+/// where libgit2 makes two for each (the file and its folder).
+final class BatchedObjects {
+  let repository: Repository
+  private let backend: UnsafeMutablePointer<git_odb_backend>
+
+  init(_ original: Repository) throws(GitError) {
+    repository = try original.reopened()
+    var odb: OpaquePointer?
+    try check(git_repository_odb(&odb, repository.pointer))
+    defer { git_odb_free(odb) }
+    var made: UnsafeMutablePointer<git_odb_backend>?
+    try check(ghp_object_batch_new(&made, original.objectsDirectory))
+    let added = git_odb_add_backend(odb, made, 1000)
+    if added != 0 { made!.pointee.free(made) }
+    try check(added)
+    // The object database owns the backend from here on, and frees it with the handle.
+    backend = made!
+  }
+
+  /// Returns once every object written through `repository` since the last flush is on disk.
+  func flush() throws(GitError) { try check(ghp_object_batch_flush(backend)) }
 }

@@ -180,25 +180,28 @@ extension Ledger {
 
   /// The commit of one beat on top of `parent`, signed with `key` when there is one.
   private func write(_ beat: AliveRefs.Beat, parent: ObjectID?, key: SigningKey?) throws(GHPError) -> ObjectID {
-    let tree: ObjectID
-    do {
-      let blob = try repository.writeBlob(beat.json.canonical())
-      tree = try repository.updatedTree(nil, applying: [.init(path: AliveRefs.document, blob: blob)])
-    } catch {
-      throw .git(error)
-    }
-    let author = Signature(name: beat.agent, email: "\(beat.agent)@ghp", time: beat.at)
-    let message = "\(beat.agent): alive" + (beat.action.map { ": \(TextTable.clip($0, 100))" } ?? "") + "\n"
-    if let key {
-      return try repository.writeSignedCommit(
-        tree: tree, parents: parent.map { [$0] } ?? [], author: author, message: message,
-        sign: { (bytes) throws(GHPError) in try key.sign(bytes) })
-    }
-    do {
-      return try repository.writeCommit(
-        tree: tree, parents: parent.map { [$0] } ?? [], author: author, message: message)
-    } catch {
-      throw .git(error)
+    try writingBatched { (batched) throws(GHPError) in
+      let tree: ObjectID
+      do throws(GitError) {
+        let blob = try batched.writeBlob(beat.json.canonical())
+        tree = try batched.updatedTree(nil, applying: [.init(path: AliveRefs.document, blob: blob)])
+      } catch {
+        throw .git(error)
+      }
+      let author = Signature(name: beat.agent, email: "\(beat.agent)@ghp", time: beat.at)
+      let message = "\(beat.agent): alive" + (beat.action.map { ": \(TextTable.clip($0, 100))" } ?? "") + "\n"
+      if let key {
+        return try batched.writeSignedCommit(
+          tree: tree, parents: parent.map { [$0] } ?? [], author: author, message: message,
+          sign: { (bytes) throws(GHPError) in try key.sign(bytes) })
+      }
+      do throws(GitError) {
+        return try batched.writeCommit(
+          tree: tree, parents: parent.map { [$0] } ?? [], author: author, message: message)
+      } catch {
+        throw .git(error)
+      }
     }
   }
+
 }

@@ -190,7 +190,32 @@ public final class Ledger {
         throw GHPError.git(error)
       }
     }
-    return try Self.write(change, onto: state, actor: actor, clock: clock, key: key, in: repository)
+    return try writingBatched { (batched) throws(GHPError) in
+      try Self.write(change, onto: state, actor: actor, clock: clock, key: key, in: batched)
+    }
+  }
+
+  private var batched: BatchedObjects?
+
+  /// Runs `body` on a handle whose new objects are flushed together when it returns (one fsync for
+  /// them all), so that a ref moved to them afterwards never points at objects not yet on disk.
+  func writingBatched<T>(_ body: (Repository) throws(GHPError) -> T) throws(GHPError) -> T {
+    let handle: BatchedObjects
+    if let batched {
+      handle = batched
+    } else {
+      do { handle = try BatchedObjects(repository) } catch { throw .git(error) }
+      batched = handle
+    }
+    let result: T
+    do {
+      result = try body(handle.repository)
+    } catch {
+      try? handle.flush()
+      throw error
+    }
+    do { try handle.flush() } catch { throw .git(error) }
+    return result
   }
 
   private var keys: [String: SigningKey?] = [:]

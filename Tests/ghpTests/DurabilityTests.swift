@@ -1,0 +1,99 @@
+import Foundation
+import GHPTestSupport
+import Testing
+
+/// What a power cut may take: whatever was not flushed. A write is reported landed once
+/// `ghp/state` moved, so every object the new tip needs must be on disk before the ref's `.lock` is
+/// renamed over it, and the ref's own file before that rename. Checked on the system calls a
+/// real ghp process makes (strace), with the rules a journalling filesystem keeps: a file's data
+/// is on disk after its own fsync, or after a writeback it waited for followed by any fsync (whose
+/// journal commit and cache flush cover it), as git's `core.fsyncMethod=batch` relies on.
+@Suite("durability", .serialized)
+struct DurabilityTests {
+  /// One traced command: the fsyncs it made, and the object files the ref moved over unflushed.
+  struct Trace {
+    var fsyncs = 0
+    var refMoves = 0
+    var unflushedAtRefMove: [String] = []
+    var refLockNotSynced = 0
+
+    init(_ text: String) {
+      var paths: [Int: String] = [:]  // open descriptors of interest, by number
+      var objects: [String: (writtenOut: Bool, flushed: Bool)] = [:]  // by temporary path
+      var synced: Set<String> = []  // ref lock files fsynced
+      func fd(_ line: Substring, after call: String) -> Int? {
+        guard let start = line.range(of: call + "(") else { return nil }
+        return Int(line[start.upperBound...].prefix { $0.isNumber })
+      }
+      for raw in text.split(separator: "\n") {
+        // With -f every line starts with the pid.
+        let line = raw.drop { $0.isNumber }.drop { $0 == " " }
+        if line.hasPrefix("openat("), line.contains("O_CREAT"),
+          let quote = line.split(separator: "\"").dropFirst().first,
+          let result = line.split(separator: "=").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+          result >= 0
+        {
+          let path = String(quote)
+          if path.contains("/objects/") && !path.contains("/pack/") {
+            paths[result] = path
+            objects[path] = (false, false)
+          } else if path.hasSuffix("refs/heads/ghp/state.lock") {
+            paths[result] = path
+          }
+        } else if line.hasPrefix("sync_file_range("), line.contains("SYNC_FILE_RANGE_WAIT_AFTER"),
+          let number = fd(line, after: "sync_file_range"), let path = paths[number]
+        {
+          objects[path]?.writtenOut = true
+        } else if line.hasPrefix("fsync(") || line.hasPrefix("fdatasync(") {
+          fsyncs += 1
+          let number = fd(line, after: line.hasPrefix("fsync(") ? "fsync" : "fdatasync")
+          if let number, let path = paths[number] {
+            objects[path]?.flushed = true
+            if path.hasSuffix(".lock") { synced.insert(path) }
+          }
+          // The journal commit of any fsync carries every file whose writeback finished before it.
+          for (path, state) in objects where state.writtenOut { objects[path]?.flushed = true }
+        } else if line.hasPrefix("close("), let number = fd(line, after: "close") {
+          paths[number] = nil
+        } else if line.hasPrefix("rename("), line.contains("refs/heads/ghp/state.lock\""), line.hasSuffix("= 0") {
+          refMoves += 1
+          unflushedAtRefMove += objects.filter { !$0.value.flushed }.map(\.key)
+          if synced.isEmpty { refLockNotSynced += 1 }
+          synced.removeAll()
+        }
+      }
+    }
+  }
+
+  static func traced(_ repo: ScratchRepository, _ arguments: [String], agent: String) throws -> (Int32, Trace) {
+    let file = repo.root.deletingLastPathComponent().appendingPathComponent("trace-\(UUID().uuidString.prefix(6))")
+    let result = try ProcessRunner.run(
+      "/usr/bin/strace",
+      ["-f", "-e", "trace=openat,close,rename,fsync,fdatasync,sync_file_range", "-o", file.path, GHPBinary.path]
+        + arguments, in: repo.path, environment: ["GHP_AGENT": agent])
+    return (result.status, Trace(try String(contentsOf: file, encoding: .utf8)))
+  }
+
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+  func everyObjectIsOnDiskBeforeTheStateRefPointsAtIt() throws {
+    let repo = try ScratchRepository()
+    try repo.initialise(issues: 3)
+    #expect(try repo.ghp(["agent", "add", "w1"], agent: "lead").status == 0)
+    for (arguments, agent) in [
+      (["claim", "1"], "w1"),
+      (["agent-heartbeat", "--status", "testing", "--action", "ran the tests"], "w1"),
+      (["release", "1"], "w1"),
+      (["issue", "add", "A fourth", "--scope", "src/**"], "lead"),
+    ] {
+      let (status, trace) = try Self.traced(repo, arguments, agent: agent)
+      #expect(status == 0, "\(arguments)")
+      #expect(trace.refMoves == 1, "\(arguments): ghp/state moved \(trace.refMoves) times")
+      #expect(trace.unflushedAtRefMove.isEmpty, "\(arguments): the ref moved over \(trace.unflushedAtRefMove)")
+      #expect(trace.refLockNotSynced == 0, "\(arguments): the ref's .lock was renamed before its fsync")
+      // One flush for the objects; the ref and its reflog, each file and folder (libgit2's).
+      #expect(trace.fsyncs <= 5, "\(arguments): \(trace.fsyncs) fsyncs")
+    }
+    #expect(try repo.ghp(["verify"], agent: "lead").status == 0)
+    #expect(try repo.git("fsck", "--no-progress", "--no-dangling").isEmpty)
+  }
+}
