@@ -390,6 +390,25 @@ public final class Repository {
 
 }
 
+extension Repository {
+  /// Another handle of this repository whose object database tries `make`'s backend first (for
+  /// writes; reads fall through to the usual ones when it has none). The database owns the backend.
+  func reopened(
+    adding make: (inout UnsafeMutablePointer<git_odb_backend>?) throws(GitError) -> Void
+  ) throws(GitError) -> (Repository, UnsafeMutablePointer<git_odb_backend>) {
+    let handle = try reopened()
+    var odb: OpaquePointer?
+    try check(git_repository_odb(&odb, handle.pointer))
+    defer { git_odb_free(odb) }
+    var made: UnsafeMutablePointer<git_odb_backend>?
+    try make(&made)
+    let added = git_odb_add_backend(odb, made, 1000)
+    if added != 0 { made!.pointee.free(made) }
+    try check(added)
+    return (handle, made!)
+  }
+}
+
 /// A second handle of a repository whose new objects are kept in memory: flushed as one pack
 /// (`writingOnePack`), or dropped (`reset`, or with the handle) when they were only computed, as
 /// `ghp verify` computes the tree an operation would write.
@@ -398,15 +417,7 @@ final class ScratchObjects {
   let backend: UnsafeMutablePointer<git_odb_backend>
 
   init(_ original: Repository) throws(GitError) {
-    repository = try original.reopened()
-    var odb: OpaquePointer?
-    try check(git_repository_odb(&odb, repository.pointer))
-    defer { git_odb_free(odb) }
-    var made: UnsafeMutablePointer<git_odb_backend>?
-    try check(git_mempack_new(&made))
-    // The object database owns the backend from here on, and frees it with the handle.
-    try check(git_odb_add_backend(odb, made, 1000))
-    backend = made!
+    (repository, backend) = try original.reopened { (made) throws(GitError) in try check(git_mempack_new(&made)) }
   }
 
   /// Forgets every object written so far.
@@ -421,17 +432,10 @@ final class BatchedObjects {
   private let backend: UnsafeMutablePointer<git_odb_backend>
 
   init(_ original: Repository) throws(GitError) {
-    repository = try original.reopened()
-    var odb: OpaquePointer?
-    try check(git_repository_odb(&odb, repository.pointer))
-    defer { git_odb_free(odb) }
-    var made: UnsafeMutablePointer<git_odb_backend>?
-    try check(ghp_object_batch_new(&made, original.objectsDirectory))
-    let added = git_odb_add_backend(odb, made, 1000)
-    if added != 0 { made!.pointee.free(made) }
-    try check(added)
-    // The object database owns the backend from here on, and frees it with the handle.
-    backend = made!
+    let folder = original.objectsDirectory
+    (repository, backend) = try original.reopened { (made) throws(GitError) in
+      try check(ghp_object_batch_new(&made, folder))
+    }
   }
 
   /// Returns once every object written through `repository` since the last flush is on disk.
