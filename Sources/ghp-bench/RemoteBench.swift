@@ -99,19 +99,31 @@ enum RemoteBench {
       clones.append(clone)
     }
     for agents in [1, 4, 16] {
-      let script = "for i in $(seq \(perAgent)); do '\(ghp)' claim --next >/dev/null || exit 1; done"
+      // A claim that gives up (the state kept moving past its limit) is counted, not fatal.
+      let failures = base + "/claims-failed-\(agents)"
+      FileManager.default.createFile(atPath: failures, contents: nil)
+      let script =
+        "for i in $(seq \(perAgent)); do '\(ghp)' claim --next >/dev/null 2>>'\(failures)' || echo >>'\(failures).count'; done"
       let wall = Harness.together(
         (0..<agents).map { _ in ("/bin/sh", ["-c", script]) }, in: clones[0],
         environment: (0..<agents).map { ["GHP_AGENT": "c\(agents)-\($0)"] }, directories: Array(clones.prefix(agents)))
+      let failed = ((try? String(contentsOfFile: failures + ".count", encoding: .utf8)) ?? "").filter { $0 == "\n" }
+        .count
       report.add(
         "claims/s with \(agents) agent\(agents == 1 ? "" : "s") (one clone each, \(perAgent) claims each)",
-        format(Double(agents * perAgent) / wall))
+        format(Double(agents * perAgent - failed) / wall))
+      if failed > 0 {
+        let first = ((try? String(contentsOfFile: failures, encoding: .utf8)) ?? "").split(separator: "\n").first ?? ""
+        report.add("   claims that gave up", "\(failed): \(first)")
+      }
     }
 
     // A clone that fetches all day: a writer makes 5 operations and syncs them, a reader syncs
     // (one fetch, one pack), round after round; agent-status in the reader after many rounds
-    // against after 100 (packs past git's limit of 50 are consolidated).
-    let rounds = quick ? 200 : 600
+    // against after 100 writes (packs past git's limit of 50 are consolidated): 10,000 writes in
+    // the full run, as the goal is stated.
+    let rounds = quick ? 200 : 2001
+    let earlyRound = quick ? 100 : 20
     let dayURL = "git://127.0.0.1:\(daemon.port)/day.git"
     Harness.git(["init", "-q", "--bare", base + "/day.git"], in: base)
     Harness.git(["config", "receive.denyNonFastForwards", "true"], in: base + "/day.git")
@@ -132,21 +144,23 @@ enum RemoteBench {
     var early = 0.0
     var packsEarly = 0
     // The last round measured is the one before a consolidation, when the most packs (50) stand:
-    // the worst a clone that fetches all day sees; round 100 is just after one.
+    // the worst a clone that fetches all day sees.
     for round in 1..<rounds {
       for step in 0..<5 {
         try writer.run(StatusUpdateOperation(status: "implementing", action: "r\(round) s\(step)", isHeartbeat: true))
       }
       Harness.run(ghp, ["sync"], in: dayWriter, environment: ["GHP_AGENT": "lead"])
       Harness.run(ghp, ["sync"], in: dayReader, environment: ["GHP_AGENT": "lead"])
-      if round == 100 {
+      if round == earlyRound {
         early = statusTime()
         packsEarly = (try? Repository(discovering: dayReader))?.packIndexes().count ?? -1
       }
     }
     let late = statusTime()
     let packsLate = (try? Repository(discovering: dayReader))?.packIndexes().count ?? -1
-    report.add("agent-status in a clone after 100 fetched syncs (\(packsEarly) packs)", ms(early))
+    report.add(
+      "agent-status in a clone after \(earlyRound) fetched syncs, \(earlyRound * 5) remote writes (\(packsEarly) packs)",
+      ms(early))
     report.add("   after \(rounds - 1) fetched syncs, \((rounds - 1) * 5) remote writes (\(packsLate) packs)", ms(late))
     report.add("   ratio late ÷ early (goal ≤ 1.2)", format(late / early, 2))
 
