@@ -13,10 +13,8 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     // The page (`ghp serve`). Its default traits pull in swift-configuration and full Foundation,
     // which the page needs neither of.
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
@@ -37,12 +35,13 @@ let package = Package(
     // A transaction's objects flushed together, not one fsync each
     // (Sources/CObjectBatch/include/ghp_object_batch.h).
     .target(name: "CObjectBatch", dependencies: ["CLibGit2"], linkerSettings: [.linkedLibrary("z")]),
+    // Ed25519 and SHA-512 for the agents' commit signatures, through the libcrypto libgit2's ssh
+    // transport already loads (libssl-dev comes with libgit2-dev).
+    .target(name: "CEd25519", linkerSettings: [.linkedLibrary("crypto")]),
     .target(
       name: "GHPKit",
       dependencies: [
-        "CLibGit2", "CProcess", "CDeferredCertificates", "CObjectBatch",
-        .product(name: "Mustache", package: "swift-mustache"),
-        .product(name: "Crypto", package: "swift-crypto"),
+        "CLibGit2", "CProcess", "CDeferredCertificates", "CObjectBatch", "CEd25519",
       ]
     ),
     // The command line: every command, how it prints (`Console`) and its exit codes (`GHPMain`), in a

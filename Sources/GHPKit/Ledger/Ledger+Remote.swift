@@ -201,7 +201,7 @@ extension Ledger {
     }
     guard now - since >= Self.serverLockSeconds else { return nil }
     var path = "its ref's .lock file"
-    if let start = why.range(of: "Unable to create '"), let end = why[start.upperBound...].firstIndex(of: "'") {
+    if let start = why.firstRange(of: "Unable to create '"), let end = why[start.upperBound...].firstIndex(of: "'") {
       path = String(why[start.upperBound..<end])
     }
     return

@@ -227,7 +227,7 @@ extension Workspace {
     let text = range ?? StatePaths.branchShort
     var hiding: [ObjectID] = []
     var tipText = text
-    if let dots = text.range(of: "..") {
+    if let dots = text.firstRange(of: "..") {
       let from = String(text[..<dots.lowerBound])
       tipText = String(text[dots.upperBound...])
       if tipText.isEmpty { tipText = StatePaths.branchShort }

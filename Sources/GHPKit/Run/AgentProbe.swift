@@ -91,7 +91,7 @@ extension AgentCommand {
         )
       }
       if let micros = budget.micros, probe.flags.contains("--max-budget-usd") {
-        adapted.words += ["--max-budget-usd", Money.format(micros).replacingOccurrences(of: "$", with: "")]
+        adapted.words += ["--max-budget-usd", Money.format(micros).replacing("$", with: "")]
       }
     default: break
     }

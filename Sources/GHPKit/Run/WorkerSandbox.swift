@@ -184,7 +184,7 @@ public struct WorkerSandbox: Sendable {
   }
 
   func quoted(_ value: String) -> String {
-    "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    "\"" + value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
   }
 
   /// Copies the preset agent's login and settings into the worker's home (links and other
@@ -290,7 +290,7 @@ public struct WorkerSandbox: Sendable {
     if alternates != Array((common + "/objects\n").utf8) { return "objects/info/alternates was changed" }
     let config = Files.readRegular(gitDirectory + "/config", limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) }
     guard let config else { return "its config is not a plain file" }
-    let sections = config.lowercased().split(separator: "\n").map { $0.trimmingCharacters(in: [" ", "\t"]) }
+    let sections = config.lowercased().split(separator: "\n").map { String($0).trimmingSpaces }
     if sections.contains(where: { $0.hasPrefix("[include") || $0.contains("include.path") }) {
       return "its config includes another file"
     }

@@ -1,4 +1,4 @@
-import Crypto
+import CEd25519
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -8,23 +8,35 @@ import Crypto
 
 /// An agent's ed25519 key, in OpenSSH's own formats so that `ssh-keygen` and git read it too.
 public struct SigningKey {
-  let privateKey: Curve25519.Signing.PrivateKey
+  /// The private key: RFC 8032's 32-byte seed.
+  let seed: [UInt8]
+  /// The public key the seed makes.
+  let publicKey: [UInt8]
   /// The text after the key in its public line, `<agent>@ghp` for keys ghp makes; may be empty.
   public let comment: String
 
   /// A new random ed25519 key with this comment.
   public static func generate(comment: String) -> SigningKey {
-    SigningKey(privateKey: Curve25519.Signing.PrivateKey(), comment: comment)
+    var generator = SystemRandomNumberGenerator()
+    while true {
+      let seed = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      if let key = try? SigningKey(seed: seed, comment: comment) { return key }
+    }
   }
 
-  init(privateKey: Curve25519.Signing.PrivateKey, comment: String) {
-    self.privateKey = privateKey
+  init(seed: [UInt8], comment: String) throws(GHPError) {
+    var publicKey = [UInt8](repeating: 0, count: 32)
+    guard seed.count == 32, ghp_ed25519_public_key(seed, &publicKey) == 0 else {
+      throw .invalidValue("signing key", "its ed25519 key is not valid")
+    }
+    self.seed = seed
+    self.publicKey = publicKey
     self.comment = comment
   }
 
   /// The public key as SSH writes it in one line: `ssh-ed25519 AAAA... comment`.
   public var publicKeyLine: String {
-    "ssh-ed25519 " + Data(SSHWire.publicKeyBlob(Array(privateKey.publicKey.rawRepresentation))).base64EncodedString()
+    "ssh-ed25519 " + Data(SSHWire.publicKeyBlob(publicKey)).base64EncodedString()
       + (comment.isEmpty ? "" : " \(comment)")
   }
 
@@ -56,22 +68,22 @@ public struct SigningKey {
     else {
       throw bad("its ed25519 key cannot be read")
     }
-    do { privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: secret[0..<32]) } catch {
+    do { try self.init(seed: Array(secret[0..<32]), comment: String(decoding: comment, as: UTF8.self)) } catch {
       throw bad("its key is not valid")
     }
-    self.comment = String(decoding: comment, as: UTF8.self)
+    // The public half the file carries must be the one its seed makes.
+    guard Array(secret[32..<64]) == publicKey else { throw bad("its public key is not its private key's") }
   }
 
   /// The private key as `ssh-keygen` writes it, unencrypted.
   public var openSSHPrivateKey: String {
-    let publicKey = Array(privateKey.publicKey.rawRepresentation)
     let check = UInt32.random(in: 0...UInt32.max)
     var section: [UInt8] = []
     SSHWire.append(uint32: check, to: &section)
     SSHWire.append(uint32: check, to: &section)
     SSHWire.append(string: Array("ssh-ed25519".utf8), to: &section)
     SSHWire.append(string: publicKey, to: &section)
-    SSHWire.append(string: Array(privateKey.rawRepresentation) + publicKey, to: &section)
+    SSHWire.append(string: seed + publicKey, to: &section)
     SSHWire.append(string: Array(comment.utf8), to: &section)
     var pad: UInt8 = 1
     while section.count % 8 != 0 {
@@ -93,13 +105,13 @@ public struct SigningKey {
   /// `git verify-commit` expects it in a commit's `gpgsig` header.
   public func sign(_ payload: [UInt8]) throws(GHPError) -> String {
     let toSign = SSHSignature.signedData(payload)
-    let signature: [UInt8]
-    do { signature = Array(try privateKey.signature(for: toSign)) } catch {
-      throw .io("cannot sign: \(error)")
+    var signature = [UInt8](repeating: 0, count: 64)
+    guard ghp_ed25519_sign(seed, toSign, toSign.count, &signature) == 0 else {
+      throw .io("cannot sign: OpenSSL's Ed25519 refused the key")
     }
     var blob = Array("SSHSIG".utf8)
     SSHWire.append(uint32: 1, to: &blob)
-    SSHWire.append(string: SSHWire.publicKeyBlob(Array(privateKey.publicKey.rawRepresentation)), to: &blob)
+    SSHWire.append(string: SSHWire.publicKeyBlob(publicKey), to: &blob)
     SSHWire.append(string: Array(SSHSignature.namespace.utf8), to: &blob)
     SSHWire.append(string: [], to: &blob)
     SSHWire.append(string: Array("sha512".utf8), to: &blob)
@@ -121,7 +133,10 @@ public enum SSHSignature {
     SSHWire.append(string: Array(namespace.utf8), to: &data)
     SSHWire.append(string: [], to: &data)
     SSHWire.append(string: Array("sha512".utf8), to: &data)
-    SSHWire.append(string: Array(SHA512.hash(data: payload)), to: &data)
+    var digest = [UInt8](repeating: 0, count: 64)
+    // EVP_Digest fails only when memory runs out, and then so does everything else.
+    precondition(ghp_sha512(payload, payload.count, &digest) == 0, "SHA-512 failed")
+    SSHWire.append(string: digest, to: &data)
     return data
   }
 
@@ -149,9 +164,10 @@ public enum SSHSignature {
     guard signer == SSHWire.publicKeyBlob(publicKey) else { return false }
     var signature = SSHWire.Reader(signatureBlob)
     guard signature.string() == Array("ssh-ed25519".utf8), let raw = signature.string(), raw.count == 64,
-      let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey)
+      publicKey.count == 32
     else { return false }
-    return key.isValidSignature(raw, for: signedData(payload))
+    let signed = signedData(payload)
+    return ghp_ed25519_verify(publicKey, signed, signed.count, raw) == 1
   }
 }
 

@@ -87,18 +87,17 @@ public enum TOML {
   }
 
   public static func quote(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case "\r": out += "\\r"
-      default: out.unicodeScalars.append(scalar)
+    let escaped = s.replacingScalars {
+      switch $0 {
+      case "\"": "\\\""
+      case "\\": "\\\\"
+      case "\n": "\\n"
+      case "\t": "\\t"
+      case "\r": "\\r"
+      default: nil
       }
     }
-    return out + "\""
+    return "\"" + escaped + "\""
   }
 
   private struct Scanner {
@@ -290,4 +289,16 @@ extension TOML.Value {
 
 extension String {
   fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+extension String {
+  /// This text with each scalar `replacement` names replaced by what it returns.
+  func replacingScalars(_ replacement: (Unicode.Scalar) -> String?) -> String {
+    var out = ""
+    out.reserveCapacity(utf8.count + 16)
+    for scalar in unicodeScalars {
+      if let replaced = replacement(scalar) { out += replaced } else { out.unicodeScalars.append(scalar) }
+    }
+    return out
+  }
 }

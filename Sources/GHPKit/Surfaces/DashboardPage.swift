@@ -1,17 +1,15 @@
-import Mustache
-
 /// Renders a `Dashboard` into HTML with `templates/page.html` and its `dashboard.html` part, for
 /// `ghp serve` (live: the page follows the state and can answer) and `ghp report --html` (one
 /// static file). Mustache escapes every value (`{{x}}`), and the templates use no unescaped
 /// ones, so no text an agent wrote becomes markup. The HTML templates are always the embedded
 /// ones: an override on `ghp/state`, which agents write, could unescape what they write.
 public enum DashboardPage {
-  static let library: MustacheLibrary = {
-    var library = MustacheLibrary()
+  static let library: [String: Mustache] = {
+    var library: [String: Mustache] = [:]
     for file in Templates.pages {
       let name = String(file.prefix { $0 != "." })
       // The embedded templates are checked by the tests; a broken one is a build defect.
-      try! library.register(Embedded.templates[file]!, named: name)
+      library[name] = try! Mustache(Embedded.templates[file]!)
     }
     return library
   }()
@@ -44,12 +42,12 @@ public enum DashboardPage {
     values["title"] = options.title
     values["actor"] = options.actor ?? ""
     values["writable"] = options.writable
-    return library.render(values, withTemplate: "page") ?? ""
+    return library["page"]!.render(values, escaping: true, partials: library)
   }
 
   /// The part the live page swaps in when the state moves.
   public static func fragment(_ view: Dashboard, options: Options) -> String {
-    library.render(context(view, options: options), withTemplate: "dashboard") ?? ""
+    library["dashboard"]!.render(context(view, options: options), escaping: true, partials: library)
   }
 
   /// A fresh nonce for one response.

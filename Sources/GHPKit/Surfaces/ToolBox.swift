@@ -44,7 +44,7 @@ public enum ToolBox {
 
     /// Its name as people read it (`claim_task` → "Claim task").
     public var title: String {
-      let words = name.replacingOccurrences(of: "_", with: " ")
+      let words = name.replacing("_", with: " ")
       return words.prefix(1).uppercased() + words.dropFirst()
     }
     /// Whether it only reads: a client may call it without asking (an unannotated tool is taken

@@ -1,13 +1,11 @@
-import Mustache
-
-/// Renders ghp's Markdown templates with Mustache. Every string value is made inert first
+/// Renders ghp's Markdown templates with Mustache (`Mustache`, as plain text). Every string value is made inert first
 /// (`Markdown.inert`): text an agent wrote cannot open a section of its own ("## Answer") or
 /// carry HTML into the document.
 public enum TemplateRenderer {
   /// The Mustache text `template` rendered as plain text with `values` made inert; a malformed template is an error.
   public static func render(_ template: String, _ values: [String: Any]) throws(GHPError) -> String {
     do {
-      return try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + template).render(inert(values))
+      return try Mustache(template).render(inert(values), escaping: false)
     } catch {
       throw .invalidValue("template", "\(error)")
     }
