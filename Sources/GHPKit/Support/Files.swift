@@ -28,7 +28,38 @@ public enum Files {
 
   /// What is left to read from `fd`; nil on an error or past `limit` bytes.
   static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
-    var bytes: [UInt8] = []
+    // A regular file is read into one buffer of its size (and a byte more, to see its end):
+    // no chunk copied twice, no array grown and moved on the way.
+    var info = stat()
+    if fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0, Int(info.st_size) <= limit {
+      var failed = false
+      var ended = false
+      let whole = [UInt8](unsafeUninitializedCapacity: Int(info.st_size) + 1) { buffer, count in
+        count = 0
+        while count < buffer.count {
+          let read = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+          if read < 0 && errno == EINTR { continue }
+          if read < 0 {
+            failed = true
+            return
+          }
+          if read == 0 {
+            ended = true
+            return
+          }
+          count += read
+        }
+      }
+      if failed { return nil }
+      if ended { return whole.count <= limit ? whole : nil }
+      // It grew while read: the rest as below.
+      return readRest(fd, after: whole, limit: limit)
+    }
+    return readRest(fd, after: [], limit: limit)
+  }
+
+  private static func readRest(_ fd: Int32, after start: [UInt8], limit: Int) -> [UInt8]? {
+    var bytes = start
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     while true {
       let count = Glibc.read(fd, &buffer, buffer.count)

@@ -85,13 +85,15 @@ public enum JSON: Equatable, Sendable {
     case .object(let fields):
       if fields.isEmpty { return out.append(contentsOf: "{}".utf8) }
       out.append(UInt8(ascii: "{"))
-      for (index, key) in fields.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }).enumerated() {
+      // Keys in the order of their UTF-8 bytes (canonical), compared without copying them.
+      let sorted = fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      for (index, field) in sorted.enumerated() {
         if index > 0 { out.append(UInt8(ascii: ",")) }
         if pretty { newline(&out, indent + 1) }
-        JSON.writeString(key, into: &out)
+        JSON.writeString(field.key, into: &out)
         out.append(UInt8(ascii: ":"))
         if pretty { out.append(UInt8(ascii: " ")) }
-        fields[key]!.write(into: &out, indent: indent + 1, pretty: pretty)
+        field.value.write(into: &out, indent: indent + 1, pretty: pretty)
       }
       if pretty { newline(&out, indent) }
       out.append(UInt8(ascii: "}"))
