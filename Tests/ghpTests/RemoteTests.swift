@@ -633,8 +633,8 @@ final class Network {
   }
 
   /// Debian's libgit2 (built on mbedTLS) parses its whole certificate bundle when it starts, which
-  /// cost every local command ~6 ms: ghp notes the file then and parses it before its first network
-  /// step only. Seen as the files the process opens, under strace.
+  /// cost every local command ~6 ms: ghp notes the file then and parses it only before a network
+  /// step that may use TLS (http or https). Seen as the files the process opens, under strace.
   @Test(
     .enabled(
       if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")
@@ -652,6 +652,10 @@ final class Network {
     }
     let local = try opensBundle(["status"])
     #expect(local.status == 0 && !local.opened, "a local command read the certificate bundle")
+    // Nor does a network step that cannot use TLS (a git:// server, an ssh one, a path).
+    try repo.git("remote", "add", "plain", "git://127.0.0.1:1/project.git")
+    let plain = try opensBundle(["sync", "--remote", "plain"])
+    #expect(plain.status == 1 && !plain.opened, "a git:// step read the certificate bundle")
     // Nothing listens on port 1: the step fails, after the bundle was read for it.
     try repo.git("remote", "add", "origin", "https://127.0.0.1:1/project.git")
     let network = try opensBundle(["sync"])

@@ -71,7 +71,7 @@ extension Repository {
   private func fetchTipOnce(
     url: String, ref: String, also: String?, what: String, seconds: Double
   ) throws(GitError) -> (tip: ObjectID?, also: [(name: String, target: ObjectID)]) {
-    GitRuntime.ensureCertificates()
+    GitRuntime.ensureCertificates(for: url)
     var state = ghp_network_state()
     let guardian = NetworkDeadline(what: what, seconds: seconds)
     state.deadline = guardian.deadline
@@ -116,7 +116,7 @@ extension Repository {
     guard let url = remoteURL(remote) else {
       throw GitError(code: GIT_ENOTFOUND.rawValue, errorClass: 0, message: "there is no git remote named \(remote)")
     }
-    GitRuntime.ensureCertificates()
+    GitRuntime.ensureCertificates(for: url)
     var state = ghp_network_state()
     let guardian = NetworkDeadline(what: "pushing ghp/state to \(remote) (\(url))", seconds: seconds)
     state.deadline = guardian.deadline

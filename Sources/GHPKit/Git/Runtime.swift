@@ -29,7 +29,12 @@ enum GitRuntime {
     return true
   }()
 
-  static func ensureCertificates() { _ = certificates }
+  /// Reads the authorities before a connection to `url` when it may use TLS: https, or http (a
+  /// server may redirect it to https). git://, ssh and local paths never do.
+  static func ensureCertificates(for url: String) {
+    let scheme = url.prefix { $0 != ":" }.lowercased()
+    if scheme == "https" || scheme == "http" { _ = certificates }
+  }
 
   static func ensure() { _ = initialised }
 }
