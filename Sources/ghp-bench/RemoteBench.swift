@@ -120,7 +120,7 @@ enum RemoteBench {
 
     // A clone that fetches all day: a writer makes 5 operations and syncs them, a reader syncs
     // (one fetch, one pack), round after round; agent-status in the reader after many rounds
-    // against after 100 writes (packs past git's limit of 50 are consolidated): 10,000 writes in
+    // against after 100 writes (past `Repository.packLimit` packs the small ones are merged): 10,000 writes in
     // the full run, as the goal is stated.
     let rounds = quick ? 200 : 2001
     let earlyRound = quick ? 100 : 20
@@ -143,7 +143,7 @@ enum RemoteBench {
     }
     var early = 0.0
     var packsEarly = 0
-    // The last round measured is the one before a consolidation, when the most packs (50) stand:
+    // The last round measured may be the one before a merge, when the most packs stand:
     // the worst a clone that fetches all day sees.
     for round in 1..<rounds {
       for step in 0..<5 {

@@ -239,8 +239,9 @@ final class Network {
     #expect(serverRef("ghp/state") != before)
   }
 
-  /// libgit2 keeps every fetch as a pack; past git's gc.autoPackLimit (50) the next landed write
-  /// or sync consolidates them into one, and every object is still there (git fsck, ghp verify).
+  /// libgit2 keeps every fetch as a pack; past `Repository.packLimit` the next landed write or sync
+  /// merges the small ones (which ones: `PackMergeTests`), and every object is still there (git
+  /// fsck, ghp verify).
   @Test func packsFromFetchesDoNotPileUp() throws {
     let network = try Network(issues: 1, remoteMode: true)
     let a = try network.clone()
@@ -257,7 +258,7 @@ final class Network {
       most = max(most, packs())
     }
     #expect(most == Repository.packLimit, "the packs grew to the limit, one a fetch: \(most)")
-    #expect(packs() < 10, "\(packs()) packs after 56 fetches")
+    #expect(packs() <= Repository.packLimit, "\(packs()) packs after 56 fetches")
     let fsck = try ProcessRunner.run("/usr/bin/git", ["fsck", "--no-progress"], in: a)
     #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
     #expect(try network.ghp(["verify"], in: a, agent: "alice").status == 0)
