@@ -38,10 +38,12 @@ let package = Package(
     // Ed25519 and SHA-512 for the agents' commit signatures, through the libcrypto libgit2's ssh
     // transport already loads (libssl-dev comes with libgit2-dev).
     .target(name: "CEd25519", linkerSettings: [.linkedLibrary("crypto")]),
+    // TCP_NODELAY on libgit2's sockets (Sources/CTCPNoDelay/include/ghp_tcp_nodelay.h says why).
+    .target(name: "CTCPNoDelay", linkerSettings: [.linkedLibrary("dl")]),
     .target(
       name: "GHPKit",
       dependencies: [
-        "CLibGit2", "CProcess", "CDeferredCertificates", "CObjectBatch", "CEd25519",
+        "CLibGit2", "CProcess", "CDeferredCertificates", "CObjectBatch", "CEd25519", "CTCPNoDelay",
       ]
     ),
     // The command line: every command, how it prints (`Console`) and its exit codes (`GHPMain`), in a

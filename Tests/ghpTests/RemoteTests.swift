@@ -186,6 +186,34 @@ final class Network {
       claims.count == 2 && claims[0].hasPrefix("w2: claim #1") && claims[1].hasPrefix("w1: claim #2"), "\(claims)")
   }
 
+  /// libgit2 sends a pack in many small writes; with Nagle's algorithm on, each waited for the
+  /// server's delayed acknowledgement (~40 ms a write). Every socket ghp connects to the server has
+  /// TCP_NODELAY set before its connect, seen under strace.
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+  func everyConnectionToTheServerSendsWithoutWaiting() throws {
+    let network = try Network(issues: 2, remoteMode: true)
+    let trace = network.seed.path + "/../trace-nodelay"
+    var env = ["GHP_AGENT": "w1"]
+    env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
+    let result = try ProcessRunner.run(
+      "/usr/bin/strace", ["-f", "-e", "trace=connect,setsockopt", "-o", trace, GHPBinary.path, "claim", "1"],
+      in: network.seed.path, environment: env)
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+    var noDelay: Set<Substring> = []
+    var connects = 0
+    for line in lines {
+      let call = line.drop { $0.isNumber }.drop { $0 == " " }
+      let fd = call.drop { $0 != "(" }.dropFirst().prefix { $0.isNumber }
+      if call.hasPrefix("setsockopt("), call.contains("TCP_NODELAY, [1]") { noDelay.insert(fd) }
+      if call.hasPrefix("connect("), call.contains("htons(\(network.daemon.port))") {
+        connects += 1
+        #expect(noDelay.contains(fd), "connected without TCP_NODELAY: \(call)")
+      }
+    }
+    #expect(connects >= 1, "no connection to the server was traced")
+  }
+
   /// In remote mode a plain heartbeat goes to the agent's own ref (`refs/ghp/alive/<agent>`): the
   /// server's ghp/state does not move, another clone shows the beat, and `ghp reap` judges by it
   /// (recording the beat it judged by): a worker whose entry is old but whose own ref is fresh is
