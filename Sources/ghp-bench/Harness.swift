@@ -21,6 +21,22 @@ enum Harness {
     return URL(fileURLWithPath: exe).deletingLastPathComponent()
   }
 
+  /// The repository's `relative` file (a test fixture): found above the binaries' folder, or else
+  /// above the working directory, so that binaries copied aside still find it when the bench runs
+  /// from the repository.
+  static func fixture(_ relative: String) -> String {
+    for start in [binFolder, URL(fileURLWithPath: FileManager.default.currentDirectoryPath)] {
+      var folder = start
+      while true {
+        let candidate = folder.appendingPathComponent(relative).path
+        if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        if folder.path == "/" { break }
+        folder = folder.deletingLastPathComponent()
+      }
+    }
+    return relative
+  }
+
   struct Run {
     var status: Int32
     var seconds: Double

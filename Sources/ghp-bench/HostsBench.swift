@@ -10,8 +10,7 @@ import Foundation
 enum HostsBench {
   static func run(quick: Bool, report: inout Report) throws {
     Report.section("12. across hosts: 4 agents on each of 1, 4 and 8 hosts, 100 ms from the server")
-    let root = Harness.binFolder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let relay = root.appendingPathComponent("Tests/Fixtures/delay-relay.py").path
+    let relay = Harness.fixture("Tests/Fixtures/delay-relay.py")
     guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"),
       FileManager.default.fileExists(atPath: relay)
     else {

@@ -194,8 +194,7 @@ enum RemoteBench {
   /// eight at once on the same clone, whose pushes carry each other's commits; the pushes are the
   /// server's reflog.
   static func slowLink(ghp: String, base: String, daemonPort: Int, quick: Bool, report: inout Report) throws {
-    let root = Harness.binFolder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let script = root.appendingPathComponent("Tests/Fixtures/delay-relay.py").path
+    let script = Harness.fixture("Tests/Fixtures/delay-relay.py")
     guard FileManager.default.fileExists(atPath: script) else {
       report.add("writers across a 30 ms link", "skipped: run from the repository (\(script) not found)")
       return

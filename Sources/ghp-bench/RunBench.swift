@@ -180,13 +180,7 @@ enum ProbeBench {
   static func run(quick: Bool, report: inout Report) throws {
     Report.section("21. ghp run's agent probe: --version and --help, once per run")
     // The stand-ins of the tests (shell scripts, as cheap as a CLI gets), else the installed tools.
-    var folder = Harness.binFolder
-    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
-      folder.path != "/"
-    {
-      folder = folder.deletingLastPathComponent()
-    }
-    let presets = folder.appendingPathComponent("Tests/Fixtures/presets").path
+    let presets = Harness.fixture("Tests/Fixtures/presets")
     let path = presets + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
     let runs = quick ? 9 : 25
     let floor = Harness.median(
