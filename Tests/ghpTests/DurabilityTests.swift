@@ -17,7 +17,7 @@ struct DurabilityTests {
     var unflushedAtRefMove: [String] = []
     var refLockNotSynced = 0
 
-    init(_ text: String) {
+    init(_ calls: [Substring]) {
       var paths: [Int: String] = [:]  // open descriptors of interest, by number
       var objects: [String: (writtenOut: Bool, flushed: Bool)] = [:]  // by temporary path
       var synced: Set<String> = []  // ref lock files fsynced
@@ -25,9 +25,7 @@ struct DurabilityTests {
         guard let start = line.range(of: call + "(") else { return nil }
         return Int(line[start.upperBound...].prefix { $0.isNumber })
       }
-      for raw in text.split(separator: "\n") {
-        // With -f every line starts with the pid.
-        let line = raw.drop { $0.isNumber }.drop { $0 == " " }
+      for line in calls {
         if line.hasPrefix("openat("), line.contains("O_CREAT"),
           let quote = line.split(separator: "\"").dropFirst().first,
           let result = line.split(separator: "=").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
@@ -66,15 +64,13 @@ struct DurabilityTests {
   }
 
   static func traced(_ repo: ScratchRepository, _ arguments: [String], agent: String) throws -> (Int32, Trace) {
-    let file = repo.root.deletingLastPathComponent().appendingPathComponent("trace-\(UUID().uuidString.prefix(6))")
-    let result = try ProcessRunner.run(
-      "/usr/bin/strace",
-      ["-f", "-e", "trace=openat,close,rename,fsync,fdatasync,sync_file_range", "-o", file.path, GHPBinary.path]
-        + arguments, in: repo.path, environment: ["GHP_AGENT": agent])
-    return (result.status, Trace(try String(contentsOf: file, encoding: .utf8)))
+    let (status, calls) = try Strace.ghp(
+      arguments, calls: "openat,close,rename,fsync,fdatasync,sync_file_range", in: repo.path,
+      environment: ["GHP_AGENT": agent])
+    return (status, Trace(calls))
   }
 
-  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+  @Test(.enabled(if: Strace.available))
   func everyObjectIsOnDiskBeforeTheStateRefPointsAtIt() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 3)

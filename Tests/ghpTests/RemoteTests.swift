@@ -152,19 +152,13 @@ final class Network {
   /// tip this clone last saw, is itself the compare-and-swap. When another machine moved the
   /// remote meanwhile, the push is refused before anything is sent, and the write fetches and
   /// pushes again: right, in three connections. Counted with strace, as the connect calls made.
-  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+  @Test(.enabled(if: Strace.available))
   func anUncontendedWriteIsOneConnection() throws {
     let network = try Network(issues: 3, remoteMode: true)
     let other = try network.clone()
     func connections(_ arguments: [String], agent: String, in path: String) throws -> (Int32, Int) {
-      let trace = path + "/../trace-\(UUID().uuidString.prefix(6))"
-      var env = ["GHP_AGENT": agent]
-      env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-      let result = try ProcessRunner.run(
-        "/usr/bin/strace", ["-f", "-e", "trace=connect", "-o", trace, GHPBinary.path] + arguments, in: path,
-        environment: env)
-      let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
-      return (result.status, text.split(separator: "\n").filter { $0.contains("htons(\(network.daemon.port))") }.count)
+      let (status, calls) = try Strace.ghp(arguments, calls: "connect", in: path, environment: ["GHP_AGENT": agent])
+      return (status, calls.filter { $0.contains("htons(\(network.daemon.port))") }.count)
     }
     #expect(try network.ghp(["agent-heartbeat"], in: network.seed.path, agent: "w1").status == 0)
     for step in 0..<3 {
@@ -189,21 +183,15 @@ final class Network {
   /// libgit2 sends a pack in many small writes; with Nagle's algorithm on, each waited for the
   /// server's delayed acknowledgement (~40 ms a write). Every socket ghp connects to the server has
   /// TCP_NODELAY set before its connect, seen under strace.
-  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+  @Test(.enabled(if: Strace.available))
   func everyConnectionToTheServerSendsWithoutWaiting() throws {
     let network = try Network(issues: 2, remoteMode: true)
-    let trace = network.seed.path + "/../trace-nodelay"
-    var env = ["GHP_AGENT": "w1"]
-    env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-    let result = try ProcessRunner.run(
-      "/usr/bin/strace", ["-f", "-e", "trace=connect,setsockopt", "-o", trace, GHPBinary.path, "claim", "1"],
-      in: network.seed.path, environment: env)
-    #expect(result.status == 0, "\(result.stderr)")
-    let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+    let (status, calls) = try Strace.ghp(
+      ["claim", "1"], calls: "connect,setsockopt", in: network.seed.path, environment: ["GHP_AGENT": "w1"])
+    #expect(status == 0)
     var noDelay: Set<Substring> = []
     var connects = 0
-    for line in lines {
-      let call = line.drop { $0.isNumber }.drop { $0 == " " }
+    for call in calls {
       let fd = call.drop { $0 != "(" }.dropFirst().prefix { $0.isNumber }
       if call.hasPrefix("setsockopt("), call.contains("TCP_NODELAY, [1]") { noDelay.insert(fd) }
       if call.hasPrefix("connect("), call.contains("htons(\(network.daemon.port))") {
@@ -666,18 +654,14 @@ final class Network {
   /// step that may use TLS (http or https). Seen as the files the process opens, under strace.
   @Test(
     .enabled(
-      if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")
-        && FileManager.default.fileExists(atPath: "/etc/ssl/certs/ca-certificates.crt")))
+      if: Strace.available && FileManager.default.fileExists(atPath: "/etc/ssl/certs/ca-certificates.crt")))
   func theCertificateBundleIsReadForANetworkStepOnly() throws {
     let repo = try ScratchRepository()
     try repo.initialise(issues: 1)
     func opensBundle(_ arguments: [String]) throws -> (status: Int32, opened: Bool) {
-      let trace = repo.root.deletingLastPathComponent().appendingPathComponent("trace-\(UUID().uuidString.prefix(6))")
-      let result = try ProcessRunner.run(
-        "/usr/bin/strace", ["-f", "-e", "trace=openat,open", "-o", trace.path, GHPBinary.path] + arguments,
-        in: repo.root.path, environment: ["GHP_AGENT": "lead"])
-      let text = try String(contentsOf: trace, encoding: .utf8)
-      return (result.status, text.contains("/etc/ssl/certs/ca-certificates.crt"))
+      let (status, calls) = try Strace.ghp(
+        arguments, calls: "openat,open", in: repo.root.path, environment: ["GHP_AGENT": "lead"])
+      return (status, calls.contains { $0.contains("/etc/ssl/certs/ca-certificates.crt") })
     }
     let local = try opensBundle(["status"])
     #expect(local.status == 0 && !local.opened, "a local command read the certificate bundle")
