@@ -68,7 +68,8 @@ enum CostBench {
       var counts: [String: Int] = [:]
       for line in text.split(separator: "\n") {
         let fields = line.split(separator: " ")
-        guard fields.count >= 5, let calls = Int(fields[3]) ?? Int(fields[fields.count - 2]) else { continue }
+        // "% time  seconds  usecs/call  calls  [errors]  syscall": the calls are the fourth field.
+        guard fields.count >= 5, let calls = Int(fields[3]) else { continue }
         if let name = fields.last, ["fsync", "fdatasync", "syncfs", "sync_file_range"].contains(String(name)) {
           counts[String(name)] = calls
         }
