@@ -10,12 +10,27 @@
 struct Mustache: Sendable {
   indirect enum Node: Sendable {
     case text(String)
-    case variable(String, escaped: Bool)
-    case section(String, inverted: Bool, [Node])
+    case variable(Name, escaped: Bool)
+    case section(Name, inverted: Bool, [Node])
     /// A partial, with the indentation of its standalone line (nil when it is not standalone).
     case partial(String, indentation: String?)
     /// A `CONTENT_TYPE` pragma: HTML (escaping) or TEXT for the rest of its list.
     case escaping(Bool)
+  }
+
+  /// A tag's name, split into its dotted parts once, when the template is read.
+  struct Name: Sendable {
+    /// Its dotted parts, empty ones left out.
+    let parts: [String]
+    /// `.` (the current context), `.a.b` (from the current context only), or `a.b` (its first part
+    /// looked up from the innermost context out).
+    let scope: Scope
+    enum Scope: Sendable { case current, currentOnly, stack }
+
+    init(_ text: String) {
+      parts = text.split(separator: ".", omittingEmptySubsequences: true).map(String.init)
+      scope = text == "." ? .current : text.hasPrefix(".") ? .currentOnly : .stack
+    }
   }
 
   let nodes: [Node]
@@ -50,24 +65,22 @@ struct Mustache: Sendable {
         piece = escaped && escaping ? htmlEscaped(text) : text
       case .section(let name, let inverted, let children):
         let value = lookUp(name, in: stack)
+        // The section's nodes, with `context` (when there is one) innermost.
+        func inner(_ context: Any?) -> String {
+          if let context { stack.append(context) }
+          defer { if context != nil { stack.removeLast() } }
+          return render(children, stack: &stack, escaping: escaping, indentation: indentation, partials: partials)
+        }
         if inverted {
           guard isFalsey(value) else { continue }
-          piece = render(children, stack: &stack, escaping: escaping, indentation: indentation, partials: partials)
+          piece = inner(nil)
         } else if let list = value as? [Any] {
-          var joined = ""
-          for element in list {
-            stack.append(element)
-            joined += render(children, stack: &stack, escaping: escaping, indentation: indentation, partials: partials)
-            stack.removeLast()
-          }
-          piece = joined
+          piece = list.map(inner).joined()
         } else if let flag = value as? Bool {
           guard flag else { continue }
-          piece = render(children, stack: &stack, escaping: escaping, indentation: indentation, partials: partials)
+          piece = inner(nil)
         } else if let value {
-          stack.append(value)
-          piece = render(children, stack: &stack, escaping: escaping, indentation: indentation, partials: partials)
-          stack.removeLast()
+          piece = inner(value)
         } else {
           continue
         }
@@ -98,12 +111,12 @@ struct Mustache: Sendable {
 
   /// `name` in the innermost context that has its first part, then down its dotted parts; `.` is
   /// the current context.
-  private static func lookUp(_ name: String, in stack: [Any]) -> Any? {
-    if name == "." { return stack.last }
-    let parts = name.split(separator: ".", omittingEmptySubsequences: true).map(String.init)
+  private static func lookUp(_ name: Name, in stack: [Any]) -> Any? {
+    if name.scope == .current { return stack.last }
+    let parts = name.parts
     guard let first = parts.first else { return nil }
     var found: Any?
-    if name.hasPrefix(".") {
+    if name.scope == .currentOnly {
       found = (stack.last as? [String: Any])?[first]
     } else {
       for context in stack.reversed() {
@@ -285,7 +298,7 @@ struct MustacheParser {
         }
         var inner = startsLine
         let children = try self.nodes(section: name, newLine: &inner)
-        nodes.append(.section(name, inverted: sigil == UInt8(ascii: "^"), children))
+        nodes.append(.section(Mustache.Name(name), inverted: sigil == UInt8(ascii: "^"), children))
       case UInt8(ascii: "/"):
         at += 1
         let name = try name()
@@ -309,7 +322,7 @@ struct MustacheParser {
           guard !atEnd, bytes[at] == UInt8(ascii: "}") else { throw error("{{{\(name)}} is not closed with }}}") }
           at += 1
         }
-        nodes.append(.variable(name, escaped: false))
+        nodes.append(.variable(Mustache.Name(name), escaped: false))
       case UInt8(ascii: ">"):
         at += 1
         let name = try name()
@@ -345,7 +358,7 @@ struct MustacheParser {
           nodes.append(.text(blanks))
           blanks = ""
         }
-        nodes.append(.variable(try name(), escaped: true))
+        nodes.append(.variable(Mustache.Name(try name()), escaped: true))
       }
       newLine = startsLine
     }
