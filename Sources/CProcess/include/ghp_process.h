@@ -34,4 +34,10 @@ void ghp_child_signal_drain(void);
 /* pipe2(fds, O_CLOEXEC), which Swift's Glibc module does not declare. */
 int ghp_pipe_cloexec(int fds[2]);
 
+/* A descriptor that becomes readable when `pid` (a child) ends, or -1 (kernels before 5.3). */
+int ghp_pidfd_open(pid_t pid);
+
+/* poll(2) on one descriptor for reading: 1 when readable, 0 on timeout, -1 (EINTR on a signal). */
+int ghp_wait_readable(int fd, int timeout_ms);
+
 #endif

@@ -85,16 +85,14 @@ extension Repository {
     return ObjectID(oid)
   }
 
-  /// Checks `commit` out in this repository's worktree with a detached HEAD, overwriting every
-  /// tracked file and removing untracked ones (ignored files, a build cache, stay).
-  public func checkoutDetached(_ id: ObjectID) throws(GitError) {
+  /// The working files and the index made `id`'s tree, untracked files removed (ignored ones
+  /// kept); HEAD is the caller's to move.
+  public func checkoutTree(_ id: ObjectID) throws(GitError) {
     let target = try commit(id)
     var options = git_checkout_options()
     try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
     options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
     try check(git_checkout_tree(pointer, target.pointer, &options))
-    var raw = id.raw
-    try check(git_repository_set_head_detached(pointer, &raw))
   }
 
   /// After the branch checked out here moved from `old` to `new`: brings the working files and

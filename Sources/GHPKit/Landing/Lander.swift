@@ -123,6 +123,9 @@ public final class Lander {
   // MARK: - Paths
 
   var landFolder: String { repository.localPaths.land }
+
+  /// The landing worktree's repository, once a gate has run (see `ScratchWorktree.open`).
+  var scratchRepository: Repository?
   var gateMarker: String { "\(landFolder)/\(BranchName.flat(policy.base)).gate" }
 
   // MARK: - The lease
@@ -333,8 +336,12 @@ public final class Lander {
     guard !steps.isEmpty else { return }
     try renewIfDue()
     let run = try gate(current, issues: steps.map(\.issue.id))
-    let logBlob: ObjectID?
-    do { logBlob = run.log.isEmpty ? nil : try repository.writeBlob(run.log) } catch { throw .git(error) }
+    let logBlob: ObjectID? =
+      run.log.isEmpty
+      ? nil
+      : try workspace.ledger.writingBatched { (batched) throws(GHPError) in
+        do throws(GitError) { return try batched.writeBlob(run.log) } catch { throw .git(error) }
+      }
     guard run.passed else {
       if steps.count == 1 {
         try bounce(
@@ -513,11 +520,21 @@ public final class Lander {
   }
 
   /// The base after landing `tip` onto `current` in the policy's mode, or the conflicting paths.
+  /// Its objects are written as a state write's are (`Ledger.writingBatched`): one flush makes
+  /// them all durable before this returns, so before the base can point at them.
   func combine(_ issue: Issue, tip: ObjectID, onto current: ObjectID) throws(GHPError) -> Combined {
-    do throws(GitError) { return try combineCommits(issue, tip: tip, onto: current) } catch { throw .git(error) }
+    try workspace.ledger.writingBatched { (batched) throws(GHPError) in
+      do throws(GitError) {
+        return try combineCommits(issue, tip: tip, onto: current, in: batched)
+      } catch {
+        throw .git(error)
+      }
+    }
   }
 
-  private func combineCommits(_ issue: Issue, tip: ObjectID, onto current: ObjectID) throws(GitError) -> Combined {
+  private func combineCommits(_ issue: Issue, tip: ObjectID, onto current: ObjectID, in repository: Repository)
+    throws(GitError) -> Combined
+  {
     if tip == current { return .landed(after: current, merge: nil) }
     if try repository.isAncestor(tip, of: current) { return .landed(after: current, merge: nil) }
     let committer = Signature(name: actor, email: "\(actor)@ghp", time: workspace.clock.now)
@@ -556,7 +573,7 @@ public final class Lander {
 
   /// Runs the gate on `commit` checked out in the scratch worktree.
   func gate(_ commit: ObjectID, issues: [String]) throws(GHPError) -> GateRunner.Run {
-    let scratch = try ScratchWorktree.open(repository, base: policy.base, at: commit)
+    let scratch = try ScratchWorktree.open(repository, base: policy.base, at: commit, opened: &scratchRepository)
     // The gate is the agents' code: it gets a clean environment, never the lander's secrets.
     let environment = GateSandbox.environment(
       from: workspace.environment, names: policy.env,
@@ -703,7 +720,12 @@ public final class Lander {
 /// detached HEAD, made once and reused; each run checks the result out over it, removing
 /// untracked files (ignored ones, a build cache, are kept).
 enum ScratchWorktree {
-  static func open(_ repository: Repository, base: String, at commit: ObjectID) throws(GHPError) -> String {
+  /// Checks `commit` out in the base's landing worktree and returns its folder. `opened` keeps the
+  /// worktree's repository from one landing to the next of a run (opening it reads four config
+  /// files and the index again); the files that say where it lives are checked every time.
+  static func open(_ repository: Repository, base: String, at commit: ObjectID, opened: inout Repository?)
+    throws(GHPError) -> String
+  {
     let local = repository.localPaths
     let name = "ghp-land-\(BranchName.flat(base))"
     let folder = "\(local.land)/\(BranchName.flat(base))"
@@ -715,22 +737,34 @@ enum ScratchWorktree {
     for lock in LeftLocks.worktree(admin) {
       if let held = LeftLocks.clear(lock) { throw .io("the landing worktree is locked: \(held)") }
     }
-    // Written again before every checkout: a gate (the agents' code) ran in this folder last time,
+    // Made right before every checkout: a gate (the agents' code) ran in this folder last time,
     // and a `.git` it rewrote must never choose where the lander, uncontained, checks files out.
+    // Each is rewritten unless it is a plain file that already says exactly this.
     if Files.read("\(admin)/HEAD") == nil { try Files.replace("\(admin)/HEAD", with: Array("\(commit.hex)\n".utf8)) }
-    try Files.replace("\(admin)/commondir", with: Array("../..\n".utf8))
-    try Files.replace("\(admin)/gitdir", with: Array("\(folder)/.git\n".utf8))
-    if Files.read("\(folder)/.git") != Array("gitdir: \(admin)\n".utf8) {
+    try ensure("\(admin)/commondir", Array("../..\n".utf8))
+    try ensure("\(admin)/gitdir", Array("\(folder)/.git\n".utf8))
+    if Files.readRegular("\(folder)/.git") != Array("gitdir: \(admin)\n".utf8) {
       _ = unlink("\(folder)/.git")
       _ = rmdir("\(folder)/.git")
       try Files.replace("\(folder)/.git", with: Array("gitdir: \(admin)\n".utf8))
     }
-    do {
-      let scratch = try Repository(discovering: folder)
-      try scratch.checkoutDetached(commit)
+    do throws(GitError) {
+      let scratch: Repository
+      if let opened { scratch = opened } else { scratch = try Repository(discovering: folder) }
+      opened = scratch
+      try scratch.checkoutTree(commit)
     } catch {
+      opened = nil
       throw .io("cannot check \(commit.short) out in the landing worktree \(folder): \(error.message)")
     }
+    // Its HEAD is a scratch's: written as a file, with no reflog and no fsync (nothing is lost
+    // with it; a lander checks the next result out over whatever it finds).
+    try Files.replace("\(admin)/HEAD", with: Array("\(commit.hex)\n".utf8))
     return folder
+  }
+
+  /// Writes `bytes` to `path` unless it is a regular file holding exactly them.
+  static func ensure(_ path: String, _ bytes: [UInt8]) throws(GHPError) {
+    if Files.readRegular(path) != bytes { try Files.replace(path, with: bytes) }
   }
 }
