@@ -178,7 +178,7 @@ import Testing
     let movesBefore = try moves()
     let script = """
       for i in 1 2 3 4 5; do
-        \(GHPBinary.path) agent-heartbeat --status working --action "$GHP_AGENT step $i" >/dev/null || exit 1
+        \(GHPBinary.path) agent-status update --status working --action "$GHP_AGENT step $i" >/dev/null || exit 1
       done
       """
     let writers = try (1...8).map { index in

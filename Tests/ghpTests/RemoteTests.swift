@@ -163,7 +163,8 @@ final class Network {
     #expect(try network.ghp(["agent-heartbeat"], in: network.seed.path, agent: "w1").status == 0)
     for step in 0..<3 {
       let (status, count) = try connections(
-        ["agent-heartbeat", "--status", "working", "--action", "step \(step)"], agent: "w1", in: network.seed.path)
+        ["agent-status", "update", "--status", "working", "--action", "step \(step)"], agent: "w1",
+        in: network.seed.path)
       #expect(status == 0 && count == 1, "step \(step): \(count) connections")
     }
     // A plain heartbeat goes to w1's own ref: the state and every heartbeat ref fetched in one
@@ -205,8 +206,9 @@ final class Network {
   /// In remote mode a plain heartbeat goes to the agent's own ref (`refs/ghp/alive/<agent>`): the
   /// server's ghp/state does not move, another clone shows the beat, and `ghp reap` judges by it
   /// (recording the beat it judged by): a worker whose entry is old but whose own ref is fresh is
-  /// not reaped; once that is old too, it is. What it must be told, and a status, still go
-  /// through ghp/state.
+  /// not reaped; once that is old too, it is. What it must be told, and a status the state acts
+  /// on, still go through ghp/state; the agent's own word for its work goes to its ref, and every
+  /// clone shows it.
   @Test func aPlainHeartbeatGoesToTheAgentsOwnRef() throws {
     let network = try Network(issues: 1, remoteMode: true)
     let other = try network.clone()
@@ -248,11 +250,60 @@ final class Network {
     // Its next heartbeat has something to tell it: through ghp/state, exit 3.
     let told = try network.ghp(["agent-heartbeat"], in: network.seed.path, agent: "w1")
     #expect(told.status == 3 && told.stderr.contains("#1"), "\(told.stderr)")
-    // A status is ghp/state's.
+    // Its own word for its work goes to its ref, and the other clone shows it (a second after the
+    // entry was written: one said in the same second goes through the state, which orders them).
+    sleep(1)
     let before = serverRef("ghp/state")
     #expect(
       try network.ghp(["agent-heartbeat", "--status", "testing"], in: network.seed.path, agent: "w1").status == 0)
+    #expect(serverRef("ghp/state") == before, "a status heartbeat moved ghp/state")
+    #expect(try network.ghp(["sync"], in: other, agent: "lead").status == 0)
+    let testing = try network.ghp(["agent-status", "--json"], in: other, agent: "lead").json()
+    #expect(testing["agents"]?["w1"]?["status"]?.stringValue == "testing", "\(testing.compact())")
+    // A beat that says no status carries the last one on.
+    #expect(try network.ghp(["agent-heartbeat"], in: network.seed.path, agent: "w1").status == 0)
+    #expect(try network.ghp(["sync"], in: other, agent: "lead").status == 0)
+    let still = try network.ghp(["agent-status", "--json"], in: other, agent: "lead").json()
+    #expect(still["agents"]?["w1"]?["status"]?.stringValue == "testing", "\(still.compact())")
+    // A word the state acts on is ghp/state's, and then the entry is the newer.
+    #expect(try network.ghp(["agent-heartbeat", "--status", "idle"], in: network.seed.path, agent: "w1").status == 0)
     #expect(serverRef("ghp/state") != before)
+    #expect(try network.ghp(["sync"], in: other, agent: "lead").status == 0)
+    let idle = try network.ghp(["agent-status", "--json"], in: other, agent: "lead").json()
+    #expect(idle["agents"]?["w1"]?["status"]?.stringValue == "idle", "\(idle.compact())")
+    #expect(try network.ghp(["verify", "origin/ghp/state"], in: other, agent: "lead").status == 0)
+  }
+
+  /// A server whose hook predates status words on heartbeat refs (here a `pre-receive` that
+  /// refuses any `alive.json` that has one, as an older ghp's does): the status heartbeat is
+  /// refused there and goes through ghp/state instead.
+  @Test func aStatusBeatAnOlderServerRefusesGoesThroughTheState() throws {
+    let network = try Network(issues: 1, remoteMode: true)
+    let server = network.daemon.base.appendingPathComponent("project.git").path
+    let hook = server + "/hooks/pre-receive"
+    try """
+    #!/bin/sh
+    updates=$(cat)
+    echo "$updates" | while read old new ref; do
+      case "$ref" in refs/ghp/alive/*)
+        if git cat-file -p "$new:alive.json" | grep -q '"status"'; then
+          echo "refs/ghp/alive: unknown key status"; exit 1
+        fi;;
+      esac
+    done || exit 1
+
+    """.write(toFile: hook, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+    let state = { () -> String in
+      (try? ProcessRunner.run("/usr/bin/git", ["rev-parse", "ghp/state"], in: server).stdout) ?? ""
+    }
+    #expect(
+      try network.ghp(["agent-heartbeat", "--action", "started"], in: network.seed.path, agent: "w1").status == 0)
+    let before = state()
+    let beat = try network.ghp(["agent-heartbeat", "--status", "testing"], in: network.seed.path, agent: "w1")
+    #expect(beat.status == 0, "\(beat.stderr)")
+    #expect(state() != before, "the refused status beat did not go through ghp/state")
+    #expect(try network.serverLog().last?.hasPrefix("w1: heartbeat testing") == true)
   }
 
   /// libgit2 keeps every fetch as a pack; past `Repository.packLimit` the next landed write or sync
@@ -555,7 +606,7 @@ final class Network {
     _ = try ProcessRunner.run(
       "/usr/bin/git", ["remote", "set-url", "origin", "git://127.0.0.1:\(port)/project.git"], in: a)
     for (arguments, what) in [
-      (["claim", "1"], "claim"), (["agent-heartbeat", "--status", "working"], "status"),
+      (["claim", "1"], "claim"), (["agent-status", "update", "--status", "working"], "status"),
       (["agent-heartbeat"], "plain heartbeat"),
     ] {
       let result = try network.ghp(arguments, in: a, agent: "w1")
@@ -579,22 +630,22 @@ final class Network {
   @Test func aLockLeftOnTheServerIsNamedAndWhatFailedNeverLandsLater() throws {
     let network = try Network(issues: 1, remoteMode: true)
     let a = try network.clone()
-    #expect(try network.ghp(["agent-heartbeat", "--status", "before"], in: a, agent: "w1").status == 0)
+    #expect(try network.ghp(["agent-status", "update", "--status", "before"], in: a, agent: "w1").status == 0)
     let server = network.daemon.base.appendingPathComponent("project.git").path
     let lock = server + "/refs/heads/ghp/state.lock"
     // As a killed `git receive-pack` leaves it.
     _ = try ProcessRunner.run("/bin/sh", ["-c", "touch '\(lock)'"], in: server)
-    let refused = try network.ghp(["agent-heartbeat", "--status", "during"], in: a, agent: "w1")
+    let refused = try network.ghp(["agent-status", "update", "--status", "during"], in: a, agent: "w1")
     #expect(refused.status == 1, "\(refused.stderr)")
     #expect(
       refused.stderr.contains("state.lock exists") && refused.stderr.contains("nothing was written"),
       "\(refused.stderr)")
     #expect(refused.stderr.split(separator: "\n").count == 1)
     try FileManager.default.removeItem(atPath: lock)
-    #expect(try network.ghp(["agent-heartbeat", "--status", "after"], in: a, agent: "w1").status == 0)
+    #expect(try network.ghp(["agent-status", "update", "--status", "after"], in: a, agent: "w1").status == 0)
     let log = try network.serverLog()
-    #expect(log.filter { $0.contains("heartbeat during") }.isEmpty, "\(log.suffix(4))")
-    #expect(log.filter { $0.contains("heartbeat after") }.count == 1, "\(log.suffix(4))")
+    #expect(log.filter { $0.contains("status during") }.isEmpty, "\(log.suffix(4))")
+    #expect(log.filter { $0.contains("status after") }.count == 1, "\(log.suffix(4))")
   }
 
   @Test func aServerThatNeverAnswersEndsInOneLine() throws {

@@ -162,10 +162,11 @@ import Testing
   @Test func anAgentsHeartbeatRefTakesOnlyItsOwnBeats() throws {
     let site = try Site()
     let repo = site.team.repo
-    func beat(by author: String, naming agent: String, at time: Int) throws -> String {
+    func beat(by author: String, naming agent: String, at time: Int, status: String? = nil) throws -> String {
       let stamp = RFC3339.format(Int64(time))
       let file = repo.root.deletingLastPathComponent().appendingPathComponent("alive-\(UUID().uuidString).json").path
-      try "{\n  \"agent\": \"\(agent)\",\n  \"heartbeatAt\": \"\(stamp)\"\n}\n".write(
+      let said = status.map { ",\n  \"status\": \"\($0)\"" } ?? ""
+      try "{\n  \"agent\": \"\(agent)\",\n  \"heartbeatAt\": \"\(stamp)\"\(said)\n}\n".write(
         toFile: file, atomically: true, encoding: .utf8)
       let blob = try repo.git("hash-object", "-w", file)
       let tree = try ProcessRunner.run(
@@ -189,9 +190,14 @@ import Testing
     #expect(ahead.status != 0 && ahead.stderr.contains("ahead of this server's clock"), "\(ahead.stderr)")
     let stranger = try site.push(as: "w1", "\(try beat(by: "w9", naming: "w9", at: now)):refs/ghp/alive/w9")
     #expect(stranger.status != 0 && stranger.stderr.contains("w9 is not a registered agent"), "\(stranger.stderr)")
+    // A status the state sets (idle, as if it held nothing), said on its own ref.
+    let idle = try site.push(as: "w1", "\(try beat(by: "w1", naming: "w1", at: now, status: "idle")):refs/ghp/alive/w1")
+    #expect(idle.status != 0 && idle.stderr.contains("is one the state sets"), "\(idle.stderr)")
     #expect(site.serverRef("refs/ghp/alive/w1").isEmpty && site.serverRef("refs/ghp/alive/w2").isEmpty)
-    // Its own, as ghp writes it (the policy here does not require signatures): taken.
-    let own = try site.push(as: "w1", "\(try beat(by: "w1", naming: "w1", at: now)):refs/ghp/alive/w1")
+    // Its own, as ghp writes it (the policy here does not require signatures), with its own word
+    // for its work: taken.
+    let own = try site.push(
+      as: "w1", "\(try beat(by: "w1", naming: "w1", at: now, status: "testing")):refs/ghp/alive/w1")
     #expect(own.status == 0, "\(own.stderr)")
   }
 

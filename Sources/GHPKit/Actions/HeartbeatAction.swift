@@ -80,11 +80,12 @@ public struct HeartbeatAction {
   /// Lands the report as the acting agent.
   public func run(in workspace: Workspace) throws(GHPError) -> Answer {
     let agent = try workspace.actor()
-    // In remote mode a plain heartbeat goes to the agent's own ref, off the contended path
-    // (`AliveRefs`); anything else, or anything it must be told, goes through ghp/state.
-    if isHeartbeat, status == nil, issue == nil, let remote = try workspace.snapshot().remoteName,
+    // In remote mode a heartbeat that names no issue and sets no status the state acts on goes to
+    // the agent's own ref, off the contended path (`AliveRefs`); anything else, or anything it
+    // must be told, goes through ghp/state.
+    if isHeartbeat, issue == nil, let remote = try workspace.snapshot().remoteName,
       let outcome = try workspace.ledger.beatAlive(
-        remote: remote, actor: agent, clock: workspace.clock, action: action, coalesce: coalesce)
+        remote: remote, actor: agent, clock: workspace.clock, action: action, status: status, coalesce: coalesce)
     {
       switch outcome {
       case .beat(let record, let commit):

@@ -1,7 +1,8 @@
-/// Heartbeats off the contended path. In remote mode an agent's plain heartbeat (no status, no
-/// issue, nothing to be told) goes to a ref of its own on the server, `refs/ghp/alive/<agent>`: a
-/// line of commits (fast-forward only) by that agent, signed with its key like its state commits,
-/// each holding one document, `alive.json` — who, when (its commit's time), what it just did. No
+/// Heartbeats off the contended path. In remote mode an agent's heartbeat that names no issue, sets
+/// no status the state acts on (`stateWords`) and has nothing to be told goes to a ref of its own
+/// on the server, `refs/ghp/alive/<agent>`: a line of commits (fast-forward only) by that agent,
+/// signed with its key like its state commits, each holding one document, `alive.json` — who,
+/// when (its commit's time), what it just did, what it is doing (its status word). No
 /// other writer ever pushes that ref, so a heartbeat never loses a race and never costs anyone
 /// else a retry, however many hosts write. The server's hook takes it only from the agent itself
 /// (`judgeAlive`).
@@ -20,6 +21,14 @@ public enum AliveRefs {
   /// The one document of each commit.
   static let document = "alive.json"
 
+  /// Status words the state's operations set and act on (a claim, an escalation, a reap, a
+  /// handoff): said only through `ghp/state`, never on an agent's own ref. An agent's own words
+  /// for its work (implementing, testing, blocked, …) may go either way.
+  public static let stateWords: Set<String> = [
+    StatusWord.idle, StatusWord.planning, StatusWord.claimed, StatusWord.assigned, StatusWord.escalated,
+    StatusWord.stale, StatusWord.handoff, StatusWord.handedOff,
+  ]
+
   /// One heartbeat.
   public struct Beat: Equatable, Sendable {
     /// The agent.
@@ -28,11 +37,14 @@ public enum AliveRefs {
     public var at: Int64
     /// What it just did, when it said.
     public var action: String?
+    /// What it is doing (a status word not in `stateWords`), when it said.
+    public var status: String? = nil
 
     /// The document, canonical.
     var json: JSON {
       var fields: [String: JSON] = ["agent": .string(agent), "heartbeatAt": .string(RFC3339.format(at))]
       if let action { fields["action"] = .string(action) }
+      if let status { fields["status"] = .string(status) }
       return .object(fields)
     }
   }
@@ -49,19 +61,31 @@ public enum AliveRefs {
       }
       let bytes = try repository.blobBytes(entries[0].id)
       let value = try JSON.parse(bytes)
-      guard let fields = value.objectValue, Set(fields.keys).isSubset(of: ["agent", "heartbeatAt", "action"]),
+      guard let fields = value.objectValue,
+        Set(fields.keys).isSubset(of: ["agent", "heartbeatAt", "action", "status"]),
         fields["agent"]?.stringValue == agent,
         let at = fields["heartbeatAt"]?.stringValue.flatMap(RFC3339.parse), at == commit.authorTime
       else {
-        return (nil, "its \(document) must name \(agent) and the commit's time, and nothing but an action")
+        return (
+          nil, "its \(document) must name \(agent) and the commit's time, and nothing but an action and a status"
+        )
       }
       let action = fields["action"]?.stringValue
       if fields["action"] != nil, action == nil { return (nil, "its action must be text") }
       if let action, action.utf8.count > TextLimit.action { return (nil, "its action is too long") }
+      let status = fields["status"]?.stringValue
+      if fields["status"] != nil {
+        guard let status, (try? StatusUpdateOperation.validateStatus(status)) != nil else {
+          return (nil, "its status must be a lowercase word")
+        }
+        if stateWords.contains(status) {
+          return (nil, "its status '\(status)' is one the state sets: it is said only through ghp/state")
+        }
+      }
       guard value.canonical() == bytes else {
         return (nil, "its \(document) is not in canonical form")
       }
-      return (Beat(agent: agent, at: at, action: action), nil)
+      return (Beat(agent: agent, at: at, action: action, status: status), nil)
     } catch {
       return (nil, "it cannot be read (\(error))")
     }
@@ -101,8 +125,8 @@ public enum AliveRefs {
 }
 
 extension AgentStatusDocument {
-  /// The document with each agent's heartbeat and last action taken from its own ref where that
-  /// is newer than its entry: what `agent-status` shows and staleness is judged by.
+  /// The document with each agent's heartbeat, last action and status word taken from its own ref
+  /// where that is newer than its entry: what `agent-status` shows and staleness is judged by.
   public func withBeats(_ beats: [String: AliveRefs.Beat]) -> AgentStatusDocument {
     guard !beats.isEmpty else { return self }
     var merged = self
@@ -110,6 +134,7 @@ extension AgentStatusDocument {
       guard var record = merged.agents[agent], beat.at > record.timestamp else { continue }
       record.timestamp = beat.at
       if let action = beat.action { record.lastAction = action }
+      if let status = beat.status { record.status = status }
       merged.agents[agent] = record
     }
     return merged
@@ -125,15 +150,20 @@ extension Ledger {
     case skipped(AgentRecord, Int64)
   }
 
-  /// A plain heartbeat in remote mode, on the agent's own ref: one fetch (the state and every
-  /// heartbeat ref, in one connection) and one push nobody else contends for. Nil when it must
-  /// go through `ghp/state` instead: this clone holds operations the server lacks, the agent has
-  /// no entry there yet, it has something to be told (a lost claim, work sent back, a handoff, an
-  /// answer: told once, by the state), or signing is required and it has no key here.
-  func beatAlive(remote: String, actor: String, clock: Clock, action: String?, coalesce: Bool) throws(GHPError)
-    -> BeatOutcome?
-  {
+  /// A heartbeat in remote mode, on the agent's own ref: one fetch (the state and every heartbeat
+  /// ref, in one connection) and one push nobody else contends for. Nil when it must go through
+  /// `ghp/state` instead: its status is one the state acts on (`AliveRefs.stateWords`), this
+  /// clone holds operations the server lacks, the agent has no entry there yet, it has something
+  /// to be told (a lost claim, work sent back, a handoff, an answer: told once, by the state), or
+  /// signing is required and it has no key here.
+  func beatAlive(
+    remote: String, actor: String, clock: Clock, action: String?, status: String? = nil, coalesce: Bool
+  ) throws(GHPError) -> BeatOutcome? {
     if let action { try TextLimit.check(action, "the action", TextLimit.action) }
+    if let status {
+      try StatusUpdateOperation.validateStatus(status)
+      if AliveRefs.stateWords.contains(status) { return nil }
+    }
     guard let tip = try fetchState(remote) else { return nil }
     let local = try snapshot()
     if let localTip = local.commit, localTip != tip {
@@ -150,11 +180,21 @@ extension Ledger {
     let config = try state.config()
     let key = try signingKey(for: actor)
     if key == nil, config.signingRequired { return nil }
+    // Readers take a beat over the entry only when it is newer, by the second: a status or an
+    // action said in the same second as the entry was written goes through the state, which
+    // orders them.
+    if status != nil || action != nil, clock.now <= record.timestamp { return nil }
+    // A beat newer than the entry is what readers show: what this one does not say, it carries on.
+    var carried: AliveRefs.Beat?
     if let beat = AliveRefs.latest(of: actor, in: state), beat.at > record.timestamp {
+      carried = beat
       record.timestamp = beat.at
       if let action = beat.action { record.lastAction = action }
+      if let status = beat.status { record.status = status }
     }
-    if coalesce, clock.now - record.timestamp < config.heartbeatMinimum, action == nil || action == record.lastAction {
+    if coalesce, clock.now - record.timestamp < config.heartbeatMinimum, action == nil || action == record.lastAction,
+      status == nil || status == record.status
+    {
       return .skipped(record, record.timestamp)
     }
     let ref = AliveRefs.ref(actor)
@@ -162,13 +202,24 @@ extension Ledger {
     for _ in 0..<5 {
       // Never dated before the beat it follows (the server refuses that).
       let previous = parent.flatMap { try? repository.commit($0).authorTime } ?? 0
-      let beat = AliveRefs.Beat(agent: actor, at: max(clock.now, previous), action: action)
+      let beat = AliveRefs.Beat(
+        agent: actor, at: max(clock.now, previous), action: action ?? carried?.action,
+        status: status ?? carried?.status)
       let commit = try write(beat, parent: parent, key: key)
-      switch try pushRef(commit, to: ref, named: "\(actor)'s heartbeat", remote: remote, advice: "") {
+      let pushed: PushResult
+      do {
+        pushed = try pushRef(commit, to: ref, named: "\(actor)'s heartbeat", remote: remote, advice: "")
+      } catch  where beat.status != nil && error.isRefusal {
+        // A server whose hook predates status words on heartbeat refs refuses this one: it goes
+        // through ghp/state, which every server takes.
+        return nil
+      }
+      switch pushed {
       case .accepted:
         try? repository.setReference(ref, to: commit, logMessage: "ghp: heartbeat")
         record.timestamp = beat.at
-        if let action { record.lastAction = action }
+        if let action = beat.action { record.lastAction = action }
+        if let status = beat.status { record.status = status }
         return .beat(record, commit)
       case .rejected:
         // Another process of this agent beat meanwhile: on top of the server's.
@@ -189,7 +240,8 @@ extension Ledger {
         throw .git(error)
       }
       let author = Signature(name: beat.agent, email: "\(beat.agent)@ghp", time: beat.at)
-      let message = "\(beat.agent): alive" + (beat.action.map { ": \(TextTable.clip($0, 100))" } ?? "") + "\n"
+      let said = [beat.status, beat.action.map { TextTable.clip($0, 100) }].compactMap { $0 }.joined(separator: ": ")
+      let message = "\(beat.agent): alive" + (said.isEmpty ? "" : ": \(said)") + "\n"
       if let key {
         return try batched.writeSignedCommit(
           tree: tree, parents: parent.map { [$0] } ?? [], author: author, message: message,
