@@ -3,7 +3,7 @@ import GHPKit
 
 // ghp-bench: prints ghp's figures and their ratios to baselines measured in the same run.
 //
-//   swift run -c release ghp-bench [--quick] [ledger|queue|hooks|remote|hosts|mcp|trust|conflicts|landing|run|heartbeat|probe|page|cost]
+//   swift run -c release ghp-bench [--quick] [ledger|queue|hooks|remote|hosts|mcp|trust|conflicts|landing|run|heartbeat|probe|page|cost|agents]
 //
 // Run it on a quiet machine; every figure is a median or a rate over many runs, never a promise.
 
@@ -18,7 +18,7 @@ if arguments.contains("--help") || arguments.contains("-h") {
     usage: ghp-bench [--quick] [SECTION]
     Measures ghp against baselines run in the same session (figures and ratios); SECTION is one of
     ledger, queue, hooks, remote, hosts, mcp, trust, conflicts, landing, run, heartbeat, probe, page,
-    cost.
+    cost, agents.
     Benchmark the binaries as scripts/install builds them: swift build -c release, then
     .build/release/ghp-bench.
     """)
@@ -44,6 +44,7 @@ do {
   if only == nil || only == "probe" { try ProbeBench.run(quick: quick, report: &report) }
   if only == nil || only == "page" { try PageBench.run(quick: quick, report: &report) }
   if only == nil || only == "cost" { try CostBench.run(quick: quick, report: &report) }
+  if only == nil || only == "agents" { try AgentsBench.run(quick: quick, report: &report) }
 } catch {
   Harness.cleanUp()
   print("ghp-bench: \(error)")

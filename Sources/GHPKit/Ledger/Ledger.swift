@@ -18,6 +18,19 @@ public struct Change: Sendable {
 
   /// Puts a JSON document in its canonical form.
   public mutating func put(_ path: String, json: JSON) { writes[path] = json.canonical() }
+  /// Puts `.ghp/agent-status.json` as `state` holds it with each of `updates` (an agent's record,
+  /// new or replaced): the other entries' bytes copied as they are where the document is indexed
+  /// (`AgentEntries`), else the whole document rewritten. Both write the same bytes.
+  public mutating func putAgents(_ updates: [String: AgentRecord], onto state: StateSnapshot) throws(GHPError) {
+    if let entries = try state.agentEntries(), let spliced = entries.replacing(updates) {
+      writes[StatePaths.agentStatus] = spliced
+      return
+    }
+    var agents = try state.agents()
+    for (name, record) in updates { agents.agents[name] = record }
+    put(StatePaths.agentStatus, json: agents.json)
+  }
+
   /// Puts a text document, with a trailing newline.
   public mutating func put(_ path: String, text: String) {
     writes[path] = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)

@@ -94,7 +94,9 @@ public struct DoneOperation: RecordedOperation {
     }
     issue.result = summary
     issue.updatedAt = clock.now
-    var agents = try state.agents()
+    // Only the holder's entry is read and written (`AgentEntries`).
+    var agents = AgentStatusDocument()
+    if let record = try state.agentRecord(holder) { agents.agents[holder] = record }
     try agents.finish(holder, issue: issue.id, action: action, clock: clock, byHolder: holder == actor, state: state)
     var recorded = self
     recorded.issueID = issue.id
@@ -107,7 +109,7 @@ public struct DoneOperation: RecordedOperation {
     change.put(
       StatePaths.result(issue.id),
       text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")
-    change.put(StatePaths.agentStatus, json: agents.json)
+    try change.putAgents(agents.agents, onto: state)
     return (change, issue)
   }
 }

@@ -37,7 +37,9 @@ public struct FailOperation: RecordedOperation {
     issue.failures.append(Issue.Failure(agent: holder, at: clock.now, reason: reason))
     issue.reopen(at: clock.now)
     if issue.attempts >= (try state.config().maxAttempts) { issue.status = .dead }
-    var agents = try state.agents()
+    // Only the holder's entry is read and written (`AgentEntries`).
+    var agents = AgentStatusDocument()
+    if let record = try state.agentRecord(holder) { agents.agents[holder] = record }
     try agents.finish(
       holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor,
       state: state)
@@ -48,7 +50,7 @@ public struct FailOperation: RecordedOperation {
         operation: FailOperation(issueID: issue.id, reason: reason).record, agent: actor, issue: issue.id,
         epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
-    change.put(StatePaths.agentStatus, json: agents.json)
+    try change.putAgents(agents.agents, onto: state)
     return (change, issue)
   }
 }

@@ -59,7 +59,9 @@ func handOver(
 func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, clock: Clock, takingBack: Bool = false)
   throws(GHPError) -> Change
 {
-  var agents = try state.agents()
+  // Only the actor's entry is read and written (`AgentEntries`).
+  var agents = AgentStatusDocument()
+  if let record = try state.agentRecord(actor) { agents.agents[actor] = record }
   let action = takingBack ? "Took #\(issue.id) back from the landing queue" : "Claimed #\(issue.id) \(issue.title)"
   handOver(
     &issue, to: actor, agents: &agents, clock: clock, status: StatusWord.claimed, action: action, sameClaim: takingBack)
@@ -68,6 +70,6 @@ func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, cloc
       subject: "\(actor): claim #\(issue.id) \(issue.title)" + (takingBack ? " (back from the landing queue)" : ""),
       operation: ClaimOperation(issueID: issue.id).record, agent: actor, issue: issue.id, epoch: issue.epoch))
   change.put(StatePaths.issue(issue.id), json: issue.json)
-  change.put(StatePaths.agentStatus, json: agents.json)
+  try change.putAgents(agents.agents, onto: state)
   return change
 }

@@ -21,11 +21,11 @@ public enum KnownAgent {
   /// policy) when the policy says `unknownAgents = "refuse"`, naming the closest registered ones.
   public static func requireActor(_ name: String, in state: StateSnapshot) throws(GHPError) {
     guard state.exists else { return }
-    let agents = try state.agents().agents
-    guard agents[name] == nil else { return }
+    // A registered actor is found by its own entry, without reading every other.
+    guard try state.agentRecord(name) == nil else { return }
     let config = try state.config()
     guard config.unknownAgents == .refuse, !config.orchestrators.contains(name) else { return }
-    let hint = closest(to: name, among: agents)
+    let hint = closest(to: name, among: try state.agents().agents)
     throw .invalidValue(
       "agent '\(name)'",
       "no agent is registered under that name, so nothing was written; \(hint)check GHP_AGENT (or --agent), "

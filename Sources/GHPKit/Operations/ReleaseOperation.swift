@@ -50,7 +50,9 @@ public struct ReleaseOperation: RecordedOperation {
       guard try state.role(of: actor) == .orchestrator else { throw issue.refusal(for: actor, action: "release") }
     }
     issue.reopen(at: clock.now, takenBy: holder == actor ? nil : actor, reason: reason ?? "released by an orchestrator")
-    var agents = try state.agents()
+    // Only the holder's entry is read and written (`AgentEntries`).
+    var agents = AgentStatusDocument()
+    if let record = try state.agentRecord(holder) { agents.agents[holder] = record }
     try agents.finish(
       holder, issue: issue.id, action: "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? ""), clock: clock,
       byHolder: holder == actor, state: state)
@@ -65,7 +67,7 @@ public struct ReleaseOperation: RecordedOperation {
         subject: "\(actor): release #\(issue.id) \(issue.title)" + (holder == actor ? "" : " (held by \(holder))"),
         operation: recorded.record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
-    change.put(StatePaths.agentStatus, json: agents.json)
+    try change.putAgents(agents.agents, onto: state)
     return (change, issue)
   }
 }

@@ -153,50 +153,56 @@ public struct AgentStatusDocument: Equatable, Sendable {
     guard let agents = root["agents"]?.objectValue else {
       throw DocumentError("\"agents\" is missing or not an object")
     }
-    for (name, value) in agents {
-      guard let fields = value.objectValue else { throw DocumentError("agent '\(name)' is not an object") }
-      guard let timestampText = fields["timestamp"]?.stringValue, let timestamp = RFC3339.parse(timestampText) else {
-        throw DocumentError("agent '\(name)' has no valid RFC 3339 \"timestamp\"")
-      }
-      var record = AgentRecord(
-        issue: try IssueReference.read(fields["issue"], what: "agent '\(name)' \"issue\""),
-        status: fields["status"]?.stringValue ?? StatusWord.idle,
-        lastAction: fields["lastAction"]?.stringValue ?? "",
-        timestamp: timestamp,
-        branch: fields["branch"]?.stringValue,
-        role: fields["role"]?.stringValue.flatMap(AgentRecord.Role.init(rawValue:)) ?? .worker)
-      record.handoffWaiting = try IssueReference.read(
-        fields["handoffWaiting"], what: "agent '\(name)' \"handoffWaiting\"")
-      record.lostClaims = fields["lostClaims"]?.arrayValue?.compactMap(LostClaim.init(json:)) ?? []
-      record.returned = fields["returned"]?.arrayValue?.compactMap(ReturnedIssue.init(json:)) ?? []
-      if let key = fields["signingKey"], !key.isNull {
-        guard let line = key.stringValue, SSHSignature.publicKey(line) != nil else {
-          throw DocumentError("agent '\(name)' \"signingKey\" is not an ssh-ed25519 public key")
-        }
-        record.signingKey = line
-      }
-      record.extra = fields.filter { !Self.known.contains($0.key) }
-      self.agents[name] = record
+    for (name, value) in agents { self.agents[name] = try Self.record(named: name, value) }
+  }
+
+  /// One agent's entry, read as the whole document reads it.
+  static func record(named name: String, _ value: JSON) throws(DocumentError) -> AgentRecord {
+    guard let fields = value.objectValue else { throw DocumentError("agent '\(name)' is not an object") }
+    guard let timestampText = fields["timestamp"]?.stringValue, let timestamp = RFC3339.parse(timestampText) else {
+      throw DocumentError("agent '\(name)' has no valid RFC 3339 \"timestamp\"")
     }
+    var record = AgentRecord(
+      issue: try IssueReference.read(fields["issue"], what: "agent '\(name)' \"issue\""),
+      status: fields["status"]?.stringValue ?? StatusWord.idle,
+      lastAction: fields["lastAction"]?.stringValue ?? "",
+      timestamp: timestamp,
+      branch: fields["branch"]?.stringValue,
+      role: fields["role"]?.stringValue.flatMap(AgentRecord.Role.init(rawValue:)) ?? .worker)
+    record.handoffWaiting = try IssueReference.read(
+      fields["handoffWaiting"], what: "agent '\(name)' \"handoffWaiting\"")
+    record.lostClaims = fields["lostClaims"]?.arrayValue?.compactMap(LostClaim.init(json:)) ?? []
+    record.returned = fields["returned"]?.arrayValue?.compactMap(ReturnedIssue.init(json:)) ?? []
+    if let key = fields["signingKey"], !key.isNull {
+      guard let line = key.stringValue, SSHSignature.publicKey(line) != nil else {
+        throw DocumentError("agent '\(name)' \"signingKey\" is not an ssh-ed25519 public key")
+      }
+      record.signingKey = line
+    }
+    record.extra = fields.filter { !Self.known.contains($0.key) }
+    return record
+  }
+
+  /// One agent's entry as the document writes it, with the unknown fields it was read with.
+  static func entry(_ record: AgentRecord) -> JSON {
+    var fields = record.extra
+    fields["issue"] = IssueReference.write(record.issue)
+    fields["status"] = .string(record.status)
+    fields["lastAction"] = .string(record.lastAction)
+    fields["timestamp"] = .string(RFC3339.format(record.timestamp))
+    fields["role"] = .string(record.role.rawValue)
+    if let branch = record.branch { fields["branch"] = .string(branch) }
+    if let handoff = record.handoffWaiting { fields["handoffWaiting"] = IssueReference.write(handoff) }
+    if !record.lostClaims.isEmpty { fields["lostClaims"] = .array(record.lostClaims.map(\.json)) }
+    if !record.returned.isEmpty { fields["returned"] = .array(record.returned.map(\.json)) }
+    if let key = record.signingKey { fields["signingKey"] = .string(key) }
+    return .object(fields)
   }
 
   /// The document as JSON, each record with the unknown fields it was read with.
   public var json: JSON {
     var agents: [String: JSON] = [:]
-    for (name, record) in self.agents {
-      var fields = record.extra
-      fields["issue"] = IssueReference.write(record.issue)
-      fields["status"] = .string(record.status)
-      fields["lastAction"] = .string(record.lastAction)
-      fields["timestamp"] = .string(RFC3339.format(record.timestamp))
-      fields["role"] = .string(record.role.rawValue)
-      if let branch = record.branch { fields["branch"] = .string(branch) }
-      if let handoff = record.handoffWaiting { fields["handoffWaiting"] = IssueReference.write(handoff) }
-      if !record.lostClaims.isEmpty { fields["lostClaims"] = .array(record.lostClaims.map(\.json)) }
-      if !record.returned.isEmpty { fields["returned"] = .array(record.returned.map(\.json)) }
-      if let key = record.signingKey { fields["signingKey"] = .string(key) }
-      agents[name] = .object(fields)
-    }
+    for (name, record) in self.agents { agents[name] = Self.entry(record) }
     return .object(["agents": .object(agents)])
   }
 }

@@ -98,6 +98,28 @@ public final class StateSnapshot {
     return document
   }
 
+  private var cachedEntries: AgentEntries??
+
+  /// The agents' document indexed without reading its entries (`AgentEntries`), or nil when it is
+  /// absent or not in the form ghp writes.
+  func agentEntries() throws(GHPError) -> AgentEntries? {
+    if let cachedEntries { return cachedEntries }
+    let entries = try bytes(StatePaths.agentStatus).flatMap(AgentEntries.init)
+    cachedEntries = .some(entries)
+    return entries
+  }
+
+  /// One agent's record, or nil when it has none: read from its own entry alone when the document
+  /// is indexed (an operation about one agent does not read ten thousand), else from the whole.
+  public func agentRecord(_ name: String) throws(GHPError) -> AgentRecord? {
+    if let cachedAgents { return cachedAgents.agents[name] }
+    guard let entries = try agentEntries() else { return try agents().agents[name] }
+    guard let index = entries.index(of: name) else { return nil }
+    do { return try entries.record(at: index) } catch {
+      throw .corruptDocument(path: StatePaths.agentStatus, commit: shortCommit, detail: error.detail)
+    }
+  }
+
   /// The policy, the defaults when `.ghp/config.toml` is absent; refuses a config that does not parse.
   public func config() throws(GHPError) -> Config {
     if let cachedConfig { return cachedConfig }
@@ -197,7 +219,7 @@ public final class StateSnapshot {
   /// The role of an agent: orchestrator if registered as one or named in the config.
   public func role(of agent: String) throws(GHPError) -> AgentRecord.Role {
     if try config().orchestrators.contains(agent) { return .orchestrator }
-    return try agents().agents[agent]?.role ?? .worker
+    return try agentRecord(agent)?.role ?? .worker
   }
 
   /// Fails with a refusal unless `agent` is an orchestrator.

@@ -50,6 +50,15 @@ public enum JSON: Equatable, Sendable {
     return out
   }
 
+  /// The canonical pretty form of a value nested `depth` levels deep in a document, as the
+  /// document's own form writes it there (no trailing newline): for splicing one value.
+  func canonical(depth: Int) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(256)
+    write(into: &out, indent: depth, pretty: true)
+    return out
+  }
+
   /// The canonical one-line form (for `--json` lines and embedding).
   public func compact() -> String {
     var out: [UInt8] = []

@@ -1,0 +1,86 @@
+import Testing
+
+@testable import GHPKit
+
+/// A write of a few agents copies every other entry of `.ghp/agent-status.json` as it is
+/// (`AgentEntries`): it must write exactly what rewriting the whole document writes, or a server
+/// re-executing the operation the other way would refuse it; and bytes not in ghp's own form are
+/// never spliced.
+@Suite struct AgentEntriesTests {
+  /// A record with everything an entry can hold, varied by `seed`.
+  static func record(_ seed: Int) -> AgentRecord {
+    var record = AgentRecord(
+      issue: seed % 3 == 0 ? nil : (seed % 2 == 0 ? "\(seed)" : "task-\(seed)"),
+      status: ["idle", "claimed", "implementing", "stale"][seed % 4],
+      lastAction: seed % 5 == 0 ? "" : "did \"thing\" \(seed)\n\tand ü \\ more",
+      timestamp: 1_700_000_000 + Int64(seed), branch: seed % 4 == 0 ? nil : "agent/a\(seed)",
+      role: seed % 7 == 0 ? .orchestrator : .worker)
+    if seed % 6 == 1 {
+      record.lostClaims = [LostClaim(issue: "\(seed)", epoch: seed, by: "lead", at: 1_700_000_100, reason: "stale")]
+    }
+    if seed % 8 == 2 {
+      record.returned = [ReturnedIssue(issue: "\(seed)", kind: "gate", reason: "red", at: 1_700_000_200)]
+    }
+    if seed % 5 == 3 { record.handoffWaiting = "\(seed + 1)" }
+    if seed % 9 == 4 { record.extra = ["note": .string("kept"), "zeta": .array([.int(1), .bool(true)])] }
+    return record
+  }
+
+  static func document(_ names: [String]) -> AgentStatusDocument {
+    var document = AgentStatusDocument()
+    for (index, name) in names.enumerated() { document.agents[name] = record(index) }
+    return document
+  }
+
+  @Test func aSplicedWriteIsTheWholeDocumentWrittenAgain() throws {
+    var generator = SystemRandomNumberGenerator()
+    let names = (0..<300).map { "a\($0)" } + ["lead", "w-1", "w10", "w2", "zed", "ü-agent"]
+    for round in 0..<40 {
+      let document = Self.document(names)
+      let bytes = document.json.canonical()
+      let entries = try #require(AgentEntries(bytes), "ghp's own form is indexed")
+      #expect(entries.names.count == names.count)
+      // Each round: some agents changed, some new (sorting before, between and after the others).
+      var updates: [String: AgentRecord] = [:]
+      for _ in 0..<Int.random(in: 1...4, using: &generator) {
+        updates[names.randomElement(using: &generator)!] = Self.record(Int.random(in: 0...999, using: &generator))
+      }
+      for new in ["0-first", "a150x", "zz-last", "w11"].shuffled(using: &generator).prefix(round % 3) {
+        updates[new] = Self.record(round)
+      }
+      var whole = document
+      for (name, record) in updates { whole.agents[name] = record }
+      let spliced = try #require(entries.replacing(updates))
+      #expect(spliced == whole.json.canonical(), "round \(round): \(updates.keys.sorted())")
+      // And the spliced document reads back as the whole one.
+      #expect(try AgentStatusDocument(json: JSON.parse(spliced)) == whole)
+      for (name, record) in updates {
+        let again = try #require(AgentEntries(spliced))
+        #expect(try again.record(at: #require(again.index(of: name))) == record)
+      }
+    }
+  }
+
+  @Test func bytesNotInGhpsFormAreNotSpliced() throws {
+    let bytes = Self.document(["a", "b", "c"]).json.canonical()
+    let text = String(decoding: bytes, as: UTF8.self)
+    // Compact, tabs for spaces, names out of order, an entry whose own bytes are not canonical.
+    for other in [
+      Self.document(["a", "b", "c"]).json.compact(),
+      text.replacingOccurrences(of: "  ", with: "\t"),
+      text.replacingOccurrences(of: "\"a\": {", with: "\"d\": {"),
+    ] {
+      #expect(AgentEntries(Array(other.utf8)) == nil, "\(other.prefix(60))")
+    }
+    // An entry rewritten by hand, still parseable but not as ghp writes it: indexed (its
+    // skeleton is ghp's), never spliced, since the whole document written again would differ.
+    let handEdited = text.replacingOccurrences(of: "\"status\": \"idle\"", with: "\"status\":  \"idle\"")
+    #expect(handEdited != text)
+    let entries = try #require(AgentEntries(Array(handEdited.utf8)))
+    #expect(entries.replacing(["a": Self.record(1)]) == nil)
+    #expect(entries.replacing(["b": Self.record(1)]) != nil, "an entry as ghp writes it is still spliced")
+    // The empty document, and none at all.
+    #expect(AgentEntries(AgentStatusDocument().json.canonical()) == nil)
+    #expect(AgentEntries([]) == nil)
+  }
+}
