@@ -12,37 +12,7 @@ enum AgentsBench {
     let ghp = Harness.binFolder.appendingPathComponent("ghp").path
     let sizes = [100, 10_000]
     var repos: [Int: String] = [:]
-    for size in sizes {
-      let repo = Harness.scratchRepository("agents-\(size)")
-      LedgerBench.initialise(repo)
-      var document = try AgentStatusDocument(
-        json: JSON.parse(Array(Harness.git(["show", "ghp/state:.ghp/agent-status.json"], in: repo).utf8)))
-      for index in 0..<size {
-        document.agents["w\(index)"] = AgentRecord(
-          status: "idle", lastAction: "Added by lead", timestamp: 1_764_900_000 + Int64(index),
-          branch: "agent/w\(index)")
-      }
-      let file = repo + "/.git/agents.json"
-      try Data(document.json.canonical()).write(to: URL(fileURLWithPath: file))
-      let blob = Harness.git(["hash-object", "-w", file], in: repo).trimmingCharacters(in: .whitespacesAndNewlines)
-      let index = repo + "/.git/bench-index"
-      let plumbing = ["GIT_INDEX_FILE": index]
-      Harness.run("/usr/bin/git", ["read-tree", "ghp/state"], in: repo, environment: plumbing)
-      Harness.run(
-        "/usr/bin/git", ["update-index", "--cacheinfo", "100644,\(blob),.ghp/agent-status.json"], in: repo,
-        environment: plumbing)
-      let tree = Harness.run("/usr/bin/git", ["write-tree"], in: repo, environment: plumbing).output
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-      let commit = Harness.run(
-        "/usr/bin/git", ["commit-tree", tree, "-p", "ghp/state", "-m", "bench: \(size) agents"], in: repo,
-        environment: [
-          "GIT_AUTHOR_NAME": "lead", "GIT_AUTHOR_EMAIL": "lead@ghp", "GIT_COMMITTER_NAME": "lead",
-          "GIT_COMMITTER_EMAIL": "lead@ghp",
-        ]
-      ).output.trimmingCharacters(in: .whitespacesAndNewlines)
-      Harness.git(["update-ref", "refs/heads/ghp/state", commit], in: repo)
-      repos[size] = repo
-    }
+    for size in sizes { repos[size] = try state(agents: size) }
     let rounds = quick ? 7 : 21
     var times: [Int: (beat: [Double], claim: [Double], release: [Double])] = [:]
     for size in sizes { times[size] = ([], [], []) }
@@ -73,5 +43,38 @@ enum AgentsBench {
     row("agent-heartbeat --status", { $0.beat })
     row("claim", { $0.claim })
     row("release", { $0.release })
+  }
+
+  /// A state of `size` registered agents (w0, w1, …) besides `ghp init`'s, as ghp writes it.
+  static func state(agents size: Int) throws -> String {
+    let repo = Harness.scratchRepository("agents-\(size)")
+    LedgerBench.initialise(repo)
+    var document = try AgentStatusDocument(
+      json: JSON.parse(Array(Harness.git(["show", "ghp/state:.ghp/agent-status.json"], in: repo).utf8)))
+    for index in 0..<size {
+      document.agents["w\(index)"] = AgentRecord(
+        status: "idle", lastAction: "Added by lead", timestamp: 1_764_900_000 + Int64(index),
+        branch: "agent/w\(index)")
+    }
+    let file = repo + "/.git/agents.json"
+    try Data(document.json.canonical()).write(to: URL(fileURLWithPath: file))
+    let blob = Harness.git(["hash-object", "-w", file], in: repo).trimmingCharacters(in: .whitespacesAndNewlines)
+    let index = repo + "/.git/bench-index"
+    let plumbing = ["GIT_INDEX_FILE": index]
+    Harness.run("/usr/bin/git", ["read-tree", "ghp/state"], in: repo, environment: plumbing)
+    Harness.run(
+      "/usr/bin/git", ["update-index", "--cacheinfo", "100644,\(blob),.ghp/agent-status.json"], in: repo,
+      environment: plumbing)
+    let tree = Harness.run("/usr/bin/git", ["write-tree"], in: repo, environment: plumbing).output
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let commit = Harness.run(
+      "/usr/bin/git", ["commit-tree", tree, "-p", "ghp/state", "-m", "bench: \(size) agents"], in: repo,
+      environment: [
+        "GIT_AUTHOR_NAME": "lead", "GIT_AUTHOR_EMAIL": "lead@ghp", "GIT_COMMITTER_NAME": "lead",
+        "GIT_COMMITTER_EMAIL": "lead@ghp",
+      ]
+    ).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    Harness.git(["update-ref", "refs/heads/ghp/state", commit], in: repo)
+    return repo
   }
 }

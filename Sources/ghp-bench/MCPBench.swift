@@ -32,14 +32,19 @@ enum MCPBench {
       let id = nextID
       nextID += 1
       send(#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#)
+      // Only what arrived since the last look is searched for the end of a line (an answer of
+      // megabytes comes in many pieces).
+      var searched = 0
       while true {
-        if let newline = buffer.firstIndex(of: 0x0A) {
+        if let newline = buffer[(buffer.startIndex + searched)...].firstIndex(of: 0x0A) {
           let line = buffer[buffer.startIndex..<newline]
-          buffer = Data(buffer[(newline + 1)...])
           let message = try JSON.parse(Array(line))
+          buffer = Data(buffer[(newline + 1)...])
+          searched = 0
           if message["id"]?.intValue == id { return message }
           continue
         }
+        searched = buffer.count
         let chunk = output.fileHandleForReading.availableData
         if chunk.isEmpty { throw GHPError.io("ghp mcp closed its output") }
         buffer.append(chunk)
@@ -75,5 +80,68 @@ enum MCPBench {
           .seconds
       })
     report.add("for scale: whole-process ghp agent-heartbeat, calls/s", format(1 / cli))
+    try statusOfMany(quick: quick, ghp: ghp, report: &report)
+    try againstAgentMail(quick: quick, ghp: ghp, report: &report)
+  }
+
+  /// Issue 27's row: one claim through ghp's MCP server (`claim_task`) against one through
+  /// mcp_agent_mail's (`file_reservation_paths`: an exclusive lease on a path, its claim), each
+  /// over stdio through the same client (`Tests/Fixtures/mcp-claim-driver.py`), medians. mcp_agent_mail is a Python
+  /// package with many dependencies, so it is measured only when `GHP_BENCH_AGENT_MAIL_PYTHON`
+  /// names a Python that has it (`python3 -m venv /tmp/mail && /tmp/mail/bin/pip install
+  /// mcp_agent_mail`).
+  static func againstAgentMail(quick: Bool, ghp: String, report: inout Report) throws {
+    guard let python = ProcessInfo.processInfo.environment["GHP_BENCH_AGENT_MAIL_PYTHON"] else {
+      report.add("claim against mcp_agent_mail's", "skipped: set GHP_BENCH_AGENT_MAIL_PYTHON")
+      return
+    }
+    let rounds = quick ? 10 : 30
+    let repo = Harness.scratchRepository("mcp-claims")
+    LedgerBench.initialise(repo)
+    for index in 0...rounds {
+      Harness.run(ghp, ["issue", "add", "Part \(index)"], in: repo, environment: ["GHP_AGENT": "lead"])
+    }
+    let driver = Harness.fixture("Tests/Fixtures/mcp-claim-driver.py")
+    guard FileManager.default.fileExists(atPath: driver) else {
+      report.add("claim against mcp_agent_mail's", "skipped: needs the repository's Tests/Fixtures/mcp-claim-driver.py")
+      return
+    }
+    let run = Harness.run(python, [driver, ghp, repo, "\(rounds)", python], in: repo, check: false)
+    guard run.status == 0, let answer = try? JSON.parse(Array(run.output.utf8)),
+      let ours = answer["ghp"]?.intValue.map({ Double($0) / 1e6 }),
+      let theirs = answer["mail"]?.intValue.map({ Double($0) / 1e6 })
+    else {
+      report.add("claim against mcp_agent_mail's", "failed: \(run.output.suffix(300))")
+      return
+    }
+    report.add("claim_task through ghp mcp: ms", format(ours * 1000, 2))
+    report.add("file_reservation_paths through mcp_agent_mail: ms", format(theirs * 1000, 2))
+    report.add("   ratio ghp / mcp_agent_mail (goal <= 0.1)", format(ours / theirs, 3))
+  }
+
+  /// Issue 27's row: `get_status` through one MCP server on a state of 10,000 agents, against
+  /// `ghp agent-status --json` as a whole process on the same state.
+  static func statusOfMany(quick: Bool, ghp: String, report: inout Report) throws {
+    let repo = try AgentsBench.state(agents: 10_000)
+    let client = try Client(ghp: ghp, repo: repo, agent: "w5")
+    defer { client.close() }
+    let rounds = quick ? 7 : 21
+    var mcp: [Double] = []
+    var cli: [Double] = []
+    for round in 0...rounds {
+      let start = Harness.now()
+      let answer = try client.request("tools/call", #"{"name":"get_status","arguments":{}}"#)
+      precondition(answer["result"]?["isError"] != .bool(true), "get_status failed: \(answer.compact())")
+      let call = Harness.now() - start
+      let whole = Harness.run(ghp, ["agent-status", "--json"], in: repo, environment: ["GHP_AGENT": "w5"]).seconds
+      // The first of each warms the caches.
+      guard round > 0 else { continue }
+      mcp.append(call)
+      cli.append(whole)
+    }
+    let (m, c) = (Harness.median(mcp), Harness.median(cli))
+    report.add("get_status at 10,000 agents, one call through ghp mcp: ms", format(m * 1000, 1))
+    report.add("ghp agent-status --json at 10,000 agents, whole process: ms", format(c * 1000, 1))
+    report.add("   ratio MCP / CLI (goal <= 0.5)", format(m / c, 2))
   }
 }

@@ -68,6 +68,7 @@ struct MCPServe: AsyncParsableCommand {
         ]),
       ]))
     let requests = transport.ledger
+    let results = transport.results
 
     await server.withMethodHandler(ListTools.self) { _ in
       .init(
@@ -111,6 +112,15 @@ struct MCPServe: AsyncParsableCommand {
         }
       }
       guard let outcome else { return .init(content: [], isError: true) }
+      // A result goes out as ghp writes it, past the SDK's own encoding (`ToolResults`).
+      if !outcome.failed, let request, let result = outcome.result {
+        results.keep(
+          [
+            "content": .array([.object(["type": .string("text"), "text": .string(outcome.text)])]),
+            "structuredContent": result, "isError": .bool(false),
+          ], for: request)
+        return .init(content: [], isError: false)
+      }
       return .init(
         content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
         structuredContent: outcome.failed ? nil : outcome.result.map { Self.value($0) },
