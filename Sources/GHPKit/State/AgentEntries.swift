@@ -4,8 +4,11 @@ import Glibc
 /// indexed by one pass over its bytes that parses no entry: each agent's name and where its entry
 /// lies. An operation that reads or changes a few agents decodes just those entries, and a write
 /// copies every other entry's bytes as they are (`Change.putAgents`), so its cost hardly grows
-/// with the number of agents. Bytes not in that form (written by hand, or by something else) are
-/// not indexed, and the whole document is read and written instead.
+/// with the number of agents. Bytes whose outline is not that form (written by hand, or by
+/// something else) are not indexed, and the whole document is read and written instead. Within
+/// that outline, an entry is checked only where it is replaced; the others are copied as they are,
+/// so the splice writes what writing the whole document again writes when the document was ghp's
+/// own, which every state commit's is (each is re-executed wherever it is verified).
 struct AgentEntries {
   let bytes: [UInt8]
   /// The agents' names, in the document's (UTF-8 byte) order.
@@ -22,7 +25,8 @@ struct AgentEntries {
   static let opening = Array("\": {\n".utf8)
   static let closing = Array("\n    }".utf8)
   static let next = Array(",\n".utf8)
-  static let last = Array("\n  }".utf8)
+  static let tail = Array("\n  }\n}\n".utf8)
+  static let deeper = Array("\n      ".utf8)
 
   /// The index of `bytes`, or nil when they are not in the form ghp writes.
   init?(_ bytes: [UInt8]) {
@@ -46,8 +50,9 @@ struct AgentEntries {
         guard at > nameStart, matches(Self.opening, at) else { return false }
         let name = String(decoding: UnsafeBufferPointer(rebasing: buffer[nameStart..<at]), as: UTF8.self)
         let valueStart = at + 3
-        // The value closes at the first line that is four spaces and a brace: its own lines are
-        // indented deeper, and no string holds a newline.
+        // The value closes at the first line that is four spaces and a brace: every line of its
+        // own is indented deeper (checked: a document whose lines are not is not indexed), and no
+        // string holds a newline.
         var close: Int?
         var scan = valueStart
         while scan < buffer.count {
@@ -57,6 +62,7 @@ struct AgentEntries {
             close = offset
             break
           }
+          guard matches(Self.deeper, offset) else { return false }
           scan = offset + 1
         }
         guard let close else { return false }
@@ -68,7 +74,8 @@ struct AgentEntries {
           at += Self.next.count
           continue
         }
-        guard matches(Self.last, at) else { return false }
+        // Nothing after the agents object but the document's end, as ghp writes it.
+        guard matches(Self.tail, at), at + Self.tail.count == buffer.count else { return false }
         end = at
         return true
       }

@@ -79,6 +79,17 @@ import Testing
     let entries = try #require(AgentEntries(Array(handEdited.utf8)))
     #expect(entries.replacing(["a": Self.record(1)]) == nil)
     #expect(entries.replacing(["b": Self.record(1)]) != nil, "an entry as ghp writes it is still spliced")
+    // An entry closed on its own last line, before another that closes as ghp's do: its lines
+    // are not indented as ghp indents them, so nothing is indexed (else the second agent would be
+    // read as part of the first, and a write of it would add it twice).
+    let folded = text.replacingOccurrences(
+      of: "\"timestamp\": \"\(RFC3339.format(1_700_000_000))\"\n    },",
+      with: "\"timestamp\": \"\(RFC3339.format(1_700_000_000))\"},")
+    #expect(folded != text)
+    #expect(AgentEntries(Array(folded.utf8)) == nil)
+    // Anything after the agents object but the document's end.
+    #expect(AgentEntries(Array((text.dropLast(2) + ",\n  \"more\": 1\n}\n").utf8)) == nil)
+    #expect(AgentEntries(Array(text.dropLast().utf8)) == nil)
     // The empty document, and none at all.
     #expect(AgentEntries(AgentStatusDocument().json.canonical()) == nil)
     #expect(AgentEntries([]) == nil)
