@@ -51,6 +51,7 @@ actor LineTransport: Transport {
     let writer = self.writer
     let ledger = self.ledger
     let discovery = self.discovery
+    let results = self.results
     let thread = Thread {
       var pending: [UInt8] = []
       var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -62,11 +63,13 @@ actor LineTransport: Transport {
         while let newline = pending.firstIndex(of: 0x0A) {
           let line = Array(pending[..<newline])
           pending.removeSubrange(...newline)
-          Self.deliver(line, continuation: continuation, writer: writer, ledger: ledger, discovery: discovery)
+          Self.deliver(
+            line, continuation: continuation, writer: writer, ledger: ledger, discovery: discovery, results: results)
         }
       }
       if !pending.isEmpty {
-        Self.deliver(pending, continuation: continuation, writer: writer, ledger: ledger, discovery: discovery)
+        Self.deliver(
+          pending, continuation: continuation, writer: writer, ledger: ledger, discovery: discovery, results: results)
       }
       continuation.finish()
     }
@@ -77,7 +80,7 @@ actor LineTransport: Transport {
   /// Hands a line to the server, or answers it here when the server could only answer it wrongly.
   private static func deliver(
     _ line: [UInt8], continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation, writer: Writer,
-    ledger: RequestCount, discovery: JSON
+    ledger: RequestCount, discovery: JSON, results: ToolResults
   ) {
     var text = line
     while let last = text.last, last == 0x0D || last == 0x20 { text.removeLast() }
@@ -177,6 +180,7 @@ actor LineTransport: Transport {
       // The call learns its own request id (for cancellation): set here, whatever the client sent.
       var callMeta = meta
       callMeta[requestKey] = .string(id.compact())
+      results.expect(id.compact())
       params["_meta"] = .object(callMeta)
       fields["params"] = .object(params)
       text = Array(JSON.object(fields).compact().utf8)
@@ -276,11 +280,26 @@ actor LineTransport: Transport {
 /// milliseconds.
 final class ToolResults: @unchecked Sendable {
   private let lock = NSLock()
+  private var expected: Set<String> = []
   private var kept: [String: [String: JSON]] = [:]
-  /// Keeps the fields of the result of request `key` (its id, compact JSON).
-  func keep(_ fields: [String: JSON], for key: String) { lock.withLock { kept[key] = fields } }
-  /// The fields kept for request `key`, once.
-  func take(_ key: String) -> [String: JSON]? { lock.withLock { kept.removeValue(forKey: key) } }
+  /// The transport gave request `key` (its id, compact JSON) to a call: its answer comes here.
+  func expect(_ key: String) { lock.withLock { _ = expected.insert(key) } }
+  /// Keeps the fields of the result of request `key`; false for a key the transport did not give
+  /// (a call inside a batch, which the SDK answers whole): that result goes the SDK's way.
+  func keep(_ fields: [String: JSON], for key: String) -> Bool {
+    lock.withLock {
+      guard expected.remove(key) != nil else { return false }
+      kept[key] = fields
+      return true
+    }
+  }
+  /// The fields kept for request `key`, once (its answer is going out, whatever it holds).
+  func take(_ key: String) -> [String: JSON]? {
+    lock.withLock {
+      expected.remove(key)
+      return kept.removeValue(forKey: key)
+    }
+  }
 }
 
 /// The requests under way: how many are open, which were cancelled, which are stateless (modern).

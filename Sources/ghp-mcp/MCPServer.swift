@@ -113,12 +113,13 @@ struct MCPServe: AsyncParsableCommand {
       }
       guard let outcome else { return .init(content: [], isError: true) }
       // A result goes out as ghp writes it, past the SDK's own encoding (`ToolResults`).
-      if !outcome.failed, let request, let result = outcome.result {
+      if !outcome.failed, let request, let result = outcome.result,
         results.keep(
           [
             "content": .array([.object(["type": .string("text"), "text": .string(outcome.text)])]),
             "structuredContent": result, "isError": .bool(false),
           ], for: request)
+      {
         return .init(content: [], isError: false)
       }
       return .init(
