@@ -250,8 +250,13 @@ final class Network {
     // Its next heartbeat has something to tell it: through ghp/state, exit 3.
     let told = try network.ghp(["agent-heartbeat"], in: network.seed.path, agent: "w1")
     #expect(told.status == 3 && told.stderr.contains("#1"), "\(told.stderr)")
-    // Its own word for its work goes to its ref, and the other clone shows it (a second after the
-    // entry was written: one said in the same second goes through the state, which orders them).
+    // Its entry says stale, which the reap set: its first word after it goes through the state.
+    let afterReap = serverRef("ghp/state")
+    #expect(
+      try network.ghp(["agent-heartbeat", "--status", "back"], in: network.seed.path, agent: "w1").status == 0)
+    #expect(serverRef("ghp/state") != afterReap, "a status over a reaped entry stayed off the state")
+    // Then its own word for its work goes to its ref, and the other clone shows it (a second after
+    // the entry was written: one said in the same second goes through the state, which orders them).
     sleep(1)
     let before = serverRef("ghp/state")
     #expect(
@@ -274,36 +279,46 @@ final class Network {
     #expect(try network.ghp(["verify", "origin/ghp/state"], in: other, agent: "lead").status == 0)
   }
 
-  /// A server whose hook predates status words on heartbeat refs (here a `pre-receive` that
-  /// refuses any `alive.json` that has one, as an older ghp's does): the status heartbeat is
-  /// refused there and goes through ghp/state instead.
-  @Test func aStatusBeatAnOlderServerRefusesGoesThroughTheState() throws {
-    let network = try Network(issues: 1, remoteMode: true)
+  /// A beat's status never hides what the state said after it: a report through ghp/state that
+  /// names no status says the beat's again, and a status others set on the agent without moving
+  /// its time (an assignment) stands over an older beat's, until the agent's next word, which
+  /// then goes through the state. Shown on another clone, as the lead sees it.
+  @Test func aBeatsStatusNeverHidesWhatTheStateSaidAfterIt() throws {
+    let network = try Network(issues: 2, remoteMode: true)
+    let other = try network.clone()
+    let seed = network.seed.path
     let server = network.daemon.base.appendingPathComponent("project.git").path
-    let hook = server + "/hooks/pre-receive"
-    try """
-    #!/bin/sh
-    updates=$(cat)
-    echo "$updates" | while read old new ref; do
-      case "$ref" in refs/ghp/alive/*)
-        if git cat-file -p "$new:alive.json" | grep -q '"status"'; then
-          echo "refs/ghp/alive: unknown key status"; exit 1
-        fi;;
-      esac
-    done || exit 1
-
-    """.write(toFile: hook, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-    let state = { () -> String in
-      (try? ProcessRunner.run("/usr/bin/git", ["rev-parse", "ghp/state"], in: server).stdout) ?? ""
+    let state = { (try? ProcessRunner.run("/usr/bin/git", ["rev-parse", "ghp/state"], in: server).stdout) ?? "" }
+    func shown() throws -> JSON? {
+      #expect(try network.ghp(["sync"], in: other, agent: "lead").status == 0)
+      return try network.ghp(["agent-status", "--json"], in: other, agent: "lead").json()["agents"]?["w1"]
     }
+    #expect(try network.ghp(["claim", "1"], in: seed, agent: "w1").status == 0)
+    sleep(1)
+    var before = state()
+    #expect(try network.ghp(["agent-heartbeat", "--status", "testing"], in: seed, agent: "w1").status == 0)
+    #expect(state() == before, "the status beat moved ghp/state")
+    // Through the state (it names its issue), with no status: the beat's is said again.
     #expect(
-      try network.ghp(["agent-heartbeat", "--action", "started"], in: network.seed.path, agent: "w1").status == 0)
-    let before = state()
-    let beat = try network.ghp(["agent-heartbeat", "--status", "testing"], in: network.seed.path, agent: "w1")
-    #expect(beat.status == 0, "\(beat.stderr)")
-    #expect(state() != before, "the refused status beat did not go through ghp/state")
-    #expect(try network.serverLog().last?.hasPrefix("w1: heartbeat testing") == true)
+      try network.ghp(["agent-heartbeat", "--issue", "1", "--action", "ran it"], in: seed, agent: "w1").status == 0)
+    #expect(state() != before)
+    #expect(try shown()?["status"]?.stringValue == "testing")
+    #expect(try shown()?["lastAction"]?.stringValue == "ran it")
+    sleep(1)
+    before = state()
+    #expect(try network.ghp(["agent-heartbeat", "--status", "reviewing"], in: seed, agent: "w1").status == 0)
+    #expect(state() == before)
+    #expect(try shown()?["status"]?.stringValue == "reviewing")
+    // The lead assigns it more work: its entry says assigned, at its old time.
+    #expect(try network.ghp(["assign", "2", "w1"], in: other, agent: "lead").status == 0)
+    #expect(try shown()?["status"]?.stringValue == "assigned")
+    sleep(1)
+    // Its next word goes through the state, and shows.
+    before = state()
+    #expect(try network.ghp(["agent-heartbeat", "--status", "implementing"], in: seed, agent: "w1").status == 0)
+    #expect(state() != before, "a status over an assignment stayed off the state")
+    #expect(try shown()?["status"]?.stringValue == "implementing")
+    #expect(try network.ghp(["verify", "origin/ghp/state"], in: other, agent: "lead").status == 0)
   }
 
   /// libgit2 keeps every fetch as a pack; past `Repository.packLimit` the next landed write or sync

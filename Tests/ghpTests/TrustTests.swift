@@ -165,8 +165,7 @@ import Testing
     func beat(by author: String, naming agent: String, at time: Int, status: String? = nil) throws -> String {
       let stamp = RFC3339.format(Int64(time))
       let file = repo.root.deletingLastPathComponent().appendingPathComponent("alive-\(UUID().uuidString).json").path
-      let said = status.map { ",\n  \"status\": \"\($0)\"" } ?? ""
-      try "{\n  \"agent\": \"\(agent)\",\n  \"heartbeatAt\": \"\(stamp)\"\(said)\n}\n".write(
+      try "{\n  \"agent\": \"\(agent)\",\n  \"heartbeatAt\": \"\(stamp)\"\n}\n".write(
         toFile: file, atomically: true, encoding: .utf8)
       let blob = try repo.git("hash-object", "-w", file)
       let tree = try ProcessRunner.run(
@@ -174,7 +173,7 @@ import Testing
       ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
       let date = "@\(time) +0000"
       return try repo.git(
-        ["commit-tree", tree, "-m", "\(author): alive"],
+        ["commit-tree", tree, "-m", "\(author): alive"] + (status.map { ["-m", "Ghp-Status: \($0)"] } ?? []),
         environment: [
           "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "\(author)@ghp", "GIT_AUTHOR_DATE": date,
           "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": "\(author)@ghp", "GIT_COMMITTER_DATE": date,

@@ -100,6 +100,19 @@ public struct HeartbeatAction {
           commit: nil, now: workspace.clock.now)
       }
     }
+    // Through ghp/state, the entry becomes newer than the agent's last beat: what that beat said
+    // and this report does not (its status, its action) is said again, or readers would go back
+    // to the entry's older words.
+    var operation = self.operation
+    if operation.status == nil || operation.action == nil {
+      let state = try workspace.snapshot()
+      if state.remoteName != nil, let beat = AliveRefs.latest(of: agent, in: state),
+        let entry = try state.agentRecord(agent), beat.at > entry.timestamp
+      {
+        if operation.status == nil, entry.takesStatusFromBeats { operation.status = beat.status }
+        if operation.action == nil { operation.action = beat.action }
+      }
+    }
     let landed = try workspace.run(operation, as: agent)
     return Answer(agent: agent, result: landed.result, commit: landed.commit, now: workspace.clock.now)
   }

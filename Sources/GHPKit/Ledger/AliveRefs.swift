@@ -2,7 +2,8 @@
 /// no status the state acts on (`stateWords`) and has nothing to be told goes to a ref of its own
 /// on the server, `refs/ghp/alive/<agent>`: a line of commits (fast-forward only) by that agent,
 /// signed with its key like its state commits, each holding one document, `alive.json` — who,
-/// when (its commit's time), what it just did, what it is doing (its status word). No
+/// when (its commit's time), what it just did — and, in its message, what it is doing (a
+/// `Ghp-Status:` trailer: an older ghp reads the document alone and still sees the beat). No
 /// other writer ever pushes that ref, so a heartbeat never loses a race and never costs anyone
 /// else a retry, however many hosts write. The server's hook takes it only from the agent itself
 /// (`judgeAlive`).
@@ -37,16 +38,33 @@ public enum AliveRefs {
     public var at: Int64
     /// What it just did, when it said.
     public var action: String?
-    /// What it is doing (a status word not in `stateWords`), when it said.
+    /// What it is doing (a status word not in `stateWords`), when it said: the commit's
+    /// `Ghp-Status:` trailer.
     public var status: String? = nil
 
     /// The document, canonical.
     var json: JSON {
       var fields: [String: JSON] = ["agent": .string(agent), "heartbeatAt": .string(RFC3339.format(at))]
       if let action { fields["action"] = .string(action) }
-      if let status { fields["status"] = .string(status) }
       return .object(fields)
     }
+  }
+
+  /// The trailer a beat's status is said in.
+  static let statusTrailer = "Ghp-Status: "
+
+  /// The status a beat's message says, nil when none; an error when it says one wrongly.
+  static func status(in message: String) -> (String?, String?) {
+    let lines = message.split(separator: "\n").filter { $0.hasPrefix(statusTrailer) }
+    guard let line = lines.first else { return (nil, nil) }
+    let status = String(line.dropFirst(statusTrailer.count))
+    guard lines.count == 1, (try? StatusUpdateOperation.validateStatus(status)) != nil else {
+      return (nil, "its status must be one lowercase word, said once")
+    }
+    if stateWords.contains(status) {
+      return (nil, "its status '\(status)' is one the state sets: it is said only through ghp/state")
+    }
+    return (status, nil)
   }
 
   /// The beat `commit` holds, checked as a server checks it: one document naming `agent`, dated
@@ -61,27 +79,17 @@ public enum AliveRefs {
       }
       let bytes = try repository.blobBytes(entries[0].id)
       let value = try JSON.parse(bytes)
-      guard let fields = value.objectValue,
-        Set(fields.keys).isSubset(of: ["agent", "heartbeatAt", "action", "status"]),
+      guard let fields = value.objectValue, Set(fields.keys).isSubset(of: ["agent", "heartbeatAt", "action"]),
         fields["agent"]?.stringValue == agent,
         let at = fields["heartbeatAt"]?.stringValue.flatMap(RFC3339.parse), at == commit.authorTime
       else {
-        return (
-          nil, "its \(document) must name \(agent) and the commit's time, and nothing but an action and a status"
-        )
+        return (nil, "its \(document) must name \(agent) and the commit's time, and nothing but an action")
       }
       let action = fields["action"]?.stringValue
       if fields["action"] != nil, action == nil { return (nil, "its action must be text") }
       if let action, action.utf8.count > TextLimit.action { return (nil, "its action is too long") }
-      let status = fields["status"]?.stringValue
-      if fields["status"] != nil {
-        guard let status, (try? StatusUpdateOperation.validateStatus(status)) != nil else {
-          return (nil, "its status must be a lowercase word")
-        }
-        if stateWords.contains(status) {
-          return (nil, "its status '\(status)' is one the state sets: it is said only through ghp/state")
-        }
-      }
+      let (status, wrong) = Self.status(in: commit.message)
+      if let wrong { return (nil, wrong) }
       guard value.canonical() == bytes else {
         return (nil, "its \(document) is not in canonical form")
       }
@@ -124,6 +132,20 @@ public enum AliveRefs {
   }
 }
 
+extension AgentRecord {
+  /// Status words that others set on an agent's entry without moving its time (a reap, an
+  /// assignment, a handoff): a beat older than that act cannot be told from a newer one by time,
+  /// so they stand until the agent's next state write.
+  static let setByOthers: Set<String> = [StatusWord.stale, StatusWord.assigned, StatusWord.handoff]
+
+  /// Whether a newer beat's status shows over this entry's: not over a status others set, nor
+  /// while the agent has something to be told (work sent back, a lost claim, a handoff).
+  var takesStatusFromBeats: Bool {
+    !Self.setByOthers.contains(status) && status != StatusWord.escalated && lostClaims.isEmpty && returned.isEmpty
+      && handoffWaiting == nil
+  }
+}
+
 extension AgentStatusDocument {
   /// The document with each agent's heartbeat, last action and status word taken from its own ref
   /// where that is newer than its entry: what `agent-status` shows and staleness is judged by.
@@ -134,7 +156,7 @@ extension AgentStatusDocument {
       guard var record = merged.agents[agent], beat.at > record.timestamp else { continue }
       record.timestamp = beat.at
       if let action = beat.action { record.lastAction = action }
-      if let status = beat.status { record.status = status }
+      if let status = beat.status, record.takesStatusFromBeats { record.status = status }
       merged.agents[agent] = record
     }
     return merged
@@ -164,6 +186,7 @@ extension Ledger {
       try StatusUpdateOperation.validateStatus(status)
       if AliveRefs.stateWords.contains(status) { return nil }
     }
+    // (Checked again below on the entry: a status over one others set goes through the state.)
     guard let tip = try fetchState(remote) else { return nil }
     let local = try snapshot()
     if let localTip = local.commit, localTip != tip {
@@ -177,6 +200,9 @@ extension Ledger {
       record.returned.isEmpty, record.handoffWaiting == nil, record.status != StatusWord.escalated,
       try !state.escalations().contains(where: { $0.agent == actor && $0.status == .resolved && $0.told == nil })
     else { return nil }
+    // A status over one that others set (or while something waits) is said through the state,
+    // which readers then show.
+    if status != nil, !record.takesStatusFromBeats { return nil }
     let config = try state.config()
     let key = try signingKey(for: actor)
     if key == nil, config.signingRequired { return nil }
@@ -187,10 +213,12 @@ extension Ledger {
     // A beat newer than the entry is what readers show: what this one does not say, it carries on.
     var carried: AliveRefs.Beat?
     if let beat = AliveRefs.latest(of: actor, in: state), beat.at > record.timestamp {
-      carried = beat
       record.timestamp = beat.at
       if let action = beat.action { record.lastAction = action }
-      if let status = beat.status { record.status = status }
+      if let status = beat.status, record.takesStatusFromBeats { record.status = status }
+      carried = AliveRefs.Beat(
+        agent: beat.agent, at: beat.at, action: beat.action,
+        status: record.takesStatusFromBeats ? beat.status : nil)
     }
     if coalesce, clock.now - record.timestamp < config.heartbeatMinimum, action == nil || action == record.lastAction,
       status == nil || status == record.status
@@ -206,15 +234,7 @@ extension Ledger {
         agent: actor, at: max(clock.now, previous), action: action ?? carried?.action,
         status: status ?? carried?.status)
       let commit = try write(beat, parent: parent, key: key)
-      let pushed: PushResult
-      do {
-        pushed = try pushRef(commit, to: ref, named: "\(actor)'s heartbeat", remote: remote, advice: "")
-      } catch  where beat.status != nil && error.isRefusal {
-        // A server whose hook predates status words on heartbeat refs refuses this one: it goes
-        // through ghp/state, which every server takes.
-        return nil
-      }
-      switch pushed {
+      switch try pushRef(commit, to: ref, named: "\(actor)'s heartbeat", remote: remote, advice: "") {
       case .accepted:
         try? repository.setReference(ref, to: commit, logMessage: "ghp: heartbeat")
         record.timestamp = beat.at
@@ -241,7 +261,9 @@ extension Ledger {
       }
       let author = Signature(name: beat.agent, email: "\(beat.agent)@ghp", time: beat.at)
       let said = [beat.status, beat.action.map { TextTable.clip($0, 100) }].compactMap { $0 }.joined(separator: ": ")
-      let message = "\(beat.agent): alive" + (said.isEmpty ? "" : ": \(said)") + "\n"
+      let message =
+        "\(beat.agent): alive" + (said.isEmpty ? "" : ": \(said)") + "\n"
+        + (beat.status.map { "\n\(AliveRefs.statusTrailer)\($0)\n" } ?? "")
       if let key {
         return try batched.writeSignedCommit(
           tree: tree, parents: parent.map { [$0] } ?? [], author: author, message: message,
