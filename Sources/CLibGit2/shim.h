@@ -17,6 +17,12 @@ static inline int ghp_git_enable_fsync_gitdir(int enabled) {
   return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
 }
 
+/* Keeps blobs up to `limit` bytes in each repository's object cache (libgit2 caches none by
+   default): the state's small documents are read many times by one process. */
+static inline int ghp_git_cache_blobs(size_t limit) {
+  return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_BLOB, limit);
+}
+
 /* A handler that does nothing, installed without SA_RESTART: a signal sent to a thread blocked in
    libgit2's recv() or connect() makes that call fail with EINTR, so a network step on a silent
    server can be ended without ending the process (Swift cannot set sa_handler portably). */

@@ -11,6 +11,10 @@ enum GitRuntime {
     ghp_certificates_defer()
     git_libgit2_init()
     _ = ghp_git_enable_fsync_gitdir(1)
+    // An issue, the config, a run document: read again by each snapshot of a long command (a
+    // landing reads every queued issue a few times per issue it lands). Objects never change, so
+    // a cached one is never stale; an agents document of thousands is larger and not kept.
+    _ = ghp_git_cache_blobs(64 << 10)
     return true
   }()
 

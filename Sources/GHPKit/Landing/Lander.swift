@@ -632,6 +632,17 @@ public final class Lander {
     return found
   }
 
+  /// Each base checkout's repository, opened once per run (libgit2 reads its index again when
+  /// the file changed, so a person's edits between landings are still seen).
+  var checkoutRepositories: [String: Repository] = [:]
+
+  func checkout(_ path: String) throws(GitError) -> Repository {
+    if let opened = checkoutRepositories[path] { return opened }
+    let opened = try Repository(discovering: path)
+    checkoutRepositories[path] = opened
+    return opened
+  }
+
   /// Why the base cannot move now: it is checked out in a worktree with uncommitted changes to
   /// tracked files (moving it would leave that worktree looking like it reverts the landing).
   func checkedOutElsewhereDirty() throws(GHPError) -> String? {
@@ -639,7 +650,7 @@ public final class Lander {
     if remote != nil { return nil }
     for path in checkouts() {
       do {
-        let dirty = try Repository(discovering: path).uncommittedPaths(limit: 5, untracked: false)
+        let dirty = try checkout(path).uncommittedPaths(limit: 5, untracked: false)
         if !dirty.isEmpty {
           return
             "\(policy.base) is checked out in \(path) with uncommitted changes (\(dirty.joined(separator: ", "))); commit or stash them, then `ghp land` again"
@@ -699,9 +710,9 @@ public final class Lander {
     var followed: [Repository] = []
     for path in checkouts() {
       do {
-        let checkout = try Repository(discovering: path)
-        try checkout.followBranchMove(from: old, to: new)
-        followed.append(checkout)
+        let opened = try checkout(path)
+        try opened.followBranchMove(from: old, to: new)
+        followed.append(opened)
       } catch {
         // Back: the base, and the checkouts that had followed it.
         for checkout in followed { try? checkout.followBranchMove(from: new, to: old) }
