@@ -95,8 +95,7 @@ public struct DoneOperation: RecordedOperation {
     issue.result = summary
     issue.updatedAt = clock.now
     // Only the holder's entry is read and written (`AgentEntries`).
-    var agents = AgentStatusDocument()
-    if let record = try state.agentRecord(holder) { agents.agents[holder] = record }
+    var agents = try state.agents(only: [holder])
     try agents.finish(holder, issue: issue.id, action: action, clock: clock, byHolder: holder == actor, state: state)
     var recorded = self
     recorded.issueID = issue.id

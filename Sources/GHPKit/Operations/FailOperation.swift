@@ -38,8 +38,7 @@ public struct FailOperation: RecordedOperation {
     issue.reopen(at: clock.now)
     if issue.attempts >= (try state.config().maxAttempts) { issue.status = .dead }
     // Only the holder's entry is read and written (`AgentEntries`).
-    var agents = AgentStatusDocument()
-    if let record = try state.agentRecord(holder) { agents.agents[holder] = record }
+    var agents = try state.agents(only: [holder])
     try agents.finish(
       holder, issue: issue.id, action: "Failed #\(issue.id): \(reason)", clock: clock, byHolder: holder == actor,
       state: state)

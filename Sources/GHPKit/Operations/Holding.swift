@@ -60,8 +60,7 @@ func claimChange(_ issue: inout Issue, state: StateSnapshot, actor: String, cloc
   throws(GHPError) -> Change
 {
   // Only the actor's entry is read and written (`AgentEntries`).
-  var agents = AgentStatusDocument()
-  if let record = try state.agentRecord(actor) { agents.agents[actor] = record }
+  var agents = try state.agents(only: [actor])
   let action = takingBack ? "Took #\(issue.id) back from the landing queue" : "Claimed #\(issue.id) \(issue.title)"
   handOver(
     &issue, to: actor, agents: &agents, clock: clock, status: StatusWord.claimed, action: action, sameClaim: takingBack)

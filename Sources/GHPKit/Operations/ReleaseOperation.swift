@@ -51,8 +51,7 @@ public struct ReleaseOperation: RecordedOperation {
     }
     issue.reopen(at: clock.now, takenBy: holder == actor ? nil : actor, reason: reason ?? "released by an orchestrator")
     // Only the holder's entry is read and written (`AgentEntries`).
-    var agents = AgentStatusDocument()
-    if let record = try state.agentRecord(holder) { agents.agents[holder] = record }
+    var agents = try state.agents(only: [holder])
     try agents.finish(
       holder, issue: issue.id, action: "Released #\(issue.id)" + (reason.map { ": \($0)" } ?? ""), clock: clock,
       byHolder: holder == actor, state: state)

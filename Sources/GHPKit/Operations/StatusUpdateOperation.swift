@@ -87,10 +87,9 @@ public struct StatusUpdateOperation: RecordedOperation {
     if let status { try Self.validateStatus(status) }
     try TextLimit.check(action, "the action", TextLimit.action)
     // Only the actor's entry is read and written (`AgentEntries`).
-    let registered = try state.agentRecord(actor)
-    var record =
-      registered ?? AgentRecord(status: StatusWord.idle, lastAction: "", timestamp: clock.now, role: .worker)
-    let previous = registered?.timestamp
+    var agents = try state.agents(only: [actor])
+    var record = agents.record(for: actor, clock: clock)
+    let previous = agents.agents[actor]?.timestamp
     if let issueID {
       let issue = try state.requireIssue(issueID)
       guard issue.assignee == actor, issue.status == .claimed else {
@@ -109,13 +108,13 @@ public struct StatusUpdateOperation: RecordedOperation {
       $0.agent == actor && $0.status == .resolved
         && (tellsOnce ? $0.told == nil : ($0.answered ?? 0) >= (previous ?? 0))
     }
-    if coalesce, let previous, let registered,
+    if coalesce, let previous, agents.agents[actor] != nil,
       clock.now - previous < (try state.config().heartbeatMinimum),
       lost.isEmpty, returned.isEmpty, handoff == nil, answers.isEmpty,
       status == nil || status == record.status, action == nil || action == record.lastAction,
-      issueID == nil || registered.issue == record.issue
+      issueID == nil || agents.agents[actor]?.issue == record.issue
     {
-      var unchanged = registered
+      var unchanged = agents.agents[actor]!
       unchanged.lostClaims = []
       return (
         nil,
@@ -131,6 +130,7 @@ public struct StatusUpdateOperation: RecordedOperation {
     }
     if let action { record.lastAction = action }
     record.timestamp = clock.now
+    agents.agents[actor] = record
     let detail = [status, action].compactMap { $0 }.joined(separator: ": ")
     var recorded = self
     if issueID != nil { recorded.issueID = record.issue }
@@ -138,7 +138,7 @@ public struct StatusUpdateOperation: RecordedOperation {
       message: CommitMessage(
         subject: "\(actor): \(self.record.name)" + (detail.isEmpty ? "" : " \(detail)"), operation: recorded.record,
         agent: actor, issue: record.issue))
-    try change.putAgents([actor: record], onto: state)
+    try change.putAgents(agents.agents, onto: state)
     // Told now, so never again, whatever the timing of later reports.
     for var answer in answers where tellsOnce {
       answer.told = clock.now

@@ -120,6 +120,14 @@ public final class StateSnapshot {
     }
   }
 
+  /// The agents' document holding only these agents' entries (those registered): what an
+  /// operation about them reads and, through `Change.putAgents`, writes back.
+  func agents(only names: [String]) throws(GHPError) -> AgentStatusDocument {
+    var document = AgentStatusDocument()
+    for name in names { document.agents[name] = try agentRecord(name) }
+    return document
+  }
+
   /// The policy, the defaults when `.ghp/config.toml` is absent; refuses a config that does not parse.
   public func config() throws(GHPError) -> Config {
     if let cachedConfig { return cachedConfig }
