@@ -107,10 +107,10 @@ public struct HeartbeatAction {
     if operation.status == nil || operation.action == nil {
       let state = try workspace.snapshot()
       if state.remoteName != nil, let beat = AliveRefs.latest(of: agent, in: state),
-        let entry = try state.agentRecord(agent), beat.at > entry.timestamp
+        let said = try state.agentRecord(agent)?.said(by: beat)
       {
-        if operation.status == nil, entry.takesStatusFromBeats { operation.status = beat.status }
-        if operation.action == nil { operation.action = beat.action }
+        if operation.status == nil { operation.status = said.status }
+        if operation.action == nil { operation.action = said.action }
       }
     }
     let landed = try workspace.run(operation, as: agent)

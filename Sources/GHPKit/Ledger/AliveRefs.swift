@@ -144,6 +144,24 @@ extension AgentRecord {
     !Self.setByOthers.contains(status) && status != StatusWord.escalated && lostClaims.isEmpty && returned.isEmpty
       && handoffWaiting == nil
   }
+
+  /// What `beat` says over this entry when it is the newer: its action, and its status where the
+  /// entry takes one from beats; nil when the entry is as new or newer.
+  func said(by beat: AliveRefs.Beat) -> (action: String?, status: String?)? {
+    guard beat.at > timestamp else { return nil }
+    return (beat.action, takesStatusFromBeats ? beat.status : nil)
+  }
+
+  /// The entry as readers show it beside `beat`: its time, action and status where the beat is
+  /// newer and says them.
+  func overlaid(by beat: AliveRefs.Beat) -> AgentRecord {
+    guard let said = said(by: beat) else { return self }
+    var record = self
+    record.timestamp = beat.at
+    if let action = said.action { record.lastAction = action }
+    if let status = said.status { record.status = status }
+    return record
+  }
 }
 
 extension AgentStatusDocument {
@@ -153,11 +171,8 @@ extension AgentStatusDocument {
     guard !beats.isEmpty else { return self }
     var merged = self
     for (agent, beat) in beats {
-      guard var record = merged.agents[agent], beat.at > record.timestamp else { continue }
-      record.timestamp = beat.at
-      if let action = beat.action { record.lastAction = action }
-      if let status = beat.status, record.takesStatusFromBeats { record.status = status }
-      merged.agents[agent] = record
+      guard let record = merged.agents[agent] else { continue }
+      merged.agents[agent] = record.overlaid(by: beat)
     }
     return merged
   }
@@ -211,14 +226,10 @@ extension Ledger {
     // orders them.
     if status != nil || action != nil, clock.now <= record.timestamp { return nil }
     // A beat newer than the entry is what readers show: what this one does not say, it carries on.
-    var carried: AliveRefs.Beat?
-    if let beat = AliveRefs.latest(of: actor, in: state), beat.at > record.timestamp {
-      record.timestamp = beat.at
-      if let action = beat.action { record.lastAction = action }
-      if let status = beat.status, record.takesStatusFromBeats { record.status = status }
-      carried = AliveRefs.Beat(
-        agent: beat.agent, at: beat.at, action: beat.action,
-        status: record.takesStatusFromBeats ? beat.status : nil)
+    var carried: (action: String?, status: String?)?
+    if let beat = AliveRefs.latest(of: actor, in: state) {
+      carried = record.said(by: beat)
+      record = record.overlaid(by: beat)
     }
     if coalesce, clock.now - record.timestamp < config.heartbeatMinimum, action == nil || action == record.lastAction,
       status == nil || status == record.status
