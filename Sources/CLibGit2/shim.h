@@ -225,7 +225,8 @@ static inline int ghp_fetch_tip(git_repository *repo, const char *url, const cha
       if (strcmp(heads[index]->name, ref) == 0) {
         git_oid_cpy(out, &heads[index]->oid);
         *found = 1;
-      } else if (strncmp(heads[index]->name, also, prefix) == 0) {
+      } else if (strncmp(heads[index]->name, also, prefix) == 0 ||
+                 strcmp(heads[index]->name, "refs/ghp/sequencer") == 0) {
         size_t name_size = strlen(heads[index]->name);
         char *grown = realloc(*listing, listing_size + GIT_OID_HEXSZ + name_size + 3);
         if (!grown) {
@@ -239,7 +240,8 @@ static inline int ghp_fetch_tip(git_repository *repo, const char *url, const cha
         listing_size += GIT_OID_HEXSZ + 1 + name_size;
         grown[listing_size++] = '\n';
         grown[listing_size] = '\0';
-        names[wanted++] = (char *)heads[index]->name;
+        /* The server's mark that it lands operations (see `Ledger.sequence`) is listed, not fetched. */
+        if (strncmp(heads[index]->name, also, prefix) == 0) names[wanted++] = (char *)heads[index]->name;
       }
     }
     if (!error && *found) {

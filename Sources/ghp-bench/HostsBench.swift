@@ -20,6 +20,8 @@ enum HostsBench {
     }
     let ghp = Harness.binFolder.appendingPathComponent("ghp").path
     let writes = quick ? 3 : 6
+    // GHP_BENCH_HOSTS_ONLY: measure only the rows whose name contains it (for profiling one).
+    let only = ProcessInfo.processInfo.environment["GHP_BENCH_HOSTS_ONLY"]
     // Each agent times each of its writes that landed (nanoseconds, one line each); one that
     // failed is left out, and the count says so. Heartbeats, with and without the agent's own
     // word for its work, go to its own ref; a claim (then its release, untimed) is a state write,
@@ -40,24 +42,32 @@ enum HostsBench {
         '\(ghp)' release "$id" >/dev/null 2>>"$TIMES.err"
       done
       """
-    for (kind, script, perRound) in [
-      ("plain heartbeats", beat(""), 1), ("status heartbeats (--status working)", beat("--status working "), 1),
-      ("claims (claim --next, then release: state writes)", claims, 2),
-    ] {
+    // The last two rows are the same claims against a server with ghp's hooks, which checks
+    // every push and lands the operations agents push to refs/ghp/ops/<agent> in its own order
+    // (`Sequencer`), against one without hooks (compare-and-swap on ghp/state alone).
+    for (kind, script, perRound, hooked) in [
+      ("plain heartbeats", beat(""), 1, false),
+      ("status heartbeats (--status working)", beat("--status working "), 1, false),
+      ("claims (claim --next, then release: state writes), plain server", claims, 2, false),
+      ("claims, server with ghp's hooks (lands operations)", claims, 2, true),
+    ] where only.map({ kind.contains($0) }) ?? true {
       try measure(
         kind: kind, script: script, writesPerRound: perRound, writes: writes, quick: quick, ghp: ghp, relay: relay,
-        report: &report)
+        serverHooks: hooked, report: &report)
     }
   }
 
   static func measure(
     kind: String, script: String, writesPerRound: Int, writes: Int, quick: Bool, ghp: String, relay: String,
-    report: inout Report
+    serverHooks: Bool, report: inout Report
   ) throws {
     var single = 0.0
     for hosts in quick ? [1, 4] : [1, 4, 8] {
       let lab = try Lab(hosts: hosts, delay: 50, relay: relay)
       defer { lab.tearDown() }
+      if serverHooks {
+        Harness.run(ghp, ["-C", lab.folder + "/srv/project.git", "hooks", "install", "--server"], in: lab.folder)
+      }
       let seed = lab.folder + "/host-1"
       Harness.git(["clone", "-q", lab.folder + "/srv/seed.git", seed], in: lab.folder)
       lab.run(0, "/usr/bin/git", ["-C", seed, "remote", "set-url", "origin", "git://127.0.0.1:9418/project.git"])
@@ -125,6 +135,13 @@ enum HostsBench {
         print("       " + first)
       }
       report.add("   moves of the server's ghp/state", String(lab.serverMoves() - before))
+      if serverHooks {
+        let merges = Harness.run(
+          "/usr/bin/git", ["rev-list", "--merges", "--count", "ghp/state"], in: lab.folder + "/srv/project.git",
+          check: false
+        ).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        report.add("   of them operations the server landed (merges)", merges)
+      }
       // How busy the machine's cores were meanwhile: near 100% says the cores bound it, not the
       // server's one ref.
       let ticks = Double(busyAfter.total - busyBefore.total)

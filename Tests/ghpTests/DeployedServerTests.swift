@@ -52,6 +52,34 @@ import Testing
     #expect(log.contains("w1: claim #1"), "\(log)")
     #expect(!log.contains("w2: claim"), "\(log)")
     #expect(try apache.git(["branch", "--list", "agent/w2"], in: server).stdout.isEmpty)
+
+    // w1's password pushing an operation to w2's ops ref with plain git: refused, nothing kept.
+    let operation = try ProcessRunner.run(
+      "/usr/bin/git", ["push", apache.url("project.git", user: "w1", password: "w1-pw"), "ghp/state:refs/ghp/ops/w2"],
+      in: repo.path)
+    #expect(
+      operation.status != 0 && operation.stderr.contains("pusher w1 may not push w2's operations"),
+      "\(operation.stderr)")
+    // Behind Apache the server lands operations too: w2 claims on another clone, then w1's
+    // release here, built on the tip it last saw, is landed by the server as a merge.
+    let other = repo.root.deletingLastPathComponent().appendingPathComponent("other").path
+    let cloned = try ProcessRunner.run(
+      "/usr/bin/git", ["clone", "-q", apache.url("project.git", user: "lead", password: "lead-pw"), other],
+      in: repo.path)
+    #expect(cloned.status == 0, "\(cloned.stderr)")
+    _ = try ProcessRunner.run(
+      "/usr/bin/git", ["remote", "set-url", "origin", "http://127.0.0.1:\(apache.port)/git/project.git"], in: other)
+    let synced = try ProcessRunner.run(
+      GHPBinary.path, ["sync"], in: other, environment: login("lead").merging(["GHP_AGENT": "lead"]) { $1 })
+    #expect(synced.status == 0, "\(synced.stderr)")
+    let second = try ProcessRunner.run(
+      GHPBinary.path, ["claim", "2"], in: other, environment: login("w2").merging(["GHP_AGENT": "w2"]) { $1 })
+    #expect(second.status == 0, "\(second.stderr)")
+    let released = try repo.ghp(["release", "1"], agent: "w1", environment: login("w1"))
+    #expect(released.status == 0, "\(released.stderr)\n\(apache.errorLog)")
+    let merges = try apache.git(["log", "--merges", "--format=%s", "ghp/state"], in: server).stdout
+    #expect(merges.contains("w1: release #1"), "\(merges)")
+    #expect(try repo.ghp(["verify"], agent: "w1").status == 0)
   }
 
   /// ghp speaks ssh itself (libssh2), so it honours less than git: the agent's keys from its
@@ -156,6 +184,30 @@ import Testing
 
     let log = try gitolite.asServer("git -C '\(gitolite.repository)' log --format=%s ghp/state").stdout
     #expect(log.contains("w1: claim #1") && !log.contains("w2: claim"), "\(log)")
+
+    // w1's key pushing an operation to w2's ops ref with plain git: refused (gitolite's own update
+    // hook does not see a ref git hands to proc-receive; ghp's pre-receive judges it by GL_USER).
+    let operation = try ProcessRunner.run(
+      "/usr/bin/git", ["push", "origin", "ghp/state:refs/ghp/ops/w2"], in: repo.path,
+      environment: gitolite.environment(as: "w1"))
+    #expect(
+      operation.status != 0 && operation.stderr.contains("pusher w1 may not push w2's operations"),
+      "\(operation.stderr)")
+    // Through gitolite the server lands operations too: the lead moves the server from another
+    // clone, then w1's release here, built on the tip it last saw, is landed as a merge.
+    let other = repo.root.deletingLastPathComponent().appendingPathComponent("other").path
+    let cloned = try ProcessRunner.run(
+      "/usr/bin/git", ["clone", "-q", gitolite.url, other], in: repo.path, environment: gitolite.environment(as: "lead")
+    )
+    #expect(cloned.status == 0, "\(cloned.stderr)")
+    let lead = clients.environment("lead").merging(["GHP_AGENT": "lead"]) { $1 }
+    #expect(try ProcessRunner.run(GHPBinary.path, ["sync"], in: other, environment: lead).status == 0)
+    let added = try ProcessRunner.run(GHPBinary.path, ["issue", "add", "Third"], in: other, environment: lead)
+    #expect(added.status == 0, "\(added.stderr)")
+    let released = try repo.ghp(["release", "1"], agent: "w1", environment: clients.environment("w1"))
+    #expect(released.status == 0, "\(released.stderr)")
+    let merges = try gitolite.asServer("git -C '\(gitolite.repository)' log --merges --format=%s ghp/state").stdout
+    #expect(merges.contains("w1: release #1"), "\(merges)")
   }
 }
 

@@ -11,10 +11,16 @@ final class Network {
   let url: String
   var clones: [String] = []
 
-  init(issues: Int, remoteMode: Bool) throws {
+  /// `serverHooks`: ghp's server hooks installed (`ghp hooks install --server`), so the server
+  /// checks every push and lands operations (`Sequencer`).
+  init(issues: Int, remoteMode: Bool, serverHooks: Bool = false) throws {
     seed = try ScratchRepository()
     daemon = try GitDaemon(base: seed.root.deletingLastPathComponent().appendingPathComponent("srv"))
-    try daemon.makeRepository("project.git")
+    let bare = try daemon.makeRepository("project.git")
+    if serverHooks {
+      let installed = try ProcessRunner.run(GHPBinary.path, ["-C", bare, "hooks", "install", "--server"], in: bare)
+      #expect(installed.status == 0, "\(installed.stderr)")
+    }
     url = daemon.url("project.git")
     try seed.git("remote", "add", "origin", url)
     try seed.git("push", "-q", "origin", "main")
@@ -43,20 +49,27 @@ final class Network {
     return try ProcessRunner.run(GHPBinary.path, arguments, in: path, environment: env)
   }
 
-  /// Commit messages of the server's ghp/state, oldest first.
+  /// The server's bare repository.
+  var server: String { daemon.base.appendingPathComponent("project.git").path }
+
+  /// Commit messages of the server's ghp/state, oldest first, along its line (an operation the
+  /// server landed is its merge, not also the commit it carried).
   func serverLog() throws -> [String] {
-    let server = daemon.base.appendingPathComponent("project.git").path
-    let log = try ProcessRunner.run("/usr/bin/git", ["log", "--reverse", "--format=%B%x00", "ghp/state"], in: server)
-      .stdout
+    let log = try ProcessRunner.run(
+      "/usr/bin/git", ["log", "--first-parent", "--reverse", "--format=%B%x00", "ghp/state"], in: server
+    ).stdout
     return log.split(separator: "\0").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
   }
 }
 
 @Suite(.serialized) struct RemoteTests {
-  @Test func thirtyTwoAgentsOnFourMachinesClaimOneIssueAndExactlyOneWins() throws {
-    let network = try Network(issues: 3, remoteMode: true)
+  /// With a plain server (compare-and-swap on ghp/state) and with one that lands operations.
+  @Test(arguments: [false, true]) func thirtyTwoAgentsOnFourMachinesClaimOneIssueAndExactlyOneWins(
+    serverHooks: Bool
+  ) throws {
+    let network = try Network(issues: 3, remoteMode: true, serverHooks: serverHooks)
     let machines = try (0..<4).map { _ in try network.clone() }
-    for round in 1...3 {
+    for round in 1...(serverHooks ? 2 : 3) {
       let gate = network.seed.root.deletingLastPathComponent().appendingPathComponent("gate-\(round)").path
       var processes: [(String, ProcessRunner.Running)] = []
       for (machine, path) in machines.enumerated() {

@@ -6,7 +6,7 @@ extension GHP {
     static let configuration = CommandConfiguration(
       commandName: "hook", abstract: "Run one hook's check (called by the installed hook scripts).",
       discussion: """
-        Names: pre-commit, prepare-commit-msg, post-commit, pre-push, pre-receive. Exit 3 refuses.
+        Names: pre-commit, prepare-commit-msg, post-commit, pre-push, pre-receive, proc-receive. Exit 3 refuses.
         """)
 
     @Argument(help: "The hook.")
@@ -39,6 +39,9 @@ extension GHP {
       case .preReceive:
         let lines = Output.readStandardInput().split(separator: "\n").map(String.init)
         verdict = try HookRunner.preReceive(lines, workspace: workspace)
+      case .procReceive:
+        // Its standard output is git's protocol: nothing else may be written there.
+        try HookRunner.procReceive(workspace: workspace)
       }
       for note in verdict.notes { Output.error(note) }
       guard verdict.allowed else {

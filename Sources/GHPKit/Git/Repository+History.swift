@@ -60,11 +60,21 @@ extension Repository {
     return out.sorted()
   }
 
+  /// Every parent of a commit, in order (the first is the line it continues).
+  public func parents(of id: ObjectID) throws(GitError) -> [ObjectID] {
+    let commit = try self.commit(id)
+    return (0..<commit.parentCount).map { ObjectID(git_commit_parent_id(commit.pointer, UInt32($0)).pointee) }
+  }
+
   /// Commits reachable from `tip` and from none of `hidden` nor of the refs matching `hiddenGlobs`,
-  /// oldest first.
-  public func newCommits(tip: ObjectID, hiding hidden: [ObjectID], hidingGlobs: [String]) throws(GitError) -> [Commit] {
+  /// oldest first; with `firstParent`, along first parents only (the line of `ghp/state` as its
+  /// readers tell it: an operation the server landed is its merge, not also the commit it carried).
+  public func newCommits(tip: ObjectID, hiding hidden: [ObjectID], hidingGlobs: [String], firstParent: Bool = false)
+    throws(GitError) -> [Commit]
+  {
     var commits: [Commit] = []
-    try revwalk(from: tip, hiding: hidden, hidingGlobs: hidingGlobs, oldestFirst: true) { commit in
+    try revwalk(from: tip, hiding: hidden, hidingGlobs: hidingGlobs, oldestFirst: true, firstParent: firstParent) {
+      commit in
       commits.append(commit)
       return true
     }
@@ -79,9 +89,10 @@ extension Repository {
     return try check(git_graph_descendant_of(pointer, &a, &b)) == 1
   }
 
-  /// Calls `body` with each commit reachable from `tip`, newest first, until it returns false.
+  /// Calls `body` with each commit on `tip`'s line of first parents, newest first, until it
+  /// returns false.
   public func walk(from tip: ObjectID, _ body: (Commit) throws(GitError) -> Bool) throws(GitError) {
-    try revwalk(from: tip, body)
+    try revwalk(from: tip, firstParent: true, body)
   }
 
   /// The one revision walk: commits reachable from `tip` and from none of `hidden` (an id this
@@ -89,11 +100,12 @@ extension Repository {
   /// `oldestFirst`, until `body` returns false.
   func revwalk(
     from tip: ObjectID, hiding hidden: [ObjectID] = [], hidingGlobs: [String] = [], oldestFirst: Bool = false,
-    _ body: (Commit) throws(GitError) -> Bool
+    firstParent: Bool = false, _ body: (Commit) throws(GitError) -> Bool
   ) throws(GitError) {
     var walker: OpaquePointer?
     try check(git_revwalk_new(&walker, pointer))
     defer { git_revwalk_free(walker) }
+    if firstParent { try check(git_revwalk_simplify_first_parent(walker)) }
     git_revwalk_sorting(
       walker, GIT_SORT_TOPOLOGICAL.rawValue | (oldestFirst ? GIT_SORT_REVERSE.rawValue : GIT_SORT_TIME.rawValue))
     var start = tip.raw

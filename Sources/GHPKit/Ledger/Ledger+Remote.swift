@@ -108,6 +108,11 @@ extension Ledger {
     // for people (`git log origin/ghp/state`), best effort and only when it moved.
     let (tip, beats) = try fetchRefs(StatePaths.branch, named: "ghp/state", also: AliveRefs.glob, remote: remote)
     keepBeats(beats)
+    if beats.contains(where: { $0.name == Sequencer.markRef }) {
+      sequencingRemotes.insert(remote)
+    } else {
+      sequencingRemotes.remove(remote)
+    }
     let tracking = try? repository.referenceTarget(remoteTrackingRef(remote))
     if tracking != tip {
       try? repository.setReference(remoteTrackingRef(remote), to: tip, logMessage: "ghp: fetched state")
@@ -140,15 +145,17 @@ extension Ledger {
   /// One push of `commit` through a scratch ref of this process's own: writers on one machine push
   /// concurrently (the writer lock is not held across the network), and a shared name would let one
   /// push another's commit.
-  private func pushObject(_ commit: ObjectID, remote: String, to ref: String = StatePaths.branch) throws(GitError)
-    -> Repository.PushOutcome
+  /// `replacing`: the remote ref is not the line `commit` continues (an ops ref, which the server
+  /// moves itself), so libgit2 must not refuse for want of a fast-forward.
+  func pushObject(_ commit: ObjectID, remote: String, to ref: String = StatePaths.branch, replacing: Bool = false)
+    throws(GitError) -> Repository.PushOutcome
   {
     pruneOutgoingRefs()
     let outgoing = "refs/ghp/outgoing/\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try repository.setReference(outgoing, to: commit, logMessage: "ghp: outgoing state")
     defer { try? repository.setReference(outgoing, to: nil, logMessage: "ghp: pushed") }
     return try Self.retryingVanishedScratchRefs { () throws(GitError) in
-      try repository.push(remote: remote, refspec: "\(outgoing):\(ref)")
+      try repository.push(remote: remote, refspec: "\(replacing ? "+" : "")\(outgoing):\(ref)")
     }
   }
 
@@ -352,6 +359,10 @@ extension Ledger {
     let giveUp = ProcessIdentity.monotonic() + Self.remoteRetrySeconds
     var attempt = 0
     var optimistic = lastSeenTip(remote)
+    // A clone whose writes the server landed a moment ago (others write too: a first try built
+    // on the tip it last saw would lose again) hands this one to the server at once.
+    var handOver = optimistic != nil && recentlyLandedByServer(remote)
+    if handOver { sequencingRemotes.insert(remote) }
     // Commits of this change pushed and refused: one may have reached the server anyway, carried
     // by another writer's chain built on it.
     var refused: [(commit: ObjectID, result: Result, subject: String)] = []
@@ -359,6 +370,10 @@ extension Ledger {
     var ours: [ObjectID] = []
     // A lock the server refused an earlier change for is timed afresh.
     serverLockSince = nil
+    // Times a server that lands operations refused this one (each time on a tip this clone then
+    // fetches and judges the change on again): past ten, the change is pushed to ghp/state itself,
+    // whose refusal names its reason.
+    var serverRefusals = 0
     do throws(GHPError) {
       while attempt == 0 || ProcessIdentity.monotonic() < giveUp {
         attempt += 1
@@ -383,6 +398,33 @@ extension Ledger {
           }
           if !behind {
             _ = try syncWithRemote(remote: remote, actor: actor, clock: clock)
+            continue
+          }
+        }
+        // A server that lands operations takes this one in its own order: no race to lose.
+        let handing = handOver
+        handOver = false
+        if guessed == nil || handing, let remoteTip, sequencingRemotes.contains(remote), serverRefusals < 10 {
+          let base = try StateSnapshot(repository: repository, commit: remoteTip)
+          let at = clock.notBefore(base.commitTime, within: base.clockSkew)
+          let made = try operation(base, at)
+          guard let change = made.0 else {
+            if remoteTip != local.commit {
+              try moveLocal(from: local.commit, to: remoteTip, message: "ghp: fast-forward to \(remote)")
+            }
+            return Landed(result: made.1, commit: nil)
+          }
+          if Sequencer.kinds.contains(change.message.op),
+            try Sequencer.answer(change.message.operation, on: base, actor: actor, clock: at, as: Result.self) != nil
+          {
+            if let landed = try landThroughServer(
+              change, on: base, actor: actor, clock: at, remote: remote, local: local.commit, as: Result.self)
+            {
+              return landed
+            }
+            // Refused on the server's tip as it is now: fetched and judged again. A server whose
+            // git does not hand it the ops refs any more is written to as one that lands nothing.
+            serverRefusals += serverDeclines ? 10 : 1
             continue
           }
         }
@@ -481,6 +523,98 @@ extension Ledger {
       )
     }
     throw .contention(attempt)
+  }
+
+  /// Lands `change` through a server that lands operations (see `Sequencer`): its commit, built on
+  /// `base` (the server's tip as last fetched), goes to `refs/ghp/ops/<actor>`; once the server
+  /// answers that it landed it, the state is fetched and the answer is the operation's on the tip
+  /// the server landed it on, which may be newer than `base`. Nil when the server refused it.
+  func landThroughServer<Result>(
+    _ change: Change, on base: StateSnapshot, actor: String, clock: Clock, remote: String, local: ObjectID?,
+    as: Result.Type
+  ) throws(GHPError) -> Landed<Result>? {
+    let commit = try write(change, onto: base, actor: actor, clock: clock)
+    let outcome: Repository.PushOutcome
+    // The server keeps each agent's ops ref at the last merge it landed for it, which this clone
+    // mostly has: libgit2 sends only what is newer than one of those, not the whole history.
+    do { outcome = try pushObject(commit, remote: remote, to: Sequencer.prefix + actor, replacing: true) } catch {
+      let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
+      throw .io(
+        "\(GHPError.cannotPush)\(change.message.subject) to \(remote): \(error.message)\(hint); run `ghp log` once the server is reachable to see whether it landed"
+      )
+    }
+    serverDeclines = false
+    guard outcome == .accepted else {
+      if case .refused(let why) = outcome { serverDeclines = why.contains(HookRunner.landsNoOperations) }
+      return nil
+    }
+    guard let tip = try fetchState(remote), let merge = try landedMerge(of: commit, under: tip, above: base.commit)
+    else {
+      throw .io(
+        "\(remote) answered that it landed \(commit.short) (\(change.message.subject)), but its ghp/state does not show it; run `ghp sync`, then `ghp log`"
+      )
+    }
+    let landed: Commit
+    let first: ObjectID?
+    do {
+      landed = try repository.commit(merge)
+      first = try repository.parent(of: merge)
+    } catch {
+      throw .git(error)
+    }
+    let before = try StateSnapshot(repository: repository, commit: first)
+    guard
+      let answer = try Sequencer.answer(
+        try CommitMessage.read(landed.message).get().operation, on: before, actor: actor,
+        clock: Clock(now: landed.authorTime), as: Result.self)
+    else {
+      throw .io(
+        "\(merge.short) landed \(change.message.subject), but its answer cannot be read again here; see `ghp log`")
+    }
+    try moveLocal(from: local, to: tip, message: "ghp: \(change.message.subject)")
+    // A hint, touched without a flush: lost in a crash, the next write tries its own way first.
+    let hint = open(landedByServerPath(remote), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+    if hint >= 0 {
+      futimens(hint, nil)
+      close(hint)
+    }
+    return Landed(result: answer.1, commit: merge)
+  }
+
+  /// How long after the server landed one of this clone's writes the next goes to it at once.
+  static let handOverSeconds: Double = 30
+
+  /// Touched each time the server lands one of this clone's writes (`landThroughServer`).
+  func landedByServerPath(_ remote: String) -> String {
+    repository.localPaths.common + "/ghp/landed-by-server-\(remote)"
+  }
+
+  /// Whether the server landed one of this clone's writes within `handOverSeconds`.
+  func recentlyLandedByServer(_ remote: String) -> Bool {
+    var info = stat()
+    guard stat(landedByServerPath(remote), &info) == 0 else { return false }
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Double(now.tv_sec - info.st_mtim.tv_sec) < Self.handOverSeconds
+  }
+
+  /// The merge on `tip`'s first-parent line that landed `operation`, looked for down to `floor`
+  /// (the tip it was built on), or nil.
+  func landedMerge(of operation: ObjectID, under tip: ObjectID, above floor: ObjectID?) throws(GHPError) -> ObjectID? {
+    var found: ObjectID?
+    do {
+      try repository.walk(from: tip) { (commit) throws(GitError) -> Bool in
+        if commit.id == floor { return false }
+        if commit.parentCount == 2, try repository.parents(of: commit.id)[1] == operation {
+          found = commit.id
+          return false
+        }
+        return true
+      }
+    } catch {
+      throw .git(error)
+    }
+    return found
   }
 
   /// Runs `body` holding the machine's writer lock (no network inside).

@@ -56,6 +56,11 @@ public final class Ledger {
   /// Since when the server has refused this process's pushes because its ref's lock file exists
   /// (`Ledger.serverLockProblem`), or nil.
   var serverLockSince: Double?
+  /// The remotes whose server showed, at this process's last fetch, that it lands operations
+  /// (`Sequencer.markRef`).
+  var sequencingRemotes: Set<String> = []
+  /// Whether the server refused this process's last operation because it lands none.
+  var serverDeclines = false
 
   /// How long a ref `.lock` that ghp cannot prove stale is waited for: git holds one for
   /// microseconds; one held longer belongs to a live git process (an `update-ref --stdin`

@@ -39,7 +39,7 @@ public struct VerificationReport: Sendable {
 public final class Verifier {
   let repository: Repository
   /// Where re-executed operations write their blobs and trees: memory, dropped after each commit.
-  private let scratch: ScratchObjects
+  let scratch: ScratchObjects
 
   /// A verifier of `repository`'s commits, with its own in-memory scratch for re-executed operations.
   public init(repository: Repository) throws(GHPError) {
@@ -52,8 +52,13 @@ public final class Verifier {
     var report = VerificationReport(tip: tip)
     let commits: [Commit]
     do { commits = try repository.newCommits(tip: tip, hiding: hiding, hidingGlobs: []) } catch { throw .git(error) }
+    let carried = try carriedOperations(commits, tip: tip)
     for commit in commits {
       report.checked += 1
+      // An operation a server landed is checked as what its merge lands (`checkLanded`): its
+      // record, author, signature and place on the line. Its own tree is never state: no reader
+      // follows a second parent.
+      if carried.contains(commit.id) { continue }
       if let problem = try check(commit) {
         report.findings.append(
           VerificationFinding(commit: commit.id, subject: commit.summary, author: commit.authorName, problem: problem))
@@ -62,11 +67,30 @@ public final class Verifier {
     return report
   }
 
+  /// The second parents of the merges among `commits` that nothing builds on: the operation
+  /// commits a server landed, which are checked through their merges.
+  func carriedOperations(_ commits: [Commit], tip: ObjectID) throws(GHPError) -> Set<ObjectID> {
+    var seconds: Set<ObjectID> = []
+    var built: Set<ObjectID> = [tip]
+    do {
+      for commit in commits where commit.parentCount > 0 {
+        let parents = try repository.parents(of: commit.id)
+        built.insert(parents[0])
+        if parents.count == 2 { seconds.insert(parents[1]) }
+      }
+    } catch {
+      throw .git(error)
+    }
+    return seconds.subtracting(built)
+  }
+
   /// Why `commit` does not prove itself, or nil when it does.
   public func check(_ commit: Commit) throws(GHPError) -> String? {
     defer { scratch.reset() }
+    if commit.parentCount == 2 { return try checkLanded(commit) }
     guard commit.parentCount <= 1 else {
-      return "it is a merge: ghp/state is linear, each commit one operation on one parent"
+      return
+        "it is a merge of \(commit.parentCount) commits: each commit of ghp/state is one operation on one parent, or one a server landed (two)"
     }
     if commit.containsNUL {
       return "its message holds a NUL byte, which hides what follows it from git; ghp never writes one"

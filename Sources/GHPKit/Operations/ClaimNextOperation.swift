@@ -30,7 +30,10 @@ public struct ClaimNextOperation: StateOperation {
         }
       }
     }
-    let change = try claimChange(&chosen, state: state, actor: actor, clock: clock)
+    var change = try claimChange(&chosen, state: state, actor: actor, clock: clock)
+    // Without paths to avoid, the claim is of whatever is next where it lands (see
+    // `ClaimOperation.orNext`); with them, of this issue only, as the record cannot carry them.
+    if avoiding.isEmpty { change.message.operation = ClaimOperation(issueID: chosen.id, orNext: true).record }
     return (change, ClaimOperation.Output(issue: chosen, alreadyHeld: false))
   }
 }

@@ -4,16 +4,31 @@ public struct ClaimOperation: RecordedOperation {
   public static let name = "claim"
 
   /// The record's keys: each argument named once, as the record spells it.
-  enum CodingKeys: String, CodingKey { case issueID = "issue" }
+  enum CodingKeys: String, CodingKey {
+    case issueID = "issue"
+    case orNext = "next"
+  }
 
   /// The issue to claim.
   public var issueID: String
+  /// `claim --next`'s: when the issue is no longer open and ready where the claim lands (another
+  /// agent took it first), the first issue of the ready queue there is claimed instead, and the
+  /// record written names that one. So a server that lands operations in its own order gives each
+  /// of many agents racing for the top of the queue the next issue, rather than refusing all but
+  /// one. Recorded as `"next": true`; a record without it (older, or `ghp claim ID`) claims only
+  /// its issue.
+  @RecordFlag public var orNext = false
 
-  /// Claims `issueID` for the actor.
-  public init(issueID: String) { self.issueID = issueID }
+  /// Claims `issueID` for the actor (with `orNext`, or the next ready issue when it is taken).
+  public init(issueID: String, orNext: Bool = false) {
+    self.issueID = issueID
+    self.orNext = orNext
+  }
 
   /// The same claim with the issue's id renamed.
-  public func renaming(_ renames: IDRenames) -> Self { ClaimOperation(issueID: renames.issue(issueID)) }
+  public func renaming(_ renames: IDRenames) -> Self {
+    ClaimOperation(issueID: renames.issue(issueID), orNext: orNext)
+  }
 
   /// The issue as claimed, and whether the caller held it already.
   public struct Output: Sendable {
@@ -27,6 +42,12 @@ public struct ClaimOperation: RecordedOperation {
   /// holder; refused, naming the holder, when someone else has it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
+    if orNext, try !Self.openAndReady(issueID, in: state) {
+      guard let first = try ReadyQueue.ready(state, limit: 1).first else { throw .nothingReady }
+      if first.id != issueID {
+        return try ClaimOperation(issueID: first.id, orNext: true).apply(to: state, actor: actor, clock: clock)
+      }
+    }
     var issue = try state.requireIssue(issueID)
     switch issue.status {
     case .claimed where issue.assignee == actor:
@@ -58,7 +79,17 @@ public struct ClaimOperation: RecordedOperation {
         throw .refused("#\(issue.id) waits on #\(dependency), which is \(other?.status.rawValue ?? "missing")")
       }
     }
-    return (try claimChange(&issue, state: state, actor: actor, clock: clock), Output(issue: issue, alreadyHeld: false))
+    var change = try claimChange(&issue, state: state, actor: actor, clock: clock)
+    if orNext { change.message.operation = ClaimOperation(issueID: issue.id, orNext: true).record }
+    return (change, Output(issue: issue, alreadyHeld: false))
+  }
+
+  /// Whether `id` is an open issue whose dependencies are all done (what the ready queue holds,
+  /// whatever its order).
+  static func openAndReady(_ id: String, in state: StateSnapshot) throws(GHPError) -> Bool {
+    guard let issue = try state.issue(id), issue.status == .open else { return false }
+    for dependency in issue.dependencies where try state.issue(dependency)?.status != .done { return false }
+    return true
   }
 }
 

@@ -10,11 +10,13 @@ public enum GitHook: String, CaseIterable, Sendable {
   case prePush = "pre-push"
   /// On a server: verifies what is pushed to `ghp/state`, as the pusher.
   case preReceive = "pre-receive"
+  /// On a server: lands the operations agents push to `refs/ghp/ops/<agent>` (see `Sequencer`).
+  case procReceive = "proc-receive"
 
   /// The hooks of a working repository.
   public static let client: [GitHook] = [.preCommit, .prepareCommitMessage, .postCommit, .prePush]
   /// The hooks of a server's bare repository.
-  public static let server: [GitHook] = [.preReceive]
+  public static let server: [GitHook] = [.preReceive, .procReceive]
 
   /// What a refused hook says was not done.
   public var refusedWhat: String { self == .preCommit ? "committed" : "pushed" }

@@ -45,6 +45,11 @@ public enum HookInstaller {
     for name in server ? serverHooks : clientHooks {
       guard let script = Embedded.hooks[name] else { continue }
       let path = "\(directory)/\(name)"
+      if name == GitHook.procReceive.rawValue, let existing = read(path), !existing.contains(marker) {
+        // git runs one proc-receive, which answers for the refs it is given: two cannot share them.
+        throw .io(
+          "\(path) exists and is not ghp's: git runs only one proc-receive hook; move it away, then install again")
+      }
       if let existing = read(path), !existing.contains(marker) {
         guard !exists(path + chainedSuffix) else {
           throw .io(
@@ -60,13 +65,45 @@ public enum HookInstaller {
       try Files.replace(path, with: Array(text.utf8), mode: 0o755)
       report.installed.append(name)
     }
+    if server { try markSequencing(repository) }
     return report
+  }
+
+  /// The config key that hands pushes of `refs/ghp/ops/*` to the proc-receive hook.
+  static let procReceiveKey = "receive.procReceiveRefs"
+
+  /// Makes a server land operations (see `Sequencer`): git hands pushes of `refs/ghp/ops/*` to
+  /// the proc-receive hook, and `refs/ghp/sequencer` tells clients so before they push one.
+  static func markSequencing(_ repository: Repository) throws(GHPError) {
+    let config = repository.commonDirectory + "/config"
+    let prefix = String(Sequencer.prefix.dropLast())
+    if let set = Repository.configString(procReceiveKey, inFile: config), set != prefix {
+      throw .io(
+        "\(config) sets \(procReceiveKey) = \(set); ghp's proc-receive needs it to be \(prefix): change it, then install again"
+      )
+    }
+    do {
+      try Repository.setConfigString(procReceiveKey, prefix, inFile: config)
+      let note = try repository.writeBlob(
+        Array("This server lands the operations ghp agents push to \(Sequencer.prefix)<agent>.\n".utf8))
+      try repository.setReference(Sequencer.markRef, to: note, logMessage: "ghp: hooks install --server")
+    } catch {
+      throw .git(error)
+    }
   }
 
   /// Removes ghp's hooks from the hooks folder and puts back the ones they had chained.
   public static func uninstall(_ repository: Repository) throws(GHPError) -> Report {
     let directory = hooksDirectory(repository)
     var report = Report(directory: directory)
+    if (try? repository.referenceTarget(Sequencer.markRef)) != nil {
+      do {
+        try repository.setReference(Sequencer.markRef, to: nil, logMessage: "ghp: hooks uninstall")
+        try Repository.removeConfigKey(procReceiveKey, inFile: repository.commonDirectory + "/config")
+      } catch {
+        throw .git(error)
+      }
+    }
     for name in clientHooks + serverHooks {
       let path = "\(directory)/\(name)"
       if let existing = read(path), existing.contains(marker) {

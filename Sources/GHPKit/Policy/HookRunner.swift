@@ -194,7 +194,12 @@ public enum HookRunner {
       verdict.refusals += try judgeAlive(
         old: old, new: new, ref: ref, by: pushed, state: state, repository: repository, now: workspace.clock.now)
     }
-    for (old, new, ref) in updates where ref != StatePaths.branch && !ref.hasPrefix(AliveRefs.prefix) {
+    for (_, new, ref) in updates where ref.hasPrefix(Sequencer.prefix) {
+      verdict.refusals += try judgeOperation(
+        new: new, ref: ref, by: pushed, state: state, repository: repository, now: workspace.clock.now)
+    }
+    for (old, new, ref) in updates
+    where ref != StatePaths.branch && !ref.hasPrefix(AliveRefs.prefix) && !ref.hasPrefix(Sequencer.prefix) {
       verdict.refusals += try judgeUpdate(
         old: old, new: new, ref: ref, by: pushed, state: state, config: config, baseTip: baseTip, repository: repository
       )

@@ -20,7 +20,8 @@ public final class StateWatcher {
     let commits: [Commit]
     do {
       // If the history was rewritten (the old tip is gone from it), report from the merge base.
-      commits = try repository.newCommits(tip: tip, hiding: last.map { [$0] } ?? [], hidingGlobs: [])
+      commits = try repository.newCommits(
+        tip: tip, hiding: last.map { [$0] } ?? [], hidingGlobs: [], firstParent: true)
     } catch {
       throw .git(error)
     }

@@ -728,5 +728,16 @@ if [ -x "$chained" ]; then "$chained" "$@" || exit $?; fi
 exec "$ghp" hook prepare-commit-msg "$@"
 
 """#,
+    "proc-receive": #"""
+#!/bin/sh
+# ghp-hook proc-receive: for a shared server repository (`ghp hooks install --server`): lands each
+# operation an agent pushes to refs/ghp/ops/<agent> on ghp/state, in this server's order, and
+# answers the push with the outcome (pre-receive has checked the pusher and the commit).
+# Installed by `ghp hooks install --server`, with receive.procReceiveRefs = refs/ghp/ops.
+# The ghp that installed this hook, by its absolute path (no variable of the caller's chooses it).
+ghp='ghp'
+exec "$ghp" hook proc-receive "$@"
+
+"""#,
   ]
 }
