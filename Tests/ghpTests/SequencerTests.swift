@@ -135,6 +135,32 @@ import Testing
     #expect(tip.split(separator: " ").count > 3 && tip.contains("w2: release #2"), "\(tip)")
   }
 
+  /// A server that dies after landing an operation and before answering the push (its
+  /// receive-pack killed as the hook ends): the agent finds its operation landed in the server's
+  /// state and says so, and it is there once.
+  @Test func anAnswerLostAfterTheServerLandedIsFoundInItsState() throws {
+    let network = try Network(issues: 3, remoteMode: true, serverHooks: true)
+    let a = try network.clone()
+    let b = try network.clone()
+    #expect(try network.ghp(["claim", "1"], in: a, agent: "w1").status == 0)
+    #expect(try network.ghp(["claim", "2"], in: b, agent: "w2").status == 0)
+    #expect(try network.ghp(["claim", "3"], in: a, agent: "w1").status == 0)
+    let hook = network.server + "/hooks/proc-receive"
+    #expect(rename(hook, hook + ".real") == 0)
+    let killer = """
+      #!/bin/sh
+      "$0.real" "$@"; status=$?
+      kill -9 $PPID
+      exit $status
+      """
+    try killer.write(toFile: hook, atomically: true, encoding: .utf8)
+    #expect(chmod(hook, 0o755) == 0)
+    let released = try network.ghp(["release", "2"], in: b, agent: "w2")
+    #expect(released.status == 0 && released.stdout.contains("Released #2"), "\(released.stdout)\(released.stderr)")
+    let releases = try network.serverLog().filter { $0.hasPrefix("w2: release #2") }
+    #expect(releases.count == 1, "\(releases)")
+  }
+
   /// What an attacker on the team could try with plain git against a server that lands
   /// operations: a merge made by hand (landing an operation twice, at a time it chose, as another
   /// agent, with another message or tree) is refused by `ghp verify` and by the server; an

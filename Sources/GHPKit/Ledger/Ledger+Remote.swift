@@ -534,16 +534,24 @@ extension Ledger {
     as: Result.Type
   ) throws(GHPError) -> Landed<Result>? {
     let commit = try write(change, onto: base, actor: actor, clock: clock)
-    let outcome: Repository.PushOutcome
+    var outcome: Repository.PushOutcome
     // The server keeps each agent's ops ref at the last merge it landed for it, which this clone
     // mostly has: libgit2 sends only what is newer than one of those, not the whole history.
     do { outcome = try pushObject(commit, remote: remote, to: Sequencer.prefix + actor, replacing: true) } catch {
-      let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
-      throw .io(
-        "\(GHPError.cannotPush)\(change.message.subject) to \(remote): \(error.message)\(hint); run `ghp log` once the server is reachable to see whether it landed"
-      )
+      // The server may have landed it before the connection failed: its state says.
+      if let tip = try? fetchState(remote), (try? landedMerge(of: commit, under: tip, above: base.commit)) != nil {
+        outcome = .accepted
+      } else {
+        let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
+        throw .io(
+          "\(GHPError.cannotPush)\(change.message.subject) to \(remote): \(error.message)\(hint); run `ghp log` once the server is reachable to see whether it landed"
+        )
+      }
     }
     serverDeclines = false
+    // Tried again after the first answer was lost (`Repository.push` does, when the connection
+    // dropped): the server had landed it.
+    if case .refused(let why) = outcome, why.contains(Sequencer.landedAlready) { outcome = .accepted }
     guard outcome == .accepted else {
       if case .refused(let why) = outcome { serverDeclines = why.contains(HookRunner.landsNoOperations) }
       return nil

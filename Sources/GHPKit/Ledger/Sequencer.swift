@@ -19,6 +19,9 @@ public enum Sequencer {
   public static let markRef = "refs/ghp/sequencer"
   /// What the server answers when the operation changes nothing on its tip.
   static let nothingToChange = "ghp: the operation changes nothing on the server's tip"
+  /// What the server answers when the operation is on its line already (a push tried again after
+  /// its answer was lost): the writer looks for it there.
+  static let landedAlready = "has landed already"
 
   /// The operations a server lands: each names in its record everything it does (no id it mints,
   /// no choice made from the state), so re-executed on a newer tip it does the same or is refused.
@@ -72,7 +75,7 @@ public enum Sequencer {
         return .failure(.init("\(operation.id.short) is not built on this server's ghp/state; fetch it and try again"))
       }
       if try repository.isAncestor(operation.id, of: tipID) {
-        return .failure(.init("\(operation.id.short) has landed already"))
+        return .failure(.init("\(operation.id.short) \(landedAlready)"))
       }
     } catch {
       throw .git(error)
