@@ -89,10 +89,14 @@ public final class StateSnapshot {
   public func agents() throws(GHPError) -> AgentStatusDocument {
     if let cachedAgents { return cachedAgents }
     var document = AgentStatusDocument()
-    if let json = try json(StatePaths.agentStatus) {
+    let blob = try blobID(StatePaths.agentStatus)
+    if let blob, let parsed = ParsedAgents.shared.document(blob) {
+      document = parsed
+    } else if let json = try json(StatePaths.agentStatus) {
       do { document = try AgentStatusDocument(json: json) } catch {
         throw .corruptDocument(path: StatePaths.agentStatus, commit: shortCommit, detail: error.detail)
       }
+      if let blob { ParsedAgents.shared.keep(document, for: blob) }
     }
     cachedAgents = document
     return document
@@ -238,6 +242,22 @@ public final class StateSnapshot {
       )
     }
   }
+}
+
+/// The agents' document last parsed in this process, by the id of its blob (content-addressed, so
+/// never stale): a long-lived reader (the MCP server's `get_status`, `ghp serve`) parses ten
+/// thousand agents once per change of the document, not once a call. Only the last one is kept:
+/// such a document is megabytes.
+final class ParsedAgents: @unchecked Sendable {
+  static let shared = ParsedAgents()
+  private var last: (blob: ObjectID, document: AgentStatusDocument)?
+  private let lock = NSLockLike()
+
+  func document(_ blob: ObjectID) -> AgentStatusDocument? {
+    lock.withLock { last?.blob == blob ? last?.document : nil }
+  }
+
+  func keep(_ document: AgentStatusDocument, for blob: ObjectID) { lock.withLock { last = (blob, document) } }
 }
 
 /// Policies parsed in this process, by the id of their blob: content-addressed, so an entry is never
