@@ -176,6 +176,7 @@ struct DoctorTests {
     #expect(set.status == 0, "\(set.stderr)")
     let (up, upChecks) = try doctor(repo, path: presets)
     #expect(up == 0 && upChecks["server"]?["text"]?.stringValue?.contains("answers") == true, "\(upChecks)")
+    #expect(upChecks["server"]?["text"]?.stringValue?.contains("does not land operations") == true, "\(upChecks)")
     daemon.stop(hard: true)
     let (gone, goneChecks) = try doctor(repo, path: presets)
     #expect(gone == 1 && goneChecks["server"]?["ok"] == .bool(false), "\(goneChecks)")

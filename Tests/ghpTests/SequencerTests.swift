@@ -50,6 +50,9 @@ import Testing
 
     let reader = machines[0]
     #expect(try network.ghp(["sync"], in: reader, agent: "lead").status == 0)
+    let doctor = try network.ghp(["doctor", "--json"], in: reader, agent: "lead")
+    let server = try JSON.parse(doctor.stdout)["checks"]?.arrayValue?.first { $0["topic"] == .string("server") }
+    #expect(server?["text"]?.stringValue?.contains("it lands operations itself") == true, "\(doctor.stdout)")
     let verified = try network.ghp(["verify"], in: reader, agent: "lead")
     #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     let log = try network.ghp(["log", "--op", "claim", "-n", "100", "--json"], in: reader, agent: "lead")

@@ -147,16 +147,22 @@ public enum Doctor {
         text: "\(stale.joined(separator: ", ")) not current: run ghp setup \(tool)")
   }
 
-  /// The server: reachable within 10 s, and what it holds for ghp/state.
+  /// The server: reachable within 10 s, what it holds for ghp/state, and whether it lands
+  /// operations itself (`Sequencer`).
   static func server(_ remote: String, repository: Repository) -> Finding {
     guard let url = repository.remoteURL(remote) else {
       return Finding(topic: "server", ok: false, text: "remote mode names \(remote), and there is no such git remote")
     }
     do {
-      let tip = try repository.fetchTip(remote: remote, ref: StatePaths.branch, seconds: 10)
+      let (tip, refs) = try repository.fetchTip(
+        remote: remote, ref: StatePaths.branch, also: AliveRefs.glob, seconds: 10)
+      let lands =
+        refs.contains { $0.name == Sequencer.markRef }
+        ? "it lands operations itself (ghp's server hooks)"
+        : "it does not land operations, so writes from many hosts race for ghp/state (`ghp hooks install --server` there)"
       return Finding(
         topic: "server", ok: true,
-        text: "\(remote) (\(url)) answers; its ghp/state is at \(tip?.short ?? "nothing yet")")
+        text: "\(remote) (\(url)) answers; its ghp/state is at \(tip?.short ?? "nothing yet"); \(lands)")
     } catch {
       return Finding(topic: "server", ok: false, text: "\(remote) (\(url)) does not answer: \(error.description)")
     }
