@@ -164,6 +164,54 @@ import Testing
     #expect(releases.count == 1, "\(releases)")
   }
 
+  /// A first try that lost its race stays among the clone's objects. Found there with plain git
+  /// (`git fsck --unreachable`) after its agent went on writing, and pushed as that agent's
+  /// operation, it is refused: its author has written since the tip it was built on, so an old
+  /// signed operation cannot be landed behind its author's back.
+  @Test func aLostFirstTryFoundWithPlainGitIsNotLandedLater() throws {
+    let network = try Network(issues: 3, remoteMode: true, serverHooks: true)
+    let a = try network.clone()
+    let b = try network.clone()
+    #expect(try network.ghp(["claim", "1"], in: a, agent: "w1").status == 0)
+    #expect(try network.ghp(["claim", "2"], in: b, agent: "w2").status == 0)
+    #expect(try network.ghp(["release", "2"], in: b, agent: "w2").status == 0)
+    let unreachable = try ProcessRunner.run("/usr/bin/git", ["fsck", "--unreachable", "--no-reflogs"], in: b).stdout
+    let lost = try unreachable.split(separator: "\n").compactMap { line -> String? in
+      let fields = line.split(separator: " ")
+      guard fields.count == 3, fields[1] == "commit" else { return nil }
+      let message = try ProcessRunner.run("/usr/bin/git", ["log", "-1", "--format=%an %s", String(fields[2])], in: b)
+      return message.stdout.hasPrefix("w2 w2: claim #2") ? String(fields[2]) : nil
+    }
+    #expect(!lost.isEmpty, "no lost first try among \(unreachable)")
+    for commit in lost {
+      let pushed = try ProcessRunner.run("/usr/bin/git", ["push", "origin", "+\(commit):refs/ghp/ops/w2"], in: b)
+      #expect(pushed.status != 0 && pushed.stderr.contains("w2 has written"), "\(pushed.stderr)")
+    }
+    #expect(try network.ghp(["sync"], in: a, agent: "lead").status == 0)
+    let issue = try JSON.parse(try network.ghp(["issue", "show", "2", "--json"], in: a, agent: "lead").stdout)
+    #expect(issue["issue"]?["status"]?.stringValue == "open", "\(issue["issue"] ?? .null)")
+  }
+
+  /// A server whose git is older than 2.29 runs no proc-receive: `hooks install --server` says so,
+  /// installs pre-receive alone and does not tell clients the server lands operations.
+  @Test func anOldGitMakesNoServerThatLandsOperations() throws {
+    let scratch = try ScratchRepository()
+    let bin = scratch.root.deletingLastPathComponent().appendingPathComponent("old-git-bin").path
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    try "#!/bin/sh\necho 'git version 2.25.1'\n".write(toFile: bin + "/git", atomically: true, encoding: .utf8)
+    #expect(chmod(bin + "/git", 0o755) == 0)
+    let bare = scratch.root.deletingLastPathComponent().appendingPathComponent("old.git").path
+    #expect(try ProcessRunner.run("/usr/bin/git", ["init", "-q", "--bare", bare], in: scratch.path).status == 0)
+    let installed = try ProcessRunner.run(
+      GHPBinary.path, ["-C", bare, "hooks", "install", "--server"], in: bare,
+      environment: ["PATH": bin + ":/usr/bin:/bin"])
+    #expect(installed.status == 0 && installed.stdout.contains("older than 2.29"), "\(installed.stdout)")
+    #expect(FileManager.default.fileExists(atPath: bare + "/hooks/pre-receive"))
+    #expect(!FileManager.default.fileExists(atPath: bare + "/hooks/proc-receive"))
+    let marked = try ProcessRunner.run("/usr/bin/git", ["for-each-ref", "refs/ghp"], in: bare).stdout
+    #expect(marked.isEmpty, "\(marked)")
+  }
+
   /// What an attacker on the team could try with plain git against a server that lands
   /// operations: a merge made by hand (landing an operation twice, at a time it chose, as another
   /// agent, with another message or tree) is refused by `ghp verify` and by the server; an

@@ -42,6 +42,7 @@ public struct HooksAction {
       if install {
         return ["Installed \(report.installed.joined(separator: ", ")) in \(report.directory)."]
           + report.chained.map { "Kept the existing \($0) as \($0).ghp-chained; it runs first." }
+          + (report.landsNoOperations.map { ["Note: \($0)."] } ?? [])
       }
       return [
         "Removed \(report.removed.isEmpty ? "nothing" : report.removed.joined(separator: ", ")) from \(report.directory)."

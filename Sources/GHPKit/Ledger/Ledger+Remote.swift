@@ -404,11 +404,15 @@ extension Ledger {
         // A server that lands operations takes this one in its own order: no race to lose.
         let handing = handOver
         handOver = false
-        if guessed == nil || handing, let remoteTip, sequencingRemotes.contains(remote), serverRefusals < 10 {
+        if guessed == nil || handing, let remoteTip, sequencingRemotes.contains(remote), serverRefusals < 10,
+          try handsOffPending(&ours, remote: remote)
+        {
           let base = try StateSnapshot(repository: repository, commit: remoteTip)
           let at = clock.notBefore(base.commitTime, within: base.clockSkew)
           let made = try operation(base, at)
           guard let change = made.0 else {
+            // Never answered from the tip last seen: a fetch decides.
+            if handing { continue }
             if remoteTip != local.commit {
               try moveLocal(from: local.commit, to: remoteTip, message: "ghp: fast-forward to \(remote)")
             }
@@ -525,6 +529,17 @@ extension Ledger {
     throw .contention(attempt)
   }
 
+  /// Before a change is handed to the server: its commits on this host's pending chain (a first
+  /// try refused while the server did not move) come off it, so that no later push of the chain
+  /// lands the change a second time. False when another writer has built on one of them (its push
+  /// may still carry it): the change then stays on the compare-and-swap path.
+  func handsOffPending(_ ours: inout [ObjectID], remote: String) throws(GHPError) -> Bool {
+    guard !ours.isEmpty else { return true }
+    if try takeOff(ours, remote: remote) { return false }
+    ours = []
+    return true
+  }
+
   /// Lands `change` through a server that lands operations (see `Sequencer`): its commit, built on
   /// `base` (the server's tip as last fetched), goes to `refs/ghp/ops/<actor>`; once the server
   /// answers that it landed it, the state is fetched and the answer is the operation's on the tip
@@ -552,9 +567,14 @@ extension Ledger {
     // Tried again after the first answer was lost (`Repository.push` does, when the connection
     // dropped): the server had landed it.
     if case .refused(let why) = outcome, why.contains(Sequencer.landedAlready) { outcome = .accepted }
-    guard outcome == .accepted else {
+    if outcome != .accepted {
       if case .refused(let why) = outcome { serverDeclines = why.contains(HookRunner.landsNoOperations) }
-      return nil
+      // A server that landed it and died before answering (git then reports the hook failed)
+      // has it on its line: looked for there before the change is judged again.
+      guard !serverDeclines, let tip = try? fetchState(remote),
+        (try? landedMerge(of: commit, under: tip, above: base.commit)) != nil
+      else { return nil }
+      outcome = .accepted
     }
     guard let tip = try fetchState(remote), let merge = try landedMerge(of: commit, under: tip, above: base.commit)
     else {
@@ -797,7 +817,14 @@ extension Ledger {
       let when = Clock(now: max(own, state.commitTime ?? own))
       var change: Change?
       do {
-        change = try operation.renaming(renames).remintingIDs().change(on: state, actor: message.agent, clock: when)
+        var replayed: any RecordedOperation = operation.renaming(renames).remintingIDs()
+        // An offline `claim --next` was work on the issue it picked: re-applied, it claims that one
+        // or is lost (and its agent told), never another issue the agent knows nothing of.
+        if var claim = replayed as? ClaimOperation, claim.orNext {
+          claim.orNext = false
+          replayed = claim
+        }
+        change = try replayed.change(on: state, actor: message.agent, clock: when)
       } catch {
         guard error.isRefusal else { throw error }
         // A claim that lost is the normal fate of a race; anything else refused is a conflict a

@@ -22,6 +22,10 @@ public enum Sequencer {
   /// What the server answers when the operation is on its line already (a push tried again after
   /// its answer was lost): the writer looks for it there.
   static let landedAlready = "has landed already"
+  /// How long before the tip it lands on an operation may have been made (its writer tries for
+  /// `Ledger.remoteRetrySeconds`), and how far behind that tip it may be built, in commits.
+  static let landingWindow: Int64 = 120
+  static let maximumBehind = 10_000
 
   /// The operations a server lands: each names in its record everything it does (no id it mints,
   /// no choice made from the state), so re-executed on a newer tip it does the same or is refused.
@@ -76,6 +80,31 @@ public enum Sequencer {
       }
       if try repository.isAncestor(operation.id, of: tipID) {
         return .failure(.init("\(operation.id.short) \(landedAlready)"))
+      }
+      // A signed operation left behind (a first try that lost its race, one the server refused)
+      // must not be landed later by whoever finds its object: only one made moments before the
+      // tip, by an author who has written nothing on the line since the tip it was built on.
+      if let tipTime = tip.commitTime, operation.authorTime < tipTime - landingWindow {
+        return .failure(
+          .init(
+            "\(operation.id.short) was made more than \(landingWindow) s before this server's tip; build it again on the tip"
+          ))
+      }
+      var steps = 0
+      var cursor: ObjectID? = tipID
+      while let at = cursor, at != known {
+        steps += 1
+        let commit = try repository.commit(at)
+        if commit.authorName == author {
+          return .failure(
+            .init(
+              "\(author) has written \(at.short) since the tip \(operation.id.short) was built on; fetch and build it again"
+            ))
+        }
+        guard steps < maximumBehind else {
+          return .failure(.init("\(operation.id.short) is built on a tip too far behind this server's; fetch it"))
+        }
+        cursor = try repository.parent(of: at)
       }
     } catch {
       throw .git(error)

@@ -33,6 +33,9 @@ public enum HookInstaller {
     public var restored: [String] = []
     /// The ghp hooks deleted.
     public var removed: [String] = []
+    /// A server install: why the server will not land operations (its git is older than 2.29,
+    /// which has no proc-receive), or nil when it will.
+    public var landsNoOperations: String?
   }
 
   /// `ghpBinary`: the absolute path the hooks call, whatever the caller's PATH or environment.
@@ -65,8 +68,29 @@ public enum HookInstaller {
       try Files.replace(path, with: Array(text.utf8), mode: 0o755)
       report.installed.append(name)
     }
-    if server { try markSequencing(repository) }
+    if server {
+      if let old = gitTooOld() {
+        report.installed.removeAll { $0 == GitHook.procReceive.rawValue }
+        unlink("\(directory)/\(GitHook.procReceive.rawValue)")
+        report.landsNoOperations =
+          "git here is \(old), older than 2.29 (no proc-receive): this server does not land operations, so writes from many hosts race for ghp/state; install a newer git, then this again"
+      } else {
+        try markSequencing(repository)
+      }
+    }
     return report
+  }
+
+  /// The version of the `git` on PATH (the one a server's receive-pack is) when it is older than
+  /// 2.29, which runs no proc-receive hook; nil when it is newer, or cannot be told.
+  static func gitTooOld() -> String? {
+    guard let git = ProgramSearch.find("git", in: ProgramSearch.folders(getenv("PATH").map { String(cString: $0) })),
+      let said = ProgramRun.capture(git, ["--version"], environment: [:], seconds: 10), said.status == 0,
+      let version = said.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).dropFirst(2).first.map(String.init)
+    else { return nil }
+    let parts = version.split(separator: ".").compactMap { Int($0.prefix { $0.isNumber }) }
+    guard parts.count >= 2 else { return nil }
+    return (parts[0], parts[1]) < (2, 29) ? version : nil
   }
 
   /// The config key that hands pushes of `refs/ghp/ops/*` to the proc-receive hook.
