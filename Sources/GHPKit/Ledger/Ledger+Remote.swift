@@ -418,9 +418,7 @@ extension Ledger {
             }
             return Landed(result: made.1, commit: nil)
           }
-          if Sequencer.kinds.contains(change.message.op),
-            try Sequencer.answer(change.message.operation, on: base, actor: actor, clock: at, as: Result.self) != nil
-          {
+          if Sequencer.kinds.contains(change.message.op), Sequencer.answers(change.message.operation, as: Result.self) {
             if let landed = try landThroughServer(
               change, on: base, actor: actor, clock: at, remote: remote, local: local.commit, as: Result.self)
             {
@@ -549,38 +547,43 @@ extension Ledger {
     as: Result.Type
   ) throws(GHPError) -> Landed<Result>? {
     let commit = try write(change, onto: base, actor: actor, clock: clock)
-    var outcome: Repository.PushOutcome
     // The server keeps each agent's ops ref at the last merge it landed for it, which this clone
     // mostly has: libgit2 sends only what is newer than one of those, not the whole history.
+    var outcome: Repository.PushOutcome?
+    var failure: GitError?
     do { outcome = try pushObject(commit, remote: remote, to: Sequencer.prefix + actor, replacing: true) } catch {
-      // The server may have landed it before the connection failed: its state says.
-      if let tip = try? fetchState(remote), (try? landedMerge(of: commit, under: tip, above: base.commit)) != nil {
-        outcome = .accepted
-      } else {
-        let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
-        throw .io(
-          "\(GHPError.cannotPush)\(change.message.subject) to \(remote): \(error.message)\(hint); run `ghp log` once the server is reachable to see whether it landed"
-        )
-      }
+      failure = error
     }
     serverDeclines = false
-    // Tried again after the first answer was lost (`Repository.push` does, when the connection
-    // dropped): the server had landed it.
-    if case .refused(let why) = outcome, why.contains(Sequencer.landedAlready) { outcome = .accepted }
-    if outcome != .accepted {
-      if case .refused(let why) = outcome { serverDeclines = why.contains(HookRunner.landsNoOperations) }
-      // A server that landed it and died before answering (git then reports the hook failed)
-      // has it on its line: looked for there before the change is judged again.
-      guard !serverDeclines, let tip = try? fetchState(remote),
-        (try? landedMerge(of: commit, under: tip, above: base.commit)) != nil
-      else { return nil }
-      outcome = .accepted
+    var answeredLanded = outcome == .accepted
+    if case .refused(let why)? = outcome {
+      serverDeclines = why.contains(HookRunner.landsNoOperations)
+      // Tried again after the first answer was lost (`Repository.push` does, when the connection
+      // dropped): the server had landed it.
+      answeredLanded = why.contains(Sequencer.landedAlready)
     }
-    guard let tip = try fetchState(remote), let merge = try landedMerge(of: commit, under: tip, above: base.commit)
-    else {
-      throw .io(
-        "\(remote) answered that it landed \(commit.short) (\(change.message.subject)), but its ghp/state does not show it; run `ghp sync`, then `ghp log`"
-      )
+    // The server's line says whether it landed, whatever the answer: one that was lost (the
+    // connection failed, or the server died after landing it and git reported the hook failed)
+    // is found there before the change is judged again.
+    let tip: ObjectID?
+    if answeredLanded {
+      tip = try fetchState(remote)
+    } else {
+      tip = serverDeclines ? nil : try? fetchState(remote)
+    }
+    guard let tip, let merge = try landedMerge(of: commit, under: tip, above: base.commit) else {
+      if answeredLanded {
+        throw .io(
+          "\(remote) answered that it landed \(commit.short) (\(change.message.subject)), but its ghp/state does not show it; run `ghp sync`, then `ghp log`"
+        )
+      }
+      if let failure {
+        let hint = repository.remoteURL(remote).map { Self.sshHint($0) } ?? ""
+        throw .io(
+          "\(GHPError.cannotPush)\(change.message.subject) to \(remote): \(failure.message)\(hint); run `ghp log` once the server is reachable to see whether it landed"
+        )
+      }
+      return nil
     }
     let landed: Commit
     let first: ObjectID?

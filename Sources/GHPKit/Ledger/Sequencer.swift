@@ -60,24 +60,16 @@ public enum Sequencer {
     do { decoded = try OperationCatalog.decode(message.operation) } catch {
       return .failure(.init("\(operation.id.short)'s operation cannot be read: \(error.description)"))
     }
-    guard kinds.contains(message.op) else {
-      return .failure(
-        .init(
-          "\(message.op) is not landed by the server (only \(kinds.sorted().joined(separator: ", "))): push it to ghp/state"
-        ))
-    }
+    if let refusal = notLanded(message.op) { return .failure(.init(refusal)) }
     let author = operation.authorName
     guard author == message.agent, (try? AgentName.validate(author)) != nil, operation.authorEmail == "\(author)@ghp"
     else {
       return .failure(.init("\(operation.id.short) is not by a ghp agent identity that matches its Ghp-Agent"))
     }
     guard let tipID = tip.commit else { return .failure(.init("the server has no ghp/state yet")) }
-    let known: ObjectID?
-    do { known = try repository.parent(of: operation.id) } catch { throw .git(error) }
     do {
-      guard let known, try repository.isAncestor(known, of: tipID) else {
-        return .failure(.init("\(operation.id.short) is not built on this server's ghp/state; fetch it and try again"))
-      }
+      if let refusal = try notBuiltOn(operation.id, tip: tipID, in: repository) { return .failure(.init(refusal)) }
+      let known = try repository.parent(of: operation.id)
       if try repository.isAncestor(operation.id, of: tipID) {
         return .failure(.init("\(operation.id.short) \(landedAlready)"))
       }
@@ -122,15 +114,40 @@ public enum Sequencer {
     }
   }
 
+  /// Why an operation named `op` is not one the server lands, or nil.
+  static func notLanded(_ op: String) -> String? {
+    kinds.contains(op)
+      ? nil : "\(op) is not landed by the server (only \(kinds.sorted().joined(separator: ", "))): push it to ghp/state"
+  }
+
+  /// Why the operation commit `operation` is not built on the line of `tip` (the server's
+  /// `ghp/state`), or nil.
+  static func notBuiltOn(_ operation: ObjectID, tip: ObjectID?, in repository: Repository) throws(GitError) -> String? {
+    guard let tip, let known = try repository.parent(of: operation), try repository.isAncestor(known, of: tip) else {
+      return "\(operation.short) is not built on this server's ghp/state; fetch it and try again"
+    }
+    return nil
+  }
+
   /// Why an operation may not land, as one sentence.
   struct Refusal: Error {
     var reason: String
     init(_ reason: String) { self.reason = reason }
   }
 
+  /// Whether the operation `record` answers with the writer's `Result` (see `answer`): one that
+  /// answers with another type is never handed to the server (`Ledger.transactRemote`).
+  static func answers<Result>(_ record: OperationRecord, as: Result.Type) -> Bool {
+    guard let decoded = try? OperationCatalog.decode(record) else { return false }
+    return answers(decoded, Result.self)
+  }
+
+  private static func answers<Operation: RecordedOperation, Result>(_: Operation, _: Result.Type) -> Bool {
+    Operation.Output.self == Result.self
+  }
+
   /// The answer the operation `record` gives on `state` at `clock` by `actor`, as the writer's
-  /// `Result`, or nil when that operation answers with another type (its writer then never has
-  /// it landed by the server: see `Ledger.transactRemote`).
+  /// `Result`, or nil when that operation answers with another type.
   static func answer<Result>(
     _ record: OperationRecord, on state: StateSnapshot, actor: String, clock: Clock, as: Result.Type
   ) throws(GHPError) -> (Change?, Result)? {
@@ -215,9 +232,6 @@ extension Verifier {
       operation = try repository.commit(parents[1])
     } catch {
       throw .git(error)
-    }
-    if merge.containsNUL {
-      return "its message holds a NUL byte, which hides what follows it from git; ghp never writes one"
     }
     let tip = try StateSnapshot(repository: scratch.repository, commit: parents[0])
     let landing: Sequencer.Landing

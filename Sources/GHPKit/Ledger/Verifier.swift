@@ -87,13 +87,13 @@ public final class Verifier {
   /// Why `commit` does not prove itself, or nil when it does.
   public func check(_ commit: Commit) throws(GHPError) -> String? {
     defer { scratch.reset() }
+    if commit.containsNUL {
+      return "its message holds a NUL byte, which hides what follows it from git; ghp never writes one"
+    }
     if commit.parentCount == 2 { return try checkLanded(commit) }
     guard commit.parentCount <= 1 else {
       return
         "it is a merge of \(commit.parentCount) commits: each commit of ghp/state is one operation on one parent, or one a server landed (two)"
-    }
-    if commit.containsNUL {
-      return "its message holds a NUL byte, which hides what follows it from git; ghp never writes one"
     }
     let message: CommitMessage
     let operation: any RecordedOperation

@@ -42,7 +42,7 @@ public struct ClaimOperation: RecordedOperation {
   /// holder; refused, naming the holder, when someone else has it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
-    if orNext, try !Self.openAndReady(issueID, in: state) {
+    if orNext, try !ReadyQueue.isReady(issueID, in: state) {
       guard let first = try ReadyQueue.ready(state, limit: 1).first else { throw .nothingReady }
       if first.id != issueID {
         return try ClaimOperation(issueID: first.id, orNext: true).apply(to: state, actor: actor, clock: clock)
@@ -82,14 +82,6 @@ public struct ClaimOperation: RecordedOperation {
     var change = try claimChange(&issue, state: state, actor: actor, clock: clock)
     if orNext { change.message.operation = ClaimOperation(issueID: issue.id, orNext: true).record }
     return (change, Output(issue: issue, alreadyHeld: false))
-  }
-
-  /// Whether `id` is an open issue whose dependencies are all done (what the ready queue holds,
-  /// whatever its order).
-  static func openAndReady(_ id: String, in state: StateSnapshot) throws(GHPError) -> Bool {
-    guard let issue = try state.issue(id), issue.status == .open else { return false }
-    for dependency in issue.dependencies where try state.issue(dependency)?.status != .done { return false }
-    return true
   }
 }
 

@@ -54,6 +54,12 @@ public enum ReadyQueue {
     let ready = table.ready()
     return (limit.map { ready.prefix($0) } ?? ready[...]).map(table.summary)
   }
+
+  /// Whether the issue `id` is in the ready queue, wherever in its order.
+  public static func isReady(_ id: String, in state: StateSnapshot) throws(GHPError) -> Bool {
+    guard let table = try state.issueTable(), let index = table.index(of: id) else { return false }
+    return table.isReady(index)
+  }
 }
 
 extension ConflictReport {

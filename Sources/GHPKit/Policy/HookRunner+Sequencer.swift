@@ -39,16 +39,13 @@ extension HookRunner {
       ]
     }
     // What the operation makes is proc-receive's to judge, on the tip it lands on (`Sequencer`).
-    if let op = CommitMessage.trailers(commit.message)[CommitMessage.Trailer.op], !Sequencer.kinds.contains(op) {
-      return [
-        "\(ref): \(op) is not landed by the server (only \(Sequencer.kinds.sorted().joined(separator: ", "))); push it to ghp/state"
-      ]
+    if let op = CommitMessage.trailers(commit.message)[CommitMessage.Trailer.op], let refusal = Sequencer.notLanded(op)
+    {
+      return ["\(ref): \(refusal)"]
     }
     do {
-      guard let tip = state.commit, let known = try repository.parent(of: new),
-        try repository.isAncestor(known, of: tip)
-      else {
-        return ["\(ref): commit \(new.short) is not built on this server's ghp/state; fetch it and try again"]
+      if let refusal = try Sequencer.notBuiltOn(new, tip: state.commit, in: repository) {
+        return ["\(ref): \(refusal)"]
       }
     } catch {
       throw .git(error)

@@ -208,14 +208,15 @@ struct IssueTable {
     }
   }
 
+  /// Whether the issue at `index` is ready: open, and every dependency done.
+  func isReady(_ index: Int) -> Bool {
+    status(index) == .open && dependencyIndices(index).allSatisfy { $0 != Self.missing && status(Int($0)) == .done }
+  }
+
   /// Open issues whose every dependency is done, in queue order.
   func ready() -> [Int] {
     var candidates: [Int] = []
-    for index in 0..<count where status(index) == .open {
-      if dependencyIndices(index).allSatisfy({ $0 != Self.missing && status(Int($0)) == .done }) {
-        candidates.append(index)
-      }
-    }
+    for index in 0..<count where isReady(index) { candidates.append(index) }
     return candidates.sorted { a, b in
       let (pa, pb) = (priority(a), priority(b))
       if pa != pb { return pa < pb }
