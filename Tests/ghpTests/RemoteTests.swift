@@ -49,6 +49,28 @@ final class Network {
     return try ProcessRunner.run(GHPBinary.path, arguments, in: path, environment: env)
   }
 
+  /// Agents racing: on each of `machines`, `perMachine` shell scripts (agents `m<machine>-a<slot>`)
+  /// that each run `before`, wait at the gate `gate`, then run `race(machine, slot)`; the gate opens
+  /// once all are started and `settle` microseconds have passed. Their results, in start order.
+  func race(
+    on machines: [String], perMachine: Int, gate: String, settle: UInt32 = 200_000, before: String = "",
+    _ race: (_ machine: Int, _ slot: Int) -> String
+  ) throws -> [(agent: String, result: ProcessRunner.Result)] {
+    let gate = seed.root.deletingLastPathComponent().appendingPathComponent(gate).path
+    var processes: [(String, ProcessRunner.Running)] = []
+    for (machine, path) in machines.enumerated() {
+      for slot in 0..<perMachine {
+        let agent = "m\(machine)-a\(slot)"
+        let script = "\(before)\nwhile [ ! -e '\(gate)' ]; do sleep 0.005; done\n\(race(machine, slot))"
+        processes.append(
+          (agent, try ProcessRunner.start("/bin/sh", ["-c", script], in: path, environment: ["GHP_AGENT": agent])))
+      }
+    }
+    usleep(settle)
+    FileManager.default.createFile(atPath: gate, contents: nil)
+    return processes.map { ($0.0, $0.1.wait()) }
+  }
+
   /// The server's bare repository.
   var server: String { daemon.base.appendingPathComponent("project.git").path }
 
@@ -70,19 +92,9 @@ final class Network {
     let network = try Network(issues: 3, remoteMode: true, serverHooks: serverHooks)
     let machines = try (0..<4).map { _ in try network.clone() }
     for round in 1...(serverHooks ? 2 : 3) {
-      let gate = network.seed.root.deletingLastPathComponent().appendingPathComponent("gate-\(round)").path
-      var processes: [(String, ProcessRunner.Running)] = []
-      for (machine, path) in machines.enumerated() {
-        for slot in 0..<8 {
-          let agent = "m\(machine)-a\(slot)"
-          let script = "while [ ! -e '\(gate)' ]; do sleep 0.005; done; exec '\(GHPBinary.path)' claim \(round)"
-          processes.append(
-            (agent, try ProcessRunner.start("/bin/sh", ["-c", script], in: path, environment: ["GHP_AGENT": agent])))
-        }
+      let results = try network.race(on: machines, perMachine: 8, gate: "gate-\(round)") { _, _ in
+        "exec '\(GHPBinary.path)' claim \(round)"
       }
-      usleep(200_000)
-      FileManager.default.createFile(atPath: gate, contents: nil)
-      let results = processes.map { ($0.0, $0.1.wait()) }
       let winners = results.filter { $0.1.status == 0 }
       #expect(winners.count == 1, "round \(round): \(results.map { "\($0.0)=\($0.1.status) \($0.1.stderr)" })")
       let winner = winners.first?.0 ?? "?"

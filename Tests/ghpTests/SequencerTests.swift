@@ -14,28 +14,13 @@ import Testing
   @Test func racingWritesFromFourHostsAllLandInTheServersOrder() throws {
     let network = try Network(issues: 16, remoteMode: true, serverHooks: true)
     let machines = try (0..<4).map { _ in try network.clone() }
-    let gate = network.seed.root.deletingLastPathComponent().appendingPathComponent("gate").path
-    var processes: [(Int, ProcessRunner.Running)] = []
-    for (machine, path) in machines.enumerated() {
-      for slot in 0..<4 {
-        let issue = machine * 4 + slot + 1
-        let script = """
-          while [ ! -e '\(gate)' ]; do sleep 0.005; done
-          '\(GHPBinary.path)' claim \(issue) && '\(GHPBinary.path)' release \(issue) && exec '\(GHPBinary.path)' claim \(issue)
-          """
-        processes.append(
-          (
-            issue,
-            try ProcessRunner.start(
-              "/bin/sh", ["-c", script], in: path, environment: ["GHP_AGENT": "m\(machine)-a\(slot)"])
-          ))
-      }
+    let results = try network.race(on: machines, perMachine: 4, gate: "gate") { machine, slot in
+      let issue = machine * 4 + slot + 1
+      return
+        "'\(GHPBinary.path)' claim \(issue) && '\(GHPBinary.path)' release \(issue) && exec '\(GHPBinary.path)' claim \(issue)"
     }
-    usleep(200_000)
-    FileManager.default.createFile(atPath: gate, contents: nil)
-    let results = processes.map { ($0.0, $0.1.wait()) }
-    for (issue, result) in results {
-      #expect(result.status == 0, "#\(issue): \(result.stderr)")
+    for (agent, result) in results {
+      #expect(result.status == 0, "\(agent): \(result.stderr)")
     }
     let subjects = try network.serverLog().map { $0.split(separator: "\n").first.map(String.init) ?? "" }
     for issue in 1...16 {
@@ -66,26 +51,13 @@ import Testing
   @Test func racingClaimNextEachGetsTheIssueTheServerGaveIt() throws {
     let network = try Network(issues: 20, remoteMode: true, serverHooks: true)
     let machines = try (0..<4).map { _ in try network.clone() }
-    let gate = network.seed.root.deletingLastPathComponent().appendingPathComponent("gate").path
-    var processes: [(String, ProcessRunner.Running)] = []
-    for (machine, path) in machines.enumerated() {
-      for slot in 0..<4 {
-        let agent = "m\(machine)-a\(slot)"
-        // Each agent writes once first, so that its claim finds the server moved by the others.
-        let script = """
-          '\(GHPBinary.path)' agent-status update --status idle >/dev/null || exit 1
-          while [ ! -e '\(gate)' ]; do sleep 0.005; done
-          exec '\(GHPBinary.path)' claim --next --json
-          """
-        processes.append(
-          (agent, try ProcessRunner.start("/bin/sh", ["-c", script], in: path, environment: ["GHP_AGENT": agent])))
-      }
-    }
-    usleep(1_500_000)
-    FileManager.default.createFile(atPath: gate, contents: nil)
+    // Each agent writes once first, so that its claim finds the server moved by the others.
+    let results = try network.race(
+      on: machines, perMachine: 4, gate: "gate", settle: 1_500_000,
+      before: "'\(GHPBinary.path)' agent-status update --status idle >/dev/null || exit 1"
+    ) { _, _ in "exec '\(GHPBinary.path)' claim --next --json" }
     var told: [String: String] = [:]
-    for (agent, running) in processes {
-      let result = running.wait()
+    for (agent, result) in results {
       #expect(result.status == 0, "\(agent): \(result.stderr)")
       switch try? JSON.parse(result.stdout)["issue"]?["id"] {
       case .string(let id): told[agent] = id
