@@ -82,19 +82,30 @@ extension GHP {
         unlink(sandbox.socket)
         sandbox.clearServing()
       }
-      let child = try WorkerChannel.start(command)
       var lastState = try? workspace.repository.referenceTarget(StatePaths.branch)
-      let code = WorkerChannel.serve(
-        listener: listener, until: child, answer: { answer($0, sandbox: sandbox) },
-        meanwhile: {
-          // The worker's copy of ghp/state follows the real one, for its hooks.
-          let now = try? workspace.repository.referenceTarget(StatePaths.branch)
-          if now != lastState {
-            lastState = now
-            try? sandbox.refreshRefs(workspace.repository)
-          }
-        })
-      throw ExitCode(code)
+      // bubblewrap that could not make the sandbox (a mount under `/` went away while it copied
+      // them) started nothing: it is tried again, as a gate is.
+      var tries = 0
+      while true {
+        tries += 1
+        let (child, status) = try WorkerChannel.startWatched(command)
+        let code = WorkerChannel.serve(
+          listener: listener, until: child, answer: { answer($0, sandbox: sandbox) },
+          meanwhile: {
+            // The worker's copy of ghp/state follows the real one, for its hooks.
+            let now = try? workspace.repository.referenceTarget(StatePaths.branch)
+            if now != lastState {
+              lastState = now
+              try? sandbox.refreshRefs(workspace.repository)
+            }
+          })
+        if code != 0, !WorkerChannel.started(status), tries < WorkerSandbox.setupTries {
+          Output.error("ghp worker-sandbox: bubblewrap could not make \(agent)'s sandbox; trying again")
+          usleep(UInt32(50_000 * tries))
+          continue
+        }
+        throw ExitCode(code)
+      }
     }
 
     /// The environment a worker's command is carried out with: this process's (the worker's

@@ -272,6 +272,37 @@ final class LandingTeam {
     #expect(!FileManager.default.fileExists(atPath: leftover))
   }
 
+  /// bubblewrap copies every mount under `/` read-only, one by one, and fails when one goes away
+  /// meanwhile (a network namespace or a container removed on the host): the gate never ran, so
+  /// the lander starts it again rather than bouncing good work, and a gate that fails of its own
+  /// accord still runs once.
+  @Test func aSandboxThatCouldNotBeMadeIsMadeAgain() throws {
+    let team = try LandingTeam(agents: ["w1"])
+    let bwrap = try FlakyBubblewrap(in: team.control + "/bin", matching: "gate.sh", failures: 2)
+    let path = ["PATH": bwrap.path]
+
+    let work = try team.work("w1", title: "Work", file: "work.txt", text: "work\n")
+    let landed = try team.land(path)
+    #expect(landed.status == 0, "\(landed.stderr)")
+    #expect(try landed.json()["landed"]?.arrayValue?.count == 1, "\(landed.stdout)")
+    #expect(bwrap.runs == 3)
+    let log = try team.repo.git("show", "ghp/state:.ghp/results/\(work.id).gate.log")
+    #expect(log.components(separatedBy: "trying again").count == 3 && log.contains("gate: ok"), "\(log)")
+
+    // Three times is all: the gate is then judged failed, as it would be.
+    try bwrap.fail(3)
+    let third = try team.work("w1", title: "Third", file: "third.txt", text: "third\n")
+    #expect(try team.land(path).status == 1)
+    #expect(bwrap.runs == 6)
+    #expect(try team.issue(third.id)["bounced"]?["reason"]?.stringValue?.contains("Can't bind mount") == true)
+
+    // A gate that fails by itself is not started again.
+    let bad = try team.work("w1", title: "Bad", file: "bad.txt", text: "BAD\n")
+    #expect(try team.land(path).status == 1)
+    #expect(bwrap.runs == 7)
+    #expect(try team.issue(bad.id)["bounced"] != nil)
+  }
+
   /// Without bubblewrap the lander gates nothing and says why in one line; `landing.sandbox = "off"`
   /// (unsafe) runs the gate as before.
   @Test func withoutASandboxTheLanderRefusesUnlessToldItIsUnsafe() throws {

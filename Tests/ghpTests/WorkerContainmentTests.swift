@@ -167,6 +167,21 @@ struct WorkerContainmentTests {
     #expect(try bench.issue("1")["status"]?.stringValue == "done")
   }
 
+  @Test("a worker whose sandbox bubblewrap could not make (a mount went away meanwhile) is started again")
+  func aSandboxThatCouldNotBeMadeIsMadeAgain() throws {
+    let bench = try RunBench(issues: 1, settings: ["agent.sandbox": "on"])
+    let bwrap = try FlakyBubblewrap(in: bench.scratch + "/bwrap-bin", matching: "worker.sock", failures: 1)
+    let (result, events) = try bench.run(
+      ["-w", "1", "--agent-command", bench.agent("good")], environment: ["PATH": bwrap.path])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    #expect(bwrap.runs == 2)
+    #expect(try Self.log(bench, agent: "worker-1").contains("could not make worker-1's sandbox; trying again"))
+    // Not a failed attempt: none is counted against the issue or the run's breaker.
+    #expect(!events.contains { $0["event"]?.stringValue == "failed" }, "\(events)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done")
+    #expect(!events.contains { $0["event"]?.stringValue == "refused" }, "\(events)")
+  }
+
   @Test(
     "the claude and codex presets run contained: each finds its login in a home of its own and writes there, not in the person's"
   )

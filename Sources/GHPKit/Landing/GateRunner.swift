@@ -79,7 +79,21 @@ struct GateRunner {
       _ = header.withCString { write(fd, $0, strlen($0)) }
       let offset = lseek(fd, 0, SEEK_CUR)
       let started = ProcessIdentity.monotonic()
-      let (exit, timedOut) = try runOne(command, output: fd, deadline: deadline)
+      var (exit, timedOut) = try runOne(command, output: fd, deadline: deadline)
+      // bubblewrap that could not make the sandbox (a mount under `/` went away while it made the
+      // read-only copy) ran nothing: that is not the gate's verdict, so it is tried again.
+      var tries = 1
+      var thisTry = offset
+      while sandbox != nil, exit == 1, !timedOut, tries < GateSandbox.setupTries,
+        GateSandbox.failedToSetUp(Self.output(of: logPath, from: Int(thisTry)))
+      {
+        let note = "ghp land: bubblewrap could not make the gate's sandbox; trying again\n"
+        _ = note.withCString { write(fd, $0, strlen($0)) }
+        thisTry = lseek(fd, 0, SEEK_CUR)
+        usleep(UInt32(50_000 * tries))
+        tries += 1
+        (exit, timedOut) = try runOne(command, output: fd, deadline: deadline)
+      }
       let elapsed = Int(((ProcessIdentity.monotonic() - started) * 1000).rounded())
       let tail = Self.tail(of: logPath, from: Int(offset))
       if timedOut {
@@ -189,6 +203,16 @@ struct GateRunner {
     var out = lines.suffix(tailLines).joined(separator: "\n")
     if out.utf8.count > tailBytes { out = String(decoding: Array(out.utf8).suffix(tailBytes), as: UTF8.self) }
     return Terminal.safe(out)
+  }
+
+  /// What `path` holds from `offset` on, at most 4 KiB of it.
+  static func output(of path: String, from offset: Int) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return [] }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+    return count > 0 ? Array(buffer[..<count]) : []
   }
 
   static func end(of path: String, bytes limit: Int) -> [UInt8] {

@@ -79,6 +79,20 @@ public enum GateSandbox {
     "/etc/ssh/ssh_host_ecdsa_key",
   ]
 
+  /// How many times a command is started when bubblewrap fails before starting it.
+  static let setupTries = 3
+
+  /// Whether `output`, all a contained command printed, is bubblewrap's own refusal to make the
+  /// sandbox (`bwrap: …` lines and nothing else): then the command never ran. bubblewrap copies
+  /// every mount under `/` read-only, one by one, and fails when one goes away meanwhile (a network
+  /// namespace or a container removed on the host), so such a failure is worth another try. A
+  /// gate could print the same line itself; it is then run again, at most `setupTries` times, and
+  /// fails as it would have.
+  public static func failedToSetUp(_ output: [UInt8]) -> Bool {
+    let lines = output.split(separator: UInt8(ascii: "\n"))
+    return !lines.isEmpty && lines.allSatisfy { $0.starts(with: Array("bwrap: ".utf8)) }
+  }
+
   /// A folder itself, not a link to one (bwrap mounts over the path it is given).
   static func isDirectory(_ path: String) -> Bool {
     var info = stat()

@@ -132,6 +132,39 @@ public enum WorkerChannel {
     return child
   }
 
+  /// Starts `command` as `start` does; when it is bubblewrap, with `--json-status-fd` on a pipe whose
+  /// reading end is returned (or -1): `started(_:)` then tells whether bubblewrap got as far as
+  /// starting the sandboxed program.
+  public static func startWatched(_ command: [String]) throws(GHPError) -> (child: pid_t, status: Int32) {
+    guard command.count > 1, command[0].split(separator: "/").last == "bwrap" else { return (try start(command), -1) }
+    var ends: [Int32] = [-1, -1]
+    guard pipe(&ends) == 0 else { return (try start(command), -1) }
+    _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+    _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
+    defer { close(ends[1]) }
+    do {
+      return (try start([command[0], "--json-status-fd", "\(ends[1])"] + command.dropFirst()), ends[0])
+    } catch {
+      close(ends[0])
+      throw error
+    }
+  }
+
+  /// Whether bubblewrap, watched through `status` (from `startWatched`, after it ended), started the
+  /// program it contains; true when it was not watched. Closes `status`.
+  public static func started(_ status: Int32) -> Bool {
+    guard status >= 0 else { return true }
+    defer { close(status) }
+    var said: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(status, $0.baseAddress, $0.count) }
+      if count <= 0 { break }
+      said += buffer[..<count]
+    }
+    return String(decoding: said, as: UTF8.self).contains("\"child-pid\"")
+  }
+
   /// Answers requests on `listener`, one at a time, until `child` ends; `meanwhile` runs about once
   /// a second. Returns the child's exit code (128 + the signal that ended it).
   public static func serve(listener: Int32, until child: pid_t, answer: (JSON) -> JSON, meanwhile: () -> Void) -> Int32

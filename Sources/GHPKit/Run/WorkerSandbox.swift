@@ -84,6 +84,9 @@ public struct WorkerSandbox: Sendable {
 
   // MARK: - Whether it can run
 
+  /// How many times a worker is started when bubblewrap fails before starting it.
+  public static let setupTries = 3
+
   /// Why bubblewrap cannot contain a worker on this machine, or nil when it can: it runs
   /// `/bin/true` with the namespaces a worker gets.
   public static func problem(program: String?) -> String? {
@@ -92,13 +95,22 @@ public struct WorkerSandbox: Sendable {
       "--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
       "--", "/bin/true",
     ]
-    guard let ran = ProgramRun.capture(program, command, environment: ThisProcess.environment, seconds: 30) else {
-      return "\(program) cannot start, or did not end within 30 s"
+    var tries = 0
+    while true {
+      tries += 1
+      guard let ran = ProgramRun.capture(program, command, environment: ThisProcess.environment, seconds: 30) else {
+        return "\(program) cannot start, or did not end within 30 s"
+      }
+      guard ran.status != 0 else { return nil }
+      // A mount that went away while bubblewrap copied them: not a reason to run uncontained.
+      if tries < setupTries, GateSandbox.failedToSetUp(Array(ran.output.utf8)) {
+        usleep(UInt32(50_000 * tries))
+        continue
+      }
+      let last = ran.output.split(separator: "\n").last.map(String.init) ?? "exit status \(ran.status)"
+      return
+        "bubblewrap cannot make a worker's namespaces here (\(last)); where user namespaces are restricted (Ubuntu's AppArmor), allow them for bwrap"
     }
-    guard ran.status != 0 else { return nil }
-    let last = ran.output.split(separator: "\n").last.map(String.init) ?? "exit status \(ran.status)"
-    return
-      "bubblewrap cannot make a worker's namespaces here (\(last)); where user namespaces are restricted (Ubuntu's AppArmor), allow them for bwrap"
   }
 
   // MARK: - Before the worker starts
