@@ -152,6 +152,8 @@ done:
   return result;
 }
 
+int ghp_object_batch_add(git_odb_backend *backend, int fd) { return remember((ghp_batch *)backend, fd); }
+
 int ghp_object_batch_flush(git_odb_backend *backend) {
   ghp_batch *batch = (ghp_batch *)backend;
   int result = 0;

@@ -19,4 +19,18 @@ int ghp_object_batch_new(git_odb_backend **out, const char *objects_dir);
 /* Waits until every object written through `backend` since the last flush is on disk. */
 int ghp_object_batch_flush(git_odb_backend *backend);
 
+/* Adds an open file, written and its writeback started, to those the next flush puts on disk (and
+   closes). On failure the file is closed. */
+int ghp_object_batch_add(git_odb_backend *backend, int fd);
+
+/* Moves the loose ref `name` (`refs/...`) of `repo` to `target` if it names `expected` now (NULL:
+   if it does not exist), as git does, with the fewest fsyncs: its lock file (`<ref>.lock`, made
+   exclusively, so git and libgit2 writers wait for it) holds the new id and is flushed by one
+   fsync together with every object written through `batch` since its last flush, so the ref never
+   names an object that is not on disk; it is then renamed over the ref and the ref's folder
+   fsynced; then git's reflog line is appended, not flushed. 0; GIT_ELOCKED when the lock file
+   exists; GIT_EMODIFIED or GIT_EEXISTS when the ref is not at `expected`; or -1. */
+int ghp_ref_compare_and_swap(git_repository *repo, git_odb_backend *batch, const char *name, const git_oid *target,
+                             const git_oid *expected, const char *message);
+
 #endif

@@ -440,4 +440,19 @@ final class BatchedObjects {
 
   /// Returns once every object written through `repository` since the last flush is on disk.
   func flush() throws(GitError) { try check(ghp_object_batch_flush(backend)) }
+
+  /// `Repository.compareAndSwapReference` for a loose ref, with two fsyncs: the ref's lock file is
+  /// flushed by the same fsync as every object written since the last flush, then the ref's folder
+  /// once the lock file is renamed over the ref (`ghp_ref_compare_and_swap`). libgit2 makes four
+  /// for the ref and its reflog, after the objects' own.
+  func compareAndSwapReference(
+    _ name: String, to target: ObjectID, expected: ObjectID?, logMessage: String
+  ) throws(GitError) {
+    var new = target.raw
+    if var old = expected?.raw {
+      try check(ghp_ref_compare_and_swap(repository.pointer, backend, name, &new, &old, logMessage))
+    } else {
+      try check(ghp_ref_compare_and_swap(repository.pointer, backend, name, &new, nil, logMessage))
+    }
+  }
 }

@@ -151,7 +151,8 @@ public final class Ledger {
       let at = clock.notBefore(state.commitTime, within: state.clockSkew)
       let (change, result) = try operation(state, at)
       guard let change else { return Landed(result: result, commit: nil) }
-      let commit = try write(change, onto: state, actor: actor, clock: at)
+      // Its objects go to disk with the ref's lock file, in one fsync (`moveStateRef`).
+      let commit = try write(change, onto: state, actor: actor, clock: at, flushed: false)
       #if DEBUG
         try Self.requireRecordAgrees(change, on: state, actor: actor, clock: at)
       #endif
@@ -176,16 +177,18 @@ public final class Ledger {
   /// Above this many documents a change is written as one pack rather than loose objects.
   static let packThreshold = 64
 
-  func write(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock) throws(GHPError)
-    -> ObjectID
-  {
-    try change.message.operation.requireNoNUL()
-    return try writeObjects(change, onto: state, actor: actor, clock: clock)
-  }
-
-  private func writeObjects(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock)
+  /// Writes the commit of `change` onto `state`. With `flushed` false its objects are put on disk by
+  /// the `moveStateRef` that must follow (see `writingBatched`).
+  func write(_ change: Change, onto state: StateSnapshot, actor: String, clock: Clock, flushed: Bool = true)
     throws(GHPError) -> ObjectID
   {
+    try change.message.operation.requireNoNUL()
+    return try writeObjects(change, onto: state, actor: actor, clock: clock, flushed: flushed)
+  }
+
+  private func writeObjects(
+    _ change: Change, onto state: StateSnapshot, actor: String, clock: Clock, flushed: Bool
+  ) throws(GHPError) -> ObjectID {
     // Signed with the agent's key when this machine holds one (see `SigningKeys`); with
     // `[signing] required`, a commit without one would be refused everywhere: it is not written.
     let key = try signingKey(for: actor)
@@ -208,7 +211,7 @@ public final class Ledger {
         throw GHPError.git(error)
       }
     }
-    return try writingBatched { (batched) throws(GHPError) in
+    return try writingBatched(flushed: flushed) { (batched) throws(GHPError) in
       try Self.write(change, onto: state, actor: actor, clock: clock, key: key, in: batched)
     }
   }
@@ -217,14 +220,12 @@ public final class Ledger {
 
   /// Runs `body` on a handle whose new objects are flushed together when it returns (one fsync for
   /// them all), so that a ref moved to them afterwards never points at objects not yet on disk.
-  func writingBatched<T>(_ body: (Repository) throws(GHPError) -> T) throws(GHPError) -> T {
-    let handle: BatchedObjects
-    if let batched {
-      handle = batched
-    } else {
-      do { handle = try BatchedObjects(repository) } catch { throw .git(error) }
-      batched = handle
-    }
+  ///
+  /// With `flushed` false the objects stay unflushed until the next flush: `moveStateRef` makes
+  /// it, with the ref's own lock file in the same fsync. Only a write that moves `ghp/state` next
+  /// may leave them so; anything else that names them must flush first.
+  func writingBatched<T>(flushed: Bool = true, _ body: (Repository) throws(GHPError) -> T) throws(GHPError) -> T {
+    let handle = try batchedObjects()
     let result: T
     do {
       result = try body(handle.repository)
@@ -232,8 +233,22 @@ public final class Ledger {
       try? handle.flush()
       throw error
     }
-    do { try handle.flush() } catch { throw .git(error) }
+    if flushed {
+      do { try handle.flush() } catch { throw .git(error) }
+    }
     return result
+  }
+
+  /// The handle objects are written through, flushed together (opened once per ledger).
+  private func batchedObjects() throws(GHPError) -> BatchedObjects {
+    if let batched { return batched }
+    do {
+      let handle = try BatchedObjects(repository)
+      batched = handle
+      return handle
+    } catch {
+      throw .git(error)
+    }
   }
 
   private var keys: [String: SigningKey?] = [:]
@@ -304,7 +319,12 @@ public final class Ledger {
   func moveStateRef(to commit: ObjectID, expected: ObjectID?, message: String) throws(GitError) {
     lock.write(.updating)
     defer { lock.write(.holding) }
-    try repository.compareAndSwapReference(StatePaths.branch, to: commit, expected: expected, logMessage: message)
+    let handle: BatchedObjects
+    do { handle = try batchedObjects() } catch {
+      guard case .git(let inner) = error else { throw GitError(code: -1, errorClass: 0, message: error.description) }
+      throw inner
+    }
+    try handle.compareAndSwapReference(StatePaths.branch, to: commit, expected: expected, logMessage: message)
   }
 
   /// Removes the ref's `.lock` when it is provably a dead ghp writer's: the writer lock's last
