@@ -230,10 +230,16 @@ actor LineTransport: Transport {
     let toolResult = results.take(id.compact())
     // A cancelled request is not answered.
     if ledger.isCancelled(id) { return }
+    var changed = false
     if let toolResult, var result = message["result"]?.objectValue {
-      for (key, value) in toolResult { result[key] = value }
+      for (key, value) in toolResult.fields { result[key] = value }
+      if toolResult.encoded != nil {
+        // The SDK's own (empty) ones give way to the encoded members.
+        for key in ToolResults.encodedKeys { result[key] = nil }
+        result[ToolResults.placeholder.key] = .string(ToolResults.placeholder.value)
+      }
       message["result"] = .object(result)
-      bytes = Array(JSON.object(message).compact().utf8)
+      changed = true
     }
     if let method = ledger.modernMethod(id), var result = message["result"]?.objectValue {
       var meta = result["_meta"]?.objectValue ?? [:]
@@ -241,7 +247,11 @@ actor LineTransport: Transport {
       result["_meta"] = .object(meta)
       Self.complete(&result, cacheable: method.hasSuffix("/list"))
       message["result"] = .object(result)
+      changed = true
+    }
+    if changed {
       bytes = Array(JSON.object(message).compact().utf8)
+      if let encoded = toolResult?.encoded { bytes = ToolResults.splice(bytes, encoded) }
     }
     if bytes.last != 0x0A { bytes.append(0x0A) }
     writer.write(bytes)
@@ -279,22 +289,55 @@ actor LineTransport: Transport {
 /// it a data URL?): 1.8 s for `get_status` at 10,000 agents, where ghp's own JSON takes
 /// milliseconds.
 final class ToolResults: @unchecked Sendable {
+  /// The fields of a result, and members already encoded (`members`) that go with them.
+  struct Kept {
+    var fields: [String: JSON]
+    var encoded: [UInt8]?
+  }
   private let lock = NSLock()
   private var expected: Set<String> = []
-  private var kept: [String: [String: JSON]] = [:]
+  private var kept: [String: Kept] = [:]
   /// The transport gave request `key` (its id, compact JSON) to a call: its answer comes here.
   func expect(_ key: String) { lock.withLock { _ = expected.insert(key) } }
-  /// Keeps the fields of the result of request `key`; false for a key the transport did not give
-  /// (a call inside a batch, which the SDK answers whole): that result goes the SDK's way.
-  func keep(_ fields: [String: JSON], for key: String) -> Bool {
+  /// Keeps the fields of the result of request `key`, and `encoded` members (`members`) to go with
+  /// them; false for a key the transport did not give (a call inside a batch, which the SDK answers
+  /// whole): that result goes the SDK's way.
+  func keep(_ fields: [String: JSON], encoded: [UInt8]? = nil, for key: String) -> Bool {
     lock.withLock {
       guard expected.remove(key) != nil else { return false }
-      kept[key] = fields
+      kept[key] = Kept(fields: fields, encoded: encoded)
       return true
     }
   }
+
+  /// A tool result's `content` (`text`, one text block) and `structuredContent` (`result`) as they
+  /// go out: compact JSON members, without the braces, to be put into the answer's result.
+  static func members(result: JSON, text: String) -> [UInt8] {
+    // Exactly `encodedKeys`.
+
+    let whole = JSON.object([
+      "content": .array([.object(["type": .string("text"), "text": .string(text)])]), "structuredContent": result,
+    ]).compact()
+    return Array(whole.utf8.dropFirst().dropLast())
+  }
+
+  /// The members `members` encodes.
+  static let encodedKeys = ["content", "structuredContent"]
+
+  /// A member put where kept encoded members go (`splice`): its bytes are unique to this process.
+  static let placeholder = (key: "ghp-encoded", value: "ghp-\(UInt64.random(in: 1...UInt64.max))")
+
+  /// `message` encoded, the placeholder member in it replaced by `encoded`.
+  static func splice(_ message: [UInt8], _ encoded: [UInt8]) -> [UInt8] {
+    let member = Array(JSON.object([placeholder.key: .string(placeholder.value)]).compact().utf8.dropFirst().dropLast())
+    guard let at = message.firstRange(of: member) else { return message }
+    var out = message
+    out.replaceSubrange(at, with: encoded)
+    return out
+  }
+
   /// The fields kept for request `key`, once (its answer is going out, whatever it holds).
-  func take(_ key: String) -> [String: JSON]? {
+  func take(_ key: String) -> Kept? {
     lock.withLock {
       expected.remove(key)
       return kept.removeValue(forKey: key)

@@ -54,6 +54,7 @@ struct MCPServe: AsyncParsableCommand {
         tools: .init(listChanged: false)))
     let subscriptions = Subscriptions()
     let calls = BlockingCalls()
+    let statusAnswers = StatusAnswers<StatusAnswer>()
     let transport = LineTransport(
       discovery: .object([
         "capabilities": .object([
@@ -91,36 +92,49 @@ struct MCPServe: AsyncParsableCommand {
       }
       let request = params._meta?[LineTransport.requestKey]?.stringValue
       let wanted: @Sendable () -> Bool = { request.map { !requests.isCancelled(key: $0) } ?? true }
-      let outcome: (result: JSON?, text: String, failed: Bool)? = await calls.run {
+      let outcome: (result: JSON?, text: String, failed: Bool, encoded: [UInt8]?)? = await calls.run {
         // Cancelled before it started: nothing is done (and the transport sends no answer).
         guard wanted() else { return nil }
         if let socket {
           let answer = WorkerChannel.ask(
             socket, ["kind": .string("tool"), "name": .string(params.name), "arguments": .object(call)])
-          return (answer.result, answer.error ?? answer.result?.pretty() ?? "", answer.error != nil)
+          return (answer.result, answer.error ?? answer.result?.pretty() ?? "", answer.error != nil, nil)
         }
         do {
           let workspace = try workspace()
           workspace.ledger.stillWanted = wanted
+          if params.name == "get_status" {
+            let action = StatusAction(staleOnly: call["stale_only"]?.boolValue == true)
+            let answer = try statusAnswers.answer(action, in: workspace) { report in
+              let result = report.json
+              let text = result.pretty()
+              return StatusAnswer(result: result, text: text, encoded: ToolResults.members(result: result, text: text))
+            }
+            return (answer.result, answer.text, false, answer.encoded)
+          }
           let result = try ToolBox.call(params.name, arguments: call, workspace: workspace)
-          return (result, result.pretty(), false)
+          return (result, result.pretty(), false, nil)
         } catch let error as GHPError {
           // The kind first (refused, usage, ...), as the server's instructions tell the agent.
-          return (nil, "\(error.kind): \(error.description)", true)
+          return (nil, "\(error.kind): \(error.description)", true, nil)
         } catch {
-          return (nil, "\(error)", true)
+          return (nil, "\(error)", true, nil)
         }
       }
       guard let outcome else { return .init(content: [], isError: true) }
       // A result goes out as ghp writes it, past the SDK's own encoding (`ToolResults`).
-      if !outcome.failed, let request, let result = outcome.result,
-        results.keep(
-          [
-            "content": .array([.object(["type": .string("text"), "text": .string(outcome.text)])]),
-            "structuredContent": result, "isError": .bool(false),
-          ], for: request)
-      {
-        return .init(content: [], isError: false)
+      if !outcome.failed, let request, let result = outcome.result {
+        let kept =
+          if let encoded = outcome.encoded {
+            results.keep(["isError": .bool(false)], encoded: encoded, for: request)
+          } else {
+            results.keep(
+              [
+                "content": .array([.object(["type": .string("text"), "text": .string(outcome.text)])]),
+                "structuredContent": result, "isError": .bool(false),
+              ], for: request)
+          }
+        if kept { return .init(content: [], isError: false) }
       }
       return .init(
         content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
@@ -234,6 +248,14 @@ actor Subscriptions {
 }
 
 /// The watcher is used from one task only; the box carries it there.
+/// A `get_status` answer kept between calls (`StatusAnswers`): the result, its text, and both as
+/// they go out (`ToolResults.members`).
+struct StatusAnswer: Sendable {
+  var result: JSON
+  var text: String
+  var encoded: [UInt8]
+}
+
 final class WatcherBox: @unchecked Sendable {
   let watcher: StateWatcher
   init(_ watcher: StateWatcher) { self.watcher = watcher }

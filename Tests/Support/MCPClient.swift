@@ -44,4 +44,63 @@ public enum MCPClient {
     }
     throw ScratchError("ghp mcp gave no answer to \(tool) (exit \(result.status)): \(result.stdout)\(result.stderr)")
   }
+
+  /// One long-lived `ghp mcp --agent AGENT` server, asked again and again, as an agent's client
+  /// keeps it.
+  public final class Session {
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+    var buffer: [UInt8] = []
+    var nextID = 1
+
+    public init(agent: String, in directory: String) throws {
+      process.executableURL = URL(fileURLWithPath: GHPBinary.path)
+      process.arguments = ["mcp", "--agent", agent]
+      process.currentDirectoryURL = URL(fileURLWithPath: directory)
+      process.standardInput = input
+      process.standardOutput = output
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      _ = try request(
+        "initialize",
+        .object([
+          "protocolVersion": .string("2025-03-26"), "capabilities": .object([:]),
+          "clientInfo": .object(["name": .string("ghp-tests"), "version": .string("1")]),
+        ]))
+      send(.object(["jsonrpc": .string("2.0"), "method": .string("notifications/initialized")]))
+    }
+
+    deinit {
+      try? input.fileHandleForWriting.close()
+      process.waitUntilExit()
+    }
+
+    func send(_ message: JSON) { input.fileHandleForWriting.write(Data((message.compact() + "\n").utf8)) }
+
+    func request(_ method: String, _ params: JSON) throws -> JSON {
+      let id = nextID
+      nextID += 1
+      send(.object(["jsonrpc": .string("2.0"), "id": .int(id), "method": .string(method), "params": params]))
+      while true {
+        if let newline = buffer.firstIndex(of: 0x0A) {
+          let line = Array(buffer[..<newline])
+          buffer.removeSubrange(...newline)
+          if let message = try? JSON.parse(line), message["id"] == .int(id) { return message }
+          continue
+        }
+        let chunk = output.fileHandleForReading.availableData
+        if chunk.isEmpty { throw ScratchError("ghp mcp closed its output") }
+        buffer += chunk
+      }
+    }
+
+    /// Calls `tool`: its text, and its structured content.
+    public func call(_ tool: String, _ arguments: JSON = .object([:])) throws -> (answer: Answer, structured: JSON?) {
+      let message = try request("tools/call", .object(["name": .string(tool), "arguments": arguments]))
+      guard let result = message["result"] else { throw ScratchError("\(tool): \(message.compact())") }
+      let text = (result["content"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined()
+      return (Answer(isError: result["isError"] == .bool(true), text: text), result["structuredContent"])
+    }
+  }
 }

@@ -163,3 +163,38 @@ import Testing
     #expect(try mcp.json() == expected)
   }
 }
+
+extension ParityTests {
+  /// One long-lived server answers `get_status` from what it made last while nothing it was read
+  /// from changed (`StatusAnswers`): after a state write, after a branch moved outside the state,
+  /// and after an agent went stale with no ref moving, it answers what `ghp agent-status --json`
+  /// answers then, text and structured content alike.
+  @Test(.timeLimit(.minutes(1))) func oneServerAnswersTheStatusAsItIsNow() throws {
+    let repo = try Self.twin()
+    #expect(try repo.ghp(["config", "set", "staleAfter", "5s"], agent: "lead").status == 0)
+    #expect(try repo.ghp(["issue", "add", "Work"], agent: "lead").status == 0)
+    #expect(try repo.ghp(["claim", "1"], agent: "w1").status == 0)
+    let session = try MCPClient.Session(agent: "lead", in: repo.path)
+    func same(_ step: String) throws -> JSON {
+      let (answer, structured) = try session.call("get_status")
+      let cli = try repo.ghp(["agent-status", "--json"], agent: "lead")
+      #expect(!answer.isError && cli.status == 0, "\(step): \(answer.text) \(cli.stderr)")
+      let expected = try JSON.parse(cli.stdout)
+      #expect(try answer.json() == expected, "\(step)")
+      #expect(structured == expected, "\(step)")
+      return expected
+    }
+    #expect(try same("claimed")["agents"]?["w1"]?["stale"] == .bool(false))
+    #expect(try same("asked again")["agents"]?["w1"]?["status"]?.stringValue == "claimed")
+    // A write to the state.
+    #expect(try repo.ghp(["agent-heartbeat", "--action", "half way"], agent: "w1").status == 0)
+    #expect(try same("after a heartbeat")["agents"]?["w1"]?["lastAction"]?.stringValue == "half way")
+    // Branches that move outside the state: the two workers' edits now conflict.
+    try Self.commit("Shared.swift", "let a = 1\n", as: "w1", in: repo)
+    try Self.commit("Shared.swift", "let a = 2\n", as: "w2", in: repo)
+    #expect(try same("after the branches moved")["conflicts"]?.arrayValue?.isEmpty == false)
+    // Time alone: w1 holds its issue and says nothing for longer than staleAfter.
+    usleep(6_500_000)
+    #expect(try same("after w1 went silent")["agents"]?["w1"]?["stale"] == .bool(true))
+  }
+}

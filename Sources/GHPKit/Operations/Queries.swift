@@ -34,6 +34,9 @@ public struct StatusReport: Sendable {
   public var openEscalations: [Escalation] = []
   /// Pairs of branches that do not merge cleanly (see `addConflicts`).
   public var conflictPairs: [ConflictReport.Pair] = []
+  /// The first time at which an agent not stale now becomes stale (`Int64.max` when none can): the
+  /// report's stale marks hold from `now` until then.
+  public var marksHoldUntil: Int64 = .max
 
   /// Reads the agents, dead issues and escalations of `state`, ages measured at `clock`; a
   /// broken issue or escalation document becomes a warning.
@@ -86,6 +89,9 @@ public struct StatusReport: Sendable {
       }
       return row
     }.sorted { $0.name < $1.name }
+    for row in rows where !row.stale && holders.contains(row.name) {
+      marksHoldUntil = min(marksHoldUntil, row.record.timestamp + config.staleAfter + 1)
+    }
   }
 
   /// Marks each agent whose branch conflicts with the base or another agent's branch.
