@@ -3,6 +3,19 @@ import Foundation
 /// Issue 27's figures: what every command pays to start, and what a write pays to be durable,
 /// against git's own commands in the same run.
 enum CostBench {
+  /// Builds `int main(void) { return 0; }` linked to libgit2 (whether or not it calls it) with the
+  /// system's C compiler; its path, or nil without one.
+  static func linkedToLibgit2() -> String? {
+    let base = NSTemporaryDirectory() + "ghp-bench-linked-\(getpid())"
+    guard (try? "int main(void) { return 0; }\n".write(toFile: base + ".c", atomically: true, encoding: .utf8)) != nil
+    else { return nil }
+    defer { unlink(base + ".c") }
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { return nil }
+    let built = Harness.run(
+      "/usr/bin/cc", ["-O2", base + ".c", "-o", base, "-Wl,--no-as-needed", "-lgit2"], in: "/tmp", check: false)
+    return built.status == 0 ? base : nil
+  }
+
   static func run(quick: Bool, report: inout Report) throws {
     Report.section("22. what a command costs: start-up and fsyncs against git (pairs, alternating)")
     let repo = Harness.scratchRepository("cost")
@@ -30,6 +43,18 @@ enum CostBench {
       "ghp --version", "git --version", goal: "<= 2",
       { Harness.run(ghp, ["--version"], in: repo).seconds },
       { Harness.run("/usr/bin/git", ["--version"], in: repo).seconds })
+    // The floor under that row: a C program that does nothing but is linked to the system's
+    // libgit2, so that the loader maps and relocates it and the libraries it needs (OpenSSL,
+    // Kerberos, mbedTLS, libssh2: 18 in all on Debian 12), as it does for ghp.
+    if let linked = linkedToLibgit2() {
+      defer { unlink(linked) }
+      pair(
+        "a C program that only links libgit2", "git --version", goal: "none: the floor of a program on libgit2",
+        { Harness.run(linked, [], in: repo).seconds },
+        { Harness.run("/usr/bin/git", ["--version"], in: repo).seconds })
+    } else {
+      report.add("a C program that only links libgit2", "no C compiler (cc) here")
+    }
     pair(
       "ghp agent-status", "git cat-file of the document", goal: "<= 2",
       { Harness.run(ghp, ["agent-status"], in: repo).seconds },
