@@ -99,7 +99,9 @@ extension GHP {
               try? sandbox.refreshRefs(workspace.repository)
             }
           })
-        if code != 0, !WorkerChannel.started(status), tries < WorkerSandbox.setupTries {
+        // bubblewrap's own failure exits 1.
+        let madeIt = WorkerChannel.setUp(status)
+        if code == 1, !madeIt, tries < WorkerSandbox.setupTries {
           Output.error("ghp worker-sandbox: bubblewrap could not make \(agent)'s sandbox; trying again")
           usleep(UInt32(50_000 * tries))
           continue

@@ -83,13 +83,14 @@ public enum GateSandbox {
   static let setupTries = 3
 
   /// Whether `output`, all a contained command printed, is bubblewrap's own refusal to make the
-  /// sandbox (`bwrap: …` lines and nothing else): then the command never ran. bubblewrap copies
+  /// sandbox (`bwrap: …` lines and nothing else but the lander's notes): then the command never ran. bubblewrap copies
   /// every mount under `/` read-only, one by one, and fails when one goes away meanwhile (a network
   /// namespace or a container removed on the host), so such a failure is worth another try. A
   /// gate could print the same line itself; it is then run again, at most `setupTries` times, and
   /// fails as it would have.
   public static func failedToSetUp(_ output: [UInt8]) -> Bool {
-    let lines = output.split(separator: UInt8(ascii: "\n"))
+    // The lander's own notes (no cgroups here, a try again) are not the command's output.
+    let lines = output.split(separator: UInt8(ascii: "\n")).filter { !$0.starts(with: Array("ghp land: ".utf8)) }
     return !lines.isEmpty && lines.allSatisfy { $0.starts(with: Array("bwrap: ".utf8)) }
   }
 

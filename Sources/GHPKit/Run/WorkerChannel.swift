@@ -133,7 +133,7 @@ public enum WorkerChannel {
   }
 
   /// Starts `command` as `start` does; when it is bubblewrap, with `--json-status-fd` on a pipe whose
-  /// reading end is returned (or -1): `started(_:)` then tells whether bubblewrap got as far as
+  /// reading end is returned (or -1): `setUp(_:)` then tells whether bubblewrap got as far as
   /// starting the sandboxed program.
   public static func startWatched(_ command: [String]) throws(GHPError) -> (child: pid_t, status: Int32) {
     guard command.count > 1, command[0].split(separator: "/").last == "bwrap" else { return (try start(command), -1) }
@@ -150,9 +150,11 @@ public enum WorkerChannel {
     }
   }
 
-  /// Whether bubblewrap, watched through `status` (from `startWatched`, after it ended), started the
-  /// program it contains; true when it was not watched. Closes `status`.
-  public static func started(_ status: Int32) -> Bool {
+  /// Whether bubblewrap, watched through `status` (from `startWatched`, after it ended), made the
+  /// sandbox and started the program in it; true when it was not watched. Closes `status`.
+  /// bubblewrap reports the child's pid as soon as it exists, before the child makes any mount; it
+  /// reports an exit code only for a program it started, so that is what is looked for.
+  public static func setUp(_ status: Int32) -> Bool {
     guard status >= 0 else { return true }
     defer { close(status) }
     var said: [UInt8] = []
@@ -162,7 +164,7 @@ public enum WorkerChannel {
       if count <= 0 { break }
       said += buffer[..<count]
     }
-    return String(decoding: said, as: UTF8.self).contains("\"child-pid\"")
+    return String(decoding: said, as: UTF8.self).contains("\"exit-code\"")
   }
 
   /// Answers requests on `listener`, one at a time, until `child` ends; `meanwhile` runs about once

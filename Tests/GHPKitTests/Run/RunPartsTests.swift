@@ -202,3 +202,18 @@ func recorded<Operation: RecordedOperation>(
   guard let operation = decoded as? Operation else { throw GHPError.io("\(name) decoded as \(decoded)") }
   return operation
 }
+
+/// What counts as bubblewrap failing to make a sandbox (then the command never ran, and is started
+/// again): its own lines alone, whatever notes the lander wrote around them.
+@Suite struct SandboxSetUpTests {
+  @Test func onlyBubblewrapsOwnLinesMeanItRanNothing() {
+    let failed =
+      "bwrap: Can't bind mount /oldroot/ on /newroot/: Unable to apply mount flags: remount \"/newroot/run/netns/lab1\": Invalid argument\n"
+    #expect(GateSandbox.failedToSetUp(Array(failed.utf8)))
+    let noted = "ghp land: no cgroups can be made here; the gate's processes and memory are not bounded\n" + failed
+    #expect(GateSandbox.failedToSetUp(Array(noted.utf8)))
+    #expect(!GateSandbox.failedToSetUp(Array((failed + "tests: 3 failed\n").utf8)))
+    #expect(!GateSandbox.failedToSetUp(Array("ghp land: no cgroups can be made here\n".utf8)))
+    #expect(!GateSandbox.failedToSetUp([]))
+  }
+}
