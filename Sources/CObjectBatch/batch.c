@@ -176,7 +176,8 @@ int ghp_object_batch_flush(git_odb_backend *backend) {
 
 static void batch_free(git_odb_backend *backend) {
   ghp_batch *batch = (ghp_batch *)backend;
-  for (size_t i = 0; i < batch->count; i++) close(batch->pending[i]);
+  /* Whatever was written and never flushed is put on disk before its descriptors go. */
+  if (batch->count > 0) (void)ghp_object_batch_flush(backend);
   free(batch->pending);
   free(batch->objects);
   free(batch);

@@ -93,8 +93,11 @@ static void append_reflog(git_repository *repo, const char *common, const char *
   size_t text_length = strlen(message) + strlen(who->name) + strlen(who->email) + 2 * GIT_OID_HEXSZ + 64;
   char *line = malloc(text_length);
   if (line != NULL) {
-    int written = snprintf(line, text_length, "%s %s %s <%s> %lld %c%02d%02d\t%s\n", old_hex, new_hex, who->name,
-                           who->email, (long long)who->when.time, sign, offset / 60, offset % 60, message);
+    /* The message without its trailing white space, as libgit2 writes it. */
+    int kept = (int)strlen(message);
+    while (kept > 0 && (message[kept - 1] == '\n' || message[kept - 1] == ' ' || message[kept - 1] == '\t')) kept--;
+    int written = snprintf(line, text_length, "%s %s %s <%s> %lld %c%02d%02d\t%.*s\n", old_hex, new_hex, who->name,
+                           who->email, (long long)who->when.time, sign, offset / 60, offset % 60, kept, message);
     /* One line per move: a message's own line breaks become spaces, as libgit2 makes them. */
     for (int i = 0; i < written - 1; i++) {
       if (line[i] == '\n') line[i] = ' ';
@@ -187,13 +190,14 @@ int ghp_ref_compare_and_swap(git_repository *repo, git_odb_backend *batch, const
   }
   fd = -1;
   if (ghp_object_batch_flush(batch) != 0) goto unlock;
+  /* As git does, the reflog line is written while the lock is held, before the ref moves. */
+  append_reflog(repo, root, name, &old, target, message);
   if (rename(lock, ref) != 0) {
     ref_error("cannot rename the lock file to", ref);
     goto unlock;
   }
   /* The rename itself is on disk once the ref's folder is: then the move is reported. */
   if (sync_folder(ref) != 0) goto done;
-  append_reflog(repo, root, name, &old, target, message);
   result = 0;
   goto done;
 unlock:

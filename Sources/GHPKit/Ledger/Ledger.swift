@@ -142,6 +142,11 @@ public final class Ledger {
     }
     var attempts = 0
     var lockWaitStarted: Double?
+    // Objects written for a change that did not land (refused, interrupted, lost its race) are put
+    // on disk before this returns all the same: a later write making the same object finds it in
+    // place and does not write it again, then names it.
+    var unflushed = false
+    defer { if unflushed { try? batched?.flush() } }
     while true {
       attempts += 1
       // The first attempt reuses the snapshot read above; a retry reads the new tip.
@@ -153,12 +158,14 @@ public final class Ledger {
       guard let change else { return Landed(result: result, commit: nil) }
       // Its objects go to disk with the ref's lock file, in one fsync (`moveStateRef`).
       let commit = try write(change, onto: state, actor: actor, clock: at, flushed: false)
+      unflushed = true
       #if DEBUG
         try Self.requireRecordAgrees(change, on: state, actor: actor, clock: at)
       #endif
       if let stillWanted, !stillWanted() { throw .interrupted }
       do {
         try moveStateRef(to: commit, expected: state.commit, message: "ghp: \(change.message.subject)")
+        unflushed = false
         return Landed(result: result, commit: commit)
       } catch let error {
         switch error.kind {
