@@ -104,6 +104,8 @@ struct MCPServe: AsyncParsableCommand {
           let workspace = try workspace()
           workspace.ledger.stillWanted = wanted
           if params.name == "get_status" {
+            // Checked as every call's arguments are (`ToolBox.call`).
+            try ToolBox.validate(params.name, arguments: call)
             let action = StatusAction(staleOnly: call["stale_only"]?.boolValue == true)
             let answer = try statusAnswers.answer(action, in: workspace) { report in
               let result = report.json

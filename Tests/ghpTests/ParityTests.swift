@@ -193,6 +193,9 @@ extension ParityTests {
     try Self.commit("Shared.swift", "let a = 1\n", as: "w1", in: repo)
     try Self.commit("Shared.swift", "let a = 2\n", as: "w2", in: repo)
     #expect(try same("after the branches moved")["conflicts"]?.arrayValue?.isEmpty == false)
+    // Its arguments are checked as every tool's are.
+    let wrong = try session.call("get_status", .object(["stale_only": .string("yes")])).answer
+    #expect(wrong.isError && wrong.text.contains("stale_only"), "\(wrong.text)")
     // Time alone: w1 holds its issue and says nothing for longer than staleAfter.
     usleep(6_500_000)
     #expect(try same("after w1 went silent")["agents"]?["w1"]?["stale"] == .bool(true))

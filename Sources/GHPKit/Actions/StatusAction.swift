@@ -11,8 +11,11 @@ public struct StatusAction {
   /// The report, read from the tip of `ghp/state` and the agents' branches.
   public func run(in workspace: Workspace) throws(GHPError) -> StatusReport {
     var report = try StatusReport(state: workspace.snapshot(), clock: workspace.clock)
-    // Best effort: a repository without the base branch has no conflicts to show.
-    if let conflicts = try? ConflictReport.gather(workspace) { report.addConflicts(conflicts) }
+    // Best effort: a repository without the base branch has no conflicts to show. Any other
+    // failure (a pack swapped by gc, no descriptors left) leaves the report unsettled: shown, not kept.
+    do { report.addConflicts(try ConflictReport.gather(workspace)) } catch {
+      if case .invalidValue = error {} else { report.settled = false }
+    }
     if staleOnly { report.rows = report.rows.filter(\.stale) }
     return report
   }
@@ -59,7 +62,7 @@ public final class StatusAnswers<Answer: Sendable>: @unchecked Sendable {
     }
     let report = try action.run(in: workspace)
     let answer = try make(report)
-    if StatusInputs(action, in: repository) == inputs {
+    if report.settled, StatusInputs(action, in: repository) == inputs {
       lock.withLock { last = (inputs, report.now, report.marksHoldUntil, answer) }
     }
     return answer

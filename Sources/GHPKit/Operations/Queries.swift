@@ -37,6 +37,9 @@ public struct StatusReport: Sendable {
   /// The first time at which an agent not stale now becomes stale (`Int64.max` when none can): the
   /// report's stale marks hold from `now` until then.
   public var marksHoldUntil: Int64 = .max
+  /// False when part of the report could not be read this time (the conflicts): it is shown as it
+  /// is, and not kept for later calls.
+  public var settled = true
 
   /// Reads the agents, dead issues and escalations of `state`, ages measured at `clock`; a
   /// broken issue or escalation document becomes a warning.
