@@ -3,14 +3,35 @@ import Foundation
 /// Issue 27's figures: what every command pays to start, and what a write pays to be durable,
 /// against git's own commands in the same run.
 enum CostBench {
-  /// Builds `int main(void) { return 0; }` linked to libgit2 (whether or not it calls it) with the
-  /// system's C compiler; its path, or nil without one.
-  static func linkedToLibgit2() -> String? {
-    let base = NSTemporaryDirectory() + "ghp-bench-linked-\(getpid())"
-    guard (try? "int main(void) { return 0; }\n".write(toFile: base + ".c", atomically: true, encoding: .utf8)) != nil
+  /// A C program that does nothing but is linked to libgit2 (whether or not it calls it).
+  static let linkedOnly = "int main(void) { return 0; }\n"
+
+  /// A C program that reads the agents' document as `git cat-file` does, with libgit2 and no
+  /// certificate bundle parsed (as ghp defers it): the least a libgit2 program pays for that read.
+  static let readsTheDocument = """
+    #include <git2.h>
+    #include <stdio.h>
+    int mbedtls_x509_crt_parse_file(void *chain, const char *path) { (void)chain; (void)path; return 0; }
+    int main(void) {
+      git_libgit2_init();
+      git_repository *repo = NULL;
+      git_object *blob = NULL;
+      if (git_repository_open_ext(&repo, ".", 0, NULL) != 0) return 1;
+      if (git_revparse_single(&blob, repo, "ghp/state:.ghp/agent-status.json") != 0) return 1;
+      fwrite(git_blob_rawcontent((git_blob *)blob), 1, (size_t)git_blob_rawsize((git_blob *)blob), stdout);
+      return 0;
+    }
+
+    """
+
+  /// `source` built with the system's C compiler and linked to libgit2 (`--no-as-needed`: linked
+  /// even when it calls nothing of it); its path, or nil without a compiler.
+  static func linkedToLibgit2(_ source: String, name: String) -> String? {
+    let base = NSTemporaryDirectory() + "ghp-bench-\(name)-\(getpid())"
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc"),
+      (try? source.write(toFile: base + ".c", atomically: true, encoding: .utf8)) != nil
     else { return nil }
     defer { unlink(base + ".c") }
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { return nil }
     let built = Harness.run(
       "/usr/bin/cc", ["-O2", base + ".c", "-o", base, "-Wl,--no-as-needed", "-lgit2"], in: "/tmp", check: false)
     return built.status == 0 ? base : nil
@@ -46,7 +67,7 @@ enum CostBench {
     // The floor under that row: a C program that does nothing but is linked to the system's
     // libgit2, so that the loader maps and relocates it and the libraries it needs (OpenSSL,
     // Kerberos, mbedTLS, libssh2: 18 in all on Debian 12), as it does for ghp.
-    if let linked = linkedToLibgit2() {
+    if let linked = linkedToLibgit2(linkedOnly, name: "linked") {
       defer { unlink(linked) }
       pair(
         "a C program that only links libgit2", "git --version", goal: "none: the floor of a program on libgit2",
@@ -59,6 +80,17 @@ enum CostBench {
       "ghp agent-status", "git cat-file of the document", goal: "<= 2",
       { Harness.run(ghp, ["agent-status"], in: repo).seconds },
       { Harness.run("/usr/bin/git", ["cat-file", "blob", "ghp/state:.ghp/agent-status.json"], in: repo).seconds })
+    // Its floor: the same read by a C program on libgit2.
+    if let reader = linkedToLibgit2(readsTheDocument, name: "reader") {
+      defer { unlink(reader) }
+      pair(
+        "a C program reading the document with libgit2", "git cat-file of the document",
+        goal: "none: the floor of a program on libgit2",
+        { Harness.run(reader, [], in: repo).seconds },
+        { Harness.run("/usr/bin/git", ["cat-file", "blob", "ghp/state:.ghp/agent-status.json"], in: repo).seconds })
+    } else {
+      report.add("a C program reading the document with libgit2", "no C compiler (cc) here")
+    }
 
     let script = NSTemporaryDirectory() + "ghp-bench-cost-\(getpid()).sh"
     try LedgerBench.gitScript.write(toFile: script, atomically: true, encoding: .utf8)
