@@ -233,11 +233,8 @@ actor LineTransport: Transport {
     var changed = false
     if let toolResult, var result = message["result"]?.objectValue {
       for (key, value) in toolResult.fields { result[key] = value }
-      if toolResult.encoded != nil {
-        // The SDK's own (empty) ones give way to the encoded members.
-        for key in ToolResults.encodedKeys { result[key] = nil }
-        result[ToolResults.placeholder.key] = .string(ToolResults.placeholder.value)
-      }
+      for key in ToolResults.encodedKeys { result[key] = nil }
+      result[ToolResults.placeholder.key] = .string(ToolResults.placeholder.value)
       message["result"] = .object(result)
       changed = true
     }
@@ -289,20 +286,20 @@ actor LineTransport: Transport {
 /// it a data URL?): 1.8 s for `get_status` at 10,000 agents, where ghp's own JSON takes
 /// milliseconds.
 final class ToolResults: @unchecked Sendable {
-  /// The fields of a result, and members already encoded (`members`) that go with them.
+  /// The fields of a result, and its content members already encoded (`members`).
   struct Kept {
     var fields: [String: JSON]
-    var encoded: [UInt8]?
+    var encoded: [UInt8]
   }
   private let lock = NSLock()
   private var expected: Set<String> = []
   private var kept: [String: Kept] = [:]
   /// The transport gave request `key` (its id, compact JSON) to a call: its answer comes here.
   func expect(_ key: String) { lock.withLock { _ = expected.insert(key) } }
-  /// Keeps the fields of the result of request `key`, and `encoded` members (`members`) to go with
-  /// them; false for a key the transport did not give (a call inside a batch, which the SDK answers
-  /// whole): that result goes the SDK's way.
-  func keep(_ fields: [String: JSON], encoded: [UInt8]? = nil, for key: String) -> Bool {
+  /// Keeps the fields of the result of request `key`, and its `encoded` content members
+  /// (`members`); false for a key the transport did not give (a call inside a batch, which the SDK
+  /// answers whole): that result goes the SDK's way.
+  func keep(_ fields: [String: JSON], encoded: [UInt8], for key: String) -> Bool {
     lock.withLock {
       guard expected.remove(key) != nil else { return false }
       kept[key] = Kept(fields: fields, encoded: encoded)
@@ -313,15 +310,13 @@ final class ToolResults: @unchecked Sendable {
   /// A tool result's `content` (`text`, one text block) and `structuredContent` (`result`) as they
   /// go out: compact JSON members, without the braces, to be put into the answer's result.
   static func members(result: JSON, text: String) -> [UInt8] {
-    // Exactly `encodedKeys`.
-
     let whole = JSON.object([
       "content": .array([.object(["type": .string("text"), "text": .string(text)])]), "structuredContent": result,
     ]).compact()
     return Array(whole.utf8.dropFirst().dropLast())
   }
 
-  /// The members `members` encodes.
+  /// The members `members` encodes: the SDK's own (empty) ones give way to them.
   static let encodedKeys = ["content", "structuredContent"]
 
   /// A member put where kept encoded members go (`splice`): its bytes are unique to this process.

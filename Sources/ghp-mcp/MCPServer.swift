@@ -125,18 +125,12 @@ struct MCPServe: AsyncParsableCommand {
       }
       guard let outcome else { return .init(content: [], isError: true) }
       // A result goes out as ghp writes it, past the SDK's own encoding (`ToolResults`).
-      if !outcome.failed, let request, let result = outcome.result {
-        let kept =
-          if let encoded = outcome.encoded {
-            results.keep(["isError": .bool(false)], encoded: encoded, for: request)
-          } else {
-            results.keep(
-              [
-                "content": .array([.object(["type": .string("text"), "text": .string(outcome.text)])]),
-                "structuredContent": result, "isError": .bool(false),
-              ], for: request)
-          }
-        if kept { return .init(content: [], isError: false) }
+      if !outcome.failed, let request, let result = outcome.result,
+        results.keep(
+          ["isError": .bool(false)],
+          encoded: outcome.encoded ?? ToolResults.members(result: result, text: outcome.text), for: request)
+      {
+        return .init(content: [], isError: false)
       }
       return .init(
         content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
@@ -249,7 +243,6 @@ actor Subscriptions {
   var all: [String] { uris.sorted() }
 }
 
-/// The watcher is used from one task only; the box carries it there.
 /// A `get_status` answer kept between calls (`StatusAnswers`): the result, its text, and both as
 /// they go out (`ToolResults.members`).
 struct StatusAnswer: Sendable {
@@ -258,6 +251,7 @@ struct StatusAnswer: Sendable {
   var encoded: [UInt8]
 }
 
+/// The watcher is used from one task only; the box carries it there.
 final class WatcherBox: @unchecked Sendable {
   let watcher: StateWatcher
   init(_ watcher: StateWatcher) { self.watcher = watcher }
