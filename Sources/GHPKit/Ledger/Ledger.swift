@@ -143,10 +143,8 @@ public final class Ledger {
     var attempts = 0
     var lockWaitStarted: Double?
     // Objects written for a change that did not land (refused, interrupted, lost its race) are put
-    // on disk before this returns all the same: a later write making the same object finds it in
-    // place and does not write it again, then names it.
-    var unflushed = false
-    defer { if unflushed { try? batched?.flush() } }
+    // on disk before this returns all the same (`flushLeftObjects`).
+    defer { flushLeftObjects() }
     while true {
       attempts += 1
       // The first attempt reuses the snapshot read above; a retry reads the new tip.
@@ -158,14 +156,12 @@ public final class Ledger {
       guard let change else { return Landed(result: result, commit: nil) }
       // Its objects go to disk with the ref's lock file, in one fsync (`moveStateRef`).
       let commit = try write(change, onto: state, actor: actor, clock: at, flushed: false)
-      unflushed = true
       #if DEBUG
         try Self.requireRecordAgrees(change, on: state, actor: actor, clock: at)
       #endif
       if let stillWanted, !stillWanted() { throw .interrupted }
       do {
         try moveStateRef(to: commit, expected: state.commit, message: "ghp: \(change.message.subject)")
-        unflushed = false
         return Landed(result: result, commit: commit)
       } catch let error {
         switch error.kind {
@@ -230,7 +226,8 @@ public final class Ledger {
   ///
   /// With `flushed` false the objects stay unflushed until the next flush: `moveStateRef` makes
   /// it, with the ref's own lock file in the same fsync. Only a write that moves `ghp/state` next
-  /// may leave them so; anything else that names them must flush first.
+  /// may leave them so, and it calls `flushLeftObjects` on every way out; anything else that names
+  /// them must flush first.
   func writingBatched<T>(flushed: Bool = true, _ body: (Repository) throws(GHPError) -> T) throws(GHPError) -> T {
     let handle = try batchedObjects()
     let result: T
@@ -245,6 +242,11 @@ public final class Ledger {
     }
     return result
   }
+
+  /// Puts on disk what a write left unflushed (`writingBatched(flushed: false)`) and did not land:
+  /// a later write making the same object finds it in place, does not write it again, and names
+  /// it. With nothing left, no fsync is made.
+  func flushLeftObjects() { try? batched?.flush() }
 
   /// The handle objects are written through, flushed together (opened once per ledger).
   private func batchedObjects() throws(GHPError) -> BatchedObjects {

@@ -185,6 +185,7 @@ extension Ledger {
       return .refused("\(operation.short) is not a commit this server has")
     }
     var lockWaitStarted: Double?
+    defer { flushLeftObjects() }
     for _ in 0..<1000 {
       let tip = try snapshot()
       let landing: Sequencer.Landing
@@ -194,7 +195,8 @@ extension Ledger {
       }
       guard let change = landing.change, let tipID = tip.commit else { return .refused(Sequencer.nothingToChange) }
       try change.message.operation.requireNoNUL()
-      let merge = try writingBatched { (batched) throws(GHPError) -> ObjectID in
+      // Its objects go to disk with the ref's lock file, in one fsync (`moveStateRef`).
+      let merge = try writingBatched(flushed: false) { (batched) throws(GHPError) -> ObjectID in
         do throws(GitError) {
           let tree = try Self.tree(of: change, onto: tip.treeID, in: batched)
           let signature = Signature(name: landing.author, email: "\(landing.author)@ghp", time: landing.time)
