@@ -316,6 +316,17 @@ final class ToolResults: @unchecked Sendable {
     return Array(whole.utf8.dropFirst().dropLast())
   }
 
+  /// The members of a status answer, as `members(result: report.json, text: report.json.pretty())`
+  /// encodes them, from its written forms (`StatusWriter`: the escaped pretty text and the compact).
+  static func members(_ written: StatusWriter.Written) -> [UInt8] {
+    var out = Array(#""content":[{"text":""#.utf8)
+    out.reserveCapacity(written.escaped.count + written.compact.count + 64)
+    out.append(contentsOf: written.escaped)
+    out.append(contentsOf: #"","type":"text"}],"structuredContent":"#.utf8)
+    out.append(contentsOf: written.compact)
+    return out
+  }
+
   /// The members `members` encodes: the SDK's own (empty) ones give way to them.
   static let encodedKeys = ["content", "structuredContent"]
 

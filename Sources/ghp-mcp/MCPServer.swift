@@ -55,6 +55,7 @@ struct MCPServe: AsyncParsableCommand {
     let subscriptions = Subscriptions()
     let calls = BlockingCalls()
     let statusAnswers = StatusAnswers<StatusAnswer>()
+    let statusWriter = StatusWriter(forms: [.escaped, .compact], keeps: true)
     let transport = LineTransport(
       discovery: .object([
         "capabilities": .object([
@@ -92,13 +93,14 @@ struct MCPServe: AsyncParsableCommand {
       }
       let request = params._meta?[LineTransport.requestKey]?.stringValue
       let wanted: @Sendable () -> Bool = { request.map { !requests.isCancelled(key: $0) } ?? true }
-      let outcome: (result: JSON?, text: String, failed: Bool, encoded: [UInt8]?)? = await calls.run {
+      let outcome: ToolOutcome? = await calls.run {
         // Cancelled before it started: nothing is done (and the transport sends no answer).
         guard wanted() else { return nil }
         if let socket {
           let answer = WorkerChannel.ask(
             socket, ["kind": .string("tool"), "name": .string(params.name), "arguments": .object(call)])
-          return (answer.result, answer.error ?? answer.result?.pretty() ?? "", answer.error != nil, nil)
+          return ToolOutcome(
+            answer.result, text: answer.error ?? answer.result?.pretty() ?? "", failed: answer.error != nil)
         }
         do {
           let workspace = try workspace()
@@ -107,34 +109,32 @@ struct MCPServe: AsyncParsableCommand {
             // Checked as every call's arguments are (`ToolBox.call`).
             try ToolBox.validate(params.name, arguments: call)
             let action = StatusAction(staleOnly: call["stale_only"]?.boolValue == true)
+            // Written from the report's rows, each agent's bytes kept while its row is unchanged.
             let answer = try statusAnswers.answer(action, in: workspace) { report in
-              let result = report.json
-              let text = result.pretty()
-              return StatusAnswer(result: result, text: text, encoded: ToolResults.members(result: result, text: text))
+              StatusAnswer(report: report, encoded: ToolResults.members(statusWriter.write(report)))
             }
-            return (answer.result, answer.text, false, answer.encoded)
+            return ToolOutcome(status: answer)
           }
           let result = try ToolBox.call(params.name, arguments: call, workspace: workspace)
-          return (result, result.pretty(), false, nil)
+          return ToolOutcome(result, text: result.pretty(), failed: false)
         } catch let error as GHPError {
           // The kind first (refused, usage, ...), as the server's instructions tell the agent.
-          return (nil, "\(error.kind): \(error.description)", true, nil)
+          return ToolOutcome(nil, text: "\(error.kind): \(error.description)", failed: true)
         } catch {
-          return (nil, "\(error)", true, nil)
+          return ToolOutcome(nil, text: "\(error)", failed: true)
         }
       }
       guard let outcome else { return .init(content: [], isError: true) }
       // A result goes out as ghp writes it, past the SDK's own encoding (`ToolResults`).
-      if !outcome.failed, let request, let result = outcome.result,
-        results.keep(
-          ["isError": .bool(false)],
-          encoded: outcome.encoded ?? ToolResults.members(result: result, text: outcome.text), for: request)
+      if !outcome.failed, let request, let encoded = outcome.encoded(),
+        results.keep(["isError": .bool(false)], encoded: encoded, for: request)
       {
         return .init(content: [], isError: false)
       }
+      let result = outcome.result()
       return .init(
-        content: [.text(text: outcome.text, annotations: nil, _meta: nil)],
-        structuredContent: outcome.failed ? nil : outcome.result.map { Self.value($0) },
+        content: [.text(text: outcome.text(), annotations: nil, _meta: nil)],
+        structuredContent: outcome.failed ? nil : result.map { Self.value($0) },
         isError: outcome.failed)
     }
     await server.withMethodHandler(ListPrompts.self) { _ in
@@ -243,12 +243,34 @@ actor Subscriptions {
   var all: [String] { uris.sorted() }
 }
 
-/// A `get_status` answer kept between calls (`StatusAnswers`): the result, its text, and both as
-/// they go out (`ToolResults.members`).
+/// A `get_status` answer kept between calls (`StatusAnswers`): its report, and its result and text
+/// as they go out (`ToolResults.members`).
 struct StatusAnswer: Sendable {
-  var result: JSON
-  var text: String
+  var report: StatusReport
   var encoded: [UInt8]
+}
+
+/// What a tool call made: its result and text, or its failure's text. A status answer is kept
+/// encoded, and its JSON tree and text are made only if the SDK must send it instead.
+struct ToolOutcome: Sendable {
+  let failed: Bool
+  let result: @Sendable () -> JSON?
+  let text: @Sendable () -> String
+  let encoded: @Sendable () -> [UInt8]?
+
+  init(_ result: JSON?, text: String, failed: Bool) {
+    self.failed = failed
+    self.result = { result }
+    self.text = { text }
+    encoded = { result.map { ToolResults.members(result: $0, text: text) } }
+  }
+
+  init(status answer: StatusAnswer) {
+    failed = false
+    result = { answer.report.json }
+    text = { answer.report.json.pretty() }
+    encoded = { answer.encoded }
+  }
 }
 
 /// The watcher is used from one task only; the box carries it there.

@@ -101,7 +101,9 @@ extension GHP.AgentStatus {
     func run() throws {
       let report = try StatusAction(staleOnly: stale).run(in: try global.workspace())
       if global.json {
-        Output.json(report.json)
+        // Written from the rows, not through the report's JSON tree: the same bytes, sooner.
+        let written = StatusWriter(forms: .pretty, keeps: false).write(report)
+        Output.console.write(1, String(decoding: written.pretty, as: UTF8.self))
       } else {
         Output.marked(report.table(width: Output.width))
       }

@@ -231,6 +231,27 @@ extension Repository {
     }
     return found
   }
+
+  /// Every ref matching `glob` with the commit it comes to, symbolic ones resolved (one that
+  /// resolves to nothing is left out): one pass over the refs where a lookup per name would read
+  /// the packed refs' file again for each.
+  public func resolvedReferences(glob: String) -> [String: ObjectID] {
+    var iterator: OpaquePointer?
+    guard git_reference_iterator_glob_new(&iterator, pointer, glob) == 0 else { return [:] }
+    defer { git_reference_iterator_free(iterator) }
+    var found: [String: ObjectID] = [:]
+    var reference: OpaquePointer?
+    while git_reference_next(&reference, iterator) == 0 {
+      defer { git_reference_free(reference) }
+      var resolved: OpaquePointer?
+      guard git_reference_resolve(&resolved, reference) == 0 else { continue }
+      defer { git_reference_free(resolved) }
+      if let target = git_reference_target(resolved) {
+        found[String(cString: git_reference_name(reference))] = ObjectID(target.pointee)
+      }
+    }
+    return found
+  }
 }
 
 extension Repository {

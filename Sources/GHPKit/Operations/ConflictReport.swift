@@ -50,8 +50,13 @@ public struct ConflictReport: Sendable {
         throw GHPError.invalidValue("base branch", "there is no branch \(baseName) (baseBranch in .ghp/config.toml)")
       }
       var active: [(name: String, tip: ObjectID)] = []
-      for name in try state.agents().agents.keys.sorted() {
-        guard let tip = try repository.referenceTarget("refs/heads/agent/\(name)"), tip != base,
+      // The agents' branches in one pass over the refs: at 10,000 agents a lookup each was 20,000
+      // system calls.
+      let tips = repository.resolvedReferences(glob: "refs/heads/agent/*")
+      let agents = try state.agents().agents
+      for (ref, tip) in tips.sorted(by: { $0.key < $1.key }) {
+        let name = String(ref.dropFirst("refs/heads/agent/".count))
+        guard agents[name] != nil, tip != base,
           try !repository.isAncestor(tip, of: base)
         else { continue }
         active.append(("agent/\(name)", tip))

@@ -108,19 +108,27 @@ public struct StatusReport: Sendable {
 
   /// The seed's shape, with `"stale"` added to each agent.
   public var json: JSON {
-    var agents: [String: JSON] = [:]
-    let document = AgentStatusDocument(agents: Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.record) }))
-    guard case .object(let original) = document.json, case .object(let byName)? = original["agents"] else {
-      return document.json
+    guard case .object(var root) = jsonBesideAgents else { preconditionFailure("not an object") }
+    root["agents"] = .object(Dictionary(uniqueKeysWithValues: rows.map { ($0.name, Self.json(of: $0)) }))
+    return .object(root)
+  }
+
+  /// One agent's object: its entry as the agents' document writes it, with `"stale"`, and its
+  /// conflicts and answers when it has any.
+  static func json(of row: AgentStatusRow) -> JSON {
+    guard case .object(var fields) = AgentStatusDocument.entry(row.record) else {
+      preconditionFailure("an entry is an object")
     }
-    for row in rows {
-      guard case .object(var fields)? = byName[row.name] else { continue }
-      fields["stale"] = .bool(row.stale)
-      if !row.conflicts.isEmpty { fields["conflicts"] = .array(row.conflicts.map { .string($0) }) }
-      if !row.answers.isEmpty { fields["answers"] = .array(row.answers.map(\.answerJSON)) }
-      agents[row.name] = .object(fields)
-    }
-    var root: [String: JSON] = ["agents": .object(agents)]
+    fields["stale"] = .bool(row.stale)
+    if !row.conflicts.isEmpty { fields["conflicts"] = .array(row.conflicts.map { .string($0) }) }
+    if !row.answers.isEmpty { fields["answers"] = .array(row.answers.map(\.answerJSON)) }
+    return .object(fields)
+  }
+
+  /// Everything in `json` but the agents: the open escalations, dead issues, conflicts and
+  /// warnings, each only when there are some.
+  var jsonBesideAgents: JSON {
+    var root: [String: JSON] = [:]
     if !openEscalations.isEmpty { root["openEscalations"] = .array(openEscalations.map(\.answerJSON)) }
     if !deadIssues.isEmpty { root["deadIssues"] = .array(deadIssues.map(\.json)) }
     if !conflictPairs.isEmpty { root["conflicts"] = .array(conflictPairs.map(\.json)) }

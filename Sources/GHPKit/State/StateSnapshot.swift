@@ -92,11 +92,20 @@ public final class StateSnapshot {
     let blob = try blobID(StatePaths.agentStatus)
     if let blob, let parsed = ParsedAgents.shared.document(blob) {
       document = parsed
-    } else if let json = try json(StatePaths.agentStatus) {
-      do { document = try AgentStatusDocument(json: json) } catch {
-        throw .corruptDocument(path: StatePaths.agentStatus, commit: shortCommit, detail: error.detail)
+    } else if let blob, let bytes = try bytes(StatePaths.agentStatus) {
+      if let changed = ParsedAgents.shared.document(changedTo: bytes) {
+        document = changed
+      } else {
+        let json: JSON
+        do { json = try JSON.parse(bytes) } catch {
+          throw .corruptDocument(
+            path: StatePaths.agentStatus, commit: shortCommit, detail: "invalid JSON, \(error.description)")
+        }
+        do { document = try AgentStatusDocument(json: json) } catch {
+          throw .corruptDocument(path: StatePaths.agentStatus, commit: shortCommit, detail: error.detail)
+        }
       }
-      if let blob { ParsedAgents.shared.keep(document, for: blob) }
+      ParsedAgents.shared.keep(document, bytes: bytes, for: blob)
     }
     cachedAgents = document
     return document
@@ -247,17 +256,56 @@ public final class StateSnapshot {
 /// The agents' document last parsed in this process, by the id of its blob (content-addressed, so
 /// never stale): a long-lived reader (the MCP server's `get_status`, `ghp serve`) parses ten
 /// thousand agents once per change of the document, not once a call. Only the last one is kept:
-/// such a document is megabytes.
+/// such a document is megabytes. A document that changed since is read entry by entry
+/// (`AgentEntries`): an entry whose bytes are the ones last read keeps its record, and only the
+/// entries that changed are parsed, as the whole document's reading parses them.
 final class ParsedAgents: @unchecked Sendable {
   static let shared = ParsedAgents()
-  private var last: (blob: ObjectID, document: AgentStatusDocument)?
+  private var last: (blob: ObjectID, document: AgentStatusDocument, bytes: [UInt8], entries: AgentEntries??)?
   private let lock = NSLockLike()
 
   func document(_ blob: ObjectID) -> AgentStatusDocument? {
     lock.withLock { last?.blob == blob ? last?.document : nil }
   }
 
-  func keep(_ document: AgentStatusDocument, for blob: ObjectID) { lock.withLock { last = (blob, document) } }
+  func keep(_ document: AgentStatusDocument, bytes: [UInt8], for blob: ObjectID) {
+    lock.withLock { last = (blob, document, bytes, nil) }
+  }
+
+  /// The document of `bytes` read from the last one's records, or nil when either is not in the
+  /// form ghp writes, or an entry that changed does not read (the whole document's reading then
+  /// says why).
+  func document(changedTo bytes: [UInt8]) -> AgentStatusDocument? {
+    lock.withLock { () -> AgentStatusDocument? in
+      guard var kept = last else { return nil }
+      if kept.entries == nil {
+        kept.entries = .some(AgentEntries(kept.bytes))
+        last = kept
+      }
+      guard case .some(.some(let old)) = kept.entries, let new = AgentEntries(bytes) else { return nil }
+      var document = AgentStatusDocument()
+      document.agents.reserveCapacity(new.names.count)
+      var at = 0
+      for index in new.names.indices {
+        let name = new.names[index]
+        // Both are in the names' byte order: walk them together.
+        while at < old.names.count, old.names[at].utf8.lexicographicallyPrecedes(name.utf8) { at += 1 }
+        if at < old.names.count, old.names[at].utf8.elementsEqual(name.utf8), let record = kept.document.agents[name],
+          old.bytes[old.values[at]].elementsEqual(new.bytes[new.values[index]])
+        {
+          document.agents[name] = record
+          continue
+        }
+        // A name not read before must be what the whole document's reading would read.
+        let nameBytes = new.bytes[new.members[index]].dropFirst(AgentEntries.indent.count).prefix(name.utf8.count)
+        guard String(validating: nameBytes, as: UTF8.self) == name, let record = try? new.record(at: index) else {
+          return nil
+        }
+        document.agents[name] = record
+      }
+      return document
+    }
+  }
 }
 
 /// Policies parsed in this process, by the id of their blob: content-addressed, so an entry is never

@@ -118,21 +118,36 @@ public enum JSON: Equatable, Sendable {
 
   static func writeString(_ s: String, into out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
-    for byte in s.utf8 {
+    escape(s.utf8, into: &out)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// `bytes` as the inside of a JSON string: what `writeString` writes between its quotes. Runs
+  /// that need no escaping are copied whole.
+  static func escape(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
+    let done: Void? = bytes.withContiguousStorageIfAvailable { escape(buffer: $0, into: &out) }
+    if done == nil { Array(bytes).withUnsafeBufferPointer { escape(buffer: $0, into: &out) } }
+  }
+
+  private static func escape(buffer: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    var run = 0
+    for (index, byte) in buffer.enumerated() {
+      guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[run..<index]))
+      run = index + 1
       switch byte {
       case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
       case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
       case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
       case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
       case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-      case 0..<0x20:
+      default:
         out.append(contentsOf: Array("\\u00".utf8))
         out.append(hex[Int(byte >> 4)])
         out.append(hex[Int(byte & 0xF)])
-      default: out.append(byte)
       }
     }
-    out.append(UInt8(ascii: "\""))
+    out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[run...]))
   }
 }
 

@@ -94,4 +94,39 @@ import Testing
     #expect(AgentEntries(AgentStatusDocument().json.canonical()) == nil)
     #expect(AgentEntries([]) == nil)
   }
+
+  /// A long-lived reader reads a changed document from the last one's records (`ParsedAgents`): it
+  /// must read what reading the whole document reads, whatever changed, and refuse to guess where
+  /// an entry that changed does not read.
+  @Test func aChangedDocumentReadsAsTheWholeOne() throws {
+    var generator = SystemRandomNumberGenerator()
+    var names = (0..<200).map { "a\($0)" } + ["lead", "w-1", "ü-agent"]
+    var document = Self.document(names)
+    let parsed = ParsedAgents()
+    let blob = try #require(ObjectID(hex: String(repeating: "1", count: 40)))
+    parsed.keep(document, bytes: document.json.canonical(), for: blob)
+    for round in 0..<30 {
+      // Some agents changed, some gone, some new.
+      for _ in 0..<Int.random(in: 0...3, using: &generator) {
+        document.agents[names.randomElement(using: &generator)!] = Self.record(
+          Int.random(in: 0...999, using: &generator))
+      }
+      if round % 3 == 1 { document.agents[names.remove(at: Int.random(in: 0..<names.count, using: &generator))] = nil }
+      if round % 4 == 2 {
+        names.append("new-\(round)")
+        document.agents["new-\(round)"] = Self.record(round)
+      }
+      let bytes = document.json.canonical()
+      let read = try #require(parsed.document(changedTo: bytes), "round \(round)")
+      #expect(read == (try AgentStatusDocument(json: JSON.parse(bytes))), "round \(round)")
+      #expect(read == document)
+      parsed.keep(read, bytes: bytes, for: blob)
+    }
+    // An entry that changed and does not read, or a document not in ghp's form: not read here.
+    let text = String(decoding: document.json.canonical(), as: UTF8.self)
+    let broken = text.replacingOccurrences(of: "\"timestamp\": \"", with: "\"timestamp\": \"x")
+    #expect(broken != text)
+    #expect(parsed.document(changedTo: Array(broken.utf8)) == nil)
+    #expect(parsed.document(changedTo: Array(document.json.compact().utf8)) == nil)
+  }
 }
