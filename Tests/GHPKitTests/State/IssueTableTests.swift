@@ -9,13 +9,23 @@ import Testing
     try workspace(repo).snapshot().issueSummaries().sorted { $0.id < $1.id }
   }
 
-  /// The summaries read with no cache at all: the oracle the cached answers must equal.
+  /// The summaries read with no cache at all, neither the file nor the process's table: the
+  /// oracle the cached answers must equal.
   func fromScratch(_ repo: ScratchRepository) throws -> [IssueSummary] {
-    let cache = repo.path + "/.git/ghp/cache/issues.idx"
-    let saved = FileManager.default.contents(atPath: cache)
-    try? FileManager.default.removeItem(atPath: cache)
-    defer { if let saved { FileManager.default.createFile(atPath: cache, contents: saved) } }
-    return try summaries(repo)
+    let state = try workspace(repo).snapshot()
+    let folder = try #require(try state.tree?.entryID(at: StatePaths.issuesFolder))
+    var issues: [(blob: ObjectID, issue: GHPKit.Issue)] = []
+    for file in try state.issueFiles() { issues.append((file.blob, try state.requireIssue(file.id))) }
+    let table = IssueTable(tree: folder, issues: issues)
+    return (0..<table.count).map { table.summary($0) }.sorted { $0.id < $1.id }
+  }
+
+  func cache(_ repo: ScratchRepository) -> String { repo.path + "/.git/ghp/cache/issues.idx" }
+
+  /// The tree the cache file was written for.
+  func fileTree(_ repo: ScratchRepository) throws -> ObjectID {
+    let bytes = [UInt8](try #require(FileManager.default.contents(atPath: cache(repo))))
+    return try #require(IssueTable(bytes: bytes)).tree
   }
 
   @Test func theCacheFollowsEveryChangeOfTheTree() throws {
@@ -73,7 +83,37 @@ import Testing
       bytes.replaceSubrange(offset..<offset + 4, with: [0xFF, 0xFF, 0xFF, 0x7F])
     }
     FileManager.default.createFile(atPath: cache, contents: Data(bytes))
+    // As a new process reads it.
+    LoadedIssueTables.shared.forget(cache)
     #expect(try summaries(repo) == expected)
+  }
+
+  /// A long-lived process (`ghp land`) keeps its table and writes the file at its first load and
+  /// then every `persistEvery` trees; a process reading a file that many trees behind brings it up
+  /// to date, and every answer on the way is the one read from scratch.
+  @Test func aLongLivedProcessWritesTheFileNowAndThen() throws {
+    let repo = try initialised(issues: 3)
+    let lead = try workspace(repo)
+    LoadedIssueTables.shared.forget(cache(repo))
+    _ = try summaries(repo)
+    let first = try fileTree(repo)
+    var trees: [ObjectID] = []
+    for round in 1...(IssueIndex.persistEvery + 3) {
+      try lead.run(EditIssueOperation(issueID: "\(round % 3 + 1)", title: "Round \(round)"))
+      if round == 5 { try lead.run(AddIssueOperation(title: "Five", dependencies: ["2"])) }
+      #expect(try summaries(repo) == fromScratch(repo), "round \(round)")
+      trees.append(try #require(try lead.snapshot().tree?.entryID(at: StatePaths.issuesFolder)))
+      if round < IssueIndex.persistEvery {
+        #expect(try fileTree(repo) == first, "the file is not written at round \(round)")
+      } else {
+        #expect(try fileTree(repo) == trees[IssueIndex.persistEvery - 1], "round \(round)")
+      }
+    }
+    // A new process starts from the file, three trees behind.
+    LoadedIssueTables.shared.forget(cache(repo))
+    #expect(try fileTree(repo) != trees.last)
+    #expect(try summaries(repo) == fromScratch(repo))
+    #expect(try fileTree(repo) == trees.last, "its first load writes the file")
   }
 
   @Test func findsCycles() {
