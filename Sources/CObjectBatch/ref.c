@@ -64,7 +64,7 @@ static int wants_reflog(git_repository *repo, const char *log_path, const char *
     git_config_free(config);
   }
   if (wanted == 2) return 1;
-  return wanted && strncmp(name, "refs/heads/", 11) == 0;
+  return wanted && (strncmp(name, "refs/heads/", 11) == 0 || strcmp(name, "HEAD") == 0);
 }
 
 /* Appends git's reflog line for the move; best effort, and never flushed: the reflog is a
@@ -111,6 +111,24 @@ static void append_reflog(git_repository *repo, const char *common, const char *
   }
   git_signature_free(who);
   free(path);
+}
+
+/* When this repository's HEAD is `name` (a branch checked out here), its reflog gets the move too,
+   as libgit2 and git write it. */
+static void append_head_reflog(git_repository *repo, const char *name, const git_oid *old, const git_oid *new,
+                               const char *message) {
+  git_reference *head = NULL;
+  if (git_reference_lookup(&head, repo, "HEAD") != 0) return;
+  int checked_out = git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+                    strcmp(git_reference_symbolic_target(head), name) == 0;
+  git_reference_free(head);
+  if (!checked_out) return;
+  char *gitdir = strdup(git_repository_path(repo));
+  if (gitdir == NULL) return;
+  size_t length = strlen(gitdir);
+  while (length > 1 && gitdir[length - 1] == '/') gitdir[--length] = 0;
+  append_reflog(repo, gitdir, "HEAD", old, new, message);
+  free(gitdir);
 }
 
 int ghp_ref_compare_and_swap(git_repository *repo, git_odb_backend *batch, const char *name, const git_oid *target,
@@ -192,6 +210,7 @@ int ghp_ref_compare_and_swap(git_repository *repo, git_odb_backend *batch, const
   if (ghp_object_batch_flush(batch) != 0) goto unlock;
   /* As git does, the reflog line is written while the lock is held, before the ref moves. */
   append_reflog(repo, root, name, &old, target, message);
+  append_head_reflog(repo, name, &old, target, message);
   if (rename(lock, ref) != 0) {
     ref_error("cannot rename the lock file to", ref);
     goto unlock;

@@ -18,9 +18,12 @@ struct DurabilityTests {
     var refLockNotSynced = 0
     /// Moves of `ghp/state` whose folder was not fsynced after them (a power cut could undo them).
     var refMovesNotDurable = 0
-    /// Moves of `refs/heads/<base>` and the objects not yet on disk at each.
+    /// Moves of `refs/heads/<base>` and the objects not yet on disk at each, the moves whose lock
+    /// file was not on disk before it was renamed, and those whose folder was not fsynced after.
     var baseMoves = 0
     var unflushedAtBaseMove: [String] = []
+    var baseLockNotSynced = 0
+    var baseMovesNotDurable = 0
 
     init(_ calls: [Substring], base: String = "main") {
       var paths: [Int: String] = [:]  // open descriptors of interest, by number
@@ -28,6 +31,10 @@ struct DurabilityTests {
       var synced: Set<String> = []  // ref lock files fsynced
       var lockWrittenOut = false  // the ref's lock file written out and waited for
       var moveToSync = false  // ghp/state renamed, its folder not fsynced since
+      let baseLock = "refs/heads/\(base).lock"
+      var baseLockWrittenOut = false
+      var baseLockSynced = false
+      var baseMoveToSync = false
       func fd(_ line: Substring, after call: String) -> Int? {
         guard let start = line.range(of: call + "(") else { return nil }
         return Int(line[start.upperBound...].prefix { $0.isNumber })
@@ -45,16 +52,29 @@ struct DurabilityTests {
           } else if path.hasSuffix("refs/heads/ghp/state.lock") {
             paths[result] = path
             lockWrittenOut = false
+          } else if path.hasSuffix(baseLock) {
+            paths[result] = baseLock
+            baseLockWrittenOut = false
+            baseLockSynced = false
           }
         } else if line.hasPrefix("openat("), line.contains("O_DIRECTORY"), line.contains("/refs/heads/ghp\""),
           let result = line.split(separator: "=").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
           result >= 0
         {
           paths[result] = "refs/heads/ghp/"
+        } else if line.hasPrefix("openat("), line.contains("O_DIRECTORY"), line.contains("/refs/heads\""),
+          let result = line.split(separator: "=").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+          result >= 0
+        {
+          paths[result] = "refs/heads/"
         } else if line.hasPrefix("sync_file_range("), line.contains("SYNC_FILE_RANGE_WAIT_AFTER"),
           let number = fd(line, after: "sync_file_range"), paths[number]?.hasSuffix("ghp/state.lock") == true
         {
           lockWrittenOut = true
+        } else if line.hasPrefix("sync_file_range("), line.contains("SYNC_FILE_RANGE_WAIT_AFTER"),
+          let number = fd(line, after: "sync_file_range"), paths[number] == baseLock
+        {
+          baseLockWrittenOut = true
         } else if line.hasPrefix("sync_file_range("), line.contains("SYNC_FILE_RANGE_WAIT_AFTER"),
           let number = fd(line, after: "sync_file_range"), let path = paths[number]
         {
@@ -66,8 +86,11 @@ struct DurabilityTests {
             objects[path]?.flushed = true
             if path.hasSuffix(".lock") { synced.insert(path) }
             if path == "refs/heads/ghp/" { moveToSync = false }
+            if path == "refs/heads/" { baseMoveToSync = false }
+            if path == baseLock { baseLockSynced = true }
           }
           if lockWrittenOut { synced.insert("refs/heads/ghp/state.lock") }
+          if baseLockWrittenOut { baseLockSynced = true }
           // The journal commit of any fsync carries every file whose writeback finished before it.
           for (path, state) in objects where state.writtenOut { objects[path]?.flushed = true }
         } else if line.hasPrefix("close("), let number = fd(line, after: "close") {
@@ -82,9 +105,13 @@ struct DurabilityTests {
         } else if line.hasPrefix("rename("), line.contains("refs/heads/\(base).lock\""), line.hasSuffix("= 0") {
           baseMoves += 1
           unflushedAtBaseMove += objects.filter { !$0.value.flushed }.map(\.key)
+          if !baseLockSynced { baseLockNotSynced += 1 }
+          if baseMoveToSync { baseMovesNotDurable += 1 }
+          baseMoveToSync = true
         }
       }
       if moveToSync { refMovesNotDurable += 1 }
+      if baseMoveToSync { baseMovesNotDurable += 1 }
     }
   }
 
@@ -139,11 +166,22 @@ struct DurabilityTests {
     #expect(try team.issue(second)["status"]?.stringValue == "done")
     #expect(trace.baseMoves == 2)
     #expect(trace.unflushedAtBaseMove.isEmpty, "main moved over \(trace.unflushedAtBaseMove)")
+    #expect(trace.baseLockNotSynced == 0, "main's .lock was renamed before it was on disk")
+    #expect(trace.baseMovesNotDurable == 0, "main's folder was not fsynced after it moved")
     #expect(trace.unflushedAtRefMove.isEmpty, "ghp/state moved over \(trace.unflushedAtRefMove)")
-    // Six state writes (the lease, each landing's two records, the lease given back) of 5; for
-    // each landing one flush for the merge and one for the gate's log, then main's ref and its
-    // reflog and HEAD's (file and folder each): 30 + 2 × 8 = 46 (libgit2's own writes made 54).
-    #expect(trace.fsyncs <= 28, "\(trace.fsyncs) fsyncs")
+    // Six state writes (the lease, each landing's two records, the lease given back) of 2; for
+    // each landing a flush for the merge and the gate's log, then main moved as ghp/state is (its
+    // lock file flushed with anything left, then its folder): 19, where libgit2 moving main (its
+    // file, its reflog and HEAD's, and their folders) made it 27, and libgit2's own writes 54.
+    #expect(trace.fsyncs <= 19, "\(trace.fsyncs) fsyncs")
+    // Both moves are in main's reflog and, main being checked out here, in HEAD's, as git writes
+    // them: git reads each back, newest first, naming the commit main is at.
+    #expect(try team.repo.git("symbolic-ref", "HEAD") == "refs/heads/main")
+    for log in ["main", "HEAD"] {
+      let lines = try team.repo.git("reflog", "show", "--format=%H %gs", log).split(separator: "\n")
+      #expect(lines.prefix(2).allSatisfy { $0.contains(" ghp land: #") }, "\(log): \(lines.prefix(3))")
+      #expect(lines.first?.hasPrefix(try team.repo.git("rev-parse", "main")) == true, "\(log): \(lines.prefix(1))")
+    }
     #expect(try team.repo.ghp(["verify"], agent: "lead").status == 0)
   }
 }

@@ -705,8 +705,8 @@ public final class Lander {
   /// Moves this repository's base from `old` to `new` by compare-and-swap, and the worktrees that
   /// have it checked out with it; when one cannot follow, everything goes back (`HeldBack`).
   func moveLocalBase(from old: ObjectID, to new: ObjectID, message: String) throws {
-    try repository.compareAndSwapReference(
-      "refs/heads/\(policy.base)", to: new, expected: old, logMessage: "ghp land: \(message)")
+    try workspace.ledger.moveBranch(
+      "refs/heads/\(policy.base)", to: new, expected: old, message: "ghp land: \(message)")
     var followed: [Repository] = []
     for path in checkouts() {
       do {
@@ -716,8 +716,8 @@ public final class Lander {
       } catch {
         // Back: the base, and the checkouts that had followed it.
         for checkout in followed { try? checkout.followBranchMove(from: new, to: old) }
-        try? repository.compareAndSwapReference(
-          "refs/heads/\(policy.base)", to: old, expected: new, logMessage: "ghp land: back, \(path) could not follow")
+        try? workspace.ledger.moveBranch(
+          "refs/heads/\(policy.base)", to: old, expected: new, message: "ghp land: back, \(path) could not follow")
         throw HeldBack(
           reason:
             "\(policy.base) is checked out in \(path), which changed while the gate ran and could not follow (\(error.message)); commit or stash there, then `ghp land` again"

@@ -336,6 +336,19 @@ public final class Ledger {
     try handle.compareAndSwapReference(StatePaths.branch, to: commit, expected: expected, logMessage: message)
   }
 
+  /// Moves branch `name` (the base, when `ghp land` lands) by compare-and-swap as `ghp/state` moves
+  /// (`BatchedObjects.compareAndSwapReference`): its lock file flushed with any object left
+  /// unflushed, then its folder, two fsyncs where libgit2 made six with the reflogs of the branch
+  /// and of HEAD (both still written, unflushed). Throws as `Repository.compareAndSwapReference`.
+  func moveBranch(_ name: String, to commit: ObjectID, expected: ObjectID?, message: String) throws(GitError) {
+    let handle: BatchedObjects
+    do { handle = try batchedObjects() } catch {
+      guard case .git(let inner) = error else { throw GitError(code: -1, errorClass: 0, message: error.description) }
+      throw inner
+    }
+    try handle.compareAndSwapReference(name, to: commit, expected: expected, logMessage: message)
+  }
+
   /// Removes the ref's `.lock` when it is provably a dead ghp writer's: the writer lock's last
   /// holder was moving the ref and that process is gone. Anything else is left alone.
   func removeDeadWritersRefLock() throws(GHPError) {
