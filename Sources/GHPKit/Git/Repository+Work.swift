@@ -232,19 +232,24 @@ extension Repository {
     return found
   }
 
-  /// Every ref matching `glob` with the commit it comes to, symbolic ones resolved (one that
-  /// resolves to nothing is left out): one pass over the refs where a lookup per name would read
-  /// the packed refs' file again for each.
-  public func resolvedReferences(glob: String) -> [String: ObjectID] {
+  /// Every ref matching `glob` with the commit it comes to, symbolic ones resolved (one that points
+  /// at no ref is left out): one pass over the refs where a lookup per name would read the packed
+  /// refs' file again for each. A ref that cannot be read is an error, as its lookup would be.
+  public func resolvedReferences(glob: String) throws(GitError) -> [String: ObjectID] {
     var iterator: OpaquePointer?
-    guard git_reference_iterator_glob_new(&iterator, pointer, glob) == 0 else { return [:] }
+    try check(git_reference_iterator_glob_new(&iterator, pointer, glob))
     defer { git_reference_iterator_free(iterator) }
     var found: [String: ObjectID] = [:]
-    var reference: OpaquePointer?
-    while git_reference_next(&reference, iterator) == 0 {
+    while true {
+      var reference: OpaquePointer?
+      let next = git_reference_next(&reference, iterator)
+      if next == GIT_ITEROVER.rawValue { break }
+      try check(next)
       defer { git_reference_free(reference) }
       var resolved: OpaquePointer?
-      guard git_reference_resolve(&resolved, reference) == 0 else { continue }
+      let code = git_reference_resolve(&resolved, reference)
+      if code == GIT_ENOTFOUND.rawValue { continue }
+      try check(code)
       defer { git_reference_free(resolved) }
       if let target = git_reference_target(resolved) {
         found[String(cString: git_reference_name(reference))] = ObjectID(target.pointee)

@@ -7,6 +7,8 @@ import Glibc
 /// Not `Sendable`: a handle belongs to the thread that opened it.
 public final class Repository {
   let pointer: OpaquePointer
+  /// The issue table this handle last loaded (`IssueIndex`).
+  let issueTables = LoadedIssueTable()
   /// True when opened from git's environment (in a hook); a second handle is opened the same way.
   let openedFromEnvironment: Bool
 

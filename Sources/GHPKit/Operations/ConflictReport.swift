@@ -52,7 +52,7 @@ public struct ConflictReport: Sendable {
       var active: [(name: String, tip: ObjectID)] = []
       // The agents' branches in one pass over the refs: at 10,000 agents a lookup each was 20,000
       // system calls.
-      let tips = repository.resolvedReferences(glob: "refs/heads/agent/*")
+      let tips = try repository.resolvedReferences(glob: "refs/heads/agent/*")
       let agents = try state.agents().agents
       for (ref, tip) in tips.sorted(by: { $0.key < $1.key }) {
         let name = String(ref.dropFirst("refs/heads/agent/".count))

@@ -35,8 +35,31 @@ public final class StatusWriter: @unchecked Sendable {
     let answers: [Escalation]
     var written: Written
 
+    /// Whether `row` writes what this was written from, byte for byte (Swift's `==` takes a
+    /// composed and a decomposed "é" for one, which the writer does not).
     func holds(for row: AgentStatusRow) -> Bool {
-      row.stale == stale && row.record == record && row.conflicts == conflicts && row.answers == answers
+      row.stale == stale && Self.identical(row.record, record)
+        && row.conflicts.count == conflicts.count
+        && zip(row.conflicts, conflicts).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
+        && row.answers.count == answers.count
+        && zip(row.answers, answers).allSatisfy { $0.answerJSON.isIdentical(to: $1.answerJSON) }
+    }
+
+    static func identical(_ a: AgentRecord, _ b: AgentRecord) -> Bool {
+      func same(_ x: String?, _ y: String?) -> Bool {
+        switch (x, y) {
+        case (nil, nil): true
+        case (let x?, let y?): x.utf8.elementsEqual(y.utf8)
+        default: false
+        }
+      }
+      return a.timestamp == b.timestamp && a.role == b.role && same(a.status, b.status)
+        && same(a.lastAction, b.lastAction) && same(a.issue, b.issue) && same(a.branch, b.branch)
+        && same(a.handoffWaiting, b.handoffWaiting) && same(a.signingKey, b.signingKey)
+        && a.lostClaims.count == b.lostClaims.count && a.returned.count == b.returned.count
+        && zip(a.lostClaims, b.lostClaims).allSatisfy { $0.json.isIdentical(to: $1.json) }
+        && zip(a.returned, b.returned).allSatisfy { $0.json.isIdentical(to: $1.json) }
+        && JSON.object(a.extra).isIdentical(to: .object(b.extra))
     }
   }
 
@@ -92,7 +115,7 @@ public final class StatusWriter: @unchecked Sendable {
         // The last report's agents are in the same order: walk both.
         while old < kept.count, kept[old].name.utf8.lexicographicallyPrecedes(row.name.utf8) { old += 1 }
         let written: Written
-        if old < kept.count, kept[old].name == row.name, kept[old].holds(for: row) {
+        if old < kept.count, kept[old].name.utf8.elementsEqual(row.name.utf8), kept[old].holds(for: row) {
           written = kept[old].written
         } else {
           written = write(row)

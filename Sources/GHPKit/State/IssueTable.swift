@@ -277,13 +277,13 @@ struct IssueTable {
 
 /// Loading and saving the table for a snapshot.
 ///
-/// The table last loaded is also kept in the process (`LoadedIssueTables`), by its cache file: a
-/// long-lived process (`ghp land`, `ghp run`, the servers) brings it to each new tree from there,
-/// without reading the file again, and writes the file only now and then (at the first load, and
-/// after every `persistEvery` trees since), where it wrote it after each state write. A file a few
-/// trees behind is brought up to date the same way by the next process.
+/// The table last loaded is also kept by the repository handle (`Repository.issueTables`): a
+/// long-lived process (`ghp land`, `ghp run`, `ghp serve`) brings it to each new tree from there,
+/// without reading the file again, and writes the file only now and then (when it loads it or
+/// builds the table anew, and after every `persistEvery` trees since), where it wrote it after each
+/// state write. A file a few trees behind is brought up to date the same way by the next process.
 enum IssueIndex {
-  /// Trees a process's table may move through before its file is written again.
+  /// Trees a handle's table may move through before its file is written again.
   static let persistEvery = 16
 
   static func cachePath(_ repository: Repository) -> String {
@@ -296,11 +296,11 @@ enum IssueIndex {
     do { folder = try tree.entryID(at: StatePaths.issuesFolder) } catch { throw .git(error) }
     guard let folder else { return nil }
     let path = cachePath(state.repository)
-    let kept = LoadedIssueTables.shared.table(for: path)
+    let kept = state.repository.issueTables.last
     if let kept, kept.table.tree == folder { return kept.table }
     let cached = kept?.table ?? Files.read(path).flatMap(IssueTable.init(bytes:))
     if kept == nil, let cached, cached.tree == folder {
-      LoadedIssueTables.shared.keep(cached, for: path, unwritten: 0)
+      state.repository.issueTables.keep(cached, unwritten: 0)
       return cached
     }
 
@@ -330,29 +330,19 @@ enum IssueIndex {
       mkdir(String(path[..<path.lastIndex(of: "/")!]), 0o755)
       try? Files.replace(path, with: table!.bytes)
     }
-    LoadedIssueTables.shared.keep(table!, for: path, unwritten: unwritten >= persistEvery ? 0 : unwritten)
+    state.repository.issueTables.keep(table!, unwritten: unwritten >= persistEvery ? 0 : unwritten)
     return table
   }
 }
 
-/// The issue table each cache file last held in this process, and how many trees it has moved
-/// through since the file was written. Tables are keyed by their tree, content-addressed, so a kept
-/// one is never wrong, only perhaps behind.
-final class LoadedIssueTables: @unchecked Sendable {
-  static let shared = LoadedIssueTables()
-  private var tables: [String: (table: IssueTable, unwritten: Int)] = [:]
+/// The issue table a repository handle last loaded, and how many trees it has moved through since
+/// the cache file was written. A table is keyed by its tree, content-addressed, so a kept one is
+/// never wrong, only perhaps behind.
+final class LoadedIssueTable: @unchecked Sendable {
+  private var kept: (table: IssueTable, unwritten: Int)?
   private let lock = NSLockLike()
 
-  func table(for path: String) -> (table: IssueTable, unwritten: Int)? { lock.withLock { tables[path] } }
+  var last: (table: IssueTable, unwritten: Int)? { lock.withLock { kept } }
 
-  /// Forgets the table kept for `path`: the next load reads the file.
-  func forget(_ path: String) { lock.withLock { tables[path] = nil } }
-
-  func keep(_ table: IssueTable, for path: String, unwritten: Int) {
-    lock.withLock {
-      // A process seldom opens more than one repository (the tests do): a few are plenty.
-      if tables.count >= 8, tables[path] == nil { tables.removeAll() }
-      tables[path] = (table, unwritten)
-    }
-  }
+  func keep(_ table: IssueTable, unwritten: Int) { lock.withLock { kept = (table, unwritten) } }
 }

@@ -93,7 +93,8 @@ public final class StateSnapshot {
     if let blob, let parsed = ParsedAgents.shared.document(blob) {
       document = parsed
     } else if let blob, let bytes = try bytes(StatePaths.agentStatus) {
-      if let changed = ParsedAgents.shared.document(changedTo: bytes) {
+      let changed = ParsedAgents.shared.document(changedTo: bytes)
+      if let changed {
         document = changed
       } else {
         let json: JSON
@@ -105,7 +106,7 @@ public final class StateSnapshot {
           throw .corruptDocument(path: StatePaths.agentStatus, commit: shortCommit, detail: error.detail)
         }
       }
-      ParsedAgents.shared.keep(document, bytes: bytes, for: blob)
+      ParsedAgents.shared.keep(document, bytes: bytes, for: blob, entryByEntry: changed != nil)
     }
     cachedAgents = document
     return document
@@ -256,30 +257,45 @@ public final class StateSnapshot {
 /// The agents' document last parsed in this process, by the id of its blob (content-addressed, so
 /// never stale): a long-lived reader (the MCP server's `get_status`, `ghp serve`) parses ten
 /// thousand agents once per change of the document, not once a call. Only the last one is kept:
-/// such a document is megabytes. A document that changed since is read entry by entry
-/// (`AgentEntries`): an entry whose bytes are the ones last read keeps its record, and only the
-/// entries that changed are parsed, as the whole document's reading parses them.
+/// such a document is megabytes. A process reading the document again after it changed (in
+/// practice a long-lived one) reads it entry by entry (`AgentEntries`): an entry whose bytes are
+/// the ones last read keeps its record, and only the entries that changed are parsed, as the whole
+/// document's reading parses them. That holds only where the last document's index and its records
+/// agree entry for entry: a document read whole is checked once, entry by entry, before any of its
+/// records is reused (a hand-written one may fit the outline and still hold other agents).
 final class ParsedAgents: @unchecked Sendable {
   static let shared = ParsedAgents()
-  private var last: (blob: ObjectID, document: AgentStatusDocument, bytes: [UInt8], entries: AgentEntries??)?
+  private struct Kept {
+    let blob: ObjectID
+    let document: AgentStatusDocument
+    let bytes: [UInt8]
+    /// The index of `bytes`, once made, when every entry of it reads as `document`'s record.
+    var entries: AgentEntries??
+  }
+  private var last: Kept?
   private let lock = NSLockLike()
 
   func document(_ blob: ObjectID) -> AgentStatusDocument? {
     lock.withLock { last?.blob == blob ? last?.document : nil }
   }
 
-  func keep(_ document: AgentStatusDocument, bytes: [UInt8], for blob: ObjectID) {
-    lock.withLock { last = (blob, document, bytes, nil) }
+  /// Keeps `document`, read from `bytes`; `entryByEntry` when it was read by `document(changedTo:)`,
+  /// whose index agrees with it by construction.
+  func keep(_ document: AgentStatusDocument, bytes: [UInt8], for blob: ObjectID, entryByEntry: Bool = false) {
+    lock.withLock {
+      last = Kept(
+        blob: blob, document: document, bytes: bytes, entries: entryByEntry ? .some(AgentEntries(bytes)) : nil)
+    }
   }
 
   /// The document of `bytes` read from the last one's records, or nil when either is not in the
-  /// form ghp writes, or an entry that changed does not read (the whole document's reading then
-  /// says why).
+  /// form ghp writes, the last one's index does not agree with its records, or an entry that
+  /// changed does not read (the whole document's reading then says why).
   func document(changedTo bytes: [UInt8]) -> AgentStatusDocument? {
     lock.withLock { () -> AgentStatusDocument? in
       guard var kept = last else { return nil }
       if kept.entries == nil {
-        kept.entries = .some(AgentEntries(kept.bytes))
+        kept.entries = .some(Self.agreeing(kept.document, kept.bytes))
         last = kept
       }
       guard case .some(.some(let old)) = kept.entries, let new = AgentEntries(bytes) else { return nil }
@@ -303,8 +319,21 @@ final class ParsedAgents: @unchecked Sendable {
         }
         document.agents[name] = record
       }
-      return document
+      // Two names the whole reading takes for one (canonically equivalent) are not read here.
+      return document.agents.count == new.names.count ? document : nil
     }
+  }
+
+  /// The index of `bytes` when each of its entries reads as `document`'s record of that name and
+  /// they name the same agents: what the entry-by-entry reading may build on. Else nil.
+  private static func agreeing(_ document: AgentStatusDocument, _ bytes: [UInt8]) -> AgentEntries? {
+    guard let entries = AgentEntries(bytes), entries.names.count == document.agents.count else { return nil }
+    for index in entries.names.indices {
+      guard let record = document.agents[entries.names[index]], (try? entries.record(at: index)) == record else {
+        return nil
+      }
+    }
+    return entries
   }
 }
 

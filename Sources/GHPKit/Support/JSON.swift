@@ -39,6 +39,25 @@ public enum JSON: Equatable, Sendable {
   /// Whether this is JSON `null` (an absent key is not).
   public var isNull: Bool { self == .null }
 
+  /// Whether both are written as the same bytes: `==` compares strings as Swift does (a composed
+  /// and a decomposed "é" are equal), the canonical writer writes their bytes.
+  func isIdentical(to other: JSON) -> Bool {
+    switch (self, other) {
+    case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+    case (.array(let a), .array(let b)):
+      return a.count == b.count && zip(a, b).allSatisfy { $0.isIdentical(to: $1) }
+    case (.object(let a), .object(let b)):
+      guard a.count == b.count else { return false }
+      let byBytes: (Dictionary<String, JSON>.Element, Dictionary<String, JSON>.Element) -> Bool = {
+        $0.key.utf8.lexicographicallyPrecedes($1.key.utf8)
+      }
+      return zip(a.sorted(by: byBytes), b.sorted(by: byBytes)).allSatisfy {
+        $0.key.utf8.elementsEqual($1.key.utf8) && $0.value.isIdentical(to: $1.value)
+      }
+    default: return self == other
+    }
+  }
+
   // MARK: - Writing
 
   /// The canonical, pretty form with a trailing newline (for documents).

@@ -97,6 +97,32 @@ import Testing
     }
   }
 
+  /// Swift's `==` takes a composed and a decomposed "é" for one string; the writer writes their
+  /// bytes, so a row that changed only so is written again.
+  @Test func aChangeOfBytesAloneIsWrittenAgain() throws {
+    let repo = try initialised(issues: 1)
+    let at = try workspace(repo)
+    var report = Self.report(try StatusReport(state: at.snapshot(), clock: at.clock), names: ["w1", "w2"], seed: 1)
+    let kept = StatusWriter(forms: [.pretty, .escaped, .compact], keeps: true)
+    let composed = "caf\u{E9}"
+    let decomposed = "cafe\u{301}"
+    #expect(composed == decomposed && !composed.utf8.elementsEqual(decomposed.utf8))
+    for (before, after) in [(composed, decomposed), (decomposed, composed)] {
+      report.rows[0].record.lastAction = before
+      report.rows[1].record.extra = [before: .string(before)]
+      report.rows[1].conflicts = ["agent/\(before)"]
+      Self.expectSame(kept.write(report), report)
+      report.rows[0].record.lastAction = after
+      Self.expectSame(kept.write(report), report)
+      report.rows[1].record.extra = [after: .string(before)]
+      Self.expectSame(kept.write(report), report)
+      report.rows[1].record.extra = [after: .string(after)]
+      Self.expectSame(kept.write(report), report)
+      report.rows[1].conflicts = ["agent/\(after)"]
+      Self.expectSame(kept.write(report), report)
+    }
+  }
+
   @Test func aWriterWritesOnlyTheFormsAskedFor() throws {
     let repo = try initialised(issues: 1)
     let at = try workspace(repo)

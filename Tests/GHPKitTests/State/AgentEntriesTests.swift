@@ -128,5 +128,36 @@ import Testing
     #expect(broken != text)
     #expect(parsed.document(changedTo: Array(broken.utf8)) == nil)
     #expect(parsed.document(changedTo: Array(document.json.compact().utf8)) == nil)
+    // Two names the whole reading takes for one (the same name, composed and decomposed): never
+    // merged into one agent here. (Written through a placeholder that sorts where the decomposed
+    // name does: a dictionary cannot hold both.)
+    var twice = document
+    twice.agents["\u{E9}"] = Self.record(1)
+    twice.agents["e-placeholder"] = Self.record(2)
+    let decomposed = String(decoding: twice.json.canonical(), as: UTF8.self)
+      .replacingOccurrences(of: "\"e-placeholder\"", with: "\"e\u{301}\"")
+    #expect(AgentEntries(Array(decomposed.utf8)) != nil, "the outline fits")
+    #expect(throws: (any Error).self) { try AgentStatusDocument(json: JSON.parse(Array(decomposed.utf8))) }
+    #expect(parsed.document(changedTo: Array(decomposed.utf8)) == nil)
+  }
+
+  /// A document written by hand may fit ghp's outline while its entries hold other agents (one
+  /// line closing an entry and opening another): read whole, it has an agent the index does not
+  /// see, and none of its records may be reused entry by entry.
+  @Test func aHandWrittenDocumentIsNotReadEntryByEntry() throws {
+    let time = "\"2024-01-01T00:00:00Z\""
+    func text(_ action: String) -> String {
+      "{\n  \"agents\": {\n    \"a\": {\n      \"lastAction\": \"\",\n      \"timestamp\": \(time)}, \"b\": {\"timestamp\": \(time)\n    },\n"
+        + "    \"c\": {\n      \"lastAction\": \"\(action)\",\n      \"timestamp\": \(time)\n    }\n  }\n}\n"
+    }
+    let before = Array(text("one").utf8)
+    let whole = try AgentStatusDocument(json: JSON.parse(before))
+    #expect(whole.agents.keys.sorted() == ["a", "b", "c"])
+    #expect(AgentEntries(before)?.names == ["a", "c"], "the outline fits")
+    let parsed = ParsedAgents()
+    parsed.keep(whole, bytes: before, for: try #require(ObjectID(hex: String(repeating: "2", count: 40))))
+    let after = Array(text("two").utf8)
+    #expect(parsed.document(changedTo: after) == nil)
+    #expect(try AgentStatusDocument(json: JSON.parse(after)).agents.count == 3)
   }
 }
