@@ -17,6 +17,50 @@ extension Repository {
     try withMergeIndex(ours, theirs) { (index) throws(GitError) in try outcome(of: index) }
   }
 
+  /// `theirs` merged into `ours` as `mergedTree` merges them, their merge bases found by `walks`,
+  /// a handle that only walks history. libgit2's cache serves a walk's reads of a commit only
+  /// while it holds no parsed copy of it (`cache.c`: a parsed entry shadows the raw one for good),
+  /// and a merge parses the commits it merges: walked in the same handle, every merge of a run read
+  /// the base's history from disk again, down to where the branches forked. With one base (or
+  /// none) the trees are merged as libgit2 merges the commits; with several, its recursive merge is
+  /// left to it.
+  public func mergedTree(_ ours: ObjectID, _ theirs: ObjectID, walking walks: Repository) throws(GitError)
+    -> MergeOutcome
+  {
+    let bases = try walks.mergeBases(ours, theirs)
+    guard bases.count <= 1 else { return try mergedTree(ours, theirs) }
+    func tree(of id: ObjectID) throws(GitError) -> OpaquePointer? {
+      var tree: OpaquePointer?
+      try check(git_commit_tree(&tree, try commit(id).pointer))
+      return tree
+    }
+    let base = try bases.first.map { (id) throws(GitError) in try tree(of: id) }
+    defer { git_tree_free(base ?? nil) }
+    let one = try tree(of: ours)
+    defer { git_tree_free(one) }
+    let two = try tree(of: theirs)
+    defer { git_tree_free(two) }
+    var options = git_merge_options()
+    try check(git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)))
+    var index: OpaquePointer?
+    try check(git_merge_trees(&index, pointer, base ?? nil, one, two, &options))
+    defer { git_index_free(index) }
+    return try outcome(of: index)
+  }
+
+  /// Every best common ancestor of two commits (several after criss-cross merges), none when they
+  /// share no history.
+  public func mergeBases(_ one: ObjectID, _ two: ObjectID) throws(GitError) -> [ObjectID] {
+    var out = git_oidarray()
+    var a = one.raw
+    var b = two.raw
+    let code = git_merge_bases(&out, pointer, &a, &b)
+    if code == GIT_ENOTFOUND.rawValue { return [] }
+    try check(code)
+    defer { git_oidarray_dispose(&out) }
+    return (0..<out.count).map { ObjectID(out.ids[$0]) }
+  }
+
   /// The changes of `picked` (against its first parent) applied onto `onto`, in memory.
   public func cherryPickedTree(_ picked: ObjectID, onto: ObjectID) throws(GitError) -> MergeOutcome {
     let commit = try commit(picked)

@@ -126,6 +126,19 @@ public final class Lander {
 
   /// The landing worktree's repository, once a gate has run (see `ScratchWorktree.open`).
   var scratchRepository: Repository?
+
+  /// A handle of this repository that only walks history (merge bases, ancestry), opened once a
+  /// run, so that libgit2's cache keeps the commits its walks read (see
+  /// `mergedTree(_:_:walking:)`). A revision walk parses the commits it starts from, so
+  /// `judge`'s stays in `repository`.
+  var walksHandle: Repository?
+
+  func walks() throws(GitError) -> Repository {
+    if let walksHandle { return walksHandle }
+    let opened = try Repository(discovering: repository.commonDirectory)
+    walksHandle = opened
+    return opened
+  }
   var gateMarker: String { "\(landFolder)/\(BranchName.flat(policy.base)).gate" }
 
   // MARK: - The lease
@@ -536,7 +549,8 @@ public final class Lander {
     throws(GitError) -> Combined
   {
     if tip == current { return .landed(after: current, merge: nil) }
-    if try repository.isAncestor(tip, of: current) { return .landed(after: current, merge: nil) }
+    let walks = try walks()
+    if try walks.isAncestor(tip, of: current) { return .landed(after: current, merge: nil) }
     let committer = Signature(name: actor, email: "\(actor)@ghp", time: workspace.clock.now)
     let branch = issue.submission?.branch ?? "agent/\(issue.assignee ?? "?")"
     let title = String(issue.title.map { $0.isNewline ? " " : $0 })
@@ -549,7 +563,7 @@ public final class Lander {
       """
     switch policy.mode {
     case .merge, .squash:
-      let outcome = try repository.mergedTree(current, tip)
+      let outcome = try repository.mergedTree(current, tip, walking: walks)
       guard let tree = outcome.tree else { return .conflicts(outcome.conflicts) }
       let parents = policy.mode == .merge ? [current, tip] : [current]
       let commit = try repository.writeCommit(
