@@ -101,9 +101,7 @@ extension GHP.AgentStatus {
     func run() throws {
       let report = try StatusAction(staleOnly: stale).run(in: try global.workspace())
       if global.json {
-        // Written from the rows, not through the report's JSON tree: the same bytes, sooner.
-        let written = StatusWriter(forms: .pretty, keeps: false).write(report)
-        Output.console.write(1, String(decoding: written.pretty, as: UTF8.self))
+        Output.console.write(1, report.prettyJSON)
       } else {
         Output.marked(report.table(width: Output.width))
       }

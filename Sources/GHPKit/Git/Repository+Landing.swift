@@ -29,21 +29,14 @@ extension Repository {
   {
     let bases = try walks.mergeBases(ours, theirs)
     guard bases.count <= 1 else { return try mergedTree(ours, theirs) }
-    func tree(of id: ObjectID) throws(GitError) -> OpaquePointer? {
-      var tree: OpaquePointer?
-      try check(git_commit_tree(&tree, try commit(id).pointer))
-      return tree
-    }
-    let base = try bases.first.map { (id) throws(GitError) in try tree(of: id) }
-    defer { git_tree_free(base ?? nil) }
-    let one = try tree(of: ours)
-    defer { git_tree_free(one) }
-    let two = try tree(of: theirs)
-    defer { git_tree_free(two) }
+    let base = try bases.first.map { (id) throws(GitError) in try tree(commit(id).treeID) }
+    let one = try tree(commit(ours).treeID)
+    let two = try tree(commit(theirs).treeID)
+    defer { withExtendedLifetime((base, one, two)) {} }
     var options = git_merge_options()
     try check(git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)))
     var index: OpaquePointer?
-    try check(git_merge_trees(&index, pointer, base ?? nil, one, two, &options))
+    try check(git_merge_trees(&index, pointer, base?.pointer, one.pointer, two.pointer, &options))
     defer { git_index_free(index) }
     return try outcome(of: index)
   }

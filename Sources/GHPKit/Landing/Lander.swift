@@ -135,7 +135,7 @@ public final class Lander {
 
   func walks() throws(GitError) -> Repository {
     if let walksHandle { return walksHandle }
-    let opened = try Repository(discovering: repository.commonDirectory)
+    let opened = try repository.reopened()
     walksHandle = opened
     return opened
   }

@@ -328,12 +328,7 @@ public final class Ledger {
   func moveStateRef(to commit: ObjectID, expected: ObjectID?, message: String) throws(GitError) {
     lock.write(.updating)
     defer { lock.write(.holding) }
-    let handle: BatchedObjects
-    do { handle = try batchedObjects() } catch {
-      guard case .git(let inner) = error else { throw GitError(code: -1, errorClass: 0, message: error.description) }
-      throw inner
-    }
-    try handle.compareAndSwapReference(StatePaths.branch, to: commit, expected: expected, logMessage: message)
+    try moveBranch(StatePaths.branch, to: commit, expected: expected, message: message)
   }
 
   /// Moves branch `name` (the base, when `ghp land` lands) by compare-and-swap as `ghp/state` moves

@@ -113,6 +113,12 @@ public struct StatusReport: Sendable {
     return .object(root)
   }
 
+  /// `json.pretty()`, written from the rows without the JSON tree (`StatusWriter`): what
+  /// `agent-status --json` and the `ghp://status` resource answer.
+  public var prettyJSON: String {
+    String(decoding: StatusWriter(forms: .pretty, keeps: false).write(self).pretty, as: UTF8.self)
+  }
+
   /// One agent's object: its entry as the agents' document writes it, with `"stale"`, and its
   /// conflicts and answers when it has any.
   static func json(of row: AgentStatusRow) -> JSON {

@@ -324,13 +324,14 @@ enum IssueIndex {
       for file in try state.issueFiles() { issues.append((file.blob, try state.requireIssue(file.id))) }
       table = IssueTable(tree: folder, issues: issues)
     }
-    let unwritten = rebuilt || kept == nil ? persistEvery : kept!.unwritten + 1
-    if unwritten >= persistEvery {
+    let unwritten = rebuilt ? nil : kept.map { $0.unwritten + 1 }
+    let writes = (unwritten ?? persistEvery) >= persistEvery
+    if writes {
       // A cache that cannot be written is only a slower next read.
       mkdir(String(path[..<path.lastIndex(of: "/")!]), 0o755)
       try? Files.replace(path, with: table!.bytes)
     }
-    state.repository.issueTables.keep(table!, unwritten: unwritten >= persistEvery ? 0 : unwritten)
+    state.repository.issueTables.keep(table!, unwritten: writes ? 0 : unwritten!)
     return table
   }
 }

@@ -71,6 +71,11 @@ public final class StateSnapshot {
   /// A JSON document, or nil when absent; invalid JSON is an error naming the file and commit.
   func json(_ path: String) throws(GHPError) -> JSON? {
     guard let bytes = try bytes(path) else { return nil }
+    return try json(path, from: bytes)
+  }
+
+  /// `bytes`, the document at `path`, as JSON; invalid JSON is an error naming the file and commit.
+  private func json(_ path: String, from bytes: [UInt8]) throws(GHPError) -> JSON {
     do {
       return try JSON.parse(bytes)
     } catch {
@@ -95,18 +100,14 @@ public final class StateSnapshot {
     } else if let blob, let bytes = try bytes(StatePaths.agentStatus) {
       let changed = ParsedAgents.shared.document(changedTo: bytes)
       if let changed {
-        document = changed
+        document = changed.document
       } else {
-        let json: JSON
-        do { json = try JSON.parse(bytes) } catch {
-          throw .corruptDocument(
-            path: StatePaths.agentStatus, commit: shortCommit, detail: "invalid JSON, \(error.description)")
-        }
+        let json = try json(StatePaths.agentStatus, from: bytes)
         do { document = try AgentStatusDocument(json: json) } catch {
           throw .corruptDocument(path: StatePaths.agentStatus, commit: shortCommit, detail: error.detail)
         }
       }
-      ParsedAgents.shared.keep(document, bytes: bytes, for: blob, entryByEntry: changed != nil)
+      ParsedAgents.shared.keep(document, bytes: bytes, for: blob, entries: changed?.entries)
     }
     cachedAgents = document
     return document
@@ -279,20 +280,19 @@ final class ParsedAgents: @unchecked Sendable {
     lock.withLock { last?.blob == blob ? last?.document : nil }
   }
 
-  /// Keeps `document`, read from `bytes`; `entryByEntry` when it was read by `document(changedTo:)`,
+  /// Keeps `document`, read from `bytes`; with `entries` when it was read by `document(changedTo:)`,
   /// whose index agrees with it by construction.
-  func keep(_ document: AgentStatusDocument, bytes: [UInt8], for blob: ObjectID, entryByEntry: Bool = false) {
+  func keep(_ document: AgentStatusDocument, bytes: [UInt8], for blob: ObjectID, entries: AgentEntries? = nil) {
     lock.withLock {
-      last = Kept(
-        blob: blob, document: document, bytes: bytes, entries: entryByEntry ? .some(AgentEntries(bytes)) : nil)
+      last = Kept(blob: blob, document: document, bytes: bytes, entries: entries.map { .some($0) })
     }
   }
 
-  /// The document of `bytes` read from the last one's records, or nil when either is not in the
-  /// form ghp writes, the last one's index does not agree with its records, or an entry that
-  /// changed does not read (the whole document's reading then says why).
-  func document(changedTo bytes: [UInt8]) -> AgentStatusDocument? {
-    lock.withLock { () -> AgentStatusDocument? in
+  /// The document of `bytes` read from the last one's records, with its index (to `keep` it by),
+  /// or nil when either is not in the form ghp writes, the last one's index does not agree with its
+  /// records, or an entry that changed does not read (the whole document's reading then says why).
+  func document(changedTo bytes: [UInt8]) -> (document: AgentStatusDocument, entries: AgentEntries)? {
+    lock.withLock { () -> (document: AgentStatusDocument, entries: AgentEntries)? in
       guard var kept = last else { return nil }
       if kept.entries == nil {
         kept.entries = .some(Self.agreeing(kept.document, kept.bytes))
@@ -320,7 +320,7 @@ final class ParsedAgents: @unchecked Sendable {
         document.agents[name] = record
       }
       // Two names the whole reading takes for one (canonically equivalent) are not read here.
-      return document.agents.count == new.names.count ? document : nil
+      return document.agents.count == new.names.count ? (document, new) : nil
     }
   }
 

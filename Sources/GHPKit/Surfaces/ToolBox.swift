@@ -459,9 +459,7 @@ public enum ToolBox {
     try state.requireInitialised()
     switch uri {
     case "ghp://status":
-      let report = try StatusAction().run(in: workspace)
-      let written = StatusWriter(forms: .pretty, keeps: false).write(report)
-      return (String(decoding: written.pretty, as: UTF8.self), "application/json")
+      return (try StatusAction().run(in: workspace).prettyJSON, "application/json")
     case "ghp://plan":
       return (try state.text(StatePaths.plan) ?? "", "text/markdown")
     default:
