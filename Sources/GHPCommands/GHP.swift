@@ -29,7 +29,7 @@ struct GHP: AsyncParsableCommand {
       CommandGroup(
         name: "Lead",
         subcommands: [
-          Init.self, IssueCommand.self, Plan.self, Agent.self, Assign.self, Approve.self, Revoke.self,
+          Init.self, IssueCommand.self, EpicCommand.self, Plan.self, Agent.self, Assign.self, Approve.self, Revoke.self,
           Resolve.self, Reap.self, Land.self, Queue.self, Run.self, ConfigCommand.self, Remote.self, Hooks.self,
         ]),
       CommandGroup(

@@ -193,6 +193,13 @@ extension DocsTests {
       ("reap", "ghp reap --dry-run --json", "lead", 0),
       ("discovery", "ghp discover found --json", "lead", 0),
       ("plan", "ghp plan show --json", "lead", 0),
+      // An epic, its manager and a sub-issue, so the lists below hold both kinds.
+      (
+        nil,
+        "e=$(ghp epic add E --scope 'Sources/**') && echo $e > .git/epic-id && ghp agent add m9 --role manager >/dev/null"
+          + " && ghp assign $e m9 >/dev/null && GHP_AGENT=m9 ghp issue add S --epic $e >/dev/null", "lead", 0
+      ),
+      ("epic-show", "ghp epic show $(cat .git/epic-id) --json", "lead", 0),
       // Every list.
       ("ready", "ghp ready --json", "lead", 0), ("issue-list", "ghp issue list --json", "lead", 0),
       ("log", "ghp log --json -n 0", "lead", 0), ("escalations", "ghp escalations --json", "lead", 0),

@@ -28,7 +28,7 @@ extension GHP {
       @Argument(help: "The agent's name.")
       var name: String
 
-      @Option(help: "worker or orchestrator.")
+      @Option(help: "worker, manager (holds epics) or orchestrator.")
       var role: AgentRecord.Role = .worker
 
       @Option(help: "The branch to start from (default: baseBranch in the config).")

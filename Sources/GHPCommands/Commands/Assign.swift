@@ -22,7 +22,8 @@ extension GHP {
       let workspace = try global.workspace()
       let state = try workspace.snapshot()
       // Authority first: a worker is refused as such, whatever name it typed.
-      try state.requireOrchestrator(try workspace.actor(), toDo: "assign issues")
+      let issue = try state.requireIssue(Arguments.issueID(id))
+      try state.requireAuthority(try workspace.actor(), over: issue, toDo: "assign #\(issue.id)")
       try KnownAgent.require(to, in: state, toDo: "assign to it", allowNew: global.new)
       let landed = try workspace.run(AssignOperation(issueID: try Arguments.issueID(id), agent: to))
       printIssue(landed.result, verb: "Assigned to \(to):", json: global.json, commit: landed.commit)

@@ -18,15 +18,36 @@ func printIssue(_ issue: Issue, verb: String, json: Bool, commit: ObjectID?) {
 extension GHP.IssueCommand {
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "add", abstract: "Add an issue (orchestrators only); prints its id.",
+      commandName: "add", abstract: "Add an issue (orchestrators; in an epic, its manager too); prints its id.",
       discussion: """
-        Example:
+        With --epic, the issue is a sub-issue of that epic: the epic's manager may add it (with a \
+        scope inside the epic's), and the epic is done when all its sub-issues are.
+
+        Examples:
           ghp issue add "Create login endpoint" -p 1 --after 1 --scope 'Sources/Auth/**' --body -
+          ghp issue add "Hash passwords" --epic 12 --scope 'Sources/Auth/Hash*.swift'
         """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The issue's title.")
+    @OptionGroup var issue: NewIssueOptions
+
+    @Option(help: ArgumentHelp("The epic this issue is a sub-issue of.", valueName: "id"))
+    var epic: String?
+
+    func run() throws {
+      let landed = try issue.add(global, kind: nil, epic: try epic.map(Arguments.issueID))
+      if global.json {
+        Output.json(landed.result.answerJSON)
+      } else {
+        Output.line(landed.result.id)
+      }
+    }
+  }
+
+  /// What a new issue or epic is given: its title, priority, dependencies, scope and description.
+  struct NewIssueOptions: ParsableArguments {
+    @Argument(help: "The title.")
     var title: String
 
     @Option(name: .short, help: "Priority: a lower number comes first.")
@@ -35,23 +56,20 @@ extension GHP.IssueCommand {
     @Option(help: ArgumentHelp("Issues that must be done first (1,3 or repeated).", valueName: "ids"))
     var after: [String] = []
 
-    @Option(help: ArgumentHelp("Globs of the files this issue owns (repeatable).", valueName: "glob"))
+    @Option(
+      help: ArgumentHelp(
+        "Globs of the files it owns (repeatable); an epic's bound what its manager may approve.", valueName: "glob"))
     var scope: [String] = []
 
     @Option(help: "The description; - reads standard input.")
     var body: String?
 
-    func run() throws {
-      let workspace = try global.workspace()
-      let operation = AddIssueOperation(
-        title: title, body: body.map(Arguments.text) ?? "", priority: priority,
-        dependencies: try Arguments.issueIDs(after), scope: scope)
-      let landed = try workspace.run(operation)
-      if global.json {
-        Output.json(landed.result.answerJSON)
-      } else {
-        Output.line(landed.result.id)
-      }
+    /// Adds it as `global` says, an epic or a sub-issue of `epic`.
+    func add(_ global: GlobalOptions, kind: Issue.Kind?, epic: String?) throws -> Landed<Issue> {
+      try global.workspace().run(
+        AddIssueOperation(
+          title: title, body: body.map(Arguments.text) ?? "", priority: priority,
+          dependencies: try Arguments.issueIDs(after), scope: scope, kind: kind, epic: epic))
     }
   }
 

@@ -31,9 +31,14 @@ extension GHP {
         commandName: "set",
         abstract: "Replace the plan with a file's text, keeping the goal unless it has a Goal: line (orchestrators).",
         discussion: """
+          With --epic, the text replaces only that epic's section of the plan (its heading \
+          "## Epic #ID: title" up to the next heading of level 1 or 2), which the epic's manager \
+          may write too.
+
           Examples:
             ghp plan set plan.md
             cat plan.md | ghp plan set -
+            ghp plan set accounts.md --epic 12
           """)
 
       @OptionGroup var global: GlobalOptions
@@ -41,9 +46,12 @@ extension GHP {
       @Argument(help: "The file; - reads standard input.")
       var file: String
 
+      @Option(help: ArgumentHelp("Replace only this epic's section.", valueName: "id"))
+      var epic: String?
+
       func run() throws {
         let text = String(decoding: try Arguments.fileBytes(file), as: UTF8.self)
-        let landed = try global.workspace().run(SetPlanOperation(text: text))
+        let landed = try global.workspace().run(SetPlanOperation(text: text, epic: try epic.map(Arguments.issueID)))
         if global.json {
           Output.json(.object(["commit": .string(landed.commit?.hex ?? "")]))
         } else {

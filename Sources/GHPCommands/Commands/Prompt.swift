@@ -5,9 +5,11 @@ extension GHP {
   struct Prompt: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "prompt",
-      abstract: "Instructions for an agent: worker, leader, the AGENTS.md snippet, or its session context.",
+      abstract:
+        "Instructions for an agent: worker, manager, leader, the AGENTS.md snippet, or its session context.",
       discussion: """
-        worker, leader: the prompt for that role, with the goal and the heartbeat cadence.
+        worker, manager, leader: the prompt for that role, with the goal and the heartbeat cadence \
+        (manager: for an agent holding epics).
 
         agents-md: the coordination section for AGENTS.md (names no agent).
 
@@ -17,18 +19,20 @@ extension GHP {
 
         Examples:
           ghp prompt worker --agent worker-2
+          ghp prompt manager --agent m1
           ghp prompt leader
           ghp prompt agents-md >> AGENTS.md
           ghp prompt session
         """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-      case worker, leader
+      case worker, manager, leader
       case agentsMd = "agents-md"
       case session
       var template: String {
         switch self {
         case .worker, .session: "worker-prompt.md"
+        case .manager: "manager-prompt.md"
         case .leader: "leader-prompt.md"
         case .agentsMd: "AGENTS.md"
         }
@@ -37,7 +41,7 @@ extension GHP {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "worker, leader, agents-md or session.")
+    @Argument(help: "worker, manager, leader, agents-md or session.")
     var kind: Kind
 
     @Option(
@@ -59,7 +63,7 @@ extension GHP {
         // Nobody named: the prompt speaks of the role. A name the worktree refuses (another agent's
         // worktree) is refused here as everywhere.
         do { agent = try workspace.actor() } catch GHPError.noIdentity {
-          agent = kind == .leader ? "the orchestrator" : "a worker"
+          agent = kind == .leader ? "the orchestrator" : kind == .manager ? "a manager" : "a worker"
         }
       }
       let text = try PromptRenderer.render(kind.template, state: state, agent: agent)

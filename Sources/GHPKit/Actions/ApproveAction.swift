@@ -56,7 +56,9 @@ public struct ApproveAction {
   public func run(in workspace: Workspace) throws(GHPError) -> Answer {
     let state = try workspace.snapshot()
     let actor = try workspace.actor()
-    try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
+    if try state.role(of: actor) != .orchestrator {
+      try ApproveOperation.requireManagersApproval(state, actor: actor, agent: agent, globs: globs)
+    }
     try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: allowNew)
     let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note), as: actor)
     return Answer(result: landed.result, globs: globs, once: once, commit: landed.commit)

@@ -62,6 +62,12 @@ public struct LandedOperation: RecordedOperation {
       subject: "\(actor): landed \(named) on \(base) (\(head.short))"
         + (recovered ? " (finishing a killed lander's landing)" : ""),
       operation: record, agent: actor, issue: landed.count == 1 ? landed[0].id : nil)
+    let epics = try state.epicsCompleted(by: landed)
+    if !epics.isEmpty {
+      var agents = try state.agents(only: epics.compactMap(StateSnapshot.manager(of:)))
+      try change.close(epics, agents: &agents, state: state, clock: clock)
+      try change.putAgents(agents.agents, onto: state)
+    }
     return (change, landed)
   }
 }

@@ -1,4 +1,5 @@
-/// `ghp issue add`: a new issue with the next free number (orchestrators only).
+/// `ghp issue add` and `ghp epic add`: a new issue with the next free number (orchestrators; in an
+/// epic, also its manager).
 public struct AddIssueOperation: RecordedOperation {
   /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
   public static let name = "issue-add"
@@ -16,11 +17,15 @@ public struct AddIssueOperation: RecordedOperation {
   /// The number to use; nil takes the next free one. Recorded, so that the commit re-executes to
   /// the same issue; cleared when an offline batch is re-applied where that number was taken.
   public var id: String?
+  /// `epic` for an epic; nil (not recorded) for a task.
+  public var kind: Issue.Kind?
+  /// The epic the new issue is a sub-issue of; nil (not recorded) for none.
+  public var epic: String?
 
   /// An issue to add; `id` nil takes the next free number.
   public init(
     title: String, body: String = "", priority: Int = 2, dependencies: [String] = [], scope: [String] = [],
-    id: String? = nil
+    id: String? = nil, kind: Issue.Kind? = nil, epic: String? = nil
   ) {
     self.title = title
     self.body = body
@@ -28,12 +33,15 @@ public struct AddIssueOperation: RecordedOperation {
     self.dependencies = dependencies
     self.scope = scope
     self.id = id
+    self.kind = kind == .task ? nil : kind
+    self.epic = epic
   }
 
   /// The same addition with its dependencies' ids renamed.
   public func renaming(_ renames: IDRenames) -> Self {
     var renamed = self
     renamed.dependencies = dependencies.map(renames.issue)
+    renamed.epic = epic.map(renames.issue)
     return renamed
   }
 
@@ -44,15 +52,29 @@ public struct AddIssueOperation: RecordedOperation {
     return fresh
   }
 
-  /// Adds the issue, open, with its number: refused for a non-orchestrator, an empty or
-  /// too-long text, an unknown dependency or a taken number.
+  /// Adds the issue, open, with its number: refused for an empty or too-long text, an unknown
+  /// dependency or a taken number; for anyone but an orchestrator, except the manager of the epic
+  /// it is added to; and in an epic that is not open to more work (done or dead), or an epic in an
+  /// epic.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
     let title = title.trimmingSpaces
     guard !title.isEmpty else { throw .emptyText("the issue title") }
     try TextLimit.check(title, "the issue title", TextLimit.title)
     try TextLimit.check(body, "the issue body", TextLimit.long)
-    try state.requireOrchestrator(actor, toDo: "create issues")
+    if kind == .epic {
+      guard epic == nil else { throw .invalidValue("epic", "an epic cannot be a sub-issue of another epic") }
+      try state.requireOrchestrator(actor, toDo: "create epics")
+    } else if let epic {
+      let parent = try state.requireEpic(epic)
+      guard parent.status == .open || parent.status == .claimed else {
+        throw .refused("epic #\(parent.id) is \(parent.status.rawValue): no more issues are added to it")
+      }
+      try state.requireAuthority(actor, inEpic: parent.id, toDo: "add issues to epic #\(parent.id)")
+      try state.requireInsideEpicScope(scope, epic: parent.id, actor: actor, what: "a sub-issue's scope")
+    } else {
+      try state.requireAuthority(actor, inEpic: nil, toDo: "create issues outside an epic")
+    }
     for dependency in dependencies where try state.issue(dependency) == nil {
       throw .unknownIssue(dependency)
     }
@@ -64,12 +86,15 @@ public struct AddIssueOperation: RecordedOperation {
     issue.priority = priority
     issue.dependencies = dependencies
     issue.scope = scope
+    issue.kind = kind ?? .task
+    issue.epic = try epic.map { (id) throws(GHPError) in try state.requireIssue(id).id }
     var recorded = self
     recorded.title = title
     recorded.id = issue.id
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): add #\(issue.id) \(title)", operation: recorded.record, agent: actor, issue: issue.id))
+        subject: "\(actor): add \(issue.kind == .epic ? "epic " : "")#\(issue.id) \(title)"
+          + (issue.epic.map { " to epic #\($0)" } ?? ""), operation: recorded.record, agent: actor, issue: issue.id))
     change.put(StatePaths.issue(issue.id), json: issue.json)
     return (change, issue)
   }

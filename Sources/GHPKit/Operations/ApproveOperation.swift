@@ -110,14 +110,17 @@ public struct ApproveOperation: RecordedOperation {
     }
   }
 
-  /// Grants the approval (orchestrators only) and answers the agent's open escalations that
-  /// asked for it.
+  /// Grants the approval and answers the agent's open escalations that asked for it. An
+  /// orchestrator may grant any; a manager only to an agent holding a sub-issue of an epic it
+  /// manages, and only for files inside that epic's scope.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
-    try state.requireOrchestrator(actor, toDo: "approve edits to shared files")
     try AgentName.validate(agent)
     try TextLimit.check(note, "the note", TextLimit.action)
     let globs = globs.map(\.trimmingSpaces).filter { !$0.isEmpty }
+    if try state.role(of: actor) != .orchestrator {
+      try Self.requireManagersApproval(state, actor: actor, agent: agent, globs: globs)
+    }
     guard !globs.isEmpty else { throw .emptyText("the list of files") }
     var approvals = try state.approvals()
     // A revoked approval keeps its number: the next one is past every number ever given.
@@ -161,6 +164,25 @@ public struct ApproveOperation: RecordedOperation {
 }
 
 extension ApproveOperation {
+  /// Refuses unless `actor` manages an epic of which `agent` holds a sub-issue, and every glob is
+  /// inside that epic's scope; the refusal names the epic and its manager.
+  static func requireManagersApproval(_ state: StateSnapshot, actor: String, agent: String, globs: [String])
+    throws(GHPError)
+  {
+    var held: [String] = []
+    for summary in try state.issueSummaries()
+    where (summary.status == .claimed || summary.status == .landing) && summary.assignee == agent {
+      guard let epic = summary.epic else { continue }
+      if try state.manages(actor, epic: epic) {
+        return try state.requireInsideEpicScope(globs, epic: epic, actor: actor, what: "an approval")
+      }
+      held.append(epic)
+    }
+    let toDo = "approve \(agent)'s edits to shared files"
+    try state.requireAuthority(actor, inEpic: held.first, toDo: toDo)
+    throw .refused("\(actor) may not \(toDo)")
+  }
+
   /// The ids its record says it made.
   public var mintedIDs: MintedIDs { MintedIDs(approvals: id.map { [$0] } ?? []) }
 }

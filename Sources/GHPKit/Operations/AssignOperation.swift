@@ -27,9 +27,17 @@ public struct AssignOperation: RecordedOperation {
   /// when the agent already holds it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
-    try state.requireOrchestrator(actor, toDo: "assign issues")
     try AgentName.validate(agent)
     var issue = try state.requireIssue(issueID)
+    try state.requireAuthority(actor, over: issue, toDo: "assign #\(issue.id)")
+    if issue.kind == .epic {
+      let role = try state.role(of: agent)
+      guard role == .manager else {
+        throw .refused(
+          "#\(issue.id) is an epic: it goes to an agent with the manager role, and \(agent) is \(role == .orchestrator ? "an" : "a") \(role.rawValue) (`ghp agent add \(agent) --role manager --change-role` makes it one)"
+        )
+      }
+    }
     if issue.status == .claimed && issue.assignee == agent { return (nil, issue) }
     if issue.status == .done || issue.status == .dead || issue.status == .landing {
       throw .refused("#\(issue.id) is \(issue.status.rawValue); only an open or claimed issue can be assigned")

@@ -49,6 +49,11 @@ public struct ClaimOperation: RecordedOperation {
       }
     }
     var issue = try state.requireIssue(issueID)
+    if issue.kind == .epic && issue.assignee != actor {
+      throw .refused(
+        "#\(issue.id) is an epic: an orchestrator assigns it to a manager (`ghp assign \(issue.id) MANAGER`); its sub-issues are the work (`ghp epic show \(issue.id)`)"
+      )
+    }
     switch issue.status {
     case .claimed where issue.assignee == actor:
       return (nil, Output(issue: issue, alreadyHeld: true))

@@ -94,8 +94,10 @@ public struct DoneOperation: RecordedOperation {
     }
     issue.result = summary
     issue.updatedAt = clock.now
-    // Only the holder's entry is read and written (`AgentEntries`).
-    var agents = try state.agents(only: [holder])
+    // Only the holder's entry is read and written (`AgentEntries`), and the manager's of an epic
+    // this completes.
+    let epics = try state.epicsCompleted(by: [issue])
+    var agents = try state.agents(only: [holder] + epics.compactMap(StateSnapshot.manager(of:)))
     try agents.finish(holder, issue: issue.id, action: action, clock: clock, byHolder: holder == actor, state: state)
     var recorded = self
     recorded.issueID = issue.id
@@ -105,6 +107,7 @@ public struct DoneOperation: RecordedOperation {
       message: CommitMessage(
         subject: subject, body: summary, operation: recorded.record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
+    try change.close(epics, agents: &agents, state: state, clock: clock)
     change.put(
       StatePaths.result(issue.id),
       text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")

@@ -46,8 +46,8 @@ public struct EditIssueOperation: RecordedOperation {
   /// Changes the fields given (orchestrators only); nothing to do when none is given.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
-    try state.requireOrchestrator(actor, toDo: "edit issues")
     var issue = try state.requireIssue(issueID)
+    try state.requireAuthority(actor, over: issue, toDo: "edit #\(issue.id)")
     var changed: [String] = []
     if let title {
       let trimmed = title.trimmingSpaces
@@ -73,6 +73,7 @@ public struct EditIssueOperation: RecordedOperation {
         "after " + (dependencies.isEmpty ? "nothing" : dependencies.map { "#\($0)" }.joined(separator: ",")))
     }
     if let scope {
+      try state.requireInsideEpicScope(scope, epic: issue.epic, actor: actor, what: "#\(issue.id)'s scope")
       issue.scope = scope
       changed.append("scope")
     }

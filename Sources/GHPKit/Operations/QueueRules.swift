@@ -36,8 +36,14 @@ extension AgentStatusDocument {
 func requireHolderOrOrchestrator(_ issue: Issue, _ actor: String, _ state: StateSnapshot, toDo action: String)
   throws(GHPError)
 {
+  if issue.kind == .epic {
+    throw .refused(
+      "#\(issue.id) is an epic: it is done when all its sub-issues are, never marked \(action) (`ghp epic show \(issue.id)`)"
+    )
+  }
   if issue.status == .claimed && issue.assignee == actor { return }
   if try state.role(of: actor) == .orchestrator && issue.status == .claimed { return }
+  if issue.status == .claimed, try state.manages(actor, epic: issue.epic) { return }
   if issue.status != .claimed && issue.lastReleasedFrom != actor {
     throw .refused(
       "#\(issue.id) is \(issue.status.rawValue), not claimed: only a claimed issue can be marked \(action)")

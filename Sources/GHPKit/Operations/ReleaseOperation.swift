@@ -47,7 +47,11 @@ public struct ReleaseOperation: RecordedOperation {
       issue.submission = nil
     }
     if holder != actor {
-      guard try state.role(of: actor) == .orchestrator else { throw issue.refusal(for: actor, action: "release") }
+      let role = try state.role(of: actor)
+      if role != .orchestrator {
+        guard role == .manager || issue.epic != nil else { throw issue.refusal(for: actor, action: "release") }
+        try state.requireAuthority(actor, inEpic: issue.epic, toDo: "release #\(issue.id)")
+      }
     }
     issue.reopen(at: clock.now, takenBy: holder == actor ? nil : actor, reason: reason ?? "released by an orchestrator")
     // Only the holder's entry is read and written (`AgentEntries`).

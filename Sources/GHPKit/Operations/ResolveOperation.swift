@@ -32,10 +32,12 @@ public struct ResolveOperation: RecordedOperation {
     let answer = answer.trimmingSpaces
     guard !answer.isEmpty else { throw .emptyText("the answer") }
     try TextLimit.check(answer, "the answer", TextLimit.note)
-    try state.requireOrchestrator(actor, toDo: "resolve escalations")
     guard var escalation = try state.escalation(escalationID) else {
       throw .invalidValue("escalation", "there is no escalation \(escalationID) (see `ghp escalations`)")
     }
+    // A manager answers the questions asked about its epic's sub-issues.
+    let epic = try escalation.issue.flatMap { (id) throws(GHPError) in try state.issue(id)?.epic }
+    try state.requireAuthority(actor, inEpic: epic, toDo: "resolve escalation \(escalation.id)")
     guard escalation.status == .open else {
       throw .refused(
         "escalation \(escalation.id) was already resolved by \(escalation.answeredBy ?? "?") at \(escalation.answered.map(RFC3339.format) ?? "?")"

@@ -18,8 +18,8 @@ public struct RetryOperation: RecordedOperation {
   /// Reopens the dead issue with its attempts at 0 (orchestrators only); refused for any other status.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
     try state.requireInitialised()
-    try state.requireOrchestrator(actor, toDo: "retry issues")
     var issue = try state.requireIssue(issueID)
+    try state.requireAuthority(actor, inEpic: issue.epic, toDo: "retry #\(issue.id)")
     guard issue.status == .dead else {
       throw .refused("#\(issue.id) is \(issue.status.rawValue), not dead: only a dead issue can be retried")
     }

@@ -49,11 +49,15 @@ public struct ReapOperation: RecordedOperation {
     public var changed: Bool
   }
 
-  /// Escalates about, or releases the claims of, each worker silent longer than `staleAfter`
-  /// (orchestrators only); a live run's workers are left to it.
+  /// Escalates about, or releases the claims of, each worker or manager silent longer than
+  /// `staleAfter` (orchestrators; a manager, only the workers on its epics' sub-issues, and only
+  /// those claims); a live run's workers are left to it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, [Action]) {
     try state.requireInitialised()
-    try state.requireOrchestrator(actor, toDo: "reap stale agents")
+    // A manager reaps within the epics it holds; anyone else but an orchestrator is refused.
+    let epics: Set<String>? =
+      try state.role(of: actor) == .orchestrator ? nil : Set(try state.epicsManaged(by: actor))
+    if epics?.isEmpty ?? false { try state.requireAuthority(actor, inEpic: nil, toDo: "reap stale agents") }
     let config = try state.config()
     let policy = self.policy ?? config.onStale
     var agents = try state.agents()
@@ -88,12 +92,17 @@ public struct ReapOperation: RecordedOperation {
         judgedBy[name] = RFC3339.format(beat)
         record.timestamp = beat
       }
-      guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) == .worker, !owned.contains(name)
+      guard clock.now - record.timestamp > config.staleAfter, try state.role(of: name) != .orchestrator,
+        !owned.contains(name)
       else {
         continue
       }
-      let held = summaries.filter { $0.status == .claimed && $0.assignee == name }.map(\.id).sorted(
-        by: IssueID.precedes)
+      let held = summaries.filter { summary in
+        summary.status == .claimed && summary.assignee == name
+          && (epics.map { epics in summary.epic.map(epics.contains) ?? false } ?? true)
+      }.map(\.id).sorted(by: IssueID.precedes)
+      // A manager's reap is about the work of its epics alone.
+      if epics != nil && held.isEmpty { continue }
       // An idle worker holds nothing to release: nobody is asked about it, and an earlier reap's
       // escalation about it is closed by a release.
       if skipsIdle && held.isEmpty {

@@ -28,6 +28,18 @@ public struct Glob: Sendable, Equatable {
     return Self.match(bytes, 0, text + [0], 0) == .match
   }
 
+  /// Whether every path `inner` matches is one this glob matches, as far as can be told without
+  /// solving globs against each other: a literal path this glob matches, the same glob, or any
+  /// glob under a folder whose every path this glob matches (`src/auth/**` holds
+  /// `src/auth/*.swift`). Anything else is taken as not inside.
+  public func contains(_ inner: Glob) -> Bool {
+    if inner.pattern == pattern { return true }
+    if !Self.isPattern(inner.pattern) { return matches(inner.pattern) }
+    guard pattern == "**" || pattern.hasSuffix("/**") else { return false }
+    let folder = pattern.dropLast(2)
+    return !Self.isPattern(String(folder)) && inner.pattern.hasPrefix(folder)
+  }
+
   /// Whether `text` is a pattern (it has `*`, `?`, `[` or `\\`) rather than one literal path.
   public static func isPattern(_ text: String) -> Bool { text.utf8.contains(where: isSpecial) }
 

@@ -21,9 +21,11 @@ public enum StatusWord {
 
 /// One agent's line in `.ghp/agent-status.json`.
 public struct AgentRecord: Equatable, Sendable {
-  /// What an agent may do: an orchestrator plans, assigns and overrides; a worker works the issues it holds.
+  /// What an agent may do: an orchestrator plans, assigns and overrides; a worker works the issues
+  /// it holds; a manager holds epics and has an orchestrator's authority within each epic it holds
+  /// (`StateSnapshot.requireAuthority`), and a worker's everywhere else.
   public enum Role: String, Sendable, CaseIterable, RecordedWord {
-    case orchestrator, worker
+    case orchestrator, worker, manager
   }
 
   /// The issue the agent is working on, nil when it holds none.

@@ -6,6 +6,12 @@ public struct Issue: Equatable, Sendable {
     case open, claimed, done, dead, landing
   }
 
+  /// What the issue is: a piece of work, or an epic whose sub-issues are the work and whose holder
+  /// (a manager) coordinates them.
+  public enum Kind: String, Sendable, CaseIterable, Codable {
+    case task, epic
+  }
+
   /// One failed attempt, kept with the issue.
   public struct Failure: Equatable, Sendable {
     /// The agent whose attempt failed.
@@ -26,8 +32,13 @@ public struct Issue: Equatable, Sendable {
   public var priority: Int = 2
   /// The ids of the issues that must be done before this one is ready.
   public var dependencies: [String] = []
-  /// Globs of the files this issue's holder has authority over.
+  /// Globs of the files this issue's holder has authority over; an epic's bound what its manager
+  /// may approve.
   public var scope: [String] = []
+  /// A task or an epic; written only for an epic (`"kind": "epic"`).
+  public var kind: Kind = .task
+  /// The epic this issue is a sub-issue of, nil when none.
+  public var epic: String?
   /// Where the issue is in its life; a new issue is open.
   public var status: Status = .open
   /// The agent holding the issue, nil when nobody does.
@@ -107,7 +118,7 @@ public struct Issue: Equatable, Sendable {
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
     "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease", "taken",
-    "submission", "pending", "landing", "bounced",
+    "submission", "pending", "landing", "bounced", "kind", "epic",
   ]
 
   /// Reads an issue document, refusing a missing id or title and any field of the wrong type.
@@ -153,6 +164,11 @@ public struct Issue: Equatable, Sendable {
     self.priority = try count("priority", -1_000_000...1_000_000) ?? 2
     self.dependencies = try strings("dependencies")
     self.scope = try strings("scope")
+    let kindText = try text("kind") ?? Kind.task.rawValue
+    guard let kind = Kind(rawValue: kindText) else { throw DocumentError("unknown kind '\(kindText)'") }
+    self.kind = kind
+    self.epic = try IssueReference.read(f["epic"], what: "\"epic\"")
+    if kind == .epic && epic != nil { throw DocumentError("an epic cannot be a sub-issue of another") }
     self.status = status
     self.assignee = try text("assignee")
     if let assignee, (try? AgentName.validate(assignee)) == nil {
@@ -228,6 +244,8 @@ public struct Issue: Equatable, Sendable {
     f["priority"] = .int(priority)
     f["dependencies"] = .array(dependencies.map { IssueReference.write($0) })
     f["scope"] = .array(scope.map { .string($0) })
+    if kind != .task { f["kind"] = .string(kind.rawValue) }
+    if let epic { f["epic"] = IssueReference.write(epic) }
     f["status"] = .string(status.rawValue)
     f["assignee"] = assignee.map { .string($0) } ?? .null
     f["epoch"] = .int(epoch)

@@ -16,6 +16,10 @@ public struct IssueSummary: Equatable, Sendable {
   public var dependencies: [String]
   /// Failed attempts since it was created or last retried.
   public var attempts: Int
+  /// A task or an epic.
+  public var kind: Issue.Kind
+  /// The epic it is a sub-issue of, nil when none.
+  public var epic: String?
 
   init(_ issue: Issue) {
     id = issue.id
@@ -26,11 +30,13 @@ public struct IssueSummary: Equatable, Sendable {
     assignee = issue.assignee
     dependencies = issue.dependencies
     attempts = issue.attempts
+    kind = issue.kind
+    epic = issue.epic
   }
 
   init(
     id: String, title: String, status: Issue.Status, priority: Int, createdAt: Int64, assignee: String?,
-    dependencies: [String], attempts: Int
+    dependencies: [String], attempts: Int, kind: Issue.Kind = .task, epic: String? = nil
   ) {
     self.id = id
     self.title = title
@@ -40,16 +46,21 @@ public struct IssueSummary: Equatable, Sendable {
     self.assignee = assignee
     self.dependencies = dependencies
     self.attempts = attempts
+    self.kind = kind
+    self.epic = epic
   }
 
   /// The summary as JSON, the issue document's keys for these fields.
   public var json: JSON {
-    .object([
+    var fields: [String: JSON] = [
       "id": IssueReference.write(id), "title": .string(title), "status": .string(status.rawValue),
       "priority": .int(priority), "createdAt": .string(RFC3339.format(createdAt)),
       "assignee": assignee.map { .string($0) } ?? .null,
       "dependencies": .array(dependencies.map { IssueReference.write($0) }),
       "attempts": .int(attempts),
-    ])
+    ]
+    if kind != .task { fields["kind"] = .string(kind.rawValue) }
+    if let epic { fields["epic"] = IssueReference.write(epic) }
+    return .object(fields)
   }
 }

@@ -9,11 +9,11 @@ import Glibc
 /// scanning records (dependencies are record indices), so no string is made for an issue that is
 /// not shown. A missing, old or damaged cache is rebuilt, never trusted.
 ///
-/// Layout: header | records (80 bytes each) | dependency table (UInt32 record indices) | strings.
+/// Layout: header | records (88 bytes each) | dependency table (UInt32 record indices) | strings.
 struct IssueTable {
-  static let magic: [UInt8] = Array("GHPIDX06".utf8)
+  static let magic: [UInt8] = Array("GHPIDX07".utf8)
   static let headerSize = 8 + 20 + 12
-  static let recordSize = 80
+  static let recordSize = 88
   static let missing = UInt32.max
 
   private(set) var tree: ObjectID
@@ -48,6 +48,7 @@ struct IssueTable {
   func priority(_ index: Int) -> Int { Int(load(index, 24, as: Int32.self)) }
   func attempts(_ index: Int) -> Int { Int(load(index, 28, as: UInt32.self)) }
   func createdAt(_ index: Int) -> Int64 { load(index, 32, as: Int64.self) }
+  func kind(_ index: Int) -> Issue.Kind { load(index, 21, as: UInt8.self) == 1 ? .epic : .task }
 
   private func string(_ index: Int, offset: Int, length: Int) -> String {
     let start = Int(load(index, offset, as: UInt32.self))
@@ -69,6 +70,16 @@ struct IssueTable {
     load(index, 52, as: UInt32.self) == 0 ? nil : string(index, offset: 48, length: 52)
   }
 
+  /// The epic the issue is a sub-issue of, nil when none.
+  func epic(_ index: Int) -> String? {
+    load(index, 84, as: UInt32.self) == 0 ? nil : string(index, offset: 80, length: 84)
+  }
+
+  /// The sub-issues of epic `id`, in id order.
+  func subIssues(of id: String) -> [Int] {
+    (0..<count).filter { epic($0) == id }.sorted { IssueID.precedes(self.id($0), self.id($1)) }
+  }
+
   /// The record indices this issue depends on (`missing` for an id with no record).
   func dependencyIndices(_ index: Int) -> ArraySlice<UInt32> {
     let start = Int(load(index, 64, as: UInt32.self))
@@ -79,7 +90,8 @@ struct IssueTable {
     IssueSummary(
       id: id(index), title: title(index), status: status(index), priority: priority(index),
       createdAt: createdAt(index), assignee: assignee(index),
-      dependencies: dependencyIndices(index).map { $0 == Self.missing ? "?" : id(Int($0)) }, attempts: attempts(index))
+      dependencies: dependencyIndices(index).map { $0 == Self.missing ? "?" : id(Int($0)) }, attempts: attempts(index),
+      kind: kind(index), epic: epic(index))
   }
 
   /// Whether the record's id equals `id`, compared as bytes.
@@ -125,6 +137,7 @@ struct IssueTable {
       }
     }
     store(UInt8(Self.statuses.firstIndex(of: issue.status)!), index, 20)
+    store(UInt8(issue.kind == .epic ? 1 : 0), index, 21)
     store(Int32(clamping: issue.priority), index, 24)
     store(UInt32(clamping: issue.attempts), index, 28)
     store(issue.createdAt, index, 32)
@@ -143,6 +156,9 @@ struct IssueTable {
     let scope = issue.scope.isEmpty ? (0, 0) : appendString(issue.scope.joined(separator: "\n"))
     store(scope.0, index, 72)
     store(scope.1, index, 76)
+    let epic = issue.epic.map { appendString($0) } ?? (0, 0)
+    store(epic.0, index, 80)
+    store(epic.1, index, 84)
   }
 
   private mutating func appendRecord() -> Int {
@@ -190,6 +206,7 @@ struct IssueTable {
       liveStrings +=
         Int(load(index, 44, as: UInt32.self)) + Int(load(index, 52, as: UInt32.self))
         + Int(load(index, 60, as: UInt32.self)) + Int(load(index, 76, as: UInt32.self))
+        + Int(load(index, 84, as: UInt32.self))
       liveDependencies += Int(load(index, 68, as: UInt32.self))
     }
     return (strings.count > 2 * liveStrings + (256 << 10))
@@ -208,9 +225,11 @@ struct IssueTable {
     }
   }
 
-  /// Whether the issue at `index` is ready: open, and every dependency done.
+  /// Whether the issue at `index` is ready: an open task (an epic is assigned to a manager, never
+  /// claimed from the queue), and every dependency done.
   func isReady(_ index: Int) -> Bool {
-    status(index) == .open && dependencyIndices(index).allSatisfy { $0 != Self.missing && status(Int($0)) == .done }
+    status(index) == .open && kind(index) == .task
+      && dependencyIndices(index).allSatisfy { $0 != Self.missing && status(Int($0)) == .done }
   }
 
   /// Open issues whose every dependency is done, in queue order.
@@ -260,8 +279,10 @@ struct IssueTable {
     }
     strings = Array(bytes[dependencyEnd...])
     for index in 0..<count {
-      guard load(index, 20, as: UInt8.self) < 4 else { return nil }
-      for (offset, length) in [(40, 44), (48, 52), (56, 60), (72, 76)] {
+      guard load(index, 20, as: UInt8.self) < Self.statuses.count, load(index, 21, as: UInt8.self) < 2 else {
+        return nil
+      }
+      for (offset, length) in [(40, 44), (48, 52), (56, 60), (72, 76), (80, 84)] {
         guard Int(load(index, offset, as: UInt32.self)) + Int(load(index, length, as: UInt32.self)) <= stringCount
         else { return nil }
       }

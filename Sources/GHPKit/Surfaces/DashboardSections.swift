@@ -77,12 +77,19 @@ extension Dashboard {
             "done": .bool(known && table!.status(Int(dependency)) == .done),
           ])
         }
-        return .object([
+        var card: [String: JSON] = [
           "id": IssueReference.write(summary.id), "title": .string(summary.title), "priority": .int(summary.priority),
           "assignee": summary.assignee.map { .string($0) } ?? .null, "attempts": .int(summary.attempts),
           "ready": .bool(readyIndices.contains(index)), "hasAttempts": .bool(summary.attempts > 0),
-          "dependencies": .array(dependencies),
-        ])
+          "dependencies": .array(dependencies), "isEpic": .bool(summary.kind == .epic),
+          "epic": summary.epic.map { IssueReference.write($0) } ?? .null,
+        ]
+        if summary.kind == .epic {
+          let subs = table!.subIssues(of: summary.id)
+          card["subIssues"] = .int(subs.count)
+          card["subIssuesDone"] = .int(subs.count { table!.status($0) == .done })
+        }
+        return .object(card)
       }
       board.append(
         .object([

@@ -121,7 +121,9 @@ and `ghp ready`.
       <h3>{{status}} <small class="count">{{count}}</small></h3>
       {{#issues}}
       <div class="card{{#ready}} ready{{/ready}}" id="issue-{{id}}" data-issue="{{id}}">
-        <div><span class="prio p{{priority}}">P{{priority}}</span> <b>#{{id}}</b> {{title}}</div>
+        <div><span class="prio p{{priority}}">P{{priority}}</span> {{#isEpic}}<span class="epic">epic</span> {{/isEpic}}<b>#{{id}}</b> {{title}}</div>
+        {{#isEpic}}<div class="dim small epic-progress">{{subIssuesDone}}/{{subIssues}} sub-issues done{{#assignee}} · managed by {{assignee}}{{/assignee}}</div>{{/isEpic}}
+        {{#epic}}<div class="dim small">in epic #{{epic}}</div>{{/epic}}
         <div class="dim small">{{#assignee}}{{assignee}}{{/assignee}}{{#ready}}ready{{/ready}}{{#hasAttempts}} · failed {{attempts}}×{{/hasAttempts}}
           {{#dependencies}}<span class="dep{{#done}} met{{/done}}" title="{{#done}}done{{/done}}{{^done}}not done{{/done}}">after #{{id}}</span> {{/dependencies}}</div>
       </div>
@@ -381,6 +383,49 @@ coordination rules (the line names who or what stands in the way); 4 nothing rea
 Every `ghp` command takes `--json` for output you can parse. Never `--no-verify`.
 
 """#,
+    "manager-prompt.md": #"""
+# You are {{agent}}, a manager agent on this repository
+
+An orchestrator gave you one or more epics: issues whose sub-issues are the work. Within each epic
+you hold, you have an orchestrator's authority; everywhere else you are a worker, and ghp refuses
+anything outside your epics with a line naming the epic and its manager. Your commands act as
+**{{agent}}** (`ghp.agent` in your worktree, or `GHP_AGENT={{agent}}`). The state lives on the git
+branch `ghp/state`.
+
+{{#goal}}The goal: {{goal}}
+
+{{/goal}}## Start
+
+- `ghp agent-status` shows the epics you hold (your `issue`); `ghp epic show ID` shows one: its
+  scope, its sub-issues, what is done, landed and blocked.
+- Heartbeat as a worker does, after every step and at least every {{heartbeatEvery}}:
+  `ghp agent-heartbeat --issue EPIC --action "Split the epic into four issues"`. Silent for more
+  than {{staleAfter}}, you are stale.
+
+## Run your epic
+
+- **Break it down**: `ghp issue add "Title" --epic EPIC -p 1 --after 2 --scope 'path/**' --body -`.
+  A sub-issue's scope must be inside the epic's (`ghp issue show EPIC`).
+- **Give work**: workers take ready sub-issues with `ghp claim --next`, or you assign one:
+  `ghp assign ID WORKER`. Change one with `ghp issue edit ID ...`; take one back with
+  `ghp release ID`; put a dead one back with `ghp issue retry ID`.
+- **Answer** the escalations on your sub-issues: `ghp escalations`, then
+  `ghp resolve N --answer "..."`. What is not yours to decide, escalate:
+  `ghp agent-escalate "..." --issue EPIC`.
+- **Shared files**: `ghp approve WORKER 'path'` lets a worker holding one of your sub-issues edit a
+  shared file inside the epic's scope; anything else is an orchestrator's call.
+- The epic is done when every sub-issue is: you do not mark it done.
+
+## Exit codes
+
+0 done; 1 failure (the line says what to run next); 2 usage (fix the command); 3 refused by the
+coordination rules (the line names who or what stands in the way, often: outside your epic); 4
+nothing ready.
+
+Every `ghp` command takes `--json` for output you can parse. Never `--no-verify`, and never edit
+`ghp/state` with git.
+
+"""#,
     "page.html": #"""
 <!doctype html>
 <html lang="en">
@@ -428,6 +473,7 @@ body:not(.writable) form.write { display: none; }
 .card.ready { border-left: 3px solid var(--good); }
 .prio { font-size: 11px; font-weight: 700; } .p0, .p1 { color: var(--bad); } .p2 { color: var(--warn); }
 .dep { font-size: 11px; color: var(--warn); } .dep.met { color: var(--good); text-decoration: line-through; }
+.epic { font-size: 11px; font-weight: 600; padding: 0 4px; border: 1px solid currentColor; border-radius: 3px; }
 .gate { margin: 2px 0 6px 16px; padding: 0; } .gate .pass { color: var(--good); } .gate .fail { color: var(--bad); }
 .bounced b { color: var(--bad); } .landed b { color: var(--good); }
 .filters { display: flex; gap: 8px; flex-wrap: wrap; margin: 0 0 6px; align-items: center; }

@@ -7,7 +7,8 @@ public enum SessionContext {
   public static func render(state: StateSnapshot, agent: String, told: [String]) throws(GHPError) -> String {
     let role = state.exists ? try state.role(of: agent) : .worker
     var text = try PromptRenderer.render(
-      role == .orchestrator ? "leader-prompt.md" : "worker-prompt.md", state: state, agent: agent)
+      role == .orchestrator ? "leader-prompt.md" : role == .manager ? "manager-prompt.md" : "worker-prompt.md",
+      state: state, agent: agent)
     text = text.trimmingTrailingNewlines + "\n\n## Now\n\n"
     if !told.isEmpty {
       text += "Told at this session's start:\n" + told.map { "- \($0)\n" }.joined() + "\n"
@@ -23,7 +24,19 @@ public enum SessionContext {
     } else {
       for issue in held.sorted(by: { IssueID.precedes($0.id, $1.id) }) {
         let scope = issue.scope.isEmpty ? "" : ", scope " + issue.scope.joined(separator: " ")
-        text += "You hold #\(issue.id) \(issue.title) (\(issue.status.rawValue), epoch \(issue.epoch)\(scope)): "
+        if issue.kind == .epic {
+          let subs = try state.subIssues(of: issue.id)
+          text += "You manage epic #\(issue.id) \(issue.title) (epoch \(issue.epoch)\(scope)): "
+          text +=
+            "\(subs.count { $0.status == .done }) of \(subs.count) sub-issues done; `ghp epic show \(issue.id)`.\n"
+          continue
+        }
+        let epic = try issue.epic.flatMap { (id) throws(GHPError) in try state.issue(id) }
+        let part = epic.map {
+          " of epic #\($0.id)" + (StateSnapshot.manager(of: $0).map { ", managed by \($0)" } ?? "")
+        }
+        text +=
+          "You hold #\(issue.id) \(issue.title) (\(issue.status.rawValue), epoch \(issue.epoch)\(scope)\(part ?? "")): "
         text += "`ghp issue show \(issue.id)`; check it with `ghp claim-check \(issue.id) --epoch \(issue.epoch)`.\n"
       }
     }

@@ -2,7 +2,9 @@
 /// overrides the default embedded from the top-level `templates/` folder.
 public enum Templates {
   /// The Markdown templates ghp renders, each overridable under `.ghp/templates/` on the state branch.
-  public static let names = ["AGENTS.md", "escalation.md", "handoff.md", "leader-prompt.md", "worker-prompt.md"]
+  public static let names = [
+    "AGENTS.md", "escalation.md", "handoff.md", "leader-prompt.md", "manager-prompt.md", "worker-prompt.md",
+  ]
   /// The page's templates (`ghp serve`, `ghp report --html`): always the embedded ones, never an
   /// override from the state branch, which agents write (see `DashboardPage`).
   public static let pages = ["dashboard.html", "page.html"]

@@ -145,4 +145,29 @@ import Testing
     let gone = try workspace(repo).repository.treeDeltas(from: issuesAfter, to: issuesBefore)
     #expect(gone.filter { $0.newID == nil }.map(\.path) == ["21/121.json"])
   }
+
+  /// Every status and kind, and an epic's sub-issues, read back from the file exactly as built:
+  /// a file holding a landing issue was once refused (its status byte checked against four
+  /// statuses of five) and the table rebuilt by every process.
+  @Test func everyStatusAndKindSurvivesTheFile() throws {
+    let tree = try #require(ObjectID(hex: String(repeating: "ab", count: 20)))
+    var issues: [(blob: ObjectID, issue: GHPKit.Issue)] = []
+    for (index, status) in GHPKit.Issue.Status.allCases.enumerated() {
+      var issue = GHPKit.Issue(id: "\(index + 1)", title: "T\(index)", createdAt: 1_700_000_000, createdBy: "lead")
+      issue.status = status
+      issue.epic = index > 0 ? "9" : nil
+      issues.append((tree, issue))
+    }
+    var epic = GHPKit.Issue(id: "9", title: "Epic", createdAt: 1_700_000_000, createdBy: "lead")
+    epic.kind = .epic
+    issues.append((tree, epic))
+    let table = IssueTable(tree: tree, issues: issues)
+    let read = try #require(IssueTable(bytes: table.bytes))
+    #expect((0..<read.count).map(read.summary) == (0..<table.count).map(table.summary))
+    #expect((0..<read.count).map(read.status) == GHPKit.Issue.Status.allCases + [.open])
+    #expect(read.subIssues(of: "9").map(read.id) == ["2", "3", "4", "5"])
+    #expect(read.kind(5) == .epic && read.kind(0) == .task)
+    // An epic is never in the ready queue, though open with nothing to wait for.
+    #expect(read.ready().map(read.id) == ["1"])
+  }
 }
