@@ -259,4 +259,26 @@ import Testing
       subjects.contains { $0.contains(": landed #2 Hash on main") && $0.hasSuffix("; epic #1 done") }, "\(subjects)")
     #expect(try landing.repo.ghp(["verify"]).status == 0)
   }
+
+  /// An epic's scope bounds what its manager approves; it is nobody's to own: the workers on its
+  /// sub-issues commit inside it, and a sub-issue's own scope still keeps others out.
+  @Test func anEpicsScopeIsNoOnesToOwn() throws {
+    let team = try Team(agents: ["w1", "w2"])
+    for command in [
+      ["agent", "add", "m1", "--role", "manager"], ["epic", "add", "Accounts", "--scope", "Sources/**"],
+      ["assign", "1", "m1"],
+    ] {
+      let result = try team.repo.ghp(command, agent: "lead")
+      #expect(result.status == 0, "\(command): \(result.stderr)")
+    }
+    #expect(
+      try team.repo.ghp(["issue", "add", "Login", "--epic", "1", "--scope", "Sources/Auth/**"], agent: "m1").status == 0
+    )
+    #expect(try team.ghp("w1", "claim", "2").status == 0)
+    let inside = try team.commit("w1", "Sources/Auth/Login.swift", "// in\n", "login")
+    #expect(inside.status == 0, "\(inside.stderr)")
+    let other = try team.commit("w2", "Sources/Auth/Other.swift", "// out\n", "other")
+    #expect(other.status != 0 && other.stderr.contains("in the scope of #2"), "\(other.stderr)")
+    #expect(!other.stderr.contains("#1"), "\(other.stderr)")
+  }
 }

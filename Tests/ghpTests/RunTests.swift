@@ -399,6 +399,45 @@ struct RunTests {
     #expect(failed.stdout.contains("could not reach the model"))
   }
 
+  @Test("--epic: a manager plans the epic, its own workers do only its sub-issues, and the run ends when they are done")
+  func epicManager() throws {
+    let bench = try RunBench(issues: 1)
+    #expect(try bench.repo.ghp(["epic", "add", "Accounts", "--scope", "**"], agent: "lead").stdout == "2\n")
+    let script = bench.scratch + "/manager-or-worker"
+    try """
+    #!/bin/sh
+    cat > /dev/null
+    case "$GHP_AGENT" in
+      manager-*)
+        [ "$GHP_ISSUE" = 2 ] || exit 9
+        ghp issue add "Hash" --epic 2 > /dev/null && ghp issue add "Store" --epic 2 --after 3 > /dev/null
+        exit 0 ;;
+    esac
+    exec \(bench.agent("good")) < /dev/null
+
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o755)
+    let (result, events) = try bench.run(["--epic", "2", "-w", "2", "--agent-command", script])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    #expect(events.contains { $0["event"]?.stringValue == "planned" && $0["agent"]?.stringValue == "manager-2" })
+    for id in ["3", "4"] {
+      let issue = try bench.issue(id)
+      #expect(issue["status"]?.stringValue == "done")
+      #expect(issue["createdBy"]?.stringValue == "manager-2")
+      #expect(issue["assignee"]?.stringValue?.hasPrefix("e2-worker-") == true, "\(issue)")
+    }
+    #expect(try bench.issue("2")["status"]?.stringValue == "done", "the epic is done with its sub-issues")
+    #expect(try bench.issue("1")["status"]?.stringValue == "open", "the issue outside the epic is left alone")
+    let spawned = events.filter { $0["event"]?.stringValue == "spawned" }.compactMap { $0["agent"]?.stringValue }
+    #expect(!spawned.isEmpty && spawned.allSatisfy { $0.hasPrefix("e2-worker-") }, "\(spawned)")
+    let role = try bench.repo.ghp(["agent-status", "--json"]).json()["agents"]?["manager-2"]?["role"]
+    #expect(role == .string("manager"))
+    #expect(try bench.repo.ghp(["verify"]).status == 0)
+    // An issue that is no epic is refused before anything starts.
+    let notEpic = try bench.repo.ghp(["run", "--epic", "1", "--agent-command", script], agent: "lead")
+    #expect(notEpic.status == 3 && notEpic.stderr.contains("#1 is not an epic"), "\(notEpic.stderr)")
+  }
+
   @Test(
     "--tasks in the seed's format, landed through the gate; a stale agent outside the run is reaped, the run's own are not"
   )

@@ -22,7 +22,10 @@ extension GHP {
         start ends the run at once, naming the fix.
 
         With a GOAL and no --tasks, a leader agent \
-        plans first by creating issues. With [landing] configured, `ghp land --once` lands what \
+        plans first by creating issues. With --epic (repeatable), each epic gets a manager (its \
+        holder, or manager-<ID> made and assigned it), which first plans the epic into sub-issues \
+        when it has none left to work, and -w workers of its own, e<ID>-worker-1..N, which take \
+        only its sub-issues; the run ends when its epics' work is done. With [landing] configured, `ghp land --once` lands what \
         workers submit. The run and its lease live on ghp/state: a second `ghp run` on the same \
         machine refuses while the first lives; on another machine it runs beside it with its own \
         workers. One whose supervisor died is taken over (its leftover processes are killed, its \
@@ -36,6 +39,7 @@ extension GHP {
           ghp run "Build a user authentication system" -w 3
           ghp run --tasks tasks.json -w 4 --agent-command claude
           ghp run -w 4 --task-timeout 30m --budget-usd 5
+          ghp run --epic 12 --epic 14 -w 2
           ghp run status
           ghp run stop
 
@@ -89,6 +93,13 @@ extension GHP.Run {
     @Option(help: ArgumentHelp("Worker agents are <prefix>-1..N.", valueName: "prefix"))
     var prefix = "worker"
 
+    @Option(
+      name: .customLong("epic"),
+      help: ArgumentHelp(
+        "Work this epic (repeatable): a manager plans it, -w workers of its own take its sub-issues.",
+        valueName: "id"))
+    var epics: [String] = []
+
     @Flag(help: ArgumentHelp("The same as `ghp run status`.", visibility: .hidden))
     var status = false
 
@@ -112,6 +123,9 @@ extension GHP.Run {
       }
       if goal != nil && tasksFile != nil {
         throw ValidationError("give a goal (the leader plans) or --tasks, not both")
+      }
+      if !epics.isEmpty && (goal != nil || tasksFile != nil) {
+        throw ValidationError("--epic works the epics' sub-issues (their managers plan them): give no goal or --tasks")
       }
       if let goal, goal.allSatisfy({ $0.isWhitespace }) { throw ValidationError("the goal is empty") }
     }
@@ -140,7 +154,10 @@ extension GHP.Run {
       options.budget = AgentPolicy.Budget(micros: budgetUsd.flatMap(Money.parse), tokens: budgetTokens)
       options.runBudget = AgentPolicy.Budget(micros: runBudgetUsd.flatMap(Money.parse))
       options.prefix = prefix
+      options.epics = try epics.map(Arguments.issueID)
       try AgentName.validate("\(prefix)-1")
+      let state = try workspace.snapshot()
+      for epic in options.epics { _ = try state.requireEpic(epic) }
       let supervisor = try Supervisor(workspace, options: options)
       let display = RunDisplay(mode: global.json ? .json : (Output.isTerminal ? .live : .lines))
       supervisor.onEvent = { event in display.event(event, supervisor) }

@@ -121,7 +121,7 @@ public enum EditPolicy {
     var violations: [EditViolation] = []
     for lost in record.lostClaims {
       guard let issue = try state.issue(lost.issue) else { continue }
-      if issue.status == .claimed && issue.assignee == agent { continue }
+      if (issue.status == .claimed && issue.assignee == agent) || issue.kind == .epic { continue }
       let globs = issue.scope.map(Glob.init)
       for path in paths where globs.contains(where: { $0.matches(path) }) {
         violations.append(

@@ -1,18 +1,14 @@
 import Glibc
 
-// The leader that plans a goal into issues before the workers start.
+// The planners that run before the workers start: the leader, which plans a goal into issues, and
+// a manager per epic (`ghp run --epic`), which plans its epic into sub-issues.
 
 extension Supervisor {
   /// Runs the leader once with the goal; it plans by creating issues. Returns why it failed, or nil.
   public func plan(goal: String) throws(GHPError) -> String? {
     let name = "leader"
     let before = try workspace.snapshot().issueSummaries().count
-    if (try workspace.snapshot().agents().agents[name]) == nil || repository.worktreePath(name: name) == nil {
-      let added = try AgentWorktrees.add(workspace, name: name, role: .orchestrator, base: nil, path: nil)
-      worktrees[name] = added.path
-    } else {
-      worktrees[name] = repository.worktreePath(name: name)
-    }
+    try prepareAgent(name, role: .orchestrator)
     let state = try workspace.snapshot()
     var prompt = try PromptRenderer.render("leader-prompt.md", state: state, agent: name, goal: goal)
     prompt += """
@@ -25,31 +21,110 @@ extension Supervisor {
 
       """
     emit("leader", name, nil, "The leader plans: \(TextTable.clip(goal, 80))")
-    let leader = try start(agent: name, issue: nil, epoch: 0, prompt: prompt)
-    guard let leader else { return fatal }
+    return try runPlanner(name, issue: nil, prompt: prompt, what: "the leader", made: "issue") {
+      () throws(GHPError) in try workspace.snapshot().issueSummaries().count - before
+    }
+  }
+
+  /// Gives epic `id` a manager (its holder, or `manager-<id>` registered and assigned it) and, when
+  /// the epic has no sub-issue left to work, runs the manager once to plan it into sub-issues.
+  /// Returns why it failed, or nil.
+  public func plan(epic id: String) throws(GHPError) -> String? {
+    let epic = try workspace.snapshot().requireEpic(id)
+    guard epic.status == .open || epic.status == .claimed else {
+      emit("manager", nil, epic.id, "Epic #\(epic.id) is \(epic.status.rawValue): nothing to plan")
+      return nil
+    }
+    let name = StateSnapshot.manager(of: epic) ?? "manager-\(epic.id)"
+    try prepareAgent(name, role: .manager)
+    if StateSnapshot.manager(of: epic) == nil {
+      _ = try workspace.runNow(AssignOperation(issueID: epic.id, agent: name))
+      emit("manager", name, epic.id, "\(name) manages epic #\(epic.id) \(epic.title)")
+    }
+    var state = try workspace.snapshot()
+    let held = try state.requireIssue(epic.id)
+    let before = try state.subIssues(of: epic.id)
+    let left = before.filter { $0.status != .done && $0.status != .dead }
+    guard left.isEmpty else {
+      emit(
+        "manager", name, epic.id,
+        "Epic #\(epic.id) has \(left.count) sub-issue\(left.count == 1 ? "" : "s") to work; its workers start on them")
+      return nil
+    }
+    state = try workspace.snapshot()
+    var prompt = try PromptRenderer.render("manager-prompt.md", state: state, agent: name)
+    let perEpic = run.workers.filter { workerEpic($0) == epic.id }.count
+    prompt += """
+
+      ## Now
+
+      You are started by `ghp run` (\(run.id)) to plan epic #\(epic.id) \(epic.title), not to implement.
+      Break it into sub-issues with `ghp issue add "TITLE" --epic \(epic.id)`, each small enough for one
+      agent, with its dependencies (`--after`) and a scope inside the epic's. Then exit: \(perEpic)
+      workers start on them.
+
+      """
+    emit("manager", name, epic.id, "\(name) plans epic #\(epic.id) \(TextTable.clip(epic.title, 80))")
+    return try runPlanner(
+      name, issue: held, prompt: prompt, what: "the manager of epic #\(epic.id)", made: "sub-issue"
+    ) { () throws(GHPError) in try workspace.snapshot().subIssues(of: epic.id).count - before.count }
+  }
+
+  /// The agent's worktree, made (with its branch and registration as `role`) when it has none.
+  func prepareAgent(_ name: String, role: AgentRecord.Role) throws(GHPError) {
+    if (try workspace.snapshot().agents().agents[name]) == nil || repository.worktreePath(name: name) == nil {
+      let added = try AgentWorktrees.add(workspace, name: name, role: role, base: nil, path: nil)
+      worktrees[name] = added.path
+    } else {
+      worktrees[name] = repository.worktreePath(name: name)
+    }
+  }
+
+  /// Runs a planner to its exit (within the task timeout); fails when `made` counts nothing new.
+  private func runPlanner(
+    _ name: String, issue: Issue?, prompt: String, what: String, made noun: String,
+    made: () throws(GHPError) -> Int
+  ) throws(GHPError) -> String? {
+    let planner = try start(agent: name, issue: issue, epoch: issue?.epoch ?? 0, prompt: prompt)
+    guard let planner else { return fatal }
     while true {
       if LandingSignals.interrupted {
-        leader.terminate(reason: "interrupted", outcome: .released)
+        planner.terminate(reason: "interrupted", outcome: .released)
       }
-      waitForOutput([leader], milliseconds: 200)
-      leader.drain()
-      if ProcessIdentity.monotonic() - leader.startedAt >= Double(policy.taskTimeout) {
-        leader.terminate(reason: "timed out after \(Duration.exact(policy.taskTimeout))", outcome: .failed)
+      waitForOutput([planner], milliseconds: 200)
+      planner.drain()
+      if ProcessIdentity.monotonic() - planner.startedAt >= Double(policy.taskTimeout) {
+        planner.terminate(reason: "timed out after \(Duration.exact(policy.taskTimeout))", outcome: .failed)
       }
-      leader.enforceGrace(policy.grace)
-      if let code = leader.reap() {
+      planner.enforceGrace(policy.grace)
+      if let code = planner.reap() {
         if bubblewrap != nil { RunProcesses.killLeftovers(run: run.id, agent: name) }
         takeBranch(of: name)
-        let made = try workspace.snapshot().issueSummaries().count - before
-        if LandingSignals.interrupted { return "interrupted while the leader planned" }
-        if made > 0 {
-          emit("planned", name, nil, "The leader created \(made) issue\(made == 1 ? "" : "s")")
+        let count = try made()
+        if LandingSignals.interrupted { return "interrupted while \(what) planned" }
+        if count > 0 {
+          emit(
+            "planned", name, issue?.id,
+            "\(what.prefix(1).uppercased() + what.dropFirst()) created \(count) \(noun)\(count == 1 ? "" : "s")")
           return nil
         }
-        let why = leader.killReason ?? "it exited \(code)"
+        let why = planner.killReason ?? "it exited \(code)"
         return
-          "the leader created no issue (\(why)); its output ended: \(leader.outputTail.isEmpty ? "(nothing)" : leader.outputTail)"
+          "\(what) created no \(noun) (\(why)); its output ended: \(planner.outputTail.isEmpty ? "(nothing)" : planner.outputTail)"
       }
     }
+  }
+
+  /// The epic a worker of this run works (`ghp run --epic`: its workers are `e<ID>-<prefix>-<n>`),
+  /// nil for a worker of the whole queue.
+  func workerEpic(_ agent: String) -> String? {
+    options.epics.first { agent.hasPrefix("e\($0)-\(options.prefix)-") }
+  }
+
+  /// Whether `agent` may be given `issue` from the ready queue: a worker of an epic, only its
+  /// sub-issues; any other worker, anything.
+  func mayTake(_ agent: String, _ issue: IssueSummary) -> Bool {
+    guard let epic = workerEpic(agent) else { return true }
+    return issue.epic == epic
   }
 }

@@ -70,7 +70,9 @@ extension Supervisor {
       start.id = current.id
       start.replaces = current.token
       let others = Set(active.filter { $0.id != current.id }.flatMap(\.workers))
-      start.workers = options.workers.map { Self.names($0, prefix: options.prefix, besides: others) } ?? current.workers
+      start.workers =
+        options.workers.map { workerNames($0, besides: others) }
+        ?? (options.epics.isEmpty ? current.workers : workerNames(policy.maxWorkers, besides: others))
       start.goal = current.goal
       emit(
         "takeover", nil, nil,
@@ -81,7 +83,7 @@ extension Supervisor {
       let count = options.workers ?? policy.maxWorkers
       start.id = "run-" + String(UInt32.random(in: 0x1000_0000...UInt32.max), radix: 16)
       start.ownDocument = true
-      start.workers = Self.names(count, prefix: options.prefix, besides: Set(active.flatMap(\.workers)))
+      start.workers = workerNames(count, besides: Set(active.flatMap(\.workers)))
       start.goal = options.goal
       if let tasks = options.tasks, !imported {
         imported = true
@@ -109,6 +111,12 @@ extension Supervisor {
         "Started \(run.id): \(run.workers.count) worker\(run.workers.count == 1 ? "" : "s") running \(command.description)",
         ["run": .string(run.id)])
     }
+  }
+
+  /// `count` workers' names, or `count` for each epic of `--epic` (`e<ID>-<prefix>-<n>`).
+  func workerNames(_ count: Int, besides used: Set<String>) -> [String] {
+    guard !options.epics.isEmpty else { return Self.names(count, prefix: options.prefix, besides: used) }
+    return options.epics.flatMap { Self.names(count, prefix: "e\($0)-\(options.prefix)", besides: used) }
   }
 
   /// `count` worker names `<prefix>-<n>`, counting up from 1 past the names the runs of other

@@ -25,6 +25,10 @@ public final class Supervisor {
     public var runBudget = AgentPolicy.Budget()
     /// Worker agents are `<prefix>-1` … `<prefix>-N`.
     public var prefix = "worker"
+    /// Epics to work (`--epic`): each gets a manager (which plans it first when it has nothing left
+    /// to work) and `workers` workers of its own, `e<ID>-<prefix>-1` …, which take only its
+    /// sub-issues. Empty: the workers take the whole queue.
+    public var epics: [String] = []
 
     /// No options: everything as `[agent]` says.
     public init() {}
@@ -253,9 +257,11 @@ public final class Supervisor {
     if !free.isEmpty {
       for entry in try ReadyQueue.ready(state) where !free.isEmpty {
         if let wait = notBefore[entry.id], wait.attempts == entry.attempts, wait.at > now { continue }
+        let eligible = free.filter { mayTake($0, entry) }
+        guard !eligible.isEmpty else { continue }
         let issue = try state.requireIssue(entry.id)
         let lastFailed = issue.failures.last?.agent
-        let agent = free.first { $0 != lastFailed } ?? free[0]
+        let agent = eligible.first { $0 != lastFailed } ?? eligible[0]
         plan.append((agent, entry.id))
         free.removeAll { $0 == agent }
       }
@@ -437,6 +443,11 @@ public final class Supervisor {
     if let goal = options.goal, options.tasks == nil, run.takeovers == 0 {
       if let failed = try plan(goal: goal) { return try finish(.failed, failed) }
     }
+    if run.takeovers == 0 {
+      for epic in options.epics {
+        if let failed = try plan(epic: epic) { return try finish(.failed, failed) }
+      }
+    }
     lastTick = ProcessIdentity.monotonic()
     // The first reap comes at once: agents that went stale before the run are acted on first.
     lastReap = -1e9
@@ -559,8 +570,9 @@ public final class Supervisor {
           // Work another host's run holds may come back to the queue (that run adopted once its
           // supervisor is gone): the run ends when the team's queue is empty, not only its own.
           let elsewhere = runs.contains { $0.isActive && $0.id != run.id && !$0.slots.isEmpty }
-          let ready = try ReadyQueue.ready(state, limit: 1)
-          if !waiting && !elsewhere && ready.isEmpty { break }
+          // Ready work this run's workers may take (a run of epics ends when its epics' are done).
+          let workable = try ReadyQueue.ready(state).contains { entry in ours.contains { mayTake($0, entry) } }
+          if !waiting && !elsewhere && !workable { break }
         }
       }
       if now - lastTick >= Double(policy.lease) / 6 || (tickWanted(now) && offlineSince == nil) {

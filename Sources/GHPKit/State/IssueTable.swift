@@ -215,10 +215,12 @@ struct IssueTable {
 
   // MARK: - Queries
 
-  /// Claimed issues held by someone other than `agent` that have a scope: (id, holder, globs).
+  /// Claimed tasks held by someone other than `agent` that have a scope: (id, holder, globs). An
+  /// epic's scope is no one's to own: it bounds what its manager may approve and sub-issues' scopes.
   func scopesHeld(notBy agent: String) -> [(index: Int, globs: [String])] {
     (0..<count).compactMap { index in
-      guard status(index) == .claimed, load(index, 76, as: UInt32.self) != 0, let holder = assignee(index),
+      guard status(index) == .claimed, kind(index) == .task, load(index, 76, as: UInt32.self) != 0,
+        let holder = assignee(index),
         holder != agent
       else { return nil }
       return (index, scope(index))
