@@ -200,6 +200,13 @@ extension DocsTests {
           + " && ghp assign $e m9 >/dev/null && GHP_AGENT=m9 ghp issue add S --epic $e >/dev/null", "lead", 0
       ),
       ("epic-show", "ghp epic show $(cat .git/epic-id) --json", "lead", 0),
+      // What agents can do and issues need, and an issue nobody can do.
+      (
+        nil,
+        "ghp agent add w8 --can swift >/dev/null && ghp issue add N --needs swift >/dev/null"
+          + " && ghp issue add R --needs rust >/dev/null", "lead", 0
+      ),
+      ("ready", "ghp ready --for w8 --json", "lead", 0), ("status", "ghp status --json", "lead", 0),
       // Every list.
       ("ready", "ghp ready --json", "lead", 0), ("issue-list", "ghp issue list --json", "lead", 0),
       ("log", "ghp log --json -n 0", "lead", 0), ("escalations", "ghp escalations --json", "lead", 0),

@@ -109,6 +109,12 @@ import Testing
       Step(
         agent: "lead", cli: ["issue", "add", "Docs"], tool: "create_task",
         arguments: .object(["title": .string("Docs")])),
+      Step(
+        agent: "lead", cli: ["issue", "add", "Parser", "--needs", "swift"], tool: "create_task",
+        arguments: .object(["title": .string("Parser"), "needs": .array([.string("swift")])])),
+      // w1 cannot do swift: #3 is not its to take, and nobody registered can.
+      Step(agent: "w1", cli: ["ready", "--for", "w1"], tool: "ready_tasks", arguments: .object(["mine": .bool(true)])),
+      Step(agent: "w1", cli: ["ready"], tool: "ready_tasks", arguments: .object([:])),
       Step(agent: "w1", cli: ["claim", "1"], tool: "claim_task", arguments: .object(["id": .int(1)])),
     ]
     for one in steps { try step(one, cliTwin: cliTwin, mcpTwin: mcpTwin) }

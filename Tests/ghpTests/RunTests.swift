@@ -213,6 +213,29 @@ struct RunTests {
     }
   }
 
+  @Test("the least loaded worker gets the next issue: one with work waiting to land comes after one with none")
+  func leastLoaded() throws {
+    let bench = try RunBench(issues: 3, settings: ["landing.gate": "[\"true\"]"])
+    let added = try bench.repo.ghp(["agent", "add", "worker-1", "--json"], agent: "lead")
+    let worktree = try #require(try added.json()["worktree"]?.stringValue)
+    func inWorktree(_ arguments: [String]) throws -> ProcessRunner.Result {
+      try ProcessRunner.run(arguments[0], Array(arguments.dropFirst()), in: worktree)
+    }
+    #expect(try inWorktree([GHPBinary.path, "claim", "1"]).status == 0)
+    try "first\n".write(toFile: worktree + "/first.txt", atomically: true, encoding: .utf8)
+    #expect(try inWorktree(["/usr/bin/git", "add", "first.txt"]).status == 0)
+    #expect(try inWorktree(["/usr/bin/git", "commit", "-qm", "first"]).status == 0)
+    let done = try inWorktree([GHPBinary.path, "done", "1", "--result", "first"])
+    #expect(done.status == 0, "\(done.stderr)")
+    #expect(try bench.issue("1")["status"]?.stringValue == "landing")
+    let (result, events) = try bench.run(["-w", "2", "--agent-command", bench.agent("good")])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let spawned = events.filter { $0["event"]?.stringValue == "spawned" }
+    // worker-1 has #1 waiting to land; worker-2 has nothing: #2, first in the queue, is worker-2's.
+    #expect(spawned.first?["agent"]?.stringValue == "worker-2" && spawned.first?["issue"]?.idText == "2", "\(spawned)")
+    for id in ["1", "2", "3"] { #expect(try bench.issue(id)["status"]?.stringValue == "done", "#\(id)") }
+  }
+
   @Test("the liar's done without commits is refused when landing is configured; nothing lands")
   func liar() throws {
     let bench = try RunBench(issues: 1, settings: ["landing.gate": "[\"true\"]", "maxAttempts": "1"])

@@ -231,6 +231,47 @@ struct WorkerContainmentTests {
     }
   }
 
+  @Test(
+    "capabilities: a codex issue goes only to the worker that can codex, started with the codex preset; a swift one to the claude worker"
+  )
+  func capabilitiesChooseWorkerAndPreset() throws {
+    let presets = TemplateTests.root.appendingPathComponent("Tests/Fixtures/presets").path
+    let bench = try RunBench(settings: ["agent.sandbox": "on", "commands.codex": "codex"])
+    let home = bench.scratch + "/home"
+    for (name, text) in [
+      ".claude/.credentials.json": #"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-fixture"}}"#,
+      ".codex/auth.json": #"{"OPENAI_API_KEY":null,"tokens":{}}"#,
+    ] {
+      let path = home + "/" + name
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+    for (agent, can) in [("worker-1", "swift"), ("worker-2", "codex")] {
+      #expect(try bench.repo.ghp(["agent", "add", agent, "--can", can], agent: "lead").status == 0)
+    }
+    #expect(try bench.repo.ghp(["issue", "add", "Codex work", "--needs", "codex"], agent: "lead").status == 0)
+    #expect(try bench.repo.ghp(["issue", "add", "Swift work", "--needs", "swift"], agent: "lead").status == 0)
+    let path = presets + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    let (result, events) = try bench.run(
+      ["-w", "2", "--agent-command", "claude"], environment: ["HOME": home, "PATH": path])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    let agentLines = events.filter { $0["event"]?.stringValue == "agent" }.compactMap { $0["text"]?.stringValue }
+    #expect(agentLines.contains { $0.contains("codex-cli 0.147.0") }, "\(agentLines)")
+    #expect(agentLines.contains { $0.contains("(Claude Code)") }, "\(agentLines)")
+    #expect(try bench.issue("1")["assignee"]?.stringValue == "worker-2")
+    #expect(try bench.issue("2")["assignee"]?.stringValue == "worker-1")
+    #expect(try bench.issue("1")["status"]?.stringValue == "done" && bench.issue("2")["status"]?.stringValue == "done")
+    let common = try bench.repo.git("rev-parse", "--path-format=absolute", "--git-common-dir")
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let workers = common + "/ghp/workers"
+    // Each ran its own preset: codex wrote its session in the codex worker's home only.
+    #expect(FileManager.default.fileExists(atPath: workers + "/worker-2/home/.codex/sessions/rollout.jsonl"))
+    #expect(!FileManager.default.fileExists(atPath: workers + "/worker-2/home/.claude/projects"))
+    #expect(FileManager.default.fileExists(atPath: workers + "/worker-1/home/.claude/projects/fixture/session.jsonl"))
+    #expect(!FileManager.default.fileExists(atPath: workers + "/worker-1/home/.codex/sessions"))
+  }
+
   @Test("the leader, an orchestrator, cannot loosen the sandbox of later runs from inside its own")
   func theLeaderCannotLoosenTheSandbox() throws {
     let bench = try RunBench(settings: ["agent.sandbox": "on"])

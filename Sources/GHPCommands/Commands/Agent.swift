@@ -46,6 +46,12 @@ extension GHP {
       @Flag(help: "Change the role of an agent already registered with another.")
       var changeRole = false
 
+      @Option(
+        help: ArgumentHelp(
+          "What it can do (swift,docs or repeated): it is given only issues whose needs it has; replaces what it could.",
+          valueName: "capabilities"))
+      var can: [String] = []
+
       func run() throws {
         let workspace = try global.workspace()
         let state = try workspace.snapshot()
@@ -58,12 +64,13 @@ extension GHP {
         }
         let added = try AgentWorktrees.add(
           workspace, name: name, role: role, base: base, path: try path.map(Output.path),
-          keyFile: try key.map(Output.path))
+          keyFile: try key.map(Output.path), capabilities: can.isEmpty ? nil : try Capability.parse(can))
         if global.json {
           Output.json(
             .object([
               "name": .string(name), "role": .string(added.record.role.rawValue), "branch": .string(added.branch),
               "worktree": .string(added.path), "signingKey": added.record.signingKey.map { .string($0) } ?? .null,
+              "can": .array(added.record.capabilities.map { .string($0) }),
               "created": .bool(existing == nil),
             ]))
         } else {
@@ -71,7 +78,8 @@ extension GHP {
             existing == nil
               ? "Added \(name) (\(added.record.role.rawValue)) on \(added.branch) in \(added.path)."
               : "\(name) was already registered (\(added.record.role.rawValue)), on \(added.branch) in \(added.path).")
-          Output.line("Next: cd \(added.path) && ghp prompt worker")
+          let prompt: [AgentRecord.Role: String] = [.orchestrator: "leader", .manager: "manager", .worker: "worker"]
+          Output.line("Next: cd \(added.path) && ghp prompt \(prompt[added.record.role] ?? "worker")")
         }
       }
     }

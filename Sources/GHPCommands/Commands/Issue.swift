@@ -64,12 +64,19 @@ extension GHP.IssueCommand {
     @Option(help: "The description; - reads standard input.")
     var body: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "What an agent must be able to do to take it (swift,docs or repeated; see `ghp agent add --can`).",
+        valueName: "capabilities"))
+    var needs: [String] = []
+
     /// Adds it as `global` says, an epic or a sub-issue of `epic`.
     func add(_ global: GlobalOptions, kind: Issue.Kind?, epic: String?) throws -> Landed<Issue> {
       try global.workspace().run(
         AddIssueOperation(
           title: title, body: body.map(Arguments.text) ?? "", priority: priority,
-          dependencies: try Arguments.issueIDs(after), scope: scope, kind: kind, epic: epic))
+          dependencies: try Arguments.issueIDs(after), scope: scope, kind: kind, epic: epic,
+          needs: try Capability.parse(needs)))
     }
   }
 
@@ -190,11 +197,15 @@ extension GHP.IssueCommand {
     @Option(help: ArgumentHelp("Replace the scope (repeatable).", valueName: "glob"))
     var scope: [String] = []
 
+    @Option(help: ArgumentHelp("Replace what it needs (swift,docs; \"\" for nothing).", valueName: "capabilities"))
+    var needs: [String] = []
+
     func run() throws {
       let workspace = try global.workspace()
       let operation = EditIssueOperation(
         issueID: try Arguments.issueID(id), title: title, body: body.map(Arguments.text), priority: priority,
-        dependencies: after.isEmpty ? nil : try Arguments.issueIDs(after), scope: scope.isEmpty ? nil : scope)
+        dependencies: after.isEmpty ? nil : try Arguments.issueIDs(after), scope: scope.isEmpty ? nil : scope,
+        needs: needs.isEmpty ? nil : try Capability.parse(needs))
       let landed = try workspace.run(operation)
       printIssue(
         landed.result, verb: landed.commit == nil ? "Unchanged" : "Edited", json: global.json, commit: landed.commit)

@@ -7,8 +7,12 @@ extension GHP {
       commandName: "ready",
       abstract: "Issues ready to claim: open, unclaimed, every dependency done; by priority, then age.",
       discussion: """
-        Example:
+        An issue that needs capabilities no registered agent has is marked (nobody can do it); \
+        --for shows only what that agent can do.
+
+        Examples:
           ghp ready --json
+          ghp ready --for w1
         """)
 
     @OptionGroup var global: ReadOptions
@@ -16,13 +20,24 @@ extension GHP {
     @Option(name: .short, help: "At most this many (0: all).")
     var n: Int = 0
 
+    @Option(name: .customLong("for"), help: ArgumentHelp("Only what this agent can do.", valueName: "agent"))
+    var agent: String?
+
     func run() throws {
       let workspace = try global.workspace()
-      let ready = try ReadyQueue.ready(workspace.snapshot(), limit: n > 0 ? n : nil)
+      let state = try workspace.snapshot()
+      if let agent { try KnownAgent.require(agent, in: state, toDo: "list its work", allowNew: false) }
+      let ready = try ReadyQueue.ready(state, limit: n > 0 ? n : nil, for: agent)
+      let nobody = try ReadyQueue.nobodyCan(ready, in: state)
       if global.json {
-        Output.json(.object(["issues": .array(ready.map(\.json))]))
+        Output.json(try ReadyQueue.json(ready, in: state))
       } else {
         Output.text(ready.isEmpty ? "Nothing is ready.\n" : IssueSummary.table(ready))
+        for summary in ready where nobody.contains(summary.id) {
+          Output.line(
+            "#\(summary.id) needs \(summary.needs.joined(separator: ", ")): no registered agent can do it"
+              + " (`ghp agent add NAME --can \(summary.needs.joined(separator: ","))`).")
+        }
       }
     }
   }

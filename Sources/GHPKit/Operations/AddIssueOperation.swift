@@ -21,11 +21,13 @@ public struct AddIssueOperation: RecordedOperation {
   public var kind: Issue.Kind?
   /// The epic the new issue is a sub-issue of; nil (not recorded) for none.
   public var epic: String?
+  /// What an agent must be able to do to take it; nil (not recorded) for nothing.
+  public var needs: [String]?
 
   /// An issue to add; `id` nil takes the next free number.
   public init(
     title: String, body: String = "", priority: Int = 2, dependencies: [String] = [], scope: [String] = [],
-    id: String? = nil, kind: Issue.Kind? = nil, epic: String? = nil
+    id: String? = nil, kind: Issue.Kind? = nil, epic: String? = nil, needs: [String]? = nil
   ) {
     self.title = title
     self.body = body
@@ -35,6 +37,7 @@ public struct AddIssueOperation: RecordedOperation {
     self.id = id
     self.kind = kind == .task ? nil : kind
     self.epic = epic
+    self.needs = needs.flatMap { $0.isEmpty ? nil : Array(Set($0)).sorted() }
   }
 
   /// The same addition with its dependencies' ids renamed.
@@ -87,6 +90,10 @@ public struct AddIssueOperation: RecordedOperation {
     issue.dependencies = dependencies
     issue.scope = scope
     issue.kind = kind ?? .task
+    if let needs {
+      try Capability.validate(needs)
+      issue.needs = Array(Set(needs)).sorted()
+    }
     issue.epic = try epic.map { (id) throws(GHPError) in try state.requireIssue(id).id }
     var recorded = self
     recorded.title = title

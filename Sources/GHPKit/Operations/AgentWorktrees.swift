@@ -41,7 +41,8 @@ public enum AgentWorktrees {
   /// Registers the agent (one commit), creates `agent/<name>` from `base` and a worktree for it, and
   /// sets the worktree's own `ghp.agent`.
   public static func add(
-    _ workspace: Workspace, name: String, role: AgentRecord.Role, base: String?, path: String?, keyFile: String? = nil
+    _ workspace: Workspace, name: String, role: AgentRecord.Role, base: String?, path: String?, keyFile: String? = nil,
+    capabilities: [String]? = nil
   ) throws(GHPError) -> Added {
     try AgentName.validate(name)
     let state = try workspace.snapshot()
@@ -73,7 +74,8 @@ public enum AgentWorktrees {
     // registered with it.
     try state.requireOrchestrator(try workspace.actor(), toDo: "add agents")
     let key = try SigningKeys.obtain(repository, agent: name, file: keyFile)
-    let landed = try workspace.run(RegisterAgentOperation(name: name, role: role, key: key.publicKeyLine))
+    let landed = try workspace.run(
+      RegisterAgentOperation(name: name, role: role, key: key.publicKeyLine, capabilities: capabilities))
     try SigningKeys.installAllowedSigners(repository, state: workspace.snapshot())
     var existing = existingWorktree
     // What a killed `agent add` (or git) left locked: its creator gone, removed; else named.

@@ -39,6 +39,7 @@ public struct AssignOperation: RecordedOperation {
       }
     }
     if issue.status == .claimed && issue.assignee == agent { return (nil, issue) }
+    try ReadyQueue.requireCapable(agent, of: issue, in: state, toDo: "be assigned it")
     if issue.status == .done || issue.status == .dead || issue.status == .landing {
       throw .refused("#\(issue.id) is \(issue.status.rawValue); only an open or claimed issue can be assigned")
     }

@@ -17,7 +17,7 @@ public struct ClaimNextOperation: StateOperation {
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError)
     -> (Change?, ClaimOperation.Output)
   {
-    let ready = try ReadyQueue.ready(state, limit: avoiding.isEmpty ? 1 : Self.lookahead)
+    let ready = try ReadyQueue.ready(state, limit: avoiding.isEmpty ? 1 : Self.lookahead, for: actor)
     guard let first = ready.first else { throw .nothingReady }
     var chosen = try state.requireIssue(first.id)
     if !avoiding.isEmpty {

@@ -42,8 +42,8 @@ public struct ClaimOperation: RecordedOperation {
   /// holder; refused, naming the holder, when someone else has it.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
-    if orNext, try !ReadyQueue.isReady(issueID, in: state) {
-      guard let first = try ReadyQueue.ready(state, limit: 1).first else { throw .nothingReady }
+    if orNext, try !ReadyQueue.isReady(issueID, in: state, for: actor) {
+      guard let first = try ReadyQueue.ready(state, limit: 1, for: actor).first else { throw .nothingReady }
       if first.id != issueID {
         return try ClaimOperation(issueID: first.id, orNext: true).apply(to: state, actor: actor, clock: clock)
       }
@@ -54,6 +54,7 @@ public struct ClaimOperation: RecordedOperation {
         "#\(issue.id) is an epic: an orchestrator assigns it to a manager (`ghp assign \(issue.id) MANAGER`); its sub-issues are the work (`ghp epic show \(issue.id)`)"
       )
     }
+    if issue.status == .open { try ReadyQueue.requireCapable(actor, of: issue, in: state, toDo: "claim it") }
     switch issue.status {
     case .claimed where issue.assignee == actor:
       return (nil, Output(issue: issue, alreadyHeld: true))

@@ -6,7 +6,7 @@ public struct EditIssueOperation: RecordedOperation {
   /// The record's keys: each argument named once, as the record spells it.
   enum CodingKeys: String, CodingKey {
     case issueID = "issue"
-    case title, body, priority, dependencies, scope
+    case title, body, priority, dependencies, scope, needs
   }
 
   /// The issue to change.
@@ -21,11 +21,13 @@ public struct EditIssueOperation: RecordedOperation {
   public var dependencies: [String]?
   /// The globs that replace the issue's scope; nil keeps it.
   public var scope: [String]?
+  /// The capabilities that replace what the issue needs (empty: nothing); nil keeps them.
+  public var needs: [String]?
 
   /// An edit of `issueID`; each field left nil is kept as it is.
   public init(
     issueID: String, title: String? = nil, body: String? = nil, priority: Int? = nil,
-    dependencies: [String]? = nil, scope: [String]? = nil
+    dependencies: [String]? = nil, scope: [String]? = nil, needs: [String]? = nil
   ) {
     self.issueID = issueID
     self.title = title
@@ -33,6 +35,7 @@ public struct EditIssueOperation: RecordedOperation {
     self.priority = priority
     self.dependencies = dependencies
     self.scope = scope
+    self.needs = needs
   }
 
   /// The same edit with the issue's and the dependencies' ids renamed.
@@ -76,6 +79,11 @@ public struct EditIssueOperation: RecordedOperation {
       try state.requireInsideEpicScope(scope, epic: issue.epic, actor: actor, what: "#\(issue.id)'s scope")
       issue.scope = scope
       changed.append("scope")
+    }
+    if let needs {
+      try Capability.validate(needs)
+      issue.needs = Array(Set(needs)).sorted()
+      changed.append(issue.needs.isEmpty ? "needs nothing" : "needs " + issue.needs.joined(separator: ","))
     }
     guard !changed.isEmpty else { return (nil, issue) }
     issue.updatedAt = clock.now

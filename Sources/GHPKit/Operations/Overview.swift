@@ -7,6 +7,8 @@ public struct Overview: Sendable {
   public var counts: [(status: String, count: Int)]
   /// How many issues are ready to claim.
   public var ready: Int
+  /// Ready issues no registered agent can do (it lacks what they need): id and needs.
+  public var nobodyCan: [(id: String, needs: [String])] = []
   /// The agents, stale ones, open escalations and conflicts, as `ghp agent-status` shows them.
   public var report: StatusReport
   /// What waits to land, nil when `[landing]` is not configured.
@@ -28,7 +30,10 @@ public struct Overview: Sendable {
     goal = try state.goal()
     let summaries = try state.issueSummaries()
     counts = Issue.Status.allCases.map { status in (status.rawValue, summaries.filter { $0.status == status }.count) }
-    ready = try ReadyQueue.ready(state).count
+    let readyIssues = try ReadyQueue.ready(state)
+    ready = readyIssues.count
+    let unservable = try ReadyQueue.nobodyCan(readyIssues, in: state)
+    nobodyCan = readyIssues.filter { unservable.contains($0.id) }.map { ($0.id, $0.needs) }
     // Only a held issue can be bounced and not yet landed (a few: one per agent at most).
     for summary in summaries where summary.status == .claimed || (summary.status == .open && summary.attempts > 0) {
       guard let issue = try? state.requireIssue(summary.id), let bounce = issue.bounced else { continue }
@@ -60,6 +65,10 @@ public struct Overview: Sendable {
       "goal": goal.map { .string($0) } ?? .null,
       "issues": .object(Dictionary(uniqueKeysWithValues: counts.map { ($0.status, JSON.int($0.count)) })),
       "ready": .int(ready),
+      "nobodyCan": .array(
+        nobodyCan.map {
+          .object(["issue": IssueReference.write($0.id), "needs": .array($0.needs.map { .string($0) })])
+        }),
       "agents": .object([
         "working": .array(working.map { .string($0.name) }), "idle": .array(idle.map { .string($0.name) }),
         "stale": .array(stale.map { .string($0.name) }),
@@ -100,6 +109,11 @@ public struct Overview: Sendable {
     let nonzero = counts.filter { $0.count > 0 }.map { "\($0.count) \($0.status)" }
     lines.append(
       "Issues: " + (nonzero.isEmpty ? "none" : nonzero.joined(separator: ", ")) + "; \(ready) ready to claim")
+    for issue in nobodyCan {
+      lines.append(
+        "Nobody can do #\(issue.id): it needs \(issue.needs.joined(separator: ", ")), which no registered agent has"
+          + " (`ghp agent add NAME --can \(issue.needs.joined(separator: ","))`)")
+    }
     func names(_ rows: [AgentStatusRow], issue: Bool) -> String {
       rows.map { $0.name + (issue ? ($0.record.issue.map { " (#\($0))" } ?? "") : "") }.joined(separator: ", ")
     }

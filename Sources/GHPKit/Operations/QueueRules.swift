@@ -53,18 +53,66 @@ func requireHolderOrOrchestrator(_ issue: Issue, _ actor: String, _ state: State
 
 /// The ready queue: open, unclaimed, every dependency done; by priority, then age.
 public enum ReadyQueue {
-  /// The ready issues in queue order, at most `limit` (nil: all); none before the issue table exists.
-  public static func ready(_ state: StateSnapshot, limit: Int? = nil) throws(GHPError) -> [IssueSummary] {
+  /// The ready issues in queue order, at most `limit` (nil: all); with `agent`, only those it can
+  /// do (each need among its capabilities). None before the issue table exists.
+  public static func ready(_ state: StateSnapshot, limit: Int? = nil, for agent: String? = nil) throws(GHPError)
+    -> [IssueSummary]
+  {
     try state.requireInitialised()
     guard let table = try state.issueTable() else { return [] }
-    let ready = table.ready()
+    var ready = table.ready()
+    if let agent {
+      let can = Set(try state.agentRecord(agent)?.capabilities ?? [])
+      ready = ready.filter { table.needs($0).allSatisfy(can.contains) }
+    }
     return (limit.map { ready.prefix($0) } ?? ready[...]).map(table.summary)
   }
 
-  /// Whether the issue `id` is in the ready queue, wherever in its order.
-  public static func isReady(_ id: String, in state: StateSnapshot) throws(GHPError) -> Bool {
-    guard let table = try state.issueTable(), let index = table.index(of: id) else { return false }
-    return table.isReady(index)
+  /// `ready` as `ghp ready --json` and the `ready_tasks` tool answer it: each issue's summary,
+  /// `"nobodyCan": true` on one no registered agent can do.
+  public static func json(_ ready: [IssueSummary], in state: StateSnapshot) throws(GHPError) -> JSON {
+    let nobody = try nobodyCan(ready, in: state)
+    return .object([
+      "issues": .array(
+        ready.map { summary in
+          guard nobody.contains(summary.id), case .object(var fields) = summary.json else { return summary.json }
+          fields["nobodyCan"] = .bool(true)
+          return .object(fields)
+        })
+    ])
+  }
+
+  /// The ids of `issues` no registered agent can do: none has every capability one needs.
+  public static func nobodyCan(_ issues: [IssueSummary], in state: StateSnapshot) throws(GHPError) -> Set<String> {
+    let needing = issues.filter { !$0.needs.isEmpty }
+    guard !needing.isEmpty else { return [] }
+    let abilities = Set(try state.agents().agents.values.map { Set($0.capabilities) })
+    return Set(needing.filter { issue in !abilities.contains { Set(issue.needs).isSubset(of: $0) } }.map(\.id))
+  }
+
+  /// Refuses to give `issue` to `agent` when it cannot do all the issue needs, naming what is missing.
+  static func requireCapable(_ agent: String, of issue: Issue, in state: StateSnapshot, toDo action: String)
+    throws(GHPError)
+  {
+    guard !issue.needs.isEmpty else { return }
+    let can = try state.agentRecord(agent)?.capabilities ?? []
+    let missing = issue.needs.filter { !can.contains($0) }
+    guard !missing.isEmpty else { return }
+    throw .refused(
+      "#\(issue.id) needs \(issue.needs.joined(separator: ", ")), and \(agent) "
+        + (can.isEmpty ? "has no capability" : "can do \(can.joined(separator: ", "))")
+        + ": it cannot \(action) (an orchestrator adds what it can do with `ghp agent add \(agent) --can "
+        + (can + missing).sorted().joined(separator: ",") + "`)")
+  }
+
+  /// Whether the issue `id` is in the ready queue, wherever in its order (with `agent`: in its own).
+  public static func isReady(_ id: String, in state: StateSnapshot, for agent: String? = nil) throws(GHPError) -> Bool {
+    guard let table = try state.issueTable(), let index = table.index(of: id), table.isReady(index) else {
+      return false
+    }
+    guard let agent else { return true }
+    let can = try state.agentRecord(agent)?.capabilities ?? []
+    return table.needs(index).allSatisfy(can.contains)
   }
 }
 

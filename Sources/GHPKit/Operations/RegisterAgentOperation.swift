@@ -12,12 +12,21 @@ public struct RegisterAgentOperation: RecordedOperation {
   public var role: AgentRecord.Role
   /// The public key its state commits are signed with (`ssh-ed25519 AAAA...`).
   public var key: String?
+  /// What it can do, replacing what it could (`can` in the record); nil (not recorded) keeps it.
+  public var capabilities: [String]?
 
-  /// Registers `name` with `role` and, when given, its public key.
-  public init(name: String, role: AgentRecord.Role, key: String? = nil) {
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case name, role, key
+    case capabilities = "can"
+  }
+
+  /// Registers `name` with `role` and, when given, its public key and capabilities.
+  public init(name: String, role: AgentRecord.Role, key: String? = nil, capabilities: [String]? = nil) {
     self.name = name
     self.role = role
     self.key = key
+    self.capabilities = capabilities
   }
 
   /// Registers the agent, or changes its role or key (orchestrators only); nothing to do when it
@@ -29,9 +38,11 @@ public struct RegisterAgentOperation: RecordedOperation {
     if let key, SSHSignature.publicKey(key) == nil {
       throw .invalidValue("key", "'\(key.prefix(40))' is not an ssh-ed25519 public key")
     }
+    if let capabilities { try Capability.validate(capabilities) }
+    let can = capabilities.map { Array(Set($0)).sorted() }
     var agents = try state.agents()
     if let existing = agents.agents[name], existing.role == role, existing.branch == "agent/\(name)",
-      key == nil || existing.signingKey == key
+      key == nil || existing.signingKey == key, can == nil || existing.capabilities == can
     {
       return (nil, existing)
     }
@@ -40,10 +51,15 @@ public struct RegisterAgentOperation: RecordedOperation {
     record.role = role
     record.branch = "agent/\(name)"
     if let key { record.signingKey = key }
+    if let can { record.capabilities = can }
     agents.agents[name] = record
+    var recorded = self
+    recorded.capabilities = can
+    let abilities = record.capabilities.isEmpty ? "" : ", can " + record.capabilities.joined(separator: ", ")
     var change = Change(
       message: CommitMessage(
-        subject: "\(actor): add agent \(name) (\(role.rawValue))", operation: self.record, agent: actor))
+        subject: "\(actor): add agent \(name) (\(role.rawValue)\(abilities))", operation: recorded.record, agent: actor)
+    )
     change.put(StatePaths.agentStatus, json: agents.json)
     return (change, record)
   }

@@ -59,6 +59,8 @@ public final class StatusWriter: @unchecked Sendable {
         && a.lostClaims.count == b.lostClaims.count && a.returned.count == b.returned.count
         && zip(a.lostClaims, b.lostClaims).allSatisfy { $0.json.isIdentical(to: $1.json) }
         && zip(a.returned, b.returned).allSatisfy { $0.json.isIdentical(to: $1.json) }
+        && a.capabilities.count == b.capabilities.count
+        && zip(a.capabilities, b.capabilities).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
         && JSON.object(a.extra).isIdentical(to: .object(b.extra))
     }
   }

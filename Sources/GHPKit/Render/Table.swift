@@ -123,7 +123,7 @@ extension IssueSummary {
         [
           "#\($0.id)", String($0.priority), $0.status.rawValue + ($0.attempts > 0 ? " (\($0.attempts) failed)" : ""),
           $0.assignee ?? "-", $0.dependencies.isEmpty ? "-" : $0.dependencies.map { "#\($0)" }.joined(separator: ","),
-          TextTable.clip($0.title, 70),
+          TextTable.clip(($0.needs.isEmpty ? "" : "[needs " + $0.needs.joined(separator: ",") + "] ") + $0.title, 70),
         ]
       })
   }
@@ -140,6 +140,8 @@ extension IssueDetail {
       lines.append("after:        " + issue.dependencies.map { "#\($0)" }.joined(separator: ", "))
     }
     if !issue.scope.isEmpty { lines.append("scope:        " + issue.scope.joined(separator: " ")) }
+    if !issue.needs.isEmpty { lines.append("needs:        " + issue.needs.joined(separator: ", ")) }
+    if let epic = issue.epic { lines.append("epic:         #\(epic)") }
     lines.append("created:      \(RFC3339.format(issue.createdAt)) by \(issue.createdBy)")
     if issue.attempts > 0 || !issue.failures.isEmpty {
       lines.append("attempts:     \(issue.attempts)")

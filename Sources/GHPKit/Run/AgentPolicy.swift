@@ -6,6 +6,10 @@ public struct AgentPolicy: Equatable, Sendable {
   /// A preset name (`claude`, `codex`) or a command line (words split as a shell would, no
   /// expansion). Empty: none configured.
   public var command = ""
+  /// The command (preset or command line) of a worker that can do a capability
+  /// (`[commands] codex = "codex"`): `ghp run` starts each worker with the command of the first of
+  /// its capabilities (in order) that has one, else `command`.
+  public var commands: [String: String] = [:]
   /// Wall-clock seconds one attempt may run before its process group is killed.
   public var taskTimeout: Int64 = 30 * 60
   /// Seconds between SIGTERM and SIGKILL.
@@ -104,6 +108,17 @@ public struct AgentPolicy: Equatable, Sendable {
     }
     if !command.isEmpty {
       do { _ = try AgentCommand.words(command) } catch { throw DocumentError("'agent.command': \(error.description)") }
+    }
+    for (key, value) in values where key.hasPrefix("commands.") {
+      let capability = String(key.dropFirst("commands.".count))
+      guard (try? Capability.validate([capability])) != nil else {
+        throw DocumentError("'\(key)': '\(capability)' is not a capability")
+      }
+      guard case .string(let text) = value, !text.isEmpty else {
+        throw DocumentError("'\(key)' must be a command: claude, codex or a command line")
+      }
+      do { _ = try AgentCommand.words(text) } catch { throw DocumentError("'\(key)': \(error.description)") }
+      commands[capability] = text
     }
     taskTimeout = try duration("taskTimeout") ?? taskTimeout
     grace = try duration("grace", allowZero: true) ?? grace

@@ -121,10 +121,18 @@ extension Supervisor {
     options.epics.first { agent.hasPrefix("e\($0)-\(options.prefix)-") }
   }
 
-  /// Whether `agent` may be given `issue` from the ready queue: a worker of an epic, only its
-  /// sub-issues; any other worker, anything.
+  /// Whether `agent` may be given `issue` from the ready queue: only what it can do (every need
+  /// among its capabilities); a worker of an epic, only the epic's sub-issues.
   func mayTake(_ agent: String, _ issue: IssueSummary) -> Bool {
+    let can = capabilities[agent] ?? []
+    guard issue.needs.allSatisfy(can.contains) else { return false }
     guard let epic = workerEpic(agent) else { return true }
     return issue.epic == epic
+  }
+
+  /// The command `agent` runs: that of the first of its capabilities with one (`[commands]`), else
+  /// the run's.
+  func command(for agent: String) -> AgentCommand {
+    (capabilities[agent] ?? []).lazy.compactMap { self.commands[$0] }.first ?? command
   }
 }

@@ -30,11 +30,11 @@ extension Supervisor {
   /// worktree is `directory`: `ghp worker-sandbox` serving the worker's socket around bubblewrap.
   func contained(
     agent: String, directory: String, program: String, arguments: [String], environment: [String: String],
-    bubblewrap: String
+    bubblewrap: String, preset: String?
   ) throws(GHPError) -> (program: String, arguments: [String]) {
     let sandbox = WorkerSandbox(repository: repository, agent: agent, worktree: directory)
     var inside = environment
-    for (name, value) in try sandbox.prepare(repository, preset: command.preset, environment: workspace.environment) {
+    for (name, value) in try sandbox.prepare(repository, preset: preset, environment: workspace.environment) {
       inside[name] = value
     }
     inside[WorkerSandbox.socketVariable] = WorkerSandbox.socketInside
@@ -72,7 +72,12 @@ extension Supervisor {
   /// A preset's command line for the claude or codex installed here (asked once, before any issue
   /// is touched); refuses in one line, with the version found, one that cannot run unattended.
   func adaptCommand() throws(GHPError) {
-    guard let preset = command.preset else { return }
+    command = try adapted(command)
+    for (capability, each) in commands { commands[capability] = try adapted(each) }
+  }
+
+  private func adapted(_ command: AgentCommand) throws(GHPError) -> AgentCommand {
+    guard let preset = command.preset else { return command }
     let (program, asked) = try command.probeInstalled(
       environment: workspace.environment, names: policy.env,
       directory: repository.workingDirectory ?? repository.commonDirectory)
@@ -81,8 +86,9 @@ extension Supervisor {
     }
     var budget = policy.budget
     if preset == "codex", budget.micros == nil { budget.micros = policy.runBudget.micros }
-    command = try command.adapted(
+    let adapted = try command.adapted(
       to: probe, contained: bubblewrap != nil, commonDirectory: repository.localPaths.common, budget: budget)
-    emit("agent", nil, nil, "\(preset) \(probe.version): \(command.words.joined(separator: " "))")
+    emit("agent", nil, nil, "\(preset) \(probe.version): \(adapted.words.joined(separator: " "))")
+    return adapted
   }
 }

@@ -136,6 +136,7 @@ extension Supervisor {
   func prepareWorktrees(_ names: [String]) throws(GHPError) {
     let agents = try workspace.snapshot().agents().agents
     for name in names {
+      capabilities[name] = agents[name]?.capabilities ?? []
       if agents[name] != nil, let path = repository.worktreePath(name: name), access(path, F_OK) == 0,
         repository.worktreeProblem(name: name, branch: "agent/\(name)") == nil
       {

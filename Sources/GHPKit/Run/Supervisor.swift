@@ -113,6 +113,10 @@ public final class Supervisor {
   var config: Config
   var policy: AgentPolicy
   var command: AgentCommand
+  /// The command of a worker that can do a capability (`[commands]`), adapted as `command` is.
+  var commands: [String: AgentCommand] = [:]
+  /// What each of this run's agents can do, as registered when the run began.
+  var capabilities: [String: [String]] = [:]
   var run: RunRecord!
   var workers: [String: WorkerProcess] = [:]
   var worktrees: [String: String] = [:]
@@ -163,6 +167,7 @@ public final class Supervisor {
     if options.runBudget.micros != nil { policy.runBudget.micros = options.runBudget.micros }
     if options.runBudget.tokens != nil { policy.runBudget.tokens = options.runBudget.tokens }
     command = try AgentCommand(options.command ?? policy.command)
+    for (capability, text) in policy.commands { commands[capability] = try AgentCommand(text) }
     breaker = RunBreaker(RunRecord.Breaker(), policy: policy)
     host = Host.name
     ghpPath = ThisProcess.executablePath ?? "ghp"
@@ -182,6 +187,7 @@ public final class Supervisor {
   /// sets `fatal` when the command cannot start at all.
   func start(agent: String, issue: Issue?, epoch: Int, prompt: String) throws(GHPError) -> WorkerProcess? {
     guard let directory = worktrees[agent] else { throw .io("\(agent) has no worktree") }
+    let command = command(for: agent)
     let promptPath = "\(folder)/\(agent).prompt"
     try Files.replace(promptPath, with: Array(prompt.utf8))
     // An allowlist: never the supervisor's secrets (a page token, a git credential, an ssh agent).
@@ -199,7 +205,7 @@ public final class Supervisor {
       if let bubblewrap {
         (program, arguments) = try contained(
           agent: agent, directory: directory, program: program, arguments: arguments, environment: environment,
-          bubblewrap: bubblewrap)
+          bubblewrap: bubblewrap, preset: command.preset)
       }
       // A worker's log holds its latest attempts: past the limit, it becomes `<agent>.log.1`.
       var info = stat()
@@ -255,9 +261,18 @@ public final class Supervisor {
     }
     free.removeAll { agent in plan.contains { $0.agent == agent } }
     if !free.isEmpty {
+      // Work in flight: what each agent holds or has waiting to land.
+      var inFlight: [String: Int] = [:]
+      for summary in summaries where summary.status == .claimed || summary.status == .landing {
+        if let holder = summary.assignee { inFlight[holder, default: 0] += 1 }
+      }
       for entry in try ReadyQueue.ready(state) where !free.isEmpty {
         if let wait = notBefore[entry.id], wait.attempts == entry.attempts, wait.at > now { continue }
-        let eligible = free.filter { mayTake($0, entry) }
+        // Only a worker that can do it, the least loaded first; another than the one that last
+        // failed it when there is one.
+        let eligible = free.filter { mayTake($0, entry) }.enumerated().sorted {
+          (inFlight[$0.element] ?? 0, $0.offset) < (inFlight[$1.element] ?? 0, $1.offset)
+        }.map(\.element)
         guard !eligible.isEmpty else { continue }
         let issue = try state.requireIssue(entry.id)
         let lastFailed = issue.failures.last?.agent

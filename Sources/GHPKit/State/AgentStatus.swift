@@ -49,6 +49,9 @@ public struct AgentRecord: Equatable, Sendable {
   public var returned: [ReturnedIssue] = []
   /// The public key its state commits are signed with (`ssh-ed25519 AAAA...`), if it has one.
   public var signingKey: String?
+  /// What it can do (`ghp agent add w1 --can swift,docs`, `"can"` in the document), sorted: an
+  /// issue that needs something is given only to an agent that can do all of it.
+  public var capabilities: [String] = []
   /// Fields ghp does not know, kept as they were so that other tools' additions survive.
   public var extra: [String: JSON] = [:]
 
@@ -146,7 +149,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
 
   static let known: Set<String> = [
     "issue", "status", "lastAction", "timestamp", "branch", "role", "handoffWaiting", "lostClaims", "signingKey",
-    "returned",
+    "returned", "can",
   ]
 
   /// Reads `.ghp/agent-status.json`, refusing an agent without a valid timestamp or with a malformed key.
@@ -181,6 +184,12 @@ public struct AgentStatusDocument: Equatable, Sendable {
       }
       record.signingKey = line
     }
+    if let can = fields["can"], !can.isNull {
+      guard let words = Capability.read(can) else {
+        throw DocumentError("agent '\(name)' \"can\" is not a list of capabilities")
+      }
+      record.capabilities = words
+    }
     record.extra = fields.filter { !Self.known.contains($0.key) }
     return record
   }
@@ -198,6 +207,7 @@ public struct AgentStatusDocument: Equatable, Sendable {
     if !record.lostClaims.isEmpty { fields["lostClaims"] = .array(record.lostClaims.map(\.json)) }
     if !record.returned.isEmpty { fields["returned"] = .array(record.returned.map(\.json)) }
     if let key = record.signingKey { fields["signingKey"] = .string(key) }
+    if !record.capabilities.isEmpty { fields["can"] = .array(record.capabilities.map { .string($0) }) }
     return .object(fields)
   }
 

@@ -80,6 +80,9 @@ public struct Config: Equatable, Sendable {
   /// the closest ones.
   public static func requireKnown(_ key: String) throws(GHPError) {
     if keys.contains(key) || (key.hasPrefix("pushers.") && key.count > "pushers.".count) { return }
+    if key.hasPrefix("commands."), (try? Capability.validate([String(key.dropFirst("commands.".count))])) != nil {
+      return
+    }
     let close = keys.filter { EditDistance.between($0.lowercased(), key.lowercased()) <= 2 || $0.hasSuffix("." + key) }
     let hint = EditDistance.didYouMean(close)
     throw .invalidValue("key '\(key)'", "the policy has no such setting; \(hint)see `ghp config list` for them all")

@@ -39,6 +39,8 @@ public struct Issue: Equatable, Sendable {
   public var kind: Kind = .task
   /// The epic this issue is a sub-issue of, nil when none.
   public var epic: String?
+  /// What an agent must be able to do to take it (`--needs swift`), sorted; written only when any.
+  public var needs: [String] = []
   /// Where the issue is in its life; a new issue is open.
   public var status: Status = .open
   /// The agent holding the issue, nil when nobody does.
@@ -118,7 +120,7 @@ public struct Issue: Equatable, Sendable {
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
     "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease", "taken",
-    "submission", "pending", "landing", "bounced", "kind", "epic",
+    "submission", "pending", "landing", "bounced", "kind", "epic", "needs",
   ]
 
   /// Reads an issue document, refusing a missing id or title and any field of the wrong type.
@@ -169,6 +171,10 @@ public struct Issue: Equatable, Sendable {
     self.kind = kind
     self.epic = try IssueReference.read(f["epic"], what: "\"epic\"")
     if kind == .epic && epic != nil { throw DocumentError("an epic cannot be a sub-issue of another") }
+    if let value = f["needs"], !value.isNull {
+      guard let words = Capability.read(value) else { throw DocumentError("\"needs\" is not a list of capabilities") }
+      self.needs = words
+    }
     self.status = status
     self.assignee = try text("assignee")
     if let assignee, (try? AgentName.validate(assignee)) == nil {
@@ -246,6 +252,7 @@ public struct Issue: Equatable, Sendable {
     f["scope"] = .array(scope.map { .string($0) })
     if kind != .task { f["kind"] = .string(kind.rawValue) }
     if let epic { f["epic"] = IssueReference.write(epic) }
+    if !needs.isEmpty { f["needs"] = .array(needs.map { .string($0) }) }
     f["status"] = .string(status.rawValue)
     f["assignee"] = assignee.map { .string($0) } ?? .null
     f["epoch"] = .int(epoch)

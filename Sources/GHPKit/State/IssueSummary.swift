@@ -20,6 +20,8 @@ public struct IssueSummary: Equatable, Sendable {
   public var kind: Issue.Kind
   /// The epic it is a sub-issue of, nil when none.
   public var epic: String?
+  /// What an agent must be able to do to take it.
+  public var needs: [String]
 
   init(_ issue: Issue) {
     id = issue.id
@@ -32,11 +34,12 @@ public struct IssueSummary: Equatable, Sendable {
     attempts = issue.attempts
     kind = issue.kind
     epic = issue.epic
+    needs = issue.needs
   }
 
   init(
     id: String, title: String, status: Issue.Status, priority: Int, createdAt: Int64, assignee: String?,
-    dependencies: [String], attempts: Int, kind: Issue.Kind = .task, epic: String? = nil
+    dependencies: [String], attempts: Int, kind: Issue.Kind = .task, epic: String? = nil, needs: [String] = []
   ) {
     self.id = id
     self.title = title
@@ -48,6 +51,7 @@ public struct IssueSummary: Equatable, Sendable {
     self.attempts = attempts
     self.kind = kind
     self.epic = epic
+    self.needs = needs
   }
 
   /// The summary as JSON, the issue document's keys for these fields.
@@ -61,6 +65,7 @@ public struct IssueSummary: Equatable, Sendable {
     ]
     if kind != .task { fields["kind"] = .string(kind.rawValue) }
     if let epic { fields["epic"] = IssueReference.write(epic) }
+    if !needs.isEmpty { fields["needs"] = .array(needs.map { .string($0) }) }
     return .object(fields)
   }
 }

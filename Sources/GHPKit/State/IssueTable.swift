@@ -9,11 +9,11 @@ import Glibc
 /// scanning records (dependencies are record indices), so no string is made for an issue that is
 /// not shown. A missing, old or damaged cache is rebuilt, never trusted.
 ///
-/// Layout: header | records (88 bytes each) | dependency table (UInt32 record indices) | strings.
+/// Layout: header | records (96 bytes each) | dependency table (UInt32 record indices) | strings.
 struct IssueTable {
-  static let magic: [UInt8] = Array("GHPIDX07".utf8)
+  static let magic: [UInt8] = Array("GHPIDX08".utf8)
   static let headerSize = 8 + 20 + 12
-  static let recordSize = 88
+  static let recordSize = 96
   static let missing = UInt32.max
 
   private(set) var tree: ObjectID
@@ -75,6 +75,12 @@ struct IssueTable {
     load(index, 84, as: UInt32.self) == 0 ? nil : string(index, offset: 80, length: 84)
   }
 
+  /// What the issue needs an agent to be able to do (stored joined by newlines).
+  func needs(_ index: Int) -> [String] {
+    load(index, 92, as: UInt32.self) == 0
+      ? [] : string(index, offset: 88, length: 92).split(separator: "\n").map(String.init)
+  }
+
   /// The sub-issues of epic `id`, in id order.
   func subIssues(of id: String) -> [Int] {
     (0..<count).filter { epic($0) == id }.sorted { IssueID.precedes(self.id($0), self.id($1)) }
@@ -91,7 +97,7 @@ struct IssueTable {
       id: id(index), title: title(index), status: status(index), priority: priority(index),
       createdAt: createdAt(index), assignee: assignee(index),
       dependencies: dependencyIndices(index).map { $0 == Self.missing ? "?" : id(Int($0)) }, attempts: attempts(index),
-      kind: kind(index), epic: epic(index))
+      kind: kind(index), epic: epic(index), needs: needs(index))
   }
 
   /// Whether the record's id equals `id`, compared as bytes.
@@ -159,6 +165,9 @@ struct IssueTable {
     let epic = issue.epic.map { appendString($0) } ?? (0, 0)
     store(epic.0, index, 80)
     store(epic.1, index, 84)
+    let needs = issue.needs.isEmpty ? (0, 0) : appendString(issue.needs.joined(separator: "\n"))
+    store(needs.0, index, 88)
+    store(needs.1, index, 92)
   }
 
   private mutating func appendRecord() -> Int {
@@ -206,7 +215,7 @@ struct IssueTable {
       liveStrings +=
         Int(load(index, 44, as: UInt32.self)) + Int(load(index, 52, as: UInt32.self))
         + Int(load(index, 60, as: UInt32.self)) + Int(load(index, 76, as: UInt32.self))
-        + Int(load(index, 84, as: UInt32.self))
+        + Int(load(index, 84, as: UInt32.self)) + Int(load(index, 92, as: UInt32.self))
       liveDependencies += Int(load(index, 68, as: UInt32.self))
     }
     return (strings.count > 2 * liveStrings + (256 << 10))
@@ -284,7 +293,7 @@ struct IssueTable {
       guard load(index, 20, as: UInt8.self) < Self.statuses.count, load(index, 21, as: UInt8.self) < 2 else {
         return nil
       }
-      for (offset, length) in [(40, 44), (48, 52), (56, 60), (72, 76), (80, 84)] {
+      for (offset, length) in [(40, 44), (48, 52), (56, 60), (72, 76), (80, 84), (88, 92)] {
         guard Int(load(index, offset, as: UInt32.self)) + Int(load(index, length, as: UInt32.self)) <= stringCount
         else { return nil }
       }

@@ -147,3 +147,40 @@ public enum EditDistance {
     return previous[y.count]
   }
 }
+
+/// What an agent can do and an issue needs (`swift`, `docs`, `codex`): lowercase letters, digits,
+/// `-` and `_`, starting with a letter or digit, at most 32 bytes (so `commands.<capability>` is a
+/// key of the policy).
+public enum Capability {
+  /// The words of `texts` (each may hold several, split at commas), sorted and each once; refuses
+  /// a malformed one naming it.
+  public static func parse(_ texts: [String]) throws(GHPError) -> [String] {
+    let words = texts.flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces } }.filter { !$0.isEmpty }
+    try validate(words)
+    return Array(Set(words)).sorted()
+  }
+
+  /// A document's list of capabilities, nil when it is not one.
+  static func read(_ value: JSON) -> [String]? {
+    guard let items = value.arrayValue else { return nil }
+    let words = items.compactMap(\.stringValue)
+    guard words.count == items.count, (try? validate(words)) != nil else { return nil }
+    return words
+  }
+
+  /// Refuses a word that is not a capability.
+  public static func validate(_ words: [String]) throws(GHPError) {
+    for word in words {
+      let bytes = Array(word.utf8)
+      let allowed = bytes.allSatisfy {
+        ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+          || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+      }
+      guard !bytes.isEmpty, bytes.count <= 32, allowed, bytes[0] != UInt8(ascii: "-"), bytes[0] != UInt8(ascii: "_")
+      else {
+        throw .invalidValue(
+          "capability", "'\(word)' must be 1 to 32 lowercase letters, digits, '-' or '_', from a letter or digit")
+      }
+    }
+  }
+}

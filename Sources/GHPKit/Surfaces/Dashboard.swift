@@ -92,7 +92,11 @@ public struct Dashboard: Sendable {
 
     let agents = Self.agentCards(
       report, state: state, config: config, titles: titles, run: run, repository: workspace.repository)
-    let (board, columns) = Self.board(table, ready: readyIndices)
+    // What the registered agents can do, for the cards of issues that need what none of them has.
+    let abilities = Set(records.values.map { Set($0.capabilities) })
+    let (board, columns) = Self.board(table, ready: readyIndices) { needs in
+      !abilities.contains { Set(needs).isSubset(of: $0) }
+    }
     let baseTree = try? workspace.repository.referenceTarget("refs/heads/\(config.baseBranch)").map {
       try workspace.repository.tree(workspace.repository.commit($0).treeID)
     }

@@ -44,7 +44,10 @@ extension Dashboard {
 
   /// The board: a column per status, each best first (done: newest first), at most
   /// `cardsPerColumn` cards; and the record indices of every column, for the landing section.
-  static func board(_ table: IssueTable?, ready readyIndices: Set<Int>) -> (board: [JSON], columns: [String: [Int]]) {
+  /// `nobodyCan`: whether no registered agent has all of these needs.
+  static func board(_ table: IssueTable?, ready readyIndices: Set<Int>, nobodyCan: ([String]) -> Bool) -> (
+    board: [JSON], columns: [String: [Int]]
+  ) {
     var columns: [String: [Int]] = [:]
     if let table {
       for index in 0..<table.count {
@@ -83,6 +86,8 @@ extension Dashboard {
           "ready": .bool(readyIndices.contains(index)), "hasAttempts": .bool(summary.attempts > 0),
           "dependencies": .array(dependencies), "isEpic": .bool(summary.kind == .epic),
           "epic": summary.epic.map { IssueReference.write($0) } ?? .null,
+          "needs": .array(summary.needs.map { .string($0) }), "hasNeeds": .bool(!summary.needs.isEmpty),
+          "nobodyCan": .bool(!summary.needs.isEmpty && summary.status == .open && nobodyCan(summary.needs)),
         ]
         if summary.kind == .epic {
           let subs = table!.subIssues(of: summary.id)

@@ -131,13 +131,15 @@ public enum ToolBox {
     Tool(
       name: "create_task",
       description:
-        "Orchestrators: add a task (issue). Lower priority numbers come first; `after` lists task ids that must be done first; `scope` lists globs of the files the holder will own.",
+        "Orchestrators (and an epic's manager, with `epic`): add a task (issue). Lower priority numbers come first; `after` lists task ids that must be done first; `scope` lists globs of the files the holder will own; `needs` what an agent must be able to do to take it.",
       schema: schema(
         [
           "title": ("string", "One line."), "body": ("string", "What to do, in detail."),
           "priority": ("integer", "1 is urgent; default 2."),
           "after": ("id[]", "Ids of tasks that must be done first."),
           "scope": ("string[]", "File globs the holder owns, e.g. Sources/Auth/**."),
+          "epic": ("id", "The epic this task is a sub-issue of."),
+          "needs": ("string[]", "Capabilities an agent must have to take it, e.g. swift."),
         ], required: ["title"])),
     Tool(
       name: "claim_task",
@@ -168,8 +170,9 @@ public enum ToolBox {
       schema: schema(["stale_only": ("boolean", "Only agents silent for longer than staleAfter.")])),
     Tool(
       name: "ready_tasks",
-      description: "Tasks ready to claim: open, unclaimed, every dependency done; best first.",
-      schema: schema(["limit": ("integer", "At most this many.")])),
+      description:
+        "Tasks ready to claim: open, unclaimed, every dependency done; best first. `mine` keeps only what you can do (your capabilities cover its needs); a task no registered agent can do is marked nobodyCan.",
+      schema: schema(["limit": ("integer", "At most this many."), "mine": ("boolean", "Only what you can do.")])),
     Tool(
       name: "add_discovery",
       description: "Share a finding every agent should know (appended to the shared discoveries).",
@@ -335,7 +338,8 @@ public enum ToolBox {
     case "create_task":
       let operation = AddIssueOperation(
         title: try required("title"), body: string("body") ?? "", priority: arguments["priority"]?.intValue ?? 2,
-        dependencies: try issues("after"), scope: strings("scope"))
+        dependencies: try issues("after"), scope: strings("scope"), epic: try issue("epic"),
+        needs: try Capability.parse(strings("needs")))
       return try workspace.run(operation).result.json
     case "claim_task":
       return try ClaimAction(issue: string("id")).run(in: workspace).json
@@ -349,10 +353,10 @@ public enum ToolBox {
       return try StatusAction(staleOnly: arguments["stale_only"]?.boolValue == true).run(in: workspace).json
     case "ready_tasks":
       let limit = arguments["limit"]?.intValue
-      return .object([
-        "issues": .array(
-          try ReadyQueue.ready(workspace.snapshot(), limit: limit.flatMap { $0 > 0 ? $0 : nil }).map(\.json))
-      ])
+      let state = try workspace.snapshot()
+      let agent = arguments["mine"]?.boolValue == true ? try workspace.actor() : nil
+      return try ReadyQueue.json(
+        ReadyQueue.ready(state, limit: limit.flatMap { $0 > 0 ? $0 : nil }, for: agent), in: state)
     case "add_discovery":
       return try workspace.run(DiscoverOperation(text: try required("text"))).result.json
     case "heartbeat":
@@ -427,6 +431,10 @@ public enum ToolBox {
   public static let prompts: [(name: String, description: String)] = [
     ("worker", "The worker's instructions: the loop, heartbeats, exit codes and what to do on each, handoffs."),
     ("leader", "The orchestrator's instructions: agents, hooks, approvals, the escalation inbox, reap, land, run."),
+    (
+      "manager",
+      "An epic manager's instructions: its sub-issues, answers and approvals within the epic, and no further."
+    ),
     ("session", "Your context now: your role's instructions, the tasks you hold, your open questions."),
   ]
 
@@ -437,6 +445,7 @@ public enum ToolBox {
     switch name {
     case "worker": return try PromptRenderer.render("worker-prompt.md", state: state, agent: agent)
     case "leader": return try PromptRenderer.render("leader-prompt.md", state: state, agent: agent)
+    case "manager": return try PromptRenderer.render("manager-prompt.md", state: state, agent: agent)
     case "session": return try SessionContext.render(state: state, agent: try workspace.actor(), told: [])
     default:
       throw .invalidValue("prompt", "no prompt named \(name) (prompts: \(prompts.map(\.name).joined(separator: ", ")))")

@@ -124,6 +124,7 @@ and `ghp ready`.
         <div><span class="prio p{{priority}}">P{{priority}}</span> {{#isEpic}}<span class="epic">epic</span> {{/isEpic}}<b>#{{id}}</b> {{title}}</div>
         {{#isEpic}}<div class="dim small epic-progress">{{subIssuesDone}}/{{subIssues}} sub-issues done{{#assignee}} · managed by {{assignee}}{{/assignee}}</div>{{/isEpic}}
         {{#epic}}<div class="dim small">in epic #{{epic}}</div>{{/epic}}
+        {{#hasNeeds}}<div class="dim small">needs {{#needs}}<code>{{.}}</code> {{/needs}}{{#nobodyCan}}<b class="warn">· nobody can do it</b>{{/nobodyCan}}</div>{{/hasNeeds}}
         <div class="dim small">{{#assignee}}{{assignee}}{{/assignee}}{{#ready}}ready{{/ready}}{{#hasAttempts}} · failed {{attempts}}×{{/hasAttempts}}
           {{#dependencies}}<span class="dep{{#done}} met{{/done}}" title="{{#done}}done{{/done}}{{^done}}not done{{/done}}">after #{{id}}</span> {{/dependencies}}</div>
       </div>
@@ -473,6 +474,7 @@ body:not(.writable) form.write { display: none; }
 .card.ready { border-left: 3px solid var(--good); }
 .prio { font-size: 11px; font-weight: 700; } .p0, .p1 { color: var(--bad); } .p2 { color: var(--warn); }
 .dep { font-size: 11px; color: var(--warn); } .dep.met { color: var(--good); text-decoration: line-through; }
+.warn { color: var(--warn); }
 .epic { font-size: 11px; font-weight: 600; padding: 0 4px; border: 1px solid currentColor; border-radius: 3px; }
 .gate { margin: 2px 0 6px 16px; padding: 0; } .gate .pass { color: var(--good); } .gate .fail { color: var(--bad); }
 .bounced b { color: var(--bad); } .landed b { color: var(--good); }
