@@ -86,6 +86,20 @@ actor Backend {
       try ApproveAction(agent: agent, globs: globs, once: once, note: note).run(in: workspace))
   }
 
+  /// `ghp review approve|changes`, as the server's orchestrator (a person's review).
+  func review(issue: String, tree: ObjectID, verdict: ReviewOperation.Verdict, text: String?) throws(GHPError) -> JSON {
+    guard actor != nil else { throw .refused("this server is read-only") }
+    workspace.refreshClock()
+    let landed = try workspace.run(ReviewOperation(issueID: issue, tree: tree, verdict: verdict, text: text))
+    return .object([
+      "issue": landed.result.answerJSON, "commit": .string(landed.commit?.hex ?? ""),
+      "message": .string(
+        verdict == .approve
+          ? "Approved the merge of #\(issue): the next landing lands it."
+          : "Sent #\(issue) back to \(landed.result.assignee ?? "its agent") with the changes asked for."),
+    ])
+  }
+
   /// `ghp run stop`, as the server's orchestrator: asks the run to stop without waiting for it (the
   /// page follows the run as ghp/state moves; a wait here would hold every other request).
   func stopRun() throws(GHPError) -> JSON {

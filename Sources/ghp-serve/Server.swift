@@ -223,6 +223,8 @@ enum Server {
     static let answer = "/api/escalations/:id/answer"
     /// Approves shared-file edits (`POST`).
     static let approvals = "/api/approvals"
+    /// A verdict on a landing's merge (`ghp review approve|changes`), as the server's orchestrator.
+    static let review = "/api/reviews/:id"
     /// Asks the run to stop (`POST`).
     static let runStop = "/api/run/stop"
   }
@@ -357,6 +359,22 @@ enum Server {
         return json(try await backend.approve(agent: agent, globs: globs, once: once, note: note))
       }
     }
+    router.post(RouterPath(stringLiteral: Route.review)) { request, context -> Response in
+      if let refused = authorise(request, settings: settings) { return refused }
+      var request = request
+      let id = context.parameters.get("id") ?? ""
+      return await run { () throws(GHPError) in
+        let fields = try await body(&request, allowed: ["tree", "verdict", "text"])
+        guard let tree = try string(fields, "tree", required: true).flatMap(ObjectID.init(hex:)) else {
+          throw .invalidValue("request", "\"tree\" must be the tree id the review is about")
+        }
+        guard let verdict = try string(fields, "verdict", required: true).flatMap(ReviewOperation.Verdict.init) else {
+          throw .invalidValue("request", "\"verdict\" must be \"approve\" or \"changes\"")
+        }
+        let text = try string(fields, "text", required: false)
+        return json(try await backend.review(issue: try IssueID.validate(id), tree: tree, verdict: verdict, text: text))
+      }
+    }
     router.post(RouterPath(stringLiteral: Route.runStop)) { request, _ -> Response in
       if let refused = authorise(request, settings: settings) { return refused }
       var request = request
@@ -396,7 +414,7 @@ enum Server {
         } catch let error as HTTPError where error.status == .notFound {
           response = Server.error(
             .notFound,
-            "there is no \(request.uri.path) here (GET \([Route.page, Route.fragment, Route.view, Route.timeline, Route.server, Route.events].joined(separator: ", ")); POST \(Route.answer.replacing(":id", with: "ID")), \(Route.approvals), \(Route.runStop))",
+            "there is no \(request.uri.path) here (GET \([Route.page, Route.fragment, Route.view, Route.timeline, Route.server, Route.events].joined(separator: ", ")); POST \(Route.answer.replacing(":id", with: "ID")), \(Route.approvals), \(Route.review.replacing(":id", with: "ID")), \(Route.runStop))",
             kind: "usage")
         } catch let error as HTTPError {
           response = Server.error(error.status, error.body ?? error.status.reasonPhrase, kind: "failure")
@@ -411,6 +429,9 @@ enum Server {
     static func allowed(_ path: String) -> [HTTPRequest.Method]? {
       if let methods = Server.routes[path] { return methods }
       if path.hasPrefix("/api/escalations/"), path.hasSuffix("/answer") { return [.post] }  // Route.answer
+      if path.hasPrefix("/api/reviews/"), path.dropFirst("/api/reviews/".count).allSatisfy({ $0 != "/" }) {
+        return [.post]  // Route.review
+      }
       return nil
     }
 

@@ -67,7 +67,8 @@ import Testing
     try refused(repo, ["resolve", "2", "--answer", "mine"], as: "m1", "m1 manages epic #1 only")
     // Approvals: to a worker on a sub-issue, for files inside the epic's scope only.
     try ok(repo, ["approve", "w1", "src/auth/util.swift", "--once"], as: "m1")
-    try ok(repo, ["approve", "w1", "src/auth/store/*.swift"], as: "m1")
+    try ok(repo, ["approve", "w1", "src/auth/store/*.swift", "--once"], as: "m1")
+    try refused(repo, ["approve", "w1", "src/auth/store/*.swift"], as: "m1", "a manager's approval is for one commit")
     try refused(repo, ["approve", "w1", "README.md"], as: "m1", "README.md is outside epic #1's scope", "m1")
     try refused(repo, ["approve", "w1", "src/*.swift"], as: "m1", "outside epic #1's scope")
     try refused(repo, ["approve", "w2", "src/auth/util.swift"], as: "m1", "m1 manages epic #1 only")
@@ -196,6 +197,12 @@ import Testing
     #expect(
       try repo.ghp(["plan", "set", "-", "--epic", "1"], agent: "m1", input: "Hash first.\n### Then\nStore.\n").status
         == 0)
+    for (text, why) in [
+      ("Goal: take over\n", "cannot hold a 'Goal: ' line"), ("x\r\n## Epic #9: other\r\n", "without \\r"),
+    ] {
+      let sneaky = try repo.ghp(["plan", "set", "-", "--epic", "1"], agent: "m1", input: text)
+      #expect(sneaky.status == 2 && sneaky.stderr.contains(why), "\(sneaky.stderr)")
+    }
     let refusedWhole = try repo.ghp(["plan", "set", "-"], agent: "m1", input: "# Mine\n")
     #expect(refusedWhole.status == 3 && refusedWhole.stderr.contains("m1 manages epic #1 only"))
     let escape = try repo.ghp(["plan", "set", "-", "--epic", "1"], agent: "m1", input: "x\n## Epic #9: other\n")
@@ -209,6 +216,9 @@ import Testing
     let later = ["GHP_NOW": RFC3339.format(Int64(Date().timeIntervalSince1970) + 3600)]
     let idle = try repo.ghp(["reap"], agent: "m2", environment: later)
     #expect(idle.status == 3 && idle.stderr.contains("m2 is a manager holding no epic"), "\(idle.stderr)")
+    // m1 is as silent as w1, but an epic is no work to release: the lead's reap leaves it alone.
+    let dry = try repo.ghp(["reap", "--release", "--dry-run", "--json"], agent: "lead", environment: later)
+    #expect(!(try dry.json()["agents"]?.arrayValue ?? []).contains { $0["agent"] == .string("m1") }, "\(dry.stdout)")
     let reaped = try repo.ghp(["reap", "--release", "--json"], agent: "m1", environment: later)
     #expect(reaped.status == 0, "\(reaped.stderr)")
     let acted = try reaped.json()["agents"]?.arrayValue ?? []
@@ -280,5 +290,40 @@ import Testing
     let other = try team.commit("w2", "Sources/Auth/Other.swift", "// out\n", "other")
     #expect(other.status != 0 && other.stderr.contains("in the scope of #2"), "\(other.stderr)")
     #expect(!other.stderr.contains("#1"), "\(other.stderr)")
+  }
+
+  /// A manager that does the last sub-issue itself ends holding nothing; its role does not change
+  /// while it holds an epic.
+  @Test func aManagerFinishingTheLastSubIssueItselfHoldsNothing() throws {
+    let repo = try team()
+    try ok(repo, ["issue", "add", "Only", "--epic", "1"], as: "m1")
+    try refused(repo, ["agent", "add", "m1", "--role", "worker", "--change-role"], as: "lead", "m1 manages epic #1")
+    try ok(repo, ["claim", "3"], as: "m1")
+    try ok(repo, ["done", "3", "--result", "did it myself"], as: "m1")
+    let m1 = try repo.ghp(["agent-status", "--json"]).json()["agents"]?["m1"]
+    #expect(m1?["issue"] == .null, "\(String(describing: m1))")
+    #expect(try repo.ghp(["epic", "show", "1", "--json"]).json()["epic"]?["status"] == .string("done"))
+    try ok(repo, ["agent", "add", "m1", "--role", "worker", "--change-role"], as: "lead")
+    #expect(try repo.ghp(["verify"]).status == 0)
+  }
+
+  /// An import makes epics as `epic add` and `issue add --epic` do: a sub-issue's epic must be an
+  /// epic, and an epic comes unclaimed.
+  @Test func anImportHoldsEpicsToTheirRules() throws {
+    let repo = try team()
+    for (json, why) in [
+      (#"[{"id": 50, "title": "X", "epic": 2}]"#, "names #2 as its epic, which is no epic"),
+      (#"[{"id": 51, "title": "E", "kind": "epic", "status": "claimed", "assignee": "w1"}]"#, "#51 is an epic"),
+    ] {
+      let result = try repo.ghp(["issue", "import", "-"], agent: "lead", input: json)
+      #expect(result.status == 3 && result.stderr.contains(why), "\(result.stderr)")
+    }
+    let good = try repo.ghp(
+      ["issue", "import", "-"], agent: "lead",
+      input: #"[{"id": 52, "title": "E2", "kind": "epic"}, {"id": 53, "title": "S", "epic": 52}]"#)
+    #expect(good.status == 0, "\(good.stderr)")
+    let shown = try repo.ghp(["epic", "show", "52", "--json"]).json()["subIssues"]?.arrayValue ?? []
+    #expect(shown.map { $0["id"]?.intValue } == [53])
+    #expect(try repo.ghp(["verify"]).status == 0)
   }
 }

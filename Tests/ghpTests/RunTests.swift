@@ -236,6 +236,35 @@ struct RunTests {
     for id in ["1", "2", "3"] { #expect(try bench.issue(id)["status"]?.stringValue == "done", "#\(id)") }
   }
 
+  @Test("landing.review agent: the run starts a reviewer on the merge that passed the gate, and it lands once approved")
+  func reviewerAgent() throws {
+    let bench = try RunBench(issues: 1, settings: ["landing.gate": "[\"true\"]", "landing.review": "agent"])
+    let script = bench.scratch + "/worker-or-reviewer"
+    try """
+    #!/bin/sh
+    cat > /dev/null
+    case "$GHP_AGENT" in
+      *-reviewer)
+        tree=$(ghp review show "$GHP_ISSUE" --json | sed -n 's/.*"tree": "\\([0-9a-f]\\{40\\}\\)".*/\\1/p' | head -1)
+        echo "reviewing $tree"
+        ghp review approve "$GHP_ISSUE" --tree "$tree" --note "read it" > /dev/null || exit 1
+        exit 0 ;;
+    esac
+    exec \(bench.agent("good")) < /dev/null
+
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o755)
+    let (result, events) = try bench.run(["-w", "1", "--agent-command", script])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout)")
+    #expect(events.contains { $0["event"]?.stringValue == "reviewer" && $0["agent"]?.stringValue == "worker-reviewer" })
+    let issue = try bench.issue("1")
+    #expect(issue["status"]?.stringValue == "done", "\(issue)")
+    #expect(issue["landing"]?["review"]?["approvedBy"]?.stringValue == "worker-reviewer", "\(issue)")
+    let role = try bench.repo.ghp(["agent-status", "--json"]).json()["agents"]?["worker-reviewer"]?["role"]
+    #expect(role == .string("reviewer"))
+    #expect(try bench.repo.ghp(["verify"]).status == 0)
+  }
+
   @Test("the liar's done without commits is refused when landing is configured; nothing lands")
   func liar() throws {
     let bench = try RunBench(issues: 1, settings: ["landing.gate": "[\"true\"]", "maxAttempts": "1"])

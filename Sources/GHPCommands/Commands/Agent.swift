@@ -28,7 +28,7 @@ extension GHP {
       @Argument(help: "The agent's name.")
       var name: String
 
-      @Option(help: "worker, manager (holds epics) or orchestrator.")
+      @Option(help: "worker, manager (holds epics), reviewer (reviews landings) or orchestrator.")
       var role: AgentRecord.Role = .worker
 
       @Option(help: "The branch to start from (default: baseBranch in the config).")
@@ -78,7 +78,9 @@ extension GHP {
             existing == nil
               ? "Added \(name) (\(added.record.role.rawValue)) on \(added.branch) in \(added.path)."
               : "\(name) was already registered (\(added.record.role.rawValue)), on \(added.branch) in \(added.path).")
-          let prompt: [AgentRecord.Role: String] = [.orchestrator: "leader", .manager: "manager", .worker: "worker"]
+          let prompt: [AgentRecord.Role: String] = [
+            .orchestrator: "leader", .manager: "manager", .worker: "worker", .reviewer: "reviewer",
+          ]
           Output.line("Next: cd \(added.path) && ghp prompt \(prompt[added.record.role] ?? "worker")")
         }
       }

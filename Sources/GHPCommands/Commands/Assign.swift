@@ -21,7 +21,8 @@ extension GHP {
     func run() throws {
       let workspace = try global.workspace()
       let state = try workspace.snapshot()
-      // Authority first: a worker is refused as such, whatever name it typed.
+      // Authority first (once the issue is known: a manager's depends on its epic), whatever agent
+      // name was typed.
       let issue = try state.requireIssue(Arguments.issueID(id))
       try state.requireAuthority(try workspace.actor(), over: issue, toDo: "assign #\(issue.id)")
       try KnownAgent.require(to, in: state, toDo: "assign to it", allowNew: global.new)

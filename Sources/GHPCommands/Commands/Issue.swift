@@ -70,13 +70,16 @@ extension GHP.IssueCommand {
         valueName: "capabilities"))
     var needs: [String] = []
 
+    @Option(help: "Its own review before landing: none, agent or human (default: landing.review).")
+    var review: ReviewMode?
+
     /// Adds it as `global` says, an epic or a sub-issue of `epic`.
     func add(_ global: GlobalOptions, kind: Issue.Kind?, epic: String?) throws -> Landed<Issue> {
       try global.workspace().run(
         AddIssueOperation(
           title: title, body: body.map(Arguments.text) ?? "", priority: priority,
           dependencies: try Arguments.issueIDs(after), scope: scope, kind: kind, epic: epic,
-          needs: try Capability.parse(needs)))
+          needs: try Capability.parse(needs), review: review))
     }
   }
 
@@ -200,12 +203,15 @@ extension GHP.IssueCommand {
     @Option(help: ArgumentHelp("Replace what it needs (swift,docs; \"\" for nothing).", valueName: "capabilities"))
     var needs: [String] = []
 
+    @Option(help: "Its own review before landing: none, agent or human.")
+    var review: ReviewMode?
+
     func run() throws {
       let workspace = try global.workspace()
       let operation = EditIssueOperation(
         issueID: try Arguments.issueID(id), title: title, body: body.map(Arguments.text), priority: priority,
         dependencies: after.isEmpty ? nil : try Arguments.issueIDs(after), scope: scope.isEmpty ? nil : scope,
-        needs: needs.isEmpty ? nil : try Capability.parse(needs))
+        needs: needs.isEmpty ? nil : try Capability.parse(needs), review: review)
       let landed = try workspace.run(operation)
       printIssue(
         landed.result, verb: landed.commit == nil ? "Unchanged" : "Edited", json: global.json, commit: landed.commit)

@@ -8,8 +8,8 @@ extension GHP {
       abstract:
         "Instructions for an agent: worker, manager, leader, the AGENTS.md snippet, or its session context.",
       discussion: """
-        worker, manager, leader: the prompt for that role, with the goal and the heartbeat cadence \
-        (manager: for an agent holding epics).
+        worker, manager, reviewer, leader: the prompt for that role, with the goal and the heartbeat \
+        cadence (manager: for an agent holding epics; reviewer: for one reviewing landings).
 
         agents-md: the coordination section for AGENTS.md (names no agent).
 
@@ -26,13 +26,14 @@ extension GHP {
         """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-      case worker, manager, leader
+      case worker, manager, reviewer, leader
       case agentsMd = "agents-md"
       case session
       var template: String {
         switch self {
         case .worker, .session: "worker-prompt.md"
         case .manager: "manager-prompt.md"
+        case .reviewer: "reviewer-prompt.md"
         case .leader: "leader-prompt.md"
         case .agentsMd: "AGENTS.md"
         }
@@ -41,7 +42,7 @@ extension GHP {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "worker, manager, leader, agents-md or session.")
+    @Argument(help: "worker, manager, reviewer, leader, agents-md or session.")
     var kind: Kind
 
     @Option(
@@ -63,7 +64,13 @@ extension GHP {
         // Nobody named: the prompt speaks of the role. A name the worktree refuses (another agent's
         // worktree) is refused here as everywhere.
         do { agent = try workspace.actor() } catch GHPError.noIdentity {
-          agent = kind == .leader ? "the orchestrator" : kind == .manager ? "a manager" : "a worker"
+          agent =
+            switch kind {
+            case .leader: "the orchestrator"
+            case .manager: "a manager"
+            case .reviewer: "a reviewer"
+            default: "a worker"
+            }
         }
       }
       let text = try PromptRenderer.render(kind.template, state: state, agent: agent)

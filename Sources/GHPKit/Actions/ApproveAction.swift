@@ -58,6 +58,11 @@ public struct ApproveAction {
     let actor = try workspace.actor()
     if try state.role(of: actor) != .orchestrator {
       try ApproveOperation.requireManagersApproval(state, actor: actor, agent: agent, globs: globs)
+      if !once {
+        throw GHPError.refused(
+          "a manager's approval is for one commit (the one that uses it): add --once, or ask an orchestrator for a lasting one"
+        )
+      }
     }
     try KnownAgent.require(agent, in: state, toDo: "approve it", allowNew: allowNew)
     let landed = try workspace.run(ApproveOperation(agent: agent, globs: globs, once: once, note: note), as: actor)

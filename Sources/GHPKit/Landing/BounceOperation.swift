@@ -19,7 +19,8 @@ public struct BounceOperation: RecordedOperation {
 
   /// Why the issue goes back: its branch conflicts with the base, its commits break the edit rules
   /// (judged before the gate runs), or the gate failed on the merge.
-  public enum Kind: String, Sendable, CaseIterable, RecordedWord { case conflict, gate, policy }
+  /// (`review`: a reviewer asked for changes, recorded by `ReviewOperation`, never by a lander.)
+  public enum Kind: String, Sendable, CaseIterable, RecordedWord { case conflict, gate, policy, review }
 
   /// The branch the issue was to land on (`[landing] base`).
   public var base: String
@@ -79,6 +80,7 @@ public struct BounceOperation: RecordedOperation {
       let shown = broken.prefix(10).joined(separator: "\n") + (broken.count > 10 ? "\n… (\(broken.count) in all)" : "")
       return
         "the branch breaks the edit rules, so it was not gated; fix it (an orchestrator's approval, or the change taken out of the branch), then `ghp done` again:\n\(shown)"
+    case .review: return "a reviewer asked for changes"
     case .gate:
       guard let failed = gate.first(where: { !$0.passed }) else { return "the gate failed" }
       let tail = failed.tail.split(separator: "\n", omittingEmptySubsequences: false).suffix(10).joined(separator: "\n")
@@ -97,6 +99,7 @@ public struct BounceOperation: RecordedOperation {
       throw .refused("every gate command passed; #\(issue.id) cannot bounce on the gate")
     }
     if kind == .policy && (violations ?? []).isEmpty { throw .emptyText("the broken rules of a policy bounce") }
+    if kind == .review { throw .refused("a review's request for changes is the reviewer's (`ghp review changes`)") }
     let agent = issue.assignee ?? issue.submission?.by ?? actor
     let reason = reason
     var change = Change(message: CommitMessage(subject: "", operation: record, agent: actor, issue: issue.id))
@@ -138,6 +141,7 @@ public struct BounceOperation: RecordedOperation {
       case .conflict: "conflicts with \(base) in \(paths.count) path\(paths.count == 1 ? "" : "s")"
       case .policy: "breaks the edit rules in \(Set(paths).count) path\(Set(paths).count == 1 ? "" : "s")"
       case .gate: "gate failed"
+      case .review: "changes asked for"
       }
     change.message = CommitMessage(
       subject: "\(actor): bounce #\(issue.id) \(issue.title): \(what); \(fate)", body: reason, operation: record,

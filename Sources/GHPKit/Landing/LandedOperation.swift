@@ -52,6 +52,8 @@ public struct LandedOperation: RecordedOperation {
       evidence.recovered = recovered
       issue.landing = evidence
       issue.pending = nil
+      // What the review approved is in the evidence now.
+      issue.reviewing = nil
       issue.status = .done
       issue.updatedAt = clock.now
       change.put(StatePaths.issue(issue.id), json: issue.json)
@@ -65,7 +67,7 @@ public struct LandedOperation: RecordedOperation {
     let epics = try state.epicsCompleted(by: landed)
     if !epics.isEmpty {
       var agents = try state.agents(only: epics.compactMap(StateSnapshot.manager(of:)))
-      try change.close(epics, agents: &agents, state: state, clock: clock)
+      try change.close(epics, finished: Set(landed.map(\.id)), agents: &agents, state: state, clock: clock)
       try change.putAgents(agents.agents, onto: state)
     }
     return (change, landed)

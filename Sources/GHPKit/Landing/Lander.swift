@@ -321,6 +321,18 @@ public final class Lander {
   /// failed gate, bisects (one issue alone bounces).
   func land(_ issues: [Issue], retries: Int) throws(GHPError) {
     guard !issues.isEmpty, !LandingSignals.interrupted else { return }
+    // An issue reviewed before landing is merged, gated and reviewed alone: its reviewer approves
+    // the merge of it alone onto the base, whatever else is queued.
+    if issues.count > 1 {
+      let state = try workspace.snapshot()
+      var reviewed: [Issue] = []
+      for issue in issues where try state.reviewMode(of: issue) != .none { reviewed.append(issue) }
+      if !reviewed.isEmpty {
+        let others = issues.filter { issue in !reviewed.contains { $0.id == issue.id } }
+        for issue in reviewed { try land(try fresh([issue]), retries: retries) }
+        return try land(try fresh(others), retries: retries)
+      }
+    }
     let baseTip = try requireBaseTip()
     if let dirty = try checkedOutElsewhereDirty() {
       for issue in issues { note(issue.id, dirty) }
@@ -342,6 +354,15 @@ public final class Lander {
         try bounce(issue, tip: tip, baseTip: current, kind: .conflict, paths: paths, gate: [], log: nil)
       case .landed(let after, let merge):
         guard try judge(issue, tip: tip, baseTip: baseTip, before: current, after: after) else { continue }
+        // Its merge passed the gate and waits for a verdict already: it is not gated again meanwhile.
+        if let asked = issue.reviewing, asked.approvedBy == nil, issues.count == 1 {
+          let tree: ObjectID
+          do { tree = try repository.commit(after).treeID } catch { throw .git(error) }
+          if asked.tree == tree && asked.tip == tip {
+            note(issue.id, "its merge (tree \(tree.short)) waits for a review: `ghp review show \(issue.id)`")
+            continue
+          }
+        }
         steps.append(Step(issue: issue, tip: tip, before: current, after: after, merge: merge))
         current = after
       }
@@ -368,12 +389,35 @@ public final class Lander {
       try land(try fresh(steps[half...].map(\.issue)), retries: 0)
       return
     }
+    // Review: the merge the gate passed lands only once a reviewer approved exactly its tree; until
+    // then the issue waits, with a request naming that tree (a new one when the base moved).
+    var reviewed: [String: ObjectID] = [:]
+    if steps.count == 1, let step = steps.first {
+      let issue = try workspace.snapshot().requireIssue(step.issue.id)
+      if try workspace.snapshot().reviewMode(of: issue) != .none {
+        let tree: ObjectID
+        do { tree = try repository.commit(step.after).treeID } catch { throw .git(error) }
+        guard issue.reviewing?.approves(tree) == true else {
+          if issue.reviewing?.tree != tree {
+            try workspace.runNow(
+              ReviewRequestOperation(
+                base: policy.base, token: token, issueID: issue.id, tip: step.tip, tree: tree, baseTip: step.before))
+          }
+          note(issue.id, "its merge (tree \(tree.short)) waits for a review: `ghp review show \(issue.id)`")
+          progress("#\(issue.id) passed the gate; its merge waits for a review (`ghp review show \(issue.id)`).")
+          return
+        }
+        reviewed[issue.id] = tree
+      }
+    }
     do {
       try workspace.runNow(
         PendingLandingOperation(
           base: policy.base, token: token, mode: policy.mode,
           entries: steps.map {
-            PendingEntry(issue: $0.issue.id, tip: $0.tip, baseBefore: $0.before, baseAfter: $0.after, merge: $0.merge)
+            PendingEntry(
+              issue: $0.issue.id, tip: $0.tip, baseBefore: $0.before, baseAfter: $0.after, merge: $0.merge,
+              reviewed: reviewed[$0.issue.id])
           },
           gate: run.results, log: logBlob))
     } catch  where error.isRefusal {
@@ -629,6 +673,7 @@ public final class Lander {
       case .conflict: "conflicts in \(paths.joined(separator: ", "))"
       case .policy: "breaks the edit rules (\(violations?.count ?? 0) in all): \(violations?.first ?? "")"
       case .gate: gate.first { !$0.passed }?.summary ?? "gate failed"
+      case .review: "changes asked for"
       }
     progress("Bounced #\(issue.id) to \(landed.result.assignee ?? "nobody (dead)"): \(why).")
   }

@@ -32,6 +32,9 @@ public struct LandingEvidence: Equatable, Sendable, Codable, KeepsUnknownFields 
   public var head: ObjectID?
   /// True when a later lander recorded a landing a killed one had made.
   @RecordFlag public var recovered = false
+  /// The review that approved the merge before the base moved: the tree shown, who approved it and
+  /// when; nil when none was asked for.
+  public var review: ReviewRequest?
   /// Fields this ghp does not know, kept so that writing the document back loses nothing.
   public var extra: [String: JSON] = [:]
 
@@ -56,6 +59,7 @@ public struct LandingEvidence: Equatable, Sendable, Codable, KeepsUnknownFields 
   /// The document's keys, each named once.
   enum CodingKeys: String, CodingKey {
     case base, mode, gate, batch, by, gatedAt, tip, baseBefore, baseAfter, merge, log, landedAt, head, recovered
+    case review
   }
 
   /// Writes the evidence: `merge` always (null when none), `log`, `landedAt`, `head` and
@@ -76,6 +80,7 @@ public struct LandingEvidence: Equatable, Sendable, Codable, KeepsUnknownFields 
     if let landedAt { try fields.encode(landedAt, forKey: .landedAt) }
     if let head { try fields.encode(head, forKey: .head) }
     try fields.encode(_recovered, forKey: .recovered)
+    if let review { try fields.encode(review, forKey: .review) }
   }
 }
 

@@ -57,9 +57,22 @@ public struct PendingLandingOperation: RecordedOperation {
     var issues: [Issue] = []
     for entry in entries {
       var issue = try requireSubmitted(state, entry.issue, tip: entry.tip)
+      // Reviewed before landing: only the tree its reviewer approved, and alone.
+      if try state.reviewMode(of: issue) != .none {
+        guard let tree = entry.reviewed, let review = issue.reviewing, review.approves(tree), entries.count == 1 else {
+          throw .refused(
+            "#\(issue.id) lands only with a reviewer's approval of its merge, and "
+              + (issue.reviewing.map {
+                $0.approvedBy == nil
+                  ? "its review of tree \($0.tree.short) waits" : "it was approved for tree \($0.tree.short)"
+              }
+                ?? "none was asked for") + "; nothing lands")
+        }
+      }
       issue.pending = LandingEvidence(
         base: base, mode: mode, gate: gate, batch: entries.map(\.issue), by: actor,
         gatedAt: RFC3339.format(clock.now), entry: entry, log: log.map { _ in StatePaths.gateLog(issue.id) })
+      issue.pending?.review = entry.reviewed == nil ? nil : issue.reviewing
       if let log { change.links[StatePaths.gateLog(issue.id)] = log }
       issue.updatedAt = clock.now
       change.put(StatePaths.issue(issue.id), json: issue.json)

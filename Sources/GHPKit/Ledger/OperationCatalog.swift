@@ -10,6 +10,7 @@ public enum OperationCatalog {
     HandoffOperation.self, ReapOperation.self, RegisterAgentOperation.self, UnregisterAgentOperation.self,
     SetRemoteOperation.self, SetConfigOperation.self, NoticeLostClaimsOperation.self, LandingLeaseOperation.self,
     PendingLandingOperation.self, LandedOperation.self, BounceOperation.self, RunOperation.self,
+    ReviewRequestOperation.self, ReviewOperation.self,
   ]
 
   /// Each operation's type by the name of its records.

@@ -23,11 +23,14 @@ public struct AddIssueOperation: RecordedOperation {
   public var epic: String?
   /// What an agent must be able to do to take it; nil (not recorded) for nothing.
   public var needs: [String]?
+  /// Its own review before landing, over `[landing] review`; nil (not recorded) follows the policy.
+  public var review: ReviewMode?
 
   /// An issue to add; `id` nil takes the next free number.
   public init(
     title: String, body: String = "", priority: Int = 2, dependencies: [String] = [], scope: [String] = [],
-    id: String? = nil, kind: Issue.Kind? = nil, epic: String? = nil, needs: [String]? = nil
+    id: String? = nil, kind: Issue.Kind? = nil, epic: String? = nil, needs: [String]? = nil,
+    review: ReviewMode? = nil
   ) {
     self.title = title
     self.body = body
@@ -38,6 +41,7 @@ public struct AddIssueOperation: RecordedOperation {
     self.kind = kind == .task ? nil : kind
     self.epic = epic
     self.needs = needs.flatMap { $0.isEmpty ? nil : Array(Set($0)).sorted() }
+    self.review = review
   }
 
   /// The same addition with its dependencies' ids renamed.
@@ -90,6 +94,7 @@ public struct AddIssueOperation: RecordedOperation {
     issue.dependencies = dependencies
     issue.scope = scope
     issue.kind = kind ?? .task
+    issue.reviewMode = review
     if let needs {
       try Capability.validate(needs)
       issue.needs = Array(Set(needs)).sorted()

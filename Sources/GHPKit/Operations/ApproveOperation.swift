@@ -120,6 +120,12 @@ public struct ApproveOperation: RecordedOperation {
     let globs = globs.map(\.trimmingSpaces).filter { !$0.isEmpty }
     if try state.role(of: actor) != .orchestrator {
       try Self.requireManagersApproval(state, actor: actor, agent: agent, globs: globs)
+      // Its authority is the epic's while it holds it: an approval that outlived it would not be.
+      guard once else {
+        throw .refused(
+          "a manager's approval is for one commit (the one that uses it): add --once, or ask an orchestrator for a lasting one"
+        )
+      }
     }
     guard !globs.isEmpty else { throw .emptyText("the list of files") }
     var approvals = try state.approvals()

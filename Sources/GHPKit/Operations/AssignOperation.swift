@@ -40,6 +40,12 @@ public struct AssignOperation: RecordedOperation {
     }
     if issue.status == .claimed && issue.assignee == agent { return (nil, issue) }
     try ReadyQueue.requireCapable(agent, of: issue, in: state, toDo: "be assigned it")
+    // A name nobody registered becomes an agent here: that is an orchestrator's to do.
+    let registered = try state.agentRecord(agent) != nil
+    let actorRole = try state.role(of: actor)
+    if !registered && actorRole != .orchestrator {
+      throw .refused("\(agent) is not a registered agent, and only an orchestrator may add agents")
+    }
     if issue.status == .done || issue.status == .dead || issue.status == .landing {
       throw .refused("#\(issue.id) is \(issue.status.rawValue); only an open or claimed issue can be assigned")
     }

@@ -107,7 +107,7 @@ public struct DoneOperation: RecordedOperation {
       message: CommitMessage(
         subject: subject, body: summary, operation: recorded.record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
-    try change.close(epics, agents: &agents, state: state, clock: clock)
+    try change.close(epics, finished: [issue.id], agents: &agents, state: state, clock: clock)
     change.put(
       StatePaths.result(issue.id),
       text: "# #\(issue.id) \(issue.title)\n\nDone by \(holder) at \(RFC3339.format(clock.now)).\n\n\(text)\n")

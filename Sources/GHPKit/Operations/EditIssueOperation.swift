@@ -6,7 +6,7 @@ public struct EditIssueOperation: RecordedOperation {
   /// The record's keys: each argument named once, as the record spells it.
   enum CodingKeys: String, CodingKey {
     case issueID = "issue"
-    case title, body, priority, dependencies, scope, needs
+    case title, body, priority, dependencies, scope, needs, review
   }
 
   /// The issue to change.
@@ -23,11 +23,13 @@ public struct EditIssueOperation: RecordedOperation {
   public var scope: [String]?
   /// The capabilities that replace what the issue needs (empty: nothing); nil keeps them.
   public var needs: [String]?
+  /// Its own review before landing, replacing what it had; nil keeps it.
+  public var review: ReviewMode?
 
   /// An edit of `issueID`; each field left nil is kept as it is.
   public init(
     issueID: String, title: String? = nil, body: String? = nil, priority: Int? = nil,
-    dependencies: [String]? = nil, scope: [String]? = nil, needs: [String]? = nil
+    dependencies: [String]? = nil, scope: [String]? = nil, needs: [String]? = nil, review: ReviewMode? = nil
   ) {
     self.issueID = issueID
     self.title = title
@@ -36,6 +38,7 @@ public struct EditIssueOperation: RecordedOperation {
     self.dependencies = dependencies
     self.scope = scope
     self.needs = needs
+    self.review = review
   }
 
   /// The same edit with the issue's and the dependencies' ids renamed.
@@ -84,6 +87,10 @@ public struct EditIssueOperation: RecordedOperation {
       try Capability.validate(needs)
       issue.needs = Array(Set(needs)).sorted()
       changed.append(issue.needs.isEmpty ? "needs nothing" : "needs " + issue.needs.joined(separator: ","))
+    }
+    if let review {
+      issue.reviewMode = review
+      changed.append("review \(review.rawValue)")
     }
     guard !changed.isEmpty else { return (nil, issue) }
     issue.updatedAt = clock.now

@@ -58,7 +58,10 @@ public struct ImportIssuesOperation: RecordedOperation {
         }
       }
     }
-    for index in loaded.indices { loaded[index].dependencies = loaded[index].dependencies.map(renames.issue) }
+    for index in loaded.indices {
+      loaded[index].dependencies = loaded[index].dependencies.map(renames.issue)
+      loaded[index].epic = loaded[index].epic.map(renames.issue)
+    }
     return loaded
   }
 
@@ -86,6 +89,18 @@ public struct ImportIssuesOperation: RecordedOperation {
       throw .refused("\(clashes.count) issue(s) of the import file already exist (\(named)); nothing was written")
     }
     try validateDependencies(state, incoming: incoming)
+    // Epics as `ghp epic add` and `issue add --epic` make them: a sub-issue's epic is an epic
+    // (here or already), and an epic comes unclaimed (an orchestrator assigns it to a manager).
+    let epics = Set(issues.filter { $0.kind == .epic }.map(\.id))
+    for issue in issues {
+      if issue.kind == .epic && issue.status != .open {
+        throw .refused(
+          "#\(issue.id) is an epic: it is imported open, and assigned to a manager after; nothing was written")
+      }
+      if let epic = issue.epic, !epics.contains(epic), try state.issue(epic)?.kind != .epic {
+        throw .refused("#\(issue.id) names #\(epic) as its epic, which is no epic; nothing was written")
+      }
+    }
     let bytes = JSON.array(issues.map(\.json)).canonical()
     let blob: ObjectID
     do { blob = try ObjectID.hashing(blob: bytes) } catch { throw .git(error) }

@@ -17,11 +17,14 @@ extension AgentStatusDocument {
   /// someone else acted, only the issue is cleared: that is not the holder's heartbeat. An agent
   /// that still holds another claim is never shown idle: its status names that one.
   mutating func finish(
-    _ agent: String, issue: String, action: String, clock: Clock, byHolder: Bool, state: StateSnapshot
+    _ agent: String, issue: String, action: String, clock: Clock, byHolder: Bool, state: StateSnapshot,
+    alsoFinished: Set<String> = []
   ) throws(GHPError) {
     guard var record = agents[agent] else { return }
-    let others = try state.issueSummaries().filter { $0.status == .claimed && $0.assignee == agent && $0.id != issue }
-      .map(\.id).sorted(by: IssueID.precedes)
+    let others = try state.issueSummaries().filter {
+      $0.status == .claimed && $0.assignee == agent && $0.id != issue && !alsoFinished.contains($0.id)
+    }
+    .map(\.id).sorted(by: IssueID.precedes)
     if record.issue == issue || record.issue == nil { record.issue = others.first }
     if byHolder {
       record.status = others.isEmpty ? StatusWord.idle : StatusWord.claimed

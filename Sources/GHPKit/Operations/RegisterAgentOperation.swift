@@ -46,6 +46,14 @@ public struct RegisterAgentOperation: RecordedOperation {
     {
       return (nil, existing)
     }
+    if let existing = agents.agents[name], existing.role == .manager, role != .manager {
+      let held = try state.epicsManaged(by: name)
+      if !held.isEmpty {
+        throw .refused(
+          "\(name) manages \(StateSnapshot.epicList(held)): give \(held.count == 1 ? "it" : "them") to another manager (`ghp assign EPIC MANAGER`) before it becomes \(role == .orchestrator ? "an" : "a") \(role.rawValue)"
+        )
+      }
+    }
     var record =
       agents.agents[name] ?? AgentRecord(status: StatusWord.idle, lastAction: "Added by \(actor)", timestamp: clock.now)
     record.role = role

@@ -25,12 +25,16 @@ public struct RevokeOperation: RecordedOperation {
     return copy
   }
 
-  /// Removes the approval from `approvals.json` (orchestrators only) and returns it, marked
-  /// revoked when kept.
+  /// Removes the approval from `approvals.json` (orchestrators; a manager, those it gave) and
+  /// returns it, marked revoked when kept.
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Approval) {
     try state.requireInitialised()
-    try state.requireOrchestrator(actor, toDo: "revoke approvals")
     var approvals = try state.approvals()
+    let given = approvals.first { $0.id == approvalID }
+    let isManager = try state.role(of: actor) == .manager
+    if given?.by != actor || !isManager {
+      try state.requireOrchestrator(actor, toDo: "revoke approvals")
+    }
     guard let index = approvals.firstIndex(where: { $0.id == approvalID }) else {
       throw .invalidValue("approval", "there is no approval \(approvalID) (see `ghp approvals`)")
     }

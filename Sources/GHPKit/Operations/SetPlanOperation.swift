@@ -16,6 +16,13 @@ public struct SetPlanOperation: RecordedOperation {
   /// (not recorded) replaces the whole plan.
   public var epic: String?
 
+  /// The same plan with its epic's id renamed as the offline batch was.
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.epic = epic.map(renames.issue)
+    return renamed
+  }
+
   /// Replaces the plan with `text`, or epic `epic`'s section of it.
   public init(text: String, epic: String? = nil) {
     self.text = text
@@ -77,9 +84,16 @@ public struct SetPlanOperation: RecordedOperation {
     let issue = try state.requireEpic(epic)
     try state.requireAuthority(actor, inEpic: issue.id, toDo: "plan epic #\(issue.id)")
     guard !text.trimmingSpaces.isEmpty else { throw .emptyText("the epic's plan") }
-    if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# ") || $0.hasPrefix("## ") }) {
+    guard !text.utf8.contains(UInt8(ascii: "\r")) else {
+      throw .invalidValue("plan", "an epic's section is plain lines ending in \\n, without \\r")
+    }
+    let lines = text.split(separator: "\n")
+    if let line = lines.first(where: { $0.hasPrefix("# ") || $0.hasPrefix("## ") }) {
       throw .invalidValue(
         "plan", "an epic's section cannot hold the heading '\(line)': it would end the section; use ### and below")
+    }
+    if lines.contains(where: { $0.hasPrefix("Goal: ") }) {
+      throw .invalidValue("plan", "an epic's section cannot hold a 'Goal: ' line: the goal is the whole plan's")
     }
     let written = Self.replacingSection(of: issue, with: text, in: try state.text(StatePaths.plan) ?? "")
     try TextLimit.check(written, "the plan", TextLimit.plan)

@@ -97,9 +97,11 @@ public struct ReapOperation: RecordedOperation {
       else {
         continue
       }
-      let held = summaries.filter { summary in
-        summary.status == .claimed && summary.assignee == name
-          && (epics.map { epics in summary.epic.map(epics.contains) ?? false } ?? true)
+      // What it holds to work on: an epic it manages is no work to release (its manager's
+      // heartbeat goes stale like anyone's, and an orchestrator reassigns the epic).
+      let claims = summaries.filter { $0.status == .claimed && $0.assignee == name && $0.kind == .task }
+      let held = claims.filter { summary in
+        epics.map { epics in summary.epic.map(epics.contains) ?? false } ?? true
       }.map(\.id).sorted(by: IssueID.precedes)
       // A manager's reap is about the work of its epics alone.
       if epics != nil && held.isEmpty { continue }
@@ -157,7 +159,8 @@ public struct ReapOperation: RecordedOperation {
           change.put(StatePaths.issue(id), json: issue.json)
           updated.lostClaims.append(issue.lastRelease!)
         }
-        updated.issue = nil
+        // A manager releases only its epic's claims: the agent keeps pointing at one it still holds.
+        updated.issue = claims.map(\.id).filter { !held.contains($0) }.sorted(by: IssueID.precedes).first
         updated.status = StatusWord.stale
         agents.agents[name] = updated
         // The escalation an earlier reap opened about this agent is closed by this answer to it.

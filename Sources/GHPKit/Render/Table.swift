@@ -226,7 +226,13 @@ extension StatusUpdateOperation.Output {
       return what + ": do not land work for it (see `ghp issue show \(lost.issue)`)"
     }
     for back in returned {
-      let what = back.kind == "conflict" ? "conflicts with the base" : "failed the landing gate"
+      let what =
+        switch back.kind {
+        case "conflict": "conflicts with the base"
+        case "policy": "breaks the edit rules"
+        case "review": "needs changes its reviewer asked for"
+        default: "failed the landing gate"
+        }
       lines.append("#\(back.issue) came back from landing: it \(what) (\(RFC3339.format(back.at))): \(back.reason)")
     }
     if let handoffWaiting {

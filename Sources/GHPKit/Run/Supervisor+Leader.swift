@@ -117,8 +117,28 @@ extension Supervisor {
 
   /// The epic a worker of this run works (`ghp run --epic`: its workers are `e<ID>-<prefix>-<n>`),
   /// nil for a worker of the whole queue.
-  func workerEpic(_ agent: String) -> String? {
-    options.epics.first { agent.hasPrefix("e\($0)-\(options.prefix)-") }
+  func workerEpic(_ agent: String) -> String? { workerEpics[agent] }
+
+  /// Which epic each worker works, from the epics given, or (a takeover without `--epic`) from the
+  /// workers' names: `e<ID>-…` where #ID is an epic.
+  func resolveWorkerEpics() throws(GHPError) {
+    let state = try workspace.snapshot()
+    workerEpics = [:]
+    for worker in run.workers {
+      if let given = options.epics.first(where: { worker.hasPrefix("e\($0)-\(options.prefix)-") }) {
+        workerEpics[worker] = given
+        continue
+      }
+      guard options.epics.isEmpty, worker.hasPrefix("e") else { continue }
+      let rest = worker.dropFirst()
+      for dash in rest.indices where rest[dash] == "-" {
+        let id = String(rest[..<dash])
+        if let epic = try? state.issue(id), epic.kind == .epic {
+          workerEpics[worker] = id
+          break
+        }
+      }
+    }
   }
 
   /// Whether `agent` may be given `issue` from the ready queue: only what it can do (every need
@@ -134,5 +154,37 @@ extension Supervisor {
   /// the run's.
   func command(for agent: String) -> AgentCommand {
     (capabilities[agent] ?? []).lazy.compactMap { self.commands[$0] }.first ?? command
+  }
+}
+
+extension Supervisor {
+  /// Starts `<prefix>-reviewer` (a reviewer agent, made when missing) on the first landing whose
+  /// merge waits for an agent's review, with the reviewer prompt and what to review; one at a time,
+  /// and once per merge (a reviewer that gave no verdict is not started again on the same tree).
+  func spawnReviewer(_ state: StateSnapshot) throws(GHPError) {
+    guard stopping == nil, fatal == nil, reviewer == nil, config.landing != nil else { return }
+    for issue in try ReviewQueue.waiting(state) {
+      guard let request = issue.reviewing, request.mode == .agent else { continue }
+      let key = "\(issue.id)@\(request.tree.hex)"
+      guard !reviewsStarted.contains(key) else { continue }
+      reviewsStarted.insert(key)
+      let name = "\(options.prefix)-reviewer"
+      try prepareAgent(name, role: .reviewer)
+      let shown = try ReviewQueue.show(workspace, id: issue.id)
+      var prompt = try PromptRenderer.render("reviewer-prompt.md", state: state, agent: name)
+      prompt += """
+
+        ## Now
+
+        You are started by `ghp run` (\(run.id)) to review one landing, then exit: #\(issue.id) \(issue.title).
+        Read the change (`git diff \(request.baseTip.short) \(request.tree.short)` in your worktree, and
+        `ghp issue show \(issue.id)`), then give your verdict on tree \(request.tree.short).
+
+
+        """ + shown.text
+      emit("reviewer", name, issue.id, "\(name) reviews #\(issue.id) \(issue.title) (tree \(request.tree.short))")
+      reviewer = try start(agent: name, issue: issue, epoch: issue.epoch, prompt: prompt)
+      return
+    }
   }
 }

@@ -71,9 +71,15 @@ extension Supervisor {
 
   /// A preset's command line for the claude or codex installed here (asked once, before any issue
   /// is touched); refuses in one line, with the version found, one that cannot run unattended.
-  func adaptCommand() throws(GHPError) {
-    command = try adapted(command)
-    for (capability, each) in commands { commands[capability] = try adapted(each) }
+  func adaptCommand() throws(GHPError) { command = try adapted(command) }
+
+  /// The `[commands]` of the capabilities this run's workers have, adapted as `command` is; the
+  /// others are left out (a preset nobody here runs is never asked for).
+  func adaptCapabilityCommands() throws(GHPError) {
+    let wanted = Set(capabilities.values.flatMap { $0 })
+    for capability in Array(commands.keys) {
+      commands[capability] = wanted.contains(capability) ? try adapted(commands[capability]!) : nil
+    }
   }
 
   private func adapted(_ command: AgentCommand) throws(GHPError) -> AgentCommand {

@@ -29,6 +29,8 @@ extension Supervisor {
       // The names are this run's now: only then are their agents registered with this host's
       // keys (a name another host's run holds keeps that host's key).
       try prepareWorktrees(start.workers)
+      try adaptCapabilityCommands()
+      try resolveWorkerEpics()
       return try started(start)
     }
   }

@@ -117,12 +117,18 @@ public final class Supervisor {
   var commands: [String: AgentCommand] = [:]
   /// What each of this run's agents can do, as registered when the run began.
   var capabilities: [String: [String]] = [:]
+  /// The epic each worker of a run of epics works (`e<ID>-<prefix>-<n>`), by worker.
+  var workerEpics: [String: String] = [:]
   var run: RunRecord!
   var workers: [String: WorkerProcess] = [:]
   var worktrees: [String: String] = [:]
   /// Per issue, the attempt count a retry waits for and the monotonic time it may start at.
   var notBefore: [String: (attempts: Int, at: Double)] = [:]
   var lander: WorkerProcess?
+  /// The reviewer agent reviewing a landing's merge (`landing.review agent`), one at a time.
+  var reviewer: WorkerProcess?
+  /// The merges (`<issue>@<tree>`) a reviewer was started on: each once.
+  var reviewsStarted: Set<String> = []
   var workerPrompts: [String: String] = [:]
   var lastLanderEnd = 0.0
   var landerRefused = false
@@ -451,6 +457,7 @@ public final class Supervisor {
     }
     for process in workers.values { process.terminate(reason: "the run stopped: \(reason)", outcome: .released) }
     if let lander { kill(-lander.keeper, SIGTERM) }
+    reviewer?.terminate(reason: "the run stopped: \(reason)", outcome: .released)
   }
 
   /// Runs until the queue is worked off, the run is stopped, or the command cannot start.
@@ -468,7 +475,8 @@ public final class Supervisor {
     lastReap = -1e9
     var runBudgetReached: String?
     while true {
-      let busy = workers.values.filter { $0.output >= 0 } + (lander.map { [$0] } ?? [])
+      let busy =
+        workers.values.filter { $0.output >= 0 } + (lander.map { [$0] } ?? []) + (reviewer.map { [$0] } ?? [])
       waitForOutput(busy, milliseconds: workers.isEmpty ? 100 : 250)
       let now = ProcessIdentity.monotonic()
       var changed = false
@@ -479,6 +487,22 @@ public final class Supervisor {
         }
       }
       if let lander { lander.drain() }
+      if let reviewing = reviewer {
+        reviewing.drain()
+        reviewing.enforceGrace(policy.grace)
+        if ProcessIdentity.monotonic() - reviewing.startedAt >= Double(policy.taskTimeout) {
+          reviewing.terminate(reason: "timed out after \(Duration.exact(policy.taskTimeout))", outcome: .failed)
+        }
+        if let code = reviewing.reap() {
+          reviewer = nil
+          changed = true
+          if bubblewrap != nil { RunProcesses.killLeftovers(run: run.id, agent: reviewing.agent) }
+          emit(
+            "reviewed", reviewing.agent, reviewing.issue,
+            "\(reviewing.agent) ended its review of #\(reviewing.issue) (exit \(code))"
+              + (code == 0 ? "" : ": \(reviewing.outputTail)"))
+        }
+      }
       for process in Array(workers.values) {
         if let code = process.reap() {
           try handleExit(process, code: code)
@@ -571,11 +595,12 @@ public final class Supervisor {
         let summaries = try state.issueSummaries()
         progress = (summaries.filter { $0.status == .done || $0.status == .landing }.count, summaries.count)
         try spawnFree(state)
+        try spawnReviewer(state)
         let landing = summaries.contains { $0.status == .landing }
         if stopping == nil, config.landing != nil, landing, lander == nil, !landerRefused, now - lastLanderEnd >= 1 {
           lander = startLander()
         }
-        if workers.isEmpty && lander == nil {
+        if workers.isEmpty && lander == nil && reviewer == nil {
           if stopping != nil { break }
           let ours = Set(run.workers)
           let waiting = summaries.contains {
@@ -729,6 +754,13 @@ public final class Supervisor {
     if let lander {
       kill(-lander.keeper, SIGTERM)
       while lander.reap() == nil && ProcessIdentity.monotonic() < deadline { usleep(20_000) }
+    }
+    if let reviewer {
+      reviewer.terminate(reason: reason ?? "the run ended", outcome: .released)
+      while reviewer.reap() == nil && ProcessIdentity.monotonic() < deadline {
+        reviewer.enforceGrace(policy.grace)
+        usleep(20_000)
+      }
     }
     let snapshot = try workspace.snapshot()
     let summaries = try snapshot.issueSummaries()

@@ -23,9 +23,10 @@ public enum StatusWord {
 public struct AgentRecord: Equatable, Sendable {
   /// What an agent may do: an orchestrator plans, assigns and overrides; a worker works the issues
   /// it holds; a manager holds epics and has an orchestrator's authority within each epic it holds
-  /// (`StateSnapshot.requireAuthority`), and a worker's everywhere else.
+  /// (`StateSnapshot.requireAuthority`), and a worker's everywhere else; a reviewer gives verdicts
+  /// on others' landings (`ghp review`).
   public enum Role: String, Sendable, CaseIterable, RecordedWord {
-    case orchestrator, worker, manager
+    case orchestrator, worker, manager, reviewer
   }
 
   /// The issue the agent is working on, nil when it holds none.

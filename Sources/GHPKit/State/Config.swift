@@ -66,7 +66,10 @@ public struct Config: Equatable, Sendable {
       "agentCommand", "roles.orchestrators", "shared.globs", "shared.appliesToOrchestrators", "remote.name",
       "signing.required", "server.pusherVariable", "server.clockSkew",
     ]
-    + ["base", "gate", "timeout", "mode", "batch", "maxWait", "sandbox", "env", "network", "processes", "memory"].map {
+    + [
+      "base", "gate", "timeout", "mode", "batch", "maxWait", "sandbox", "env", "network", "processes", "memory",
+      "review",
+    ].map {
       "landing." + $0
     }
     + [
@@ -293,6 +296,9 @@ public struct LandingPolicy: Equatable, Sendable {
   public var batch: Int = 1
   /// An issue queued longer than this goes first, whatever its priority.
   public var maxWait: Int64 = 3600
+  /// Who approves each landing after its gate passes and before the base moves (`landing.review`):
+  /// nobody, a reviewer agent, or a person. An issue's own `--review` overrides it.
+  public var review: ReviewMode = .none
 
   /// A policy landing on `base`, with no gate and the other defaults.
   public init(base: String) { self.base = base }
@@ -334,6 +340,12 @@ public struct LandingPolicy: Equatable, Sendable {
     }
     timeout = try duration("timeout") ?? timeout
     maxWait = try duration("maxWait") ?? maxWait
+    if let value = values["landing.review"] {
+      guard case .string(let text) = value, let mode = ReviewMode(rawValue: text) else {
+        throw DocumentError("'landing.review' must be \"none\", \"agent\" or \"human\"")
+      }
+      review = mode
+    }
     if let value = values["landing.mode"] {
       guard case .string(let text) = value, let mode = Mode(rawValue: text) else {
         throw DocumentError("'landing.mode' must be \"merge\", \"rebase\" or \"squash\"")

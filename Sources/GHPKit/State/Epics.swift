@@ -17,9 +17,9 @@ extension StateSnapshot {
     return try role(of: actor) == .manager
   }
 
-  /// The ids of the epics `agent` holds, in id order.
+  /// The ids of the epics `agent` manages (holds, with the manager role), in id order.
   public func epicsManaged(by agent: String) throws(GHPError) -> [String] {
-    guard let table = try issueTable() else { return [] }
+    guard try role(of: agent) == .manager, let table = try issueTable() else { return [] }
     return (0..<table.count).filter {
       table.kind($0) == .epic && table.status($0) == .claimed && table.assignee($0) == agent
     }.map { table.id($0) }.sorted(by: IssueID.precedes)
@@ -117,10 +117,11 @@ extension StateSnapshot {
 
 extension Change {
   /// Writes each of `epics` done (its sub-issues all are) and frees its manager's record of it;
-  /// `agents` must hold the managers' entries (`StateSnapshot.manager(of:)`).
-  mutating func close(_ epics: [Issue], agents: inout AgentStatusDocument, state: StateSnapshot, clock: Clock)
-    throws(GHPError)
-  {
+  /// `agents` must hold the managers' entries (`StateSnapshot.manager(of:)`). `finished`: the
+  /// issues this change makes done, which a manager holding one of them no longer holds either.
+  mutating func close(
+    _ epics: [Issue], finished: Set<String>, agents: inout AgentStatusDocument, state: StateSnapshot, clock: Clock
+  ) throws(GHPError) {
     for var epic in epics {
       let manager = StateSnapshot.manager(of: epic)
       epic.status = .done
@@ -129,7 +130,8 @@ extension Change {
       put(StatePaths.issue(epic.id), json: epic.json)
       if let manager {
         try agents.finish(
-          manager, issue: epic.id, action: "Epic #\(epic.id) done", clock: clock, byHolder: false, state: state)
+          manager, issue: epic.id, action: "Epic #\(epic.id) done", clock: clock, byHolder: false, state: state,
+          alsoFinished: finished)
       }
       message.subject += "; epic #\(epic.id) done"
     }

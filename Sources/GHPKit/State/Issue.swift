@@ -41,6 +41,10 @@ public struct Issue: Equatable, Sendable {
   public var epic: String?
   /// What an agent must be able to do to take it (`--needs swift`), sorted; written only when any.
   public var needs: [String] = []
+  /// Its own review before landing (`--review`), over `[landing] review`; nil follows the policy.
+  public var reviewMode: ReviewMode?
+  /// The review its landing waits for, or has: the merge result shown, and the approval.
+  public var reviewing: ReviewRequest?
   /// Where the issue is in its life; a new issue is open.
   public var status: Status = .open
   /// The agent holding the issue, nil when nobody does.
@@ -120,7 +124,7 @@ public struct Issue: Equatable, Sendable {
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
     "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease", "taken",
-    "submission", "pending", "landing", "bounced", "kind", "epic", "needs",
+    "submission", "pending", "landing", "bounced", "kind", "epic", "needs", "review", "reviewing",
   ]
 
   /// Reads an issue document, refusing a missing id or title and any field of the wrong type.
@@ -192,6 +196,11 @@ public struct Issue: Equatable, Sendable {
       guard let value = f[key], !value.isNull else { return nil }
       return try JSONDecoding.document(keeping: type, from: value, field: key)
     }
+    if let mode = try text("review") {
+      guard let parsed = ReviewMode(rawValue: mode) else { throw DocumentError("unknown review '\(mode)'") }
+      reviewMode = parsed
+    }
+    reviewing = try object("reviewing", ReviewRequest.self)
     pending = try object("pending", LandingEvidence.self)
     landing = try object("landing", LandingEvidence.self)
     bounced = try object("bounced", Bounce.self)
@@ -270,6 +279,8 @@ public struct Issue: Equatable, Sendable {
     if let pending { f["pending"] = JSONEncoding.document(pending) }
     if let landing { f["landing"] = JSONEncoding.document(landing) }
     if let bounced { f["bounced"] = JSONEncoding.document(bounced) }
+    if let reviewMode { f["review"] = .string(reviewMode.rawValue) }
+    if let reviewing { f["reviewing"] = JSONEncoding.document(reviewing) }
     if !taken.isEmpty {
       f["taken"] = .array(
         taken.map {

@@ -108,6 +108,22 @@ public struct Dashboard: Sendable {
       (try? state.escalations())?.filter { $0.status == .resolved }
       .sorted { ($0.answered ?? 0) > ($1.answered ?? 0) }.prefix(10).map(\.answerJSON) ?? []
     let landing = try Self.landing(state, config: config, table: table, columns: columns, now: now, warnings: &warnings)
+    // Landings that passed the gate and wait for a verdict on their merge (`ghp review`).
+    // A broken issue document is named among the warnings already; the rest of the page shows.
+    var waitingReviews: [Issue] = []
+    do { waitingReviews = try ReviewQueue.waiting(state) } catch {
+      guard case .corruptDocument = error else { throw error }
+    }
+    let reviews: [JSON] = waitingReviews.compactMap { issue in
+      guard let request = issue.reviewing else { return nil }
+      return .object([
+        "id": IssueReference.write(issue.id), "title": .string(issue.title),
+        "assignee": issue.assignee.map { .string($0) } ?? .null, "mode": .string(request.mode.rawValue),
+        "human": .bool(request.mode == .human), "tree": .string(request.tree.hex),
+        "treeShort": .string(request.tree.short), "base": .string(request.base),
+        "baseTipShort": .string(request.baseTip.short),
+      ])
+    }
 
     // The timeline and the summary of the period.
     let entries = try HistoryLog.entries(
@@ -150,6 +166,7 @@ public struct Dashboard: Sendable {
       "hasAnswered": .bool(!answered.isEmpty),
       "board": .array(board), "issueCount": .int(issueCount), "readyCount": .int(readyIndices.count),
       "escalations": .array(inbox), "answered": .array(Array(answered)),
+      "reviews": .array(reviews), "reviewCount": .int(reviews.count),
       "landing": landing, "timeline": .array(timeline), "timelineCount": .int(entries.count),
       "timelineLimited": .bool(timelineLimit.map { entries.count >= $0 } ?? false),
       "summary": .array(summary.json), "warnings": .array(warnings.map { .string($0) }),

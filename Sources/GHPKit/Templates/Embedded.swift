@@ -135,6 +135,25 @@ and `ghp ready`.
   </div>
 </section>
 
+{{#reviewCount}}
+<section id="reviews" class="panel">
+  <h2>Reviews <small>{{reviewCount}} waiting</small></h2>
+  {{#reviews}}
+  <article class="review" id="review-{{id}}" data-review="{{id}}">
+    <h3><a href="#issue-{{id}}">#{{id}}</a> {{title}} <small>by {{assignee}}; {{#human}}a person's review{{/human}}{{^human}}a reviewer's review{{/human}}</small></h3>
+    <p class="dim">Its merge with {{base}} at <code>{{baseTipShort}}</code> passed the gate: tree <code>{{treeShort}}</code> (<code>ghp review show {{id}}</code>).</p>
+    {{#live}}
+    <form class="write review" data-id="{{id}}" data-tree="{{tree}}">
+      <textarea name="text" rows="2" placeholder="What to change (or a note with an approval)"></textarea>
+      <button type="submit" name="verdict" value="approve">Approve</button>
+      <button type="submit" name="verdict" value="changes">Ask for changes</button>
+    </form>
+    {{/live}}
+  </article>
+  {{/reviews}}
+</section>
+{{/reviewCount}}
+
 <section id="landing" class="panel">
   <h2>Landing {{#landing}}<small>onto {{base}}</small>{{/landing}}</h2>
   {{#landing}}
@@ -615,6 +634,9 @@ details.tday > summary { cursor: pointer; padding: 4px 0; } details.tday[open] >
       request = post("/api/escalations/" + encodeURIComponent(form.dataset.id) + "/answer", { answer: form.answer.value });
     } else if (form.classList.contains("approve")) {
       request = post("/api/approvals", { agent: form.dataset.agent, globs: form.globs.value.split(/\s+/).filter(Boolean), once: form.once.checked });
+    } else if (form.classList.contains("review")) {
+      var verdict = event.submitter && event.submitter.value === "changes" ? "changes" : "approve";
+      request = post("/api/reviews/" + encodeURIComponent(form.dataset.id), { tree: form.dataset.tree, verdict: verdict, text: form.text.value });
     } else { return; }
     form.querySelector("button").disabled = true;
     request.then(function (j) { notice(j.message || "done"); }, function (e) { notice("refused: " + e.message); form.querySelector("button").disabled = false; });
@@ -639,6 +661,39 @@ details.tday > summary { cursor: pointer; padding: 4px 0; } details.tday[open] >
 </script>
 </body>
 </html>
+
+"""#,
+    "reviewer-prompt.md": #"""
+# You are {{agent}}, a reviewer agent on this repository
+
+Other agents' work reaches the base branch only through `ghp land`, which merges each submitted
+branch and runs the project's checks (the gate). Here a landing also waits for a review: after the
+gate passes and before the base moves, you approve the exact merge result, or send the work back
+with what to change. Your commands act as **{{agent}}** (`ghp.agent` in your worktree, or
+`GHP_AGENT={{agent}}`). You never review your own work.
+
+{{#goal}}The goal: {{goal}}
+
+{{/goal}}## The loop
+
+1. `ghp review list`: the landings that wait for you.
+2. `ghp review show ID`: the merge's tree, its base and branch, the files it changes, and the
+   `git diff` that shows the whole change. Read it, and the issue (`ghp issue show ID`).
+3. Decide on that tree, naming it:
+   - `ghp review approve ID --tree TREE --note "What you checked"`: the next `ghp land` lands it.
+   - `ghp review changes ID --tree TREE "What must change, precisely"`: the issue goes back to its
+     agent with your words.
+   If the base moved meanwhile, the merge is another tree and ghp refuses a verdict on the old one
+   (exit 3): show it again and review what lands now.
+4. Heartbeat as any agent: `ghp agent-heartbeat --action "Reviewed #ID"`, at least every
+   {{heartbeatEvery}}.
+
+## Exit codes
+
+0 done; 1 failure; 2 usage (fix the command); 3 refused (not yours to review, its own author, or
+the tree moved: read the line); 4 nothing ready.
+
+Every `ghp` command takes `--json`. Never edit `ghp/state` with git.
 
 """#,
     "worker-prompt.md": #"""

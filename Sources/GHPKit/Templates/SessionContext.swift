@@ -7,8 +7,8 @@ public enum SessionContext {
   public static func render(state: StateSnapshot, agent: String, told: [String]) throws(GHPError) -> String {
     let role = state.exists ? try state.role(of: agent) : .worker
     var text = try PromptRenderer.render(
-      role == .orchestrator ? "leader-prompt.md" : role == .manager ? "manager-prompt.md" : "worker-prompt.md",
-      state: state, agent: agent)
+      [.orchestrator: "leader-prompt.md", .manager: "manager-prompt.md", .reviewer: "reviewer-prompt.md"][role]
+        ?? "worker-prompt.md", state: state, agent: agent)
     text = text.trimmingTrailingNewlines + "\n\n## Now\n\n"
     if !told.isEmpty {
       text += "Told at this session's start:\n" + told.map { "- \($0)\n" }.joined() + "\n"

@@ -3,7 +3,8 @@
 public enum Templates {
   /// The Markdown templates ghp renders, each overridable under `.ghp/templates/` on the state branch.
   public static let names = [
-    "AGENTS.md", "escalation.md", "handoff.md", "leader-prompt.md", "manager-prompt.md", "worker-prompt.md",
+    "AGENTS.md", "escalation.md", "handoff.md", "leader-prompt.md", "manager-prompt.md", "reviewer-prompt.md",
+    "worker-prompt.md",
   ]
   /// The page's templates (`ghp serve`, `ghp report --html`): always the embedded ones, never an
   /// override from the state branch, which agents write (see `DashboardPage`).

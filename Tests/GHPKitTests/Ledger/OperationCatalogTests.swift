@@ -66,6 +66,12 @@ import Testing
         base: "main", token: "t2", issueID: "4", tip: tip, baseTip: base, kind: .policy, paths: ["README.md"],
         gate: [], log: nil, violations: ["commit abababa: README.md is a shared file"]),
       UseApprovalsOperation(ids: ["3"], commit: tip.hex, byLander: true),
+      ReviewRequestOperation(base: "main", token: "t2", issueID: "4", tip: tip, tree: base, baseTip: base),
+      ReviewOperation(issueID: "4", tree: base, verdict: .changes, text: "Add a test"),
+      PendingLandingOperation(
+        base: "main", token: "t2", mode: .merge,
+        entries: [PendingEntry(issue: "4", tip: tip, baseBefore: base, baseAfter: tip, merge: tip, reviewed: base)],
+        gate: [gate], log: nil),
     ]
   }
 

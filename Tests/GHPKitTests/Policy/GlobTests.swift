@@ -36,4 +36,21 @@ import Testing
   @Test(arguments: cases) func matchesAsGitDoes(_ example: (pattern: String, path: String, matches: Bool)) {
     #expect(Glob(example.pattern).matches(example.path) == example.matches, "\(example.pattern) vs \(example.path)")
   }
+
+  /// What a scope holds, as a manager's approvals and sub-issue scopes are checked: anything not
+  /// provably inside is outside.
+  @Test func containsOnlyWhatItCanProveInside() {
+    let inside: [(String, String)] = [
+      ("src/auth/**", "src/auth/login.swift"), ("src/auth/**", "src/auth/*.swift"), ("src/auth/**", "src/auth/a/**"),
+      ("src/*.swift", "src/main.swift"), ("**", "anything/at/all"), ("**", "*.md"), ("README.md", "README.md"),
+      ("src/**/*.swift", "src/**/*.swift"),
+    ]
+    let outside: [(String, String)] = [
+      ("src/auth/**", "src/authx/login.swift"), ("src/auth/**", "src/**"), ("src/auth/**", "src/*.swift"),
+      ("src/*.swift", "src/*/x.swift"), ("src/*.swift", "src/*.md"), ("src/**/*.swift", "src/**"),
+      ("src/a*/**", "src/ab/x.swift/**"), ("README.md", "README.md.bak"), ("src/auth/**", "*"),
+    ]
+    for (scope, glob) in inside { #expect(Glob(scope).contains(Glob(glob)), "\(glob) inside \(scope)") }
+    for (scope, glob) in outside { #expect(!Glob(scope).contains(Glob(glob)), "\(glob) outside \(scope)") }
+  }
 }
