@@ -41,7 +41,13 @@ import Testing
     #expect(try repo.ghp(["claim", "--next", "--json"], agent: "w2").json()["issue"]?["id"]?.intValue == 2)
     #expect(try repo.ghp(["claim", "--next", "--json"], agent: "w3").json()["issue"]?["id"]?.intValue == 4)
     #expect(try repo.ghp(["claim", "--next", "--json"], agent: "w1").json()["issue"]?["id"]?.intValue == 1)
-    #expect(try repo.ghp(["claim", "--next"], agent: "w1").status == 4, "only #3 is left, and w1 cannot do it")
+    let nothing = try repo.ghp(["claim", "--next"], agent: "w1")
+    #expect(nothing.status == 4, "only #3 is left, and w1 cannot do it")
+    #expect(
+      nothing.stderr.contains("nothing ready is for w1") && nothing.stderr.contains("#3 needs rust"),
+      "\(nothing.stderr)")
+    let unknown = try repo.ghp(["ready", "--for", "nobody"])
+    #expect(unknown.status == 2 && unknown.stderr.contains("no agent is registered as nobody"), "\(unknown.stderr)")
     let assigned = try repo.ghp(["assign", "3", "w1"], agent: "lead")
     #expect(assigned.status == 3 && assigned.stderr.contains("--can docs,rust,swift"), "\(assigned.stderr)")
     #expect(try repo.ghp(["agent", "add", "w1", "--can", "swift,docs,rust"], agent: "lead").status == 0)

@@ -98,6 +98,9 @@ import Testing
     try refused(repo, ["claim", "1"], as: "w1", "#1 is an epic")
     try refused(repo, ["assign", "1", "w1"], as: "lead", "goes to an agent with the manager role", "w1 is a worker")
     try refused(repo, ["done", "1", "--result", "all of it"], as: "m1", "#1 is an epic")
+    let listed = try repo.ghp(["epic", "list", "--json"]).json()["epics"]?.arrayValue ?? []
+    #expect(listed.map { $0["id"]?.intValue } == [1] && listed.first?["manager"] == .string("m1"), "\(listed)")
+    #expect(listed.first?["total"]?.intValue == 2 && listed.first?["done"]?.intValue == 0)
     var shown = try repo.ghp(["epic", "show", "1", "--json"]).json()
     #expect(shown["manager"] == .string("m1"))
     #expect(shown["progress"]?["total"]?.intValue == 2 && shown["progress"]?["blocked"]?.intValue == 1)

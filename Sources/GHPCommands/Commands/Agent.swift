@@ -78,6 +78,10 @@ extension GHP {
             existing == nil
               ? "Added \(name) (\(added.record.role.rawValue)) on \(added.branch) in \(added.path)."
               : "\(name) was already registered (\(added.record.role.rawValue)), on \(added.branch) in \(added.path).")
+          if !can.isEmpty {
+            let abilities = added.record.capabilities.joined(separator: ", ")
+            Output.line("\(name) can do: \(abilities.isEmpty ? "nothing in particular" : abilities).")
+          }
           let prompt: [AgentRecord.Role: String] = [
             .orchestrator: "leader", .manager: "manager", .worker: "worker", .reviewer: "reviewer",
           ]

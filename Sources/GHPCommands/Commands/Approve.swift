@@ -5,7 +5,9 @@ import Glibc
 extension GHP {
   struct Approve: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "approve", abstract: "Let an agent edit shared files matching globs (orchestrators).",
+      commandName: "approve",
+      abstract:
+        "Let an agent edit shared files matching globs (orchestrators; an epic's manager, --once inside its scope).",
       discussion: """
         Example:
           ghp approve worker-1 README.md 'Sources/Core/**' --once --note "for #4"

@@ -4,7 +4,7 @@ import GHPKit
 extension GHP {
   struct Assign: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "assign", abstract: "Give an issue to an agent (orchestrators only).",
+      commandName: "assign", abstract: "Give an issue to an agent (orchestrators; an epic's manager, its sub-issues).",
       discussion: """
         Example:
           ghp assign 2 worker-3

@@ -19,7 +19,7 @@ extension GHP {
           ghp issue add "Hash passwords" --epic 1
           ghp epic show 1
         """,
-      subcommands: [Add.self, Show.self])
+      subcommands: [Add.self, List.self, Show.self])
   }
 }
 
@@ -39,6 +39,53 @@ extension GHP.EpicCommand {
     func run() throws {
       let landed = try issue.add(global, kind: .epic, epic: nil)
       if global.json { Output.json(landed.result.answerJSON) } else { Output.line(landed.result.id) }
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "Every epic: its status, manager and sub-issues done.",
+      discussion: """
+        Example:
+          ghp epic list --json
+        """)
+
+    @OptionGroup var global: ReadOptions
+
+    func run() throws {
+      let state = try global.workspace().snapshot()
+      try state.requireInitialised()
+      let summaries = try state.issueSummaries()
+      let epics = summaries.filter { $0.kind == .epic }.sorted { IssueID.precedes($0.id, $1.id) }
+      func progress(_ epic: IssueSummary) -> (done: Int, total: Int) {
+        let subs = summaries.filter { $0.epic == epic.id }
+        return (subs.count { $0.status == .done }, subs.count)
+      }
+      if global.json {
+        return Output.json(
+          .object([
+            "epics": .array(
+              epics.map { epic in
+                let (done, total) = progress(epic)
+                return .object([
+                  "id": IssueReference.write(epic.id), "title": .string(epic.title),
+                  "status": .string(epic.status.rawValue), "manager": epic.assignee.map { .string($0) } ?? .null,
+                  "done": .int(done), "total": .int(total),
+                ])
+              })
+          ]))
+      }
+      if epics.isEmpty { return Output.line("No epics (an orchestrator adds one with `ghp epic add`).") }
+      Output.text(
+        TextTable.render(
+          header: ["EPIC", "STATUS", "MANAGER", "DONE", "TITLE"],
+          rows: epics.map { epic in
+            let (done, total) = progress(epic)
+            return [
+              "#\(epic.id)", epic.status.rawValue, epic.assignee ?? "-", "\(done)/\(total)",
+              TextTable.clip(epic.title, 60),
+            ]
+          }))
     }
   }
 

@@ -26,7 +26,9 @@ extension GHP {
     func run() throws {
       let workspace = try global.workspace()
       let state = try workspace.snapshot()
-      if let agent { try KnownAgent.require(agent, in: state, toDo: "list its work", allowNew: false) }
+      if let agent, try state.agentRecord(try AgentName.validate(agent)) == nil {
+        throw GHPError.invalidValue("--for", "no agent is registered as \(agent) (see `ghp agent list`)")
+      }
       let ready = try ReadyQueue.ready(state, limit: n > 0 ? n : nil, for: agent)
       let nobody = try ReadyQueue.nobodyCan(ready, in: state)
       if global.json {

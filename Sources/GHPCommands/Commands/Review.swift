@@ -132,7 +132,12 @@ extension GHP.Review {
     {
       let workspace = try global.workspace()
       let issueID = try Arguments.issueID(id)
-      let tree = try ReviewQueue.tree(named: tree, for: issueID, in: workspace.snapshot())
+      let state = try workspace.snapshot()
+      // Who may review first: its own author hears that, whatever tree it typed.
+      if let request = try state.requireIssue(issueID).reviewing {
+        try state.requireReviewer(try workspace.actor(), of: try state.requireIssue(issueID), mode: request.mode)
+      }
+      let tree = try ReviewQueue.tree(named: tree, for: issueID, in: state)
       let landed = try workspace.run(ReviewOperation(issueID: issueID, tree: tree, verdict: verdict, text: text))
       let sentence =
         verdict == .approve

@@ -4,7 +4,7 @@ import GHPKit
 extension GHP {
   struct Revoke: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "revoke", abstract: "Withdraw an approval (orchestrators).",
+      commandName: "revoke", abstract: "Withdraw an approval (orchestrators; a manager, those it gave).",
       discussion: """
         Example:
           ghp revoke 3

@@ -403,8 +403,13 @@ public final class Lander {
               ReviewRequestOperation(
                 base: policy.base, token: token, issueID: issue.id, tip: step.tip, tree: tree, baseTip: step.before))
           }
+          let dropped = issue.reviewing.flatMap { $0.approvedBy != nil && $0.tree != tree ? $0 : nil }
           note(issue.id, "its merge (tree \(tree.short)) waits for a review: `ghp review show \(issue.id)`")
-          progress("#\(issue.id) passed the gate; its merge waits for a review (`ghp review show \(issue.id)`).")
+          progress(
+            "#\(issue.id) passed the gate; its merge waits for a review (`ghp review show \(issue.id)`)."
+              + (dropped.map {
+                " \($0.approvedBy ?? "")'s approval of tree \($0.tree.short) no longer applies: \(policy.base) moved since."
+              } ?? ""))
           return
         }
         reviewed[issue.id] = tree

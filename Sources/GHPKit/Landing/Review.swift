@@ -83,7 +83,7 @@ extension StateSnapshot {
 
   /// Refuses a verdict on `issue` by `actor`: a person's review by anyone but an orchestrator, an
   /// agent's by anyone but a reviewer or an orchestrator, and anyone's on its own work.
-  func requireReviewer(_ actor: String, of issue: Issue, mode: ReviewMode) throws(GHPError) {
+  public func requireReviewer(_ actor: String, of issue: Issue, mode: ReviewMode) throws(GHPError) {
     let authors = Set([issue.assignee, issue.submission?.by].compactMap { $0 })
     guard !authors.contains(actor) else {
       throw .refused("\(actor) cannot review #\(issue.id): it is its own work (a reviewer reviews others' work)")
@@ -218,12 +218,8 @@ public struct ReviewOperation: RecordedOperation {
       throw .refused(
         "#\(issue.id) waits for no review (it is \(issue.status.rawValue)); `ghp review list` shows what does")
     }
-    guard request.tree == tree else {
-      throw .refused(
-        "#\(issue.id)'s merge is tree \(request.tree.short) now, not \(tree.short) (its base moved since); read it again: `ghp review show \(issue.id)`"
-      )
-    }
     try state.requireReviewer(actor, of: issue, mode: request.mode)
+    guard request.tree == tree else { throw ReviewQueue.otherTree(issue.id, request.tree, String(tree.short)) }
     if let approver = request.approvedBy {
       throw .refused("#\(issue.id)'s merge \(tree.short) was approved already by \(approver)")
     }

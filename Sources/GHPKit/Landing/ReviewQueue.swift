@@ -28,14 +28,15 @@ public enum ReviewQueue {
     guard text.count >= 4, text.allSatisfy(\.isHexDigit) else {
       throw .invalidValue("--tree", "'\(name)' is not a tree id (at least 4 hex digits: `ghp review show \(id)`)")
     }
-    // Another tree is passed on as given, for the operation to refuse with what it is now.
     if request.tree.hex.hasPrefix(text) { return request.tree }
-    guard let full = ObjectID(hex: text) else {
-      throw .refused(
-        "#\(id)'s merge is tree \(request.tree.short) now, not \(name) (its base moved since); read it again: `ghp review show \(id)`"
-      )
-    }
-    return full
+    throw otherTree(id, request.tree, name)
+  }
+
+  /// The refusal of a verdict on a tree the review is not about.
+  static func otherTree(_ id: String, _ tree: ObjectID, _ given: String) -> GHPError {
+    .refused(
+      "#\(id)'s merge to review is tree \(tree.short), not \(given) (a mistyped id, or the base moved since you read it); read it again: `ghp review show \(id)`"
+    )
   }
 
   /// What a review is about.

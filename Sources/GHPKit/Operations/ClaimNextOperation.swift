@@ -18,7 +18,7 @@ public struct ClaimNextOperation: StateOperation {
     -> (Change?, ClaimOperation.Output)
   {
     let ready = try ReadyQueue.ready(state, limit: avoiding.isEmpty ? 1 : Self.lookahead, for: actor)
-    guard let first = ready.first else { throw .nothingReady }
+    guard let first = ready.first else { throw try ReadyQueue.nothingFor(actor, in: state) }
     var chosen = try state.requireIssue(first.id)
     if !avoiding.isEmpty {
       for candidate in ready {

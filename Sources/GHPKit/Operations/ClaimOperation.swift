@@ -43,7 +43,9 @@ public struct ClaimOperation: RecordedOperation {
   public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Output) {
     try state.requireInitialised()
     if orNext, try !ReadyQueue.isReady(issueID, in: state, for: actor) {
-      guard let first = try ReadyQueue.ready(state, limit: 1, for: actor).first else { throw .nothingReady }
+      guard let first = try ReadyQueue.ready(state, limit: 1, for: actor).first else {
+        throw try ReadyQueue.nothingFor(actor, in: state)
+      }
       if first.id != issueID {
         return try ClaimOperation(issueID: first.id, orNext: true).apply(to: state, actor: actor, clock: clock)
       }

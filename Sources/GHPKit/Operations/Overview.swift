@@ -152,7 +152,7 @@ public struct Overview: Sendable {
       lines.append("Run \(run.id): \(run.state.rawValue), \(who)" + (running.isEmpty ? "" : "; \(running)"))
     }
     if !bounced.isEmpty {
-      lines.append("BOUNCED by the lander (`ghp issue show ID`):")
+      lines.append("BOUNCED by the lander or a reviewer (`ghp issue show ID`):")
       for bounce in bounced.prefix(5) {
         lines.append("  #\(bounce.id) \(bounce.kind): \(TextTable.clip(bounce.reason, 70))")
       }

@@ -71,6 +71,15 @@ public enum ReadyQueue {
     return (limit.map { ready.prefix($0) } ?? ready[...]).map(table.summary)
   }
 
+  /// Why `agent` is given nothing: `nothingReady` when the queue is empty, else what the ready
+  /// issues need that it cannot do.
+  static func nothingFor(_ agent: String, in state: StateSnapshot) throws(GHPError) -> GHPError {
+    let ready = try ready(state, limit: 5)
+    guard !ready.isEmpty else { return .nothingReady }
+    let needed = ready.map { "#\($0.id) needs \($0.needs.joined(separator: ","))" }.joined(separator: "; ")
+    return .nothingReadyFor(agent: agent, needed: needed)
+  }
+
   /// `ready` as `ghp ready --json` and the `ready_tasks` tool answer it: each issue's summary,
   /// `"nobodyCan": true` on one no registered agent can do.
   public static func json(_ ready: [IssueSummary], in state: StateSnapshot) throws(GHPError) -> JSON {

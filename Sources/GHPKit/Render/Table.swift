@@ -133,7 +133,13 @@ extension IssueDetail {
   /// Everything about the issue, for a person.
   public var text: String {
     var lines = ["#\(issue.id) \(issue.title)", ""]
-    lines.append("status:       \(issue.status.rawValue)" + (issue.assignee.map { " by \($0)" } ?? ""))
+    if issue.kind == .epic {
+      lines.append("kind:         epic (`ghp epic show \(issue.id)`)")
+      lines.append(
+        "status:       \(issue.status.rawValue)" + (issue.assignee.map { ", managed by \($0)" } ?? ", no manager"))
+    } else {
+      lines.append("status:       \(issue.status.rawValue)" + (issue.assignee.map { " by \($0)" } ?? ""))
+    }
     lines.append("priority:     \(issue.priority)")
     lines.append("epoch:        \(issue.epoch)")
     if !issue.dependencies.isEmpty {
@@ -168,6 +174,17 @@ extension IssueDetail {
         lines.append("  gate `\(command.command)` exit \(command.exit) in \(command.milliseconds) ms")
       }
       if let log = evidence.log { lines.append("  whole output: git show ghp/state:\(log)") }
+      if let review = evidence.review, let approver = review.approvedBy {
+        lines.append(
+          "  reviewed: tree \(review.tree.short) approved by \(approver) at \(review.approvedAt ?? "?")"
+            + (review.note.map { ": \($0)" } ?? ""))
+      }
+    }
+    if let review = issue.reviewing {
+      lines.append(
+        "review:       merge tree \(review.tree.short) "
+          + (review.approvedBy.map { "approved by \($0)" }
+            ?? "waits for \(review.mode == .human ? "a person" : "a reviewer") (`ghp review show \(issue.id)`)"))
     }
     if let bounce = issue.bounced {
       lines.append("BOUNCED:      \(bounce.kind.rawValue) at \(bounce.at): \(bounce.reason)")
@@ -176,7 +193,9 @@ extension IssueDetail {
     if let result {
       // A result the lander sent back is not the issue's outcome: it says so.
       let heading =
-        issue.bounced != nil && issue.status != .done ? "Result (sent back by the lander, not landed):" : "Result:"
+        issue.bounced != nil && issue.status != .done
+        ? "Result (sent back \(issue.bounced?.kind == .review ? "by its reviewer" : "by the lander"), not landed):"
+        : "Result:"
       lines += ["", heading, result.trimmingSpaces]
     }
     lines += ["", "History:"]

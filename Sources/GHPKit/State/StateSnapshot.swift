@@ -247,9 +247,12 @@ public final class StateSnapshot {
 
   /// Fails with a refusal unless `agent` is an orchestrator.
   public func requireOrchestrator(_ agent: String, toDo action: String) throws(GHPError) {
-    guard try role(of: agent) == .orchestrator else {
+    let role = try role(of: agent)
+    guard role == .orchestrator else {
+      let registered = try agentRecord(agent) != nil
+      let grant = "`ghp agent add \(agent) --role orchestrator" + (registered ? " --change-role`" : "`")
       throw .refused(
-        "\(agent) is not an orchestrator: only an orchestrator may \(action) (an orchestrator can grant the role with `ghp agent add \(agent) --role orchestrator`)"
+        "\(agent) is not an orchestrator\(registered && role != .worker ? " (it is a \(role.rawValue))" : ""): only an orchestrator may \(action) (an orchestrator can grant the role with \(grant))"
       )
     }
   }

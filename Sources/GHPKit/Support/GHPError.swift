@@ -27,6 +27,8 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   case writerBusy(path: String, holder: String, seconds: Int)
   /// `claim --next` found nothing ready (exit 4).
   case nothingReady
+  /// Ready issues there are, but none the agent can do (exit 4, as `nothingReady`): what they need.
+  case nothingReadyFor(agent: String, needed: String)
   case io(String)
   case git(GitError)
   /// Refused by the coordination rules (exit 3): the text names who or what stands in the way.
@@ -71,7 +73,7 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
   public var exitCode: Int32 {
     switch self {
     case .refused, .refusedWith: 3
-    case .nothingReady: 4
+    case .nothingReady, .nothingReadyFor: 4
     case .interrupted: 130
     default: isUsage ? 2 : 1
     }
@@ -82,7 +84,7 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
     if isRefusal { return "refused" }
     if isUsage { return "usage" }
     switch self {
-    case .nothingReady: return "nothing-ready"
+    case .nothingReady, .nothingReadyFor: return "nothing-ready"
     case .notInitialised, .notARepository: return "not-initialised"
     case .corruptDocument, .corruptConfig, .corruptRef, .forged: return "corrupt"
     case .interrupted: return "interrupted"
@@ -164,6 +166,8 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
       "another ghp writer (\(holder)) has held \(path) for over \(seconds) s; nothing was written (if that process is stuck, stop it and try again)"
     case .nothingReady:
       "nothing is ready: every open issue is claimed or waits on another (see `ghp issue list`)"
+    case .nothingReadyFor(let agent, let needed):
+      "nothing ready is for \(agent): the ready issues need what it cannot do (\(needed)); see `ghp ready --for \(agent)`"
     case .io(let detail):
       detail
     case .git(let error):

@@ -435,6 +435,10 @@ public enum ToolBox {
       "manager",
       "An epic manager's instructions: its sub-issues, answers and approvals within the epic, and no further."
     ),
+    (
+      "reviewer",
+      "A reviewer's instructions: the landings that wait for a review, and how to give a verdict on a merge."
+    ),
     ("session", "Your context now: your role's instructions, the tasks you hold, your open questions."),
   ]
 
@@ -446,6 +450,7 @@ public enum ToolBox {
     case "worker": return try PromptRenderer.render("worker-prompt.md", state: state, agent: agent)
     case "leader": return try PromptRenderer.render("leader-prompt.md", state: state, agent: agent)
     case "manager": return try PromptRenderer.render("manager-prompt.md", state: state, agent: agent)
+    case "reviewer": return try PromptRenderer.render("reviewer-prompt.md", state: state, agent: agent)
     case "session": return try SessionContext.render(state: state, agent: try workspace.actor(), told: [])
     default:
       throw .invalidValue("prompt", "no prompt named \(name) (prompts: \(prompts.map(\.name).joined(separator: ", ")))")
