@@ -2,9 +2,11 @@
 public enum ReviewQueue {
   /// The landing issues whose merge waits for a verdict, in id order.
   public static func waiting(_ state: StateSnapshot) throws(GHPError) -> [Issue] {
+    // From the table's records: only a landing issue is read (the page asks at every render).
+    guard let table = try state.issueTable() else { return [] }
     var out: [Issue] = []
-    for summary in try state.issueSummaries() where summary.status == .landing {
-      let issue = try state.requireIssue(summary.id)
+    for index in 0..<table.count where table.status(index) == .landing {
+      let issue = try state.requireIssue(table.id(index))
       if let request = issue.reviewing, request.approvedBy == nil { out.append(issue) }
     }
     return out.sorted { IssueID.precedes($0.id, $1.id) }
