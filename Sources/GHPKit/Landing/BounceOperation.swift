@@ -126,16 +126,9 @@ public struct BounceOperation: RecordedOperation {
       issue.assignee = agent
     }
     // The agent is told on its next report, also when the failure was its last attempt.
-    if var record = agents.agents[agent] {
-      let told =
-        issue.status == .dead ? "\(reason)\n(\(fate): an orchestrator can `ghp issue retry \(issue.id)`)" : reason
-      record.returned.append(ReturnedIssue(issue: issue.id, kind: kind.rawValue, reason: told, at: clock.now))
-      if issue.status == .claimed {
-        if record.issue == nil { record.issue = issue.id }
-        if record.status == StatusWord.idle { record.status = StatusWord.claimed }
-      }
-      agents.agents[agent] = record
-    }
+    let told =
+      issue.status == .dead ? "\(reason)\n(\(fate): an orchestrator can `ghp issue retry \(issue.id)`)" : reason
+    agents.tellReturned(agent, issue: issue, kind: kind.rawValue, reason: told, at: clock.now)
     let what =
       switch kind {
       case .conflict: "conflicts with \(base) in \(paths.count) path\(paths.count == 1 ? "" : "s")"

@@ -356,8 +356,7 @@ public final class Lander {
         guard try judge(issue, tip: tip, baseTip: baseTip, before: current, after: after) else { continue }
         // Its merge passed the gate and waits for a verdict already: it is not gated again meanwhile.
         if let asked = issue.reviewing, asked.approvedBy == nil, issues.count == 1 {
-          let tree: ObjectID
-          do { tree = try repository.commit(after).treeID } catch { throw .git(error) }
+          let tree = try treeOf(after)
           if asked.tree == tree && asked.tip == tip {
             note(issue.id, "its merge (tree \(tree.short)) waits for a review: `ghp review show \(issue.id)`")
             continue
@@ -395,8 +394,7 @@ public final class Lander {
     if steps.count == 1, let step = steps.first {
       let issue = try workspace.snapshot().requireIssue(step.issue.id)
       if try workspace.snapshot().reviewMode(of: issue) != .none {
-        let tree: ObjectID
-        do { tree = try repository.commit(step.after).treeID } catch { throw .git(error) }
+        let tree = try treeOf(step.after)
         guard issue.reviewing?.approves(tree) == true else {
           if issue.reviewing?.tree != tree {
             try workspace.runNow(
@@ -492,6 +490,11 @@ public final class Lander {
     for issue in landed.result {
       progress("Landed #\(issue.id) \(issue.title) on \(policy.base) (\(current.short)).")
     }
+  }
+
+  /// The tree of a merge the lander made: what a review is about.
+  func treeOf(_ commit: ObjectID) throws(GHPError) -> ObjectID {
+    do { return try repository.commit(commit).treeID } catch { throw .git(error) }
   }
 
   /// Judges what landing `tip` would change, before any of its code runs, by the rules `pre-push`

@@ -246,12 +246,8 @@ public struct ReviewOperation: RecordedOperation {
       issue.status = .claimed
       issue.assignee = agent
       var agents = try state.agents(only: [agent])
-      if var holder = agents.agents[agent] {
-        holder.returned.append(ReturnedIssue(issue: issue.id, kind: "review", reason: reason, at: clock.now))
-        if holder.issue == nil { holder.issue = issue.id }
-        if holder.status == StatusWord.idle { holder.status = StatusWord.claimed }
-        agents.agents[agent] = holder
-      }
+      agents.tellReturned(
+        agent, issue: issue, kind: BounceOperation.Kind.review.rawValue, reason: reason, at: clock.now)
       try change.putAgents(agents.agents, onto: state)
       change.message.subject = "\(actor): review asks for changes to #\(issue.id) \(issue.title); back to \(agent)"
       change.message.body = text

@@ -16,6 +16,18 @@ func holderDescription(_ issue: Issue) -> String {
 }
 
 extension AgentStatusDocument {
+  /// Tells `agent`, on its next report, that `issue` (as written) came back from landing, of
+  /// `kind`, for `reason`; one it holds again becomes its issue, and an idle agent claimed.
+  mutating func tellReturned(_ agent: String, issue: Issue, kind: String, reason: String, at time: Int64) {
+    guard var record = agents[agent] else { return }
+    record.returned.append(ReturnedIssue(issue: issue.id, kind: kind, reason: reason, at: time))
+    if issue.status == .claimed {
+      if record.issue == nil { record.issue = issue.id }
+      if record.status == StatusWord.idle { record.status = StatusWord.claimed }
+    }
+    agents[agent] = record
+  }
+
   /// The agent's record, or a new worker's.
   func record(for agent: String, clock: Clock) -> AgentRecord {
     agents[agent] ?? AgentRecord(status: StatusWord.idle, lastAction: "", timestamp: clock.now, role: .worker)
