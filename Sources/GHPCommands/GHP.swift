@@ -30,7 +30,8 @@ struct GHP: AsyncParsableCommand {
         name: "Lead",
         subcommands: [
           Init.self, IssueCommand.self, EpicCommand.self, Plan.self, Agent.self, Assign.self, Approve.self, Revoke.self,
-          Resolve.self, Reap.self, Land.self, Review.self, Queue.self, Run.self, ConfigCommand.self, Remote.self,
+          Resolve.self, Reap.self, Land.self, Review.self, VoteCommand.self, Queue.self, Run.self, ConfigCommand.self,
+          Remote.self,
           Hooks.self,
         ]),
       CommandGroup(

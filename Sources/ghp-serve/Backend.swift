@@ -86,6 +86,21 @@ actor Backend {
       try ApproveAction(agent: agent, globs: globs, once: once, note: note).run(in: workspace))
   }
 
+  /// `ghp vote for ATTEMPT`, as the server's orchestrator (the lead choosing).
+  func vote(attempt: String, note: String?) throws(GHPError) -> JSON {
+    guard actor != nil else { throw .refused("this server is read-only") }
+    workspace.refreshClock()
+    let landed = try workspace.run(VoteOperation(attemptID: attempt, note: note))
+    let vote = landed.result.vote
+    return .object([
+      "issue": IssueReference.write(landed.result.id), "vote": vote.map(JSONEncoding.document) ?? .null,
+      "commit": .string(landed.commit?.hex ?? ""),
+      "message": .string(
+        vote?.winner.map { "#\($0) wins the vote of #\(landed.result.id); the next landing lands it." }
+          ?? "Voted for #\(attempt); the vote of #\(landed.result.id) is not decided yet."),
+    ])
+  }
+
   /// `ghp review approve|changes`, as the server's orchestrator (a person's review).
   func review(issue: String, tree: ObjectID, verdict: ReviewOperation.Verdict, text: String?) throws(GHPError) -> JSON {
     guard actor != nil else { throw .refused("this server is read-only") }

@@ -225,6 +225,8 @@ enum Server {
     static let approvals = "/api/approvals"
     /// A verdict on a landing's merge (`ghp review approve|changes`), as the server's orchestrator.
     static let review = "/api/reviews/:id"
+    /// A ballot for one attempt of a best-of issue (`ghp vote for`), as the server's orchestrator.
+    static let vote = "/api/votes/:id"
     /// Asks the run to stop (`POST`).
     static let runStop = "/api/run/stop"
   }
@@ -375,6 +377,16 @@ enum Server {
         return json(try await backend.review(issue: try IssueID.validate(id), tree: tree, verdict: verdict, text: text))
       }
     }
+    router.post(RouterPath(stringLiteral: Route.vote)) { request, context -> Response in
+      if let refused = authorise(request, settings: settings) { return refused }
+      var request = request
+      let id = context.parameters.get("id") ?? ""
+      return await run { () throws(GHPError) in
+        let fields = try await body(&request, allowed: ["note"])
+        let note = try string(fields, "note", required: false)
+        return json(try await backend.vote(attempt: try IssueID.validate(id), note: note))
+      }
+    }
     router.post(RouterPath(stringLiteral: Route.runStop)) { request, _ -> Response in
       if let refused = authorise(request, settings: settings) { return refused }
       var request = request
@@ -414,7 +426,7 @@ enum Server {
         } catch let error as HTTPError where error.status == .notFound {
           response = Server.error(
             .notFound,
-            "there is no \(request.uri.path) here (GET \([Route.page, Route.fragment, Route.view, Route.timeline, Route.server, Route.events].joined(separator: ", ")); POST \(Route.answer.replacing(":id", with: "ID")), \(Route.approvals), \(Route.review.replacing(":id", with: "ID")), \(Route.runStop))",
+            "there is no \(request.uri.path) here (GET \([Route.page, Route.fragment, Route.view, Route.timeline, Route.server, Route.events].joined(separator: ", ")); POST \(Route.answer.replacing(":id", with: "ID")), \(Route.approvals), \(Route.review.replacing(":id", with: "ID")), \(Route.vote.replacing(":id", with: "ID")), \(Route.runStop))",
             kind: "usage")
         } catch let error as HTTPError {
           response = Server.error(error.status, error.body ?? error.status.reasonPhrase, kind: "failure")
@@ -431,6 +443,9 @@ enum Server {
       if path.hasPrefix("/api/escalations/"), path.hasSuffix("/answer") { return [.post] }  // Route.answer
       if path.hasPrefix("/api/reviews/"), path.dropFirst("/api/reviews/".count).allSatisfy({ $0 != "/" }) {
         return [.post]  // Route.review
+      }
+      if path.hasPrefix("/api/votes/"), path.dropFirst("/api/votes/".count).allSatisfy({ $0 != "/" }) {
+        return [.post]  // Route.vote
       }
       return nil
     }

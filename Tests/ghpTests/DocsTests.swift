@@ -207,6 +207,17 @@ extension DocsTests {
           + " && ghp issue add R --needs rust >/dev/null", "lead", 0
       ),
       ("ready", "ghp ready --for w8 --json", "lead", 0), ("status", "ghp status --json", "lead", 0),
+      // An issue attempted twice independently, one attempt claimed: the lists below hold it.
+      (
+        "issue",
+        "ghp config set landing.score 'echo 1' >/dev/null && ghp issue add B --attempts 2 --json | tee .git/b.json",
+        "lead", 0
+      ),
+      (nil, "python3 -c 'import json; print(json.load(open(\".git/b.json\"))[\"id\"])' > .git/b-id", "lead", 0),
+      (nil, "ghp claim $(cat .git/b-id).1", "lead", 0),
+      ("vote-show", "ghp vote show $(cat .git/b-id) --json", "lead", 0),
+      ("issue-show", "ghp issue show $(cat .git/b-id).1 --json", "lead", 0),
+      ("vote-list", "ghp vote list --json", "lead", 0), ("report", "ghp report --json", "lead", 0),
       // Every list.
       ("ready", "ghp ready --json", "lead", 0), ("issue-list", "ghp issue list --json", "lead", 0),
       ("log", "ghp log --json -n 0", "lead", 0), ("escalations", "ghp escalations --json", "lead", 0),

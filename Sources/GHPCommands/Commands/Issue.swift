@@ -23,9 +23,15 @@ extension GHP.IssueCommand {
         With --epic, the issue is a sub-issue of that epic: the epic's manager may add it (with a \
         scope inside the epic's), and the epic is done when all its sub-issues are.
 
+        With --attempts N, N workers attempt it independently: attempts <id>.1 to <id>.N are \
+        issues of their own (each its own claim, branch and epoch; one agent makes one of them). \
+        `ghp land` gates each submitted attempt, a vote chooses one (--vote: score, review or \
+        lead; default landing.vote), it lands, and the others are closed. See `ghp vote`.
+
         Examples:
           ghp issue add "Create login endpoint" -p 1 --after 1 --scope 'Sources/Auth/**' --body -
           ghp issue add "Hash passwords" --epic 12 --scope 'Sources/Auth/Hash*.swift'
+          ghp issue add "Speed up the parser" --attempts 3 --vote score
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -35,8 +41,15 @@ extension GHP.IssueCommand {
     @Option(help: ArgumentHelp("The epic this issue is a sub-issue of.", valueName: "id"))
     var epic: String?
 
+    @Option(help: ArgumentHelp("How many workers attempt it independently, 2 to 9 (best-of-N).", valueName: "n"))
+    var attempts: Int?
+
+    @Option(help: "How the attempt that lands is chosen: score, review or lead (default: landing.vote).")
+    var vote: VoteMethod?
+
     func run() throws {
-      let landed = try issue.add(global, kind: nil, epic: try epic.map(Arguments.issueID))
+      let landed = try issue.add(
+        global, kind: nil, epic: try epic.map(Arguments.issueID), attempts: attempts, vote: vote)
       if global.json {
         Output.json(landed.result.answerJSON)
       } else {
@@ -74,12 +87,14 @@ extension GHP.IssueCommand {
     var review: ReviewMode?
 
     /// Adds it as `global` says, an epic or a sub-issue of `epic`.
-    func add(_ global: GlobalOptions, kind: Issue.Kind?, epic: String?) throws -> Landed<Issue> {
+    func add(
+      _ global: GlobalOptions, kind: Issue.Kind?, epic: String?, attempts: Int? = nil, vote: VoteMethod? = nil
+    ) throws -> Landed<Issue> {
       try global.workspace().run(
         AddIssueOperation(
           title: title, body: body.map(Arguments.text) ?? "", priority: priority,
           dependencies: try Arguments.issueIDs(after), scope: scope, kind: kind, epic: epic,
-          needs: try Capability.parse(needs), review: review))
+          needs: try Capability.parse(needs), review: review, attempts: attempts, vote: vote))
     }
   }
 

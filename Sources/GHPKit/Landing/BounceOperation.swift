@@ -108,6 +108,7 @@ public struct BounceOperation: RecordedOperation {
       kind: kind, at: RFC3339.format(clock.now), by: actor, base: base, baseTip: baseTip, tip: tip, reason: reason,
       paths: paths, gate: gate, log: log.map { _ in StatePaths.gateLog(issue.id) })
     issue.pending = nil
+    issue.trial = nil
     issue.updatedAt = clock.now
     var fate = "back to \(agent)"
     if kind != .conflict {

@@ -64,12 +64,23 @@ public struct LandedOperation: RecordedOperation {
       subject: "\(actor): landed \(named) on \(base) (\(head.short))"
         + (recovered ? " (finishing a killed lander's landing)" : ""),
       operation: record, agent: actor, issue: landed.count == 1 ? landed[0].id : nil)
-    let epics = try state.epicsCompleted(by: landed)
-    if !epics.isEmpty {
-      var agents = try state.agents(only: epics.compactMap(StateSnapshot.manager(of:)))
-      try change.close(epics, finished: Set(landed.map(\.id)), agents: &agents, state: state, clock: clock)
-      try change.putAgents(agents.agents, onto: state)
+    // An attempt of a best-of issue that landed won its vote: the issue and its other attempts close.
+    var finished = landed
+    var holders: [String] = []
+    for issue in landed where issue.attemptOf != nil {
+      holders += try state.attempts(of: try state.bestOfParent(of: issue)).compactMap(\.assignee)
     }
+    var agents = try state.agents(only: holders)
+    for issue in landed where issue.attemptOf != nil {
+      finished += try change.closeBestOf(winner: issue, state: state, agents: &agents, clock: clock)
+    }
+    let epics = try state.epicsCompleted(by: finished)
+    if !epics.isEmpty {
+      var managers = try state.agents(only: epics.compactMap(StateSnapshot.manager(of:)))
+      try change.close(epics, finished: Set(finished.map(\.id)), agents: &managers, state: state, clock: clock)
+      for (name, record) in managers.agents { agents.agents[name] = record }
+    }
+    if !holders.isEmpty || !epics.isEmpty { try change.putAgents(agents.agents, onto: state) }
     return (change, landed)
   }
 }

@@ -251,6 +251,10 @@ public final class Lander {
       if finished { continue }
       try land(Array(takeable.prefix(policy.batch)).map(\.issue), retries: 0)
     }
+    // What waited and has since left the queue (an attempt closed by its vote's winner) is not
+    // said to wait.
+    let final = try workspace.snapshot()
+    report.waiting.removeAll { entry in (try? final.issue(entry.id))??.status != .landing }
     return report
   }
 
@@ -326,7 +330,9 @@ public final class Lander {
     if issues.count > 1 {
       let state = try workspace.snapshot()
       var reviewed: [Issue] = []
-      for issue in issues where try state.reviewMode(of: issue) != .none { reviewed.append(issue) }
+      for issue in issues where try state.reviewMode(of: issue) != .none || issue.attemptOf != nil {
+        reviewed.append(issue)
+      }
       if !reviewed.isEmpty {
         let others = issues.filter { issue in !reviewed.contains { $0.id == issue.id } }
         for issue in reviewed { try land(try fresh([issue]), retries: retries) }
@@ -354,6 +360,11 @@ public final class Lander {
         try bounce(issue, tip: tip, baseTip: current, kind: .conflict, paths: paths, gate: [], log: nil)
       case .landed(let after, let merge):
         guard try judge(issue, tip: tip, baseTip: baseTip, before: current, after: after) else { continue }
+        // An attempt of a best-of issue gated at this tip waits for its vote; it is not gated again.
+        if issue.attemptOf != nil, issues.count == 1, let waits = try waitsForVote(issue, tip: tip) {
+          note(issue.id, waits)
+          continue
+        }
         // Its merge passed the gate and waits for a verdict already: it is not gated again meanwhile.
         if let asked = issue.reviewing, asked.approvedBy == nil, issues.count == 1 {
           let tree = try treeOf(after)
@@ -368,13 +379,30 @@ public final class Lander {
     }
     guard !steps.isEmpty else { return }
     try renewIfDue()
-    let run = try gate(current, issues: steps.map(\.issue.id))
+    // The winner of a vote whose trial gated exactly this merge is not gated again: the trial's
+    // commands (the gate's, and the score's) are its evidence.
+    let run: GateRunner.Run
+    if steps.count == 1, let trial = steps[0].issue.trial, steps[0].issue.attemptOf != nil, trial.passed,
+      trial.tip == steps[0].tip, try treeOf(current) == trial.tree
+    {
+      progress("#\(steps[0].issue.id) won its vote with a merge gated already (tree \(trial.tree.short)).")
+      run = GateRunner.Run(results: trial.gate, log: [])
+    } else {
+      run = try gate(current, issues: steps.map(\.issue.id))
+    }
     let logBlob: ObjectID? =
       run.log.isEmpty
       ? nil
       : try workspace.ledger.writingBatched { (batched) throws(GHPError) in
         do throws(GitError) { return try batched.writeBlob(run.log) } catch { throw .git(error) }
       }
+    // An attempt of a best-of issue not yet chosen: its trial (and score) is recorded, and it
+    // waits for the vote; the base does not move.
+    if steps.count == 1, let step = steps.first, step.issue.attemptOf != nil,
+      try workspace.snapshot().bestOfParent(of: step.issue).vote?.winner != step.issue.id
+    {
+      return try trial(step, run: run)
+    }
     guard run.passed else {
       if steps.count == 1 {
         try bounce(
@@ -489,6 +517,76 @@ public final class Lander {
     report.landed += landed.result
     for issue in landed.result {
       progress("Landed #\(issue.id) \(issue.title) on \(policy.base) (\(current.short)).")
+    }
+  }
+
+  // MARK: - Best-of issues
+
+  /// Why an attempt waits instead of being gated: it was gated at `tip` already and its vote has
+  /// not chosen it. Nil when it is to be gated (its first trial at this tip, or it won).
+  func waitsForVote(_ issue: Issue, tip: ObjectID) throws(GHPError) -> String? {
+    let parent = try workspace.snapshot().bestOfParent(of: issue)
+    guard let vote = parent.vote else { return nil }
+    if let winner = vote.winner {
+      return winner == issue.id ? nil : "#\(winner) won the vote of #\(parent.id); this attempt closes when it lands"
+    }
+    guard issue.trial?.tip == tip else { return nil }
+    return
+      "it was gated (\(BestOf.describe(issue))) and waits for the vote of #\(parent.id): `ghp vote show \(parent.id)`"
+  }
+
+  /// Records the trial of an attempt whose merge was gated (scoring it when its vote is by score
+  /// and the gate passed). When that decides the vote, the winner is taken again in this run;
+  /// when every attempt is in and none passed, each goes back to its agent as a failed gate.
+  func trial(_ step: Step, run: GateRunner.Run) throws(GHPError) {
+    let state = try workspace.snapshot()
+    let parent = try state.bestOfParent(of: step.issue)
+    var results = run.results
+    var score: Double?
+    var passed = run.passed
+    if passed, parent.vote?.method == .score, let command = try state.config().landing?.score {
+      let scored = try gate(step.after, issues: [step.issue.id], commands: [command], what: "Scoring")
+      results += scored.results
+      let last = scored.results.last?.tail.split(whereSeparator: \.isNewline).last.map {
+        String($0).trimmingSpaces
+      }
+      score = scored.passed ? last.flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil } : nil
+      passed = score != nil
+    }
+    let tree = try treeOf(step.after)
+    let recorded: Landed<Issue>
+    do {
+      recorded = try workspace.runNow(
+        TrialOperation(
+          base: policy.base, token: token, issueID: step.issue.id, tip: step.tip, tree: tree, baseTip: step.before,
+          gate: results, score: score, passed: passed))
+    } catch  where error.isRefusal {
+      try requireLease()
+      note(step.issue.id, "it left the landing queue while its gate ran")
+      return
+    }
+    let attempt = recorded.result
+    progress(
+      "#\(attempt.id) "
+        + (passed
+          ? "passed the gate" + (score.map { " with score \(Trial.format($0))" } ?? "")
+          : "failed the gate (\(attempt.trial?.failure ?? "")); it is out of the vote") + ".")
+    let now = try workspace.snapshot()
+    let decided = try now.bestOfParent(of: attempt)
+    note(attempt.id, try waitsForVote(attempt, tip: step.tip) ?? "it won the vote")
+    if let winner = decided.vote?.winner {
+      progress("#\(winner) wins the vote of #\(decided.id): \(decided.vote?.reason ?? "").")
+      setAside.remove(winner)
+      if let index = report.waiting.firstIndex(where: { $0.id == winner }) { report.waiting.remove(at: index) }
+      return
+    }
+    let attempts = try now.attempts(of: decided)
+    guard attempts.allSatisfy(\.isIn), !attempts.contains(where: \.isCandidate) else { return }
+    // Every attempt is in and none passed: each goes back to its agent, as a failed gate does.
+    progress("No attempt of #\(decided.id) passed its gate; each goes back to its agent.")
+    for attempt in attempts where attempt.status == .landing {
+      guard let trial = attempt.trial else { continue }
+      try bounce(attempt, tip: trial.tip, baseTip: trial.baseTip, kind: .gate, paths: [], gate: trial.gate, log: nil)
     }
   }
 
@@ -638,7 +736,9 @@ public final class Lander {
   }
 
   /// Runs the gate on `commit` checked out in the scratch worktree.
-  func gate(_ commit: ObjectID, issues: [String]) throws(GHPError) -> GateRunner.Run {
+  func gate(_ commit: ObjectID, issues: [String], commands: [String]? = nil, what: String = "Gating") throws(GHPError)
+    -> GateRunner.Run
+  {
     let scratch = try ScratchWorktree.open(repository, base: policy.base, at: commit, opened: &scratchRepository)
     // The gate is the agents' code: it gets a clean environment, never the lander's secrets.
     let environment = GateSandbox.environment(
@@ -646,12 +746,12 @@ public final class Lander {
       facts: [
         "GHP_LAND_BASE": policy.base, "GHP_LAND_ISSUES": issues.joined(separator: " "), "GHP_LAND_COMMIT": commit.hex,
       ])
-    progress("Gating \(issues.map { "#\($0)" }.joined(separator: " ")) on \(commit.short) in \(scratch).")
+    progress("\(what) \(issues.map { "#\($0)" }.joined(separator: " ")) on \(commit.short) in \(scratch).")
     let runner = GateRunner(
       directory: scratch, timeout: policy.timeout, environment: environment,
       logPath: "\(landFolder)/\(BranchName.flat(policy.base)).log", marker: gateMarker, sandbox: sandbox)
-    report.gateRuns += 1
-    do { return try runner.run(policy.gate) } catch { throw .interrupted }
+    if commands == nil { report.gateRuns += 1 }
+    do { return try runner.run(commands ?? policy.gate) } catch { throw .interrupted }
   }
 
   func bounce(

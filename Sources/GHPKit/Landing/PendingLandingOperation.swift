@@ -69,6 +69,15 @@ public struct PendingLandingOperation: RecordedOperation {
                 ?? "none was asked for") + "; nothing lands")
         }
       }
+      // An attempt of a best-of issue lands only once its vote chose it.
+      if issue.attemptOf != nil {
+        let parent = try state.bestOfParent(of: issue)
+        guard parent.vote?.winner == issue.id else {
+          throw .refused(
+            "#\(issue.id) is an attempt of #\(parent.id), and lands only once the vote chooses it ("
+              + (parent.vote?.winner.map { "#\($0) won" } ?? "it is not decided") + "); nothing lands")
+        }
+      }
       issue.pending = LandingEvidence(
         base: base, mode: mode, gate: gate, batch: entries.map(\.issue), by: actor,
         gatedAt: RFC3339.format(clock.now), entry: entry, log: log.map { _ in StatePaths.gateLog(issue.id) })

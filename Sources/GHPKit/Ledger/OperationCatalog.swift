@@ -10,7 +10,7 @@ public enum OperationCatalog {
     HandoffOperation.self, ReapOperation.self, RegisterAgentOperation.self, UnregisterAgentOperation.self,
     SetRemoteOperation.self, SetConfigOperation.self, NoticeLostClaimsOperation.self, LandingLeaseOperation.self,
     PendingLandingOperation.self, LandedOperation.self, BounceOperation.self, RunOperation.self,
-    ReviewRequestOperation.self, ReviewOperation.self,
+    ReviewRequestOperation.self, ReviewOperation.self, TrialOperation.self, VoteOperation.self,
   ]
 
   /// Each operation's type by the name of its records.

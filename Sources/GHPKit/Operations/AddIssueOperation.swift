@@ -25,13 +25,20 @@ public struct AddIssueOperation: RecordedOperation {
   public var needs: [String]?
   /// Its own review before landing, over `[landing] review`; nil (not recorded) follows the policy.
   public var review: ReviewMode?
+  /// How many workers attempt it independently (`--attempts N`, best-of-N); nil (not recorded)
+  /// for one. Each attempt is its own issue, `<id>.1` to `<id>.N`.
+  public var attempts: Int?
+  /// How its vote is decided; nil (not recorded) takes `[landing] vote`. Only with `attempts`.
+  public var vote: VoteMethod?
 
   /// An issue to add; `id` nil takes the next free number.
   public init(
     title: String, body: String = "", priority: Int = 2, dependencies: [String] = [], scope: [String] = [],
     id: String? = nil, kind: Issue.Kind? = nil, epic: String? = nil, needs: [String]? = nil,
-    review: ReviewMode? = nil
+    review: ReviewMode? = nil, attempts: Int? = nil, vote: VoteMethod? = nil
   ) {
+    self.attempts = attempts
+    self.vote = vote
     self.title = title
     self.body = body
     self.priority = priority
@@ -103,12 +110,66 @@ public struct AddIssueOperation: RecordedOperation {
     var recorded = self
     recorded.title = title
     recorded.id = issue.id
+    var attemptIssues: [Issue] = []
+    if attempts != nil || vote != nil {
+      (issue, attemptIssues) = try bestOf(issue, state: state)
+      recorded.vote = issue.vote?.method
+    }
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): add \(issue.kind == .epic ? "epic " : "")#\(issue.id) \(title)"
-          + (issue.epic.map { " to epic #\($0)" } ?? ""), operation: recorded.record, agent: actor, issue: issue.id))
+          + (issue.epic.map { " to epic #\($0)" } ?? "")
+          + (attemptIssues.isEmpty
+            ? "" : ", attempted \(attemptIssues.count) times (vote by \(issue.vote?.method.rawValue ?? "?"))"),
+        operation: recorded.record, agent: actor, issue: issue.id))
     change.put(StatePaths.issue(issue.id), json: issue.json)
+    for attempt in attemptIssues { change.put(StatePaths.issue(attempt.id), json: attempt.json) }
     return (change, issue)
+  }
+
+  /// `issue` as a best-of issue with its vote, and its attempts: each a task with its title,
+  /// body, priority, dependencies, scope, needs, epic and review. Refused without `[landing]`
+  /// (the vote chooses between gated merges), for an epic, a vote by score with no score command,
+  /// or an attempt's id already taken.
+  func bestOf(_ issue: Issue, state: StateSnapshot) throws(GHPError) -> (Issue, [Issue]) {
+    guard let attempts else { throw .invalidValue("--vote", "it is for an issue with --attempts") }
+    guard (2...BestOf.maximumAttempts).contains(attempts) else {
+      throw .invalidValue("--attempts", "it must be from 2 to \(BestOf.maximumAttempts)")
+    }
+    guard issue.kind == .task else { throw .invalidValue("--attempts", "an epic is not attempted; its sub-issues are") }
+    guard let landing = try state.config().landing else {
+      throw .refused(
+        "an issue with --attempts needs [landing]: the vote chooses between the attempts' gated merges; set it first: ghp config set landing.gate '[\"swift test\"]'"
+      )
+    }
+    let method = vote ?? landing.defaultVote
+    if method == .score && landing.score == nil {
+      throw .refused(
+        "a vote by score needs a score command: ghp config set landing.score 'scripts/score' (its last line of output a number; the highest wins)"
+      )
+    }
+    var parent = issue
+    parent.kind = .bestOf
+    parent.bestOf = attempts
+    parent.vote = Vote(method: method)
+    var out: [Issue] = []
+    for number in 1...attempts {
+      let id = BestOf.attemptID(issue.id, number)
+      if try state.issue(id) != nil { throw .refused("issue \(id) already exists; nothing was written") }
+      var attempt = Issue(
+        id: id, title: "\(issue.title) (attempt \(number) of \(attempts))", createdAt: issue.createdAt,
+        createdBy: issue.createdBy)
+      attempt.body = issue.body
+      attempt.priority = issue.priority
+      attempt.dependencies = issue.dependencies
+      attempt.scope = issue.scope
+      attempt.needs = issue.needs
+      attempt.epic = issue.epic
+      attempt.reviewMode = issue.reviewMode
+      attempt.attemptOf = issue.id
+      out.append(attempt)
+    }
+    return (parent, out)
   }
 }
 
@@ -125,7 +186,11 @@ extension StateSnapshot {
 
 extension AddIssueOperation {
   /// The ids its record says it made.
-  public var mintedIDs: MintedIDs { MintedIDs(issues: id.map { [$0] } ?? []) }
+  public var mintedIDs: MintedIDs {
+    guard let id else { return MintedIDs() }
+    let count = attempts ?? 0
+    return MintedIDs(issues: [id] + (count >= 1 ? (1...count).map { BestOf.attemptID(id, $0) } : []))
+  }
   /// The issue its record names.
   public var recordedIssue: String? { id }
 }

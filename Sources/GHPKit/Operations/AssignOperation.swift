@@ -40,6 +40,7 @@ public struct AssignOperation: RecordedOperation {
     }
     if issue.status == .claimed && issue.assignee == agent { return (nil, issue) }
     try ReadyQueue.requireCapable(agent, of: issue, in: state, toDo: "be assigned it")
+    try state.requireIndependentAttempt(issue, agent: agent, toDo: "be assigned")
     // A name nobody registered becomes an agent here: that is an orchestrator's to do.
     let registered = try state.agentRecord(agent) != nil
     let actorRole = try state.role(of: actor)

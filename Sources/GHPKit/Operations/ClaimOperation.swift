@@ -56,7 +56,10 @@ public struct ClaimOperation: RecordedOperation {
         "#\(issue.id) is an epic: an orchestrator assigns it to a manager (`ghp assign \(issue.id) MANAGER`); its sub-issues are the work (`ghp epic show \(issue.id)`)"
       )
     }
-    if issue.status == .open { try ReadyQueue.requireCapable(actor, of: issue, in: state, toDo: "claim it") }
+    if issue.status == .open {
+      try ReadyQueue.requireCapable(actor, of: issue, in: state, toDo: "claim it")
+      try state.requireIndependentAttempt(issue, agent: actor, toDo: "claim")
+    }
     switch issue.status {
     case .claimed where issue.assignee == actor:
       return (nil, Output(issue: issue, alreadyHeld: true))

@@ -165,17 +165,21 @@ public struct IssueDetail: Sendable {
   public var result: String?
   /// Every state commit about the issue, newest first.
   public var history: [LogEntry]
+  /// A best-of issue's attempts and vote (also an attempt's), nil for any other issue.
+  public var bestOf: VoteBoard.Shown?
 
   /// Reads issue `id`, its result and its whole history; refused when there is no such issue.
   public init(state: StateSnapshot, id: String) throws(GHPError) {
     issue = try state.requireIssue(id)
     result = try state.text(StatePaths.result(id))
     history = try HistoryLog.entries(state, issue: id, limit: nil)
+    if issue.kind == .bestOf || issue.attemptOf != nil { bestOf = try VoteBoard.show(state, id: id) }
   }
 
-  /// The detail as JSON: `issue`, `result` and `history`.
+  /// The detail as JSON: `issue`, `result` and `history` (and a best-of issue's `attempts`).
   public var json: JSON {
     var fields: [String: JSON] = ["issue": issue.answerJSON, "history": .array(history.map(\.json))]
+    if let bestOf, case .object(let vote) = bestOf.json { fields["bestOf"] = .object(vote) }
     fields["result"] = result.map { .string($0) } ?? .null
     return .object(fields)
   }

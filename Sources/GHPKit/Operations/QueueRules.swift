@@ -66,7 +66,11 @@ public enum ReadyQueue {
     var ready = table.ready()
     if let agent {
       let can = Set(try state.agentRecord(agent)?.capabilities ?? [])
-      ready = ready.filter { table.needs($0).allSatisfy(can.contains) }
+      let attempting = table.bestOfAttempted(by: agent)
+      ready = ready.filter {
+        table.needs($0).allSatisfy(can.contains)
+          && !(table.isAttempt($0) && attempting.contains(BestOf.parentID(ofAttempt: table.id($0))))
+      }
     }
     return (limit.map { ready.prefix($0) } ?? ready[...]).map(table.summary)
   }
@@ -124,6 +128,11 @@ public enum ReadyQueue {
     }
     guard let agent else { return true }
     let can = try state.agentRecord(agent)?.capabilities ?? []
+    if table.isAttempt(index),
+      try state.siblingHeld(by: agent, of: BestOf.parentID(ofAttempt: id), except: table.id(index)) != nil
+    {
+      return false
+    }
     return table.needs(index).allSatisfy(can.contains)
   }
 }

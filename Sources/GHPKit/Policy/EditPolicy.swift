@@ -46,7 +46,15 @@ public enum EditPolicy {
 
     if !isOrchestrator, let table = try state.issueTable() {
       // Scopes come from the issue table: no issue document is read unless a path falls in one.
-      let scopes = table.scopesHeld(notBy: agent).map { (index: $0.index, globs: $0.globs.map(Glob.init)) }
+      var scopes = table.scopesHeld(notBy: agent).map { (index: $0.index, globs: $0.globs.map(Glob.init)) }
+      // The attempts of one best-of issue share its scope: each is its holder's own, made
+      // independently on its own branch, so another attempt's holder is not kept out of it.
+      if scopes.contains(where: { table.isAttempt($0.index) }) {
+        let attempting = table.bestOfAttempted(by: agent)
+        scopes.removeAll {
+          table.isAttempt($0.index) && attempting.contains(BestOf.parentID(ofAttempt: table.id($0.index)))
+        }
+      }
       for path in paths {
         guard
           let (index, glob) = scopes.lazy.compactMap({ entry in

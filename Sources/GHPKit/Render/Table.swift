@@ -148,6 +148,20 @@ extension IssueDetail {
     if !issue.scope.isEmpty { lines.append("scope:        " + issue.scope.joined(separator: " ")) }
     if !issue.needs.isEmpty { lines.append("needs:        " + issue.needs.joined(separator: ", ")) }
     if let epic = issue.epic { lines.append("epic:         #\(epic)") }
+    if let attemptOf = issue.attemptOf { lines.append("attempt of:   #\(attemptOf) (`ghp vote show \(attemptOf)`)") }
+    if let bestOf, issue.kind == .bestOf {
+      lines.append("attempts:     \(bestOf.attempts.count) independent, vote by \(issue.vote?.method.rawValue ?? "?")")
+      lines.append("vote:         \(bestOf.standing)")
+      let table = TextTable.render(
+        header: ["ATTEMPT", "BY", "STATUS", "GATE", "SCORE", "SUBMITTED", "BALLOTS"], rows: bestOf.rows)
+      lines += table.split(separator: "\n").map { "  " + $0 }
+    }
+    if let trial = issue.trial, issue.isIn {
+      lines.append(
+        "trial:        merge tree \(trial.tree.short) with \(trial.base) at \(trial.baseTip.short): "
+          + (trial.passed
+            ? "passed" + (trial.score.map { ", score \(Trial.format($0))" } ?? "") : "failed: \(trial.failure ?? "")"))
+    }
     lines.append("created:      \(RFC3339.format(issue.createdAt)) by \(issue.createdBy)")
     if issue.attempts > 0 || !issue.failures.isEmpty {
       lines.append("attempts:     \(issue.attempts)")

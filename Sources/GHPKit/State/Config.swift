@@ -68,7 +68,7 @@ public struct Config: Equatable, Sendable {
     ]
     + [
       "base", "gate", "timeout", "mode", "batch", "maxWait", "sandbox", "env", "network", "processes", "memory",
-      "review",
+      "review", "vote", "score", "voters",
     ].map {
       "landing." + $0
     }
@@ -299,6 +299,18 @@ public struct LandingPolicy: Equatable, Sendable {
   /// Who approves each landing after its gate passes and before the base moves (`landing.review`):
   /// nobody, a reviewer agent, or a person. An issue's own `--review` overrides it.
   public var review: ReviewMode = .none
+  /// How a best-of issue's vote is decided (`landing.vote`), unless the issue says (`--vote`):
+  /// nil is by score when `landing.score` is set, else by the lead.
+  public var vote: VoteMethod?
+  /// The command that scores each attempt of a best-of issue after its gate passes
+  /// (`landing.score`): run like a gate command, its last line of output a number; highest wins.
+  public var score: String?
+  /// How many reviewers' ballots decide a vote by review (`landing.voters`, default 1).
+  public var voters = 1
+
+  /// The vote a new best-of issue gets: `landing.vote`, else by score when there is a score
+  /// command, else by the lead.
+  public var defaultVote: VoteMethod { vote ?? (score == nil ? .lead : .score) }
 
   /// A policy landing on `base`, with no gate and the other defaults.
   public init(base: String) { self.base = base }
@@ -345,6 +357,24 @@ public struct LandingPolicy: Equatable, Sendable {
         throw DocumentError("'landing.review' must be \"none\", \"agent\" or \"human\"")
       }
       review = mode
+    }
+    if let value = values["landing.vote"] {
+      guard case .string(let text) = value, let method = VoteMethod(rawValue: text) else {
+        throw DocumentError("'landing.vote' must be \"score\", \"review\" or \"lead\"")
+      }
+      vote = method
+    }
+    if let value = values["landing.score"] {
+      guard case .string(let command) = value, !command.trimmingSpaces.isEmpty, !command.utf8.contains(0) else {
+        throw DocumentError("'landing.score' must be a command, such as \"scripts/score\"")
+      }
+      score = command
+    }
+    if let value = values["landing.voters"] {
+      guard case .integer(let n) = value, (1...100).contains(n) else {
+        throw DocumentError("'landing.voters' must be a whole number from 1 to 100")
+      }
+      voters = Int(n)
     }
     if let value = values["landing.mode"] {
       guard case .string(let text) = value, let mode = Mode(rawValue: text) else {

@@ -6,10 +6,12 @@ public struct Issue: Equatable, Sendable {
     case open, claimed, done, dead, landing
   }
 
-  /// What the issue is: a piece of work, or an epic whose sub-issues are the work and whose holder
-  /// (a manager) coordinates them.
+  /// What the issue is: a piece of work; an epic whose sub-issues are the work and whose holder
+  /// (a manager) coordinates them; or a piece of work attempted independently by several workers
+  /// (`--attempts N`), whose attempts are the work and the best of which lands (`best-of`).
   public enum Kind: String, Sendable, CaseIterable, Codable {
     case task, epic
+    case bestOf = "best-of"
   }
 
   /// One failed attempt, kept with the issue.
@@ -41,6 +43,14 @@ public struct Issue: Equatable, Sendable {
   public var epic: String?
   /// What an agent must be able to do to take it (`--needs swift`), sorted; written only when any.
   public var needs: [String] = []
+  /// How many independent attempts a best-of issue has (`--attempts N`): `<id>.1` to `<id>.N`.
+  public var bestOf: Int?
+  /// The best-of issue this one is an attempt of, nil when none.
+  public var attemptOf: String?
+  /// An attempt's gated merge and score, once the lander gated it: what the vote chooses between.
+  public var trial: Trial?
+  /// A best-of issue's vote: the ballots cast, and the winner once chosen.
+  public var vote: Vote?
   /// Its own review before landing (`--review`), over `[landing] review`; nil follows the policy.
   public var reviewMode: ReviewMode?
   /// The review its landing waits for, or has: the merge result shown, and the approval.
@@ -124,7 +134,8 @@ public struct Issue: Equatable, Sendable {
   static let known: Set<String> = [
     "id", "title", "body", "priority", "dependencies", "scope", "status", "assignee", "epoch", "attempts",
     "failures", "createdAt", "createdBy", "claimedAt", "updatedAt", "result", "lastRelease", "taken",
-    "submission", "pending", "landing", "bounced", "kind", "epic", "needs", "review", "reviewing",
+    "submission", "pending", "landing", "bounced", "kind", "epic", "needs", "review", "reviewing", "bestOf",
+    "attemptOf", "trial", "vote",
   ]
 
   /// Reads an issue document, refusing a missing id or title and any field of the wrong type.
@@ -175,6 +186,11 @@ public struct Issue: Equatable, Sendable {
     self.kind = kind
     self.epic = try IssueReference.read(f["epic"], what: "\"epic\"")
     if kind == .epic && epic != nil { throw DocumentError("an epic cannot be a sub-issue of another") }
+    self.bestOf = try count("bestOf", 2...BestOf.maximumAttempts)
+    if (kind == .bestOf) != (bestOf != nil) {
+      throw DocumentError("a best-of issue (\"kind\": \"best-of\") and only one has \"bestOf\"")
+    }
+    self.attemptOf = try IssueReference.read(f["attemptOf"], what: "\"attemptOf\"")
     if let value = f["needs"], !value.isNull {
       guard let words = Capability.read(value) else { throw DocumentError("\"needs\" is not a list of capabilities") }
       self.needs = words
@@ -201,6 +217,8 @@ public struct Issue: Equatable, Sendable {
       reviewMode = parsed
     }
     reviewing = try object("reviewing", ReviewRequest.self)
+    trial = try object("trial", Trial.self)
+    vote = try object("vote", Vote.self)
     pending = try object("pending", LandingEvidence.self)
     landing = try object("landing", LandingEvidence.self)
     bounced = try object("bounced", Bounce.self)
@@ -262,6 +280,10 @@ public struct Issue: Equatable, Sendable {
     if kind != .task { f["kind"] = .string(kind.rawValue) }
     if let epic { f["epic"] = IssueReference.write(epic) }
     if !needs.isEmpty { f["needs"] = .array(needs.map { .string($0) }) }
+    if let bestOf { f["bestOf"] = .int(bestOf) }
+    if let attemptOf { f["attemptOf"] = IssueReference.write(attemptOf) }
+    if let trial { f["trial"] = JSONEncoding.document(trial) }
+    if let vote { f["vote"] = JSONEncoding.document(vote) }
     f["status"] = .string(status.rawValue)
     f["assignee"] = assignee.map { .string($0) } ?? .null
     f["epoch"] = .int(epoch)

@@ -11,7 +11,7 @@ import Glibc
 ///
 /// Layout: header | records (96 bytes each) | dependency table (UInt32 record indices) | strings.
 struct IssueTable {
-  static let magic: [UInt8] = Array("GHPIDX08".utf8)
+  static let magic: [UInt8] = Array("GHPIDX09".utf8)
   static let headerSize = 8 + 20 + 12
   static let recordSize = 96
   static let missing = UInt32.max
@@ -48,7 +48,10 @@ struct IssueTable {
   func priority(_ index: Int) -> Int { Int(load(index, 24, as: Int32.self)) }
   func attempts(_ index: Int) -> Int { Int(load(index, 28, as: UInt32.self)) }
   func createdAt(_ index: Int) -> Int64 { load(index, 32, as: Int64.self) }
-  func kind(_ index: Int) -> Issue.Kind { load(index, 21, as: UInt8.self) == 1 ? .epic : .task }
+  func kind(_ index: Int) -> Issue.Kind { Self.kinds[Int(load(index, 21, as: UInt8.self))] }
+  static let kinds: [Issue.Kind] = [.task, .epic, .bestOf]
+  /// Whether the issue is an attempt of a best-of issue (`<id>.<n>`, `attemptOf` its `<id>`).
+  func isAttempt(_ index: Int) -> Bool { load(index, 22, as: UInt8.self) == 1 }
 
   private func string(_ index: Int, offset: Int, length: Int) -> String {
     let start = Int(load(index, offset, as: UInt32.self))
@@ -143,7 +146,8 @@ struct IssueTable {
       }
     }
     store(UInt8(Self.statuses.firstIndex(of: issue.status)!), index, 20)
-    store(UInt8(issue.kind == .epic ? 1 : 0), index, 21)
+    store(UInt8(Self.kinds.firstIndex(of: issue.kind)!), index, 21)
+    store(UInt8(issue.attemptOf == nil ? 0 : 1), index, 22)
     store(Int32(clamping: issue.priority), index, 24)
     store(UInt32(clamping: issue.attempts), index, 28)
     store(issue.createdAt, index, 32)
@@ -236,6 +240,17 @@ struct IssueTable {
     }
   }
 
+  /// The best-of issues `agent` makes an attempt of (holds one, claimed or landing).
+  func bestOfAttempted(by agent: String) -> Set<String> {
+    var out: Set<String> = []
+    for index in 0..<count where isAttempt(index) {
+      let status = status(index)
+      guard status == .claimed || status == .landing, assignee(index) == agent else { continue }
+      out.insert(BestOf.parentID(ofAttempt: id(index)))
+    }
+    return out
+  }
+
   /// Whether the issue at `index` is ready: an open task (an epic is assigned to a manager, never
   /// claimed from the queue), and every dependency done.
   func isReady(_ index: Int) -> Bool {
@@ -290,7 +305,9 @@ struct IssueTable {
     }
     strings = Array(bytes[dependencyEnd...])
     for index in 0..<count {
-      guard load(index, 20, as: UInt8.self) < Self.statuses.count, load(index, 21, as: UInt8.self) < 2 else {
+      guard load(index, 20, as: UInt8.self) < Self.statuses.count, load(index, 21, as: UInt8.self) < Self.kinds.count,
+        load(index, 22, as: UInt8.self) < 2
+      else {
         return nil
       }
       for (offset, length) in [(40, 44), (48, 52), (56, 60), (72, 76), (80, 84), (88, 92)] {

@@ -124,6 +124,14 @@ public struct Dashboard: Sendable {
         "baseTipShort": .string(request.baseTip.short),
       ])
     }
+    // Issues attempted independently whose vote is open: each attempt, its gate and score.
+    var openVotes: [VoteBoard.Shown] = []
+    do {
+      openVotes = try VoteBoard.open(state).map { (issue) throws(GHPError) in try VoteBoard.show(state, id: issue.id) }
+    } catch {
+      guard case .corruptDocument = error else { throw error }
+    }
+    let votes: [JSON] = openVotes.map(Self.voteCard)
 
     // The timeline and the summary of the period.
     let entries = try HistoryLog.entries(
@@ -166,7 +174,8 @@ public struct Dashboard: Sendable {
       "hasAnswered": .bool(!answered.isEmpty),
       "board": .array(board), "issueCount": .int(issueCount), "readyCount": .int(readyIndices.count),
       "escalations": .array(inbox), "answered": .array(Array(answered)),
-      "reviews": .array(reviews), "reviewCount": .int(reviews.count),
+      "reviews": .array(reviews), "reviewCount": .int(reviews.count), "votes": .array(votes),
+      "voteCount": .int(votes.count),
       "landing": landing, "timeline": .array(timeline), "timelineCount": .int(entries.count),
       "timelineLimited": .bool(timelineLimit.map { entries.count >= $0 } ?? false),
       "summary": .array(summary.json), "warnings": .array(warnings.map { .string($0) }),

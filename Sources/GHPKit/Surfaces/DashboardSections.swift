@@ -171,3 +171,24 @@ extension Dashboard {
     return landing
   }
 }
+
+extension Dashboard {
+  /// A best-of issue as the page's Votes panel shows it: its attempts with their gate and score,
+  /// and which the lead (or a reviewer) may vote for.
+  static func voteCard(_ shown: VoteBoard.Shown) -> JSON {
+    let vote = shown.issue.vote
+    let open = vote?.winner == nil && vote?.method != .score
+    return .object([
+      "id": IssueReference.write(shown.issue.id), "title": .string(shown.issue.title),
+      "method": .string(vote?.method.rawValue ?? "-"), "standing": .string(shown.standing),
+      "attempts": .array(
+        zip(shown.attempts, shown.rows).map { attempt, row in
+          .object([
+            "id": .string(attempt.id), "assignee": .string(row[1]), "status": .string(row[2]),
+            "gate": .string(row[3]), "score": .string(row[4]), "ballots": .string(row[6]),
+            "won": .bool(vote?.winner == attempt.id), "votable": .bool(open && attempt.isCandidate),
+          ])
+        }),
+    ])
+  }
+}

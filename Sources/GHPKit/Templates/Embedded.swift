@@ -154,6 +154,25 @@ and `ghp ready`.
 </section>
 {{/reviewCount}}
 
+{{#voteCount}}
+<section id="votes" class="panel">
+  <h2>Votes <small>{{voteCount}} open</small></h2>
+  {{#votes}}
+  <article class="vote" id="vote-{{id}}">
+    <h3><a href="#issue-{{id}}">#{{id}}</a> {{title}} <small>vote by {{method}}</small></h3>
+    <p class="dim">{{standing}} (<code>ghp vote show {{id}}</code>)</p>
+    <table>
+      <tr><th>Attempt</th><th>By</th><th>Status</th><th>Gate</th><th>Score</th><th>Ballots</th><th></th></tr>
+      {{#attempts}}
+      <tr id="attempt-{{id}}"><td>#{{id}}{{#won}} (won){{/won}}</td><td>{{assignee}}</td><td>{{status}}</td><td>{{gate}}</td><td>{{score}}</td><td>{{ballots}}</td>
+        <td>{{#live}}{{#votable}}<form class="write vote" data-id="{{id}}"><button type="submit">Choose #{{id}}</button></form>{{/votable}}{{/live}}</td></tr>
+      {{/attempts}}
+    </table>
+  </article>
+  {{/votes}}
+</section>
+{{/voteCount}}
+
 <section id="landing" class="panel">
   <h2>Landing {{#landing}}<small>onto {{base}}</small>{{/landing}}</h2>
   {{#landing}}
@@ -637,6 +656,8 @@ details.tday > summary { cursor: pointer; padding: 4px 0; } details.tday[open] >
     } else if (form.classList.contains("review")) {
       var verdict = event.submitter && event.submitter.value === "changes" ? "changes" : "approve";
       request = post("/api/reviews/" + encodeURIComponent(form.dataset.id), { tree: form.dataset.tree, verdict: verdict, text: form.text.value });
+    } else if (form.classList.contains("vote")) {
+      request = post("/api/votes/" + encodeURIComponent(form.dataset.id), {});
     } else { return; }
     form.querySelector("button").disabled = true;
     request.then(function (j) { notice(j.message || "done"); }, function (e) { notice("refused: " + e.message); form.querySelector("button").disabled = false; });

@@ -72,6 +72,14 @@ import Testing
         base: "main", token: "t2", mode: .merge,
         entries: [PendingEntry(issue: "4", tip: tip, baseBefore: base, baseAfter: tip, merge: tip, reviewed: base)],
         gate: [gate], log: nil),
+      AddIssueOperation(title: "Faster parser", attempts: 3, vote: .score),
+      TrialOperation(
+        base: "main", token: "t2", issueID: "4.1", tip: tip, tree: base, baseTip: base, gate: [gate], score: nil,
+        passed: false),
+      TrialOperation(
+        base: "main", token: "t2", issueID: "4.2", tip: tip, tree: base, baseTip: base, gate: [], score: 41.5,
+        passed: true),
+      VoteOperation(attemptID: "4.2", note: "Smallest diff"),
     ]
   }
 

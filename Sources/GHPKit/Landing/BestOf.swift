@@ -1,0 +1,281 @@
+/// Best-of-N with a vote: one issue attempted independently by several workers, each attempt its
+/// own issue (`<id>.1` … `<id>.N`, each its own claim and epoch); the lander gates every submitted
+/// attempt and keeps its result (a trial), a vote chooses one — by the score command, reviewers'
+/// ballots, or the lead — ties going to the first submitted, and the winner lands: the landing
+/// closes the best-of issue and the other attempts with the outcome.
+public enum BestOf {
+  /// The most attempts one issue may have.
+  public static let maximumAttempts = 9
+
+  /// The id of attempt `number` of the best-of issue `id`.
+  public static func attemptID(_ id: String, _ number: Int) -> String { "\(id).\(number)" }
+
+  /// The best-of issue of the attempt id `id` (`12.3` -> `12`), by its spelling.
+  static func parentID(ofAttempt id: String) -> String {
+    guard let dot = id.lastIndex(of: ".") else { return id }
+    return String(id[..<dot])
+  }
+}
+
+/// How a best-of issue's vote is decided (`[landing] vote`, or `--vote` on the issue).
+public enum VoteMethod: String, Sendable, CaseIterable, Codable, RecordedWord {
+  /// The highest score the `[landing] score` command printed wins, once every attempt is in.
+  case score
+  /// Agents with the reviewer role (or orchestrators) cast ballots; once every attempt is in and
+  /// `[landing] voters` ballots are cast, the most voted wins.
+  case review
+  /// The lead (an orchestrator, or the epic's manager) chooses: its one ballot decides.
+  case lead
+}
+
+/// What the lander found of one submitted attempt: the merge it gated, whether the gate passed,
+/// and its score. The vote chooses between the attempts whose trial passed.
+public struct Trial: Equatable, Sendable, Codable, KeepsUnknownFields {
+  /// The attempt's branch tip that was merged and gated.
+  public var tip: ObjectID
+  /// The tree of the merge the gate ran on.
+  public var tree: ObjectID
+  /// The branch it lands on.
+  public var base: String
+  /// The base's tip it was merged with.
+  public var baseTip: ObjectID
+  /// Whether the gate (and the score command, when scoring) passed.
+  public var passed: Bool
+  /// What the score command printed, when the vote is by score and it passed.
+  public var score: Double?
+  /// Each gate command's outcome, the score command's last.
+  public var gate: [GateCommandResult]
+  /// When the lander gated it, RFC 3339.
+  public var gatedAt: String
+  /// The lander that gated it.
+  public var gatedBy: String
+  /// Fields this ghp does not know, kept so that writing the document back loses nothing.
+  public var extra: [String: JSON] = [:]
+
+  /// The document's keys, each named once.
+  enum CodingKeys: String, CodingKey {
+    case tip, tree, base, baseTip, passed, score, gate, gatedAt, gatedBy
+  }
+
+  /// Whether `key` is one of the trial's own fields.
+  public static func knows(_ key: String) -> Bool { CodingKeys(stringValue: key) != nil }
+
+  /// Why it failed, one line: the first failed command's summary.
+  public var failure: String? {
+    passed ? nil : gate.first { !$0.passed }?.summary ?? "the score command printed no number on its last line"
+  }
+
+  /// The score as people read it: `41`, `3.5`.
+  public static func format(_ score: Double) -> String {
+    score == score.rounded() && abs(score) < 1e15 ? String(Int64(score)) : String(score)
+  }
+}
+
+/// One ballot of a best-of issue's vote.
+public struct Ballot: Equatable, Sendable, Codable {
+  /// Who cast it.
+  public var by: String
+  /// The attempt it chooses.
+  public var choice: String
+  /// When, RFC 3339.
+  public var at: String
+  /// What the voter said, if anything.
+  public var note: String?
+}
+
+/// A best-of issue's vote: how it is decided, the ballots cast, and the winner once chosen.
+public struct Vote: Equatable, Sendable, Codable, KeepsUnknownFields {
+  /// How the winner is chosen.
+  public var method: VoteMethod
+  /// The ballots cast (by reviewers, or the lead's), oldest first.
+  public var ballots: [Ballot] = []
+  /// The attempt chosen to land, nil until the vote is decided.
+  public var winner: String?
+  /// When it was decided, RFC 3339.
+  public var decidedAt: String?
+  /// How it was decided, one sentence (the scores, the ballots, or the lead's choice).
+  public var reason: String?
+  /// Fields this ghp does not know, kept so that writing the document back loses nothing.
+  public var extra: [String: JSON] = [:]
+
+  /// A vote by `method`, with no ballot yet.
+  public init(method: VoteMethod) { self.method = method }
+
+  /// The document's keys, each named once.
+  enum CodingKeys: String, CodingKey {
+    case method, ballots, winner, decidedAt, reason
+  }
+
+  /// Whether `key` is one of the vote's own fields.
+  public static func knows(_ key: String) -> Bool { CodingKeys(stringValue: key) != nil }
+}
+
+extension Vote {
+  /// Records the winner when `attempts` (as the change writes them) and the ballots decide the
+  /// vote (`BestOf.decide`); returns the decision.
+  mutating func settle(attempts: [Issue], voters: Int, at time: Int64) -> (winner: String, reason: String)? {
+    guard let decided = BestOf.decide(self, attempts: attempts, voters: voters) else { return nil }
+    winner = decided.winner
+    decidedAt = RFC3339.format(time)
+    reason = decided.reason
+    return decided
+  }
+}
+
+extension Issue {
+  /// Whether this attempt is in the vote: gated at the tip it waits to land (passed or not), or
+  /// given up (dead). An attempt still worked on, or taken back since its trial, is not.
+  var isIn: Bool {
+    if status == .dead { return true }
+    guard status == .landing, let trial, let submission else { return false }
+    return trial.tip == submission.tip
+  }
+
+  /// Whether it is a candidate: in, and its trial passed.
+  var isCandidate: Bool { status == .landing && isIn && trial?.passed == true }
+}
+
+extension StateSnapshot {
+  /// The attempts of the best-of issue `parent`, in order.
+  public func attempts(of parent: Issue) throws(GHPError) -> [Issue] {
+    guard let count = parent.bestOf else { return [] }
+    var out: [Issue] = []
+    for number in 1...count {
+      if let attempt = try issue(BestOf.attemptID(parent.id, number)), attempt.attemptOf == parent.id {
+        out.append(attempt)
+      }
+    }
+    return out
+  }
+
+  /// The best-of issue `attempt` is an attempt of; refused when it is none.
+  func bestOfParent(of attempt: Issue) throws(GHPError) -> Issue {
+    guard let id = attempt.attemptOf, let parent = try issue(id), parent.kind == .bestOf else {
+      throw .refused("#\(attempt.id) is no attempt of a best-of issue")
+    }
+    return parent
+  }
+
+  /// The attempt of `parent` other than `except` that `agent` holds (claimed or landing), if any:
+  /// one agent makes at most one of an issue's independent attempts at a time.
+  func siblingHeld(by agent: String, of parent: String, except: String) throws(GHPError) -> String? {
+    guard let table = try issueTable() else { return nil }
+    var number = 1
+    while let index = table.index(of: BestOf.attemptID(parent, number)) {
+      number += 1
+      guard table.isAttempt(index), table.id(index) != except, table.assignee(index) == agent else { continue }
+      if table.status(index) == .claimed || table.status(index) == .landing { return table.id(index) }
+    }
+    return nil
+  }
+
+  /// Refuses to give `issue` to `agent` when it is a best-of issue (its attempts are the work) or
+  /// an attempt of one whose other attempt `agent` already makes.
+  func requireIndependentAttempt(_ issue: Issue, agent: String, toDo action: String) throws(GHPError) {
+    if issue.kind == .bestOf {
+      let ids = (1...(issue.bestOf ?? 1)).map { "#" + BestOf.attemptID(issue.id, $0) }
+      throw .refused(
+        "#\(issue.id) is attempted \(issue.bestOf ?? 0) times independently: its attempts (\(ids.joined(separator: ", "))) are the work; claim one of them"
+      )
+    }
+    guard let parent = issue.attemptOf else { return }
+    if let other = try siblingHeld(by: agent, of: parent, except: issue.id) {
+      throw .refused(
+        "\(agent) already makes #\(other), an attempt of #\(parent): the attempts are independent, so another agent must \(action) #\(issue.id)"
+      )
+    }
+  }
+}
+
+extension BestOf {
+  /// The decision the vote reaches with `attempts` (as the change writes them) and `vote`'s
+  /// ballots, if it reaches one: (winner, reason). Ties go to the first submitted.
+  static func decide(_ vote: Vote, attempts: [Issue], voters: Int) -> (winner: String, reason: String)? {
+    guard vote.winner == nil else { return nil }
+    let candidates = attempts.filter(\.isCandidate)
+    let allIn = attempts.allSatisfy(\.isIn)
+    func order(_ a: Issue, _ b: Issue) -> Bool {
+      let (x, y) = (a.submission?.at ?? 0, b.submission?.at ?? 0)
+      return x != y ? x < y : IssueID.precedes(a.id, b.id)
+    }
+    func others(_ winner: Issue) -> String {
+      let rest = attempts.filter { $0.id != winner.id }.map { attempt in
+        "#\(attempt.id) " + (attempt.trial?.score.map { Trial.format($0) } ?? describe(attempt))
+      }
+      return rest.isEmpty ? "" : " (" + rest.joined(separator: ", ") + ")"
+    }
+    switch vote.method {
+    case .score:
+      guard allIn, !candidates.isEmpty else { return nil }
+      let best = candidates.sorted { a, b in
+        let (x, y) = (a.trial?.score ?? -.infinity, b.trial?.score ?? -.infinity)
+        return x != y ? x > y : order(a, b)
+      }[0]
+      let tied = candidates.count { $0.trial?.score == best.trial?.score } > 1
+      return (
+        best.id,
+        "the highest score, \(best.trial?.score.map { Trial.format($0) } ?? "?")\(tied ? ", submitted first of those tied" : "")\(others(best))"
+      )
+    case .review:
+      guard allIn, !candidates.isEmpty, vote.ballots.count >= voters else { return nil }
+      let counts = Dictionary(grouping: vote.ballots, by: \.choice).mapValues(\.count)
+      let best = candidates.sorted { a, b in
+        let (x, y) = (counts[a.id] ?? 0, counts[b.id] ?? 0)
+        return x != y ? x > y : order(a, b)
+      }[0]
+      let tied = candidates.count { (counts[$0.id] ?? 0) == (counts[best.id] ?? 0) } > 1
+      return (
+        best.id,
+        "\(counts[best.id] ?? 0) of \(vote.ballots.count) reviewers' ballots\(tied ? ", submitted first of those tied" : "")"
+      )
+    case .lead:
+      guard let ballot = vote.ballots.last, candidates.contains(where: { $0.id == ballot.choice }) else { return nil }
+      return (ballot.choice, "\(ballot.by) chose it")
+    }
+  }
+
+  /// An attempt as the vote sees it: `failed its gate`, `given up`, `not submitted`, `passed`.
+  static func describe(_ attempt: Issue) -> String {
+    if attempt.status == .dead { return "given up" }
+    guard attempt.isIn, let trial = attempt.trial else { return "not in yet" }
+    return trial.passed ? "passed" : "failed its gate"
+  }
+}
+
+extension Change {
+  /// Closes the best-of issue whose attempt `winner` landed (this change writes it done): the
+  /// issue is done with the winner's landing, every other attempt done with the outcome, and the
+  /// holders' records freed. Returns the issues it closed.
+  mutating func closeBestOf(
+    winner: Issue, state: StateSnapshot, agents: inout AgentStatusDocument, clock: Clock
+  ) throws(GHPError) -> [Issue] {
+    guard winner.attemptOf != nil else { return [] }
+    var parent = try state.bestOfParent(of: winner)
+    guard parent.status != .done else { return [] }
+    var closed: [Issue] = []
+    let holder = winner.assignee ?? winner.submission?.by ?? "?"
+    for var attempt in try state.attempts(of: parent) where attempt.id != winner.id && attempt.status != .done {
+      let outcome = "Not chosen: #\(winner.id) (\(holder)) won the vote (\(parent.vote?.reason ?? "")) and landed"
+      if let agent = attempt.assignee {
+        try agents.finish(
+          agent, issue: attempt.id, action: outcome, clock: clock, byHolder: false, state: state,
+          alsoFinished: [winner.id])
+      }
+      attempt.status = .done
+      attempt.result = outcome
+      attempt.pending = nil
+      attempt.reviewing = nil
+      attempt.updatedAt = clock.now
+      put(StatePaths.issue(attempt.id), json: attempt.json)
+      closed.append(attempt)
+    }
+    parent.status = .done
+    parent.result = "#\(winner.id) by \(holder) won the vote and landed"
+    parent.landing = winner.landing
+    parent.updatedAt = clock.now
+    put(StatePaths.issue(parent.id), json: parent.json)
+    closed.append(parent)
+    message.subject += "; #\(parent.id) done (its other attempts closed)"
+    return closed
+  }
+}
