@@ -11,7 +11,8 @@ Checks, with real stdio servers on a real repository:
      reason that spells out trailers lands as the fail it is;
   5. the server's instructions and prompts, an unregistered (misspelt) agent refused with the closest
      name, and the tools an agent would otherwise shell out for: my_escalations, claim_check,
-     show_task, show_handoff, list_approvals, and handoff's typo guard.
+     show_task, show_handoff, list_approvals, list_reviews, show_vote, vote, review_landing, and
+     handoff's typo guard.
 Prints one line per check and a closing "N passed, N failed" line; exits non-zero on failure.
 """
 import asyncio
@@ -237,6 +238,16 @@ async def agent_surface():
             check("a revoked approval is gone from the list", not error and json.loads(out)["approvals"] == [], out)
             error, out = await call(worker, "list_approvals", agent="worker-1", all=True)
             check("all=true shows it revoked", not error and json.loads(out)["approvals"][0].get("revokedBy") == "lead", out)
+            # Reviews and votes: nothing waits; an issue not attempted independently has no vote, and
+            # a ballot for it is refused with the CLI's sentence.
+            error, out = await call(worker, "list_reviews")
+            check("list_reviews answers the waiting reviews", not error and json.loads(out)["reviews"] == [], out)
+            error, out = await call(worker, "show_vote", issue=claimed.get("id", 0))
+            check("show_vote of a plain task is refused", error and "not attempted independently" in out, out)
+            error, out = await call(worker, "vote", attempt=claimed.get("id", 0))
+            check("vote for a plain task is refused", error and "no attempt of a best-of issue" in out, out)
+            error, out = await call(worker, "review_landing", issue=claimed.get("id", 0), tree="abcd", verdict="maybe")
+            check("a verdict that is neither approve nor changes is an error", error and "approve or changes" in out, out)
             session = (await worker.get_prompt("session")).messages[0].content.text
             check("the session prompt has the worker's context", "You are worker-1" in session and "## Now" in session, session[-300:])
 

@@ -76,12 +76,13 @@ public enum ToolBox {
   /// The tools whose answer is a list, and its name (as the CLI's `--json` names it).
   static let listTools: [String: String] = [
     "ready_tasks": "issues", "get_log": "events", "my_escalations": "escalations", "list_approvals": "approvals",
+    "list_reviews": "reviews",
   ]
 
   /// The tools that only read.
   static let readOnlyTools: Set<String> = [
     "get_status", "ready_tasks", "get_log", "my_escalations", "claim_check", "show_task", "show_handoff",
-    "list_approvals",
+    "list_approvals", "list_reviews", "show_review", "show_vote",
   ]
   /// The tools that end or give up what is under way.
   static let destructiveTools: Set<String> = ["stop_run", "release_task", "fail_task"]
@@ -240,6 +241,37 @@ public enum ToolBox {
       schema: schema([
         "agent": ("string", "Only this agent's approvals."), "all": ("boolean", "Also those revoked or used up."),
       ])),
+    Tool(
+      name: "list_reviews",
+      description:
+        "Reviewers: the landings that passed the gate and wait for a verdict on their merge (its tree). Read one whole with show_review; give the verdict with review_landing.",
+      schema: schema([:])),
+    Tool(
+      name: "show_review",
+      description:
+        "What a review is about: the merge's tree, the base it was merged with, and the files it changes (read the whole change with `git diff BASETIP TREE`).",
+      schema: schema(["issue": ("id", "The landing's task id.")], required: ["issue"])),
+    Tool(
+      name: "review_landing",
+      description:
+        "Reviewers (and orchestrators): approve the exact merge a landing waits on, or ask for changes (sent back to its agent with your text). Name the tree you were shown; a verdict on another tree (the base moved) is refused. Nobody reviews its own work.",
+      schema: schema(
+        [
+          "issue": ("id", "The landing's task id."), "tree": ("string", "The tree id you reviewed (show_review)."),
+          "verdict": ("string", "approve or changes."),
+          "text": ("string", "The changes asked for (required with changes), or a note with an approval."),
+        ], required: ["issue", "tree", "verdict"])),
+    Tool(
+      name: "show_vote",
+      description:
+        "A task attempted independently (best-of-N): each attempt, who makes it, whether its merge passed the gate, its score, the ballots, and where the vote stands.",
+      schema: schema(["issue": ("id", "The task (or one of its attempts, such as 12.2).")], required: ["issue"])),
+    Tool(
+      name: "vote",
+      description:
+        "Vote for one attempt of a task attempted independently: the lead's ballot decides (a vote by lead), a reviewer's counts (a vote by review). Only an attempt that passed its gate; never on a task you attempted.",
+      schema: schema(
+        ["attempt": ("id", "The attempt, such as 12.2."), "note": ("string", "Why.")], required: ["attempt"])),
     Tool(
       name: "stop_run",
       description:
@@ -417,6 +449,32 @@ public enum ToolBox {
           try state.listedApprovals(all: arguments["all"]?.boolValue == true).filter {
             agent == nil || $0.agent == agent
           }.map(\.answerJSON))
+      ])
+    case "list_reviews":
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      return .object(["reviews": .array(try ReviewQueue.waiting(state).map(ReviewQueue.json))])
+    case "show_review":
+      return try ReviewQueue.show(workspace, id: try IssueID.validate(try required("issue"))).json
+    case "review_landing":
+      let id = try IssueID.validate(try required("issue"))
+      guard let verdict = ReviewOperation.Verdict(rawValue: try required("verdict")) else {
+        throw .invalidValue("verdict", "use approve or changes")
+      }
+      let state = try workspace.snapshot()
+      let tree = try ReviewQueue.tree(named: try required("tree"), for: id, in: state)
+      let landed = try workspace.run(ReviewOperation(issueID: id, tree: tree, verdict: verdict, text: string("text")))
+      return .object(["issue": landed.result.answerJSON, "commit": landed.commit.answerJSON])
+    case "show_vote":
+      let state = try workspace.snapshot()
+      try state.requireInitialised()
+      return try VoteBoard.show(state, id: try IssueID.validate(try required("issue"))).json
+    case "vote":
+      let landed = try workspace.run(
+        VoteOperation(attemptID: try IssueID.validate(try required("attempt")), note: string("note")))
+      return .object([
+        "issue": IssueReference.write(landed.result.id),
+        "vote": landed.result.vote.map(JSONEncoding.document) ?? .null, "commit": landed.commit.answerJSON,
       ])
     case "stop_run":
       return try RunStopAction(wait: 10).run(in: workspace).json
