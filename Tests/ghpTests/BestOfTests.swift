@@ -273,4 +273,73 @@ import Testing
     #expect(try last.json()["landed"]?.arrayValue?.map { $0["id"]?.stringValue } == ["1.2"], "\(last.stdout)")
     #expect(try landing.repo.ghp(["verify"]).status == 0)
   }
+
+  /// The vote chooses an attempt as it was: a winner taken back and changed no longer wins (its
+  /// choice lapses, and the attempts decide again), and a reviewer's ballot for a tip that
+  /// changed no longer counts. An attempt given up last still lets the vote decide.
+  @Test func theVoteChoosesAnAttemptAsItWas() throws {
+    let landing = try team(["w1", "w2", "w3"])
+    #expect(try landing.lead("issue", "add", "Chosen as it was", "--attempts", "2", "--vote", "lead").status == 0)
+    #expect(try attempt(landing, "w1", "a\n") == "1.1")
+    #expect(try attempt(landing, "w2", "a\nb\n") == "1.2")
+    #expect(try landing.land().status == 0)
+    #expect(try landing.lead("vote", "for", "1.2").status == 0)
+    // w2 takes its winning attempt back and changes it: the choice lapses, nothing of it lands.
+    #expect(try landing.team.ghp("w2", "claim", "1.2").status == 0)
+    #expect(try landing.team.commit("w2", "parser/w2.txt", "something else\n", "changed").status == 0)
+    #expect(try landing.team.ghp("w2", "done", "1.2", "--result", "changed").status == 0)
+    let before = try landing.main()
+    let lapsed = try landing.land()
+    #expect(try lapsed.json()["landed"]?.arrayValue?.isEmpty == true, "\(lapsed.stdout)")
+    #expect(try landing.main() == before)
+    let standing = try landing.repo.ghp(["vote", "show", "1", "--json"]).json()["standing"]?.stringValue ?? ""
+    #expect(standing.contains("the lead chooses among #1.1, #1.2"), "\(standing)")
+    // The lead chooses again, the attempt as it is now, and it lands.
+    #expect(try landing.lead("vote", "for", "1.2").status == 0)
+    let landed = try landing.land()
+    #expect(try landed.json()["landed"]?.arrayValue?.map { $0["id"]?.stringValue } == ["1.2"], "\(landed.stdout)")
+    #expect(try landing.repo.git("show", "main:parser/w2.txt") == "something else")
+    // w1 is told its attempt lost, and where to start its next issue.
+    let told = try landing.team.ghp("w1", "agent-heartbeat", "--action", "reading")
+    #expect(told.stderr.contains("#1.1 is closed: Not chosen: #1.2 (w2) won the vote"), "\(told.stderr)")
+
+    // By score: w3 gives its attempt up (it dies) after the other two are gated; the next
+    // landing run decides among the others.
+    #expect(try landing.lead("config", "set", "maxAttempts", "1").status == 0)
+    for agent in ["w1", "w2", "w3"] { #expect(try landing.team.git(agent, "merge", "-q", "main").status == 0) }
+    #expect(try landing.lead("issue", "add", "Given up", "--attempts", "3").status == 0)
+    #expect(try attempt(landing, "w1", "a\nb\nc\n") == "2.1")
+    #expect(try attempt(landing, "w2", "a\n") == "2.2")
+    #expect(try claim(landing, "w3") == "2.3")
+    // w3 hands its attempt to w1, which makes another of them: refused.
+    let handoff = try landing.team.ghp("w3", "agent-handoff", "--issue", "2.3", "--to", "w1")
+    #expect(handoff.status == 3 && handoff.stderr.contains("attempts are independent"), "\(handoff.stderr)")
+    #expect(try landing.land().status == 0)
+    #expect(try landing.team.ghp("w3", "fail", "2.3", "--reason", "cannot").status == 0)
+    let decided = try landing.land()
+    #expect(try decided.json()["landed"]?.arrayValue?.map { $0["id"]?.stringValue } == ["2.1"], "\(decided.stdout)")
+    let reason = try show(landing, "2")["issue"]?["vote"]?["reason"]?.stringValue ?? ""
+    #expect(reason.contains("#2.3 given up"), "\(reason)")
+    #expect(try landing.repo.ghp(["verify"]).status == 0)
+  }
+
+  /// Editing the issue edits its attempts; an attempt is not edited on its own.
+  @Test func anEditOfTheIssueReachesItsAttempts() throws {
+    let landing = try team(["w1"])
+    #expect(try landing.lead("issue", "add", "Before", "--attempts", "2").status == 0)
+    #expect(try landing.lead("issue", "add", "Edited", "--attempts", "2").status == 0)
+    let edited = try landing.lead("issue", "edit", "2", "--title", "Renamed", "--after", "1", "--scope", "docs/**")
+    #expect(edited.status == 0, "\(edited.stderr)")
+    for id in ["2.1", "2.2"] {
+      let issue = try show(landing, id)["issue"]
+      #expect(issue?["title"]?.stringValue?.hasPrefix("Renamed (attempt ") == true)
+      #expect(issue?["dependencies"] == .array([.int(1)]) && issue?["scope"] == .array([.string("docs/**")]))
+    }
+    let ready = try landing.repo.ghp(["ready", "--json"]).json()["issues"]?.arrayValue?.compactMap {
+      $0["id"]?.stringValue
+    }
+    #expect(ready == ["1.1", "1.2"], "#2's attempts wait for #1 now: \(String(describing: ready))")
+    let alone = try landing.lead("issue", "edit", "2.1", "-p", "1")
+    #expect(alone.status == 3 && alone.stderr.contains("edit #2 and its attempts change with it"), "\(alone.stderr)")
+  }
 }

@@ -25,6 +25,12 @@ import Testing
     let document = try JSON.parse(try repo.stateFile(".ghp/agent-status.json"))
     #expect(document["agents"]?["w1"]?["can"] == .array([.string("docs"), .string("swift")]))
     #expect(document["agents"]?["w3"]?["can"] == nil)
+    // The tables show it too, in a column of its own.
+    for command in [["agent", "list"], ["agent-status"]] {
+      let lines = try repo.ghp(command).stdout.split(separator: "\n").map(String.init)
+      #expect(lines.first?.contains(" CAN ") == true, "\(command): \(lines.first ?? "")")
+      #expect(lines.contains { $0.hasPrefix("w1 ") && $0.contains("docs,swift") }, "\(command): \(lines)")
+    }
     #expect(try ids(repo.ghp(["ready", "--for", "w1", "--json"])) == [1, 4])
     #expect(try ids(repo.ghp(["ready", "--for", "w2", "--json"])) == [2, 4])
     #expect(try ids(repo.ghp(["ready", "--for", "w3", "--json"])) == [4])

@@ -218,6 +218,20 @@ extension DocsTests {
       ("vote-show", "ghp vote show $(cat .git/b-id) --json", "lead", 0),
       ("issue-show", "ghp issue show $(cat .git/b-id).1 --json", "lead", 0),
       ("vote-list", "ghp vote list --json", "lead", 0), ("report", "ghp report --json", "lead", 0),
+      ("epic-list", "ghp epic list --json", "lead", 0),
+      ("agent-add", "ghp agent add rv --role reviewer --json", "lead", 0),
+      // w1's landing waits for a review.
+      (
+        nil,
+        "ghp config set landing.gate '[\"true\"]' >/dev/null && ghp config set landing.review agent >/dev/null"
+          + " && ghp issue add Reviewed --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])' > .git/r-id"
+          + " && cd ../demo.worktrees/w1 && env -u GHP_AGENT ghp claim $(cat ../../demo/.git/r-id) >/dev/null"
+          + " && echo r > R.txt && git add R.txt && git commit -qm r"
+          + " && env -u GHP_AGENT ghp done $(cat ../../demo/.git/r-id) --result r >/dev/null"
+          + " && cd ../../demo && ghp land --once >/dev/null", "lead", 0
+      ),
+      ("review-list", "ghp review list --json", "rv", 0),
+      ("review-show", "ghp review show $(cat .git/r-id) --json", "rv", 0),
       // Every list.
       ("ready", "ghp ready --json", "lead", 0), ("issue-list", "ghp issue list --json", "lead", 0),
       ("log", "ghp log --json -n 0", "lead", 0), ("escalations", "ghp escalations --json", "lead", 0),

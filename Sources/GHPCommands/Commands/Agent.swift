@@ -105,12 +105,15 @@ extension GHP {
         let listings = try AgentWorktrees.list(global.workspace())
         if global.json { return Output.json(.object(["agents": .array(listings.map(\.json))])) }
         if listings.isEmpty { return Output.line("No agents.") }
+        // What each agent can do, in a column of its own once any agent has a capability.
+        let capable = listings.contains { !$0.record.capabilities.isEmpty }
         Output.text(
           TextTable.render(
-            header: ["AGENT", "ROLE", "BRANCH", "AHEAD", "BEHIND", "CLAIMS", "HEARTBEAT", "WORKTREE"],
+            header: ["AGENT", "ROLE"] + (capable ? ["CAN"] : [])
+              + ["BRANCH", "AHEAD", "BEHIND", "CLAIMS", "HEARTBEAT", "WORKTREE"],
             rows: listings.map {
-              [
-                $0.name, $0.record.role.rawValue, $0.record.branch ?? "-", $0.ahead.map(String.init) ?? "-",
+              [$0.name, $0.record.role.rawValue] + (capable ? [StatusReport.can($0.record)] : []) + [
+                $0.record.branch ?? "-", $0.ahead.map(String.init) ?? "-",
                 $0.behind.map(String.init) ?? "-",
                 $0.claims.isEmpty ? "-" : $0.claims.map { "#\($0)" }.joined(separator: ","),
                 Duration.describe($0.age) + " ago",

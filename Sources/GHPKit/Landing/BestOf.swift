@@ -10,6 +10,11 @@ public enum BestOf {
   /// The id of attempt `number` of the best-of issue `id`.
   public static func attemptID(_ id: String, _ number: Int) -> String { "\(id).\(number)" }
 
+  /// The title of attempt `number` of `count` of an issue titled `title`.
+  static func attemptTitle(_ title: String, _ number: Int, of count: Int) -> String {
+    "\(title) (attempt \(number) of \(count))"
+  }
+
   /// The best-of issue of the attempt id `id` (`12.3` -> `12`), by its spelling.
   static func parentID(ofAttempt id: String) -> String {
     guard let dot = id.lastIndex(of: ".") else { return id }
@@ -77,6 +82,9 @@ public struct Ballot: Equatable, Sendable, Codable {
   public var by: String
   /// The attempt it chooses.
   public var choice: String
+  /// The attempt's tip it was cast for (its trial's): once the attempt changes, the ballot no
+  /// longer counts.
+  public var tip: ObjectID?
   /// When, RFC 3339.
   public var at: String
   /// What the voter said, if anything.
@@ -91,6 +99,10 @@ public struct Vote: Equatable, Sendable, Codable, KeepsUnknownFields {
   public var ballots: [Ballot] = []
   /// The attempt chosen to land, nil until the vote is decided.
   public var winner: String?
+  /// The winner's tip the vote chose: it lands only as it was chosen. When the winner leaves the
+  /// landing queue at that tip (taken back, sent back, released, given up), the choice lapses and
+  /// the vote is open again (`BestOf.winner(of:attempts:)`).
+  public var winnerTip: ObjectID?
   /// When it was decided, RFC 3339.
   public var decidedAt: String?
   /// How it was decided, one sentence (the scores, the ballots, or the lead's choice).
@@ -103,7 +115,7 @@ public struct Vote: Equatable, Sendable, Codable, KeepsUnknownFields {
 
   /// The document's keys, each named once.
   enum CodingKeys: String, CodingKey {
-    case method, ballots, winner, decidedAt, reason
+    case method, ballots, winner, winnerTip, decidedAt, reason
   }
 
   /// Whether `key` is one of the vote's own fields.
@@ -116,9 +128,19 @@ extension Vote {
   mutating func settle(attempts: [Issue], voters: Int, at time: Int64) -> (winner: String, reason: String)? {
     guard let decided = BestOf.decide(self, attempts: attempts, voters: voters) else { return nil }
     winner = decided.winner
+    winnerTip = attempts.first { $0.id == decided.winner }?.trial?.tip
     decidedAt = RFC3339.format(time)
     reason = decided.reason
     return decided
+  }
+}
+
+extension Vote {
+  /// Forgets a choice that lapsed (`BestOf.winner(of:attempts:)` no longer names it), so that the
+  /// document says the vote is open.
+  mutating func forgetLapsedChoice(attempts: [Issue]) {
+    guard winner != nil, BestOf.winner(of: self, attempts: attempts) == nil else { return }
+    (winner, winnerTip, decidedAt, reason) = (nil, nil, nil, nil)
   }
 }
 
@@ -148,6 +170,12 @@ extension StateSnapshot {
     return out
   }
 
+  /// The attempt the vote of `attempt`'s best-of issue chose, while that choice stands.
+  func chosenAttempt(of attempt: Issue) throws(GHPError) -> String? {
+    let parent = try bestOfParent(of: attempt)
+    return BestOf.winner(of: parent.vote, attempts: try attempts(of: parent))
+  }
+
   /// The best-of issue `attempt` is an attempt of; refused when it is none.
   func bestOfParent(of attempt: Issue) throws(GHPError) -> Issue {
     guard let id = attempt.attemptOf, let parent = try issue(id), parent.kind == .bestOf else {
@@ -169,6 +197,20 @@ extension StateSnapshot {
     return nil
   }
 
+  /// The tips at which `agent`'s attempts were closed for losing their vote: a branch still at one
+  /// holds nothing that is to land.
+  func lostAttemptTips(of agent: String) throws(GHPError) -> Set<ObjectID> {
+    guard let table = try issueTable() else { return [] }
+    var out: Set<ObjectID> = []
+    for index in 0..<table.count where table.isAttempt(index) && table.status(index) == .done {
+      guard table.assignee(index) == agent, let attempt = try issue(table.id(index)), attempt.landing == nil,
+        let tip = attempt.submission?.tip
+      else { continue }
+      out.insert(tip)
+    }
+    return out
+  }
+
   /// Refuses to give `issue` to `agent` when it is a best-of issue (its attempts are the work) or
   /// an attempt of one whose other attempt `agent` already makes.
   func requireIndependentAttempt(_ issue: Issue, agent: String, toDo action: String) throws(GHPError) {
@@ -188,10 +230,36 @@ extension StateSnapshot {
 }
 
 extension BestOf {
+  /// The attempt the vote chose, while its choice stands: the winner still waits to land at the
+  /// tip the vote chose (or landed). Nil while the vote is open, or once the choice lapsed.
+  static func winner(of vote: Vote?, attempts: [Issue]) -> String? {
+    guard let vote, let winner = vote.winner, let attempt = attempts.first(where: { $0.id == winner }) else {
+      return nil
+    }
+    if attempt.status == .done { return winner }
+    guard attempt.status == .landing, let tip = vote.winnerTip, attempt.submission?.tip == tip else { return nil }
+    return winner
+  }
+
+  /// The ballots that count: each for a candidate at the tip its trial gated, by someone who made
+  /// none of the attempts (an author since its ballot included), the last of each voter.
+  static func standingBallots(_ vote: Vote, attempts: [Issue]) -> [Ballot] {
+    let authors = Set(attempts.flatMap { [$0.assignee, $0.submission?.by].compactMap { $0 } })
+    let current = Dictionary(
+      attempts.filter(\.isCandidate).compactMap { attempt in attempt.trial.map { (attempt.id, $0.tip) } },
+      uniquingKeysWith: { first, _ in first })
+    var byVoter: [String: Ballot] = [:]
+    for ballot in vote.ballots where !authors.contains(ballot.by) {
+      guard let tip = current[ballot.choice], ballot.tip == nil || ballot.tip == tip else { continue }
+      byVoter[ballot.by] = ballot
+    }
+    return vote.ballots.filter { byVoter[$0.by] == $0 }
+  }
+
   /// The decision the vote reaches with `attempts` (as the change writes them) and `vote`'s
   /// ballots, if it reaches one: (winner, reason). Ties go to the first submitted.
   static func decide(_ vote: Vote, attempts: [Issue], voters: Int) -> (winner: String, reason: String)? {
-    guard vote.winner == nil else { return nil }
+    guard winner(of: vote, attempts: attempts) == nil else { return nil }
     let candidates = attempts.filter(\.isCandidate)
     let allIn = attempts.allSatisfy(\.isIn)
     func order(_ a: Issue, _ b: Issue) -> Bool {
@@ -217,8 +285,9 @@ extension BestOf {
         "the highest score, \(best.trial?.score.map { Trial.format($0) } ?? "?")\(tied ? ", submitted first of those tied" : "")\(others(best))"
       )
     case .review:
-      guard allIn, !candidates.isEmpty, vote.ballots.count >= voters else { return nil }
-      let counts = Dictionary(grouping: vote.ballots, by: \.choice).mapValues(\.count)
+      let ballots = standingBallots(vote, attempts: attempts)
+      guard allIn, !candidates.isEmpty, ballots.count >= voters else { return nil }
+      let counts = Dictionary(grouping: ballots, by: \.choice).mapValues(\.count)
       let best = candidates.sorted { a, b in
         let (x, y) = (counts[a.id] ?? 0, counts[b.id] ?? 0)
         return x != y ? x > y : order(a, b)
@@ -226,10 +295,12 @@ extension BestOf {
       let tied = candidates.count { (counts[$0.id] ?? 0) == (counts[best.id] ?? 0) } > 1
       return (
         best.id,
-        "\(counts[best.id] ?? 0) of \(vote.ballots.count) reviewers' ballots\(tied ? ", submitted first of those tied" : "")"
+        "\(counts[best.id] ?? 0) of \(ballots.count) reviewers' ballots\(tied ? ", submitted first of those tied" : "")"
       )
     case .lead:
-      guard let ballot = vote.ballots.last, candidates.contains(where: { $0.id == ballot.choice }) else { return nil }
+      guard let ballot = vote.ballots.last, standingBallots(vote, attempts: attempts).last == ballot else {
+        return nil
+      }
       return (ballot.choice, "\(ballot.by) chose it")
     }
   }
@@ -256,12 +327,18 @@ extension Change {
     let holder = winner.assignee ?? winner.submission?.by ?? "?"
     for var attempt in try state.attempts(of: parent) where attempt.id != winner.id && attempt.status != .done {
       let outcome = "Not chosen: #\(winner.id) (\(holder)) won the vote (\(parent.vote?.reason ?? "")) and landed"
+      attempt.status = .done
       if let agent = attempt.assignee {
+        let base = winner.landing?.base ?? winner.submission?.base ?? "the base"
+        agents.tellReturned(
+          agent, issue: attempt, kind: "lost",
+          reason:
+            "\(outcome). agent/\(agent) still holds its commits: start your next issue from \(base) (`git reset --hard \(base)` once nothing of it is wanted; `ghp run` does it for a clean worktree)",
+          at: clock.now)
         try agents.finish(
           agent, issue: attempt.id, action: outcome, clock: clock, byHolder: false, state: state,
           alsoFinished: [winner.id])
       }
-      attempt.status = .done
       attempt.result = outcome
       attempt.pending = nil
       attempt.reviewing = nil

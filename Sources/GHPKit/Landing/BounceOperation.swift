@@ -95,7 +95,9 @@ public struct BounceOperation: RecordedOperation {
     try requireLandingLease(state, base: base, token: token, actor: actor)
     var issue = try requireSubmitted(state, issueID, tip: tip)
     if kind == .conflict && paths.isEmpty { throw .emptyText("the conflicting paths") }
-    if kind == .gate && gate.allSatisfy(\.passed) {
+    // An attempt whose trial failed (its score command printed no number) bounces on that trial.
+    let trialFailed = issue.trial.map { !$0.passed && $0.tip == tip } ?? false
+    if kind == .gate && gate.allSatisfy(\.passed) && !trialFailed {
       throw .refused("every gate command passed; #\(issue.id) cannot bounce on the gate")
     }
     if kind == .policy && (violations ?? []).isEmpty { throw .emptyText("the broken rules of a policy bounce") }

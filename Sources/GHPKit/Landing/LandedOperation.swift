@@ -76,9 +76,11 @@ public struct LandedOperation: RecordedOperation {
     }
     let epics = try state.epicsCompleted(by: finished)
     if !epics.isEmpty {
-      var managers = try state.agents(only: epics.compactMap(StateSnapshot.manager(of:)))
-      try change.close(epics, finished: Set(finished.map(\.id)), agents: &managers, state: state, clock: clock)
-      for (name, record) in managers.agents { agents.agents[name] = record }
+      // One document for the managers and the attempts' holders: an agent may be both.
+      for manager in epics.compactMap(StateSnapshot.manager(of:)) where agents.agents[manager] == nil {
+        agents.agents[manager] = try state.agentRecord(manager)
+      }
+      try change.close(epics, finished: Set(finished.map(\.id)), agents: &agents, state: state, clock: clock)
     }
     if !holders.isEmpty || !epics.isEmpty { try change.putAgents(agents.agents, onto: state) }
     return (change, landed)

@@ -230,6 +230,7 @@ public final class Lander {
     report = Report()
     setAside = []
     baseCheckouts = nil
+    try settleVotes()
     while !LandingSignals.interrupted {
       workspace.refreshClock()
       // In remote mode the queue is the server's: what other hosts' agents submitted.
@@ -355,16 +356,17 @@ public final class Lander {
         note(issue.id, "its branch tip \(tip.short) is not in this repository (fetch agent/\(issue.assignee ?? "?"))")
         continue
       }
+      // An attempt of a best-of issue gated at this tip waits for its vote: it is not merged,
+      // judged or gated again (a base that moved since does not send it back).
+      if issue.attemptOf != nil, issues.count == 1, let waits = try waitsForVote(issue, tip: tip) {
+        note(issue.id, waits)
+        continue
+      }
       switch try combine(issue, tip: tip, onto: current) {
       case .conflicts(let paths):
         try bounce(issue, tip: tip, baseTip: current, kind: .conflict, paths: paths, gate: [], log: nil)
       case .landed(let after, let merge):
         guard try judge(issue, tip: tip, baseTip: baseTip, before: current, after: after) else { continue }
-        // An attempt of a best-of issue gated at this tip waits for its vote; it is not gated again.
-        if issue.attemptOf != nil, issues.count == 1, let waits = try waitsForVote(issue, tip: tip) {
-          note(issue.id, waits)
-          continue
-        }
         // Its merge passed the gate and waits for a verdict already: it is not gated again meanwhile.
         if let asked = issue.reviewing, asked.approvedBy == nil, issues.count == 1 {
           let tree = try treeOf(after)
@@ -399,7 +401,7 @@ public final class Lander {
     // An attempt of a best-of issue not yet chosen: its trial (and score) is recorded, and it
     // waits for the vote; the base does not move.
     if steps.count == 1, let step = steps.first, step.issue.attemptOf != nil,
-      try workspace.snapshot().bestOfParent(of: step.issue).vote?.winner != step.issue.id
+      try workspace.snapshot().chosenAttempt(of: step.issue) != step.issue.id
     {
       return try trial(step, run: run)
     }
@@ -525,14 +527,52 @@ public final class Lander {
   /// Why an attempt waits instead of being gated: it was gated at `tip` already and its vote has
   /// not chosen it. Nil when it is to be gated (its first trial at this tip, or it won).
   func waitsForVote(_ issue: Issue, tip: ObjectID) throws(GHPError) -> String? {
-    let parent = try workspace.snapshot().bestOfParent(of: issue)
+    let state = try workspace.snapshot()
+    let parent = try state.bestOfParent(of: issue)
     guard let vote = parent.vote else { return nil }
-    if let winner = vote.winner {
+    if let winner = BestOf.winner(of: vote, attempts: try state.attempts(of: parent)) {
       return winner == issue.id ? nil : "#\(winner) won the vote of #\(parent.id); this attempt closes when it lands"
+    }
+    if vote.method == .score, try state.config().landing?.score == nil {
+      return
+        "the vote of #\(parent.id) is by score and landing.score is not set: set it: `ghp config set landing.score CMD`"
     }
     guard issue.trial?.tip == tip else { return nil }
     return
       "it was gated (\(BestOf.describe(issue))) and waits for the vote of #\(parent.id): `ghp vote show \(parent.id)`"
+  }
+
+  /// Records what the votes decide without a trial or a ballot (an attempt given up was the last
+  /// out, or a winner's choice lapsed), and sends back every attempt of a vote none of whose
+  /// attempts passed. Run at the start of each landing run.
+  func settleVotes() throws(GHPError) {
+    let state = try workspace.snapshot()
+    for parent in try VoteBoard.open(state) {
+      guard let vote = parent.vote else { continue }
+      let attempts = try state.attempts(of: parent)
+      guard BestOf.winner(of: vote, attempts: attempts) == nil else { continue }
+      if BestOf.decide(vote, attempts: attempts, voters: try state.voters()) != nil {
+        let decided = try workspace.runNow(DecideOperation(base: policy.base, token: token, issueID: parent.id))
+        progress(
+          "#\(decided.result.vote?.winner ?? "?") wins the vote of #\(parent.id): \(decided.result.vote?.reason ?? "")."
+        )
+      } else {
+        try sendBackIfNonePassed(attempts, of: parent)
+      }
+    }
+  }
+
+  /// When every attempt is in and none passed, each waiting one goes back to its agent, as a
+  /// failed gate does.
+  func sendBackIfNonePassed(_ attempts: [Issue], of parent: Issue) throws(GHPError) {
+    guard attempts.allSatisfy(\.isIn), !attempts.contains(where: \.isCandidate),
+      attempts.contains(where: { $0.status == .landing })
+    else { return }
+    progress("No attempt of #\(parent.id) passed its gate; each goes back to its agent.")
+    for attempt in attempts where attempt.status == .landing {
+      guard let trial = attempt.trial else { continue }
+      try bounce(attempt, tip: trial.tip, baseTip: trial.baseTip, kind: .gate, paths: [], gate: trial.gate, log: nil)
+    }
   }
 
   /// Records the trial of an attempt whose merge was gated (scoring it when its vote is by score
@@ -573,21 +613,15 @@ public final class Lander {
           : "failed the gate (\(attempt.trial?.failure ?? "")); it is out of the vote") + ".")
     let now = try workspace.snapshot()
     let decided = try now.bestOfParent(of: attempt)
+    let attempts = try now.attempts(of: decided)
     note(attempt.id, try waitsForVote(attempt, tip: step.tip) ?? "it won the vote")
-    if let winner = decided.vote?.winner {
+    if let winner = BestOf.winner(of: decided.vote, attempts: attempts) {
       progress("#\(winner) wins the vote of #\(decided.id): \(decided.vote?.reason ?? "").")
       setAside.remove(winner)
       if let index = report.waiting.firstIndex(where: { $0.id == winner }) { report.waiting.remove(at: index) }
       return
     }
-    let attempts = try now.attempts(of: decided)
-    guard attempts.allSatisfy(\.isIn), !attempts.contains(where: \.isCandidate) else { return }
-    // Every attempt is in and none passed: each goes back to its agent, as a failed gate does.
-    progress("No attempt of #\(decided.id) passed its gate; each goes back to its agent.")
-    for attempt in attempts where attempt.status == .landing {
-      guard let trial = attempt.trial else { continue }
-      try bounce(attempt, tip: trial.tip, baseTip: trial.baseTip, kind: .gate, paths: [], gate: trial.gate, log: nil)
-    }
+    try sendBackIfNonePassed(attempts, of: decided)
   }
 
   /// The tree of a merge the lander made: what a review is about.

@@ -72,10 +72,11 @@ public struct PendingLandingOperation: RecordedOperation {
       // An attempt of a best-of issue lands only once its vote chose it.
       if issue.attemptOf != nil {
         let parent = try state.bestOfParent(of: issue)
-        guard parent.vote?.winner == issue.id else {
+        let winner = BestOf.winner(of: parent.vote, attempts: try state.attempts(of: parent))
+        guard winner == issue.id else {
           throw .refused(
-            "#\(issue.id) is an attempt of #\(parent.id), and lands only once the vote chooses it ("
-              + (parent.vote?.winner.map { "#\($0) won" } ?? "it is not decided") + "); nothing lands")
+            "#\(issue.id) is an attempt of #\(parent.id), and lands only as the vote chose it ("
+              + (winner.map { "#\($0) won" } ?? "the vote is open, or its choice lapsed") + "); nothing lands")
         }
       }
       issue.pending = LandingEvidence(

@@ -20,31 +20,39 @@ public enum VoteBoard {
     /// How many reviewers' ballots decide a vote by review.
     public var voters: Int
 
+    /// The attempt the vote chose, while that choice stands (`BestOf.winner(of:attempts:)`).
+    public var winner: String? { BestOf.winner(of: issue.vote, attempts: attempts) }
+
     /// The ballots cast for `attempt`.
     func ballots(_ attempt: Issue) -> Int { issue.vote?.ballots.count { $0.choice == attempt.id } ?? 0 }
 
     /// Where the vote stands, one line.
     public var standing: String {
       guard let vote = issue.vote else { return "no vote" }
-      if let winner = vote.winner {
+      if let winner {
         return issue.status == .done
           ? "#\(winner) won (\(vote.reason ?? "")) and landed"
           : "#\(winner) won (\(vote.reason ?? "")); it lands with the next `ghp land`"
       }
+      let lapsed =
+        vote.winner.map { "#\($0)'s choice lapsed (it changed, or left the landing queue, since it was chosen); " }
+        ?? ""
       let waiting = attempts.filter { !$0.isIn }.map { "#\($0.id)" }
       let candidates = attempts.filter(\.isCandidate).map { "#\($0.id)" }
       switch vote.method {
       case .score:
-        return waiting.isEmpty
-          ? "every attempt is in and none passed its gate"
-          : "the score command decides once every attempt is gated; waiting for \(waiting.joined(separator: ", "))"
+        return lapsed
+          + (waiting.isEmpty
+            ? "every attempt is in and none passed its gate"
+            : "the score command decides once every attempt is gated; waiting for \(waiting.joined(separator: ", "))")
       case .lead:
-        return candidates.isEmpty
-          ? "no attempt has passed its gate yet; the lead chooses one that did: ghp vote for ID"
-          : "the lead chooses among \(candidates.joined(separator: ", ")): ghp vote for ID"
+        return lapsed
+          + (candidates.isEmpty
+            ? "no attempt has passed its gate yet; the lead chooses one that did: ghp vote for ID"
+            : "the lead chooses among \(candidates.joined(separator: ", ")): ghp vote for ID")
       case .review:
-        return
-          "\(vote.ballots.count) of \(voters) reviewers' ballots cast"
+        return lapsed
+          + "\(BestOf.standingBallots(vote, attempts: attempts).count) of \(voters) reviewers' ballots cast"
           + (waiting.isEmpty ? "" : "; waiting for \(waiting.joined(separator: ", ")) to be gated")
           + (candidates.isEmpty ? "" : "; candidates \(candidates.joined(separator: ", ")): ghp vote for ID")
       }
@@ -53,7 +61,7 @@ public enum VoteBoard {
     /// One row per attempt: id, holder, status, trial, score, submitted, ballots.
     public var rows: [[String]] {
       attempts.map { attempt in
-        let won = issue.vote?.winner == attempt.id
+        let won = winner == attempt.id
         return [
           "#\(attempt.id)" + (won ? " *" : ""), attempt.assignee ?? "-", attempt.status.rawValue,
           attempt.status == .dead

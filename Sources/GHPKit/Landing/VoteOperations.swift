@@ -65,8 +65,10 @@ public struct TrialOperation: RecordedOperation {
     try requireLandingLease(state, base: base, token: token, actor: actor)
     var issue = try requireSubmitted(state, issueID, tip: tip)
     var parent = try state.bestOfParent(of: issue)
-    guard var vote = parent.vote, vote.winner == nil else {
-      throw .refused("#\(parent.id)'s vote is decided already (#\(parent.vote?.winner ?? "?") won)")
+    let siblings = try state.attempts(of: parent)
+    guard var vote = parent.vote else { throw .refused("#\(parent.id) has no vote") }
+    if let winner = BestOf.winner(of: vote, attempts: siblings) {
+      throw .refused("#\(parent.id)'s vote is decided already (#\(winner) won)")
     }
     if passed && !gate.allSatisfy(\.passed) { throw .refused("a gate command failed: the trial did not pass") }
     if let score, !score.isFinite { throw .invalidValue("score", "it is not a finite number") }
@@ -86,7 +88,7 @@ public struct TrialOperation: RecordedOperation {
             : "failed the gate (\(issue.trial?.failure ?? "")); it is out of the vote"),
         operation: record, agent: actor, issue: issue.id, epoch: issue.epoch))
     change.put(StatePaths.issue(issue.id), json: issue.json)
-    let attempts = try state.attempts(of: parent).map { $0.id == issue.id ? issue : $0 }
+    let attempts = siblings.map { $0.id == issue.id ? issue : $0 }
     if let decided = vote.settle(attempts: attempts, voters: try state.voters(), at: clock.now) {
       parent.vote = vote
       parent.updatedAt = clock.now
@@ -146,8 +148,10 @@ public struct VoteOperation: RecordedOperation {
     }
     var parent = try state.bestOfParent(of: attempt)
     guard var vote = parent.vote else { throw .refused("#\(parent.id) has no vote") }
-    if let winner = vote.winner { throw .refused("#\(parent.id)'s vote is decided already: #\(winner) won") }
     let attempts = try state.attempts(of: parent)
+    if let winner = BestOf.winner(of: vote, attempts: attempts) {
+      throw .refused("#\(parent.id)'s vote is decided already: #\(winner) won")
+    }
     switch vote.method {
     case .score:
       throw .refused(
@@ -162,8 +166,10 @@ public struct VoteOperation: RecordedOperation {
           "\(actor) may not vote on #\(parent.id): only an agent with the reviewer role (`ghp agent add NAME --role reviewer`) or an orchestrator may"
         )
       }
-      if vote.ballots.contains(where: { $0.by == actor }) {
-        throw .refused("\(actor) voted on #\(parent.id) already; a voter casts one ballot")
+      if BestOf.standingBallots(vote, attempts: attempts).contains(where: { $0.by == actor }) {
+        throw .refused(
+          "\(actor) voted on #\(parent.id) already; a voter casts one ballot (again only once the attempt it chose changes)"
+        )
       }
     }
     let authors = Set(attempts.flatMap { [$0.assignee, $0.submission?.by].compactMap { $0 } })
@@ -175,7 +181,9 @@ public struct VoteOperation: RecordedOperation {
         "#\(attempt.id) is no candidate: it \(BestOf.describe(attempt)) (only an attempt whose merge passed the gate can win; `ghp vote show \(parent.id)`)"
       )
     }
-    vote.ballots.append(Ballot(by: actor, choice: attempt.id, at: RFC3339.format(clock.now), note: note))
+    vote.forgetLapsedChoice(attempts: attempts)
+    vote.ballots.append(
+      Ballot(by: actor, choice: attempt.id, tip: attempt.trial?.tip, at: RFC3339.format(clock.now), note: note))
     var change = Change(
       message: CommitMessage(
         subject: "\(actor): vote for #\(attempt.id) of #\(parent.id) \(parent.title)", operation: record,
@@ -199,4 +207,69 @@ extension VoteOperation {
 extension StateSnapshot {
   /// How many reviewers' ballots decide a vote by review (`[landing] voters`).
   func voters() throws(GHPError) -> Int { try config().landing?.voters ?? 1 }
+}
+
+/// `land-vote`: the lander records a vote's decision that no trial or ballot made — an attempt
+/// given up (dead) was the last one out, or the winner's choice lapsed (it left the landing queue
+/// at the tip the vote chose) and the attempts in decide again.
+public struct DecideOperation: RecordedOperation {
+  /// The name of its records (`Ghp-Op`, `ghp log --op`), declared here only.
+  public static let name = "land-vote"
+
+  /// The record's keys: each argument named once, as the record spells it.
+  enum CodingKeys: String, CodingKey {
+    case base, token
+    case issueID = "issue"
+  }
+
+  /// The branch it lands on (`[landing] base`).
+  public var base: String
+  /// The lander's lease token; refused unless it still holds the lease of `base`.
+  public var token: String
+  /// The best-of issue whose vote is decided.
+  public var issueID: String
+
+  /// The decision of `issueID`'s vote, by the lander holding `base`'s lease with `token`.
+  public init(base: String, token: String, issueID: String) {
+    self.base = base
+    self.token = token
+    self.issueID = issueID
+  }
+
+  /// The same decision with the issue's id renamed as the offline batch was.
+  public func renaming(_ renames: IDRenames) -> Self {
+    var renamed = self
+    renamed.issueID = renames.issue(issueID)
+    return renamed
+  }
+
+  /// Records the winner; refused when the vote does not decide (yet), or stands decided.
+  public func apply(to state: StateSnapshot, actor: String, clock: Clock) throws(GHPError) -> (Change?, Issue) {
+    try state.requireInitialised()
+    try requireLandingLease(state, base: base, token: token, actor: actor)
+    var parent = try state.requireIssue(issueID)
+    guard parent.kind == .bestOf, var vote = parent.vote else {
+      throw .refused("#\(parent.id) is not attempted independently; it has no vote")
+    }
+    let attempts = try state.attempts(of: parent)
+    guard let decided = vote.settle(attempts: attempts, voters: try state.voters(), at: clock.now) else {
+      throw .refused(
+        "#\(parent.id)'s vote "
+          + (BestOf.winner(of: vote, attempts: attempts).map { "is decided already (#\($0) won)" }
+            ?? "does not decide yet"))
+    }
+    parent.vote = vote
+    parent.updatedAt = clock.now
+    var change = Change(
+      message: CommitMessage(
+        subject: "\(actor): #\(decided.winner) wins the vote of #\(parent.id) \(parent.title) (\(decided.reason))",
+        operation: record, agent: actor, issue: parent.id))
+    change.put(StatePaths.issue(parent.id), json: parent.json)
+    return (change, parent)
+  }
+}
+
+extension DecideOperation {
+  /// The issue its record names.
+  public var recordedIssue: String? { issueID }
 }

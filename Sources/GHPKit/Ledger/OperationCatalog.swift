@@ -11,6 +11,7 @@ public enum OperationCatalog {
     SetRemoteOperation.self, SetConfigOperation.self, NoticeLostClaimsOperation.self, LandingLeaseOperation.self,
     PendingLandingOperation.self, LandedOperation.self, BounceOperation.self, RunOperation.self,
     ReviewRequestOperation.self, ReviewOperation.self, TrialOperation.self, VoteOperation.self,
+    DecideOperation.self,
   ]
 
   /// Each operation's type by the name of its records.

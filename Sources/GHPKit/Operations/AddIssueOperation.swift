@@ -157,7 +157,7 @@ public struct AddIssueOperation: RecordedOperation {
       let id = BestOf.attemptID(issue.id, number)
       if try state.issue(id) != nil { throw .refused("issue \(id) already exists; nothing was written") }
       var attempt = Issue(
-        id: id, title: "\(issue.title) (attempt \(number) of \(attempts))", createdAt: issue.createdAt,
+        id: id, title: BestOf.attemptTitle(issue.title, number, of: attempts), createdAt: issue.createdAt,
         createdBy: issue.createdBy)
       attempt.body = issue.body
       attempt.priority = issue.priority

@@ -54,6 +54,12 @@ public struct EditIssueOperation: RecordedOperation {
     try state.requireInitialised()
     var issue = try state.requireIssue(issueID)
     try state.requireAuthority(actor, over: issue, toDo: "edit #\(issue.id)")
+    // The attempts of a best-of issue are one piece of work made independently: they change with it.
+    if issue.attemptOf != nil {
+      throw .refused(
+        "#\(issue.id) is an attempt of #\(issue.attemptOf ?? ""): edit #\(issue.attemptOf ?? "") and its attempts change with it"
+      )
+    }
     var changed: [String] = []
     if let title {
       let trimmed = title.trimmingSpaces
@@ -101,6 +107,18 @@ public struct EditIssueOperation: RecordedOperation {
         subject: "\(actor): edit #\(issue.id) (\(changed.joined(separator: ", ")))", operation: recorded.record,
         agent: actor, issue: issue.id))
     change.put(StatePaths.issue(issue.id), json: issue.json)
+    for var attempt in try state.attempts(of: issue) where attempt.status != .done {
+      let number = attempt.id.split(separator: ".").last.flatMap { Int($0) } ?? 0
+      attempt.title = BestOf.attemptTitle(issue.title, number, of: issue.bestOf ?? 0)
+      if body != nil { attempt.body = issue.body }
+      if priority != nil { attempt.priority = issue.priority }
+      if dependencies != nil { attempt.dependencies = issue.dependencies }
+      if scope != nil { attempt.scope = issue.scope }
+      if needs != nil { attempt.needs = issue.needs }
+      if review != nil { attempt.reviewMode = issue.reviewMode }
+      attempt.updatedAt = clock.now
+      change.put(StatePaths.issue(attempt.id), json: attempt.json)
+    }
     return (change, issue)
   }
 }

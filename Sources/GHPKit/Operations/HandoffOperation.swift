@@ -56,6 +56,7 @@ public struct HandoffOperation: RecordedOperation {
     if let receiver {
       try AgentName.validate(receiver)
       if receiver == actor { throw .invalidValue("--to", "you already hold #\(issue.id)") }
+      try state.requireIndependentAttempt(issue, agent: receiver, toDo: "take over")
     }
     var agents = try state.agents()
     let record = agents.record(for: actor, clock: clock)

@@ -71,9 +71,11 @@ extension StatusReport {
     }
     if rows.isEmpty { return top + "No agents yet.\n" }
     let ordered = rows.sorted { ($0.stale ? 0 : 1, $0.name) < ($1.stale ? 0 : 1, $1.name) }
+    // What each agent can do, in a column of its own once any agent has a capability.
+    let capable = rows.contains { !$0.record.capabilities.isEmpty }
     let body = ordered.map { row in
-      [
-        row.name, row.record.role.rawValue, row.record.issue.map { "#\($0)" } ?? "-", row.record.status,
+      [row.name, row.record.role.rawValue] + (capable ? [Self.can(row.record)] : []) + [
+        row.record.issue.map { "#\($0)" } ?? "-", row.record.status,
         Duration.describe(row.age),
         [row.stale ? "STALE" : "", row.conflicts.isEmpty ? "" : "CONFLICT"].filter { !$0.isEmpty }.joined(
           separator: " "),
@@ -105,11 +107,15 @@ extension StatusReport {
           "\(row.name): escalation \(answer.id) answered by \(answer.answeredBy ?? "?"): \(TextTable.clip(answer.answer ?? "", 70))\n"
       }
     }
+    let header = ["AGENT", "ROLE"] + (capable ? ["CAN"] : []) + ["ISSUE", "STATUS", "AGE", "", "LAST ACTION"]
     return top
-      + TextTable.render(
-        header: ["AGENT", "ROLE", "ISSUE", "STATUS", "AGE", "", "LAST ACTION"], rows: body, width: width,
-        flexible: [6])
+      + TextTable.render(header: header, rows: body, width: width, flexible: [header.count - 1])
       + waiting + footer + dead + warned
+  }
+
+  /// An agent's capabilities as a table shows them: `swift,docs`, or `-`.
+  public static func can(_ record: AgentRecord) -> String {
+    record.capabilities.isEmpty ? "-" : record.capabilities.joined(separator: ",")
   }
 }
 
@@ -258,7 +264,10 @@ extension StatusUpdateOperation.Output {
           + (lost.reason.isEmpty ? "" : " (\(lost.reason))")
       return what + ": do not land work for it (see `ghp issue show \(lost.issue)`)"
     }
-    for back in returned {
+    for back in returned where back.kind == "lost" {
+      lines.append("#\(back.issue) is closed: \(back.reason)")
+    }
+    for back in returned where back.kind != "lost" {
       let what =
         switch back.kind {
         case "conflict": "conflicts with the base"

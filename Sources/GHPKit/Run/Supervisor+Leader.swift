@@ -143,9 +143,15 @@ extension Supervisor {
 
   /// Whether `agent` may be given `issue` from the ready queue: only what it can do (every need
   /// among its capabilities); a worker of an epic, only the epic's sub-issues.
-  func mayTake(_ agent: String, _ issue: IssueSummary) -> Bool {
+  func mayTake(_ agent: String, _ issue: IssueSummary, in state: StateSnapshot) throws(GHPError) -> Bool {
     let can = capabilities[agent] ?? []
     guard issue.needs.allSatisfy(can.contains) else { return false }
+    // One agent makes one attempt of a best-of issue.
+    if issue.id.contains("."),
+      try state.siblingHeld(by: agent, of: BestOf.parentID(ofAttempt: issue.id), except: issue.id) != nil
+    {
+      return false
+    }
     guard let epic = workerEpic(agent) else { return true }
     return issue.epic == epic
   }

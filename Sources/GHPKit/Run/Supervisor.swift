@@ -276,7 +276,9 @@ public final class Supervisor {
         if let wait = notBefore[entry.id], wait.attempts == entry.attempts, wait.at > now { continue }
         // Only a worker that can do it, the least loaded first; another than the one that last
         // failed it when there is one.
-        let eligible = free.filter { mayTake($0, entry) }.enumerated().sorted {
+        var takers: [String] = []
+        for agent in free where try mayTake(agent, entry, in: state) { takers.append(agent) }
+        let eligible = takers.enumerated().sorted {
           (inFlight[$0.element] ?? 0, $0.offset) < (inFlight[$1.element] ?? 0, $1.offset)
         }.map(\.element)
         guard !eligible.isEmpty else { continue }
@@ -330,21 +332,29 @@ public final class Supervisor {
   }
 
   /// Before a worker starts: when its branch holds nothing the base lacks (its work landed, or it
-  /// never began) and its worktree is clean, fast-forwards the branch and the worktree to the base,
-  /// so that what the issue depends on is there. Anything else is left as it is.
+  /// never began) or nothing but an attempt that lost its vote (closed at that very tip), and its
+  /// worktree is clean, moves the branch and the worktree to the base, so that what the issue
+  /// depends on is there and no losing work lands with the next. Anything else is left as it is.
   func catchUp(_ agent: String) {
     guard let path = worktrees[agent] else { return }
     let base = config.landing?.base ?? config.baseBranch
     let branch = "refs/heads/agent/\(agent)"
     do {
       guard let baseTip = try repository.referenceTarget("refs/heads/\(base)"),
-        let tip = try repository.referenceTarget(branch), tip != baseTip, try repository.isAncestor(tip, of: baseTip)
+        let tip = try repository.referenceTarget(branch), tip != baseTip
       else { return }
+      let lost = (try? workspace.snapshot().lostAttemptTips(of: agent))?.contains(tip) ?? false
+      let behind = try repository.isAncestor(tip, of: baseTip)
+      guard lost || behind else { return }
       let worktree = try Repository(discovering: path)
       guard try worktree.uncommittedPaths(limit: 1).isEmpty else { return }
-      try repository.setReference(branch, to: baseTip, logMessage: "ghp run: fast-forward to \(base)")
+      try repository.setReference(
+        branch, to: baseTip, logMessage: "ghp run: \(lost ? "leave a lost attempt for" : "fast-forward to") \(base)")
       try worktree.followBranchMove(from: tip, to: baseTip)
-      emit("catch-up", agent, nil, "\(agent): agent/\(agent) fast-forwarded to \(base) (\(baseTip.short))")
+      emit(
+        "catch-up", agent, nil,
+        "\(agent): agent/\(agent) \(lost ? "leaves its attempt that lost the vote and starts" : "fast-forwarded to") \(base) (\(baseTip.short))"
+      )
     } catch {
       emit("catch-up", agent, nil, "\(agent): agent/\(agent) stays where it is (\(error.message))")
     }
@@ -611,7 +621,10 @@ public final class Supervisor {
           // supervisor is gone): the run ends when the team's queue is empty, not only its own.
           let elsewhere = runs.contains { $0.isActive && $0.id != run.id && !$0.slots.isEmpty }
           // Ready work this run's workers may take (a run of epics ends when its epics' are done).
-          let workable = try ReadyQueue.ready(state).contains { entry in ours.contains { mayTake($0, entry) } }
+          var workable = false
+          for entry in try ReadyQueue.ready(state) where !workable {
+            for agent in ours where try mayTake(agent, entry, in: state) { workable = true }
+          }
           if !waiting && !elsewhere && !workable { break }
         }
       }

@@ -177,7 +177,7 @@ extension Dashboard {
   /// and which the lead (or a reviewer) may vote for.
   static func voteCard(_ shown: VoteBoard.Shown) -> JSON {
     let vote = shown.issue.vote
-    let open = vote?.winner == nil && vote?.method != .score
+    let open = shown.winner == nil && vote?.method != .score
     return .object([
       "id": IssueReference.write(shown.issue.id), "title": .string(shown.issue.title),
       "method": .string(vote?.method.rawValue ?? "-"), "standing": .string(shown.standing),
@@ -186,7 +186,7 @@ extension Dashboard {
           .object([
             "id": .string(attempt.id), "assignee": .string(row[1]), "status": .string(row[2]),
             "gate": .string(row[3]), "score": .string(row[4]), "ballots": .string(row[6]),
-            "won": .bool(vote?.winner == attempt.id), "votable": .bool(open && attempt.isCandidate),
+            "won": .bool(shown.winner == attempt.id), "votable": .bool(open && attempt.isCandidate),
           ])
         }),
     ])

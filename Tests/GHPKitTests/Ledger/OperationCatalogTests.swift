@@ -80,6 +80,7 @@ import Testing
         base: "main", token: "t2", issueID: "4.2", tip: tip, tree: base, baseTip: base, gate: [], score: 41.5,
         passed: true),
       VoteOperation(attemptID: "4.2", note: "Smallest diff"),
+      DecideOperation(base: "main", token: "t2", issueID: "4"),
     ]
   }
 
