@@ -265,6 +265,38 @@ struct RunTests {
     #expect(try bench.repo.ghp(["verify"]).status == 0)
   }
 
+  @Test("ghp run gives each attempt of a best-of issue to another worker and starts a reviewer to vote")
+  func bestOfUnderRun() throws {
+    let bench = try RunBench(settings: ["landing.gate": "[\"true\"]", "landing.vote": "review"])
+    let added = try bench.repo.ghp(["issue", "add", "Two ways", "--attempts", "2"], agent: "lead")
+    #expect(added.status == 0, "\(added.stderr)")
+    let script = bench.scratch + "/worker-or-voter"
+    try """
+    #!/bin/sh
+    cat > /dev/null
+    case "$GHP_AGENT" in
+      *-reviewer)
+        choice=$(ghp vote show "$GHP_ISSUE" --json | python3 -c 'import json,sys; print([a["id"] for a in json.load(sys.stdin)["attempts"] if a["candidate"]][-1])')
+        ghp vote for "$choice" --note "read both" > /dev/null || exit 1
+        exit 0 ;;
+    esac
+    exec \(bench.agent("good")) < /dev/null
+
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o755)
+    let (result, events) = try bench.run(["-w", "2", "--agent-command", script])
+    #expect(result.status == 0, "\(result.stderr)\n\(result.stdout.suffix(2000))")
+    let makers = Set(events.filter { $0["event"]?.stringValue == "spawned" }.compactMap { $0["agent"]?.stringValue })
+    #expect(makers == ["worker-1", "worker-2"], "each attempt by another worker: \(makers)")
+    #expect(events.contains { $0["event"]?.stringValue == "reviewer" && $0["issue"]?.idText == "1" })
+    let issue = try bench.issue("1")
+    #expect(issue["status"]?.stringValue == "done", "\(issue)")
+    #expect(issue["vote"]?["winner"]?.stringValue == "1.2", "\(issue)")
+    #expect(issue["vote"]?["ballots"]?.arrayValue?.first?["by"]?.stringValue == "worker-reviewer")
+    #expect(try bench.issue("1.1")["result"]?.stringValue?.hasPrefix("Not chosen") == true)
+    #expect(try bench.repo.ghp(["verify"]).status == 0)
+  }
+
   @Test("the liar's done without commits is refused when landing is configured; nothing lands")
   func liar() throws {
     let bench = try RunBench(issues: 1, settings: ["landing.gate": "[\"true\"]", "maxAttempts": "1"])

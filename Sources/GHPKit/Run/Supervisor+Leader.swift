@@ -192,5 +192,49 @@ extension Supervisor {
       reviewer = try start(agent: name, issue: issue, epoch: issue.epoch, prompt: prompt)
       return
     }
+    try spawnVoter(state)
+  }
+
+  /// Starts `<prefix>-reviewer` on the first vote by review whose attempts are all in and that
+  /// waits for ballots, with the reviewer prompt and each candidate's change; once per set of
+  /// candidates (their tips), and never on a vote its ballot already counts in.
+  func spawnVoter(_ state: StateSnapshot) throws(GHPError) {
+    let name = "\(options.prefix)-reviewer"
+    for parent in try VoteBoard.open(state) where parent.vote?.method == .review {
+      guard let vote = parent.vote else { continue }
+      let shown = try VoteBoard.show(state, id: parent.id)
+      let candidates = shown.attempts.filter(\.isCandidate)
+      guard shown.winner == nil, shown.attempts.allSatisfy(\.isIn), !candidates.isEmpty,
+        !BestOf.standingBallots(vote, attempts: shown.attempts).contains(where: { $0.by == name }),
+        !shown.attempts.contains(where: { $0.assignee == name })
+      else { continue }
+      let key = "vote:\(parent.id)@" + candidates.compactMap { $0.trial?.tip.hex }.joined(separator: ",")
+      guard !reviewsStarted.contains(key) else { continue }
+      reviewsStarted.insert(key)
+      try prepareAgent(name, role: .reviewer)
+      var prompt = try PromptRenderer.render("reviewer-prompt.md", state: state, agent: name)
+      let diffs = candidates.compactMap { attempt in
+        attempt.trial.map {
+          "- #\(attempt.id) by \(attempt.assignee ?? "?"): `git diff \($0.baseTip.short) \($0.tree.short)`"
+        }
+      }
+      prompt += """
+
+        ## Now
+
+        You are started by `ghp run` (\(run.id)) to vote once, then exit: #\(parent.id) \(parent.title) was
+        attempted \(shown.attempts.count) times independently, and the attempts whose merge passed the gate
+        wait for your ballot. Read each one's change (in your worktree), then `ghp vote for ATTEMPT --note
+        "why"` for the one that should land.
+
+        \(diffs.joined(separator: "\n"))
+
+
+        """ + shown.text
+      emit(
+        "reviewer", name, parent.id, "\(name) votes on #\(parent.id) \(parent.title) (\(candidates.count) candidates)")
+      reviewer = try start(agent: name, issue: parent, epoch: parent.epoch, prompt: prompt)
+      return
+    }
   }
 }

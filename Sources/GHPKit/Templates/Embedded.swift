@@ -706,7 +706,11 @@ with what to change. Your commands act as **{{agent}}** (`ghp.agent` in your wor
      agent with your words.
    If the base moved meanwhile, the merge is another tree and ghp refuses a verdict on the old one
    (exit 3): show it again and review what lands now.
-4. Heartbeat as any agent: `ghp agent-heartbeat --action "Reviewed #ID"`, at least every
+4. An issue attempted by several agents independently, whose vote is by review, waits for your
+   ballot once each attempt is gated: `ghp vote list`, `ghp vote show ID` (each attempt, its gate,
+   and `git diff` of its merge), then `ghp vote for ATTEMPT --note "why"` for the one that should
+   land. One ballot each; never on an issue you made an attempt of.
+5. Heartbeat as any agent: `ghp agent-heartbeat --action "Reviewed #ID"`, at least every
    {{heartbeatEvery}}.
 
 ## Exit codes
