@@ -24,7 +24,9 @@ public struct ServeOptions: ParsableArguments {
 
     Binds 127.0.0.1 unless --listen names another address. Routes: GET / (the page), /fragment, \
     /api/view, /api/timeline, /api/server, /events; POST /api/escalations/ID/answer {"answer"}, \
-    POST /api/approvals {"agent", "globs", "once", "note"} with `Authorization: Bearer TOKEN`.
+    POST /api/approvals {"agent", "globs", "once", "note"}, POST /api/reviews/ID {"tree", \
+    "verdict", "text"}, POST /api/votes/ATTEMPT {"note"}, POST /api/run/stop, each with \
+    `Authorization: Bearer TOKEN`.
 
     Examples:
       ghp serve

@@ -78,6 +78,15 @@ import Testing
     #expect(second.status == 3 && second.stderr.contains("attempts are independent"), "\(second.stderr)")
     let mine = try landing.repo.ghp(["ready", "--for", "w1", "--json"]).json()["issues"]?.arrayValue ?? []
     #expect(mine.isEmpty, "\(mine)")
+    let next = try landing.team.ghp("w1", "claim", "--next")
+    #expect(
+      next.status == 4 && next.stderr.contains("#\(parent).2 is an attempt of #\(parent), and w1 makes #\(parent).1"),
+      "\(next.stderr)")
+    // Lists show each attempt after its issue.
+    let listed = try landing.repo.ghp(["issue", "list", "--json"]).json()["issues"]?.arrayValue?.compactMap {
+      $0["id"]?.stringValue ?? $0["id"]?.intValue.map(String.init)
+    }
+    #expect(listed == [parent, "\(parent).1", "\(parent).2", "\(parent).3"], "\(String(describing: listed))")
     let assign = try landing.lead("assign", "\(parent).3", "w1")
     #expect(assign.status == 3 && assign.stderr.contains("attempts are independent"), "\(assign.stderr)")
 
@@ -127,6 +136,8 @@ import Testing
     let landing = try team(["w1", "w2"])
     #expect(try landing.lead("issue", "add", "Pick one", "--attempts", "2", "--vote", "lead").status == 0)
     #expect(try attempt(landing, "w1", "one\n") == "1.1")
+    let whole = try landing.lead("vote", "for", "1")
+    #expect(whole.status == 3 && whole.stderr.contains("vote for one of its attempts (#1.1, #1.2)"), "\(whole.stderr)")
     let early = try landing.lead("vote", "for", "1.1")
     #expect(early.status == 3 && early.stderr.contains("no candidate"), "\(early.stderr)")
     #expect(try attempt(landing, "w2", "one\ntwo\n") == "1.2")
@@ -319,7 +330,7 @@ import Testing
     let decided = try landing.land()
     #expect(try decided.json()["landed"]?.arrayValue?.map { $0["id"]?.stringValue } == ["2.1"], "\(decided.stdout)")
     let reason = try show(landing, "2")["issue"]?["vote"]?["reason"]?.stringValue ?? ""
-    #expect(reason.contains("#2.3 given up"), "\(reason)")
+    #expect(reason.contains("#2.3 was given up"), "\(reason)")
     #expect(try landing.repo.ghp(["verify"]).status == 0)
   }
 

@@ -50,7 +50,7 @@ extension GHP.VoteCommand {
           rows: shown.map {
             [
               "#\($0.issue.id)", $0.issue.vote?.method.rawValue ?? "-", String($0.attempts.count),
-              TextTable.clip($0.standing, 60), TextTable.clip($0.issue.title, 40),
+              TextTable.clip($0.standing, 100), TextTable.clip($0.issue.title, 40),
             ]
           }))
     }

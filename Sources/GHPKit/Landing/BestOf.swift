@@ -67,7 +67,20 @@ public struct Trial: Equatable, Sendable, Codable, KeepsUnknownFields {
 
   /// Why it failed, one line: the first failed command's summary.
   public var failure: String? {
-    passed ? nil : gate.first { !$0.passed }?.summary ?? "the score command printed no number on its last line"
+    if passed { return nil }
+    if let failed = gate.first(where: { !$0.passed }) { return failed.summary }
+    let said = gate.last?.tail.split(whereSeparator: \.isNewline).last.map { "\"\($0)\"" } ?? "nothing"
+    return "the score command's last line is \(said), not a number"
+  }
+
+  /// The score a score command's last line of output says: a decimal number (`41`, `-3.5`,
+  /// `2e3`), finite; nil for anything else.
+  public static func parse(_ line: String) -> Double? {
+    let text = line.trimmingSpaces
+    guard !text.isEmpty, text.allSatisfy({ "0123456789+-.eE".contains($0) }), let value = Double(text),
+      value.isFinite
+    else { return nil }
+    return value
   }
 
   /// The score as people read it: `41`, `3.5`.
@@ -217,7 +230,7 @@ extension StateSnapshot {
     if issue.kind == .bestOf {
       let ids = (1...(issue.bestOf ?? 1)).map { "#" + BestOf.attemptID(issue.id, $0) }
       throw .refused(
-        "#\(issue.id) is attempted \(issue.bestOf ?? 0) times independently: its attempts (\(ids.joined(separator: ", "))) are the work; claim one of them"
+        "#\(issue.id) is attempted \(issue.bestOf ?? 0) times independently: its attempts (\(ids.joined(separator: ", "))) are the work; \(action) one of them"
       )
     }
     guard let parent = issue.attemptOf else { return }
@@ -295,7 +308,7 @@ extension BestOf {
       let tied = candidates.count { (counts[$0.id] ?? 0) == (counts[best.id] ?? 0) } > 1
       return (
         best.id,
-        "\(counts[best.id] ?? 0) of \(ballots.count) reviewers' ballots\(tied ? ", submitted first of those tied" : "")"
+        "\(counts[best.id] ?? 0) of the \(ballots.count) reviewers' ballots that count\(tied ? ", submitted first of those tied" : "")"
       )
     case .lead:
       guard let ballot = vote.ballots.last, standingBallots(vote, attempts: attempts).last == ballot else {
@@ -305,11 +318,16 @@ extension BestOf {
     }
   }
 
-  /// An attempt as the vote sees it: `failed its gate`, `given up`, `not submitted`, `passed`.
+  /// An attempt as the vote sees it, said after "it": `failed its gate`, `was given up`,
+  /// `is not gated yet …`, `passed its gate`.
   static func describe(_ attempt: Issue) -> String {
-    if attempt.status == .dead { return "given up" }
-    guard attempt.isIn, let trial = attempt.trial else { return "not in yet" }
-    return trial.passed ? "passed" : "failed its gate"
+    if attempt.status == .dead { return "was given up" }
+    guard attempt.isIn, let trial = attempt.trial else {
+      return attempt.status == .landing
+        ? "is not gated yet at its tip (`ghp land` gates it)"
+        : "is not submitted yet (it is \(attempt.status.rawValue))"
+    }
+    return trial.passed ? "passed its gate" : "failed its gate"
   }
 }
 
@@ -338,6 +356,10 @@ extension Change {
         try agents.finish(
           agent, issue: attempt.id, action: outcome, clock: clock, byHolder: false, state: state,
           alsoFinished: [winner.id])
+        // A worker whose attempt closed under it holds nothing more: it is idle, not claimed.
+        if agents.agents[agent]?.issue == nil, agents.agents[agent]?.status == StatusWord.claimed {
+          agents.agents[agent]?.status = StatusWord.idle
+        }
       }
       attempt.result = outcome
       attempt.pending = nil

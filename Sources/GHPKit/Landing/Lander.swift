@@ -587,10 +587,8 @@ public final class Lander {
     if passed, parent.vote?.method == .score, let command = try state.config().landing?.score {
       let scored = try gate(step.after, issues: [step.issue.id], commands: [command], what: "Scoring")
       results += scored.results
-      let last = scored.results.last?.tail.split(whereSeparator: \.isNewline).last.map {
-        String($0).trimmingSpaces
-      }
-      score = scored.passed ? last.flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil } : nil
+      let last = scored.results.last?.tail.split(whereSeparator: \.isNewline).last.map(String.init)
+      score = scored.passed ? last.flatMap(Trial.parse) : nil
       passed = score != nil
     }
     let tree = try treeOf(step.after)

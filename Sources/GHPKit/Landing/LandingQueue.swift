@@ -93,6 +93,11 @@ public enum LandingSubmission {
     let issue = try state.requireIssue(issueID)
     // Anything else is the operation's to refuse, with its own words.
     guard issue.status == .claimed, let holder = issue.assignee else { return nil }
+    // Someone who may not mark it done hears that from the operation, not about the holder's branch.
+    let actor = try workspace.actor()
+    if actor != holder, try state.role(of: actor) != .orchestrator, try !state.manages(actor, epic: issue.epic) {
+      return nil
+    }
     let repository = workspace.repository
     let name = "agent/\(holder)"
     do {

@@ -142,6 +142,12 @@ public struct VoteOperation: RecordedOperation {
     let note = note?.trimmingSpaces
     try TextLimit.check(note, "the ballot's note", TextLimit.action)
     let attempt = try state.requireIssue(attemptID)
+    if attempt.kind == .bestOf {
+      let ids = (1...(attempt.bestOf ?? 1)).map { "#" + BestOf.attemptID(attempt.id, $0) }
+      throw .refused(
+        "#\(attempt.id) is the issue attempted; vote for one of its attempts (\(ids.joined(separator: ", "))): `ghp vote show \(attempt.id)`"
+      )
+    }
     guard attempt.attemptOf != nil else {
       throw .refused(
         "#\(attempt.id) is no attempt of a best-of issue; `ghp vote list` shows the votes open and their attempts")
@@ -151,6 +157,12 @@ public struct VoteOperation: RecordedOperation {
     let attempts = try state.attempts(of: parent)
     if let winner = BestOf.winner(of: vote, attempts: attempts) {
       throw .refused("#\(parent.id)'s vote is decided already: #\(winner) won")
+    }
+    // Its own work first: an author hears that, whatever role it has.
+    let authors = Set(attempts.flatMap { [$0.assignee, $0.submission?.by].compactMap { $0 } })
+    if authors.contains(actor) && vote.method != .score {
+      throw .refused(
+        "\(actor) cannot vote on #\(parent.id): it makes one of its attempts (a voter judges others' work)")
     }
     switch vote.method {
     case .score:
@@ -172,13 +184,9 @@ public struct VoteOperation: RecordedOperation {
         )
       }
     }
-    let authors = Set(attempts.flatMap { [$0.assignee, $0.submission?.by].compactMap { $0 } })
-    if authors.contains(actor) {
-      throw .refused("\(actor) cannot vote on #\(parent.id): it made one of its attempts (a voter judges others' work)")
-    }
     guard attempt.isCandidate else {
       throw .refused(
-        "#\(attempt.id) is no candidate: it \(BestOf.describe(attempt)) (only an attempt whose merge passed the gate can win; `ghp vote show \(parent.id)`)"
+        "#\(attempt.id) is no candidate: it \(BestOf.describe(attempt)); only an attempt whose merge passed the gate can win (`ghp vote show \(parent.id)`)"
       )
     }
     vote.forgetLapsedChoice(attempts: attempts)

@@ -80,8 +80,16 @@ public enum ReadyQueue {
   static func nothingFor(_ agent: String, in state: StateSnapshot) throws(GHPError) -> GHPError {
     let ready = try ready(state, limit: 5)
     guard !ready.isEmpty else { return .nothingReady }
-    let needed = ready.map { "#\($0.id) needs \($0.needs.joined(separator: ","))" }.joined(separator: "; ")
-    return .nothingReadyFor(agent: agent, needed: needed)
+    var why: [String] = []
+    for issue in ready {
+      let parent = BestOf.parentID(ofAttempt: issue.id)
+      if issue.id.contains("."), let other = try state.siblingHeld(by: agent, of: parent, except: issue.id) {
+        why.append("#\(issue.id) is an attempt of #\(parent), and \(agent) makes #\(other) (one attempt each)")
+      } else {
+        why.append("#\(issue.id) needs \(issue.needs.joined(separator: ","))")
+      }
+    }
+    return .nothingReadyFor(agent: agent, needed: why.joined(separator: "; "))
   }
 
   /// `ready` as `ghp ready --json` and the `ready_tasks` tool answer it: each issue's summary,

@@ -155,6 +155,9 @@ extension IssueDetail {
     if !issue.needs.isEmpty { lines.append("needs:        " + issue.needs.joined(separator: ", ")) }
     if let epic = issue.epic { lines.append("epic:         #\(epic)") }
     if let attemptOf = issue.attemptOf { lines.append("attempt of:   #\(attemptOf) (`ghp vote show \(attemptOf)`)") }
+    if issue.attemptOf != nil, issue.status == .done, issue.landing == nil, let outcome = issue.result {
+      lines.append("outcome:      \(outcome)")
+    }
     if let bestOf, issue.kind == .bestOf {
       lines.append("attempts:     \(bestOf.attempts.count) independent, vote by \(issue.vote?.method.rawValue ?? "?")")
       lines.append("vote:         \(bestOf.standing)")

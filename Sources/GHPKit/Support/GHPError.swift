@@ -167,7 +167,7 @@ public enum GHPError: Error, CustomStringConvertible, Sendable {
     case .nothingReady:
       "nothing is ready: every open issue is claimed or waits on another (see `ghp issue list`)"
     case .nothingReadyFor(let agent, let needed):
-      "nothing ready is for \(agent): the ready issues need what it cannot do (\(needed)); see `ghp ready --for \(agent)`"
+      "nothing ready is for \(agent): \(needed); see `ghp ready --for \(agent)`"
     case .io(let detail):
       detail
     case .git(let error):

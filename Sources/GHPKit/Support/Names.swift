@@ -46,9 +46,16 @@ public enum IssueID {
     return trimmed
   }
 
-  /// Orders ids numerically where both are numbers, else by text.
+  /// Orders ids numerically where both are numbers (dotted ones part by part), else by text.
   public static func precedes(_ a: String, _ b: String) -> Bool {
-    switch (Int(a), Int(b)) {
+    // An attempt (`12.2`) comes after its issue (`12`) and before the next (`13`).
+    if a.contains(".") || b.contains(".") {
+      let (x, y) = (a.split(separator: ".").map { Int($0) }, b.split(separator: ".").map { Int($0) })
+      if !x.contains(nil) && !y.contains(nil) {
+        return x.compactMap { $0 }.lexicographicallyPrecedes(y.compactMap { $0 })
+      }
+    }
+    return switch (Int(a), Int(b)) {
     case (let x?, let y?): x < y
     case (.some, nil): true
     case (nil, .some): false

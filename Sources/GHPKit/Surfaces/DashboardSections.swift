@@ -187,6 +187,7 @@ extension Dashboard {
             "id": .string(attempt.id), "assignee": .string(row[1]), "status": .string(row[2]),
             "gate": .string(row[3]), "score": .string(row[4]), "ballots": .string(row[6]),
             "won": .bool(shown.winner == attempt.id), "votable": .bool(open && attempt.isCandidate),
+            "byLead": .bool(vote?.method == .lead),
           ])
         }),
     ])

@@ -156,7 +156,7 @@ and `ghp ready`.
 
 {{#voteCount}}
 <section id="votes" class="panel">
-  <h2>Votes <small>{{voteCount}} open</small></h2>
+  <h2>Votes <small>{{voteCount}} not landed yet</small></h2>
   {{#votes}}
   <article class="vote" id="vote-{{id}}">
     <h3><a href="#issue-{{id}}">#{{id}}</a> {{title}} <small>vote by {{method}}</small></h3>
@@ -165,7 +165,7 @@ and `ghp ready`.
       <tr><th>Attempt</th><th>By</th><th>Status</th><th>Gate</th><th>Score</th><th>Ballots</th><th></th></tr>
       {{#attempts}}
       <tr id="attempt-{{id}}"><td>#{{id}}{{#won}} (won){{/won}}</td><td>{{assignee}}</td><td>{{status}}</td><td>{{gate}}</td><td>{{score}}</td><td>{{ballots}}</td>
-        <td>{{#live}}{{#votable}}<form class="write vote" data-id="{{id}}"><button type="submit">Choose #{{id}}</button></form>{{/votable}}{{/live}}</td></tr>
+        <td>{{#live}}{{#votable}}<form class="write vote" data-id="{{id}}"><button type="submit">{{#byLead}}Choose{{/byLead}}{{^byLead}}Vote for{{/byLead}} #{{id}}</button></form>{{/votable}}{{/live}}</td></tr>
       {{/attempts}}
     </table>
   </article>
