@@ -48,15 +48,17 @@ public enum IssueID {
 
   /// Orders ids numerically where both are numbers (dotted ones part by part), else by text.
   public static func precedes(_ a: String, _ b: String) -> Bool {
+    let (x, y) = (Int(a), Int(b))
+    if let x, let y { return x < y }
     // An attempt (`12.2`) comes after its issue (`12`) and before the next (`13`).
-    if a.contains(".") || b.contains(".") {
-      let (x, y) = (a.split(separator: ".").map { Int($0) }, b.split(separator: ".").map { Int($0) })
-      if !x.contains(nil) && !y.contains(nil) {
-        return x.compactMap { $0 }.lexicographicallyPrecedes(y.compactMap { $0 })
+    let dot = UInt8(ascii: ".")
+    if a.utf8.contains(dot) || b.utf8.contains(dot) {
+      let (p, q) = (a.split(separator: ".").map { Int($0) }, b.split(separator: ".").map { Int($0) })
+      if !p.contains(nil) && !q.contains(nil) {
+        return p.compactMap { $0 }.lexicographicallyPrecedes(q.compactMap { $0 })
       }
     }
-    return switch (Int(a), Int(b)) {
-    case (let x?, let y?): x < y
+    return switch (x, y) {
     case (.some, nil): true
     case (nil, .some): false
     default: a < b

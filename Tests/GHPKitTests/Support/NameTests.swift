@@ -24,6 +24,11 @@ import Testing
 
   @Test func issueIDsSortNumericallyFirst() throws {
     #expect(["10", "task-1", "2", "1"].sorted(by: IssueID.precedes) == ["1", "2", "10", "task-1"])
+    // Attempts of a best-of issue come after it, in number order, and before the next issue.
+    #expect(
+      ["13", "12.10", "12", "12.2", "task-1", "12.1"].sorted(by: IssueID.precedes) == [
+        "12", "12.1", "12.2", "12.10", "13", "task-1",
+      ])
     #expect(throws: GHPError.self) { try IssueID.validate("../x") }
     #expect(try IssueID.validate("#12") == "12")
   }
