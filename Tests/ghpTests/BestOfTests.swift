@@ -144,6 +144,8 @@ import Testing
     let gated = try landing.land()
     let gatedLanded = try gated.json()["landed"]?.arrayValue
     #expect(gated.status == 0 && gatedLanded?.isEmpty == true, "\(gated.stdout)")
+    let status = try landing.repo.ghp(["status"]).stdout
+    #expect(status.contains("Votes (`ghp vote show ID`):\n  #1: the lead chooses among #1.1, #1.2"), "\(status)")
     let worker = try landing.repo.ghp(["vote", "for", "1.2"], agent: "w1")
     #expect(worker.status == 3, "\(worker.stderr)")
     // The lead chooses on the page: the Votes panel offers each attempt that passed; the choice

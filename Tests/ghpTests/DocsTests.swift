@@ -218,6 +218,7 @@ extension DocsTests {
       ("vote-show", "ghp vote show $(cat .git/b-id) --json", "lead", 0),
       ("issue-show", "ghp issue show $(cat .git/b-id).1 --json", "lead", 0),
       ("vote-list", "ghp vote list --json", "lead", 0), ("report", "ghp report --json", "lead", 0),
+      ("status", "ghp status --json", "lead", 0),
       ("epic-list", "ghp epic list --json", "lead", 0),
       ("agent-add", "ghp agent add rv --role reviewer --json", "lead", 0),
       // w1's landing waits for a review.

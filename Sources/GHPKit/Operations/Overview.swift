@@ -22,6 +22,8 @@ public struct Overview: Sendable {
   public var runs: [(run: RunRecord, alive: Bool)] = []
   /// The issues the lander sent back and nobody has landed since: id, kind and reason.
   public var bounced: [(id: String, kind: String, reason: String)] = []
+  /// The issues attempted independently whose vote is not over: id and where the vote stands.
+  public var votes: [(id: String, standing: String)] = []
 
   /// Reads the whole state once, with the conflicts and landing queue when they can be had.
   public init(_ workspace: Workspace) throws(GHPError) {
@@ -38,6 +40,9 @@ public struct Overview: Sendable {
     for summary in summaries where summary.status == .claimed || (summary.status == .open && summary.attempts > 0) {
       guard let issue = try? state.requireIssue(summary.id), let bounce = issue.bounced else { continue }
       bounced.append((issue.id, bounce.kind.rawValue, bounce.reason))
+    }
+    votes = try VoteBoard.open(state).map { (issue) throws(GHPError) in
+      (issue.id, try VoteBoard.show(state, id: issue.id).standing)
     }
     report = try StatusReport(state: state, clock: workspace.clock)
     // Best effort, as in agent-status: no base branch means no conflicts to show.
@@ -80,6 +85,8 @@ public struct Overview: Sendable {
         bounced.map {
           .object(["issue": IssueReference.write($0.id), "kind": .string($0.kind), "reason": .string($0.reason)])
         }),
+      "votes": .array(
+        votes.map { .object(["issue": IssueReference.write($0.id), "standing": .string($0.standing)]) }),
     ]
     if let run {
       object["run"] = .object([
@@ -116,6 +123,10 @@ public struct Overview: Sendable {
     }
     func names(_ rows: [AgentStatusRow], issue: Bool) -> String {
       rows.map { $0.name + (issue ? ($0.record.issue.map { " (#\($0))" } ?? "") : "") }.joined(separator: ", ")
+    }
+    if !votes.isEmpty {
+      lines.append("Votes (`ghp vote show ID`):")
+      for vote in votes.prefix(5) { lines.append("  #\(vote.id): \(vote.standing)") }
     }
     lines.append("Working: " + (working.isEmpty ? "nobody" : names(working, issue: true)))
     if !idle.isEmpty { lines.append("Idle: " + names(idle, issue: false)) }
