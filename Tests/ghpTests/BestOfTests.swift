@@ -218,13 +218,14 @@ import Testing
 
         Ghp-Op: vote
         Ghp-Agent: w1
-        Ghp-Issue: 2.2
+        Ghp-Issue: 2
         Ghp-Operation: {"args":{"attempt":"2.2"},"op":"vote","v":1}
         """, author: "w1")
     let verified = try landing.repo.ghp(["verify", "--json"])
     #expect(verified.status == 1)
     let findings = try verified.json()["findings"]?.arrayValue ?? []
     #expect(findings.first?["commit"] == .string(forged), "\(findings)")
+    #expect(findings.first?["problem"]?.stringValue?.contains("it makes one of its attempts") == true, "\(findings)")
     try landing.repo.git("update-ref", "refs/heads/ghp/state", before)
 
     let second = try landing.repo.ghp(["vote", "for", "2.1"], agent: "rev2")
