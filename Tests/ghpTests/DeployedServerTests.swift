@@ -239,5 +239,9 @@ final class SSHClients {
     ["HOME": home, "SSH_AUTH_SOCK": agents[name]?.socket ?? ""]
   }
 
-  deinit { for agent in agents.values { kill(agent.pid, SIGTERM) } }
+  // SIGKILL: an ssh-agent started from the test process inherits its blocked SIGTERM and would
+  // outlive every run.
+  // SIGKILL: an ssh-agent started from the test process inherits its signal mask, SIGTERM blocked,
+  // and would outlive every run.
+  deinit { for agent in agents.values { kill(agent.pid, SIGKILL) } }
 }
