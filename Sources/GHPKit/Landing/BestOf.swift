@@ -10,6 +10,14 @@ public enum BestOf {
   /// The id of attempt `number` of the best-of issue `id`.
   public static func attemptID(_ id: String, _ number: Int) -> String { "\(id).\(number)" }
 
+  /// The ids of the `count` attempts of the best-of issue `id`, in order (none for a count below 1).
+  static func attemptIDs(of id: String, count: Int) -> [String] {
+    count < 1 ? [] : (1...count).map { attemptID(id, $0) }
+  }
+
+  /// Everyone who makes one of `attempts`: its holder, or who submitted it.
+  static func authors(of attempts: [Issue]) -> Set<String> { Set(attempts.flatMap(\.authors)) }
+
   /// The title of attempt `number` of `count` of an issue titled `title`.
   static func attemptTitle(_ title: String, _ number: Int, of count: Int) -> String {
     "\(title) (attempt \(number) of \(count))"
@@ -158,6 +166,12 @@ extension Vote {
 }
 
 extension Issue {
+  /// A best-of issue's attempts' ids, in order; none for any other issue.
+  var attemptIDs: [String] { BestOf.attemptIDs(of: id, count: bestOf ?? 0) }
+
+  /// A best-of issue's attempts as a refusal names them: `#12.1, #12.2`.
+  var attemptList: String { attemptIDs.map { "#\($0)" }.joined(separator: ", ") }
+
   /// Whether this attempt is in the vote: gated at the tip it waits to land (passed or not), or
   /// given up (dead). An attempt still worked on, or taken back since its trial, is not.
   var isIn: Bool {
@@ -173,14 +187,18 @@ extension Issue {
 extension StateSnapshot {
   /// The attempts of the best-of issue `parent`, in order.
   public func attempts(of parent: Issue) throws(GHPError) -> [Issue] {
-    guard let count = parent.bestOf else { return [] }
     var out: [Issue] = []
-    for number in 1...count {
-      if let attempt = try issue(BestOf.attemptID(parent.id, number)), attempt.attemptOf == parent.id {
-        out.append(attempt)
-      }
+    for id in parent.attemptIDs {
+      if let attempt = try issue(id), attempt.attemptOf == parent.id { out.append(attempt) }
     }
     return out
+  }
+
+  /// The other attempt of the same best-of issue that `agent` holds (claimed or landing), when
+  /// the issue `id` is an attempt (the issue table marks it) and it holds one.
+  func otherAttemptHeld(by agent: String, besides id: String) throws(GHPError) -> String? {
+    guard let table = try issueTable(), let index = table.index(of: id), table.isAttempt(index) else { return nil }
+    return try siblingHeld(by: agent, of: BestOf.parentID(ofAttempt: id), except: id)
   }
 
   /// The attempt the vote of `attempt`'s best-of issue chose, while that choice stands.
@@ -228,9 +246,8 @@ extension StateSnapshot {
   /// an attempt of one whose other attempt `agent` already makes.
   func requireIndependentAttempt(_ issue: Issue, agent: String, toDo action: String) throws(GHPError) {
     if issue.kind == .bestOf {
-      let ids = (1...(issue.bestOf ?? 1)).map { "#" + BestOf.attemptID(issue.id, $0) }
       throw .refused(
-        "#\(issue.id) is attempted \(issue.bestOf ?? 0) times independently: its attempts (\(ids.joined(separator: ", "))) are the work; \(action) one of them"
+        "#\(issue.id) is attempted \(issue.bestOf ?? 0) times independently: its attempts (\(issue.attemptList)) are the work; \(action) one of them"
       )
     }
     guard let parent = issue.attemptOf else { return }
@@ -257,7 +274,7 @@ extension BestOf {
   /// The ballots that count: each for a candidate at the tip its trial gated, by someone who made
   /// none of the attempts (an author since its ballot included), the last of each voter.
   static func standingBallots(_ vote: Vote, attempts: [Issue]) -> [Ballot] {
-    let authors = Set(attempts.flatMap { [$0.assignee, $0.submission?.by].compactMap { $0 } })
+    let authors = authors(of: attempts)
     let current = Dictionary(
       attempts.filter(\.isCandidate).compactMap { attempt in attempt.trial.map { (attempt.id, $0.tip) } },
       uniquingKeysWith: { first, _ in first })
@@ -334,7 +351,7 @@ extension BestOf {
 extension Change {
   /// Closes the best-of issue whose attempt `winner` landed (this change writes it done): the
   /// issue is done with the winner's landing, every other attempt done with the outcome, and the
-  /// holders' records freed. Returns the issues it closed.
+  /// holders' records (read into `agents` when not there yet) freed. Returns the issues it closed.
   mutating func closeBestOf(
     winner: Issue, state: StateSnapshot, agents: inout AgentStatusDocument, clock: Clock
   ) throws(GHPError) -> [Issue] {
@@ -347,6 +364,7 @@ extension Change {
       let outcome = "Not chosen: #\(winner.id) (\(holder)) won the vote (\(parent.vote?.reason ?? "")) and landed"
       attempt.status = .done
       if let agent = attempt.assignee {
+        if agents.agents[agent] == nil { agents.agents[agent] = try state.agentRecord(agent) }
         let base = winner.landing?.base ?? winner.submission?.base ?? "the base"
         agents.tellReturned(
           agent, issue: attempt, kind: "lost",

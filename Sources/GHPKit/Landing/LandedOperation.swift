@@ -66,11 +66,7 @@ public struct LandedOperation: RecordedOperation {
       operation: record, agent: actor, issue: landed.count == 1 ? landed[0].id : nil)
     // An attempt of a best-of issue that landed won its vote: the issue and its other attempts close.
     var finished = landed
-    var holders: [String] = []
-    for issue in landed where issue.attemptOf != nil {
-      holders += try state.attempts(of: try state.bestOfParent(of: issue)).compactMap(\.assignee)
-    }
-    var agents = try state.agents(only: holders)
+    var agents = AgentStatusDocument()
     for issue in landed where issue.attemptOf != nil {
       finished += try change.closeBestOf(winner: issue, state: state, agents: &agents, clock: clock)
     }
@@ -82,7 +78,7 @@ public struct LandedOperation: RecordedOperation {
       }
       try change.close(epics, finished: Set(finished.map(\.id)), agents: &agents, state: state, clock: clock)
     }
-    if !holders.isEmpty || !epics.isEmpty { try change.putAgents(agents.agents, onto: state) }
+    if !agents.agents.isEmpty { try change.putAgents(agents.agents, onto: state) }
     return (change, landed)
   }
 }

@@ -74,6 +74,11 @@ public struct ReviewRequest: Equatable, Sendable, Codable, KeepsUnknownFields {
   public func approves(_ tree: ObjectID) -> Bool { approvedBy != nil && self.tree == tree }
 }
 
+extension Issue {
+  /// Who made the work: its holder, and who submitted it.
+  var authors: Set<String> { Set([assignee, submission?.by].compactMap { $0 }) }
+}
+
 extension StateSnapshot {
   /// The review `issue`'s landing needs: its own `--review`, else `[landing] review`.
   public func reviewMode(of issue: Issue) throws(GHPError) -> ReviewMode {
@@ -84,8 +89,7 @@ extension StateSnapshot {
   /// Refuses a verdict on `issue` by `actor`: a person's review by anyone but an orchestrator, an
   /// agent's by anyone but a reviewer or an orchestrator, and anyone's on its own work.
   public func requireReviewer(_ actor: String, of issue: Issue, mode: ReviewMode) throws(GHPError) {
-    let authors = Set([issue.assignee, issue.submission?.by].compactMap { $0 })
-    guard !authors.contains(actor) else {
+    guard !issue.authors.contains(actor) else {
       throw .refused("\(actor) cannot review #\(issue.id): it is its own work (a reviewer reviews others' work)")
     }
     let role = try role(of: actor)

@@ -143,9 +143,8 @@ public struct VoteOperation: RecordedOperation {
     try TextLimit.check(note, "the ballot's note", TextLimit.action)
     let attempt = try state.requireIssue(attemptID)
     if attempt.kind == .bestOf {
-      let ids = (1...(attempt.bestOf ?? 1)).map { "#" + BestOf.attemptID(attempt.id, $0) }
       throw .refused(
-        "#\(attempt.id) is the issue attempted; vote for one of its attempts (\(ids.joined(separator: ", "))): `ghp vote show \(attempt.id)`"
+        "#\(attempt.id) is the issue attempted; vote for one of its attempts (\(attempt.attemptList)): `ghp vote show \(attempt.id)`"
       )
     }
     guard attempt.attemptOf != nil else {
@@ -159,8 +158,7 @@ public struct VoteOperation: RecordedOperation {
       throw .refused("#\(parent.id)'s vote is decided already: #\(winner) won")
     }
     // Its own work first: an author hears that, whatever role it has.
-    let authors = Set(attempts.flatMap { [$0.assignee, $0.submission?.by].compactMap { $0 } })
-    if authors.contains(actor) && vote.method != .score {
+    if BestOf.authors(of: attempts).contains(actor) && vote.method != .score {
       throw .refused(
         "\(actor) cannot vote on #\(parent.id): it makes one of its attempts (a voter judges others' work)")
     }

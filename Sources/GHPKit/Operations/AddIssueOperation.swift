@@ -153,8 +153,7 @@ public struct AddIssueOperation: RecordedOperation {
     parent.bestOf = attempts
     parent.vote = Vote(method: method)
     var out: [Issue] = []
-    for number in 1...attempts {
-      let id = BestOf.attemptID(issue.id, number)
+    for (number, id) in zip(1..., parent.attemptIDs) {
       if try state.issue(id) != nil { throw .refused("issue \(id) already exists; nothing was written") }
       var attempt = Issue(
         id: id, title: BestOf.attemptTitle(issue.title, number, of: attempts), createdAt: issue.createdAt,
@@ -188,8 +187,7 @@ extension AddIssueOperation {
   /// The ids its record says it made.
   public var mintedIDs: MintedIDs {
     guard let id else { return MintedIDs() }
-    let count = attempts ?? 0
-    return MintedIDs(issues: [id] + (count >= 1 ? (1...count).map { BestOf.attemptID(id, $0) } : []))
+    return MintedIDs(issues: [id] + BestOf.attemptIDs(of: id, count: attempts ?? 0))
   }
   /// The issue its record names.
   public var recordedIssue: String? { id }

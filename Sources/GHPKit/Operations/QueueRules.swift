@@ -82,9 +82,10 @@ public enum ReadyQueue {
     guard !ready.isEmpty else { return .nothingReady }
     var why: [String] = []
     for issue in ready {
-      let parent = BestOf.parentID(ofAttempt: issue.id)
-      if issue.id.contains("."), let other = try state.siblingHeld(by: agent, of: parent, except: issue.id) {
-        why.append("#\(issue.id) is an attempt of #\(parent), and \(agent) makes #\(other) (one attempt each)")
+      if let other = try state.otherAttemptHeld(by: agent, besides: issue.id) {
+        why.append(
+          "#\(issue.id) is an attempt of #\(BestOf.parentID(ofAttempt: issue.id)), and \(agent) makes #\(other) (one attempt each)"
+        )
       } else {
         why.append("#\(issue.id) needs \(issue.needs.joined(separator: ","))")
       }
@@ -136,11 +137,7 @@ public enum ReadyQueue {
     }
     guard let agent else { return true }
     let can = try state.agentRecord(agent)?.capabilities ?? []
-    if table.isAttempt(index),
-      try state.siblingHeld(by: agent, of: BestOf.parentID(ofAttempt: id), except: table.id(index)) != nil
-    {
-      return false
-    }
+    if try state.otherAttemptHeld(by: agent, besides: table.id(index)) != nil { return false }
     return table.needs(index).allSatisfy(can.contains)
   }
 }

@@ -147,11 +147,7 @@ extension Supervisor {
     let can = capabilities[agent] ?? []
     guard issue.needs.allSatisfy(can.contains) else { return false }
     // One agent makes one attempt of a best-of issue.
-    if issue.id.contains("."),
-      try state.siblingHeld(by: agent, of: BestOf.parentID(ofAttempt: issue.id), except: issue.id) != nil
-    {
-      return false
-    }
+    if try state.otherAttemptHeld(by: agent, besides: issue.id) != nil { return false }
     guard let epic = workerEpic(agent) else { return true }
     return issue.epic == epic
   }
