@@ -306,8 +306,13 @@ import Testing
     let lapsed = try landing.land()
     #expect(try lapsed.json()["landed"]?.arrayValue?.isEmpty == true, "\(lapsed.stdout)")
     #expect(try landing.main() == before)
-    let standing = try landing.repo.ghp(["vote", "show", "1", "--json"]).json()["standing"]?.stringValue ?? ""
+    let reopened = try landing.repo.ghp(["vote", "show", "1", "--json"]).json()
+    let standing = reopened["standing"]?.stringValue ?? ""
     #expect(standing.contains("the lead chooses among #1.1, #1.2"), "\(standing)")
+    // The lead's ballot was for the attempt as it was: listed, no longer counted.
+    #expect(reopened["attempts"]?.arrayValue?.map { $0["ballots"]?.intValue } == [0, 0], "\(reopened)")
+    let shown = try landing.repo.ghp(["vote", "show", "1"]).stdout
+    #expect(shown.contains("lead voted for #1.2 at") && shown.contains("(no longer counts)"), "\(shown)")
     // The lead chooses again, the attempt as it is now, and it lands.
     #expect(try landing.lead("vote", "for", "1.2").status == 0)
     let landed = try landing.land()

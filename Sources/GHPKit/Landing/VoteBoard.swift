@@ -24,7 +24,11 @@ public enum VoteBoard {
     public var winner: String? { BestOf.winner(of: issue.vote, attempts: attempts) }
 
     /// The ballots cast for `attempt`.
-    func ballots(_ attempt: Issue) -> Int { issue.vote?.ballots.count { $0.choice == attempt.id } ?? 0 }
+    /// The ballots that count (`BestOf.standingBallots`): a lapsed one is listed, not counted.
+    var counted: [Ballot] { issue.vote.map { BestOf.standingBallots($0, attempts: attempts) } ?? [] }
+
+    /// How many of `counted` are for each attempt.
+    func tally(_ counted: [Ballot]) -> [String: Int] { Dictionary(grouping: counted, by: \.choice).mapValues(\.count) }
 
     /// Where the vote stands, one line.
     public var standing: String {
@@ -52,7 +56,7 @@ public enum VoteBoard {
             : "the lead chooses among \(candidates.joined(separator: ", ")): ghp vote for ID")
       case .review:
         return lapsed
-          + "\(BestOf.standingBallots(vote, attempts: attempts).count) of \(voters) reviewers' ballots cast"
+          + "\(counted.count) of \(voters) reviewers' ballots cast"
           + (waiting.isEmpty ? "" : "; waiting for \(waiting.joined(separator: ", ")) to be gated")
           + (candidates.isEmpty ? "" : "; candidates \(candidates.joined(separator: ", ")): ghp vote for ID")
       }
@@ -60,7 +64,8 @@ public enum VoteBoard {
 
     /// One row per attempt: id, holder, status, trial, score, submitted, ballots.
     public var rows: [[String]] {
-      attempts.map { attempt in
+      let tally = tally(counted)
+      return attempts.map { attempt in
         let won = winner == attempt.id
         return [
           "#\(attempt.id)" + (won ? " *" : ""), attempt.assignee ?? "-", attempt.status.rawValue,
@@ -70,7 +75,7 @@ public enum VoteBoard {
               ? attempt.trial.map { $0.passed ? "passed" : "failed: \($0.failure ?? "")" } ?? "-" : "-",
           attempt.trial?.score.map { Trial.format($0) } ?? "-",
           attempt.submission.map { RFC3339.format($0.at) } ?? "-",
-          issue.vote?.method == .score ? "-" : String(ballots(attempt)),
+          issue.vote?.method == .score ? "-" : String(tally[attempt.id] ?? 0),
         ]
       }
     }
@@ -84,16 +89,19 @@ public enum VoteBoard {
       let table = TextTable.render(
         header: ["ATTEMPT", "BY", "STATUS", "GATE", "SCORE", "SUBMITTED", "BALLOTS"], rows: rows)
       lines.append(table.hasSuffix("\n") ? String(table.dropLast()) : table)
+      let counted = counted
       for ballot in issue.vote?.ballots ?? [] {
         lines.append(
-          "  \(ballot.by) voted for #\(ballot.choice) at \(ballot.at)" + (ballot.note.map { ": \($0)" } ?? ""))
+          "  \(ballot.by) voted for #\(ballot.choice) at \(ballot.at)" + (ballot.note.map { ": \($0)" } ?? "")
+            + (issue.status != .done && !counted.contains(ballot) ? " (no longer counts)" : ""))
       }
       return lines.joined(separator: "\n") + "\n"
     }
 
     /// The JSON of `ghp vote show --json`: the issue, its vote, and each attempt with its trial.
     public var json: JSON {
-      .object([
+      let tally = tally(counted)
+      return .object([
         "issue": IssueReference.write(issue.id), "title": .string(issue.title),
         "status": .string(issue.status.rawValue),
         "vote": issue.vote.map(JSONEncoding.document) ?? .null, "standing": .string(standing),
@@ -104,7 +112,7 @@ public enum VoteBoard {
               "status": .string(attempt.status.rawValue), "in": .bool(attempt.isIn),
               "candidate": .bool(attempt.isCandidate), "trial": attempt.trial.map(JSONEncoding.document) ?? .null,
               "submittedAt": attempt.submission.map { .string(RFC3339.format($0.at)) } ?? .null,
-              "ballots": .int(ballots(attempt)), "result": attempt.result.map { .string($0) } ?? .null,
+              "ballots": .int(tally[attempt.id] ?? 0), "result": attempt.result.map { .string($0) } ?? .null,
             ])
           }),
       ])
